@@ -1,0 +1,503 @@
+#include "sbc/api/control_protocol.h"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+namespace sbc::api {
+namespace {
+
+// Little-endian writer. Sizes are checked once, at the end, against kMaxMessageSize; strings and
+// vectors are checked as they are written because their length prefixes are 16 bits.
+class Writer {
+ public:
+  void u8(uint8_t v) { out_.push_back(v); }
+  void u16(uint16_t v) { put(v, 2); }
+  void u32(uint32_t v) { put(v, 4); }
+  void u64(uint64_t v) { put(v, 8); }
+  void boolean(bool v) { u8(v ? 1 : 0); }
+  void bytes(std::span<const uint8_t> data) { out_.insert(out_.end(), data.begin(), data.end()); }
+  void string(const std::string& s) {
+    if (s.size() > kMaxStringLength) {
+      ok_ = false;
+      return;
+    }
+    u16(static_cast<uint16_t>(s.size()));
+    out_.insert(out_.end(), s.begin(), s.end());
+  }
+  void count(size_t n) {
+    if (n > std::numeric_limits<uint16_t>::max()) {
+      ok_ = false;
+      return;
+    }
+    u16(static_cast<uint16_t>(n));
+  }
+  void address(const Address& a) {
+    u8(static_cast<uint8_t>(a.family));
+    bytes(a.bytes);
+  }
+  void patch_u32(size_t offset, uint32_t v) {
+    for (size_t i = 0; i < 4; ++i) out_[offset + i] = static_cast<uint8_t>(v >> (8 * i));
+  }
+  [[nodiscard]] bool ok() const { return ok_; }
+  [[nodiscard]] size_t size() const { return out_.size(); }
+  std::vector<uint8_t> take() { return std::move(out_); }
+
+ private:
+  void put(uint64_t v, size_t n) {
+    for (size_t i = 0; i < n; ++i) out_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  std::vector<uint8_t> out_;
+  bool ok_ = true;
+};
+
+// Little-endian reader over an untrusted packet. After the first failure every read returns zero
+// and error() tells why; callers check once per message instead of after every field.
+class Reader {
+ public:
+  explicit Reader(std::span<const uint8_t> data) : data_(data) {}
+
+  uint8_t u8() { return static_cast<uint8_t>(get(1)); }
+  uint16_t u16() { return static_cast<uint16_t>(get(2)); }
+  uint32_t u32() { return static_cast<uint32_t>(get(4)); }
+  uint64_t u64() { return get(8); }
+  bool boolean() {
+    const uint8_t v = u8();
+    if (v > 1) fail(DecodeError::kBadField);
+    return v == 1;
+  }
+  std::string string() {
+    const uint16_t n = u16();
+    if (n > kMaxStringLength) {
+      fail(DecodeError::kBadField);
+      return {};
+    }
+    if (!need(n)) return {};
+    std::string s(reinterpret_cast<const char*>(data_.data() + pos_), n);
+    pos_ += n;
+    return s;
+  }
+  // Element count of a vector whose elements take at least `min_element_size` bytes each: a count
+  // the rest of the packet cannot hold is rejected before anything is reserved.
+  size_t count(size_t min_element_size) {
+    const uint16_t n = u16();
+    if (failed()) return 0;
+    if (static_cast<size_t>(n) * min_element_size > remaining()) {
+      fail(DecodeError::kTruncated);
+      return 0;
+    }
+    return n;
+  }
+  Address address() {
+    Address a;
+    const uint8_t family = u8();
+    if (family != 0 && family != 4 && family != 6) fail(DecodeError::kBadField);
+    a.family = static_cast<AddressFamily>(family);
+    if (need(a.bytes.size())) {
+      std::memcpy(a.bytes.data(), data_.data() + pos_, a.bytes.size());
+      pos_ += a.bytes.size();
+    }
+    return a;
+  }
+  void fail(DecodeError e) {
+    if (!error_) error_ = e;
+  }
+  [[nodiscard]] bool failed() const { return error_.has_value(); }
+  [[nodiscard]] std::optional<DecodeError> error() const { return error_; }
+  [[nodiscard]] size_t remaining() const { return data_.size() - pos_; }
+
+ private:
+  bool need(size_t n) {
+    if (failed()) return false;
+    if (remaining() < n) {
+      fail(DecodeError::kTruncated);
+      return false;
+    }
+    return true;
+  }
+  uint64_t get(size_t n) {
+    if (!need(n)) return 0;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(data_[pos_ + i]) << (8 * i);
+    pos_ += n;
+    return v;
+  }
+  std::span<const uint8_t> data_;
+  size_t pos_ = 0;
+  std::optional<DecodeError> error_;
+};
+
+constexpr size_t kAddressSize = 17;
+
+// --- per-type bodies: one write and one read function each, kept next to each other ---
+
+void write(Writer& w, const Hello& m) {
+  w.u16(m.version);
+  w.u32(m.max_message_size);
+  w.string(m.peer_name);
+}
+void read(Reader& r, Hello& m) {
+  m.version = r.u16();
+  m.max_message_size = r.u32();
+  m.peer_name = r.string();
+}
+
+void write(Writer& w, const PortInfo& p) {
+  w.u8(p.index);
+  w.string(p.name);
+  w.address(p.address);
+  w.u8(p.prefix_length);
+  w.bytes(p.mac);
+  w.boolean(p.link_up);
+}
+void read(Reader& r, PortInfo& p) {
+  p.index = r.u8();
+  p.name = r.string();
+  p.address = r.address();
+  p.prefix_length = r.u8();
+  for (auto& b : p.mac) b = r.u8();
+  p.link_up = r.boolean();
+  if (p.prefix_length > 128) r.fail(DecodeError::kBadField);
+}
+
+void write(Writer& w, const HelloReply& m) {
+  w.u16(m.version);
+  w.u32(m.max_message_size);
+  w.string(m.peer_name);
+  w.count(m.ports.size());
+  for (const auto& p : m.ports) write(w, p);
+}
+void read(Reader& r, HelloReply& m) {
+  m.version = r.u16();
+  m.max_message_size = r.u32();
+  m.peer_name = r.string();
+  m.ports.resize(r.count(1 + 2 + kAddressSize + 1 + 6 + 1));
+  for (auto& p : m.ports) read(r, p);
+}
+
+void write(Writer& w, const Result& m) {
+  w.u16(static_cast<uint16_t>(m.status));
+  w.string(m.detail);
+}
+void read(Reader& r, Result& m) {
+  const uint16_t status = r.u16();
+  if (status > static_cast<uint16_t>(Status::kConflict)) r.fail(DecodeError::kBadField);
+  m.status = static_cast<Status>(status);
+  m.detail = r.string();
+}
+
+void write(Writer& w, const LegSpec& l) {
+  w.u8(l.port);
+  w.address(l.local);
+  w.u16(l.local_rtp_port);
+  w.address(l.remote);
+  w.u16(l.remote_rtp_port);
+  w.u16(l.remote_rtcp_port);
+  w.address(l.signalling_source);
+}
+void read(Reader& r, LegSpec& l) {
+  l.port = r.u8();
+  l.local = r.address();
+  l.local_rtp_port = r.u16();
+  l.remote = r.address();
+  l.remote_rtp_port = r.u16();
+  l.remote_rtcp_port = r.u16();
+  l.signalling_source = r.address();
+}
+
+void write(Writer& w, const SessionAdd& m) {
+  w.u64(m.session_id);
+  w.u32(m.media_timeout_ms);
+  w.u32(m.latch_window_ms);
+  for (const auto& l : m.legs) write(w, l);
+}
+void read(Reader& r, SessionAdd& m) {
+  m.session_id = r.u64();
+  m.media_timeout_ms = r.u32();
+  m.latch_window_ms = r.u32();
+  for (auto& l : m.legs) read(r, l);
+}
+
+void write(Writer& w, const SessionDelete& m) { w.u64(m.session_id); }
+void read(Reader& r, SessionDelete& m) { m.session_id = r.u64(); }
+
+void write(Writer& w, const StatsQuery& m) { w.u64(m.session_id); }
+void read(Reader& r, StatsQuery& m) { m.session_id = r.u64(); }
+
+void write(Writer& w, const StreamStats& s) {
+  w.u64(s.packets);
+  w.u64(s.bytes);
+  w.u64(s.dropped);
+  w.u32(s.idle_ms);
+  w.address(s.latched);
+  w.u16(s.latched_port);
+}
+void read(Reader& r, StreamStats& s) {
+  s.packets = r.u64();
+  s.bytes = r.u64();
+  s.dropped = r.u64();
+  s.idle_ms = r.u32();
+  s.latched = r.address();
+  s.latched_port = r.u16();
+}
+constexpr size_t kStreamStatsSize = 8 * 3 + 4 + kAddressSize + 2;
+
+void write(Writer& w, const LegStats& l) {
+  write(w, l.rtp);
+  write(w, l.rtcp);
+}
+void read(Reader& r, LegStats& l) {
+  read(r, l.rtp);
+  read(r, l.rtcp);
+}
+
+void write(Writer& w, const PortStats& p) {
+  w.u8(p.index);
+  w.string(p.name);
+  for (uint64_t v : {p.rx_packets, p.rx_bytes, p.tx_packets, p.tx_bytes, p.rx_missed,
+                     p.media_packets, p.to_kernel, p.from_kernel}) {
+    w.u64(v);
+  }
+}
+void read(Reader& r, PortStats& p) {
+  p.index = r.u8();
+  p.name = r.string();
+  for (uint64_t* v : {&p.rx_packets, &p.rx_bytes, &p.tx_packets, &p.tx_bytes, &p.rx_missed,
+                      &p.media_packets, &p.to_kernel, &p.from_kernel}) {
+    *v = r.u64();
+  }
+}
+
+void write(Writer& w, const Counter& c) {
+  w.string(c.name);
+  w.u64(c.value);
+}
+void read(Reader& r, Counter& c) {
+  c.name = r.string();
+  c.value = r.u64();
+}
+
+void write(Writer& w, const StatsReply& m) {
+  w.u64(m.session_id);
+  w.u32(m.active_sessions);
+  w.count(m.ports.size());
+  for (const auto& p : m.ports) write(w, p);
+  w.count(m.drops.size());
+  for (const auto& c : m.drops) write(w, c);
+  w.count(m.legs.size());
+  for (const auto& l : m.legs) write(w, l);
+}
+void read(Reader& r, StatsReply& m) {
+  m.session_id = r.u64();
+  m.active_sessions = r.u32();
+  m.ports.resize(r.count(1 + 2 + 8 * 8));
+  for (auto& p : m.ports) read(r, p);
+  m.drops.resize(r.count(2 + 8));
+  for (auto& c : m.drops) read(r, c);
+  m.legs.resize(r.count(2 * kStreamStatsSize));
+  for (auto& l : m.legs) read(r, l);
+}
+
+void write(Writer& w, const DumpQuery& m) {
+  w.u64(m.cursor);
+  w.u32(m.max_entries);
+}
+void read(Reader& r, DumpQuery& m) {
+  m.cursor = r.u64();
+  m.max_entries = r.u32();
+  if (m.max_entries == 0 || m.max_entries > kMaxDumpEntries) r.fail(DecodeError::kBadField);
+}
+
+void write(Writer& w, const DumpReply& m) {
+  w.count(m.sessions.size());
+  for (const auto& s : m.sessions) {
+    write(w, s.spec);
+    for (const auto& l : s.stats) write(w, l);
+  }
+  w.u64(m.next_cursor);
+}
+void read(Reader& r, DumpReply& m) {
+  constexpr size_t kLegSpecSize = 1 + kAddressSize * 3 + 2 * 3;
+  m.sessions.resize(r.count(8 + 4 + 4 + 2 * kLegSpecSize + 4 * kStreamStatsSize));
+  for (auto& s : m.sessions) {
+    read(r, s.spec);
+    for (auto& l : s.stats) read(r, l);
+  }
+  m.next_cursor = r.u64();
+}
+
+void write(Writer& w, const MediaTimeoutEvent& m) {
+  w.u64(m.session_id);
+  w.u32(m.idle_ms);
+}
+void read(Reader& r, MediaTimeoutEvent& m) {
+  m.session_id = r.u64();
+  m.idle_ms = r.u32();
+}
+
+// Message type <-> variant alternative, in one place.
+template <typename T>
+constexpr MessageType type_for();
+template <> constexpr MessageType type_for<Hello>() { return MessageType::kHello; }
+template <> constexpr MessageType type_for<HelloReply>() { return MessageType::kHelloReply; }
+template <> constexpr MessageType type_for<Result>() { return MessageType::kResult; }
+template <> constexpr MessageType type_for<SessionAdd>() { return MessageType::kSessionAdd; }
+template <> constexpr MessageType type_for<SessionDelete>() { return MessageType::kSessionDelete; }
+template <> constexpr MessageType type_for<StatsQuery>() { return MessageType::kStatsQuery; }
+template <> constexpr MessageType type_for<StatsReply>() { return MessageType::kStatsReply; }
+template <> constexpr MessageType type_for<DumpQuery>() { return MessageType::kDumpQuery; }
+template <> constexpr MessageType type_for<DumpReply>() { return MessageType::kDumpReply; }
+template <> constexpr MessageType type_for<MediaTimeoutEvent>() {
+  return MessageType::kMediaTimeoutEvent;
+}
+
+template <size_t I = 0>
+std::optional<Message> empty_message_of(uint16_t type) {
+  if constexpr (I < std::variant_size_v<Message>) {
+    using T = std::variant_alternative_t<I, Message>;
+    if (static_cast<uint16_t>(type_for<T>()) == type) return Message{std::in_place_index<I>};
+    return empty_message_of<I + 1>(type);
+  } else {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+Address Address::ipv4(uint32_t host_order) {
+  Address a;
+  a.family = AddressFamily::kIpv4;
+  const uint32_t net = htonl(host_order);
+  std::memcpy(a.bytes.data(), &net, 4);
+  return a;
+}
+
+Address Address::parse(std::string_view text) {
+  const std::string s(text);
+  Address a;
+  if (inet_pton(AF_INET, s.c_str(), a.bytes.data()) == 1) {
+    a.family = AddressFamily::kIpv4;
+  } else if (inet_pton(AF_INET6, s.c_str(), a.bytes.data()) == 1) {
+    a.family = AddressFamily::kIpv6;
+  } else {
+    a = Address{};
+  }
+  return a;
+}
+
+uint32_t Address::ipv4_host_order() const {
+  uint32_t net = 0;
+  std::memcpy(&net, bytes.data(), 4);
+  return ntohl(net);
+}
+
+std::string Address::to_string() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  switch (family) {
+    case AddressFamily::kIpv4:
+      inet_ntop(AF_INET, bytes.data(), buf, sizeof buf);
+      return buf;
+    case AddressFamily::kIpv6:
+      inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf);
+      return buf;
+    case AddressFamily::kNone:
+      break;
+  }
+  return "-";
+}
+
+std::string_view to_string(Status status) {
+  switch (status) {
+    case Status::kOk: return "ok";
+    case Status::kNotFound: return "not found";
+    case Status::kInvalid: return "invalid";
+    case Status::kUnsupported: return "unsupported";
+    case Status::kNoResources: return "no resources";
+    case Status::kVersionMismatch: return "version mismatch";
+    case Status::kConflict: return "conflict";
+  }
+  return "unknown status";
+}
+
+std::string_view to_string(MessageType type) {
+  switch (type) {
+    case MessageType::kHello: return "Hello";
+    case MessageType::kHelloReply: return "HelloReply";
+    case MessageType::kResult: return "Result";
+    case MessageType::kSessionAdd: return "SessionAdd";
+    case MessageType::kSessionDelete: return "SessionDelete";
+    case MessageType::kStatsQuery: return "StatsQuery";
+    case MessageType::kStatsReply: return "StatsReply";
+    case MessageType::kDumpQuery: return "DumpQuery";
+    case MessageType::kDumpReply: return "DumpReply";
+    case MessageType::kMediaTimeoutEvent: return "MediaTimeoutEvent";
+  }
+  return "unknown type";
+}
+
+std::string_view to_string(DecodeError error) {
+  switch (error) {
+    case DecodeError::kTruncated: return "truncated";
+    case DecodeError::kBadLength: return "length field does not match packet";
+    case DecodeError::kTooLarge: return "message too large";
+    case DecodeError::kWrongVersion: return "wrong protocol version";
+    case DecodeError::kUnknownType: return "unknown message type";
+    case DecodeError::kBadField: return "field out of range";
+    case DecodeError::kTrailingBytes: return "trailing bytes after message";
+  }
+  return "unknown decode error";
+}
+
+std::string_view to_string(EncodeError error) {
+  switch (error) {
+    case EncodeError::kTooLarge: return "message too large";
+    case EncodeError::kBadField: return "string or list too long";
+  }
+  return "unknown encode error";
+}
+
+MessageType type_of(const Message& message) {
+  return std::visit([](const auto& m) { return type_for<std::decay_t<decltype(m)>>(); }, message);
+}
+
+std::expected<std::vector<uint8_t>, EncodeError> encode(uint32_t request_id,
+                                                        const Message& message) {
+  Writer w;
+  w.u16(kProtocolVersion);
+  w.u16(static_cast<uint16_t>(type_of(message)));
+  w.u32(request_id);
+  w.u32(0);  // length, patched below
+  w.u32(0);  // reserved
+  std::visit([&w](const auto& m) { write(w, m); }, message);
+  if (!w.ok()) return std::unexpected(EncodeError::kBadField);
+  if (w.size() > kMaxMessageSize) return std::unexpected(EncodeError::kTooLarge);
+  w.patch_u32(8, static_cast<uint32_t>(w.size()));
+  return w.take();
+}
+
+std::expected<Envelope, DecodeError> decode(std::span<const uint8_t> packet) {
+  if (packet.size() > kMaxMessageSize) return std::unexpected(DecodeError::kTooLarge);
+  Reader r(packet);
+  const uint16_t version = r.u16();
+  const uint16_t type = r.u16();
+  const uint32_t request_id = r.u32();
+  const uint32_t length = r.u32();
+  const uint32_t reserved = r.u32();
+  if (r.failed()) return std::unexpected(DecodeError::kTruncated);
+  if (version != kProtocolVersion) return std::unexpected(DecodeError::kWrongVersion);
+  if (length != packet.size()) return std::unexpected(DecodeError::kBadLength);
+  if (reserved != 0) return std::unexpected(DecodeError::kBadField);
+
+  std::optional<Message> message = empty_message_of(type);
+  if (!message) return std::unexpected(DecodeError::kUnknownType);
+  std::visit([&r](auto& m) { read(r, m); }, *message);
+  if (r.failed()) return std::unexpected(*r.error());
+  if (r.remaining() != 0) return std::unexpected(DecodeError::kTrailingBytes);
+  return Envelope{request_id, std::move(*message)};
+}
+
+}  // namespace sbc::api

@@ -1,0 +1,242 @@
+// The control protocol between sbcd (client) and sbc-dataplane (server).
+//
+// One contract for both sides: this header includes no DPDK header and is the only definition of the
+// messages. Transport is an AF_UNIX SOCK_SEQPACKET socket, one message per packet.
+//
+// Wire format: every message starts with a 16-byte header
+//     u16 version | u16 type | u32 request_id | u32 length (whole message) | u32 reserved (0)
+// followed by the message body. All integers are little endian; strings are u16 length + bytes;
+// vectors are u16 count + elements. A request's reply carries the same request_id; events carry 0.
+//
+// Requests are idempotent by content: SessionAdd with an id that already exists updates that session
+// (an "upsert"), SessionDelete of an unknown id answers kNotFound and changes nothing. The first message
+// on a connection is Hello; the server answers HelloReply (or Result kVersionMismatch and closes).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace sbc::api {
+
+inline constexpr uint16_t kProtocolVersion = 1;
+inline constexpr size_t kHeaderSize = 16;
+// Upper bound of one message, header included. Both sides announce theirs in Hello and use the
+// smaller one; nothing may encode a message larger than this.
+inline constexpr size_t kMaxMessageSize = 64 * 1024;
+inline constexpr size_t kMaxStringLength = 256;
+inline constexpr uint32_t kMaxDumpEntries = 128;
+
+enum class MessageType : uint16_t {
+  kHello = 1,
+  kHelloReply = 2,
+  kResult = 3,
+  kSessionAdd = 4,
+  kSessionDelete = 5,
+  kStatsQuery = 6,
+  kStatsReply = 7,
+  kDumpQuery = 8,
+  kDumpReply = 9,
+  kMediaTimeoutEvent = 10,
+};
+
+enum class AddressFamily : uint8_t { kNone = 0, kIpv4 = 4, kIpv6 = 6 };
+
+// An IP address; IPv4 in the first four bytes, network byte order (as on the wire of a packet).
+struct Address {
+  AddressFamily family = AddressFamily::kNone;
+  std::array<uint8_t, 16> bytes{};
+
+  static Address ipv4(uint32_t host_order);
+  // Parses dotted-quad IPv4 or RFC 4291 IPv6 text; kNone on failure.
+  static Address parse(std::string_view text);
+  [[nodiscard]] uint32_t ipv4_host_order() const;
+  [[nodiscard]] bool is_set() const { return family != AddressFamily::kNone; }
+  [[nodiscard]] std::string to_string() const;
+  bool operator==(const Address&) const = default;
+};
+
+enum class Status : uint16_t {
+  kOk = 0,
+  kNotFound = 1,
+  kInvalid = 2,
+  kUnsupported = 3,
+  kNoResources = 4,
+  kVersionMismatch = 5,
+  kConflict = 6,
+};
+std::string_view to_string(Status status);
+
+struct Hello {
+  uint16_t version = kProtocolVersion;
+  uint32_t max_message_size = kMaxMessageSize;
+  std::string peer_name;
+  bool operator==(const Hello&) const = default;
+};
+
+struct PortInfo {
+  uint8_t index = 0;
+  std::string name;
+  Address address;
+  uint8_t prefix_length = 0;
+  std::array<uint8_t, 6> mac{};
+  bool link_up = false;
+  bool operator==(const PortInfo&) const = default;
+};
+
+struct HelloReply {
+  uint16_t version = kProtocolVersion;
+  uint32_t max_message_size = kMaxMessageSize;
+  std::string peer_name;
+  std::vector<PortInfo> ports;
+  bool operator==(const HelloReply&) const = default;
+};
+
+struct Result {
+  Status status = Status::kOk;
+  std::string detail;
+  bool operator==(const Result&) const = default;
+};
+
+// One side of a media session: where the SBC receives it and where the peer is.
+// RTCP uses local_rtp_port + 1. A remote_rtp_port of 0 means "not known yet" (offer without answer):
+// nothing is sent toward this leg until it is signalled or latched.
+struct LegSpec {
+  uint8_t port = 0;            // dataplane port index (from HelloReply)
+  Address local;               // SBC media address on that port
+  uint16_t local_rtp_port = 0; // even
+  Address remote;              // from the peer's SDP (c=)
+  uint16_t remote_rtp_port = 0;
+  uint16_t remote_rtcp_port = 0;  // 0: remote_rtp_port + 1
+  Address signalling_source;      // where the peer's SIP came from (may latch too)
+  bool operator==(const LegSpec&) const = default;
+};
+
+struct SessionAdd {
+  uint64_t session_id = 0;
+  uint32_t media_timeout_ms = 0;  // 0: no inactivity event
+  uint32_t latch_window_ms = 0;   // how long after the first packet the latch may still move
+  std::array<LegSpec, 2> legs{};
+  bool operator==(const SessionAdd&) const = default;
+};
+
+struct SessionDelete {
+  uint64_t session_id = 0;
+  bool operator==(const SessionDelete&) const = default;
+};
+
+// session_id 0: dataplane totals (ports, drops); otherwise one session's streams.
+struct StatsQuery {
+  uint64_t session_id = 0;
+  bool operator==(const StatsQuery&) const = default;
+};
+
+struct StreamStats {
+  uint64_t packets = 0;  // received and relayed
+  uint64_t bytes = 0;
+  uint64_t dropped = 0;  // received on this stream and dropped (source mismatch, no destination, ...)
+  uint32_t idle_ms = 0;  // since the last packet received; UINT32_MAX if none yet
+  Address latched;       // unset until latched
+  uint16_t latched_port = 0;
+  bool operator==(const StreamStats&) const = default;
+};
+
+struct LegStats {
+  StreamStats rtp;
+  StreamStats rtcp;
+  bool operator==(const LegStats&) const = default;
+};
+
+struct PortStats {
+  uint8_t index = 0;
+  std::string name;
+  uint64_t rx_packets = 0;
+  uint64_t rx_bytes = 0;
+  uint64_t tx_packets = 0;
+  uint64_t tx_bytes = 0;
+  uint64_t rx_missed = 0;      // dropped by the NIC (no descriptors)
+  uint64_t media_packets = 0;  // relayed out of this port
+  uint64_t to_kernel = 0;      // punted to the TAP
+  uint64_t from_kernel = 0;    // sent on behalf of the kernel
+  bool operator==(const PortStats&) const = default;
+};
+
+struct Counter {
+  std::string name;
+  uint64_t value = 0;
+  bool operator==(const Counter&) const = default;
+};
+
+struct StatsReply {
+  uint64_t session_id = 0;
+  uint32_t active_sessions = 0;
+  std::vector<PortStats> ports;   // totals only
+  std::vector<Counter> drops;     // totals only: named drop reasons
+  std::vector<LegStats> legs;     // session only: two entries
+  bool operator==(const StatsReply&) const = default;
+};
+
+// Paged listing of sessions; start with cursor 0, continue with next_cursor until it is 0.
+struct DumpQuery {
+  uint64_t cursor = 0;
+  uint32_t max_entries = kMaxDumpEntries;
+  bool operator==(const DumpQuery&) const = default;
+};
+
+struct SessionInfo {
+  SessionAdd spec;
+  std::array<LegStats, 2> stats{};
+  bool operator==(const SessionInfo&) const = default;
+};
+
+struct DumpReply {
+  std::vector<SessionInfo> sessions;
+  uint64_t next_cursor = 0;
+  bool operator==(const DumpReply&) const = default;
+};
+
+// Pushed once per session when no media arrived on any stream for media_timeout_ms.
+struct MediaTimeoutEvent {
+  uint64_t session_id = 0;
+  uint32_t idle_ms = 0;
+  bool operator==(const MediaTimeoutEvent&) const = default;
+};
+
+using Message = std::variant<Hello, HelloReply, Result, SessionAdd, SessionDelete, StatsQuery,
+                             StatsReply, DumpQuery, DumpReply, MediaTimeoutEvent>;
+
+MessageType type_of(const Message& message);
+std::string_view to_string(MessageType type);
+
+struct Envelope {
+  uint32_t request_id = 0;
+  Message message;
+};
+
+enum class DecodeError : uint8_t {
+  kTruncated,       // shorter than its header or than a field it announces
+  kBadLength,       // header length differs from the packet length
+  kTooLarge,        // over kMaxMessageSize
+  kWrongVersion,    // header version is not kProtocolVersion
+  kUnknownType,
+  kBadField,        // a field holds a value outside its domain
+  kTrailingBytes,   // body longer than its fields
+};
+std::string_view to_string(DecodeError error);
+
+enum class EncodeError : uint8_t { kTooLarge, kBadField };
+std::string_view to_string(EncodeError error);
+
+// Encodes a whole message (header and body).
+std::expected<std::vector<uint8_t>, EncodeError> encode(uint32_t request_id, const Message& message);
+
+// Decodes exactly one whole message; never reads outside `packet`.
+std::expected<Envelope, DecodeError> decode(std::span<const uint8_t> packet);
+
+}  // namespace sbc::api

@@ -1,0 +1,155 @@
+#include "sbc/api/control_protocol.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+namespace sbc::api {
+namespace {
+
+SessionAdd sample_session() {
+  SessionAdd add;
+  add.session_id = 0x0102030405060708ULL;
+  add.media_timeout_ms = 30000;
+  add.latch_window_ms = 2000;
+  add.legs[0] = LegSpec{0, Address::parse("192.0.2.1"), 20000, Address::parse("192.0.2.10"),
+                        6000, 0, Address::parse("192.0.2.10")};
+  add.legs[1] = LegSpec{1, Address::parse("198.51.100.1"), 20002,
+                        Address::parse("198.51.100.10"), 7000, 7001,
+                        Address::parse("198.51.100.10")};
+  return add;
+}
+
+StatsReply sample_stats() {
+  StatsReply s;
+  s.active_sessions = 3;
+  s.ports.push_back(PortStats{0, "access", 1, 2, 3, 4, 5, 6, 7, 8});
+  s.drops.push_back(Counter{"source_mismatch", 42});
+  s.legs.push_back(LegStats{StreamStats{10, 1720, 1, 20, Address::parse("192.0.2.10"), 6000},
+                            StreamStats{}});
+  return s;
+}
+
+template <typename T>
+T round_trip(const T& in, uint32_t request_id = 7) {
+  auto bytes = encode(request_id, Message{in});
+  EXPECT_TRUE(bytes.has_value());
+  auto env = decode(*bytes);
+  EXPECT_TRUE(env.has_value()) << (env ? "" : to_string(env.error()));
+  EXPECT_EQ(env->request_id, request_id);
+  EXPECT_TRUE(std::holds_alternative<T>(env->message));
+  return std::get<T>(env->message);
+}
+
+TEST(ControlProtocol, RoundTripsEveryMessage) {
+  EXPECT_EQ(round_trip(Hello{kProtocolVersion, 4096, "sbcd"}),
+            (Hello{kProtocolVersion, 4096, "sbcd"}));
+  HelloReply reply{kProtocolVersion, kMaxMessageSize, "sbc-dataplane", {}};
+  reply.ports.push_back(PortInfo{0, "access", Address::parse("192.0.2.1"), 24,
+                                 {0x02, 0, 0, 0, 0, 1}, true});
+  reply.ports.push_back(PortInfo{1, "trunk", Address::parse("2001:db8::1"), 64, {}, false});
+  EXPECT_EQ(round_trip(reply), reply);
+  EXPECT_EQ(round_trip(Result{Status::kNoResources, "table full"}),
+            (Result{Status::kNoResources, "table full"}));
+  EXPECT_EQ(round_trip(sample_session()), sample_session());
+  EXPECT_EQ(round_trip(SessionDelete{99}), SessionDelete{99});
+  EXPECT_EQ(round_trip(StatsQuery{5}), StatsQuery{5});
+  EXPECT_EQ(round_trip(sample_stats()), sample_stats());
+  EXPECT_EQ(round_trip(DumpQuery{12, 64}), (DumpQuery{12, 64}));
+  DumpReply dump;
+  dump.sessions.push_back(SessionInfo{sample_session(), {}});
+  dump.next_cursor = 77;
+  EXPECT_EQ(round_trip(dump), dump);
+  EXPECT_EQ(round_trip(MediaTimeoutEvent{3, 61000}, 0), (MediaTimeoutEvent{3, 61000}));
+}
+
+TEST(ControlProtocol, HeaderLayoutIsLittleEndianAndCarriesLength) {
+  auto bytes = encode(0x11223344, Message{SessionDelete{1}});
+  ASSERT_TRUE(bytes);
+  ASSERT_EQ(bytes->size(), kHeaderSize + 8);
+  EXPECT_EQ((*bytes)[0], kProtocolVersion);
+  EXPECT_EQ((*bytes)[2], static_cast<uint8_t>(MessageType::kSessionDelete));
+  EXPECT_EQ((*bytes)[4], 0x44);
+  EXPECT_EQ((*bytes)[7], 0x11);
+  EXPECT_EQ((*bytes)[8], kHeaderSize + 8);
+}
+
+TEST(ControlProtocol, RejectsWrongVersion) {
+  auto bytes = *encode(1, Message{Hello{}});
+  bytes[0] = kProtocolVersion + 1;
+  EXPECT_EQ(decode(bytes).error(), DecodeError::kWrongVersion);
+}
+
+TEST(ControlProtocol, RejectsTruncatedAndShortHeaders) {
+  auto bytes = *encode(1, Message{sample_session()});
+  for (size_t n = 0; n < kHeaderSize; ++n) {
+    EXPECT_EQ(decode(std::span(bytes).first(n)).error(), DecodeError::kTruncated) << n;
+  }
+  // A packet cut short with a length field that still claims the whole message.
+  EXPECT_EQ(decode(std::span(bytes).first(bytes.size() - 1)).error(), DecodeError::kBadLength);
+  // Cut short consistently: header length patched to the shorter size.
+  std::vector<uint8_t> cut(bytes.begin(), bytes.end() - 3);
+  cut[8] = static_cast<uint8_t>(cut.size());
+  cut[9] = static_cast<uint8_t>(cut.size() >> 8);
+  EXPECT_EQ(decode(cut).error(), DecodeError::kTruncated);
+}
+
+TEST(ControlProtocol, RejectsUnknownTypeTrailingBytesAndBadFields) {
+  auto bytes = *encode(1, Message{SessionDelete{1}});
+  auto unknown = bytes;
+  unknown[2] = 0xee;
+  EXPECT_EQ(decode(unknown).error(), DecodeError::kUnknownType);
+
+  auto trailing = bytes;
+  trailing.push_back(0);
+  trailing[8] = static_cast<uint8_t>(trailing.size());
+  EXPECT_EQ(decode(trailing).error(), DecodeError::kTrailingBytes);
+
+  auto reserved = bytes;
+  reserved[12] = 1;
+  EXPECT_EQ(decode(reserved).error(), DecodeError::kBadField);
+
+  auto result = *encode(1, Message{Result{Status::kOk, ""}});
+  result[kHeaderSize] = 0x7f;  // status out of range
+  EXPECT_EQ(decode(result).error(), DecodeError::kBadField);
+
+  auto add = *encode(1, Message{sample_session()});
+  add[kHeaderSize + 16 + 1] = 9;  // first leg's local address family
+  EXPECT_EQ(decode(add).error(), DecodeError::kBadField);
+
+  auto dump = *encode(1, Message{DumpQuery{0, 1}});
+  dump[kHeaderSize + 8] = 0;  // max_entries 0
+  EXPECT_EQ(decode(dump).error(), DecodeError::kBadField);
+}
+
+TEST(ControlProtocol, RejectsVectorCountsThePacketCannotHold) {
+  auto bytes = *encode(1, Message{DumpReply{}});
+  bytes[kHeaderSize] = 0xff;  // session count 0x00ff with no entries behind it
+  EXPECT_EQ(decode(bytes).error(), DecodeError::kTruncated);
+}
+
+TEST(ControlProtocol, RejectsOversizedPacketsAndStrings) {
+  std::vector<uint8_t> huge(kMaxMessageSize + 1, 0);
+  EXPECT_EQ(decode(huge).error(), DecodeError::kTooLarge);
+  EXPECT_EQ(encode(1, Message{Hello{kProtocolVersion, 1, std::string(kMaxStringLength + 1, 'x')}})
+                .error(),
+            EncodeError::kBadField);
+  StatsReply big;
+  big.drops.assign(3000, Counter{std::string(20, 'd'), 1});
+  EXPECT_EQ(encode(1, Message{big}).error(), EncodeError::kTooLarge);
+}
+
+TEST(ControlProtocol, AddressParsingAndPrinting) {
+  const Address v4 = Address::parse("198.51.100.7");
+  EXPECT_EQ(v4.family, AddressFamily::kIpv4);
+  EXPECT_EQ(v4.ipv4_host_order(), 0xc6336407u);
+  EXPECT_EQ(v4, Address::ipv4(0xc6336407u));
+  EXPECT_EQ(v4.to_string(), "198.51.100.7");
+  EXPECT_EQ(Address::parse("2001:db8::5").to_string(), "2001:db8::5");
+  EXPECT_FALSE(Address::parse("300.1.1.1").is_set());
+  EXPECT_FALSE(Address::parse("").is_set());
+  EXPECT_EQ(Address{}.to_string(), "-");
+}
+
+}  // namespace
+}  // namespace sbc::api
