@@ -1,0 +1,136 @@
+// The back-to-back user agent: every call is two dialogs with their own Call-ID, tags, CSeq, Via
+// and Contact (topology hiding by construction), media anchored on the dataplane.
+//
+// Routing for this release: a call from the access zone goes to the first trunk (by name); a call
+// from a trunk's host on that trunk's zone goes to the access zone's default_target; any request
+// on a trunk zone from another source is refused with 403.
+//
+// Single-threaded: everything runs on the event loop that drives the Scheduler.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "controlplane/call.h"
+#include "controlplane/cdr.h"
+#include "controlplane/config.h"
+#include "controlplane/dataplane_client.h"
+#include "controlplane/media_ports.h"
+#include "controlplane/metrics.h"
+#include "controlplane/scheduler.h"
+#include "controlplane/sip_transport.h"
+#include "sip/ids.h"
+#include "sip/message.h"
+#include "sip/sdp.h"
+
+namespace sbc::cp {
+
+struct B2buaTimers {
+  std::chrono::milliseconds t1{500};
+  std::chrono::milliseconds t2{4000};
+  std::chrono::seconds ring_timeout{180};  // longest a call may stay unanswered
+  std::chrono::seconds linger{32};         // an ended call absorbs retransmissions this long
+};
+
+class B2bua {
+ public:
+  static constexpr size_t kMaxCalls = 10000;  // concurrent calls, ended-but-lingering included
+
+  B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport,
+        DataplaneClient& dataplane, MediaPortAllocator& ports, Metrics& metrics, CdrWriter* cdr,
+        B2buaTimers timers = {});
+  ~B2bua();
+
+  // The zone's SIP address when the config left it to the dataplane port (known after Hello).
+  void set_zone_address(size_t zone, std::string address);
+  [[nodiscard]] const std::string& zone_address(size_t zone) const { return zones_[zone].address; }
+
+  // One received datagram on zone `zone`'s socket.
+  void on_datagram(size_t zone, const Endpoint& from, std::string data);
+  void on_media_timeout(const api::MediaTimeoutEvent& event);
+  // The dataplane (re)connected: program every live session again (a restarted dataplane has none).
+  void on_dataplane_up();
+  // Latest per-session counters (from a periodic dump), shown by `show calls`.
+  void update_media_stats(const api::SessionInfo& info);
+
+  [[nodiscard]] const std::unordered_map<uint64_t, std::shared_ptr<Call>>& calls() const {
+    return calls_;
+  }
+  [[nodiscard]] size_t active_calls() const;
+
+ private:
+  struct Zone {
+    std::string name;
+    std::string address;  // SIP address (Via, Contact, From host)
+    uint16_t port = 0;
+    std::string dataplane_port;
+    bool trunk = false;
+  };
+  using CallPtr = std::shared_ptr<Call>;
+
+  // --- requests ---
+  void handle_request(size_t zone, const Endpoint& from, const sip::Message& msg);
+  void new_call(size_t zone, const Endpoint& from, const sip::Message& invite);
+  void caller_request(const CallPtr& call, const Endpoint& from, const sip::Message& msg);
+  void callee_request(const CallPtr& call, const sip::Message& msg);
+  void handle_ack(const CallPtr& call, const sip::Message& ack);
+  void handle_cancel(const CallPtr& call, const Endpoint& from, const sip::Message& cancel);
+  void handle_bye(const CallPtr& call, Side side, const Endpoint& to, const sip::Message& bye);
+  // --- responses ---
+  void handle_response(size_t zone, const sip::Message& msg);
+  void invite_response(const CallPtr& call, const sip::Message& msg);
+  void relay_answer(const CallPtr& call, const sip::Message& msg);
+  // --- messages we originate ---
+  void reply(size_t zone, const Endpoint& to, const sip::Message& request, int code,
+             std::string_view reason = {}, std::string_view to_tag = {});
+  void respond_caller(const CallPtr& call, int code, std::string_view reason = {},
+                      std::string body = {});
+  void send_bye(const CallPtr& call, Side side);
+  void send_cancel(const CallPtr& call);
+  void send_callee_ack(const CallPtr& call);
+  std::string contact(size_t zone) const;
+  void start_transaction(const CallPtr& call, Side side, sip::Method method, std::string branch,
+                         std::string bytes);
+  void retransmit(uint64_t call_id, Side side, const std::string& branch);
+  void retransmit_response(uint64_t call_id);
+  void stop_transaction(Call& call, Side side, std::string_view branch);
+  // --- media ---
+  std::expected<void, int> allocate_media(Call& call, size_t caller_zone, size_t callee_zone);
+  std::expected<std::string, sip::SdpError> rewrite_for(Call& call, Side toward,
+                                                        std::string_view sdp);
+  void program_session(const CallPtr& call);
+  // --- ending ---
+  void fail_call(const CallPtr& call, int code, CallResult result);
+  void end_call(const CallPtr& call, CallResult result, int code);
+  void teardown_media(const CallPtr& call);
+  void finish_media(const CallPtr& call);
+  void erase_call(uint64_t id);
+
+  CallPtr find_callee_dialog(std::string_view call_id) const;
+  CallPtr find_caller_dialog(size_t zone, std::string_view call_id) const;
+  static std::string caller_key(size_t zone, std::string_view call_id);
+  std::optional<size_t> zone_index(std::string_view name) const;
+  Endpoint response_target(const Endpoint& from, const sip::Via& via) const;
+
+  const Config& config_;
+  Scheduler& scheduler_;
+  SipTransport& transport_;
+  DataplaneClient& dataplane_;
+  MediaPortAllocator& ports_;
+  Metrics& metrics_;
+  CdrWriter* cdr_;
+  B2buaTimers timers_;
+  std::vector<Zone> zones_;
+  sip::IdGenerator ids_;
+  uint64_t next_call_id_;
+  std::unordered_map<uint64_t, CallPtr> calls_;
+  std::unordered_map<std::string, uint64_t> by_callee_call_id_;  // Call-IDs we generated
+  std::unordered_map<std::string, uint64_t> by_caller_call_id_;  // caller_key(zone, Call-ID)
+};
+
+}  // namespace sbc::cp

@@ -1,0 +1,207 @@
+// The B2BUA's media anchoring and call teardown: port allocation, SDP rewrite, dataplane sessions,
+// CDRs.
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include "controlplane/b2bua.h"
+
+namespace sbc::cp {
+
+std::expected<void, int> B2bua::allocate_media(Call& call, size_t caller_zone,
+                                               size_t callee_zone) {
+  if (!dataplane_.connected()) {
+    spdlog::warn("call {}: 503, dataplane not connected", call.id);
+    return std::unexpected(503);
+  }
+  const size_t zones[2] = {caller_zone, callee_zone};
+  const api::PortInfo* info[2] = {};
+  for (int side = 0; side < 2; ++side) {
+    info[side] = dataplane_.find_port(zones_[zones[side]].dataplane_port);
+    if (info[side] == nullptr || !info[side]->address.is_set()) {
+      spdlog::error("zone {}: dataplane has no port '{}'", zones_[zones[side]].name,
+                    zones_[zones[side]].dataplane_port);
+      return std::unexpected(503);
+    }
+  }
+  auto first = ports_.allocate(info[0]->index);
+  if (!first) {
+    spdlog::warn("call {}: 503, {} on port {}", call.id, to_string(first.error()), info[0]->name);
+    return std::unexpected(503);
+  }
+  auto second = ports_.allocate(info[1]->index);
+  if (!second) {
+    ports_.release(info[0]->index, *first);
+    spdlog::warn("call {}: 503, {} on port {}", call.id, to_string(second.error()), info[1]->name);
+    return std::unexpected(503);
+  }
+  const uint16_t allocated[2] = {*first, *second};
+  for (int side = 0; side < 2; ++side) {
+    MediaLeg& m = call.legs[side].media;
+    m.dataplane_port = info[side]->index;
+    m.local = info[side]->address;
+    m.local_port = allocated[side];
+  }
+  return {};
+}
+
+// The description as the side `toward` sees it: our address and port on that side, our o= line.
+std::expected<std::string, sip::SdpError> B2bua::rewrite_for(Call& call, Side toward,
+                                                             std::string_view sdp) {
+  auto parsed = sip::parse_sdp(sdp);
+  if (!parsed) return std::unexpected(parsed.error());
+  auto audio = sip::first_audio_endpoint(*parsed);
+  Leg& leg = call.legs[toward];
+  sip::SdpRewrite rewrite;
+  rewrite.address = leg.media.local.to_string();
+  for (size_t i = 0; i < parsed->media.size(); ++i) {
+    sip::MediaRewrite m;
+    // Only the first audio stream is anchored; every other stream is disabled (port 0) rather
+    // than passed with the other side's addresses in it.
+    if (audio && i == audio->media_index) {
+      m.port = leg.media.local_port;
+      if (parsed->media[i].rtcp_port) m.rtcp_port = leg.media.local_port + 1;
+    }
+    rewrite.media.push_back(m);
+  }
+  rewrite.origin_username = "sbc";
+  rewrite.origin_session_id = std::to_string(call.id);
+  rewrite.origin_version = ++leg.sdp_version;
+  return sip::rewrite_sdp(sdp, rewrite);
+}
+
+void B2bua::program_session(const CallPtr& call) {
+  api::SessionAdd add;
+  add.session_id = call->id;
+  add.media_timeout_ms = config_.media.timeout_s * 1000;
+  add.latch_window_ms = config_.media.latch_window_ms;
+  for (int side = 0; side < 2; ++side) {
+    const Leg& leg = call->legs[side];
+    api::LegSpec& spec = add.legs[side];
+    spec.port = leg.media.dataplane_port;
+    spec.local = leg.media.local;
+    spec.local_rtp_port = leg.media.local_port;
+    spec.remote = leg.media.remote;
+    spec.remote_rtp_port = leg.media.remote_port;
+    spec.remote_rtcp_port = leg.media.remote_rtcp_port;
+    spec.signalling_source = api::Address::parse(leg.signalling_source.address().to_string());
+  }
+  call->session_programmed = true;
+  dataplane_.request(add, [this, call](DataplaneClient::Reply reply) {
+    if (call->state == CallState::kEnded) return;
+    std::string error;
+    if (!reply) {
+      error = std::string(to_string(reply.error()));
+    } else if (const auto* result = std::get_if<api::Result>(&*reply)) {
+      if (result->status != api::Status::kOk) {
+        error = fmt::format("{} {}", api::to_string(result->status), result->detail);
+      }
+    } else {
+      error = "unexpected reply";
+    }
+    if (error.empty()) return;
+    spdlog::error("call {}: dataplane refused the session: {}", call->id, error);
+    fail_call(call, 503, CallResult::kFailed);
+  });
+}
+
+// Ends a call for a local reason: the caller gets `code` if it has no final response yet,
+// established dialogs get a BYE, a ringing callee gets a CANCEL.
+void B2bua::fail_call(const CallPtr& call, int code, CallResult result) {
+  if (call->state == CallState::kEnded) return;
+  if (call->final_status == 0) {
+    respond_caller(call, code);
+  } else if (call->final_status < 300) {
+    send_bye(call, kCaller);
+  }
+  if (call->callee_answered) {
+    if (call->callee_ack.empty()) send_callee_ack(call);
+    send_bye(call, kCallee);
+  } else {
+    send_cancel(call);
+  }
+  end_call(call, result, code);
+}
+
+void B2bua::on_media_timeout(const api::MediaTimeoutEvent& event) {
+  auto it = calls_.find(event.session_id);
+  if (it == calls_.end() || it->second->state == CallState::kEnded) return;
+  spdlog::info("call {}: no media for {} ms; hanging up", event.session_id, event.idle_ms);
+  fail_call(it->second, 408, CallResult::kMediaTimeout);
+}
+
+void B2bua::end_call(const CallPtr& call, CallResult result, int code) {
+  if (call->state == CallState::kEnded) return;
+  call->state = CallState::kEnded;
+  call->result = result;
+  call->result_code = code;
+  call->end_time = scheduler_.wall_now();
+  scheduler_.cancel(call->ring_timer);
+  call->ring_timer = 0;
+  metrics_.call_ended(result);
+  spdlog::info("call {}: ended ({}, {})", call->id, to_string(result), code);
+  teardown_media(call);
+  call->linger_timer = scheduler_.schedule(timers_.linger, [this, id = call->id] { erase_call(id); });
+}
+
+// Counters first (they die with the session), then delete, then free the ports and write the CDR.
+void B2bua::teardown_media(const CallPtr& call) {
+  if (!call->session_programmed || !dataplane_.connected()) {
+    finish_media(call);
+    return;
+  }
+  dataplane_.request(api::StatsQuery{call->id}, [this, call](DataplaneClient::Reply reply) {
+    if (reply) {
+      if (auto* stats = std::get_if<api::StatsReply>(&*reply)) call->media_stats = std::move(*stats);
+    }
+    dataplane_.request(api::SessionDelete{call->id}, [this, call](DataplaneClient::Reply deleted) {
+      if (!deleted) {
+        spdlog::warn("call {}: session delete: {}", call->id, to_string(deleted.error()));
+      }
+      finish_media(call);
+    });
+  });
+}
+
+void B2bua::finish_media(const CallPtr& call) {
+  call->session_programmed = false;
+  for (Leg& leg : call->legs) {
+    if (leg.media.local_port == 0) continue;
+    if (auto released = ports_.release(leg.media.dataplane_port, leg.media.local_port); !released) {
+      spdlog::error("call {}: media port {}: {}", call->id, leg.media.local_port,
+                    to_string(released.error()));
+    }
+    leg.media.local_port = 0;
+  }
+  if (cdr_ != nullptr) cdr_->write(make_cdr(*call));
+}
+
+void B2bua::erase_call(uint64_t id) {
+  auto it = calls_.find(id);
+  if (it == calls_.end()) return;
+  const CallPtr call = it->second;
+  for (Leg& leg : call->legs) {
+    if (leg.invite) scheduler_.cancel(leg.invite->timer);
+    for (auto& tx : leg.requests) scheduler_.cancel(tx.timer);
+  }
+  scheduler_.cancel(call->response_timer);
+  by_caller_call_id_.erase(caller_key(call->legs[kCaller].zone, call->legs[kCaller].call_id));
+  by_callee_call_id_.erase(call->legs[kCallee].call_id);
+  calls_.erase(it);
+}
+
+void B2bua::on_dataplane_up() {
+  for (auto& [id, call] : calls_) {
+    if (call->state != CallState::kEnded && call->session_programmed) program_session(call);
+  }
+}
+
+void B2bua::update_media_stats(const api::SessionInfo& info) {
+  auto it = calls_.find(info.spec.session_id);
+  if (it == calls_.end() || it->second->state == CallState::kEnded) return;
+  api::StatsReply stats;
+  stats.session_id = info.spec.session_id;
+  stats.legs.assign(info.stats.begin(), info.stats.end());
+  it->second->media_stats = std::move(stats);
+}
+
+}  // namespace sbc::cp

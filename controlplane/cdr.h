@@ -1,0 +1,31 @@
+// Call detail records: one JSON object per line, appended and flushed as each call ends.
+#pragma once
+
+#include <expected>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "controlplane/call.h"
+
+namespace sbc::cp {
+
+class CdrWriter {
+ public:
+  // Opens `path` for appending (creates it); the error names the file.
+  [[nodiscard]] std::expected<void, std::string> open(const std::string& path);
+  // Appends one line; failures are logged (a full disk must not stop call handling).
+  void write(const nlohmann::json& record);
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+};
+
+// The CDR of an ended call.
+[[nodiscard]] nlohmann::json make_cdr(const Call& call);
+// ISO 8601 UTC with milliseconds: 2024-05-01T12:00:00.123Z
+[[nodiscard]] std::string iso8601(std::chrono::system_clock::time_point time);
+
+}  // namespace sbc::cp

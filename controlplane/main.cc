@@ -1,0 +1,50 @@
+// sbcd: the SBC control plane. `sbcd --config FILE [--check-config]`.
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include <boost/program_options.hpp>
+#include <spdlog/spdlog.h>
+
+#include "controlplane/config.h"
+#include "controlplane/sbcd.h"
+
+int main(int argc, char** argv) {
+  namespace po = boost::program_options;
+  po::options_description desc("sbcd options");
+  desc.add_options()("help,h", "show this help")(
+      "config,c", po::value<std::string>()->default_value("/etc/sbc/sbc.conf"), "config file")(
+      "check-config", "validate the config file and exit");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "sbcd: " << e.what() << "\n" << desc;
+    return 2;
+  }
+  if (vm.count("help") != 0) {
+    std::cout << "usage: sbcd --config FILE [--check-config]\n" << desc;
+    return 0;
+  }
+  const std::string path = vm["config"].as<std::string>();
+  auto config = sbc::cp::load_config(path);
+  if (!config) {
+    std::cerr << "sbcd: " << config.error() << "\n";
+    return 1;
+  }
+  if (vm.count("check-config") != 0) {
+    std::cout << "sbcd: " << path << ": OK\n";
+    return 0;
+  }
+  spdlog::set_level(spdlog::level::from_str(config->log_level));
+  sbc::cp::Sbcd sbcd(std::move(*config));
+  if (auto started = sbcd.start(); !started) {
+    spdlog::critical("sbcd: {}", started.error());
+    return 1;
+  }
+  spdlog::info("sbcd: running");
+  sbcd.run();
+  spdlog::info("sbcd: stopped");
+  return 0;
+}

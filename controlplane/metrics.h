@@ -1,0 +1,77 @@
+// Prometheus metrics of sbcd (one scrape target): call and SIP counters owned here, dataplane
+// counters mirrored from the last StatsQuery(0) snapshot.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <prometheus/collectable.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include "controlplane/config.h"
+#include "sbc/api/control_protocol.h"
+
+namespace prometheus {
+class Exposer;
+}
+
+namespace sbc::cp {
+
+// How a call ended, as counted in sbc_calls_total{result} and written in CDRs.
+enum class CallResult : uint8_t { kAnswered, kCancelled, kBusy, kFailed, kMediaTimeout };
+std::string_view to_string(CallResult result);
+
+// The dataplane's absolute counters are exposed as they are (not re-counted), through a collector
+// that renders the latest snapshot at scrape time. Collect() runs on the exposer's thread.
+class DataplaneCollector final : public prometheus::Collectable {
+ public:
+  void update(bool up, std::optional<api::StatsReply> stats);
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  mutable std::mutex mutex_;
+  bool up_ = false;
+  std::optional<api::StatsReply> stats_;
+};
+
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+
+  // Starts the HTTP endpoint (/metrics) on a thread of its own; error names the address.
+  std::expected<void, std::string> expose(const HostPort& listen);
+
+  void call_started();
+  void call_ended(CallResult result);
+  void sip_request_received(std::string_view method);
+  void sip_response_received(int status);
+  void sip_dropped(std::string_view reason);
+  void dataplane(bool up, std::optional<api::StatsReply> stats) {
+    collector_->update(up, std::move(stats));
+  }
+
+  [[nodiscard]] prometheus::Registry& registry() { return *registry_; }
+  [[nodiscard]] const std::shared_ptr<DataplaneCollector>& collector() const { return collector_; }
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<DataplaneCollector> collector_;
+  prometheus::Gauge& calls_active_;
+  prometheus::Family<prometheus::Counter>& calls_total_;
+  prometheus::Family<prometheus::Counter>& sip_requests_;
+  prometheus::Family<prometheus::Counter>& sip_responses_;
+  prometheus::Family<prometheus::Counter>& sip_dropped_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+};
+
+}  // namespace sbc::cp

@@ -1,0 +1,133 @@
+#include "controlplane/sbcd.h"
+
+#include <csignal>
+
+#include <spdlog/spdlog.h>
+
+#include "controlplane/show_commands.h"
+
+namespace sbc::cp {
+
+Sbcd::Sbcd(Config config)
+    : config_(std::move(config)),
+      signals_(io_, SIGINT, SIGTERM),
+      stats_timer_(io_),
+      scheduler_(io_),
+      ports_(config_.media.port_min, config_.media.port_max),
+      dataplane_(io_, config_.dataplane_socket) {}
+
+Sbcd::~Sbcd() {
+  if (mgmt_) mgmt_->stop();
+  dataplane_.stop();
+  if (transport_) transport_->close();
+  b2bua_.reset();  // cancels its timers while the scheduler still exists
+}
+
+std::expected<void, std::string> Sbcd::start() {
+  if (auto opened = cdr_.open(config_.cdr_file); !opened) return opened;
+  if (config_.metrics_listen) {
+    if (auto exposed = metrics_.expose(*config_.metrics_listen); !exposed) return exposed;
+  }
+  transport_ = std::make_unique<UdpSipTransport>(
+      io_, config_.zones.size(), [this](size_t zone, const Endpoint& from, std::string data) {
+        b2bua_->on_datagram(zone, from, std::move(data));
+      });
+  b2bua_ = std::make_unique<B2bua>(config_, scheduler_, *transport_, dataplane_, ports_, metrics_,
+                                   &cdr_);
+  // Zones with a configured address bind now; the others once the dataplane names its ports.
+  for (size_t i = 0; i < config_.zones.size(); ++i) {
+    const ZoneConfig& z = config_.zones[i];
+    if (z.sip_address.empty()) continue;
+    if (auto bound = transport_->bind(i, z.sip_address, z.sip_port); !bound) {
+      return std::unexpected(fmt::format("zone.{}: {}", z.name, bound.error()));
+    }
+    spdlog::info("zone {}: SIP on udp {}:{}", z.name, z.sip_address, z.sip_port);
+  }
+  register_show_commands(commands_, *b2bua_, dataplane_, dataplane_stats_, scheduler_);
+  mgmt_ = std::make_unique<MgmtServer>(io_, config_.mgmt_socket, commands_);
+  if (auto started = mgmt_->start(); !started) {
+    return std::unexpected("sbcd.mgmt_socket: " + started.error());
+  }
+  dataplane_.set_connection_handler([this](bool up) { on_dataplane(up); });
+  dataplane_.set_timeout_handler(
+      [this](const api::MediaTimeoutEvent& event) { b2bua_->on_media_timeout(event); });
+  dataplane_.start();
+  metrics_.dataplane(false, std::nullopt);
+  refresh_stats();
+  signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("sbcd: signal {}, stopping", signal);
+    io_.stop();
+  });
+  return {};
+}
+
+void Sbcd::run() { io_.run(); }
+
+void Sbcd::bind_zones() {
+  for (size_t i = 0; i < config_.zones.size(); ++i) {
+    const ZoneConfig& z = config_.zones[i];
+    if (transport_->bound(i)) continue;
+    const api::PortInfo* port = dataplane_.find_port(z.dataplane_port);
+    if (port == nullptr || !port->address.is_set()) {
+      spdlog::error("zone {}: dataplane has no port '{}' with an address; SIP not bound", z.name,
+                    z.dataplane_port);
+      continue;
+    }
+    const std::string address = port->address.to_string();
+    if (auto bound = transport_->bind(i, address, z.sip_port); !bound) {
+      spdlog::error("zone {}: {}", z.name, bound.error());
+      continue;
+    }
+    b2bua_->set_zone_address(i, address);
+    spdlog::info("zone {}: SIP on udp {}:{}", z.name, address, z.sip_port);
+  }
+}
+
+void Sbcd::on_dataplane(bool up) {
+  metrics_.dataplane(up, std::nullopt);
+  if (!up) return;
+  for (const ZoneConfig& z : config_.zones) {
+    if (dataplane_.find_port(z.dataplane_port) == nullptr) {
+      spdlog::error("zone {}: dataplane_port '{}' is not a dataplane port", z.name,
+                    z.dataplane_port);
+    }
+  }
+  bind_zones();
+  b2bua_->on_dataplane_up();
+  refresh_stats();
+}
+
+// Totals for /metrics and `show dataplane`, then per-session counters for `show calls`.
+void Sbcd::refresh_stats() {
+  stats_timer_.cancel();
+  if (dataplane_.connected()) {
+    dataplane_.request(api::StatsQuery{0}, [this](DataplaneClient::Reply reply) {
+      if (reply) {
+        if (auto* stats = std::get_if<api::StatsReply>(&*reply)) {
+          dataplane_stats_ = *stats;
+          metrics_.dataplane(dataplane_.connected(), *stats);
+        }
+      }
+    });
+    if (b2bua_->active_calls() > 0) dump_sessions(0);
+  }
+  stats_timer_.expires_after(kStatsInterval);
+  stats_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) refresh_stats();
+  });
+}
+
+void Sbcd::dump_sessions(uint64_t cursor) {
+  api::DumpQuery query;
+  query.cursor = cursor;
+  dataplane_.request(query, [this](DataplaneClient::Reply reply) {
+    if (!reply) return;
+    const auto* dump = std::get_if<api::DumpReply>(&*reply);
+    if (dump == nullptr) return;
+    for (const api::SessionInfo& s : dump->sessions) b2bua_->update_media_stats(s);
+    if (dump->next_cursor != 0) dump_sessions(dump->next_cursor);
+  });
+}
+
+}  // namespace sbc::cp

@@ -1,0 +1,61 @@
+// The sbcd daemon: wires config, event loop, dataplane client, SIP transports, B2BUA, metrics,
+// CDRs and the management socket together.
+#pragma once
+
+#include <expected>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "controlplane/b2bua.h"
+#include "controlplane/cdr.h"
+#include "controlplane/config.h"
+#include "controlplane/dataplane_client.h"
+#include "controlplane/media_ports.h"
+#include "controlplane/metrics.h"
+#include "controlplane/mgmt/command_table.h"
+#include "controlplane/mgmt/mgmt_server.h"
+#include "controlplane/scheduler.h"
+#include "controlplane/sip_transport_udp.h"
+
+namespace sbc::cp {
+
+class Sbcd {
+ public:
+  static constexpr std::chrono::seconds kStatsInterval{2};
+
+  explicit Sbcd(Config config);
+  ~Sbcd();
+
+  // Opens the CDR file, binds SIP and /metrics, starts the management socket and the dataplane
+  // client. The error says what failed.
+  std::expected<void, std::string> start();
+  // Runs the event loop until SIGINT/SIGTERM.
+  void run();
+
+ private:
+  void bind_zones();
+  void on_dataplane(bool up);
+  void refresh_stats();
+  void dump_sessions(uint64_t cursor);
+
+  Config config_;
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer stats_timer_;
+  AsioScheduler scheduler_;
+  Metrics metrics_;
+  CdrWriter cdr_;
+  MediaPortAllocator ports_;
+  UnixDataplaneClient dataplane_;
+  std::unique_ptr<UdpSipTransport> transport_;
+  std::unique_ptr<B2bua> b2bua_;
+  std::optional<api::StatsReply> dataplane_stats_;
+  CommandTable commands_;
+  std::unique_ptr<MgmtServer> mgmt_;
+};
+
+}  // namespace sbc::cp

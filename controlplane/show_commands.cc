@@ -1,0 +1,133 @@
+#include "controlplane/show_commands.h"
+
+#include <algorithm>
+
+#include <fmt/core.h>
+
+namespace sbc::cp {
+namespace {
+
+std::string endpoint(const api::Address& address, uint16_t port) {
+  return address.is_set() ? fmt::format("{}:{}", address.to_string(), port) : "-";
+}
+
+std::string mac_text(const std::array<uint8_t, 6>& mac) {
+  return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", mac[0], mac[1], mac[2], mac[3],
+                     mac[4], mac[5]);
+}
+
+}  // namespace
+
+CommandOutput show_calls(const B2bua& b2bua, const Scheduler& clock) {
+  std::vector<const Call*> calls;
+  for (const auto& [id, call] : b2bua.calls()) {
+    if (call->state != CallState::kEnded) calls.push_back(call.get());
+  }
+  std::ranges::sort(calls, {}, &Call::id);
+  CommandOutput out;
+  out.data = {{"calls", nlohmann::json::array()}};
+  out.text = fmt::format("{:<20} {:<28} {:<10} {:>6}  {:<44} {:>10} {:>10}\n", "ID",
+                         "CALLER -> CALLEE", "STATE", "AGE", "MEDIA A (local/remote) | B", "A->B PKTS",
+                         "B->A PKTS");
+  for (const Call* call : calls) {
+    const auto age =
+        std::chrono::duration_cast<std::chrono::seconds>(clock.now() - call->started).count();
+    const MediaLeg& a = call->legs[kCaller].media;
+    const MediaLeg& b = call->legs[kCallee].media;
+    uint64_t a_to_b = 0;
+    uint64_t b_to_a = 0;
+    if (call->media_stats && call->media_stats->legs.size() == 2) {
+      a_to_b = call->media_stats->legs[kCaller].rtp.packets;
+      b_to_a = call->media_stats->legs[kCallee].rtp.packets;
+    }
+    const std::string parties =
+        fmt::format("{} -> {}", call->legs[kCaller].user, call->legs[kCallee].user);
+    const std::string media = fmt::format("{}/{} | {}/{}", endpoint(a.local, a.local_port),
+                                          endpoint(a.remote, a.remote_port),
+                                          endpoint(b.local, b.local_port),
+                                          endpoint(b.remote, b.remote_port));
+    out.text += fmt::format("{:<20} {:<28} {:<10} {:>5}s  {:<44} {:>10} {:>10}\n", call->id, parties,
+                            to_string(call->state), age, media, a_to_b, b_to_a);
+    auto leg_json = [](const MediaLeg& m) {
+      return nlohmann::json{{"local", endpoint(m.local, m.local_port)},
+                            {"remote", endpoint(m.remote, m.remote_port)}};
+    };
+    out.data["calls"].push_back({{"id", call->id},
+                                 {"caller", call->legs[kCaller].user},
+                                 {"callee", call->legs[kCallee].user},
+                                 {"state", to_string(call->state)},
+                                 {"age_s", age},
+                                 {"media_a", leg_json(a)},
+                                 {"media_b", leg_json(b)},
+                                 {"packets_a_to_b", a_to_b},
+                                 {"packets_b_to_a", b_to_a}});
+  }
+  out.text += fmt::format("{} active call(s)\n", calls.size());
+  return out;
+}
+
+CommandOutput show_dataplane(const DataplaneClient& dataplane,
+                             const std::optional<api::StatsReply>& stats) {
+  CommandOutput out;
+  out.data["connected"] = dataplane.connected();
+  out.text = fmt::format("dataplane: {}\n", dataplane.connected() ? "connected" : "NOT connected");
+  out.data["ports"] = nlohmann::json::array();
+  out.text += fmt::format("{:<4} {:<10} {:<20} {:<18} {:<5} {:>12} {:>12} {:>12} {:>12}\n", "IDX",
+                          "NAME", "ADDRESS", "MAC", "LINK", "RX", "TX", "MEDIA", "TO_KERNEL");
+  for (const api::PortInfo& p : dataplane.ports()) {
+    const api::PortStats* ps = nullptr;
+    if (stats) {
+      for (const auto& s : stats->ports) {
+        if (s.index == p.index) ps = &s;
+      }
+    }
+    const std::string address = fmt::format("{}/{}", p.address.to_string(), p.prefix_length);
+    out.text += fmt::format("{:<4} {:<10} {:<20} {:<18} {:<5} {:>12} {:>12} {:>12} {:>12}\n",
+                            p.index, p.name, address, mac_text(p.mac), p.link_up ? "up" : "down",
+                            ps ? ps->rx_packets : 0, ps ? ps->tx_packets : 0,
+                            ps ? ps->media_packets : 0, ps ? ps->to_kernel : 0);
+    nlohmann::json j = {{"index", p.index},   {"name", p.name},
+                        {"address", address}, {"mac", mac_text(p.mac)},
+                        {"link_up", p.link_up}};
+    if (ps != nullptr) {
+      j["rx_packets"] = ps->rx_packets;
+      j["rx_bytes"] = ps->rx_bytes;
+      j["tx_packets"] = ps->tx_packets;
+      j["tx_bytes"] = ps->tx_bytes;
+      j["rx_missed"] = ps->rx_missed;
+      j["media_packets"] = ps->media_packets;
+      j["to_kernel"] = ps->to_kernel;
+      j["from_kernel"] = ps->from_kernel;
+    }
+    out.data["ports"].push_back(std::move(j));
+  }
+  out.data["drops"] = nlohmann::json::object();
+  if (stats) {
+    out.data["sessions"] = stats->active_sessions;
+    out.text += fmt::format("sessions: {}\ndrops:\n", stats->active_sessions);
+    for (const api::Counter& c : stats->drops) {
+      out.data["drops"][c.name] = c.value;
+      out.text += fmt::format("  {:<30} {:>12}\n", c.name, c.value);
+    }
+  } else {
+    out.data["sessions"] = nullptr;
+    out.text += "no statistics yet\n";
+  }
+  return out;
+}
+
+void register_show_commands(CommandTable& table, const B2bua& b2bua,
+                            const DataplaneClient& dataplane,
+                            const std::optional<api::StatsReply>& stats, const Scheduler& clock) {
+  table.add({"show", "calls"}, "List active calls with their media", [&](CommandArgs args) -> CommandResult {
+    if (!args.empty()) return std::unexpected("show calls takes no arguments");
+    return show_calls(b2bua, clock);
+  });
+  table.add({"show", "dataplane"}, "Dataplane connection, ports, drops and sessions",
+            [&](CommandArgs args) -> CommandResult {
+              if (!args.empty()) return std::unexpected("show dataplane takes no arguments");
+              return show_dataplane(dataplane, stats);
+            });
+}
+
+}  // namespace sbc::cp

@@ -1,0 +1,23 @@
+// `show calls` and `show dataplane` for the management socket. The data comes from the B2BUA and
+// the dataplane client; these handlers only format it (text and JSON).
+#pragma once
+
+#include <optional>
+
+#include "controlplane/b2bua.h"
+#include "controlplane/dataplane_client.h"
+#include "controlplane/mgmt/command_table.h"
+#include "controlplane/scheduler.h"
+
+namespace sbc::cp {
+
+// `stats` is the latest StatsQuery(0) reply, refreshed by sbcd; references must outlive `table`.
+void register_show_commands(CommandTable& table, const B2bua& b2bua,
+                            const DataplaneClient& dataplane,
+                            const std::optional<api::StatsReply>& stats, const Scheduler& clock);
+
+[[nodiscard]] CommandOutput show_calls(const B2bua& b2bua, const Scheduler& clock);
+[[nodiscard]] CommandOutput show_dataplane(const DataplaneClient& dataplane,
+                                           const std::optional<api::StatsReply>& stats);
+
+}  // namespace sbc::cp

@@ -1,0 +1,98 @@
+// Building new SIP messages: requests a B2BUA originates on its own dialogs, and responses to
+// received requests (RFC 3261 §8.2.6). The builder collects the start line, headers and body and
+// writes the text once; Content-Length is always computed from the body.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sip/header_table.h"
+#include "sip/message.h"
+#include "sip/method.h"
+
+namespace sbc::cp::sip {
+
+class MessageBuilder {
+ public:
+  // "METHOD request-uri SIP/2.0". method_text is used for Method::kOther (must be a token).
+  static MessageBuilder request(Method method, std::string request_uri,
+                                std::string_view method_text = {});
+  // "SIP/2.0 code reason"; an empty reason takes default_reason_phrase(code).
+  static MessageBuilder response(int code, std::string_view reason = {});
+
+  // Appends a header (canonical name for known ids; kOther needs the name overload).
+  // Content-Length given here is ignored: build() writes the real one.
+  MessageBuilder& add(HeaderId id, std::string value);
+  MessageBuilder& add(std::string name, std::string value);
+  // Inserts before all other headers (e.g. a new top Via).
+  MessageBuilder& prepend(HeaderId id, std::string value);
+  // Removes every header with this id / name (case-insensitive, compact forms resolved).
+  MessageBuilder& remove(HeaderId id);
+  MessageBuilder& remove(std::string_view name);
+  // Sets the body and its Content-Type (replacing any previous Content-Type). An empty body with
+  // empty content_type removes both.
+  MessageBuilder& body(std::string content_type, std::string body);
+
+  [[nodiscard]] const std::string& start_line() const { return start_line_; }
+  [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& headers() const {
+    return headers_;
+  }
+  // Serialises: start line, headers in order, Content-Length, CRLF, body.
+  [[nodiscard]] std::string build() const;
+
+ private:
+  explicit MessageBuilder(std::string start_line) : start_line_(std::move(start_line)) {}
+
+  std::string start_line_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+  std::string body_;
+};
+
+// Response to a request per RFC 3261 §8.2.6: copies all Via values (in order), From, To,
+// Call-ID and CSeq; adds ;tag=to_tag to To when the request's To has no tag, code > 100 and
+// to_tag is not empty. 100 Trying also copies Timestamp (§8.2.6.1). Callers add Contact etc.
+// Requires a request that passed Message::validate().
+[[nodiscard]] MessageBuilder make_response(const Message& request, int code,
+                                           std::string_view reason = {},
+                                           std::string_view to_tag = {});
+
+// What a B2BUA needs to originate a request on one of its dialogs.
+struct RequestSpec {
+  Method method = Method::kInvite;
+  std::string method_text;  // only for Method::kOther
+  std::string request_uri;
+  // Top (and only) Via.
+  std::string via_transport = "UDP";
+  std::string via_host;
+  std::optional<uint16_t> via_port;
+  std::string branch;     // from IdGenerator::branch()
+  bool via_rport = true;  // RFC 3581: ask for ;rport
+  // Full name-addr texts, without tag (e.g. format_name_addr("", "sip:alice@example.com")).
+  std::string from;
+  std::string from_tag;
+  std::string to;
+  std::string to_tag;  // empty outside a dialog
+  std::string call_id;
+  uint32_t cseq = 1;
+  uint32_t max_forwards = 70;
+  std::string contact;              // full value ("<sip:sbc@192.0.2.1:5060>"); omitted when empty
+  std::vector<std::string> routes;  // Route values in order (each "<uri>"); omitted when empty
+};
+
+// Request from a spec: start line, Via, Max-Forwards, [Route...], From, To, Call-ID, CSeq,
+// [Contact]. Add extra headers and the body on the returned builder.
+[[nodiscard]] MessageBuilder make_request(const RequestSpec& spec);
+
+// CANCEL for a sent INVITE (RFC 3261 §9.1): same Request-URI, top Via, From, To, Call-ID,
+// Route; CSeq number with method CANCEL; Max-Forwards 70.
+[[nodiscard]] MessageBuilder make_cancel(const Message& invite);
+
+// ACK for a non-2xx final response to a sent INVITE (RFC 3261 §17.1.1.3): Request-URI, top Via,
+// From, Call-ID, Route of the INVITE; To of the response; CSeq number with method ACK.
+[[nodiscard]] MessageBuilder make_non2xx_ack(const Message& invite, const Message& response);
+
+}  // namespace sbc::cp::sip

@@ -1,0 +1,139 @@
+#include "sip/editor.h"
+
+#include <fmt/format.h>
+
+namespace sbc::cp::sip {
+
+MessageEditor::MessageEditor(Message message)
+    : message_(std::move(message)), edits_(message_.headers().size()) {}
+
+void MessageEditor::set_request_uri(std::string uri) {
+  if (!message_.is_request()) return;
+  start_line_ = fmt::format("{} {} SIP/2.0", message_.method_text(), uri);
+}
+
+void MessageEditor::set_start_line(std::string line) {
+  start_line_ = std::move(line);
+}
+
+void MessageEditor::remove(HeaderId id) {
+  const auto headers = message_.headers();
+  for (size_t i = 0; i < headers.size(); ++i) {
+    if (headers[i].id == id) edits_[i].removed = true;
+  }
+}
+
+void MessageEditor::remove(std::string_view name) {
+  const HeaderId id = header_id(name);
+  if (id != HeaderId::kOther) return remove(id);
+  const auto headers = message_.headers();
+  for (size_t i = 0; i < headers.size(); ++i) {
+    if (headers[i].id == HeaderId::kOther && iequals(headers[i].name, name)) {
+      edits_[i].removed = true;
+    }
+  }
+}
+
+void MessageEditor::remove_at(size_t index) {
+  if (index < edits_.size()) edits_[index].removed = true;
+}
+
+void MessageEditor::replace_at(size_t index, std::string value) {
+  if (index < edits_.size()) {
+    edits_[index].removed = false;
+    edits_[index].value = std::move(value);
+  }
+}
+
+void MessageEditor::replace(HeaderId id, std::string value) {
+  if (id == HeaderId::kOther) return;  // ambiguous: no single header to replace
+  const auto headers = message_.headers();
+  bool replaced = false;
+  for (size_t i = 0; i < headers.size(); ++i) {
+    if (headers[i].id != id || edits_[i].removed) continue;
+    if (!replaced) {
+      edits_[i].value = std::move(value);
+      replaced = true;
+    } else {
+      edits_[i].removed = true;
+    }
+  }
+  if (!replaced) append(id, std::move(value));
+}
+
+void MessageEditor::prepend(HeaderId id, std::string value) {
+  prepend(std::string(header_name(id)), std::move(value));
+}
+
+void MessageEditor::prepend(std::string name, std::string value) {
+  if (name.empty() || header_id(name) == HeaderId::kContentLength) return;
+  prepended_.insert(prepended_.begin(), fmt::format("{}: {}", name, value));
+}
+
+void MessageEditor::append(HeaderId id, std::string value) {
+  append(std::string(header_name(id)), std::move(value));
+}
+
+void MessageEditor::append(std::string name, std::string value) {
+  if (name.empty() || header_id(name) == HeaderId::kContentLength) return;
+  appended_.push_back(fmt::format("{}: {}", name, value));
+}
+
+void MessageEditor::set_body(std::string body, std::string content_type) {
+  body_ = std::move(body);
+  if (!content_type.empty()) replace(HeaderId::kContentType, std::move(content_type));
+}
+
+std::string MessageEditor::serialize() const {
+  const auto headers = message_.headers();
+  // Keep the received Content-Length only if the body is unchanged and one survives the edits.
+  bool keep_length = !body_.has_value();
+  if (keep_length) {
+    keep_length = false;
+    for (size_t i = 0; i < headers.size(); ++i) {
+      if (headers[i].id == HeaderId::kContentLength && !edits_[i].removed &&
+          !edits_[i].value.has_value()) {
+        keep_length = true;
+      }
+    }
+  }
+  const std::string_view body = body_ ? std::string_view(*body_) : message_.body();
+
+  std::string out;
+  out.reserve(message_.raw().size() + 256);
+  out += start_line_ ? std::string_view(*start_line_) : message_.start_line();
+  out += "\r\n";
+  for (const auto& line : prepended_) {
+    out += line;
+    out += "\r\n";
+  }
+  for (size_t i = 0; i < headers.size(); ++i) {
+    const HeaderField& h = headers[i];
+    if (edits_[i].removed) continue;
+    if (h.id == HeaderId::kContentLength && !keep_length) continue;
+    if (edits_[i].value) {
+      out += h.name;
+      out += ": ";
+      out += *edits_[i].value;
+    } else {
+      // The field as received: from its name to the end of its (possibly folded) value.
+      out.append(h.name.data(),
+                 static_cast<size_t>(h.value.data() + h.value.size() - h.name.data()));
+    }
+    out += "\r\n";
+  }
+  for (const auto& line : appended_) {
+    out += line;
+    out += "\r\n";
+  }
+  if (!keep_length) {
+    out += "Content-Length: ";
+    out += std::to_string(body.size());
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += body;
+  return out;
+}
+
+}  // namespace sbc::cp::sip

@@ -1,0 +1,56 @@
+// Internet checksum helpers (RFC 1071 / RFC 1624), DPDK-free so unit tests cover them directly.
+//
+// Values are 16-bit words exactly as they sit in the packet (network byte order, loaded natively):
+// one's-complement sums are byte-order independent as long as every operand uses the same order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace sbc::dp {
+
+inline uint32_t checksum_fold(uint32_t sum) {
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return sum;
+}
+
+// One's-complement sum of a buffer (odd trailing byte padded with zero, as on the wire).
+inline uint32_t checksum_partial(const void* data, size_t len, uint32_t sum = 0) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  while (len >= 2) {
+    uint16_t word;
+    std::memcpy(&word, p, 2);
+    sum += word;
+    p += 2;
+    len -= 2;
+  }
+  if (len == 1) {
+    uint16_t word = 0;
+    std::memcpy(&word, p, 1);
+    sum += word;
+  }
+  return checksum_fold(sum);
+}
+
+// RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') for one 16-bit word changing from m to m'.
+inline uint16_t checksum_update16(uint16_t check, uint16_t old_word, uint16_t new_word) {
+  uint32_t sum = static_cast<uint16_t>(~check);
+  sum += static_cast<uint16_t>(~old_word);
+  sum += new_word;
+  return static_cast<uint16_t>(~checksum_fold(sum));
+}
+
+// Same for a 32-bit field (an IPv4 address) as two words.
+inline uint16_t checksum_update32(uint16_t check, uint32_t old_value, uint32_t new_value) {
+  uint32_t sum = static_cast<uint16_t>(~check);
+  sum += static_cast<uint16_t>(~old_value) + static_cast<uint16_t>(~(old_value >> 16));
+  sum += (new_value & 0xffff) + (new_value >> 16);
+  return static_cast<uint16_t>(~checksum_fold(sum));
+}
+
+// A UDP checksum field: 0 means "none" on IPv4, so a computed 0 is sent as 0xffff (RFC 768).
+inline uint16_t udp_checksum_field(uint16_t computed) { return computed == 0 ? 0xffff : computed; }
+
+}  // namespace sbc::dp

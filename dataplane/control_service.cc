@@ -1,0 +1,159 @@
+#include "control_service.h"
+
+#include <rte_byteorder.h>
+#include <rte_ethdev.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+namespace sbc::dp {
+namespace {
+
+api::Address address_of(uint32_t host_order) { return api::Address::ipv4(host_order); }
+
+}  // namespace
+
+ControlService::ControlService(std::vector<Port> ports, SessionTable& table,
+                               std::vector<const WorkerCounters*> workers, uint64_t tsc_hz)
+    : ports_(std::move(ports)), table_(table), workers_(std::move(workers)), tsc_hz_(tsc_hz) {}
+
+api::HelloReply ControlService::hello(const api::Hello& hello) const {
+  api::HelloReply reply;
+  reply.max_message_size =
+      static_cast<uint32_t>(std::min<size_t>(hello.max_message_size, api::kMaxMessageSize));
+  reply.peer_name = "sbc-dataplane";
+  for (const Port& port : ports_) {
+    api::PortInfo info;
+    info.index = port.index;
+    info.name = port.name;
+    info.address = address_of(port.address.address);
+    info.prefix_length = port.address.length;
+    std::memcpy(info.mac.data(), port.mac.addr_bytes, 6);
+    rte_eth_link link{};
+    info.link_up = rte_eth_link_get_nowait(port.phys_id, &link) == 0 &&
+                   link.link_status == RTE_ETH_LINK_UP;
+    reply.ports.push_back(std::move(info));
+  }
+  return reply;
+}
+
+api::Result ControlService::session_add(const api::SessionAdd& add, uint64_t now_tsc) {
+  return table_.upsert(add, now_tsc);
+}
+
+api::Result ControlService::session_delete(const api::SessionDelete& del) {
+  const api::Status status = table_.remove(del.session_id);
+  if (status == api::Status::kOk) return {};
+  return {status, "no such session"};
+}
+
+uint32_t ControlService::idle_ms(uint64_t since_tsc, uint64_t now_tsc) const {
+  if (now_tsc <= since_tsc) return 0;
+  const uint64_t ms = (now_tsc - since_tsc) * 1000 / tsc_hz_;
+  return static_cast<uint32_t>(std::min<uint64_t>(ms, std::numeric_limits<uint32_t>::max() - 1));
+}
+
+api::LegStats ControlService::leg_stats(const Session& session, size_t leg,
+                                        uint64_t now_tsc) const {
+  const SessionConfig* config = session.config.load(std::memory_order_acquire);
+  api::LegStats out;
+  for (size_t kind = 0; kind < 2; ++kind) {
+    const StreamState& s = session.streams[leg][kind];
+    api::StreamStats& stats = kind == 0 ? out.rtp : out.rtcp;
+    stats.packets = s.packets.get();
+    stats.bytes = s.bytes.get();
+    stats.dropped = s.dropped.get();
+    const uint64_t last = s.last_rx_tsc.get();
+    stats.idle_ms = last == 0 ? std::numeric_limits<uint32_t>::max() : idle_ms(last, now_tsc);
+    const Latch latch = Latch::unpack(s.latch.get());
+    if (latch.generation == config->legs[leg].generation) {
+      stats.latched = address_of(rte_be_to_cpu_32(latch.ip_be));
+      stats.latched_port = latch.port;
+    }
+  }
+  return out;
+}
+
+std::expected<api::StatsReply, api::Result> ControlService::stats(const api::StatsQuery& query,
+                                                                  uint64_t now_tsc) const {
+  api::StatsReply reply;
+  reply.session_id = query.session_id;
+  reply.active_sessions = static_cast<uint32_t>(table_.size());
+  if (query.session_id != 0) {
+    const Session* session = table_.find(query.session_id);
+    if (!session) return std::unexpected(api::Result{api::Status::kNotFound, "no such session"});
+    reply.legs = {leg_stats(*session, 0, now_tsc), leg_stats(*session, 1, now_tsc)};
+    return reply;
+  }
+  for (const Port& port : ports_) {
+    api::PortStats ps;
+    ps.index = port.index;
+    ps.name = port.name;
+    rte_eth_stats eth{};
+    if (rte_eth_stats_get(port.phys_id, &eth) == 0) {
+      ps.rx_packets = eth.ipackets;
+      ps.rx_bytes = eth.ibytes;
+      ps.tx_packets = eth.opackets;
+      ps.tx_bytes = eth.obytes;
+      ps.rx_missed = eth.imissed;
+    }
+    for (const WorkerCounters* w : workers_) {
+      ps.media_packets += w->ports[port.index].media_tx.get();
+      ps.to_kernel += w->ports[port.index].to_kernel.get();
+      ps.from_kernel += w->ports[port.index].from_kernel.get();
+    }
+    reply.ports.push_back(std::move(ps));
+  }
+  for (size_t d = 0; d < kDropCount; ++d) {
+    reply.drops.push_back({std::string(kDropNames[d]), drops(static_cast<Drop>(d))});
+  }
+  return reply;
+}
+
+api::DumpReply ControlService::dump(const api::DumpQuery& query, uint64_t now_tsc) const {
+  api::DumpReply reply;
+  const uint32_t limit = std::clamp<uint32_t>(query.max_entries, 1, api::kMaxDumpEntries);
+  const auto& sessions = table_.sessions();
+  auto it = sessions.lower_bound(query.cursor);
+  for (; it != sessions.end() && reply.sessions.size() < limit; ++it) {
+    const Session& session = *it->second;
+    api::SessionInfo info;
+    info.spec = session.spec;
+    info.stats = {leg_stats(session, 0, now_tsc), leg_stats(session, 1, now_tsc)};
+    reply.sessions.push_back(std::move(info));
+  }
+  reply.next_cursor = it == sessions.end() ? 0 : it->first;
+  return reply;
+}
+
+std::vector<api::MediaTimeoutEvent> ControlService::scan_media_timeouts(uint64_t now_tsc) {
+  std::vector<api::MediaTimeoutEvent> events;
+  for (const auto& [id, session] : table_.sessions()) {
+    if (session->timeout_reported || session->spec.media_timeout_ms == 0) continue;
+    uint64_t last = session->created_tsc;
+    for (const auto& leg : session->streams) {
+      for (const StreamState& s : leg) last = std::max(last, s.last_rx_tsc.get());
+    }
+    const uint32_t idle = idle_ms(last, now_tsc);
+    if (idle >= session->spec.media_timeout_ms) {
+      session->timeout_reported = true;
+      events.push_back({id, idle});
+    }
+  }
+  return events;
+}
+
+uint64_t ControlService::drops(Drop reason) const {
+  uint64_t sum = 0;
+  for (const WorkerCounters* w : workers_) sum += w->drops_of(reason);
+  return sum;
+}
+
+uint64_t ControlService::events(Event event) const {
+  uint64_t sum = 0;
+  for (const WorkerCounters* w : workers_) sum += w->events_of(event);
+  return sum;
+}
+
+}  // namespace sbc::dp

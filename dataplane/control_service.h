@@ -1,0 +1,50 @@
+// The dataplane's control operations, one core function each. The socket front end
+// (ControlServer) only decodes a message and calls one of these; tests call them directly too.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "counters.h"
+#include "port.h"
+#include "sbc/api/control_protocol.h"
+#include "session_table.h"
+
+namespace sbc::dp {
+
+class ControlService {
+ public:
+  // `workers`: the counter blocks of every worker (read with relaxed loads).
+  ControlService(std::vector<Port> ports, SessionTable& table,
+                 std::vector<const WorkerCounters*> workers, uint64_t tsc_hz);
+
+  api::HelloReply hello(const api::Hello& hello) const;
+  api::Result session_add(const api::SessionAdd& add, uint64_t now_tsc);
+  api::Result session_delete(const api::SessionDelete& del);
+  // kNotFound (as a Result) for an unknown session id.
+  std::expected<api::StatsReply, api::Result> stats(const api::StatsQuery& query,
+                                                    uint64_t now_tsc) const;
+  api::DumpReply dump(const api::DumpQuery& query, uint64_t now_tsc) const;
+  // Sessions silent for their media_timeout_ms (from creation if no packet yet), each reported
+  // once.
+  std::vector<api::MediaTimeoutEvent> scan_media_timeouts(uint64_t now_tsc);
+  // Periodic housekeeping: frees records whose RCU grace period is over.
+  void reclaim() { table_.reclaim(); }
+
+  // Sum over workers of one drop reason / event (tests, shutdown log).
+  [[nodiscard]] uint64_t drops(Drop reason) const;
+  [[nodiscard]] uint64_t events(Event event) const;
+  [[nodiscard]] const std::vector<Port>& ports() const { return ports_; }
+
+ private:
+  api::LegStats leg_stats(const Session& session, size_t leg, uint64_t now_tsc) const;
+  uint32_t idle_ms(uint64_t since_tsc, uint64_t now_tsc) const;
+
+  std::vector<Port> ports_;
+  SessionTable& table_;
+  std::vector<const WorkerCounters*> workers_;
+  uint64_t tsc_hz_;
+};
+
+}  // namespace sbc::dp

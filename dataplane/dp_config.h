@@ -1,0 +1,76 @@
+// sbc-dataplane configuration: the INI file (dataplane.conf) and the pure helpers around it.
+//
+// Nothing here touches DPDK, so the whole file is unit-tested without an EAL.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <istream>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sbc::dp {
+
+// Bounds that size fixed arrays in the data path.
+inline constexpr size_t kMaxPorts = 16;
+inline constexpr size_t kMaxWorkers = 64;
+inline constexpr uint32_t kMaxSessionsLimit = 1u << 22;  // 4 hash keys each
+
+enum class IdlePolicy : uint8_t {
+  kPoll,     // busy poll: dedicated, isolated cores
+  kBackoff,  // pause, then short sleeps when queues stay empty: lab, CI, shared VMs
+};
+
+struct Ipv4Prefix {
+  uint32_t address = 0;  // host byte order
+  uint8_t length = 0;
+  bool operator==(const Ipv4Prefix&) const = default;
+};
+
+struct PortConfig {
+  std::string name;
+  std::string device;          // DPDK vdev spec ("net_...") or a PCI address
+  std::string tap;             // kernel exception-path interface the dataplane creates
+  Ipv4Prefix address;
+  std::optional<uint32_t> gateway;  // host byte order; next hop for off-link peers
+};
+
+struct Config {
+  std::string control_socket = "/run/sbc/dataplane.sock";
+  std::vector<std::string> eal_args;
+  std::string lcores = "0-1";
+  std::vector<unsigned> lcore_ids;  // expanded `lcores`, ascending; the first is the main lcore
+  IdlePolicy idle_policy = IdlePolicy::kBackoff;
+  uint32_t mbuf_count = 16383;
+  uint32_t max_sessions = 65536;
+  std::vector<PortConfig> ports;  // ascending by name: the position is the port index
+
+  [[nodiscard]] size_t worker_count() const { return lcore_ids.empty() ? 0 : lcore_ids.size() - 1; }
+};
+
+// Parses dataplane.conf text. Errors name the option (or section) and say why.
+std::expected<Config, std::string> parse_config(std::istream& in);
+std::expected<Config, std::string> load_config(const std::string& path);
+
+// "a.b.c.d" -> host byte order.
+std::expected<uint32_t, std::string> parse_ipv4(std::string_view text);
+// "a.b.c.d/len" -> address + prefix length (0..32).
+std::expected<Ipv4Prefix, std::string> parse_ipv4_prefix(std::string_view text);
+// EAL core list syntax "0-3,5" -> ascending unique ids.
+std::expected<std::vector<unsigned>, std::string> parse_lcore_list(std::string_view text);
+std::string format_ipv4(uint32_t host_order);
+
+// A device spec is a DPDK virtual device when it names a net_ driver (net_af_packet0,iface=a0).
+bool is_vdev_spec(std::string_view device);
+// The DPDK device name of a spec: the text before the first ',' ("net_af_packet0").
+std::string_view device_name(std::string_view device);
+
+// The argv handed to rte_eal_init: program name, -l lcores, eal_args, one --vdev / -a per port,
+// then the extra arguments given after `--` on the command line.
+std::vector<std::string> build_eal_args(const Config& config, std::string_view program,
+                                        std::span<const std::string> extra);
+
+}  // namespace sbc::dp

@@ -1,0 +1,215 @@
+// The control server over a real AF_UNIX SOCK_SEQPACKET socket, driven one poll at a time with a
+// fake clock.
+#include "control_server.h"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "test_lab.h"
+
+namespace sbc::dp::test {
+namespace {
+
+class ControlServerTest : public DataplaneTest {
+ protected:
+  void SetUp() override {
+    DataplaneTest::SetUp();
+    char dir[] = "/tmp/sbc-dp-test-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+    path_ = dir_ + "/dataplane.sock";
+    server_ = std::make_unique<ControlServer>(*service_, path_, hz_, [this] { return now_; });
+    auto ok = server_->open();
+    ASSERT_TRUE(ok.has_value()) << ok.error();
+  }
+  void TearDown() override {
+    for (int fd : clients_) close(fd);
+    server_.reset();
+    std::filesystem::remove_all(dir_);
+    DataplaneTest::TearDown();
+  }
+
+  int connect_client() {
+    const int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path_.c_str());
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    timeval tv{2, 0};  // a missing reply fails the test instead of hanging it
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    server_->poll_once(0);  // accept
+    clients_.push_back(fd);
+    return fd;
+  }
+  void send_raw(int fd, const std::vector<uint8_t>& bytes) {
+    ASSERT_EQ(send(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+    server_->poll_once(0);
+  }
+  void send_message(int fd, uint32_t request_id, const api::Message& message) {
+    auto bytes = api::encode(request_id, message);
+    ASSERT_TRUE(bytes.has_value());
+    send_raw(fd, *bytes);
+  }
+  // Next message from the server; nullopt on EOF (server closed) or timeout.
+  std::optional<api::Envelope> receive(int fd) {
+    std::vector<uint8_t> buf(api::kMaxMessageSize);
+    const ssize_t n = recv(fd, buf.data(), buf.size(), 0);
+    if (n <= 0) return std::nullopt;
+    auto envelope = api::decode(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)));
+    EXPECT_TRUE(envelope.has_value());
+    if (!envelope) return std::nullopt;
+    return *envelope;
+  }
+  template <typename T>
+  T call(int fd, uint32_t request_id, const api::Message& message) {
+    send_message(fd, request_id, message);
+    auto reply = receive(fd);
+    EXPECT_TRUE(reply.has_value());
+    if (!reply) return T{};
+    EXPECT_EQ(reply->request_id, request_id);
+    EXPECT_TRUE(std::holds_alternative<T>(reply->message))
+        << "got " << api::to_string(api::type_of(reply->message));
+    return std::holds_alternative<T>(reply->message) ? std::get<T>(reply->message) : T{};
+  }
+  int hello_client() {
+    const int fd = connect_client();
+    call<api::HelloReply>(fd, 1, api::Hello{api::kProtocolVersion, api::kMaxMessageSize, "test"});
+    return fd;
+  }
+  bool closed_by_server(int fd) {
+    server_->poll_once(0);
+    char byte;
+    return recv(fd, &byte, 1, 0) == 0;
+  }
+
+  std::string dir_;
+  std::string path_;
+  std::unique_ptr<ControlServer> server_;
+  std::vector<int> clients_;
+};
+
+TEST_F(ControlServerTest, HelloAddStatsDumpDelete) {
+  const int fd = connect_client();
+  auto hello = call<api::HelloReply>(fd, 1, api::Hello{api::kProtocolVersion, 8192, "sbcd"});
+  EXPECT_EQ(hello.version, api::kProtocolVersion);
+  EXPECT_EQ(hello.max_message_size, 8192u);
+  ASSERT_EQ(hello.ports.size(), 2u);
+  EXPECT_EQ(hello.ports[0].name, "access");
+  EXPECT_EQ(hello.ports[0].address, api::Address::ipv4(access_ip()));
+  EXPECT_EQ(hello.ports[0].prefix_length, 24);
+  EXPECT_EQ(hello.ports[1].index, 1);
+  EXPECT_EQ(hello.ports[1].name, "trunk");
+
+  EXPECT_EQ(call<api::Result>(fd, 2, session(7)).status, api::Status::kOk);
+  EXPECT_EQ(call<api::Result>(fd, 3, session(7)).status, api::Status::kOk);  // idempotent upsert
+  api::SessionAdd bad = session(8);
+  bad.legs[0].local_rtp_port = 1;
+  const api::Result invalid = call<api::Result>(fd, 4, bad);
+  EXPECT_EQ(invalid.status, api::Status::kInvalid);
+  EXPECT_FALSE(invalid.detail.empty());
+
+  auto one = call<api::StatsReply>(fd, 5, api::StatsQuery{7});
+  EXPECT_EQ(one.session_id, 7u);
+  ASSERT_EQ(one.legs.size(), 2u);
+  EXPECT_EQ(one.legs[0].rtp.idle_ms, UINT32_MAX);
+  auto totals = call<api::StatsReply>(fd, 6, api::StatsQuery{0});
+  EXPECT_EQ(totals.active_sessions, 1u);
+  EXPECT_EQ(totals.ports.size(), 2u);
+  ASSERT_EQ(totals.drops.size(), kDropCount);
+  EXPECT_EQ(totals.drops[static_cast<size_t>(Drop::kSourceMismatch)].name, "source_mismatch");
+  EXPECT_EQ(call<api::Result>(fd, 7, api::StatsQuery{99}).status, api::Status::kNotFound);
+
+  auto dump = call<api::DumpReply>(fd, 8, api::DumpQuery{0, 10});
+  ASSERT_EQ(dump.sessions.size(), 1u);
+  EXPECT_EQ(dump.sessions[0].spec, session(7));
+  EXPECT_EQ(dump.next_cursor, 0u);
+
+  EXPECT_EQ(call<api::Result>(fd, 9, api::SessionDelete{7}).status, api::Status::kOk);
+  EXPECT_EQ(call<api::Result>(fd, 10, api::SessionDelete{7}).status, api::Status::kNotFound);
+  EXPECT_EQ(server_->stats().malformed, 0u);
+}
+
+TEST_F(ControlServerTest, WrongVersionInHelloIsRejectedAndClosed) {
+  const int fd = connect_client();
+  api::Hello hello{2, api::kMaxMessageSize, "future-sbcd"};
+  EXPECT_EQ(call<api::Result>(fd, 1, hello).status, api::Status::kVersionMismatch);
+  EXPECT_TRUE(closed_by_server(fd));
+  EXPECT_EQ(server_->stats().version_mismatch, 1u);
+}
+
+TEST_F(ControlServerTest, WrongVersionInHeaderIsRejectedAndClosed) {
+  const int fd = connect_client();
+  auto bytes = api::encode(42, api::Hello{});
+  ASSERT_TRUE(bytes.has_value());
+  (*bytes)[0] = 9;  // header version, little endian
+  send_raw(fd, *bytes);
+  auto reply = receive(fd);
+  ASSERT_TRUE(reply.has_value());
+  ASSERT_TRUE(std::holds_alternative<api::Result>(reply->message));
+  EXPECT_EQ(std::get<api::Result>(reply->message).status, api::Status::kVersionMismatch);
+  EXPECT_EQ(reply->request_id, 42u);
+  EXPECT_TRUE(closed_by_server(fd));
+}
+
+TEST_F(ControlServerTest, MalformedMessageIsCountedAndClosed) {
+  const int fd = hello_client();
+  send_raw(fd, {1, 2, 3, 4, 5});
+  auto reply = receive(fd);
+  ASSERT_TRUE(reply.has_value());
+  ASSERT_TRUE(std::holds_alternative<api::Result>(reply->message));
+  EXPECT_EQ(std::get<api::Result>(reply->message).status, api::Status::kInvalid);
+  EXPECT_TRUE(closed_by_server(fd));
+  EXPECT_EQ(server_->stats().malformed, 1u);
+  EXPECT_EQ(server_->client_count(), 0u);
+
+  // Other clients are unaffected.
+  const int other = hello_client();
+  EXPECT_EQ(call<api::Result>(other, 2, session(1)).status, api::Status::kOk);
+}
+
+TEST_F(ControlServerTest, RequestBeforeHelloIsRefused) {
+  const int fd = connect_client();
+  EXPECT_EQ(call<api::Result>(fd, 1, session(1)).status, api::Status::kInvalid);
+  EXPECT_TRUE(closed_by_server(fd));
+  EXPECT_EQ(table_->size(), 0u);
+}
+
+TEST_F(ControlServerTest, MediaTimeoutIsPushedToHelloClientsOnce) {
+  const int a = hello_client();
+  const int b = hello_client();
+  const int silent = connect_client();  // never said Hello: gets no events
+  api::SessionAdd s = session(5);
+  s.media_timeout_ms = 1500;
+  EXPECT_EQ(call<api::Result>(a, 2, s).status, api::Status::kOk);
+  advance_ms(3000);
+  server_->poll_once(0);
+  for (int fd : {a, b}) {
+    auto event = receive(fd);
+    ASSERT_TRUE(event.has_value());
+    EXPECT_EQ(event->request_id, 0u);
+    ASSERT_TRUE(std::holds_alternative<api::MediaTimeoutEvent>(event->message));
+    EXPECT_EQ(std::get<api::MediaTimeoutEvent>(event->message).session_id, 5u);
+    EXPECT_GE(std::get<api::MediaTimeoutEvent>(event->message).idle_ms, 1500u);
+  }
+  advance_ms(3000);
+  server_->poll_once(0);
+  char byte;
+  EXPECT_LT(recv(silent, &byte, 1, MSG_DONTWAIT), 0);
+  EXPECT_LT(recv(a, &byte, 1, MSG_DONTWAIT), 0);  // only once
+  EXPECT_EQ(server_->stats().events_sent, 2u);
+}
+
+TEST_F(ControlServerTest, StaleSocketIsReplacedLiveOneRefused) {
+  ControlServer second(*service_, path_, hz_, [this] { return now_; });
+  auto refused = second.open();
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().find("another process"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sbc::dp::test

@@ -1,0 +1,135 @@
+// In-process DPDK test bench: an EAL on --no-huge --no-pci, two "ports" each made of two
+// net_ring ethdevs (wire side and TAP side). The tests play both the wire and the kernel: they
+// enqueue frames on a port's RX ring and read what the dataplane put on its TX ring.
+#pragma once
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "control_service.h"
+#include "datapath.h"
+#include "port.h"
+#include "session_table.h"
+#include "worker.h"
+
+namespace sbc::dp::test {
+
+struct RingPort {
+  uint16_t id = 0;
+  rte_ring* rx = nullptr;  // the test enqueues here: the port "receives" it
+  rte_ring* tx = nullptr;  // what the port "sent"
+};
+
+struct TestLab {
+  rte_mempool* pool = nullptr;
+  std::array<RingPort, 2> wire;
+  std::array<RingPort, 2> tap;
+};
+
+// Set up once by the test main after rte_eal_init.
+TestLab& lab();
+// EAL init with a per-binary file prefix, lab setup, RUN_ALL_TESTS, cleanup.
+int run_dpdk_tests(int argc, char** argv, const char* file_prefix);
+
+// Host-order helpers for readable tests.
+inline uint32_t ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+  return (uint32_t{a} << 24) | (uint32_t{b} << 16) | (uint32_t{c} << 8) | d;
+}
+inline rte_ether_addr mac(uint8_t last) { return {{0x02, 0x00, 0x00, 0x00, 0x00, last}}; }
+
+struct UdpFrame {
+  rte_ether_addr src_mac{};
+  rte_ether_addr dst_mac{};
+  uint32_t src_ip = 0;  // host order
+  uint16_t src_port = 0;
+  uint32_t dst_ip = 0;
+  uint16_t dst_port = 0;
+  uint8_t ttl = 64;
+  std::string payload = "rtp-payload-0123456789";
+  bool udp_checksum = true;
+};
+rte_mbuf* build_udp(const UdpFrame& frame);
+rte_mbuf* build_arp(uint16_t op, const rte_ether_addr& sha, uint32_t sip, uint32_t tip);
+rte_mbuf* build_icmp(const rte_ether_addr& src_mac, const rte_ether_addr& dst_mac, uint32_t src_ip,
+                     uint32_t dst_ip);
+
+struct ParsedUdp {
+  rte_ether_addr src_mac{};
+  rte_ether_addr dst_mac{};
+  uint32_t src_ip = 0;
+  uint16_t src_port = 0;
+  uint32_t dst_ip = 0;
+  uint16_t dst_port = 0;
+  uint8_t ttl = 0;
+  std::string payload;
+  bool ip_checksum_ok = false;
+  bool udp_checksum_ok = false;
+  uint16_t udp_checksum = 0;
+};
+// Parses an Ethernet/IPv4/UDP frame and checks both checksums in software.
+std::optional<ParsedUdp> parse_udp(const rte_mbuf* m);
+
+std::vector<rte_mbuf*> drain(rte_ring* ring);
+void free_all(std::vector<rte_mbuf*>& mbufs);
+
+// A fresh data path per test (session table, neighbour tables, one worker) on the shared ports.
+// The test thread is worker 0: it registers with RCU and drives poll_once() with a fake clock.
+class DataplaneTest : public ::testing::Test {
+ protected:
+  static constexpr uint32_t kAccess = 0;
+  static constexpr uint32_t kTrunk = 1;
+  // Port addresses as in the lab: access 192.0.2.1/24, trunk 198.51.100.1/24 with a gateway.
+  static uint32_t access_ip() { return ip(192, 0, 2, 1); }
+  static uint32_t trunk_ip() { return ip(198, 51, 100, 1); }
+  static uint32_t trunk_gateway() { return ip(198, 51, 100, 254); }
+  static uint32_t caller_ip() { return ip(192, 0, 2, 10); }
+  static uint32_t callee_ip() { return ip(198, 51, 100, 10); }
+  static rte_ether_addr caller_mac() { return mac(0x0a); }
+  static rte_ether_addr callee_mac() { return mac(0x0b); }
+  static rte_ether_addr gateway_mac() { return mac(0xfe); }
+
+  void SetUp() override;
+  void TearDown() override;
+  virtual uint32_t max_sessions() const { return 1024; }
+
+  // One worker loop iteration at `now_`.
+  uint32_t poll() { return poll_once(*worker_, now_); }
+  void advance_ms(uint64_t ms) { now_ += ms * hz_ / 1000; }
+  void inject_wire(uint32_t port, rte_mbuf* m);
+  void inject_tap(uint32_t port, rte_mbuf* m);
+  std::vector<rte_mbuf*> wire_out(uint32_t port) { return drain(lab().wire[port].tx); }
+  std::vector<rte_mbuf*> tap_out(uint32_t port) { return drain(lab().tap[port].tx); }
+  // ARP replies from the caller and the callee, so both neighbours are known.
+  void learn_peers();
+
+  // A session between the caller (access, local port `access_port`) and the callee (trunk,
+  // local port `trunk_port`), both signalled with their real addresses.
+  api::SessionAdd session(uint64_t id, uint16_t access_port = 20000, uint16_t trunk_port = 30000) const;
+  api::Result add(const api::SessionAdd& add) { return service_->session_add(add, now_); }
+  api::LegStats leg_stats(uint64_t id, size_t leg);
+  uint64_t drops(Drop reason) const { return service_->drops(reason); }
+  uint64_t events(Event event) const { return service_->events(event); }
+  const rte_ether_addr& port_mac(uint32_t port) const { return datapath_->ports[port].mac; }
+
+  UdpFrame from_caller(uint16_t dst_port, uint16_t src_port = 40000) const;
+  UdpFrame from_callee(uint16_t dst_port, uint16_t src_port = 50000) const;
+
+  uint64_t hz_ = 0;
+  uint64_t now_ = 0;
+  std::unique_ptr<Datapath> datapath_;
+  std::unique_ptr<std::array<NeighbourTable, kMaxPorts>> neighbours_;
+  std::unique_ptr<SessionTable> table_;
+  std::unique_ptr<Worker> worker_;
+  std::unique_ptr<ControlService> service_;
+};
+
+}  // namespace sbc::dp::test

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Integration: a call caller -> SBC -> callee with RTP both ways, then BYE.
+
+Asserts what crossed the wires (captures in the caller and callee namespaces), what the dataplane
+counted (CDR media per direction, /metrics), topology hiding, and that nothing is left after BYE.
+"""
+
+import sys
+
+from lab_test import (check_nothing_left, check_topology_hidden, lab, main, media_from_cdr,
+                      metric_check, the_cdr)
+
+AUDIO_SECONDS = 2.0   # each end plays this once after the answer: 100 packets of 20 ms
+DURATION_MS = 3000    # the caller hangs up after this, when all RTP has been sent
+TOLERANCE = 3         # packets: in flight when a latch settles, or at the edges of a capture
+
+
+def test(the_lab, checks):
+    outcome = lab.run_call(the_lab, lab.scenario("uac_call_rtp.xml"),
+                           lab.scenario("uas_answer_rtp.xml"), duration_ms=DURATION_MS,
+                           audio_seconds=AUDIO_SECONDS,
+                           during=lab.snapshot_calls_while_up(DURATION_MS / 1000))
+    expected = outcome.rtp_per_play
+    print(f"       show calls during the call:\n{outcome.during}")
+    checks.check(outcome.during is not None, "sbc-cli show calls listed the call while it was up")
+    checks.check(outcome.caller.ok, f"caller sipp succeeded (exit {outcome.caller.exit_code}: "
+                 f"{outcome.caller.exit_meaning})", outcome.caller.summary())
+    checks.check(outcome.callee.ok, f"callee sipp succeeded (exit {outcome.callee.exit_code}: "
+                 f"{outcome.callee.exit_meaning})", outcome.callee.summary())
+    code = outcome.caller.final_response("INVITE")
+    checks.check(code == 200, f"caller's INVITE answered 200 (got {code})")
+    checks.check(outcome.caller.final_response("BYE") == 200, "caller's BYE answered 200")
+
+    # What each end sent is what sipp played; what each end received crossed the dataplane.
+    checks.near(outcome.caller_rtp_sent, expected, 0, "RTP the caller sent")
+    checks.near(outcome.callee_rtp_sent, expected, 0, "RTP the callee sent")
+    checks.near(outcome.callee_rtp_received, expected, TOLERANCE,
+                "RTP the callee received (caller -> callee)")
+    checks.near(outcome.caller_rtp_received, expected, TOLERANCE,
+                "RTP the caller received (callee -> caller)")
+
+    # Media is anchored on the SBC: each end only ever talks RTP with the SBC's address.
+    callee_sources = {(p.src, p.sport) for p in outcome.callee_capture.udp
+                      if p.dst == lab.CALLEE_IP and p.dport == 6000}
+    caller_sources = {(p.src, p.sport) for p in outcome.caller_capture.udp
+                      if p.dst == lab.CALLER_IP and p.dport == 6000}
+    checks.check(len(callee_sources) == 1 and next(iter(callee_sources))[0] == lab.TRUNK_IP,
+                 f"callee's RTP came from one SBC trunk address {callee_sources}")
+    checks.check(len(caller_sources) == 1 and next(iter(caller_sources))[0] == lab.ACCESS_IP,
+                 f"caller's RTP came from one SBC access address {caller_sources}")
+
+    check_topology_hidden(outcome, checks)
+
+    cdr = the_cdr(the_lab, checks)
+    if cdr is not None:
+        checks.check(cdr.get("result_code") == 200 and cdr.get("disposition") == "answered",
+                     f"CDR says answered 200 ({cdr.get('disposition')} {cdr.get('result_code')})")
+        media = media_from_cdr(cdr)
+        checks.check(media is not None, "CDR has media counters")
+        if media is not None:
+            checks.near(media.caller_to_callee, outcome.callee_rtp_received, TOLERANCE,
+                        "dataplane caller->callee RTP (CDR) vs callee capture")
+            checks.near(media.callee_to_caller, outcome.caller_rtp_received, TOLERANCE,
+                        "dataplane callee->caller RTP (CDR) vs caller capture")
+            checks.check(media.caller_latched == f"{lab.CALLER_IP}:6000",
+                         f"dataplane latched the caller at {media.caller_latched}")
+            checks.check(media.callee_latched == f"{lab.CALLEE_IP}:6000",
+                         f"dataplane latched the callee at {media.callee_latched}")
+
+    check_nothing_left(the_lab, checks)
+    # The dataplane's own per-port counters (a fresh lab: this call is all they counted).
+    ports = {p["name"]: p for p in the_lab.cli_json("show", "dataplane")["ports"]}
+    checks.near(ports["trunk"]["media_packets"], outcome.callee_rtp_received, TOLERANCE,
+                "show dataplane trunk port media packets vs callee capture")
+    checks.near(ports["access"]["media_packets"], outcome.caller_rtp_received, TOLERANCE,
+                "show dataplane access port media packets vs caller capture")
+    metric_check(the_lab, checks, [
+        ("sbc_calls_total", {"result": "answered"}, lambda v: v == 1, "one answered call"),
+        ("sbc_calls_active", {}, lambda v: v == 0, "no call in progress"),
+        ("sbc_dataplane_up", {}, lambda v: v == 1, "sbcd connected to the dataplane"),
+        ("sbc_dataplane_sessions", {}, lambda v: v == 0, "no media session left"),
+        ("sbc_dataplane_media_packets_total", {"port": "trunk"},
+         lambda v: abs(v - outcome.callee_rtp_received) <= TOLERANCE,
+         "RTP relayed out of the trunk port, as the callee received"),
+        ("sbc_dataplane_media_packets_total", {"port": "access"},
+         lambda v: abs(v - outcome.caller_rtp_received) <= TOLERANCE,
+         "RTP relayed out of the access port, as the caller received"),
+        ("sbc_sip_requests_total", {"method": "INVITE"}, lambda v: v >= 1, "INVITE counted"),
+    ])
+
+
+if __name__ == "__main__":
+    sys.exit(main(test, "basic_call"))

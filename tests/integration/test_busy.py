@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""Integration: the callee answers 486 Busy Here; the caller must get 486 and nothing is left."""
+
+import sys
+
+from lab_test import (check_nothing_left, check_topology_hidden, lab, main, metric_check,
+                      the_cdr)
+
+
+def test(the_lab, checks):
+    outcome = lab.run_call(the_lab, lab.scenario("uac_busy.xml"), lab.scenario("uas_busy.xml"))
+    checks.check(outcome.caller.ok, f"caller sipp succeeded (exit {outcome.caller.exit_code}: "
+                 f"{outcome.caller.exit_meaning})", outcome.caller.summary())
+    checks.check(outcome.callee.ok, f"callee sipp succeeded (exit {outcome.callee.exit_code}: "
+                 f"{outcome.callee.exit_meaning})", outcome.callee.summary())
+    code = outcome.caller.final_response("INVITE")
+    checks.check(code == 486, f"caller's INVITE ended with 486 (got {code})")
+    checks.check(outcome.callee.final_response("INVITE") == 486,
+                 "callee answered 486 and got the ACK")
+    rtp = outcome.caller_rtp_received + outcome.callee_rtp_received
+    checks.check(rtp == 0, f"no RTP reached either end of a refused call ({rtp})")
+    check_topology_hidden(outcome, checks)
+
+    cdr = the_cdr(the_lab, checks)
+    if cdr is not None:
+        checks.check(cdr.get("disposition") == "busy" and cdr.get("result_code") == 486,
+                     f"CDR says busy 486 ({cdr.get('disposition')} {cdr.get('result_code')})")
+
+    check_nothing_left(the_lab, checks)
+    metric_check(the_lab, checks, [
+        ("sbc_calls_total", {"result": "busy"}, lambda v: v == 1, "one busy call"),
+        ("sbc_calls_active", {}, lambda v: v == 0, "no call in progress"),
+        ("sbc_dataplane_sessions", {}, lambda v: v == 0, "no media session left"),
+        ("sbc_sip_responses_total", {"class": "4xx"}, lambda v: v >= 1, "486 counted"),
+    ])
+
+
+if __name__ == "__main__":
+    sys.exit(main(test, "busy"))

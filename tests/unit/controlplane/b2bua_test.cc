@@ -1,0 +1,481 @@
+#include "controlplane/b2bua.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "fakes.h"
+#include "sip/message.h"
+
+namespace sbc::cp {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeDataplane;
+using testing::FakeScheduler;
+using testing::FakeTransport;
+using testing::SentDatagram;
+
+constexpr size_t kAccess = 0;   // zones sorted by name: access, carrier
+constexpr size_t kCarrier = 1;
+
+constexpr const char* kConfig = R"(
+[sbcd]
+log_level = warn
+[media]
+port_min = 20000
+port_max = 20099
+timeout = 30
+latch_window = 1500
+[zone.access]
+dataplane_port = access
+sip_address = 192.0.2.1
+sip_port = 5060
+default_target = 192.0.2.10:5060
+[zone.carrier]
+dataplane_port = trunk
+sip_address = 198.51.100.1
+sip_port = 5060
+[trunk.carrier1]
+zone = carrier
+host = 198.51.100.10
+port = 5060
+fromdomain = carrier.example
+fromuser = 15550001
+)";
+
+const Endpoint kCallerAddr(boost::asio::ip::make_address("192.0.2.10"), 5060);
+const Endpoint kTrunkAddr(boost::asio::ip::make_address("198.51.100.10"), 5060);
+
+std::string sdp(const std::string& address, int port) {
+  return fmt::format(
+      "v=0\r\no=user 1 1 IN IP4 {0}\r\ns=-\r\nc=IN IP4 {0}\r\nt=0 0\r\n"
+      "m=audio {1} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
+      address, port);
+}
+
+std::string caller_invite(int max_forwards = 70, const std::string& call_id = "a-call-1@192.0.2.10") {
+  const std::string body = sdp("192.0.2.10", 6000);
+  return fmt::format(
+      "INVITE sip:callee@192.0.2.1 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-a-1\r\n"
+      "Max-Forwards: {}\r\n"
+      "From: \"Alice\" <sip:alice@192.0.2.10>;tag=atag\r\n"
+      "To: <sip:callee@192.0.2.1>\r\n"
+      "Call-ID: {}\r\n"
+      "CSeq: 1 INVITE\r\n"
+      "Contact: <sip:alice@192.0.2.10:5060>\r\n"
+      "Content-Type: application/sdp\r\n"
+      "Content-Length: {}\r\n\r\n{}",
+      max_forwards, call_id, body.size(), body);
+}
+
+sip::Message parse(const std::string& text) {
+  auto m = sip::Message::parse(text);
+  EXPECT_TRUE(m.has_value()) << text;
+  if (!m) std::abort();
+  return *m;
+}
+
+// A response to `request` as the peer would send it (copies Via, From, To, Call-ID, CSeq).
+std::string response_to(const sip::Message& request, int code, const std::string& to_tag,
+                        const std::string& body = {}) {
+  std::string text = fmt::format("SIP/2.0 {} {}\r\n", code, sip::default_reason_phrase(code));
+  for (const auto& h : request.headers()) {
+    if (h.id == sip::HeaderId::kVia || h.id == sip::HeaderId::kFrom ||
+        h.id == sip::HeaderId::kCallId || h.id == sip::HeaderId::kCSeq) {
+      text += fmt::format("{}: {}\r\n", h.name, h.value);
+    } else if (h.id == sip::HeaderId::kTo) {
+      text += fmt::format("To: {}{}\r\n", h.value,
+                          to_tag.empty() || h.value.find("tag=") != std::string_view::npos
+                              ? ""
+                              : ";tag=" + to_tag);
+    }
+  }
+  text += "Contact: <sip:callee@198.51.100.10:5060>\r\n";
+  if (!body.empty()) text += "Content-Type: application/sdp\r\n";
+  text += fmt::format("Content-Length: {}\r\n\r\n{}", body.size(), body);
+  return text;
+}
+
+// An in-dialog request from a peer, built from what that peer saw of the dialog.
+std::string in_dialog(const std::string& method, const sip::Message& seen_from_us, bool seen_is_request,
+                      const std::string& via_host, uint32_t cseq) {
+  // For a request we sent to the peer, its From is our side and To is theirs; for a response we
+  // sent, From is theirs and To is ours.
+  const std::string ours(seen_is_request ? seen_from_us.header(sip::HeaderId::kFrom)
+                                         : seen_from_us.header(sip::HeaderId::kTo));
+  const std::string theirs(seen_is_request ? seen_from_us.header(sip::HeaderId::kTo)
+                                           : seen_from_us.header(sip::HeaderId::kFrom));
+  return fmt::format(
+      "{0} sip:sbc@{1} SIP/2.0\r\nVia: SIP/2.0/UDP {1}:5060;branch=z9hG4bK-{0}-{2}\r\n"
+      "Max-Forwards: 70\r\nFrom: {3}\r\nTo: {4}\r\nCall-ID: {5}\r\nCSeq: {2} {0}\r\n"
+      "Content-Length: 0\r\n\r\n",
+      method, via_host, cseq, theirs, ours, seen_from_us.call_id().value());
+}
+
+class B2buaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto parsed = parse_config(kConfig);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error();
+    config_ = *parsed;
+    cdr_path_ = std::filesystem::temp_directory_path() /
+                fmt::format("sbcd_cdr_test_{}_{}.jsonl", ::getpid(),
+                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove(cdr_path_);
+    ASSERT_TRUE(cdr_.open(cdr_path_.string()).has_value());
+    b2bua_ = std::make_unique<B2bua>(config_, clock_, transport_, dataplane_, ports_, metrics_, &cdr_);
+  }
+  void TearDown() override {
+    b2bua_.reset();
+    std::filesystem::remove(cdr_path_);
+  }
+
+  SentDatagram next() {
+    EXPECT_FALSE(transport_.sent.empty());
+    if (transport_.sent.empty()) return {};
+    SentDatagram d = transport_.sent.front();
+    transport_.sent.pop_front();
+    return d;
+  }
+  sip::Message next_to(size_t zone, const Endpoint& to) {
+    SentDatagram d = next();
+    EXPECT_EQ(d.zone, zone);
+    EXPECT_EQ(d.to, to);
+    return parse(d.data);
+  }
+  std::vector<nlohmann::json> cdrs() const {
+    std::ifstream in(cdr_path_);
+    std::vector<nlohmann::json> out;
+    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+    return out;
+  }
+
+  // INVITE from the caller; returns the INVITE the callee received.
+  sip::Message start_call() {
+    b2bua_->on_datagram(kAccess, kCallerAddr, caller_invite());
+    auto trying = next_to(kAccess, kCallerAddr);
+    EXPECT_EQ(trying.status_code(), 100);
+    auto invite = next_to(kCarrier, kTrunkAddr);
+    EXPECT_EQ(invite.method(), sip::Method::kInvite);
+    return invite;
+  }
+  // Up to the caller's ACK; returns {callee INVITE, 200 the caller got}.
+  std::pair<sip::Message, sip::Message> establish() {
+    auto invite = start_call();
+    b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
+    dataplane_.flush();
+    auto ok = next_to(kAccess, kCallerAddr);
+    EXPECT_EQ(ok.status_code(), 200);
+    std::string ack = in_dialog("ACK", ok, false, "192.0.2.10", 1);
+    b2bua_->on_datagram(kAccess, kCallerAddr, ack);
+    auto callee_ack = next_to(kCarrier, kTrunkAddr);
+    EXPECT_EQ(callee_ack.method(), sip::Method::kAck);
+    return {invite, ok};
+  }
+
+  Config config_;
+  FakeScheduler clock_;
+  FakeTransport transport_;
+  FakeDataplane dataplane_;
+  MediaPortAllocator ports_{20000, 20099};
+  Metrics metrics_;
+  std::filesystem::path cdr_path_;
+  CdrWriter cdr_;
+  std::unique_ptr<B2bua> b2bua_;
+};
+
+TEST_F(B2buaTest, CallSetupHidesTopologyAndAnchorsMedia) {
+  auto invite = start_call();
+  const std::string raw(invite.raw());
+  // Nothing of the caller's addresses or identifiers reaches the callee.
+  EXPECT_EQ(raw.find("192.0.2.10"), std::string::npos) << raw;
+  EXPECT_EQ(raw.find("a-call-1"), std::string::npos) << raw;
+  EXPECT_EQ(raw.find("atag"), std::string::npos) << raw;
+  EXPECT_EQ(raw.find("z9hG4bK-a-1"), std::string::npos) << raw;
+  EXPECT_EQ(invite.request_uri_text(), "sip:callee@198.51.100.10");
+  EXPECT_EQ(invite.top_via()->host, "198.51.100.1");
+  EXPECT_EQ(invite.contacts()->entries.at(0).uri.host, "198.51.100.1");
+  EXPECT_EQ(invite.from()->uri.user, "15550001");
+  EXPECT_EQ(invite.from()->uri.host, "carrier.example");
+  EXPECT_EQ(invite.to()->uri.user, "callee");
+  EXPECT_EQ(*invite.max_forwards(), 69u);
+  auto offer = sip::parse_sdp(invite.body());
+  ASSERT_TRUE(offer.has_value());
+  auto audio = sip::first_audio_endpoint(*offer);
+  ASSERT_TRUE(audio.has_value());
+  EXPECT_EQ(audio->address, "198.51.100.1");
+  EXPECT_EQ(audio->port % 2, 0);
+  EXPECT_GE(audio->port, 20000);
+  const uint16_t callee_side_port = audio->port;
+
+  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 180, "btag"));
+  auto ringing = next_to(kAccess, kCallerAddr);
+  EXPECT_EQ(ringing.status_code(), 180);
+  EXPECT_EQ(*ringing.call_id(), "a-call-1@192.0.2.10");
+  EXPECT_FALSE(ringing.to()->tag().empty());
+  EXPECT_NE(ringing.to()->tag(), "btag");
+
+  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
+  auto ok = next_to(kAccess, kCallerAddr);
+  EXPECT_EQ(ok.status_code(), 200);
+  EXPECT_EQ(ok.to()->tag(), ringing.to()->tag());
+  const std::string ok_raw(ok.raw());
+  EXPECT_EQ(ok_raw.find("198.51.100"), std::string::npos) << ok_raw;
+  EXPECT_EQ(ok_raw.find("btag"), std::string::npos) << ok_raw;
+  auto answer = sip::parse_sdp(ok.body());
+  ASSERT_TRUE(answer.has_value());
+  auto a_audio = sip::first_audio_endpoint(*answer);
+  EXPECT_EQ(a_audio->address, "192.0.2.1");
+
+  auto adds = dataplane_.sent_of<api::SessionAdd>();
+  ASSERT_EQ(adds.size(), 1u);
+  const api::SessionAdd& add = adds[0];
+  EXPECT_EQ(add.media_timeout_ms, 30000u);
+  EXPECT_EQ(add.latch_window_ms, 1500u);
+  EXPECT_EQ(add.legs[kCaller].port, 0);
+  EXPECT_EQ(add.legs[kCaller].local.to_string(), "192.0.2.1");
+  EXPECT_EQ(add.legs[kCaller].local_rtp_port, a_audio->port);
+  EXPECT_EQ(add.legs[kCaller].remote.to_string(), "192.0.2.10");
+  EXPECT_EQ(add.legs[kCaller].remote_rtp_port, 6000);
+  EXPECT_EQ(add.legs[kCaller].signalling_source.to_string(), "192.0.2.10");
+  EXPECT_EQ(add.legs[kCallee].port, 1);
+  EXPECT_EQ(add.legs[kCallee].local.to_string(), "198.51.100.1");
+  EXPECT_EQ(add.legs[kCallee].local_rtp_port, callee_side_port);
+  EXPECT_EQ(add.legs[kCallee].remote.to_string(), "198.51.100.10");
+  EXPECT_EQ(add.legs[kCallee].remote_rtp_port, 7000);
+
+  // The caller's ACK becomes a new ACK on the callee's dialog.
+  b2bua_->on_datagram(kAccess, kCallerAddr, in_dialog("ACK", ok, false, "192.0.2.10", 1));
+  auto ack = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(ack.method(), sip::Method::kAck);
+  EXPECT_EQ(*ack.call_id(), *invite.call_id());
+  EXPECT_EQ(ack.to()->tag(), "btag");
+  EXPECT_EQ(ack.request_uri_text(), "sip:callee@198.51.100.10:5060");  // the callee's Contact
+  EXPECT_EQ(b2bua_->active_calls(), 1u);
+
+  // The 200 is no longer retransmitted after the ACK.
+  dataplane_.flush();
+  clock_.advance(5s);
+  EXPECT_TRUE(transport_.sent.empty());
+}
+
+TEST_F(B2buaTest, ByeTearsDownTheSessionAndWritesCdr) {
+  auto [invite, ok] = establish();
+  ASSERT_EQ(dataplane_.sessions.size(), 1u);
+  b2bua_->on_datagram(kAccess, kCallerAddr, in_dialog("BYE", ok, false, "192.0.2.10", 2));
+  auto bye_ok = next_to(kAccess, kCallerAddr);
+  EXPECT_EQ(bye_ok.status_code(), 200);
+  EXPECT_EQ(bye_ok.cseq()->method, sip::Method::kBye);
+  auto bye = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(bye.method(), sip::Method::kBye);
+  EXPECT_EQ(*bye.call_id(), *invite.call_id());
+  EXPECT_EQ(bye.to()->tag(), "btag");
+  dataplane_.flush();
+  EXPECT_TRUE(dataplane_.sessions.empty());
+  EXPECT_EQ(dataplane_.sent_of<api::StatsQuery>().size(), 1u);
+  EXPECT_EQ(ports_.in_use(0), 0u);
+  EXPECT_EQ(ports_.in_use(1), 0u);
+  EXPECT_EQ(b2bua_->active_calls(), 0u);
+  auto records = cdrs();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["disposition"], "answered");
+  EXPECT_EQ(records[0]["caller"], "alice");
+  EXPECT_EQ(records[0]["callee"], "callee");
+  EXPECT_EQ(records[0]["media"]["caller_to_callee"]["rtp"]["packets"], 100);
+  EXPECT_EQ(records[0]["media"]["callee_to_caller"]["rtp"]["packets"], 90);
+  // The callee answers our BYE: no more retransmissions.
+  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(bye, 200, ""));
+  clock_.advance(10s);
+  EXPECT_TRUE(transport_.sent.empty());
+}
+
+TEST_F(B2buaTest, ByeFromCalleeReachesCaller) {
+  auto [invite, ok] = establish();
+  b2bua_->on_datagram(kCarrier, kTrunkAddr, in_dialog("BYE", invite, true, "198.51.100.10", 2));
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 200);
+  auto bye = next_to(kAccess, kCallerAddr);
+  EXPECT_EQ(bye.method(), sip::Method::kBye);
+  EXPECT_EQ(*bye.call_id(), "a-call-1@192.0.2.10");
+  EXPECT_EQ(bye.to()->tag(), "atag");
+  EXPECT_EQ(bye.from()->tag(), ok.to()->tag());
+  EXPECT_EQ(bye.request_uri_text(), "sip:alice@192.0.2.10:5060");
+  dataplane_.flush();
+  EXPECT_TRUE(dataplane_.sessions.empty());
+  // Unanswered BYE is retransmitted (T1, then 2*T1).
+  clock_.advance(500ms);
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).method(), sip::Method::kBye);
+  clock_.advance(1000ms);
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).method(), sip::Method::kBye);
+}
+
+TEST_F(B2buaTest, CancelBeforeAnswer) {
+  auto invite = start_call();
+  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 180, "btag"));
+  EXPECT_EQ(next().zone, kAccess);  // 180 relayed
+  const std::string cancel =
+      "CANCEL sip:callee@192.0.2.1 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-a-1\r\n"
+      "Max-Forwards: 70\r\nFrom: \"Alice\" <sip:alice@192.0.2.10>;tag=atag\r\n"
+      "To: <sip:callee@192.0.2.1>\r\nCall-ID: a-call-1@192.0.2.10\r\nCSeq: 1 CANCEL\r\n"
+      "Content-Length: 0\r\n\r\n";
+  b2bua_->on_datagram(kAccess, kCallerAddr, cancel);
+  auto cancel_ok = next_to(kAccess, kCallerAddr);
+  EXPECT_EQ(cancel_ok.status_code(), 200);
+  EXPECT_EQ(cancel_ok.cseq()->method, sip::Method::kCancel);
+  auto terminated = next_to(kAccess, kCallerAddr);
+  EXPECT_EQ(terminated.status_code(), 487);
+  EXPECT_EQ(terminated.cseq()->method, sip::Method::kInvite);
+  auto callee_cancel = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(callee_cancel.method(), sip::Method::kCancel);
+  EXPECT_EQ(callee_cancel.top_via()->branch, invite.top_via()->branch);
+  // The callee confirms and ends its INVITE with 487, which we ACK.
+  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(callee_cancel, 200, "btag"));
+  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 487, "btag"));
+  auto ack = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(ack.method(), sip::Method::kAck);
+  EXPECT_EQ(ack.top_via()->branch, invite.top_via()->branch);
+  dataplane_.flush();
+  EXPECT_EQ(b2bua_->active_calls(), 0u);
+  EXPECT_EQ(ports_.in_use(0), 0u);
+  auto records = cdrs();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["disposition"], "cancelled");
+  EXPECT_EQ(records[0]["result_code"], 487);
+}
+
+TEST_F(B2buaTest, BusyIsRelayedAndAcked) {
+  auto invite = start_call();
+  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 486, "btag"));
+  auto ack = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(ack.method(), sip::Method::kAck);
+  EXPECT_EQ(ack.to()->tag(), "btag");
+  auto busy = next_to(kAccess, kCallerAddr);
+  EXPECT_EQ(busy.status_code(), 486);
+  EXPECT_EQ(*busy.call_id(), "a-call-1@192.0.2.10");
+  // Retransmitted until the caller's ACK.
+  clock_.advance(500ms);
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 486);
+  b2bua_->on_datagram(kAccess, kCallerAddr, in_dialog("ACK", busy, false, "192.0.2.10", 1));
+  clock_.advance(10s);
+  EXPECT_TRUE(transport_.sent.empty());
+  // A retransmitted 486 from the callee gets the ACK again.
+  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 486, "btag"));
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
+  dataplane_.flush();
+  auto records = cdrs();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["disposition"], "busy");
+  EXPECT_EQ(records[0]["result_code"], 486);
+  EXPECT_TRUE(dataplane_.sent_of<api::SessionAdd>().empty());
+}
+
+TEST_F(B2buaTest, MediaTimeoutHangsUpBothSides) {
+  auto [invite, ok] = establish();
+  dataplane_.flush();
+  b2bua_->on_media_timeout(api::MediaTimeoutEvent{dataplane_.sessions.begin()->first, 30000});
+  std::vector<SentDatagram> byes;
+  while (!transport_.sent.empty()) byes.push_back(next());
+  ASSERT_EQ(byes.size(), 2u);
+  for (const auto& d : byes) EXPECT_EQ(parse(d.data).method(), sip::Method::kBye);
+  EXPECT_NE(byes[0].zone, byes[1].zone);
+  dataplane_.flush();
+  EXPECT_TRUE(dataplane_.sessions.empty());
+  auto records = cdrs();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["disposition"], "media_timeout");
+}
+
+TEST_F(B2buaTest, RetransmissionsAreAbsorbedAndOursRepeated) {
+  auto invite = start_call();
+  // The caller retransmits its INVITE: it gets our last response again, the callee nothing new.
+  b2bua_->on_datagram(kAccess, kCallerAddr, caller_invite());
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
+  EXPECT_TRUE(transport_.sent.empty());
+  // No answer from the callee: our INVITE goes again after T1, then 2*T1.
+  clock_.advance(500ms);
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).raw(), invite.raw());
+  clock_.advance(999ms);
+  EXPECT_TRUE(transport_.sent.empty());
+  clock_.advance(1ms);
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).raw(), invite.raw());
+  // A provisional stops them.
+  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 100, ""));
+  clock_.advance(10s);
+  EXPECT_TRUE(transport_.sent.empty());
+}
+
+TEST_F(B2buaTest, CalleeSilenceEndsWith408) {
+  start_call();
+  clock_.advance(64 * 500ms);
+  bool got_408 = false;
+  while (!transport_.sent.empty()) {
+    auto d = next();
+    if (d.zone == kAccess && parse(d.data).status_code() == 408) got_408 = true;
+  }
+  EXPECT_TRUE(got_408);
+  EXPECT_EQ(b2bua_->active_calls(), 0u);
+}
+
+TEST_F(B2buaTest, UnknownSourceOnTrunkZoneIsRefused) {
+  const Endpoint stranger(boost::asio::ip::make_address("198.51.100.66"), 5060);
+  b2bua_->on_datagram(kCarrier, stranger, caller_invite());
+  auto refused = next_to(kCarrier, stranger);
+  EXPECT_EQ(refused.status_code(), 403);
+  EXPECT_TRUE(transport_.sent.empty());
+}
+
+TEST_F(B2buaTest, CallFromTrunkGoesToDefaultTarget) {
+  b2bua_->on_datagram(kCarrier, kTrunkAddr, caller_invite());
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 100);
+  auto invite = next_to(kAccess, kCallerAddr);  // default_target 192.0.2.10:5060
+  EXPECT_EQ(invite.request_uri_text(), "sip:callee@192.0.2.10");
+  EXPECT_EQ(invite.from()->uri.user, "alice");
+  EXPECT_EQ(invite.from()->uri.host, "192.0.2.1");
+  EXPECT_EQ(invite.top_via()->host, "192.0.2.1");
+  auto offer = sip::parse_sdp(invite.body());
+  ASSERT_TRUE(offer.has_value());
+  EXPECT_EQ(sip::first_audio_endpoint(*offer)->address, "192.0.2.1");
+}
+
+TEST_F(B2buaTest, NoDataplaneMeans503) {
+  dataplane_.connected_ = false;
+  b2bua_->on_datagram(kAccess, kCallerAddr, caller_invite());
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 503);
+  EXPECT_TRUE(transport_.sent.empty());
+}
+
+TEST_F(B2buaTest, ExhaustedPortsMean503) {
+  MediaPortAllocator tiny(20000, 20001);
+  B2bua b2bua(config_, clock_, transport_, dataplane_, tiny, metrics_, nullptr);
+  b2bua.on_datagram(kAccess, kCallerAddr, caller_invite(70, "first@x"));
+  EXPECT_EQ(next().zone, kAccess);   // 100
+  EXPECT_EQ(next().zone, kCarrier);  // INVITE
+  b2bua.on_datagram(kAccess, kCallerAddr, caller_invite(70, "second@x"));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 503);
+  EXPECT_TRUE(transport_.sent.empty());
+}
+
+TEST_F(B2buaTest, MaxForwardsZeroIs483) {
+  b2bua_->on_datagram(kAccess, kCallerAddr, caller_invite(0));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 483);
+  EXPECT_TRUE(transport_.sent.empty());
+}
+
+TEST_F(B2buaTest, GarbageIsDroppedBrokenRequestsGet400) {
+  b2bua_->on_datagram(kAccess, kCallerAddr, "this is not SIP\r\n\r\n");
+  EXPECT_TRUE(transport_.sent.empty());
+  std::string broken = caller_invite();
+  broken.replace(broken.find("CSeq: 1 INVITE"), 14, "CSeq: 1 BYE");
+  b2bua_->on_datagram(kAccess, kCallerAddr, broken);
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 400);
+  EXPECT_EQ(b2bua_->active_calls(), 0u);
+}
+
+}  // namespace
+}  // namespace sbc::cp

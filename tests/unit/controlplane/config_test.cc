@@ -1,0 +1,156 @@
+#include "controlplane/config.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace sbc::cp {
+namespace {
+
+// The sample from the project brief, comments included.
+constexpr const char* kSample = R"(
+[sbcd]
+dataplane_socket = /run/sbc/dataplane.sock
+mgmt_socket = /run/sbc/sbcd.sock
+cdr_file = /var/log/sbc/cdr.jsonl
+log_level = info
+[media]
+port_min = 20000
+port_max = 29999
+timeout = 60          ; seconds without media before the call is torn down (0 = never)
+latch_window = 2000   ; ms after the first packet during which the latch may still move
+[metrics]
+listen = 127.0.0.1:9100
+[zone.access]
+dataplane_port = access     ; media is anchored on this dataplane port (its address)
+sip_address = 192.0.2.1     ; kernel address SIP binds
+sip_port = 5060
+default_target = 192.0.2.10:5060   ; where calls arriving from a trunk are sent (a PBX)
+[zone.carrier]
+dataplane_port = trunk
+sip_address = 198.51.100.1
+sip_port = 5060
+[trunk.carrier1]
+zone = carrier
+host = 198.51.100.10
+port = 5060
+fromdomain = carrier.example     ; optional
+fromuser = 15550001              ; optional
+)";
+
+std::string with(const std::string& extra) { return std::string(kSample) + extra; }
+
+std::string error_of(const std::string& text) {
+  auto config = parse_config(text);
+  EXPECT_FALSE(config.has_value()) << text;
+  return config ? std::string() : config.error();
+}
+
+TEST(ConfigTest, ParsesTheSample) {
+  auto config = parse_config(kSample);
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->log_level, "info");
+  EXPECT_EQ(config->media.port_min, 20000);
+  EXPECT_EQ(config->media.port_max, 29999);
+  EXPECT_EQ(config->media.timeout_s, 60u);
+  EXPECT_EQ(config->media.latch_window_ms, 2000u);
+  ASSERT_TRUE(config->metrics_listen.has_value());
+  EXPECT_EQ(config->metrics_listen->port, 9100);
+  ASSERT_EQ(config->zones.size(), 2u);
+  EXPECT_EQ(config->zones[0].name, "access");
+  EXPECT_EQ(config->zones[0].sip_address, "192.0.2.1");
+  ASSERT_TRUE(config->zones[0].default_target.has_value());
+  EXPECT_EQ(config->zones[0].default_target->host, "192.0.2.10");
+  EXPECT_EQ(config->zones[1].dataplane_port, "trunk");
+  ASSERT_EQ(config->trunks.size(), 1u);
+  EXPECT_EQ(config->trunks[0].host, "198.51.100.10");
+  EXPECT_EQ(config->trunks[0].fromuser, "15550001");
+  EXPECT_EQ(config->trunks[0].fromdomain, "carrier.example");
+  EXPECT_EQ(config->access_zone().name, "access");
+  EXPECT_TRUE(config->is_trunk_zone("carrier"));
+}
+
+TEST(ConfigTest, UnknownOptionIsNamed) {
+  EXPECT_NE(error_of(with("[zone.access]\nsip_portt = 5\n")).find("zone.access.sip_portt"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("[bogus]\nx = 1\n")).find("bogus.x"), std::string::npos);
+}
+
+TEST(ConfigTest, InvalidNumbersAreNamed) {
+  std::string text = kSample;
+  text.replace(text.find("port_min = 20000"), 16, "port_min = -2");
+  EXPECT_NE(error_of(text).find("media.port_min"), std::string::npos);
+  text = kSample;
+  text.replace(text.find("\nport = 5060\n"), 12, "\nport = 70000");
+  EXPECT_NE(error_of(text).find("trunk.carrier1.port"), std::string::npos);
+}
+
+TEST(ConfigTest, PortRangeMustBeEvenAndNonEmpty) {
+  std::string text = kSample;
+  text.replace(text.find("port_min = 20000"), 16, "port_min = 20001");
+  EXPECT_NE(error_of(text).find("odd"), std::string::npos);
+  text = kSample;
+  text.replace(text.find("port_max = 29999"), 16, "port_max = 20000");
+  EXPECT_NE(error_of(text).find("media.port_max"), std::string::npos);
+}
+
+TEST(ConfigTest, TrunkZoneMustExist) {
+  std::string text = kSample;
+  text.replace(text.find("zone = carrier"), 14, "zone = nowhere");
+  EXPECT_NE(error_of(text).find("trunk.carrier1.zone"), std::string::npos);
+}
+
+TEST(ConfigTest, DefaultTargetOnlyOnAccessZone) {
+  EXPECT_NE(error_of(with("[zone.carrier]\ndefault_target = 198.51.100.10:5060\n"))
+                .find("zone.carrier.default_target"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, MalformedValuesAreNamed) {
+  std::string text = kSample;
+  text.replace(text.find("host = 198.51.100.10"), 20, "host = carrier.example");
+  EXPECT_NE(error_of(text).find("trunk.carrier1.host"), std::string::npos);
+  text = kSample;
+  text.replace(text.find("log_level = info"), 16, "log_level = loud");
+  EXPECT_NE(error_of(text).find("sbcd.log_level"), std::string::npos);
+  text = kSample;
+  text.replace(text.find("listen = 127.0.0.1:9100"), 23, "listen = 127.0.0.1");
+  EXPECT_NE(error_of(text).find("metrics.listen"), std::string::npos);
+  text = kSample;
+  text.replace(text.find("fromuser = 15550001"), 19, "fromuser = a b");
+  EXPECT_NE(error_of(text).find("trunk.carrier1.fromuser"), std::string::npos);
+}
+
+TEST(ConfigTest, DuplicateBindIsRefused) {
+  std::string text = kSample;
+  text.replace(text.find("sip_address = 198.51.100.1"), 26, "sip_address = 192.0.2.1");
+  EXPECT_NE(error_of(text).find("already used"), std::string::npos);
+}
+
+TEST(ConfigTest, DuplicateOptionIsRefused) {
+  EXPECT_NE(error_of(with("[media]\nport_min = 30000\n")).find("media.port_min"), std::string::npos);
+}
+
+TEST(ConfigTest, NeedsZonesAndTrunks) {
+  EXPECT_NE(error_of("[sbcd]\nlog_level = info\n").find("zone"), std::string::npos);
+  EXPECT_NE(error_of("[zone.a]\ndataplane_port = access\n").find("trunk"), std::string::npos);
+}
+
+TEST(ConfigTest, ExactlyOneAccessZone) {
+  EXPECT_NE(error_of(with("[zone.second]\ndataplane_port = access\nsip_port = 5070\n"))
+                .find("exactly one access zone"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, SectionNamesAreChecked) {
+  EXPECT_NE(error_of(with("[zone.a.b]\ndataplane_port = x\n")).find("zone.a.b"), std::string::npos);
+}
+
+TEST(ConfigTest, MissingFileIsAnError) {
+  auto config = load_config("/nonexistent/sbc.conf");
+  ASSERT_FALSE(config.has_value());
+  EXPECT_NE(config.error().find("/nonexistent/sbc.conf"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sbc::cp

@@ -1,0 +1,143 @@
+// Test doubles for the B2BUA: a hand-driven clock, a SIP transport that records what is sent and a
+// dataplane that answers requests when the test says so.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "controlplane/dataplane_client.h"
+#include "controlplane/scheduler.h"
+#include "controlplane/sip_transport.h"
+
+namespace sbc::cp::testing {
+
+class FakeScheduler final : public Scheduler {
+ public:
+  [[nodiscard]] Clock::time_point now() const override { return now_; }
+  [[nodiscard]] std::chrono::system_clock::time_point wall_now() const override {
+    return std::chrono::system_clock::time_point(std::chrono::seconds(1700000000)) +
+           std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ - Clock::time_point());
+  }
+  TimerId schedule(std::chrono::milliseconds delay, std::function<void()> fn) override {
+    const TimerId id = next_id_++;
+    timers_.emplace(id, Timer{now_ + delay, std::move(fn)});
+    return id;
+  }
+  void cancel(TimerId id) override { timers_.erase(id); }
+
+  // Moves time forward, firing due timers in deadline order (ties: creation order).
+  void advance(std::chrono::milliseconds delta) {
+    const Clock::time_point end = now_ + delta;
+    for (;;) {
+      auto next = timers_.end();
+      for (auto it = timers_.begin(); it != timers_.end(); ++it) {
+        if (it->second.deadline <= end &&
+            (next == timers_.end() || it->second.deadline < next->second.deadline)) {
+          next = it;
+        }
+      }
+      if (next == timers_.end()) break;
+      now_ = std::max(now_, next->second.deadline);
+      auto fn = std::move(next->second.fn);
+      timers_.erase(next);
+      fn();
+    }
+    now_ = end;
+  }
+  [[nodiscard]] size_t pending() const { return timers_.size(); }
+
+ private:
+  struct Timer {
+    Clock::time_point deadline;
+    std::function<void()> fn;
+  };
+  Clock::time_point now_{std::chrono::hours(1)};
+  TimerId next_id_ = 1;
+  std::map<TimerId, Timer> timers_;
+};
+
+struct SentDatagram {
+  size_t zone;
+  Endpoint to;
+  std::string data;
+};
+
+class FakeTransport final : public SipTransport {
+ public:
+  void send(size_t zone, const Endpoint& to, std::string_view data) override {
+    sent.push_back({zone, to, std::string(data)});
+  }
+  std::deque<SentDatagram> sent;
+};
+
+class FakeDataplane final : public DataplaneClient {
+ public:
+  FakeDataplane() {
+    api::PortInfo access;
+    access.index = 0;
+    access.name = "access";
+    access.address = api::Address::parse("192.0.2.1");
+    api::PortInfo trunk;
+    trunk.index = 1;
+    trunk.name = "trunk";
+    trunk.address = api::Address::parse("198.51.100.1");
+    ports_ = {access, trunk};
+  }
+
+  [[nodiscard]] bool connected() const override { return connected_; }
+  [[nodiscard]] const std::vector<api::PortInfo>& ports() const override { return ports_; }
+  void request(api::Message message, ReplyHandler handler) override {
+    requests.push_back(message);
+    queued_.push_back({std::move(message), std::move(handler)});
+  }
+  void set_timeout_handler(TimeoutHandler handler) override { on_timeout = std::move(handler); }
+  void set_connection_handler(ConnectionHandler) override {}
+
+  // Answers every queued request (and those the answers cause) like a healthy dataplane.
+  void flush() {
+    while (!queued_.empty()) {
+      auto [message, handler] = std::move(queued_.front());
+      queued_.pop_front();
+      if (!connected_) {
+        handler(std::unexpected(DataplaneError::kDisconnected));
+      } else if (auto* add = std::get_if<api::SessionAdd>(&message)) {
+        sessions[add->session_id] = *add;
+        handler(api::Message(api::Result{}));
+      } else if (auto* del = std::get_if<api::SessionDelete>(&message)) {
+        const bool found = sessions.erase(del->session_id) > 0;
+        handler(api::Message(api::Result{found ? api::Status::kOk : api::Status::kNotFound, ""}));
+      } else if (auto* query = std::get_if<api::StatsQuery>(&message)) {
+        api::StatsReply reply;
+        reply.session_id = query->session_id;
+        reply.legs.resize(2);
+        reply.legs[0].rtp.packets = 100;
+        reply.legs[1].rtp.packets = 90;
+        handler(api::Message(reply));
+      } else {
+        handler(api::Message(api::Result{api::Status::kUnsupported, ""}));
+      }
+    }
+  }
+
+  template <typename T>
+  [[nodiscard]] std::vector<T> sent_of() const {
+    std::vector<T> out;
+    for (const auto& m : requests) {
+      if (auto* t = std::get_if<T>(&m)) out.push_back(*t);
+    }
+    return out;
+  }
+
+  bool connected_ = true;
+  std::vector<api::PortInfo> ports_;
+  std::vector<api::Message> requests;
+  std::map<uint64_t, api::SessionAdd> sessions;
+  TimeoutHandler on_timeout;
+
+ private:
+  std::deque<std::pair<api::Message, ReplyHandler>> queued_;
+};
+
+}  // namespace sbc::cp::testing

@@ -1,0 +1,17 @@
+"""The SBC lab: network namespaces, sbc-dataplane + sbcd, sipp peers, captures (stdlib only).
+
+    from lab import Binaries, Lab, run_call, scenario
+    with Lab(Binaries.from_build_dir("build"), log=print) as lab:
+        outcome = run_call(lab, scenario("uac_call_rtp.xml"), scenario("uas_answer_rtp.xml"))
+"""
+
+from .calls import CallOutcome, run_call, scenario, snapshot_calls_while_up
+from .lab import (ACCESS_IP, CALLEE_IP, CALLER_IP, TRUNK_IP, Binaries, Lab, check_environment,
+                  cleanup_stale, metric_sum, parse_metrics)
+from .procs import LabError
+
+__all__ = [
+    "ACCESS_IP", "CALLEE_IP", "CALLER_IP", "TRUNK_IP", "Binaries", "CallOutcome", "Lab",
+    "LabError", "check_environment", "cleanup_stale", "metric_sum",
+    "parse_metrics", "run_call", "scenario", "snapshot_calls_while_up",
+]

@@ -1,0 +1,467 @@
+"""The SBC lab: three namespaces, two veth pairs, sbc-dataplane and sbcd, always cleaned up.
+
+    caller ns: c0 192.0.2.10/24  <->  sbc ns: a0 (af_packet, no IP)   TAP sbc0 192.0.2.1/24
+    sbc ns:    t0 (af_packet)    <->  callee ns: e0 198.51.100.10/24  TAP sbc1 198.51.100.1/24
+
+Every name that could collide between labs running at once carries a per-run tag (namespaces,
+temp dir, DPDK --file-prefix); interface names live inside the lab's own namespaces.
+
+Use as a context manager. Cleanup (processes stopped by PID, namespaces deleted, DPDK runtime
+files and the temp dir removed) runs on normal exit, on exceptions, on SIGINT/SIGTERM/SIGHUP
+and, as a last resort, at interpreter exit.
+"""
+
+import atexit
+import itertools
+import json
+import os
+import re
+import shutil
+import signal
+import tempfile
+import threading
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional
+
+from .netns import Netns, add_veth_pair
+from .procs import LabError, Process, run, wait_until
+
+CALLER_IP = "192.0.2.10"
+CALLEE_IP = "198.51.100.10"
+ACCESS_IP = "192.0.2.1"
+TRUNK_IP = "198.51.100.1"
+SIP_PORT = 5060
+METRICS_PORT = 9100  # inside the sbc namespace's own loopback, so never taken by anything else
+NS_PREFIX = "sbclab-"
+DPDK_RUNTIME_DIR = "/var/run/dpdk"
+
+REQUIRED_TOOLS = ("ip", "ethtool", "sysctl", "ss", "sipp", "tcpdump", "curl")
+
+# Offloads off on every veth end: the kernel then computes full checksums before a frame reaches
+# the dataplane's af_packet socket, and frames stay MTU-sized (no GSO/GRO super-frames).
+_OFFLOADS = ("rx", "tx", "tso", "gso", "gro")
+
+_counter = itertools.count()
+_active: List["Lab"] = []
+_handlers_installed = False
+
+
+def _raise_exit(signum, _frame):
+    # Unwinds through every `with Lab()` and `finally`, which do the cleanup.
+    raise SystemExit(128 + signum)
+
+
+def _install_handlers() -> None:
+    global _handlers_installed
+    if _handlers_installed or threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGTERM, _raise_exit)
+    signal.signal(signal.SIGHUP, _raise_exit)
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    atexit.register(_close_all)
+    _handlers_installed = True
+
+
+def _close_all() -> None:
+    for lab in list(_active):
+        lab.close()
+
+
+def _ensure_sbin_in_path() -> None:
+    # ip, ethtool and sysctl live in sbin, which a non-login root shell or CI may not have in PATH.
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    for extra in ("/usr/local/sbin", "/usr/sbin", "/sbin"):
+        if extra not in parts:
+            parts.append(extra)
+    os.environ["PATH"] = os.pathsep.join(p for p in parts if p)
+
+
+def check_environment() -> None:
+    """Fails loudly (never skips) when the lab cannot run here."""
+    _ensure_sbin_in_path()
+    if os.geteuid() != 0:
+        raise LabError("the lab needs root (network namespaces, veth pairs, DPDK af_packet): "
+                       "run with sudo")
+    missing = [t for t in REQUIRED_TOOLS if shutil.which(t) is None]
+    if missing:
+        raise LabError(f"missing tools: {', '.join(missing)} (install them with tools/setup.sh)")
+
+
+@dataclass
+class Binaries:
+    dataplane: str
+    sbcd: str
+    cli: str
+
+    @staticmethod
+    def from_build_dir(build_dir: str) -> "Binaries":
+        b = Binaries(os.path.join(build_dir, "dataplane", "sbc-dataplane"),
+                     os.path.join(build_dir, "controlplane", "sbcd"),
+                     os.path.join(build_dir, "cli", "sbc-cli"))
+        b.check()
+        return b
+
+    def check(self) -> None:
+        for path in (self.dataplane, self.sbcd, self.cli):
+            if not os.access(path, os.X_OK):
+                raise LabError(f"binary not found or not executable: {path} (build first: "
+                               f"ninja -C <build dir>)")
+
+
+class Lab:
+    def __init__(self, binaries: Binaries, log: Callable[[str], None] = lambda s: None,
+                 media_timeout_s: int = 60, keep_dir: Optional[str] = None,
+                 start_timeout_s: float = 60):
+        """`log` receives progress lines. `keep_dir`: copy every log there before cleanup."""
+        self.binaries = binaries
+        self.log = log
+        self.media_timeout_s = media_timeout_s
+        self.keep_dir = keep_dir
+        self.start_timeout_s = start_timeout_s
+        self.tag = f"{os.getpid()}-{next(_counter)}"
+        self.dir: Optional[str] = None
+        self.caller: Optional[Netns] = None
+        self.sbc: Optional[Netns] = None
+        self.callee: Optional[Netns] = None
+        self.dataplane: Optional[Process] = None
+        self.sbcd: Optional[Process] = None
+        self.extra_processes: List[Process] = []
+        self._closed = False
+        self.file_prefix = f"sbclab-{self.tag}"
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def __enter__(self) -> "Lab":
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        check_environment()
+        _install_handlers()
+        _active.append(self)
+        self.dir = tempfile.mkdtemp(prefix=f"sbclab-{self.tag}-")
+        self.log(f"lab {self.tag}: building namespaces in {self.dir}")
+        self._build_network()
+        self._write_configs()
+        self._start_dataplane()
+        self._start_sbcd()
+        self.log(f"lab {self.tag}: ready (caller {CALLER_IP} -> SBC {ACCESS_IP} | "
+                 f"{TRUNK_IP} -> callee {CALLEE_IP})")
+
+    def close(self) -> None:
+        """Stops everything this lab started and removes what it created. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        # A second Ctrl-C must not leave namespaces behind half-way through cleanup.
+        restore = self._block_signals()
+        try:
+            for proc in reversed(self.extra_processes):
+                proc.stop()
+            if self.sbcd is not None:
+                self.sbcd.stop(signal.SIGTERM, grace=10)
+            if self.dataplane is not None:
+                self.dataplane.stop(signal.SIGTERM, grace=10)
+            for ns in (self.callee, self.sbc, self.caller):
+                if ns is not None:
+                    ns.delete()
+            shutil.rmtree(os.path.join(DPDK_RUNTIME_DIR, self.file_prefix), ignore_errors=True)
+            if self.dir is not None:
+                if self.keep_dir:
+                    try:
+                        shutil.copytree(self.dir, self.keep_dir, dirs_exist_ok=True,
+                                        ignore=shutil.ignore_patterns("*.sock", "audio.ulaw"))
+                    except OSError as e:
+                        self.log(f"could not keep logs in {self.keep_dir}: {e}")
+                shutil.rmtree(self.dir, ignore_errors=True)
+        finally:
+            if self in _active:
+                _active.remove(self)
+            restore()
+
+    @staticmethod
+    def _block_signals() -> Callable[[], None]:
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        for s in saved:
+            signal.signal(s, signal.SIG_IGN)
+
+        def restore() -> None:
+            for s, h in saved.items():
+                signal.signal(s, h)
+        return restore
+
+    # --- building ---------------------------------------------------------------------------
+
+    def path(self, name: str) -> str:
+        assert self.dir is not None
+        return os.path.join(self.dir, name)
+
+    def _build_network(self) -> None:
+        self.caller = Netns(f"{NS_PREFIX}{self.tag}-caller")
+        self.sbc = Netns(f"{NS_PREFIX}{self.tag}-sbc")
+        self.callee = Netns(f"{NS_PREFIX}{self.tag}-callee")
+        add_veth_pair(self.caller, "c0", self.sbc, "a0")
+        add_veth_pair(self.sbc, "t0", self.callee, "e0")
+        for ns, iface in ((self.caller, "c0"), (self.sbc, "a0"), (self.sbc, "t0"),
+                          (self.callee, "e0")):
+            ns.ethtool_off(iface, _OFFLOADS)
+        self.caller.ip("addr", "add", f"{CALLER_IP}/24", "dev", "c0")
+        self.callee.ip("addr", "add", f"{CALLEE_IP}/24", "dev", "e0")
+
+    def _write_configs(self) -> None:
+        self.dataplane_socket = self.path("dataplane.sock")
+        self.mgmt_socket = self.path("sbcd.sock")
+        self.cdr_file = self.path("cdr.jsonl")
+        self.dataplane_conf = self.path("dataplane.conf")
+        self.sbc_conf = self.path("sbc.conf")
+        with open(self.dataplane_conf, "w") as f:
+            f.write(f"""# Written by tools/lab for lab {self.tag}.
+[dataplane]
+control_socket = {self.dataplane_socket}
+eal_args = --no-huge --no-pci -m 256 --file-prefix {self.file_prefix}
+lcores = 0-1
+idle_policy = backoff
+mbuf_count = 16383
+max_sessions = 1024
+
+[port.access]
+device = net_af_packet0,iface=a0
+tap = sbc0
+address = {ACCESS_IP}/24
+
+[port.trunk]
+device = net_af_packet1,iface=t0
+tap = sbc1
+address = {TRUNK_IP}/24
+""")
+        with open(self.sbc_conf, "w") as f:
+            f.write(f"""# Written by tools/lab for lab {self.tag}.
+[sbcd]
+dataplane_socket = {self.dataplane_socket}
+mgmt_socket = {self.mgmt_socket}
+cdr_file = {self.cdr_file}
+log_level = debug
+
+[media]
+port_min = 20000
+port_max = 20999
+timeout = {self.media_timeout_s}
+latch_window = 2000
+
+[metrics]
+listen = 127.0.0.1:{METRICS_PORT}
+
+[zone.access]
+dataplane_port = access
+sip_address = {ACCESS_IP}
+sip_port = {SIP_PORT}
+default_target = {CALLER_IP}:{SIP_PORT}
+
+[zone.carrier]
+dataplane_port = trunk
+sip_address = {TRUNK_IP}
+sip_port = {SIP_PORT}
+
+[trunk.carrier1]
+zone = carrier
+host = {CALLEE_IP}
+port = {SIP_PORT}
+fromdomain = carrier.example
+fromuser = 15550001
+""")
+
+    def _start_dataplane(self) -> None:
+        assert self.sbc is not None
+        run([self.binaries.dataplane, "--config", self.dataplane_conf, "--check-config"])
+        self.log("starting sbc-dataplane")
+        self.dataplane = Process("sbc-dataplane", self.sbc.exec_cmd(
+            [self.binaries.dataplane, "--config", self.dataplane_conf]),
+            self.path("sbc-dataplane.log"))
+        for tap, address in (("sbc0", f"{ACCESS_IP}/24"), ("sbc1", f"{TRUNK_IP}/24")):
+            wait_until(f"TAP {tap} up with {address} in {self.sbc.name}",
+                       lambda: address in (self.sbc.addresses(tap) or []),
+                       self.start_timeout_s, interval=0.1, alive=self.dataplane.check_alive)
+        wait_until("the dataplane control socket", lambda: os.path.exists(self.dataplane_socket),
+                   self.start_timeout_s, alive=self.dataplane.check_alive)
+
+    def _start_sbcd(self) -> None:
+        assert self.sbc is not None
+        run([self.binaries.sbcd, "--config", self.sbc_conf, "--check-config"])
+        self.log("starting sbcd")
+        self.sbcd = Process("sbcd", self.sbc.exec_cmd(
+            [self.binaries.sbcd, "--config", self.sbc_conf]), self.path("sbcd.log"))
+
+        def alive() -> None:
+            self.dataplane.check_alive()
+            self.sbcd.check_alive()
+        for ip in (ACCESS_IP, TRUNK_IP):
+            wait_until(f"sbcd to bind SIP on {ip}:{SIP_PORT}",
+                       lambda: self.sbc.udp_bound(ip, SIP_PORT), self.start_timeout_s,
+                       interval=0.1, alive=alive)
+        wait_until("sbc-cli show dataplane to succeed",
+                   lambda: self.cli_result("show", "dataplane").returncode == 0,
+                   self.start_timeout_s, interval=0.2, alive=alive)
+
+    def check_alive(self) -> None:
+        for proc in (self.dataplane, self.sbcd):
+            if proc is not None:
+                proc.check_alive()
+
+    # --- looking at it ----------------------------------------------------------------------
+
+    def cli_result(self, *words: str, json_output: bool = False):
+        cmd = [self.binaries.cli, "--socket", self.mgmt_socket]
+        if json_output:
+            cmd.append("--json")
+        return run([*cmd, *words], timeout=15, check=False)
+
+    def cli(self, *words: str) -> str:
+        """Runs a one-shot sbc-cli command; its text output."""
+        result = self.cli_result(*words)
+        if result.returncode != 0:
+            raise LabError(f"sbc-cli {' '.join(words)} failed (exit {result.returncode}): "
+                           f"{result.stderr.strip() or result.stdout.strip()}")
+        return result.stdout
+
+    def cli_json(self, *words: str):
+        result = self.cli_result(*words, json_output=True)
+        if result.returncode != 0:
+            raise LabError(f"sbc-cli --json {' '.join(words)} failed (exit {result.returncode}): "
+                           f"{result.stderr.strip() or result.stdout.strip()}")
+        try:
+            return json.loads(result.stdout)
+        except json.JSONDecodeError as e:
+            raise LabError(f"sbc-cli --json {' '.join(words)} printed invalid JSON ({e}): "
+                           f"{result.stdout[:500]}") from e
+
+    def dataplane_sessions(self) -> int:
+        """Media sessions in the dataplane, as `sbc-cli --json show dataplane` reports them."""
+        data = self.cli_json("show", "dataplane")
+        if not isinstance(data, dict) or not isinstance(data.get("sessions"), int):
+            raise LabError(f"no session count in `sbc-cli --json show dataplane`: "
+                           f"{str(data)[:400]}")
+        return data["sessions"]
+
+    def active_calls(self) -> int:
+        """Calls sbcd lists in `sbc-cli --json show calls`."""
+        data = self.cli_json("show", "calls")
+        if not isinstance(data, dict) or not isinstance(data.get("calls"), list):
+            raise LabError(f"unexpected `sbc-cli --json show calls` output: {str(data)[:400]}")
+        return len(data["calls"])
+
+    def wait_idle(self, timeout: float = 10) -> None:
+        """Waits until sbcd lists no call and the dataplane holds no session (bounded)."""
+        wait_until("sbcd to list no calls", lambda: self.active_calls() == 0, timeout, 0.2,
+                   alive=self.check_alive)
+        wait_until("the dataplane to hold no session", lambda: self.dataplane_sessions() == 0,
+                   timeout, 0.2, alive=self.check_alive)
+
+    def metrics(self) -> str:
+        """sbcd's /metrics page, fetched from inside the sbc namespace."""
+        assert self.sbc is not None
+        result = self.sbc.run(["curl", "-sS", "--max-time", "5",
+                               f"http://127.0.0.1:{METRICS_PORT}/metrics"], check=False)
+        if result.returncode != 0:
+            raise LabError(f"GET /metrics failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def cdr_records(self) -> List[Dict]:
+        try:
+            with open(self.cdr_file) as f:
+                lines = [line for line in f if line.strip()]
+        except FileNotFoundError:
+            return []
+        records = []
+        for line in lines:
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise LabError(f"CDR file has an invalid JSON line ({e}): {line[:200]}") from e
+        return records
+
+    def wait_cdrs(self, count: int, timeout: float = 10) -> List[Dict]:
+        return wait_until(f"{count} CDR line(s) in {self.cdr_file}",
+                          lambda: (lambda r: r if len(r) >= count else None)(self.cdr_records()),
+                          timeout, interval=0.1)
+
+    def logs(self) -> Dict[str, str]:
+        out = {}
+        for proc in (self.dataplane, self.sbcd):
+            if proc is not None:
+                out[proc.name] = proc.log_text()
+        return out
+
+
+def parse_metrics(text: str) -> Dict[str, float]:
+    """Prometheus text format -> {'name{labels}': value} (labels as printed)."""
+    values: Dict[str, float] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?)\s+(\S+)", line)
+        if m:
+            try:
+                values[m.group(1)] = float(m.group(2))
+            except ValueError:
+                continue
+    return values
+
+
+def metric_sum(values: Dict[str, float], name: str, **labels: str) -> Optional[float]:
+    """Sum of every series of `name` whose labels include `labels`; None if there is none."""
+    total = None
+    for key, value in values.items():
+        base, _, rest = key.partition("{")
+        if base != name:
+            continue
+        if all(f'{k}="{v}"' in rest for k, v in labels.items()):
+            total = (total or 0.0) + value
+    return total
+
+
+def cleanup_stale(log: Callable[[str], None] = print) -> int:
+    """Removes namespaces and DPDK runtime dirs of labs whose process is gone; returns how many."""
+    removed = 0
+    from .netns import list_lab_namespaces
+    for name in list_lab_namespaces(NS_PREFIX):
+        m = re.match(rf"{NS_PREFIX}(\d+)-", name)
+        if not m or _pid_alive(int(m.group(1))):
+            continue
+        # Processes still inside a stale namespace (a leaked daemon) keep it alive: end them.
+        pids = run(["ip", "netns", "pids", name], check=False).stdout.split()
+        for pid in pids:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
+        run(["ip", "netns", "delete", name], check=False)
+        log(f"removed stale namespace {name}")
+        removed += 1
+    try:
+        for entry in os.listdir(DPDK_RUNTIME_DIR):
+            m = re.match(r"sbclab-(\d+)-", entry)
+            if m and not _pid_alive(int(m.group(1))):
+                shutil.rmtree(os.path.join(DPDK_RUNTIME_DIR, entry), ignore_errors=True)
+    except FileNotFoundError:
+        pass
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
