@@ -288,6 +288,8 @@ void write(Writer& w, const StatsReply& m) {
   for (const auto& p : m.ports) write(w, p);
   w.count(m.drops.size());
   for (const auto& c : m.drops) write(w, c);
+  w.count(m.events.size());
+  for (const auto& c : m.events) write(w, c);
   w.count(m.legs.size());
   for (const auto& l : m.legs) write(w, l);
 }
@@ -298,6 +300,8 @@ void read(Reader& r, StatsReply& m) {
   for (auto& p : m.ports) read(r, p);
   m.drops.resize(r.count(2 + 8));
   for (auto& c : m.drops) read(r, c);
+  m.events.resize(r.count(2 + 8));
+  for (auto& c : m.events) read(r, c);
   m.legs.resize(r.count(2 * kStreamStatsSize));
   for (auto& l : m.legs) read(r, l);
 }

@@ -48,10 +48,10 @@ std::string_view to_string(CallResult result) {
   return "unknown";
 }
 
-void DataplaneCollector::update(bool up, std::optional<api::StatsReply> stats) {
+void DataplaneCollector::update(bool up, const api::StatsReply* stats) {
   std::lock_guard lock(mutex_);
   up_ = up;
-  if (stats) stats_ = std::move(stats);
+  if (stats != nullptr) stats_ = *stats;
 }
 
 std::vector<prometheus::MetricFamily> DataplaneCollector::Collect() const {

@@ -34,7 +34,8 @@ std::string_view to_string(CallResult result);
 // that renders the latest snapshot at scrape time. Collect() runs on the exposer's thread.
 class DataplaneCollector final : public prometheus::Collectable {
  public:
-  void update(bool up, std::optional<api::StatsReply> stats);
+  // stats == nullptr: only the link state changed; the last counters stay.
+  void update(bool up, const api::StatsReply* stats);
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
@@ -56,8 +57,8 @@ class Metrics {
   void sip_request_received(std::string_view method);
   void sip_response_received(int status);
   void sip_dropped(std::string_view reason);
-  void dataplane(bool up, std::optional<api::StatsReply> stats) {
-    collector_->update(up, std::move(stats));
+  void dataplane(bool up, const api::StatsReply* stats) {
+    collector_->update(up, stats);
   }
 
   [[nodiscard]] prometheus::Registry& registry() { return *registry_; }

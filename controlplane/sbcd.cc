@@ -52,7 +52,7 @@ std::expected<void, std::string> Sbcd::start() {
   dataplane_.set_timeout_handler(
       [this](const api::MediaTimeoutEvent& event) { b2bua_->on_media_timeout(event); });
   dataplane_.start();
-  metrics_.dataplane(false, std::nullopt);
+  metrics_.dataplane(false, nullptr);
   refresh_stats();
   signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
     if (ec) return;
@@ -85,7 +85,7 @@ void Sbcd::bind_zones() {
 }
 
 void Sbcd::on_dataplane(bool up) {
-  metrics_.dataplane(up, std::nullopt);
+  metrics_.dataplane(up, nullptr);
   if (!up) return;
   for (const ZoneConfig& z : config_.zones) {
     if (dataplane_.find_port(z.dataplane_port) == nullptr) {
@@ -106,7 +106,7 @@ void Sbcd::refresh_stats() {
       if (reply) {
         if (auto* stats = std::get_if<api::StatsReply>(&*reply)) {
           dataplane_stats_ = *stats;
-          metrics_.dataplane(dataplane_.connected(), *stats);
+          metrics_.dataplane(dataplane_.connected(), &*stats);
         }
       }
     });

@@ -178,6 +178,7 @@ struct StatsReply {
   uint32_t active_sessions = 0;
   std::vector<PortStats> ports;   // totals only
   std::vector<Counter> drops;     // totals only: named drop reasons
+  std::vector<Counter> events;    // totals only: named events (latch learned/moved, ARP, ...)
   std::vector<LegStats> legs;     // session only: two entries
   bool operator==(const StatsReply&) const = default;
 };

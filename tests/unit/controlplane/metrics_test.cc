@@ -25,7 +25,7 @@ TEST(MetricsTest, DataplaneCountersAreMirrored) {
   port.tx_bytes = 4200;
   stats.ports.push_back(port);
   stats.drops.push_back({"source_mismatch", 7});
-  collector.update(true, stats);
+  collector.update(true, &stats);
   text = render(collector.Collect());
   EXPECT_NE(text.find("sbc_dataplane_up 1"), std::string::npos) << text;
   EXPECT_NE(text.find("sbc_dataplane_sessions 2"), std::string::npos) << text;
@@ -33,7 +33,7 @@ TEST(MetricsTest, DataplaneCountersAreMirrored) {
   EXPECT_NE(text.find("sbc_dataplane_tx_bytes_total{port=\"access\"} 4200"), std::string::npos);
   EXPECT_NE(text.find("sbc_dataplane_drops_total{reason=\"source_mismatch\"} 7"), std::string::npos);
   // Losing the connection keeps the last counters but says so.
-  collector.update(false, std::nullopt);
+  collector.update(false, nullptr);
   text = render(collector.Collect());
   EXPECT_NE(text.find("sbc_dataplane_up 0"), std::string::npos);
   EXPECT_NE(text.find("sbc_dataplane_sessions 2"), std::string::npos);
