@@ -80,12 +80,14 @@ std::expected<void, std::string> ControlServer::open() {
 }
 
 bool ControlServer::poll_once(int timeout_ms, int wake_fd) {
+  const uint64_t now = clock_();
   std::vector<pollfd> fds;
-  fds.push_back({listen_fd_, POLLIN, 0});
+  // While accept is paused the listening fd stays out (fd -1 is ignored by poll): a pending
+  // connection would otherwise make every poll return at once and spin.
+  fds.push_back({now >= accept_resume_tsc_ ? listen_fd_ : -1, POLLIN, 0});
   for (const Client& c : clients_) fds.push_back({c.fd, POLLIN, 0});
   if (wake_fd >= 0) fds.push_back({wake_fd, POLLIN, 0});
 
-  const uint64_t now = clock_();
   const uint64_t until_scan_ms =
       next_scan_tsc_ > now ? (next_scan_tsc_ - now) * 1000 / tsc_hz_ + 1 : 0;
   const int wait = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(std::max(timeout_ms, 0)),
@@ -111,7 +113,14 @@ bool ControlServer::poll_once(int timeout_ms, int wake_fd) {
 void ControlServer::accept_clients() {
   for (;;) {
     const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;  // EAGAIN: done; anything else: try again on the next poll
+    if (fd < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) return;
+      // Out of descriptors or memory: the connection stays queued; retry in about a second.
+      ++stats_.accept_errors;
+      accept_resume_tsc_ = clock_() + tsc_hz_;
+      spdlog::warn("control: accept: {}; not accepting for 1 s", std::strerror(errno));
+      return;
+    }
     if (clients_.size() >= kMaxClients) {
       ++stats_.clients_refused;
       spdlog::warn("control: refusing client, {} connected", clients_.size());
@@ -181,6 +190,13 @@ void ControlServer::dispatch(Client& client, uint32_t request_id, const api::Mes
                      fmt::format("this dataplane speaks version {}", api::kProtocolVersion));
               return;
             }
+            if (hello.max_message_size < kMinMessageSize) {
+              ++stats_.malformed;
+              refuse(client, request_id, api::Status::kInvalid,
+                     fmt::format("max_message_size {} is below {}", hello.max_message_size,
+                                 kMinMessageSize));
+              return;
+            }
             api::HelloReply r = service_.hello(hello);
             client.hello_done = true;
             client.max_message_size = r.max_message_size;
@@ -240,9 +256,12 @@ void ControlServer::periodic(uint64_t now_tsc) {
   service_.reclaim();
   if (now_tsc < next_scan_tsc_) return;
   next_scan_tsc_ = now_tsc + tsc_hz_;
-  for (const api::MediaTimeoutEvent& event : service_.scan_media_timeouts(now_tsc)) {
+  // An event nobody received is not reported: the next scan offers it again (e.g. to an sbcd that
+  // reconnects after a restart).
+  service_.scan_media_timeouts(now_tsc, [this](const api::MediaTimeoutEvent& event) {
     auto bytes = api::encode(0, event);
-    if (!bytes) continue;
+    if (!bytes) return false;
+    bool delivered = false;
     for (Client& c : clients_) {
       if (!c.hello_done || c.closing) continue;
       if (send(c.fd, bytes->data(), bytes->size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
@@ -251,8 +270,10 @@ void ControlServer::periodic(uint64_t now_tsc) {
         continue;
       }
       ++stats_.events_sent;
+      delivered = true;
     }
-  }
+    return delivered;
+  });
 }
 
 }  // namespace sbc::dp

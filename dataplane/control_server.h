@@ -18,6 +18,8 @@ class ControlServer {
  public:
   using Clock = std::function<uint64_t()>;  // TSC "now"; tests pass a fake one
   static constexpr size_t kMaxClients = 16;
+  // A client must accept at least this much per message (a dump page, a stats reply).
+  static constexpr uint32_t kMinMessageSize = 4096;
 
   struct Stats {
     uint64_t malformed = 0;         // undecodable or out-of-protocol messages (connection closed)
@@ -25,6 +27,7 @@ class ControlServer {
     uint64_t clients_refused = 0;   // over kMaxClients
     uint64_t clients_dropped = 0;   // send failed (peer gone or not reading)
     uint64_t events_sent = 0;
+    uint64_t accept_errors = 0;     // accept4 failed (EMFILE, ENFILE, ...): listening paused ~1 s
   };
 
   ControlServer(ControlService& service, std::string path, uint64_t tsc_hz, Clock clock);
@@ -65,6 +68,7 @@ class ControlServer {
   std::vector<Client> clients_;
   std::vector<uint8_t> buffer_;
   uint64_t next_scan_tsc_ = 0;
+  uint64_t accept_resume_tsc_ = 0;  // the listening fd is left out of poll() until then
   Stats stats_;
 };
 

@@ -108,6 +108,9 @@ std::expected<api::StatsReply, api::Result> ControlService::stats(const api::Sta
   for (size_t d = 0; d < kDropCount; ++d) {
     reply.drops.push_back({std::string(kDropNames[d]), drops(static_cast<Drop>(d))});
   }
+  for (size_t e = 0; e < kEventCount; ++e) {
+    reply.events.push_back({std::string(kEventNames[e]), events(static_cast<Event>(e))});
+  }
   return reply;
 }
 
@@ -127,8 +130,8 @@ api::DumpReply ControlService::dump(const api::DumpQuery& query, uint64_t now_ts
   return reply;
 }
 
-std::vector<api::MediaTimeoutEvent> ControlService::scan_media_timeouts(uint64_t now_tsc) {
-  std::vector<api::MediaTimeoutEvent> events;
+size_t ControlService::scan_media_timeouts(uint64_t now_tsc, const Deliver& deliver) {
+  size_t delivered = 0;
   for (const auto& [id, session] : table_.sessions()) {
     if (session->timeout_reported || session->spec.media_timeout_ms == 0) continue;
     uint64_t last = session->created_tsc;
@@ -136,12 +139,12 @@ std::vector<api::MediaTimeoutEvent> ControlService::scan_media_timeouts(uint64_t
       for (const StreamState& s : leg) last = std::max(last, s.last_rx_tsc.get());
     }
     const uint32_t idle = idle_ms(last, now_tsc);
-    if (idle >= session->spec.media_timeout_ms) {
+    if (idle >= session->spec.media_timeout_ms && deliver(api::MediaTimeoutEvent{id, idle})) {
       session->timeout_reported = true;
-      events.push_back({id, idle});
+      ++delivered;
     }
   }
-  return events;
+  return delivered;
 }
 
 uint64_t ControlService::drops(Drop reason) const {

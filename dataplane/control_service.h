@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -26,9 +27,12 @@ class ControlService {
   std::expected<api::StatsReply, api::Result> stats(const api::StatsQuery& query,
                                                     uint64_t now_tsc) const;
   api::DumpReply dump(const api::DumpQuery& query, uint64_t now_tsc) const;
-  // Sessions silent for their media_timeout_ms (from creation if no packet yet), each reported
-  // once.
-  std::vector<api::MediaTimeoutEvent> scan_media_timeouts(uint64_t now_tsc);
+  // Hands `deliver` one event per session silent for its media_timeout_ms (since creation or the
+  // last upsert if no packet came since). A session counts as reported, and is skipped from then
+  // on, only once `deliver` returns true (the event reached at least one client); returns how
+  // many were delivered.
+  using Deliver = std::function<bool(const api::MediaTimeoutEvent&)>;
+  size_t scan_media_timeouts(uint64_t now_tsc, const Deliver& deliver);
   // Periodic housekeeping: frees records whose RCU grace period is over.
   void reclaim() { table_.reclaim(); }
 

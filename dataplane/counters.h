@@ -28,6 +28,8 @@ enum class Drop : uint8_t {
   kNoMbuf,            // mbuf pool empty when building an ARP request
   kTxFull,            // physical port TX queue full
   kTapFull,           // TAP (kernel exception path) TX queue full
+  kPuntPoliced,       // over the port's punt rate (dataplane.punt_rate / punt_burst)
+  kArpPoliced,        // ARP over its own per-port rate
   kCount,
 };
 inline constexpr size_t kDropCount = static_cast<size_t>(Drop::kCount);
@@ -35,9 +37,9 @@ inline constexpr size_t kDropCount = static_cast<size_t>(Drop::kCount);
 inline constexpr std::array<std::string_view, kDropCount> kDropNames = {
     "runt",          "bad_ip_header",  "bad_udp",        "bad_arp",         "ttl_exceeded",
     "source_mismatch", "not_allowed_source", "no_destination", "no_route", "no_neighbour",
-    "no_mbuf",       "tx_full",        "tap_full",
+    "no_mbuf",       "tx_full",        "tap_full",       "punt_policed",   "arp_policed",
 };
-static_assert(kDropNames.back() == "tap_full", "kDropNames must follow enum Drop");
+static_assert(kDropNames.back() == "arp_policed", "kDropNames must follow enum Drop");
 
 constexpr std::string_view to_string(Drop drop) { return kDropNames[static_cast<size_t>(drop)]; }
 
@@ -45,8 +47,8 @@ constexpr std::string_view to_string(Drop drop) { return kDropNames[static_cast<
 enum class Event : uint8_t {
   kLatchLearned,       // a stream latched its first source
   kLatchMoved,         // the latch moved to another allowed source inside the latch window
-  kNeighbourLearned,   // ARP sender snooped into the neighbour table (new or changed MAC)
-  kArpRequestSent,     // the dataplane asked for an unknown next hop
+  kNeighbourLearned,   // ARP snooped into the neighbour table (new neighbour or changed MAC)
+  kArpRequestSent,     // the dataplane asked for an unknown or stale next hop
   kCount,
 };
 inline constexpr size_t kEventCount = static_cast<size_t>(Event::kCount);

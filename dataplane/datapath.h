@@ -16,6 +16,7 @@
 namespace sbc::dp {
 
 inline constexpr uint16_t kBurstSize = 32;
+inline constexpr uint64_t kNeighbourRefreshSeconds = 60;
 
 struct PortView {
   uint16_t phys = 0;  // DPDK port id of the wire side
@@ -34,6 +35,11 @@ struct Datapath {
   rte_mempool* pool = nullptr;
   uint64_t tsc_hz = 0;
   IdlePolicy idle_policy = IdlePolicy::kBackoff;
+  // Exception-path policer, per port (each port's bucket belongs to its owning worker).
+  uint32_t punt_rate = kDefaultPuntRate;    // packets/s
+  uint32_t punt_burst = kDefaultPuntBurst;  // packets
+  // A neighbour entry older than this is still used, and an ARP request refreshes it.
+  uint64_t neighbour_refresh_tsc = UINT64_MAX;  // start-up sets kNeighbourRefreshSeconds
   std::atomic<bool> running{true};
 };
 

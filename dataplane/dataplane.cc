@@ -24,8 +24,8 @@ std::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(const Co
   const auto workers = static_cast<uint16_t>(dp->worker_lcores_.size());
   if (workers == 0) return std::unexpected(std::string("dataplane.lcores: no worker lcore"));
 
-  // Each port pair (wire + TAP) may hold a full RX ring and a full TX ring per worker.
-  const uint64_t needed = uint64_t{config.ports.size()} * 2 * kDescriptorsPerQueue * (1 + workers) +
+  // Each port may hold full rings: wire RX + one wire TX per worker, TAP RX + TAP TX.
+  const uint64_t needed = uint64_t{config.ports.size()} * kDescriptorsPerQueue * (3 + workers) +
                           uint64_t{kMbufCache} * (workers + 1);
   if (config.mbuf_count < needed) {
     return std::unexpected(fmt::format(
@@ -55,9 +55,14 @@ std::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(const Co
   datapath.pool = dp->pool_;
   datapath.tsc_hz = rte_get_tsc_hz();
   datapath.idle_policy = config.idle_policy;
+  datapath.punt_rate = config.punt_rate;
+  datapath.punt_burst = config.punt_burst;
+  datapath.neighbour_refresh_tsc = kNeighbourRefreshSeconds * datapath.tsc_hz;
 
+  // Session records are read by the workers on every packet: keep them on the workers' socket.
   auto table = SessionTable::create("sbc_sessions", config.max_sessions, workers, addresses,
-                                    datapath.tsc_hz, static_cast<int>(rte_socket_id()));
+                                    datapath.tsc_hz,
+                                    static_cast<int>(rte_lcore_to_socket_id(dp->worker_lcores_[0])));
   if (!table) return std::unexpected(table.error());
   dp->table_ = std::move(*table);
   datapath.sessions = dp->table_->hash();
@@ -89,8 +94,10 @@ std::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(const Co
     dp->workers_running_ = true;
     spdlog::info("worker {} on lcore {}", w, dp->worker_lcores_[w]);
   }
-  spdlog::info("control socket {}; {} sessions max; idle policy {}", config.control_socket,
-               config.max_sessions, config.idle_policy == IdlePolicy::kPoll ? "poll" : "backoff");
+  spdlog::info("control socket {}; {} sessions max; idle policy {}; punt {}/s burst {}",
+               config.control_socket, config.max_sessions,
+               config.idle_policy == IdlePolicy::kPoll ? "poll" : "backoff", config.punt_rate,
+               config.punt_burst);
   return dp;
 }
 

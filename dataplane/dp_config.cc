@@ -20,6 +20,8 @@ constexpr std::string_view kPortPrefix = "port.";
 constexpr size_t kMaxPortNameLength = 32;
 constexpr uint32_t kMinMbufCount = 1024;
 constexpr uint32_t kMaxMbufCount = 1u << 24;
+constexpr uint32_t kMaxPuntRate = 10'000'000;
+constexpr uint32_t kMaxPuntBurst = 1'000'000;
 
 // Boost's INI parser knows only '#' comments; the sample files also use ';' (whole-line or after
 // whitespace), so both are stripped before parsing.
@@ -206,7 +208,9 @@ std::expected<Config, std::string> parse_config(std::istream& in) {
       ("dataplane.lcores", po::value<std::string>())
       ("dataplane.idle_policy", po::value<std::string>())
       ("dataplane.mbuf_count", po::value<std::string>())
-      ("dataplane.max_sessions", po::value<std::string>());
+      ("dataplane.max_sessions", po::value<std::string>())
+      ("dataplane.punt_rate", po::value<std::string>())
+      ("dataplane.punt_burst", po::value<std::string>());
   for (const auto& name : *port_names) {
     for (const char* key : {"device", "tap", "address", "gateway"}) {
       desc.add_options()(fmt::format("port.{}.{}", name, key).c_str(), po::value<std::string>());
@@ -264,6 +268,16 @@ std::expected<Config, std::string> parse_config(std::istream& in) {
     if (!n) return std::unexpected(n.error());
     config.max_sessions = *n;
   }
+  if (auto v = get("dataplane.punt_rate")) {
+    auto n = parse_u32("dataplane.punt_rate", *v, 1, kMaxPuntRate);
+    if (!n) return std::unexpected(n.error());
+    config.punt_rate = *n;
+  }
+  if (auto v = get("dataplane.punt_burst")) {
+    auto n = parse_u32("dataplane.punt_burst", *v, 1, kMaxPuntBurst);
+    if (!n) return std::unexpected(n.error());
+    config.punt_burst = *n;
+  }
 
   std::set<std::string> taps;
   std::set<std::string> devices;
@@ -293,6 +307,15 @@ std::expected<Config, std::string> parse_config(std::istream& in) {
       return std::unexpected(
           fmt::format("{}.device: '{}' is used by another port", section, device_name(port.device)));
     }
+    // Each port's RX is one queue polled by its owner; an af_packet device with several workers
+    // would need qpairs = workers (it has no separate TX queue count), and its fanout would then
+    // spread received frames over RX queues that nobody polls.
+    if (device_name(port.device).starts_with("net_af_packet") && config.worker_count() > 1) {
+      return std::unexpected(fmt::format(
+          "{}.device: net_af_packet supports one worker only ({} configured by dataplane.lcores "
+          "'{}'); use lcores with a main lcore and one worker",
+          section, config.worker_count(), config.lcores));
+    }
     config.ports.push_back(std::move(port));
   }
   return config;
@@ -310,6 +333,13 @@ std::vector<std::string> build_eal_args(const Config& config, std::string_view p
                                         std::span<const std::string> extra) {
   std::vector<std::string> args{std::string(program), "-l", config.lcores};
   args.insert(args.end(), config.eal_args.begin(), config.eal_args.end());
+  const bool any_pci = std::any_of(config.ports.begin(), config.ports.end(),
+                                   [](const PortConfig& p) { return !is_vdev_spec(p.device); });
+  auto given = [&](std::string_view arg) {
+    return std::find(config.eal_args.begin(), config.eal_args.end(), arg) != config.eal_args.end() ||
+           std::find(extra.begin(), extra.end(), arg) != extra.end();
+  };
+  if (!any_pci && !given("--no-pci")) args.push_back("--no-pci");
   for (const auto& port : config.ports) {
     if (is_vdev_spec(port.device)) {
       args.push_back("--vdev=" + port.device);

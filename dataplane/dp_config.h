@@ -18,6 +18,8 @@ namespace sbc::dp {
 inline constexpr size_t kMaxPorts = 16;
 inline constexpr size_t kMaxWorkers = 64;
 inline constexpr uint32_t kMaxSessionsLimit = 1u << 22;  // 4 hash keys each
+inline constexpr uint32_t kDefaultPuntRate = 20000;  // packets/s per port to the kernel
+inline constexpr uint32_t kDefaultPuntBurst = 2000;
 
 enum class IdlePolicy : uint8_t {
   kPoll,     // busy poll: dedicated, isolated cores
@@ -46,6 +48,8 @@ struct Config {
   IdlePolicy idle_policy = IdlePolicy::kBackoff;
   uint32_t mbuf_count = 16383;
   uint32_t max_sessions = 65536;
+  uint32_t punt_rate = kDefaultPuntRate;
+  uint32_t punt_burst = kDefaultPuntBurst;
   std::vector<PortConfig> ports;  // ascending by name: the position is the port index
 
   [[nodiscard]] size_t worker_count() const { return lcore_ids.empty() ? 0 : lcore_ids.size() - 1; }
@@ -68,8 +72,9 @@ bool is_vdev_spec(std::string_view device);
 // The DPDK device name of a spec: the text before the first ',' ("net_af_packet0").
 std::string_view device_name(std::string_view device);
 
-// The argv handed to rte_eal_init: program name, -l lcores, eal_args, one --vdev / -a per port,
-// then the extra arguments given after `--` on the command line.
+// The argv handed to rte_eal_init: program name, -l lcores, eal_args, --no-pci when no port is a
+// PCI device (else the EAL would probe every bound NIC), one --vdev / -a per port, then the extra
+// arguments given after `--` on the command line.
 std::vector<std::string> build_eal_args(const Config& config, std::string_view program,
                                         std::span<const std::string> extra);
 

@@ -113,6 +113,16 @@ std::expected<void, std::string> start_ethdev(uint16_t port_id, uint16_t tx_queu
   return {};
 }
 
+std::expected<void, std::string> start_port_pair(uint16_t phys_id, uint16_t tap_id,
+                                                 uint16_t workers, rte_mempool* pool) {
+  if (auto ok = start_ethdev(phys_id, workers, pool); !ok) return ok;
+  if (auto ok = start_ethdev(tap_id, 1, pool); !ok) {
+    rte_eth_dev_stop(phys_id);
+    return ok;
+  }
+  return {};
+}
+
 std::expected<Port, std::string> open_port(const PortConfig& config, uint8_t index,
                                            uint16_t workers, rte_mempool* pool) {
   auto error = [&](const std::string& what) {
@@ -139,18 +149,37 @@ std::expected<Port, std::string> open_port(const PortConfig& config, uint8_t ind
   if (int rc = rte_dev_probe(tap_args.c_str()); rc != 0) {
     return error(fmt::format("TAP '{}': {}", tap_args, rte_strerror(-rc)));
   }
+  // From here on a failure must not leave the TAP (a kernel interface) or a started port behind.
+  struct Guard {
+    const std::string& tap_dev;
+    const Port& port;
+    bool tap_found = false;
+    bool armed = true;
+    ~Guard() {
+      if (!armed) return;
+      rte_eth_dev_stop(port.phys_id);
+      if (tap_found) {
+        rte_eth_dev_stop(port.tap_id);
+        rte_eth_dev_close(port.tap_id);
+      }
+      rte_eal_hotplug_remove("vdev", tap_dev.c_str());  // detach the probed vdev
+    }
+  } guard{tap_dev, port};
   auto tap = find_ethdev(tap_dev);
   if (!tap) return error(tap.error());
   port.tap_id = *tap;
+  guard.tap_found = true;
 
-  if (auto ok = start_ethdev(port.phys_id, workers, pool); !ok) return error(ok.error());
-  if (auto ok = start_ethdev(port.tap_id, workers, pool); !ok) return error(ok.error());
+  if (auto ok = start_port_pair(port.phys_id, port.tap_id, workers, pool); !ok) {
+    return error(ok.error());
+  }
   // Only frames for our MAC (and broadcast): the kernel behind the TAP is one host.
   if (int rc = rte_eth_promiscuous_disable(port.phys_id); rc != 0 && rc != -ENOTSUP) {
     return error(fmt::format("promiscuous off: {}", rte_strerror(-rc)));
   }
   if (auto ok = set_kernel_ipv4(config.tap, config.address); !ok) return error(ok.error());
   if (auto ok = keep_kernel_off(config.device); !ok) return error(ok.error());
+  guard.armed = false;
   return port;
 }
 

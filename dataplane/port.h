@@ -24,10 +24,16 @@ struct Port {
   uint32_t gateway = 0;  // host order; 0: none
 };
 
-// Finds the wire-side port (probed by the EAL), hot-plugs its TAP with the same MAC, configures and
-// starts both (1 RX queue, one TX queue per worker), and gives the TAP the port's address.
+// Finds the wire-side port (probed by the EAL), hot-plugs its TAP with the same MAC, starts both
+// (start_port_pair) and gives the TAP the port's address. On failure nothing stays open.
 std::expected<Port, std::string> open_port(const PortConfig& config, uint8_t index,
                                            uint16_t workers, rte_mempool* pool);
+
+// Starts a port's two ethdevs. The wire side: one RX queue (polled by the port's owner) and one
+// TX queue per worker (any worker relays out of any port). The TAP: one RX and one TX queue
+// (net_tap needs as many RX as TX queues), used only by the port's owner.
+std::expected<void, std::string> start_port_pair(uint16_t phys_id, uint16_t tap_id,
+                                                 uint16_t workers, rte_mempool* pool);
 
 // Configures an ethdev with one RX queue and `tx_queues` TX queues and starts it.
 std::expected<void, std::string> start_ethdev(uint16_t port_id, uint16_t tx_queues,

@@ -24,17 +24,24 @@ namespace relay_detail {
 
 inline constexpr uint32_t kEthLen = sizeof(rte_ether_hdr);
 
-enum class Verdict : uint8_t { kMedia, kPunt, kDropped };
+enum class Verdict : uint8_t { kMedia, kPunt, kPuntArp, kDropped };
 
 inline void drop(Worker& w, rte_mbuf* m, Drop reason) {
   w.counters.drop(reason);
   rte_pktmbuf_free(m);
 }
 
-inline void punt(Worker& w, uint8_t port_index, rte_mbuf* m) {
+// To the kernel through the port's TAP, within the port's rate. Only the port's owner gets here
+// (it polled the frame from that port), so the bucket and TAP queue have a single user.
+inline void punt(Worker& w, uint8_t port_index, rte_mbuf* m, uint64_t now_tsc, bool arp = false) {
+  TokenBucket& bucket = arp ? w.arp_bucket[port_index] : w.punt_bucket[port_index];
+  if (!bucket.take(now_tsc)) {
+    drop(w, m, arp ? Drop::kArpPoliced : Drop::kPuntPoliced);
+    return;
+  }
   const PortView& port = w.dp->ports[port_index];
   w.counters.ports[port_index].to_kernel.add(1);
-  rte_eth_tx_buffer(port.tap, w.id, w.tap_tx[port_index], m);
+  rte_eth_tx_buffer(port.tap, kTapQueue, w.tap_tx[port_index], m);
 }
 
 inline rte_ipv4_hdr* ipv4_of(rte_mbuf* m) {
@@ -43,8 +50,11 @@ inline rte_ipv4_hdr* ipv4_of(rte_mbuf* m) {
 
 inline uint32_t ihl_of(const rte_ipv4_hdr* ip) { return (ip->version_ihl & 0x0f) * 4u; }
 
-// ARP: learn the sender's MAC (on-link senders only), then let the kernel answer.
-inline Verdict snoop_arp(Worker& w, uint8_t port_index, rte_mbuf* m) {
+// ARP: snoop the sender's MAC (on-link senders only), then let the kernel answer. A new neighbour
+// is learned only from a reply to us or a request for our address (what the kernel would also
+// learn from); any other ARP (gratuitous, requests between other hosts) may only refresh an entry
+// we already have, so a spoofer cannot fill the table with hosts we never talk to.
+inline Verdict snoop_arp(Worker& w, uint8_t port_index, rte_mbuf* m, uint64_t now_tsc) {
   if (m->data_len < kEthLen + sizeof(rte_arp_hdr)) {
     drop(w, m, Drop::kBadArp);
     return Verdict::kDropped;
@@ -58,22 +68,28 @@ inline Verdict snoop_arp(Worker& w, uint8_t port_index, rte_mbuf* m) {
     if (sender != 0 && sender != port.ip_be && ((sender ^ port.ip_be) & port.mask_be) == 0) {
       NeighbourTable::Mac mac;
       std::memcpy(mac.data(), arp->arp_data.arp_sha.addr_bytes, 6);
-      if ((*w.dp->neighbours)[port_index].learn(sender, mac)) {
+      const uint16_t op = arp->arp_opcode;
+      const bool for_us = arp->arp_data.arp_tip == port.ip_be &&
+                          (op == rte_cpu_to_be_16(RTE_ARP_OP_REPLY) ||
+                           op == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST));
+      NeighbourTable& table = (*w.dp->neighbours)[port_index];
+      if (for_us ? table.learn(sender, mac, now_tsc) : table.refresh(sender, mac, now_tsc)) {
         w.counters.event(Event::kNeighbourLearned);
       }
     }
   }
-  return Verdict::kPunt;
+  return Verdict::kPuntArp;
 }
 
 // Decides what a frame from the wire is; for media candidates fills the session-table key.
-inline Verdict classify(Worker& w, uint8_t port_index, rte_mbuf* m, StreamKey* key) {
+inline Verdict classify(Worker& w, uint8_t port_index, rte_mbuf* m, StreamKey* key,
+                        uint64_t now_tsc) {
   if (m->data_len < kEthLen) {
     drop(w, m, Drop::kRunt);
     return Verdict::kDropped;
   }
   const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
-  if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) return snoop_arp(w, port_index, m);
+  if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) return snoop_arp(w, port_index, m, now_tsc);
   // Chained mbufs and non-IPv4 (IPv6, VLAN, LLDP...) are the kernel's business.
   if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || m->nb_segs != 1) {
     return Verdict::kPunt;
@@ -187,10 +203,14 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
     return;
   }
   NeighbourTable::Mac mac;
-  if (!(*w.dp->neighbours)[other.port].lookup(next_hop, &mac)) {
+  uint64_t confirmed_tsc = 0;
+  if (!(*w.dp->neighbours)[other.port].lookup(next_hop, &mac, &confirmed_tsc)) {
     drop_stream(w, s, m, Drop::kNoNeighbour);
     request_neighbour(w, other.port, next_hop, now_tsc);
     return;
+  }
+  if (now_tsc - confirmed_tsc > w.dp->neighbour_refresh_tsc) {
+    request_neighbour(w, other.port, next_hop, now_tsc);  // keep forwarding meanwhile
   }
 
   // Rewrite. The UDP checksum is updated incrementally (RFC 1624) over the four changed fields of
@@ -238,13 +258,16 @@ inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, u
   uint16_t media_count = 0;
   for (uint16_t i = 0; i < n; ++i) {
     if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
-    switch (classify(w, port_index, pkts[i], &keys[media_count])) {
+    switch (classify(w, port_index, pkts[i], &keys[media_count], now_tsc)) {
       case Verdict::kMedia:
         key_ptrs[media_count] = &keys[media_count];
         media[media_count++] = pkts[i];
         break;
       case Verdict::kPunt:
-        punt(w, port_index, pkts[i]);
+        punt(w, port_index, pkts[i], now_tsc);
+        break;
+      case Verdict::kPuntArp:
+        punt(w, port_index, pkts[i], now_tsc, /*arp=*/true);
         break;
       case Verdict::kDropped:
         break;
@@ -254,11 +277,29 @@ inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, u
   uint64_t hits = 0;
   void* data[kBurstSize];
   rte_hash_lookup_bulk_data(w.dp->sessions, key_ptrs, media_count, &hits, data);
+  // With many sessions the records are cold and each is reached through the previous one (stream
+  // -> session -> config, other leg's latch). Prefetch stage by stage over the whole burst so the
+  // misses overlap instead of queueing one after another per packet.
+  for (uint16_t i = 0; i < media_count; ++i) {
+    if (!(hits & (uint64_t{1} << i))) continue;
+    rte_prefetch0(data[i]);
+    rte_prefetch0(static_cast<const uint8_t*>(data[i]) + RTE_CACHE_LINE_SIZE);
+  }
+  for (uint16_t i = 0; i < media_count; ++i) {
+    if (!(hits & (uint64_t{1} << i))) continue;
+    const auto* s = static_cast<const StreamState*>(data[i]);
+    rte_prefetch0(s->session);
+    rte_prefetch0(&s->session->streams[s->leg ^ 1][static_cast<size_t>(s->kind)].latch);
+  }
+  for (uint16_t i = 0; i < media_count; ++i) {
+    if (!(hits & (uint64_t{1} << i))) continue;
+    rte_prefetch0(static_cast<const StreamState*>(data[i])->session->config.load(std::memory_order_relaxed));
+  }
   for (uint16_t i = 0; i < media_count; ++i) {
     if (hits & (uint64_t{1} << i)) {
       relay_media(w, *static_cast<StreamState*>(data[i]), media[i], now_tsc);
     } else {
-      punt(w, port_index, media[i]);  // UDP to us but no session: SIP, or a stale stream
+      punt(w, port_index, media[i], now_tsc);  // UDP to us, no session: SIP, or a stale stream
     }
   }
 }

@@ -33,6 +33,7 @@ std::expected<std::unique_ptr<SessionTable>, std::string> SessionTable::create(
   std::unique_ptr<SessionTable> table(new SessionTable());
   table->max_sessions_ = max_sessions;
   table->tsc_hz_ = tsc_hz;
+  table->socket_id_ = socket_id;
   table->ports_.assign(ports.begin(), ports.end());
 
   const uint32_t threads = std::max<uint32_t>(workers, 1);
@@ -44,11 +45,11 @@ std::expected<std::unique_ptr<SessionTable>, std::string> SessionTable::create(
                                        rte_strerror(rte_errno)));
   }
 
-  // 4 keys per session; the extendable bucket table guarantees every entry fits regardless of
-  // cuckoo collisions, so "full" means max_sessions and nothing else.
+  // The extendable bucket table guarantees every entry fits regardless of cuckoo collisions, and
+  // the spare key slots cover deletions still in their grace period, so "full" means max_sessions.
   rte_hash_parameters params{};
   params.name = name.c_str();
-  params.entries = std::max<uint32_t>(max_sessions * 4, 64);
+  params.entries = hash_entries(max_sessions);
   params.key_len = sizeof(StreamKey);
   params.hash_func = rte_hash_crc;
   params.socket_id = socket_id;
@@ -66,6 +67,13 @@ std::expected<std::unique_ptr<SessionTable>, std::string> SessionTable::create(
                                        rte_strerror(rte_errno)));
   }
   return table;
+}
+
+uint32_t SessionTable::hash_entries(uint32_t max_sessions) {
+  // A deleted session's 4 key slots are reusable only after a grace period (RCU defer queue):
+  // room for max(256, max_sessions / 8) sessions deleted and re-added within one grace period.
+  const uint32_t spare = std::max<uint32_t>(256, max_sessions / 8);
+  return (max_sessions + spare) * 4;
 }
 
 SessionTable::~SessionTable() {
@@ -119,9 +127,10 @@ api::Result SessionTable::validate(const api::SessionAdd& add) const {
   return {};
 }
 
-std::unique_ptr<SessionConfig> SessionTable::make_config(const api::SessionAdd& add,
-                                                         const SessionConfig* previous) const {
-  auto config = std::make_unique<SessionConfig>();
+RtePtr<SessionConfig> SessionTable::make_config(const api::SessionAdd& add,
+                                                const SessionConfig* previous) const {
+  auto config = make_rte<SessionConfig>("sbc_session_config", socket_id_);
+  if (!config) return config;
   config->latch_window_tsc = uint64_t{add.latch_window_ms} * tsc_hz_ / 1000;
   for (size_t i = 0; i < 2; ++i) {
     const api::LegSpec& spec = add.legs[i];
@@ -161,10 +170,14 @@ api::Result SessionTable::upsert(const api::SessionAdd& add, uint64_t now_tsc) {
       }
     }
     const SessionConfig* previous = session.config.load(std::memory_order_relaxed);
-    std::unique_ptr<const SessionConfig> replacement = make_config(add, previous);
+    RtePtr<const SessionConfig> replacement = make_config(add, previous);
+    if (!replacement) return fail(api::Status::kNoResources, "out of memory for a session");
     session.config.store(replacement.release(), std::memory_order_release);
     session.spec = add;
-    retire(nullptr, std::unique_ptr<const SessionConfig>(previous));
+    // A re-INVITE or resync re-arms the media timeout from now.
+    session.created_tsc = now_tsc;
+    session.timeout_reported = false;
+    retire(nullptr, RtePtr<const SessionConfig>(previous));
     return {};
   }
 
@@ -172,11 +185,12 @@ api::Result SessionTable::upsert(const api::SessionAdd& add, uint64_t now_tsc) {
     return fail(api::Status::kNoResources,
                 fmt::format("session table full ({} sessions)", max_sessions_));
   }
-  auto session = std::make_unique<Session>();
+  RtePtr<Session> session = make_rte<Session>("sbc_session", socket_id_);
+  RtePtr<const SessionConfig> config = make_config(add, nullptr);
+  if (!session || !config) return fail(api::Status::kNoResources, "out of memory for a session");
   session->id = add.session_id;
   session->spec = add;
   session->created_tsc = now_tsc;
-  std::unique_ptr<const SessionConfig> config = make_config(add, nullptr);
   std::array<StreamKey, 4> keys;
   for (uint8_t leg = 0; leg < 2; ++leg) {
     for (uint8_t kind = 0; kind < 2; ++kind) {
@@ -210,7 +224,7 @@ api::Result SessionTable::upsert(const api::SessionAdd& add, uint64_t now_tsc) {
 api::Status SessionTable::remove(uint64_t session_id) {
   auto it = sessions_.find(session_id);
   if (it == sessions_.end()) return api::Status::kNotFound;
-  std::unique_ptr<Session> session = std::move(it->second);
+  RtePtr<Session> session = std::move(it->second);
   sessions_.erase(it);
   const SessionConfig* config = session->config.load(std::memory_order_relaxed);
   for (uint8_t leg = 0; leg < 2; ++leg) {
@@ -223,8 +237,7 @@ api::Status SessionTable::remove(uint64_t session_id) {
   return api::Status::kOk;
 }
 
-void SessionTable::retire(std::unique_ptr<Session> session,
-                          std::unique_ptr<const SessionConfig> config) {
+void SessionTable::retire(RtePtr<Session> session, RtePtr<const SessionConfig> config) {
   retired_.push_back({rte_rcu_qsbr_start(qsbr_), std::move(session), std::move(config)});
 }
 

@@ -8,10 +8,13 @@
 #pragma once
 
 #include <rte_hash.h>
+#include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <expected>
@@ -19,6 +22,8 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "counters.h"
 #include "sbc/api/control_protocol.h"
@@ -69,33 +74,58 @@ struct Latch {
 
 struct Session;
 
-// Mutable per-stream state: written only by the worker polling the stream's port.
+// Records live in hugepage memory on the workers' NUMA socket (rte_zmalloc_socket), still owned
+// RAII-style: RtePtr destroys and rte_free()s.
+struct RteDelete {
+  template <typename T>
+  void operator()(T* p) const {
+    if (!p) return;
+    p->~T();
+    rte_free(const_cast<std::remove_const_t<T>*>(p));
+  }
+};
+template <typename T>
+using RtePtr = std::unique_ptr<T, RteDelete>;
+template <typename T>
+RtePtr<T> make_rte(const char* type, int socket_id) {
+  void* memory = rte_zmalloc_socket(type, sizeof(T), std::max<size_t>(alignof(T), RTE_CACHE_LINE_SIZE),
+                                    socket_id);
+  return RtePtr<T>(memory ? new (memory) T() : nullptr);
+}
+
+// Per-stream state, on two cache lines so the workers do not false-share:
+// - line 1, written by the worker owning the stream's port on every packet (read only by the
+//   control thread for stats);
+// - line 2, read-mostly: `latch` is read per packet by the worker relaying the other direction
+//   (it is this stream's destination) and written by the owner only when the latch is taken or
+//   moves; the identity never changes after publication.
 struct alignas(64) StreamState {
-  Counter64 packets;
+  alignas(64) Counter64 packets;
   Counter64 bytes;        // UDP payload bytes
   Counter64 dropped;
   Counter64 last_rx_tsc;  // 0: nothing accepted yet
-  Counter64 latch;        // Latch::pack()
+  alignas(64) Counter64 latch;  // Latch::pack()
   Counter64 latch_first_tsc;
-  // Identity, set before the record is published and never changed.
   Session* session = nullptr;
   uint8_t leg = 0;
   StreamKind kind = StreamKind::kRtp;
 };
+static_assert(sizeof(StreamState) == 128);
+static_assert(offsetof(StreamState, latch) == 64);
 
 struct Session {
   Session() = default;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
-  ~Session() { delete config.load(std::memory_order_relaxed); }  // owns its current config
+  ~Session() { RteDelete{}(config.load(std::memory_order_relaxed)); }  // owns its current config
 
   uint64_t id = 0;
   std::atomic<const SessionConfig*> config{nullptr};
   std::array<std::array<StreamState, 2>, 2> streams;  // [leg][kind]
   // Control thread only.
   api::SessionAdd spec;
-  uint64_t created_tsc = 0;
-  bool timeout_reported = false;
+  uint64_t created_tsc = 0;        // media-timeout baseline: creation or last upsert
+  bool timeout_reported = false;   // an event reached at least one client
 };
 
 struct PortAddress {
@@ -124,30 +154,30 @@ class SessionTable {
   [[nodiscard]] size_t size() const { return sessions_.size(); }
   [[nodiscard]] uint32_t capacity() const { return max_sessions_; }
   [[nodiscard]] Session* find(uint64_t session_id) const;
-  [[nodiscard]] const std::map<uint64_t, std::unique_ptr<Session>>& sessions() const {
-    return sessions_;
-  }
+  [[nodiscard]] const std::map<uint64_t, RtePtr<Session>>& sessions() const { return sessions_; }
+  // Key slots in the hash: 4 per session plus room for keys waiting in the RCU defer queue.
+  [[nodiscard]] static uint32_t hash_entries(uint32_t max_sessions);
 
  private:
   SessionTable() = default;
   api::Result validate(const api::SessionAdd& add) const;
-  std::unique_ptr<SessionConfig> make_config(const api::SessionAdd& add,
-                                             const SessionConfig* previous) const;
+  RtePtr<SessionConfig> make_config(const api::SessionAdd& add, const SessionConfig* previous) const;
   static StreamKey key_of(const LegConfig& leg, StreamKind kind);
-  void retire(std::unique_ptr<Session> session, std::unique_ptr<const SessionConfig> config);
+  void retire(RtePtr<Session> session, RtePtr<const SessionConfig> config);
 
   struct Retired {
     uint64_t token = 0;
-    std::unique_ptr<Session> session;
-    std::unique_ptr<const SessionConfig> config;
+    RtePtr<Session> session;
+    RtePtr<const SessionConfig> config;
   };
 
   rte_hash* hash_ = nullptr;
   rte_rcu_qsbr* qsbr_ = nullptr;
   uint32_t max_sessions_ = 0;
   uint64_t tsc_hz_ = 0;
+  int socket_id_ = 0;
   std::vector<PortAddress> ports_;
-  std::map<uint64_t, std::unique_ptr<Session>> sessions_;  // ordered: dump cursors are ids
+  std::map<uint64_t, RtePtr<Session>> sessions_;  // ordered: dump cursors are ids
   std::deque<Retired> retired_;
 };
 

@@ -74,14 +74,19 @@ std::expected<std::unique_ptr<Worker>, std::string> make_worker(
   w->dp = &dp;
   w->qsbr = qsbr;
   if (rx_ports.size() > kMaxPorts) return std::unexpected(std::string("too many ports"));
-  for (uint8_t p : rx_ports) w->rx_ports[w->rx_port_count++] = p;
   for (uint8_t p = 0; p < dp.port_count; ++p) {
     auto phys = make_tx_buffer(&w->counters.drops[static_cast<size_t>(Drop::kTxFull)], socket_id);
     if (!phys) return std::unexpected(phys.error());
     w->phys_tx[p] = *phys;
+  }
+  for (uint8_t p : rx_ports) {
+    if (p >= dp.port_count) return std::unexpected(fmt::format("port index {} out of range", p));
+    w->rx_ports[w->rx_port_count++] = p;
     auto tap = make_tx_buffer(&w->counters.drops[static_cast<size_t>(Drop::kTapFull)], socket_id);
     if (!tap) return std::unexpected(tap.error());
     w->tap_tx[p] = *tap;
+    w->punt_bucket[p].init(dp.punt_rate, dp.punt_burst, dp.tsc_hz);
+    w->arp_bucket[p].init(kArpPuntRate, kArpPuntBurst, dp.tsc_hz);
   }
   return w;
 }
@@ -95,13 +100,14 @@ uint32_t poll_once(Worker& w, uint64_t now_tsc) {
     uint16_t n = rte_eth_rx_burst(dp.ports[p].phys, 0, pkts, kBurstSize);
     if (n != 0) process_wire_burst(w, p, pkts, n, now_tsc);
     received += n;
-    n = rte_eth_rx_burst(dp.ports[p].tap, 0, pkts, kBurstSize);
+    n = rte_eth_rx_burst(dp.ports[p].tap, kTapQueue, pkts, kBurstSize);
     if (n != 0) process_tap_burst(w, p, pkts, n);
     received += n;
   }
-  for (uint8_t p = 0; p < dp.port_count; ++p) {
-    rte_eth_tx_buffer_flush(dp.ports[p].phys, w.id, w.phys_tx[p]);
-    rte_eth_tx_buffer_flush(dp.ports[p].tap, w.id, w.tap_tx[p]);
+  for (uint8_t p = 0; p < dp.port_count; ++p) rte_eth_tx_buffer_flush(dp.ports[p].phys, w.id, w.phys_tx[p]);
+  for (uint8_t i = 0; i < w.rx_port_count; ++i) {
+    const uint8_t p = w.rx_ports[i];
+    rte_eth_tx_buffer_flush(dp.ports[p].tap, kTapQueue, w.tap_tx[p]);
   }
   rte_rcu_qsbr_quiescent(w.qsbr, w.id);
   return received;

@@ -8,6 +8,7 @@
 #include <rte_ethdev.h>
 #include <rte_rcu_qsbr.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <expected>
@@ -42,19 +43,64 @@ class ArpLimiter {
   std::array<Slot, 256> slots_{};
 };
 
+// Token bucket in TSC units. Touched only by the worker that owns the port, and only on the punt
+// path (the integer division is not on the media path).
+class TokenBucket {
+ public:
+  void init(uint32_t rate_per_s, uint32_t burst, uint64_t tsc_hz) {
+    tsc_per_token_ = std::max<uint64_t>(tsc_hz / std::max<uint32_t>(rate_per_s, 1), 1);
+    burst_ = burst;
+    tokens_ = burst;
+    last_tsc_ = 0;
+  }
+  bool take(uint64_t now_tsc) {
+    const uint64_t elapsed = now_tsc - last_tsc_;
+    if (elapsed >= tsc_per_token_) {
+      const uint64_t earned = elapsed / tsc_per_token_;
+      if (earned >= burst_ - tokens_) {
+        tokens_ = burst_;
+        last_tsc_ = now_tsc;
+      } else {
+        tokens_ += earned;
+        last_tsc_ += earned * tsc_per_token_;  // keep the remainder: exact long-run rate
+      }
+    }
+    if (tokens_ == 0) return false;
+    --tokens_;
+    return true;
+  }
+
+ private:
+  uint64_t tsc_per_token_ = 1;
+  uint64_t burst_ = 0;
+  uint64_t tokens_ = 0;
+  uint64_t last_tsc_ = 0;
+};
+
+// ARP has its own small bucket so that an IP flood cannot stop neighbour resolution, and an ARP
+// flood cannot take the whole punt budget.
+inline constexpr uint32_t kArpPuntRate = 1000;
+inline constexpr uint32_t kArpPuntBurst = 100;
+// Every TAP has one RX and one TX queue (net_tap needs as many RX as TX queues); only the port's
+// owner touches it.
+inline constexpr uint16_t kTapQueue = 0;
+
 struct alignas(RTE_CACHE_LINE_SIZE) Worker {
   Worker() = default;
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
   ~Worker();
 
-  uint16_t id = 0;  // RCU thread id and TX queue id on every port
+  uint16_t id = 0;  // RCU thread id and TX queue id on every wire port
   const Datapath* dp = nullptr;
   rte_rcu_qsbr* qsbr = nullptr;
-  std::array<uint8_t, kMaxPorts> rx_ports{};  // port indices whose RX queues this worker polls
+  // Ports this worker owns: it alone polls their wire RX queue and uses their TAP (RX and TX).
+  std::array<uint8_t, kMaxPorts> rx_ports{};
   uint8_t rx_port_count = 0;
-  std::array<rte_eth_dev_tx_buffer*, kMaxPorts> phys_tx{};
-  std::array<rte_eth_dev_tx_buffer*, kMaxPorts> tap_tx{};
+  std::array<rte_eth_dev_tx_buffer*, kMaxPorts> phys_tx{};  // every port, TX queue `id`
+  std::array<rte_eth_dev_tx_buffer*, kMaxPorts> tap_tx{};   // owned ports only, kTapQueue
+  std::array<TokenBucket, kMaxPorts> punt_bucket{};         // owned ports only
+  std::array<TokenBucket, kMaxPorts> arp_bucket{};
   WorkerCounters counters;
   ArpLimiter arp_limiter;
   // Idle backoff state (IdlePolicy::kBackoff).
@@ -62,7 +108,8 @@ struct alignas(RTE_CACHE_LINE_SIZE) Worker {
   uint32_t sleep_us = 1;
 };
 
-// Builds a worker: TX buffers on every port (phys and TAP) for TX queue `id`.
+// Builds a worker owning `rx_ports`: a TX buffer on every wire port (queue `id`), and TAP TX
+// buffers and punt policers for the owned ports.
 std::expected<std::unique_ptr<Worker>, std::string> make_worker(
     uint16_t id, const Datapath& dp, rte_rcu_qsbr* qsbr, std::span<const uint8_t> rx_ports,
     int socket_id);

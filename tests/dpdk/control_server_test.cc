@@ -2,6 +2,7 @@
 // fake clock.
 #include "control_server.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -202,6 +203,72 @@ TEST_F(ControlServerTest, MediaTimeoutIsPushedToHelloClientsOnce) {
   EXPECT_LT(recv(silent, &byte, 1, MSG_DONTWAIT), 0);
   EXPECT_LT(recv(a, &byte, 1, MSG_DONTWAIT), 0);  // only once
   EXPECT_EQ(server_->stats().events_sent, 2u);
+}
+
+TEST_F(ControlServerTest, HelloWithATooSmallMessageSizeIsRefused) {
+  const int fd = connect_client();
+  const api::Result refused = call<api::Result>(
+      fd, 1, api::Hello{api::kProtocolVersion, ControlServer::kMinMessageSize - 1, "tiny"});
+  EXPECT_EQ(refused.status, api::Status::kInvalid);
+  EXPECT_TRUE(closed_by_server(fd));
+  const int ok = connect_client();
+  auto hello = call<api::HelloReply>(
+      ok, 1, api::Hello{api::kProtocolVersion, ControlServer::kMinMessageSize, "small"});
+  EXPECT_EQ(hello.max_message_size, ControlServer::kMinMessageSize);
+}
+
+TEST_F(ControlServerTest, MediaTimeoutWaitsForAClientInsteadOfBeingLost) {
+  api::SessionAdd s = session(5);
+  s.media_timeout_ms = 1500;
+  ASSERT_EQ(add(s).status, api::Status::kOk);
+  const int silent = connect_client();  // connected, no Hello: not a recipient
+  advance_ms(3000);
+  server_->poll_once(0);  // due, but nobody to tell
+  EXPECT_EQ(server_->stats().events_sent, 0u);
+  const int a = hello_client();  // e.g. sbcd after a restart
+  advance_ms(1000);
+  server_->poll_once(0);
+  auto event = receive(a);
+  ASSERT_TRUE(event.has_value());
+  ASSERT_TRUE(std::holds_alternative<api::MediaTimeoutEvent>(event->message));
+  EXPECT_EQ(std::get<api::MediaTimeoutEvent>(event->message).session_id, 5u);
+  char byte;
+  EXPECT_LT(recv(silent, &byte, 1, MSG_DONTWAIT), 0);
+  EXPECT_EQ(server_->stats().events_sent, 1u);
+}
+
+TEST_F(ControlServerTest, AcceptOutOfDescriptorsBacksOffInsteadOfSpinning) {
+  const int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+  ASSERT_GE(fd, 0);
+  clients_.push_back(fd);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path_.c_str());
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);  // queued
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  {
+    // The lowest free descriptor becomes the limit: accept4 fails with EMFILE.
+    const int lowest = dup(0);
+    ASSERT_GE(lowest, 0);
+    close(lowest);
+    rlimit tight = saved;
+    tight.rlim_cur = static_cast<rlim_t>(lowest);
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &tight), 0);
+    server_->poll_once(0);
+    server_->poll_once(0);
+    server_->poll_once(0);
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  }
+  EXPECT_EQ(server_->stats().accept_errors, 1u);  // one failure, then the listener rests
+  EXPECT_EQ(server_->client_count(), 0u);
+  server_->poll_once(0);
+  EXPECT_EQ(server_->client_count(), 0u);  // still resting, though descriptors are back
+  advance_ms(1001);
+  server_->poll_once(0);
+  EXPECT_EQ(server_->client_count(), 1u);  // the queued connection was kept
+  auto hello = call<api::HelloReply>(fd, 1, api::Hello{api::kProtocolVersion, api::kMaxMessageSize, "late"});
+  EXPECT_EQ(hello.version, api::kProtocolVersion);
 }
 
 TEST_F(ControlServerTest, StaleSocketIsReplacedLiveOneRefused) {

@@ -2,6 +2,8 @@
 #include <rte_arp.h>
 #include <rte_ether.h>
 
+#include <cstring>
+
 #include "relay.h"
 #include "test_lab.h"
 
@@ -81,6 +83,10 @@ TEST_F(RelayTest, RelaysBothWaysWithFullRewrite) {
   EXPECT_EQ(totals->ports.at(kTrunk).media_packets, 1u);
   EXPECT_EQ(totals->ports.at(kAccess).media_packets, 1u);
   for (const api::Counter& c : totals->drops) EXPECT_EQ(c.value, 0u) << c.name;
+  ASSERT_EQ(totals->events.size(), kEventCount);
+  for (size_t e = 0; e < kEventCount; ++e) EXPECT_EQ(totals->events[e].name, kEventNames[e]);
+  EXPECT_EQ(totals->events[static_cast<size_t>(Event::kLatchLearned)].value, 2u);
+  EXPECT_EQ(totals->events[static_cast<size_t>(Event::kNeighbourLearned)].value, 2u);
 }
 
 TEST_F(RelayTest, UdpWithoutChecksumStaysWithout) {
@@ -417,6 +423,170 @@ TEST_F(RelayTest, BurstOfManySessionsIsLookedUpTogether) {
     EXPECT_TRUE(parsed->udp_checksum_ok);
   }
   free_all(out);
+}
+
+TEST_F(RelayTest, IpOptionsAreKeptAndChecksummed) {
+  learn_peers();
+  ASSERT_EQ(add(session(1)).status, api::Status::kOk);
+  UdpFrame frame = from_caller(20000);
+  frame.ip_option_words = 2;  // IHL 7
+  auto out = relay_one(kAccess, frame, kTrunk);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->src_port, 30000);
+  EXPECT_EQ(out->dst_port, 50000);
+  EXPECT_EQ(out->payload, frame.payload);
+  EXPECT_TRUE(out->ip_checksum_ok);
+  EXPECT_TRUE(out->udp_checksum_ok);
+}
+
+TEST_F(RelayTest, ChainedMbufGoesToTheKernel) {
+  learn_peers();
+  ASSERT_EQ(add(session(1)).status, api::Status::kOk);
+  // The same media frame, its last 8 bytes in a second segment.
+  rte_mbuf* head = build_udp(from_caller(20000));
+  rte_mbuf* tail = rte_pktmbuf_alloc(lab().pool);
+  ASSERT_NE(tail, nullptr);
+  char* bytes = rte_pktmbuf_append(tail, 8);
+  std::memcpy(bytes, rte_pktmbuf_mtod_offset(head, char*, head->data_len - 8), 8);
+  ASSERT_EQ(rte_pktmbuf_trim(head, 8), 0);
+  ASSERT_EQ(rte_pktmbuf_chain(head, tail), 0);
+  inject_wire(kAccess, head);
+  poll();
+  auto punted = tap_out(kAccess);
+  ASSERT_EQ(punted.size(), 1u);
+  EXPECT_EQ(punted[0]->nb_segs, 2u);
+  free_all(punted);
+  auto wire = wire_out(kTrunk);
+  EXPECT_TRUE(wire.empty());
+  free_all(wire);
+  EXPECT_EQ(leg_stats(1, 0).rtp.packets, 0u);
+}
+
+TEST_F(RelayTest, ArpLearnsOnlyWhatIsAddressedToUs) {
+  // A reply to another host, a gratuitous ARP and a request for another host, all from a host we
+  // never asked about: each reaches the kernel, none plants a neighbour.
+  inject_wire(kTrunk, build_arp(RTE_ARP_OP_REPLY, callee_mac(), callee_ip(), ip(198, 51, 100, 77)));
+  inject_wire(kTrunk, build_arp(RTE_ARP_OP_REQUEST, callee_mac(), callee_ip(), callee_ip()));
+  inject_wire(kTrunk, build_arp(RTE_ARP_OP_REQUEST, callee_mac(), callee_ip(), ip(198, 51, 100, 77)));
+  inject_wire(kAccess, build_arp(RTE_ARP_OP_REPLY, caller_mac(), caller_ip(), access_ip()));
+  poll();
+  auto punted = tap_out(kTrunk);
+  EXPECT_EQ(punted.size(), 3u);
+  free_all(punted);
+  punted = tap_out(kAccess);
+  free_all(punted);
+  EXPECT_EQ(events(Event::kNeighbourLearned), 1u);  // the caller's reply to us only
+  ASSERT_EQ(add(session(1)).status, api::Status::kOk);
+  inject_wire(kAccess, build_udp(from_caller(20000)));
+  poll();
+  EXPECT_EQ(drops(Drop::kNoNeighbour), 1u);
+  auto requests = wire_out(kTrunk);
+  free_all(requests);
+
+  // A request for our address teaches the callee.
+  inject_wire(kTrunk, build_arp(RTE_ARP_OP_REQUEST, callee_mac(), callee_ip(), trunk_ip()));
+  poll();
+  punted = tap_out(kTrunk);
+  free_all(punted);
+  auto out = relay_one(kAccess, from_caller(20000), kTrunk);
+  ASSERT_TRUE(out);
+  EXPECT_TRUE(same_mac(out->dst_mac, callee_mac()));
+
+  // Now known, a gratuitous ARP (failover to another MAC) refreshes it.
+  inject_wire(kTrunk, build_arp(RTE_ARP_OP_REQUEST, mac(0x77), callee_ip(), callee_ip()));
+  poll();
+  punted = tap_out(kTrunk);
+  free_all(punted);
+  out = relay_one(kAccess, from_caller(20000), kTrunk);
+  ASSERT_TRUE(out);
+  EXPECT_TRUE(same_mac(out->dst_mac, mac(0x77)));
+  EXPECT_EQ(events(Event::kNeighbourLearned), 3u);
+}
+
+TEST_F(RelayTest, StaleNeighbourIsStillUsedWhileARequestRefreshesIt) {
+  learn_peers();
+  ASSERT_EQ(add(session(1)).status, api::Status::kOk);
+  ASSERT_TRUE(relay_one(kAccess, from_caller(20000), kTrunk));
+  advance_ms(kNeighbourRefreshSeconds * 1000 + 1000);
+  inject_wire(kAccess, build_udp(from_caller(20000)));
+  poll();
+  auto out = wire_out(kTrunk);
+  ASSERT_EQ(out.size(), 2u);  // the refresh request, then the media itself
+  const auto* eth = rte_pktmbuf_mtod(out[0], const rte_ether_hdr*);
+  ASSERT_EQ(eth->ether_type, rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP));
+  EXPECT_EQ(reinterpret_cast<const rte_arp_hdr*>(eth + 1)->arp_data.arp_tip, rte_cpu_to_be_32(callee_ip()));
+  auto media = parse_udp(out[1]);
+  ASSERT_TRUE(media);
+  EXPECT_TRUE(same_mac(media->dst_mac, callee_mac()));
+  free_all(out);
+  EXPECT_EQ(events(Event::kArpRequestSent), 1u);
+
+  // The reply confirms the entry: no more requests.
+  inject_wire(kTrunk, build_arp(RTE_ARP_OP_REPLY, callee_mac(), callee_ip(), trunk_ip()));
+  poll();
+  auto punted = tap_out(kTrunk);
+  free_all(punted);
+  advance_ms(1100);  // past the per-IP request rate limit
+  ASSERT_TRUE(relay_one(kAccess, from_caller(20000), kTrunk));
+  EXPECT_EQ(events(Event::kArpRequestSent), 1u);
+}
+
+class PuntPolicerTest : public RelayTest {
+ protected:
+  uint32_t punt_rate() const override { return 1000; }
+  uint32_t punt_burst() const override { return 16; }
+  size_t punted(uint32_t port) {
+    auto frames = tap_out(port);
+    const size_t n = frames.size();
+    free_all(frames);
+    return n;
+  }
+};
+
+TEST_F(PuntPolicerTest, FloodBeyondTheBurstIsPolicedWhileMediaFlows) {
+  learn_peers();
+  ASSERT_EQ(add(session(1)).status, api::Status::kOk);
+  for (int i = 0; i < 20; ++i) inject_wire(kAccess, build_udp(from_caller(5060, 5060)));
+  inject_wire(kAccess, build_udp(from_caller(20000)));
+  for (int i = 0; i < 20; ++i) inject_wire(kAccess, build_icmp(caller_mac(), port_mac(kAccess), caller_ip(), access_ip()));
+  poll();
+  poll();
+  EXPECT_EQ(punted(kAccess), 16u);  // the burst
+  EXPECT_EQ(drops(Drop::kPuntPoliced), 24u);
+  auto media = wire_out(kTrunk);
+  EXPECT_EQ(media.size(), 1u);  // media is never policed
+  free_all(media);
+
+  // ARP has its own bucket: neighbour resolution survives the flood.
+  inject_wire(kAccess, build_arp(RTE_ARP_OP_REQUEST, caller_mac(), caller_ip(), access_ip()));
+  poll();
+  EXPECT_EQ(punted(kAccess), 1u);
+  EXPECT_EQ(drops(Drop::kArpPoliced), 0u);
+
+  // 1000/s: 10 ms later there are 10 tokens again.
+  advance_ms(10);
+  for (int i = 0; i < 20; ++i) inject_wire(kAccess, build_udp(from_caller(5060, 5060)));
+  poll();
+  EXPECT_EQ(punted(kAccess), 10u);
+  EXPECT_EQ(drops(Drop::kPuntPoliced), 34u);
+  // The other port has its own bucket.
+  inject_wire(kTrunk, build_udp(from_callee(5060, 5060)));
+  poll();
+  EXPECT_EQ(punted(kTrunk), 1u);
+}
+
+TEST_F(PuntPolicerTest, ArpFloodIsPolicedOnItsOwnBucket) {
+  for (uint32_t i = 0; i < kArpPuntBurst + 10; ++i) {
+    inject_wire(kAccess, build_arp(RTE_ARP_OP_REQUEST, caller_mac(), caller_ip(), access_ip()));
+    if (i % 32 == 31) poll();
+  }
+  poll();
+  EXPECT_EQ(punted(kAccess), kArpPuntBurst);
+  EXPECT_EQ(drops(Drop::kArpPoliced), 10u);
+  // IP still has its whole budget.
+  inject_wire(kAccess, build_udp(from_caller(5060, 5060)));
+  poll();
+  EXPECT_EQ(punted(kAccess), 1u);
 }
 
 }  // namespace

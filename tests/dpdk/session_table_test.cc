@@ -7,23 +7,53 @@ namespace {
 
 class SessionTableTest : public DataplaneTest {
  protected:
-  uint32_t max_sessions() const override { return 3; }
+  static constexpr uint32_t kCapacity = 16;
+  uint32_t max_sessions() const override { return kCapacity; }
+  api::SessionAdd numbered(uint64_t id) const {
+    return session(id, static_cast<uint16_t>(20000 + 2 * id), static_cast<uint16_t>(30000 + 2 * id));
+  }
+  // Session ids whose media-timeout event was offered; `accept` says whether it was delivered.
+  std::vector<uint64_t> timeouts(bool accept = true) {
+    std::vector<uint64_t> ids;
+    service_->scan_media_timeouts(now_, [&](const api::MediaTimeoutEvent& e) {
+      ids.push_back(e.session_id);
+      EXPECT_GE(e.idle_ms, 1000u);
+      return accept;
+    });
+    return ids;
+  }
 };
 
-TEST_F(SessionTableTest, FullTableAnswersNoResources) {
-  for (uint64_t id = 1; id <= 3; ++id) {
-    ASSERT_EQ(add(session(id, static_cast<uint16_t>(20000 + 2 * id), static_cast<uint16_t>(30000 + 2 * id))).status,
-              api::Status::kOk);
+TEST_F(SessionTableTest, FullExactlyAtCapacityAndFreeRightAfterADelete) {
+  for (uint64_t id = 1; id <= kCapacity; ++id) {
+    ASSERT_EQ(add(numbered(id)).status, api::Status::kOk) << id;
   }
-  const api::Result full = add(session(4, 20100, 30100));
+  const api::Result full = add(numbered(kCapacity + 1));
   EXPECT_EQ(full.status, api::Status::kNoResources);
   EXPECT_FALSE(full.detail.empty());
   // An upsert of an existing session still works when full.
-  EXPECT_EQ(add(session(2, 20004, 30004)).status, api::Status::kOk);
+  EXPECT_EQ(add(numbered(2)).status, api::Status::kOk);
+  // The deleted session's key slots are still in their grace period (no poll yet): the spare
+  // room must take the new session anyway.
   ASSERT_EQ(service_->session_delete({1}).status, api::Status::kOk);
-  poll();  // quiescent state: the deleted record and its key slots can be recycled
-  EXPECT_EQ(add(session(4, 20100, 30100)).status, api::Status::kOk);
-  EXPECT_EQ(table_->size(), 3u);
+  EXPECT_EQ(add(numbered(kCapacity + 1)).status, api::Status::kOk);
+  EXPECT_EQ(table_->size(), kCapacity);
+  EXPECT_EQ(add(numbered(kCapacity + 2)).status, api::Status::kNoResources);
+}
+
+TEST_F(SessionTableTest, RetiredRecordsWaitForEveryWorkersQuiescentState) {
+  ASSERT_EQ(add(numbered(1)).status, api::Status::kOk);
+  ASSERT_EQ(service_->session_delete({1}).status, api::Status::kOk);
+  EXPECT_EQ(table_->reclaim(), 1u);  // the worker may still hold it: not freed
+  EXPECT_EQ(table_->reclaim(), 1u);
+  poll();  // the worker's quiescent state ends the grace period
+  EXPECT_EQ(table_->reclaim(), 0u);
+  // An upsert retires the replaced config the same way.
+  ASSERT_EQ(add(numbered(2)).status, api::Status::kOk);
+  ASSERT_EQ(add(numbered(2)).status, api::Status::kOk);
+  EXPECT_EQ(table_->reclaim(), 1u);
+  poll();
+  EXPECT_EQ(table_->reclaim(), 0u);
 }
 
 TEST_F(SessionTableTest, RejectsBadFields) {
@@ -103,14 +133,38 @@ TEST_F(SessionTableTest, MediaTimeoutFiresOncePerSilentSession) {
   ASSERT_EQ(add(quiet).status, api::Status::kOk);
   ASSERT_EQ(add(never).status, api::Status::kOk);
   advance_ms(999);
-  EXPECT_TRUE(service_->scan_media_timeouts(now_).empty());
+  EXPECT_TRUE(timeouts().empty());
   advance_ms(2);
-  auto events = service_->scan_media_timeouts(now_);
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].session_id, 1u);
-  EXPECT_GE(events[0].idle_ms, 1000u);
+  EXPECT_EQ(timeouts(), std::vector<uint64_t>{1});
   advance_ms(5000);
-  EXPECT_TRUE(service_->scan_media_timeouts(now_).empty());  // once
+  EXPECT_TRUE(timeouts().empty());  // once
+}
+
+TEST_F(SessionTableTest, UndeliveredMediaTimeoutIsOfferedAgain) {
+  api::SessionAdd quiet = session(1, 20000, 30000);
+  quiet.media_timeout_ms = 1000;
+  ASSERT_EQ(add(quiet).status, api::Status::kOk);
+  advance_ms(1500);
+  EXPECT_EQ(timeouts(/*accept=*/false), std::vector<uint64_t>{1});  // no client got it
+  advance_ms(1000);
+  EXPECT_EQ(timeouts(), std::vector<uint64_t>{1});
+  advance_ms(1000);
+  EXPECT_TRUE(timeouts().empty());
+}
+
+TEST_F(SessionTableTest, UpsertRearmsTheMediaTimeout) {
+  api::SessionAdd quiet = session(1, 20000, 30000);
+  quiet.media_timeout_ms = 1000;
+  ASSERT_EQ(add(quiet).status, api::Status::kOk);
+  advance_ms(1500);
+  ASSERT_EQ(timeouts(), std::vector<uint64_t>{1});
+  quiet.legs[1].remote_rtp_port = 50100;  // re-INVITE: the call goes on, media may resume
+  ASSERT_EQ(add(quiet).status, api::Status::kOk);
+  EXPECT_TRUE(timeouts().empty());  // baseline is the upsert, not the creation
+  advance_ms(999);
+  EXPECT_TRUE(timeouts().empty());
+  advance_ms(2);
+  EXPECT_EQ(timeouts(), std::vector<uint64_t>{1});  // re-armed: reported again
 }
 
 TEST_F(SessionTableTest, MediaKeepsTheSessionAlive) {
@@ -125,10 +179,10 @@ TEST_F(SessionTableTest, MediaKeepsTheSessionAlive) {
     auto out = wire_out(kTrunk);
     ASSERT_EQ(out.size(), 1u);
     free_all(out);
-    EXPECT_TRUE(service_->scan_media_timeouts(now_).empty());
+    EXPECT_TRUE(timeouts().empty());
   }
   advance_ms(1001);
-  EXPECT_EQ(service_->scan_media_timeouts(now_).size(), 1u);
+  EXPECT_EQ(timeouts().size(), 1u);
 }
 
 }  // namespace

@@ -19,15 +19,20 @@ namespace {
 
 TestLab g_lab;  // set once before any test runs, read-only afterwards
 
-RingPort make_ring_port(const std::string& name) {
+// A net_ring ethdev with one RX ring and `tx_queues` TX rings (not started).
+RingPort make_ring_port(const std::string& name, uint16_t tx_queues) {
   RingPort port;
+  port.tx_queues = tx_queues;
   port.rx = rte_ring_create((name + "_rx").c_str(), 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-  port.tx = rte_ring_create((name + "_tx").c_str(), 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-  if (!port.rx || !port.tx) throw std::runtime_error("rte_ring_create " + name);
-  const int id = rte_eth_from_rings(name.c_str(), &port.rx, 1, &port.tx, 1, SOCKET_ID_ANY);
+  if (!port.rx) throw std::runtime_error("rte_ring_create " + name);
+  for (uint16_t q = 0; q < tx_queues; ++q) {
+    port.tx[q] = rte_ring_create(fmt::format("{}_tx{}", name, q).c_str(), 1024, SOCKET_ID_ANY,
+                                 RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (!port.tx[q]) throw std::runtime_error("rte_ring_create " + name);
+  }
+  const int id = rte_eth_from_rings(name.c_str(), &port.rx, 1, port.tx.data(), tx_queues, SOCKET_ID_ANY);
   if (id < 0) throw std::runtime_error("rte_eth_from_rings " + name);
   port.id = static_cast<uint16_t>(id);
-  if (auto ok = start_ethdev(port.id, 1, g_lab.pool); !ok) throw std::runtime_error(ok.error());
   return port;
 }
 
@@ -59,8 +64,13 @@ int run_dpdk_tests(int argc, char** argv, const char* file_prefix) {
                                        SOCKET_ID_ANY);
   if (!g_lab.pool) return 1;
   for (int p = 0; p < 2; ++p) {
-    g_lab.wire[p] = make_ring_port(fmt::format("wire{}", p));
-    g_lab.tap[p] = make_ring_port(fmt::format("tap{}", p));
+    // Started exactly as the dataplane starts a port pair for kLabWorkers workers.
+    g_lab.wire[p] = make_ring_port(fmt::format("wire{}", p), kLabWorkers);
+    g_lab.tap[p] = make_ring_port(fmt::format("tap{}", p), 1);
+    if (auto ok = start_port_pair(g_lab.wire[p].id, g_lab.tap[p].id, kLabWorkers, g_lab.pool); !ok) {
+      std::fprintf(stderr, "start_port_pair: %s\n", ok.error().c_str());
+      return 1;
+    }
   }
   const int rc = RUN_ALL_TESTS();
   for (int p = 0; p < 2; ++p) {
@@ -76,21 +86,23 @@ int run_dpdk_tests(int argc, char** argv, const char* file_prefix) {
 }
 
 rte_mbuf* build_udp(const UdpFrame& f) {
-  const size_t len = sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr) + sizeof(rte_udp_hdr) + f.payload.size();
+  const size_t ihl = sizeof(rte_ipv4_hdr) + 4u * f.ip_option_words;
+  const size_t len = sizeof(rte_ether_hdr) + ihl + sizeof(rte_udp_hdr) + f.payload.size();
   rte_mbuf* m = alloc_frame(len);
   auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
   eth->src_addr = f.src_mac;
   eth->dst_addr = f.dst_mac;
   eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
   auto* iph = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
-  iph->version_ihl = RTE_IPV4_VHL_DEF;
+  iph->version_ihl = static_cast<uint8_t>(0x40 | (ihl / 4));
+  std::memset(iph + 1, 1, ihl - sizeof(rte_ipv4_hdr));  // IPOPT_NOP
   iph->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(len - sizeof(rte_ether_hdr)));
   iph->packet_id = rte_cpu_to_be_16(0x1234);
   iph->time_to_live = f.ttl;
   iph->next_proto_id = IPPROTO_UDP;
   iph->src_addr = rte_cpu_to_be_32(f.src_ip);
   iph->dst_addr = rte_cpu_to_be_32(f.dst_ip);
-  auto* udp = reinterpret_cast<rte_udp_hdr*>(iph + 1);
+  auto* udp = reinterpret_cast<rte_udp_hdr*>(reinterpret_cast<uint8_t*>(iph) + ihl);
   udp->src_port = rte_cpu_to_be_16(f.src_port);
   udp->dst_port = rte_cpu_to_be_16(f.dst_port);
   udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(sizeof(rte_udp_hdr) + f.payload.size()));
@@ -135,7 +147,9 @@ std::optional<ParsedUdp> parse_udp(const rte_mbuf* m) {
   if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) return std::nullopt;
   const auto* iph = reinterpret_cast<const rte_ipv4_hdr*>(eth + 1);
   if (iph->next_proto_id != IPPROTO_UDP) return std::nullopt;
-  const auto* udp = reinterpret_cast<const rte_udp_hdr*>(iph + 1);
+  const size_t ihl = (iph->version_ihl & 0x0f) * 4u;
+  if (m->data_len < sizeof(rte_ether_hdr) + ihl + sizeof(rte_udp_hdr)) return std::nullopt;
+  const auto* udp = reinterpret_cast<const rte_udp_hdr*>(reinterpret_cast<const uint8_t*>(iph) + ihl);
   ParsedUdp p;
   p.src_mac = eth->src_addr;
   p.dst_mac = eth->dst_addr;
@@ -146,7 +160,7 @@ std::optional<ParsedUdp> parse_udp(const rte_mbuf* m) {
   p.ttl = iph->time_to_live;
   const size_t payload_len = rte_be_to_cpu_16(udp->dgram_len) - sizeof(rte_udp_hdr);
   p.payload.assign(reinterpret_cast<const char*>(udp + 1), payload_len);
-  p.ip_checksum_ok = rte_ipv4_cksum(iph) == 0;
+  p.ip_checksum_ok = rte_raw_cksum(iph, ihl) == 0xffff;  // options included
   p.udp_checksum = udp->dgram_cksum;
   // Recompute from scratch with DPDK's own routine (field zeroed) and compare.
   auto* mutable_udp = const_cast<rte_udp_hdr*>(udp);
@@ -164,6 +178,15 @@ std::vector<rte_mbuf*> drain(rte_ring* ring) {
   return out;
 }
 
+std::vector<rte_mbuf*> drain(const RingPort& port) {
+  std::vector<rte_mbuf*> out;
+  for (uint16_t q = 0; q < port.tx_queues; ++q) {
+    auto part = drain(port.tx[q]);
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
 void free_all(std::vector<rte_mbuf*>& mbufs) {
   for (rte_mbuf* m : mbufs) rte_pktmbuf_free(m);
   mbufs.clear();
@@ -171,8 +194,10 @@ void free_all(std::vector<rte_mbuf*>& mbufs) {
 
 void DataplaneTest::SetUp() {
   for (int p = 0; p < 2; ++p) {
-    for (rte_ring* r : {lab().wire[p].rx, lab().wire[p].tx, lab().tap[p].rx, lab().tap[p].tx}) {
-      auto left = drain(r);
+    for (const RingPort* port : {&lab().wire[p], &lab().tap[p]}) {
+      auto left = drain(port->rx);
+      free_all(left);
+      left = drain(*port);
       free_all(left);
     }
   }
@@ -197,29 +222,44 @@ void DataplaneTest::SetUp() {
   datapath_->neighbours = neighbours_.get();
   datapath_->pool = lab().pool;
   datapath_->tsc_hz = hz_;
+  datapath_->punt_rate = punt_rate();
+  datapath_->punt_burst = punt_burst();
+  datapath_->neighbour_refresh_tsc = kNeighbourRefreshSeconds * hz_;
   const std::vector<PortAddress> port_addresses{{datapath_->ports[0].ip_be}, {datapath_->ports[1].ip_be}};
+  const uint16_t workers = worker_count();
+  ASSERT_LE(workers, kLabWorkers);
   auto table = SessionTable::create(fmt::format("test_sessions{}", g_table_serial++), max_sessions(),
-                                    1, port_addresses, hz_, SOCKET_ID_ANY);
+                                    workers, port_addresses, hz_, SOCKET_ID_ANY);
   ASSERT_TRUE(table.has_value()) << table.error();
   table_ = std::move(*table);
   datapath_->sessions = table_->hash();
-  const std::vector<uint8_t> owned{0, 1};
-  auto worker = make_worker(0, *datapath_, table_->qsbr(), owned, SOCKET_ID_ANY);
-  ASSERT_TRUE(worker.has_value()) << worker.error();
-  worker_ = std::move(*worker);
-  rte_rcu_qsbr_thread_register(table_->qsbr(), 0);
-  rte_rcu_qsbr_thread_online(table_->qsbr(), 0);
-  service_ = std::make_unique<ControlService>(ports, *table_,
-                                              std::vector<const WorkerCounters*>{&worker_->counters}, hz_);
+  std::vector<const WorkerCounters*> counters;
+  for (uint16_t id = 0; id < workers; ++id) {
+    std::vector<uint8_t> owned;
+    for (uint8_t p = 0; p < 2; ++p) {
+      if (owner_of(p, workers) == id) owned.push_back(p);
+    }
+    auto worker = make_worker(id, *datapath_, table_->qsbr(), owned, SOCKET_ID_ANY);
+    ASSERT_TRUE(worker.has_value()) << worker.error();
+    counters.push_back(&(*worker)->counters);
+    workers_.push_back(std::move(*worker));
+    rte_rcu_qsbr_thread_register(table_->qsbr(), id);
+    rte_rcu_qsbr_thread_online(table_->qsbr(), id);
+  }
+  worker_ = workers_[0].get();
+  service_ = std::make_unique<ControlService>(ports, *table_, counters, hz_);
 }
 
 void DataplaneTest::TearDown() {
   if (table_) {
-    rte_rcu_qsbr_thread_offline(table_->qsbr(), 0);
-    rte_rcu_qsbr_thread_unregister(table_->qsbr(), 0);
+    for (uint16_t id = 0; id < workers_.size(); ++id) {
+      rte_rcu_qsbr_thread_offline(table_->qsbr(), id);
+      rte_rcu_qsbr_thread_unregister(table_->qsbr(), id);
+    }
   }
   service_.reset();
-  worker_.reset();
+  worker_ = nullptr;
+  workers_.clear();
   table_.reset();
 }
 

@@ -23,10 +23,14 @@
 
 namespace sbc::dp::test {
 
+// Wire ports have kLabWorkers TX queues (one per worker), TAPs one, as in production.
+inline constexpr uint16_t kLabWorkers = 2;
+
 struct RingPort {
   uint16_t id = 0;
   rte_ring* rx = nullptr;  // the test enqueues here: the port "receives" it
-  rte_ring* tx = nullptr;  // what the port "sent"
+  std::array<rte_ring*, kLabWorkers> tx{};  // what the port "sent", per TX queue
+  uint16_t tx_queues = 0;
 };
 
 struct TestLab {
@@ -56,6 +60,7 @@ struct UdpFrame {
   uint8_t ttl = 64;
   std::string payload = "rtp-payload-0123456789";
   bool udp_checksum = true;
+  uint8_t ip_option_words = 0;  // IHL = 5 + this (options are NOPs)
 };
 rte_mbuf* build_udp(const UdpFrame& frame);
 rte_mbuf* build_arp(uint16_t op, const rte_ether_addr& sha, uint32_t sip, uint32_t tip);
@@ -79,10 +84,13 @@ struct ParsedUdp {
 std::optional<ParsedUdp> parse_udp(const rte_mbuf* m);
 
 std::vector<rte_mbuf*> drain(rte_ring* ring);
+// Everything a port sent, TX queue 0 first.
+std::vector<rte_mbuf*> drain(const RingPort& port);
 void free_all(std::vector<rte_mbuf*>& mbufs);
 
-// A fresh data path per test (session table, neighbour tables, one worker) on the shared ports.
-// The test thread is worker 0: it registers with RCU and drives poll_once() with a fake clock.
+// A fresh data path per test (session table, neighbour tables, workers) on the shared ports.
+// The test thread plays every worker: it registers their RCU ids and drives poll_once() with a
+// fake clock. One worker by default (it owns both ports).
 class DataplaneTest : public ::testing::Test {
  protected:
   static constexpr uint32_t kAccess = 0;
@@ -100,14 +108,22 @@ class DataplaneTest : public ::testing::Test {
   void SetUp() override;
   void TearDown() override;
   virtual uint32_t max_sessions() const { return 1024; }
+  virtual uint16_t worker_count() const { return 1; }
+  // Set on datapath_ before the workers are built.
+  virtual uint32_t punt_rate() const { return kDefaultPuntRate; }
+  virtual uint32_t punt_burst() const { return kDefaultPuntBurst; }
 
-  // One worker loop iteration at `now_`.
-  uint32_t poll() { return poll_once(*worker_, now_); }
+  // One loop iteration of every worker at `now_`.
+  uint32_t poll() {
+    uint32_t n = 0;
+    for (auto& w : workers_) n += poll_once(*w, now_);
+    return n;
+  }
   void advance_ms(uint64_t ms) { now_ += ms * hz_ / 1000; }
   void inject_wire(uint32_t port, rte_mbuf* m);
   void inject_tap(uint32_t port, rte_mbuf* m);
-  std::vector<rte_mbuf*> wire_out(uint32_t port) { return drain(lab().wire[port].tx); }
-  std::vector<rte_mbuf*> tap_out(uint32_t port) { return drain(lab().tap[port].tx); }
+  std::vector<rte_mbuf*> wire_out(uint32_t port) { return drain(lab().wire[port]); }
+  std::vector<rte_mbuf*> tap_out(uint32_t port) { return drain(lab().tap[port]); }
   // ARP replies from the caller and the callee, so both neighbours are known.
   void learn_peers();
 
@@ -128,7 +144,8 @@ class DataplaneTest : public ::testing::Test {
   std::unique_ptr<Datapath> datapath_;
   std::unique_ptr<std::array<NeighbourTable, kMaxPorts>> neighbours_;
   std::unique_ptr<SessionTable> table_;
-  std::unique_ptr<Worker> worker_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  Worker* worker_ = nullptr;  // workers_[0]
   std::unique_ptr<ControlService> service_;
 };
 

@@ -115,6 +115,46 @@ TEST(DpConfig, MissingAndDuplicateOptions) {
               HasSubstr("bad section name"));
 }
 
+TEST(DpConfig, PuntPolicerOptions) {
+  auto defaults = parse(kMinimalPort);
+  ASSERT_TRUE(defaults.has_value()) << defaults.error();
+  EXPECT_EQ(defaults->punt_rate, 20000u);
+  EXPECT_EQ(defaults->punt_burst, 2000u);
+  auto set = parse(std::string("[dataplane]\npunt_rate = 500\npunt_burst = 50\n") + kMinimalPort);
+  ASSERT_TRUE(set.has_value()) << set.error();
+  EXPECT_EQ(set->punt_rate, 500u);
+  EXPECT_EQ(set->punt_burst, 50u);
+  EXPECT_THAT(error_of(std::string("[dataplane]\npunt_rate = 0\n") + kMinimalPort),
+              HasSubstr("dataplane.punt_rate"));
+  EXPECT_THAT(error_of(std::string("[dataplane]\npunt_burst = many\n") + kMinimalPort),
+              HasSubstr("dataplane.punt_burst"));
+}
+
+TEST(DpConfig, AfPacketIsRefusedWithSeveralWorkers) {
+  std::string text = kSample;
+  text.replace(text.find("lcores = 0-1"), 12, "lcores = 0-2");
+  EXPECT_THAT(error_of(text), HasSubstr("port.access.device: net_af_packet supports one worker"));
+  // Other devices take several workers.
+  auto ok = parse("[dataplane]\nlcores = 0-2\n" + std::string(kMinimalPort));
+  ASSERT_TRUE(ok.has_value()) << ok.error();
+  EXPECT_EQ(ok->worker_count(), 2u);
+}
+
+TEST(DpConfigHelpers, NoPciWhenNoPortIsPci) {
+  auto vdevs = parse("[dataplane]\neal_args = -m 512\n" + std::string(kMinimalPort));
+  ASSERT_TRUE(vdevs.has_value()) << vdevs.error();
+  EXPECT_THAT(build_eal_args(*vdevs, "p", {}),
+              ElementsAre("p", "-l", "0-1", "-m", "512", "--no-pci", "--vdev=net_null0"));
+  // Given already (in the file or after --): not repeated.
+  const std::vector<std::string> extra{"--no-pci"};
+  EXPECT_THAT(build_eal_args(*vdevs, "p", extra),
+              ElementsAre("p", "-l", "0-1", "-m", "512", "--vdev=net_null0", "--no-pci"));
+  // A PCI port: the EAL must probe PCI.
+  auto pci = parse("[port.p]\ndevice = 0000:01:00.0\ntap = t0\naddress = 10.0.0.1/24\n");
+  ASSERT_TRUE(pci.has_value()) << pci.error();
+  EXPECT_THAT(build_eal_args(*pci, "p", {}), ElementsAre("p", "-l", "0-1", "-a", "0000:01:00.0"));
+}
+
 TEST(DpConfig, LoadReportsAMissingFile) {
   auto config = load_config("/nonexistent/dataplane.conf");
   ASSERT_FALSE(config.has_value());
