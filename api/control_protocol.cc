@@ -222,11 +222,19 @@ void read(Reader& r, SessionAdd& m) {
   for (auto& l : m.legs) read(r, l);
 }
 
-void write(Writer& w, const SessionDelete& m) { w.u64(m.session_id); }
-void read(Reader& r, SessionDelete& m) { m.session_id = r.u64(); }
+void write(Writer& w, const SessionDelete& m) {
+  w.u64(m.session_id);
+}
+void read(Reader& r, SessionDelete& m) {
+  m.session_id = r.u64();
+}
 
-void write(Writer& w, const StatsQuery& m) { w.u64(m.session_id); }
-void read(Reader& r, StatsQuery& m) { m.session_id = r.u64(); }
+void write(Writer& w, const StatsQuery& m) {
+  w.u64(m.session_id);
+}
+void read(Reader& r, StatsQuery& m) {
+  m.session_id = r.u64();
+}
 
 void write(Writer& w, const StreamStats& s) {
   w.u64(s.packets);
@@ -346,16 +354,44 @@ void read(Reader& r, MediaTimeoutEvent& m) {
 // Message type <-> variant alternative, in one place.
 template <typename T>
 constexpr MessageType type_for();
-template <> constexpr MessageType type_for<Hello>() { return MessageType::kHello; }
-template <> constexpr MessageType type_for<HelloReply>() { return MessageType::kHelloReply; }
-template <> constexpr MessageType type_for<Result>() { return MessageType::kResult; }
-template <> constexpr MessageType type_for<SessionAdd>() { return MessageType::kSessionAdd; }
-template <> constexpr MessageType type_for<SessionDelete>() { return MessageType::kSessionDelete; }
-template <> constexpr MessageType type_for<StatsQuery>() { return MessageType::kStatsQuery; }
-template <> constexpr MessageType type_for<StatsReply>() { return MessageType::kStatsReply; }
-template <> constexpr MessageType type_for<DumpQuery>() { return MessageType::kDumpQuery; }
-template <> constexpr MessageType type_for<DumpReply>() { return MessageType::kDumpReply; }
-template <> constexpr MessageType type_for<MediaTimeoutEvent>() {
+template <>
+constexpr MessageType type_for<Hello>() {
+  return MessageType::kHello;
+}
+template <>
+constexpr MessageType type_for<HelloReply>() {
+  return MessageType::kHelloReply;
+}
+template <>
+constexpr MessageType type_for<Result>() {
+  return MessageType::kResult;
+}
+template <>
+constexpr MessageType type_for<SessionAdd>() {
+  return MessageType::kSessionAdd;
+}
+template <>
+constexpr MessageType type_for<SessionDelete>() {
+  return MessageType::kSessionDelete;
+}
+template <>
+constexpr MessageType type_for<StatsQuery>() {
+  return MessageType::kStatsQuery;
+}
+template <>
+constexpr MessageType type_for<StatsReply>() {
+  return MessageType::kStatsReply;
+}
+template <>
+constexpr MessageType type_for<DumpQuery>() {
+  return MessageType::kDumpQuery;
+}
+template <>
+constexpr MessageType type_for<DumpReply>() {
+  return MessageType::kDumpReply;
+}
+template <>
+constexpr MessageType type_for<MediaTimeoutEvent>() {
   return MessageType::kMediaTimeoutEvent;
 }
 
@@ -402,14 +438,9 @@ uint32_t Address::ipv4_host_order() const {
 std::string Address::to_string() const {
   char buf[INET6_ADDRSTRLEN] = {};
   switch (family) {
-    case AddressFamily::kIpv4:
-      inet_ntop(AF_INET, bytes.data(), buf, sizeof buf);
-      return buf;
-    case AddressFamily::kIpv6:
-      inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf);
-      return buf;
-    case AddressFamily::kNone:
-      break;
+    case AddressFamily::kIpv4: inet_ntop(AF_INET, bytes.data(), buf, sizeof buf); return buf;
+    case AddressFamily::kIpv6: inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf); return buf;
+    case AddressFamily::kNone: break;
   }
   return "-";
 }

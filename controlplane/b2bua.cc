@@ -1,10 +1,12 @@
+// The B2BUA's front: datagrams in, out-of-dialog requests, new calls.
 #include "controlplane/b2bua.h"
-
-#include <algorithm>
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
+#include "controlplane/b2bua_internal.h"
 #include "sip/builder.h"
 
 namespace sbc::cp {
@@ -12,16 +14,16 @@ namespace {
 
 using sip::Method;
 
-constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS";
+std::string uri_user(const sip::NameAddr& na) {
+  return std::string(na.uri.user);
+}
+
+}  // namespace
 
 bool is_sdp(const sip::Message& msg) {
   auto type = msg.content_type();
   return type && *type && (*type)->is("application", "sdp") && !msg.body().empty();
 }
-
-std::string uri_user(const sip::NameAddr& na) { return std::string(na.uri.user); }
-
-}  // namespace
 
 std::string_view to_string(CallState state) {
   switch (state) {
@@ -51,8 +53,8 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
                                               .count())
                     << 20) {
   for (const ZoneConfig& z : config.zones) {
-    zones_.push_back(Zone{z.name, z.sip_address, z.sip_port, z.dataplane_port,
-                          config.is_trunk_zone(z.name)});
+    zones_.push_back(
+        Zone{z.name, z.sip_address, z.sip_port, z.dataplane_port, config.is_trunk_zone(z.name)});
   }
 }
 
@@ -65,6 +67,7 @@ B2bua::~B2bua() {
     scheduler_.cancel(call->response_timer);
     scheduler_.cancel(call->ring_timer);
     scheduler_.cancel(call->linger_timer);
+    scheduler_.cancel(call->duration_timer);
   }
 }
 
@@ -155,9 +158,11 @@ void B2bua::handle_request(size_t zone, const Endpoint& from, const sip::Message
       return t.zone == zones_[zone].name && t.host == from.address().to_string();
     });
     if (trunk == config_.trunks.end()) {
+      // Counted, logged at debug only: anyone can send these, as fast as they like.
+      metrics_.sip_dropped("unknown_trunk_source");
       if (msg.method() == Method::kAck) return;
-      spdlog::info("sip: 403 to {} on trunk zone {}: not a configured trunk host",
-                   from.address().to_string(), zones_[zone].name);
+      spdlog::debug("sip: 403 to {} on trunk zone {}: not a configured trunk host",
+                    from.address().to_string(), zones_[zone].name);
       reply(zone, target, msg, 403);
       return;
     }
@@ -180,9 +185,7 @@ void B2bua::handle_request(size_t zone, const Endpoint& from, const sip::Message
         new_call(zone, from, msg);
       }
       return;
-    case Method::kAck:
-      metrics_.sip_dropped("stray_ack");
-      return;
+    case Method::kAck: metrics_.sip_dropped("stray_ack"); return;
     case Method::kOptions: {
       auto response = sip::make_response(msg, 200, {}, has_to_tag ? "" : ids_.tag());
       response.add(sip::HeaderId::kAllow, std::string(kAllow));
@@ -190,9 +193,7 @@ void B2bua::handle_request(size_t zone, const Endpoint& from, const sip::Message
       return;
     }
     case Method::kBye:
-    case Method::kCancel:
-      reply(zone, target, msg, 481);
-      return;
+    case Method::kCancel: reply(zone, target, msg, 481); return;
     default: {
       auto response = sip::make_response(msg, 405, {}, ids_.tag());
       response.add(sip::HeaderId::kAllow, std::string(kAllow));
@@ -219,7 +220,8 @@ void B2bua::new_call(size_t zone, const Endpoint& from, const sip::Message& invi
     return;
   }
   if (calls_.size() >= kMaxCalls) {
-    spdlog::warn("sip: 503 to a new call: {} calls in progress", calls_.size());
+    metrics_.sip_dropped("call_limit");
+    spdlog::debug("sip: 503 to a new call: {} calls in progress", calls_.size());
     reply(zone, target, invite, 503);
     return;
   }
@@ -232,8 +234,23 @@ void B2bua::new_call(size_t zone, const Endpoint& from, const sip::Message& invi
   const sip::NameAddr caller_from = *invite.from();
   const sip::NameAddr caller_to = *invite.to();
   auto ruri = invite.request_uri();
-  if (!ruri) {
+  if (!ruri || ruri->scheme == sip::UriScheme::kOther) {
     reply(zone, target, invite, 416);
+    return;
+  }
+  if (ruri->user.empty()) {
+    reply(zone, target, invite, 484, "Address Incomplete (no user in the Request-URI)");
+    return;
+  }
+  // What we copy into our INVITE is bounded here, so the message we build stays well inside
+  // every parser limit of the peer (and ours).
+  if (ruri->user.size() > kMaxUserLength) {
+    reply(zone, target, invite, 414);
+    return;
+  }
+  if (caller_from.uri.user.size() > kMaxUserLength ||
+      caller_from.display_name.size() > kMaxDisplayNameLength) {
+    reply(zone, target, invite, 400, "Bad Request (From too long)");
     return;
   }
   const std::string callee_user(ruri->user);
@@ -272,8 +289,7 @@ void B2bua::new_call(size_t zone, const Endpoint& from, const sip::Message& invi
     return;
   }
   auto audio = sip::first_audio_endpoint(*sdp);
-  const api::Address audio_address =
-      audio ? api::Address::parse(audio->address) : api::Address{};
+  const api::Address audio_address = audio ? api::Address::parse(audio->address) : api::Address{};
   if (!audio || audio_address.family != api::AddressFamily::kIpv4) {
     reply(zone, target, invite, 488, "Not Acceptable Here (no IPv4 audio stream)");
     return;
@@ -316,10 +332,10 @@ void B2bua::new_call(size_t zone, const Endpoint& from, const sip::Message& invi
   b.local_party = sip::format_name_addr(caller_from.display_name,
                                         fmt::format("sip:{}@{}", from_user, from_host));
   b.remote_party = sip::format_name_addr("", fmt::format("sip:{}@{}", callee_user, to_host));
-  b.remote_target = peer.port() == 5060
-                        ? fmt::format("sip:{}@{}", callee_user, peer.address().to_string())
-                        : fmt::format("sip:{}@{}:{}", callee_user, peer.address().to_string(),
-                                      peer.port());
+  b.remote_target =
+      peer.port() == 5060
+          ? fmt::format("sip:{}@{}", callee_user, peer.address().to_string())
+          : fmt::format("sip:{}@{}:{}", callee_user, peer.address().to_string(), peer.port());
   b.user = callee_user;
   b.local_cseq = 1;
 
@@ -358,7 +374,9 @@ void B2bua::new_call(size_t zone, const Endpoint& from, const sip::Message& invi
   builder.add(sip::HeaderId::kAllow, std::string(kAllow));
   builder.body("application/sdp", std::move(*offer));
   std::string bytes = builder.build();
-  call->callee_invite = *sip::Message::parse(bytes);
+  call->callee_invite_uri = spec.request_uri;
+  call->callee_invite_branch = spec.branch;
+  call->callee_invite_cseq = spec.cseq;
   spdlog::info("call {}: {} -> {} ({} -> {})", call->id, a.user, b.user, zones_[zone].name,
                zones_[callee_zone].name);
   start_transaction(call, kCallee, Method::kInvite, spec.branch, std::move(bytes));
@@ -367,423 +385,6 @@ void B2bua::new_call(size_t zone, const Endpoint& from, const sip::Message& invi
     if (it == calls_.end() || it->second->state != CallState::kCalling) return;
     it->second->ring_timer = 0;
     fail_call(it->second, 408, CallResult::kFailed);
-  });
-}
-
-// --- requests on existing calls -----------------------------------------------------------------
-
-void B2bua::caller_request(const CallPtr& call, const Endpoint& from, const sip::Message& msg) {
-  const Leg& a = call->legs[kCaller];
-  switch (msg.method()) {
-    case Method::kInvite:
-      if (msg.to()->tag().empty() && msg.top_via()->branch == call->caller_invite_branch) {
-        // A retransmission: answer with what we last said.
-        if (!call->last_response.empty()) transport_.send(a.zone, a.peer, call->last_response);
-        return;
-      }
-      reply(a.zone, response_target(from, *msg.top_via()), msg, 488,
-            "Not Acceptable Here (re-INVITE not supported)", a.local_tag);
-      return;
-    case Method::kAck:
-      handle_ack(call, msg);
-      return;
-    case Method::kCancel:
-      handle_cancel(call, from, msg);
-      return;
-    case Method::kBye:
-      handle_bye(call, kCaller, response_target(from, *msg.top_via()), msg);
-      return;
-    case Method::kOptions:
-      reply(a.zone, response_target(from, *msg.top_via()), msg, 200, {}, a.local_tag);
-      return;
-    default:
-      reply(a.zone, response_target(from, *msg.top_via()), msg, 501, {}, a.local_tag);
-      return;
-  }
-}
-
-void B2bua::callee_request(const CallPtr& call, const sip::Message& msg) {
-  const Leg& b = call->legs[kCallee];
-  // The callee's requests are answered at the trunk/target address we use for it.
-  const Endpoint to = b.peer;
-  switch (msg.method()) {
-    case Method::kAck:
-      return;  // we never answer the callee's requests with a final INVITE response
-    case Method::kBye:
-      handle_bye(call, kCallee, to, msg);
-      return;
-    case Method::kInvite:
-      reply(b.zone, to, msg, 488, "Not Acceptable Here (re-INVITE not supported)", b.local_tag);
-      return;
-    case Method::kOptions:
-      reply(b.zone, to, msg, 200, {}, b.local_tag);
-      return;
-    case Method::kCancel:
-      reply(b.zone, to, msg, 481, {}, b.local_tag);
-      return;
-    default:
-      reply(b.zone, to, msg, 501, {}, b.local_tag);
-      return;
-  }
-}
-
-void B2bua::handle_ack(const CallPtr& call, const sip::Message& ack) {
-  if (call->final_status == 0) return;  // nothing to acknowledge yet
-  if (call->response_timer) {
-    scheduler_.cancel(call->response_timer);
-    call->response_timer = 0;
-  }
-  if (call->final_status >= 300) return;  // ACK for our error response: transaction over
-  if (ack.to()->tag() != call->legs[kCaller].local_tag) return;
-  if (call->state == CallState::kAnswered) {
-    call->state = CallState::kConfirmed;
-    send_callee_ack(call);
-  }
-}
-
-void B2bua::handle_cancel(const CallPtr& call, const Endpoint& from, const sip::Message& cancel) {
-  const Leg& a = call->legs[kCaller];
-  const Endpoint to = response_target(from, *cancel.top_via());
-  if (cancel.top_via()->branch != call->caller_invite_branch) {
-    reply(a.zone, to, cancel, 481, {}, a.local_tag);
-    return;
-  }
-  reply(a.zone, to, cancel, 200, {}, a.local_tag);
-  if (call->final_status != 0) return;  // too late: the INVITE already has its final response
-  spdlog::info("call {}: cancelled by the caller", call->id);
-  respond_caller(call, 487);
-  send_cancel(call);
-  end_call(call, CallResult::kCancelled, 487);
-}
-
-void B2bua::handle_bye(const CallPtr& call, Side side, const Endpoint& to, const sip::Message& bye) {
-  const Leg& leg = call->legs[side];
-  const bool established = side == kCaller ? call->final_status >= 200 && call->final_status < 300
-                                           : call->callee_answered;
-  if (!established) {
-    reply(leg.zone, to, bye, 481, {}, leg.local_tag);
-    return;
-  }
-  if (bye.to()->tag() != leg.local_tag) {
-    reply(leg.zone, to, bye, 481, {}, leg.local_tag);
-    return;
-  }
-  reply(leg.zone, to, bye, 200, {}, leg.local_tag);
-  if (call->state == CallState::kEnded) return;  // a retransmitted BYE
-  spdlog::info("call {}: {} hung up", call->id, side == kCaller ? "caller" : "callee");
-  send_bye(call, side == kCaller ? kCallee : kCaller);
-  end_call(call, CallResult::kAnswered, 200);
-}
-
-// --- responses ----------------------------------------------------------------------------------
-
-void B2bua::handle_response(size_t zone, const sip::Message& msg) {
-  auto call_id = msg.call_id();
-  auto cseq = msg.cseq();
-  auto via = msg.top_via();
-  if (!call_id || !cseq || !via || !msg.to()) {
-    metrics_.sip_dropped("bad_response");
-    return;
-  }
-  Side side = kCallee;
-  CallPtr call = find_callee_dialog(*call_id);
-  if (!call || call->legs[kCallee].zone != zone) {
-    side = kCaller;
-    call = find_caller_dialog(zone, *call_id);
-  }
-  if (!call) {
-    metrics_.sip_dropped("stray_response");
-    return;
-  }
-  if (side == kCallee && cseq->method == Method::kInvite) {
-    invite_response(call, msg);
-    return;
-  }
-  if (msg.status_code() >= 200) stop_transaction(*call, side, via->branch);
-}
-
-void B2bua::invite_response(const CallPtr& call, const sip::Message& msg) {
-  Leg& b = call->legs[kCallee];
-  const int code = msg.status_code();
-  const std::string_view branch = msg.top_via()->branch;
-  if (!call->callee_invite || branch != call->callee_invite->top_via()->branch) {
-    metrics_.sip_dropped("stray_response");
-    return;
-  }
-  if (!b.invite) {
-    // The transaction already has its final response: this is a retransmission of it.
-    if (code >= 300) {
-      transport_.send(b.zone, b.peer, sip::make_non2xx_ack(*call->callee_invite, msg).build());
-    } else if (code >= 200 && !call->callee_ack.empty()) {
-      transport_.send(b.zone, b.peer, call->callee_ack);
-    }
-    return;
-  }
-  // Any response stops INVITE retransmissions (RFC 3261 §17.1.1.2).
-  if (b.invite->timer) {
-    scheduler_.cancel(b.invite->timer);
-    b.invite->timer = 0;
-  }
-  if (code == 100) return;
-  const sip::NameAddr to = *msg.to();
-  if (code < 300) {
-    if (!to.tag().empty()) b.remote_tag = std::string(to.tag());
-    auto contacts = msg.contacts();
-    if (contacts && !contacts->entries.empty()) {
-      b.remote_target = std::string(contacts->entries.front().uri_text);
-    }
-    if (auto rr = msg.record_routes(); rr && !rr->empty()) {
-      b.route_set.clear();
-      for (auto it = rr->rbegin(); it != rr->rend(); ++it) {
-        b.route_set.push_back(fmt::format("<{}>", it->uri_text));
-      }
-    }
-  }
-  if (code < 200) {
-    call->callee_provisional = true;
-    if (call->cancel_pending && !call->cancel_sent) send_cancel(call);
-    if (call->final_status != 0) return;
-    std::string body;
-    if (is_sdp(msg)) {
-      relay_answer(call, msg);
-      if (call->state == CallState::kEnded) return;
-      body = call->caller_answer_sdp;
-    }
-    respond_caller(call, code, msg.reason_phrase(), std::move(body));
-    return;
-  }
-  b.invite.reset();
-  if (call->ring_timer) {
-    scheduler_.cancel(call->ring_timer);
-    call->ring_timer = 0;
-  }
-  if (code >= 300) {
-    const std::string ack = sip::make_non2xx_ack(*call->callee_invite, msg).build();
-    transport_.send(b.zone, b.peer, ack);
-    if (call->final_status != 0 || call->state == CallState::kEnded) return;
-    spdlog::info("call {}: callee answered {} {}", call->id, code, msg.reason_phrase());
-    respond_caller(call, code, msg.reason_phrase());
-    const CallResult result =
-        code == 486 || code == 600 ? CallResult::kBusy : CallResult::kFailed;
-    end_call(call, result, code);
-    return;
-  }
-  // 2xx.
-  call->callee_answered = true;
-  if (call->final_status != 0 || call->state == CallState::kEnded) {
-    // The caller gave up meanwhile (CANCEL/timeout race): confirm and hang up the callee.
-    send_callee_ack(call);
-    send_bye(call, kCallee);
-    return;
-  }
-  if (is_sdp(msg)) {
-    relay_answer(call, msg);
-    if (call->state == CallState::kEnded) return;
-  }
-  if (call->caller_answer_sdp.empty()) {
-    spdlog::warn("call {}: 2xx from the callee without an SDP answer", call->id);
-    send_callee_ack(call);
-    send_bye(call, kCallee);
-    respond_caller(call, 502, "Bad Gateway (no SDP answer)");
-    end_call(call, CallResult::kFailed, 502);
-    return;
-  }
-  call->state = CallState::kAnswered;
-  call->answer_time = scheduler_.wall_now();
-  spdlog::info("call {}: answered", call->id);
-  respond_caller(call, code, msg.reason_phrase(), call->caller_answer_sdp);
-}
-
-// An SDP answer from the callee (183 or 2xx): learn its media, rewrite it for the caller and
-// program the dataplane at once so early media flows.
-void B2bua::relay_answer(const CallPtr& call, const sip::Message& msg) {
-  auto sdp = sip::parse_sdp(msg.body());
-  std::optional<sip::MediaEndpoint> audio;
-  if (sdp) audio = sip::first_audio_endpoint(*sdp);
-  const api::Address address = audio ? api::Address::parse(audio->address) : api::Address{};
-  if (!sdp || !audio || address.family != api::AddressFamily::kIpv4) {
-    spdlog::warn("call {}: unusable SDP answer from the callee", call->id);
-    if (msg.status_code() >= 200) {
-      send_callee_ack(call);
-      send_bye(call, kCallee);
-      respond_caller(call, 502, "Bad Gateway (bad SDP answer)");
-      end_call(call, CallResult::kFailed, 502);
-    }
-    return;
-  }
-  MediaLeg& media = call->legs[kCallee].media;
-  media.remote = address;
-  media.remote_port = audio->port;
-  media.remote_rtcp_port = sdp->media[audio->media_index].rtcp_port.value_or(0);
-  auto rewritten = rewrite_for(*call, kCaller, msg.body());
-  if (!rewritten) return;
-  call->caller_answer_sdp = std::move(*rewritten);
-  program_session(call);
-}
-
-// --- messages we send ---------------------------------------------------------------------------
-
-void B2bua::respond_caller(const CallPtr& call, int code, std::string_view reason,
-                           std::string body) {
-  const Leg& a = call->legs[kCaller];
-  auto response = sip::make_response(*call->caller_invite, code, reason,
-                                     code > 100 ? std::string_view(a.local_tag) : "");
-  if (code > 100 && code < 300) response.add(sip::HeaderId::kContact, contact(a.zone));
-  if (code >= 200 && code < 300) response.add(sip::HeaderId::kAllow, std::string(kAllow));
-  if (!body.empty()) response.body("application/sdp", std::move(body));
-  call->last_response = response.build();
-  transport_.send(a.zone, a.peer, call->last_response);
-  if (code < 200) return;
-  // Final responses are retransmitted over UDP until the caller's ACK (§13.3.1.4, §17.2.1).
-  call->final_status = code;
-  call->response_interval = timers_.t1;
-  call->response_deadline = scheduler_.now() + 64 * timers_.t1;
-  scheduler_.cancel(call->response_timer);
-  call->response_timer = scheduler_.schedule(call->response_interval,
-                                             [this, id = call->id] { retransmit_response(id); });
-}
-
-void B2bua::retransmit_response(uint64_t call_id) {
-  auto it = calls_.find(call_id);
-  if (it == calls_.end()) return;
-  CallPtr call = it->second;
-  call->response_timer = 0;
-  if (scheduler_.now() >= call->response_deadline) {
-    if (call->final_status < 300 && call->state == CallState::kAnswered) {
-      spdlog::warn("call {}: no ACK from the caller; hanging up", call->id);
-      send_bye(call, kCaller);
-      send_bye(call, kCallee);
-      end_call(call, CallResult::kFailed, 408);
-    }
-    return;
-  }
-  const Leg& a = call->legs[kCaller];
-  transport_.send(a.zone, a.peer, call->last_response);
-  call->response_interval = std::min(call->response_interval * 2, timers_.t2);
-  const auto until_deadline =
-      std::chrono::ceil<std::chrono::milliseconds>(call->response_deadline - scheduler_.now());
-  call->response_timer = scheduler_.schedule(std::min(call->response_interval, until_deadline),
-                                             [this, call_id] { retransmit_response(call_id); });
-}
-
-void B2bua::send_callee_ack(const CallPtr& call) {
-  Leg& b = call->legs[kCallee];
-  sip::RequestSpec spec;
-  spec.method = Method::kAck;
-  spec.request_uri = b.remote_target;
-  spec.via_host = zones_[b.zone].address;
-  spec.via_port = zones_[b.zone].port;
-  spec.branch = ids_.branch();
-  spec.from = b.local_party;
-  spec.from_tag = b.local_tag;
-  spec.to = b.remote_party;
-  spec.to_tag = b.remote_tag;
-  spec.call_id = b.call_id;
-  spec.cseq = call->callee_invite ? call->callee_invite->cseq()->number : 1;
-  spec.routes = b.route_set;
-  call->callee_ack = sip::make_request(spec).build();
-  transport_.send(b.zone, b.peer, call->callee_ack);
-}
-
-void B2bua::send_bye(const CallPtr& call, Side side) {
-  Leg& leg = call->legs[side];
-  sip::RequestSpec spec;
-  spec.method = Method::kBye;
-  spec.request_uri = leg.remote_target;
-  spec.via_host = zones_[leg.zone].address;
-  spec.via_port = zones_[leg.zone].port;
-  spec.branch = ids_.branch();
-  spec.from = leg.local_party;
-  spec.from_tag = leg.local_tag;
-  spec.to = leg.remote_party;
-  spec.to_tag = leg.remote_tag;
-  spec.call_id = leg.call_id;
-  spec.cseq = ++leg.local_cseq;
-  spec.routes = leg.route_set;
-  start_transaction(call, side, Method::kBye, spec.branch, sip::make_request(spec).build());
-}
-
-// CANCEL may only follow a provisional response (RFC 3261 §9.1); until then it is held back.
-void B2bua::send_cancel(const CallPtr& call) {
-  Leg& b = call->legs[kCallee];
-  if (!b.invite || call->cancel_sent) return;  // final response already in: nothing to cancel
-  if (!call->callee_provisional) {
-    call->cancel_pending = true;
-    return;
-  }
-  call->cancel_sent = true;
-  const std::string branch(call->callee_invite->top_via()->branch);
-  start_transaction(call, kCallee, Method::kCancel, branch,
-                    sip::make_cancel(*call->callee_invite).build());
-}
-
-void B2bua::start_transaction(const CallPtr& call, Side side, Method method, std::string branch,
-                              std::string bytes) {
-  Leg& leg = call->legs[side];
-  transport_.send(leg.zone, leg.peer, bytes);
-  ClientTransaction tx;
-  tx.method = method;
-  tx.branch = branch;
-  tx.bytes = std::move(bytes);
-  tx.interval = timers_.t1;
-  tx.deadline = scheduler_.now() + 64 * timers_.t1;
-  tx.timer = scheduler_.schedule(tx.interval, [this, id = call->id, side, branch] {
-    retransmit(id, side, branch);
-  });
-  if (method == Method::kInvite) {
-    leg.invite = std::move(tx);
-  } else {
-    leg.requests.push_back(std::move(tx));
-  }
-}
-
-// Timer A/E: resend with the interval doubled (capped at T2 except for INVITE); Timer B/F: give up.
-void B2bua::retransmit(uint64_t call_id, Side side, const std::string& branch) {
-  auto it = calls_.find(call_id);
-  if (it == calls_.end()) return;
-  CallPtr call = it->second;
-  Leg& leg = call->legs[side];
-  ClientTransaction* tx = nullptr;
-  const bool is_invite = leg.invite && leg.invite->branch == branch;
-  if (is_invite) {
-    tx = &*leg.invite;
-  } else {
-    for (auto& r : leg.requests) {
-      if (r.branch == branch && r.method != Method::kInvite) tx = &r;
-    }
-  }
-  if (tx == nullptr) return;
-  tx->timer = 0;
-  if (scheduler_.now() >= tx->deadline) {
-    const Method method = tx->method;
-    stop_transaction(*call, side, branch);
-    if (method == Method::kInvite && call->state == CallState::kCalling) {
-      spdlog::info("call {}: no response from the callee", call->id);
-      leg.invite.reset();
-      if (call->final_status == 0) respond_caller(call, 408);
-      end_call(call, CallResult::kFailed, 408);
-    } else if (method == Method::kInvite) {
-      leg.invite.reset();
-    }
-    return;
-  }
-  transport_.send(leg.zone, leg.peer, tx->bytes);
-  tx->interval = is_invite ? tx->interval * 2 : std::min(tx->interval * 2, timers_.t2);
-  // Timer B/F fires at its deadline even when the next retransmission would come later.
-  const auto until_deadline =
-      std::chrono::ceil<std::chrono::milliseconds>(tx->deadline - scheduler_.now());
-  tx->timer = scheduler_.schedule(std::min(tx->interval, until_deadline), [this, call_id, side, branch] {
-    retransmit(call_id, side, branch);
-  });
-}
-
-void B2bua::stop_transaction(Call& call, Side side, std::string_view branch) {
-  Leg& leg = call.legs[side];
-  // A CANCEL shares its INVITE's branch; the CANCEL's final response ends only the CANCEL.
-  std::erase_if(leg.requests, [&](ClientTransaction& tx) {
-    if (tx.branch != branch) return false;
-    scheduler_.cancel(tx.timer);
-    return true;
   });
 }
 

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,13 @@ struct B2buaTimers {
 class B2bua {
  public:
   static constexpr size_t kMaxCalls = 10000;  // concurrent calls, ended-but-lingering included
+  // Call-IDs of erased calls whose callee never answered: a 2xx that crossed our CANCEL still
+  // gets ACK + BYE (RFC 3261 §9.1). Oldest forgotten first.
+  static constexpr size_t kMaxTombstones = 4096;
+  // Longest user part / display name copied from the caller into our INVITE; longer ones are
+  // refused up front (414 / 400) so what we build stays well inside the parser limits.
+  static constexpr size_t kMaxUserLength = 256;
+  static constexpr size_t kMaxDisplayNameLength = 256;
 
   B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport,
         DataplaneClient& dataplane, MediaPortAllocator& ports, Metrics& metrics, CdrWriter* cdr,
@@ -53,7 +61,9 @@ class B2bua {
   // One received datagram on zone `zone`'s socket.
   void on_datagram(size_t zone, const Endpoint& from, std::string data);
   void on_media_timeout(const api::MediaTimeoutEvent& event);
-  // The dataplane (re)connected: program every live session again (a restarted dataplane has none).
+  // The dataplane (re)connected: program every live session again (a restarted dataplane has none),
+  // delete the sessions of ended calls whose delete could not be sent or failed (their media ports
+  // stay in use until then) and, from a full dump, every session that belongs to no live call.
   void on_dataplane_up();
   // Latest per-session counters (from a periodic dump), shown by `show calls`.
   void update_media_stats(const api::SessionInfo& info);
@@ -62,6 +72,8 @@ class B2bua {
     return calls_;
   }
   [[nodiscard]] size_t active_calls() const;
+  // Ended calls' sessions still waiting for a successful SessionDelete.
+  [[nodiscard]] size_t undeleted_sessions() const { return undeleted_.size(); }
 
  private:
   struct Zone {
@@ -72,6 +84,19 @@ class B2bua {
     bool trunk = false;
   };
   using CallPtr = std::shared_ptr<Call>;
+  // Enough of an erased call's callee dialog to ACK and BYE a late 2xx.
+  struct Tombstone {
+    size_t zone = 0;
+    Endpoint peer;
+    std::string local_party;
+    std::string local_tag;
+    std::string remote_party;
+    std::string invite_uri;
+    uint32_t cseq = 0;
+    bool bye_sent = false;
+  };
+  // Media ports held by a session the dataplane may still have.
+  using HeldPorts = std::vector<std::pair<uint8_t, uint16_t>>;
 
   // --- requests ---
   void handle_request(size_t zone, const Endpoint& from, const sip::Message& msg);
@@ -81,22 +106,36 @@ class B2bua {
   void handle_ack(const CallPtr& call, const sip::Message& ack);
   void handle_cancel(const CallPtr& call, const Endpoint& from, const sip::Message& cancel);
   void handle_bye(const CallPtr& call, Side side, const Endpoint& to, const sip::Message& bye);
+  // Ends a call's dialog with one side, honouring what that side is owed first: the callee's 2xx
+  // is ACKed before its BYE (§13.2.2.4), an unanswered callee gets CANCEL, and the caller's BYE
+  // waits for its ACK of our 2xx or the 2xx's retransmission timeout (§15).
+  void hang_up_callee(const CallPtr& call);
+  void hang_up_caller(const CallPtr& call);
+  void start_duration_limit(const CallPtr& call);
   // --- responses ---
   void handle_response(size_t zone, const sip::Message& msg);
   void invite_response(const CallPtr& call, const sip::Message& msg);
+  void final_failure(const CallPtr& call, const sip::Message& msg);
+  void callee_answered(const CallPtr& call, const sip::Message& msg);
+  void learn_callee_dialog(Call& call, const sip::Message& msg);
   void relay_answer(const CallPtr& call, const sip::Message& msg);
+  void late_answer(Tombstone& tombstone, const sip::Message& msg);
   // --- messages we originate ---
   void reply(size_t zone, const Endpoint& to, const sip::Message& request, int code,
              std::string_view reason = {}, std::string_view to_tag = {});
+  using ExtraHeaders = std::vector<std::pair<std::string, std::string>>;
   void respond_caller(const CallPtr& call, int code, std::string_view reason = {},
-                      std::string body = {});
+                      std::string body = {}, const ExtraHeaders& extra = {});
   void send_bye(const CallPtr& call, Side side);
   void send_cancel(const CallPtr& call);
   void send_callee_ack(const CallPtr& call);
+  // CANCEL or non-2xx ACK for our INVITE to the callee, from the fields kept in the Call.
+  std::string invite_twin(const Call& call, sip::Method method, std::string_view to_tag) const;
+  void close_invite(Call& call);
   std::string contact(size_t zone) const;
   void start_transaction(const CallPtr& call, Side side, sip::Method method, std::string branch,
                          std::string bytes);
-  void retransmit(uint64_t call_id, Side side, const std::string& branch);
+  void retransmit(uint64_t call_id, Side side, sip::Method method, const std::string& branch);
   void retransmit_response(uint64_t call_id);
   void stop_transaction(Call& call, Side side, std::string_view branch);
   // --- media ---
@@ -104,12 +143,15 @@ class B2bua {
   std::expected<std::string, sip::SdpError> rewrite_for(Call& call, Side toward,
                                                         std::string_view sdp);
   void program_session(const CallPtr& call);
+  void delete_session(uint64_t id);
+  void release_ports(const HeldPorts& ports);
+  void reconcile(uint64_t cursor);
   // --- ending ---
   void fail_call(const CallPtr& call, int code, CallResult result);
   void end_call(const CallPtr& call, CallResult result, int code);
   void teardown_media(const CallPtr& call);
-  void finish_media(const CallPtr& call);
   void erase_call(uint64_t id);
+  void bury(const Call& call);
 
   CallPtr find_callee_dialog(std::string_view call_id) const;
   CallPtr find_caller_dialog(size_t zone, std::string_view call_id) const;
@@ -131,6 +173,9 @@ class B2bua {
   std::unordered_map<uint64_t, CallPtr> calls_;
   std::unordered_map<std::string, uint64_t> by_callee_call_id_;  // Call-IDs we generated
   std::unordered_map<std::string, uint64_t> by_caller_call_id_;  // caller_key(zone, Call-ID)
+  std::unordered_map<std::string, Tombstone> tombstones_;        // by our Call-ID
+  std::deque<std::string> tombstone_order_;
+  std::unordered_map<uint64_t, HeldPorts> undeleted_;  // session id -> ports it still holds
 };
 
 }  // namespace sbc::cp

@@ -3,12 +3,13 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 #include "controlplane/b2bua.h"
 
 namespace sbc::cp {
 
-std::expected<void, int> B2bua::allocate_media(Call& call, size_t caller_zone,
-                                               size_t callee_zone) {
+std::expected<void, int> B2bua::allocate_media(Call& call, size_t caller_zone, size_t callee_zone) {
   if (!dataplane_.connected()) {
     spdlog::warn("call {}: 503, dataplane not connected", call.id);
     return std::unexpected(503);
@@ -66,13 +67,16 @@ std::expected<std::string, sip::SdpError> B2bua::rewrite_for(Call& call, Side to
   rewrite.origin_username = "sbc";
   rewrite.origin_session_id = std::to_string(call.id);
   rewrite.origin_version = ++leg.sdp_version;
+  rewrite.strip_identity = true;  // topology hiding covers who made the description, too
   return sip::rewrite_sdp(sdp, rewrite);
 }
 
 void B2bua::program_session(const CallPtr& call) {
   api::SessionAdd add;
   add.session_id = call->id;
-  add.media_timeout_ms = config_.media.timeout_s * 1000;
+  // No inactivity timeout while the call rings: early media is optional. The 2xx re-programs the
+  // session with it (an upsert restarts the dataplane's idle baseline).
+  add.media_timeout_ms = call->callee_answered ? config_.media.timeout_s * 1000 : 0;
   add.latch_window_ms = config_.media.latch_window_ms;
   for (int side = 0; side < 2; ++side) {
     const Leg& leg = call->legs[side];
@@ -110,15 +114,10 @@ void B2bua::fail_call(const CallPtr& call, int code, CallResult result) {
   if (call->state == CallState::kEnded) return;
   if (call->final_status == 0) {
     respond_caller(call, code);
-  } else if (call->final_status < 300) {
-    send_bye(call, kCaller);
-  }
-  if (call->callee_answered) {
-    if (call->callee_ack.empty()) send_callee_ack(call);
-    send_bye(call, kCallee);
   } else {
-    send_cancel(call);
+    hang_up_caller(call);
   }
+  hang_up_callee(call);
   end_call(call, result, code);
 }
 
@@ -129,6 +128,8 @@ void B2bua::on_media_timeout(const api::MediaTimeoutEvent& event) {
   fail_call(it->second, 408, CallResult::kMediaTimeout);
 }
 
+// Our 2xx to a caller that has not ACKed keeps being retransmitted after the end: the caller's
+// BYE waits for that ACK (§15). Other final responses are retransmitted until their ACK as well.
 void B2bua::end_call(const CallPtr& call, CallResult result, int code) {
   if (call->state == CallState::kEnded) return;
   call->state = CallState::kEnded;
@@ -137,62 +138,146 @@ void B2bua::end_call(const CallPtr& call, CallResult result, int code) {
   call->end_time = scheduler_.wall_now();
   scheduler_.cancel(call->ring_timer);
   call->ring_timer = 0;
+  scheduler_.cancel(call->duration_timer);
+  call->duration_timer = 0;
   metrics_.call_ended(result);
   spdlog::info("call {}: ended ({}, {})", call->id, to_string(result), code);
   teardown_media(call);
-  call->linger_timer = scheduler_.schedule(timers_.linger, [this, id = call->id] { erase_call(id); });
+  call->linger_timer =
+      scheduler_.schedule(timers_.linger, [this, id = call->id] { erase_call(id); });
 }
 
-// Counters first (they die with the session), then delete, then free the ports and write the CDR.
+// Counters first (they die with the session), then the CDR, then the delete. A session's media
+// ports are free again only once the dataplane no longer has it: a reused port would collide.
 void B2bua::teardown_media(const CallPtr& call) {
-  if (!call->session_programmed || !dataplane_.connected()) {
-    finish_media(call);
+  HeldPorts held;
+  for (Leg& leg : call->legs) {
+    if (leg.media.local_port != 0)
+      held.emplace_back(leg.media.dataplane_port, leg.media.local_port);
+    leg.media.local_port = 0;
+  }
+  if (!std::exchange(call->session_programmed, false)) {
+    release_ports(held);
+    if (cdr_ != nullptr) cdr_->write(make_cdr(*call));
+    return;
+  }
+  undeleted_[call->id] = std::move(held);
+  if (!dataplane_.connected()) {
+    spdlog::warn("call {}: dataplane down; session deleted (and media ports freed) on reconnect",
+                 call->id);
+    if (cdr_ != nullptr) cdr_->write(make_cdr(*call));
     return;
   }
   dataplane_.request(api::StatsQuery{call->id}, [this, call](DataplaneClient::Reply reply) {
     if (reply) {
-      if (auto* stats = std::get_if<api::StatsReply>(&*reply)) call->media_stats = std::move(*stats);
+      if (auto* stats = std::get_if<api::StatsReply>(&*reply))
+        call->media_stats = std::move(*stats);
     }
-    dataplane_.request(api::SessionDelete{call->id}, [this, call](DataplaneClient::Reply deleted) {
-      if (!deleted) {
-        spdlog::warn("call {}: session delete: {}", call->id, to_string(deleted.error()));
-      }
-      finish_media(call);
-    });
+    if (cdr_ != nullptr) cdr_->write(make_cdr(*call));
+    delete_session(call->id);
   });
 }
 
-void B2bua::finish_media(const CallPtr& call) {
-  call->session_programmed = false;
-  for (Leg& leg : call->legs) {
-    if (leg.media.local_port == 0) continue;
-    if (auto released = ports_.release(leg.media.dataplane_port, leg.media.local_port); !released) {
-      spdlog::error("call {}: media port {}: {}", call->id, leg.media.local_port,
-                    to_string(released.error()));
+void B2bua::delete_session(uint64_t id) {
+  dataplane_.request(api::SessionDelete{id}, [this, id](DataplaneClient::Reply reply) {
+    auto it = undeleted_.find(id);
+    if (it == undeleted_.end()) return;  // an earlier attempt succeeded
+    const auto* result = reply ? std::get_if<api::Result>(&*reply) : nullptr;
+    if (result != nullptr &&
+        (result->status == api::Status::kOk || result->status == api::Status::kNotFound)) {
+      release_ports(it->second);
+      undeleted_.erase(it);
+      return;
     }
-    leg.media.local_port = 0;
+    spdlog::warn("session {}: delete failed ({}); its media ports stay reserved until a retry", id,
+                 !reply              ? to_string(reply.error())
+                 : result != nullptr ? api::to_string(result->status)
+                                     : std::string_view("unexpected reply"));
+  });
+}
+
+void B2bua::release_ports(const HeldPorts& ports) {
+  for (const auto& [dataplane_port, rtp_port] : ports) {
+    if (auto released = ports_.release(dataplane_port, rtp_port); !released) {
+      spdlog::error("media port {}: {}", rtp_port, to_string(released.error()));
+    }
   }
-  if (cdr_ != nullptr) cdr_->write(make_cdr(*call));
 }
 
 void B2bua::erase_call(uint64_t id) {
   auto it = calls_.find(id);
   if (it == calls_.end()) return;
   const CallPtr call = it->second;
-  for (Leg& leg : call->legs) {
-    if (leg.invite) scheduler_.cancel(leg.invite->timer);
-    for (auto& tx : leg.requests) scheduler_.cancel(tx.timer);
+  call->linger_timer = 0;
+  // Still owed something by a transaction (a final response to our INVITE, our BYE's answer, the
+  // caller's ACK before our BYE): all of them are bounded by their own timers, so wait for them.
+  const bool busy = call->legs[kCallee].invite || call->caller_bye_pending ||
+                    !call->legs[kCaller].requests.empty() || !call->legs[kCallee].requests.empty();
+  if (busy) {
+    call->linger_timer = scheduler_.schedule(timers_.t2, [this, id] { erase_call(id); });
+    return;
   }
   scheduler_.cancel(call->response_timer);
-  by_caller_call_id_.erase(caller_key(call->legs[kCaller].zone, call->legs[kCaller].call_id));
+  bury(*call);
+  const std::string key = caller_key(call->legs[kCaller].zone, call->legs[kCaller].call_id);
+  if (auto c = by_caller_call_id_.find(key); c != by_caller_call_id_.end() && c->second == id) {
+    by_caller_call_id_.erase(c);
+  }
   by_callee_call_id_.erase(call->legs[kCallee].call_id);
   calls_.erase(it);
+}
+
+// A callee that never answered may still: remember enough to ACK and BYE a late 2xx.
+void B2bua::bury(const Call& call) {
+  if (call.callee_answered) return;
+  const Leg& b = call.legs[kCallee];
+  if (tombstone_order_.size() >= kMaxTombstones) {
+    tombstones_.erase(tombstone_order_.front());
+    tombstone_order_.pop_front();
+  }
+  Tombstone t;
+  t.zone = b.zone;
+  t.peer = b.peer;
+  t.local_party = b.local_party;
+  t.local_tag = b.local_tag;
+  t.remote_party = b.remote_party;
+  t.invite_uri = call.callee_invite_uri;
+  t.cseq = call.callee_invite_cseq;
+  if (tombstones_.emplace(b.call_id, std::move(t)).second) tombstone_order_.push_back(b.call_id);
 }
 
 void B2bua::on_dataplane_up() {
   for (auto& [id, call] : calls_) {
     if (call->state != CallState::kEnded && call->session_programmed) program_session(call);
   }
+  for (const auto& [id, ports] : undeleted_) delete_session(id);
+  reconcile(0);
+}
+
+// Pages through the dataplane's sessions and deletes those no live call owns (left over from
+// calls that ended while it was unreachable, or from an earlier sbcd).
+void B2bua::reconcile(uint64_t cursor) {
+  api::DumpQuery query;
+  query.cursor = cursor;
+  dataplane_.request(query, [this](DataplaneClient::Reply reply) {
+    const auto* dump = reply ? std::get_if<api::DumpReply>(&*reply) : nullptr;
+    if (dump == nullptr) {
+      spdlog::warn("dataplane: session dump failed; orphaned sessions stay until the next connect");
+      return;
+    }
+    for (const api::SessionInfo& s : dump->sessions) {
+      const uint64_t id = s.spec.session_id;
+      if (undeleted_.contains(id)) continue;  // its delete is on the way
+      auto it = calls_.find(id);
+      if (it != calls_.end() && it->second->state != CallState::kEnded &&
+          it->second->session_programmed) {
+        continue;
+      }
+      spdlog::info("dataplane: deleting orphaned session {}", id);
+      dataplane_.request(api::SessionDelete{id}, [](DataplaneClient::Reply) {});
+    }
+    if (dump->next_cursor != 0) reconcile(dump->next_cursor);
+  });
 }
 
 void B2bua::update_media_stats(const api::SessionInfo& info) {

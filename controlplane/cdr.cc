@@ -1,17 +1,18 @@
 #include "controlplane/cdr.h"
 
-#include <cmath>
-#include <ctime>
-
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <ctime>
 
 namespace sbc::cp {
 
 std::expected<void, std::string> CdrWriter::open(const std::string& path) {
   path_ = path;
   out_.open(path, std::ios::app);
-  if (!out_) return std::unexpected(fmt::format("sbcd.cdr_file: cannot open {} for appending", path));
+  if (!out_)
+    return std::unexpected(fmt::format("sbcd.cdr_file: cannot open {} for appending", path));
   return {};
 }
 
@@ -38,9 +39,9 @@ namespace {
 
 nlohmann::json stream_json(const api::StreamStats& s) {
   nlohmann::json j = {{"packets", s.packets}, {"bytes", s.bytes}, {"dropped", s.dropped}};
-  j["latched"] = s.latched.is_set() ? nlohmann::json(fmt::format("{}:{}", s.latched.to_string(),
-                                                                 s.latched_port))
-                                    : nlohmann::json(nullptr);
+  j["latched"] = s.latched.is_set()
+                     ? nlohmann::json(fmt::format("{}:{}", s.latched.to_string(), s.latched_port))
+                     : nlohmann::json(nullptr);
   return j;
 }
 
@@ -65,10 +66,10 @@ nlohmann::json make_cdr(const Call& call) {
   if (call.media_stats && call.media_stats->legs.size() == 2) {
     const auto& legs = call.media_stats->legs;
     j["media"] = {
-        {"caller_to_callee", {{"rtp", stream_json(legs[kCaller].rtp)},
-                              {"rtcp", stream_json(legs[kCaller].rtcp)}}},
-        {"callee_to_caller", {{"rtp", stream_json(legs[kCallee].rtp)},
-                              {"rtcp", stream_json(legs[kCallee].rtcp)}}},
+        {"caller_to_callee",
+         {{"rtp", stream_json(legs[kCaller].rtp)}, {"rtcp", stream_json(legs[kCaller].rtcp)}}},
+        {"callee_to_caller",
+         {{"rtp", stream_json(legs[kCallee].rtp)}, {"rtcp", stream_json(legs[kCallee].rtcp)}}},
     };
   } else {
     j["media"] = nullptr;

@@ -3,9 +3,8 @@
 
 #include <expected>
 #include <fstream>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "controlplane/call.h"
 

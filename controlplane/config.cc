@@ -1,14 +1,14 @@
 #include "controlplane/config.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
+#include <boost/program_options.hpp>
 #include <charconv>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
-
-#include <boost/program_options.hpp>
-#include <fmt/core.h>
 
 #include "sbc/api/control_protocol.h"
 
@@ -17,7 +17,7 @@ namespace {
 
 namespace po = boost::program_options;
 
-constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn",
+constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
                                            "error", "critical", "off"};
 
 // Boost's INI reader only knows '#' comments; INI files also use ';'. Both start a comment at the
@@ -31,7 +31,8 @@ std::string strip_comments(std::string_view text) {
     if (end == std::string_view::npos) end = text.size();
     std::string_view line = text.substr(pos, end - pos);
     for (size_t i = 0; i < line.size(); ++i) {
-      if ((line[i] == ';' || line[i] == '#') && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+      if ((line[i] == ';' || line[i] == '#') &&
+          (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
         line = line.substr(0, i);
         break;
       }
@@ -45,9 +46,9 @@ std::string strip_comments(std::string_view text) {
 
 bool valid_name(std::string_view name) {
   return !name.empty() && name.size() <= 64 && std::ranges::all_of(name, [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '_' || c == '-';
-         });
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
 }
 
 bool is_ipv4(std::string_view text) {
@@ -57,16 +58,16 @@ bool is_ipv4(std::string_view text) {
 // Characters allowed unescaped in a SIP user part (RFC 3261 user-unreserved + unreserved subset).
 bool valid_sip_user(std::string_view user) {
   return !user.empty() && user.size() <= 64 && std::ranges::all_of(user, [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  std::string_view("-_.!~*'()&=+$,;?/").find(c) != std::string_view::npos;
-         });
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("-_.!~*'()&=+$,;?/").find(c) != std::string_view::npos;
+  });
 }
 
 bool valid_hostname(std::string_view host) {
   return !host.empty() && host.size() <= 253 && std::ranges::all_of(host, [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-' || c == '.';
-         });
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.';
+  });
 }
 
 template <typename T>
@@ -82,7 +83,8 @@ std::expected<T, std::string> parse_number(std::string_view text, std::string_vi
 }
 
 const std::vector<std::string> kSbcdOptions = {"sbcd.dataplane_socket", "sbcd.mgmt_socket",
-                                               "sbcd.cdr_file", "sbcd.log_level"};
+                                               "sbcd.cdr_file", "sbcd.log_level",
+                                               "sbcd.max_call_duration"};
 const std::vector<std::string> kMediaOptions = {"media.port_min", "media.port_max", "media.timeout",
                                                 "media.latch_window"};
 const std::vector<std::string> kZoneKeys = {"dataplane_port", "sip_address", "sip_port",
@@ -166,7 +168,8 @@ std::expected<void, std::string> read_trunk(const Values& v, const std::string& 
 }
 
 std::expected<void, std::string> read_globals(const Values& v, Config& config) {
-  auto path_option = [&](const std::string& name, std::string& out) -> std::expected<void, std::string> {
+  auto path_option = [&](const std::string& name,
+                         std::string& out) -> std::expected<void, std::string> {
     if (auto s = v.get(name)) {
       if (s->empty()) return std::unexpected(name + ": must not be empty");
       out = *s;
@@ -183,6 +186,11 @@ std::expected<void, std::string> read_globals(const Values& v, Config& config) {
     }
     config.log_level = *level;
   }
+  if (auto s = v.get("sbcd.max_call_duration")) {
+    auto n = parse_number<uint32_t>(*s, "sbcd.max_call_duration", 0, 7 * 86400);
+    if (!n) return std::unexpected(n.error());
+    config.max_call_duration_s = *n;
+  }
   MediaConfig& m = config.media;
   if (auto s = v.get("media.port_min")) {
     auto n = parse_number<uint16_t>(*s, "media.port_min", 1024, 65534);
@@ -195,11 +203,13 @@ std::expected<void, std::string> read_globals(const Values& v, Config& config) {
     m.port_max = *n;
   }
   if (m.port_min % 2 != 0) {
-    return std::unexpected(fmt::format("media.port_min: {} is odd (RTP uses even ports)", m.port_min));
+    return std::unexpected(
+        fmt::format("media.port_min: {} is odd (RTP uses even ports)", m.port_min));
   }
   if (m.port_max < m.port_min + 1) {
-    return std::unexpected(fmt::format(
-        "media.port_max: {} leaves no RTP/RTCP pair above media.port_min {}", m.port_max, m.port_min));
+    return std::unexpected(
+        fmt::format("media.port_max: {} leaves no RTP/RTCP pair above media.port_min {}",
+                    m.port_max, m.port_min));
   }
   if (auto s = v.get("media.timeout")) {
     auto n = parse_number<uint32_t>(*s, "media.timeout", 0, 86400);
@@ -221,7 +231,8 @@ std::expected<void, std::string> read_globals(const Values& v, Config& config) {
 
 // References between sections, checked once every section has been read.
 std::expected<void, std::string> cross_check(const Config& config) {
-  if (config.zones.empty()) return std::unexpected("no [zone.NAME] section: at least one is needed");
+  if (config.zones.empty())
+    return std::unexpected("no [zone.NAME] section: at least one is needed");
   if (config.trunks.empty()) {
     return std::unexpected("no [trunk.NAME] section: at least one is needed");
   }
@@ -234,24 +245,26 @@ std::expected<void, std::string> cross_check(const Config& config) {
   for (const ZoneConfig& z : config.zones) {
     if (config.is_trunk_zone(z.name)) {
       if (z.default_target) {
-        return std::unexpected("zone." + z.name +
-                               ".default_target: only an access zone has one, and trunks use zone " +
-                               z.name);
+        return std::unexpected(
+            "zone." + z.name +
+            ".default_target: only an access zone has one, and trunks use zone " + z.name);
       }
     } else {
       ++access_zones;
     }
   }
   if (access_zones != 1) {
-    return std::unexpected(fmt::format(
-        "zones: exactly one access zone (a zone no trunk uses) is supported, found {}", access_zones));
+    return std::unexpected(
+        fmt::format("zones: exactly one access zone (a zone no trunk uses) is supported, found {}",
+                    access_zones));
   }
   std::set<std::pair<std::string, uint16_t>> binds;
   for (const ZoneConfig& z : config.zones) {
     if (z.sip_address.empty()) continue;
     if (!binds.emplace(z.sip_address, z.sip_port).second) {
-      return std::unexpected(fmt::format("zone.{}.sip_address: {}:{} is already used by another zone",
-                                         z.name, z.sip_address, z.sip_port));
+      return std::unexpected(
+          fmt::format("zone.{}.sip_address: {}:{} is already used by another zone", z.name,
+                      z.sip_address, z.sip_port));
     }
   }
   return {};
@@ -269,7 +282,8 @@ std::expected<HostPort, std::string> parse_host_port(std::string_view text, std:
   if (!is_ipv4(hp.host)) {
     return std::unexpected(fmt::format("{}: '{}' is not an IPv4 address", what, hp.host));
   }
-  auto port = parse_number<uint16_t>(text.substr(colon + 1), fmt::format("{} port", what), 1, 65535);
+  auto port =
+      parse_number<uint16_t>(text.substr(colon + 1), fmt::format("{} port", what), 1, 65535);
   if (!port) return std::unexpected(port.error());
   hp.port = *port;
   return hp;

@@ -19,8 +19,8 @@ struct HostPort {
 
 struct ZoneConfig {
   std::string name;
-  std::string dataplane_port;        // media is anchored on this dataplane port
-  std::string sip_address;           // empty: the dataplane port's address (known after Hello)
+  std::string dataplane_port;  // media is anchored on this dataplane port
+  std::string sip_address;     // empty: the dataplane port's address (known after Hello)
   uint16_t sip_port = 5060;
   std::optional<HostPort> default_target;  // access zones: where calls from trunks go
 };
@@ -37,7 +37,7 @@ struct TrunkConfig {
 struct MediaConfig {
   uint16_t port_min = 20000;
   uint16_t port_max = 29999;
-  uint32_t timeout_s = 60;          // 0: never
+  uint32_t timeout_s = 60;  // 0: never
   uint32_t latch_window_ms = 2000;
 };
 
@@ -46,6 +46,7 @@ struct Config {
   std::string mgmt_socket = "/run/sbc/sbcd.sock";
   std::string cdr_file = "/var/log/sbc/cdr.jsonl";
   std::string log_level = "info";
+  uint32_t max_call_duration_s = 14400;  // answered calls are hung up after this long; 0: never
   MediaConfig media;
   std::optional<HostPort> metrics_listen;  // empty option: no /metrics endpoint
   std::vector<ZoneConfig> zones;           // sorted by name

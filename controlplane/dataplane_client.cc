@@ -1,10 +1,10 @@
 #include "controlplane/dataplane_client.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
-#include <spdlog/spdlog.h>
 
 namespace sbc::cp {
 
@@ -89,7 +89,8 @@ void UnixDataplaneClient::on_connected() {
       return;
     }
     if (const auto* result = std::get_if<api::Result>(&*reply)) {
-      spdlog::error("dataplane refused hello: {} {}", api::to_string(result->status), result->detail);
+      spdlog::error("dataplane refused hello: {} {}", api::to_string(result->status),
+                    result->detail);
       fail_connection("hello refused");
       return;
     }
@@ -143,7 +144,8 @@ void UnixDataplaneClient::fail_connection(std::string_view why) {
 
 void UnixDataplaneClient::request(api::Message message, ReplyHandler handler) {
   auto fail = [&](DataplaneError error) {
-    boost::asio::post(io_, [handler = std::move(handler), error] { handler(std::unexpected(error)); });
+    boost::asio::post(io_,
+                      [handler = std::move(handler), error] { handler(std::unexpected(error)); });
   };
   if (!connected_) return fail(DataplaneError::kNotConnected);
   if (pending_.size() >= kMaxPending) return fail(DataplaneError::kOverloaded);
@@ -156,9 +158,8 @@ void UnixDataplaneClient::send(uint32_t request_id, const api::Message& message,
   if (!bytes) {
     spdlog::error("dataplane: cannot encode {}: {}", api::to_string(api::type_of(message)),
                   api::to_string(bytes.error()));
-    boost::asio::post(io_, [handler = std::move(handler)] {
-      handler(std::unexpected(DataplaneError::kEncode));
-    });
+    boost::asio::post(
+        io_, [handler = std::move(handler)] { handler(std::unexpected(DataplaneError::kEncode)); });
     return;
   }
   auto timer = std::make_unique<boost::asio::steady_timer>(io_, request_timeout_);
@@ -211,7 +212,8 @@ void UnixDataplaneClient::read_next() {
 void UnixDataplaneClient::handle_packet(std::span<const uint8_t> packet) {
   auto envelope = api::decode(packet);
   if (!envelope) {
-    fail_connection(fmt::format("undecodable control message: {}", api::to_string(envelope.error())));
+    fail_connection(
+        fmt::format("undecodable control message: {}", api::to_string(envelope.error())));
     return;
   }
   if (const auto* event = std::get_if<api::MediaTimeoutEvent>(&envelope->message)) {

@@ -1,9 +1,13 @@
 // sbcd's side of the control protocol (api/sbc/api/control_protocol.h): one AF_UNIX SOCK_SEQPACKET
 // connection to sbc-dataplane, request/reply matching by request id, pushed events.
 //
-// DataplaneClient is the interface the rest of sbcd uses, so unit tests substitute a fake dataplane.
+// DataplaneClient is the interface the rest of sbcd uses, so unit tests substitute a fake
+// dataplane.
 #pragma once
 
+#include <boost/asio/generic/seq_packet_protocol.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -14,10 +18,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/asio/generic/seq_packet_protocol.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "sbc/api/control_protocol.h"
 
@@ -102,7 +102,7 @@ class UnixDataplaneClient final : public DataplaneClient {
   boost::asio::steady_timer reconnect_timer_;
   std::chrono::milliseconds backoff_ = kMinBackoff;
   bool running_ = false;
-  bool connected_ = false;   // Hello exchanged
+  bool connected_ = false;  // Hello exchanged
   bool writing_ = false;
   uint64_t generation_ = 0;  // bumps on every (re)connect so stale callbacks are ignored
   uint32_t last_request_id_ = 0;

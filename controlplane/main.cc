@@ -1,10 +1,10 @@
 // sbcd: the SBC control plane. `sbcd --config FILE [--check-config]`.
+#include <spdlog/spdlog.h>
+
+#include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
 #include <string>
-
-#include <boost/program_options.hpp>
-#include <spdlog/spdlog.h>
 
 #include "controlplane/config.h"
 #include "controlplane/sbcd.h"

@@ -41,7 +41,8 @@ std::expected<void, MediaPortError> MediaPortAllocator::release(uint8_t dataplan
     return std::unexpected(MediaPortError::kNotAllocated);
   }
   const size_t pair = (rtp_port - port_min_) / 2;
-  if (pair >= pairs_ || !pools_[dataplane_port]) return std::unexpected(MediaPortError::kNotAllocated);
+  if (pair >= pairs_ || !pools_[dataplane_port])
+    return std::unexpected(MediaPortError::kNotAllocated);
   Pool& p = *pools_[dataplane_port];
   if (!p.used[pair]) return std::unexpected(MediaPortError::kNotAllocated);
   p.used[pair] = false;

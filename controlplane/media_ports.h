@@ -12,8 +12,8 @@
 namespace sbc::cp {
 
 enum class MediaPortError : uint8_t {
-  kExhausted,    // every pair of this dataplane port is in use
-  kNotAllocated, // release of a port that is not in use (or outside the range)
+  kExhausted,     // every pair of this dataplane port is in use
+  kNotAllocated,  // release of a port that is not in use (or outside the range)
 };
 std::string_view to_string(MediaPortError error);
 

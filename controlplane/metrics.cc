@@ -1,19 +1,19 @@
 #include "controlplane/metrics.h"
 
-#include <prometheus/exposer.h>
 #include <fmt/core.h>
+#include <prometheus/exposer.h>
 
 namespace sbc::cp {
 namespace {
 
-constexpr CallResult kAllResults[] = {CallResult::kAnswered, CallResult::kCancelled,
-                                      CallResult::kBusy, CallResult::kFailed,
-                                      CallResult::kMediaTimeout};
+constexpr CallResult kAllResults[] = {CallResult::kAnswered,     CallResult::kCancelled,
+                                      CallResult::kBusy,         CallResult::kFailed,
+                                      CallResult::kMediaTimeout, CallResult::kMaxDuration};
 
 // Methods counted under their own label; anything else is "other" (keeps the label set bounded).
-constexpr std::string_view kMethods[] = {"INVITE", "ACK",     "BYE",    "CANCEL",  "OPTIONS",
-                                         "REGISTER", "INFO",  "PRACK",  "UPDATE",  "SUBSCRIBE",
-                                         "NOTIFY", "REFER",   "MESSAGE", "PUBLISH"};
+constexpr std::string_view kMethods[] = {"INVITE",   "ACK",   "BYE",     "CANCEL", "OPTIONS",
+                                         "REGISTER", "INFO",  "PRACK",   "UPDATE", "SUBSCRIBE",
+                                         "NOTIFY",   "REFER", "MESSAGE", "PUBLISH"};
 
 prometheus::MetricFamily family(std::string name, std::string help, prometheus::MetricType type) {
   prometheus::MetricFamily f;
@@ -44,6 +44,7 @@ std::string_view to_string(CallResult result) {
     case CallResult::kBusy: return "busy";
     case CallResult::kFailed: return "failed";
     case CallResult::kMediaTimeout: return "media_timeout";
+    case CallResult::kMaxDuration: return "max_duration";
   }
   return "unknown";
 }
@@ -51,18 +52,22 @@ std::string_view to_string(CallResult result) {
 void DataplaneCollector::update(bool up, const api::StatsReply* stats) {
   std::lock_guard lock(mutex_);
   up_ = up;
-  if (stats != nullptr) stats_ = *stats;
+  if (!up) {
+    stats_.reset();
+  } else if (stats != nullptr) {
+    stats_ = *stats;
+  }
 }
 
 std::vector<prometheus::MetricFamily> DataplaneCollector::Collect() const {
   using prometheus::MetricType;
   std::lock_guard lock(mutex_);
   std::vector<prometheus::MetricFamily> out;
-  auto up = family("sbc_dataplane_up", "1 while sbcd is connected to the dataplane",
-                   MetricType::Gauge);
+  auto up =
+      family("sbc_dataplane_up", "1 while sbcd is connected to the dataplane", MetricType::Gauge);
   add_value(up, {}, up_ ? 1 : 0);
   out.push_back(std::move(up));
-  if (!stats_) return out;
+  if (!up_ || !stats_) return out;
 
   auto sessions = family("sbc_dataplane_sessions", "Media sessions programmed in the dataplane",
                          MetricType::Gauge);
@@ -104,6 +109,13 @@ std::vector<prometheus::MetricFamily> DataplaneCollector::Collect() const {
     add_value(drops, {{"reason", c.name}}, static_cast<double>(c.value));
   }
   out.push_back(std::move(drops));
+  auto events = family("sbc_dataplane_events_total",
+                       "Notable dataplane events (latch learned/moved, ARP, ...), by event",
+                       MetricType::Counter);
+  for (const api::Counter& c : stats_->events) {
+    add_value(events, {{"event", c.name}}, static_cast<double>(c.value));
+  }
+  out.push_back(std::move(events));
   return out;
 }
 
@@ -130,7 +142,12 @@ Metrics::Metrics()
       sip_dropped_(prometheus::BuildCounter()
                        .Name("sbc_sip_dropped_total")
                        .Help("SIP datagrams dropped without a response, by reason")
-                       .Register(*registry_)) {
+                       .Register(*registry_)),
+      callee_auth_challenges_(prometheus::BuildCounter()
+                                  .Name("sbc_callee_auth_challenges_total")
+                                  .Help("401/407 from a callee, answered to the caller as 503")
+                                  .Register(*registry_)
+                                  .Add({})) {
   // Every bounded label value exists from the start, so rates work from the first scrape.
   for (CallResult r : kAllResults) calls_total_.Add({{"result", std::string(to_string(r))}});
   for (int c = 1; c <= 6; ++c) sip_responses_.Add({{"class", fmt::format("{}xx", c)}});
@@ -143,14 +160,17 @@ std::expected<void, std::string> Metrics::expose(const HostPort& listen) {
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(address);
   } catch (const std::exception& e) {
-    return std::unexpected(fmt::format("metrics.listen: cannot listen on {}: {}", address, e.what()));
+    return std::unexpected(
+        fmt::format("metrics.listen: cannot listen on {}: {}", address, e.what()));
   }
   exposer_->RegisterCollectable(registry_);
   exposer_->RegisterCollectable(collector_);
   return {};
 }
 
-void Metrics::call_started() { calls_active_.Increment(); }
+void Metrics::call_started() {
+  calls_active_.Increment();
+}
 
 void Metrics::call_ended(CallResult result) {
   calls_active_.Decrement();
@@ -172,6 +192,10 @@ void Metrics::sip_response_received(int status) {
 
 void Metrics::sip_dropped(std::string_view reason) {
   sip_dropped_.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void Metrics::callee_auth_challenge() {
+  callee_auth_challenges_.Increment();
 }
 
 }  // namespace sbc::cp

@@ -2,6 +2,12 @@
 // counters mirrored from the last StatsQuery(0) snapshot.
 #pragma once
 
+#include <prometheus/collectable.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
 #include <cstdint>
 #include <expected>
 #include <memory>
@@ -10,12 +16,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <prometheus/collectable.h>
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
 
 #include "controlplane/config.h"
 #include "sbc/api/control_protocol.h"
@@ -27,14 +27,22 @@ class Exposer;
 namespace sbc::cp {
 
 // How a call ended, as counted in sbc_calls_total{result} and written in CDRs.
-enum class CallResult : uint8_t { kAnswered, kCancelled, kBusy, kFailed, kMediaTimeout };
+enum class CallResult : uint8_t {
+  kAnswered,
+  kCancelled,
+  kBusy,
+  kFailed,
+  kMediaTimeout,
+  kMaxDuration,  // answered, cut at [sbcd] max_call_duration
+};
 std::string_view to_string(CallResult result);
 
 // The dataplane's absolute counters are exposed as they are (not re-counted), through a collector
 // that renders the latest snapshot at scrape time. Collect() runs on the exposer's thread.
 class DataplaneCollector final : public prometheus::Collectable {
  public:
-  // stats == nullptr: only the link state changed; the last counters stay.
+  // stats == nullptr: only the link state changed. While down only sbc_dataplane_up (0) is
+  // exported: stale gauges would look live.
   void update(bool up, const api::StatsReply* stats);
   std::vector<prometheus::MetricFamily> Collect() const override;
 
@@ -57,9 +65,9 @@ class Metrics {
   void sip_request_received(std::string_view method);
   void sip_response_received(int status);
   void sip_dropped(std::string_view reason);
-  void dataplane(bool up, const api::StatsReply* stats) {
-    collector_->update(up, stats);
-  }
+  // A callee's 401/407 answered to the caller as 503 (sbcd holds no trunk credentials).
+  void callee_auth_challenge();
+  void dataplane(bool up, const api::StatsReply* stats) { collector_->update(up, stats); }
 
   [[nodiscard]] prometheus::Registry& registry() { return *registry_; }
   [[nodiscard]] const std::shared_ptr<DataplaneCollector>& collector() const { return collector_; }
@@ -72,6 +80,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& sip_requests_;
   prometheus::Family<prometheus::Counter>& sip_responses_;
   prometheus::Family<prometheus::Counter>& sip_dropped_;
+  prometheus::Counter& callee_auth_challenges_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

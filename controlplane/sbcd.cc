@@ -1,8 +1,8 @@
 #include "controlplane/sbcd.h"
 
-#include <csignal>
-
 #include <spdlog/spdlog.h>
+
+#include <csignal>
 
 #include "controlplane/show_commands.h"
 
@@ -10,7 +10,7 @@ namespace sbc::cp {
 
 Sbcd::Sbcd(Config config)
     : config_(std::move(config)),
-      signals_(io_, SIGINT, SIGTERM),
+      signals_(io_, SIGINT, SIGTERM, SIGHUP),
       stats_timer_(io_),
       scheduler_(io_),
       ports_(config_.media.port_min, config_.media.port_max),
@@ -54,15 +54,29 @@ std::expected<void, std::string> Sbcd::start() {
   dataplane_.start();
   metrics_.dataplane(false, nullptr);
   refresh_stats();
-  signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
-    if (ec) return;
-    spdlog::info("sbcd: signal {}, stopping", signal);
-    io_.stop();
-  });
+  wait_for_signal();
   return {};
 }
 
-void Sbcd::run() { io_.run(); }
+void Sbcd::wait_for_signal() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      // A stray HUP (a closed terminal, a reload habit) must not drop live calls.
+      spdlog::warn(
+          "sbcd: SIGHUP ignored: live configuration reload is not available in this "
+          "version (restart sbcd to apply a new configuration)");
+      wait_for_signal();
+      return;
+    }
+    spdlog::info("sbcd: signal {}, stopping", signal);
+    io_.stop();
+  });
+}
+
+void Sbcd::run() {
+  io_.run();
+}
 
 void Sbcd::bind_zones() {
   for (size_t i = 0; i < config_.zones.size(); ++i) {

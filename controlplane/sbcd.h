@@ -2,13 +2,12 @@
 // CDRs and the management socket together.
 #pragma once
 
-#include <expected>
-#include <memory>
-#include <string>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <expected>
+#include <memory>
+#include <string>
 
 #include "controlplane/b2bua.h"
 #include "controlplane/cdr.h"
@@ -37,6 +36,7 @@ class Sbcd {
   void run();
 
  private:
+  void wait_for_signal();
   void bind_zones();
   void on_dataplane(bool up);
   void refresh_stats();

@@ -11,8 +11,9 @@ Scheduler::TimerId AsioScheduler::schedule(std::chrono::milliseconds delay,
   const TimerId id = next_id_++;
   auto timer = std::make_unique<boost::asio::steady_timer>(io_, delay);
   timer->async_wait([this, id, fn = std::move(fn)](const boost::system::error_code& ec) {
-    if (ec) return;  // cancelled: the entry is already gone
-    timers_.erase(id);
+    // A timer cancelled after it expired but before this handler ran still completes without an
+    // error: the missing entry is what says it was cancelled.
+    if (ec || timers_.erase(id) == 0) return;
     fn();
   });
   timers_.emplace(id, std::move(timer));

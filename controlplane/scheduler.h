@@ -1,15 +1,14 @@
-// Timers for the control plane behind a small interface, so the B2BUA runs on the real event loop in
-// sbcd and on a hand-driven clock in unit tests.
+// Timers for the control plane behind a small interface, so the B2BUA runs on the real event loop
+// in sbcd and on a hand-driven clock in unit tests.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <unordered_map>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 namespace sbc::cp {
 

@@ -1,8 +1,8 @@
 #include "controlplane/show_commands.h"
 
-#include <algorithm>
-
 #include <fmt/core.h>
+
+#include <algorithm>
 
 namespace sbc::cp {
 namespace {
@@ -26,9 +26,9 @@ CommandOutput show_calls(const B2bua& b2bua, const Scheduler& clock) {
   std::ranges::sort(calls, {}, &Call::id);
   CommandOutput out;
   out.data = {{"calls", nlohmann::json::array()}};
-  out.text = fmt::format("{:<20} {:<28} {:<10} {:>6}  {:<44} {:>10} {:>10}\n", "ID",
-                         "CALLER -> CALLEE", "STATE", "AGE", "MEDIA A (local/remote) | B", "A->B PKTS",
-                         "B->A PKTS");
+  out.text =
+      fmt::format("{:<20} {:<28} {:<10} {:>6}  {:<44} {:>10} {:>10}\n", "ID", "CALLER -> CALLEE",
+                  "STATE", "AGE", "MEDIA A (local/remote) | B", "A->B PKTS", "B->A PKTS");
   for (const Call* call : calls) {
     const auto age =
         std::chrono::duration_cast<std::chrono::seconds>(clock.now() - call->started).count();
@@ -42,12 +42,11 @@ CommandOutput show_calls(const B2bua& b2bua, const Scheduler& clock) {
     }
     const std::string parties =
         fmt::format("{} -> {}", call->legs[kCaller].user, call->legs[kCallee].user);
-    const std::string media = fmt::format("{}/{} | {}/{}", endpoint(a.local, a.local_port),
-                                          endpoint(a.remote, a.remote_port),
-                                          endpoint(b.local, b.local_port),
-                                          endpoint(b.remote, b.remote_port));
-    out.text += fmt::format("{:<20} {:<28} {:<10} {:>5}s  {:<44} {:>10} {:>10}\n", call->id, parties,
-                            to_string(call->state), age, media, a_to_b, b_to_a);
+    const std::string media = fmt::format(
+        "{}/{} | {}/{}", endpoint(a.local, a.local_port), endpoint(a.remote, a.remote_port),
+        endpoint(b.local, b.local_port), endpoint(b.remote, b.remote_port));
+    out.text += fmt::format("{:<20} {:<28} {:<10} {:>5}s  {:<44} {:>10} {:>10}\n", call->id,
+                            parties, to_string(call->state), age, media, a_to_b, b_to_a);
     auto leg_json = [](const MediaLeg& m) {
       return nlohmann::json{{"local", endpoint(m.local, m.local_port)},
                             {"remote", endpoint(m.remote, m.remote_port)}};
@@ -86,8 +85,10 @@ CommandOutput show_dataplane(const DataplaneClient& dataplane,
                             p.index, p.name, address, mac_text(p.mac), p.link_up ? "up" : "down",
                             ps ? ps->rx_packets : 0, ps ? ps->tx_packets : 0,
                             ps ? ps->media_packets : 0, ps ? ps->to_kernel : 0);
-    nlohmann::json j = {{"index", p.index},   {"name", p.name},
-                        {"address", address}, {"mac", mac_text(p.mac)},
+    nlohmann::json j = {{"index", p.index},
+                        {"name", p.name},
+                        {"address", address},
+                        {"mac", mac_text(p.mac)},
                         {"link_up", p.link_up}};
     if (ps != nullptr) {
       j["rx_packets"] = ps->rx_packets;
@@ -119,10 +120,11 @@ CommandOutput show_dataplane(const DataplaneClient& dataplane,
 void register_show_commands(CommandTable& table, const B2bua& b2bua,
                             const DataplaneClient& dataplane,
                             const std::optional<api::StatsReply>& stats, const Scheduler& clock) {
-  table.add({"show", "calls"}, "List active calls with their media", [&](CommandArgs args) -> CommandResult {
-    if (!args.empty()) return std::unexpected("show calls takes no arguments");
-    return show_calls(b2bua, clock);
-  });
+  table.add({"show", "calls"}, "List active calls with their media",
+            [&](CommandArgs args) -> CommandResult {
+              if (!args.empty()) return std::unexpected("show calls takes no arguments");
+              return show_calls(b2bua, clock);
+            });
   table.add({"show", "dataplane"}, "Dataplane connection, ports, drops and sessions",
             [&](CommandArgs args) -> CommandResult {
               if (!args.empty()) return std::unexpected("show dataplane takes no arguments");

@@ -1,10 +1,9 @@
 // Where the B2BUA's SIP bytes go: one UDP socket per zone in sbcd, a recorder in unit tests.
 #pragma once
 
+#include <boost/asio/ip/udp.hpp>
 #include <cstddef>
 #include <string_view>
-
-#include <boost/asio/ip/udp.hpp>
 
 namespace sbc::cp {
 

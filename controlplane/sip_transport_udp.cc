@@ -21,13 +21,16 @@ std::expected<void, std::string> UdpSipTransport::bind(size_t zone, const std::s
   if (!ec) s.bind(endpoint, ec);
   if (ec) {
     s.close();
-    return std::unexpected(fmt::format("cannot bind SIP to {}:{}: {}", address, port, ec.message()));
+    return std::unexpected(
+        fmt::format("cannot bind SIP to {}:{}: {}", address, port, ec.message()));
   }
   receive(zone);
   return {};
 }
 
-bool UdpSipTransport::bound(size_t zone) const { return sockets_.at(zone)->socket.is_open(); }
+bool UdpSipTransport::bound(size_t zone) const {
+  return sockets_.at(zone)->socket.is_open();
+}
 
 void UdpSipTransport::close() {
   for (auto& s : sockets_) {
@@ -55,13 +58,17 @@ void UdpSipTransport::receive(size_t zone) {
 void UdpSipTransport::send(size_t zone, const Endpoint& to, std::string_view data) {
   auto& s = sockets_.at(zone)->socket;
   if (!s.is_open()) {
-    spdlog::warn("sip: zone {} has no socket; dropping a message to {}", zone, to.address().to_string());
+    // Per message and driven by what peers send: debug only (the unbound zone is logged once
+    // at error level when binding fails).
+    spdlog::debug("sip: zone {} has no socket; dropping a message to {}", zone,
+                  to.address().to_string());
     return;
   }
   boost::system::error_code ec;
   // Datagram sockets rarely block; a full buffer loses this copy and retransmission covers it.
   s.send_to(boost::asio::buffer(data.data(), data.size()), to, 0, ec);
-  if (ec) spdlog::debug("sip: send to {}:{}: {}", to.address().to_string(), to.port(), ec.message());
+  if (ec)
+    spdlog::debug("sip: send to {}:{}: {}", to.address().to_string(), to.port(), ec.message());
 }
 
 }  // namespace sbc::cp

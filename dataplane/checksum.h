@@ -51,6 +51,8 @@ inline uint16_t checksum_update32(uint16_t check, uint32_t old_value, uint32_t n
 }
 
 // A UDP checksum field: 0 means "none" on IPv4, so a computed 0 is sent as 0xffff (RFC 768).
-inline uint16_t udp_checksum_field(uint16_t computed) { return computed == 0 ? 0xffff : computed; }
+inline uint16_t udp_checksum_field(uint16_t computed) {
+  return computed == 0 ? 0xffff : computed;
+}
 
 }  // namespace sbc::dp

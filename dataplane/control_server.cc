@@ -1,6 +1,7 @@
 #include "control_server.h"
 
 #include <fcntl.h>
+#include <fmt/core.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -11,7 +12,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fmt/core.h>
 
 namespace sbc::dp {
 namespace {
@@ -33,12 +33,12 @@ bool fill_sockaddr(const std::string& path, sockaddr_un* addr) {
 
 // A leftover socket file with nobody listening is stale; a live listener means another dataplane.
 std::expected<void, std::string> remove_stale(const std::string& path, const sockaddr_un& addr) {
-  struct stat st{};
+  struct stat st {};
   if (lstat(path.c_str(), &st) != 0) return {};
   if (!S_ISSOCK(st.st_mode)) return std::unexpected(path + " exists and is not a socket");
   const int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  const bool live = probe >= 0 &&
-                    connect(probe, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
+  const bool live =
+      probe >= 0 && connect(probe, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
   if (probe >= 0) close(probe);
   if (live) return std::unexpected(path + ": another process is listening");
   unlink(path.c_str());
@@ -49,7 +49,10 @@ std::expected<void, std::string> remove_stale(const std::string& path, const soc
 
 ControlServer::ControlServer(ControlService& service, std::string path, uint64_t tsc_hz,
                              Clock clock)
-    : service_(service), path_(std::move(path)), tsc_hz_(tsc_hz), clock_(std::move(clock)),
+    : service_(service),
+      path_(std::move(path)),
+      tsc_hz_(tsc_hz),
+      clock_(std::move(clock)),
       buffer_(api::kMaxMessageSize + 1) {}
 
 ControlServer::~ControlServer() {
@@ -90,8 +93,8 @@ bool ControlServer::poll_once(int timeout_ms, int wake_fd) {
 
   const uint64_t until_scan_ms =
       next_scan_tsc_ > now ? (next_scan_tsc_ - now) * 1000 / tsc_hz_ + 1 : 0;
-  const int wait = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(std::max(timeout_ms, 0)),
-                                                       until_scan_ms));
+  const int wait = static_cast<int>(
+      std::min<uint64_t>(static_cast<uint64_t>(std::max(timeout_ms, 0)), until_scan_ms));
   const int ready = poll(fds.data(), fds.size(), wait);
   bool woken = false;
   if (ready > 0) {
@@ -114,7 +117,8 @@ void ControlServer::accept_clients() {
   for (;;) {
     const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) return;
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED)
+        return;
       // Out of descriptors or memory: the connection stays queued; retry in about a second.
       ++stats_.accept_errors;
       accept_resume_tsc_ = clock_() + tsc_hz_;
@@ -181,47 +185,50 @@ void ControlServer::dispatch(Client& client, uint32_t request_id, const api::Mes
     return;
   }
   const uint64_t now = clock_();
-  std::visit(
-      Overloaded{
-          [&](const api::Hello& hello) {
-            if (hello.version != api::kProtocolVersion) {
-              ++stats_.version_mismatch;
-              refuse(client, request_id, api::Status::kVersionMismatch,
-                     fmt::format("this dataplane speaks version {}", api::kProtocolVersion));
-              return;
-            }
-            if (hello.max_message_size < kMinMessageSize) {
-              ++stats_.malformed;
-              refuse(client, request_id, api::Status::kInvalid,
-                     fmt::format("max_message_size {} is below {}", hello.max_message_size,
-                                 kMinMessageSize));
-              return;
-            }
-            api::HelloReply r = service_.hello(hello);
-            client.hello_done = true;
-            client.max_message_size = r.max_message_size;
-            spdlog::info("control: hello from '{}'", hello.peer_name);
-            reply(client, request_id, r);
-          },
-          [&](const api::SessionAdd& add) { reply(client, request_id, service_.session_add(add, now)); },
-          [&](const api::SessionDelete& del) { reply(client, request_id, service_.session_delete(del)); },
-          [&](const api::StatsQuery& query) {
-            auto stats = service_.stats(query, now);
-            if (stats) {
-              reply(client, request_id, *stats);
-            } else {
-              reply(client, request_id, stats.error());
-            }
-          },
-          [&](const api::DumpQuery& query) { reply_dump(client, request_id, query); },
-          [&](const auto& other) {
-            ++stats_.malformed;
-            refuse(client, request_id, api::Status::kInvalid,
-                   fmt::format("unexpected {} from a client",
-                               api::to_string(api::type_of(api::Message{other}))));
-          },
-      },
-      message);
+  std::visit(Overloaded{
+                 [&](const api::Hello& hello) {
+                   if (hello.version != api::kProtocolVersion) {
+                     ++stats_.version_mismatch;
+                     refuse(client, request_id, api::Status::kVersionMismatch,
+                            fmt::format("this dataplane speaks version {}", api::kProtocolVersion));
+                     return;
+                   }
+                   if (hello.max_message_size < kMinMessageSize) {
+                     ++stats_.malformed;
+                     refuse(client, request_id, api::Status::kInvalid,
+                            fmt::format("max_message_size {} is below {}", hello.max_message_size,
+                                        kMinMessageSize));
+                     return;
+                   }
+                   api::HelloReply r = service_.hello(hello);
+                   client.hello_done = true;
+                   client.max_message_size = r.max_message_size;
+                   spdlog::info("control: hello from '{}'", hello.peer_name);
+                   reply(client, request_id, r);
+                 },
+                 [&](const api::SessionAdd& add) {
+                   reply(client, request_id, service_.session_add(add, now));
+                 },
+                 [&](const api::SessionDelete& del) {
+                   reply(client, request_id, service_.session_delete(del));
+                 },
+                 [&](const api::StatsQuery& query) {
+                   auto stats = service_.stats(query, now);
+                   if (stats) {
+                     reply(client, request_id, *stats);
+                   } else {
+                     reply(client, request_id, stats.error());
+                   }
+                 },
+                 [&](const api::DumpQuery& query) { reply_dump(client, request_id, query); },
+                 [&](const auto& other) {
+                   ++stats_.malformed;
+                   refuse(client, request_id, api::Status::kInvalid,
+                          fmt::format("unexpected {} from a client",
+                                      api::to_string(api::type_of(api::Message{other}))));
+                 },
+             },
+             message);
 }
 
 void ControlServer::reply(Client& client, uint32_t request_id, const api::Message& message) {

@@ -27,7 +27,7 @@ class ControlServer {
     uint64_t clients_refused = 0;   // over kMaxClients
     uint64_t clients_dropped = 0;   // send failed (peer gone or not reading)
     uint64_t events_sent = 0;
-    uint64_t accept_errors = 0;     // accept4 failed (EMFILE, ENFILE, ...): listening paused ~1 s
+    uint64_t accept_errors = 0;  // accept4 failed (EMFILE, ENFILE, ...): listening paused ~1 s
   };
 
   ControlServer(ControlService& service, std::string path, uint64_t tsc_hz, Clock clock);

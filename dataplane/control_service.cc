@@ -10,7 +10,9 @@
 namespace sbc::dp {
 namespace {
 
-api::Address address_of(uint32_t host_order) { return api::Address::ipv4(host_order); }
+api::Address address_of(uint32_t host_order) {
+  return api::Address::ipv4(host_order);
+}
 
 }  // namespace
 
@@ -31,8 +33,8 @@ api::HelloReply ControlService::hello(const api::Hello& hello) const {
     info.prefix_length = port.address.length;
     std::memcpy(info.mac.data(), port.mac.addr_bytes, 6);
     rte_eth_link link{};
-    info.link_up = rte_eth_link_get_nowait(port.phys_id, &link) == 0 &&
-                   link.link_status == RTE_ETH_LINK_UP;
+    info.link_up =
+        rte_eth_link_get_nowait(port.phys_id, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
     reply.ports.push_back(std::move(info));
   }
   return reply;

@@ -1,5 +1,5 @@
-// Data-path counters: the named drop reasons (defined once, VPP error-string style), event counters,
-// and the per-worker counter block the control thread reads.
+// Data-path counters: the named drop reasons (defined once, VPP error-string style), event
+// counters, and the per-worker counter block the control thread reads.
 //
 // Each counter has exactly one writer (its worker), so it is bumped with a relaxed load + store
 // (no locked instruction); the control thread reads with relaxed loads and sums over workers.
@@ -35,20 +35,34 @@ enum class Drop : uint8_t {
 inline constexpr size_t kDropCount = static_cast<size_t>(Drop::kCount);
 
 inline constexpr std::array<std::string_view, kDropCount> kDropNames = {
-    "runt",          "bad_ip_header",  "bad_udp",        "bad_arp",         "ttl_exceeded",
-    "source_mismatch", "not_allowed_source", "no_destination", "no_route", "no_neighbour",
-    "no_mbuf",       "tx_full",        "tap_full",       "punt_policed",   "arp_policed",
+    "runt",
+    "bad_ip_header",
+    "bad_udp",
+    "bad_arp",
+    "ttl_exceeded",
+    "source_mismatch",
+    "not_allowed_source",
+    "no_destination",
+    "no_route",
+    "no_neighbour",
+    "no_mbuf",
+    "tx_full",
+    "tap_full",
+    "punt_policed",
+    "arp_policed",
 };
 static_assert(kDropNames.back() == "arp_policed", "kDropNames must follow enum Drop");
 
-constexpr std::string_view to_string(Drop drop) { return kDropNames[static_cast<size_t>(drop)]; }
+constexpr std::string_view to_string(Drop drop) {
+  return kDropNames[static_cast<size_t>(drop)];
+}
 
 // Things that happen and are worth counting but are not drops.
 enum class Event : uint8_t {
-  kLatchLearned,       // a stream latched its first source
-  kLatchMoved,         // the latch moved to another allowed source inside the latch window
-  kNeighbourLearned,   // ARP snooped into the neighbour table (new neighbour or changed MAC)
-  kArpRequestSent,     // the dataplane asked for an unknown or stale next hop
+  kLatchLearned,      // a stream latched its first source
+  kLatchMoved,        // the latch moved to another allowed source inside the latch window
+  kNeighbourLearned,  // ARP snooped into the neighbour table (new neighbour or changed MAC)
+  kArpRequestSent,    // the dataplane asked for an unknown or stale next hop
   kCount,
 };
 inline constexpr size_t kEventCount = static_cast<size_t>(Event::kCount);
@@ -59,7 +73,9 @@ static_assert(kEventNames.back() == "arp_request_sent", "kEventNames must follow
 // Single-writer counter: the owner bumps it without a locked instruction.
 struct Counter64 {
   std::atomic<uint64_t> value{0};
-  void add(uint64_t n) { value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void add(uint64_t n) {
+    value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
   void set(uint64_t n) { value.store(n, std::memory_order_relaxed); }
   [[nodiscard]] uint64_t get() const { return value.load(std::memory_order_relaxed); }
 };

@@ -22,7 +22,7 @@ struct PortView {
   uint16_t phys = 0;  // DPDK port id of the wire side
   uint16_t tap = 0;   // DPDK port id of the kernel exception path
   rte_ether_addr mac{};
-  uint32_t ip_be = 0;       // the port's address (network byte order, as in packets)
+  uint32_t ip_be = 0;  // the port's address (network byte order, as in packets)
   uint32_t mask_be = 0;
   uint32_t gateway_be = 0;  // 0: none
 };

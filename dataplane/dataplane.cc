@@ -1,12 +1,11 @@
 #include "dataplane.h"
 
+#include <fmt/core.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
-
-#include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
 namespace sbc::dp {
@@ -28,9 +27,9 @@ std::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(const Co
   const uint64_t needed = uint64_t{config.ports.size()} * kDescriptorsPerQueue * (3 + workers) +
                           uint64_t{kMbufCache} * (workers + 1);
   if (config.mbuf_count < needed) {
-    return std::unexpected(fmt::format(
-        "dataplane.mbuf_count: {} is too small for {} ports and {} workers (need {})",
-        config.mbuf_count, config.ports.size(), workers, needed));
+    return std::unexpected(
+        fmt::format("dataplane.mbuf_count: {} is too small for {} ports and {} workers (need {})",
+                    config.mbuf_count, config.ports.size(), workers, needed));
   }
   dp->pool_ = rte_pktmbuf_pool_create("sbc_mbufs", config.mbuf_count, kMbufCache, 0,
                                       RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
@@ -60,9 +59,9 @@ std::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(const Co
   datapath.neighbour_refresh_tsc = kNeighbourRefreshSeconds * datapath.tsc_hz;
 
   // Session records are read by the workers on every packet: keep them on the workers' socket.
-  auto table = SessionTable::create("sbc_sessions", config.max_sessions, workers, addresses,
-                                    datapath.tsc_hz,
-                                    static_cast<int>(rte_lcore_to_socket_id(dp->worker_lcores_[0])));
+  auto table =
+      SessionTable::create("sbc_sessions", config.max_sessions, workers, addresses, datapath.tsc_hz,
+                           static_cast<int>(rte_lcore_to_socket_id(dp->worker_lcores_[0])));
   if (!table) return std::unexpected(table.error());
   dp->table_ = std::move(*table);
   datapath.sessions = dp->table_->hash();
@@ -79,7 +78,8 @@ std::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(const Co
     counters.push_back(&(*worker)->counters);
     dp->workers_.push_back(std::move(*worker));
   }
-  dp->service_ = std::make_unique<ControlService>(dp->ports_, *dp->table_, counters, datapath.tsc_hz);
+  dp->service_ =
+      std::make_unique<ControlService>(dp->ports_, *dp->table_, counters, datapath.tsc_hz);
   dp->server_ = std::make_unique<ControlServer>(*dp->service_, config.control_socket,
                                                 datapath.tsc_hz, [] { return rte_rdtsc(); });
   if (auto ok = dp->server_->open(); !ok) return std::unexpected("control socket " + ok.error());
@@ -88,8 +88,8 @@ std::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(const Co
     if (int rc = rte_eal_remote_launch(worker_main, dp->workers_[w].get(), dp->worker_lcores_[w]);
         rc != 0) {
       dp->stop_workers();
-      return std::unexpected(fmt::format("launch worker on lcore {}: {}", dp->worker_lcores_[w],
-                                         rte_strerror(-rc)));
+      return std::unexpected(
+          fmt::format("launch worker on lcore {}: {}", dp->worker_lcores_[w], rte_strerror(-rc)));
     }
     dp->workers_running_ = true;
     spdlog::info("worker {} on lcore {}", w, dp->worker_lcores_[w]);

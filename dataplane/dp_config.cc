@@ -1,13 +1,14 @@
 #include "dp_config.h"
 
-#include <algorithm>
 #include <arpa/inet.h>
+#include <fmt/core.h>
+#include <net/if.h>
+
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <charconv>
-#include <fmt/core.h>
 #include <fstream>
 #include <map>
-#include <net/if.h>
 #include <set>
 #include <sstream>
 
@@ -30,7 +31,8 @@ std::string strip_comments(std::istream& in) {
   std::string line;
   while (std::getline(in, line)) {
     for (size_t i = 0; i < line.size(); ++i) {
-      if ((line[i] == ';' || line[i] == '#') && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+      if ((line[i] == ';' || line[i] == '#') &&
+          (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
         line.resize(i);
         break;
       }
@@ -108,8 +110,8 @@ std::expected<void, std::string> validate_port(const PortConfig& port) {
   if (port.device.empty()) return std::unexpected(section + ".device: missing");
   if (port.tap.empty()) return std::unexpected(section + ".tap: missing");
   if (port.tap.size() >= IFNAMSIZ) {
-    return std::unexpected(fmt::format("{}.tap: '{}' is longer than {} characters", section,
-                                       port.tap, IFNAMSIZ - 1));
+    return std::unexpected(
+        fmt::format("{}.tap: '{}' is longer than {} characters", section, port.tap, IFNAMSIZ - 1));
   }
   if (port.address.length == 0 || port.address.address == 0) {
     return std::unexpected(section + ".address: needs a host address and a prefix length 1..32");
@@ -146,7 +148,8 @@ std::expected<Ipv4Prefix, std::string> parse_ipv4_prefix(std::string_view text) 
   if (!address) return std::unexpected(fmt::format("'{}' is not a.b.c.d/len", text));
   const std::string_view len_text = text.substr(slash + 1);
   unsigned length = 0;
-  const auto [ptr, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), length);
+  const auto [ptr, ec] =
+      std::from_chars(len_text.data(), len_text.data() + len_text.size(), length);
   if (ec != std::errc{} || ptr != len_text.data() + len_text.size() || len_text.empty() ||
       length > 32) {
     return std::unexpected(fmt::format("'{}': prefix length must be 0..32", text));
@@ -171,7 +174,8 @@ std::expected<std::vector<unsigned>, std::string> parse_lcore_list(std::string_v
     const bool ok = dash == std::string::npos
                         ? number(item, first) && (last = first, true)
                         : number(std::string_view(item).substr(0, dash), first) &&
-                              number(std::string_view(item).substr(dash + 1), last) && first <= last;
+                              number(std::string_view(item).substr(dash + 1), last) &&
+                              first <= last;
     if (!ok) return std::unexpected(fmt::format("'{}' is not an lcore list (e.g. 0-3,5)", text));
     for (unsigned id = first; id <= last; ++id) ids.insert(id);
     pos = comma + 1;
@@ -184,7 +188,9 @@ std::string format_ipv4(uint32_t host_order) {
                      (host_order >> 8) & 0xff, host_order & 0xff);
 }
 
-bool is_vdev_spec(std::string_view device) { return device.starts_with("net_"); }
+bool is_vdev_spec(std::string_view device) {
+  return device.starts_with("net_");
+}
 
 std::string_view device_name(std::string_view device) {
   return device.substr(0, device.find(','));
@@ -196,21 +202,19 @@ std::expected<Config, std::string> parse_config(std::istream& in) {
   if (!port_names) return std::unexpected(port_names.error());
   if (port_names->empty()) return std::unexpected(std::string("no [port.NAME] section"));
   if (port_names->size() > kMaxPorts) {
-    return std::unexpected(fmt::format("{} ports configured, at most {}", port_names->size(),
-                                       kMaxPorts));
+    return std::unexpected(
+        fmt::format("{} ports configured, at most {}", port_names->size(), kMaxPorts));
   }
 
   // Second pass, strict: every option of every section declared, anything else is an error.
   po::options_description desc;
-  desc.add_options()
-      ("dataplane.control_socket", po::value<std::string>())
-      ("dataplane.eal_args", po::value<std::string>())
-      ("dataplane.lcores", po::value<std::string>())
-      ("dataplane.idle_policy", po::value<std::string>())
-      ("dataplane.mbuf_count", po::value<std::string>())
-      ("dataplane.max_sessions", po::value<std::string>())
-      ("dataplane.punt_rate", po::value<std::string>())
-      ("dataplane.punt_burst", po::value<std::string>());
+  desc.add_options()("dataplane.control_socket", po::value<std::string>())(
+      "dataplane.eal_args", po::value<std::string>())("dataplane.lcores", po::value<std::string>())(
+      "dataplane.idle_policy", po::value<std::string>())(
+      "dataplane.mbuf_count", po::value<std::string>())("dataplane.max_sessions",
+                                                        po::value<std::string>())(
+      "dataplane.punt_rate", po::value<std::string>())("dataplane.punt_burst",
+                                                       po::value<std::string>());
   for (const auto& name : *port_names) {
     for (const char* key : {"device", "tap", "address", "gateway"}) {
       desc.add_options()(fmt::format("port.{}.{}", name, key).c_str(), po::value<std::string>());
@@ -241,8 +245,8 @@ std::expected<Config, std::string> parse_config(std::istream& in) {
   auto lcores = parse_lcore_list(config.lcores);
   if (!lcores) return std::unexpected("dataplane.lcores: " + lcores.error());
   if (lcores->size() < 2) {
-    return std::unexpected(
-        fmt::format("dataplane.lcores: '{}' needs a main lcore and at least one worker", config.lcores));
+    return std::unexpected(fmt::format(
+        "dataplane.lcores: '{}' needs a main lcore and at least one worker", config.lcores));
   }
   if (lcores->size() - 1 > kMaxWorkers) {
     return std::unexpected(fmt::format("dataplane.lcores: at most {} workers", kMaxWorkers));
@@ -301,11 +305,12 @@ std::expected<Config, std::string> parse_config(std::istream& in) {
     }
     if (auto ok = validate_port(port); !ok) return std::unexpected(ok.error());
     if (!taps.insert(port.tap).second) {
-      return std::unexpected(fmt::format("{}.tap: '{}' is used by another port", section, port.tap));
+      return std::unexpected(
+          fmt::format("{}.tap: '{}' is used by another port", section, port.tap));
     }
     if (!devices.insert(std::string(device_name(port.device))).second) {
-      return std::unexpected(
-          fmt::format("{}.device: '{}' is used by another port", section, device_name(port.device)));
+      return std::unexpected(fmt::format("{}.device: '{}' is used by another port", section,
+                                         device_name(port.device)));
     }
     // Each port's RX is one queue polled by its owner; an af_packet device with several workers
     // would need qpairs = workers (it has no separate TX queue count), and its fanout would then
@@ -336,7 +341,8 @@ std::vector<std::string> build_eal_args(const Config& config, std::string_view p
   const bool any_pci = std::any_of(config.ports.begin(), config.ports.end(),
                                    [](const PortConfig& p) { return !is_vdev_spec(p.device); });
   auto given = [&](std::string_view arg) {
-    return std::find(config.eal_args.begin(), config.eal_args.end(), arg) != config.eal_args.end() ||
+    return std::find(config.eal_args.begin(), config.eal_args.end(), arg) !=
+               config.eal_args.end() ||
            std::find(extra.begin(), extra.end(), arg) != extra.end();
   };
   if (!any_pci && !given("--no-pci")) args.push_back("--no-pci");

@@ -18,7 +18,7 @@ namespace sbc::dp {
 inline constexpr size_t kMaxPorts = 16;
 inline constexpr size_t kMaxWorkers = 64;
 inline constexpr uint32_t kMaxSessionsLimit = 1u << 22;  // 4 hash keys each
-inline constexpr uint32_t kDefaultPuntRate = 20000;  // packets/s per port to the kernel
+inline constexpr uint32_t kDefaultPuntRate = 20000;      // packets/s per port to the kernel
 inline constexpr uint32_t kDefaultPuntBurst = 2000;
 
 enum class IdlePolicy : uint8_t {
@@ -34,8 +34,8 @@ struct Ipv4Prefix {
 
 struct PortConfig {
   std::string name;
-  std::string device;          // DPDK vdev spec ("net_...") or a PCI address
-  std::string tap;             // kernel exception-path interface the dataplane creates
+  std::string device;  // DPDK vdev spec ("net_...") or a PCI address
+  std::string tap;     // kernel exception-path interface the dataplane creates
   Ipv4Prefix address;
   std::optional<uint32_t> gateway;  // host byte order; next hop for off-link peers
 };

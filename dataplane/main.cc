@@ -1,15 +1,15 @@
 // sbc-dataplane --config FILE [--check-config] [-- extra EAL args]
+#include <fmt/core.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <spdlog/spdlog.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <fmt/core.h>
-#include <spdlog/spdlog.h>
 #include <string>
-#include <sys/signalfd.h>
-#include <unistd.h>
 #include <vector>
 
 #include "dataplane.h"

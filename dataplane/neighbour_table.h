@@ -45,13 +45,18 @@ class NeighbourTable {
 
   // Single writer only. Creates or updates the entry (evicting round-robin in a full bucket).
   // Returns true when the table changed (new neighbour or new MAC); always stamps `now_tsc`.
-  bool learn(uint32_t ip_be, const Mac& mac, uint64_t now_tsc) { return write(ip_be, mac, now_tsc, true); }
+  bool learn(uint32_t ip_be, const Mac& mac, uint64_t now_tsc) {
+    return write(ip_be, mac, now_tsc, true);
+  }
   // Single writer only. Like learn() but only for an IP already present: ARP we did not ask for
   // and that is not addressed to us may refresh a neighbour, never plant a new one.
-  bool refresh(uint32_t ip_be, const Mac& mac, uint64_t now_tsc) { return write(ip_be, mac, now_tsc, false); }
+  bool refresh(uint32_t ip_be, const Mac& mac, uint64_t now_tsc) {
+    return write(ip_be, mac, now_tsc, false);
+  }
 
   static uint32_t bucket_of(uint32_t ip_be) {
-    const uint32_t h = ip_be * 0x9e3779b1u;  // Fibonacci hashing: spreads consecutive host addresses
+    const uint32_t h =
+        ip_be * 0x9e3779b1u;  // Fibonacci hashing: spreads consecutive host addresses
     return (h >> 24) % kBuckets;
   }
 

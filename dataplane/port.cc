@@ -1,12 +1,13 @@
 #include "port.h"
 
 #include <arpa/inet.h>
+#include <fmt/core.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <rte_pci.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_pci.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,7 +15,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fmt/core.h>
 
 namespace sbc::dp {
 namespace {
@@ -63,7 +63,8 @@ std::expected<void, std::string> keep_kernel_off(const std::string& device) {
   for (const auto& [path, value] : settings) {
     FILE* f = std::fopen(path.c_str(), "w");
     const bool ok = f && std::fputs(value, f) >= 0;
-    if (f && std::fclose(f) != 0) return std::unexpected(fmt::format("{}: {}", path, std::strerror(errno)));
+    if (f && std::fclose(f) != 0)
+      return std::unexpected(fmt::format("{}: {}", path, std::strerror(errno)));
     if (!ok) return std::unexpected(fmt::format("{}: {}", path, std::strerror(errno)));
   }
   return {};
@@ -85,9 +86,9 @@ std::expected<void, std::string> start_ethdev(uint16_t port_id, uint16_t tx_queu
     return std::unexpected(fmt::format("port {}: dev_info: {}", port_id, rte_strerror(-rc)));
   }
   if (info.max_tx_queues < tx_queues) {
-    return std::unexpected(fmt::format(
-        "port {} ({}): supports {} TX queues, one per worker needs {}", port_id,
-        rte_dev_name(info.device), info.max_tx_queues, tx_queues));
+    return std::unexpected(
+        fmt::format("port {} ({}): supports {} TX queues, one per worker needs {}", port_id,
+                    rte_dev_name(info.device), info.max_tx_queues, tx_queues));
   }
   rte_eth_conf conf{};
   if (int rc = rte_eth_dev_configure(port_id, 1, tx_queues, &conf); rc != 0) {
@@ -104,7 +105,8 @@ std::expected<void, std::string> start_ethdev(uint16_t port_id, uint16_t tx_queu
   }
   for (uint16_t q = 0; q < tx_queues; ++q) {
     if (int rc = rte_eth_tx_queue_setup(port_id, q, tx_desc, socket, nullptr); rc != 0) {
-      return std::unexpected(fmt::format("port {}: TX queue {}: {}", port_id, q, rte_strerror(-rc)));
+      return std::unexpected(
+          fmt::format("port {}: TX queue {}: {}", port_id, q, rte_strerror(-rc)));
     }
   }
   if (int rc = rte_eth_dev_start(port_id); rc != 0) {

@@ -48,7 +48,9 @@ inline rte_ipv4_hdr* ipv4_of(rte_mbuf* m) {
   return rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, kEthLen);
 }
 
-inline uint32_t ihl_of(const rte_ipv4_hdr* ip) { return (ip->version_ihl & 0x0f) * 4u; }
+inline uint32_t ihl_of(const rte_ipv4_hdr* ip) {
+  return (ip->version_ihl & 0x0f) * 4u;
+}
 
 // ARP: snoop the sender's MAC (on-link senders only), then let the kernel answer. A new neighbour
 // is learned only from a reply to us or a request for our address (what the kernel would also
@@ -69,9 +71,9 @@ inline Verdict snoop_arp(Worker& w, uint8_t port_index, rte_mbuf* m, uint64_t no
       NeighbourTable::Mac mac;
       std::memcpy(mac.data(), arp->arp_data.arp_sha.addr_bytes, 6);
       const uint16_t op = arp->arp_opcode;
-      const bool for_us = arp->arp_data.arp_tip == port.ip_be &&
-                          (op == rte_cpu_to_be_16(RTE_ARP_OP_REPLY) ||
-                           op == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST));
+      const bool for_us =
+          arp->arp_data.arp_tip == port.ip_be &&
+          (op == rte_cpu_to_be_16(RTE_ARP_OP_REPLY) || op == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST));
       NeighbourTable& table = (*w.dp->neighbours)[port_index];
       if (for_us ? table.learn(sender, mac, now_tsc) : table.refresh(sender, mac, now_tsc)) {
         w.counters.event(Event::kNeighbourLearned);
@@ -89,7 +91,8 @@ inline Verdict classify(Worker& w, uint8_t port_index, rte_mbuf* m, StreamKey* k
     return Verdict::kDropped;
   }
   const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
-  if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) return snoop_arp(w, port_index, m, now_tsc);
+  if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))
+    return snoop_arp(w, port_index, m, now_tsc);
   // Chained mbufs and non-IPv4 (IPv6, VLAN, LLDP...) are the kernel's business.
   if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || m->nb_segs != 1) {
     return Verdict::kPunt;
@@ -116,7 +119,8 @@ inline Verdict classify(Worker& w, uint8_t port_index, rte_mbuf* m, StreamKey* k
     drop(w, m, Drop::kBadUdp);
     return Verdict::kDropped;
   }
-  const auto* udp = reinterpret_cast<const rte_udp_hdr*>(reinterpret_cast<const uint8_t*>(ip) + ihl);
+  const auto* udp =
+      reinterpret_cast<const rte_udp_hdr*>(reinterpret_cast<const uint8_t*>(ip) + ihl);
   key->ip_be = ip->dst_addr;
   key->udp_port_be = udp->dst_port;
   key->port_index = port_index;
@@ -135,7 +139,8 @@ inline bool accept_source(Worker& w, StreamState& s, const LegConfig& leg, uint6
   const Latch cur = Latch::unpack(s.latch.get());
   const bool latched = cur.generation == leg.generation;
   if (latched && cur.ip_be == src_ip && cur.port == src_port) return true;
-  const bool allowed = src_ip != 0 && (src_ip == leg.remote_ip_be || src_ip == leg.signalling_ip_be);
+  const bool allowed =
+      src_ip != 0 && (src_ip == leg.remote_ip_be || src_ip == leg.signalling_ip_be);
   if (!allowed) {
     drop_stream(w, s, m, Drop::kNotAllowedSource);
     return false;
@@ -263,14 +268,9 @@ inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, u
         key_ptrs[media_count] = &keys[media_count];
         media[media_count++] = pkts[i];
         break;
-      case Verdict::kPunt:
-        punt(w, port_index, pkts[i], now_tsc);
-        break;
-      case Verdict::kPuntArp:
-        punt(w, port_index, pkts[i], now_tsc, /*arp=*/true);
-        break;
-      case Verdict::kDropped:
-        break;
+      case Verdict::kPunt: punt(w, port_index, pkts[i], now_tsc); break;
+      case Verdict::kPuntArp: punt(w, port_index, pkts[i], now_tsc, /*arp=*/true); break;
+      case Verdict::kDropped: break;
     }
   }
   if (media_count == 0) return;
@@ -293,7 +293,8 @@ inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, u
   }
   for (uint16_t i = 0; i < media_count; ++i) {
     if (!(hits & (uint64_t{1} << i))) continue;
-    rte_prefetch0(static_cast<const StreamState*>(data[i])->session->config.load(std::memory_order_relaxed));
+    rte_prefetch0(
+        static_cast<const StreamState*>(data[i])->session->config.load(std::memory_order_relaxed));
   }
   for (uint16_t i = 0; i < media_count; ++i) {
     if (hits & (uint64_t{1} << i)) {
@@ -308,7 +309,8 @@ inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, u
 inline void process_tap_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, uint16_t n) {
   const PortView& port = w.dp->ports[port_index];
   w.counters.ports[port_index].from_kernel.add(n);
-  for (uint16_t i = 0; i < n; ++i) rte_eth_tx_buffer(port.phys, w.id, w.phys_tx[port_index], pkts[i]);
+  for (uint16_t i = 0; i < n; ++i)
+    rte_eth_tx_buffer(port.phys, w.id, w.phys_tx[port_index], pkts[i]);
 }
 
 }  // namespace sbc::dp

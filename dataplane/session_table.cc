@@ -1,17 +1,19 @@
 #include "session_table.h"
 
+#include <fmt/core.h>
 #include <rte_byteorder.h>
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include <cstring>
-#include <fmt/core.h>
 
 namespace sbc::dp {
 namespace {
 
-api::Result fail(api::Status status, std::string detail) { return {status, std::move(detail)}; }
+api::Result fail(api::Status status, std::string detail) {
+  return {status, std::move(detail)};
+}
 
 uint32_t ip_be_of(const api::Address& address) {
   uint32_t ip = 0;
@@ -41,8 +43,8 @@ std::expected<std::unique_ptr<SessionTable>, std::string> SessionTable::create(
   table->qsbr_ = static_cast<rte_rcu_qsbr*>(
       rte_zmalloc_socket((name + "_qsbr").c_str(), qsbr_size, RTE_CACHE_LINE_SIZE, socket_id));
   if (!table->qsbr_ || rte_rcu_qsbr_init(table->qsbr_, threads) != 0) {
-    return std::unexpected(fmt::format("session table: cannot create RCU state: {}",
-                                       rte_strerror(rte_errno)));
+    return std::unexpected(
+        fmt::format("session table: cannot create RCU state: {}", rte_strerror(rte_errno)));
   }
 
   // The extendable bucket table guarantees every entry fits regardless of cuckoo collisions, and
@@ -63,8 +65,8 @@ std::expected<std::unique_ptr<SessionTable>, std::string> SessionTable::create(
   rcu.v = table->qsbr_;
   rcu.mode = RTE_HASH_QSBR_MODE_DQ;  // key slots recycled after a grace period, never blocking
   if (rte_hash_rcu_qsbr_add(table->hash_, &rcu) != 0) {
-    return std::unexpected(fmt::format("session table: rte_hash_rcu_qsbr_add: {}",
-                                       rte_strerror(rte_errno)));
+    return std::unexpected(
+        fmt::format("session table: rte_hash_rcu_qsbr_add: {}", rte_strerror(rte_errno)));
   }
   return table;
 }
@@ -84,7 +86,8 @@ SessionTable::~SessionTable() {
 StreamKey SessionTable::key_of(const LegConfig& leg, StreamKind kind) {
   StreamKey key;
   key.ip_be = leg.local_ip_be;
-  key.udp_port_be = rte_cpu_to_be_16(static_cast<uint16_t>(leg.local_rtp_port + static_cast<uint16_t>(kind)));
+  key.udp_port_be =
+      rte_cpu_to_be_16(static_cast<uint16_t>(leg.local_rtp_port + static_cast<uint16_t>(kind)));
   key.port_index = leg.port;
   return key;
 }
@@ -100,9 +103,8 @@ api::Result SessionTable::validate(const api::SessionAdd& add) const {
       }
     }
     if (leg.port >= ports_.size()) {
-      return fail(api::Status::kInvalid,
-                  fmt::format("{}: port index {} out of range (0..{})", where, leg.port,
-                              ports_.size() - 1));
+      return fail(api::Status::kInvalid, fmt::format("{}: port index {} out of range (0..{})",
+                                                     where, leg.port, ports_.size() - 1));
     }
     if (!leg.local.is_set() || ip_be_of(leg.local) != ports_[leg.port].ip_be) {
       return fail(api::Status::kInvalid,
@@ -121,7 +123,8 @@ api::Result SessionTable::validate(const api::SessionAdd& add) const {
       return fail(api::Status::kInvalid, where + ": remote RTCP port without remote RTP port");
     }
   }
-  if (add.legs[0].port == add.legs[1].port && add.legs[0].local_rtp_port == add.legs[1].local_rtp_port) {
+  if (add.legs[0].port == add.legs[1].port &&
+      add.legs[0].local_rtp_port == add.legs[1].local_rtp_port) {
     return fail(api::Status::kInvalid, "both legs use the same local port");
   }
   return {};
@@ -164,9 +167,11 @@ api::Result SessionTable::upsert(const api::SessionAdd& add, uint64_t now_tsc) {
     for (size_t i = 0; i < 2; ++i) {
       const api::LegSpec& old = session.spec.legs[i];
       const api::LegSpec& now = add.legs[i];
-      if (old.port != now.port || old.local != now.local || old.local_rtp_port != now.local_rtp_port) {
-        return fail(api::Status::kConflict,
-                    fmt::format("leg {}: the local address of an existing session cannot change", i));
+      if (old.port != now.port || old.local != now.local ||
+          old.local_rtp_port != now.local_rtp_port) {
+        return fail(
+            api::Status::kConflict,
+            fmt::format("leg {}: the local address of an existing session cannot change", i));
       }
     }
     const SessionConfig* previous = session.config.load(std::memory_order_relaxed);

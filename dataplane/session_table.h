@@ -44,12 +44,12 @@ static_assert(sizeof(StreamKey) == 8);
 struct LegConfig {
   uint8_t port = 0;
   uint32_t local_ip_be = 0;
-  uint16_t local_rtp_port = 0;   // host order
-  uint32_t remote_ip_be = 0;     // 0: not signalled
-  uint16_t remote_rtp_port = 0;  // host order; 0: not signalled
-  uint16_t remote_rtcp_port = 0; // host order; resolved (explicit or rtp + 1); 0: not signalled
-  uint32_t signalling_ip_be = 0; // 0: unknown
-  uint16_t generation = 1;       // bumped when the signalled peer changes: old latches lapse
+  uint16_t local_rtp_port = 0;    // host order
+  uint32_t remote_ip_be = 0;      // 0: not signalled
+  uint16_t remote_rtp_port = 0;   // host order; 0: not signalled
+  uint16_t remote_rtcp_port = 0;  // host order; resolved (explicit or rtp + 1); 0: not signalled
+  uint32_t signalling_ip_be = 0;  // 0: unknown
+  uint16_t generation = 1;        // bumped when the signalled peer changes: old latches lapse
 };
 
 struct SessionConfig {
@@ -88,8 +88,8 @@ template <typename T>
 using RtePtr = std::unique_ptr<T, RteDelete>;
 template <typename T>
 RtePtr<T> make_rte(const char* type, int socket_id) {
-  void* memory = rte_zmalloc_socket(type, sizeof(T), std::max<size_t>(alignof(T), RTE_CACHE_LINE_SIZE),
-                                    socket_id);
+  void* memory = rte_zmalloc_socket(type, sizeof(T),
+                                    std::max<size_t>(alignof(T), RTE_CACHE_LINE_SIZE), socket_id);
   return RtePtr<T>(memory ? new (memory) T() : nullptr);
 }
 
@@ -101,9 +101,9 @@ RtePtr<T> make_rte(const char* type, int socket_id) {
 //   moves; the identity never changes after publication.
 struct alignas(64) StreamState {
   alignas(64) Counter64 packets;
-  Counter64 bytes;        // UDP payload bytes
+  Counter64 bytes;  // UDP payload bytes
   Counter64 dropped;
-  Counter64 last_rx_tsc;  // 0: nothing accepted yet
+  Counter64 last_rx_tsc;        // 0: nothing accepted yet
   alignas(64) Counter64 latch;  // Latch::pack()
   Counter64 latch_first_tsc;
   Session* session = nullptr;
@@ -124,8 +124,8 @@ struct Session {
   std::array<std::array<StreamState, 2>, 2> streams;  // [leg][kind]
   // Control thread only.
   api::SessionAdd spec;
-  uint64_t created_tsc = 0;        // media-timeout baseline: creation or last upsert
-  bool timeout_reported = false;   // an event reached at least one client
+  uint64_t created_tsc = 0;       // media-timeout baseline: creation or last upsert
+  bool timeout_reported = false;  // an event reached at least one client
 };
 
 struct PortAddress {
@@ -161,7 +161,8 @@ class SessionTable {
  private:
   SessionTable() = default;
   api::Result validate(const api::SessionAdd& add) const;
-  RtePtr<SessionConfig> make_config(const api::SessionAdd& add, const SessionConfig* previous) const;
+  RtePtr<SessionConfig> make_config(const api::SessionAdd& add,
+                                    const SessionConfig* previous) const;
   static StreamKey key_of(const LegConfig& leg, StreamKind kind);
   void retire(RtePtr<Session> session, RtePtr<const SessionConfig> config);
 

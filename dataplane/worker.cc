@@ -1,11 +1,10 @@
 #include "worker.h"
 
+#include <fmt/core.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_pause.h>
-
-#include <fmt/core.h>
 
 #include "relay.h"
 
@@ -66,9 +65,10 @@ Worker::~Worker() {
   for (auto* b : tap_tx) rte_free(b);
 }
 
-std::expected<std::unique_ptr<Worker>, std::string> make_worker(
-    uint16_t id, const Datapath& dp, rte_rcu_qsbr* qsbr, std::span<const uint8_t> rx_ports,
-    int socket_id) {
+std::expected<std::unique_ptr<Worker>, std::string> make_worker(uint16_t id, const Datapath& dp,
+                                                                rte_rcu_qsbr* qsbr,
+                                                                std::span<const uint8_t> rx_ports,
+                                                                int socket_id) {
   auto w = std::make_unique<Worker>();
   w->id = id;
   w->dp = &dp;
@@ -104,7 +104,8 @@ uint32_t poll_once(Worker& w, uint64_t now_tsc) {
     if (n != 0) process_tap_burst(w, p, pkts, n);
     received += n;
   }
-  for (uint8_t p = 0; p < dp.port_count; ++p) rte_eth_tx_buffer_flush(dp.ports[p].phys, w.id, w.phys_tx[p]);
+  for (uint8_t p = 0; p < dp.port_count; ++p)
+    rte_eth_tx_buffer_flush(dp.ports[p].phys, w.id, w.phys_tx[p]);
   for (uint8_t i = 0; i < w.rx_port_count; ++i) {
     const uint8_t p = w.rx_ports[i];
     rte_eth_tx_buffer_flush(dp.ports[p].tap, kTapQueue, w.tap_tx[p]);

@@ -110,12 +110,15 @@ struct alignas(RTE_CACHE_LINE_SIZE) Worker {
 
 // Builds a worker owning `rx_ports`: a TX buffer on every wire port (queue `id`), and TAP TX
 // buffers and punt policers for the owned ports.
-std::expected<std::unique_ptr<Worker>, std::string> make_worker(
-    uint16_t id, const Datapath& dp, rte_rcu_qsbr* qsbr, std::span<const uint8_t> rx_ports,
-    int socket_id);
+std::expected<std::unique_ptr<Worker>, std::string> make_worker(uint16_t id, const Datapath& dp,
+                                                                rte_rcu_qsbr* qsbr,
+                                                                std::span<const uint8_t> rx_ports,
+                                                                int socket_id);
 
 // Port index -> worker: each port's RX queues (wire and TAP) are polled by exactly one worker.
-inline uint16_t owner_of(uint8_t port_index, uint16_t workers) { return port_index % workers; }
+inline uint16_t owner_of(uint8_t port_index, uint16_t workers) {
+  return port_index % workers;
+}
 
 // One loop iteration: RX from every owned port, relay/punt/forward, flush every TX buffer, report
 // the RCU quiescent state. Returns the number of packets received. Tests drive this directly with

@@ -20,6 +20,9 @@ configure() {  # dir [meson options...]
   fi
 }
 
+echo "== style (clang-format)"
+tools/lint.sh
+
 echo "== build ($build_dir)"
 configure "$build_dir"
 ninja -C "$build_dir" -j "$jobs"

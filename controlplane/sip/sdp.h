@@ -141,12 +141,16 @@ struct SdpRewrite {
   std::optional<std::string> origin_username;
   std::optional<std::string> origin_session_id;
   std::optional<uint64_t> origin_version;
+  // Drops what names the peer's software, people or organisation: s= becomes "-", and i=, u=,
+  // e=, p= and a=tool lines are removed (a B2BUA's description is its own).
+  bool strip_identity = false;
 };
 
 // Returns the text with: o= address (and the fields set above) replaced; every c= (session and
 // media level) set to "IN <addr_type> <address>"; m= ports replaced (port 0 kept 0); a=rtcp
 // replaced or removed; ICE lines (a=candidate, a=remote-candidates, a=ice-ufrag, a=ice-pwd,
-// a=ice-options, a=ice-lite, a=ice-mismatch, a=end-of-candidates) removed. Every other byte,
+// a=ice-options, a=ice-lite, a=ice-mismatch, a=end-of-candidates) removed; with strip_identity
+// also s=, i=, u=, e=, p= and a=tool as described there. Every other byte,
 // line endings included, is preserved. Media-level c= are written only where the input had one.
 [[nodiscard]] std::expected<std::string, SdpError> rewrite_sdp(std::string_view text,
                                                                const SdpRewrite& rewrite);

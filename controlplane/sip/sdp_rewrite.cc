@@ -79,6 +79,15 @@ std::expected<std::string, SdpError> rewrite_sdp(std::string_view text, const Sd
   SdpLine line;
   long media_index = -1;
   while (next_line(text, pos, line)) {
+    if (rw.strip_identity) {
+      if (line.type == 'i' || line.type == 'u' || line.type == 'e' || line.type == 'p') continue;
+      if (line.type == 's') {
+        out += "s=-";
+        out += line.terminator;
+        continue;
+      }
+      if (line.type == 'a' && attribute_name(line.value) == "tool") continue;
+    }
     switch (line.type) {
       case 'o':
         if (media_index < 0) {

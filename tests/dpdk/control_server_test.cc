@@ -267,7 +267,8 @@ TEST_F(ControlServerTest, AcceptOutOfDescriptorsBacksOffInsteadOfSpinning) {
   advance_ms(1001);
   server_->poll_once(0);
   EXPECT_EQ(server_->client_count(), 1u);  // the queued connection was kept
-  auto hello = call<api::HelloReply>(fd, 1, api::Hello{api::kProtocolVersion, api::kMaxMessageSize, "late"});
+  auto hello =
+      call<api::HelloReply>(fd, 1, api::Hello{api::kProtocolVersion, api::kMaxMessageSize, "late"});
   EXPECT_EQ(hello.version, api::kProtocolVersion);
 }
 

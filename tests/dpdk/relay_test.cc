@@ -1,16 +1,20 @@
-// The real data path (classify, bulk lookup, latch, rewrite, punt, ARP) one loop iteration at a time.
+// The real data path (classify, bulk lookup, latch, rewrite, punt, ARP) one loop iteration at a
+// time.
+#include "relay.h"
+
 #include <rte_arp.h>
 #include <rte_ether.h>
 
 #include <cstring>
 
-#include "relay.h"
 #include "test_lab.h"
 
 namespace sbc::dp::test {
 namespace {
 
-bool same_mac(const rte_ether_addr& a, const rte_ether_addr& b) { return rte_is_same_ether_addr(&a, &b); }
+bool same_mac(const rte_ether_addr& a, const rte_ether_addr& b) {
+  return rte_is_same_ether_addr(&a, &b);
+}
 
 class RelayTest : public DataplaneTest {
  protected:
@@ -141,7 +145,7 @@ TEST_F(RelayTest, LatchesSignalledIpWithNattedPortAndSendsThere) {
 TEST_F(RelayTest, LatchesTheSipSourceAddress) {
   learn_peers();
   api::SessionAdd s = session(1);
-  s.legs[0].remote = api::Address::ipv4(ip(10, 0, 0, 5));  // private address in the SDP
+  s.legs[0].remote = api::Address::ipv4(ip(10, 0, 0, 5));         // private address in the SDP
   s.legs[0].signalling_source = api::Address::ipv4(caller_ip());  // SIP came from the NAT
   ASSERT_EQ(add(s).status, api::Status::kOk);
   ASSERT_TRUE(relay_one(kAccess, from_caller(20000, 5555), kTrunk));
@@ -300,7 +304,7 @@ TEST_F(RelayTest, OffLinkPeerGoesThroughTheGateway) {
 TEST_F(RelayTest, NonMediaGoesToTheKernelAndBack) {
   learn_peers();
   ASSERT_EQ(add(session(1)).status, api::Status::kOk);
-  inject_wire(kAccess, build_udp(from_caller(5060, 5060)));                       // SIP
+  inject_wire(kAccess, build_udp(from_caller(5060, 5060)));  // SIP
   inject_wire(kAccess, build_icmp(caller_mac(), port_mac(kAccess), caller_ip(), access_ip()));
   UdpFrame other_host = from_caller(20000);
   other_host.dst_ip = ip(192, 0, 2, 77);  // not our address: the kernel decides
@@ -343,7 +347,8 @@ TEST_F(RelayTest, MalformedFramesAreDroppedByName) {
       rte_cpu_to_be_16(1400);
   inject_wire(kAccess, long_total);
   rte_mbuf* bad_udp = build_udp(from_caller(20000));
-  auto* udp = rte_pktmbuf_mtod_offset(bad_udp, rte_udp_hdr*, sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr));
+  auto* udp =
+      rte_pktmbuf_mtod_offset(bad_udp, rte_udp_hdr*, sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr));
   udp->dgram_len = rte_cpu_to_be_16(4);
   inject_wire(kAccess, bad_udp);
   rte_mbuf* runt = build_udp(from_caller(20000));
@@ -408,10 +413,13 @@ TEST_F(RelayTest, UpsertKeepsTheLatchUnlessThePeerChanges) {
 TEST_F(RelayTest, BurstOfManySessionsIsLookedUpTogether) {
   learn_peers();
   for (uint16_t i = 0; i < 40; ++i) {
-    ASSERT_EQ(add(session(100 + i, static_cast<uint16_t>(20000 + 2 * i), static_cast<uint16_t>(30000 + 2 * i))).status,
+    ASSERT_EQ(add(session(100 + i, static_cast<uint16_t>(20000 + 2 * i),
+                          static_cast<uint16_t>(30000 + 2 * i)))
+                  .status,
               api::Status::kOk);
   }
-  for (uint16_t i = 0; i < 40; ++i) inject_wire(kAccess, build_udp(from_caller(static_cast<uint16_t>(20000 + 2 * i))));
+  for (uint16_t i = 0; i < 40; ++i)
+    inject_wire(kAccess, build_udp(from_caller(static_cast<uint16_t>(20000 + 2 * i))));
   poll();  // 32 in the first burst
   poll();
   auto out = wire_out(kTrunk);
@@ -467,7 +475,8 @@ TEST_F(RelayTest, ArpLearnsOnlyWhatIsAddressedToUs) {
   // never asked about: each reaches the kernel, none plants a neighbour.
   inject_wire(kTrunk, build_arp(RTE_ARP_OP_REPLY, callee_mac(), callee_ip(), ip(198, 51, 100, 77)));
   inject_wire(kTrunk, build_arp(RTE_ARP_OP_REQUEST, callee_mac(), callee_ip(), callee_ip()));
-  inject_wire(kTrunk, build_arp(RTE_ARP_OP_REQUEST, callee_mac(), callee_ip(), ip(198, 51, 100, 77)));
+  inject_wire(kTrunk,
+              build_arp(RTE_ARP_OP_REQUEST, callee_mac(), callee_ip(), ip(198, 51, 100, 77)));
   inject_wire(kAccess, build_arp(RTE_ARP_OP_REPLY, caller_mac(), caller_ip(), access_ip()));
   poll();
   auto punted = tap_out(kTrunk);
@@ -514,7 +523,8 @@ TEST_F(RelayTest, StaleNeighbourIsStillUsedWhileARequestRefreshesIt) {
   ASSERT_EQ(out.size(), 2u);  // the refresh request, then the media itself
   const auto* eth = rte_pktmbuf_mtod(out[0], const rte_ether_hdr*);
   ASSERT_EQ(eth->ether_type, rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP));
-  EXPECT_EQ(reinterpret_cast<const rte_arp_hdr*>(eth + 1)->arp_data.arp_tip, rte_cpu_to_be_32(callee_ip()));
+  EXPECT_EQ(reinterpret_cast<const rte_arp_hdr*>(eth + 1)->arp_data.arp_tip,
+            rte_cpu_to_be_32(callee_ip()));
   auto media = parse_udp(out[1]);
   ASSERT_TRUE(media);
   EXPECT_TRUE(same_mac(media->dst_mac, callee_mac()));
@@ -548,7 +558,8 @@ TEST_F(PuntPolicerTest, FloodBeyondTheBurstIsPolicedWhileMediaFlows) {
   ASSERT_EQ(add(session(1)).status, api::Status::kOk);
   for (int i = 0; i < 20; ++i) inject_wire(kAccess, build_udp(from_caller(5060, 5060)));
   inject_wire(kAccess, build_udp(from_caller(20000)));
-  for (int i = 0; i < 20; ++i) inject_wire(kAccess, build_icmp(caller_mac(), port_mac(kAccess), caller_ip(), access_ip()));
+  for (int i = 0; i < 20; ++i)
+    inject_wire(kAccess, build_icmp(caller_mac(), port_mac(kAccess), caller_ip(), access_ip()));
   poll();
   poll();
   EXPECT_EQ(punted(kAccess), 16u);  // the burst

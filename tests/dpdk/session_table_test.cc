@@ -10,7 +10,8 @@ class SessionTableTest : public DataplaneTest {
   static constexpr uint32_t kCapacity = 16;
   uint32_t max_sessions() const override { return kCapacity; }
   api::SessionAdd numbered(uint64_t id) const {
-    return session(id, static_cast<uint16_t>(20000 + 2 * id), static_cast<uint16_t>(30000 + 2 * id));
+    return session(id, static_cast<uint16_t>(20000 + 2 * id),
+                   static_cast<uint16_t>(30000 + 2 * id));
   }
   // Session ids whose media-timeout event was offered; `accept` says whether it was delivered.
   std::vector<uint64_t> timeouts(bool accept = true) {
@@ -110,7 +111,9 @@ TEST_F(SessionTableTest, LocalPortsAreExclusiveAndImmutable) {
 
 TEST_F(SessionTableTest, DumpPagesInIdOrder) {
   for (uint64_t id : {5, 1, 3}) {
-    ASSERT_EQ(add(session(id, static_cast<uint16_t>(20000 + 2 * id), static_cast<uint16_t>(30000 + 2 * id))).status,
+    ASSERT_EQ(add(session(id, static_cast<uint16_t>(20000 + 2 * id),
+                          static_cast<uint16_t>(30000 + 2 * id)))
+                  .status,
               api::Status::kOk);
   }
   api::DumpReply page = service_->dump({0, 2}, now_);

@@ -1,5 +1,6 @@
 #include "test_lab.h"
 
+#include <fmt/core.h>
 #include <rte_arp.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -10,9 +11,8 @@
 #include <rte_udp.h>
 
 #include <atomic>
-#include <filesystem>
 #include <cstring>
-#include <fmt/core.h>
+#include <filesystem>
 
 namespace sbc::dp::test {
 namespace {
@@ -23,14 +23,16 @@ TestLab g_lab;  // set once before any test runs, read-only afterwards
 RingPort make_ring_port(const std::string& name, uint16_t tx_queues) {
   RingPort port;
   port.tx_queues = tx_queues;
-  port.rx = rte_ring_create((name + "_rx").c_str(), 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+  port.rx =
+      rte_ring_create((name + "_rx").c_str(), 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
   if (!port.rx) throw std::runtime_error("rte_ring_create " + name);
   for (uint16_t q = 0; q < tx_queues; ++q) {
     port.tx[q] = rte_ring_create(fmt::format("{}_tx{}", name, q).c_str(), 1024, SOCKET_ID_ANY,
                                  RING_F_SP_ENQ | RING_F_SC_DEQ);
     if (!port.tx[q]) throw std::runtime_error("rte_ring_create " + name);
   }
-  const int id = rte_eth_from_rings(name.c_str(), &port.rx, 1, port.tx.data(), tx_queues, SOCKET_ID_ANY);
+  const int id =
+      rte_eth_from_rings(name.c_str(), &port.rx, 1, port.tx.data(), tx_queues, SOCKET_ID_ANY);
   if (id < 0) throw std::runtime_error("rte_eth_from_rings " + name);
   port.id = static_cast<uint16_t>(id);
   return port;
@@ -48,26 +50,32 @@ std::atomic<uint32_t> g_table_serial{0};
 
 }  // namespace
 
-TestLab& lab() { return g_lab; }
+TestLab& lab() {
+  return g_lab;
+}
 
 int run_dpdk_tests(int argc, char** argv, const char* file_prefix) {
   ::testing::InitGoogleTest(&argc, argv);
-  std::vector<std::string> args{argv[0], "--no-huge", "--no-pci", "-m", "256", "--file-prefix",
-                                file_prefix, "--log-level=*:warning", "-l", "0"};
+  std::vector<std::string> args{argv[0],     "--no-huge",
+                                "--no-pci",  "-m",
+                                "256",       "--file-prefix",
+                                file_prefix, "--log-level=*:warning",
+                                "-l",        "0"};
   std::vector<char*> eal_argv;
   for (auto& a : args) eal_argv.push_back(a.data());
   if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
     std::fprintf(stderr, "rte_eal_init failed\n");
     return 1;
   }
-  g_lab.pool = rte_pktmbuf_pool_create("test_mbufs", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-                                       SOCKET_ID_ANY);
+  g_lab.pool =
+      rte_pktmbuf_pool_create("test_mbufs", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
   if (!g_lab.pool) return 1;
   for (int p = 0; p < 2; ++p) {
     // Started exactly as the dataplane starts a port pair for kLabWorkers workers.
     g_lab.wire[p] = make_ring_port(fmt::format("wire{}", p), kLabWorkers);
     g_lab.tap[p] = make_ring_port(fmt::format("tap{}", p), 1);
-    if (auto ok = start_port_pair(g_lab.wire[p].id, g_lab.tap[p].id, kLabWorkers, g_lab.pool); !ok) {
+    if (auto ok = start_port_pair(g_lab.wire[p].id, g_lab.tap[p].id, kLabWorkers, g_lab.pool);
+        !ok) {
       std::fprintf(stderr, "start_port_pair: %s\n", ok.error().c_str());
       return 1;
     }
@@ -142,14 +150,16 @@ rte_mbuf* build_icmp(const rte_ether_addr& src_mac, const rte_ether_addr& dst_ma
 }
 
 std::optional<ParsedUdp> parse_udp(const rte_mbuf* m) {
-  if (m->data_len < sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr) + sizeof(rte_udp_hdr)) return std::nullopt;
+  if (m->data_len < sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr) + sizeof(rte_udp_hdr))
+    return std::nullopt;
   const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
   if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) return std::nullopt;
   const auto* iph = reinterpret_cast<const rte_ipv4_hdr*>(eth + 1);
   if (iph->next_proto_id != IPPROTO_UDP) return std::nullopt;
   const size_t ihl = (iph->version_ihl & 0x0f) * 4u;
   if (m->data_len < sizeof(rte_ether_hdr) + ihl + sizeof(rte_udp_hdr)) return std::nullopt;
-  const auto* udp = reinterpret_cast<const rte_udp_hdr*>(reinterpret_cast<const uint8_t*>(iph) + ihl);
+  const auto* udp =
+      reinterpret_cast<const rte_udp_hdr*>(reinterpret_cast<const uint8_t*>(iph) + ihl);
   ParsedUdp p;
   p.src_mac = eth->src_addr;
   p.dst_mac = eth->dst_addr;
@@ -225,11 +235,12 @@ void DataplaneTest::SetUp() {
   datapath_->punt_rate = punt_rate();
   datapath_->punt_burst = punt_burst();
   datapath_->neighbour_refresh_tsc = kNeighbourRefreshSeconds * hz_;
-  const std::vector<PortAddress> port_addresses{{datapath_->ports[0].ip_be}, {datapath_->ports[1].ip_be}};
+  const std::vector<PortAddress> port_addresses{{datapath_->ports[0].ip_be},
+                                                {datapath_->ports[1].ip_be}};
   const uint16_t workers = worker_count();
   ASSERT_LE(workers, kLabWorkers);
-  auto table = SessionTable::create(fmt::format("test_sessions{}", g_table_serial++), max_sessions(),
-                                    workers, port_addresses, hz_, SOCKET_ID_ANY);
+  auto table = SessionTable::create(fmt::format("test_sessions{}", g_table_serial++),
+                                    max_sessions(), workers, port_addresses, hz_, SOCKET_ID_ANY);
   ASSERT_TRUE(table.has_value()) << table.error();
   table_ = std::move(*table);
   datapath_->sessions = table_->hash();
@@ -283,7 +294,8 @@ void DataplaneTest::learn_peers() {
   free_all(punted2);
 }
 
-api::SessionAdd DataplaneTest::session(uint64_t id, uint16_t access_port, uint16_t trunk_port) const {
+api::SessionAdd DataplaneTest::session(uint64_t id, uint16_t access_port,
+                                       uint16_t trunk_port) const {
   api::SessionAdd s;
   s.session_id = id;
   s.media_timeout_ms = 5000;

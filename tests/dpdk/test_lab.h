@@ -3,11 +3,10 @@
 // enqueue frames on a port's RX ring and read what the dataplane put on its TX ring.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
-
-#include <gtest/gtest.h>
 
 #include <array>
 #include <memory>
@@ -28,7 +27,7 @@ inline constexpr uint16_t kLabWorkers = 2;
 
 struct RingPort {
   uint16_t id = 0;
-  rte_ring* rx = nullptr;  // the test enqueues here: the port "receives" it
+  rte_ring* rx = nullptr;                   // the test enqueues here: the port "receives" it
   std::array<rte_ring*, kLabWorkers> tx{};  // what the port "sent", per TX queue
   uint16_t tx_queues = 0;
 };
@@ -48,7 +47,9 @@ int run_dpdk_tests(int argc, char** argv, const char* file_prefix);
 inline uint32_t ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
   return (uint32_t{a} << 24) | (uint32_t{b} << 16) | (uint32_t{c} << 8) | d;
 }
-inline rte_ether_addr mac(uint8_t last) { return {{0x02, 0x00, 0x00, 0x00, 0x00, last}}; }
+inline rte_ether_addr mac(uint8_t last) {
+  return {{0x02, 0x00, 0x00, 0x00, 0x00, last}};
+}
 
 struct UdpFrame {
   rte_ether_addr src_mac{};
@@ -129,7 +130,8 @@ class DataplaneTest : public ::testing::Test {
 
   // A session between the caller (access, local port `access_port`) and the callee (trunk,
   // local port `trunk_port`), both signalled with their real addresses.
-  api::SessionAdd session(uint64_t id, uint16_t access_port = 20000, uint16_t trunk_port = 30000) const;
+  api::SessionAdd session(uint64_t id, uint16_t access_port = 20000,
+                          uint16_t trunk_port = 30000) const;
   api::Result add(const api::SessionAdd& add) { return service_->session_add(add, now_); }
   api::LegStats leg_stats(uint64_t id, size_t leg);
   uint64_t drops(Drop reason) const { return service_->drops(reason); }

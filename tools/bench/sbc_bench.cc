@@ -8,23 +8,22 @@
 // stays valid media and lookups visit the whole table in an order the prefetcher cannot guess.
 // Thousands of packets are in flight, so a packet's header left L1 (and mostly L2) long before the
 // worker sees it again, as with a NIC writing by DMA.
+#include <fmt/core.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
+#include <rte_prefetch.h>
 #include <rte_udp.h>
 #include <unistd.h>
 
-#include <rte_prefetch.h>
-
 #include <algorithm>
 #include <charconv>
-#include <filesystem>
 #include <cstdio>
 #include <cstring>
-#include <fmt/core.h>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,8 +38,8 @@ namespace sbc::dp::bench {
 namespace {
 
 constexpr uint32_t kSessionsPerPair = 25000;  // local even ports per address: < 32k
-constexpr uint32_t kInFlight = 16384;  // ~3 MiB of header and mbuf lines: past L1 and L2
-constexpr uint32_t kRingSize = 32768;  // > kInFlight: a port's rings never overflow
+constexpr uint32_t kInFlight = 16384;         // ~3 MiB of header and mbuf lines: past L1 and L2
+constexpr uint32_t kRingSize = 32768;         // > kInFlight: a port's rings never overflow
 constexpr uint16_t kFirstLocalPort = 10000;
 constexpr uint16_t kCallerPort = 40000;
 constexpr uint16_t kCalleePort = 50000;
@@ -67,13 +66,19 @@ struct Bench {
 uint32_t port_ip(uint32_t port) {  // host order: access pair j 10.0.j.1, trunk pair j 10.1.j.1
   return (10u << 24) | ((port % 2) << 16) | ((port / 2) << 8) | 1;
 }
-uint32_t peer_ip(uint32_t port) { return port_ip(port) + 9; }  // .10: caller or callee
-uint16_t local_port(uint32_t slot) { return static_cast<uint16_t>(kFirstLocalPort + 2 * slot); }
+uint32_t peer_ip(uint32_t port) {
+  return port_ip(port) + 9;
+}  // .10: caller or callee
+uint16_t local_port(uint32_t slot) {
+  return static_cast<uint16_t>(kFirstLocalPort + 2 * slot);
+}
 
 std::expected<RingPort, std::string> make_port(const std::string& name, rte_mempool* pool) {
   RingPort p{};
-  p.rx = rte_ring_create((name + "_rx").c_str(), kRingSize, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-  p.tx = rte_ring_create((name + "_tx").c_str(), kRingSize, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+  p.rx = rte_ring_create((name + "_rx").c_str(), kRingSize, SOCKET_ID_ANY,
+                         RING_F_SP_ENQ | RING_F_SC_DEQ);
+  p.tx = rte_ring_create((name + "_tx").c_str(), kRingSize, SOCKET_ID_ANY,
+                         RING_F_SP_ENQ | RING_F_SC_DEQ);
   if (!p.rx || !p.tx) return std::unexpected("rte_ring_create " + name);
   const int id = rte_eth_from_rings(name.c_str(), &p.rx, 1, &p.tx, 1, SOCKET_ID_ANY);
   if (id < 0) return std::unexpected("rte_eth_from_rings " + name);
@@ -86,7 +91,8 @@ rte_mbuf* build_packet(rte_mempool* pool, uint32_t port, uint32_t slot) {
   rte_mbuf* m = rte_pktmbuf_alloc(pool);
   if (!m) return nullptr;
   constexpr uint16_t kPayload = 172;  // G.711 20 ms: 12 byte RTP header + 160 samples
-  constexpr uint16_t kLen = sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr) + sizeof(rte_udp_hdr) + kPayload;
+  constexpr uint16_t kLen =
+      sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr) + sizeof(rte_udp_hdr) + kPayload;
   auto* eth = reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_append(m, kLen));
   std::memset(eth, 0, kLen);
   eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
@@ -134,9 +140,11 @@ void reflect(rte_mbuf* m, const std::vector<uint16_t>& next_slot) {
   const uint16_t src_port = udp->src_port;
   udp->src_port = udp->dst_port;
   udp->dst_port = src_port;
-  const uint16_t slot = static_cast<uint16_t>((rte_be_to_cpu_16(udp->dst_port) - kFirstLocalPort) / 2);
+  const uint16_t slot =
+      static_cast<uint16_t>((rte_be_to_cpu_16(udp->dst_port) - kFirstLocalPort) / 2);
   const uint16_t next = rte_cpu_to_be_16(local_port(next_slot[slot % next_slot.size()]));
-  if (udp->dgram_cksum != 0) udp->dgram_cksum = udp_checksum_field(checksum_update16(udp->dgram_cksum, udp->dst_port, next));
+  if (udp->dgram_cksum != 0)
+    udp->dgram_cksum = udp_checksum_field(checksum_update16(udp->dgram_cksum, udp->dst_port, next));
   udp->dst_port = next;
   uint16_t old_word;  // TTL shares a 16-bit checksum word with the protocol
   std::memcpy(&old_word, &ip->time_to_live, 2);
@@ -191,7 +199,7 @@ struct Result {
 };
 
 std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32_t sessions,
-                                                         uint64_t packets) {
+                                                          uint64_t packets) {
   const uint32_t pairs = (sessions + kSessionsPerPair - 1) / kSessionsPerPair;
   const uint32_t slots = (sessions + pairs - 1) / pairs;
   const size_t port_count = pairs * 2;
@@ -208,7 +216,8 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
     rte_eth_macaddr_get(v.phys, &v.mac);
     v.ip_be = rte_cpu_to_be_32(port_ip(p));
     v.mask_be = rte_cpu_to_be_32(0xffffff00);
-    (*neighbours)[p].learn(rte_cpu_to_be_32(peer_ip(p)), {0x02, 0, 0, 0, 0, static_cast<uint8_t>(p)}, now);
+    (*neighbours)[p].learn(rte_cpu_to_be_32(peer_ip(p)),
+                           {0x02, 0, 0, 0, 0, static_cast<uint8_t>(p)}, now);
     addresses.push_back({v.ip_be});
   }
   datapath->port_count = static_cast<uint8_t>(port_count);
@@ -217,7 +226,8 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
   datapath->tsc_hz = hz;
   datapath->neighbour_refresh_tsc = kNeighbourRefreshSeconds * hz;
   const std::vector<uint16_t> next_slot = shuffled_cycle(slots);
-  auto table = SessionTable::create(fmt::format("bench{}", sessions), sessions, 1, addresses, hz, SOCKET_ID_ANY);
+  auto table = SessionTable::create(fmt::format("bench{}", sessions), sessions, 1, addresses, hz,
+                                    SOCKET_ID_ANY);
   if (!table) return std::unexpected(table.error());
   datapath->sessions = (*table)->hash();
   for (uint32_t k = 0; k < sessions; ++k) {
@@ -261,8 +271,10 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
   auto drain = [&] {
     for (size_t p = 0; p < port_count; ++p) {
       void* obj;
-      while (rte_ring_dequeue(b.ports[p].rx, &obj) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
-      while (rte_ring_dequeue(b.ports[p].tx, &obj) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
+      while (rte_ring_dequeue(b.ports[p].rx, &obj) == 0)
+        rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
+      while (rte_ring_dequeue(b.ports[p].tx, &obj) == 0)
+        rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
     }
   };
   // Runs `step` (a worker iteration returning the packets it received) with the reflector between
@@ -299,11 +311,13 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
   for (size_t d = 0; d < kDropCount; ++d) dropped += w.counters.drops[d].get();
   rte_rcu_qsbr_thread_offline((*table)->qsbr(), 0);
   rte_rcu_qsbr_thread_unregister((*table)->qsbr(), 0);
-  if (!baseline || !relay) return std::unexpected(std::string("traffic stopped: the workload is broken"));
-  if (dropped != 0) return std::unexpected(fmt::format("{} packets dropped: the workload is broken", dropped));
+  if (!baseline || !relay)
+    return std::unexpected(std::string("traffic stopped: the workload is broken"));
+  if (dropped != 0)
+    return std::unexpected(fmt::format("{} packets dropped: the workload is broken", dropped));
   if (relay && relayed < relay->packets) {
-    return std::unexpected(fmt::format("only {} of {} packets relayed: the workload is broken", relayed,
-                                       relay->packets));
+    return std::unexpected(fmt::format("only {} of {} packets relayed: the workload is broken",
+                                       relayed, relay->packets));
   }
   return std::pair{*baseline, *relay};
 }
@@ -318,7 +332,8 @@ std::expected<Options, std::string> parse_options(int argc, char** argv) {
       return std::from_chars(v.data(), v.data() + v.size(), out).ec == std::errc{} && out > 0;
     };
     if (arg == "--packets") {
-      if (!number(o.packets)) return std::unexpected(std::string("--packets needs a positive number"));
+      if (!number(o.packets))
+        return std::unexpected(std::string("--packets needs a positive number"));
     } else if (arg == "--sessions") {
       uint64_t n = 0;
       if (!number(n) || n > kSessionsPerPair * kMaxPairs) {
@@ -349,8 +364,9 @@ int bench_main(int argc, char** argv) {
   const std::string prefix = fmt::format("sbc-bench-{}", getpid());
   // --no-huge (the default) runs anywhere; with 100k sessions its 4 KiB pages add TLB misses that
   // a production dataplane on hugepages does not have, so --hugepages measures that case.
-  std::vector<std::string> eal{"sbc-bench", "--no-pci", "-m", "1024", "--file-prefix", prefix,
-                               "--log-level=*:warning", "-l", "0"};
+  std::vector<std::string> eal{
+      "sbc-bench", "--no-pci", "-m", "1024", "--file-prefix", prefix, "--log-level=*:warning",
+      "-l",        "0"};
   if (!options->hugepages) eal.insert(eal.begin() + 1, "--no-huge");
   std::vector<char*> eal_argv;
   for (auto& a : eal) eal_argv.push_back(a.data());
@@ -359,7 +375,8 @@ int bench_main(int argc, char** argv) {
     return 1;
   }
   Bench b;
-  b.pool = rte_pktmbuf_pool_create("bench_mbufs", 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+  b.pool = rte_pktmbuf_pool_create("bench_mbufs", 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                   SOCKET_ID_ANY);
   if (!b.pool) return 1;
   for (uint32_t p = 0; p < kMaxPairs * 2; ++p) {
     auto port = make_port(fmt::format("bench{}", p), b.pool);
@@ -371,11 +388,11 @@ int bench_main(int argc, char** argv) {
     b.ports.push_back(*port);
     b.taps.push_back(*tap);
   }
-  std::printf("sbc-bench: one worker core, net_ring ports, %lu packets per measurement, %u in "
-              "flight, 214-byte RTP frames, %s, TSC %.2f GHz; worker time only\n\n",
-              static_cast<unsigned long>(options->packets), kInFlight,
-              options->hugepages ? "2 MiB hugepages" : "4 KiB pages (--no-huge)",
-              rte_get_tsc_hz() / 1e9);
+  std::printf(
+      "sbc-bench: one worker core, net_ring ports, %lu packets per measurement, %u in "
+      "flight, 214-byte RTP frames, %s, TSC %.2f GHz; worker time only\n\n",
+      static_cast<unsigned long>(options->packets), kInFlight,
+      options->hugepages ? "2 MiB hugepages" : "4 KiB pages (--no-huge)", rte_get_tsc_hz() / 1e9);
   std::printf("%9s  %-22s  %8s  %9s  %12s  %14s\n", "sessions", "mode", "Mpps", "ns/packet",
               "cycles/pkt", "relay/baseline");
   int rc = 0;
@@ -393,8 +410,9 @@ int bench_main(int argc, char** argv) {
                 relay.mpps(), relay.ns_per_packet(), relay.cycles_per_packet(),
                 relay.mpps() / baseline.mpps());
   }
-  std::printf("\nSessions are visited in a fixed shuffled order; the reflector feeding the ports is "
-              "not timed.\n");
+  std::printf(
+      "\nSessions are visited in a fixed shuffled order; the reflector feeding the ports is "
+      "not timed.\n");
   for (const RingPort& p : b.taps) {
     rte_eth_dev_stop(p.id);
     rte_eth_dev_close(p.id);
@@ -412,4 +430,6 @@ int bench_main(int argc, char** argv) {
 }  // namespace
 }  // namespace sbc::dp::bench
 
-int main(int argc, char** argv) { return sbc::dp::bench::bench_main(argc, argv); }
+int main(int argc, char** argv) {
+  return sbc::dp::bench::bench_main(argc, argv);
+}

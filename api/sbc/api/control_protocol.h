@@ -1,16 +1,17 @@
 // The control protocol between sbcd (client) and sbc-dataplane (server).
 //
-// One contract for both sides: this header includes no DPDK header and is the only definition of the
-// messages. Transport is an AF_UNIX SOCK_SEQPACKET socket, one message per packet.
+// One contract for both sides: this header includes no DPDK header and is the only definition of
+// the messages. Transport is an AF_UNIX SOCK_SEQPACKET socket, one message per packet.
 //
 // Wire format: every message starts with a 16-byte header
 //     u16 version | u16 type | u32 request_id | u32 length (whole message) | u32 reserved (0)
 // followed by the message body. All integers are little endian; strings are u16 length + bytes;
 // vectors are u16 count + elements. A request's reply carries the same request_id; events carry 0.
 //
-// Requests are idempotent by content: SessionAdd with an id that already exists updates that session
-// (an "upsert"), SessionDelete of an unknown id answers kNotFound and changes nothing. The first message
-// on a connection is Hello; the server answers HelloReply (or Result kVersionMismatch and closes).
+// Requests are idempotent by content: SessionAdd with an id that already exists updates that
+// session (an "upsert"), SessionDelete of an unknown id answers kNotFound and changes nothing. The
+// first message on a connection is Hello; the server answers HelloReply (or Result kVersionMismatch
+// and closes).
 #pragma once
 
 #include <array>
@@ -105,13 +106,13 @@ struct Result {
 };
 
 // One side of a media session: where the SBC receives it and where the peer is.
-// RTCP uses local_rtp_port + 1. A remote_rtp_port of 0 means "not known yet" (offer without answer):
-// nothing is sent toward this leg until it is signalled or latched.
+// RTCP uses local_rtp_port + 1. A remote_rtp_port of 0 means "not known yet" (offer without
+// answer): nothing is sent toward this leg until it is signalled or latched.
 struct LegSpec {
-  uint8_t port = 0;            // dataplane port index (from HelloReply)
-  Address local;               // SBC media address on that port
-  uint16_t local_rtp_port = 0; // even
-  Address remote;              // from the peer's SDP (c=)
+  uint8_t port = 0;             // dataplane port index (from HelloReply)
+  Address local;                // SBC media address on that port
+  uint16_t local_rtp_port = 0;  // even
+  Address remote;               // from the peer's SDP (c=)
   uint16_t remote_rtp_port = 0;
   uint16_t remote_rtcp_port = 0;  // 0: remote_rtp_port + 1
   Address signalling_source;      // where the peer's SIP came from (may latch too)
@@ -140,7 +141,8 @@ struct StatsQuery {
 struct StreamStats {
   uint64_t packets = 0;  // received and relayed
   uint64_t bytes = 0;
-  uint64_t dropped = 0;  // received on this stream and dropped (source mismatch, no destination, ...)
+  uint64_t dropped =
+      0;  // received on this stream and dropped (source mismatch, no destination, ...)
   uint32_t idle_ms = 0;  // since the last packet received; UINT32_MAX if none yet
   Address latched;       // unset until latched
   uint16_t latched_port = 0;
@@ -176,10 +178,10 @@ struct Counter {
 struct StatsReply {
   uint64_t session_id = 0;
   uint32_t active_sessions = 0;
-  std::vector<PortStats> ports;   // totals only
-  std::vector<Counter> drops;     // totals only: named drop reasons
-  std::vector<Counter> events;    // totals only: named events (latch learned/moved, ARP, ...)
-  std::vector<LegStats> legs;     // session only: two entries
+  std::vector<PortStats> ports;  // totals only
+  std::vector<Counter> drops;    // totals only: named drop reasons
+  std::vector<Counter> events;   // totals only: named events (latch learned/moved, ARP, ...)
+  std::vector<LegStats> legs;    // session only: two entries
   bool operator==(const StatsReply&) const = default;
 };
 
@@ -221,13 +223,13 @@ struct Envelope {
 };
 
 enum class DecodeError : uint8_t {
-  kTruncated,       // shorter than its header or than a field it announces
-  kBadLength,       // header length differs from the packet length
-  kTooLarge,        // over kMaxMessageSize
-  kWrongVersion,    // header version is not kProtocolVersion
+  kTruncated,     // shorter than its header or than a field it announces
+  kBadLength,     // header length differs from the packet length
+  kTooLarge,      // over kMaxMessageSize
+  kWrongVersion,  // header version is not kProtocolVersion
   kUnknownType,
-  kBadField,        // a field holds a value outside its domain
-  kTrailingBytes,   // body longer than its fields
+  kBadField,       // a field holds a value outside its domain
+  kTrailingBytes,  // body longer than its fields
 };
 std::string_view to_string(DecodeError error);
 
@@ -235,7 +237,8 @@ enum class EncodeError : uint8_t { kTooLarge, kBadField };
 std::string_view to_string(EncodeError error);
 
 // Encodes a whole message (header and body).
-std::expected<std::vector<uint8_t>, EncodeError> encode(uint32_t request_id, const Message& message);
+std::expected<std::vector<uint8_t>, EncodeError> encode(uint32_t request_id,
+                                                        const Message& message);
 
 // Decodes exactly one whole message; never reads outside `packet`.
 std::expected<Envelope, DecodeError> decode(std::span<const uint8_t> packet);

@@ -12,11 +12,11 @@ SessionAdd sample_session() {
   add.session_id = 0x0102030405060708ULL;
   add.media_timeout_ms = 30000;
   add.latch_window_ms = 2000;
-  add.legs[0] = LegSpec{0, Address::parse("192.0.2.1"), 20000, Address::parse("192.0.2.10"),
-                        6000, 0, Address::parse("192.0.2.10")};
-  add.legs[1] = LegSpec{1, Address::parse("198.51.100.1"), 20002,
-                        Address::parse("198.51.100.10"), 7000, 7001,
-                        Address::parse("198.51.100.10")};
+  add.legs[0] = LegSpec{0, Address::parse("192.0.2.1"), 20000, Address::parse("192.0.2.10"), 6000,
+                        0, Address::parse("192.0.2.10")};
+  add.legs[1] =
+      LegSpec{1,    Address::parse("198.51.100.1"), 20002, Address::parse("198.51.100.10"), 7000,
+              7001, Address::parse("198.51.100.10")};
   return add;
 }
 
@@ -26,8 +26,8 @@ StatsReply sample_stats() {
   s.ports.push_back(PortStats{0, "access", 1, 2, 3, 4, 5, 6, 7, 8});
   s.drops.push_back(Counter{"source_mismatch", 42});
   s.events.push_back(Counter{"latch_learned", 2});
-  s.legs.push_back(LegStats{StreamStats{10, 1720, 1, 20, Address::parse("192.0.2.10"), 6000},
-                            StreamStats{}});
+  s.legs.push_back(
+      LegStats{StreamStats{10, 1720, 1, 20, Address::parse("192.0.2.10"), 6000}, StreamStats{}});
   return s;
 }
 
@@ -46,8 +46,8 @@ TEST(ControlProtocol, RoundTripsEveryMessage) {
   EXPECT_EQ(round_trip(Hello{kProtocolVersion, 4096, "sbcd"}),
             (Hello{kProtocolVersion, 4096, "sbcd"}));
   HelloReply reply{kProtocolVersion, kMaxMessageSize, "sbc-dataplane", {}};
-  reply.ports.push_back(PortInfo{0, "access", Address::parse("192.0.2.1"), 24,
-                                 {0x02, 0, 0, 0, 0, 1}, true});
+  reply.ports.push_back(
+      PortInfo{0, "access", Address::parse("192.0.2.1"), 24, {0x02, 0, 0, 0, 0, 1}, true});
   reply.ports.push_back(PortInfo{1, "trunk", Address::parse("2001:db8::1"), 64, {}, false});
   EXPECT_EQ(round_trip(reply), reply);
   EXPECT_EQ(round_trip(Result{Status::kNoResources, "table full"}),

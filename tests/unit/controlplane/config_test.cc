@@ -38,7 +38,9 @@ fromdomain = carrier.example     ; optional
 fromuser = 15550001              ; optional
 )";
 
-std::string with(const std::string& extra) { return std::string(kSample) + extra; }
+std::string with(const std::string& extra) {
+  return std::string(kSample) + extra;
+}
 
 std::string error_of(const std::string& text) {
   auto config = parse_config(text);
@@ -50,6 +52,7 @@ TEST(ConfigTest, ParsesTheSample) {
   auto config = parse_config(kSample);
   ASSERT_TRUE(config.has_value()) << config.error();
   EXPECT_EQ(config->log_level, "info");
+  EXPECT_EQ(config->max_call_duration_s, 14400u);  // default
   EXPECT_EQ(config->media.port_min, 20000);
   EXPECT_EQ(config->media.port_max, 29999);
   EXPECT_EQ(config->media.timeout_s, 60u);
@@ -114,6 +117,14 @@ TEST(ConfigTest, MalformedValuesAreNamed) {
   text.replace(text.find("log_level = info"), 16, "log_level = loud");
   EXPECT_NE(error_of(text).find("sbcd.log_level"), std::string::npos);
   text = kSample;
+  text.replace(text.find("log_level = info"), 16, "log_level = info\nmax_call_duration = -1");
+  EXPECT_NE(error_of(text).find("sbcd.max_call_duration"), std::string::npos);
+  text = kSample;
+  text.replace(text.find("log_level = info"), 16, "log_level = info\nmax_call_duration = 0");
+  auto no_limit = parse_config(text);
+  ASSERT_TRUE(no_limit.has_value()) << no_limit.error();
+  EXPECT_EQ(no_limit->max_call_duration_s, 0u);
+  text = kSample;
   text.replace(text.find("listen = 127.0.0.1:9100"), 23, "listen = 127.0.0.1");
   EXPECT_NE(error_of(text).find("metrics.listen"), std::string::npos);
   text = kSample;
@@ -128,7 +139,8 @@ TEST(ConfigTest, DuplicateBindIsRefused) {
 }
 
 TEST(ConfigTest, DuplicateOptionIsRefused) {
-  EXPECT_NE(error_of(with("[media]\nport_min = 30000\n")).find("media.port_min"), std::string::npos);
+  EXPECT_NE(error_of(with("[media]\nport_min = 30000\n")).find("media.port_min"),
+            std::string::npos);
 }
 
 TEST(ConfigTest, NeedsZonesAndTrunks) {

@@ -3,11 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <filesystem>
-#include <functional>
-
 #include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <filesystem>
+#include <functional>
 
 namespace sbc::cp {
 namespace {
@@ -118,7 +117,8 @@ TEST_F(DataplaneClientTest, HelloRequestsAndEvents) {
   std::vector<bool> transitions;
   client.set_connection_handler([&](bool up) { transitions.push_back(up); });
   std::vector<uint64_t> timeouts;
-  client.set_timeout_handler([&](const api::MediaTimeoutEvent& e) { timeouts.push_back(e.session_id); });
+  client.set_timeout_handler(
+      [&](const api::MediaTimeoutEvent& e) { timeouts.push_back(e.session_id); });
   client.start();
   ASSERT_TRUE(run_until([&] { return client.connected(); }));
   ASSERT_EQ(client.ports().size(), 1u);

@@ -18,7 +18,8 @@ class FakeScheduler final : public Scheduler {
   [[nodiscard]] Clock::time_point now() const override { return now_; }
   [[nodiscard]] std::chrono::system_clock::time_point wall_now() const override {
     return std::chrono::system_clock::time_point(std::chrono::seconds(1700000000)) +
-           std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ - Clock::time_point());
+           std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ -
+                                                                           Clock::time_point());
   }
   TimerId schedule(std::chrono::milliseconds delay, std::function<void()> fn) override {
     const TimerId id = next_id_++;
@@ -95,7 +96,9 @@ class FakeDataplane final : public DataplaneClient {
   void set_timeout_handler(TimeoutHandler handler) override { on_timeout = std::move(handler); }
   void set_connection_handler(ConnectionHandler) override {}
 
-  // Answers every queued request (and those the answers cause) like a healthy dataplane.
+  // Answers every queued request (and those the answers cause) like the real dataplane: a
+  // session whose local port another session holds is refused with kConflict (as
+  // dataplane/session_table.cc does), dumps page by session id.
   void flush() {
     while (!queued_.empty()) {
       auto [message, handler] = std::move(queued_.front());
@@ -103,11 +106,30 @@ class FakeDataplane final : public DataplaneClient {
       if (!connected_) {
         handler(std::unexpected(DataplaneError::kDisconnected));
       } else if (auto* add = std::get_if<api::SessionAdd>(&message)) {
+        if (port_taken(*add)) {
+          handler(api::Message(api::Result{api::Status::kConflict, "port in use"}));
+          continue;
+        }
         sessions[add->session_id] = *add;
         handler(api::Message(api::Result{}));
       } else if (auto* del = std::get_if<api::SessionDelete>(&message)) {
+        if (delete_status != api::Status::kOk) {
+          handler(api::Message(api::Result{delete_status, "refused by the test"}));
+          continue;
+        }
         const bool found = sessions.erase(del->session_id) > 0;
         handler(api::Message(api::Result{found ? api::Status::kOk : api::Status::kNotFound, ""}));
+      } else if (auto* dump = std::get_if<api::DumpQuery>(&message)) {
+        api::DumpReply reply;
+        auto it = sessions.lower_bound(dump->cursor);
+        for (; it != sessions.end() && reply.sessions.size() < dump_page; ++it) {
+          api::SessionInfo info;
+          info.spec = it->second;
+          reply.sessions.push_back(info);
+        }
+        reply.next_cursor = it == sessions.end() ? 0 : it->first;
+        ++dumps;
+        handler(api::Message(reply));
       } else if (auto* query = std::get_if<api::StatsQuery>(&message)) {
         api::StatsReply reply;
         reply.session_id = query->session_id;
@@ -130,7 +152,22 @@ class FakeDataplane final : public DataplaneClient {
     return out;
   }
 
+  bool port_taken(const api::SessionAdd& add) const {
+    for (const auto& [id, other] : sessions) {
+      if (id == add.session_id) continue;
+      for (const auto& leg : add.legs) {
+        for (const auto& held : other.legs) {
+          if (leg.port == held.port && leg.local_rtp_port == held.local_rtp_port) return true;
+        }
+      }
+    }
+    return false;
+  }
+
   bool connected_ = true;
+  api::Status delete_status = api::Status::kOk;  // anything else: every delete is refused
+  size_t dump_page = 2;
+  size_t dumps = 0;  // DumpQuery pages answered
   std::vector<api::PortInfo> ports_;
   std::vector<api::Message> requests;
   std::map<uint64_t, api::SessionAdd> sessions;

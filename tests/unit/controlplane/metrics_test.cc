@@ -1,7 +1,6 @@
 #include "controlplane/metrics.h"
 
 #include <gtest/gtest.h>
-
 #include <prometheus/text_serializer.h>
 
 namespace sbc::cp {
@@ -25,18 +24,28 @@ TEST(MetricsTest, DataplaneCountersAreMirrored) {
   port.tx_bytes = 4200;
   stats.ports.push_back(port);
   stats.drops.push_back({"source_mismatch", 7});
+  stats.events.push_back({"latch_learned", 3});
   collector.update(true, &stats);
   text = render(collector.Collect());
   EXPECT_NE(text.find("sbc_dataplane_up 1"), std::string::npos) << text;
   EXPECT_NE(text.find("sbc_dataplane_sessions 2"), std::string::npos) << text;
   EXPECT_NE(text.find("sbc_dataplane_rx_packets_total{port=\"access\"} 42"), std::string::npos);
   EXPECT_NE(text.find("sbc_dataplane_tx_bytes_total{port=\"access\"} 4200"), std::string::npos);
-  EXPECT_NE(text.find("sbc_dataplane_drops_total{reason=\"source_mismatch\"} 7"), std::string::npos);
-  // Losing the connection keeps the last counters but says so.
+  EXPECT_NE(text.find("sbc_dataplane_drops_total{reason=\"source_mismatch\"} 7"),
+            std::string::npos);
+  EXPECT_NE(text.find("sbc_dataplane_events_total{event=\"latch_learned\"} 3"), std::string::npos)
+      << text;
+  // While the dataplane is down nothing of its last snapshot is exported: it would look live.
   collector.update(false, nullptr);
   text = render(collector.Collect());
   EXPECT_NE(text.find("sbc_dataplane_up 0"), std::string::npos);
-  EXPECT_NE(text.find("sbc_dataplane_sessions 2"), std::string::npos);
+  EXPECT_EQ(text.find("sbc_dataplane_sessions"), std::string::npos) << text;
+  EXPECT_EQ(text.find("sbc_dataplane_rx_packets_total"), std::string::npos) << text;
+  // Reconnected but no fresh snapshot yet: still nothing stale.
+  collector.update(true, nullptr);
+  text = render(collector.Collect());
+  EXPECT_NE(text.find("sbc_dataplane_up 1"), std::string::npos);
+  EXPECT_EQ(text.find("sbc_dataplane_sessions"), std::string::npos) << text;
 }
 
 TEST(MetricsTest, CallAndSipCounters) {

@@ -41,13 +41,15 @@ std::string error_of(const std::string& text) {
   return config ? std::string() : config.error();
 }
 
-constexpr const char* kMinimalPort = "[port.p]\ndevice = net_null0\ntap = t0\naddress = 10.0.0.1/24\n";
+constexpr const char* kMinimalPort =
+    "[port.p]\ndevice = net_null0\ntap = t0\naddress = 10.0.0.1/24\n";
 
 TEST(DpConfig, ParsesTheSampleWithInlineComments) {
   auto config = parse(kSample);
   ASSERT_TRUE(config.has_value()) << config.error();
   EXPECT_EQ(config->control_socket, "/run/sbc/dataplane.sock");
-  EXPECT_THAT(config->eal_args, ElementsAre("--no-huge", "--no-pci", "-m", "512", "--file-prefix", "sbc-dp"));
+  EXPECT_THAT(config->eal_args,
+              ElementsAre("--no-huge", "--no-pci", "-m", "512", "--file-prefix", "sbc-dp"));
   EXPECT_EQ(config->lcores, "0-1");
   EXPECT_THAT(config->lcore_ids, ElementsAre(0u, 1u));
   EXPECT_EQ(config->worker_count(), 1u);
@@ -82,10 +84,13 @@ TEST(DpConfig, UnknownOptionIsNamed) {
 
 TEST(DpConfig, InvalidValuesAreNamed) {
   const std::string port = kMinimalPort;
-  EXPECT_THAT(error_of("[dataplane]\nidle_policy = spin\n" + port), HasSubstr("dataplane.idle_policy"));
-  EXPECT_THAT(error_of("[dataplane]\nmbuf_count = lots\n" + port), HasSubstr("dataplane.mbuf_count"));
+  EXPECT_THAT(error_of("[dataplane]\nidle_policy = spin\n" + port),
+              HasSubstr("dataplane.idle_policy"));
+  EXPECT_THAT(error_of("[dataplane]\nmbuf_count = lots\n" + port),
+              HasSubstr("dataplane.mbuf_count"));
   EXPECT_THAT(error_of("[dataplane]\nmbuf_count = 10\n" + port), HasSubstr("outside"));
-  EXPECT_THAT(error_of("[dataplane]\nmax_sessions = 0\n" + port), HasSubstr("dataplane.max_sessions"));
+  EXPECT_THAT(error_of("[dataplane]\nmax_sessions = 0\n" + port),
+              HasSubstr("dataplane.max_sessions"));
   EXPECT_THAT(error_of("[dataplane]\nlcores = 0\n" + port), HasSubstr("at least one worker"));
   EXPECT_THAT(error_of("[dataplane]\nlcores = 3-1\n" + port), HasSubstr("dataplane.lcores"));
   EXPECT_THAT(error_of("[port.p]\ndevice = net_null0\ntap = t0\naddress = 10.0.0.1\n"),
@@ -95,13 +100,16 @@ TEST(DpConfig, InvalidValuesAreNamed) {
   EXPECT_THAT(error_of("[port.p]\ndevice = net_null0\ntap = t0\naddress = 10.0.0.256/24\n"),
               HasSubstr("port.p.address"));
   EXPECT_THAT(error_of(port + "gateway = 10.0.1.1\n"), HasSubstr("port.p.gateway"));
-  EXPECT_THAT(error_of("[port.p]\ndevice = net_null0\ntap = a_name_longer_than_15\naddress = 10.0.0.1/24\n"),
-              HasSubstr("port.p.tap"));
+  EXPECT_THAT(
+      error_of(
+          "[port.p]\ndevice = net_null0\ntap = a_name_longer_than_15\naddress = 10.0.0.1/24\n"),
+      HasSubstr("port.p.tap"));
 }
 
 TEST(DpConfig, MissingAndDuplicateOptions) {
   EXPECT_THAT(error_of("[port.p]\ntap = t0\naddress = 10.0.0.1/24\n"), HasSubstr("port.p.device"));
-  EXPECT_THAT(error_of("[port.p]\ndevice = net_null0\naddress = 10.0.0.1/24\n"), HasSubstr("port.p.tap"));
+  EXPECT_THAT(error_of("[port.p]\ndevice = net_null0\naddress = 10.0.0.1/24\n"),
+              HasSubstr("port.p.tap"));
   EXPECT_THAT(error_of("[port.p]\ndevice = net_null0\ntap = t0\n"), HasSubstr("port.p.address"));
   EXPECT_THAT(error_of(std::string(kMinimalPort) + "tap = t1\n"), HasSubstr("port.p.tap"));
   EXPECT_THAT(error_of("[dataplane]\nlcores = 0-1\n"), HasSubstr("no [port.NAME]"));
@@ -185,11 +193,11 @@ TEST(DpConfigHelpers, EalArgs) {
                       "[port.zpci]\ndevice = 0000:01:00.0\ntap = sbc2\naddress = 203.0.113.1/24\n");
   ASSERT_TRUE(config.has_value()) << config.error();
   const std::vector<std::string> extra{"--log-level=*:debug"};
-  EXPECT_THAT(build_eal_args(*config, "sbc-dataplane", extra),
-              ElementsAre("sbc-dataplane", "-l", "0-1", "--no-huge", "--no-pci", "-m", "512",
-                          "--file-prefix", "sbc-dp", "--vdev=net_af_packet0,iface=a0",
-                          "--vdev=net_af_packet1,iface=t0", "-a", "0000:01:00.0",
-                          "--log-level=*:debug"));
+  EXPECT_THAT(
+      build_eal_args(*config, "sbc-dataplane", extra),
+      ElementsAre("sbc-dataplane", "-l", "0-1", "--no-huge", "--no-pci", "-m", "512",
+                  "--file-prefix", "sbc-dp", "--vdev=net_af_packet0,iface=a0",
+                  "--vdev=net_af_packet1,iface=t0", "-a", "0000:01:00.0", "--log-level=*:debug"));
   EXPECT_TRUE(is_vdev_spec("net_tap0,iface=x"));
   EXPECT_FALSE(is_vdev_spec("0000:01:00.0"));
   EXPECT_EQ(device_name("net_af_packet0,iface=a0"), "net_af_packet0");

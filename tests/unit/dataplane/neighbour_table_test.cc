@@ -9,7 +9,9 @@
 namespace sbc::dp {
 namespace {
 
-NeighbourTable::Mac mac_of(uint8_t last) { return {0x02, 0, 0, 0, 0, last}; }
+NeighbourTable::Mac mac_of(uint8_t last) {
+  return {0x02, 0, 0, 0, 0, last};
+}
 
 TEST(NeighbourTable, LearnLookupUpdate) {
   auto table = std::make_unique<NeighbourTable>();
@@ -46,8 +48,12 @@ TEST(NeighbourTable, FullBucketEvictsButKeepsWorking) {
 
 // A MAC that spells its IP, so a reader can tell whether a pair is torn.
 NeighbourTable::Mac mac_for(uint32_t ip) {
-  return {0x02, 0x00, static_cast<uint8_t>(ip >> 24), static_cast<uint8_t>(ip >> 16),
-          static_cast<uint8_t>(ip >> 8), static_cast<uint8_t>(ip)};
+  return {0x02,
+          0x00,
+          static_cast<uint8_t>(ip >> 24),
+          static_cast<uint8_t>(ip >> 16),
+          static_cast<uint8_t>(ip >> 8),
+          static_cast<uint8_t>(ip)};
 }
 
 // `count` addresses that all hash to one bucket.
@@ -83,7 +89,7 @@ TEST(NeighbourTable, RefreshUpdatesOnlyKnownNeighboursAndTheirAge) {
   EXPECT_EQ(updated, 10u);
   EXPECT_FALSE(table->refresh(0x0a000001, mac_of(1), 20));  // same MAC: not a change...
   ASSERT_TRUE(table->lookup(0x0a000001, &mac, &updated));
-  EXPECT_EQ(updated, 20u);                                  // ...but confirmed again
+  EXPECT_EQ(updated, 20u);  // ...but confirmed again
   EXPECT_TRUE(table->refresh(0x0a000001, mac_of(2), 30));
   ASSERT_TRUE(table->lookup(0x0a000001, &mac, &updated));
   EXPECT_EQ(mac, mac_of(2));

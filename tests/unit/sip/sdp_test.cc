@@ -121,6 +121,27 @@ TEST(Sdp, RewritePreservesLineEndsAndRemovesRtcpWhenUnset) {
             "c=IN IP6 2001:db8::1\na=X-unknown: kept  as is \nb=AS:64");
 }
 
+TEST(Sdp, RewriteStripsIdentityWhenAsked) {
+  const std::string text =
+      "v=0\r\no=pbx 7 7 IN IP4 10.0.0.5\r\ns=Acme PBX 9.1 (site Berlin)\r\n"
+      "i=call from reception\r\nu=http://pbx.acme.internal/\r\ne=ops@acme.example\r\n"
+      "p=+49 30 1234\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\na=tool:AcmePBX 9.1\r\n"
+      "m=audio 4000 RTP/AVP 0\r\na=ssrc:1 cname:x\r\n";
+  SdpRewrite rw;
+  rw.address = "192.0.2.1";
+  rw.media = {{20000, std::nullopt}};
+  auto kept = rewrite_sdp(text, rw);
+  ASSERT_TRUE(kept);
+  EXPECT_NE(kept->find("s=Acme PBX"), std::string::npos);  // only on request
+  rw.strip_identity = true;
+  auto out = rewrite_sdp(text, rw);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*out,
+            "v=0\r\no=pbx 7 7 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+            "m=audio 20000 RTP/AVP 0\r\na=ssrc:1 cname:x\r\n");
+  ASSERT_TRUE(parse_sdp(*out));
+}
+
 TEST(Sdp, RewriteNeedsOneEntryPerMedia) {
   SdpRewrite rw;
   rw.address = "192.0.2.1";

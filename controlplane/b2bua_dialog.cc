@@ -1,0 +1,170 @@
+// The B2BUA's requests on existing calls (ACK, CANCEL, BYE, ...) and the ways a call's dialogs are
+// hung up.
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include "controlplane/b2bua.h"
+#include "controlplane/b2bua_internal.h"
+
+namespace sbc::cp {
+
+using sip::Method;
+
+void B2bua::caller_request(const CallPtr& call, const Endpoint& from, const sip::Message& msg) {
+  const Leg& a = call->legs[kCaller];
+  switch (msg.method()) {
+    case Method::kInvite:
+      if (msg.to()->tag().empty()) {
+        if (msg.top_via()->branch == call->caller_invite_branch) {
+          // A retransmission: answer with what we last said.
+          if (!call->last_response.empty()) transport_.send(a.zone, a.peer, call->last_response);
+          return;
+        }
+        if (call->state == CallState::kEnded) {
+          // A new INVITE reusing an ended call's Call-ID (e.g. the retry after a 503): a new call.
+          // The caller has our final response, so its retransmissions stop; the old call lingers
+          // unreachable by this Call-ID until it is erased.
+          scheduler_.cancel(call->response_timer);
+          call->response_timer = 0;
+          by_caller_call_id_.erase(caller_key(a.zone, a.call_id));
+          new_call(a.zone, from, msg);
+          return;
+        }
+      }
+      reply(a.zone, response_target(from, *msg.top_via()), msg, 488,
+            "Not Acceptable Here (re-INVITE not supported)", a.local_tag);
+      return;
+    case Method::kAck: handle_ack(call, msg); return;
+    case Method::kCancel: handle_cancel(call, from, msg); return;
+    case Method::kBye:
+      handle_bye(call, kCaller, response_target(from, *msg.top_via()), msg);
+      return;
+    case Method::kOptions:
+      reply(a.zone, response_target(from, *msg.top_via()), msg, 200, {}, a.local_tag);
+      return;
+    default:
+      reply(a.zone, response_target(from, *msg.top_via()), msg, 501, {}, a.local_tag);
+      return;
+  }
+}
+
+void B2bua::callee_request(const CallPtr& call, const sip::Message& msg) {
+  const Leg& b = call->legs[kCallee];
+  // The callee's requests are answered at the trunk/target address we use for it.
+  const Endpoint to = b.peer;
+  switch (msg.method()) {
+    case Method::kAck:
+      return;  // we never answer the callee's requests with a final INVITE response
+    case Method::kBye: handle_bye(call, kCallee, to, msg); return;
+    case Method::kInvite:
+      reply(b.zone, to, msg, 488, "Not Acceptable Here (re-INVITE not supported)", b.local_tag);
+      return;
+    case Method::kOptions: reply(b.zone, to, msg, 200, {}, b.local_tag); return;
+    case Method::kCancel: reply(b.zone, to, msg, 481, {}, b.local_tag); return;
+    default: reply(b.zone, to, msg, 501, {}, b.local_tag); return;
+  }
+}
+
+void B2bua::handle_ack(const CallPtr& call, const sip::Message& ack) {
+  if (call->final_status == 0) return;  // nothing to acknowledge yet
+  // An ACK for a 2xx must carry our To-tag; one that does not must not stop the 2xx's
+  // retransmissions. (A non-2xx ACK has it too: our final responses always carry our tag.)
+  if (ack.to()->tag() != call->legs[kCaller].local_tag) return;
+  if (call->response_timer) {
+    scheduler_.cancel(call->response_timer);
+    call->response_timer = 0;
+  }
+  if (call->final_status >= 300 || call->caller_acked) return;
+  call->caller_acked = true;
+  if (call->state == CallState::kAnswered) {
+    call->state = CallState::kConfirmed;
+    send_callee_ack(call);
+  }
+  if (call->caller_bye_pending) {
+    call->caller_bye_pending = false;
+    send_bye(call, kCaller);
+  }
+}
+
+void B2bua::handle_cancel(const CallPtr& call, const Endpoint& from, const sip::Message& cancel) {
+  const Leg& a = call->legs[kCaller];
+  const Endpoint to = response_target(from, *cancel.top_via());
+  if (cancel.top_via()->branch != call->caller_invite_branch) {
+    reply(a.zone, to, cancel, 481, {}, a.local_tag);
+    return;
+  }
+  reply(a.zone, to, cancel, 200, {}, a.local_tag);
+  if (call->final_status != 0) return;  // too late: the INVITE already has its final response
+  spdlog::info("call {}: cancelled by the caller", call->id);
+  respond_caller(call, 487);
+  send_cancel(call);
+  end_call(call, CallResult::kCancelled, 487);
+}
+
+void B2bua::handle_bye(const CallPtr& call, Side side, const Endpoint& to,
+                       const sip::Message& bye) {
+  const Leg& leg = call->legs[side];
+  const bool established = side == kCaller ? call->final_status >= 200 && call->final_status < 300
+                                           : call->callee_answered;
+  if (!established) {
+    reply(leg.zone, to, bye, 481, {}, leg.local_tag);
+    return;
+  }
+  if (bye.to()->tag() != leg.local_tag) {
+    reply(leg.zone, to, bye, 481, {}, leg.local_tag);
+    return;
+  }
+  reply(leg.zone, to, bye, 200, {}, leg.local_tag);
+  if (call->state == CallState::kEnded) return;  // a retransmitted BYE
+  spdlog::info("call {}: {} hung up", call->id, side == kCaller ? "caller" : "callee");
+  if (side == kCaller) {
+    // A BYE proves the caller has our 2xx (its ACK may be lost): stop retransmitting it.
+    scheduler_.cancel(call->response_timer);
+    call->response_timer = 0;
+    call->caller_acked = true;
+    hang_up_callee(call);
+  } else {
+    // The callee may hang up before the caller's ACK let us ACK its 2xx: ACK it now (§13.2.2.4).
+    if (call->callee_ack.empty()) send_callee_ack(call);
+    call->callee_bye_sent = true;  // its dialog is over: nothing more to send it
+    hang_up_caller(call);
+  }
+  end_call(call, CallResult::kAnswered, 200);
+}
+
+void B2bua::hang_up_callee(const CallPtr& call) {
+  if (!call->callee_answered) {
+    send_cancel(call);
+    return;
+  }
+  if (call->callee_bye_sent) return;
+  if (call->callee_ack.empty()) send_callee_ack(call);
+  call->callee_bye_sent = true;
+  send_bye(call, kCallee);
+}
+
+void B2bua::hang_up_caller(const CallPtr& call) {
+  if (call->final_status < 200 || call->final_status >= 300) return;  // no dialog with the caller
+  if (!call->caller_acked) {
+    // Our 2xx keeps being retransmitted; the BYE follows its ACK or its timeout.
+    call->caller_bye_pending = true;
+    return;
+  }
+  send_bye(call, kCaller);
+}
+
+void B2bua::start_duration_limit(const CallPtr& call) {
+  if (config_.max_call_duration_s == 0) return;
+  call->duration_timer =
+      scheduler_.schedule(std::chrono::seconds(config_.max_call_duration_s), [this, id = call->id] {
+        auto it = calls_.find(id);
+        if (it == calls_.end()) return;
+        it->second->duration_timer = 0;
+        if (it->second->state == CallState::kEnded) return;
+        spdlog::info("call {}: max_call_duration ({} s) reached; hanging up", id,
+                     config_.max_call_duration_s);
+        fail_call(it->second, 200, CallResult::kMaxDuration);
+      });
+}
+
+}  // namespace sbc::cp

@@ -1,0 +1,301 @@
+// The B2BUA's responses: those the callee sends to our INVITE (relayed to the caller) and those we
+// send to the caller's INVITE (retransmitted until its ACK).
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "controlplane/b2bua.h"
+#include "controlplane/b2bua_internal.h"
+#include "sip/builder.h"
+
+namespace sbc::cp {
+
+using sip::Method;
+
+namespace {
+
+// Route set of a dialog from a response's Record-Route, as the UAC uses it: reversed (§12.1.2).
+std::vector<std::string> uac_route_set(const sip::Message& msg) {
+  std::vector<std::string> routes;
+  if (auto rr = msg.record_routes(); rr) {
+    for (auto it = rr->rbegin(); it != rr->rend(); ++it)
+      routes.push_back(fmt::format("<{}>", it->uri_text));
+  }
+  return routes;
+}
+
+std::string first_contact(const sip::Message& msg) {
+  auto contacts = msg.contacts();
+  if (!contacts || contacts->entries.empty()) return {};
+  return std::string(contacts->entries.front().uri_text);
+}
+
+}  // namespace
+
+void B2bua::handle_response(size_t zone, const sip::Message& msg) {
+  auto call_id = msg.call_id();
+  auto cseq = msg.cseq();
+  auto via = msg.top_via();
+  if (!call_id || !cseq || !via || !msg.to()) {
+    metrics_.sip_dropped("bad_response");
+    return;
+  }
+  Side side = kCallee;
+  CallPtr call = find_callee_dialog(*call_id);
+  if (!call || call->legs[kCallee].zone != zone) {
+    side = kCaller;
+    call = find_caller_dialog(zone, *call_id);
+  }
+  if (!call) {
+    const int code = msg.status_code();
+    auto tomb = tombstones_.find(std::string(*call_id));
+    if (tomb != tombstones_.end() && tomb->second.zone == zone && code >= 200 && code < 300 &&
+        cseq->method == Method::kInvite) {
+      late_answer(tomb->second, msg);
+      return;
+    }
+    metrics_.sip_dropped("stray_response");
+    return;
+  }
+  if (side == kCallee && cseq->method == Method::kInvite) {
+    invite_response(call, msg);
+    return;
+  }
+  if (msg.status_code() >= 200) stop_transaction(*call, side, via->branch);
+}
+
+void B2bua::invite_response(const CallPtr& call, const sip::Message& msg) {
+  Leg& b = call->legs[kCallee];
+  const int code = msg.status_code();
+  if (msg.top_via()->branch != call->callee_invite_branch) {
+    metrics_.sip_dropped("stray_response");
+    return;
+  }
+  if (!b.invite) {
+    // The transaction is over: a retransmitted final response, or a 2xx after we gave up on it.
+    if (code >= 300) {
+      transport_.send(b.zone, b.peer, invite_twin(*call, Method::kAck, msg.to()->tag()));
+    } else if (code >= 200 && !call->callee_ack.empty()) {
+      transport_.send(b.zone, b.peer, call->callee_ack);
+    } else if (code >= 200 && !call->callee_answered) {
+      callee_answered(call, msg);
+    }
+    return;
+  }
+  // Any response stops INVITE retransmissions (§17.1.1.2). After our CANCEL the timer bounds how
+  // long we wait for the final response instead, and stays.
+  if (b.invite->timer && !call->cancel_sent) {
+    scheduler_.cancel(b.invite->timer);
+    b.invite->timer = 0;
+  }
+  if (code < 200) {
+    // CANCEL may follow any provisional, 100 Trying included (§9.1).
+    call->callee_provisional = true;
+    if (call->cancel_pending && !call->cancel_sent) send_cancel(call);
+    if (code == 100) return;
+    learn_callee_dialog(*call, msg);
+    if (call->final_status != 0) return;
+    std::string body;
+    if (is_sdp(msg)) {
+      relay_answer(call, msg);
+      if (call->state == CallState::kEnded) return;
+      body = call->caller_answer_sdp;
+    }
+    respond_caller(call, code, msg.reason_phrase(), std::move(body));
+    return;
+  }
+  close_invite(*call);
+  if (call->ring_timer) {
+    scheduler_.cancel(call->ring_timer);
+    call->ring_timer = 0;
+  }
+  if (code >= 300) {
+    final_failure(call, msg);
+  } else {
+    callee_answered(call, msg);
+  }
+}
+
+void B2bua::final_failure(const CallPtr& call, const sip::Message& msg) {
+  const Leg& b = call->legs[kCallee];
+  const int code = msg.status_code();
+  transport_.send(b.zone, b.peer, invite_twin(*call, Method::kAck, msg.to()->tag()));
+  if (call->final_status != 0 || call->state == CallState::kEnded) return;
+  spdlog::info("call {}: callee answered {} {}", call->id, code, msg.reason_phrase());
+  if (code == 401 || code == 407) {
+    // The challenge is for credentials of ours (the trunk's), not the caller's: relaying it would
+    // only make the caller retry with credentials the callee never sees.
+    metrics_.callee_auth_challenge();
+    respond_caller(call, 503, "Service Unavailable (callee requires authentication)", {},
+                   {{"Reason", fmt::format("SIP;cause={};text=\"{}\"", code,
+                                           sip::default_reason_phrase(code))},
+                    {"Warning", "399 sbc \"the callee requires authentication\""}});
+    end_call(call, CallResult::kFailed, 503);
+    return;
+  }
+  // 3xx keeps its code but never the callee's Contact (topology): a UAC treats a 3xx without
+  // Contact as a failure (§8.1.3.4), and the code still tells the caller (and the CDR) what
+  // happened; recursing on the redirect inside sbcd is not supported.
+  respond_caller(call, code, msg.reason_phrase());
+  const CallResult result = code == 486 || code == 600 ? CallResult::kBusy : CallResult::kFailed;
+  end_call(call, result, code);
+}
+
+void B2bua::callee_answered(const CallPtr& call, const sip::Message& msg) {
+  learn_callee_dialog(*call, msg);
+  call->callee_answered = true;
+  if (call->final_status != 0 || call->state == CallState::kEnded) {
+    // The caller gave up meanwhile (the 2xx crossed our CANCEL, or a timeout): confirm, hang up.
+    hang_up_callee(call);
+    return;
+  }
+  if (is_sdp(msg)) {
+    relay_answer(call, msg);
+    if (call->state == CallState::kEnded) return;
+  } else if (call->session_programmed) {
+    program_session(call);  // the early answer's media, now with the media timeout armed
+  }
+  if (call->caller_answer_sdp.empty()) {
+    spdlog::warn("call {}: 2xx from the callee without an SDP answer", call->id);
+    hang_up_callee(call);
+    respond_caller(call, 502, "Bad Gateway (no SDP answer)");
+    end_call(call, CallResult::kFailed, 502);
+    return;
+  }
+  call->state = CallState::kAnswered;
+  call->answer_time = scheduler_.wall_now();
+  spdlog::info("call {}: answered", call->id);
+  respond_caller(call, msg.status_code(), msg.reason_phrase(), call->caller_answer_sdp);
+  start_duration_limit(call);
+}
+
+// Remote tag, target and route set of the callee's (early) dialog from a 101-299 response.
+void B2bua::learn_callee_dialog(Call& call, const sip::Message& msg) {
+  Leg& b = call.legs[kCallee];
+  if (auto to = msg.to(); to && !to->tag().empty()) b.remote_tag = std::string(to->tag());
+  if (std::string contact = first_contact(msg); !contact.empty()) b.remote_target = contact;
+  if (auto routes = uac_route_set(msg); !routes.empty()) b.route_set = std::move(routes);
+}
+
+// An SDP answer from the callee (183 or 2xx): learn its media, rewrite it for the caller and
+// program the dataplane at once so early media flows. An answer whose o= is unchanged is the same
+// description (RFC 3264 §8): the caller gets the answer it already has, with the same version.
+void B2bua::relay_answer(const CallPtr& call, const sip::Message& msg) {
+  auto sdp = sip::parse_sdp(msg.body());
+  std::optional<sip::MediaEndpoint> audio;
+  if (sdp) audio = sip::first_audio_endpoint(*sdp);
+  const api::Address address = audio ? api::Address::parse(audio->address) : api::Address{};
+  if (!sdp || !audio || address.family != api::AddressFamily::kIpv4) {
+    spdlog::warn("call {}: unusable SDP answer from the callee", call->id);
+    if (msg.status_code() >= 200) {
+      hang_up_callee(call);
+      respond_caller(call, 502, "Bad Gateway (bad SDP answer)");
+      end_call(call, CallResult::kFailed, 502);
+    }
+    return;
+  }
+  std::string origin = fmt::format("{} {} {}", sdp->origin.username, sdp->origin.session_id,
+                                   sdp->origin.session_version);
+  if (!call->caller_answer_sdp.empty() && origin == call->callee_answer_origin) {
+    if (msg.status_code() >= 200) program_session(call);  // arms the media timeout
+    return;
+  }
+  MediaLeg& media = call->legs[kCallee].media;
+  media.remote = address;
+  media.remote_port = audio->port;
+  media.remote_rtcp_port = sdp->media[audio->media_index].rtcp_port.value_or(0);
+  auto rewritten = rewrite_for(*call, kCaller, msg.body());
+  if (!rewritten) return;
+  call->caller_answer_sdp = std::move(*rewritten);
+  call->callee_answer_origin = std::move(origin);
+  program_session(call);
+}
+
+// A 2xx for an erased call's INVITE (it crossed our CANCEL): ACK it and end the dialog it made.
+void B2bua::late_answer(Tombstone& t, const sip::Message& msg) {
+  sip::RequestSpec spec;
+  spec.method = Method::kAck;
+  spec.request_uri = first_contact(msg);
+  if (spec.request_uri.empty()) spec.request_uri = t.invite_uri;
+  spec.via_host = zones_[t.zone].address;
+  spec.via_port = zones_[t.zone].port;
+  spec.branch = ids_.branch();
+  spec.from = t.local_party;
+  spec.from_tag = t.local_tag;
+  spec.to = t.remote_party;
+  spec.to_tag = std::string(msg.to()->tag());
+  spec.call_id = std::string(*msg.call_id());
+  spec.cseq = t.cseq;
+  spec.routes = uac_route_set(msg);
+  transport_.send(t.zone, t.peer, sip::make_request(spec).build());
+  if (t.bye_sent) return;  // a retransmitted 2xx: the ACK was lost
+  t.bye_sent = true;
+  spdlog::info("sip: late 2xx for ended call {}: ACK and BYE", spec.call_id);
+  spec.method = Method::kBye;
+  spec.branch = ids_.branch();
+  spec.cseq = t.cseq + 1;
+  transport_.send(t.zone, t.peer, sip::make_request(spec).build());
+}
+
+// --- responses to the caller --------------------------------------------------------------------
+
+void B2bua::respond_caller(const CallPtr& call, int code, std::string_view reason, std::string body,
+                           const ExtraHeaders& extra) {
+  const Leg& a = call->legs[kCaller];
+  auto response = sip::make_response(*call->caller_invite, code, reason,
+                                     code > 100 ? std::string_view(a.local_tag) : "");
+  if (code > 100 && code < 300) {
+    // Dialog-creating responses carry the request's Record-Route, in order (§12.1.1).
+    for (const auto& h : call->caller_invite->headers()) {
+      if (h.id == sip::HeaderId::kRecordRoute) {
+        response.add(sip::HeaderId::kRecordRoute, std::string(h.value));
+      }
+    }
+    response.add(sip::HeaderId::kContact, contact(a.zone));
+  }
+  if (code >= 200 && code < 300) response.add(sip::HeaderId::kAllow, std::string(kAllow));
+  for (const auto& [name, value] : extra) response.add(name, value);
+  if (!body.empty()) response.body("application/sdp", std::move(body));
+  call->last_response = response.build();
+  transport_.send(a.zone, a.peer, call->last_response);
+  if (code < 200) return;
+  // Final responses are retransmitted over UDP until the caller's ACK (§13.3.1.4, §17.2.1).
+  call->final_status = code;
+  call->response_interval = timers_.t1;
+  call->response_deadline = scheduler_.now() + 64 * timers_.t1;
+  scheduler_.cancel(call->response_timer);
+  call->response_timer = scheduler_.schedule(call->response_interval,
+                                             [this, id = call->id] { retransmit_response(id); });
+}
+
+void B2bua::retransmit_response(uint64_t call_id) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return;
+  CallPtr call = it->second;
+  call->response_timer = 0;
+  if (scheduler_.now() >= call->response_deadline) {
+    if (call->final_status >= 300 || call->caller_acked) return;
+    // No ACK for our 2xx (§13.3.1.4): the dialog must end; the caller's BYE may go now (§15).
+    const bool bye_pending = std::exchange(call->caller_bye_pending, false);
+    if (call->state == CallState::kAnswered) {
+      spdlog::warn("call {}: no ACK from the caller; hanging up", call->id);
+      send_bye(call, kCaller);
+      hang_up_callee(call);
+      end_call(call, CallResult::kFailed, 408);
+    } else if (bye_pending) {
+      send_bye(call, kCaller);  // the call ended meanwhile; its BYE waited for this
+    }
+    return;
+  }
+  const Leg& a = call->legs[kCaller];
+  transport_.send(a.zone, a.peer, call->last_response);
+  call->response_interval = std::min(call->response_interval * 2, timers_.t2);
+  const auto until_deadline =
+      std::chrono::ceil<std::chrono::milliseconds>(call->response_deadline - scheduler_.now());
+  call->response_timer = scheduler_.schedule(std::min(call->response_interval, until_deadline),
+                                             [this, call_id] { retransmit_response(call_id); });
+}
+
+}  // namespace sbc::cp
