@@ -25,6 +25,7 @@
 #include "controlplane/metrics.h"
 #include "controlplane/scheduler.h"
 #include "controlplane/sip_transport.h"
+#include "sip/builder.h"
 #include "sip/ids.h"
 #include "sip/message.h"
 #include "sip/sdp.h"
@@ -131,6 +132,9 @@ class B2bua {
   void send_callee_ack(const CallPtr& call);
   // CANCEL or non-2xx ACK for our INVITE to the callee, from the fields kept in the Call.
   std::string invite_twin(const Call& call, sip::Method method, std::string_view to_tag) const;
+  // A request on `leg`'s dialog (§12.2.1.1): our party and tag, the peer's party, tag and target,
+  // the route set. Callers set branch and CSeq.
+  sip::RequestSpec dialog_request(const Leg& leg, sip::Method method) const;
   void close_invite(Call& call);
   std::string contact(size_t zone) const;
   void start_transaction(const CallPtr& call, Side side, sip::Method method, std::string branch,

@@ -12,57 +12,46 @@ namespace sbc::cp {
 
 using sip::Method;
 
-std::string B2bua::invite_twin(const Call& call, Method method, std::string_view to_tag) const {
-  const Leg& b = call.legs[kCallee];
+sip::RequestSpec B2bua::dialog_request(const Leg& leg, Method method) const {
   sip::RequestSpec spec;
   spec.method = method;
+  spec.request_uri = leg.remote_target;
+  spec.via_host = zones_[leg.zone].address;
+  spec.via_port = zones_[leg.zone].port;
+  spec.from = leg.local_party;
+  spec.from_tag = leg.local_tag;
+  spec.to = leg.remote_party;
+  spec.to_tag = leg.remote_tag;
+  spec.call_id = leg.call_id;
+  spec.routes = leg.route_set;
+  return spec;
+}
+
+std::string B2bua::invite_twin(const Call& call, Method method, std::string_view to_tag) const {
+  // Same transaction as our INVITE (§9.1, §17.1.1.3): its Request-URI, branch, CSeq and routes.
+  sip::RequestSpec spec = dialog_request(call.legs[kCallee], method);
   spec.request_uri = call.callee_invite_uri;
-  spec.via_host = zones_[b.zone].address;
-  spec.via_port = zones_[b.zone].port;
-  spec.branch = call.callee_invite_branch;  // same transaction (§9.1, §17.1.1.3)
-  spec.from = b.local_party;
-  spec.from_tag = b.local_tag;
-  spec.to = b.remote_party;
+  spec.branch = call.callee_invite_branch;
   spec.to_tag = std::string(to_tag);
-  spec.call_id = b.call_id;
   spec.cseq = call.callee_invite_cseq;
+  spec.routes.clear();
   return sip::make_request(spec).build();
 }
 
 void B2bua::send_callee_ack(const CallPtr& call) {
-  Leg& b = call->legs[kCallee];
-  sip::RequestSpec spec;
-  spec.method = Method::kAck;
-  spec.request_uri = b.remote_target;
-  spec.via_host = zones_[b.zone].address;
-  spec.via_port = zones_[b.zone].port;
+  const Leg& b = call->legs[kCallee];
+  sip::RequestSpec spec = dialog_request(b, Method::kAck);
   spec.branch = ids_.branch();
-  spec.from = b.local_party;
-  spec.from_tag = b.local_tag;
-  spec.to = b.remote_party;
-  spec.to_tag = b.remote_tag;
-  spec.call_id = b.call_id;
   spec.cseq = call->callee_invite_cseq;
-  spec.routes = b.route_set;
   call->callee_ack = sip::make_request(spec).build();
   transport_.send(b.zone, b.peer, call->callee_ack);
 }
 
 void B2bua::send_bye(const CallPtr& call, Side side) {
   Leg& leg = call->legs[side];
-  sip::RequestSpec spec;
-  spec.method = Method::kBye;
-  spec.request_uri = leg.remote_target;
-  spec.via_host = zones_[leg.zone].address;
-  spec.via_port = zones_[leg.zone].port;
+  sip::RequestSpec spec = dialog_request(leg, Method::kBye);
   spec.branch = ids_.branch();
-  spec.from = leg.local_party;
-  spec.from_tag = leg.local_tag;
-  spec.to = leg.remote_party;
-  spec.to_tag = leg.remote_tag;
-  spec.call_id = leg.call_id;
   spec.cseq = ++leg.local_cseq;
-  spec.routes = leg.route_set;
   start_transaction(call, side, Method::kBye, spec.branch, sip::make_request(spec).build());
 }
 

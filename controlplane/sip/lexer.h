@@ -18,6 +18,44 @@ constexpr bool is_alpha(char c) {
 constexpr bool is_alnum(char c) {
   return is_alpha(c) || is_digit(c);
 }
+// RFC 3261 §25.1: token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
+constexpr bool is_token_char(char c) {
+  if (is_alnum(c)) return true;
+  switch (c) {
+    case '-':
+    case '.':
+    case '!':
+    case '%':
+    case '*':
+    case '_':
+    case '+':
+    case '`':
+    case '\'':
+    case '~': return true;
+    default: return false;
+  }
+}
+// RFC 3261 §25.1: word = 1*(token characters / "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/"
+// / "[" / "]" / "?" / "{" / "}"), as in Call-ID.
+constexpr bool is_word_char(char c) {
+  if (is_token_char(c)) return true;
+  switch (c) {
+    case '(':
+    case ')':
+    case '<':
+    case '>':
+    case ':':
+    case '\\':
+    case '"':
+    case '/':
+    case '[':
+    case ']':
+    case '?':
+    case '{':
+    case '}': return true;
+    default: return false;
+  }
+}
 constexpr bool is_hex(char c) {
   return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }

@@ -5,44 +5,13 @@
 namespace sbc::cp::sip {
 namespace {
 
-// callid = word [ "@" word ] (RFC 3261 §25.1)
-bool is_word_char(char c) {
-  if (lex::is_alnum(c)) return true;
-  switch (c) {
-    case '-':
-    case '.':
-    case '!':
-    case '%':
-    case '*':
-    case '_':
-    case '+':
-    case '`':
-    case '\'':
-    case '~':
-    case '(':
-    case ')':
-    case '<':
-    case '>':
-    case ':':
-    case '\\':
-    case '"':
-    case '/':
-    case '[':
-    case ']':
-    case '?':
-    case '{':
-    case '}': return true;
-    default: return false;
-  }
-}
-
 bool valid_call_id(std::string_view id) {
   if (id.empty()) return false;
   const size_t at = id.find('@');
   if (at == 0 || at + 1 == id.size()) return false;
   for (size_t i = 0; i < id.size(); ++i) {
     if (i == at) continue;
-    if (!is_word_char(id[i])) return false;
+    if (!lex::is_word_char(id[i])) return false;  // callid = word [ "@" word ]
   }
   return true;
 }

@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "sip/lexer.h"
+
 namespace sbc::cp::sip {
 namespace {
 
@@ -23,24 +25,6 @@ constexpr std::array<std::pair<Method, std::string_view>, 14> kMethods{{
     {Method::kPublish, "PUBLISH"},
 }};
 
-// RFC 3261 §25.1: token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
-constexpr bool is_token_char(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '-':
-    case '.':
-    case '!':
-    case '%':
-    case '*':
-    case '_':
-    case '+':
-    case '`':
-    case '\'':
-    case '~': return true;
-    default: return false;
-  }
-}
-
 }  // namespace
 
 Method method_from_text(std::string_view text) {
@@ -60,7 +44,7 @@ std::string_view method_name(Method method) {
 bool is_token(std::string_view text) {
   if (text.empty()) return false;
   for (char c : text) {
-    if (!is_token_char(c)) return false;
+    if (!lex::is_token_char(c)) return false;
   }
   return true;
 }
