@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 namespace sbc::dp {
 namespace {
@@ -68,15 +69,17 @@ std::expected<void, std::string> ControlServer::open() {
   if (!fill_sockaddr(path_, &addr)) return std::unexpected(path_ + ": path too long");
   if (auto ok = remove_stale(path_, addr); !ok) return ok;
   listen_fd_ = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (listen_fd_ < 0) return std::unexpected(fmt::format("socket: {}", std::strerror(errno)));
+  if (listen_fd_ < 0)
+    return std::unexpected(fmt::format("socket: {}", std::generic_category().message(errno)));
   if (bind(listen_fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
-    const std::string error = fmt::format("bind {}: {}", path_, std::strerror(errno));
+    const std::string error =
+        fmt::format("bind {}: {}", path_, std::generic_category().message(errno));
     close(listen_fd_);
     listen_fd_ = -1;
     return std::unexpected(error);
   }
   if (chmod(path_.c_str(), 0660) != 0 || listen(listen_fd_, 16) != 0) {
-    return std::unexpected(fmt::format("{}: {}", path_, std::strerror(errno)));
+    return std::unexpected(fmt::format("{}: {}", path_, std::generic_category().message(errno)));
   }
   next_scan_tsc_ = clock_() + tsc_hz_;
   return {};
@@ -122,7 +125,8 @@ void ControlServer::accept_clients() {
       // Out of descriptors or memory: the connection stays queued; retry in about a second.
       ++stats_.accept_errors;
       accept_resume_tsc_ = clock_() + tsc_hz_;
-      spdlog::warn("control: accept: {}; not accepting for 1 s", std::strerror(errno));
+      spdlog::warn("control: accept: {}; not accepting for 1 s",
+                   std::generic_category().message(errno));
       return;
     }
     if (clients_.size() >= kMaxClients) {
@@ -241,7 +245,7 @@ void ControlServer::reply(Client& client, uint32_t request_id, const api::Messag
   }
   if (send(client.fd, bytes->data(), bytes->size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
     ++stats_.clients_dropped;
-    spdlog::warn("control: dropping client: send: {}", std::strerror(errno));
+    spdlog::warn("control: dropping client: send: {}", std::generic_category().message(errno));
     client.closing = true;
   }
 }

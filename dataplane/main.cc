@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "dataplane.h"
@@ -58,7 +59,7 @@ int run(const sbc::dp::Config& config, const Args& args, const char* program) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   const int stop_fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
   if (stop_fd < 0) {
-    spdlog::critical("signalfd: {}", std::strerror(errno));
+    spdlog::critical("signalfd: {}", std::generic_category().message(errno));
     return 1;
   }
 

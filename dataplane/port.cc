@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <system_error>
 
 namespace sbc::dp {
 namespace {
@@ -64,8 +65,9 @@ std::expected<void, std::string> keep_kernel_off(const std::string& device) {
     FILE* f = std::fopen(path.c_str(), "w");
     const bool ok = f && std::fputs(value, f) >= 0;
     if (f && std::fclose(f) != 0)
-      return std::unexpected(fmt::format("{}: {}", path, std::strerror(errno)));
-    if (!ok) return std::unexpected(fmt::format("{}: {}", path, std::strerror(errno)));
+      return std::unexpected(fmt::format("{}: {}", path, std::generic_category().message(errno)));
+    if (!ok)
+      return std::unexpected(fmt::format("{}: {}", path, std::generic_category().message(errno)));
   }
   return {};
 }
@@ -194,7 +196,8 @@ void close_port(const Port& port) {
 
 std::expected<void, std::string> set_kernel_ipv4(const std::string& ifname, Ipv4Prefix address) {
   Fd sock{socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
-  if (sock.fd < 0) return std::unexpected(fmt::format("socket: {}", std::strerror(errno)));
+  if (sock.fd < 0)
+    return std::unexpected(fmt::format("socket: {}", std::generic_category().message(errno)));
   ifreq req{};
   std::snprintf(req.ifr_name, sizeof(req.ifr_name), "%s", ifname.c_str());
   auto set_in = [&req](uint32_t host_order) {
@@ -204,7 +207,8 @@ std::expected<void, std::string> set_kernel_ipv4(const std::string& ifname, Ipv4
     std::memcpy(&req.ifr_addr, &sin, sizeof(sin));
   };
   auto fail = [&ifname](const char* op) {
-    return std::unexpected(fmt::format("{} {}: {}", op, ifname, std::strerror(errno)));
+    return std::unexpected(
+        fmt::format("{} {}: {}", op, ifname, std::generic_category().message(errno)));
   };
   set_in(address.address);
   if (ioctl(sock.fd, SIOCSIFADDR, &req) != 0) return fail("SIOCSIFADDR");

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # toolchain and build
   build-essential g++ meson ninja-build pkg-config git
-  clang clang-format clang-tidy libclang-rt-14-dev
+  clang clang-format clang-tidy-16 libclang-rt-14-dev
   # required libraries
   libdpdk-dev dpdk libsrtp2-dev libssl-dev
   libboost-dev libboost-program-options-dev
