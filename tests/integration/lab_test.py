@@ -182,5 +182,17 @@ def the_cdr(the_lab, checks: Checks):
     return records[-1]
 
 
+def check_peers_ok(outcome, checks: Checks) -> None:
+    """Both sipp instances ran their scenario to the end."""
+    for who, peer in (("caller", outcome.caller), ("callee", outcome.callee)):
+        checks.check(peer.ok, f"{who} sipp succeeded (exit {peer.exit_code}: {peer.exit_meaning})",
+                     peer.summary())
+
+
+def check_cdr_result(cdr, checks: Checks, disposition: str, code: int) -> None:
+    checks.check(cdr.get("disposition") == disposition and cdr.get("result_code") == code,
+                 f"CDR says {disposition} {code} ({cdr.get('disposition')} {cdr.get('result_code')})")
+
+
 __all__ = ["Checks", "main", "check_nothing_left", "check_topology_hidden", "metric_check",
-           "the_cdr", "media_from_cdr", "lab"]
+           "the_cdr", "media_from_cdr", "lab", "check_peers_ok", "check_cdr_result"]

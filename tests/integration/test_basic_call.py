@@ -7,8 +7,8 @@ counted (CDR media per direction, /metrics), topology hiding, and that nothing i
 
 import sys
 
-from lab_test import (check_nothing_left, check_topology_hidden, lab, main, media_from_cdr,
-                      metric_check, the_cdr)
+from lab_test import (check_cdr_result, check_nothing_left, check_peers_ok, check_topology_hidden,
+                      lab, main, media_from_cdr, metric_check, the_cdr)
 
 AUDIO_SECONDS = 2.0   # each end plays this once after the answer: 100 packets of 20 ms
 DURATION_MS = 3000    # the caller hangs up after this, when all RTP has been sent
@@ -23,10 +23,7 @@ def test(the_lab, checks):
     expected = outcome.rtp_per_play
     print(f"       show calls during the call:\n{outcome.during}")
     checks.check(outcome.during is not None, "sbc-cli show calls listed the call while it was up")
-    checks.check(outcome.caller.ok, f"caller sipp succeeded (exit {outcome.caller.exit_code}: "
-                 f"{outcome.caller.exit_meaning})", outcome.caller.summary())
-    checks.check(outcome.callee.ok, f"callee sipp succeeded (exit {outcome.callee.exit_code}: "
-                 f"{outcome.callee.exit_meaning})", outcome.callee.summary())
+    check_peers_ok(outcome, checks)
     code = outcome.caller.final_response("INVITE")
     checks.check(code == 200, f"caller's INVITE answered 200 (got {code})")
     checks.check(outcome.caller.final_response("BYE") == 200, "caller's BYE answered 200")
@@ -53,8 +50,7 @@ def test(the_lab, checks):
 
     cdr = the_cdr(the_lab, checks)
     if cdr is not None:
-        checks.check(cdr.get("result_code") == 200 and cdr.get("disposition") == "answered",
-                     f"CDR says answered 200 ({cdr.get('disposition')} {cdr.get('result_code')})")
+        check_cdr_result(cdr, checks, "answered", 200)
         media = media_from_cdr(cdr)
         checks.check(media is not None, "CDR has media counters")
         if media is not None:

@@ -3,16 +3,13 @@
 
 import sys
 
-from lab_test import (check_nothing_left, check_topology_hidden, lab, main, metric_check,
-                      the_cdr)
+from lab_test import (check_cdr_result, check_nothing_left, check_peers_ok, check_topology_hidden,
+                      lab, main, metric_check, the_cdr)
 
 
 def test(the_lab, checks):
     outcome = lab.run_call(the_lab, lab.scenario("uac_busy.xml"), lab.scenario("uas_busy.xml"))
-    checks.check(outcome.caller.ok, f"caller sipp succeeded (exit {outcome.caller.exit_code}: "
-                 f"{outcome.caller.exit_meaning})", outcome.caller.summary())
-    checks.check(outcome.callee.ok, f"callee sipp succeeded (exit {outcome.callee.exit_code}: "
-                 f"{outcome.callee.exit_meaning})", outcome.callee.summary())
+    check_peers_ok(outcome, checks)
     code = outcome.caller.final_response("INVITE")
     checks.check(code == 486, f"caller's INVITE ended with 486 (got {code})")
     checks.check(outcome.callee.final_response("INVITE") == 486,
@@ -23,8 +20,7 @@ def test(the_lab, checks):
 
     cdr = the_cdr(the_lab, checks)
     if cdr is not None:
-        checks.check(cdr.get("disposition") == "busy" and cdr.get("result_code") == 486,
-                     f"CDR says busy 486 ({cdr.get('disposition')} {cdr.get('result_code')})")
+        check_cdr_result(cdr, checks, "busy", 486)
 
     check_nothing_left(the_lab, checks)
     metric_check(the_lab, checks, [

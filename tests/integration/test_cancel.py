@@ -7,17 +7,14 @@ cancels its own leg), and nothing may be left in sbcd or the dataplane.
 
 import sys
 
-from lab_test import (check_nothing_left, check_topology_hidden, lab, main, metric_check,
-                      the_cdr)
+from lab_test import (check_cdr_result, check_nothing_left, check_peers_ok, check_topology_hidden,
+                      lab, main, metric_check, the_cdr)
 
 
 def test(the_lab, checks):
     outcome = lab.run_call(the_lab, lab.scenario("uac_cancel.xml"),
                            lab.scenario("uas_ring_cancelled.xml"), duration_ms=1000)
-    checks.check(outcome.caller.ok, f"caller sipp succeeded (exit {outcome.caller.exit_code}: "
-                 f"{outcome.caller.exit_meaning})", outcome.caller.summary())
-    checks.check(outcome.callee.ok, f"callee sipp succeeded (exit {outcome.callee.exit_code}: "
-                 f"{outcome.callee.exit_meaning})", outcome.callee.summary())
+    check_peers_ok(outcome, checks)
     code = outcome.caller.final_response("INVITE")
     checks.check(code == 487, f"caller's INVITE ended with 487 (got {code})")
     checks.check(outcome.caller.final_response("CANCEL") == 200, "caller's CANCEL answered 200")
@@ -31,9 +28,7 @@ def test(the_lab, checks):
 
     cdr = the_cdr(the_lab, checks)
     if cdr is not None:
-        checks.check(cdr.get("disposition") == "cancelled" and cdr.get("result_code") == 487,
-                     f"CDR says cancelled 487 ({cdr.get('disposition')} "
-                     f"{cdr.get('result_code')})")
+        check_cdr_result(cdr, checks, "cancelled", 487)
         checks.check(cdr.get("answer_time") is None, "CDR has no answer time")
 
     check_nothing_left(the_lab, checks)

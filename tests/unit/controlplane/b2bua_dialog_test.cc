@@ -26,16 +26,6 @@ class B2buaDialogTest : public B2buaTest {
     transport_.sent.clear();
     return out;
   }
-  // INVITE up to the 200 the caller got (no ACK from the caller yet).
-  std::pair<sip::Message, sip::Message> answer() {
-    auto invite = start_call();
-    b2bua_->on_datagram(kCarrier, kTrunkAddr,
-                        response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
-    dataplane_.flush();
-    auto ok = next_to(kAccess, kCallerAddr);
-    EXPECT_EQ(ok.status_code(), 200);
-    return {invite, ok};
-  }
 };
 
 TEST_F(B2buaDialogTest, OversizedRequestUriUserIs414) {

@@ -182,14 +182,19 @@ class B2buaTest : public ::testing::Test {
     EXPECT_EQ(invite.method(), sip::Method::kInvite);
     return invite;
   }
-  // Up to the caller's ACK; returns {callee INVITE, 200 the caller got}.
-  std::pair<sip::Message, sip::Message> establish() {
+  // INVITE up to the 200 the caller got (no ACK from the caller yet).
+  std::pair<sip::Message, sip::Message> answer() {
     auto invite = start_call();
     b2bua_->on_datagram(kCarrier, kTrunkAddr,
                         response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
     dataplane_.flush();
     auto ok = next_to(kAccess, kCallerAddr);
     EXPECT_EQ(ok.status_code(), 200);
+    return {invite, ok};
+  }
+  // Up to the caller's ACK; returns {callee INVITE, 200 the caller got}.
+  std::pair<sip::Message, sip::Message> establish() {
+    auto [invite, ok] = answer();
     std::string ack = in_dialog("ACK", ok, false, "192.0.2.10", 1);
     b2bua_->on_datagram(kAccess, kCallerAddr, ack);
     auto callee_ack = next_to(kCarrier, kTrunkAddr);
