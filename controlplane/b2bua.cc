@@ -107,38 +107,64 @@ std::optional<size_t> B2bua::zone_index(std::string_view name) const {
 
 // RFC 3581: with ;rport answer the source port; either way answer the source address, which is
 // what works behind NAT (and what a spoofed Via cannot redirect).
-Endpoint B2bua::response_target(const Endpoint& from, const sip::Via& via) const {
-  if (via.rport_present) return from;
-  return Endpoint(from.address(), via.port.value_or(5060));
+// Over TCP/TLS the response goes back on the connection the request came in on (§18.2.2).
+SipPeer B2bua::response_target(const SipPeer& from, const sip::Via& via) const {
+  if (is_stream(from.transport) || via.rport_present) return from;
+  SipPeer to = from;
+  to.remote = Endpoint(from.remote.address(), via.port.value_or(5060));
+  return to;
 }
 
-std::string B2bua::contact(size_t zone) const {
-  return fmt::format("<sip:{}:{}>", zones_[zone].address, zones_[zone].port);
+Endpoint B2bua::local_endpoint(const SipPeer& peer) const {
+  if (!peer.local.address().is_unspecified()) return peer.local;
+  if (auto local = transport_.local_endpoint(peer.zone, peer.transport)) return *local;
+  boost::system::error_code ec;
+  const Zone& zone = zones_[peer.zone];
+  return Endpoint(boost::asio::ip::make_address(zone.address, ec), zone.port);
+}
+
+void B2bua::set_via(sip::RequestSpec& spec, const SipPeer& peer) const {
+  const Endpoint local = local_endpoint(peer);
+  spec.via_transport = std::string(via_token(peer.transport));
+  spec.via_host = local.address().to_string();
+  spec.via_port = local.port();
+}
+
+std::string B2bua::contact(const SipPeer& peer) const {
+  const Endpoint local = local_endpoint(peer);
+  if (peer.transport == Transport::kUdp) {
+    return fmt::format("<sip:{}:{}>", local.address().to_string(), local.port());
+  }
+  return fmt::format("<sip:{}:{};transport={}>", local.address().to_string(), local.port(),
+                     to_string(peer.transport));
 }
 
 // --- receive ------------------------------------------------------------------------------------
 
-void B2bua::on_datagram(size_t zone, const Endpoint& from, std::string data) {
+void B2bua::on_message(const SipPeer& from, std::string data) {
   if (data.find_first_not_of("\r\n \t") == std::string::npos) return;  // keep-alive
-  auto msg = sip::Message::parse(std::move(data));
+  const auto framing = is_stream(from.transport) ? sip::Framing::kStream : sip::Framing::kDatagram;
+  auto msg = sip::Message::parse(std::move(data), {}, framing);
   if (!msg) {
     metrics_.sip_dropped(sip::to_string(msg.error()));
-    spdlog::debug("sip: dropped unparsable datagram from {}: {}", from.address().to_string(),
-                  sip::to_string(msg.error()));
+    spdlog::debug("sip: dropped unparsable message from {} {}: {}", to_string(from.transport),
+                  from.remote.address().to_string(), sip::to_string(msg.error()));
     return;
   }
-  spdlog::debug("sip: zone {} from {}:{}: {}", zones_[zone].name, from.address().to_string(),
-                from.port(), msg->start_line());
+  spdlog::debug("sip: zone {} from {} {}:{}: {}", zones_[from.zone].name,
+                to_string(from.transport), from.remote.address().to_string(), from.remote.port(),
+                msg->start_line());
   if (msg->is_request()) {
     metrics_.sip_request_received(msg->method_text());
-    handle_request(zone, from, *msg);
+    handle_request(from, *msg);
   } else {
     metrics_.sip_response_received(msg->status_code());
-    handle_response(zone, *msg);
+    handle_response(from, *msg);
   }
 }
 
-void B2bua::handle_request(size_t zone, const Endpoint& from, const sip::Message& msg) {
+void B2bua::handle_request(const SipPeer& from, const sip::Message& msg) {
+  const size_t zone = from.zone;
   if (auto valid = msg.validate(); !valid) {
     // A response needs Via, From, To, Call-ID and CSeq; without them the request is dropped.
     const bool answerable = msg.top_via() && msg.from() && msg.to() && msg.call_id() &&
@@ -147,29 +173,29 @@ void B2bua::handle_request(size_t zone, const Endpoint& from, const sip::Message
       metrics_.sip_dropped(sip::to_string(valid.error()));
       return;
     }
-    reply(zone, response_target(from, *msg.top_via()), msg, 400,
+    reply(response_target(from, *msg.top_via()), msg, 400,
           fmt::format("Bad Request ({})", sip::to_string(valid.error())));
     return;
   }
   const sip::Via via = *msg.top_via();
-  const Endpoint target = response_target(from, via);
+  const SipPeer target = response_target(from, via);
   if (zones_[zone].trunk) {
     const auto trunk = std::ranges::find_if(config_.trunks, [&](const TrunkConfig& t) {
-      return t.zone == zones_[zone].name && t.host == from.address().to_string();
+      return t.zone == zones_[zone].name && t.host == from.remote.address().to_string();
     });
     if (trunk == config_.trunks.end()) {
       // Counted, logged at debug only: anyone can send these, as fast as they like.
       metrics_.sip_dropped("unknown_trunk_source");
       if (msg.method() == Method::kAck) return;
       spdlog::debug("sip: 403 to {} on trunk zone {}: not a configured trunk host",
-                    from.address().to_string(), zones_[zone].name);
-      reply(zone, target, msg, 403);
+                    from.remote.address().to_string(), zones_[zone].name);
+      reply(target, msg, 403);
       return;
     }
   }
   const std::string_view call_id = *msg.call_id();
-  if (CallPtr call = find_callee_dialog(call_id); call && call->legs[kCallee].zone == zone) {
-    callee_request(call, msg);
+  if (CallPtr call = find_callee_dialog(call_id); call && call->legs[kCallee].peer.zone == zone) {
+    callee_request(call, from, msg);
     return;
   }
   if (CallPtr call = find_caller_dialog(zone, call_id)) {
@@ -180,54 +206,55 @@ void B2bua::handle_request(size_t zone, const Endpoint& from, const sip::Message
   switch (msg.method()) {
     case Method::kInvite:
       if (has_to_tag) {
-        reply(zone, target, msg, 481);
+        reply(target, msg, 481);
       } else {
-        new_call(zone, from, msg);
+        new_call(from, msg);
       }
       return;
     case Method::kAck: metrics_.sip_dropped("stray_ack"); return;
     case Method::kOptions: {
       auto response = sip::make_response(msg, 200, {}, has_to_tag ? "" : ids_.tag());
       response.add(sip::HeaderId::kAllow, std::string(kAllow));
-      transport_.send(zone, target, response.build());
+      transport_.send(target, response.build());
       return;
     }
     case Method::kBye:
-    case Method::kCancel: reply(zone, target, msg, 481); return;
+    case Method::kCancel: reply(target, msg, 481); return;
     default: {
       auto response = sip::make_response(msg, 405, {}, ids_.tag());
       response.add(sip::HeaderId::kAllow, std::string(kAllow));
-      transport_.send(zone, target, response.build());
+      transport_.send(target, response.build());
       return;
     }
   }
 }
 
-void B2bua::reply(size_t zone, const Endpoint& to, const sip::Message& request, int code,
+void B2bua::reply(const SipPeer& to, const sip::Message& request, int code,
                   std::string_view reason, std::string_view to_tag) {
   std::string tag(to_tag);
   if (tag.empty() && code > 100 && request.to() && request.to()->tag().empty()) tag = ids_.tag();
-  transport_.send(zone, to, sip::make_response(request, code, reason, tag).build());
+  transport_.send(to, sip::make_response(request, code, reason, tag).build());
 }
 
 // --- new calls ----------------------------------------------------------------------------------
 
-void B2bua::new_call(size_t zone, const Endpoint& from, const sip::Message& invite) {
-  const Endpoint target = response_target(from, *invite.top_via());
+void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
+  const size_t zone = from.zone;
+  const SipPeer target = response_target(from, *invite.top_via());
   const uint32_t max_forwards = invite.max_forwards()->value_or(70);
   if (max_forwards == 0) {
-    reply(zone, target, invite, 483);
+    reply(target, invite, 483);
     return;
   }
   if (calls_.size() >= kMaxCalls) {
     metrics_.sip_dropped("call_limit");
     spdlog::debug("sip: 503 to a new call: {} calls in progress", calls_.size());
-    reply(zone, target, invite, 503);
+    reply(target, invite, 503);
     return;
   }
   // Route.
   size_t callee_zone = 0;
-  Endpoint peer;
+  SipPeer peer;
   std::string from_user;
   std::string from_host;
   std::string to_host;
@@ -235,22 +262,22 @@ void B2bua::new_call(size_t zone, const Endpoint& from, const sip::Message& invi
   const sip::NameAddr caller_to = *invite.to();
   auto ruri = invite.request_uri();
   if (!ruri || ruri->scheme == sip::UriScheme::kOther) {
-    reply(zone, target, invite, 416);
+    reply(target, invite, 416);
     return;
   }
   if (ruri->user.empty()) {
-    reply(zone, target, invite, 484, "Address Incomplete (no user in the Request-URI)");
+    reply(target, invite, 484, "Address Incomplete (no user in the Request-URI)");
     return;
   }
   // What we copy into our INVITE is bounded here, so the message we build stays well inside
   // every parser limit of the peer (and ours).
   if (ruri->user.size() > kMaxUserLength) {
-    reply(zone, target, invite, 414);
+    reply(target, invite, 414);
     return;
   }
   if (caller_from.uri.user.size() > kMaxUserLength ||
       caller_from.display_name.size() > kMaxDisplayNameLength) {
-    reply(zone, target, invite, 400, "Bad Request (From too long)");
+    reply(target, invite, 400, "Bad Request (From too long)");
     return;
   }
   const std::string callee_user(ruri->user);
@@ -259,7 +286,8 @@ void B2bua::new_call(size_t zone, const Endpoint& from, const sip::Message& invi
   if (!zones_[zone].trunk) {
     const TrunkConfig& trunk = config_.trunks.front();
     callee_zone = *zone_index(trunk.zone);
-    peer = Endpoint(boost::asio::ip::make_address(trunk.host, ec), trunk.port);
+    peer.transport = trunk.transport;
+    peer.remote = Endpoint(boost::asio::ip::make_address(trunk.host, ec), trunk.port);
     if (!trunk.fromuser.empty()) from_user = trunk.fromuser;
     from_host = trunk.fromdomain.empty() ? zones_[callee_zone].address : trunk.fromdomain;
     to_host = trunk.host;
@@ -267,31 +295,35 @@ void B2bua::new_call(size_t zone, const Endpoint& from, const sip::Message& invi
     callee_zone = *zone_index(config_.access_zone().name);
     const auto& default_target = config_.access_zone().default_target;
     if (!default_target) {
-      reply(zone, target, invite, 404, "No Route (no default_target)");
+      reply(target, invite, 404, "No Route (no default_target)");
       return;
     }
-    peer = Endpoint(boost::asio::ip::make_address(default_target->host, ec), default_target->port);
+    peer.transport = config_.access_zone().default_target_transport;
+    peer.remote =
+        Endpoint(boost::asio::ip::make_address(default_target->host, ec), default_target->port);
     from_host = zones_[callee_zone].address;
     to_host = default_target->host;
   }
-  if (zones_[callee_zone].address.empty() || zones_[zone].address.empty()) {
-    reply(zone, target, invite, 503, "Service Unavailable (SIP not bound yet)");
+  peer.zone = callee_zone;
+  if (zones_[callee_zone].address.empty() || zones_[zone].address.empty() ||
+      !transport_.local_endpoint(callee_zone, peer.transport)) {
+    reply(target, invite, 503, "Service Unavailable (SIP not bound yet)");
     return;
   }
   // The offer: this release anchors the first audio stream of an offer in the INVITE.
   if (!is_sdp(invite)) {
-    reply(zone, target, invite, 488, "Not Acceptable Here (offer in INVITE required)");
+    reply(target, invite, 488, "Not Acceptable Here (offer in INVITE required)");
     return;
   }
   auto sdp = sip::parse_sdp(invite.body());
   if (!sdp) {
-    reply(zone, target, invite, 400, fmt::format("Bad SDP ({})", sip::to_string(sdp.error())));
+    reply(target, invite, 400, fmt::format("Bad SDP ({})", sip::to_string(sdp.error())));
     return;
   }
   auto audio = sip::first_audio_endpoint(*sdp);
   const api::Address audio_address = audio ? api::Address::parse(audio->address) : api::Address{};
   if (!audio || audio_address.family != api::AddressFamily::kIpv4) {
-    reply(zone, target, invite, 488, "Not Acceptable Here (no IPv4 audio stream)");
+    reply(target, invite, 488, "Not Acceptable Here (no IPv4 audio stream)");
     return;
   }
 
@@ -303,9 +335,8 @@ void B2bua::new_call(size_t zone, const Endpoint& from, const sip::Message& invi
   call->caller_invite_branch = std::string(invite.top_via()->branch);
 
   Leg& a = call->legs[kCaller];
-  a.zone = zone;
   a.peer = target;
-  a.signalling_source = from;
+  a.signalling_source = from.remote;
   a.call_id = std::string(*invite.call_id());
   a.remote_tag = std::string(caller_from.tag());
   a.local_tag = ids_.tag();
@@ -324,30 +355,30 @@ void B2bua::new_call(size_t zone, const Endpoint& from, const sip::Message& invi
   if (auto rtcp = sdp->media[audio->media_index].rtcp_port) a.media.remote_rtcp_port = *rtcp;
 
   Leg& b = call->legs[kCallee];
-  b.zone = callee_zone;
   b.peer = peer;
-  b.signalling_source = peer;
+  b.signalling_source = peer.remote;
   b.call_id = ids_.call_id();
   b.local_tag = ids_.tag();
   b.local_party = sip::format_name_addr(caller_from.display_name,
                                         fmt::format("sip:{}@{}", from_user, from_host));
   b.remote_party = sip::format_name_addr("", fmt::format("sip:{}@{}", callee_user, to_host));
-  b.remote_target =
-      peer.port() == 5060
-          ? fmt::format("sip:{}@{}", callee_user, peer.address().to_string())
-          : fmt::format("sip:{}@{}:{}", callee_user, peer.address().to_string(), peer.port());
+  b.remote_target = fmt::format("sip:{}@{}", callee_user, peer.remote.address().to_string());
+  if (peer.remote.port() != 5060) b.remote_target += fmt::format(":{}", peer.remote.port());
+  if (peer.transport != Transport::kUdp) {
+    b.remote_target += fmt::format(";transport={}", to_string(peer.transport));
+  }
   b.user = callee_user;
   b.local_cseq = 1;
 
   if (auto media = allocate_media(*call, zone, callee_zone); !media) {
-    reply(zone, target, invite, media.error());
+    reply(target, invite, media.error());
     return;
   }
   auto offer = rewrite_for(*call, kCallee, invite.body());
   if (!offer) {
     ports_.release(a.media.dataplane_port, a.media.local_port);
     ports_.release(b.media.dataplane_port, b.media.local_port);
-    reply(zone, target, invite, 400, fmt::format("Bad SDP ({})", sip::to_string(offer.error())));
+    reply(target, invite, 400, fmt::format("Bad SDP ({})", sip::to_string(offer.error())));
     return;
   }
 
@@ -360,8 +391,7 @@ void B2bua::new_call(size_t zone, const Endpoint& from, const sip::Message& invi
   sip::RequestSpec spec;
   spec.method = Method::kInvite;
   spec.request_uri = b.remote_target;
-  spec.via_host = zones_[callee_zone].address;
-  spec.via_port = zones_[callee_zone].port;
+  set_via(spec, b.peer);
   spec.branch = ids_.branch();
   spec.from = b.local_party;
   spec.from_tag = b.local_tag;
@@ -369,7 +399,7 @@ void B2bua::new_call(size_t zone, const Endpoint& from, const sip::Message& invi
   spec.call_id = b.call_id;
   spec.cseq = b.local_cseq;
   spec.max_forwards = max_forwards - 1;
-  spec.contact = contact(callee_zone);
+  spec.contact = contact(b.peer);
   auto builder = sip::make_request(spec);
   builder.add(sip::HeaderId::kAllow, std::string(kAllow));
   builder.body("application/sdp", std::move(*offer));

@@ -60,7 +60,8 @@ class B2bua {
   [[nodiscard]] const std::string& zone_address(size_t zone) const { return zones_[zone].address; }
 
   // One received datagram on zone `zone`'s socket.
-  void on_datagram(size_t zone, const Endpoint& from, std::string data);
+  // One received message: a UDP datagram, or one message framed from a TCP/TLS stream.
+  void on_message(const SipPeer& from, std::string data);
   void on_media_timeout(const api::MediaTimeoutEvent& event);
   // The dataplane (re)connected: program every live session again (a restarted dataplane has none),
   // delete the sessions of ended calls whose delete could not be sent or failed (their media ports
@@ -87,8 +88,7 @@ class B2bua {
   using CallPtr = std::shared_ptr<Call>;
   // Enough of an erased call's callee dialog to ACK and BYE a late 2xx.
   struct Tombstone {
-    size_t zone = 0;
-    Endpoint peer;
+    SipPeer peer;
     std::string local_party;
     std::string local_tag;
     std::string remote_party;
@@ -100,13 +100,13 @@ class B2bua {
   using HeldPorts = std::vector<std::pair<uint8_t, uint16_t>>;
 
   // --- requests ---
-  void handle_request(size_t zone, const Endpoint& from, const sip::Message& msg);
-  void new_call(size_t zone, const Endpoint& from, const sip::Message& invite);
-  void caller_request(const CallPtr& call, const Endpoint& from, const sip::Message& msg);
-  void callee_request(const CallPtr& call, const sip::Message& msg);
+  void handle_request(const SipPeer& from, const sip::Message& msg);
+  void new_call(const SipPeer& from, const sip::Message& invite);
+  void caller_request(const CallPtr& call, const SipPeer& from, const sip::Message& msg);
+  void callee_request(const CallPtr& call, const SipPeer& from, const sip::Message& msg);
   void handle_ack(const CallPtr& call, const sip::Message& ack);
-  void handle_cancel(const CallPtr& call, const Endpoint& from, const sip::Message& cancel);
-  void handle_bye(const CallPtr& call, Side side, const Endpoint& to, const sip::Message& bye);
+  void handle_cancel(const CallPtr& call, const SipPeer& from, const sip::Message& cancel);
+  void handle_bye(const CallPtr& call, Side side, const SipPeer& to, const sip::Message& bye);
   // Ends a call's dialog with one side, honouring what that side is owed first: the callee's 2xx
   // is ACKed before its BYE (§13.2.2.4), an unanswered callee gets CANCEL, and the caller's BYE
   // waits for its ACK of our 2xx or the 2xx's retransmission timeout (§15).
@@ -114,7 +114,7 @@ class B2bua {
   void hang_up_caller(const CallPtr& call);
   void start_duration_limit(const CallPtr& call);
   // --- responses ---
-  void handle_response(size_t zone, const sip::Message& msg);
+  void handle_response(const SipPeer& from, const sip::Message& msg);
   void invite_response(const CallPtr& call, const sip::Message& msg);
   void final_failure(const CallPtr& call, const sip::Message& msg);
   void callee_answered(const CallPtr& call, const sip::Message& msg);
@@ -122,7 +122,7 @@ class B2bua {
   void relay_answer(const CallPtr& call, const sip::Message& msg);
   void late_answer(Tombstone& tombstone, const sip::Message& msg);
   // --- messages we originate ---
-  void reply(size_t zone, const Endpoint& to, const sip::Message& request, int code,
+  void reply(const SipPeer& to, const sip::Message& request, int code,
              std::string_view reason = {}, std::string_view to_tag = {});
   using ExtraHeaders = std::vector<std::pair<std::string, std::string>>;
   void respond_caller(const CallPtr& call, int code, std::string_view reason = {},
@@ -136,7 +136,12 @@ class B2bua {
   // the route set. Callers set branch and CSeq.
   sip::RequestSpec dialog_request(const Leg& leg, sip::Method method) const;
   void close_invite(Call& call);
-  std::string contact(size_t zone) const;
+  // Our Contact on a leg toward `peer` (its listener, with ;transport= for TCP/TLS).
+  std::string contact(const SipPeer& peer) const;
+  // The listener a message toward `peer` leaves from: Via sent-by and Contact host/port.
+  Endpoint local_endpoint(const SipPeer& peer) const;
+  // A request spec's Via for a message toward `peer`.
+  void set_via(sip::RequestSpec& spec, const SipPeer& peer) const;
   void start_transaction(const CallPtr& call, Side side, sip::Method method, std::string branch,
                          std::string bytes);
   void retransmit(uint64_t call_id, Side side, sip::Method method, const std::string& branch);
@@ -161,7 +166,7 @@ class B2bua {
   CallPtr find_caller_dialog(size_t zone, std::string_view call_id) const;
   static std::string caller_key(size_t zone, std::string_view call_id);
   std::optional<size_t> zone_index(std::string_view name) const;
-  Endpoint response_target(const Endpoint& from, const sip::Via& via) const;
+  SipPeer response_target(const SipPeer& from, const sip::Via& via) const;
 
   const Config& config_;
   Scheduler& scheduler_;

@@ -10,14 +10,16 @@ namespace sbc::cp {
 
 using sip::Method;
 
-void B2bua::caller_request(const CallPtr& call, const Endpoint& from, const sip::Message& msg) {
-  const Leg& a = call->legs[kCaller];
+void B2bua::caller_request(const CallPtr& call, const SipPeer& from, const sip::Message& msg) {
+  Leg& a = call->legs[kCaller];
+  // A TCP/TLS caller may have reconnected: what we send it next goes on its newest connection.
+  if (is_stream(from.transport) && from.same_hop(a.peer)) a.peer.connection = from.connection;
   switch (msg.method()) {
     case Method::kInvite:
       if (msg.to()->tag().empty()) {
         if (msg.top_via()->branch == call->caller_invite_branch) {
           // A retransmission: answer with what we last said.
-          if (!call->last_response.empty()) transport_.send(a.zone, a.peer, call->last_response);
+          if (!call->last_response.empty()) transport_.send(a.peer, call->last_response);
           return;
         }
         if (call->state == CallState::kEnded) {
@@ -26,12 +28,12 @@ void B2bua::caller_request(const CallPtr& call, const Endpoint& from, const sip:
           // unreachable by this Call-ID until it is erased.
           scheduler_.cancel(call->response_timer);
           call->response_timer = 0;
-          by_caller_call_id_.erase(caller_key(a.zone, a.call_id));
-          new_call(a.zone, from, msg);
+          by_caller_call_id_.erase(caller_key(a.peer.zone, a.call_id));
+          new_call(from, msg);
           return;
         }
       }
-      reply(a.zone, response_target(from, *msg.top_via()), msg, 488,
+      reply(response_target(from, *msg.top_via()), msg, 488,
             "Not Acceptable Here (re-INVITE not supported)", a.local_tag);
       return;
     case Method::kAck: handle_ack(call, msg); return;
@@ -40,28 +42,29 @@ void B2bua::caller_request(const CallPtr& call, const Endpoint& from, const sip:
       handle_bye(call, kCaller, response_target(from, *msg.top_via()), msg);
       return;
     case Method::kOptions:
-      reply(a.zone, response_target(from, *msg.top_via()), msg, 200, {}, a.local_tag);
+      reply(response_target(from, *msg.top_via()), msg, 200, {}, a.local_tag);
       return;
     default:
-      reply(a.zone, response_target(from, *msg.top_via()), msg, 501, {}, a.local_tag);
+      reply(response_target(from, *msg.top_via()), msg, 501, {}, a.local_tag);
       return;
   }
 }
 
-void B2bua::callee_request(const CallPtr& call, const sip::Message& msg) {
+void B2bua::callee_request(const CallPtr& call, const SipPeer& from, const sip::Message& msg) {
   const Leg& b = call->legs[kCallee];
-  // The callee's requests are answered at the trunk/target address we use for it.
-  const Endpoint to = b.peer;
+  // The callee's requests are answered at the trunk/target address we use for it (a trunk's
+  // requests are already known to come from its host), over TCP/TLS on their connection.
+  const SipPeer to = is_stream(from.transport) ? from : b.peer;
   switch (msg.method()) {
     case Method::kAck:
       return;  // we never answer the callee's requests with a final INVITE response
     case Method::kBye: handle_bye(call, kCallee, to, msg); return;
     case Method::kInvite:
-      reply(b.zone, to, msg, 488, "Not Acceptable Here (re-INVITE not supported)", b.local_tag);
+      reply(to, msg, 488, "Not Acceptable Here (re-INVITE not supported)", b.local_tag);
       return;
-    case Method::kOptions: reply(b.zone, to, msg, 200, {}, b.local_tag); return;
-    case Method::kCancel: reply(b.zone, to, msg, 481, {}, b.local_tag); return;
-    default: reply(b.zone, to, msg, 501, {}, b.local_tag); return;
+    case Method::kOptions: reply(to, msg, 200, {}, b.local_tag); return;
+    case Method::kCancel: reply(to, msg, 481, {}, b.local_tag); return;
+    default: reply(to, msg, 501, {}, b.local_tag); return;
   }
 }
 
@@ -86,14 +89,14 @@ void B2bua::handle_ack(const CallPtr& call, const sip::Message& ack) {
   }
 }
 
-void B2bua::handle_cancel(const CallPtr& call, const Endpoint& from, const sip::Message& cancel) {
+void B2bua::handle_cancel(const CallPtr& call, const SipPeer& from, const sip::Message& cancel) {
   const Leg& a = call->legs[kCaller];
-  const Endpoint to = response_target(from, *cancel.top_via());
+  const SipPeer to = response_target(from, *cancel.top_via());
   if (cancel.top_via()->branch != call->caller_invite_branch) {
-    reply(a.zone, to, cancel, 481, {}, a.local_tag);
+    reply(to, cancel, 481, {}, a.local_tag);
     return;
   }
-  reply(a.zone, to, cancel, 200, {}, a.local_tag);
+  reply(to, cancel, 200, {}, a.local_tag);
   if (call->final_status != 0) return;  // too late: the INVITE already has its final response
   spdlog::info("call {}: cancelled by the caller", call->id);
   respond_caller(call, 487);
@@ -101,20 +104,20 @@ void B2bua::handle_cancel(const CallPtr& call, const Endpoint& from, const sip::
   end_call(call, CallResult::kCancelled, 487);
 }
 
-void B2bua::handle_bye(const CallPtr& call, Side side, const Endpoint& to,
+void B2bua::handle_bye(const CallPtr& call, Side side, const SipPeer& to,
                        const sip::Message& bye) {
   const Leg& leg = call->legs[side];
   const bool established = side == kCaller ? call->final_status >= 200 && call->final_status < 300
                                            : call->callee_answered;
   if (!established) {
-    reply(leg.zone, to, bye, 481, {}, leg.local_tag);
+    reply(to, bye, 481, {}, leg.local_tag);
     return;
   }
   if (bye.to()->tag() != leg.local_tag) {
-    reply(leg.zone, to, bye, 481, {}, leg.local_tag);
+    reply(to, bye, 481, {}, leg.local_tag);
     return;
   }
-  reply(leg.zone, to, bye, 200, {}, leg.local_tag);
+  reply(to, bye, 200, {}, leg.local_tag);
   if (call->state == CallState::kEnded) return;  // a retransmitted BYE
   spdlog::info("call {}: {} hung up", call->id, side == kCaller ? "caller" : "callee");
   if (side == kCaller) {

@@ -219,7 +219,7 @@ void B2bua::erase_call(uint64_t id) {
   }
   scheduler_.cancel(call->response_timer);
   bury(*call);
-  const std::string key = caller_key(call->legs[kCaller].zone, call->legs[kCaller].call_id);
+  const std::string key = caller_key(call->legs[kCaller].peer.zone, call->legs[kCaller].call_id);
   if (auto c = by_caller_call_id_.find(key); c != by_caller_call_id_.end() && c->second == id) {
     by_caller_call_id_.erase(c);
   }
@@ -236,7 +236,6 @@ void B2bua::bury(const Call& call) {
     tombstone_order_.pop_front();
   }
   Tombstone t;
-  t.zone = b.zone;
   t.peer = b.peer;
   t.local_party = b.local_party;
   t.local_tag = b.local_tag;

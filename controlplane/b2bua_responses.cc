@@ -34,7 +34,8 @@ std::string first_contact(const sip::Message& msg) {
 
 }  // namespace
 
-void B2bua::handle_response(size_t zone, const sip::Message& msg) {
+void B2bua::handle_response(const SipPeer& from, const sip::Message& msg) {
+  const size_t zone = from.zone;
   auto call_id = msg.call_id();
   auto cseq = msg.cseq();
   auto via = msg.top_via();
@@ -44,14 +45,14 @@ void B2bua::handle_response(size_t zone, const sip::Message& msg) {
   }
   Side side = kCallee;
   CallPtr call = find_callee_dialog(*call_id);
-  if (!call || call->legs[kCallee].zone != zone) {
+  if (!call || call->legs[kCallee].peer.zone != zone) {
     side = kCaller;
     call = find_caller_dialog(zone, *call_id);
   }
   if (!call) {
     const int code = msg.status_code();
     auto tomb = tombstones_.find(std::string(*call_id));
-    if (tomb != tombstones_.end() && tomb->second.zone == zone && code >= 200 && code < 300 &&
+    if (tomb != tombstones_.end() && tomb->second.peer.zone == zone && code >= 200 && code < 300 &&
         cseq->method == Method::kInvite) {
       late_answer(tomb->second, msg);
       return;
@@ -76,9 +77,9 @@ void B2bua::invite_response(const CallPtr& call, const sip::Message& msg) {
   if (!b.invite) {
     // The transaction is over: a retransmitted final response, or a 2xx after we gave up on it.
     if (code >= 300) {
-      transport_.send(b.zone, b.peer, invite_twin(*call, Method::kAck, msg.to()->tag()));
+      transport_.send(b.peer, invite_twin(*call, Method::kAck, msg.to()->tag()));
     } else if (code >= 200 && !call->callee_ack.empty()) {
-      transport_.send(b.zone, b.peer, call->callee_ack);
+      transport_.send(b.peer, call->callee_ack);
     } else if (code >= 200 && !call->callee_answered) {
       callee_answered(call, msg);
     }
@@ -121,7 +122,7 @@ void B2bua::invite_response(const CallPtr& call, const sip::Message& msg) {
 void B2bua::final_failure(const CallPtr& call, const sip::Message& msg) {
   const Leg& b = call->legs[kCallee];
   const int code = msg.status_code();
-  transport_.send(b.zone, b.peer, invite_twin(*call, Method::kAck, msg.to()->tag()));
+  transport_.send(b.peer, invite_twin(*call, Method::kAck, msg.to()->tag()));
   if (call->final_status != 0 || call->state == CallState::kEnded) return;
   spdlog::info("call {}: callee answered {} {}", call->id, code, msg.reason_phrase());
   if (code == 401 || code == 407) {
@@ -219,8 +220,7 @@ void B2bua::late_answer(Tombstone& t, const sip::Message& msg) {
   spec.method = Method::kAck;
   spec.request_uri = first_contact(msg);
   if (spec.request_uri.empty()) spec.request_uri = t.invite_uri;
-  spec.via_host = zones_[t.zone].address;
-  spec.via_port = zones_[t.zone].port;
+  set_via(spec, t.peer);
   spec.branch = ids_.branch();
   spec.from = t.local_party;
   spec.from_tag = t.local_tag;
@@ -229,14 +229,14 @@ void B2bua::late_answer(Tombstone& t, const sip::Message& msg) {
   spec.call_id = std::string(*msg.call_id());
   spec.cseq = t.cseq;
   spec.routes = uac_route_set(msg);
-  transport_.send(t.zone, t.peer, sip::make_request(spec).build());
+  transport_.send(t.peer, sip::make_request(spec).build());
   if (t.bye_sent) return;  // a retransmitted 2xx: the ACK was lost
   t.bye_sent = true;
   spdlog::info("sip: late 2xx for ended call {}: ACK and BYE", spec.call_id);
   spec.method = Method::kBye;
   spec.branch = ids_.branch();
   spec.cseq = t.cseq + 1;
-  transport_.send(t.zone, t.peer, sip::make_request(spec).build());
+  transport_.send(t.peer, sip::make_request(spec).build());
 }
 
 // --- responses to the caller --------------------------------------------------------------------
@@ -253,13 +253,13 @@ void B2bua::respond_caller(const CallPtr& call, int code, std::string_view reaso
         response.add(sip::HeaderId::kRecordRoute, std::string(h.value));
       }
     }
-    response.add(sip::HeaderId::kContact, contact(a.zone));
+    response.add(sip::HeaderId::kContact, contact(a.peer));
   }
   if (code >= 200 && code < 300) response.add(sip::HeaderId::kAllow, std::string(kAllow));
   for (const auto& [name, value] : extra) response.add(name, value);
   if (!body.empty()) response.body("application/sdp", std::move(body));
   call->last_response = response.build();
-  transport_.send(a.zone, a.peer, call->last_response);
+  transport_.send(a.peer, call->last_response);
   if (code < 200) return;
   // Final responses are retransmitted over UDP until the caller's ACK (§13.3.1.4, §17.2.1).
   call->final_status = code;
@@ -290,7 +290,7 @@ void B2bua::retransmit_response(uint64_t call_id) {
     return;
   }
   const Leg& a = call->legs[kCaller];
-  transport_.send(a.zone, a.peer, call->last_response);
+  transport_.send(a.peer, call->last_response);
   call->response_interval = std::min(call->response_interval * 2, timers_.t2);
   const auto until_deadline =
       std::chrono::ceil<std::chrono::milliseconds>(call->response_deadline - scheduler_.now());

@@ -16,8 +16,7 @@ sip::RequestSpec B2bua::dialog_request(const Leg& leg, Method method) const {
   sip::RequestSpec spec;
   spec.method = method;
   spec.request_uri = leg.remote_target;
-  spec.via_host = zones_[leg.zone].address;
-  spec.via_port = zones_[leg.zone].port;
+  set_via(spec, leg.peer);
   spec.from = leg.local_party;
   spec.from_tag = leg.local_tag;
   spec.to = leg.remote_party;
@@ -44,7 +43,7 @@ void B2bua::send_callee_ack(const CallPtr& call) {
   spec.branch = ids_.branch();
   spec.cseq = call->callee_invite_cseq;
   call->callee_ack = sip::make_request(spec).build();
-  transport_.send(b.zone, b.peer, call->callee_ack);
+  transport_.send(b.peer, call->callee_ack);
 }
 
 void B2bua::send_bye(const CallPtr& call, Side side) {
@@ -88,7 +87,7 @@ void B2bua::close_invite(Call& call) {
 void B2bua::start_transaction(const CallPtr& call, Side side, Method method, std::string branch,
                               std::string bytes) {
   Leg& leg = call->legs[side];
-  transport_.send(leg.zone, leg.peer, bytes);
+  transport_.send(leg.peer, bytes);
   ClientTransaction tx;
   tx.method = method;
   tx.branch = branch;
@@ -136,7 +135,8 @@ void B2bua::retransmit(uint64_t call_id, Side side, Method method, const std::st
     }
     return;
   }
-  transport_.send(leg.zone, leg.peer, tx->bytes);
+  // Timers A/E retransmit over UDP only; over TCP/TLS only Timer B/F runs (§17.1.1.2).
+  if (!is_stream(leg.peer.transport)) transport_.send(leg.peer, tx->bytes);
   tx->interval = is_invite ? tx->interval * 2 : std::min(tx->interval * 2, timers_.t2);
   // Timer B/F fires at its deadline even when the next retransmission would come later.
   const auto until_deadline =

@@ -49,8 +49,9 @@ struct MediaLeg {
 };
 
 struct Leg {
-  size_t zone = 0;
-  Endpoint peer;  // where requests and responses for this side go
+  // Where requests and responses for this side go: zone, transport, address, listener and, over
+  // TCP/TLS, the connection the side's requests arrive on.
+  SipPeer peer;
   std::string call_id;
   std::string local_tag;
   std::string remote_tag;

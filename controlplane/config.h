@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "controlplane/sip_transport.h"
+
 namespace sbc::cp {
 
 // An IPv4 address and UDP port in text form as configured ("192.0.2.10:5060").
@@ -23,6 +25,7 @@ struct ZoneConfig {
   std::string sip_address;     // empty: the dataplane port's address (known after Hello)
   uint16_t sip_port = 5060;
   std::optional<HostPort> default_target;  // access zones: where calls from trunks go
+  Transport default_target_transport = Transport::kUdp;
 };
 
 struct TrunkConfig {
@@ -30,6 +33,7 @@ struct TrunkConfig {
   std::string zone;
   std::string host;  // IPv4 address of the carrier's SIP server
   uint16_t port = 5060;
+  Transport transport = Transport::kUdp;  // how we reach the carrier
   std::string fromdomain;  // optional: host part of From toward the carrier
   std::string fromuser;    // optional: user part of From toward the carrier
 };

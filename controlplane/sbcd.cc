@@ -29,9 +29,8 @@ std::expected<void, std::string> Sbcd::start() {
     if (auto exposed = metrics_.expose(*config_.metrics_listen); !exposed) return exposed;
   }
   transport_ = std::make_unique<UdpSipTransport>(
-      io_, config_.zones.size(), [this](size_t zone, const Endpoint& from, std::string data) {
-        b2bua_->on_datagram(zone, from, std::move(data));
-      });
+      io_, config_.zones.size(),
+      [this](const SipPeer& from, std::string data) { b2bua_->on_message(from, std::move(data)); });
   b2bua_ = std::make_unique<B2bua>(config_, scheduler_, *transport_, dataplane_, ports_, metrics_,
                                    &cdr_);
   // Zones with a configured address bind now; the others once the dataplane names its ports.

@@ -46,7 +46,11 @@ void UdpSipTransport::receive(size_t zone) {
                                 if (ec == boost::asio::error::operation_aborted) return;
                                 Socket& sock = *sockets_[zone];
                                 if (!ec) {
-                                  receiver_(zone, sock.from, std::string(sock.buffer.data(), size));
+                                  SipPeer from;
+                                  from.zone = zone;
+                                  from.remote = sock.from;
+                                  from.local = sock.socket.local_endpoint();
+                                  receiver_(from, std::string(sock.buffer.data(), size));
                                 } else {
                                   // ICMP errors from earlier sends surface here; keep reading.
                                   spdlog::debug("sip: receive on zone {}: {}", zone, ec.message());
@@ -55,7 +59,18 @@ void UdpSipTransport::receive(size_t zone) {
                               });
 }
 
-void UdpSipTransport::send(size_t zone, const Endpoint& to, std::string_view data) {
+std::optional<Endpoint> UdpSipTransport::local_endpoint(size_t zone, Transport transport) const {
+  const auto& s = sockets_.at(zone)->socket;
+  if (transport != Transport::kUdp || !s.is_open()) return std::nullopt;
+  boost::system::error_code ec;
+  Endpoint local = s.local_endpoint(ec);
+  if (ec) return std::nullopt;
+  return local;
+}
+
+void UdpSipTransport::send(const SipPeer& peer, std::string_view data) {
+  const size_t zone = peer.zone;
+  const Endpoint& to = peer.remote;
   auto& s = sockets_.at(zone)->socket;
   if (!s.is_open()) {
     // Per message and driven by what peers send: debug only (the unbound zone is logged once

@@ -16,7 +16,7 @@ namespace sbc::cp {
 
 class UdpSipTransport final : public SipTransport {
  public:
-  using Receiver = std::function<void(size_t zone, const Endpoint& from, std::string data)>;
+  using Receiver = std::function<void(const SipPeer& from, std::string data)>;
   static constexpr size_t kMaxDatagram = 65535;
 
   UdpSipTransport(boost::asio::io_context& io, size_t zones, Receiver receiver);
@@ -26,7 +26,9 @@ class UdpSipTransport final : public SipTransport {
   [[nodiscard]] bool bound(size_t zone) const;
   void close();
 
-  void send(size_t zone, const Endpoint& to, std::string_view data) override;
+  void send(const SipPeer& to, std::string_view data) override;
+  [[nodiscard]] std::optional<Endpoint> local_endpoint(size_t zone,
+                                                       Transport transport) const override;
 
  private:
   struct Socket {

@@ -31,7 +31,7 @@ class B2buaDialogTest : public B2buaTest {
 TEST_F(B2buaDialogTest, OversizedRequestUriUserIs414) {
   InviteParts p;
   p.request_uri = "sip:" + std::string(9000, '1') + "@192.0.2.1";
-  b2bua_->on_datagram(kAccess, kCallerAddr, caller_invite(p));
+  deliver(kAccess, kCallerAddr, caller_invite(p));
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 414);
   EXPECT_TRUE(transport_.sent.empty());
   EXPECT_EQ(b2bua_->active_calls(), 0u);
@@ -42,7 +42,7 @@ TEST_F(B2buaDialogTest, DisplayNameThatGrowsWhenEscapedIs400) {
   std::string quotes;
   for (int i = 0; i < 3000; ++i) quotes += "\\\"";
   p.from = "\"" + quotes + "\" <sip:alice@192.0.2.10>;tag=atag";
-  b2bua_->on_datagram(kAccess, kCallerAddr, caller_invite(p));
+  deliver(kAccess, kCallerAddr, caller_invite(p));
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 400);
   EXPECT_TRUE(transport_.sent.empty());
 }
@@ -50,11 +50,11 @@ TEST_F(B2buaDialogTest, DisplayNameThatGrowsWhenEscapedIs400) {
 TEST_F(B2buaDialogTest, BadRequestUrisAreRefused) {
   InviteParts p;
   p.request_uri = "mailto:bob@example.com";
-  b2bua_->on_datagram(kAccess, kCallerAddr, caller_invite(p));
+  deliver(kAccess, kCallerAddr, caller_invite(p));
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 416);
   p.request_uri = "sip:192.0.2.1";
   p.call_id = "no-user@x";
-  b2bua_->on_datagram(kAccess, kCallerAddr, caller_invite(p));
+  deliver(kAccess, kCallerAddr, caller_invite(p));
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 484);
   EXPECT_TRUE(transport_.sent.empty());
   EXPECT_EQ(b2bua_->active_calls(), 0u);
@@ -62,8 +62,8 @@ TEST_F(B2buaDialogTest, BadRequestUrisAreRefused) {
 
 TEST_F(B2buaDialogTest, CancelFollowsBare100AndCrossing200IsAckedAndByed) {
   auto invite = start_call();
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 100, ""));
-  b2bua_->on_datagram(kAccess, kCallerAddr, caller_cancel());
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 100, ""));
+  deliver(kAccess, kCallerAddr, caller_cancel());
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 487);
   auto cancel = next_to(kCarrier, kTrunkAddr);
@@ -71,7 +71,7 @@ TEST_F(B2buaDialogTest, CancelFollowsBare100AndCrossing200IsAckedAndByed) {
   EXPECT_EQ(cancel.top_via()->branch, invite.top_via()->branch);
   EXPECT_EQ(cancel.cseq()->number, invite.cseq()->number);
   // The callee's 200 crossed the CANCEL: it is ACKed and its dialog ended.
-  b2bua_->on_datagram(kCarrier, kTrunkAddr,
+  deliver(kCarrier, kTrunkAddr,
                       response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
   auto ack = next_to(kCarrier, kTrunkAddr);
   EXPECT_EQ(ack.method(), sip::Method::kAck);
@@ -84,7 +84,7 @@ TEST_F(B2buaDialogTest, CancelFollowsBare100AndCrossing200IsAckedAndByed) {
 
 TEST_F(B2buaDialogTest, RingTimeoutAfterBare100Cancels) {
   auto invite = start_call();
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 100, ""));
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 100, ""));
   clock_.advance(180s);
   bool got_408 = false;
   bool got_cancel = false;
@@ -100,15 +100,15 @@ TEST_F(B2buaDialogTest, RingTimeoutAfterBare100Cancels) {
 
 TEST_F(B2buaDialogTest, LateAnswerAfterTheCallIsGoneGetsAckAndBye) {
   auto invite = start_call();
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 180, "btag"));
-  b2bua_->on_datagram(kAccess, kCallerAddr, caller_cancel());
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 180, "btag"));
+  deliver(kAccess, kCallerAddr, caller_cancel());
   drain();
   // The callee never sends a final response to the cancelled INVITE.
   clock_.advance(40s);
   clock_.advance(40s);
   drain();
   EXPECT_TRUE(b2bua_->calls().empty());
-  b2bua_->on_datagram(kCarrier, kTrunkAddr,
+  deliver(kCarrier, kTrunkAddr,
                       response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
   auto ack = next_to(kCarrier, kTrunkAddr);
   EXPECT_EQ(ack.method(), sip::Method::kAck);
@@ -118,7 +118,7 @@ TEST_F(B2buaDialogTest, LateAnswerAfterTheCallIsGoneGetsAckAndBye) {
   EXPECT_EQ(bye.method(), sip::Method::kBye);
   EXPECT_EQ(bye.cseq()->number, invite.cseq()->number + 1);
   // A retransmitted 2xx gets the ACK again, not another BYE.
-  b2bua_->on_datagram(kCarrier, kTrunkAddr,
+  deliver(kCarrier, kTrunkAddr,
                       response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
   EXPECT_TRUE(transport_.sent.empty());
@@ -128,7 +128,7 @@ TEST_F(B2buaDialogTest, AckWithWrongTagDoesNotStopThe2xx) {
   auto [invite, ok] = answer();
   std::string ack = in_dialog("ACK", ok, false, "192.0.2.10", 1);
   ack.replace(ack.find(std::string(ok.to()->tag())), ok.to()->tag().size(), "wrongtag");
-  b2bua_->on_datagram(kAccess, kCallerAddr, ack);
+  deliver(kAccess, kCallerAddr, ack);
   EXPECT_TRUE(transport_.sent.empty());  // not confirmed: no ACK to the callee either
   clock_.advance(500ms);
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
@@ -151,7 +151,7 @@ TEST_F(B2buaDialogTest, MaxCallDurationHangsUpBothSides) {
 
 TEST_F(B2buaDialogTest, CallerByeBeforeItsAckStillAcksTheCallee) {
   auto [invite, ok] = answer();
-  b2bua_->on_datagram(kAccess, kCallerAddr, in_dialog("BYE", ok, false, "192.0.2.10", 2));
+  deliver(kAccess, kCallerAddr, in_dialog("BYE", ok, false, "192.0.2.10", 2));
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kBye);
@@ -162,13 +162,13 @@ TEST_F(B2buaDialogTest, CallerByeBeforeItsAckStillAcksTheCallee) {
 
 TEST_F(B2buaDialogTest, CalleeByeBeforeCallerAckWaitsForThatAck) {
   auto [invite, ok] = answer();
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, in_dialog("BYE", invite, true, "198.51.100.10", 2));
+  deliver(kCarrier, kTrunkAddr, in_dialog("BYE", invite, true, "198.51.100.10", 2));
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 200);
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);  // its 2xx, ACKed
   EXPECT_TRUE(transport_.sent.empty());  // no BYE to the caller before its ACK (§15)
   clock_.advance(500ms);
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
-  b2bua_->on_datagram(kAccess, kCallerAddr, in_dialog("ACK", ok, false, "192.0.2.10", 1));
+  deliver(kAccess, kCallerAddr, in_dialog("ACK", ok, false, "192.0.2.10", 1));
   EXPECT_EQ(next_to(kAccess, kCallerAddr).method(), sip::Method::kBye);
   EXPECT_TRUE(transport_.sent.empty());
 }
@@ -192,7 +192,7 @@ TEST_F(B2buaDialogTest, NoAckFromCallerByesBothAndAcksCallee) {
 
 TEST_F(B2buaDialogTest, CalleeChallengeBecomes503AndTheRetryIsANewCall) {
   auto invite = start_call();
-  b2bua_->on_datagram(kCarrier, kTrunkAddr,
+  deliver(kCarrier, kTrunkAddr,
                       response_to(invite, 407, "btag", {},
                                   "Proxy-Authenticate: Digest realm=\"carrier\", nonce=\"n\"\r\n"));
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
@@ -203,12 +203,12 @@ TEST_F(B2buaDialogTest, CalleeChallengeBecomes503AndTheRetryIsANewCall) {
   EXPECT_NE(raw.find("Reason: SIP;cause=407"), std::string::npos) << raw;
   const std::string text = prometheus::TextSerializer().Serialize(metrics_.registry().Collect());
   EXPECT_NE(text.find("sbc_callee_auth_challenges_total 1"), std::string::npos) << text;
-  b2bua_->on_datagram(kAccess, kCallerAddr, in_dialog("ACK", refused, false, "192.0.2.10", 1));
+  deliver(kAccess, kCallerAddr, in_dialog("ACK", refused, false, "192.0.2.10", 1));
   // The caller retries on the same Call-ID (new branch, higher CSeq, no To-tag): a new call.
   InviteParts retry;
   retry.branch = "z9hG4bK-a-2";
   retry.cseq = 2;
-  b2bua_->on_datagram(kAccess, kCallerAddr, caller_invite(retry));
+  deliver(kAccess, kCallerAddr, caller_invite(retry));
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
   auto second = next_to(kCarrier, kTrunkAddr);
   EXPECT_EQ(second.method(), sip::Method::kInvite);

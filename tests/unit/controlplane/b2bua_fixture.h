@@ -46,6 +46,15 @@ fromuser = 15550001
 inline const Endpoint kCallerAddr(boost::asio::ip::make_address("192.0.2.10"), 5060);
 inline const Endpoint kTrunkAddr(boost::asio::ip::make_address("198.51.100.10"), 5060);
 
+// A UDP datagram's origin: `from`, arriving on the zone's listener (FakeTransport's addresses).
+inline SipPeer udp_peer(size_t zone, const Endpoint& from) {
+  SipPeer peer;
+  peer.zone = zone;
+  peer.remote = from;
+  peer.local = *FakeTransport().local_endpoint(zone, Transport::kUdp);
+  return peer;
+}
+
 inline std::string sdp(const std::string& address, int port, int version = 1) {
   return fmt::format(
       "v=0\r\no=user 1 {2} IN IP4 {0}\r\ns=-\r\nc=IN IP4 {0}\r\nt=0 0\r\n"
@@ -153,6 +162,11 @@ class B2buaTest : public ::testing::Test {
     std::filesystem::remove(cdr_path_);
   }
 
+  // A UDP datagram from `from` arriving on the zone's listener.
+  void deliver(size_t zone, const Endpoint& from, std::string data) {
+    b2bua_->on_message(udp_peer(zone, from), std::move(data));
+  }
+
   SentDatagram next() {
     EXPECT_FALSE(transport_.sent.empty());
     if (transport_.sent.empty()) return {};
@@ -175,7 +189,7 @@ class B2buaTest : public ::testing::Test {
 
   // INVITE from the caller; returns the INVITE the callee received.
   sip::Message start_call() {
-    b2bua_->on_datagram(kAccess, kCallerAddr, caller_invite());
+    deliver(kAccess, kCallerAddr, caller_invite());
     auto trying = next_to(kAccess, kCallerAddr);
     EXPECT_EQ(trying.status_code(), 100);
     auto invite = next_to(kCarrier, kTrunkAddr);
@@ -185,7 +199,7 @@ class B2buaTest : public ::testing::Test {
   // INVITE up to the 200 the caller got (no ACK from the caller yet).
   std::pair<sip::Message, sip::Message> answer() {
     auto invite = start_call();
-    b2bua_->on_datagram(kCarrier, kTrunkAddr,
+    deliver(kCarrier, kTrunkAddr,
                         response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
     dataplane_.flush();
     auto ok = next_to(kAccess, kCallerAddr);
@@ -196,7 +210,7 @@ class B2buaTest : public ::testing::Test {
   std::pair<sip::Message, sip::Message> establish() {
     auto [invite, ok] = answer();
     std::string ack = in_dialog("ACK", ok, false, "192.0.2.10", 1);
-    b2bua_->on_datagram(kAccess, kCallerAddr, ack);
+    deliver(kAccess, kCallerAddr, ack);
     auto callee_ack = next_to(kCarrier, kTrunkAddr);
     EXPECT_EQ(callee_ack.method(), sip::Method::kAck);
     return {invite, ok};

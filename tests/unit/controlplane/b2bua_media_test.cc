@@ -10,7 +10,7 @@ using namespace testing;
 class B2buaMediaTest : public B2buaTest {
  protected:
   void caller_hangs_up(const sip::Message& ok) {
-    b2bua_->on_datagram(kAccess, kCallerAddr, in_dialog("BYE", ok, false, "192.0.2.10", 2));
+    deliver(kAccess, kCallerAddr, in_dialog("BYE", ok, false, "192.0.2.10", 2));
     dataplane_.flush();
   }
 };

@@ -18,23 +18,23 @@ std::vector<std::string> values_of(const sip::Message& m, sip::HeaderId id) {
 TEST_F(B2buaTest, RecordRouteGoesBackToTheCallerAndRoutesTowardTheCallee) {
   InviteParts p;
   p.extra_headers = "Record-Route: <sip:p1.example;lr>\r\nRecord-Route: <sip:p2.example;lr>\r\n";
-  b2bua_->on_datagram(kAccess, kCallerAddr, caller_invite(p));
+  deliver(kAccess, kCallerAddr, caller_invite(p));
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
   auto invite = next_to(kCarrier, kTrunkAddr);
   EXPECT_TRUE(values_of(invite, sip::HeaderId::kRecordRoute).empty());  // topology hiding
   const std::string callee_rr = "Record-Route: <sip:t1.example;lr>, <sip:t2.example;lr>\r\n";
   const std::vector<std::string> caller_rr = {"<sip:p1.example;lr>", "<sip:p2.example;lr>"};
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 180, "btag", {}, callee_rr));
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 180, "btag", {}, callee_rr));
   auto ringing = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(ringing.status_code(), 180);
   EXPECT_EQ(values_of(ringing, sip::HeaderId::kRecordRoute), caller_rr);
-  b2bua_->on_datagram(kCarrier, kTrunkAddr,
+  deliver(kCarrier, kTrunkAddr,
                       response_to(invite, 200, "btag", sdp("198.51.100.10", 7000), callee_rr));
   dataplane_.flush();
   auto ok = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(ok.status_code(), 200);
   EXPECT_EQ(values_of(ok, sip::HeaderId::kRecordRoute), caller_rr);
-  b2bua_->on_datagram(kAccess, kCallerAddr, in_dialog("ACK", ok, false, "192.0.2.10", 1));
+  deliver(kAccess, kCallerAddr, in_dialog("ACK", ok, false, "192.0.2.10", 1));
   auto ack = next_to(kCarrier, kTrunkAddr);
   EXPECT_EQ(ack.method(), sip::Method::kAck);
   const std::vector<std::string> reversed = {"<sip:t2.example;lr>", "<sip:t1.example;lr>"};
@@ -43,13 +43,13 @@ TEST_F(B2buaTest, RecordRouteGoesBackToTheCallerAndRoutesTowardTheCallee) {
 
 TEST_F(B2buaTest, EarlyMediaHasNoMediaTimeoutUntilTheAnswer) {
   auto invite = start_call();
-  b2bua_->on_datagram(kCarrier, kTrunkAddr,
+  deliver(kCarrier, kTrunkAddr,
                       response_to(invite, 183, "btag", sdp("198.51.100.10", 7000)));
   dataplane_.flush();
   ASSERT_EQ(dataplane_.sent_of<api::SessionAdd>().size(), 1u);
   EXPECT_EQ(dataplane_.sent_of<api::SessionAdd>().back().media_timeout_ms, 0u);
   next_to(kAccess, kCallerAddr);                                                // the 183
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 200, "btag"));  // no SDP
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 200, "btag"));  // no SDP
   dataplane_.flush();
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
   ASSERT_EQ(dataplane_.sent_of<api::SessionAdd>().size(), 2u);
@@ -59,10 +59,10 @@ TEST_F(B2buaTest, EarlyMediaHasNoMediaTimeoutUntilTheAnswer) {
 TEST_F(B2buaTest, AnswerRepeatingTheEarlySdpIsNotANewVersion) {
   auto invite = start_call();
   const std::string answer = sdp("198.51.100.10", 7000);
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 183, "btag", answer));
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 183, "btag", answer));
   dataplane_.flush();
   auto progress = next_to(kAccess, kCallerAddr);
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 200, "btag", answer));
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 200, "btag", answer));
   dataplane_.flush();
   auto ok = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(ok.status_code(), 200);
@@ -76,7 +76,7 @@ TEST_F(B2buaTest, AnswerRepeatingTheEarlySdpIsNotANewVersion) {
 
 TEST_F(B2buaTest, RedirectKeepsItsCodeButNotTheContact) {
   auto invite = start_call();
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 302, "btag"));
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 302, "btag"));
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
   auto moved = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(moved.status_code(), 302);

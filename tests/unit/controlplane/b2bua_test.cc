@@ -32,14 +32,14 @@ TEST_F(B2buaTest, CallSetupHidesTopologyAndAnchorsMedia) {
   EXPECT_GE(audio->port, 20000);
   const uint16_t callee_side_port = audio->port;
 
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 180, "btag"));
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 180, "btag"));
   auto ringing = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(ringing.status_code(), 180);
   EXPECT_EQ(*ringing.call_id(), "a-call-1@192.0.2.10");
   EXPECT_FALSE(ringing.to()->tag().empty());
   EXPECT_NE(ringing.to()->tag(), "btag");
 
-  b2bua_->on_datagram(kCarrier, kTrunkAddr,
+  deliver(kCarrier, kTrunkAddr,
                       response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
   auto ok = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(ok.status_code(), 200);
@@ -70,7 +70,7 @@ TEST_F(B2buaTest, CallSetupHidesTopologyAndAnchorsMedia) {
   EXPECT_EQ(add.legs[kCallee].remote_rtp_port, 7000);
 
   // The caller's ACK becomes a new ACK on the callee's dialog.
-  b2bua_->on_datagram(kAccess, kCallerAddr, in_dialog("ACK", ok, false, "192.0.2.10", 1));
+  deliver(kAccess, kCallerAddr, in_dialog("ACK", ok, false, "192.0.2.10", 1));
   auto ack = next_to(kCarrier, kTrunkAddr);
   EXPECT_EQ(ack.method(), sip::Method::kAck);
   EXPECT_EQ(*ack.call_id(), *invite.call_id());
@@ -87,7 +87,7 @@ TEST_F(B2buaTest, CallSetupHidesTopologyAndAnchorsMedia) {
 TEST_F(B2buaTest, ByeTearsDownTheSessionAndWritesCdr) {
   auto [invite, ok] = establish();
   ASSERT_EQ(dataplane_.sessions.size(), 1u);
-  b2bua_->on_datagram(kAccess, kCallerAddr, in_dialog("BYE", ok, false, "192.0.2.10", 2));
+  deliver(kAccess, kCallerAddr, in_dialog("BYE", ok, false, "192.0.2.10", 2));
   auto bye_ok = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(bye_ok.status_code(), 200);
   EXPECT_EQ(bye_ok.cseq()->method, sip::Method::kBye);
@@ -109,14 +109,14 @@ TEST_F(B2buaTest, ByeTearsDownTheSessionAndWritesCdr) {
   EXPECT_EQ(records[0]["media"]["caller_to_callee"]["rtp"]["packets"], 100);
   EXPECT_EQ(records[0]["media"]["callee_to_caller"]["rtp"]["packets"], 90);
   // The callee answers our BYE: no more retransmissions.
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(bye, 200, ""));
+  deliver(kCarrier, kTrunkAddr, response_to(bye, 200, ""));
   clock_.advance(10s);
   EXPECT_TRUE(transport_.sent.empty());
 }
 
 TEST_F(B2buaTest, ByeFromCalleeReachesCaller) {
   auto [invite, ok] = establish();
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, in_dialog("BYE", invite, true, "198.51.100.10", 2));
+  deliver(kCarrier, kTrunkAddr, in_dialog("BYE", invite, true, "198.51.100.10", 2));
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 200);
   auto bye = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(bye.method(), sip::Method::kBye);
@@ -135,7 +135,7 @@ TEST_F(B2buaTest, ByeFromCalleeReachesCaller) {
 
 TEST_F(B2buaTest, CancelBeforeAnswer) {
   auto invite = start_call();
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 180, "btag"));
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 180, "btag"));
   EXPECT_EQ(next().zone, kAccess);  // 180 relayed
   const std::string cancel =
       "CANCEL sip:callee@192.0.2.1 SIP/2.0\r\n"
@@ -143,7 +143,7 @@ TEST_F(B2buaTest, CancelBeforeAnswer) {
       "Max-Forwards: 70\r\nFrom: \"Alice\" <sip:alice@192.0.2.10>;tag=atag\r\n"
       "To: <sip:callee@192.0.2.1>\r\nCall-ID: a-call-1@192.0.2.10\r\nCSeq: 1 CANCEL\r\n"
       "Content-Length: 0\r\n\r\n";
-  b2bua_->on_datagram(kAccess, kCallerAddr, cancel);
+  deliver(kAccess, kCallerAddr, cancel);
   auto cancel_ok = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(cancel_ok.status_code(), 200);
   EXPECT_EQ(cancel_ok.cseq()->method, sip::Method::kCancel);
@@ -154,8 +154,8 @@ TEST_F(B2buaTest, CancelBeforeAnswer) {
   EXPECT_EQ(callee_cancel.method(), sip::Method::kCancel);
   EXPECT_EQ(callee_cancel.top_via()->branch, invite.top_via()->branch);
   // The callee confirms and ends its INVITE with 487, which we ACK.
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(callee_cancel, 200, "btag"));
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 487, "btag"));
+  deliver(kCarrier, kTrunkAddr, response_to(callee_cancel, 200, "btag"));
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 487, "btag"));
   auto ack = next_to(kCarrier, kTrunkAddr);
   EXPECT_EQ(ack.method(), sip::Method::kAck);
   EXPECT_EQ(ack.top_via()->branch, invite.top_via()->branch);
@@ -170,7 +170,7 @@ TEST_F(B2buaTest, CancelBeforeAnswer) {
 
 TEST_F(B2buaTest, BusyIsRelayedAndAcked) {
   auto invite = start_call();
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 486, "btag"));
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 486, "btag"));
   auto ack = next_to(kCarrier, kTrunkAddr);
   EXPECT_EQ(ack.method(), sip::Method::kAck);
   EXPECT_EQ(ack.to()->tag(), "btag");
@@ -180,11 +180,11 @@ TEST_F(B2buaTest, BusyIsRelayedAndAcked) {
   // Retransmitted until the caller's ACK.
   clock_.advance(500ms);
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 486);
-  b2bua_->on_datagram(kAccess, kCallerAddr, in_dialog("ACK", busy, false, "192.0.2.10", 1));
+  deliver(kAccess, kCallerAddr, in_dialog("ACK", busy, false, "192.0.2.10", 1));
   clock_.advance(10s);
   EXPECT_TRUE(transport_.sent.empty());
   // A retransmitted 486 from the callee gets the ACK again.
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 486, "btag"));
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 486, "btag"));
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
   dataplane_.flush();
   auto records = cdrs();
@@ -213,7 +213,7 @@ TEST_F(B2buaTest, MediaTimeoutHangsUpBothSides) {
 TEST_F(B2buaTest, RetransmissionsAreAbsorbedAndOursRepeated) {
   auto invite = start_call();
   // The caller retransmits its INVITE: it gets our last response again, the callee nothing new.
-  b2bua_->on_datagram(kAccess, kCallerAddr, caller_invite());
+  deliver(kAccess, kCallerAddr, caller_invite());
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
   EXPECT_TRUE(transport_.sent.empty());
   // No answer from the callee: our INVITE goes again after T1, then 2*T1.
@@ -224,7 +224,7 @@ TEST_F(B2buaTest, RetransmissionsAreAbsorbedAndOursRepeated) {
   clock_.advance(1ms);
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).raw(), invite.raw());
   // A provisional stops them.
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, response_to(invite, 100, ""));
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 100, ""));
   clock_.advance(10s);
   EXPECT_TRUE(transport_.sent.empty());
 }
@@ -243,7 +243,7 @@ TEST_F(B2buaTest, CalleeSilenceEndsWith408) {
 
 TEST_F(B2buaTest, UnknownSourceOnTrunkZoneIsRefused) {
   const Endpoint stranger(boost::asio::ip::make_address("198.51.100.66"), 5060);
-  b2bua_->on_datagram(kCarrier, stranger, caller_invite());
+  deliver(kCarrier, stranger, caller_invite());
   auto refused = next_to(kCarrier, stranger);
   EXPECT_EQ(refused.status_code(), 403);
   EXPECT_TRUE(transport_.sent.empty());
@@ -255,7 +255,7 @@ TEST_F(B2buaTest, UnknownSourceOnTrunkZoneIsRefused) {
 }
 
 TEST_F(B2buaTest, CallFromTrunkGoesToDefaultTarget) {
-  b2bua_->on_datagram(kCarrier, kTrunkAddr, caller_invite());
+  deliver(kCarrier, kTrunkAddr, caller_invite());
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 100);
   auto invite = next_to(kAccess, kCallerAddr);  // default_target 192.0.2.10:5060
   EXPECT_EQ(invite.request_uri_text(), "sip:callee@192.0.2.10");
@@ -269,7 +269,7 @@ TEST_F(B2buaTest, CallFromTrunkGoesToDefaultTarget) {
 
 TEST_F(B2buaTest, NoDataplaneMeans503) {
   dataplane_.connected_ = false;
-  b2bua_->on_datagram(kAccess, kCallerAddr, caller_invite());
+  deliver(kAccess, kCallerAddr, caller_invite());
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 503);
   EXPECT_TRUE(transport_.sent.empty());
 }
@@ -277,26 +277,26 @@ TEST_F(B2buaTest, NoDataplaneMeans503) {
 TEST_F(B2buaTest, ExhaustedPortsMean503) {
   MediaPortAllocator tiny(20000, 20001);
   B2bua b2bua(config_, clock_, transport_, dataplane_, tiny, metrics_, nullptr);
-  b2bua.on_datagram(kAccess, kCallerAddr, caller_invite(70, "first@x"));
+  b2bua.on_message(udp_peer(kAccess, kCallerAddr), caller_invite(70, "first@x"));
   EXPECT_EQ(next().zone, kAccess);   // 100
   EXPECT_EQ(next().zone, kCarrier);  // INVITE
-  b2bua.on_datagram(kAccess, kCallerAddr, caller_invite(70, "second@x"));
+  b2bua.on_message(udp_peer(kAccess, kCallerAddr), caller_invite(70, "second@x"));
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 503);
   EXPECT_TRUE(transport_.sent.empty());
 }
 
 TEST_F(B2buaTest, MaxForwardsZeroIs483) {
-  b2bua_->on_datagram(kAccess, kCallerAddr, caller_invite(0));
+  deliver(kAccess, kCallerAddr, caller_invite(0));
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 483);
   EXPECT_TRUE(transport_.sent.empty());
 }
 
 TEST_F(B2buaTest, GarbageIsDroppedBrokenRequestsGet400) {
-  b2bua_->on_datagram(kAccess, kCallerAddr, "this is not SIP\r\n\r\n");
+  deliver(kAccess, kCallerAddr, "this is not SIP\r\n\r\n");
   EXPECT_TRUE(transport_.sent.empty());
   std::string broken = caller_invite();
   broken.replace(broken.find("CSeq: 1 INVITE"), 14, "CSeq: 1 BYE");
-  b2bua_->on_datagram(kAccess, kCallerAddr, broken);
+  deliver(kAccess, kCallerAddr, broken);
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 400);
   EXPECT_EQ(b2bua_->active_calls(), 0u);
 }

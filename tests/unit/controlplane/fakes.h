@@ -63,13 +63,23 @@ struct SentDatagram {
   size_t zone;
   Endpoint to;
   std::string data;
+  SipPeer peer;  // everything the B2BUA said about where it goes
 };
 
+// Records what the B2BUA sends. Every zone listens on UDP, TCP and TLS at its address (5060, 5060,
+// 5061), as given by `listen`.
 class FakeTransport final : public SipTransport {
  public:
-  void send(size_t zone, const Endpoint& to, std::string_view data) override {
-    sent.push_back({zone, to, std::string(data)});
+  void send(const SipPeer& to, std::string_view data) override {
+    sent.push_back({to.zone, to.remote, std::string(data), to});
   }
+  [[nodiscard]] std::optional<Endpoint> local_endpoint(size_t zone,
+                                                       Transport transport) const override {
+    if (zone >= listen.size()) return std::nullopt;
+    return Endpoint(listen[zone], transport == Transport::kTls ? 5061 : 5060);
+  }
+  std::vector<boost::asio::ip::address> listen = {boost::asio::ip::make_address("192.0.2.1"),
+                                                  boost::asio::ip::make_address("198.51.100.1")};
   std::deque<SentDatagram> sent;
 };
 
