@@ -18,6 +18,25 @@ std::string uri_user(const sip::NameAddr& na) {
   return std::string(na.uri.user);
 }
 
+// What check_request() holds requests to: the methods this B2BUA implements, no extensions.
+sip::RequestPolicy b2bua_policy() {
+  sip::RequestPolicy policy;
+  policy.methods = {Method::kInvite, Method::kAck, Method::kBye, Method::kCancel, Method::kOptions};
+  return policy;
+}
+
+TransactionTimers transaction_timers(const B2buaTimers& timers) {
+  TransactionTimers t;
+  t.t1 = timers.t1;
+  t.t2 = timers.t2;
+  t.t4 = timers.t4;
+  // The B2BUA ends an unanswered call at ring_timeout and waits 64*T1 after its CANCEL: the
+  // guard only catches what slips past both.
+  t.proceeding_guard = std::chrono::duration_cast<std::chrono::milliseconds>(timers.ring_timeout) +
+                       2 * t.timer_64t1();
+  return t;
+}
+
 }  // namespace
 
 bool is_sdp(const sip::Message& msg) {
@@ -51,7 +70,9 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
       next_call_id_(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                               scheduler.wall_now().time_since_epoch())
                                               .count())
-                    << 20) {
+                    << 20),
+      policy_(b2bua_policy()),
+      layer_(scheduler, transport, *this, metrics, transaction_timers(timers)) {
   for (const ZoneConfig& z : config.zones) {
     zones_.push_back(
         Zone{z.name, z.sip_address, z.sip_port, z.dataplane_port, config.is_trunk_zone(z.name)});
@@ -60,10 +81,7 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
 
 B2bua::~B2bua() {
   for (auto& [id, call] : calls_) {
-    for (auto& leg : call->legs) {
-      if (leg.invite && leg.invite->timer) scheduler_.cancel(leg.invite->timer);
-      for (auto& tx : leg.requests) scheduler_.cancel(tx.timer);
-    }
+    scheduler_.cancel(call->invite_wait_timer);
     scheduler_.cancel(call->response_timer);
     scheduler_.cancel(call->ring_timer);
     scheduler_.cancel(call->linger_timer);
@@ -105,16 +123,6 @@ std::optional<size_t> B2bua::zone_index(std::string_view name) const {
   return std::nullopt;
 }
 
-// RFC 3581: with ;rport answer the source port; either way answer the source address, which is
-// what works behind NAT (and what a spoofed Via cannot redirect).
-// Over TCP/TLS the response goes back on the connection the request came in on (§18.2.2).
-SipPeer B2bua::response_target(const SipPeer& from, const sip::Via& via) const {
-  if (is_stream(from.transport) || via.rport_present) return from;
-  SipPeer to = from;
-  to.remote = Endpoint(from.remote.address(), via.port.value_or(5060));
-  return to;
-}
-
 Endpoint B2bua::local_endpoint(const SipPeer& peer) const {
   if (!peer.local.address().is_unspecified()) return peer.local;
   if (auto local = transport_.local_endpoint(peer.zone, peer.transport)) return *local;
@@ -151,32 +159,48 @@ void B2bua::on_message(const SipPeer& from, std::string data) {
                   from.remote.address().to_string(), sip::to_string(msg.error()));
     return;
   }
-  spdlog::debug("sip: zone {} from {} {}:{}: {}", zones_[from.zone].name,
-                to_string(from.transport), from.remote.address().to_string(), from.remote.port(),
-                msg->start_line());
+  spdlog::debug("sip: zone {} from {} {}:{}: {}", zones_[from.zone].name, to_string(from.transport),
+                from.remote.address().to_string(), from.remote.port(), msg->start_line());
   if (msg->is_request()) {
     metrics_.sip_request_received(msg->method_text());
-    handle_request(from, *msg);
+    // A request no response could reach or be matched by is dropped before any state is made:
+    // the transaction layer needs its top Via and CSeq (an ACK's too).
+    const bool ack = msg->method() == Method::kAck;
+    if (ack ? !(msg->top_via() && msg->cseq()) : !sip::answerable(*msg)) {
+      auto valid = msg->validate();
+      metrics_.sip_dropped(valid ? std::string_view("unanswerable")
+                                 : sip::to_string(valid.error()));
+      return;
+    }
   } else {
     metrics_.sip_response_received(msg->status_code());
-    handle_response(from, *msg);
   }
+  layer_.on_message(from, *msg);
+}
+
+void B2bua::on_request(const SipPeer& from, const sip::Message& request) {
+  if (auto rejection = sip::check_request(request, policy_)) {
+    if (request.method() == Method::kAck) {
+      metrics_.sip_dropped("malformed_ack");  // nothing may answer an ACK
+      return;
+    }
+    std::string tag;
+    if (rejection->code > 100 && request.to() && request.to()->tag().empty()) tag = ids_.tag();
+    auto response = sip::make_response(request, rejection->code, rejection->reason, tag);
+    for (auto& [id, value] : rejection->headers) response.add(id, value);
+    layer_.respond_stateless(from, request, std::move(response));
+    return;
+  }
+  handle_request(from, request);
+}
+
+void B2bua::on_response(TransactionId id, uint64_t, const SipPeer& from,
+                        const sip::Message& response) {
+  handle_response(id, from, response);
 }
 
 void B2bua::handle_request(const SipPeer& from, const sip::Message& msg) {
   const size_t zone = from.zone;
-  if (auto valid = msg.validate(); !valid) {
-    // A response needs Via, From, To, Call-ID and CSeq; without them the request is dropped.
-    const bool answerable = msg.top_via() && msg.from() && msg.to() && msg.call_id() &&
-                            msg.cseq() && msg.method() != Method::kAck;
-    if (!answerable) {
-      metrics_.sip_dropped(sip::to_string(valid.error()));
-      return;
-    }
-    reply(response_target(from, *msg.top_via()), msg, 400,
-          fmt::format("Bad Request ({})", sip::to_string(valid.error())));
-    return;
-  }
   const sip::Via via = *msg.top_via();
   const SipPeer target = response_target(from, via);
   if (zones_[zone].trunk) {
@@ -189,7 +213,7 @@ void B2bua::handle_request(const SipPeer& from, const sip::Message& msg) {
       if (msg.method() == Method::kAck) return;
       spdlog::debug("sip: 403 to {} on trunk zone {}: not a configured trunk host",
                     from.remote.address().to_string(), zones_[zone].name);
-      reply(target, msg, 403);
+      layer_.respond_stateless(from, msg, sip::make_response(msg, 403, {}, ids_.tag()));
       return;
     }
   }
@@ -215,7 +239,7 @@ void B2bua::handle_request(const SipPeer& from, const sip::Message& msg) {
     case Method::kOptions: {
       auto response = sip::make_response(msg, 200, {}, has_to_tag ? "" : ids_.tag());
       response.add(sip::HeaderId::kAllow, std::string(kAllow));
-      transport_.send(target, response.build());
+      layer_.respond(zone, msg, std::move(response));
       return;
     }
     case Method::kBye:
@@ -223,17 +247,17 @@ void B2bua::handle_request(const SipPeer& from, const sip::Message& msg) {
     default: {
       auto response = sip::make_response(msg, 405, {}, ids_.tag());
       response.add(sip::HeaderId::kAllow, std::string(kAllow));
-      transport_.send(target, response.build());
+      layer_.respond(zone, msg, std::move(response));
       return;
     }
   }
 }
 
-void B2bua::reply(const SipPeer& to, const sip::Message& request, int code,
+void B2bua::reply(const SipPeer& peer, const sip::Message& request, int code,
                   std::string_view reason, std::string_view to_tag) {
   std::string tag(to_tag);
   if (tag.empty() && code > 100 && request.to() && request.to()->tag().empty()) tag = ids_.tag();
-  transport_.send(to, sip::make_response(request, code, reason, tag).build());
+  layer_.respond(peer.zone, request, sip::make_response(request, code, reason, tag));
 }
 
 // --- new calls ----------------------------------------------------------------------------------
@@ -409,7 +433,10 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
   call->callee_invite_cseq = spec.cseq;
   spdlog::info("call {}: {} -> {} ({} -> {})", call->id, a.user, b.user, zones_[zone].name,
                zones_[callee_zone].name);
-  start_transaction(call, kCallee, Method::kInvite, spec.branch, std::move(bytes));
+  if (!start_transaction(call, kCallee, Method::kInvite, std::move(bytes))) {
+    fail_call(call, 503, CallResult::kFailed);
+    return;
+  }
   call->ring_timer = scheduler_.schedule(timers_.ring_timeout, [this, id = call->id] {
     auto it = calls_.find(id);
     if (it == calls_.end() || it->second->state != CallState::kCalling) return;

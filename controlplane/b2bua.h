@@ -25,9 +25,12 @@
 #include "controlplane/metrics.h"
 #include "controlplane/scheduler.h"
 #include "controlplane/sip_transport.h"
+#include "controlplane/transaction/response_via.h"
+#include "controlplane/transaction/transaction_layer.h"
 #include "sip/builder.h"
 #include "sip/ids.h"
 #include "sip/message.h"
+#include "sip/request_check.h"
 #include "sip/sdp.h"
 
 namespace sbc::cp {
@@ -35,11 +38,16 @@ namespace sbc::cp {
 struct B2buaTimers {
   std::chrono::milliseconds t1{500};
   std::chrono::milliseconds t2{4000};
+  std::chrono::milliseconds t4{5000};
   std::chrono::seconds ring_timeout{180};  // longest a call may stay unanswered
   std::chrono::seconds linger{32};         // an ended call absorbs retransmissions this long
 };
 
-class B2bua {
+// The transaction user of a TransactionLayer (RFC 3261 §17): requests reach it once, without
+// retransmissions; it answers through the layer and sends its requests in client transactions.
+// The dialog layer is its own: 2xx retransmission until the ACK, the ACK of a 2xx, CANCEL races,
+// BYE after the ACK.
+class B2bua final : private TransactionUser {
  public:
   static constexpr size_t kMaxCalls = 10000;  // concurrent calls, ended-but-lingering included
   // Call-IDs of erased calls whose callee never answered: a 2xx that crossed our CANCEL still
@@ -53,7 +61,7 @@ class B2bua {
   B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport,
         DataplaneClient& dataplane, MediaPortAllocator& ports, Metrics& metrics, CdrWriter* cdr,
         B2buaTimers timers = {});
-  ~B2bua();
+  ~B2bua() override;
 
   // The zone's SIP address when the config left it to the dataplane port (known after Hello).
   void set_zone_address(size_t zone, std::string address);
@@ -62,6 +70,9 @@ class B2bua {
   // One received datagram on zone `zone`'s socket.
   // One received message: a UDP datagram, or one message framed from a TCP/TLS stream.
   void on_message(const SipPeer& from, std::string data);
+  // The transport found `to` unreachable (a TCP/TLS connection failed or closed with data queued):
+  // requests pending toward it fail now rather than at Timer B/F.
+  void on_transport_error(const SipPeer& to) { layer_.on_transport_error(to); }
   void on_media_timeout(const api::MediaTimeoutEvent& event);
   // The dataplane (re)connected: program every live session again (a restarted dataplane has none),
   // delete the sessions of ended calls whose delete could not be sent or failed (their media ports
@@ -76,6 +87,7 @@ class B2bua {
   [[nodiscard]] size_t active_calls() const;
   // Ended calls' sessions still waiting for a successful SessionDelete.
   [[nodiscard]] size_t undeleted_sessions() const { return undeleted_.size(); }
+  [[nodiscard]] const TransactionLayer& transactions() const { return layer_; }
 
  private:
   struct Zone {
@@ -99,6 +111,11 @@ class B2bua {
   // Media ports held by a session the dataplane may still have.
   using HeldPorts = std::vector<std::pair<uint8_t, uint16_t>>;
 
+  // --- TransactionUser ---
+  void on_request(const SipPeer& from, const sip::Message& request) override;
+  void on_response(TransactionId id, uint64_t owner, const SipPeer& from,
+                   const sip::Message& response) override;
+  void on_transaction_error(TransactionId id, uint64_t owner, TransactionError error) override;
   // --- requests ---
   void handle_request(const SipPeer& from, const sip::Message& msg);
   void new_call(const SipPeer& from, const sip::Message& invite);
@@ -114,15 +131,16 @@ class B2bua {
   void hang_up_caller(const CallPtr& call);
   void start_duration_limit(const CallPtr& call);
   // --- responses ---
-  void handle_response(const SipPeer& from, const sip::Message& msg);
-  void invite_response(const CallPtr& call, const sip::Message& msg);
+  void handle_response(TransactionId id, const SipPeer& from, const sip::Message& msg);
+  void invite_response(const CallPtr& call, TransactionId id, const sip::Message& msg);
   void final_failure(const CallPtr& call, const sip::Message& msg);
   void callee_answered(const CallPtr& call, const sip::Message& msg);
   void learn_callee_dialog(Call& call, const sip::Message& msg);
   void relay_answer(const CallPtr& call, const sip::Message& msg);
   void late_answer(Tombstone& tombstone, const sip::Message& msg);
   // --- messages we originate ---
-  void reply(const SipPeer& to, const sip::Message& request, int code,
+  // Answers `request` (received on `peer.zone`) in its server transaction.
+  void reply(const SipPeer& peer, const sip::Message& request, int code,
              std::string_view reason = {}, std::string_view to_tag = {});
   using ExtraHeaders = std::vector<std::pair<std::string, std::string>>;
   void respond_caller(const CallPtr& call, int code, std::string_view reason = {},
@@ -130,7 +148,7 @@ class B2bua {
   void send_bye(const CallPtr& call, Side side);
   void send_cancel(const CallPtr& call);
   void send_callee_ack(const CallPtr& call);
-  // CANCEL or non-2xx ACK for our INVITE to the callee, from the fields kept in the Call.
+  // CANCEL for our INVITE to the callee, from the fields kept in the Call.
   std::string invite_twin(const Call& call, sip::Method method, std::string_view to_tag) const;
   // A request on `leg`'s dialog (§12.2.1.1): our party and tag, the peer's party, tag and target,
   // the route set. Callers set branch and CSeq.
@@ -142,11 +160,10 @@ class B2bua {
   Endpoint local_endpoint(const SipPeer& peer) const;
   // A request spec's Via for a message toward `peer`.
   void set_via(sip::RequestSpec& spec, const SipPeer& peer) const;
-  void start_transaction(const CallPtr& call, Side side, sip::Method method, std::string branch,
-                         std::string bytes);
-  void retransmit(uint64_t call_id, Side side, sip::Method method, const std::string& branch);
+  // Sends a request in a client transaction on `side`'s leg; false when the layer refused it.
+  bool start_transaction(const CallPtr& call, Side side, sip::Method method, std::string bytes);
   void retransmit_response(uint64_t call_id);
-  void stop_transaction(Call& call, Side side, std::string_view branch);
+  void stop_transaction(Call& call, TransactionId id);
   // --- media ---
   std::expected<void, int> allocate_media(Call& call, size_t caller_zone, size_t callee_zone);
   std::expected<std::string, sip::SdpError> rewrite_for(Call& call, Side toward,
@@ -166,7 +183,6 @@ class B2bua {
   CallPtr find_caller_dialog(size_t zone, std::string_view call_id) const;
   static std::string caller_key(size_t zone, std::string_view call_id);
   std::optional<size_t> zone_index(std::string_view name) const;
-  SipPeer response_target(const SipPeer& from, const sip::Via& via) const;
 
   const Config& config_;
   Scheduler& scheduler_;
@@ -185,6 +201,8 @@ class B2bua {
   std::unordered_map<std::string, Tombstone> tombstones_;        // by our Call-ID
   std::deque<std::string> tombstone_order_;
   std::unordered_map<uint64_t, HeldPorts> undeleted_;  // session id -> ports it still holds
+  sip::RequestPolicy policy_;
+  TransactionLayer layer_;  // last: destroyed (timers cancelled) before what it calls back into
 };
 
 }  // namespace sbc::cp

@@ -18,14 +18,15 @@ void B2bua::caller_request(const CallPtr& call, const SipPeer& from, const sip::
     case Method::kInvite:
       if (msg.to()->tag().empty()) {
         if (msg.top_via()->branch == call->caller_invite_branch) {
-          // A retransmission: answer with what we last said.
-          if (!call->last_response.empty()) transport_.send(a.peer, call->last_response);
+          // A retransmission outlived its server transaction (which absorbs them until 64*T1
+          // after our final response): a merged request by now (§8.2.2.2, RFC 6026 §7.1).
+          reply(from, msg, 482);
           return;
         }
         if (call->state == CallState::kEnded) {
           // A new INVITE reusing an ended call's Call-ID (e.g. the retry after a 503): a new call.
-          // The caller has our final response, so its retransmissions stop; the old call lingers
-          // unreachable by this Call-ID until it is erased.
+          // Retransmitting our old 2xx is over; the old call lingers unreachable by this Call-ID
+          // until it is erased.
           scheduler_.cancel(call->response_timer);
           call->response_timer = 0;
           by_caller_call_id_.erase(caller_key(a.peer.zone, a.call_id));
@@ -44,9 +45,7 @@ void B2bua::caller_request(const CallPtr& call, const SipPeer& from, const sip::
     case Method::kOptions:
       reply(response_target(from, *msg.top_via()), msg, 200, {}, a.local_tag);
       return;
-    default:
-      reply(response_target(from, *msg.top_via()), msg, 501, {}, a.local_tag);
-      return;
+    default: reply(response_target(from, *msg.top_via()), msg, 501, {}, a.local_tag); return;
   }
 }
 
@@ -104,8 +103,7 @@ void B2bua::handle_cancel(const CallPtr& call, const SipPeer& from, const sip::M
   end_call(call, CallResult::kCancelled, 487);
 }
 
-void B2bua::handle_bye(const CallPtr& call, Side side, const SipPeer& to,
-                       const sip::Message& bye) {
+void B2bua::handle_bye(const CallPtr& call, Side side, const SipPeer& to, const sip::Message& bye) {
   const Leg& leg = call->legs[side];
   const bool established = side == kCaller ? call->final_status >= 200 && call->final_status < 300
                                            : call->callee_answered;

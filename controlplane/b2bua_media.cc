@@ -211,7 +211,7 @@ void B2bua::erase_call(uint64_t id) {
   call->linger_timer = 0;
   // Still owed something by a transaction (a final response to our INVITE, our BYE's answer, the
   // caller's ACK before our BYE): all of them are bounded by their own timers, so wait for them.
-  const bool busy = call->legs[kCallee].invite || call->caller_bye_pending ||
+  const bool busy = call->legs[kCallee].invite_tx || call->caller_bye_pending ||
                     !call->legs[kCaller].requests.empty() || !call->legs[kCallee].requests.empty();
   if (busy) {
     call->linger_timer = scheduler_.schedule(timers_.t2, [this, id] { erase_call(id); });

@@ -34,7 +34,9 @@ std::string first_contact(const sip::Message& msg) {
 
 }  // namespace
 
-void B2bua::handle_response(const SipPeer& from, const sip::Message& msg) {
+// `id`: the client transaction the layer matched, 0 for a 2xx to an INVITE whose transaction is
+// gone (the layer passes no other stray).
+void B2bua::handle_response(TransactionId id, const SipPeer& from, const sip::Message& msg) {
   const size_t zone = from.zone;
   auto call_id = msg.call_id();
   auto cseq = msg.cseq();
@@ -50,10 +52,9 @@ void B2bua::handle_response(const SipPeer& from, const sip::Message& msg) {
     call = find_caller_dialog(zone, *call_id);
   }
   if (!call) {
-    const int code = msg.status_code();
+    if (id != 0) return;  // our BYE to a late 2xx's dialog (late_answer), or an erased call's
     auto tomb = tombstones_.find(std::string(*call_id));
-    if (tomb != tombstones_.end() && tomb->second.peer.zone == zone && code >= 200 && code < 300 &&
-        cseq->method == Method::kInvite) {
+    if (tomb != tombstones_.end() && tomb->second.peer.zone == zone) {
       late_answer(tomb->second, msg);
       return;
     }
@@ -61,35 +62,30 @@ void B2bua::handle_response(const SipPeer& from, const sip::Message& msg) {
     return;
   }
   if (side == kCallee && cseq->method == Method::kInvite) {
-    invite_response(call, msg);
+    invite_response(call, id, msg);
     return;
   }
-  if (msg.status_code() >= 200) stop_transaction(*call, side, via->branch);
+  if (msg.status_code() >= 200) stop_transaction(*call, id);
 }
 
-void B2bua::invite_response(const CallPtr& call, const sip::Message& msg) {
+void B2bua::invite_response(const CallPtr& call, TransactionId id, const sip::Message& msg) {
   Leg& b = call->legs[kCallee];
   const int code = msg.status_code();
   if (msg.top_via()->branch != call->callee_invite_branch) {
     metrics_.sip_dropped("stray_response");
     return;
   }
-  if (!b.invite) {
-    // The transaction is over: a retransmitted final response, or a 2xx after we gave up on it.
-    if (code >= 300) {
-      transport_.send(b.peer, invite_twin(*call, Method::kAck, msg.to()->tag()));
-    } else if (code >= 200 && !call->callee_ack.empty()) {
-      transport_.send(b.peer, call->callee_ack);
-    } else if (code >= 200 && !call->callee_answered) {
-      callee_answered(call, msg);
+  if (b.invite_tx != id) {
+    // The INVITE's final response is in (or we gave up on it): a 2xx again, retransmitted or from
+    // another fork, is ACKed (RFC 6026); one after we gave up ends its dialog.
+    if (code >= 200 && code < 300) {
+      if (!call->callee_ack.empty()) {
+        transport_.send(b.peer, call->callee_ack);
+      } else if (!call->callee_answered) {
+        callee_answered(call, msg);
+      }
     }
     return;
-  }
-  // Any response stops INVITE retransmissions (§17.1.1.2). After our CANCEL the timer bounds how
-  // long we wait for the final response instead, and stays.
-  if (b.invite->timer && !call->cancel_sent) {
-    scheduler_.cancel(b.invite->timer);
-    b.invite->timer = 0;
   }
   if (code < 200) {
     // CANCEL may follow any provisional, 100 Trying included (§9.1).
@@ -120,9 +116,7 @@ void B2bua::invite_response(const CallPtr& call, const sip::Message& msg) {
 }
 
 void B2bua::final_failure(const CallPtr& call, const sip::Message& msg) {
-  const Leg& b = call->legs[kCallee];
-  const int code = msg.status_code();
-  transport_.send(b.peer, invite_twin(*call, Method::kAck, msg.to()->tag()));
+  const int code = msg.status_code();  // the client transaction has ACKed it (§17.1.1.3)
   if (call->final_status != 0 || call->state == CallState::kEnded) return;
   spdlog::info("call {}: callee answered {} {}", call->id, code, msg.reason_phrase());
   if (code == 401 || code == 407) {
@@ -236,7 +230,10 @@ void B2bua::late_answer(Tombstone& t, const sip::Message& msg) {
   spec.method = Method::kBye;
   spec.branch = ids_.branch();
   spec.cseq = t.cseq + 1;
-  transport_.send(t.peer, sip::make_request(spec).build());
+  // No call owns it any more (owner 0): its response and errors are of no interest.
+  if (auto bye = layer_.send_request(t.peer, sip::make_request(spec).build(), 0); !bye) {
+    spdlog::warn("sip: BYE for late 2xx not sent: {}", to_string(bye.error()));
+  }
 }
 
 // --- responses to the caller --------------------------------------------------------------------
@@ -258,11 +255,12 @@ void B2bua::respond_caller(const CallPtr& call, int code, std::string_view reaso
   if (code >= 200 && code < 300) response.add(sip::HeaderId::kAllow, std::string(kAllow));
   for (const auto& [name, value] : extra) response.add(name, value);
   if (!body.empty()) response.body("application/sdp", std::move(body));
-  call->last_response = response.build();
-  transport_.send(a.peer, call->last_response);
+  call->last_response = layer_.respond(a.peer.zone, *call->caller_invite, std::move(response));
   if (code < 200) return;
-  // Final responses are retransmitted over UDP until the caller's ACK (§13.3.1.4, §17.2.1).
   call->final_status = code;
+  // A non-2xx final is retransmitted by the server transaction until the ACK (§17.2.1); a 2xx
+  // by us, until the ACK reaches the dialog (§13.3.1.4).
+  if (code >= 300 || call->last_response.empty()) return;
   call->response_interval = timers_.t1;
   call->response_deadline = scheduler_.now() + 64 * timers_.t1;
   scheduler_.cancel(call->response_timer);
@@ -276,7 +274,7 @@ void B2bua::retransmit_response(uint64_t call_id) {
   CallPtr call = it->second;
   call->response_timer = 0;
   if (scheduler_.now() >= call->response_deadline) {
-    if (call->final_status >= 300 || call->caller_acked) return;
+    if (call->caller_acked) return;
     // No ACK for our 2xx (§13.3.1.4): the dialog must end; the caller's BYE may go now (§15).
     const bool bye_pending = std::exchange(call->caller_bye_pending, false);
     if (call->state == CallState::kAnswered) {

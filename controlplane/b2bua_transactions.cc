@@ -1,5 +1,6 @@
-// The B2BUA's client transactions: requests it originates on either leg (INVITE, CANCEL, ACK,
-// BYE) and their retransmission over UDP (RFC 3261 §17.1).
+// The requests the B2BUA originates on either leg: INVITE, CANCEL and BYE in client transactions
+// of the TransactionLayer (which retransmits them and ACKs non-2xx finals), the ACK of a 2xx
+// directly (it is the dialog's, not a transaction's, §13.2.2.4).
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
@@ -27,7 +28,7 @@ sip::RequestSpec B2bua::dialog_request(const Leg& leg, Method method) const {
 }
 
 std::string B2bua::invite_twin(const Call& call, Method method, std::string_view to_tag) const {
-  // Same transaction as our INVITE (§9.1, §17.1.1.3): its Request-URI, branch, CSeq and routes.
+  // Same branch as our INVITE (§9.1): its Request-URI, branch and CSeq.
   sip::RequestSpec spec = dialog_request(call.legs[kCallee], method);
   spec.request_uri = call.callee_invite_uri;
   spec.branch = call.callee_invite_branch;
@@ -51,109 +52,77 @@ void B2bua::send_bye(const CallPtr& call, Side side) {
   sip::RequestSpec spec = dialog_request(leg, Method::kBye);
   spec.branch = ids_.branch();
   spec.cseq = ++leg.local_cseq;
-  start_transaction(call, side, Method::kBye, spec.branch, sip::make_request(spec).build());
+  start_transaction(call, side, Method::kBye, sip::make_request(spec).build());
 }
 
 // CANCEL may only follow a provisional response (RFC 3261 §9.1); until then it is held back.
 void B2bua::send_cancel(const CallPtr& call) {
   Leg& b = call->legs[kCallee];
-  if (!b.invite || call->cancel_sent) return;  // final response already in: nothing to cancel
+  if (!b.invite_tx || call->cancel_sent) return;  // final response already in: nothing to cancel
   if (!call->callee_provisional) {
     call->cancel_pending = true;
     return;
   }
   call->cancel_sent = true;
-  start_transaction(call, kCallee, Method::kCancel, call->callee_invite_branch,
-                    invite_twin(*call, Method::kCancel, {}));
+  start_transaction(call, kCallee, Method::kCancel, invite_twin(*call, Method::kCancel, {}));
   // Like Timer C: a callee that never sends the INVITE's final response (normally 487) does not
   // keep the call forever.
-  scheduler_.cancel(b.invite->timer);
-  b.invite->timer = scheduler_.schedule(64 * timers_.t1, [this, id = call->id] {
+  scheduler_.cancel(call->invite_wait_timer);
+  call->invite_wait_timer = scheduler_.schedule(64 * timers_.t1, [this, id = call->id] {
     auto it = calls_.find(id);
-    if (it == calls_.end() || !it->second->legs[kCallee].invite) return;
-    it->second->legs[kCallee].invite->timer = 0;
+    if (it == calls_.end()) return;
+    Call& c = *it->second;
+    c.invite_wait_timer = 0;
+    if (!c.legs[kCallee].invite_tx) return;
     spdlog::info("call {}: no final response to the cancelled INVITE", id);
-    close_invite(*it->second);
+    layer_.abandon(*c.legs[kCallee].invite_tx);
+    close_invite(c);
   });
 }
 
 void B2bua::close_invite(Call& call) {
-  auto& invite = call.legs[kCallee].invite;
-  if (!invite) return;
-  scheduler_.cancel(invite->timer);
-  invite.reset();
+  call.legs[kCallee].invite_tx.reset();
+  scheduler_.cancel(call.invite_wait_timer);
+  call.invite_wait_timer = 0;
 }
 
-void B2bua::start_transaction(const CallPtr& call, Side side, Method method, std::string branch,
-                              std::string bytes) {
+bool B2bua::start_transaction(const CallPtr& call, Side side, Method method, std::string bytes) {
   Leg& leg = call->legs[side];
-  transport_.send(leg.peer, bytes);
-  ClientTransaction tx;
-  tx.method = method;
-  tx.branch = branch;
-  tx.bytes = std::move(bytes);
-  tx.interval = timers_.t1;
-  tx.deadline = scheduler_.now() + 64 * timers_.t1;
-  tx.timer = scheduler_.schedule(tx.interval, [this, id = call->id, side, method, branch] {
-    retransmit(id, side, method, branch);
-  });
-  if (method == Method::kInvite) {
-    leg.invite = std::move(tx);
-  } else {
-    leg.requests.push_back(std::move(tx));
+  auto id = layer_.send_request(leg.peer, std::move(bytes), call->id);
+  if (!id) {
+    spdlog::error("call {}: {} not sent: {}", call->id, sip::method_name(method),
+                  to_string(id.error()));
+    return false;
   }
+  if (method == Method::kInvite) {
+    leg.invite_tx = *id;
+  } else {
+    leg.requests.push_back(*id);
+  }
+  return true;
 }
 
-// Timer A/E: resend with the interval doubled (capped at T2 except for INVITE); Timer B/F: give up.
-// A CANCEL shares its INVITE's branch, so a transaction is known by method and branch.
-void B2bua::retransmit(uint64_t call_id, Side side, Method method, const std::string& branch) {
-  auto it = calls_.find(call_id);
+void B2bua::stop_transaction(Call& call, TransactionId id) {
+  for (Leg& leg : call.legs) std::erase(leg.requests, id);
+}
+
+// Timer B / F or an unreachable hop. Our INVITE failing ends a call still ringing (408 for a
+// timeout, 503 for a transport failure as §8.1.3.1 says); a BYE or CANCEL failing only ends its
+// transaction.
+void B2bua::on_transaction_error(TransactionId id, uint64_t owner, TransactionError error) {
+  auto it = calls_.find(owner);
   if (it == calls_.end()) return;
   CallPtr call = it->second;
-  Leg& leg = call->legs[side];
-  ClientTransaction* tx = nullptr;
-  const bool is_invite = method == Method::kInvite;
-  if (is_invite) {
-    if (leg.invite && leg.invite->branch == branch) tx = &*leg.invite;
-  } else {
-    for (auto& r : leg.requests) {
-      if (r.branch == branch && r.method == method) tx = &r;
-    }
-  }
-  if (tx == nullptr) return;
-  tx->timer = 0;
-  if (scheduler_.now() >= tx->deadline) {
-    if (!is_invite) {
-      stop_transaction(*call, side, branch);
-      return;
-    }
-    close_invite(*call);
-    if (call->state == CallState::kCalling) {
-      spdlog::info("call {}: no response from the callee", call->id);
-      if (call->final_status == 0) respond_caller(call, 408);
-      end_call(call, CallResult::kFailed, 408);
-    }
+  if (call->legs[kCallee].invite_tx != id) {
+    stop_transaction(*call, id);
     return;
   }
-  // Timers A/E retransmit over UDP only; over TCP/TLS only Timer B/F runs (§17.1.1.2).
-  if (!is_stream(leg.peer.transport)) transport_.send(leg.peer, tx->bytes);
-  tx->interval = is_invite ? tx->interval * 2 : std::min(tx->interval * 2, timers_.t2);
-  // Timer B/F fires at its deadline even when the next retransmission would come later.
-  const auto until_deadline =
-      std::chrono::ceil<std::chrono::milliseconds>(tx->deadline - scheduler_.now());
-  tx->timer = scheduler_.schedule(
-      std::min(tx->interval, until_deadline),
-      [this, call_id, side, method, branch] { retransmit(call_id, side, method, branch); });
-}
-
-void B2bua::stop_transaction(Call& call, Side side, std::string_view branch) {
-  Leg& leg = call.legs[side];
-  // A CANCEL shares its INVITE's branch; the CANCEL's final response ends only the CANCEL.
-  std::erase_if(leg.requests, [&](ClientTransaction& tx) {
-    if (tx.branch != branch) return false;
-    scheduler_.cancel(tx.timer);
-    return true;
-  });
+  close_invite(*call);
+  if (call->state != CallState::kCalling) return;
+  const int code = error == TransactionError::kTimeout ? 408 : 503;
+  spdlog::info("call {}: no response from the callee ({})", call->id, to_string(error));
+  if (call->final_status == 0) respond_caller(call, code);
+  end_call(call, CallResult::kFailed, code);
 }
 
 }  // namespace sbc::cp

@@ -1,5 +1,5 @@
 // One B2BUA call: two dialogs (legs) with independent identifiers, the media anchored between them
-// and the client transactions sbcd has in flight on either leg.
+// and the client transactions (in the TransactionLayer) sbcd has in flight on either leg.
 #pragma once
 
 #include <array>
@@ -13,6 +13,7 @@
 #include "controlplane/metrics.h"
 #include "controlplane/scheduler.h"
 #include "controlplane/sip_transport.h"
+#include "controlplane/transaction/transaction_user.h"
 #include "sbc/api/control_protocol.h"
 #include "sip/message.h"
 
@@ -28,16 +29,6 @@ std::string_view to_string(CallState state);
 
 // Which side a leg is: the caller (sbcd is UAS) or the callee (sbcd is UAC).
 enum Side : uint8_t { kCaller = 0, kCallee = 1 };
-
-// A request sbcd sent and retransmits until a response (or ACK for a final response we sent).
-struct ClientTransaction {
-  sip::Method method = sip::Method::kOther;
-  std::string branch;
-  std::string bytes;
-  std::chrono::milliseconds interval{};
-  Scheduler::Clock::time_point deadline{};
-  Scheduler::TimerId timer = 0;
-};
 
 struct MediaLeg {
   uint8_t dataplane_port = 0;
@@ -64,8 +55,8 @@ struct Leg {
   Endpoint signalling_source;  // where this side's SIP comes from (may latch media)
   MediaLeg media;
   uint64_t sdp_version = 0;  // our o= version toward this side, bumped per description sent
-  std::optional<ClientTransaction> invite;  // callee leg: our INVITE until its final response
-  std::vector<ClientTransaction> requests;  // BYE / CANCEL in flight on this leg
+  std::optional<TransactionId> invite_tx;  // callee leg: our INVITE until its final response
+  std::vector<TransactionId> requests;     // BYE / CANCEL in flight on this leg
 };
 
 struct Call {
@@ -80,8 +71,8 @@ struct Call {
   std::string callee_invite_uri;
   std::string callee_invite_branch;
   uint32_t callee_invite_cseq = 0;
-  // Last response to the caller's INVITE, re-sent on its retransmissions; retransmitted itself
-  // (final responses) until the caller's ACK.
+  // Last response sent to the caller's INVITE; a 2xx is retransmitted until the caller's ACK
+  // (§13.3.1.4; the server transaction retransmits non-2xx finals itself).
   std::string last_response;
   int final_status = 0;  // final status sent to the caller; 0 while none
   Scheduler::TimerId response_timer = 0;
@@ -97,6 +88,7 @@ struct Call {
   std::string callee_answer_origin;  // o= of the callee's last SDP: an unchanged one is not re-sent
   bool cancel_pending = false;       // CANCEL to send once the callee sends a provisional
   bool cancel_sent = false;
+  Scheduler::TimerId invite_wait_timer = 0;  // after our CANCEL: how long the INVITE may stay open
   bool session_programmed = false;
   Scheduler::TimerId ring_timer = 0;      // bounds how long a call may stay unanswered
   Scheduler::TimerId linger_timer = 0;    // erases an ended call

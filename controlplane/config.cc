@@ -9,6 +9,8 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 #include "sbc/api/control_protocol.h"
 
@@ -87,9 +89,39 @@ const std::vector<std::string> kSbcdOptions = {"sbcd.dataplane_socket", "sbcd.mg
                                                "sbcd.max_call_duration"};
 const std::vector<std::string> kMediaOptions = {"media.port_min", "media.port_max", "media.timeout",
                                                 "media.latch_window"};
-const std::vector<std::string> kZoneKeys = {"dataplane_port", "sip_address", "sip_port",
-                                            "default_target"};
-const std::vector<std::string> kTrunkKeys = {"zone", "host", "port", "fromdomain", "fromuser"};
+const std::vector<std::string> kSipOptions = {"sip.tcp_idle_timeout", "sip.max_connections",
+                                              "sip.max_connections_per_address"};
+const std::vector<std::string> kTlsOptions = {
+    "tls.certificate",  "tls.private_key", "tls.ca_file",       "tls.min_version",  "tls.ciphers",
+    "tls.ciphersuites", "tls.groups",      "tls.verify_client", "tls.verify_server"};
+const std::vector<std::string> kZoneKeys = {"dataplane_port",
+                                            "sip_address",
+                                            "sip_port",
+                                            "tls_port",
+                                            "transports",
+                                            "default_target",
+                                            "default_target_transport"};
+const std::string kZoneListen = "listen";  // repeatable
+const std::vector<std::string> kTrunkKeys = {"zone",      "host",       "port",
+                                             "transport", "fromdomain", "fromuser"};
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+std::expected<bool, std::string> parse_bool(std::string_view text, std::string_view option) {
+  if (text == "true" || text == "yes") return true;
+  if (text == "false" || text == "no") return false;
+  return std::unexpected(fmt::format("{}: '{}' is not true or false", option, text));
+}
+
+std::expected<Transport, std::string> parse_transport_option(std::string_view text,
+                                                             std::string_view option) {
+  if (auto t = parse_transport(text)) return *t;
+  return std::unexpected(fmt::format("{}: '{}' is not one of udp, tcp, tls", option, text));
+}
 
 class Values {
  public:
@@ -98,6 +130,16 @@ class Values {
     auto it = vm_.find(name);
     if (it == vm_.end()) return std::nullopt;
     return it->second.as<std::string>();
+  }
+  std::vector<std::string> get_all(const std::string& name) const {
+    auto it = vm_.find(name);
+    if (it == vm_.end()) return {};
+    return it->second.as<std::vector<std::string>>();
+  }
+  // True when some option of [section] was given.
+  bool has_section(const std::string& section) const {
+    const std::string prefix = section + ".";
+    return std::ranges::any_of(vm_, [&](const auto& kv) { return kv.first.starts_with(prefix); });
   }
 
  private:
@@ -125,10 +167,59 @@ std::expected<void, std::string> read_zone(const Values& v, const std::string& n
     if (!port) return std::unexpected(port.error());
     zone.sip_port = *port;
   }
+  if (auto p = v.get(prefix + "tls_port")) {
+    auto port = parse_number<uint16_t>(*p, prefix + "tls_port", 1, 65535);
+    if (!port) return std::unexpected(port.error());
+    zone.tls_port = *port;
+  }
+  if (auto list = v.get(prefix + "transports")) {
+    const std::string option = prefix + "transports";
+    zone.transports.clear();
+    std::string_view rest = *list;
+    while (true) {
+      const size_t comma = rest.find(',');
+      const std::string_view item = trim(rest.substr(0, comma));
+      if (item.empty()) {
+        return std::unexpected(option + ": '" + *list + "' has an empty entry");
+      }
+      auto t = parse_transport_option(item, option);
+      if (!t) return std::unexpected(t.error());
+      if (std::ranges::find(zone.transports, *t) != zone.transports.end()) {
+        return std::unexpected(fmt::format("{}: {} is listed twice", option, to_string(*t)));
+      }
+      zone.transports.push_back(*t);
+      if (comma == std::string_view::npos) break;
+      rest = rest.substr(comma + 1);
+    }
+  }
+  for (const Transport t : zone.transports) {
+    zone.listeners.push_back(
+        {t, zone.sip_address, t == Transport::kTls ? zone.tls_port : zone.sip_port});
+  }
+  for (const std::string& entry : v.get_all(prefix + kZoneListen)) {
+    const std::string option = prefix + kZoneListen;
+    const size_t colon = entry.find(':');
+    if (colon == std::string::npos) {
+      return std::unexpected(option + ": '" + entry + "' is not transport:address:port");
+    }
+    auto t = parse_transport_option(trim(std::string_view(entry).substr(0, colon)), option);
+    if (!t) return std::unexpected(t.error());
+    auto hp = parse_host_port(trim(std::string_view(entry).substr(colon + 1)), option);
+    if (!hp) return std::unexpected(hp.error());
+    zone.listeners.push_back({*t, hp->host, hp->port});
+  }
+  if (zone.listeners.empty()) {
+    return std::unexpected(prefix + "transports: the zone has no listener");
+  }
   if (auto t = v.get(prefix + "default_target")) {
     auto target = parse_host_port(*t, prefix + "default_target");
     if (!target) return std::unexpected(target.error());
     zone.default_target = *target;
+  }
+  if (auto t = v.get(prefix + "default_target_transport")) {
+    auto transport = parse_transport_option(*t, prefix + "default_target_transport");
+    if (!transport) return std::unexpected(transport.error());
+    zone.default_target_transport = *transport;
   }
   return {};
 }
@@ -152,6 +243,11 @@ std::expected<void, std::string> read_trunk(const Values& v, const std::string& 
     if (!port) return std::unexpected(port.error());
     trunk.port = *port;
   }
+  if (auto t = v.get(prefix + "transport")) {
+    auto transport = parse_transport_option(*t, prefix + "transport");
+    if (!transport) return std::unexpected(transport.error());
+    trunk.transport = *transport;
+  }
   if (auto d = v.get(prefix + "fromdomain")) {
     if (!valid_hostname(*d)) {
       return std::unexpected(prefix + "fromdomain: '" + *d + "' is not a host name");
@@ -165,6 +261,53 @@ std::expected<void, std::string> read_trunk(const Values& v, const std::string& 
     trunk.fromuser = *u;
   }
   return {};
+}
+
+// Syntax only: files, cipher strings and groups are checked by OpenSSL when the TLS contexts are
+// built (transport/tls_context.h), which --check-config also does.
+std::expected<TlsConfig, std::string> read_tls(const Values& v) {
+  TlsConfig tls;
+  auto text = [&](const char* name, std::string& out) -> std::expected<void, std::string> {
+    if (auto s = v.get(std::string("tls.") + name)) {
+      if (s->empty()) return std::unexpected(fmt::format("tls.{}: must not be empty", name));
+      out = *s;
+    }
+    return {};
+  };
+  for (auto [name, field] : {std::pair{"certificate", &TlsConfig::certificate},
+                             {"private_key", &TlsConfig::private_key},
+                             {"ca_file", &TlsConfig::ca_file},
+                             {"ciphers", &TlsConfig::ciphers},
+                             {"ciphersuites", &TlsConfig::ciphersuites},
+                             {"groups", &TlsConfig::groups}}) {
+    if (auto r = text(name, tls.*field); !r) return std::unexpected(r.error());
+  }
+  if (auto s = v.get("tls.min_version")) {
+    if (*s == "1.2") {
+      tls.min_version = TlsVersion::k12;
+    } else if (*s == "1.3") {
+      tls.min_version = TlsVersion::k13;
+    } else {
+      return std::unexpected("tls.min_version: '" + *s + "' is not 1.2 or 1.3");
+    }
+  }
+  for (auto [name, field] : {std::pair{"verify_client", &TlsConfig::verify_client},
+                             {"verify_server", &TlsConfig::verify_server}}) {
+    if (auto s = v.get(std::string("tls.") + name)) {
+      auto b = parse_bool(*s, std::string("tls.") + name);
+      if (!b) return std::unexpected(b.error());
+      tls.*field = *b;
+    }
+  }
+  if (tls.certificate.empty() != tls.private_key.empty()) {
+    return std::unexpected(tls.certificate.empty()
+                               ? "tls.certificate: required with tls.private_key"
+                               : "tls.private_key: required with tls.certificate");
+  }
+  if (tls.verify_client && tls.ca_file.empty()) {
+    return std::unexpected("tls.verify_client: needs tls.ca_file to verify client certificates");
+  }
+  return tls;
 }
 
 std::expected<void, std::string> read_globals(const Values& v, Config& config) {
@@ -221,10 +364,78 @@ std::expected<void, std::string> read_globals(const Values& v, Config& config) {
     if (!n) return std::unexpected(n.error());
     m.latch_window_ms = *n;
   }
+  SipConfig& sip = config.sip;
+  if (auto s = v.get("sip.tcp_idle_timeout")) {
+    auto n = parse_number<uint32_t>(*s, "sip.tcp_idle_timeout", 1, 86400);
+    if (!n) return std::unexpected(n.error());
+    sip.tcp_idle_timeout_s = *n;
+  }
+  if (auto s = v.get("sip.max_connections")) {
+    auto n = parse_number<uint32_t>(*s, "sip.max_connections", 1, 1000000);
+    if (!n) return std::unexpected(n.error());
+    sip.max_connections = *n;
+  }
+  if (auto s = v.get("sip.max_connections_per_address")) {
+    auto n = parse_number<uint32_t>(*s, "sip.max_connections_per_address", 1, 1000000);
+    if (!n) return std::unexpected(n.error());
+    sip.max_connections_per_address = *n;
+  }
+  if (v.has_section("tls")) {
+    auto tls = read_tls(v);
+    if (!tls) return std::unexpected(tls.error());
+    config.tls = std::move(*tls);
+  }
   if (auto s = v.get("metrics.listen")) {
     auto hp = parse_host_port(*s, "metrics.listen");
     if (!hp) return std::unexpected(hp.error());
     config.metrics_listen = *hp;
+  }
+  return {};
+}
+
+// Listeners do not collide (UDP and TCP may share a port, TCP and TLS may not) and every transport
+// a trunk or a default target uses has a listener (its address goes into Via and Contact), TLS
+// ones a [tls] section.
+std::expected<void, std::string> check_transports(const Config& config) {
+  // (datagram?, address, port); an address left to the dataplane is keyed by its zone.
+  std::set<std::tuple<bool, std::string, uint16_t>> binds;
+  for (const ZoneConfig& z : config.zones) {
+    for (size_t i = 0; i < z.listeners.size(); ++i) {
+      const ListenerConfig& l = z.listeners[i];
+      const std::string address = l.address.empty() ? "zone " + z.name : l.address;
+      if (!binds.emplace(l.transport == Transport::kUdp, address, l.port).second) {
+        const bool own = i < z.transports.size();  // from transports, not from listen
+        return std::unexpected(
+            fmt::format("zone.{}.{}: {} {}:{} is already used by another listener", z.name,
+                        own ? "sip_address" : "listen", to_string(l.transport),
+                        l.address.empty() ? "(dataplane address)" : l.address, l.port));
+      }
+      if (l.transport == Transport::kTls && (!config.tls || config.tls->certificate.empty())) {
+        return std::unexpected(
+            fmt::format("zone.{}.{}: a TLS listener needs tls.certificate and tls.private_key",
+                        z.name, i < z.transports.size() ? "transports" : "listen"));
+      }
+    }
+  }
+  for (const TrunkConfig& t : config.trunks) {
+    const ZoneConfig* zone = config.find_zone(t.zone);
+    if (!zone->has_listener(t.transport)) {
+      return std::unexpected(
+          fmt::format("trunk.{}.transport: zone {} has no {} listener "
+                      "(zone.{}.transports or listen)",
+                      t.name, t.zone, to_string(t.transport), t.zone));
+    }
+    if (t.transport == Transport::kTls && !config.tls) {
+      return std::unexpected("trunk." + t.name + ".transport: tls needs a [tls] section");
+    }
+  }
+  for (const ZoneConfig& z : config.zones) {
+    if (!z.default_target) continue;
+    if (!z.has_listener(z.default_target_transport)) {
+      return std::unexpected(
+          fmt::format("zone.{}.default_target_transport: the zone has no {} listener", z.name,
+                      to_string(z.default_target_transport)));
+    }
   }
   return {};
 }
@@ -258,16 +469,7 @@ std::expected<void, std::string> cross_check(const Config& config) {
         fmt::format("zones: exactly one access zone (a zone no trunk uses) is supported, found {}",
                     access_zones));
   }
-  std::set<std::pair<std::string, uint16_t>> binds;
-  for (const ZoneConfig& z : config.zones) {
-    if (z.sip_address.empty()) continue;
-    if (!binds.emplace(z.sip_address, z.sip_port).second) {
-      return std::unexpected(
-          fmt::format("zone.{}.sip_address: {}:{} is already used by another zone", z.name,
-                      z.sip_address, z.sip_port));
-    }
-  }
-  return {};
+  return check_transports(config);
 }
 
 }  // namespace
@@ -287,6 +489,15 @@ std::expected<HostPort, std::string> parse_host_port(std::string_view text, std:
   if (!port) return std::unexpected(port.error());
   hp.port = *port;
   return hp;
+}
+
+std::string_view to_string(TlsVersion version) {
+  return version == TlsVersion::k13 ? "1.3" : "1.2";
+}
+
+bool ZoneConfig::has_listener(Transport transport) const {
+  return std::ranges::any_of(listeners,
+                             [&](const ListenerConfig& l) { return l.transport == transport; });
 }
 
 const ZoneConfig* Config::find_zone(std::string_view name) const {
@@ -340,9 +551,13 @@ std::expected<Config, std::string> parse_config(std::string_view text) {
     };
     for (const auto& o : kSbcdOptions) add(o);
     for (const auto& o : kMediaOptions) add(o);
+    for (const auto& o : kSipOptions) add(o);
+    for (const auto& o : kTlsOptions) add(o);
     add("metrics.listen");
     for (const auto& z : zone_names) {
       for (const auto& k : kZoneKeys) add("zone." + z + "." + k);
+      const std::string listen = "zone." + z + "." + kZoneListen;
+      desc.add_options()(listen.c_str(), po::value<std::vector<std::string>>());
     }
     for (const auto& t : trunk_names) {
       for (const auto& k : kTrunkKeys) add("trunk." + t + "." + k);

@@ -19,13 +19,29 @@ struct HostPort {
   bool operator==(const HostPort&) const = default;
 };
 
+// One SIP listener of a zone: a UDP socket, or a TCP/TLS acceptor.
+struct ListenerConfig {
+  Transport transport = Transport::kUdp;
+  std::string address;  // empty: the zone's sip_address, or its dataplane port's (after Hello)
+  uint16_t port = 0;
+  bool operator==(const ListenerConfig&) const = default;
+};
+
 struct ZoneConfig {
   std::string name;
   std::string dataplane_port;  // media is anchored on this dataplane port
   std::string sip_address;     // empty: the dataplane port's address (known after Hello)
-  uint16_t sip_port = 5060;
+  uint16_t sip_port = 5060;    // UDP and TCP listeners
+  uint16_t tls_port = 5061;    // TLS listener
+  std::vector<Transport> transports = {Transport::kUdp, Transport::kTcp};
+  // Every listener: one per entry of `transports` on sip_address (sip_port, tls_port for TLS),
+  // then each `listen = transport:address:port`, in file order. The first listener of a
+  // transport is the one new requests leave from.
+  std::vector<ListenerConfig> listeners;
   std::optional<HostPort> default_target;  // access zones: where calls from trunks go
   Transport default_target_transport = Transport::kUdp;
+
+  [[nodiscard]] bool has_listener(Transport transport) const;
 };
 
 struct TrunkConfig {
@@ -34,8 +50,8 @@ struct TrunkConfig {
   std::string host;  // IPv4 address of the carrier's SIP server
   uint16_t port = 5060;
   Transport transport = Transport::kUdp;  // how we reach the carrier
-  std::string fromdomain;  // optional: host part of From toward the carrier
-  std::string fromuser;    // optional: user part of From toward the carrier
+  std::string fromdomain;                 // optional: host part of From toward the carrier
+  std::string fromuser;                   // optional: user part of From toward the carrier
 };
 
 struct MediaConfig {
@@ -45,6 +61,28 @@ struct MediaConfig {
   uint32_t latch_window_ms = 2000;
 };
 
+// [sip]: stream (TCP and TLS) connection limits.
+struct SipConfig {
+  uint32_t tcp_idle_timeout_s = 600;          // a connection with no traffic this long is closed
+  uint32_t max_connections = 1024;            // TCP + TLS, inbound and outbound, all zones
+  uint32_t max_connections_per_address = 32;  // per remote IP
+};
+
+enum class TlsVersion : uint8_t { k12, k13 };
+
+// [tls]: one server context for every TLS listener and one client context for outbound TLS.
+struct TlsConfig {
+  std::string certificate;  // PEM, leaf first (chain allowed)
+  std::string private_key;  // PEM
+  std::string ca_file;      // verifies client certificates and the servers we connect to
+  TlsVersion min_version = TlsVersion::k12;
+  std::string ciphers;       // TLS <= 1.2 cipher list, OpenSSL syntax; empty: OpenSSL default
+  std::string ciphersuites;  // TLS 1.3 ciphersuites; empty: OpenSSL default
+  std::string groups;        // key-exchange groups in preference order; empty: OpenSSL default
+  bool verify_client = false;
+  bool verify_server = true;
+};
+
 struct Config {
   std::string dataplane_socket = "/run/sbc/dataplane.sock";
   std::string mgmt_socket = "/run/sbc/sbcd.sock";
@@ -52,6 +90,8 @@ struct Config {
   std::string log_level = "info";
   uint32_t max_call_duration_s = 14400;  // answered calls are hung up after this long; 0: never
   MediaConfig media;
+  SipConfig sip;
+  std::optional<TlsConfig> tls;            // set when the file has a [tls] section
   std::optional<HostPort> metrics_listen;  // empty option: no /metrics endpoint
   std::vector<ZoneConfig> zones;           // sorted by name
   std::vector<TrunkConfig> trunks;         // sorted by name
@@ -66,6 +106,9 @@ struct Config {
 // Parses INI text (the content of a config file). Errors name the option and say why.
 std::expected<Config, std::string> parse_config(std::string_view text);
 std::expected<Config, std::string> load_config(const std::string& path);
+
+// "1.2" / "1.3", as in tls.min_version.
+[[nodiscard]] std::string_view to_string(TlsVersion version);
 
 // "host:port" with an IPv4 host; `what` names the option for the error message.
 std::expected<HostPort, std::string> parse_host_port(std::string_view text, std::string_view what);

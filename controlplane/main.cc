@@ -8,6 +8,7 @@
 
 #include "controlplane/config.h"
 #include "controlplane/sbcd.h"
+#include "controlplane/transport/tls_context.h"
 
 int main(int argc, char** argv) {
   namespace po = boost::program_options;
@@ -34,6 +35,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (vm.count("check-config") != 0) {
+    // Files, cipher strings and groups are only known good once OpenSSL has loaded them.
+    if (config->tls) {
+      if (auto tls = sbc::cp::make_tls_contexts(*config->tls); !tls) {
+        std::cerr << "sbcd: " << path << ": " << tls.error() << "\n";
+        return 1;
+      }
+    }
     std::cout << "sbcd: " << path << ": OK\n";
     return 0;
   }

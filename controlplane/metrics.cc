@@ -147,10 +147,55 @@ Metrics::Metrics()
                                   .Name("sbc_callee_auth_challenges_total")
                                   .Help("401/407 from a callee, answered to the caller as 503")
                                   .Register(*registry_)
-                                  .Add({})) {
+                                  .Add({})),
+      sip_connections_(prometheus::BuildGauge()
+                           .Name("sbc_sip_connections")
+                           .Help("Open SIP TCP/TLS connections (connecting ones included)")
+                           .Register(*registry_)),
+      sip_connections_accepted_(prometheus::BuildCounter()
+                                    .Name("sbc_sip_connections_accepted_total")
+                                    .Help("Inbound SIP TCP/TLS connections accepted")
+                                    .Register(*registry_)),
+      sip_connections_initiated_(prometheus::BuildCounter()
+                                     .Name("sbc_sip_connections_initiated_total")
+                                     .Help("Outbound SIP TCP/TLS connections attempted")
+                                     .Register(*registry_)),
+      sip_connections_refused_(
+          prometheus::BuildCounter()
+              .Name("sbc_sip_connections_refused_total")
+              .Help("SIP TCP/TLS connections refused or not opened, by limit hit")
+              .Register(*registry_)),
+      sip_connections_closed_(prometheus::BuildCounter()
+                                  .Name("sbc_sip_connections_closed_total")
+                                  .Help("SIP TCP/TLS connections closed, by reason")
+                                  .Register(*registry_)),
+      sip_tls_handshake_failures_(prometheus::BuildCounter()
+                                      .Name("sbc_sip_tls_handshake_failures_total")
+                                      .Help("TLS handshakes failed or timed out, by direction")
+                                      .Register(*registry_)),
+      sip_keepalives_(prometheus::BuildCounter()
+                          .Name("sbc_sip_keepalives_total")
+                          .Help("CRLF keep-alives received (RFC 5626), by transport")
+                          .Register(*registry_)),
+      sip_send_failures_(prometheus::BuildCounter()
+                             .Name("sbc_sip_send_failures_total")
+                             .Help("SIP messages that could not be sent, by transport and reason")
+                             .Register(*registry_)) {
   // Every bounded label value exists from the start, so rates work from the first scrape.
   for (CallResult r : kAllResults) calls_total_.Add({{"result", std::string(to_string(r))}});
   for (int c = 1; c <= 6; ++c) sip_responses_.Add({{"class", fmt::format("{}xx", c)}});
+  for (Transport t : {Transport::kTcp, Transport::kTls}) {
+    const std::string label(to_string(t));
+    sip_connections_.Add({{"transport", label}});
+    sip_connections_accepted_.Add({{"transport", label}});
+    sip_connections_initiated_.Add({{"transport", label}});
+  }
+  for (Transport t : {Transport::kUdp, Transport::kTcp, Transport::kTls}) {
+    sip_keepalives_.Add({{"transport", std::string(to_string(t))}});
+  }
+  for (const char* direction : {"inbound", "outbound"}) {
+    sip_tls_handshake_failures_.Add({{"direction", direction}});
+  }
 }
 
 Metrics::~Metrics() = default;
@@ -196,6 +241,44 @@ void Metrics::sip_dropped(std::string_view reason) {
 
 void Metrics::callee_auth_challenge() {
   callee_auth_challenges_.Increment();
+}
+
+}  // namespace sbc::cp
+
+namespace sbc::cp {
+
+void Metrics::sip_connection_opened(Transport transport, bool inbound) {
+  const std::string label(to_string(transport));
+  sip_connections_.Add({{"transport", label}}).Increment();
+  (inbound ? sip_connections_accepted_ : sip_connections_initiated_)
+      .Add({{"transport", label}})
+      .Increment();
+}
+
+void Metrics::sip_connection_closed(Transport transport, std::string_view reason) {
+  const std::string label(to_string(transport));
+  sip_connections_.Add({{"transport", label}}).Decrement();
+  sip_connections_closed_.Add({{"transport", label}, {"reason", std::string(reason)}}).Increment();
+}
+
+void Metrics::sip_connection_refused(Transport transport, std::string_view reason) {
+  sip_connections_refused_
+      .Add({{"transport", std::string(to_string(transport))}, {"reason", std::string(reason)}})
+      .Increment();
+}
+
+void Metrics::sip_tls_handshake_failed(bool inbound) {
+  sip_tls_handshake_failures_.Add({{"direction", inbound ? "inbound" : "outbound"}}).Increment();
+}
+
+void Metrics::sip_keepalive(Transport transport) {
+  sip_keepalives_.Add({{"transport", std::string(to_string(transport))}}).Increment();
+}
+
+void Metrics::sip_send_failed(Transport transport, std::string_view reason) {
+  sip_send_failures_
+      .Add({{"transport", std::string(to_string(transport))}, {"reason", std::string(reason)}})
+      .Increment();
 }
 
 }  // namespace sbc::cp

@@ -69,6 +69,16 @@ class Metrics {
   void callee_auth_challenge();
   void dataplane(bool up, const api::StatsReply* stats) { collector_->update(up, stats); }
 
+  // SIP transports. A TCP/TLS connection was accepted (inbound) or is being opened (outbound).
+  void sip_connection_opened(Transport transport, bool inbound);
+  void sip_connection_closed(Transport transport, std::string_view reason);
+  // A connection not accepted / not opened because a limit was hit (reason: the limit's option).
+  void sip_connection_refused(Transport transport, std::string_view reason);
+  void sip_tls_handshake_failed(bool inbound);
+  void sip_keepalive(Transport transport);  // a CRLF keep-alive received
+  // A message that could not be handed to the kernel (no listener, limit, socket error).
+  void sip_send_failed(Transport transport, std::string_view reason);
+
   [[nodiscard]] prometheus::Registry& registry() { return *registry_; }
   [[nodiscard]] const std::shared_ptr<DataplaneCollector>& collector() const { return collector_; }
 
@@ -81,6 +91,14 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& sip_responses_;
   prometheus::Family<prometheus::Counter>& sip_dropped_;
   prometheus::Counter& callee_auth_challenges_;
+  prometheus::Family<prometheus::Gauge>& sip_connections_;
+  prometheus::Family<prometheus::Counter>& sip_connections_accepted_;
+  prometheus::Family<prometheus::Counter>& sip_connections_initiated_;
+  prometheus::Family<prometheus::Counter>& sip_connections_refused_;
+  prometheus::Family<prometheus::Counter>& sip_connections_closed_;
+  prometheus::Family<prometheus::Counter>& sip_tls_handshake_failures_;
+  prometheus::Family<prometheus::Counter>& sip_keepalives_;
+  prometheus::Family<prometheus::Counter>& sip_send_failures_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 
 #include "controlplane/show_commands.h"
@@ -28,19 +29,30 @@ std::expected<void, std::string> Sbcd::start() {
   if (config_.metrics_listen) {
     if (auto exposed = metrics_.expose(*config_.metrics_listen); !exposed) return exposed;
   }
-  transport_ = std::make_unique<UdpSipTransport>(
-      io_, config_.zones.size(),
+  transport_ = std::make_unique<TransportManager>(
+      io_, config_.zones.size(), TransportSettings::from_config(config_.sip), metrics_,
       [this](const SipPeer& from, std::string data) { b2bua_->on_message(from, std::move(data)); });
+  if (config_.tls) {
+    if (auto tls = transport_->configure_tls(*config_.tls); !tls) return tls;
+  }
+  transport_->set_failure_handler([this](const SipPeer& to) {
+    if (b2bua_) b2bua_->on_transport_error(to);
+  });
   b2bua_ = std::make_unique<B2bua>(config_, scheduler_, *transport_, dataplane_, ports_, metrics_,
                                    &cdr_);
-  // Zones with a configured address bind now; the others once the dataplane names its ports.
+  // Listeners with a configured address bind now; the others once the dataplane names its ports.
+  bound_.clear();
   for (size_t i = 0; i < config_.zones.size(); ++i) {
     const ZoneConfig& z = config_.zones[i];
-    if (z.sip_address.empty()) continue;
-    if (auto bound = transport_->bind(i, z.sip_address, z.sip_port); !bound) {
-      return std::unexpected(fmt::format("zone.{}: {}", z.name, bound.error()));
+    bound_.emplace_back(z.listeners.size(), false);
+    for (size_t l = 0; l < z.listeners.size(); ++l) {
+      const std::string& address =
+          z.listeners[l].address.empty() ? z.sip_address : z.listeners[l].address;
+      if (address.empty()) continue;
+      if (auto bound = bind_listener(i, l, address); !bound) {
+        return std::unexpected(fmt::format("zone.{}: {}", z.name, bound.error()));
+      }
     }
-    spdlog::info("zone {}: SIP on udp {}:{}", z.name, z.sip_address, z.sip_port);
   }
   register_show_commands(commands_, *b2bua_, dataplane_, dataplane_stats_, scheduler_);
   mgmt_ = std::make_unique<MgmtServer>(io_, config_.mgmt_socket, commands_);
@@ -77,10 +89,22 @@ void Sbcd::run() {
   io_.run();
 }
 
+std::expected<void, std::string> Sbcd::bind_listener(size_t zone, size_t index,
+                                                     const std::string& address) {
+  const ZoneConfig& z = config_.zones[zone];
+  const ListenerConfig& l = z.listeners[index];
+  auto bound = transport_->listen(zone, l.transport, address, l.port);
+  if (!bound) return std::unexpected(bound.error());
+  bound_[zone][index] = true;
+  spdlog::info("zone {}: SIP on {} {}:{}", z.name, to_string(l.transport),
+               bound->address().to_string(), bound->port());
+  return {};
+}
+
 void Sbcd::bind_zones() {
   for (size_t i = 0; i < config_.zones.size(); ++i) {
     const ZoneConfig& z = config_.zones[i];
-    if (transport_->bound(i)) continue;
+    if (std::ranges::all_of(bound_[i], [](bool b) { return b; })) continue;
     const api::PortInfo* port = dataplane_.find_port(z.dataplane_port);
     if (port == nullptr || !port->address.is_set()) {
       spdlog::error("zone {}: dataplane has no port '{}' with an address; SIP not bound", z.name,
@@ -88,12 +112,16 @@ void Sbcd::bind_zones() {
       continue;
     }
     const std::string address = port->address.to_string();
-    if (auto bound = transport_->bind(i, address, z.sip_port); !bound) {
-      spdlog::error("zone {}: {}", z.name, bound.error());
-      continue;
+    bool any = false;
+    for (size_t l = 0; l < z.listeners.size(); ++l) {
+      if (bound_[i][l]) continue;
+      if (auto bound = bind_listener(i, l, address); !bound) {
+        spdlog::error("zone {}: {}", z.name, bound.error());
+        continue;
+      }
+      any = true;
     }
-    b2bua_->set_zone_address(i, address);
-    spdlog::info("zone {}: SIP on udp {}:{}", z.name, address, z.sip_port);
+    if (any && z.sip_address.empty()) b2bua_->set_zone_address(i, address);
   }
 }
 

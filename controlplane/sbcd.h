@@ -8,6 +8,7 @@
 #include <expected>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "controlplane/b2bua.h"
 #include "controlplane/cdr.h"
@@ -18,7 +19,7 @@
 #include "controlplane/mgmt/command_table.h"
 #include "controlplane/mgmt/mgmt_server.h"
 #include "controlplane/scheduler.h"
-#include "controlplane/sip_transport_udp.h"
+#include "controlplane/transport/transport_manager.h"
 
 namespace sbc::cp {
 
@@ -37,6 +38,10 @@ class Sbcd {
 
  private:
   void wait_for_signal();
+  // Binds zone `zone`'s listener `index` on `address`; false (logged by the caller) on failure.
+  std::expected<void, std::string> bind_listener(size_t zone, size_t index,
+                                                 const std::string& address);
+  // Binds the listeners whose address is the dataplane port's (known after Hello).
   void bind_zones();
   void on_dataplane(bool up);
   void refresh_stats();
@@ -51,7 +56,8 @@ class Sbcd {
   CdrWriter cdr_;
   MediaPortAllocator ports_;
   UnixDataplaneClient dataplane_;
-  std::unique_ptr<UdpSipTransport> transport_;
+  std::unique_ptr<TransportManager> transport_;
+  std::vector<std::vector<bool>> bound_;  // [zone][listener]: bound yet
   std::unique_ptr<B2bua> b2bua_;
   std::optional<api::StatsReply> dataplane_stats_;
   CommandTable commands_;

@@ -21,7 +21,9 @@ enum class Transport : uint8_t { kUdp, kTcp, kTls };
 [[nodiscard]] std::string_view to_string(Transport transport);
 // Case-insensitive "udp" / "tcp" / "tls"; nullopt for anything else (sctp, ws, ...).
 [[nodiscard]] std::optional<Transport> parse_transport(std::string_view text);
-[[nodiscard]] constexpr bool is_stream(Transport t) { return t != Transport::kUdp; }
+[[nodiscard]] constexpr bool is_stream(Transport t) {
+  return t != Transport::kUdp;
+}
 
 // One side of a SIP hop as the transport layer sees it.
 //   Received: the zone and listener it arrived on (local), the packet's source (remote) and, for

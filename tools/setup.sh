@@ -7,6 +7,8 @@ packages=(
   # toolchain and build
   build-essential g++ meson ninja-build pkg-config git
   clang clang-format clang-tidy-16 libclang-rt-14-dev
+  # fuzzing (tools/fuzz.sh: libFuzzer with ASan/UBSan)
+  clang-16 libclang-rt-16-dev
   # required libraries
   libdpdk-dev dpdk libsrtp2-dev libssl-dev
   libboost-dev libboost-program-options-dev
@@ -14,6 +16,8 @@ packages=(
   libedit-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   # lab, demo and integration tests
   iproute2 iputils-ping ethtool sip-tester tcpdump procps curl python3 kmod
+  # TLS peers (Debian's sipp has no TLS): kamailio's tls module, test certificates, s_client
+  kamailio kamailio-tls-modules openssl
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test tier: installs what is needed, builds, then the unit, dpdk and integration suites
-# (plus the same unit and dpdk suites under AddressSanitizer + UndefinedBehaviorSanitizer).
+# (plus the same unit and dpdk suites under AddressSanitizer + UndefinedBehaviorSanitizer), then
+# a short libFuzzer run of every fuzz target.
 # README's test command. Needs root (namespaces, veths, DPDK on af_packet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,5 +38,9 @@ if [[ ${SBC_SKIP_SANITIZERS:-0} != 1 ]]; then
   ninja -C "$asan_dir" -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C "$asan_dir" --print-errorlogs --num-processes "$jobs" --suite unit --suite dpdk
+fi
+if [[ ${SBC_SKIP_FUZZ:-0} != 1 ]]; then
+  echo "== fuzz (tools/fuzz.sh: libFuzzer + ASan/UBSan, regressions then ${SBC_FUZZ_SECONDS:-60} s per target)"
+  tools/fuzz.sh --seconds "${SBC_FUZZ_SECONDS:-60}"
 fi
 echo "== all test suites passed"

@@ -91,16 +91,23 @@ MessageBuilder make_response(const Message& request, int code, std::string_view 
   for (const auto& h : request.headers()) {
     if (h.id == HeaderId::kVia) b.add(HeaderId::kVia, std::string(h.value));
   }
-  b.add(HeaderId::kFrom, std::string(request.header(HeaderId::kFrom)));
-  std::string to(request.header(HeaderId::kTo));
-  const auto parsed_to = request.to();
-  if (code > 100 && !to_tag.empty() && parsed_to && parsed_to->tag().empty()) {
-    to += ";tag=";
-    to += to_tag;
+  // From, To, Call-ID and CSeq are copied when present (first field each): a request refused
+  // for a missing or repeated one (RFC 4475 insuf, multi01) is still answered with the rest.
+  if (const HeaderField* from = request.find(HeaderId::kFrom); from != nullptr) {
+    b.add(HeaderId::kFrom, std::string(from->value));
   }
-  b.add(HeaderId::kTo, std::move(to));
-  b.add(HeaderId::kCallId, std::string(request.header(HeaderId::kCallId)));
-  b.add(HeaderId::kCSeq, std::string(request.header(HeaderId::kCSeq)));
+  if (const HeaderField* to_field = request.find(HeaderId::kTo); to_field != nullptr) {
+    std::string to(to_field->value);
+    const auto parsed_to = request.to();
+    if (code > 100 && !to_tag.empty() && parsed_to && parsed_to->tag().empty()) {
+      to += ";tag=";
+      to += to_tag;
+    }
+    b.add(HeaderId::kTo, std::move(to));
+  }
+  for (HeaderId id : {HeaderId::kCallId, HeaderId::kCSeq}) {
+    if (const HeaderField* h = request.find(id); h != nullptr) b.add(id, std::string(h->value));
+  }
   if (code == 100) {
     if (const HeaderField* ts = request.find(HeaderId::kTimestamp); ts != nullptr) {
       b.add(HeaderId::kTimestamp, std::string(ts->value));

@@ -55,7 +55,7 @@ class MessageBuilder {
 // Response to a request per RFC 3261 §8.2.6: copies all Via values (in order), From, To,
 // Call-ID and CSeq; adds ;tag=to_tag to To when the request's To has no tag, code > 100 and
 // to_tag is not empty. 100 Trying also copies Timestamp (§8.2.6.1). Callers add Contact etc.
-// Requires a request that passed Message::validate().
+// Fields the request lacks are left out (a 400 to a request without From still routes by Via).
 [[nodiscard]] MessageBuilder make_response(const Message& request, int code,
                                            std::string_view reason = {},
                                            std::string_view to_tag = {});

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 
 namespace sbc::cp::sip {
 namespace {
@@ -104,18 +105,75 @@ constexpr bool iequal(std::string_view a, std::string_view b) {
   return true;
 }
 
+// Long names are found through an open-addressing hash table built at compile time: the hash
+// reads the length and three characters (case-folded), so a lookup costs one hash, usually one
+// probe and one case-insensitive compare. Every name is parsed per received header field, so
+// this is on the parser's hot path. The multipliers make today's table collision-free.
+constexpr size_t kSlots = 256;
+
+constexpr size_t name_hash(std::string_view name) {
+  const size_t n = name.size();
+  return (n * 32 + static_cast<size_t>(to_lower(name[0])) * 31 +
+          static_cast<size_t>(to_lower(name[n / 2])) * 23 +
+          static_cast<size_t>(to_lower(name[n - 1])) * 107) %
+         kSlots;
+}
+
+struct NameIndex {
+  std::array<uint8_t, kSlots> slot{};  // 0: empty, else the HeaderId value
+  size_t max_probe = 0;
+  std::array<uint8_t, 26> compact{};  // compact form letter -> HeaderId value (0: none)
+};
+
+constexpr NameIndex make_index() {
+  NameIndex index;
+  for (size_t i = 1; i < kTable.size(); ++i) {
+    size_t h = name_hash(kTable[i].name);
+    size_t probe = 0;
+    while (index.slot[h] != 0) {
+      h = (h + 1) % kSlots;
+      ++probe;
+    }
+    index.slot[h] = static_cast<uint8_t>(i);
+    if (probe > index.max_probe) index.max_probe = probe;
+    if (kTable[i].compact != '\0') {
+      index.compact[static_cast<size_t>(kTable[i].compact - 'a')] = static_cast<uint8_t>(i);
+    }
+  }
+  return index;
+}
+
+constexpr NameIndex kIndex = make_index();
+
+// Case-insensitive compare against a table name (letters, digits and '-' only): OR-ing 0x20
+// folds letter case, and bytes below 0x20 (which 0x20 would fold onto '-' or digits) never match.
+inline bool same_name(std::string_view table_name, std::string_view name) {
+  if (table_name.size() != name.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    if (c < 0x20 || ((c | 0x20) != (static_cast<unsigned char>(table_name[i]) | 0x20))) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(kIndex.max_probe <= 2, "header name hash clusters; change name_hash");
+
 }  // namespace
 
 HeaderId header_id(std::string_view name) {
+  if (name.empty()) return HeaderId::kOther;
   if (name.size() == 1) {
     const char c = to_lower(name[0]);
-    for (const auto& entry : kTable) {
-      if (entry.compact == c) return entry.id;
-    }
-    return HeaderId::kOther;
+    if (c < 'a' || c > 'z') return HeaderId::kOther;
+    return static_cast<HeaderId>(kIndex.compact[static_cast<size_t>(c - 'a')]);
   }
-  for (size_t i = 1; i < kTable.size(); ++i) {
-    if (iequal(kTable[i].name, name)) return kTable[i].id;
+  size_t h = name_hash(name);
+  for (size_t probe = 0; probe <= kIndex.max_probe; ++probe) {
+    const uint8_t id = kIndex.slot[h];
+    if (id == 0) return HeaderId::kOther;
+    if (same_name(kTable[id].name, name)) return static_cast<HeaderId>(id);
+    h = (h + 1) % kSlots;
   }
   return HeaderId::kOther;
 }

@@ -31,10 +31,6 @@ std::expected<std::vector<NameAddr>, ParseError> parse_name_addrs(const Message&
 
 }  // namespace
 
-bool MediaType::is(std::string_view t, std::string_view s) const {
-  return iequals(type, t) && iequals(subtype, s);
-}
-
 std::string_view Message::raw() const {
   return std::string_view(*buffer_).substr(begin_, size_);
 }
@@ -184,31 +180,21 @@ std::expected<std::optional<MediaType>, ParseError> Message::content_type() cons
   const size_t n = count(HeaderId::kContentType);
   if (n == 0) return std::optional<MediaType>{};
   if (n > 1) return std::unexpected(ParseError::kDuplicateHeader);
-  const std::string_view v = header(HeaderId::kContentType);
-  const size_t slash = v.find('/');
-  if (slash == std::string_view::npos) return std::unexpected(ParseError::kBadContentType);
-  MediaType mt;
-  mt.type = trim_lws(v.substr(0, slash));
-  std::string_view rest = v.substr(slash + 1);
-  const size_t semi = rest.find(';');
-  mt.subtype = trim_lws(rest.substr(0, semi));
-  if (!is_token(mt.type) || !is_token(mt.subtype)) {
-    return std::unexpected(ParseError::kBadContentType);
-  }
-  if (semi != std::string_view::npos) {
-    auto params = parse_params(rest.substr(semi));
-    if (!params) return std::unexpected(ParseError::kBadContentType);
-    mt.params = std::move(*params);
-  }
-  return mt;
+  auto mt = parse_media_type(header(HeaderId::kContentType));
+  if (!mt) return std::unexpected(mt.error());
+  return std::optional<MediaType>(std::move(*mt));
 }
 
 std::expected<std::optional<uint32_t>, ParseError> Message::content_length() const {
-  const HeaderField* h = find(HeaderId::kContentLength);
-  if (h == nullptr) return std::optional<uint32_t>{};
-  const auto v = parse_decimal(h->value, 10);
-  if (!v || *v > 0xffffffffU) return std::unexpected(ParseError::kBadContentLength);
-  return static_cast<uint32_t>(*v);
+  std::optional<uint32_t> out;
+  for (const auto& h : headers_) {
+    if (h.id != HeaderId::kContentLength) continue;
+    const auto v = parse_decimal(h.value, 10);
+    if (!v || *v > 0xffffffffU) return std::unexpected(ParseError::kBadContentLength);
+    if (out && *out != *v) return std::unexpected(ParseError::kDuplicateHeader);
+    out = static_cast<uint32_t>(*v);
+  }
+  return out;
 }
 
 std::expected<std::optional<uint32_t>, ParseError> Message::expires() const {
@@ -229,26 +215,42 @@ std::expected<std::vector<NameAddr>, ParseError> Message::record_routes() const 
 }
 
 std::expected<void, ParseError> Message::validate() const {
+  auto d = diagnose();
+  if (!d) return std::unexpected(d.error().error);
+  return {};
+}
+
+std::expected<void, Invalid> Message::diagnose() const {
+  auto fail = [](ParseError e, HeaderId h = HeaderId::kOther) {
+    return std::unexpected(Invalid{e, h});
+  };
   if (is_request_) {
+    if (!iequals(version_, "SIP/2.0")) return fail(ParseError::kBadVersion);
+    if (defect_)
+      return fail(*defect_,
+                  *defect_ == ParseError::kBadStartLine || *defect_ == ParseError::kBadRequestUri
+                      ? HeaderId::kOther
+                      : HeaderId::kContentLength);
     // Other schemes are the application's call (416); sip/sips/tel must parse, and a SIP
     // Request-URI may not carry headers (RFC 3261 §19.1.1, RFC 4475 §3.1.2.10).
     auto uri = request_uri();
-    if (!uri) return std::unexpected(ParseError::kBadRequestUri);
-    if (uri->is_sip_or_sips() && !uri->headers.empty()) {
-      return std::unexpected(ParseError::kBadRequestUri);
-    }
+    if (!uri) return fail(ParseError::kBadRequestUri);
+    if (uri->is_sip_or_sips() && !uri->headers.empty()) return fail(ParseError::kBadRequestUri);
   }
-  if (auto v = vias(); !v) return std::unexpected(v.error());
-  if (auto f = from(); !f) return std::unexpected(f.error());
-  if (auto t = to(); !t) return std::unexpected(t.error());
-  if (auto c = call_id(); !c) return std::unexpected(c.error());
+  if (auto v = vias(); !v) return fail(v.error(), HeaderId::kVia);
+  if (auto f = from(); !f) return fail(f.error(), HeaderId::kFrom);
+  if (auto t = to(); !t) return fail(t.error(), HeaderId::kTo);
+  if (auto c = call_id(); !c) return fail(c.error(), HeaderId::kCallId);
   auto cs = cseq();
-  if (!cs) return std::unexpected(cs.error());
+  if (!cs) return fail(cs.error(), HeaderId::kCSeq);
+  if (auto mf = max_forwards(); !mf) return fail(mf.error(), HeaderId::kMaxForwards);
+  if (auto c = contacts(); !c) return fail(c.error(), HeaderId::kContact);
+  if (auto ct = content_type(); !ct) return fail(ct.error(), HeaderId::kContentType);
+  if (auto e = expires(); !e) return fail(e.error(), HeaderId::kExpires);
+  if (auto d = date(); !d) return fail(d.error(), HeaderId::kDate);
   if (is_request_ && cs->method_text != method_text_) {
-    return std::unexpected(ParseError::kCSeqMethodMismatch);
+    return fail(ParseError::kCSeqMethodMismatch, HeaderId::kCSeq);
   }
-  if (auto mf = max_forwards(); !mf) return std::unexpected(mf.error());
-  if (auto ct = content_type(); !ct) return std::unexpected(ct.error());
   return {};
 }
 

@@ -17,7 +17,9 @@
 #include <string_view>
 #include <vector>
 
+#include "sip/auth.h"
 #include "sip/header_table.h"
+#include "sip/header_values.h"
 #include "sip/method.h"
 #include "sip/name_addr.h"
 #include "sip/params.h"
@@ -54,17 +56,15 @@ struct CSeq {
   std::string_view method_text;
 };
 
-struct MediaType {
-  std::string_view type;     // "application"
-  std::string_view subtype;  // "sdp"
-  std::vector<Param> params;
-  // Case-insensitive match of type/subtype.
-  [[nodiscard]] bool is(std::string_view t, std::string_view s) const;
-};
-
 struct ContactList {
   bool wildcard = false;          // "Contact: *" (REGISTER removal of all bindings)
   std::vector<NameAddr> entries;  // empty when wildcard or when no Contact header
+};
+
+// What validate() found wrong, and in which header (kOther for the start line or the framing).
+struct Invalid {
+  ParseError error = ParseError::kEmpty;
+  HeaderId header = HeaderId::kOther;
 };
 
 class Message {
@@ -84,6 +84,9 @@ class Message {
   [[nodiscard]] int status_code() const { return status_code_; }  // responses only
   [[nodiscard]] std::string_view reason_phrase() const { return reason_; }
   [[nodiscard]] std::string_view start_line() const { return start_line_; }
+  // The SIP-Version as written. Requests may carry any "SIP/x.y" (validate() reports kBadVersion,
+  // a server answers 505, RFC 4475 badvers); responses are always SIP/2.0.
+  [[nodiscard]] std::string_view sip_version() const { return version_; }
 
   // --- Raw access ---------------------------------------------------------------------------
   [[nodiscard]] std::string_view raw() const;  // the framed message (start line .. body end)
@@ -122,11 +125,38 @@ class Message {
   [[nodiscard]] std::expected<std::vector<NameAddr>, ParseError> routes() const;
   [[nodiscard]] std::expected<std::vector<NameAddr>, ParseError> record_routes() const;
 
+  // --- Extension headers (message_headers.cc); absent headers give an empty list / nullopt ---
+  // Option tags of all Supported / Require / Proxy-Require / Unsupported fields.
+  [[nodiscard]] std::expected<std::vector<std::string_view>, ParseError> supported() const;
+  [[nodiscard]] std::expected<std::vector<std::string_view>, ParseError> require() const;
+  [[nodiscard]] std::expected<std::vector<std::string_view>, ParseError> proxy_require() const;
+  [[nodiscard]] std::expected<std::vector<std::string_view>, ParseError> unsupported() const;
+  [[nodiscard]] std::expected<std::vector<AllowedMethod>, ParseError> allow() const;
+  // One entry per field, in order (a request may carry credentials for several realms).
+  [[nodiscard]] std::expected<std::vector<AuthHeader>, ParseError> authorizations() const;
+  [[nodiscard]] std::expected<std::vector<AuthHeader>, ParseError> proxy_authorizations() const;
+  [[nodiscard]] std::expected<std::vector<AuthHeader>, ParseError> www_authenticates() const;
+  [[nodiscard]] std::expected<std::vector<AuthHeader>, ParseError> proxy_authenticates() const;
+  [[nodiscard]] std::expected<std::optional<SessionExpires>, ParseError> session_expires() const;
+  [[nodiscard]] std::expected<std::optional<uint32_t>, ParseError> min_se() const;
+  [[nodiscard]] std::expected<std::optional<uint32_t>, ParseError> rseq() const;
+  [[nodiscard]] std::expected<std::optional<RAck>, ParseError> rack() const;
+  [[nodiscard]] std::expected<std::vector<Reason>, ParseError> reasons() const;
+  [[nodiscard]] std::expected<std::optional<RetryAfter>, ParseError> retry_after() const;
+  // The Date value when present and in RFC 1123 GMT form; kBadDate otherwise.
+  [[nodiscard]] std::expected<std::optional<std::string_view>, ParseError> date() const;
+
   // Checks what every transaction needs (RFC 3261 §8.1.1 / §8.2): a sip/sips/tel Request-URI
   // that parses and has no headers (other schemes pass: answer 416); Via, From, To, Call-ID, CSeq
   // present and valid; From and To single; CSeq method == request method (requests); Max-Forwards
-  // valid when present. The first problem found is returned; a server answers 400 with it.
+  // valid when present; Contact, Content-Type, Expires and Date valid when present. Requests
+  // that framing could only delimit loosely (datagrams with a bad, conflicting or too large
+  // Content-Length, or a request line with extra spaces or a malformed Request-URI) parse, so a
+  // server can answer them, and fail here. The first problem found is returned; a server answers
+  // 505 for kBadVersion and 400 for the rest.
   [[nodiscard]] std::expected<void, ParseError> validate() const;
+  // validate() with the header the problem was found in (for a Warning header or a log line).
+  [[nodiscard]] std::expected<void, Invalid> diagnose() const;
 
  private:
   Message() = default;
@@ -141,6 +171,10 @@ class Message {
   int status_code_ = 0;
   std::string_view reason_;
   std::string_view start_line_;
+  std::string_view version_;
+  // A request-line or body-framing problem that still let the message be delimited (see
+  // validate()).
+  std::optional<ParseError> defect_;
   std::vector<HeaderField> headers_;
   std::string_view body_;
 

@@ -1,5 +1,8 @@
 // Framing and indexing of one SIP message (RFC 3261 §7): start line, header fields (with line
 // folding), limits, and the body delimited by Content-Length.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "sip/lexer.h"
@@ -9,6 +12,7 @@ namespace sbc::cp::sip {
 namespace {
 
 constexpr std::string_view kVersion = "SIP/2.0";
+constexpr size_t kTypicalHeaders = 24;
 
 // One physical line: [begin, end) without its terminator; next = first byte after it.
 struct Line {
@@ -32,7 +36,28 @@ size_t skip_keepalive_crlf(std::string_view s) {
   return i;
 }
 
+// True if s holds a byte below 0x20 (including HTAB, CR, LF) or DEL, eight bytes per step: the
+// fast path of the byte checks, as almost no field holds any of them. The borrow of the "< 0x20"
+// test can only flag bytes above a real hit, so the answer is exact.
+bool has_control_byte(std::string_view s) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t x = 0;
+    std::memcpy(&x, s.data() + i, 8);
+    const uint64_t del = x ^ (0x7f * kOnes);
+    if ((((x - 0x20 * kOnes) & ~x) | ((del - kOnes) & ~del)) & kHigh) return true;
+  }
+  for (; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
 bool has_forbidden_byte(std::string_view s) {
+  if (!has_control_byte(s)) return false;
   for (char c : s) {
     // A lone CR inside a line is as bad as any control byte.
     if (lex::is_forbidden_ctl(c) || c == '\r') return true;
@@ -43,6 +68,7 @@ bool has_forbidden_byte(std::string_view s) {
 // Control bytes are allowed only as a quoted-pair inside a quoted string (RFC 3261 §25.1:
 // quoted-pair = "\\" (%x00-09 / %x0B-0C / %x0E-7F)).
 bool valid_field_bytes(std::string_view field) {
+  if (!has_control_byte(field)) return true;
   bool quoted = false;
   for (size_t i = 0; i < field.size(); ++i) {
     const char c = field[i];
@@ -57,6 +83,44 @@ bool valid_field_bytes(std::string_view field) {
   return true;
 }
 
+// SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT ("SIP" case-insensitive, RFC 3261 §7.1).
+bool is_version(std::string_view v) {
+  if (v.size() < 7 || !iequals(v.substr(0, 4), "SIP/")) return false;
+  const size_t dot = v.find('.', 4);
+  if (dot == std::string_view::npos || dot == 4 || dot + 1 == v.size()) return false;
+  for (size_t i = 4; i < v.size(); ++i) {
+    if (i != dot && !lex::is_digit(v[i])) return false;
+  }
+  return true;
+}
+
+// Number of elements of a comma list (commas inside quotes and <> do not count), without
+// allocating: enough to enforce Limits::max_vias before anything parses the values.
+size_t count_list_items(std::string_view value) {
+  size_t items = 1;
+  bool quoted = false;
+  int angle = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (quoted) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == '<') {
+      ++angle;
+    } else if (c == '>' && angle > 0) {
+      --angle;
+    } else if (c == ',' && angle == 0) {
+      ++items;
+    }
+  }
+  return items;
+}
+
 }  // namespace
 
 // Builds Message objects; a friend of Message so the fields stay private.
@@ -66,10 +130,12 @@ class MessageParser {
                                                   Framing framing);
 
  private:
-  static std::expected<void, ParseError> parse_start_line(Message& m, std::string_view line);
+  static std::expected<void, ParseError> parse_start_line(Message& m, std::string_view line,
+                                                          bool& request);
 };
 
-std::expected<void, ParseError> MessageParser::parse_start_line(Message& m, std::string_view line) {
+std::expected<void, ParseError> MessageParser::parse_start_line(Message& m, std::string_view line,
+                                                                bool& request) {
   if (line.empty()) return std::unexpected(ParseError::kBadStartLine);
   if (has_forbidden_byte(line)) return std::unexpected(ParseError::kInvalidCharacter);
   m.start_line_ = line;
@@ -86,23 +152,44 @@ std::expected<void, ParseError> MessageParser::parse_start_line(Message& m, std:
     if (!value || code.size() != 3 || *value < 100 || *value > 699) {
       return std::unexpected(ParseError::kBadStatusCode);
     }
-    m.is_request_ = false;
+    request = false;
+    m.version_ = first;
     m.status_code_ = static_cast<int>(*value);
     m.reason_ = sp2 == std::string_view::npos ? std::string_view{} : rest.substr(sp2 + 1);
     return {};
   }
-  // Request-Line = Method SP Request-URI SP SIP-Version (exactly one SP each, RFC 4475 §3.1.2.11)
-  const size_t sp2 = line.rfind(' ');
-  if (sp2 == sp1) return std::unexpected(ParseError::kBadStartLine);
+  // Request-Line = Method SP Request-URI SP SIP-Version. The method and the version delimit the
+  // line; extra spaces (RFC 4475 lwsstart, trws) or a malformed Request-URI (ltgtruri, lwsruri)
+  // leave a request a server can still answer: they are recorded as a defect for validate().
   if (!is_token(first)) return std::unexpected(ParseError::kBadMethod);
-  const std::string_view version = line.substr(sp2 + 1);
-  if (!iequals(version, kVersion)) return std::unexpected(ParseError::kBadVersion);
-  const std::string_view uri = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  if (uri.empty() || uri.front() == ' ' || uri.back() == ' ') {
-    return std::unexpected(ParseError::kBadStartLine);
+  std::string_view rest = line.substr(sp1 + 1);
+  bool spacing_ok = true;
+  while (!rest.empty() && rest.back() == ' ') {
+    rest.remove_suffix(1);
+    spacing_ok = false;
   }
-  if (!is_absolute_uri(uri)) return std::unexpected(ParseError::kBadRequestUri);
+  const size_t sp2 = rest.rfind(' ');
+  if (sp2 == std::string_view::npos) return std::unexpected(ParseError::kBadStartLine);
+  const std::string_view version = rest.substr(sp2 + 1);
+  if (!is_version(version)) return std::unexpected(ParseError::kBadVersion);
+  std::string_view uri = rest.substr(0, sp2);
+  while (!uri.empty() && uri.front() == ' ') {
+    uri.remove_prefix(1);
+    spacing_ok = false;
+  }
+  while (!uri.empty() && uri.back() == ' ') {
+    uri.remove_suffix(1);
+    spacing_ok = false;
+  }
+  if (uri.empty()) return std::unexpected(ParseError::kBadStartLine);
+  if (!spacing_ok) {
+    m.defect_ = ParseError::kBadStartLine;
+  } else if (!is_absolute_uri(uri)) {
+    m.defect_ = ParseError::kBadRequestUri;
+  }
+  request = true;
   m.is_request_ = true;
+  m.version_ = version;
   m.method_text_ = first;
   m.method_ = method_from_text(first);
   m.request_uri_ = uri;
@@ -121,9 +208,13 @@ std::expected<Message, ParseError> MessageParser::parse(std::string bytes, const
 
   const auto first = read_line(all, begin);
   if (!first) return std::unexpected(ParseError::kNoHeaderEnd);
-  if (auto ok = parse_start_line(m, all.substr(first->begin, first->end - first->begin)); !ok) {
+  bool request = false;
+  if (auto ok = parse_start_line(m, all.substr(first->begin, first->end - first->begin), request);
+      !ok) {
     return std::unexpected(ok.error());
   }
+  // One allocation covers typical messages (an INVITE has 10-20 fields).
+  m.headers_.reserve(std::min<size_t>(limits.max_headers, kTypicalHeaders));
 
   // Header fields. A line starting with SP/HTAB continues the previous field (folding).
   size_t pos = first->next;
@@ -148,8 +239,7 @@ std::expected<Message, ParseError> MessageParser::parse(std::string bytes, const
     HeaderField h{header_id(name), name, trim_lws(field.substr(colon + 1))};
     if (h.id == HeaderId::kVia) {
       // Count values now so a Via bomb is refused before anyone parses it.
-      const auto items = split_list(h.value);
-      vias += items ? items->size() : 1;
+      vias += count_list_items(h.value);
       if (vias > limits.max_vias) return std::unexpected(ParseError::kTooManyVias);
     }
     m.headers_.push_back(h);
@@ -158,6 +248,15 @@ std::expected<Message, ParseError> MessageParser::parse(std::string bytes, const
   while (true) {
     const auto line = read_line(all, pos);
     if (!line) {
+      // A datagram may end right after its last header line without the empty line (RFC 4475
+      // baddn): nothing is ambiguous, the body is empty. A stream must wait for the empty line.
+      if (framing == Framing::kDatagram && pos == all.size()) {
+        if (open_field) {
+          if (auto ok = close_field(); !ok) return std::unexpected(ok.error());
+        }
+        body_begin = pos;
+        break;
+      }
       return std::unexpected(all.size() - pos > limits.max_header_line && open_field
                                  ? ParseError::kHeaderLineTooLong
                                  : ParseError::kNoHeaderEnd);
@@ -189,27 +288,45 @@ std::expected<Message, ParseError> MessageParser::parse(std::string bytes, const
     pos = line->next;
   }
 
-  // Body, delimited by Content-Length (all its occurrences must agree).
+  // Body, delimited by Content-Length (all its occurrences must agree). A datagram request whose
+  // Content-Length is malformed, conflicting or too large for the datagram is still delimited
+  // (by the datagram) so it can be answered 400 (RFC 4475 clerr, ncl, mcl01); validate() reports
+  // the defect. On a stream such a message cannot be delimited: it is an error.
   std::optional<uint64_t> content_length;
+  std::optional<ParseError> length_error;
   for (const auto& h : m.headers_) {
     if (h.id != HeaderId::kContentLength) continue;
     const auto v = parse_decimal(h.value, 10);
-    if (!v) return std::unexpected(ParseError::kBadContentLength);
-    if (content_length && *content_length != *v)
-      return std::unexpected(ParseError::kDuplicateHeader);
+    if (!v) {
+      length_error = ParseError::kBadContentLength;
+      break;
+    }
+    if (content_length && *content_length != *v) {
+      length_error = ParseError::kDuplicateHeader;
+      break;
+    }
     content_length = v;
+  }
+  const bool lenient = framing == Framing::kDatagram && request;
+  if (length_error) {
+    if (!lenient) return std::unexpected(*length_error);
+    m.defect_ = m.defect_.value_or(*length_error);
+    content_length.reset();
   }
   const size_t available = all.size() - body_begin;
   size_t body_size = available;
   if (content_length) {
     if (*content_length > limits.max_body) return std::unexpected(ParseError::kBodyTooLarge);
-    if (*content_length > available) return std::unexpected(ParseError::kBodyTruncated);
-    body_size = static_cast<size_t>(*content_length);
+    if (*content_length > available) {
+      if (!lenient) return std::unexpected(ParseError::kBodyTruncated);
+      m.defect_ = m.defect_.value_or(ParseError::kBodyTruncated);
+    } else {
+      body_size = static_cast<size_t>(*content_length);
+    }
   } else if (framing == Framing::kStream) {
     return std::unexpected(ParseError::kMissingHeader);
-  } else if (body_size > limits.max_body) {
-    return std::unexpected(ParseError::kBodyTooLarge);
   }
+  if (body_size > limits.max_body) return std::unexpected(ParseError::kBodyTooLarge);
   m.body_ = all.substr(body_begin, body_size);
   m.size_ = body_begin + body_size - begin;
   return m;

@@ -67,6 +67,10 @@ std::expected<NameAddr, ParseError> parse_name_addr(std::string_view value) {
     while (end < s.size() && s[end] != ';' && !lex::is_lws(s[end])) ++end;
     out.uri_text = s.substr(0, end);
     after = s.substr(end);
+    // A URI with headers must be a name-addr (RFC 3261 §20.10; RFC 4475 regbadct).
+    if (out.uri_text.find('?') != std::string_view::npos) {
+      return std::unexpected(ParseError::kBadNameAddr);
+    }
   }
   auto uri = parse_uri(out.uri_text);
   if (!uri) return std::unexpected(uri.error());
@@ -88,9 +92,20 @@ std::string format_name_addr(std::string_view display_name, std::string_view uri
   out.reserve(display_name.size() + uri.size() + tag.size() + 12);
   if (!display_name.empty()) {
     out += '"';
-    for (char c : display_name) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
+    for (size_t i = 0; i < display_name.size(); ++i) {
+      const char c = display_name[i];
+      if (c == '\\' && i + 1 < display_name.size() && display_name[i + 1] != '\r' &&
+          display_name[i + 1] != '\n') {
+        out += c;  // a quoted-pair, as NameAddr::display_name keeps them: written unchanged
+        out += display_name[++i];
+      } else if (c == '\r' || c == '\n') {
+        out += ' ';  // no quoted-pair may hold CR or LF; never let a value end the header line
+      } else if (c == '"' || c == '\\' || lex::is_forbidden_ctl(c)) {
+        out += '\\';
+        out += c;
+      } else {
+        out += c;
+      }
     }
     out += "\" ";
   }

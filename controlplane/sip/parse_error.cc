@@ -34,6 +34,19 @@ std::string_view to_string(ParseError error) {
     case ParseError::kBadExpires: return "bad_expires";
     case ParseError::kBadParameter: return "bad_parameter";
     case ParseError::kBadQuotedString: return "bad_quoted_string";
+    case ParseError::kBadDate: return "bad_date";
+    case ParseError::kBadOptionTag: return "bad_option_tag";
+    case ParseError::kBadAllow: return "bad_allow";
+    case ParseError::kBadCredentials: return "bad_credentials";
+    case ParseError::kBadChallenge: return "bad_challenge";
+    case ParseError::kBadSessionExpires: return "bad_session_expires";
+    case ParseError::kBadMinSe: return "bad_min_se";
+    case ParseError::kBadRSeq: return "bad_rseq";
+    case ParseError::kBadRAck: return "bad_rack";
+    case ParseError::kBadReason: return "bad_reason";
+    case ParseError::kBadRetryAfter: return "bad_retry_after";
+    case ParseError::kBadMultipart: return "bad_multipart";
+    case ParseError::kTooManyParts: return "too_many_parts";
   }
   return "unknown";
 }

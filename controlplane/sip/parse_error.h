@@ -41,6 +41,20 @@ enum class ParseError : uint8_t {
   kBadExpires,
   kBadParameter,     // malformed ;name=value parameter
   kBadQuotedString,  // unterminated quoted string or bad escape
+  kBadDate,          // Date not in RFC 1123 form with "GMT" (RFC 3261 §20.17, RFC 4475 baddate)
+  kBadOptionTag,     // Supported / Require / Proxy-Require / Unsupported
+  kBadAllow,
+  kBadCredentials,  // Authorization / Proxy-Authorization
+  kBadChallenge,    // WWW-Authenticate / Proxy-Authenticate
+  kBadSessionExpires,
+  kBadMinSe,
+  kBadRSeq,
+  kBadRAck,
+  kBadReason,
+  kBadRetryAfter,
+  kBadMultipart,          // multipart body without a usable boundary or with broken delimiters
+  kTooManyParts,          // multipart body with more parts than the parser accepts
+  kLast = kTooManyParts,  // not an error: the highest value (for iteration in tests and metrics)
 };
 
 // A stable, lower-case, snake_case name (used for logs and as a metrics label value).

@@ -63,7 +63,8 @@ def _parse_args(argv):
     return args, binaries
 
 
-def main(test, name: str) -> int:
+def main(test, name: str, sip=None) -> int:
+    """`sip`: the lab's lab.SipSetup (listeners per zone, trunk transport); None: plain UDP."""
     checks = Checks()
     try:
         args, binaries = _parse_args(sys.argv[1:])
@@ -74,7 +75,7 @@ def main(test, name: str) -> int:
             shutil.rmtree(keep, ignore_errors=True)
         started = time.monotonic()
         with lab.Lab(binaries, log=lambda s: print(f"[lab] {s}", flush=True),
-                     keep_dir=keep) as the_lab:
+                     keep_dir=keep, sip=sip) as the_lab:
             try:
                 test(the_lab, checks)
             finally:
@@ -122,15 +123,17 @@ def check_topology_hidden(outcome, checks: Checks) -> None:
     for side, capture, foreign_ip, foreign_ids in (
             ("callee", outcome.callee_capture, lab.CALLER_IP, caller_ids),
             ("caller", outcome.caller_capture, lab.CALLEE_IP, callee_ids)):
-        # The absence checks below mean something only if the capture saw the call's SIP.
-        sip = [p for p in capture.udp if 5060 in (p.sport, p.dport)]
-        checks.check(len(sip) >= 2, f"{side}'s capture holds the call's SIP ({len(sip)} packets)")
+        # The absence checks below mean something only if the capture saw the call's SIP (in
+        # plain text: UDP datagrams or TCP streams; a TLS side's sipp talks UDP to its relay).
+        sip = capture.sip_carriers(lab.SIP_PORT)
+        checks.check(len(sip) >= 2, f"{side}'s capture holds the call's SIP ({len(sip)} "
+                     "datagrams or streams)")
         packets = capture.involving(foreign_ip)
         checks.check(not packets, f"{side}'s wire carries no packet from/to {foreign_ip}",
                      f"{len(packets)} packets, first {packets[:1]}")
         leaks = capture.mentions(foreign_ip.encode())
         checks.check(not leaks, f"{side}'s wire has no payload mentioning {foreign_ip}",
-                     f"{len(leaks)} packets, first payload {leaks[0].payload[:300]!r}"
+                     f"{len(leaks)} datagrams or streams, first {leaks[0].payload[:300]!r}"
                      if leaks else "")
         for call_id in foreign_ids:
             leaks = capture.mentions(call_id.encode())
@@ -191,7 +194,8 @@ def check_peers_ok(outcome, checks: Checks) -> None:
 
 def check_cdr_result(cdr, checks: Checks, disposition: str, code: int) -> None:
     checks.check(cdr.get("disposition") == disposition and cdr.get("result_code") == code,
-                 f"CDR says {disposition} {code} ({cdr.get('disposition')} {cdr.get('result_code')})")
+                 f"CDR says {disposition} {code} "
+                 f"({cdr.get('disposition')} {cdr.get('result_code')})")
 
 
 __all__ = ["Checks", "main", "check_nothing_left", "check_topology_hidden", "metric_check",

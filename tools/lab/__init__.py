@@ -6,12 +6,12 @@
 """
 
 from .calls import CallOutcome, run_call, scenario, snapshot_calls_while_up
-from .lab import (ACCESS_IP, CALLEE_IP, CALLER_IP, TRUNK_IP, Binaries, Lab, check_environment,
-                  cleanup_stale, metric_sum, parse_metrics)
+from .lab import (ACCESS_IP, CALLEE_IP, CALLER_IP, SIP_PORT, SIPS_PORT, TRUNK_IP, Binaries, Lab,
+                  SipSetup, check_environment, cleanup_stale, metric_sum, parse_metrics)
 from .procs import LabError
 
 __all__ = [
-    "ACCESS_IP", "CALLEE_IP", "CALLER_IP", "TRUNK_IP", "Binaries", "CallOutcome", "Lab",
-    "LabError", "check_environment", "cleanup_stale", "metric_sum",
-    "parse_metrics", "run_call", "scenario", "snapshot_calls_while_up",
+    "ACCESS_IP", "CALLEE_IP", "CALLER_IP", "SIP_PORT", "SIPS_PORT", "TRUNK_IP", "Binaries",
+    "CallOutcome", "Lab", "LabError", "SipSetup", "check_environment", "cleanup_stale",
+    "metric_sum", "parse_metrics", "run_call", "scenario", "snapshot_calls_while_up",
 ]

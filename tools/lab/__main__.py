@@ -1,7 +1,7 @@
 """Command line of the lab: `python3 -m lab {demo,up,cleanup}` (run from tools/, as root).
 
   demo     one call caller -> SBC -> callee with RTP both ways; prints what crossed; exit 0 only if
-           the call completed and media flowed both ways
+           the call completed and media flowed both ways (--access / --trunk: udp, tcp or tls)
   up       brings the lab up and keeps it until Ctrl-C (to poke at it with sbc-cli, ping, sipp)
   cleanup  removes namespaces and DPDK files left by labs whose process died (e.g. kill -9)
 """
@@ -11,8 +11,8 @@ import os
 import sys
 import time
 
-from . import (ACCESS_IP, CALLEE_IP, CALLER_IP, TRUNK_IP, Binaries, Lab, LabError, cleanup_stale,
-               run_call, scenario, snapshot_calls_while_up)
+from . import (ACCESS_IP, CALLEE_IP, CALLER_IP, TRUNK_IP, Binaries, Lab, LabError, SipSetup,
+               cleanup_stale, run_call, scenario, snapshot_calls_while_up)
 from .report import media_from_cdr
 
 
@@ -28,15 +28,28 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.rstrip().splitlines())
 
 
+def _sip_setup(access: str, trunk: str):
+    """None (sbcd's plain UDP configuration) for a UDP-only call; else the listeners it needs."""
+    if access == "udp" and trunk == "udp":
+        return None
+    return SipSetup(access_transports=("udp", "tcp") + (("tls",) if access == "tls" else ()),
+                    carrier_transports=("udp", "tcp") + (("tls",) if trunk == "tls" else ()),
+                    trunk_transport=trunk)
+
+
 def demo(args) -> int:
     binaries = Binaries.from_build_dir(args.build_dir)
-    with Lab(binaries, log=_say, keep_dir=args.keep_logs) as lab:
-        _section("the call: caller 192.0.2.10 -> SBC 192.0.2.1 | 198.51.100.1 -> callee "
-                 "198.51.100.10")
+    with Lab(binaries, log=_say, keep_dir=args.keep_logs,
+             sip=_sip_setup(args.access, args.trunk)) as lab:
+        _section(f"the call: caller 192.0.2.10 -{args.access}-> SBC 192.0.2.1 | 198.51.100.1 "
+                 f"-{args.trunk}-> callee 198.51.100.10")
         _say(f"placing a {args.duration_ms} ms call with {args.audio_seconds:g} s of PCMU each way")
-        outcome = run_call(lab, scenario("uac_call_rtp.xml"), scenario("uas_answer_rtp.xml"),
+        # A TLS callee is sipp behind a record-routing relay: its answer must echo Record-Route.
+        uas = "uas_answer_rtp_rr.xml" if args.trunk == "tls" else "uas_answer_rtp.xml"
+        outcome = run_call(lab, scenario("uac_call_rtp.xml"), scenario(uas),
                            duration_ms=args.duration_ms, audio_seconds=args.audio_seconds,
-                           during=snapshot_calls_while_up(args.duration_ms / 1000))
+                           during=snapshot_calls_while_up(args.duration_ms / 1000),
+                           caller_transport=args.access, callee_transport=args.trunk)
 
         _section("sbc-cli show calls (during the call)")
         print(_indent(outcome.during or "(sbcd never listed the call)"))
@@ -144,6 +157,10 @@ def main(argv=None) -> int:
         if name == "demo":
             p.add_argument("--duration-ms", type=int, default=4000)
             p.add_argument("--audio-seconds", type=float, default=3.0)
+            p.add_argument("--access", choices=("udp", "tcp", "tls"), default="udp",
+                           help="how the caller talks SIP to the SBC (tls: sipp behind kamailio)")
+            p.add_argument("--trunk", choices=("udp", "tcp", "tls"), default="udp",
+                           help="how the SBC talks SIP to the callee (the trunk's transport)")
     sub.add_parser("cleanup")
     args = parser.parse_args(argv)
     try:

@@ -6,10 +6,11 @@ The demo and every integration test go through run_call(), so they all exercise 
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, List, Optional
 
 from . import audio
-from .lab import ACCESS_IP, CALLEE_IP, CALLER_IP, SIP_PORT, Lab
+from .kamailio import SeenMessage, TlsRelay
+from .lab import ACCESS_IP, CALLEE_IP, CALLER_IP, SIP_PORT, SIPS_PORT, Lab
 from .pcap import Capture
 from .peers import Sipp, SippResult, Tcpdump
 from .procs import LabError
@@ -17,6 +18,7 @@ from .procs import LabError
 SCENARIO_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "tests",
                                              "integration", "scenarios"))
 MEDIA_PORT = 6000  # sipp's [media_port] at both ends (each in its own namespace)
+RELAY_UDP_PORT = 5070  # a TLS relay's UDP side, next to sipp's 5060 on the same address
 
 
 def scenario(name: str) -> str:
@@ -35,6 +37,11 @@ class CallOutcome:
     rtp_per_play: int             # packets one play of audio.ulaw sends (each end plays it once)
     during: Any = None            # whatever the `during` callback returned
     workdir: str = ""
+    caller_transport: str = "udp"
+    callee_transport: str = "udp"
+    # What a side's TLS relay received (kamailio.TlsRelay.seen()), for a side that speaks TLS.
+    caller_relay_seen: Optional[List[SeenMessage]] = None
+    callee_relay_seen: Optional[List[SeenMessage]] = None
 
     @property
     def caller_rtp_received(self) -> int:
@@ -55,14 +62,22 @@ class CallOutcome:
 
 def run_call(lab: Lab, uac_scenario: str, uas_scenario: str, *, duration_ms: int = 3000,
              audio_seconds: float = 2.0, service: str = "15550002",
-             during: Optional[Callable[[Lab], Any]] = None, timeout_s: int = 30) -> CallOutcome:
+             during: Optional[Callable[[Lab], Any]] = None, timeout_s: int = 30,
+             caller_transport: str = "udp", callee_transport: str = "udp") -> CallOutcome:
     """Places one call from the caller namespace to the SBC, answered in the callee namespace.
 
     `duration_ms` is sipp's -d (the caller's pause before BYE, or before CANCEL); `audio_seconds`
     the length of the tone each end plays once after the answer (keep it below duration_ms so
     all RTP is sent before the BYE). `during(lab)` runs while the caller's sipp is running.
+    `caller_transport` / `callee_transport`: how that side talks SIP with the SBC ("udp", "tcp",
+    or "tls": sipp over UDP behind a kamailio.TlsRelay in the same namespace, whose loopback is
+    captured too; a TLS callee needs a scenario that echoes Record-Route). The lab's SipSetup
+    must give the SBC the matching listeners and trunk transport.
     """
     assert lab.caller is not None and lab.callee is not None
+    for side, transport in (("caller", caller_transport), ("callee", callee_transport)):
+        if transport == "tls" and lab.pki is None:
+            raise LabError(f"a TLS {side} needs a lab with TLS (SipSetup with a tls listener)")
     index = len([d for d in os.listdir(lab.dir) if d.startswith("call")])
     workdir = lab.path(f"call{index}")
     caller_dir = os.path.join(workdir, "caller")
@@ -73,25 +88,52 @@ def run_call(lab: Lab, uac_scenario: str, uas_scenario: str, *, duration_ms: int
     audio.write_ulaw_tone(os.path.join(callee_dir, "audio.ulaw"), audio_seconds, 880)
 
     started = []
+
+    def track(process):
+        started.append(process)
+        lab.extra_processes.append(process)
+
+    def capture(ns, iface: str, name: str) -> Tcpdump:
+        dump = Tcpdump(ns, iface, os.path.join(workdir, name))
+        track(dump.process)
+        return dump
+
     try:
-        caller_cap = Tcpdump(lab.caller, "c0", os.path.join(workdir, "caller.pcap"))
-        started.append(caller_cap.process)
-        lab.extra_processes.append(caller_cap.process)
-        callee_cap = Tcpdump(lab.callee, "e0", os.path.join(workdir, "callee.pcap"))
-        started.append(callee_cap.process)
-        lab.extra_processes.append(callee_cap.process)
+        caller_caps = [capture(lab.caller, "c0", "caller.pcap")]
+        callee_caps = [capture(lab.callee, "e0", "callee.pcap")]
+        caller_relay = callee_relay = None
+        if caller_transport == "tls":
+            caller_caps.append(capture(lab.caller, "lo", "caller-lo.pcap"))
+            caller_relay = TlsRelay(lab.caller, "caller", os.path.join(workdir, "caller-relay"),
+                                    CALLER_IP, RELAY_UDP_PORT, SIPS_PORT,
+                                    f"{ACCESS_IP}:{SIPS_PORT};transport=tls",
+                                    lab.pki.leaves["caller"], lab.pki.ca_file)
+            track(caller_relay.process)
+        if callee_transport == "tls":
+            callee_caps.append(capture(lab.callee, "lo", "callee-lo.pcap"))
+            callee_relay = TlsRelay(lab.callee, "callee", os.path.join(workdir, "callee-relay"),
+                                    CALLEE_IP, RELAY_UDP_PORT, SIPS_PORT,
+                                    f"{CALLEE_IP}:{SIP_PORT}", lab.pki.leaves["callee"],
+                                    lab.pki.ca_file)
+            track(callee_relay.process)
+        for relay in (caller_relay, callee_relay):
+            if relay is not None:
+                relay.wait_listening()
 
         uas = Sipp(lab.callee, "callee", uas_scenario, callee_dir, CALLEE_IP,
-                   media_port=MEDIA_PORT, timeout_s=timeout_s)
-        started.append(uas.process)
-        lab.extra_processes.append(uas.process)
+                   media_port=MEDIA_PORT, timeout_s=timeout_s,
+                   transport="udp" if callee_transport == "tls" else callee_transport)
+        track(uas.process)
         uas.wait_listening()
 
+        if caller_transport == "tls":
+            remote, sipp_transport = f"{CALLER_IP}:{RELAY_UDP_PORT}", "udp"
+        else:
+            remote, sipp_transport = f"{ACCESS_IP}:{SIP_PORT}", caller_transport
         uac = Sipp(lab.caller, "caller", uac_scenario, caller_dir, CALLER_IP,
-                   media_port=MEDIA_PORT, remote=f"{ACCESS_IP}:{SIP_PORT}", service=service,
-                   duration_ms=duration_ms, timeout_s=timeout_s)
-        started.append(uac.process)
-        lab.extra_processes.append(uac.process)
+                   media_port=MEDIA_PORT, remote=remote, service=service,
+                   duration_ms=duration_ms, timeout_s=timeout_s, transport=sipp_transport)
+        track(uac.process)
 
         during_result = during(lab) if during is not None else None
         caller_result = uac.wait()
@@ -100,14 +142,23 @@ def run_call(lab: Lab, uac_scenario: str, uas_scenario: str, *, duration_ms: int
         except LabError:
             callee_result = uas.stop()  # the call never reached it, or never ended there
         time.sleep(0.3)  # let the last relayed packets land in the captures
-        caller_capture = caller_cap.stop()
-        callee_capture = callee_cap.stop()
+        caller_capture = _stop_all(caller_caps)
+        callee_capture = _stop_all(callee_caps)
         lab.check_alive()
         return CallOutcome(caller_result, callee_result, caller_capture, callee_capture,
-                           packets, during_result, workdir)
+                           packets, during_result, workdir, caller_transport, callee_transport,
+                           caller_relay.seen() if caller_relay else None,
+                           callee_relay.seen() if callee_relay else None)
     finally:
         for proc in started:
             proc.stop()
+
+
+def _stop_all(captures: List[Tcpdump]) -> Capture:
+    merged = captures[0].stop()
+    for cap in captures[1:]:
+        merged = merged.merged(cap.stop())
+    return merged
 
 
 def snapshot_calls_while_up(timeout_s: float = 10) -> Callable[[Lab], Optional[str]]:

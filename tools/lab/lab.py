@@ -21,8 +21,9 @@ import signal
 import tempfile
 import threading
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from .certs import Pki, make_pki
 from .netns import Netns, add_veth_pair
 from .procs import LabError, Process, run, wait_until
 
@@ -31,11 +32,13 @@ CALLEE_IP = "198.51.100.10"
 ACCESS_IP = "192.0.2.1"
 TRUNK_IP = "198.51.100.1"
 SIP_PORT = 5060
+SIPS_PORT = 5061  # the SBC's TLS listeners, and the lab's TLS relays
 METRICS_PORT = 9100  # inside the sbc namespace's own loopback, so never taken by anything else
 NS_PREFIX = "sbclab-"
 DPDK_RUNTIME_DIR = "/var/run/dpdk"
 
 REQUIRED_TOOLS = ("ip", "ethtool", "sysctl", "ss", "sipp", "tcpdump", "curl")
+TLS_TOOLS = ("openssl", "kamailio")  # certificates; the TLS peer in front of sipp
 
 # Offloads off on every veth end: the kernel then computes full checksums before a frame reaches
 # the dataplane's af_packet socket, and frames stay MTU-sized (no GSO/GRO super-frames).
@@ -109,12 +112,58 @@ class Binaries:
                                f"ninja -C <build dir>)")
 
 
+TRANSPORTS = ("udp", "tcp", "tls")
+
+
+@dataclass(frozen=True)
+class SipSetup:
+    """How the lab's sbcd speaks SIP: the listeners of each zone and how it reaches the trunk.
+
+    A Lab without one writes the plain configuration the first tests were written against (no
+    transport keys: sbcd's defaults). With TLS anywhere the lab makes a test CA and certificates
+    (Lab.pki) for the SBC's two addresses and for each peer, and writes [tls].
+    """
+    access_transports: Sequence[str] = ("udp", "tcp")
+    carrier_transports: Sequence[str] = ("udp", "tcp")
+    trunk_transport: str = "udp"   # [trunk.carrier1] transport; its port is 5061 for TLS
+    tls_min_version: str = "1.2"
+    tls_groups: str = "X25519:P-256:P-384"
+
+    def __post_init__(self) -> None:
+        for t in (*self.access_transports, *self.carrier_transports, self.trunk_transport):
+            if t not in TRANSPORTS:
+                raise LabError(f"unknown SIP transport {t!r} (one of {', '.join(TRANSPORTS)})")
+        if self.trunk_transport not in self.carrier_transports:
+            raise LabError(f"the carrier zone needs a {self.trunk_transport} listener to reach "
+                           f"the trunk over {self.trunk_transport}")
+
+    @property
+    def tls(self) -> bool:
+        return "tls" in (*self.access_transports, *self.carrier_transports)
+
+    @property
+    def trunk_port(self) -> int:
+        return SIPS_PORT if self.trunk_transport == "tls" else SIP_PORT
+
+    def listeners(self) -> List[Tuple[str, str, int]]:
+        """(transport, address, port) of every listener sbcd must open."""
+        out = []
+        for ip, transports in ((ACCESS_IP, self.access_transports),
+                               (TRUNK_IP, self.carrier_transports)):
+            for t in transports:
+                out.append((t, ip, SIPS_PORT if t == "tls" else SIP_PORT))
+        return out
+
+
 class Lab:
     def __init__(self, binaries: Binaries, log: Callable[[str], None] = lambda s: None,
                  media_timeout_s: int = 60, keep_dir: Optional[str] = None,
-                 start_timeout_s: float = 60):
-        """`log` receives progress lines. `keep_dir`: copy every log there before cleanup."""
+                 start_timeout_s: float = 60, sip: Optional[SipSetup] = None):
+        """`log` receives progress lines. `keep_dir`: copy every log there before cleanup.
+        `sip`: listeners and trunk transport (None: the plain UDP configuration)."""
         self.binaries = binaries
+        self.sip = sip
+        self.pki: Optional[Pki] = None
         self.log = log
         self.media_timeout_s = media_timeout_s
         self.keep_dir = keep_dir
@@ -145,6 +194,11 @@ class Lab:
 
     def start(self) -> None:
         check_environment()
+        if self.sip is not None and self.sip.tls:
+            missing = [t for t in TLS_TOOLS if shutil.which(t) is None]
+            if missing:
+                raise LabError(f"TLS in the lab needs {', '.join(missing)} (kamailio, "
+                               "kamailio-tls-modules and openssl: tools/setup.sh installs them)")
         _install_handlers()
         _active.append(self)
         self.dir = tempfile.mkdtemp(prefix=f"sbclab-{self.tag}-")
@@ -244,6 +298,7 @@ device = net_af_packet1,iface=t0
 tap = sbc1
 address = {TRUNK_IP}/24
 """)
+        access_extra, carrier_extra, trunk_extra, tls_section = self._sip_config()
         with open(self.sbc_conf, "w") as f:
             f.write(f"""# Written by tools/lab for lab {self.tag}.
 [sbcd]
@@ -266,19 +321,48 @@ dataplane_port = access
 sip_address = {ACCESS_IP}
 sip_port = {SIP_PORT}
 default_target = {CALLER_IP}:{SIP_PORT}
-
+{access_extra}
 [zone.carrier]
 dataplane_port = trunk
 sip_address = {TRUNK_IP}
 sip_port = {SIP_PORT}
-
+{carrier_extra}
 [trunk.carrier1]
 zone = carrier
 host = {CALLEE_IP}
-port = {SIP_PORT}
 fromdomain = carrier.example
 fromuser = 15550001
-""")
+{trunk_extra}{tls_section}""")
+
+    def _sip_config(self) -> Tuple[str, str, str, str]:
+        """The transport lines of [zone.access], [zone.carrier], [trunk.carrier1], and [tls]."""
+        if self.sip is None:
+            return "", "", f"port = {SIP_PORT}\n", ""
+        setup = self.sip
+        tls_port = f"tls_port = {SIPS_PORT}\n"
+        access = f"transports = {','.join(setup.access_transports)}\n"
+        carrier = f"transports = {','.join(setup.carrier_transports)}\n"
+        if "tls" in setup.access_transports:
+            access += tls_port
+        if "tls" in setup.carrier_transports:
+            carrier += tls_port
+        trunk = f"port = {setup.trunk_port}\ntransport = {setup.trunk_transport}\n"
+        tls = ""
+        if setup.tls:
+            self.pki = make_pki(self.path("pki"), {
+                "sbc": [ACCESS_IP, TRUNK_IP], "caller": [CALLER_IP], "callee": [CALLEE_IP]})
+            sbc = self.pki.leaves["sbc"]
+            tls = f"""
+[tls]
+certificate = {sbc.certificate}
+private_key = {sbc.private_key}
+ca_file = {self.pki.ca_file}
+min_version = {setup.tls_min_version}
+groups = {setup.tls_groups}
+verify_client = false
+verify_server = true
+"""
+        return access, carrier, trunk, tls
 
     def _start_dataplane(self) -> None:
         assert self.sbc is not None
@@ -304,9 +388,11 @@ fromuser = 15550001
         def alive() -> None:
             self.dataplane.check_alive()
             self.sbcd.check_alive()
-        for ip in (ACCESS_IP, TRUNK_IP):
-            wait_until(f"sbcd to bind SIP on {ip}:{SIP_PORT}",
-                       lambda: self.sbc.udp_bound(ip, SIP_PORT), self.start_timeout_s,
+        listeners = ([("udp", ip, SIP_PORT) for ip in (ACCESS_IP, TRUNK_IP)]
+                     if self.sip is None else self.sip.listeners())
+        for transport, ip, port in listeners:
+            wait_until(f"sbcd to listen for SIP over {transport} on {ip}:{port}",
+                       lambda: self.sbc.listening(transport, ip, port), self.start_timeout_s,
                        interval=0.1, alive=alive)
         wait_until("sbc-cli show dataplane to succeed",
                    lambda: self.cli_result("show", "dataplane").returncode == 0,
@@ -395,8 +481,10 @@ fromuser = 15550001
                           timeout, interval=0.1)
 
     def logs(self) -> Dict[str, str]:
+        """The daemons' logs, and those of the peers (sipp, kamailio) started for calls."""
         out = {}
-        for proc in (self.dataplane, self.sbcd):
+        peers = [p for p in self.extra_processes if not p.name.startswith("tcpdump")]
+        for proc in (self.dataplane, self.sbcd, *peers):
             if proc is not None:
                 out[proc.name] = proc.log_text()
         return out

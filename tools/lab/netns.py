@@ -74,7 +74,18 @@ class Netns:
 
     def udp_bound(self, ip: str, port: int) -> bool:
         """True once some socket in the namespace listens on UDP ip:port (or the wildcard)."""
-        result = self.run(["ss", "-H", "-u", "-l", "-n"], check=False)
+        return self._listening("-u", ip, port)
+
+    def tcp_listening(self, ip: str, port: int) -> bool:
+        """True once some socket in the namespace listens on TCP ip:port (or the wildcard)."""
+        return self._listening("-t", ip, port)
+
+    def listening(self, transport: str, ip: str, port: int) -> bool:
+        """udp_bound for "udp", tcp_listening for "tcp" and "tls" (TLS runs over TCP)."""
+        return self._listening("-u" if transport == "udp" else "-t", ip, port)
+
+    def _listening(self, kind: str, ip: str, port: int) -> bool:
+        result = self.run(["ss", "-H", kind, "-l", "-n"], check=False)
         wanted = {f"{ip}:{port}", f"0.0.0.0:{port}", f"*:{port}"}
         for line in result.stdout.splitlines():
             fields = line.split()

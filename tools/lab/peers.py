@@ -21,6 +21,10 @@ SIPP_EXIT_CODES = {
 }
 
 
+# sipp's -t values: one socket (UDP) or one connection (TCP) for every call.
+SIPP_TRANSPORTS = {"udp": "u1", "tcp": "t1"}
+
+
 @dataclass
 class SipMessage:
     direction: str  # "sent" or "received"
@@ -132,13 +136,19 @@ class Sipp:
     def __init__(self, ns: Netns, name: str, scenario: str, workdir: str, local_ip: str,
                  sip_port: int = 5060, media_port: int = 6000, remote: Optional[str] = None,
                  service: str = "15550002", caller_user: str = "15550001",
-                 duration_ms: int = 0, timeout_s: int = 30, extra: Sequence[str] = ()):
+                 duration_ms: int = 0, timeout_s: int = 30, extra: Sequence[str] = (),
+                 transport: str = "udp"):
+        """`transport`: "udp" or "tcp" (Debian's sipp has no TLS: see kamailio.TlsRelay)."""
+        if transport not in SIPP_TRANSPORTS:
+            raise LabError(f"sipp cannot speak {transport!r} here "
+                           f"(one of {list(SIPP_TRANSPORTS)})")
         self.ns = ns
         self.name = name
         self.workdir = workdir
         self.local_ip = local_ip
         self.sip_port = sip_port
         self.media_port = media_port
+        self.transport = transport
         os.makedirs(workdir, exist_ok=True)
         self._messages = os.path.join(workdir, "messages.log")
         self._screen = os.path.join(workdir, "screen.log")
@@ -146,7 +156,8 @@ class Sipp:
         cmd = ["sipp", "-sf", os.path.abspath(scenario)]
         if remote:
             cmd.append(remote)
-        cmd += ["-i", local_ip, "-p", str(sip_port), "-mi", local_ip, "-mp", str(media_port),
+        cmd += ["-t", SIPP_TRANSPORTS[transport],
+                "-i", local_ip, "-p", str(sip_port), "-mi", local_ip, "-mp", str(media_port),
                 "-m", "1", "-nostdin", "-s", service, "-key", "caller_user", caller_user,
                 "-trace_msg", "-message_file", self._messages,
                 "-trace_screen", "-screen_file", self._screen,
@@ -160,9 +171,10 @@ class Sipp:
                                os.path.join(workdir, "sipp.out"), cwd=workdir)
 
     def wait_listening(self, timeout: float = 10) -> None:
-        wait_until(f"sipp {self.name} to listen on {self.local_ip}:{self.sip_port}",
-                   lambda: self.ns.udp_bound(self.local_ip, self.sip_port), timeout,
-                   alive=self.process.check_alive)
+        wait_until(f"sipp {self.name} to listen on {self.transport} "
+                   f"{self.local_ip}:{self.sip_port}",
+                   lambda: self.ns.listening(self.transport, self.local_ip, self.sip_port),
+                   timeout, alive=self.process.check_alive)
 
     def wait(self, timeout: Optional[float] = None) -> SippResult:
         """Waits for sipp to finish (it has its own -timeout; ours is a backstop)."""

@@ -111,7 +111,8 @@ class Process:
         return self.popen.poll()
 
     def log_text(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         try:
             with open(self.log_path, "rb") as f:
                 return f.read().decode("utf-8", "replace")

@@ -54,6 +54,7 @@ TEST_F(B2buaDialogTest, BadRequestUrisAreRefused) {
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 416);
   p.request_uri = "sip:192.0.2.1";
   p.call_id = "no-user@x";
+  p.branch = "z9hG4bK-a-2";  // a new request, not a retransmission of the first
   deliver(kAccess, kCallerAddr, caller_invite(p));
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 484);
   EXPECT_TRUE(transport_.sent.empty());
@@ -71,8 +72,7 @@ TEST_F(B2buaDialogTest, CancelFollowsBare100AndCrossing200IsAckedAndByed) {
   EXPECT_EQ(cancel.top_via()->branch, invite.top_via()->branch);
   EXPECT_EQ(cancel.cseq()->number, invite.cseq()->number);
   // The callee's 200 crossed the CANCEL: it is ACKed and its dialog ended.
-  deliver(kCarrier, kTrunkAddr,
-                      response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
   auto ack = next_to(kCarrier, kTrunkAddr);
   EXPECT_EQ(ack.method(), sip::Method::kAck);
   EXPECT_EQ(ack.to()->tag(), "btag");
@@ -108,8 +108,7 @@ TEST_F(B2buaDialogTest, LateAnswerAfterTheCallIsGoneGetsAckAndBye) {
   clock_.advance(40s);
   drain();
   EXPECT_TRUE(b2bua_->calls().empty());
-  deliver(kCarrier, kTrunkAddr,
-                      response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
   auto ack = next_to(kCarrier, kTrunkAddr);
   EXPECT_EQ(ack.method(), sip::Method::kAck);
   EXPECT_EQ(ack.to()->tag(), "btag");
@@ -118,8 +117,7 @@ TEST_F(B2buaDialogTest, LateAnswerAfterTheCallIsGoneGetsAckAndBye) {
   EXPECT_EQ(bye.method(), sip::Method::kBye);
   EXPECT_EQ(bye.cseq()->number, invite.cseq()->number + 1);
   // A retransmitted 2xx gets the ACK again, not another BYE.
-  deliver(kCarrier, kTrunkAddr,
-                      response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
   EXPECT_TRUE(transport_.sent.empty());
 }
@@ -193,8 +191,8 @@ TEST_F(B2buaDialogTest, NoAckFromCallerByesBothAndAcksCallee) {
 TEST_F(B2buaDialogTest, CalleeChallengeBecomes503AndTheRetryIsANewCall) {
   auto invite = start_call();
   deliver(kCarrier, kTrunkAddr,
-                      response_to(invite, 407, "btag", {},
-                                  "Proxy-Authenticate: Digest realm=\"carrier\", nonce=\"n\"\r\n"));
+          response_to(invite, 407, "btag", {},
+                      "Proxy-Authenticate: Digest realm=\"carrier\", nonce=\"n\"\r\n"));
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
   auto refused = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(refused.status_code(), 503);
@@ -203,7 +201,7 @@ TEST_F(B2buaDialogTest, CalleeChallengeBecomes503AndTheRetryIsANewCall) {
   EXPECT_NE(raw.find("Reason: SIP;cause=407"), std::string::npos) << raw;
   const std::string text = prometheus::TextSerializer().Serialize(metrics_.registry().Collect());
   EXPECT_NE(text.find("sbc_callee_auth_challenges_total 1"), std::string::npos) << text;
-  deliver(kAccess, kCallerAddr, in_dialog("ACK", refused, false, "192.0.2.10", 1));
+  deliver(kAccess, kCallerAddr, non2xx_ack(refused));
   // The caller retries on the same Call-ID (new branch, higher CSeq, no To-tag): a new call.
   InviteParts retry;
   retry.branch = "z9hG4bK-a-2";

@@ -143,6 +143,16 @@ inline std::string in_dialog(const std::string& method, const sip::Message& seen
       method, via_host, cseq, theirs, ours, seen_from_us.call_id().value());
 }
 
+// The caller's ACK for a non-2xx final response we sent: part of the INVITE transaction, so it
+// carries the INVITE's branch (the response's top Via) and CSeq number (RFC 3261 §17.1.1.3).
+inline std::string non2xx_ack(const sip::Message& response) {
+  return fmt::format(
+      "ACK sip:callee@192.0.2.1 SIP/2.0\r\nVia: {}\r\nMax-Forwards: 70\r\nFrom: {}\r\n"
+      "To: {}\r\nCall-ID: {}\r\nCSeq: {} ACK\r\nContent-Length: 0\r\n\r\n",
+      response.top_via()->text, response.header(sip::HeaderId::kFrom),
+      response.header(sip::HeaderId::kTo), *response.call_id(), response.cseq()->number);
+}
+
 class B2buaTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -199,8 +209,7 @@ class B2buaTest : public ::testing::Test {
   // INVITE up to the 200 the caller got (no ACK from the caller yet).
   std::pair<sip::Message, sip::Message> answer() {
     auto invite = start_call();
-    deliver(kCarrier, kTrunkAddr,
-                        response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
+    deliver(kCarrier, kTrunkAddr, response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
     dataplane_.flush();
     auto ok = next_to(kAccess, kCallerAddr);
     EXPECT_EQ(ok.status_code(), 200);

@@ -29,7 +29,7 @@ TEST_F(B2buaTest, RecordRouteGoesBackToTheCallerAndRoutesTowardTheCallee) {
   EXPECT_EQ(ringing.status_code(), 180);
   EXPECT_EQ(values_of(ringing, sip::HeaderId::kRecordRoute), caller_rr);
   deliver(kCarrier, kTrunkAddr,
-                      response_to(invite, 200, "btag", sdp("198.51.100.10", 7000), callee_rr));
+          response_to(invite, 200, "btag", sdp("198.51.100.10", 7000), callee_rr));
   dataplane_.flush();
   auto ok = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(ok.status_code(), 200);
@@ -43,12 +43,11 @@ TEST_F(B2buaTest, RecordRouteGoesBackToTheCallerAndRoutesTowardTheCallee) {
 
 TEST_F(B2buaTest, EarlyMediaHasNoMediaTimeoutUntilTheAnswer) {
   auto invite = start_call();
-  deliver(kCarrier, kTrunkAddr,
-                      response_to(invite, 183, "btag", sdp("198.51.100.10", 7000)));
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 183, "btag", sdp("198.51.100.10", 7000)));
   dataplane_.flush();
   ASSERT_EQ(dataplane_.sent_of<api::SessionAdd>().size(), 1u);
   EXPECT_EQ(dataplane_.sent_of<api::SessionAdd>().back().media_timeout_ms, 0u);
-  next_to(kAccess, kCallerAddr);                                                // the 183
+  next_to(kAccess, kCallerAddr);                                    // the 183
   deliver(kCarrier, kTrunkAddr, response_to(invite, 200, "btag"));  // no SDP
   dataplane_.flush();
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);

@@ -39,8 +39,7 @@ TEST_F(B2buaTest, CallSetupHidesTopologyAndAnchorsMedia) {
   EXPECT_FALSE(ringing.to()->tag().empty());
   EXPECT_NE(ringing.to()->tag(), "btag");
 
-  deliver(kCarrier, kTrunkAddr,
-                      response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
   auto ok = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(ok.status_code(), 200);
   EXPECT_EQ(ok.to()->tag(), ringing.to()->tag());
@@ -180,7 +179,7 @@ TEST_F(B2buaTest, BusyIsRelayedAndAcked) {
   // Retransmitted until the caller's ACK.
   clock_.advance(500ms);
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 486);
-  deliver(kAccess, kCallerAddr, in_dialog("ACK", busy, false, "192.0.2.10", 1));
+  deliver(kAccess, kCallerAddr, non2xx_ack(busy));
   clock_.advance(10s);
   EXPECT_TRUE(transport_.sent.empty());
   // A retransmitted 486 from the callee gets the ACK again.
@@ -280,7 +279,10 @@ TEST_F(B2buaTest, ExhaustedPortsMean503) {
   b2bua.on_message(udp_peer(kAccess, kCallerAddr), caller_invite(70, "first@x"));
   EXPECT_EQ(next().zone, kAccess);   // 100
   EXPECT_EQ(next().zone, kCarrier);  // INVITE
-  b2bua.on_message(udp_peer(kAccess, kCallerAddr), caller_invite(70, "second@x"));
+  InviteParts second;                // a new request: a branch of its own (RFC 3261 §8.1.1.7)
+  second.call_id = "second@x";
+  second.branch = "z9hG4bK-a-2";
+  b2bua.on_message(udp_peer(kAccess, kCallerAddr), caller_invite(second));
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 503);
   EXPECT_TRUE(transport_.sent.empty());
 }

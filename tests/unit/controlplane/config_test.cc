@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace sbc::cp {
 namespace {
@@ -156,6 +157,125 @@ TEST(ConfigTest, ExactlyOneAccessZone) {
 
 TEST(ConfigTest, SectionNamesAreChecked) {
   EXPECT_NE(error_of(with("[zone.a.b]\ndataplane_port = x\n")).find("zone.a.b"), std::string::npos);
+}
+
+TEST(ConfigTest, TransportDefaults) {
+  auto config = parse_config(kSample);
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->sip.tcp_idle_timeout_s, 600u);
+  EXPECT_EQ(config->sip.max_connections, 1024u);
+  EXPECT_EQ(config->sip.max_connections_per_address, 32u);
+  EXPECT_FALSE(config->tls.has_value());
+  const ZoneConfig& access = config->zones[0];
+  EXPECT_EQ(access.tls_port, 5061);
+  EXPECT_EQ(access.listeners, (std::vector<ListenerConfig>{{Transport::kUdp, "192.0.2.1", 5060},
+                                                           {Transport::kTcp, "192.0.2.1", 5060}}));
+  EXPECT_EQ(access.default_target_transport, Transport::kUdp);
+  EXPECT_EQ(config->trunks[0].transport, Transport::kUdp);
+}
+
+constexpr const char* kTls = R"(
+[sip]
+tcp_idle_timeout = 30
+max_connections = 100
+max_connections_per_address = 4
+[tls]
+certificate = /etc/sbc/tls/sbc.crt
+private_key = /etc/sbc/tls/sbc.key
+ca_file = /etc/sbc/tls/ca.crt
+min_version = 1.3
+ciphers = ECDHE+AESGCM:ECDHE+CHACHA20
+ciphersuites = TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384
+groups = X25519:P-256:P-384
+verify_client = true
+verify_server = false
+[zone.access]
+tls_port = 5071
+transports = udp, tls
+listen = tcp:10.0.0.1:5070
+listen = udp:10.0.0.1:5070
+default_target_transport = tls
+[zone.carrier]
+transports = tcp
+[trunk.carrier1]
+transport = tcp
+)";
+
+// kSample plus kTls: sections may repeat, each option only once.
+TEST(ConfigTest, EveryTransportOption) {
+  auto config = parse_config(with(kTls));
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->sip.tcp_idle_timeout_s, 30u);
+  EXPECT_EQ(config->sip.max_connections, 100u);
+  EXPECT_EQ(config->sip.max_connections_per_address, 4u);
+  ASSERT_TRUE(config->tls.has_value());
+  const TlsConfig& tls = *config->tls;
+  EXPECT_EQ(tls.certificate, "/etc/sbc/tls/sbc.crt");
+  EXPECT_EQ(tls.private_key, "/etc/sbc/tls/sbc.key");
+  EXPECT_EQ(tls.ca_file, "/etc/sbc/tls/ca.crt");
+  EXPECT_EQ(tls.min_version, TlsVersion::k13);
+  EXPECT_EQ(tls.ciphers, "ECDHE+AESGCM:ECDHE+CHACHA20");
+  EXPECT_EQ(tls.ciphersuites, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384");
+  EXPECT_EQ(tls.groups, "X25519:P-256:P-384");
+  EXPECT_TRUE(tls.verify_client);
+  EXPECT_FALSE(tls.verify_server);
+  const ZoneConfig& access = config->zones[0];
+  EXPECT_EQ(access.listeners, (std::vector<ListenerConfig>{{Transport::kUdp, "192.0.2.1", 5060},
+                                                           {Transport::kTls, "192.0.2.1", 5071},
+                                                           {Transport::kTcp, "10.0.0.1", 5070},
+                                                           {Transport::kUdp, "10.0.0.1", 5070}}));
+  EXPECT_EQ(access.default_target_transport, Transport::kTls);
+  EXPECT_EQ(config->zones[1].listeners,
+            (std::vector<ListenerConfig>{{Transport::kTcp, "198.51.100.1", 5060}}));
+  EXPECT_EQ(config->trunks[0].transport, Transport::kTcp);
+  // A zone whose address comes from the dataplane keeps it empty in its listeners.
+  std::string text = kSample;
+  text.replace(text.find("sip_address = 198.51.100.1"), 26, "");
+  auto late = parse_config(text);
+  ASSERT_TRUE(late.has_value()) << late.error();
+  EXPECT_EQ(late->zones[1].listeners[0].address, "");
+}
+
+TEST(ConfigTest, TransportErrorsNameTheOption) {
+  const auto error = [](const std::string& extra) { return error_of(with(extra)); };
+  const auto names = [](const std::string& message, const std::string& option) {
+    return message.find(option) != std::string::npos;
+  };
+  EXPECT_TRUE(names(error("[sip]\ntcp_idle_timeout = 0\n"), "sip.tcp_idle_timeout"));
+  EXPECT_TRUE(names(error("[sip]\nmax_connections = -1\n"), "sip.max_connections"));
+  EXPECT_TRUE(
+      names(error("[sip]\nmax_connections_per_address = x\n"), "sip.max_connections_per_address"));
+  EXPECT_TRUE(names(error("[tls]\nmin_version = 1.1\n"), "tls.min_version"));
+  EXPECT_TRUE(names(error("[tls]\nverify_client = maybe\n"), "tls.verify_client"));
+  EXPECT_TRUE(names(error("[tls]\nverify_server = 2\n"), "tls.verify_server"));
+  EXPECT_TRUE(names(error("[tls]\ncertificate = /a.crt\n"), "tls.private_key"));
+  EXPECT_TRUE(names(error("[tls]\nprivate_key = /a.key\n"), "tls.certificate"));
+  EXPECT_TRUE(names(error("[tls]\ncertificate = /a\nprivate_key = /b\nverify_client = true\n"),
+                    "tls.verify_client"));
+  EXPECT_TRUE(names(error("[tls]\ngroups =\n"), "tls.groups"));
+  EXPECT_TRUE(names(error("[tls]\nbogus = 1\n"), "tls.bogus"));
+  EXPECT_TRUE(names(error("[zone.access]\ntransports = udp,sctp\n"), "zone.access.transports"));
+  EXPECT_TRUE(names(error("[zone.access]\ntransports = udp,,tcp\n"), "zone.access.transports"));
+  EXPECT_TRUE(names(error("[zone.access]\ntransports = udp,UDP\n"), "zone.access.transports"));
+  EXPECT_TRUE(names(error("[zone.access]\ntls_port = 0\n"), "zone.access.tls_port"));
+  EXPECT_TRUE(names(error("[zone.access]\nlisten = tcp:10.0.0.1\n"), "zone.access.listen"));
+  EXPECT_TRUE(names(error("[zone.access]\nlisten = ws:10.0.0.1:80\n"), "zone.access.listen"));
+  EXPECT_TRUE(names(error("[zone.access]\nlisten = 10.0.0.1:80\n"), "zone.access.listen"));
+  EXPECT_TRUE(names(error("[zone.access]\nlisten = tcp:192.0.2.1:5060\n"), "zone.access.listen"));
+  EXPECT_TRUE(names(error("[zone.access]\ndefault_target_transport = sctp\n"),
+                    "zone.access.default_target_transport"));
+  EXPECT_TRUE(names(error("[zone.access]\ndefault_target_transport = tls\n"),
+                    "zone.access.default_target_transport"));
+  EXPECT_TRUE(names(error("[trunk.carrier1]\ntransport = ws\n"), "trunk.carrier1.transport"));
+  EXPECT_TRUE(names(error("[zone.carrier]\ntransports = udp\n[trunk.carrier1]\ntransport = tcp\n"),
+                    "trunk.carrier1.transport"));
+  // TLS listeners need a certificate; TCP and TLS cannot share a port.
+  EXPECT_TRUE(names(error("[zone.access]\ntransports = udp,tls\n"), "zone.access"));
+  EXPECT_TRUE(names(error("[tls]\ncertificate = /a\nprivate_key = /b\n[zone.access]\n"
+                          "transports = tcp,tls\ntls_port = 5060\n"),
+                    "already used"));
+  // UDP and TCP on one port is the norm, not a clash.
+  EXPECT_TRUE(parse_config(with("[zone.access]\ntransports = tcp,udp\n")).has_value());
 }
 
 TEST(ConfigTest, MissingFileIsAnError) {

@@ -68,5 +68,40 @@ TEST(MetricsTest, CallAndSipCounters) {
   EXPECT_NE(text.find("sbc_sip_dropped_total{reason=\"bad_start_line\"} 1"), std::string::npos);
 }
 
+TEST(MetricsTest, TransportCounters) {
+  Metrics metrics;
+  std::string text = render(metrics.registry().Collect());
+  // Bounded label values exist before the first event.
+  EXPECT_NE(text.find("sbc_sip_connections{transport=\"tls\"} 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("sbc_sip_tls_handshake_failures_total{direction=\"outbound\"} 0"),
+            std::string::npos);
+  metrics.sip_connection_opened(Transport::kTcp, true);
+  metrics.sip_connection_opened(Transport::kTcp, false);
+  metrics.sip_connection_opened(Transport::kTls, true);
+  metrics.sip_connection_closed(Transport::kTls, "handshake_failed");
+  metrics.sip_tls_handshake_failed(true);
+  metrics.sip_connection_refused(Transport::kTcp, "max_connections");
+  metrics.sip_keepalive(Transport::kUdp);
+  metrics.sip_send_failed(Transport::kUdp, "no_listener");
+  text = render(metrics.registry().Collect());
+  EXPECT_NE(text.find("sbc_sip_connections{transport=\"tcp\"} 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("sbc_sip_connections{transport=\"tls\"} 0"), std::string::npos);
+  EXPECT_NE(text.find("sbc_sip_connections_accepted_total{transport=\"tcp\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("sbc_sip_connections_initiated_total{transport=\"tcp\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("sbc_sip_connections_closed_total{reason=\"handshake_failed\","
+                      "transport=\"tls\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("sbc_sip_tls_handshake_failures_total{direction=\"inbound\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("sbc_sip_connections_refused_total{reason=\"max_connections\","
+                      "transport=\"tcp\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("sbc_sip_keepalives_total{transport=\"udp\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("sbc_sip_send_failures_total{reason=\"no_listener\",transport=\"udp\"} 1"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace sbc::cp

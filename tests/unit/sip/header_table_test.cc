@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <string>
+
 namespace sbc::cp::sip {
 namespace {
 
@@ -37,6 +40,11 @@ TEST(HeaderTable, UnknownNamesAreOther) {
   EXPECT_EQ(header_id("q"), HeaderId::kOther);
   EXPECT_EQ(header_id(""), HeaderId::kOther);
   EXPECT_EQ(header_id("Vias"), HeaderId::kOther);
+  // The case folding of the hashed lookup must not fold control bytes onto '-' or digits.
+  EXPECT_EQ(header_id("Content\rType"), HeaderId::kOther);
+  EXPECT_EQ(header_id(std::string_view("Min\x0dSE", 6)), HeaderId::kOther);
+  EXPECT_EQ(header_id("1"), HeaderId::kOther);
+  EXPECT_EQ(header_id("\xc3"), HeaderId::kOther);
 }
 
 TEST(HeaderTable, CanonicalNamesRoundTrip) {
@@ -44,6 +52,12 @@ TEST(HeaderTable, CanonicalNamesRoundTrip) {
     const auto id = static_cast<HeaderId>(i);
     ASSERT_FALSE(header_name(id).empty());
     EXPECT_EQ(header_id(header_name(id)), id) << header_name(id);
+    std::string lower(header_name(id));
+    std::string upper(header_name(id));
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    EXPECT_EQ(header_id(lower), id) << lower;
+    EXPECT_EQ(header_id(upper), id) << upper;
   }
   EXPECT_EQ(header_name(HeaderId::kCallId), "Call-ID");
   EXPECT_TRUE(is_list_header(HeaderId::kVia));

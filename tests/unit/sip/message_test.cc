@@ -188,17 +188,51 @@ TEST(Message, LimitsAreDistinctErrors) {
             ParseError::kBodyTooLarge);
 }
 
+ParseError stream_error(std::string text) {
+  auto m = Message::parse(std::move(text), {}, Framing::kStream);
+  EXPECT_FALSE(m.has_value());
+  return m ? ParseError::kEmpty : m.error();
+}
+
+// Parses (datagram) and returns what validate() reports.
+ParseError defect(std::string text) {
+  const Message m = testing::parse_ok(std::move(text));
+  const auto v = m.validate();
+  EXPECT_FALSE(v.has_value());
+  return v ? ParseError::kEmpty : v.error();
+}
+
 TEST(Message, MalformedInputsAreErrors) {
   EXPECT_EQ(parse_error(""), ParseError::kEmpty);
   EXPECT_EQ(parse_error("\r\n\r\n"), ParseError::kEmpty);
   EXPECT_EQ(parse_error("garbage"), ParseError::kNoHeaderEnd);
-  EXPECT_EQ(parse_error("OPTIONS sip:x@y SIP/2.0\r\nVia: x\r\n"), ParseError::kNoHeaderEnd);
-  EXPECT_EQ(parse_error("OPTIONS sip:x@y SIP/2.0\r\nl: 10\r\n\r\nabc"), ParseError::kBodyTruncated);
-  EXPECT_EQ(parse_error("OPTIONS sip:x@y SIP/2.0\r\nl: -1\r\n\r\n"), ParseError::kBadContentLength);
-  EXPECT_EQ(parse_error("OPTIONS sip:x@y SIP/2.0\r\nl: 1\r\nl: 2\r\n\r\nab"),
+  // A stream must see the empty line; a datagram may end after its last header line.
+  EXPECT_EQ(stream_error("OPTIONS sip:x@y SIP/2.0\r\nVia: x\r\n"), ParseError::kNoHeaderEnd);
+  EXPECT_EQ(parse_error("OPTIONS sip:x@y SIP/2.0\r\nVia: x"), ParseError::kNoHeaderEnd);
+  EXPECT_EQ(testing::parse_ok("OPTIONS sip:x@y SIP/2.0\r\nVia: x\r\n").header(HeaderId::kVia), "x");
+  // Body framing: errors on a stream and for responses; defects reported by validate() for
+  // datagram requests (which can then be answered 400).
+  EXPECT_EQ(stream_error("OPTIONS sip:x@y SIP/2.0\r\nl: 10\r\n\r\nabc"),
+            ParseError::kBodyTruncated);
+  EXPECT_EQ(parse_error("SIP/2.0 200 OK\r\nl: 10\r\n\r\nabc"), ParseError::kBodyTruncated);
+  EXPECT_EQ(stream_error("OPTIONS sip:x@y SIP/2.0\r\nl: -1\r\n\r\n"),
+            ParseError::kBadContentLength);
+  EXPECT_EQ(stream_error("OPTIONS sip:x@y SIP/2.0\r\nl: 1\r\nl: 2\r\n\r\nab"),
             ParseError::kDuplicateHeader);
-  EXPECT_EQ(parse_error("OPTIONS sip:x@y SIP/3.0\r\n\r\n"), ParseError::kBadVersion);
-  EXPECT_EQ(parse_error("OPTIONS <sip:x@y> SIP/2.0\r\n\r\n"), ParseError::kBadRequestUri);
+  EXPECT_EQ(defect("OPTIONS sip:x@y SIP/2.0\r\nl: 10\r\n\r\nabc"), ParseError::kBodyTruncated);
+  EXPECT_EQ(defect("OPTIONS sip:x@y SIP/2.0\r\nl: -1\r\n\r\n"), ParseError::kBadContentLength);
+  EXPECT_EQ(defect("OPTIONS sip:x@y SIP/2.0\r\nl: 1\r\nl: 2\r\n\r\nab"),
+            ParseError::kDuplicateHeader);
+  // Request lines: a "SIP/x.y" version other than 2.0 parses (answered 505), so do extra
+  // spaces and malformed Request-URIs (answered 400); anything else is a parse error.
+  EXPECT_EQ(defect("OPTIONS sip:x@y SIP/3.0\r\n\r\n"), ParseError::kBadVersion);
+  EXPECT_EQ(testing::parse_ok("OPTIONS sip:x@y SIP/3.0\r\n\r\n").sip_version(), "SIP/3.0");
+  EXPECT_EQ(defect("OPTIONS <sip:x@y> SIP/2.0\r\n\r\n"), ParseError::kBadRequestUri);
+  EXPECT_EQ(defect("OPTIONS  sip:x@y SIP/2.0\r\n\r\n"), ParseError::kBadStartLine);
+  EXPECT_EQ(defect("OPTIONS sip:x@y SIP/2.0 \r\n\r\n"), ParseError::kBadStartLine);
+  EXPECT_EQ(parse_error("OPTIONS sip:x@y HTTP/1.1\r\n\r\n"), ParseError::kBadVersion);
+  EXPECT_EQ(parse_error("OPTIONS sip:x@y SIP/2\r\n\r\n"), ParseError::kBadVersion);
+  EXPECT_EQ(parse_error("SIP/3.0 200 OK\r\n\r\n"), ParseError::kBadVersion);
   EXPECT_EQ(parse_error("OPT@IONS sip:x@y SIP/2.0\r\n\r\n"), ParseError::kBadMethod);
   EXPECT_EQ(parse_error("OPTIONS SIP/2.0\r\n\r\n"), ParseError::kBadStartLine);
   EXPECT_EQ(parse_error("SIP/2.0 99 Low\r\n\r\n"), ParseError::kBadStatusCode);
@@ -245,7 +279,7 @@ TEST(Message, StreamFraming) {
 
 TEST(Message, ErrorNamesAreDistinct) {
   std::set<std::string_view> names;
-  for (int i = 0; i <= static_cast<int>(ParseError::kBadQuotedString); ++i) {
+  for (int i = 0; i <= static_cast<int>(ParseError::kLast); ++i) {
     EXPECT_TRUE(names.insert(to_string(static_cast<ParseError>(i))).second);
   }
 }

@@ -57,5 +57,24 @@ TEST(NameAddr, FormatRoundTrips) {
   EXPECT_EQ(format_name_addr("", "sip:a@b"), "<sip:a@b>");
 }
 
+// A received display name (quoted-pairs kept) is written back unchanged, so a B2BUA relaying it
+// neither doubles escapes nor exposes a control byte (RFC 4475 intmeth, wsinv).
+TEST(NameAddr, FormatKeepsReceivedQuotedPairs) {
+  for (std::string_view value :
+       {"\"Alice \\\"Al\\\" A.\" <sip:a@x>", "\"J Rosenberg \\\\\\\"\" <sip:j@x>",
+        "\"BEL:\\\x07 DEL:\\\x7f\" <sip:b@x>"}) {
+    const auto received = parse_name_addr(value);
+    ASSERT_TRUE(received) << value;
+    const std::string written = format_name_addr(received->display_name, received->uri_text);
+    EXPECT_EQ(written, value);
+    EXPECT_EQ(parse_name_addr(written)->display_name, received->display_name);
+  }
+  // Plain text: bare quotes, a trailing backslash and control bytes escaped; CR/LF neutralised.
+  EXPECT_EQ(format_name_addr("a\"b\\", "sip:a@b"), "\"a\\\"b\\\\\" <sip:a@b>");
+  EXPECT_EQ(format_name_addr("x\r\nVia: evil", "sip:a@b"), "\"x  Via: evil\" <sip:a@b>");
+  EXPECT_EQ(format_name_addr(std::string_view("n\0ul", 4), "sip:a@b"),
+            std::string("\"n\\") + '\0' + "ul\" <sip:a@b>");
+}
+
 }  // namespace
 }  // namespace sbc::cp::sip

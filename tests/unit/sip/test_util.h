@@ -22,7 +22,7 @@ inline std::string crlf(std::initializer_list<std::string_view> lines) {
   return out;
 }
 
-// Reads a test vector from tests/unit/sip/data.
+// Reads a test vector from tests/data/rfc4475 (the RFC 4475 torture messages).
 inline std::string load_data(std::string_view name) {
   const std::string path = std::string(SIP_TEST_DATA_DIR) + "/" + std::string(name);
   std::ifstream in(path, std::ios::binary);
