@@ -8,6 +8,7 @@
 
 #include "controlplane/b2bua_internal.h"
 #include "sip/builder.h"
+#include "sip/multipart.h"
 
 namespace sbc::cp {
 namespace {
@@ -39,9 +40,9 @@ TransactionTimers transaction_timers(const B2buaTimers& timers) {
 
 }  // namespace
 
-bool is_sdp(const sip::Message& msg) {
-  auto type = msg.content_type();
-  return type && *type && (*type)->is("application", "sdp") && !msg.body().empty();
+std::string_view sdp_of(const sip::Message& msg) {
+  auto sdp = sip::find_sdp(msg);
+  return sdp && *sdp ? **sdp : std::string_view{};
 }
 
 std::string_view to_string(CallState state) {
@@ -184,9 +185,7 @@ void B2bua::on_request(const SipPeer& from, const sip::Message& request) {
       metrics_.sip_dropped("malformed_ack");  // nothing may answer an ACK
       return;
     }
-    std::string tag;
-    if (rejection->code > 100 && request.to() && request.to()->tag().empty()) tag = ids_.tag();
-    auto response = sip::make_response(request, rejection->code, rejection->reason, tag);
+    auto response = stateless_response(request, rejection->code, rejection->reason);
     for (auto& [id, value] : rejection->headers) response.add(id, value);
     layer_.respond_stateless(from, request, std::move(response));
     return;
@@ -194,15 +193,13 @@ void B2bua::on_request(const SipPeer& from, const sip::Message& request) {
   handle_request(from, request);
 }
 
-void B2bua::on_response(TransactionId id, uint64_t, const SipPeer& from,
+void B2bua::on_response(TransactionId id, uint64_t owner, const SipPeer& from,
                         const sip::Message& response) {
-  handle_response(id, from, response);
+  handle_response(id, owner, from, response);
 }
 
 void B2bua::handle_request(const SipPeer& from, const sip::Message& msg) {
   const size_t zone = from.zone;
-  const sip::Via via = *msg.top_via();
-  const SipPeer target = response_target(from, via);
   if (zones_[zone].trunk) {
     const auto trunk = std::ranges::find_if(config_.trunks, [&](const TrunkConfig& t) {
       return t.zone == zones_[zone].name && t.host == from.remote.address().to_string();
@@ -213,7 +210,7 @@ void B2bua::handle_request(const SipPeer& from, const sip::Message& msg) {
       if (msg.method() == Method::kAck) return;
       spdlog::debug("sip: 403 to {} on trunk zone {}: not a configured trunk host",
                     from.remote.address().to_string(), zones_[zone].name);
-      layer_.respond_stateless(from, msg, sip::make_response(msg, 403, {}, ids_.tag()));
+      reject(from, msg, 403);
       return;
     }
   }
@@ -230,27 +227,36 @@ void B2bua::handle_request(const SipPeer& from, const sip::Message& msg) {
   switch (msg.method()) {
     case Method::kInvite:
       if (has_to_tag) {
-        reply(target, msg, 481);
+        reject(from, msg, 481);
       } else {
         new_call(from, msg);
       }
       return;
     case Method::kAck: metrics_.sip_dropped("stray_ack"); return;
-    case Method::kOptions: {
-      auto response = sip::make_response(msg, 200, {}, has_to_tag ? "" : ids_.tag());
-      response.add(sip::HeaderId::kAllow, std::string(kAllow));
-      layer_.respond(zone, msg, std::move(response));
-      return;
-    }
     case Method::kBye:
-    case Method::kCancel: reply(target, msg, 481); return;
+    case Method::kCancel: reject(from, msg, 481); return;
     default: {
-      auto response = sip::make_response(msg, 405, {}, ids_.tag());
+      // Out of dialog: OPTIONS answered 200, anything else 405; both statelessly, so a flood of
+      // them holds no server transactions.
+      auto response = stateless_response(msg, msg.method() == Method::kOptions ? 200 : 405);
       response.add(sip::HeaderId::kAllow, std::string(kAllow));
-      layer_.respond(zone, msg, std::move(response));
+      layer_.respond_stateless(from, msg, std::move(response));
       return;
     }
   }
+}
+
+sip::MessageBuilder B2bua::stateless_response(const sip::Message& request, int code,
+                                              std::string_view reason) const {
+  auto to = request.to();
+  const std::string tag =
+      code > 100 && to && to->tag().empty() ? layer_.stateless_tag(request) : std::string();
+  return sip::make_response(request, code, reason, tag);
+}
+
+void B2bua::reject(const SipPeer& from, const sip::Message& request, int code,
+                   std::string_view reason) {
+  layer_.respond_stateless(from, request, stateless_response(request, code, reason));
 }
 
 void B2bua::reply(const SipPeer& peer, const sip::Message& request, int code,
@@ -267,13 +273,13 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
   const SipPeer target = response_target(from, *invite.top_via());
   const uint32_t max_forwards = invite.max_forwards()->value_or(70);
   if (max_forwards == 0) {
-    reply(target, invite, 483);
+    reject(from, invite, 483);
     return;
   }
   if (calls_.size() >= kMaxCalls) {
     metrics_.sip_dropped("call_limit");
     spdlog::debug("sip: 503 to a new call: {} calls in progress", calls_.size());
-    reply(target, invite, 503);
+    reject(from, invite, 503);
     return;
   }
   // Route.
@@ -286,22 +292,22 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
   const sip::NameAddr caller_to = *invite.to();
   auto ruri = invite.request_uri();
   if (!ruri || ruri->scheme == sip::UriScheme::kOther) {
-    reply(target, invite, 416);
+    reject(from, invite, 416);
     return;
   }
   if (ruri->user.empty()) {
-    reply(target, invite, 484, "Address Incomplete (no user in the Request-URI)");
+    reject(from, invite, 484, "Address Incomplete (no user in the Request-URI)");
     return;
   }
   // What we copy into our INVITE is bounded here, so the message we build stays well inside
   // every parser limit of the peer (and ours).
   if (ruri->user.size() > kMaxUserLength) {
-    reply(target, invite, 414);
+    reject(from, invite, 414);
     return;
   }
   if (caller_from.uri.user.size() > kMaxUserLength ||
       caller_from.display_name.size() > kMaxDisplayNameLength) {
-    reply(target, invite, 400, "Bad Request (From too long)");
+    reject(from, invite, 400, "Bad Request (From too long)");
     return;
   }
   const std::string callee_user(ruri->user);
@@ -319,7 +325,7 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
     callee_zone = *zone_index(config_.access_zone().name);
     const auto& default_target = config_.access_zone().default_target;
     if (!default_target) {
-      reply(target, invite, 404, "No Route (no default_target)");
+      reject(from, invite, 404, "No Route (no default_target)");
       return;
     }
     peer.transport = config_.access_zone().default_target_transport;
@@ -331,23 +337,24 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
   peer.zone = callee_zone;
   if (zones_[callee_zone].address.empty() || zones_[zone].address.empty() ||
       !transport_.local_endpoint(callee_zone, peer.transport)) {
-    reply(target, invite, 503, "Service Unavailable (SIP not bound yet)");
+    reject(from, invite, 503, "Service Unavailable (SIP not bound yet)");
     return;
   }
   // The offer: this release anchors the first audio stream of an offer in the INVITE.
-  if (!is_sdp(invite)) {
-    reply(target, invite, 488, "Not Acceptable Here (offer in INVITE required)");
+  const std::string_view offer_sdp = sdp_of(invite);
+  if (offer_sdp.empty()) {
+    reject(from, invite, 488, "Not Acceptable Here (offer in INVITE required)");
     return;
   }
-  auto sdp = sip::parse_sdp(invite.body());
+  auto sdp = sip::parse_sdp(offer_sdp);
   if (!sdp) {
-    reply(target, invite, 400, fmt::format("Bad SDP ({})", sip::to_string(sdp.error())));
+    reject(from, invite, 400, fmt::format("Bad SDP ({})", sip::to_string(sdp.error())));
     return;
   }
   auto audio = sip::first_audio_endpoint(*sdp);
   const api::Address audio_address = audio ? api::Address::parse(audio->address) : api::Address{};
   if (!audio || audio_address.family != api::AddressFamily::kIpv4) {
-    reply(target, invite, 488, "Not Acceptable Here (no IPv4 audio stream)");
+    reject(from, invite, 488, "Not Acceptable Here (no IPv4 audio stream)");
     return;
   }
 
@@ -395,14 +402,14 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
   b.local_cseq = 1;
 
   if (auto media = allocate_media(*call, zone, callee_zone); !media) {
-    reply(target, invite, media.error());
+    reject(from, invite, media.error());
     return;
   }
-  auto offer = rewrite_for(*call, kCallee, invite.body());
+  auto offer = rewrite_for(*call, kCallee, offer_sdp);
   if (!offer) {
     ports_.release(a.media.dataplane_port, a.media.local_port);
     ports_.release(b.media.dataplane_port, b.media.local_port);
-    reply(target, invite, 400, fmt::format("Bad SDP ({})", sip::to_string(offer.error())));
+    reject(from, invite, 400, fmt::format("Bad SDP ({})", sip::to_string(offer.error())));
     return;
   }
 

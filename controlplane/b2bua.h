@@ -131,7 +131,9 @@ class B2bua final : private TransactionUser {
   void hang_up_caller(const CallPtr& call);
   void start_duration_limit(const CallPtr& call);
   // --- responses ---
-  void handle_response(TransactionId id, const SipPeer& from, const sip::Message& msg);
+  // `owner`: the call a matched client transaction belongs to (0 with id 0: a stray 2xx).
+  void handle_response(TransactionId id, uint64_t owner, const SipPeer& from,
+                       const sip::Message& msg);
   void invite_response(const CallPtr& call, TransactionId id, const sip::Message& msg);
   void final_failure(const CallPtr& call, const sip::Message& msg);
   void callee_answered(const CallPtr& call, const sip::Message& msg);
@@ -142,6 +144,13 @@ class B2bua final : private TransactionUser {
   // Answers `request` (received on `peer.zone`) in its server transaction.
   void reply(const SipPeer& peer, const sip::Message& request, int code,
              std::string_view reason = {}, std::string_view to_tag = {});
+  // Answers `request` from `from` statelessly (no server transaction kept): every refusal made
+  // while no call exists, so a spoofed source gets one response per request, never Timer G's.
+  // The To tag, when the request has none, is the layer's deterministic stateless tag.
+  void reject(const SipPeer& from, const sip::Message& request, int code,
+              std::string_view reason = {});
+  sip::MessageBuilder stateless_response(const sip::Message& request, int code,
+                                         std::string_view reason = {}) const;
   using ExtraHeaders = std::vector<std::pair<std::string, std::string>>;
   void respond_caller(const CallPtr& call, int code, std::string_view reason = {},
                       std::string body = {}, const ExtraHeaders& extra = {});

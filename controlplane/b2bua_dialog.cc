@@ -13,14 +13,23 @@ using sip::Method;
 void B2bua::caller_request(const CallPtr& call, const SipPeer& from, const sip::Message& msg) {
   Leg& a = call->legs[kCaller];
   // A TCP/TLS caller may have reconnected: what we send it next goes on its newest connection.
-  if (is_stream(from.transport) && from.same_hop(a.peer)) a.peer.connection = from.connection;
+  // (Same host: a.peer holds the sent-by port, a new connection another ephemeral one.)
+  if (is_stream(from.transport) && from.zone == a.peer.zone && from.transport == a.peer.transport &&
+      from.remote.address() == a.peer.remote.address()) {
+    a.peer.connection = from.connection;
+  }
   switch (msg.method()) {
     case Method::kInvite:
       if (msg.to()->tag().empty()) {
-        if (msg.top_via()->branch == call->caller_invite_branch) {
-          // A retransmission outlived its server transaction (which absorbs them until 64*T1
-          // after our final response): a merged request by now (§8.2.2.2, RFC 6026 §7.1).
-          reply(from, msg, 482);
+        const auto& first = *call->caller_invite;
+        const bool same_request =
+            msg.from()->tag() == first.from()->tag() && msg.cseq()->number == first.cseq()->number;
+        if (msg.top_via()->branch == call->caller_invite_branch ||
+            (same_request && call->state != CallState::kEnded)) {
+          // A retransmission that outlived its server transaction (which absorbs them until
+          // 64*T1 after our final response), or the same request arriving by another path: a
+          // merged request (§8.2.2.2, RFC 6026 §7.1), refused without a dialog tag.
+          reject(from, msg, 482);
           return;
         }
         if (call->state == CallState::kEnded) {

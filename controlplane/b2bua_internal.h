@@ -9,7 +9,9 @@ namespace sbc::cp {
 
 inline constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS";
 
-// True for a message with a non-empty application/sdp body.
-bool is_sdp(const sip::Message& msg);
+// The session description a message carries: its application/sdp body, or the application/sdp
+// part of a multipart body (SIP-I/SIP-T carriers send SDP + ISUP); empty when there is none (or
+// the body is malformed). A view into the message.
+std::string_view sdp_of(const sip::Message& msg);
 
 }  // namespace sbc::cp

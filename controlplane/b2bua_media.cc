@@ -211,8 +211,14 @@ void B2bua::erase_call(uint64_t id) {
   call->linger_timer = 0;
   // Still owed something by a transaction (a final response to our INVITE, our BYE's answer, the
   // caller's ACK before our BYE): all of them are bounded by their own timers, so wait for them.
-  const bool busy = call->legs[kCallee].invite_tx || call->caller_bye_pending ||
-                    !call->legs[kCaller].requests.empty() || !call->legs[kCallee].requests.empty();
+  // A transaction the layer no longer knows is over, whether or not its end reached us.
+  Leg& b = call->legs[kCallee];
+  if (b.invite_tx && layer_.client(*b.invite_tx) == nullptr) close_invite(*call);
+  for (Leg& leg : call->legs) {
+    std::erase_if(leg.requests, [this](TransactionId tx) { return layer_.client(tx) == nullptr; });
+  }
+  const bool busy = b.invite_tx || call->caller_bye_pending ||
+                    !call->legs[kCaller].requests.empty() || !b.requests.empty();
   if (busy) {
     call->linger_timer = scheduler_.schedule(timers_.t2, [this, id] { erase_call(id); });
     return;

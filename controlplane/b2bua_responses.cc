@@ -35,37 +35,53 @@ std::string first_contact(const sip::Message& msg) {
 }  // namespace
 
 // `id`: the client transaction the layer matched, 0 for a 2xx to an INVITE whose transaction is
-// gone (the layer passes no other stray).
-void B2bua::handle_response(TransactionId id, const SipPeer& from, const sip::Message& msg) {
+// gone (the layer passes no other stray). A matched response belongs to the transaction's owner
+// whatever its Call-ID or To say: dropping it would leave the call waiting for it forever.
+void B2bua::handle_response(TransactionId id, uint64_t owner, const SipPeer& from,
+                            const sip::Message& msg) {
+  if (id != 0) {
+    auto it = calls_.find(owner);
+    if (it == calls_.end()) return;  // our BYE to a late 2xx's dialog (owner 0), or an erased call
+    const CallPtr call = it->second;
+    Leg& b = call->legs[kCallee];
+    auto cseq = msg.cseq();  // the layer matched on branch and CSeq method: both are there
+    if (cseq && cseq->method == Method::kInvite) {
+      auto call_id = msg.call_id();
+      if (!call_id || *call_id != b.call_id || !msg.to()) {
+        metrics_.sip_dropped("bad_response");
+        if (b.invite_tx != id || msg.status_code() < 200) return;
+        // Its final response closes our INVITE, usable or not: the call cannot go on.
+        spdlog::warn("call {}: malformed final response {} from the callee", call->id,
+                     msg.status_code());
+        close_invite(*call);
+        scheduler_.cancel(call->ring_timer);
+        call->ring_timer = 0;
+        fail_call(call, 502, CallResult::kFailed);
+        return;
+      }
+      invite_response(call, id, msg);
+      return;
+    }
+    if (msg.status_code() >= 200) stop_transaction(*call, id);
+    return;
+  }
   const size_t zone = from.zone;
   auto call_id = msg.call_id();
-  auto cseq = msg.cseq();
-  auto via = msg.top_via();
-  if (!call_id || !cseq || !via || !msg.to()) {
+  if (!call_id || !msg.cseq() || !msg.top_via() || !msg.to()) {
     metrics_.sip_dropped("bad_response");
     return;
   }
-  Side side = kCallee;
-  CallPtr call = find_callee_dialog(*call_id);
-  if (!call || call->legs[kCallee].peer.zone != zone) {
-    side = kCaller;
-    call = find_caller_dialog(zone, *call_id);
-  }
-  if (!call) {
-    if (id != 0) return;  // our BYE to a late 2xx's dialog (late_answer), or an erased call's
-    auto tomb = tombstones_.find(std::string(*call_id));
-    if (tomb != tombstones_.end() && tomb->second.peer.zone == zone) {
-      late_answer(tomb->second, msg);
-      return;
-    }
-    metrics_.sip_dropped("stray_response");
-    return;
-  }
-  if (side == kCallee && cseq->method == Method::kInvite) {
+  // A 2xx to an INVITE whose transaction is gone: a callee's retransmission or another fork.
+  if (CallPtr call = find_callee_dialog(*call_id); call && call->legs[kCallee].peer.zone == zone) {
     invite_response(call, id, msg);
     return;
   }
-  if (msg.status_code() >= 200) stop_transaction(*call, id);
+  auto tomb = tombstones_.find(std::string(*call_id));
+  if (tomb != tombstones_.end() && tomb->second.peer.zone == zone) {
+    late_answer(tomb->second, msg);
+    return;
+  }
+  metrics_.sip_dropped("stray_response");
 }
 
 void B2bua::invite_response(const CallPtr& call, TransactionId id, const sip::Message& msg) {
@@ -95,7 +111,7 @@ void B2bua::invite_response(const CallPtr& call, TransactionId id, const sip::Me
     learn_callee_dialog(*call, msg);
     if (call->final_status != 0) return;
     std::string body;
-    if (is_sdp(msg)) {
+    if (!sdp_of(msg).empty()) {
       relay_answer(call, msg);
       if (call->state == CallState::kEnded) return;
       body = call->caller_answer_sdp;
@@ -146,7 +162,7 @@ void B2bua::callee_answered(const CallPtr& call, const sip::Message& msg) {
     hang_up_callee(call);
     return;
   }
-  if (is_sdp(msg)) {
+  if (!sdp_of(msg).empty()) {
     relay_answer(call, msg);
     if (call->state == CallState::kEnded) return;
   } else if (call->session_programmed) {
@@ -178,7 +194,8 @@ void B2bua::learn_callee_dialog(Call& call, const sip::Message& msg) {
 // program the dataplane at once so early media flows. An answer whose o= is unchanged is the same
 // description (RFC 3264 §8): the caller gets the answer it already has, with the same version.
 void B2bua::relay_answer(const CallPtr& call, const sip::Message& msg) {
-  auto sdp = sip::parse_sdp(msg.body());
+  const std::string_view answer = sdp_of(msg);
+  auto sdp = sip::parse_sdp(answer);
   std::optional<sip::MediaEndpoint> audio;
   if (sdp) audio = sip::first_audio_endpoint(*sdp);
   const api::Address address = audio ? api::Address::parse(audio->address) : api::Address{};
@@ -201,7 +218,7 @@ void B2bua::relay_answer(const CallPtr& call, const sip::Message& msg) {
   media.remote = address;
   media.remote_port = audio->port;
   media.remote_rtcp_port = sdp->media[audio->media_index].rtcp_port.value_or(0);
-  auto rewritten = rewrite_for(*call, kCaller, msg.body());
+  auto rewritten = rewrite_for(*call, kCaller, answer);
   if (!rewritten) return;
   call->caller_answer_sdp = std::move(*rewritten);
   call->callee_answer_origin = std::move(origin);

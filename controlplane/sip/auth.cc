@@ -73,7 +73,11 @@ std::expected<AuthHeader, ParseError> parse_auth_header(std::string_view value, 
       p.value = s.substr(0, v);
       s = s.substr(v);
     }
-    if (out.find(p.name) != nullptr) return std::unexpected(error);
+    // Digest uses about a dozen parameters; the cap keeps the duplicate check below cheap on
+    // hostile input (it is quadratic in the count).
+    if (out.params.size() >= kMaxAuthParams || out.find(p.name) != nullptr) {
+      return std::unexpected(error);
+    }
     out.params.push_back(p);
     s = lex::skip_lws(s);
     if (s.empty()) return out;

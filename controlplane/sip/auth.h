@@ -31,6 +31,9 @@ struct AuthHeader {
   [[nodiscard]] std::optional<std::string> param(std::string_view name) const;
 };
 
+// Most parameters one field may carry (Digest uses about a dozen); more is a syntax error.
+inline constexpr size_t kMaxAuthParams = 32;
+
 // Parses one field value. A parameter name may appear once. error is the value to return on bad
 // syntax (kBadCredentials for requests' fields, kBadChallenge for responses').
 [[nodiscard]] std::expected<AuthHeader, ParseError> parse_auth_header(std::string_view value,

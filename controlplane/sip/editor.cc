@@ -116,9 +116,21 @@ std::string MessageEditor::serialize() const {
       out += ": ";
       out += *edits_[i].value;
     } else {
-      // The field as received: from its name to the end of its (possibly folded) value.
-      out.append(h.name.data(),
-                 static_cast<size_t>(h.value.data() + h.value.size() - h.name.data()));
+      // The field as received: from its name to the end of its (possibly folded) value, with a
+      // fold's bare LF (accepted on input) written as CRLF for the strict peers downstream.
+      const std::string_view field(
+          h.name.data(), static_cast<size_t>(h.value.data() + h.value.size() - h.name.data()));
+      for (size_t at = 0; at < field.size();) {
+        const size_t lf = field.find('\n', at);
+        if (lf == std::string_view::npos) {
+          out += field.substr(at);
+          break;
+        }
+        const size_t end = lf > at && field[lf - 1] == '\r' ? lf - 1 : lf;
+        out += field.substr(at, end - at);
+        out += "\r\n";
+        at = lf + 1;
+      }
     }
     out += "\r\n";
   }

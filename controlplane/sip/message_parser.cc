@@ -365,6 +365,11 @@ std::expected<size_t, ParseError> stream_frame_length(std::string_view buffer,
         // Folded Content-Length values are not supported on streams: the value must be on the line.
         const auto v = parse_decimal(trim_lws(text.substr(colon + 1)), 10);
         if (!v) return std::unexpected(ParseError::kBadContentLength);
+        // Two different lengths leave the frame boundary ambiguous: a smuggled request could hide
+        // in the body. Fail the frame so the connection is closed (RFC 4475 mcl01).
+        if (content_length && *content_length != *v) {
+          return std::unexpected(ParseError::kDuplicateHeader);
+        }
         content_length = v;
       }
     }

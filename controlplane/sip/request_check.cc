@@ -118,7 +118,12 @@ std::optional<Rejection> check_body(const Message& m, const RequestPolicy& polic
 // RFC 4475 sdp01: an INVITE whose Accept rules out every type an answer could use gets 406.
 std::optional<Rejection> check_accept(const Message& m, const RequestPolicy& policy) {
   if (m.method() != Method::kInvite || m.find(HeaderId::kAccept) == nullptr) return std::nullopt;
-  auto ranges = m.values(HeaderId::kAccept);
+  // An empty Accept is legal and means no body type is acceptable (RFC 3261 §20.1).
+  const bool empty = std::ranges::all_of(m.headers(), [](const HeaderField& h) {
+    return h.id != HeaderId::kAccept || trim_lws(h.value).empty();
+  });
+  auto ranges = empty ? std::expected<std::vector<std::string_view>, ParseError>{}
+                      : m.values(HeaderId::kAccept);
   if (!ranges) return bad_request(policy, "Malformed Accept header");
   for (std::string_view range : *ranges) {
     auto mt = parse_media_type(range);

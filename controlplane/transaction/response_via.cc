@@ -10,7 +10,15 @@
 namespace sbc::cp {
 
 SipPeer response_target(const SipPeer& from, const sip::Via& via) {
-  if (is_stream(from.transport) || via.rport_present) return from;
+  if (is_stream(from.transport)) {
+    // The connection first (the transport uses it while it is open); should it be gone, a new
+    // one to the source address at the sent-by port (§18.2.2): the source port was ephemeral.
+    SipPeer to = from;
+    const uint16_t port = from.transport == Transport::kTls ? 5061 : 5060;
+    to.remote = Endpoint(from.remote.address(), via.port.value_or(port));
+    return to;
+  }
+  if (via.rport_present) return from;
   SipPeer to = from;
   to.remote = Endpoint(from.remote.address(), via.port.value_or(5060));
   return to;

@@ -10,9 +10,10 @@
 
 namespace sbc::cp {
 
-// Over TCP/TLS: back on the connection the request came in on. Over UDP: to the source address
-// (what works behind NAT and what a forged Via cannot redirect), at the source port when the Via
-// asks for ;rport, else at the Via's port (5060 when absent).
+// Over TCP/TLS: back on the connection the request came in on, with the source address at the
+// Via's sent-by port (5060, TLS 5061) as the target should that connection be gone. Over UDP: to
+// the source address (what works behind NAT and what a forged Via cannot redirect), at the source
+// port when the Via asks for ;rport, else at the Via's port (5060 when absent).
 [[nodiscard]] SipPeer response_target(const SipPeer& from, const sip::Via& via);
 
 // The request's top Via as the response carries it: with ;rport, ";received=<source

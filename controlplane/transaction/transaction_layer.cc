@@ -1,9 +1,13 @@
 #include "controlplane/transaction/transaction_layer.h"
 
 #include <fmt/core.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -49,7 +53,32 @@ TransactionLayer::TransactionLayer(Scheduler& scheduler, SipTransport& transport
       tu_(tu),
       metrics_(metrics),
       timers_(timers),
-      max_transactions_(max_transactions) {}
+      max_transactions_(max_transactions) {
+  // Start-up, not per message: without randomness the process cannot run safely at all.
+  if (RAND_bytes(tag_key_.data(), static_cast<int>(tag_key_.size())) != 1) {
+    throw std::runtime_error("transaction layer: RAND_bytes failed");
+  }
+}
+
+std::string TransactionLayer::stateless_tag(const sip::Message& request) const {
+  auto call_id = request.call_id();
+  auto from = request.from();
+  auto via = request.top_via();
+  std::string data;
+  data += call_id ? *call_id : std::string_view();
+  data += '\0';
+  data += from ? from->tag() : std::string_view();
+  data += '\0';
+  // An RFC 2543 request has no unique branch: its whole top Via stands in for it.
+  if (via) data += via->branch.empty() ? via->text : via->branch;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), tag_key_.data(), static_cast<int>(tag_key_.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
+  std::string tag;
+  for (unsigned int i = 0; i < 8 && i < length; ++i) tag += fmt::format("{:02x}", digest[i]);
+  return tag;
+}
 
 // The transactions cancel their own timers.
 TransactionLayer::~TransactionLayer() = default;
@@ -123,7 +152,9 @@ void TransactionLayer::on_request(const SipPeer& from, const sip::Message& reque
 void TransactionLayer::refuse_over_limit(const SipPeer& from, const sip::Message& request) {
   ++stats_.over_limit;
   metrics_.sip_dropped("transaction_limit");
-  auto response = sip::make_response(request, 503, {}, {});
+  auto to = request.to();
+  const std::string tag = to && to->tag().empty() ? stateless_tag(request) : std::string();
+  auto response = sip::make_response(request, 503, {}, tag);
   response.add(sip::HeaderId::kRetryAfter, "5");
   respond_stateless(from, request, std::move(response));
 }

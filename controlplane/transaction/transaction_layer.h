@@ -14,6 +14,7 @@
 // Single-threaded: everything runs on the event loop that drives the Scheduler.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <expected>
@@ -89,6 +90,10 @@ class TransactionLayer {
   // one response per request, never Timer G's retransmissions.
   void respond_stateless(const SipPeer& from, const sip::Message& request,
                          sip::MessageBuilder response);
+  // The To tag of a stateless response to `request` (§8.2.6.2): a keyed hash of its Call-ID,
+  // From tag and top Via branch, so each retransmission of the request gets the same tag without
+  // any state kept. The key is drawn once per layer, so tags cannot be predicted from outside.
+  [[nodiscard]] std::string stateless_tag(const sip::Message& request) const;
 
   [[nodiscard]] size_t client_transactions() const { return clients_.size(); }
   [[nodiscard]] size_t server_transactions() const { return servers_.size(); }
@@ -121,6 +126,7 @@ class TransactionLayer {
   Metrics& metrics_;
   TransactionTimers timers_;
   size_t max_transactions_;
+  std::array<unsigned char, 32> tag_key_{};  // stateless_tag()'s HMAC key
   TransactionId next_id_ = 1;
   std::unordered_map<TransactionId, std::unique_ptr<ClientTransaction>> clients_;
   std::unordered_map<std::string, TransactionId> client_keys_;  // client_key() -> id

@@ -1,7 +1,10 @@
 #include "controlplane/transport/stream_connection.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 
@@ -22,12 +25,28 @@ std::string describe(const Endpoint& e) {
   return e.address().to_string() + ":" + std::to_string(e.port());
 }
 
+// Small writes (pongs, short responses) join the last queued entry up to this size.
+constexpr size_t kCoalesceLimit = 64 * 1024;
+
+size_t charge(size_t entry_size) {
+  return std::max(entry_size, StreamSettings::kMinEntryCharge);
+}
+
+// TCP keep-alive finds peers that vanished without a FIN (power loss, NAT state dropped), so their
+// slots are freed before the SIP idle timeout; no delay for small SIP writes.
+void set_socket_options(StreamConnection::TcpSocket& socket) {
+  boost::system::error_code ignored;
+  socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+  socket.set_option(boost::asio::socket_base::keep_alive(true), ignored);
+}
+
 }  // namespace
 
 std::string_view to_string(CloseReason reason) {
   switch (reason) {
     case CloseReason::kPeerClosed: return "peer_closed";
     case CloseReason::kIdleTimeout: return "idle_timeout";
+    case CloseReason::kMessageTimeout: return "message_timeout";
     case CloseReason::kFrameError: return "frame_error";
     case CloseReason::kBufferFull: return "buffer_full";
     case CloseReason::kSendQueueFull: return "send_queue_full";
@@ -74,8 +93,9 @@ SipPeer StreamConnection::peer() const {
 
 void StreamConnection::start_accepted() {
   last_activity_ = std::chrono::steady_clock::now();
-  boost::system::error_code ec;
-  tcp().set_option(boost::asio::ip::tcp::no_delay(true), ec);
+  // The first message must arrive in time (handshake included): a silent client cannot hold a slot.
+  message_deadline_ = last_activity_ + settings_.message_timeout;
+  set_socket_options(tcp());
   if (tls_) {
     handshake();
   } else {
@@ -109,8 +129,7 @@ void StreamConnection::start_connect(const boost::asio::ip::address& bind_addres
       self->close(CloseReason::kConnectFailed);
       return;
     }
-    boost::system::error_code ignored;
-    self->tcp().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+    set_socket_options(self->tcp());
     if (self->tls_) {
       self->handshake();
     } else {
@@ -124,6 +143,18 @@ void StreamConnection::handshake() {
   state_ = State::kHandshaking;
   arm_deadline(CloseReason::kHandshakeTimeout);
   auto& tls = std::get<TlsStream>(stream_);
+  SSL* ssl = tls.native_handle();
+  if (!inbound_ && (SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER) != 0) {
+    // Trunks are addressed by IP: the certificate must name the address we connect to, not just
+    // chain to a trusted CA (else any certificate from that CA could impersonate the trunk).
+    const std::string ip = remote_.address().to_string();
+    if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip.c_str()) != 1) {
+      spdlog::debug("sip: tls to {}: cannot set the expected address: {}", describe(remote_),
+                    openssl_errors());
+      close(CloseReason::kHandshakeFailed);
+      return;
+    }
+  }
   const auto type =
       inbound_ ? boost::asio::ssl::stream_base::server : boost::asio::ssl::stream_base::client;
   tls.async_handshake(type, [self = shared_from_this()](const boost::system::error_code& ec) {
@@ -158,12 +189,23 @@ void StreamConnection::arm_deadline(CloseReason reason) {
   });
 }
 
-// One timer per connection, re-armed lazily: traffic only moves last_activity_.
+// One timer per connection for both the idle timeout and the message deadline, re-armed lazily:
+// received bytes only move last_activity_.
 void StreamConnection::arm_idle() {
-  idle_.expires_at(last_activity_ + settings_.idle_timeout);
+  auto at = last_activity_ + settings_.idle_timeout;
+  if (message_deadline_ && *message_deadline_ < at) at = *message_deadline_;
+  idle_.expires_at(at);
   idle_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (ec || self->closed()) return;
-    if (std::chrono::steady_clock::now() - self->last_activity_ >= self->settings_.idle_timeout) {
+    const auto now = std::chrono::steady_clock::now();
+    if (self->message_deadline_ && now >= *self->message_deadline_) {
+      spdlog::debug("sip: {} connection {} from {}: no complete message within {} ms, closing",
+                    to_string(self->transport()), self->id_, describe(self->remote_),
+                    self->settings_.message_timeout.count());
+      self->close(CloseReason::kMessageTimeout);
+      return;
+    }
+    if (now - self->last_activity_ >= self->settings_.idle_timeout) {
       spdlog::debug("sip: {} connection {} to {} idle, closing", to_string(self->transport()),
                     self->id_, describe(self->remote_));
       self->close(CloseReason::kIdleTimeout);
@@ -204,6 +246,7 @@ void StreamConnection::on_read(size_t size) {
   }
   // The owner's callbacks may close this connection (or send on it): hold it and re-check.
   const auto self = shared_from_this();
+  bool completed = false;
   while (!closed()) {
     auto frame = framer_.next();
     if (!frame) {
@@ -215,24 +258,54 @@ void StreamConnection::on_read(size_t size) {
     if (frame->kind == StreamFramer::Frame::Kind::kNeedMore) break;
     if (frame->kind == StreamFramer::Frame::Kind::kPing) {
       if (owner_ != nullptr) owner_->connection_keepalive(*this);
-      send("\r\n");
+      // RFC 5626 §3.5.1: the server side answers the client's ping. On a connection we opened we
+      // are the client: two merged pongs from the server look like a ping and must not be echoed.
+      if (inbound_) send("\r\n");
       continue;
     }
+    completed = true;
+    got_message_ = true;
     if (owner_ != nullptr) owner_->connection_message(*this, std::move(frame->message));
   }
-  if (!closed()) read();
+  if (closed()) return;
+  update_message_deadline(completed);
+  read();
+}
+
+void StreamConnection::update_message_deadline(bool completed) {
+  if (framer_.buffered() == 0) {
+    // Between messages only the idle timeout applies; an inbound connection's first message is
+    // still awaited (keep-alives alone do not count).
+    if (got_message_ || !inbound_) message_deadline_.reset();
+    return;
+  }
+  // Bytes of a message are buffered: its clock started when its first bytes came, i.e. in this
+  // read if nothing was pending before or a message just completed.
+  if (message_deadline_ && !completed) return;
+  message_deadline_ = std::chrono::steady_clock::now() + settings_.message_timeout;
+  if (*message_deadline_ < idle_.expiry()) arm_idle();
 }
 
 bool StreamConnection::send(std::string_view data) {
   if (closed()) return false;
-  if (queued_bytes_ + data.size() > settings_.max_send_queue) {
+  // Join the last entry unless it is the one being written: a stream of pongs toward a peer that
+  // does not read becomes one growing string, not one allocation per pong.
+  const bool back_free = !queue_.empty() && !(writing_ && queue_.size() == 1);
+  const bool coalesce = back_free && queue_.back().size() + data.size() <= kCoalesceLimit;
+  const size_t before = coalesce ? charge(queue_.back().size()) : 0;
+  const size_t after = charge((coalesce ? queue_.back().size() : 0) + data.size());
+  if (queued_bytes_ - before + after > settings_.max_send_queue) {
     spdlog::debug("sip: {} send queue to {} full ({} bytes), closing", to_string(transport()),
                   describe(remote_), queued_bytes_);
     close(CloseReason::kSendQueueFull);
     return false;
   }
-  queue_.emplace_back(data);
-  queued_bytes_ += data.size();
+  if (coalesce) {
+    queue_.back().append(data);
+  } else {
+    queue_.emplace_back(data);
+  }
+  queued_bytes_ = queued_bytes_ - before + after;
   if (state_ == State::kOpen && !writing_) write_next();
   return true;
 }
@@ -251,8 +324,8 @@ void StreamConnection::write_next() {
                 self->close(CloseReason::kError);
                 return;
               }
-              self->last_activity_ = std::chrono::steady_clock::now();
-              self->queued_bytes_ -= self->queue_.front().size();
+              // Our own writes do not count as activity: a peer that only receives is idle.
+              self->queued_bytes_ -= charge(self->queue_.front().size());
               self->queue_.pop_front();
               if (!self->queue_.empty()) self->write_next();
             });

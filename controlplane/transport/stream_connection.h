@@ -1,6 +1,7 @@
 // One SIP connection over TCP or TLS, accepted or opened by the TransportManager: reads and frames
-// messages, answers CRLF keep-alives, queues writes (bounded), closes itself when idle, when the
-// peer breaks framing, or when a TLS handshake fails or takes too long.
+// messages, answers CRLF keep-alives, queues writes (bounded), closes itself when idle, when a
+// message takes too long to arrive, when the peer breaks framing, or when a TLS handshake fails or
+// takes too long.
 #pragma once
 
 #include <array>
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -27,26 +29,34 @@ class TransportManager;
 enum class CloseReason : uint8_t {
   kPeerClosed,
   kIdleTimeout,
-  kFrameError,     // bytes that can never frame a SIP message (or a message over the limits)
-  kBufferFull,     // receive buffer bound reached
-  kSendQueueFull,  // the peer does not read fast enough
-  kConnectFailed,  // outbound TCP connect failed or timed out
+  kMessageTimeout,  // no first message, or a started message not completed, in time (slowloris)
+  kFrameError,      // bytes that can never frame a SIP message (or a message over the limits)
+  kBufferFull,      // receive buffer bound reached
+  kSendQueueFull,   // the peer does not read fast enough
+  kConnectFailed,   // outbound TCP connect failed or timed out
   kHandshakeFailed,
   kHandshakeTimeout,
   kError,     // read/write error
   kShutdown,  // sbcd stopping
 };
 inline constexpr CloseReason kAllCloseReasons[] = {
-    CloseReason::kPeerClosed,      CloseReason::kIdleTimeout,      CloseReason::kFrameError,
-    CloseReason::kBufferFull,      CloseReason::kSendQueueFull,    CloseReason::kConnectFailed,
-    CloseReason::kHandshakeFailed, CloseReason::kHandshakeTimeout, CloseReason::kError,
-    CloseReason::kShutdown};
+    CloseReason::kPeerClosed,    CloseReason::kIdleTimeout,     CloseReason::kMessageTimeout,
+    CloseReason::kFrameError,    CloseReason::kBufferFull,      CloseReason::kSendQueueFull,
+    CloseReason::kConnectFailed, CloseReason::kHandshakeFailed, CloseReason::kHandshakeTimeout,
+    CloseReason::kError,         CloseReason::kShutdown};
 [[nodiscard]] std::string_view to_string(CloseReason reason);
 
 struct StreamSettings {
+  // No bytes received for this long (after at least one message, nothing buffered): closed.
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(600)};
+  // An inbound connection must deliver its first complete message within this, and a message once
+  // started must complete within it: a slow or silent peer cannot hold a connection slot.
+  std::chrono::milliseconds message_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};  // connect + TLS
-  size_t max_send_queue = 1024 * 1024;  // bytes queued toward a peer that does not read
+  // Bytes queued toward a peer that does not read; every queue entry is charged at least
+  // kMinEntryCharge, so tiny writes (pongs) cannot amplify memory use behind a small count.
+  size_t max_send_queue = 1024 * 1024;
+  static constexpr size_t kMinEntryCharge = 64;
   sip::Limits limits;
 };
 
@@ -94,6 +104,8 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
   void write_next();
   void arm_idle();
   void arm_deadline(CloseReason reason);
+  // After framing a read: starts, keeps or clears the message deadline.
+  void update_message_deadline(bool completed);
 
   TransportManager* owner_;
   const StreamSettings& settings_;
@@ -104,14 +116,17 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
   Endpoint remote_;
   Endpoint listener_;
   boost::asio::steady_timer deadline_;  // connect + handshake
-  boost::asio::steady_timer idle_;
+  boost::asio::steady_timer idle_;      // idle timeout and message deadline, whichever is first
   std::variant<TcpSocket, TlsStream> stream_;
-  std::chrono::steady_clock::time_point last_activity_;
+  std::chrono::steady_clock::time_point last_activity_;  // last bytes received
+  // Set while a message is awaited (an inbound connection's first one) or partly received.
+  std::optional<std::chrono::steady_clock::time_point> message_deadline_;
+  bool got_message_ = false;
   State state_ = State::kConnecting;
   StreamFramer framer_;
   std::array<char, StreamFramer::kReadChunk> read_buffer_{};
   std::deque<std::string> queue_;
-  size_t queued_bytes_ = 0;
+  size_t queued_bytes_ = 0;  // charged bytes (see kMinEntryCharge)
   bool writing_ = false;
 };
 

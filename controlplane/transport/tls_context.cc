@@ -85,8 +85,8 @@ std::expected<TlsContexts, std::string> make_tls_contexts(const TlsConfig& confi
     auto client = std::make_shared<ssl::context>(ssl::context::tls_client);
     if (auto r = apply_common(*client, config); !r) return std::unexpected(r.error());
     if (config.verify_server) {
-      // Without ca_file the system's trust store decides. Trunks are configured by IP address,
-      // so the chain is verified, not a host name.
+      // Without ca_file the system's trust store decides. Trunks are configured by IP address:
+      // each connection checks that address against the certificate's IP SANs (StreamConnection).
       if (config.ca_file.empty() &&
           SSL_CTX_set_default_verify_paths(client->native_handle()) != 1) {
         return std::unexpected("tls.verify_server: no tls.ca_file and no system trust store: " +
@@ -101,6 +101,11 @@ std::expected<TlsContexts, std::string> make_tls_contexts(const TlsConfig& confi
       auto server = std::make_shared<ssl::context>(ssl::context::tls_server);
       if (auto r = apply_common(*server, config); !r) return std::unexpected(r.error());
       SSL_CTX_set_options(server->native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);
+      // Without a session id context OpenSSL fails every resumption attempt when client
+      // certificates are verified ("session id context uninitialized"), killing the handshake.
+      static constexpr unsigned char kSessionContext[] = "sbc-sip";
+      SSL_CTX_set_session_id_context(server->native_handle(), kSessionContext,
+                                     sizeof(kSessionContext) - 1);
       server->set_verify_mode(config.verify_client
                                   ? ssl::verify_peer | ssl::verify_fail_if_no_peer_cert
                                   : ssl::verify_none);

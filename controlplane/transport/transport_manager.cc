@@ -122,7 +122,7 @@ void TransportManager::accepted(Acceptor& a, tcp::socket socket) {
   const tcp::endpoint from = socket.remote_endpoint(ec);
   if (ec) return;  // already reset by the peer
   const Endpoint remote(from.address(), from.port());
-  if (const char* limit = limit_hit(remote)) {
+  if (const char* limit = limit_hit(remote, true)) {
     spdlog::debug("sip: {} connection from {} refused: {}", to_string(a.transport),
                   describe(remote), limit);
     metrics_.sip_connection_refused(a.transport, limit);
@@ -136,8 +136,9 @@ void TransportManager::accepted(Acceptor& a, tcp::socket socket) {
   connection->start_accepted();
 }
 
-const char* TransportManager::limit_hit(const Endpoint& remote) const {
-  if (connections_.size() >= settings_.max_connections) return "max_connections";
+const char* TransportManager::limit_hit(const Endpoint& remote, bool inbound) const {
+  if ((inbound ? inbound_ : outbound_) >= settings_.max_connections) return "max_connections";
+  if (!inbound) return nullptr;  // our own trunks and peers: bounded by max_connections alone
   const auto it = per_address_.find(remote.address());
   if (it != per_address_.end() && it->second >= settings_.max_connections_per_address) {
     return "max_connections_per_address";
@@ -149,7 +150,12 @@ void TransportManager::add(const std::shared_ptr<StreamConnection>& connection) 
   connections_.emplace(connection->id(), connection);
   by_remote_.emplace(RemoteKey{connection->zone(), connection->transport(), connection->remote()},
                      connection->id());
-  ++per_address_[connection->remote().address()];
+  if (connection->inbound()) {
+    ++inbound_;
+    ++per_address_[connection->remote().address()];
+  } else {
+    ++outbound_;
+  }
   metrics_.sip_connection_opened(connection->transport(), connection->inbound());
 }
 
@@ -167,6 +173,8 @@ void TransportManager::close() {
   connections_.clear();
   by_remote_.clear();
   per_address_.clear();
+  inbound_ = 0;
+  outbound_ = 0;
   for (auto& [id, connection] : connections) {
     metrics_.sip_connection_closed(connection->transport(), to_string(CloseReason::kShutdown));
     connection->detach();
@@ -267,7 +275,7 @@ void TransportManager::send_stream(const SipPeer& to, std::string_view data) {
     report_failure(to);
     return;
   }
-  if (const char* limit = limit_hit(to.remote)) {
+  if (const char* limit = limit_hit(to.remote, false)) {
     spdlog::debug("sip: no new {} connection to {}: {}", to_string(to.transport),
                   describe(to.remote), limit);
     metrics_.sip_connection_refused(to.transport, limit);
@@ -279,7 +287,11 @@ void TransportManager::send_stream(const SipPeer& to, std::string_view data) {
       std::make_shared<StreamConnection>(*this, settings_.stream, next_id_++, to.zone, false,
                                          tcp::socket(io_), tls, to.remote, *local);
   add(connection);
-  connection->send(data);  // queued until connected
+  if (!connection->send(data)) {  // queued until connected; refused only past max_send_queue
+    metrics_.sip_send_failed(to.transport, "connection_closed");
+    report_failure(to);
+    return;
+  }
   connection->start_connect(local->address());
 }
 
@@ -321,8 +333,13 @@ void TransportManager::connection_closed(StreamConnection& connection, CloseReas
       break;
     }
   }
-  const auto count = per_address_.find(connection.remote().address());
-  if (count != per_address_.end() && --count->second == 0) per_address_.erase(count);
+  if (connection.inbound()) {
+    --inbound_;
+    const auto count = per_address_.find(connection.remote().address());
+    if (count != per_address_.end() && --count->second == 0) per_address_.erase(count);
+  } else {
+    --outbound_;
+  }
   if (reason == CloseReason::kHandshakeFailed || reason == CloseReason::kHandshakeTimeout) {
     metrics_.sip_tls_handshake_failed(connection.inbound());
   }

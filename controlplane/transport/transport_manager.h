@@ -1,6 +1,7 @@
 // Every SIP listener and connection of sbcd behind one SipTransport: per zone any number of UDP
-// sockets and TCP/TLS acceptors, plus the TCP/TLS connections accepted or opened, with global and
-// per-address connection limits. Received messages go to one receiver callback.
+// sockets and TCP/TLS acceptors, plus the TCP/TLS connections accepted or opened, with connection
+// limits (inbound and outbound pools apart, per remote address for inbound). Received messages go
+// to one receiver callback.
 //
 // Single-threaded: everything runs on the io_context the manager was given.
 #pragma once
@@ -29,8 +30,10 @@ namespace sbc::cp {
 
 struct TransportSettings {
   StreamSettings stream;
-  size_t max_connections = 1024;  // TCP + TLS, inbound and outbound
-  size_t max_connections_per_address = 32;
+  // TCP + TLS, applied to inbound and to outbound connections separately: peers connecting to us
+  // can never use up the slots sbcd needs to reach its trunks.
+  size_t max_connections = 1024;
+  size_t max_connections_per_address = 32;  // inbound only
 
   [[nodiscard]] static TransportSettings from_config(const SipConfig& sip);
 };
@@ -92,7 +95,7 @@ class TransportManager final : public SipTransport {
   void accept(Acceptor& acceptor);
   void accepted(Acceptor& acceptor, boost::asio::ip::tcp::socket socket);
   // Which limit a new connection to/from `remote` would break; nullptr when none.
-  [[nodiscard]] const char* limit_hit(const Endpoint& remote) const;
+  [[nodiscard]] const char* limit_hit(const Endpoint& remote, bool inbound) const;
   void add(const std::shared_ptr<StreamConnection>& connection);
   void send_stream(const SipPeer& to, std::string_view data);
   [[nodiscard]] StreamConnection* find(const SipPeer& to) const;
@@ -118,7 +121,9 @@ class TransportManager final : public SipTransport {
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, std::shared_ptr<StreamConnection>> connections_;
   std::multimap<RemoteKey, uint64_t> by_remote_;
-  std::map<boost::asio::ip::address, size_t> per_address_;
+  std::map<boost::asio::ip::address, size_t> per_address_;  // inbound connections
+  size_t inbound_ = 0;
+  size_t outbound_ = 0;
 };
 
 }  // namespace sbc::cp

@@ -7,6 +7,13 @@ namespace {
 using namespace std::chrono_literals;
 using namespace testing;
 
+// `text` with its header line starting `name: ` replaced by `name: value`.
+std::string with_header(std::string text, const std::string& name, const std::string& value) {
+  const size_t start = text.find("\r\n" + name + ": ") + 2;
+  const size_t end = text.find("\r\n", start);
+  return text.replace(start, end - start, name + ": " + value);
+}
+
 std::vector<std::string> values_of(const sip::Message& m, sip::HeaderId id) {
   std::vector<std::string> out;
   for (const auto& h : m.headers()) {
@@ -80,6 +87,40 @@ TEST_F(B2buaTest, RedirectKeepsItsCodeButNotTheContact) {
   auto moved = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(moved.status_code(), 302);
   EXPECT_EQ(std::string(moved.raw()).find("198.51.100.10"), std::string::npos);
+}
+
+// A response the layer matched to our BYE belongs to its call even when its Call-ID or To is
+// unusable: the call is still erased (it used to wait for that BYE forever).
+TEST_F(B2buaTest, BrokenAnswerToOurByeStillLetsTheCallGo) {
+  const std::vector<std::pair<std::string, std::string>> broken = {
+      {"To", "<<sip:alice@192.0.2.10"}, {"Call-ID", "another-call@192.0.2.10"}};
+  for (const auto& [name, value] : broken) {
+    SCOPED_TRACE(name);
+    auto [invite, ok] = establish();
+    deliver(kCarrier, kTrunkAddr, in_dialog("BYE", invite, true, "198.51.100.10", 2));
+    EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 200);
+    auto bye = next_to(kAccess, kCallerAddr);
+    ASSERT_EQ(bye.method(), sip::Method::kBye);
+    deliver(kAccess, kCallerAddr, with_header(response_to(bye, 200, ""), name, value));
+    clock_.advance(40s);
+    transport_.sent.clear();
+    EXPECT_TRUE(b2bua_->calls().empty());
+    dataplane_.flush();
+  }
+}
+
+// A final response to our INVITE that the layer matched but the call cannot use ends the call
+// with 502 at once (not at the ring timeout), and the call is erased after its linger.
+TEST_F(B2buaTest, BrokenFinalResponseToOurInviteIs502) {
+  auto invite = start_call();
+  deliver(kCarrier, kTrunkAddr,
+          with_header(response_to(invite, 486, "btag"), "To", "<<sip:callee@198.51.100.10"));
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);  // the layer's
+  auto failed = next_to(kAccess, kCallerAddr);
+  EXPECT_EQ(failed.status_code(), 502);
+  deliver(kAccess, kCallerAddr, non2xx_ack(failed));
+  clock_.advance(40s);
+  EXPECT_TRUE(b2bua_->calls().empty());
 }
 
 }  // namespace

@@ -303,5 +303,58 @@ TEST_F(B2buaTest, GarbageIsDroppedBrokenRequestsGet400) {
   EXPECT_EQ(b2bua_->active_calls(), 0u);
 }
 
+// Refusals while no call exists keep no server transaction: a forged source gets exactly one
+// response per request (no Timer G retransmissions), and a retransmitted request gets the same
+// To tag again (§8.2.6.2).
+TEST_F(B2buaTest, RefusalsWithoutACallAreStatelessWithAStableTag) {
+  std::string no_sdp = caller_invite();
+  no_sdp = no_sdp.substr(0, no_sdp.find("Content-Type:")) + "Content-Length: 0\r\n\r\n";
+  deliver(kAccess, kCallerAddr, no_sdp);
+  auto first = next_to(kAccess, kCallerAddr);
+  EXPECT_EQ(first.status_code(), 488);
+  EXPECT_EQ(b2bua_->transactions().server_transactions(), 0u);
+  clock_.advance(40s);
+  EXPECT_TRUE(transport_.sent.empty());
+  deliver(kAccess, kCallerAddr, no_sdp);
+  auto again = next_to(kAccess, kCallerAddr);
+  EXPECT_FALSE(first.to()->tag().empty());
+  EXPECT_EQ(again.to()->tag(), first.to()->tag());
+  // Another request (another branch) gets another tag.
+  InviteParts other;
+  other.branch = "z9hG4bK-a-2";
+  std::string other_no_sdp = caller_invite(other);
+  other_no_sdp =
+      other_no_sdp.substr(0, other_no_sdp.find("Content-Type:")) + "Content-Length: 0\r\n\r\n";
+  deliver(kAccess, kCallerAddr, other_no_sdp);
+  EXPECT_NE(next_to(kAccess, kCallerAddr).to()->tag(), first.to()->tag());
+  // Out-of-dialog OPTIONS and a BYE for no dialog: answered, nothing kept.
+  deliver(kAccess, kCallerAddr,
+          "OPTIONS sip:sbc@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-o"
+          "\r\nMax-Forwards: 70\r\nFrom: <sip:a@192.0.2.10>;tag=o1\r\nTo: <sip:sbc@192.0.2.1>"
+          "\r\nCall-ID: opt-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
+  deliver(kAccess, kCallerAddr,
+          "BYE sip:sbc@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-b"
+          "\r\nMax-Forwards: 70\r\nFrom: <sip:a@192.0.2.10>;tag=b1\r\nTo: <sip:sbc@192.0.2.1>"
+          ";tag=x\r\nCall-ID: bye-1\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 481);
+  EXPECT_EQ(b2bua_->transactions().server_transactions(), 0u);
+  EXPECT_TRUE(b2bua_->calls().empty());
+}
+
+// The caller's INVITE arriving again by another path (same Call-ID, From tag and CSeq, another
+// branch) is a merged request: 482 without the call's dialog tag (§8.2.2.2), the call unharmed.
+TEST_F(B2buaTest, MergedInviteIs482) {
+  auto [invite, ok] = establish();
+  InviteParts p;
+  p.branch = "z9hG4bK-a-forked";
+  deliver(kAccess, kCallerAddr, caller_invite(p));
+  auto merged = next_to(kAccess, kCallerAddr);
+  EXPECT_EQ(merged.status_code(), 482);
+  EXPECT_NE(merged.to()->tag(), ok.to()->tag());
+  EXPECT_TRUE(transport_.sent.empty());
+  EXPECT_EQ(b2bua_->active_calls(), 1u);
+}
+
 }  // namespace
 }  // namespace sbc::cp

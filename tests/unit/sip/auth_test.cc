@@ -75,6 +75,11 @@ TEST(Auth, MalformedValues) {
   EXPECT_EQ(bad("Digest realm=a, realm=b"), ParseError::kBadCredentials);
   EXPECT_EQ(bad("Digest realm=a,"), ParseError::kBadCredentials);
   EXPECT_EQ(bad("Dig@est realm=a"), ParseError::kBadCredentials);
+  // A parameter count cap keeps the duplicate check cheap on hostile input.
+  std::string many = "Digest p0=v";
+  for (size_t i = 1; i < kMaxAuthParams; ++i) many += ",p" + std::to_string(i) + "=v";
+  EXPECT_TRUE(parse_auth_header(many, ParseError::kBadCredentials));
+  EXPECT_EQ(bad(many + ",one_more=v"), ParseError::kBadCredentials);
   // Digest needs its mandatory parameters; qop needs nc and cnonce.
   const auto partial =
       parse_auth_header("Digest username=\"a\", realm=\"r\"", ParseError::kBadCredentials);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "test_util.h"
 
 namespace sbc::cp::sip {
@@ -19,6 +21,17 @@ const std::string kMsg =
 TEST(Editor, NoEditsReproducesTheMessage) {
   const MessageEditor e(parse_ok(kMsg));
   EXPECT_EQ(e.serialize(), kMsg);
+}
+
+// A fold received with a bare LF leaves as CRLF: strict peers on the other leg reject bare LFs.
+TEST(Editor, BareLfFoldIsWrittenAsCrlf) {
+  const std::string in =
+      "OPTIONS sip:b@y SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKa\r\n"
+      "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>\r\nCall-ID: c1\r\nCSeq: 1 OPTIONS\r\n"
+      "Subject: a\n b\r\nContent-Length: 0\r\n\r\n";
+  const std::string out = MessageEditor(parse_ok(in)).serialize();
+  EXPECT_NE(out.find("Subject: a\r\n b\r\n"), std::string::npos) << out;
+  EXPECT_EQ(std::ranges::count(out, '\n'), std::ranges::count(out, '\r'));
 }
 
 TEST(Editor, OverlayEditsAppliedOnce) {

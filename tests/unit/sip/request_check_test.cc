@@ -145,6 +145,8 @@ TEST(RequestCheck, AcceptRulesOutSdp) {
   EXPECT_EQ(code(request("INVITE", {"Accept: application/SDP;level=1"})), 0);
   EXPECT_EQ(code(request("OPTIONS", {"Accept: text/plain"})), 0);  // only INVITE answers in SDP
   EXPECT_EQ(code(request("INVITE", {"Accept: nonsense"})), 400);
+  // An empty Accept is legal: no body type is acceptable (RFC 3261 §20.1).
+  EXPECT_EQ(code(request("INVITE", {"Accept:"})), 406);
 }
 
 TEST(RequestCheck, Answerable) {

@@ -35,10 +35,16 @@ TEST(ResponseViaTest, WithoutRportReceivedOnlyWhenTheHostDiffers) {
   EXPECT_EQ(response_target(from, same).remote,
             Endpoint(boost::asio::ip::make_address("203.0.113.7"), 5070));
   EXPECT_EQ(response_target(from, other).remote.port(), 5060);
-  // Over TCP the connection it came on, whatever the Via says.
+  // Over TCP/TLS the connection it came on; should it be gone, the source address at the
+  // sent-by port (§18.2.2), never the ephemeral source port.
   SipPeer tcp = peer(Transport::kTcp, kNatted);
   EXPECT_EQ(response_target(tcp, other).connection, 7u);
-  EXPECT_EQ(response_target(tcp, other).remote, kNatted);
+  EXPECT_EQ(response_target(tcp, other).remote,
+            Endpoint(boost::asio::ip::make_address("203.0.113.7"), 5060));
+  EXPECT_EQ(response_target(tcp, same).remote.port(), 5070);
+  SipPeer tls = peer(Transport::kTls, kNatted);
+  EXPECT_EQ(response_target(tls, other).remote.port(), 5061);
+  EXPECT_EQ(response_target(tls, other).connection, 7u);
 }
 
 TEST(ResponseViaTest, OldReceivedAndRportValuesAreReplaced) {

@@ -235,7 +235,14 @@ TEST_F(ServerTransactionTest, OverTheLimitNewRequestsGet503) {
   ASSERT_EQ(refused.size(), 1u);
   EXPECT_EQ(refused[0].status_code(), 503);
   EXPECT_EQ(refused[0].header(sip::HeaderId::kRetryAfter), "5");
-  EXPECT_EQ(layer_->stats().over_limit, 1u);
+  // A stateless To tag, the same for the request's retransmission (§8.2.6.2).
+  const std::string tag(refused[0].to()->tag());
+  EXPECT_FALSE(tag.empty());
+  receive(request("OPTIONS", udp_via("z9hG4bK-3")));
+  auto again = sent();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].to()->tag(), tag);
+  EXPECT_EQ(layer_->stats().over_limit, 2u);
   EXPECT_EQ(layer_->server_transactions(), 2u);
   // A retransmission of a live one is still absorbed, not refused.
   receive(request("BYE", udp_via("z9hG4bK-2")));

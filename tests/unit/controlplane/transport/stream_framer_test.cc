@@ -41,6 +41,26 @@ TEST(StreamFramerTest, MessageSplitByteByByte) {
   EXPECT_EQ(framer.buffered(), 0u);
 }
 
+// One byte per read over a ~60 kB header: the parser sees each byte about once, not once per read.
+TEST(StreamFramerTest, ByteByByteWorkIsLinear) {
+  std::string m = "OPTIONS sip:a@example.com SIP/2.0\r\nCall-ID: big\r\nCSeq: 1 OPTIONS\r\n";
+  while (m.size() < 60000) m += "X-Pad: " + std::string(70, 'p') + "\r\n";
+  m += "l: 100\r\n\r\n" + std::string(100, 'b');
+  // Bare-LF line ends and a stray leading LF frame the same way.
+  const std::string lf = "\nOPTIONS sip:a SIP/2.0\nCall-ID: x\nContent-Length: 3\n\nabc";
+  StreamFramer framer;
+  std::vector<std::string> got;
+  for (char c : m + lf) {
+    ASSERT_TRUE(framer.append(std::string_view(&c, 1)));
+    for (auto& s : drain(framer)) got.push_back(s);
+  }
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], m);
+  EXPECT_EQ(got[1], lf);
+  EXPECT_EQ(framer.buffered(), 0u);
+  EXPECT_LE(framer.parsed_bytes(), 2 * (m.size() + lf.size()));
+}
+
 TEST(StreamFramerTest, SeveralMessagesAndCrlfsInOneRead) {
   StreamFramer framer;
   ASSERT_TRUE(framer.append("\r\n" + message(1) + message(2, "body") + "\r\n" + message(3)));
@@ -64,6 +84,18 @@ TEST(StreamFramerTest, UnframeableBytesAreAnError) {
   auto frame = framer.next();
   ASSERT_FALSE(frame.has_value());
   EXPECT_EQ(frame.error(), sip::ParseError::kMissingHeader);
+}
+
+// RFC 4475 mcl01 on a stream: two different Content-Lengths make the frame boundary ambiguous (a
+// request could be smuggled in the body), so the frame fails and the connection is closed.
+TEST(StreamFramerTest, ConflictingContentLengthsAreAnError) {
+  StreamFramer framer;
+  const std::string inner = message(2);
+  ASSERT_TRUE(framer.append("OPTIONS sip:a SIP/2.0\r\nCall-ID: x\r\nContent-Length: " +
+                            std::to_string(inner.size()) + "\r\nl: 0\r\n\r\n" + inner));
+  auto frame = framer.next();
+  ASSERT_FALSE(frame.has_value());
+  EXPECT_EQ(frame.error(), sip::ParseError::kDuplicateHeader);
 }
 
 TEST(StreamFramerTest, OversizedMessageIsAnErrorNotGrowth) {

@@ -166,6 +166,28 @@ TEST_F(TlsTransportTest, ServerCertificateIsVerified) {
   EXPECT_TRUE(run_until(io_, [&] { return server_.received.messages.size() == 1; }));
 }
 
+// A certificate that chains to the trusted CA is not enough: it must name the address dialled.
+TEST_F(TlsTransportTest, ServerCertificateMustNameTheAddress) {
+  server_.manager = std::make_unique<TransportManager>(io_, 1, TransportSettings{}, server_.metrics,
+                                                       server_.received.receiver());
+  ASSERT_TRUE(server_.manager->configure_tls(server_config()).has_value());
+  auto bound = server_.manager->listen(0, Transport::kTls, "127.0.0.2", 0);  // SAN is 127.0.0.1
+  ASSERT_TRUE(bound.has_value()) << bound.error();
+  server_.local = *bound;
+  start(client_, client_config(false));
+  send(client_, server_, sip_message(1));
+  ASSERT_TRUE(run_until(io_, [&] {
+    return has_metric(client_.metrics,
+                      "sbc_sip_tls_handshake_failures_total{direction=\"outbound\"} 1");
+  }));
+  EXPECT_TRUE(server_.received.messages.empty());
+  // The same server at the address its certificate names is accepted.
+  Side right;
+  start(right, server_config());
+  send(client_, right, sip_message(2));
+  EXPECT_TRUE(run_until(io_, [&] { return right.received.messages.size() == 1; }));
+}
+
 TEST_F(TlsTransportTest, SilentClientHitsTheHandshakeTimeout) {
   TransportSettings settings;
   settings.stream.handshake_timeout = 100ms;

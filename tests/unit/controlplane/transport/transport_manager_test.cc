@@ -1,8 +1,10 @@
 #include "controlplane/transport/transport_manager.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <boost/asio/ip/udp.hpp>
+#include <filesystem>
 #include <memory>
 
 #include "loopback.h"
@@ -15,6 +17,29 @@ using boost::asio::ip::tcp;
 using testing::has_metric;
 using testing::run_until;
 using testing::sip_message;
+
+// SO_KEEPALIVE of this process's socket bound to `local` and connected to `peer`; -1 if none.
+int keepalive_of(const tcp::endpoint& local, const tcp::endpoint& peer) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    const int fd = std::stoi(entry.path().filename().string());
+    tcp::endpoint mine;
+    tcp::endpoint theirs;
+    socklen_t mine_len = static_cast<socklen_t>(mine.capacity());
+    socklen_t theirs_len = static_cast<socklen_t>(theirs.capacity());
+    if (::getsockname(fd, mine.data(), &mine_len) != 0 ||
+        ::getpeername(fd, theirs.data(), &theirs_len) != 0) {
+      continue;
+    }
+    mine.resize(mine_len);
+    theirs.resize(theirs_len);
+    if (mine != local || theirs != peer) continue;
+    int on = 0;
+    socklen_t len = sizeof(on);
+    if (::getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &len) != 0) return -1;
+    return on;
+  }
+  return -1;
+}
 
 class TransportManagerTest : public ::testing::Test {
  protected:
@@ -232,17 +257,29 @@ TEST_F(TransportManagerTest, PerAddressAndGlobalLimits) {
   auto limited = make_tcp(global, global_local, global_received, global_metrics);
   tcp::socket d = connect(global_local);
   ASSERT_TRUE(run_until(io_, [&] { return limited->connections() == 1; }));
-  // Outbound connections count too: this one is not opened.
+  // Outbound connections have their own pool: peers filling the inbound one cannot keep sbcd from
+  // reaching its trunks.
   SipPeer to;
   to.transport = Transport::kTcp;
   to.remote = local_;
   limited->send(to, sip_message(1));
-  EXPECT_EQ(limited->connections(), 1u);
+  EXPECT_EQ(limited->connections(), 2u);
+  // The outbound pool has the same bound.
+  SipPeer other = to;
+  other.remote = global_local;
+  limited->send(other, sip_message(2));
+  EXPECT_EQ(limited->connections(), 2u);
+  // The per-address limit is for inbound connections only.
+  manager->send(other, sip_message(3));
+  EXPECT_EQ(manager->connections(), 3u);
   tcp::socket e = connect(global_local);
   EXPECT_TRUE(run_until(io_, [&] { return testing::peer_closed(e); }));
-  EXPECT_TRUE(has_metric(
-      global_metrics,
-      "sbc_sip_connections_refused_total{reason=\"max_connections\",transport=\"tcp\"} 2"));
+  // Refused: the second outbound one, then `manager`'s connection and `e` (inbound pool full).
+  EXPECT_TRUE(run_until(io_, [&] {
+    return has_metric(
+        global_metrics,
+        "sbc_sip_connections_refused_total{reason=\"max_connections\",transport=\"tcp\"} 3");
+  }));
 }
 
 TEST_F(TransportManagerTest, SendQueueIsBounded) {
@@ -306,6 +343,122 @@ TEST_F(TransportManagerTest, UdpListenersKeepAlivesAndSourceSelection) {
   empty.send(to, "x");
   EXPECT_TRUE(has_metric(
       metrics_, "sbc_sip_send_failures_total{reason=\"no_listener\",transport=\"udp\"} 1"));
+}
+
+TEST_F(TransportManagerTest, SilentOrSlowPeersHitTheMessageTimeout) {
+  TransportSettings settings;
+  settings.stream.message_timeout = 200ms;  // idle_timeout stays 600 s
+  auto manager = make_tcp(settings, local_, received_, metrics_);
+  const std::string closed_line =
+      "sbc_sip_connections_closed_total{reason=\"message_timeout\",transport=\"tcp\"} ";
+  // A client that never sends.
+  tcp::socket silent = connect(local_);
+  ASSERT_TRUE(run_until(io_, [&] { return manager->connections() == 1; }));
+  ASSERT_TRUE(run_until(io_, [&] { return manager->connections() == 0; }));
+  EXPECT_TRUE(has_metric(metrics_, closed_line + "1"));
+  // Keep-alives alone are no first message.
+  tcp::socket pinger = connect(local_);
+  for (int i = 0; i < 10 && manager->connections() <= 1; ++i) {
+    boost::system::error_code ec;
+    boost::asio::write(pinger, boost::asio::buffer(std::string("\r\n\r\n")), ec);
+    testing::run_for(io_, 50ms);
+  }
+  ASSERT_TRUE(run_until(io_, [&] { return manager->connections() == 0; }));
+  EXPECT_TRUE(has_metric(metrics_, closed_line + "2"));
+  // After a message, a connection with nothing buffered waits for the idle timeout only...
+  tcp::socket slow = connect(local_);
+  boost::asio::write(slow, boost::asio::buffer(sip_message(1)));
+  ASSERT_TRUE(run_until(io_, [&] { return received_.messages.size() == 1; }));
+  testing::run_for(io_, 400ms);
+  EXPECT_EQ(manager->connections(), 1u);
+  // ...but a started message must complete in time, however steadily its bytes trickle in.
+  const std::string m = sip_message(2);
+  for (size_t i = 0; i < 16 && manager->connections() == 1; ++i) {
+    boost::system::error_code ec;
+    boost::asio::write(slow, boost::asio::buffer(&m[i], 1), ec);
+    testing::run_for(io_, 50ms);
+  }
+  ASSERT_TRUE(run_until(io_, [&] { return manager->connections() == 0; }));
+  EXPECT_EQ(received_.messages.size(), 1u);
+  EXPECT_TRUE(has_metric(metrics_, closed_line + "3"));
+}
+
+TEST_F(TransportManagerTest, SmallWritesAreCoalescedAndEveryEntryIsCharged) {
+  tcp::acceptor acceptor(io_, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  TransportSettings settings;
+  settings.stream.max_send_queue = 100 * StreamSettings::kMinEntryCharge;
+  auto client = make_tcp(settings, local_, received_, metrics_);
+  SipPeer to;
+  to.transport = Transport::kTcp;
+  to.remote = testing::to_endpoint(acceptor.local_endpoint());
+  // 1000 pongs' worth queued while connecting make one 2000-byte entry, not 1000 entries.
+  std::string expected;
+  for (int i = 0; i < 1000; ++i) {
+    client->send(to, "\r\n");
+    expected += "\r\n";
+  }
+  EXPECT_EQ(client->connections(), 1u);
+  tcp::socket peer = acceptor.accept();
+  std::string got;
+  EXPECT_TRUE(run_until(io_, [&] {
+    got += testing::read_available(peer);
+    return got.size() >= expected.size();
+  }));
+  EXPECT_EQ(got, expected);
+  // Each entry costs at least kMinEntryCharge: below it even one byte does not fit.
+  TransportSettings tiny;
+  tiny.stream.max_send_queue = StreamSettings::kMinEntryCharge - 1;
+  Metrics tiny_metrics;
+  testing::Received tiny_received;
+  Endpoint tiny_local;
+  auto limited = make_tcp(tiny, tiny_local, tiny_received, tiny_metrics);
+  std::vector<SipPeer> failed;
+  limited->set_failure_handler([&](const SipPeer& peer) { failed.push_back(peer); });
+  limited->send(to, "x");
+  EXPECT_EQ(limited->connections(), 0u);
+  EXPECT_TRUE(has_metric(
+      tiny_metrics,
+      "sbc_sip_connections_closed_total{reason=\"send_queue_full\",transport=\"tcp\"} 1"));
+  EXPECT_TRUE(run_until(io_, [&] { return failed.size() == 1; }));
+}
+
+TEST_F(TransportManagerTest, OurWritesDoNotKeepAConnectionAlive) {
+  TransportSettings settings;
+  settings.stream.idle_timeout = 300ms;
+  auto manager = make_tcp(settings, local_, received_, metrics_);
+  tcp::socket client = connect(local_);
+  boost::asio::write(client, boost::asio::buffer(sip_message(1)));
+  ASSERT_TRUE(run_until(io_, [&] { return received_.messages.size() == 1; }));
+  const SipPeer peer = received_.messages[0].first;
+  // We keep sending; the peer reads but never sends: idle all the same.
+  for (int i = 0; i < 20 && manager->connections() == 1; ++i) {
+    manager->send(peer, "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n");
+    testing::run_for(io_, 50ms);
+    (void)testing::read_available(client);
+  }
+  ASSERT_TRUE(run_until(io_, [&] { return manager->connections() == 0; }));
+  EXPECT_TRUE(has_metric(
+      metrics_, "sbc_sip_connections_closed_total{reason=\"idle_timeout\",transport=\"tcp\"} 1"));
+}
+
+TEST_F(TransportManagerTest, KeepAliveOnAcceptedAndConnectedSockets) {
+  auto manager = make_tcp({}, local_, received_, metrics_);
+  tcp::socket client = connect(local_);
+  ASSERT_TRUE(run_until(io_, [&] { return manager->connections() == 1; }));
+  EXPECT_EQ(keepalive_of(client.remote_endpoint(), client.local_endpoint()), 1);
+  // Outbound: toward a raw acceptor.
+  tcp::acceptor acceptor(io_, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  SipPeer to;
+  to.transport = Transport::kTcp;
+  to.remote = testing::to_endpoint(acceptor.local_endpoint());
+  manager->send(to, sip_message(1));
+  tcp::socket accepted = acceptor.accept();
+  std::string got;
+  ASSERT_TRUE(run_until(io_, [&] {
+    got += testing::read_available(accepted);
+    return got.size() >= sip_message(1).size();
+  }));
+  EXPECT_EQ(keepalive_of(accepted.remote_endpoint(), accepted.local_endpoint()), 1);
 }
 
 }  // namespace
