@@ -198,5 +198,43 @@ def check_cdr_result(cdr, checks: Checks, disposition: str, code: int) -> None:
                  f"({cdr.get('disposition')} {cdr.get('result_code')})")
 
 
+TOLERANCE = 3  # packets: in flight when a latch settles, or at the edges of a capture
+
+
+def check_answered_media(the_lab, outcome, checks: Checks, expected: int):
+    """An answered call's media: what each end sent is what sipp played, what each end received
+    crossed the dataplane, each end only ever talked RTP with the SBC's address on its side, the
+    topology stayed hidden, and the CDR's per-direction counters match the captures. Returns the
+    CDR's media record (None when missing)."""
+    checks.near(outcome.caller_rtp_sent, expected, 0, "RTP the caller sent")
+    checks.near(outcome.callee_rtp_sent, expected, 0, "RTP the callee sent")
+    checks.near(outcome.callee_rtp_received, expected, TOLERANCE,
+                "RTP the callee received (caller -> callee)")
+    checks.near(outcome.caller_rtp_received, expected, TOLERANCE,
+                "RTP the caller received (callee -> caller)")
+    callee_sources = {(p.src, p.sport) for p in outcome.callee_capture.udp
+                      if p.dst == lab.CALLEE_IP and p.dport == 6000}
+    caller_sources = {(p.src, p.sport) for p in outcome.caller_capture.udp
+                      if p.dst == lab.CALLER_IP and p.dport == 6000}
+    checks.check(len(callee_sources) == 1 and next(iter(callee_sources))[0] == lab.TRUNK_IP,
+                 f"callee's RTP came from one SBC trunk address {callee_sources}")
+    checks.check(len(caller_sources) == 1 and next(iter(caller_sources))[0] == lab.ACCESS_IP,
+                 f"caller's RTP came from one SBC access address {caller_sources}")
+    check_topology_hidden(outcome, checks)
+    cdr = the_cdr(the_lab, checks)
+    if cdr is None:
+        return None
+    check_cdr_result(cdr, checks, "answered", 200)
+    media = media_from_cdr(cdr)
+    checks.check(media is not None, "CDR has media counters")
+    if media is not None:
+        checks.near(media.caller_to_callee, outcome.callee_rtp_received, TOLERANCE,
+                    "dataplane caller->callee RTP (CDR) vs callee capture")
+        checks.near(media.callee_to_caller, outcome.caller_rtp_received, TOLERANCE,
+                    "dataplane callee->caller RTP (CDR) vs caller capture")
+    return media
+
+
 __all__ = ["Checks", "main", "check_nothing_left", "check_topology_hidden", "metric_check",
-           "the_cdr", "media_from_cdr", "lab", "check_peers_ok", "check_cdr_result"]
+           "the_cdr", "media_from_cdr", "lab", "check_peers_ok", "check_cdr_result",
+           "check_answered_media", "TOLERANCE"]
