@@ -139,8 +139,11 @@ void B2bua::set_via(sip::RequestSpec& spec, const SipPeer& peer) const {
   spec.via_port = local.port();
 }
 
-std::string B2bua::contact(const SipPeer& peer) const {
+std::string B2bua::contact(const SipPeer& peer, bool sips) const {
   const Endpoint local = local_endpoint(peer);
+  if (sips && peer.transport == Transport::kTls) {
+    return fmt::format("<sips:{}:{}>", local.address().to_string(), local.port());
+  }
   if (peer.transport == Transport::kUdp) {
     return fmt::format("<sip:{}:{}>", local.address().to_string(), local.port());
   }
@@ -377,9 +380,18 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
   a.remote_target = contacts && !contacts->entries.empty()
                         ? std::string(contacts->entries.front().uri_text)
                         : std::string(caller_from.uri_text);
-  if (auto rr = invite.record_routes()) {
+  auto rr = invite.record_routes();
+  if (rr) {
     for (const auto& r : *rr) a.route_set.push_back(fmt::format("<{}>", r.uri_text));
   }
+  // §12.1.1: a SIPS Request-URI, or a SIPS top Record-Route (else Contact), makes the dialog
+  // secure and our Contact a SIPS URI.
+  const auto is_sips = [](std::string_view uri) {
+    auto parsed = sip::parse_uri(uri);
+    return parsed && parsed->scheme == sip::UriScheme::kSips;
+  };
+  a.sips = ruri->scheme == sip::UriScheme::kSips ||
+           (rr && !rr->empty() ? is_sips(rr->front().uri_text) : is_sips(a.remote_target));
   a.user = uri_user(caller_from);
   a.media.remote = audio_address;
   a.media.remote_port = audio->port;

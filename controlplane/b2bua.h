@@ -163,8 +163,9 @@ class B2bua final : private TransactionUser {
   // the route set. Callers set branch and CSeq.
   sip::RequestSpec dialog_request(const Leg& leg, sip::Method method) const;
   void close_invite(Call& call);
-  // Our Contact on a leg toward `peer` (its listener, with ;transport= for TCP/TLS).
-  std::string contact(const SipPeer& peer) const;
+  // Our Contact on a leg toward `peer` (its listener, with ;transport= for TCP/TLS; a SIPS URI
+  // on a secure dialog, which only a TLS leg can be).
+  std::string contact(const SipPeer& peer, bool sips = false) const;
   // The listener a message toward `peer` leaves from: Via sent-by and Contact host/port.
   Endpoint local_endpoint(const SipPeer& peer) const;
   // A request spec's Via for a message toward `peer`.

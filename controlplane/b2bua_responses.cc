@@ -267,7 +267,7 @@ void B2bua::respond_caller(const CallPtr& call, int code, std::string_view reaso
         response.add(sip::HeaderId::kRecordRoute, std::string(h.value));
       }
     }
-    response.add(sip::HeaderId::kContact, contact(a.peer));
+    response.add(sip::HeaderId::kContact, contact(a.peer, a.sips));
   }
   if (code >= 200 && code < 300) response.add(sip::HeaderId::kAllow, std::string(kAllow));
   for (const auto& [name, value] : extra) response.add(name, value);

@@ -43,6 +43,8 @@ struct Leg {
   // Where requests and responses for this side go: zone, transport, address, listener and, over
   // TCP/TLS, the connection the side's requests arrive on.
   SipPeer peer;
+  // The dialog is secure (RFC 3261 §12.1.1): our Contact toward this side is a SIPS URI.
+  bool sips = false;
   std::string call_id;
   std::string local_tag;
   std::string remote_tag;

@@ -86,6 +86,33 @@ TEST_F(B2buaTransportTest, TcpCallerUdpCallee) {
   EXPECT_TRUE(transport_.sent.empty());
 }
 
+// RFC 3261 §12.1.1: an INVITE over TLS to a SIPS Request-URI makes a secure dialog, so the 2xx's
+// Contact is a SIPS URI; the same INVITE to a sip: URI keeps a sip: Contact with ;transport=tls.
+TEST_F(B2buaTransportTest, SipsRequestUriGetsASipsContact) {
+  for (const bool sips : {true, false}) {
+    SipPeer caller = tcp_caller();
+    caller.transport = Transport::kTls;
+    caller.local = Endpoint(boost::asio::ip::make_address("192.0.2.1"), 5061);
+    InviteParts p;
+    p.request_uri = sips ? "sips:callee@192.0.2.1" : "sip:callee@192.0.2.1";
+    p.call_id = sips ? "secure@192.0.2.10" : "plain@192.0.2.10";
+    p.branch = sips ? "z9hG4bKsecure" : "z9hG4bKplain";
+    std::string text = caller_invite(p);
+    const std::string udp = "SIP/2.0/UDP 192.0.2.10:5060";
+    text.replace(text.find(udp), udp.size(), "SIP/2.0/TLS 192.0.2.10:40000");
+    b2bua_->on_message(caller, text);
+    EXPECT_EQ(parse(next().data).status_code(), 100);
+    const sip::Message invite = parse(next().data);
+    deliver(kCarrier, kTrunkAddr, response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
+    dataplane_.flush();
+    const sip::Message ok = parse(next().data);
+    ASSERT_EQ(ok.status_code(), 200);
+    EXPECT_EQ(ok.contacts()->entries.at(0).uri_text,
+              sips ? "sips:192.0.2.1:5061" : "sip:192.0.2.1:5061;transport=tls");
+    transport_.sent.clear();
+  }
+}
+
 // A TCP trunk: the INVITE is not retransmitted, Timer B still ends the call with a 408.
 TEST_F(B2buaTransportTest, UdpCallerTcpCalleeTimesOutWithoutRetransmissions) {
   config_.trunks[0].transport = Transport::kTcp;
