@@ -3,7 +3,9 @@
 # and runs each one for a while: first its crash regressions (tests/fuzz/regressions/<target>/),
 # then fuzzing from its seed corpus and dictionary. Exits non-zero on any crash, leak, timeout or
 # out-of-memory and prints the path of the input that caused it.
-#   tools/fuzz.sh [--seconds N] [target...]     # default: 60 s for each of all targets
+#   tools/fuzz.sh [--seconds N] [--runs N --seed S] [target...]   # default: 60 s per target
+# --runs with --seed makes a run reproducible: the same inputs in the same order on every machine
+# (CI uses it, so a red CI run is red again when rerun); --seconds then only caps a slow machine.
 # Environment: SBC_FUZZ_BUILD_DIR (default build-fuzz); SBC_FUZZ_FLAGS: extra libFuzzer flags,
 # given last so they override the defaults (e.g. -max_len=65536). The corpus each run grows is
 # kept in <build dir>/fuzz/<target>/corpus and reused by the next run; artifacts go next to it.
@@ -13,17 +15,21 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 usage() {
-  echo "usage: $0 [--seconds N] [sip_message_fuzz|sdp_fuzz|control_protocol_fuzz...]" >&2
+  echo "usage: $0 [--seconds N] [--runs N --seed S] [sip_message_fuzz|sdp_fuzz|control_protocol_fuzz...]" >&2
   exit 64
 }
 
 all_targets=(sip_message_fuzz sdp_fuzz control_protocol_fuzz)
 seconds=60
+runs=
+seed=
 targets=()
 while (($#)); do
   case $1 in
     --seconds) [[ $# -ge 2 && $2 =~ ^[0-9]+$ ]] || usage; seconds=$2; shift 2 ;;
     --seconds=*) seconds=${1#--seconds=}; [[ $seconds =~ ^[0-9]+$ ]] || usage; shift ;;
+    --runs) [[ $# -ge 2 && $2 =~ ^[0-9]+$ ]] || usage; runs=$2; shift 2 ;;
+    --seed) [[ $# -ge 2 && $2 =~ ^[0-9]+$ ]] || usage; seed=$2; shift 2 ;;
     -h | --help) usage ;;
     *)
       [[ " ${all_targets[*]} " == *" $1 "* ]] || { echo "fuzz.sh: unknown target $1" >&2; usage; }
@@ -111,11 +117,13 @@ for target in "${targets[@]}"; do
   done
   flags=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$(max_len_of "$target")"
     -artifact_prefix="$artifacts/" -print_final_stats=1)
+  [[ -n $runs ]] && flags+=(-runs="$runs")
+  [[ -n $seed ]] && flags+=(-seed="$seed")
   dict=$(dict_of "$target")
   [[ -n $dict ]] && flags+=(-dict="$dict")
   read -r -a extra <<<"${SBC_FUZZ_FLAGS:-}"
   flags+=("${extra[@]}")
-  echo "== $target: ${seconds}s from $work/corpus + ${seed_dirs[*]}"
+  echo "== $target: ${runs:+$runs runs (seed ${seed:-random}), at most }${seconds}s from $work/corpus + ${seed_dirs[*]}"
   if "$exe" "${flags[@]}" "$work/corpus" "${seed_dirs[@]}" >"$work/fuzz.log" 2>&1; then
     grep -E '^#[0-9]+[[:space:]]+DONE' "$work/fuzz.log" | tail -n 1 || true
     grep -E 'stat::(number_of_executed_units|average_exec_per_sec)' "$work/fuzz.log" || true

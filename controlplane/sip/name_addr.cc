@@ -99,7 +99,11 @@ std::string format_name_addr(std::string_view display_name, std::string_view uri
         out += c;  // a quoted-pair, as NameAddr::display_name keeps them: written unchanged
         out += display_name[++i];
       } else if (c == '\r' || c == '\n') {
-        out += ' ';  // no quoted-pair may hold CR or LF; never let a value end the header line
+        // A line fold (CRLF + WSP) is LWS, which reads as one SP (RFC 3261 §7.3.1); a bare CR or
+        // LF is turned into one too. No quoted-pair may hold CR or LF, and no value may end the
+        // header line.
+        while (i + 1 < display_name.size() && lex::is_lws(display_name[i + 1])) ++i;
+        out += ' ';
       } else if (c == '"' || c == '\\' || lex::is_forbidden_ctl(c)) {
         out += '\\';
         out += c;

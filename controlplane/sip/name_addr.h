@@ -31,8 +31,9 @@ struct NameAddr {
 
 // Formats "display" <uri>;tag=tag (display quoted when not empty; tag omitted when empty).
 // display_name is quoted-string content as NameAddr::display_name holds it: its quoted-pairs
-// are written unchanged, a bare '"', a lone '\\' and control bytes are escaped, CR and LF become
-// spaces. Plain text works too (a backslash in it starts a quoted-pair).
+// are written unchanged, a bare '"', a lone '\\' and control bytes are escaped, a line fold
+// (or a stray CR or LF) with the LWS after it becomes one space. Plain text works too (a backslash
+// in it starts a quoted-pair).
 [[nodiscard]] std::string format_name_addr(std::string_view display_name, std::string_view uri,
                                            std::string_view tag = {});
 

@@ -71,7 +71,10 @@ TEST(NameAddr, FormatKeepsReceivedQuotedPairs) {
   }
   // Plain text: bare quotes, a trailing backslash and control bytes escaped; CR/LF neutralised.
   EXPECT_EQ(format_name_addr("a\"b\\", "sip:a@b"), "\"a\\\"b\\\\\" <sip:a@b>");
-  EXPECT_EQ(format_name_addr("x\r\nVia: evil", "sip:a@b"), "\"x  Via: evil\" <sip:a@b>");
+  EXPECT_EQ(format_name_addr("x\r\nVia: evil", "sip:a@b"), "\"x Via: evil\" <sip:a@b>");
+  // A folded display name (RFC 3261 §7.3.1) is written on one line, the fold as one SP.
+  EXPECT_EQ(format_name_addr("Alice\r\n \tSmith", "sip:a@b"), "\"Alice Smith\" <sip:a@b>");
+  EXPECT_EQ(format_name_addr("Alice \n Smith", "sip:a@b"), "\"Alice  Smith\" <sip:a@b>");
   EXPECT_EQ(format_name_addr(std::string_view("n\0ul", 4), "sip:a@b"),
             std::string("\"n\\") + '\0' + "ul\" <sip:a@b>");
 }
