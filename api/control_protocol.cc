@@ -40,6 +40,8 @@ class Writer {
     u8(static_cast<uint8_t>(a.family));
     bytes(a.bytes);
   }
+  // A value the decoder would refuse: encoding it is the caller's bug, reported as kBadField.
+  void fail() { ok_ = false; }
   void patch_u32(size_t offset, uint32_t v) {
     for (size_t i = 0; i < 4; ++i) out_[offset + i] = static_cast<uint8_t>(v >> (8 * i));
   }
@@ -214,12 +216,14 @@ void write(Writer& w, const SessionAdd& m) {
   w.u32(m.media_timeout_ms);
   w.u32(m.latch_window_ms);
   for (const auto& l : m.legs) write(w, l);
+  w.u32(m.max_packet_rate);
 }
 void read(Reader& r, SessionAdd& m) {
   m.session_id = r.u64();
   m.media_timeout_ms = r.u32();
   m.latch_window_ms = r.u32();
   for (auto& l : m.legs) read(r, l);
+  m.max_packet_rate = r.u32();
 }
 
 void write(Writer& w, const SessionDelete& m) {
@@ -300,6 +304,8 @@ void write(Writer& w, const StatsReply& m) {
   for (const auto& c : m.events) write(w, c);
   w.count(m.legs.size());
   for (const auto& l : m.legs) write(w, l);
+  w.u32(m.banned_sources);
+  w.u32(m.trusted_sources);
 }
 void read(Reader& r, StatsReply& m) {
   m.session_id = r.u64();
@@ -312,6 +318,8 @@ void read(Reader& r, StatsReply& m) {
   for (auto& c : m.events) read(r, c);
   m.legs.resize(r.count(2 * kStreamStatsSize));
   for (auto& l : m.legs) read(r, l);
+  m.banned_sources = r.u32();
+  m.trusted_sources = r.u32();
 }
 
 void write(Writer& w, const DumpQuery& m) {
@@ -334,7 +342,7 @@ void write(Writer& w, const DumpReply& m) {
 }
 void read(Reader& r, DumpReply& m) {
   constexpr size_t kLegSpecSize = 1 + kAddressSize * 3 + 2 * 3;
-  m.sessions.resize(r.count(8 + 4 + 4 + 2 * kLegSpecSize + 4 * kStreamStatsSize));
+  m.sessions.resize(r.count(8 + 4 + 4 + 2 * kLegSpecSize + 4 + 4 * kStreamStatsSize));
   for (auto& s : m.sessions) {
     read(r, s.spec);
     for (auto& l : s.stats) read(r, l);
@@ -349,6 +357,56 @@ void write(Writer& w, const MediaTimeoutEvent& m) {
 void read(Reader& r, MediaTimeoutEvent& m) {
   m.session_id = r.u64();
   m.idle_ms = r.u32();
+}
+
+// Source addresses name one host: an unset address is refused both ways.
+bool valid_source(const Address& a) {
+  return a.family == AddressFamily::kIpv4 || a.family == AddressFamily::kIpv6;
+}
+bool valid_class(uint8_t cls) {
+  return cls == static_cast<uint8_t>(SourceClass::kBanned) ||
+         cls == static_cast<uint8_t>(SourceClass::kTrusted);
+}
+bool valid_range(uint16_t port_min, uint16_t port_max) {
+  return port_min == 0 || port_min <= port_max;
+}
+
+void write(Writer& w, const SourceAdd& m) {
+  if (!valid_source(m.address) || !valid_class(static_cast<uint8_t>(m.cls))) w.fail();
+  w.address(m.address);
+  w.u8(static_cast<uint8_t>(m.cls));
+  w.u32(m.duration_ms);
+}
+void read(Reader& r, SourceAdd& m) {
+  m.address = r.address();
+  const uint8_t cls = r.u8();
+  m.duration_ms = r.u32();
+  if (r.failed()) return;
+  if (!valid_source(m.address) || !valid_class(cls)) r.fail(DecodeError::kBadField);
+  m.cls = static_cast<SourceClass>(cls);
+}
+
+void write(Writer& w, const SourceDelete& m) {
+  if (!valid_source(m.address)) w.fail();
+  w.address(m.address);
+}
+void read(Reader& r, SourceDelete& m) {
+  m.address = r.address();
+  if (!r.failed() && !valid_source(m.address)) r.fail(DecodeError::kBadField);
+}
+
+void write(Writer&, const SourceFlush&) {}
+void read(Reader&, SourceFlush&) {}
+
+void write(Writer& w, const MediaPortsSet& m) {
+  if (!valid_range(m.port_min, m.port_max)) w.fail();
+  w.u16(m.port_min);
+  w.u16(m.port_max);
+}
+void read(Reader& r, MediaPortsSet& m) {
+  m.port_min = r.u16();
+  m.port_max = r.u16();
+  if (!r.failed() && !valid_range(m.port_min, m.port_max)) r.fail(DecodeError::kBadField);
 }
 
 // Message type <-> variant alternative, in one place.
@@ -393,6 +451,23 @@ constexpr MessageType type_for<DumpReply>() {
 template <>
 constexpr MessageType type_for<MediaTimeoutEvent>() {
   return MessageType::kMediaTimeoutEvent;
+}
+
+template <>
+constexpr MessageType type_for<SourceAdd>() {
+  return MessageType::kSourceAdd;
+}
+template <>
+constexpr MessageType type_for<SourceDelete>() {
+  return MessageType::kSourceDelete;
+}
+template <>
+constexpr MessageType type_for<SourceFlush>() {
+  return MessageType::kSourceFlush;
+}
+template <>
+constexpr MessageType type_for<MediaPortsSet>() {
+  return MessageType::kMediaPortsSet;
 }
 
 template <size_t I = 0>
@@ -458,6 +533,14 @@ std::string_view to_string(Status status) {
   return "unknown status";
 }
 
+std::string_view to_string(SourceClass cls) {
+  switch (cls) {
+    case SourceClass::kBanned: return "banned";
+    case SourceClass::kTrusted: return "trusted";
+  }
+  return "unknown class";
+}
+
 std::string_view to_string(MessageType type) {
   switch (type) {
     case MessageType::kHello: return "Hello";
@@ -470,6 +553,10 @@ std::string_view to_string(MessageType type) {
     case MessageType::kDumpQuery: return "DumpQuery";
     case MessageType::kDumpReply: return "DumpReply";
     case MessageType::kMediaTimeoutEvent: return "MediaTimeoutEvent";
+    case MessageType::kSourceAdd: return "SourceAdd";
+    case MessageType::kSourceDelete: return "SourceDelete";
+    case MessageType::kSourceFlush: return "SourceFlush";
+    case MessageType::kMediaPortsSet: return "MediaPortsSet";
   }
   return "unknown type";
 }
@@ -490,7 +577,7 @@ std::string_view to_string(DecodeError error) {
 std::string_view to_string(EncodeError error) {
   switch (error) {
     case EncodeError::kTooLarge: return "message too large";
-    case EncodeError::kBadField: return "string or list too long";
+    case EncodeError::kBadField: return "string or list too long, or a field out of range";
   }
   return "unknown encode error";
 }

@@ -22,7 +22,8 @@ std::string uri_user(const sip::NameAddr& na) {
 // What check_request() holds requests to: the methods this B2BUA implements, no extensions.
 sip::RequestPolicy b2bua_policy() {
   sip::RequestPolicy policy;
-  policy.methods = {Method::kInvite, Method::kAck, Method::kBye, Method::kCancel, Method::kOptions};
+  policy.methods = {Method::kInvite, Method::kAck,     Method::kBye,
+                    Method::kCancel, Method::kOptions, Method::kRegister};
   return policy;
 }
 
@@ -57,13 +58,15 @@ std::string_view to_string(CallState state) {
 
 B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport,
              DataplaneClient& dataplane, MediaPortAllocator& ports, Metrics& metrics,
-             CdrWriter* cdr, B2buaTimers timers)
+             EdgeSecurity& security, Registrar& registrar, CdrWriter* cdr, B2buaTimers timers)
     : config_(config),
       scheduler_(scheduler),
       transport_(transport),
       dataplane_(dataplane),
       ports_(ports),
       metrics_(metrics),
+      security_(security),
+      registrar_(registrar),
       cdr_(cdr),
       timers_(timers),
       // Session ids start from the wall clock so a restarted sbcd does not reuse the ids of
@@ -159,6 +162,7 @@ void B2bua::on_message(const SipPeer& from, std::string data) {
   auto msg = sip::Message::parse(std::move(data), {}, framing);
   if (!msg) {
     metrics_.sip_dropped(sip::to_string(msg.error()));
+    security_.malformed(from);
     spdlog::debug("sip: dropped unparsable message from {} {}: {}", to_string(from.transport),
                   from.remote.address().to_string(), sip::to_string(msg.error()));
     return;
@@ -167,6 +171,8 @@ void B2bua::on_message(const SipPeer& from, std::string data) {
                 from.remote.address().to_string(), from.remote.port(), msg->start_line());
   if (msg->is_request()) {
     metrics_.sip_request_received(msg->method_text());
+    // A scanner gets no answer at all (svmap reports what answers) and its source is banned.
+    if (security_.scanner(from, *msg)) return;
     // A request no response could reach or be matched by is dropped before any state is made:
     // the transaction layer needs its top Via and CSeq (an ACK's too).
     const bool ack = msg->method() == Method::kAck;
@@ -186,8 +192,10 @@ void B2bua::on_request(const SipPeer& from, const sip::Message& request) {
   if (auto rejection = sip::check_request(request, policy_)) {
     if (request.method() == Method::kAck) {
       metrics_.sip_dropped("malformed_ack");  // nothing may answer an ACK
+      security_.malformed(from);
       return;
     }
+    if (rejection->code == 400) security_.malformed(from);
     auto response = stateless_response(request, rejection->code, rejection->reason);
     for (auto& [id, value] : rejection->headers) response.add(id, value);
     layer_.respond_stateless(from, request, std::move(response));
@@ -204,10 +212,8 @@ void B2bua::on_response(TransactionId id, uint64_t owner, const SipPeer& from,
 void B2bua::handle_request(const SipPeer& from, const sip::Message& msg) {
   const size_t zone = from.zone;
   if (zones_[zone].trunk) {
-    const auto trunk = std::ranges::find_if(config_.trunks, [&](const TrunkConfig& t) {
-      return t.zone == zones_[zone].name && t.host == from.remote.address().to_string();
-    });
-    if (trunk == config_.trunks.end()) {
+    // sbcd's screen() already dropped other sources before parsing; this guards direct callers.
+    if (!security_.trunk_of(zone, from.remote.address())) {
       // Counted, logged at debug only: anyone can send these, as fast as they like.
       metrics_.sip_dropped("unknown_trunk_source");
       if (msg.method() == Method::kAck) return;
@@ -236,6 +242,7 @@ void B2bua::handle_request(const SipPeer& from, const sip::Message& msg) {
       }
       return;
     case Method::kAck: metrics_.sip_dropped("stray_ack"); return;
+    case Method::kRegister: handle_register(from, msg); return;
     case Method::kBye:
     case Method::kCancel: reject(from, msg, 481); return;
     default: {
@@ -285,6 +292,8 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
     reject(from, invite, 503);
     return;
   }
+  const auto caller = identify_caller(from, invite);
+  if (!caller) return;
   // Route.
   size_t callee_zone = 0;
   SipPeer peer;
@@ -316,8 +325,11 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
   const std::string callee_user(ruri->user);
   from_user = uri_user(caller_from);
   boost::system::error_code ec;
+  std::string trunk_name;       // the trunk the call goes to or comes from (admission control)
+  std::string binding_contact;  // a registered user's Contact: the callee's Request-URI
   if (!zones_[zone].trunk) {
     const TrunkConfig& trunk = config_.trunks.front();
+    trunk_name = trunk.name;
     callee_zone = *zone_index(trunk.zone);
     peer.transport = trunk.transport;
     peer.remote = Endpoint(boost::asio::ip::make_address(trunk.host, ec), trunk.port);
@@ -325,17 +337,26 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
     from_host = trunk.fromdomain.empty() ? zones_[callee_zone].address : trunk.fromdomain;
     to_host = trunk.host;
   } else {
+    trunk_name = caller->account;
     callee_zone = *zone_index(config_.access_zone().name);
     const auto& default_target = config_.access_zone().default_target;
-    if (!default_target) {
-      reject(from, invite, 404, "No Route (no default_target)");
+    // A registered user is reached where its REGISTER came from (through its NAT, over its
+    // connection); anyone else through the access zone's default target (the PBX).
+    const auto bindings = registrar_.lookup(callee_user, scheduler_.now());
+    if (!bindings.empty() && bindings.front()->peer.zone == callee_zone) {
+      peer = bindings.front()->peer;
+      binding_contact = bindings.front()->contact;
+      to_host = zones_[callee_zone].address;
+    } else if (default_target) {
+      peer.transport = config_.access_zone().default_target_transport;
+      peer.remote =
+          Endpoint(boost::asio::ip::make_address(default_target->host, ec), default_target->port);
+      to_host = default_target->host;
+    } else {
+      reject(from, invite, 404, "Not Found (not registered, no default_target)");
       return;
     }
-    peer.transport = config_.access_zone().default_target_transport;
-    peer.remote =
-        Endpoint(boost::asio::ip::make_address(default_target->host, ec), default_target->port);
     from_host = zones_[callee_zone].address;
-    to_host = default_target->host;
   }
   peer.zone = callee_zone;
   if (zones_[callee_zone].address.empty() || zones_[zone].address.empty() ||
@@ -361,8 +382,27 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
     return;
   }
 
+  // Toll fraud costs money on calls toward carriers; then admission control for every call.
+  if (!zones_[zone].trunk) {
+    if (auto fraud = security_.check_fraud(caller->account, callee_user); !fraud) {
+      reject(from, invite, fraud.error().code, fraud.error().reason);
+      return;
+    }
+  }
+  auto ticket = security_.admit_call({trunk_name, caller->user});
+  if (!ticket) {
+    const AdmissionRefusal& refusal = ticket.error();
+    auto response = stateless_response(invite, refusal.code, refusal.reason);
+    if (refusal.retry_after) {
+      response.add(sip::HeaderId::kRetryAfter, fmt::format("{}", *refusal.retry_after));
+    }
+    layer_.respond_stateless(from, invite, std::move(response));
+    return;
+  }
+
   auto call = std::make_shared<Call>();
   call->id = next_call_id_++;
+  call->account = caller->account;
   call->start_time = scheduler_.wall_now();
   call->started = scheduler_.now();
   call->caller_invite = invite;
@@ -405,26 +445,33 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
   b.local_party = sip::format_name_addr(caller_from.display_name,
                                         fmt::format("sip:{}@{}", from_user, from_host));
   b.remote_party = sip::format_name_addr("", fmt::format("sip:{}@{}", callee_user, to_host));
-  b.remote_target = fmt::format("sip:{}@{}", callee_user, peer.remote.address().to_string());
-  if (peer.remote.port() != 5060) b.remote_target += fmt::format(":{}", peer.remote.port());
-  if (peer.transport != Transport::kUdp) {
-    b.remote_target += fmt::format(";transport={}", to_string(peer.transport));
+  if (!binding_contact.empty()) {
+    b.remote_target = binding_contact;
+  } else {
+    b.remote_target = fmt::format("sip:{}@{}", callee_user, peer.remote.address().to_string());
+    if (peer.remote.port() != 5060) b.remote_target += fmt::format(":{}", peer.remote.port());
+    if (peer.transport != Transport::kUdp) {
+      b.remote_target += fmt::format(";transport={}", to_string(peer.transport));
+    }
   }
   b.user = callee_user;
   b.local_cseq = 1;
 
   if (auto media = allocate_media(*call, zone, callee_zone); !media) {
+    security_.release_call(*ticket);
     reject(from, invite, media.error());
     return;
   }
   auto offer = rewrite_for(*call, kCallee, offer_sdp);
   if (!offer) {
+    security_.release_call(*ticket);
     ports_.release(a.media.dataplane_port, a.media.local_port);
     ports_.release(b.media.dataplane_port, b.media.local_port);
     reject(from, invite, 400, fmt::format("Bad SDP ({})", sip::to_string(offer.error())));
     return;
   }
 
+  call->admission = std::move(*ticket);
   calls_.emplace(call->id, call);
   by_caller_call_id_.emplace(caller_key(zone, a.call_id), call->id);
   by_callee_call_id_.emplace(b.call_id, call->id);
@@ -462,6 +509,35 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
     it->second->ring_timer = 0;
     fail_call(it->second, 408, CallResult::kFailed);
   });
+}
+
+std::optional<B2bua::Caller> B2bua::identify_caller(const SipPeer& from,
+                                                    const sip::Message& invite) {
+  const size_t zone = from.zone;
+  if (zones_[zone].trunk) {
+    const auto trunk = security_.trunk_of(zone, from.remote.address());
+    return Caller{trunk ? config_.trunks[*trunk].name : zones_[zone].name, ""};
+  }
+  const AuthDecision auth = security_.authenticate(from, invite);
+  switch (auth.kind) {
+    case AuthDecision::Kind::kChallenge: challenge(from, invite, auth); return std::nullopt;
+    case AuthDecision::Kind::kAuthenticated:
+      // The identity a carrier bills is the authenticated one: a user may not call as another.
+      if (invite.from()->uri.user != auth.user) {
+        reject(from, invite, 403, "Forbidden (From is not the authenticated user)");
+        return std::nullopt;
+      }
+      return Caller{auth.user, auth.user};
+    case AuthDecision::Kind::kTrusted:
+    case AuthDecision::Kind::kNotRequired: break;
+  }
+  return Caller{"zone:" + zones_[zone].name, ""};
+}
+
+void B2bua::challenge(const SipPeer& from, const sip::Message& request, const AuthDecision& auth) {
+  auto response = stateless_response(request, auth.code);
+  for (const std::string& value : auth.challenges) response.add(auth.challenge_header, value);
+  layer_.respond_stateless(from, request, std::move(response));
 }
 
 }  // namespace sbc::cp

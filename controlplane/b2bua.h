@@ -21,8 +21,10 @@
 #include "controlplane/cdr.h"
 #include "controlplane/config.h"
 #include "controlplane/dataplane_client.h"
+#include "controlplane/edge_security.h"
 #include "controlplane/media_ports.h"
 #include "controlplane/metrics.h"
+#include "controlplane/registrar/registrar.h"
 #include "controlplane/scheduler.h"
 #include "controlplane/sip_transport.h"
 #include "controlplane/transaction/response_via.h"
@@ -59,8 +61,8 @@ class B2bua final : private TransactionUser {
   static constexpr size_t kMaxDisplayNameLength = 256;
 
   B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport,
-        DataplaneClient& dataplane, MediaPortAllocator& ports, Metrics& metrics, CdrWriter* cdr,
-        B2buaTimers timers = {});
+        DataplaneClient& dataplane, MediaPortAllocator& ports, Metrics& metrics,
+        EdgeSecurity& security, Registrar& registrar, CdrWriter* cdr, B2buaTimers timers = {});
   ~B2bua() override;
 
   // The zone's SIP address when the config left it to the dataplane port (known after Hello).
@@ -119,6 +121,17 @@ class B2bua final : private TransactionUser {
   // --- requests ---
   void handle_request(const SipPeer& from, const sip::Message& msg);
   void new_call(const SipPeer& from, const sip::Message& invite);
+  // REGISTER on an access zone: digest authentication, then the registrar (b2bua_register.cc).
+  void handle_register(const SipPeer& from, const sip::Message& request);
+  // Answers `request` statelessly with a digest challenge (401/407).
+  void challenge(const SipPeer& from, const sip::Message& request, const AuthDecision& auth);
+  // Who places a new call: the trunk it comes from, the authenticated user, or "zone:NAME";
+  // nullopt when the INVITE has been answered (challenged or refused).
+  struct Caller {
+    std::string account;
+    std::string user;  // authenticated user; "" otherwise
+  };
+  std::optional<Caller> identify_caller(const SipPeer& from, const sip::Message& invite);
   void caller_request(const CallPtr& call, const SipPeer& from, const sip::Message& msg);
   void callee_request(const CallPtr& call, const SipPeer& from, const sip::Message& msg);
   void handle_ack(const CallPtr& call, const sip::Message& ack);
@@ -200,6 +213,8 @@ class B2bua final : private TransactionUser {
   DataplaneClient& dataplane_;
   MediaPortAllocator& ports_;
   Metrics& metrics_;
+  EdgeSecurity& security_;
+  Registrar& registrar_;
   CdrWriter* cdr_;
   B2buaTimers timers_;
   std::vector<Zone> zones_;

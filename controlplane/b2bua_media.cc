@@ -78,6 +78,7 @@ void B2bua::program_session(const CallPtr& call) {
   // session with it (an upsert restarts the dataplane's idle baseline).
   add.media_timeout_ms = call->callee_answered ? config_.media.timeout_s * 1000 : 0;
   add.latch_window_ms = config_.media.latch_window_ms;
+  add.max_packet_rate = config_.media.max_packet_rate;
   for (int side = 0; side < 2; ++side) {
     const Leg& leg = call->legs[side];
     api::LegSpec& spec = add.legs[side];
@@ -135,6 +136,10 @@ void B2bua::end_call(const CallPtr& call, CallResult result, int code) {
   call->state = CallState::kEnded;
   call->result = result;
   call->result_code = code;
+  if (call->admission) {
+    security_.release_call(*call->admission);
+    call->admission.reset();
+  }
   call->end_time = scheduler_.wall_now();
   scheduler_.cancel(call->ring_timer);
   call->ring_timer = 0;

@@ -12,6 +12,7 @@
 
 #include "controlplane/metrics.h"
 #include "controlplane/scheduler.h"
+#include "controlplane/security/admission_control.h"
 #include "controlplane/sip_transport.h"
 #include "controlplane/transaction/transaction_user.h"
 #include "sbc/api/control_protocol.h"
@@ -102,6 +103,10 @@ struct Call {
   std::optional<std::chrono::system_clock::time_point> end_time;
   Scheduler::Clock::time_point started{};      // monotonic, for the age shown by `show calls`
   std::optional<api::StatsReply> media_stats;  // fetched just before the session is deleted
+  // Who placed the call: an authenticated user, the trunk it came from, or "zone:NAME" for a
+  // trusted or unauthenticated access source (toll-fraud account, CDRs).
+  std::string account;
+  std::optional<AdmissionTicket> admission;  // released when the call ends
 };
 
 }  // namespace sbc::cp

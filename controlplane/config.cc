@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <boost/program_options.hpp>
-#include <charconv>
 #include <fstream>
 #include <map>
 #include <set>
@@ -12,21 +11,62 @@
 #include <tuple>
 #include <utility>
 
+#include "controlplane/config_parse.h"
 #include "sbc/api/control_protocol.h"
 
 namespace sbc::cp {
+namespace config_detail {
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+bool valid_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && std::ranges::all_of(name, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+}
+
+std::expected<bool, std::string> parse_bool(std::string_view text, std::string_view option) {
+  if (text == "true" || text == "yes") return true;
+  if (text == "false" || text == "no") return false;
+  return std::unexpected(fmt::format("{}: '{}' is not true or false", option, text));
+}
+
+bool Values::has_section(const std::string& section) const {
+  const std::string prefix = section + ".";
+  return std::ranges::any_of(vm_, [&](const auto& kv) { return kv.first.starts_with(prefix); });
+}
+
+}  // namespace config_detail
+
 namespace {
 
+using config_detail::add_security_options;
+using config_detail::check_security;
+using config_detail::parse_bool;
+using config_detail::parse_number;
+using config_detail::read_security;
+using config_detail::trim;
+using config_detail::valid_name;
+using config_detail::valid_user_name;
+using config_detail::Values;
 namespace po = boost::program_options;
 
 constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
                                            "error", "critical", "off"};
 
 // Boost's INI reader only knows '#' comments; INI files also use ';'. Both start a comment at the
-// beginning of a line or after whitespace, so values such as "a;b" survive.
-std::string strip_comments(std::string_view text) {
+// beginning of a line or after whitespace, so values such as "a;b" survive. Boost would also cut a
+// value at any other '#', silently (a secret "ab#cd" would become "ab"): that is refused, naming
+// the option but not the value.
+std::expected<std::string, std::string> strip_comments(std::string_view text) {
   std::string out;
   out.reserve(text.size());
+  std::string section;
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t end = text.find('\n', pos);
@@ -39,18 +79,19 @@ std::string strip_comments(std::string_view text) {
         break;
       }
     }
+    const std::string_view content = trim(line);
+    if (content.starts_with('[') && content.ends_with(']')) {
+      section = std::string(content.substr(1, content.size() - 2));
+    } else if (content.find('#') != std::string_view::npos) {
+      const std::string key(trim(content.substr(0, content.find('='))));
+      return std::unexpected(fmt::format(
+          "{}.{}: '#' inside a value is not supported (it would start a comment)", section, key));
+    }
     out.append(line);
     out.push_back('\n');
     pos = end + 1;
   }
   return out;
-}
-
-bool valid_name(std::string_view name) {
-  return !name.empty() && name.size() <= 64 && std::ranges::all_of(name, [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-  });
 }
 
 bool is_ipv4(std::string_view text) {
@@ -70,18 +111,6 @@ bool valid_hostname(std::string_view host) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
            c == '.';
   });
-}
-
-template <typename T>
-std::expected<T, std::string> parse_number(std::string_view text, std::string_view option,
-                                           uint64_t min, uint64_t max) {
-  uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size() || value < min || value > max) {
-    return std::unexpected(
-        fmt::format("{}: '{}' is not a whole number in {}..{}", option, text, min, max));
-  }
-  return static_cast<T>(value);
 }
 
 const std::vector<std::string> kSbcdOptions = {"sbcd.dataplane_socket", "sbcd.mgmt_socket",
@@ -105,46 +134,11 @@ const std::string kZoneListen = "listen";  // repeatable
 const std::vector<std::string> kTrunkKeys = {"zone",      "host",       "port",
                                              "transport", "fromdomain", "fromuser"};
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-std::expected<bool, std::string> parse_bool(std::string_view text, std::string_view option) {
-  if (text == "true" || text == "yes") return true;
-  if (text == "false" || text == "no") return false;
-  return std::unexpected(fmt::format("{}: '{}' is not true or false", option, text));
-}
-
 std::expected<Transport, std::string> parse_transport_option(std::string_view text,
                                                              std::string_view option) {
   if (auto t = parse_transport(text)) return *t;
   return std::unexpected(fmt::format("{}: '{}' is not one of udp, tcp, tls", option, text));
 }
-
-class Values {
- public:
-  explicit Values(const po::variables_map& vm) : vm_(vm) {}
-  std::optional<std::string> get(const std::string& name) const {
-    auto it = vm_.find(name);
-    if (it == vm_.end()) return std::nullopt;
-    return it->second.as<std::string>();
-  }
-  std::vector<std::string> get_all(const std::string& name) const {
-    auto it = vm_.find(name);
-    if (it == vm_.end()) return {};
-    return it->second.as<std::vector<std::string>>();
-  }
-  // True when some option of [section] was given.
-  bool has_section(const std::string& section) const {
-    const std::string prefix = section + ".";
-    return std::ranges::any_of(vm_, [&](const auto& kv) { return kv.first.starts_with(prefix); });
-  }
-
- private:
-  const po::variables_map& vm_;
-};
 
 std::expected<void, std::string> read_zone(const Values& v, const std::string& name,
                                            ZoneConfig& zone) {
@@ -519,7 +513,9 @@ const ZoneConfig& Config::access_zone() const {
 }
 
 std::expected<Config, std::string> parse_config(std::string_view text) {
-  const std::string cleaned = strip_comments(text);
+  const auto stripped = strip_comments(text);
+  if (!stripped) return std::unexpected(stripped.error());
+  const std::string& cleaned = *stripped;
   try {
     // First pass: find the dynamic [zone.NAME] and [trunk.NAME] sections.
     po::options_description none;
@@ -527,14 +523,23 @@ std::expected<Config, std::string> parse_config(std::string_view text) {
     const po::parsed_options found = po::parse_config_file(first, none, true);
     std::set<std::string> zone_names;
     std::set<std::string> trunk_names;
+    std::set<std::string> user_names;
     for (const po::option& opt : found.options) {
       const std::string& key = opt.string_key;
       const size_t first_dot = key.find('.');
       const size_t last_dot = key.rfind('.');
       if (first_dot == std::string::npos || first_dot == last_dot) continue;
       const std::string kind = key.substr(0, first_dot);
-      if (kind != "zone" && kind != "trunk") continue;
+      if (kind != "zone" && kind != "trunk" && kind != "user") continue;
       const std::string name = key.substr(first_dot + 1, last_dot - first_dot - 1);
+      if (kind == "user") {
+        if (!valid_user_name(name)) {
+          return std::unexpected("[user." + name +
+                                 "]: user name must be 1-64 letters, digits, '_', '-', '.' or '+'");
+        }
+        user_names.insert(name);
+        continue;
+      }
       if (!valid_name(name)) {
         return std::unexpected("[" + kind + "." + name +
                                "]: section name must be 1-64 letters, digits, '_' or '-'");
@@ -562,6 +567,7 @@ std::expected<Config, std::string> parse_config(std::string_view text) {
     for (const auto& t : trunk_names) {
       for (const auto& k : kTrunkKeys) add("trunk." + t + "." + k);
     }
+    add_security_options(desc, zone_names, trunk_names, user_names);
     std::istringstream second(cleaned);
     po::variables_map vm;
     po::store(po::parse_config_file(second, desc, false), vm);
@@ -580,7 +586,9 @@ std::expected<Config, std::string> parse_config(std::string_view text) {
       if (auto r = read_trunk(values, name, trunk); !r) return std::unexpected(r.error());
       config.trunks.push_back(std::move(trunk));
     }
+    if (auto r = read_security(values, user_names, config); !r) return std::unexpected(r.error());
     if (auto r = cross_check(config); !r) return std::unexpected(r.error());
+    if (auto r = check_security(config); !r) return std::unexpected(r.error());
     return config;
   } catch (const po::error& e) {
     return std::unexpected(std::string(e.what()));

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "controlplane/security/ip_network.h"
+#include "controlplane/sip/method.h"
 #include "controlplane/sip_transport.h"
 
 namespace sbc::cp {
@@ -27,6 +29,66 @@ struct ListenerConfig {
   bool operator==(const ListenerConfig&) const = default;
 };
 
+enum class DigestAlgorithm : uint8_t { kMd5, kSha256 };
+// "MD5", "SHA-256" (as on the wire).
+[[nodiscard]] std::string_view to_string(DigestAlgorithm a);
+// Case-insensitive "md5" / "sha-256" / "sha256"; nullopt for anything else.
+[[nodiscard]] std::optional<DigestAlgorithm> parse_digest_algorithm(std::string_view text);
+
+struct CallLimits {
+  uint32_t max_calls = 0;  // concurrent; 0 = unlimited
+  uint32_t max_cps = 0;    // new calls per second; 0 = unlimited
+  bool operator==(const CallLimits&) const = default;
+};
+
+struct UserConfig {  // [user.NAME]; NAME is the SIP/digest username
+  std::string name;
+  std::string zone;                         // default: the access zone
+  std::string secret;                       // required, 1..128 printable chars; never logged
+  std::vector<DigestAlgorithm> algorithms;  // empty: the zone's auth_algorithms
+  CallLimits limits;                        // max_calls, max_cps
+  uint32_t max_calls_per_minute = 0;        // toll-fraud account rate; 0: [security] default
+  uint32_t max_calls_per_hour = 0;          // 0: [security] default
+};
+
+struct RegistrarConfig {        // [registrar]
+  uint32_t min_expires = 60;    // shorter requests get 423 + Min-Expires
+  uint32_t max_expires = 3600;  // longer requests are granted this
+  uint32_t default_expires = 3600;
+  uint32_t nat_expires = 60;       // granted to a client behind NAT (its Contact is not where the
+                                   // REGISTER came from), so it re-registers and keeps its pinhole
+  uint32_t max_contacts = 5;       // bindings per user; beyond it the oldest is replaced
+  uint32_t max_bindings = 100000;  // all users
+};
+
+// The default of [security] scanner_user_agents.
+inline const std::vector<std::string> kDefaultScannerUserAgents = {
+    "friendly-scanner", "sipvicious", "sipcli",          "sip-scan", "sipsak",
+    "sundayddr",        "iWar",       "VaxSIPUserAgent", "pplsip",   "SIPScan"};
+
+struct SecurityConfig {                // [security]
+  std::vector<IpNetwork> allowlist;    // never banned, never rate limited
+  uint32_t request_rate = 50;          // per-source token bucket over SIP messages: per second
+  uint32_t request_burst = 100;        // bucket depth; request_rate 0: no per-source limit
+  uint32_t window = 60;                // seconds: the sliding window offences are counted in
+  uint32_t max_auth_failures = 5;      // in the window -> ban (0: never)
+  uint32_t max_malformed = 10;         // in the window -> ban (0: never)
+  uint32_t max_rate_violations = 200;  // messages over the bucket in the window -> ban (0: never)
+  // Case-insensitive substrings of User-Agent; one request bans. Configuring the key replaces
+  // this default list.
+  std::vector<std::string> scanner_user_agents = kDefaultScannerUserAgents;
+  uint32_t ban_time = 600;               // seconds, first ban
+  uint32_t ban_time_max = 86400;         // escalation cap: each repeat ban doubles the last
+  uint32_t recidive_window = 86400;      // seconds a past ban still counts for escalation
+  uint32_t max_tracked_sources = 65536;  // per-source state kept (LRU beyond)
+  uint32_t max_bans = 65536;
+  CallLimits limits;                  // global max_calls, max_cps
+  uint32_t max_calls_per_minute = 0;  // default per-account toll-fraud rates (0: none)
+  uint32_t max_calls_per_hour = 0;
+  std::vector<std::string> blocked_prefixes;  // destination digit prefixes refused (403)
+  std::vector<std::string> allowed_prefixes;  // exceptions; the longest matching prefix decides
+};
+
 struct ZoneConfig {
   std::string name;
   std::string dataplane_port;  // media is anchored on this dataplane port
@@ -40,6 +102,13 @@ struct ZoneConfig {
   std::vector<ListenerConfig> listeners;
   std::optional<HostPort> default_target;  // access zones: where calls from trunks go
   Transport default_target_transport = Transport::kUdp;
+  std::vector<IpNetwork> acl_allow;       // acl_allow = CIDR list; empty: everyone (minus acl_deny)
+  std::vector<IpNetwork> acl_deny;        // acl_deny = CIDR list
+  std::vector<sip::Method> authenticate;  // authenticate = register, invite (default: none)
+  std::vector<IpNetwork> trusted;         // trusted = CIDR list: sources that need no digest auth
+                                          // (a PBX known by its address)
+  std::string realm;                      // default: the zone's sip_address, else "sbc"
+  std::vector<DigestAlgorithm> auth_algorithms = {DigestAlgorithm::kSha256, DigestAlgorithm::kMd5};
 
   [[nodiscard]] bool has_listener(Transport transport) const;
 };
@@ -52,6 +121,9 @@ struct TrunkConfig {
   Transport transport = Transport::kUdp;  // how we reach the carrier
   std::string fromdomain;                 // optional: host part of From toward the carrier
   std::string fromuser;                   // optional: user part of From toward the carrier
+  std::vector<IpNetwork> allow;           // allow = CIDR list; default {host/32}: requests on the
+                                          // trunk's zone from these sources belong to this trunk
+  CallLimits limits;                      // max_calls, max_cps
 };
 
 struct MediaConfig {
@@ -59,6 +131,7 @@ struct MediaConfig {
   uint16_t port_max = 29999;
   uint32_t timeout_s = 60;  // 0: never
   uint32_t latch_window_ms = 2000;
+  uint32_t max_packet_rate = 0;  // packets/s per stream a session may receive; 0: no ceiling
 };
 
 // [sip]: stream (TCP and TLS) connection limits.
@@ -95,12 +168,17 @@ struct Config {
   std::optional<HostPort> metrics_listen;  // empty option: no /metrics endpoint
   std::vector<ZoneConfig> zones;           // sorted by name
   std::vector<TrunkConfig> trunks;         // sorted by name
+  SecurityConfig security;
+  RegistrarConfig registrar;
+  std::vector<UserConfig> users;  // sorted by name
 
   [[nodiscard]] const ZoneConfig* find_zone(std::string_view name) const;
   // True when some trunk uses the zone: such a zone faces carriers, every other zone is access.
   [[nodiscard]] bool is_trunk_zone(std::string_view zone) const;
   // The single access zone (validation guarantees exactly one).
   [[nodiscard]] const ZoneConfig& access_zone() const;
+  // Binary search of `users`; nullptr when there is no [user.NAME].
+  [[nodiscard]] const UserConfig* find_user(std::string_view name) const;
 };
 
 // Parses INI text (the content of a config file). Errors name the option and say why.

@@ -122,6 +122,7 @@ std::vector<prometheus::MetricFamily> DataplaneCollector::Collect() const {
 Metrics::Metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
       collector_(std::make_shared<DataplaneCollector>()),
+      security_(std::make_unique<SecurityMetrics>(*registry_)),
       calls_active_(prometheus::BuildGauge()
                         .Name("sbc_calls_active")
                         .Help("Calls in progress")

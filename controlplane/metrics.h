@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "controlplane/config.h"
+#include "controlplane/security_metrics.h"
 #include "sbc/api/control_protocol.h"
 
 namespace prometheus {
@@ -79,12 +80,14 @@ class Metrics {
   // A message that could not be handed to the kernel (no listener, limit, socket error).
   void sip_send_failed(Transport transport, std::string_view reason);
 
+  [[nodiscard]] SecurityMetrics& security() { return *security_; }
   [[nodiscard]] prometheus::Registry& registry() { return *registry_; }
   [[nodiscard]] const std::shared_ptr<DataplaneCollector>& collector() const { return collector_; }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<DataplaneCollector> collector_;
+  std::unique_ptr<SecurityMetrics> security_;
   prometheus::Gauge& calls_active_;
   prometheus::Family<prometheus::Counter>& calls_total_;
   prometheus::Family<prometheus::Counter>& sip_requests_;

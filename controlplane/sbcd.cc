@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <csignal>
 
+#include "controlplane/security_commands.h"
 #include "controlplane/show_commands.h"
 
 namespace sbc::cp {
@@ -15,7 +16,9 @@ Sbcd::Sbcd(Config config)
       stats_timer_(io_),
       scheduler_(io_),
       ports_(config_.media.port_min, config_.media.port_max),
-      dataplane_(io_, config_.dataplane_socket) {}
+      dataplane_(io_, config_.dataplane_socket),
+      security_(config_, scheduler_, dataplane_, metrics_.security()),
+      registrar_(config_.registrar) {}
 
 Sbcd::~Sbcd() {
   if (mgmt_) mgmt_->stop();
@@ -31,7 +34,13 @@ std::expected<void, std::string> Sbcd::start() {
   }
   transport_ = std::make_unique<TransportManager>(
       io_, config_.zones.size(), TransportSettings::from_config(config_.sip), metrics_,
-      [this](const SipPeer& from, std::string data) { b2bua_->on_message(from, std::move(data)); });
+      [this](const SipPeer& from, std::string data) {
+        // ACLs, bans and the per-source rate come before any parsing work.
+        if (security_.screen(from)) b2bua_->on_message(from, std::move(data));
+      });
+  transport_->set_accept_filter([this](size_t zone, const Endpoint& remote) {
+    return security_.screen_connection(zone, remote);
+  });
   if (config_.tls) {
     if (auto tls = transport_->configure_tls(*config_.tls); !tls) return tls;
   }
@@ -39,7 +48,7 @@ std::expected<void, std::string> Sbcd::start() {
     if (b2bua_) b2bua_->on_transport_error(to);
   });
   b2bua_ = std::make_unique<B2bua>(config_, scheduler_, *transport_, dataplane_, ports_, metrics_,
-                                   &cdr_);
+                                   security_, registrar_, &cdr_);
   // Listeners with a configured address bind now; the others once the dataplane names its ports.
   bound_.clear();
   for (size_t i = 0; i < config_.zones.size(); ++i) {
@@ -55,6 +64,7 @@ std::expected<void, std::string> Sbcd::start() {
     }
   }
   register_show_commands(commands_, *b2bua_, dataplane_, dataplane_stats_, scheduler_);
+  register_security_commands(commands_, security_, registrar_);
   mgmt_ = std::make_unique<MgmtServer>(io_, config_.mgmt_socket, commands_);
   if (auto started = mgmt_->start(); !started) {
     return std::unexpected("sbcd.mgmt_socket: " + started.error());
@@ -135,6 +145,7 @@ void Sbcd::on_dataplane(bool up) {
     }
   }
   bind_zones();
+  security_.on_dataplane_up();
   b2bua_->on_dataplane_up();
   refresh_stats();
 }
@@ -142,6 +153,9 @@ void Sbcd::on_dataplane(bool up) {
 // Totals for /metrics and `show dataplane`, then per-session counters for `show calls`.
 void Sbcd::refresh_stats() {
   stats_timer_.cancel();
+  registrar_.expire(scheduler_.now());
+  metrics_.security().registrations_active(registrar_.size());
+  security_.publish_account_rates();
   if (dataplane_.connected()) {
     dataplane_.request(api::StatsQuery{0}, [this](DataplaneClient::Reply reply) {
       if (reply) {

@@ -14,10 +14,12 @@
 #include "controlplane/cdr.h"
 #include "controlplane/config.h"
 #include "controlplane/dataplane_client.h"
+#include "controlplane/edge_security.h"
 #include "controlplane/media_ports.h"
 #include "controlplane/metrics.h"
 #include "controlplane/mgmt/command_table.h"
 #include "controlplane/mgmt/mgmt_server.h"
+#include "controlplane/registrar/registrar.h"
 #include "controlplane/scheduler.h"
 #include "controlplane/transport/transport_manager.h"
 
@@ -56,6 +58,8 @@ class Sbcd {
   CdrWriter cdr_;
   MediaPortAllocator ports_;
   UnixDataplaneClient dataplane_;
+  EdgeSecurity security_;
+  Registrar registrar_;
   std::unique_ptr<TransportManager> transport_;
   std::vector<std::vector<bool>> bound_;  // [zone][listener]: bound yet
   std::unique_ptr<B2bua> b2bua_;

@@ -189,50 +189,61 @@ void ControlServer::dispatch(Client& client, uint32_t request_id, const api::Mes
     return;
   }
   const uint64_t now = clock_();
-  std::visit(Overloaded{
-                 [&](const api::Hello& hello) {
-                   if (hello.version != api::kProtocolVersion) {
-                     ++stats_.version_mismatch;
-                     refuse(client, request_id, api::Status::kVersionMismatch,
-                            fmt::format("this dataplane speaks version {}", api::kProtocolVersion));
-                     return;
-                   }
-                   if (hello.max_message_size < kMinMessageSize) {
-                     ++stats_.malformed;
-                     refuse(client, request_id, api::Status::kInvalid,
-                            fmt::format("max_message_size {} is below {}", hello.max_message_size,
-                                        kMinMessageSize));
-                     return;
-                   }
-                   api::HelloReply r = service_.hello(hello);
-                   client.hello_done = true;
-                   client.max_message_size = r.max_message_size;
-                   spdlog::info("control: hello from '{}'", hello.peer_name);
-                   reply(client, request_id, r);
-                 },
-                 [&](const api::SessionAdd& add) {
-                   reply(client, request_id, service_.session_add(add, now));
-                 },
-                 [&](const api::SessionDelete& del) {
-                   reply(client, request_id, service_.session_delete(del));
-                 },
-                 [&](const api::StatsQuery& query) {
-                   auto stats = service_.stats(query, now);
-                   if (stats) {
-                     reply(client, request_id, *stats);
-                   } else {
-                     reply(client, request_id, stats.error());
-                   }
-                 },
-                 [&](const api::DumpQuery& query) { reply_dump(client, request_id, query); },
-                 [&](const auto& other) {
-                   ++stats_.malformed;
-                   refuse(client, request_id, api::Status::kInvalid,
-                          fmt::format("unexpected {} from a client",
-                                      api::to_string(api::type_of(api::Message{other}))));
-                 },
-             },
-             message);
+  std::visit(
+      Overloaded{
+          [&](const api::Hello& hello) {
+            if (hello.version != api::kProtocolVersion) {
+              ++stats_.version_mismatch;
+              refuse(client, request_id, api::Status::kVersionMismatch,
+                     fmt::format("this dataplane speaks version {}", api::kProtocolVersion));
+              return;
+            }
+            if (hello.max_message_size < kMinMessageSize) {
+              ++stats_.malformed;
+              refuse(client, request_id, api::Status::kInvalid,
+                     fmt::format("max_message_size {} is below {}", hello.max_message_size,
+                                 kMinMessageSize));
+              return;
+            }
+            api::HelloReply r = service_.hello(hello);
+            client.hello_done = true;
+            client.max_message_size = r.max_message_size;
+            spdlog::info("control: hello from '{}'", hello.peer_name);
+            reply(client, request_id, r);
+          },
+          [&](const api::SessionAdd& add) {
+            reply(client, request_id, service_.session_add(add, now));
+          },
+          [&](const api::SessionDelete& del) {
+            reply(client, request_id, service_.session_delete(del));
+          },
+          [&](const api::StatsQuery& query) {
+            auto stats = service_.stats(query, now);
+            if (stats) {
+              reply(client, request_id, *stats);
+            } else {
+              reply(client, request_id, stats.error());
+            }
+          },
+          [&](const api::DumpQuery& query) { reply_dump(client, request_id, query); },
+          [&](const api::SourceAdd& add) {
+            reply(client, request_id, service_.source_add(add, now));
+          },
+          [&](const api::SourceDelete& del) {
+            reply(client, request_id, service_.source_delete(del, now));
+          },
+          [&](const api::SourceFlush&) { reply(client, request_id, service_.source_flush()); },
+          [&](const api::MediaPortsSet& range) {
+            reply(client, request_id, service_.media_ports_set(range));
+          },
+          [&](const auto& other) {
+            ++stats_.malformed;
+            refuse(client, request_id, api::Status::kInvalid,
+                   fmt::format("unexpected {} from a client",
+                               api::to_string(api::type_of(api::Message{other}))));
+          },
+      },
+      message);
 }
 
 void ControlServer::reply(Client& client, uint32_t request_id, const api::Message& message) {
@@ -264,7 +275,7 @@ void ControlServer::reply_dump(Client& client, uint32_t request_id, const api::D
 }
 
 void ControlServer::periodic(uint64_t now_tsc) {
-  service_.reclaim();
+  service_.housekeeping(now_tsc);
   if (now_tsc < next_scan_tsc_) return;
   next_scan_tsc_ = now_tsc + tsc_hz_;
   // An event nobody received is not reported: the next scan offers it again (e.g. to an sbcd that

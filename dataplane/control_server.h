@@ -1,6 +1,7 @@
 // The control socket: AF_UNIX SOCK_SEQPACKET, several clients, one poll() loop on the main lcore.
-// It decodes each message and calls one ControlService operation; every ~1 s it also scans for
-// media timeouts (pushed to every client that said Hello) and reclaims retired records.
+// It decodes each message and calls one ControlService operation; on every wake-up it reclaims
+// retired records and sweeps expired source entries, and every ~1 s it scans for media timeouts
+// (pushed to every client that said Hello).
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
 #include "control_service.h"
 
+#include <fmt/core.h>
 #include <rte_byteorder.h>
 #include <rte_ethdev.h>
 
@@ -16,9 +17,15 @@ api::Address address_of(uint32_t host_order) {
 
 }  // namespace
 
-ControlService::ControlService(std::vector<Port> ports, SessionTable& table,
+ControlService::ControlService(std::vector<Port> ports, SessionTable& table, SourceTable& sources,
+                               MediaPortRange& media_ports,
                                std::vector<const WorkerCounters*> workers, uint64_t tsc_hz)
-    : ports_(std::move(ports)), table_(table), workers_(std::move(workers)), tsc_hz_(tsc_hz) {}
+    : ports_(std::move(ports)),
+      table_(table),
+      sources_(sources),
+      media_ports_(media_ports),
+      workers_(std::move(workers)),
+      tsc_hz_(tsc_hz) {}
 
 api::HelloReply ControlService::hello(const api::Hello& hello) const {
   api::HelloReply reply;
@@ -48,6 +55,32 @@ api::Result ControlService::session_delete(const api::SessionDelete& del) {
   const api::Status status = table_.remove(del.session_id);
   if (status == api::Status::kOk) return {};
   return {status, "no such session"};
+}
+
+api::Result ControlService::source_add(const api::SourceAdd& add, uint64_t now_tsc) {
+  return sources_.add(add, now_tsc);
+}
+
+api::Result ControlService::source_delete(const api::SourceDelete& del, uint64_t now_tsc) {
+  switch (sources_.remove(del.address, now_tsc)) {
+    case api::Status::kOk: return {};
+    case api::Status::kNotFound: return {api::Status::kNotFound, "no such source"};
+    default: return {api::Status::kInvalid, "source address is unset"};
+  }
+}
+
+api::Result ControlService::source_flush() {
+  sources_.flush();
+  return {};
+}
+
+api::Result ControlService::media_ports_set(const api::MediaPortsSet& range) {
+  if (range.port_min != 0 && range.port_min > range.port_max) {
+    return {api::Status::kInvalid,
+            fmt::format("media port range {}..{} is inverted", range.port_min, range.port_max)};
+  }
+  media_ports_.set(range.port_min, range.port_max);
+  return {};
 }
 
 uint32_t ControlService::idle_ms(uint64_t since_tsc, uint64_t now_tsc) const {
@@ -88,6 +121,8 @@ std::expected<api::StatsReply, api::Result> ControlService::stats(const api::Sta
     reply.legs = {leg_stats(*session, 0, now_tsc), leg_stats(*session, 1, now_tsc)};
     return reply;
   }
+  reply.banned_sources = sources_.count(api::SourceClass::kBanned, now_tsc);
+  reply.trusted_sources = sources_.count(api::SourceClass::kTrusted, now_tsc);
   for (const Port& port : ports_) {
     api::PortStats ps;
     ps.index = port.index;

@@ -8,21 +8,30 @@
 #include <vector>
 
 #include "counters.h"
+#include "datapath.h"
 #include "port.h"
 #include "sbc/api/control_protocol.h"
 #include "session_table.h"
+#include "source_table.h"
 
 namespace sbc::dp {
 
 class ControlService {
  public:
-  // `workers`: the counter blocks of every worker (read with relaxed loads).
-  ControlService(std::vector<Port> ports, SessionTable& table,
-                 std::vector<const WorkerCounters*> workers, uint64_t tsc_hz);
+  // `workers`: the counter blocks of every worker (read with relaxed loads). `sources` and
+  // `media_ports` are the ones the workers read (Datapath).
+  ControlService(std::vector<Port> ports, SessionTable& table, SourceTable& sources,
+                 MediaPortRange& media_ports, std::vector<const WorkerCounters*> workers,
+                 uint64_t tsc_hz);
 
   api::HelloReply hello(const api::Hello& hello) const;
   api::Result session_add(const api::SessionAdd& add, uint64_t now_tsc);
   api::Result session_delete(const api::SessionDelete& del);
+  // Source table: add (or replace), delete (kNotFound when absent or expired), flush.
+  api::Result source_add(const api::SourceAdd& add, uint64_t now_tsc);
+  api::Result source_delete(const api::SourceDelete& del, uint64_t now_tsc);
+  api::Result source_flush();
+  api::Result media_ports_set(const api::MediaPortsSet& range);
   // kNotFound (as a Result) for an unknown session id.
   std::expected<api::StatsReply, api::Result> stats(const api::StatsQuery& query,
                                                     uint64_t now_tsc) const;
@@ -33,8 +42,12 @@ class ControlService {
   // many were delivered.
   using Deliver = std::function<bool(const api::MediaTimeoutEvent&)>;
   size_t scan_media_timeouts(uint64_t now_tsc, const Deliver& deliver);
-  // Periodic housekeeping: frees records whose RCU grace period is over.
-  void reclaim() { table_.reclaim(); }
+  // Periodic housekeeping: frees records whose RCU grace period is over and sweeps expired
+  // source entries (workers already read them as absent).
+  void housekeeping(uint64_t now_tsc) {
+    table_.reclaim();
+    sources_.expire(now_tsc);
+  }
 
   // Sum over workers of one drop reason / event (tests, shutdown log).
   [[nodiscard]] uint64_t drops(Drop reason) const;
@@ -47,6 +60,8 @@ class ControlService {
 
   std::vector<Port> ports_;
   SessionTable& table_;
+  SourceTable& sources_;
+  MediaPortRange& media_ports_;
   std::vector<const WorkerCounters*> workers_;
   uint64_t tsc_hz_;
 };

@@ -30,6 +30,10 @@ enum class Drop : uint8_t {
   kTapFull,           // TAP (kernel exception path) TX queue full
   kPuntPoliced,       // over the port's punt rate (dataplane.punt_rate / punt_burst)
   kArpPoliced,        // ARP over its own per-port rate
+  kBannedSource,      // from a banned source (source table), before any other handling
+  kUntrustedPoliced,  // punt candidate from a source not trusted, over untrusted_punt_rate
+  kNoSession,         // UDP to our address on a media port (MediaPortsSet) with no live session
+  kStreamPoliced,     // a stream above its session's max_packet_rate
   kCount,
 };
 inline constexpr size_t kDropCount = static_cast<size_t>(Drop::kCount);
@@ -50,8 +54,12 @@ inline constexpr std::array<std::string_view, kDropCount> kDropNames = {
     "tap_full",
     "punt_policed",
     "arp_policed",
+    "banned_source",
+    "untrusted_policed",
+    "no_session",
+    "stream_policed",
 };
-static_assert(kDropNames.back() == "arp_policed", "kDropNames must follow enum Drop");
+static_assert(kDropNames.back() == "stream_policed", "kDropNames must follow enum Drop");
 
 constexpr std::string_view to_string(Drop drop) {
   return kDropNames[static_cast<size_t>(drop)];

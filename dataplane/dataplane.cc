@@ -56,6 +56,8 @@ std::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(const Co
   datapath.idle_policy = config.idle_policy;
   datapath.punt_rate = config.punt_rate;
   datapath.punt_burst = config.punt_burst;
+  datapath.untrusted_punt_rate = config.untrusted_punt_rate;
+  datapath.untrusted_punt_burst = config.untrusted_punt_burst;
   datapath.neighbour_refresh_tsc = kNeighbourRefreshSeconds * datapath.tsc_hz;
 
   // Session records are read by the workers on every packet: keep them on the workers' socket.
@@ -65,6 +67,12 @@ std::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(const Co
   if (!table) return std::unexpected(table.error());
   dp->table_ = std::move(*table);
   datapath.sessions = dp->table_->hash();
+  auto sources =
+      SourceTable::create("sbc_sources", config.max_sources, dp->table_->qsbr(), datapath.tsc_hz,
+                          static_cast<int>(rte_lcore_to_socket_id(dp->worker_lcores_[0])));
+  if (!sources) return std::unexpected(sources.error());
+  dp->sources_ = std::move(*sources);
+  datapath.sources = dp->sources_.get();
 
   std::vector<const WorkerCounters*> counters;
   for (uint16_t w = 0; w < workers; ++w) {
@@ -78,8 +86,8 @@ std::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(const Co
     counters.push_back(&(*worker)->counters);
     dp->workers_.push_back(std::move(*worker));
   }
-  dp->service_ =
-      std::make_unique<ControlService>(dp->ports_, *dp->table_, counters, datapath.tsc_hz);
+  dp->service_ = std::make_unique<ControlService>(dp->ports_, *dp->table_, *dp->sources_,
+                                                  datapath.media_ports, counters, datapath.tsc_hz);
   dp->server_ = std::make_unique<ControlServer>(*dp->service_, config.control_socket,
                                                 datapath.tsc_hz, [] { return rte_rdtsc(); });
   if (auto ok = dp->server_->open(); !ok) return std::unexpected("control socket " + ok.error());
@@ -94,10 +102,12 @@ std::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(const Co
     dp->workers_running_ = true;
     spdlog::info("worker {} on lcore {}", w, dp->worker_lcores_[w]);
   }
-  spdlog::info("control socket {}; {} sessions max; idle policy {}; punt {}/s burst {}",
-               config.control_socket, config.max_sessions,
-               config.idle_policy == IdlePolicy::kPoll ? "poll" : "backoff", config.punt_rate,
-               config.punt_burst);
+  spdlog::info(
+      "control socket {}; {} sessions, {} sources max; idle policy {}; punt {}/s burst {} "
+      "(untrusted {}/s burst {})",
+      config.control_socket, config.max_sessions, config.max_sources,
+      config.idle_policy == IdlePolicy::kPoll ? "poll" : "backoff", config.punt_rate,
+      config.punt_burst, config.untrusted_punt_rate, config.untrusted_punt_burst);
   return dp;
 }
 
@@ -126,6 +136,7 @@ Dataplane::~Dataplane() {
   }
   service_.reset();
   workers_.clear();
+  sources_.reset();  // before the session table: its hash uses the table's RCU variable
   table_.reset();
   for (const Port& port : ports_) close_port(port);
   if (pool_) rte_mempool_free(pool_);

@@ -16,6 +16,7 @@
 #include "dp_config.h"
 #include "port.h"
 #include "session_table.h"
+#include "source_table.h"
 #include "worker.h"
 
 namespace sbc::dp {
@@ -39,6 +40,7 @@ class Dataplane {
   std::unique_ptr<std::array<NeighbourTable, kMaxPorts>> neighbours_;
   std::unique_ptr<Datapath> datapath_;
   std::unique_ptr<SessionTable> table_;
+  std::unique_ptr<SourceTable> sources_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<unsigned> worker_lcores_;
   bool workers_running_ = false;

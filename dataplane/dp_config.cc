@@ -208,13 +208,11 @@ std::expected<Config, std::string> parse_config(std::istream& in) {
 
   // Second pass, strict: every option of every section declared, anything else is an error.
   po::options_description desc;
-  desc.add_options()("dataplane.control_socket", po::value<std::string>())(
-      "dataplane.eal_args", po::value<std::string>())("dataplane.lcores", po::value<std::string>())(
-      "dataplane.idle_policy", po::value<std::string>())(
-      "dataplane.mbuf_count", po::value<std::string>())("dataplane.max_sessions",
-                                                        po::value<std::string>())(
-      "dataplane.punt_rate", po::value<std::string>())("dataplane.punt_burst",
-                                                       po::value<std::string>());
+  for (const char* key :
+       {"control_socket", "eal_args", "lcores", "idle_policy", "mbuf_count", "max_sessions",
+        "punt_rate", "punt_burst", "untrusted_punt_rate", "untrusted_punt_burst", "max_sources"}) {
+    desc.add_options()(fmt::format("dataplane.{}", key).c_str(), po::value<std::string>());
+  }
   for (const auto& name : *port_names) {
     for (const char* key : {"device", "tap", "address", "gateway"}) {
       desc.add_options()(fmt::format("port.{}.{}", name, key).c_str(), po::value<std::string>());
@@ -281,6 +279,25 @@ std::expected<Config, std::string> parse_config(std::istream& in) {
     auto n = parse_u32("dataplane.punt_burst", *v, 1, kMaxPuntBurst);
     if (!n) return std::unexpected(n.error());
     config.punt_burst = *n;
+  }
+  // The untrusted bucket is the smaller one: explicit values above the trusted ones are refused;
+  // the defaults follow a punt_rate / punt_burst configured below them.
+  config.untrusted_punt_rate = std::min(kDefaultUntrustedPuntRate, config.punt_rate);
+  config.untrusted_punt_burst = std::min(kDefaultUntrustedPuntBurst, config.punt_burst);
+  if (auto v = get("dataplane.untrusted_punt_rate")) {
+    auto n = parse_u32("dataplane.untrusted_punt_rate", *v, 1, config.punt_rate);
+    if (!n) return std::unexpected(n.error() + " (at most dataplane.punt_rate)");
+    config.untrusted_punt_rate = *n;
+  }
+  if (auto v = get("dataplane.untrusted_punt_burst")) {
+    auto n = parse_u32("dataplane.untrusted_punt_burst", *v, 1, config.punt_burst);
+    if (!n) return std::unexpected(n.error() + " (at most dataplane.punt_burst)");
+    config.untrusted_punt_burst = *n;
+  }
+  if (auto v = get("dataplane.max_sources")) {
+    auto n = parse_u32("dataplane.max_sources", *v, 1, kMaxSourcesLimit);
+    if (!n) return std::unexpected(n.error());
+    config.max_sources = *n;
   }
 
   std::set<std::string> taps;

@@ -20,6 +20,11 @@ inline constexpr size_t kMaxWorkers = 64;
 inline constexpr uint32_t kMaxSessionsLimit = 1u << 22;  // 4 hash keys each
 inline constexpr uint32_t kDefaultPuntRate = 20000;      // packets/s per port to the kernel
 inline constexpr uint32_t kDefaultPuntBurst = 2000;
+// Sources not marked trusted share a smaller per-port punt budget (see api::SourceAdd).
+inline constexpr uint32_t kDefaultUntrustedPuntRate = 2000;
+inline constexpr uint32_t kDefaultUntrustedPuntBurst = 256;
+inline constexpr uint32_t kDefaultMaxSources = 65536;
+inline constexpr uint32_t kMaxSourcesLimit = 1u << 22;
 
 enum class IdlePolicy : uint8_t {
   kPoll,     // busy poll: dedicated, isolated cores
@@ -50,7 +55,12 @@ struct Config {
   uint32_t max_sessions = 65536;
   uint32_t punt_rate = kDefaultPuntRate;
   uint32_t punt_burst = kDefaultPuntBurst;
-  std::vector<PortConfig> ports;  // ascending by name: the position is the port index
+  // Unset: the default, lowered to punt_rate / punt_burst when those are smaller. Set: must not
+  // exceed them (the untrusted budget is the smaller one).
+  uint32_t untrusted_punt_rate = kDefaultUntrustedPuntRate;
+  uint32_t untrusted_punt_burst = kDefaultUntrustedPuntBurst;
+  uint32_t max_sources = kDefaultMaxSources;  // banned + trusted source addresses
+  std::vector<PortConfig> ports;              // ascending by name: the position is the port index
 
   [[nodiscard]] size_t worker_count() const { return lcore_ids.empty() ? 0 : lcore_ids.size() - 1; }
 };

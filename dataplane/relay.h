@@ -1,6 +1,7 @@
 // The per-packet body of the data path: classify a burst from the wire, look the media candidates
-// up in one bulk call, then latch + rewrite + relay them; punt the rest to the TAP. Header-inline
-// so the worker loop and the benchmark compile it in place and tests can run one burst.
+// up in one bulk call, then latch + police + rewrite + relay them; the rest goes through the
+// source table (banned: drop) and the punt policers to the TAP. Header-inline so the worker loop
+// and the benchmark compile it in place and tests can run one burst.
 #pragma once
 
 #include <rte_arp.h>
@@ -11,8 +12,11 @@
 #include <rte_prefetch.h>
 #include <rte_udp.h>
 
+#include <algorithm>
+
 #include "checksum.h"
 #include "session_table.h"
+#include "source_table.h"
 #include "worker.h"
 
 namespace sbc::dp {
@@ -24,19 +28,27 @@ namespace relay_detail {
 
 inline constexpr uint32_t kEthLen = sizeof(rte_ether_hdr);
 
-enum class Verdict : uint8_t { kMedia, kPunt, kPuntArp, kDropped };
+enum class Verdict : uint8_t { kMedia, kPunt, kDropped };
+
+// A frame on its way to the kernel, unless its source is banned (or it is for a media port).
+struct PuntCandidate {
+  rte_mbuf* m = nullptr;
+  SourceKey source;         // family 0: the frame names no source address (not IP / ARP)
+  bool arp = false;         // policed on the ARP bucket, snooped first
+  bool media_port = false;  // UDP to our address on a MediaPortsSet port: never punted
+};
 
 inline void drop(Worker& w, rte_mbuf* m, Drop reason) {
   w.counters.drop(reason);
   rte_pktmbuf_free(m);
 }
 
-// To the kernel through the port's TAP, within the port's rate. Only the port's owner gets here
-// (it polled the frame from that port), so the bucket and TAP queue have a single user.
-inline void punt(Worker& w, uint8_t port_index, rte_mbuf* m, uint64_t now_tsc, bool arp = false) {
-  TokenBucket& bucket = arp ? w.arp_bucket[port_index] : w.punt_bucket[port_index];
+// To the kernel through the port's TAP, within `bucket`'s rate. Only the port's owner gets here
+// (it polled the frame from that port), so the buckets and TAP queue have a single user.
+inline void punt(Worker& w, uint8_t port_index, rte_mbuf* m, TokenBucket& bucket, Drop over,
+                 uint64_t now_tsc) {
   if (!bucket.take(now_tsc)) {
-    drop(w, m, arp ? Drop::kArpPoliced : Drop::kPuntPoliced);
+    drop(w, m, over);
     return;
   }
   const PortView& port = w.dp->ports[port_index];
@@ -52,56 +64,88 @@ inline uint32_t ihl_of(const rte_ipv4_hdr* ip) {
   return (ip->version_ihl & 0x0f) * 4u;
 }
 
-// ARP: snoop the sender's MAC (on-link senders only), then let the kernel answer. A new neighbour
+// ARP: snoop the sender's MAC (on-link senders only) before the kernel answers. A new neighbour
 // is learned only from a reply to us or a request for our address (what the kernel would also
 // learn from); any other ARP (gratuitous, requests between other hosts) may only refresh an entry
-// we already have, so a spoofer cannot fill the table with hosts we never talk to.
-inline Verdict snoop_arp(Worker& w, uint8_t port_index, rte_mbuf* m, uint64_t now_tsc) {
-  if (m->data_len < kEthLen + sizeof(rte_arp_hdr)) {
-    drop(w, m, Drop::kBadArp);
-    return Verdict::kDropped;
-  }
+// we already have, so a spoofer cannot fill the table with hosts we never talk to. The frame's
+// length was checked by classify().
+inline void snoop_arp(Worker& w, uint8_t port_index, const rte_mbuf* m, uint64_t now_tsc) {
   const auto* arp = rte_pktmbuf_mtod_offset(m, const rte_arp_hdr*, kEthLen);
   const PortView& port = w.dp->ports[port_index];
-  if (arp->arp_hardware == rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) &&
-      arp->arp_protocol == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) && arp->arp_hlen == 6 &&
-      arp->arp_plen == 4) {
-    const uint32_t sender = arp->arp_data.arp_sip;
-    if (sender != 0 && sender != port.ip_be && ((sender ^ port.ip_be) & port.mask_be) == 0) {
-      NeighbourTable::Mac mac;
-      std::memcpy(mac.data(), arp->arp_data.arp_sha.addr_bytes, 6);
-      const uint16_t op = arp->arp_opcode;
-      const bool for_us =
-          arp->arp_data.arp_tip == port.ip_be &&
-          (op == rte_cpu_to_be_16(RTE_ARP_OP_REPLY) || op == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST));
-      NeighbourTable& table = (*w.dp->neighbours)[port_index];
-      if (for_us ? table.learn(sender, mac, now_tsc) : table.refresh(sender, mac, now_tsc)) {
-        w.counters.event(Event::kNeighbourLearned);
-      }
-    }
+  if (arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
+      arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != 6 ||
+      arp->arp_plen != 4) {
+    return;
   }
-  return Verdict::kPuntArp;
+  const uint32_t sender = arp->arp_data.arp_sip;
+  if (sender == 0 || sender == port.ip_be || ((sender ^ port.ip_be) & port.mask_be) != 0) return;
+  NeighbourTable::Mac mac;
+  std::memcpy(mac.data(), arp->arp_data.arp_sha.addr_bytes, 6);
+  const uint16_t op = arp->arp_opcode;
+  const bool for_us =
+      arp->arp_data.arp_tip == port.ip_be &&
+      (op == rte_cpu_to_be_16(RTE_ARP_OP_REPLY) || op == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST));
+  NeighbourTable& table = (*w.dp->neighbours)[port_index];
+  if (for_us ? table.learn(sender, mac, now_tsc) : table.refresh(sender, mac, now_tsc)) {
+    w.counters.event(Event::kNeighbourLearned);
+  }
 }
 
-// Decides what a frame from the wire is; for media candidates fills the session-table key.
+// True for an address of one of our ports other than `port_index`'s (whose own is checked first).
+inline bool other_port_address(const Datapath& dp, uint8_t port_index, uint32_t ip_be) {
+  for (uint8_t p = 0; p < dp.port_count; ++p) {
+    if (p != port_index && dp.ports[p].ip_be == ip_be) return true;
+  }
+  return false;
+}
+
+// Decides what a frame from the wire is: a media candidate (fills the session-table `key`), a
+// punt candidate (fills `punt`, with its source address for the source table), or dropped.
 inline Verdict classify(Worker& w, uint8_t port_index, rte_mbuf* m, StreamKey* key,
-                        uint64_t now_tsc) {
+                        PuntCandidate* punt) {
+  punt->m = m;
+  punt->source = SourceKey{};
+  punt->arp = false;
+  punt->media_port = false;
   if (m->data_len < kEthLen) {
     drop(w, m, Drop::kRunt);
     return Verdict::kDropped;
   }
   const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
-  if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))
-    return snoop_arp(w, port_index, m, now_tsc);
-  // Chained mbufs and non-IPv4 (IPv6, VLAN, LLDP...) are the kernel's business.
-  if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || m->nb_segs != 1) {
+  if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
+    if (m->data_len < kEthLen + sizeof(rte_arp_hdr)) {
+      drop(w, m, Drop::kBadArp);
+      return Verdict::kDropped;
+    }
+    const auto* arp = rte_pktmbuf_mtod_offset(m, const rte_arp_hdr*, kEthLen);
+    if (arp->arp_protocol == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) && arp->arp_plen == 4) {
+      punt->source = source_key_v4(arp->arp_data.arp_sip);
+    }
+    punt->arp = true;
     return Verdict::kPunt;
   }
-  if (m->data_len < kEthLen + sizeof(rte_ipv4_hdr)) {
+  if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+    // IPv6 is the kernel's business, but a banned or untrusted source is still one.
+    if (m->data_len >= kEthLen + sizeof(rte_ipv6_hdr)) {
+      punt->source =
+          source_key_v6(rte_pktmbuf_mtod_offset(m, const rte_ipv6_hdr*, kEthLen)->src_addr);
+    }
+    return Verdict::kPunt;
+  }
+  // Other ethertypes (VLAN, LLDP...) go to the kernel as they are.
+  if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) return Verdict::kPunt;
+  const bool whole_header = m->data_len >= kEthLen + sizeof(rte_ipv4_hdr);
+  // Chained mbufs are the kernel's business (with the source read from the first segment).
+  if (m->nb_segs != 1) {
+    if (whole_header) punt->source = source_key_v4(ipv4_of(m)->src_addr);
+    return Verdict::kPunt;
+  }
+  if (!whole_header) {
     drop(w, m, Drop::kBadIpHeader);
     return Verdict::kDropped;
   }
   const rte_ipv4_hdr* ip = ipv4_of(m);
+  punt->source = source_key_v4(ip->src_addr);
   const uint32_t ihl = ihl_of(ip);
   const uint32_t total = rte_be_to_cpu_16(ip->total_length);
   if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(rte_ipv4_hdr) || total < ihl ||
@@ -111,8 +155,18 @@ inline Verdict classify(Worker& w, uint8_t port_index, rte_mbuf* m, StreamKey* k
   }
   const PortView& port = w.dp->ports[port_index];
   // Fragments go to the kernel, which reassembles; media never fragments in practice.
-  if (ip->next_proto_id != IPPROTO_UDP || ip->dst_addr != port.ip_be ||
+  if (ip->next_proto_id != IPPROTO_UDP ||
       (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
+    return Verdict::kPunt;
+  }
+  if (ip->dst_addr != port.ip_be) {
+    // Another port's address seen here matches no session (keys are per port): on a media port
+    // it is as sessionless as a miss.
+    if (total >= ihl + sizeof(rte_udp_hdr) && other_port_address(*w.dp, port_index, ip->dst_addr)) {
+      const auto* udp =
+          reinterpret_cast<const rte_udp_hdr*>(reinterpret_cast<const uint8_t*>(ip) + ihl);
+      punt->media_port = w.dp->media_ports.contains(rte_be_to_cpu_16(udp->dst_port));
+    }
     return Verdict::kPunt;
   }
   if (total < ihl + sizeof(rte_udp_hdr)) {
@@ -126,6 +180,51 @@ inline Verdict classify(Worker& w, uint8_t port_index, rte_mbuf* m, StreamKey* k
   key->port_index = port_index;
   key->pad = 0;
   return Verdict::kMedia;
+}
+
+// Punt candidates of one burst: one bulk source-table lookup (skipped while the table is empty),
+// then banned -> drop, media port -> drop, ARP -> snoop + ARP bucket, trusted -> punt bucket,
+// anyone else -> the smaller untrusted bucket. Banned sources are dropped before any bucket, so
+// a banned flood costs no punt budget.
+inline void punt_burst(Worker& w, uint8_t port_index, PuntCandidate* punts, uint16_t n,
+                       uint64_t now_tsc) {
+  uint8_t cls[kBurstSize] = {};  // api::SourceClass value; 0: not in the table (or expired)
+  const SourceTable* sources = w.dp->sources;
+  if (sources != nullptr && !sources->empty()) {
+    const void* keys[kBurstSize];
+    uint16_t owner[kBurstSize];
+    uint16_t k = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+      if (punts[i].source.family == 0) continue;
+      keys[k] = &punts[i].source;
+      owner[k++] = i;
+    }
+    uint64_t hits = 0;
+    void* data[kBurstSize];
+    if (k != 0) rte_hash_lookup_bulk_data(sources->hash(), keys, k, &hits, data);
+    for (uint16_t j = 0; j < k; ++j) {
+      if (!(hits & (uint64_t{1} << j))) continue;
+      const SourceEntry entry = SourceEntry::unpack(reinterpret_cast<uintptr_t>(data[j]));
+      if (entry.live(now_tsc)) cls[owner[j]] = static_cast<uint8_t>(entry.cls);
+    }
+  }
+  constexpr auto kBanned = static_cast<uint8_t>(api::SourceClass::kBanned);
+  constexpr auto kTrusted = static_cast<uint8_t>(api::SourceClass::kTrusted);
+  for (uint16_t i = 0; i < n; ++i) {
+    const PuntCandidate& p = punts[i];
+    if (cls[i] == kBanned) {
+      drop(w, p.m, Drop::kBannedSource);
+    } else if (p.media_port) {
+      drop(w, p.m, Drop::kNoSession);
+    } else if (p.arp) {
+      snoop_arp(w, port_index, p.m, now_tsc);
+      punt(w, port_index, p.m, w.arp_bucket[port_index], Drop::kArpPoliced, now_tsc);
+    } else if (cls[i] == kTrusted) {
+      punt(w, port_index, p.m, w.punt_bucket[port_index], Drop::kPuntPoliced, now_tsc);
+    } else {
+      punt(w, port_index, p.m, w.untrusted_bucket[port_index], Drop::kUntrustedPoliced, now_tsc);
+    }
+  }
 }
 
 inline void drop_stream(Worker& w, StreamState& s, rte_mbuf* m, Drop reason) {
@@ -159,6 +258,15 @@ inline bool accept_source(Worker& w, StreamState& s, const LegConfig& leg, uint6
   return true;
 }
 
+// Per-stream policer as a GCRA (a token bucket kept as a theoretical arrival time): one word of
+// state owned by the stream's worker, and no division per packet.
+inline bool police_stream(StreamState& s, const SessionConfig& cfg, uint64_t now_tsc) {
+  const uint64_t tat = std::max(s.policer_tat, now_tsc);
+  if (tat - now_tsc > cfg.policer_tolerance_tsc) return false;
+  s.policer_tat = tat + cfg.packet_interval_tsc;
+  return true;
+}
+
 // A packet that hit stream `s`: latch, pick the destination on the other leg, rewrite, queue.
 inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc) {
   const SessionConfig* cfg = s.session->config.load(std::memory_order_acquire);
@@ -181,6 +289,12 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
   }
   if (!accept_source(w, s, leg, cfg->latch_window_tsc, ip->src_addr,
                      rte_be_to_cpu_16(udp->src_port), m, now_tsc)) {
+    return;
+  }
+  // Policed after the source check: packets from anyone else are already dropped and must not
+  // spend the real peer's budget.
+  if (cfg->packet_interval_tsc != 0 && !police_stream(s, *cfg, now_tsc)) {
+    drop_stream(w, s, m, Drop::kStreamPoliced);
     return;
   }
 
@@ -253,7 +367,10 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
 
 }  // namespace relay_detail
 
-// One burst received on port `port_index`'s wire side.
+// One burst received on port `port_index`'s wire side: classify, one bulk session lookup for the
+// media candidates, the punt candidates (misses included) through the source table and the
+// policers, then relay the hits. ARP is snooped before relaying, so media behind a neighbour
+// learned in the same burst goes out.
 inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, uint16_t n,
                                uint64_t now_tsc) {
   using namespace relay_detail;
@@ -261,46 +378,55 @@ inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, u
   const void* key_ptrs[kBurstSize];
   rte_mbuf* media[kBurstSize];
   uint16_t media_count = 0;
+  PuntCandidate punts[kBurstSize];
+  uint16_t punt_count = 0;
   for (uint16_t i = 0; i < n; ++i) {
     if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
-    switch (classify(w, port_index, pkts[i], &keys[media_count], now_tsc)) {
+    switch (classify(w, port_index, pkts[i], &keys[media_count], &punts[punt_count])) {
       case Verdict::kMedia:
         key_ptrs[media_count] = &keys[media_count];
         media[media_count++] = pkts[i];
         break;
-      case Verdict::kPunt: punt(w, port_index, pkts[i], now_tsc); break;
-      case Verdict::kPuntArp: punt(w, port_index, pkts[i], now_tsc, /*arp=*/true); break;
+      case Verdict::kPunt: ++punt_count; break;
       case Verdict::kDropped: break;
     }
   }
-  if (media_count == 0) return;
   uint64_t hits = 0;
   void* data[kBurstSize];
-  rte_hash_lookup_bulk_data(w.dp->sessions, key_ptrs, media_count, &hits, data);
-  // With many sessions the records are cold and each is reached through the previous one (stream
-  // -> session -> config, other leg's latch). Prefetch stage by stage over the whole burst so the
-  // misses overlap instead of queueing one after another per packet.
-  for (uint16_t i = 0; i < media_count; ++i) {
-    if (!(hits & (uint64_t{1} << i))) continue;
-    rte_prefetch0(data[i]);
-    rte_prefetch0(static_cast<const uint8_t*>(data[i]) + RTE_CACHE_LINE_SIZE);
+  if (media_count != 0) {
+    rte_hash_lookup_bulk_data(w.dp->sessions, key_ptrs, media_count, &hits, data);
+    // With many sessions the records are cold and each is reached through the previous one
+    // (stream -> session -> config, other leg's latch). Prefetch stage by stage over the whole
+    // burst so the misses overlap instead of queueing one after another per packet.
+    for (uint16_t i = 0; i < media_count; ++i) {
+      if (!(hits & (uint64_t{1} << i))) continue;
+      rte_prefetch0(data[i]);
+      rte_prefetch0(static_cast<const uint8_t*>(data[i]) + RTE_CACHE_LINE_SIZE);
+    }
+    for (uint16_t i = 0; i < media_count; ++i) {
+      if (!(hits & (uint64_t{1} << i))) continue;
+      const auto* s = static_cast<const StreamState*>(data[i]);
+      rte_prefetch0(s->session);
+      rte_prefetch0(&s->session->streams[s->leg ^ 1][static_cast<size_t>(s->kind)].latch);
+    }
+    for (uint16_t i = 0; i < media_count; ++i) {
+      if (hits & (uint64_t{1} << i)) {
+        rte_prefetch0(static_cast<const StreamState*>(data[i])->session->config.load(
+            std::memory_order_relaxed));
+        continue;
+      }
+      // UDP to us without a session: SIP, or a stale or probed media port.
+      PuntCandidate& p = punts[punt_count++];
+      p.m = media[i];
+      p.source = source_key_v4(ipv4_of(media[i])->src_addr);
+      p.arp = false;
+      p.media_port = w.dp->media_ports.contains(rte_be_to_cpu_16(keys[i].udp_port_be));
+    }
   }
-  for (uint16_t i = 0; i < media_count; ++i) {
-    if (!(hits & (uint64_t{1} << i))) continue;
-    const auto* s = static_cast<const StreamState*>(data[i]);
-    rte_prefetch0(s->session);
-    rte_prefetch0(&s->session->streams[s->leg ^ 1][static_cast<size_t>(s->kind)].latch);
-  }
-  for (uint16_t i = 0; i < media_count; ++i) {
-    if (!(hits & (uint64_t{1} << i))) continue;
-    rte_prefetch0(
-        static_cast<const StreamState*>(data[i])->session->config.load(std::memory_order_relaxed));
-  }
+  if (punt_count != 0) punt_burst(w, port_index, punts, punt_count, now_tsc);
   for (uint16_t i = 0; i < media_count; ++i) {
     if (hits & (uint64_t{1} << i)) {
       relay_media(w, *static_cast<StreamState*>(data[i]), media[i], now_tsc);
-    } else {
-      punt(w, port_index, media[i], now_tsc);  // UDP to us, no session: SIP, or a stale stream
     }
   }
 }

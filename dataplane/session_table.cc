@@ -135,6 +135,12 @@ RtePtr<SessionConfig> SessionTable::make_config(const api::SessionAdd& add,
   auto config = make_rte<SessionConfig>("sbc_session_config", socket_id_);
   if (!config) return config;
   config->latch_window_tsc = uint64_t{add.latch_window_ms} * tsc_hz_ / 1000;
+  if (add.max_packet_rate != 0) {
+    // The depth is ours to choose: 200 ms worth of packets absorbs jitter bursts after a stall.
+    const uint64_t burst = std::max<uint64_t>(add.max_packet_rate / 5, kMinStreamPolicerBurst);
+    config->packet_interval_tsc = std::max<uint64_t>(tsc_hz_ / add.max_packet_rate, 1);
+    config->policer_tolerance_tsc = (burst - 1) * config->packet_interval_tsc;
+  }
   for (size_t i = 0; i < 2; ++i) {
     const api::LegSpec& spec = add.legs[i];
     LegConfig& leg = config->legs[i];

@@ -30,6 +30,8 @@
 
 namespace sbc::dp {
 
+inline constexpr uint64_t kMinStreamPolicerBurst = 10;  // packets
+
 enum class StreamKind : uint8_t { kRtp = 0, kRtcp = 1 };
 
 struct StreamKey {
@@ -55,6 +57,10 @@ struct LegConfig {
 struct SessionConfig {
   std::array<LegConfig, 2> legs;
   uint64_t latch_window_tsc = 0;
+  // Per-stream policer (SessionAdd.max_packet_rate), GCRA: one packet per packet_interval_tsc,
+  // bursts of policer_burst packets (rate / 5, at least 10). interval 0: no ceiling.
+  uint64_t packet_interval_tsc = 0;
+  uint64_t policer_tolerance_tsc = 0;  // (burst - 1) * interval
 };
 
 // A latched source packed in one word so that readers on other workers see it whole:
@@ -104,6 +110,7 @@ struct alignas(64) StreamState {
   Counter64 bytes;  // UDP payload bytes
   Counter64 dropped;
   Counter64 last_rx_tsc;        // 0: nothing accepted yet
+  uint64_t policer_tat = 0;     // GCRA theoretical arrival time; the owner's alone (no reader)
   alignas(64) Counter64 latch;  // Latch::pack()
   Counter64 latch_first_tsc;
   Session* session = nullptr;

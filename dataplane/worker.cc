@@ -86,6 +86,7 @@ std::expected<std::unique_ptr<Worker>, std::string> make_worker(uint16_t id, con
     if (!tap) return std::unexpected(tap.error());
     w->tap_tx[p] = *tap;
     w->punt_bucket[p].init(dp.punt_rate, dp.punt_burst, dp.tsc_hz);
+    w->untrusted_bucket[p].init(dp.untrusted_punt_rate, dp.untrusted_punt_burst, dp.tsc_hz);
     w->arp_bucket[p].init(kArpPuntRate, kArpPuntBurst, dp.tsc_hz);
   }
   return w;

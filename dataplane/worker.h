@@ -99,7 +99,8 @@ struct alignas(RTE_CACHE_LINE_SIZE) Worker {
   uint8_t rx_port_count = 0;
   std::array<rte_eth_dev_tx_buffer*, kMaxPorts> phys_tx{};  // every port, TX queue `id`
   std::array<rte_eth_dev_tx_buffer*, kMaxPorts> tap_tx{};   // owned ports only, kTapQueue
-  std::array<TokenBucket, kMaxPorts> punt_bucket{};         // owned ports only
+  std::array<TokenBucket, kMaxPorts> punt_bucket{};         // owned ports only: trusted sources
+  std::array<TokenBucket, kMaxPorts> untrusted_bucket{};    // owned ports only: everyone else
   std::array<TokenBucket, kMaxPorts> arp_bucket{};
   WorkerCounters counters;
   ArpLimiter arp_limiter;
@@ -109,7 +110,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) Worker {
 };
 
 // Builds a worker owning `rx_ports`: a TX buffer on every wire port (queue `id`), and TAP TX
-// buffers and punt policers for the owned ports.
+// buffers and punt policers (trusted, untrusted, ARP) for the owned ports.
 std::expected<std::unique_ptr<Worker>, std::string> make_worker(uint16_t id, const Datapath& dp,
                                                                 rte_rcu_qsbr* qsbr,
                                                                 std::span<const uint8_t> rx_ports,

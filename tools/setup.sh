@@ -16,6 +16,8 @@ packages=(
   libedit-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   # lab, demo and integration tests
   iproute2 iputils-ping ethtool sip-tester tcpdump procps curl python3 kmod
+  # security tests: SIP scanners (svmap, svwar, svcrack)
+  sipvicious
   # TLS peers (Debian's sipp has no TLS): kamailio's tls module, test certificates, s_client
   kamailio kamailio-tls-modules openssl
 )

@@ -122,6 +122,10 @@ void TransportManager::accepted(Acceptor& a, tcp::socket socket) {
   const tcp::endpoint from = socket.remote_endpoint(ec);
   if (ec) return;  // already reset by the peer
   const Endpoint remote(from.address(), from.port());
+  if (accept_filter_ && !accept_filter_(a.zone, remote)) {
+    socket.close(ec);
+    return;
+  }
   if (const char* limit = limit_hit(remote, true)) {
     spdlog::debug("sip: {} connection from {} refused: {}", to_string(a.transport),
                   describe(remote), limit);

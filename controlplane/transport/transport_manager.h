@@ -64,6 +64,10 @@ class TransportManager final : public SipTransport {
   // Closes every listener and connection.
   void close();
   void set_failure_handler(FailureHandler handler) { failure_ = std::move(handler); }
+  // Asked for every inbound TCP/TLS connection before anything is read from it (before the TLS
+  // handshake too): false closes it at once. The filter counts what it refuses (ACL, bans).
+  using AcceptFilter = std::function<bool(size_t zone, const Endpoint& remote)>;
+  void set_accept_filter(AcceptFilter filter) { accept_filter_ = std::move(filter); }
 
   void send(const SipPeer& to, std::string_view data) override;
   [[nodiscard]] std::optional<Endpoint> local_endpoint(size_t zone,
@@ -113,6 +117,7 @@ class TransportManager final : public SipTransport {
   TransportSettings settings_;
   Metrics& metrics_;
   Receiver receiver_;
+  AcceptFilter accept_filter_;
   FailureHandler failure_;
   // Expires with the manager: failure reports posted to the loop check it before running.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

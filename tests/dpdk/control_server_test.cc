@@ -135,9 +135,52 @@ TEST_F(ControlServerTest, HelloAddStatsDumpDelete) {
   EXPECT_EQ(server_->stats().malformed, 0u);
 }
 
+TEST_F(ControlServerTest, SourceTableAndMediaPortsOverTheSocket) {
+  const int fd = hello_client();
+  const api::SourceAdd ban{api::Address::parse("203.0.113.9"), api::SourceClass::kBanned, 2000};
+  EXPECT_EQ(call<api::Result>(fd, 2, ban).status, api::Status::kOk);
+  EXPECT_EQ(call<api::Result>(fd, 3, ban).status, api::Status::kOk);  // idempotent
+  const api::SourceAdd trust{api::Address::parse("2001:db8::5"), api::SourceClass::kTrusted, 0};
+  EXPECT_EQ(call<api::Result>(fd, 4, trust).status, api::Status::kOk);
+  auto totals = call<api::StatsReply>(fd, 5, api::StatsQuery{0});
+  EXPECT_EQ(totals.banned_sources, 1u);
+  EXPECT_EQ(totals.trusted_sources, 1u);
+
+  EXPECT_EQ(call<api::Result>(fd, 6, api::SourceDelete{trust.address}).status, api::Status::kOk);
+  EXPECT_EQ(call<api::Result>(fd, 7, api::SourceDelete{trust.address}).status,
+            api::Status::kNotFound);
+  // The ban lapses by itself: the server's housekeeping sweeps it.
+  advance_ms(2000);
+  server_->poll_once(0);
+  EXPECT_TRUE(sources_->empty());
+  EXPECT_EQ(call<api::StatsReply>(fd, 8, api::StatsQuery{0}).banned_sources, 0u);
+
+  EXPECT_EQ(call<api::Result>(fd, 9, ban).status, api::Status::kOk);
+  EXPECT_EQ(call<api::Result>(fd, 10, api::SourceFlush{}).status, api::Status::kOk);
+  EXPECT_EQ(call<api::Result>(fd, 11, api::SourceFlush{}).status, api::Status::kOk);
+  EXPECT_TRUE(sources_->empty());
+
+  EXPECT_EQ(call<api::Result>(fd, 12, api::MediaPortsSet{20000, 29999}).status, api::Status::kOk);
+  EXPECT_EQ(datapath_->media_ports.port_min(), 20000);
+  EXPECT_EQ(datapath_->media_ports.port_max(), 29999);
+  EXPECT_EQ(call<api::Result>(fd, 13, api::MediaPortsSet{}).status, api::Status::kOk);
+  EXPECT_FALSE(datapath_->media_ports.contains(20000));
+  EXPECT_EQ(server_->stats().malformed, 0u);
+
+  // An unknown class on the wire is malformed: refused and closed, nothing added.
+  auto bytes = *api::encode(14, api::SourceAdd{api::Address::parse("203.0.113.9")});
+  bytes[api::kHeaderSize + 17] = 7;
+  send_raw(fd, bytes);
+  auto reply = receive(fd);
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(std::get<api::Result>(reply->message).status, api::Status::kInvalid);
+  EXPECT_TRUE(closed_by_server(fd));
+  EXPECT_TRUE(sources_->empty());
+}
+
 TEST_F(ControlServerTest, WrongVersionInHelloIsRejectedAndClosed) {
   const int fd = connect_client();
-  api::Hello hello{2, api::kMaxMessageSize, "future-sbcd"};
+  api::Hello hello{api::kProtocolVersion + 1, api::kMaxMessageSize, "future-sbcd"};
   EXPECT_EQ(call<api::Result>(fd, 1, hello).status, api::Status::kVersionMismatch);
   EXPECT_TRUE(closed_by_server(fd));
   EXPECT_EQ(server_->stats().version_mismatch, 1u);

@@ -545,6 +545,8 @@ class PuntPolicerTest : public RelayTest {
  protected:
   uint32_t punt_rate() const override { return 1000; }
   uint32_t punt_burst() const override { return 16; }
+  uint32_t untrusted_punt_rate() const override { return 500; }
+  uint32_t untrusted_punt_burst() const override { return 4; }
   size_t punted(uint32_t port) {
     auto frames = tap_out(port);
     const size_t n = frames.size();
@@ -554,6 +556,9 @@ class PuntPolicerTest : public RelayTest {
 };
 
 TEST_F(PuntPolicerTest, FloodBeyondTheBurstIsPolicedWhileMediaFlows) {
+  // Trusted sources: the flood is policed by the trusted (punt_rate / punt_burst) bucket.
+  ASSERT_EQ(trust(api::Address::ipv4(caller_ip())).status, api::Status::kOk);
+  ASSERT_EQ(trust(api::Address::ipv4(callee_ip())).status, api::Status::kOk);
   learn_peers();
   ASSERT_EQ(add(session(1)).status, api::Status::kOk);
   for (int i = 0; i < 20; ++i) inject_wire(kAccess, build_udp(from_caller(5060, 5060)));
@@ -580,6 +585,7 @@ TEST_F(PuntPolicerTest, FloodBeyondTheBurstIsPolicedWhileMediaFlows) {
   poll();
   EXPECT_EQ(punted(kAccess), 10u);
   EXPECT_EQ(drops(Drop::kPuntPoliced), 34u);
+  EXPECT_EQ(drops(Drop::kUntrustedPoliced), 0u);
   // The other port has its own bucket.
   inject_wire(kTrunk, build_udp(from_callee(5060, 5060)));
   poll();

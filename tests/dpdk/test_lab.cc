@@ -149,6 +149,37 @@ rte_mbuf* build_icmp(const rte_ether_addr& src_mac, const rte_ether_addr& dst_ma
   return m;
 }
 
+rte_mbuf* build_udp6(const rte_ether_addr& src_mac, const rte_ether_addr& dst_mac,
+                     const std::string& src_ip, const std::string& dst_ip, uint16_t dst_port) {
+  const std::string payload = "ipv6-payload";
+  const size_t len =
+      sizeof(rte_ether_hdr) + sizeof(rte_ipv6_hdr) + sizeof(rte_udp_hdr) + payload.size();
+  rte_mbuf* m = alloc_frame(len);
+  auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
+  eth->src_addr = src_mac;
+  eth->dst_addr = dst_mac;
+  eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+  auto* ip6 = reinterpret_cast<rte_ipv6_hdr*>(eth + 1);
+  ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+  ip6->payload_len = rte_cpu_to_be_16(static_cast<uint16_t>(sizeof(rte_udp_hdr) + payload.size()));
+  ip6->proto = IPPROTO_UDP;
+  ip6->hop_limits = 64;
+  const api::Address src = api::Address::parse(src_ip);
+  const api::Address dst = api::Address::parse(dst_ip);
+  if (src.family != api::AddressFamily::kIpv6 || dst.family != api::AddressFamily::kIpv6) {
+    throw std::runtime_error("build_udp6: not IPv6 addresses");
+  }
+  std::memcpy(ip6->src_addr, src.bytes.data(), 16);
+  std::memcpy(ip6->dst_addr, dst.bytes.data(), 16);
+  auto* udp = reinterpret_cast<rte_udp_hdr*>(ip6 + 1);
+  udp->src_port = rte_cpu_to_be_16(5060);
+  udp->dst_port = rte_cpu_to_be_16(dst_port);
+  udp->dgram_len = ip6->payload_len;
+  std::memcpy(udp + 1, payload.data(), payload.size());
+  udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
+  return m;
+}
+
 std::optional<ParsedUdp> parse_udp(const rte_mbuf* m) {
   if (m->data_len < sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr) + sizeof(rte_udp_hdr))
     return std::nullopt;
@@ -234,6 +265,8 @@ void DataplaneTest::SetUp() {
   datapath_->tsc_hz = hz_;
   datapath_->punt_rate = punt_rate();
   datapath_->punt_burst = punt_burst();
+  datapath_->untrusted_punt_rate = untrusted_punt_rate();
+  datapath_->untrusted_punt_burst = untrusted_punt_burst();
   datapath_->neighbour_refresh_tsc = kNeighbourRefreshSeconds * hz_;
   const std::vector<PortAddress> port_addresses{{datapath_->ports[0].ip_be},
                                                 {datapath_->ports[1].ip_be}};
@@ -244,6 +277,11 @@ void DataplaneTest::SetUp() {
   ASSERT_TRUE(table.has_value()) << table.error();
   table_ = std::move(*table);
   datapath_->sessions = table_->hash();
+  auto sources = SourceTable::create(fmt::format("test_sources{}", g_table_serial++), max_sources(),
+                                     table_->qsbr(), hz_, SOCKET_ID_ANY);
+  ASSERT_TRUE(sources.has_value()) << sources.error();
+  sources_ = std::move(*sources);
+  datapath_->sources = sources_.get();
   std::vector<const WorkerCounters*> counters;
   for (uint16_t id = 0; id < workers; ++id) {
     std::vector<uint8_t> owned;
@@ -258,7 +296,8 @@ void DataplaneTest::SetUp() {
     rte_rcu_qsbr_thread_online(table_->qsbr(), id);
   }
   worker_ = workers_[0].get();
-  service_ = std::make_unique<ControlService>(ports, *table_, counters, hz_);
+  service_ = std::make_unique<ControlService>(ports, *table_, *sources_, datapath_->media_ports,
+                                              counters, hz_);
 }
 
 void DataplaneTest::TearDown() {
@@ -271,6 +310,7 @@ void DataplaneTest::TearDown() {
   service_.reset();
   worker_ = nullptr;
   workers_.clear();
+  sources_.reset();
   table_.reset();
 }
 

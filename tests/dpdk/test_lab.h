@@ -18,6 +18,7 @@
 #include "datapath.h"
 #include "port.h"
 #include "session_table.h"
+#include "source_table.h"
 #include "worker.h"
 
 namespace sbc::dp::test {
@@ -67,6 +68,9 @@ rte_mbuf* build_udp(const UdpFrame& frame);
 rte_mbuf* build_arp(uint16_t op, const rte_ether_addr& sha, uint32_t sip, uint32_t tip);
 rte_mbuf* build_icmp(const rte_ether_addr& src_mac, const rte_ether_addr& dst_mac, uint32_t src_ip,
                      uint32_t dst_ip);
+// An Ethernet/IPv6/UDP frame (addresses as text, e.g. "2001:db8::10").
+rte_mbuf* build_udp6(const rte_ether_addr& src_mac, const rte_ether_addr& dst_mac,
+                     const std::string& src_ip, const std::string& dst_ip, uint16_t dst_port);
 
 struct ParsedUdp {
   rte_ether_addr src_mac{};
@@ -113,6 +117,9 @@ class DataplaneTest : public ::testing::Test {
   // Set on datapath_ before the workers are built.
   virtual uint32_t punt_rate() const { return kDefaultPuntRate; }
   virtual uint32_t punt_burst() const { return kDefaultPuntBurst; }
+  virtual uint32_t untrusted_punt_rate() const { return kDefaultUntrustedPuntRate; }
+  virtual uint32_t untrusted_punt_burst() const { return kDefaultUntrustedPuntBurst; }
+  virtual uint32_t max_sources() const { return 1024; }
 
   // One loop iteration of every worker at `now_`.
   uint32_t poll() {
@@ -133,6 +140,13 @@ class DataplaneTest : public ::testing::Test {
   api::SessionAdd session(uint64_t id, uint16_t access_port = 20000,
                           uint16_t trunk_port = 30000) const;
   api::Result add(const api::SessionAdd& add) { return service_->session_add(add, now_); }
+  // Source table entries, as sbcd pushes them.
+  api::Result ban(const api::Address& address, uint32_t duration_ms = 0) {
+    return service_->source_add({address, api::SourceClass::kBanned, duration_ms}, now_);
+  }
+  api::Result trust(const api::Address& address, uint32_t duration_ms = 0) {
+    return service_->source_add({address, api::SourceClass::kTrusted, duration_ms}, now_);
+  }
   api::LegStats leg_stats(uint64_t id, size_t leg);
   uint64_t drops(Drop reason) const { return service_->drops(reason); }
   uint64_t events(Event event) const { return service_->events(event); }
@@ -146,6 +160,7 @@ class DataplaneTest : public ::testing::Test {
   std::unique_ptr<Datapath> datapath_;
   std::unique_ptr<std::array<NeighbourTable, kMaxPorts>> neighbours_;
   std::unique_ptr<SessionTable> table_;
+  std::unique_ptr<SourceTable> sources_;
   std::vector<std::unique_ptr<Worker>> workers_;
   Worker* worker_ = nullptr;  // workers_[0]
   std::unique_ptr<ControlService> service_;

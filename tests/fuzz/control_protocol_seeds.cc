@@ -32,6 +32,7 @@ api::SessionAdd session(uint64_t id) {
   s.latch_window_ms = 2000;
   s.legs = {leg(0, "192.0.2.1", 20000, "192.0.2.10", 4000),
             leg(1, "198.51.100.1", 20002, "2001:db8::10", 0)};
+  s.max_packet_rate = 250;
   return s;
 }
 
@@ -62,6 +63,8 @@ std::vector<api::Message> examples() {
   totals.ports = {port};
   totals.drops = {{"no_session", 5}, {"bad_checksum", 1}};
   totals.events = {{"latch_learned", 2}};
+  totals.banned_sources = 3;
+  totals.trusted_sources = 40;
 
   api::StatsReply one;
   one.session_id = 7;
@@ -83,6 +86,13 @@ std::vector<api::Message> examples() {
       api::DumpQuery{0, api::kMaxDumpEntries},
       dump,
       api::MediaTimeoutEvent{7, 60000},
+      api::SourceAdd{api::Address::parse("203.0.113.66"), api::SourceClass::kBanned, 600000},
+      api::SourceAdd{api::Address::parse("2001:db8::66"), api::SourceClass::kTrusted, 0},
+      api::SourceAdd{api::Address::parse("::ffff:192.0.2.66"), api::SourceClass::kBanned, 1},
+      api::SourceDelete{api::Address::parse("203.0.113.66")},
+      api::SourceFlush{},
+      api::MediaPortsSet{20000, 29999},
+      api::MediaPortsSet{0, 0},
   };
 }
 

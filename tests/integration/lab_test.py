@@ -51,20 +51,24 @@ def _parse_args(argv):
     parser.add_argument("--dataplane")
     parser.add_argument("--sbcd")
     parser.add_argument("--cli")
+    parser.add_argument("--flood", help="sbc-sip-flood (tools/flood), for the security tests")
     parser.add_argument("--logs-dir", help="where to keep this test's configs, logs and captures")
     args = parser.parse_args(argv)
     if args.dataplane and args.sbcd and args.cli:
-        binaries = lab.Binaries(args.dataplane, args.sbcd, args.cli)
+        binaries = lab.Binaries(args.dataplane, args.sbcd, args.cli, args.flood)
         binaries.check()
     elif args.build_dir:
         binaries = lab.Binaries.from_build_dir(args.build_dir)
+        if args.flood:
+            binaries.flood = args.flood
     else:
         parser.error("give --build-dir or all of --dataplane, --sbcd, --cli")
     return args, binaries
 
 
-def main(test, name: str, sip=None) -> int:
-    """`sip`: the lab's lab.SipSetup (listeners per zone, trunk transport); None: plain UDP."""
+def main(test, name: str, sip=None, sbc_config=None, dataplane_config=None) -> int:
+    """`sip`: the lab's lab.SipSetup (listeners per zone, trunk transport); None: plain UDP.
+    `sbc_config` / `dataplane_config`: {section: {key: value}} merged into the lab's configs."""
     checks = Checks()
     try:
         args, binaries = _parse_args(sys.argv[1:])
@@ -75,7 +79,8 @@ def main(test, name: str, sip=None) -> int:
             shutil.rmtree(keep, ignore_errors=True)
         started = time.monotonic()
         with lab.Lab(binaries, log=lambda s: print(f"[lab] {s}", flush=True),
-                     keep_dir=keep, sip=sip) as the_lab:
+                     keep_dir=keep, sip=sip, sbc_config=sbc_config,
+                     dataplane_config=dataplane_config) as the_lab:
             try:
                 test(the_lab, checks)
             finally:

@@ -5,6 +5,7 @@
         outcome = run_call(lab, scenario("uac_call_rtp.xml"), scenario("uas_answer_rtp.xml"))
 """
 
+from .attack import Flood, FloodResult, ToolRun, check_sipvicious, sipvicious
 from .calls import CallOutcome, run_call, scenario, snapshot_calls_while_up
 from .lab import (ACCESS_IP, CALLEE_IP, CALLER_IP, SIP_PORT, SIPS_PORT, TRUNK_IP, Binaries, Lab,
                   SipSetup, check_environment, cleanup_stale, metric_sum, parse_metrics)
@@ -12,6 +13,7 @@ from .procs import LabError
 
 __all__ = [
     "ACCESS_IP", "CALLEE_IP", "CALLER_IP", "SIP_PORT", "SIPS_PORT", "TRUNK_IP", "Binaries",
-    "CallOutcome", "Lab", "LabError", "SipSetup", "check_environment", "cleanup_stale",
-    "metric_sum", "parse_metrics", "run_call", "scenario", "snapshot_calls_while_up",
+    "CallOutcome", "Flood", "FloodResult", "Lab", "LabError", "SipSetup", "ToolRun",
+    "check_environment", "check_sipvicious", "cleanup_stale", "metric_sum", "parse_metrics",
+    "run_call", "scenario", "sipvicious", "snapshot_calls_while_up",
 ]

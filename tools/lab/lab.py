@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from .certs import Pki, make_pki
+from .conf import Extra, merge_ini
 from .netns import Netns, add_veth_pair
 from .procs import LabError, Process, run, wait_until
 
@@ -96,12 +97,14 @@ class Binaries:
     dataplane: str
     sbcd: str
     cli: str
+    flood: Optional[str] = None  # sbc-sip-flood (tools/flood), for the security tests only
 
     @staticmethod
     def from_build_dir(build_dir: str) -> "Binaries":
         b = Binaries(os.path.join(build_dir, "dataplane", "sbc-dataplane"),
                      os.path.join(build_dir, "controlplane", "sbcd"),
-                     os.path.join(build_dir, "cli", "sbc-cli"))
+                     os.path.join(build_dir, "cli", "sbc-cli"),
+                     os.path.join(build_dir, "tools", "flood", "sbc-sip-flood"))
         b.check()
         return b
 
@@ -110,6 +113,14 @@ class Binaries:
             if not os.access(path, os.X_OK):
                 raise LabError(f"binary not found or not executable: {path} (build first: "
                                f"ninja -C <build dir>)")
+
+    def require_flood(self) -> str:
+        """The sbc-sip-flood path; LabError when it is not built (checked only by its users)."""
+        if not self.flood or not os.access(self.flood, os.X_OK):
+            raise LabError(f"sbc-sip-flood not found or not executable: {self.flood} (build it: "
+                           "ninja -C <build dir> tools/flood/sbc-sip-flood; tools/meson.build "
+                           "needs subdir('flood'))")
+        return self.flood
 
 
 TRANSPORTS = ("udp", "tcp", "tls")
@@ -158,11 +169,17 @@ class SipSetup:
 class Lab:
     def __init__(self, binaries: Binaries, log: Callable[[str], None] = lambda s: None,
                  media_timeout_s: int = 60, keep_dir: Optional[str] = None,
-                 start_timeout_s: float = 60, sip: Optional[SipSetup] = None):
+                 start_timeout_s: float = 60, sip: Optional[SipSetup] = None,
+                 sbc_config: Optional[Extra] = None, dataplane_config: Optional[Extra] = None):
         """`log` receives progress lines. `keep_dir`: copy every log there before cleanup.
-        `sip`: listeners and trunk transport (None: the plain UDP configuration)."""
+        `sip`: listeners and trunk transport (None: the plain UDP configuration).
+        `sbc_config` / `dataplane_config`: {section: {key: value}} merged into the generated
+        sbc.conf / dataplane.conf (a value replaces the key, a list repeats it, None removes it,
+        new sections are appended; see conf.merge_ini)."""
         self.binaries = binaries
         self.sip = sip
+        self.sbc_config = sbc_config
+        self.dataplane_config = dataplane_config
         self.pki: Optional[Pki] = None
         self.log = log
         self.media_timeout_s = media_timeout_s
@@ -279,7 +296,7 @@ class Lab:
         self.dataplane_conf = self.path("dataplane.conf")
         self.sbc_conf = self.path("sbc.conf")
         with open(self.dataplane_conf, "w") as f:
-            f.write(f"""# Written by tools/lab for lab {self.tag}.
+            f.write(merge_ini(f"""# Written by tools/lab for lab {self.tag}.
 [dataplane]
 control_socket = {self.dataplane_socket}
 eal_args = --no-huge --no-pci -m 256 --file-prefix {self.file_prefix}
@@ -297,10 +314,10 @@ address = {ACCESS_IP}/24
 device = net_af_packet1,iface=t0
 tap = sbc1
 address = {TRUNK_IP}/24
-""")
+""", self.dataplane_config))
         access_extra, carrier_extra, trunk_extra, tls_section = self._sip_config()
         with open(self.sbc_conf, "w") as f:
-            f.write(f"""# Written by tools/lab for lab {self.tag}.
+            f.write(merge_ini(f"""# Written by tools/lab for lab {self.tag}.
 [sbcd]
 dataplane_socket = {self.dataplane_socket}
 mgmt_socket = {self.mgmt_socket}
@@ -332,7 +349,7 @@ zone = carrier
 host = {CALLEE_IP}
 fromdomain = carrier.example
 fromuser = 15550001
-{trunk_extra}{tls_section}""")
+{trunk_extra}{tls_section}""", self.sbc_config))
 
     def _sip_config(self) -> Tuple[str, str, str, str]:
         """The transport lines of [zone.access], [zone.carrier], [trunk.carrier1], and [tls]."""
@@ -397,6 +414,27 @@ verify_server = true
         wait_until("sbc-cli show dataplane to succeed",
                    lambda: self.cli_result("show", "dataplane").returncode == 0,
                    self.start_timeout_s, interval=0.2, alive=alive)
+
+    # --- more peers on the wires (security tests) -------------------------------------------
+
+    def add_caller_address(self, address: str) -> None:
+        """One more address on the caller's c0 (same /24): another host on the access side, e.g.
+        an attacker or a phone next to the PBX. The PBX's 192.0.2.10 stays the primary address,
+        and arp_announce=2 makes it the sender of every ARP request c0 sends, so a banned
+        neighbour's address never becomes the ARP source the SBC drops (the PBX would lose the
+        SBC's MAC with it)."""
+        assert self.caller is not None
+        self.caller.sysctl("net.ipv4.conf.all.arp_announce", "2")
+        self.caller.sysctl("net.ipv4.conf.c0.arp_announce", "2")
+        self.caller.ip("addr", "add", f"{address}/24", "dev", "c0")
+
+    def route_via_caller(self, cidr: str) -> None:
+        """Routes `cidr` from the SBC namespace to the caller (via 192.0.2.10 on sbc0): sources
+        the caller side spoofs then look like a network behind the PBX's router, and the SBC's
+        answers go back out of the access port (where the caller drops them: not its
+        addresses)."""
+        assert self.sbc is not None
+        self.sbc.ip("route", "replace", cidr, "via", CALLER_IP, "dev", "sbc0")
 
     def check_alive(self) -> None:
         for proc in (self.dataplane, self.sbcd):

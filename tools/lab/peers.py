@@ -4,7 +4,7 @@ import os
 import re
 import signal
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from . import pcap
 from .netns import Netns
@@ -91,6 +91,16 @@ class SippResult:
     def requests_received(self) -> List[str]:
         return [m.method for m in self.messages if m.direction == "received" and m.method]
 
+    def call_counts(self) -> Dict[str, int]:
+        """sipp's cumulative call totals from its last screen: {"Successful call": n,
+        "Failed call": n} (a key is missing when the screen never showed it)."""
+        totals: Dict[str, int] = {}
+        for line in self.screen.splitlines():
+            m = re.match(r"\s+(Successful call|Failed call)\s.*\|\s*(\d+)\s*$", line)
+            if m:
+                totals[m.group(1)] = int(m.group(2))  # the last screen's cumulative value wins
+        return totals
+
     def summary(self) -> str:
         """sipp's last scenario screen (message counts per step) and its call totals."""
         screens = self.screen.split("------------------------------ Scenario Screen")
@@ -127,7 +137,8 @@ def parse_message_log(text: str) -> List[SipMessage]:
 
 
 class Sipp:
-    """One sipp instance (one call, -m 1) in a namespace, working in its own directory.
+    """One sipp instance (one call, -m 1, unless `calls` says more) in a namespace, working in
+    its own directory.
 
     Scenarios play `audio.ulaw` from the working directory with rtp_stream, so the caller of this
     class writes that file there first (see audio.write_ulaw_tone).
@@ -137,8 +148,12 @@ class Sipp:
                  sip_port: int = 5060, media_port: int = 6000, remote: Optional[str] = None,
                  service: str = "15550002", caller_user: str = "15550001",
                  duration_ms: int = 0, timeout_s: int = 30, extra: Sequence[str] = (),
-                 transport: str = "udp"):
-        """`transport`: "udp" or "tcp" (Debian's sipp has no TLS: see kamailio.TlsRelay)."""
+                 transport: str = "udp", calls: int = 1, rate: Optional[float] = None):
+        """`transport`: "udp" or "tcp" (Debian's sipp has no TLS: see kamailio.TlsRelay).
+        `calls`: sipp's -m (calls to place, or to answer, before exiting); `rate`: new calls per
+        second (-r, a caller's pace; None: sipp's default)."""
+        if calls < 1:
+            raise LabError(f"sipp {name}: calls must be at least 1 ({calls})")
         if transport not in SIPP_TRANSPORTS:
             raise LabError(f"sipp cannot speak {transport!r} here "
                            f"(one of {list(SIPP_TRANSPORTS)})")
@@ -158,13 +173,15 @@ class Sipp:
             cmd.append(remote)
         cmd += ["-t", SIPP_TRANSPORTS[transport],
                 "-i", local_ip, "-p", str(sip_port), "-mi", local_ip, "-mp", str(media_port),
-                "-m", "1", "-nostdin", "-s", service, "-key", "caller_user", caller_user,
+                "-m", str(calls), "-nostdin", "-s", service, "-key", "caller_user", caller_user,
                 "-trace_msg", "-message_file", self._messages,
                 "-trace_screen", "-screen_file", self._screen,
                 "-trace_err", "-error_file", self._errors,
                 "-timeout", f"{timeout_s}s", "-timeout_error", "-max_retrans", "5"]
         if duration_ms:
             cmd += ["-d", str(duration_ms)]
+        if rate is not None:
+            cmd += ["-r", f"{rate:g}", "-rp", "1000"]
         cmd += list(extra)
         self.timeout_s = timeout_s
         self.process = Process(f"sipp {name}", ns.exec_cmd(cmd),

@@ -9,9 +9,9 @@
 // vectors are u16 count + elements. A request's reply carries the same request_id; events carry 0.
 //
 // Requests are idempotent by content: SessionAdd with an id that already exists updates that
-// session (an "upsert"), SessionDelete of an unknown id answers kNotFound and changes nothing. The
-// first message on a connection is Hello; the server answers HelloReply (or Result kVersionMismatch
-// and closes).
+// session (an "upsert"), SessionDelete of an unknown id answers kNotFound and changes nothing;
+// SourceAdd / SourceDelete / SourceFlush / MediaPortsSet likewise. The first message on a
+// connection is Hello; the server answers HelloReply (or Result kVersionMismatch and closes).
 #pragma once
 
 #include <array>
@@ -26,7 +26,9 @@
 
 namespace sbc::api {
 
-inline constexpr uint16_t kProtocolVersion = 1;
+// 2: source table (SourceAdd/Delete/Flush), MediaPortsSet, SessionAdd.max_packet_rate,
+// StatsReply.banned_sources/trusted_sources.
+inline constexpr uint16_t kProtocolVersion = 2;
 inline constexpr size_t kHeaderSize = 16;
 // Upper bound of one message, header included. Both sides announce theirs in Hello and use the
 // smaller one; nothing may encode a message larger than this.
@@ -45,6 +47,10 @@ enum class MessageType : uint16_t {
   kDumpQuery = 8,
   kDumpReply = 9,
   kMediaTimeoutEvent = 10,
+  kSourceAdd = 11,
+  kSourceDelete = 12,
+  kSourceFlush = 13,
+  kMediaPortsSet = 14,
 };
 
 enum class AddressFamily : uint8_t { kNone = 0, kIpv4 = 4, kIpv6 = 6 };
@@ -124,6 +130,9 @@ struct SessionAdd {
   uint32_t media_timeout_ms = 0;  // 0: no inactivity event
   uint32_t latch_window_ms = 0;   // how long after the first packet the latch may still move
   std::array<LegSpec, 2> legs{};
+  // Packets/s each stream (RTP or RTCP, per direction) may receive; above it the dataplane drops
+  // ("stream_policed"). 0: no ceiling.
+  uint32_t max_packet_rate = 0;
   bool operator==(const SessionAdd&) const = default;
 };
 
@@ -182,6 +191,8 @@ struct StatsReply {
   std::vector<Counter> drops;    // totals only: named drop reasons
   std::vector<Counter> events;   // totals only: named events (latch learned/moved, ARP, ...)
   std::vector<LegStats> legs;    // session only: two entries
+  uint32_t banned_sources = 0;   // totals only: live entries of the source table, per class
+  uint32_t trusted_sources = 0;
   bool operator==(const StatsReply&) const = default;
 };
 
@@ -211,8 +222,46 @@ struct MediaTimeoutEvent {
   bool operator==(const MediaTimeoutEvent&) const = default;
 };
 
+enum class SourceClass : uint8_t { kBanned = 1, kTrusted = 2 };
+std::string_view to_string(SourceClass cls);  // "banned", "trusted"
+
+// Adds or replaces one source address (IPv4 or IPv6) in the dataplane's source table.
+// kBanned: every packet from it is dropped (drop "banned_source") before anything else, including
+// ARP. kTrusted: its punted packets use the trusted punt policer (dataplane punt_rate/burst);
+// everyone else's use the smaller untrusted one (untrusted_punt_rate/burst), so a flood from
+// unknown or spoofed sources cannot crowd out carriers, PBXs and registered phones.
+// duration_ms 0: until deleted; otherwise the dataplane forgets it by itself after that long
+// (sbcd also deletes it; this is the safety net if sbcd dies). A v4-mapped IPv6 address is the
+// same entry as its IPv4 address.
+struct SourceAdd {
+  Address address;
+  SourceClass cls = SourceClass::kBanned;
+  uint32_t duration_ms = 0;
+  bool operator==(const SourceAdd&) const = default;
+};
+
+struct SourceDelete {  // kNotFound when absent (or already expired)
+  Address address;
+  bool operator==(const SourceDelete&) const = default;
+};
+
+// Empties the source table (sbcd, right after Hello, before re-pushing its own view).
+struct SourceFlush {
+  bool operator==(const SourceFlush&) const = default;
+};
+
+// The media port range sbcd allocates from: UDP to a dataplane port's address on a port in
+// [port_min, port_max] that matches no live session is dropped ("no_session"), never punted.
+// Sent after Hello; port_min 0: off (port_max is then ignored).
+struct MediaPortsSet {
+  uint16_t port_min = 0;
+  uint16_t port_max = 0;
+  bool operator==(const MediaPortsSet&) const = default;
+};
+
 using Message = std::variant<Hello, HelloReply, Result, SessionAdd, SessionDelete, StatsQuery,
-                             StatsReply, DumpQuery, DumpReply, MediaTimeoutEvent>;
+                             StatsReply, DumpQuery, DumpReply, MediaTimeoutEvent, SourceAdd,
+                             SourceDelete, SourceFlush, MediaPortsSet>;
 
 MessageType type_of(const Message& message);
 std::string_view to_string(MessageType type);
@@ -233,6 +282,8 @@ enum class DecodeError : uint8_t {
 };
 std::string_view to_string(DecodeError error);
 
+// kBadField: a string or list too long, or a value decode() would refuse (an unset address or an
+// unknown SourceClass in a Source message, a MediaPortsSet with port_min above port_max).
 enum class EncodeError : uint8_t { kTooLarge, kBadField };
 std::string_view to_string(EncodeError error);
 

@@ -17,6 +17,7 @@ SessionAdd sample_session() {
   add.legs[1] =
       LegSpec{1,    Address::parse("198.51.100.1"), 20002, Address::parse("198.51.100.10"), 7000,
               7001, Address::parse("198.51.100.10")};
+  add.max_packet_rate = 200;
   return add;
 }
 
@@ -28,6 +29,8 @@ StatsReply sample_stats() {
   s.events.push_back(Counter{"latch_learned", 2});
   s.legs.push_back(
       LegStats{StreamStats{10, 1720, 1, 20, Address::parse("192.0.2.10"), 6000}, StreamStats{}});
+  s.banned_sources = 12;
+  s.trusted_sources = 0x01020304;
   return s;
 }
 
@@ -62,6 +65,84 @@ TEST(ControlProtocol, RoundTripsEveryMessage) {
   dump.next_cursor = 77;
   EXPECT_EQ(round_trip(dump), dump);
   EXPECT_EQ(round_trip(MediaTimeoutEvent{3, 61000}, 0), (MediaTimeoutEvent{3, 61000}));
+  const SourceAdd ban{Address::parse("203.0.113.9"), SourceClass::kBanned, 600000};
+  EXPECT_EQ(round_trip(ban), ban);
+  const SourceAdd trust{Address::parse("2001:db8::7"), SourceClass::kTrusted, 0};
+  EXPECT_EQ(round_trip(trust), trust);
+  EXPECT_EQ(round_trip(SourceDelete{Address::parse("2001:db8::7")}),
+            SourceDelete{Address::parse("2001:db8::7")});
+  EXPECT_EQ(round_trip(SourceFlush{}), SourceFlush{});
+  EXPECT_EQ(round_trip(MediaPortsSet{20000, 29999}), (MediaPortsSet{20000, 29999}));
+  EXPECT_EQ(round_trip(MediaPortsSet{}), MediaPortsSet{});
+  EXPECT_EQ(round_trip(MediaPortsSet{40000, 40000}), (MediaPortsSet{40000, 40000}));
+}
+
+TEST(ControlProtocol, NewMessagesHaveTheirTypeNumbersAndLayout) {
+  EXPECT_EQ(kProtocolVersion, 2);
+  EXPECT_EQ(type_of(Message{SourceAdd{}}), MessageType::kSourceAdd);
+  EXPECT_EQ(static_cast<uint16_t>(MessageType::kSourceAdd), 11);
+  EXPECT_EQ(static_cast<uint16_t>(MessageType::kMediaPortsSet), 14);
+  EXPECT_EQ(to_string(MessageType::kSourceFlush), "SourceFlush");
+  EXPECT_EQ(to_string(SourceClass::kTrusted), "trusted");
+
+  // SourceAdd: address (family + 16 bytes), class, duration_ms (u32 LE).
+  auto add = *encode(
+      1, Message{SourceAdd{Address::parse("192.0.2.9"), SourceClass::kTrusted, 0x01020304}});
+  ASSERT_EQ(add.size(), kHeaderSize + 17 + 1 + 4);
+  EXPECT_EQ(add[kHeaderSize], 4);          // family
+  EXPECT_EQ(add[kHeaderSize + 1], 192);    // address in network order
+  EXPECT_EQ(add[kHeaderSize + 17], 2);     // kTrusted
+  EXPECT_EQ(add[kHeaderSize + 18], 0x04);  // little endian
+  EXPECT_EQ(encode(1, Message{SourceFlush{}})->size(), kHeaderSize);
+  EXPECT_EQ(encode(1, Message{MediaPortsSet{1, 2}})->size(), kHeaderSize + 4);
+  // SessionAdd ends with max_packet_rate.
+  auto session = *encode(1, Message{sample_session()});
+  EXPECT_EQ(session[session.size() - 4], 200);
+}
+
+TEST(ControlProtocol, RejectsSourceMessagesOutsideTheirDomain) {
+  const auto ban = *encode(1, Message{SourceAdd{Address::parse("192.0.2.9")}});
+  const size_t cls = kHeaderSize + 17;
+  for (uint8_t bad : {0, 3, 0xff}) {
+    auto bytes = ban;
+    bytes[cls] = bad;
+    EXPECT_EQ(decode(bytes).error(), DecodeError::kBadField) << int{bad};
+  }
+  auto unset = ban;
+  unset[kHeaderSize] = 0;  // AddressFamily::kNone: no host to ban
+  EXPECT_EQ(decode(unset).error(), DecodeError::kBadField);
+  auto family = ban;
+  family[kHeaderSize] = 5;
+  EXPECT_EQ(decode(family).error(), DecodeError::kBadField);
+
+  auto del = *encode(1, Message{SourceDelete{Address::parse("2001:db8::1")}});
+  del[kHeaderSize] = 0;
+  EXPECT_EQ(decode(del).error(), DecodeError::kBadField);
+
+  // Truncated consistently (length patched) and with trailing bytes.
+  std::vector<uint8_t> cut(ban.begin(), ban.end() - 2);
+  cut[8] = static_cast<uint8_t>(cut.size());
+  EXPECT_EQ(decode(cut).error(), DecodeError::kTruncated);
+  auto flush = *encode(1, Message{SourceFlush{}});
+  flush.push_back(0);
+  flush[8] = static_cast<uint8_t>(flush.size());
+  EXPECT_EQ(decode(flush).error(), DecodeError::kTrailingBytes);
+
+  // The encoder refuses what the decoder would.
+  EXPECT_EQ(encode(1, Message{SourceAdd{}}).error(), EncodeError::kBadField);
+  EXPECT_EQ(encode(1, Message{SourceAdd{Address::parse("192.0.2.9"), SourceClass{7}}}).error(),
+            EncodeError::kBadField);
+  EXPECT_EQ(encode(1, Message{SourceDelete{}}).error(), EncodeError::kBadField);
+}
+
+TEST(ControlProtocol, RejectsAnInvertedMediaPortRange) {
+  EXPECT_EQ(encode(1, Message{MediaPortsSet{30000, 20000}}).error(), EncodeError::kBadField);
+  auto bytes = *encode(1, Message{MediaPortsSet{20000, 29999}});
+  bytes[kHeaderSize + 2] = 0x00;  // port_max = 256 (little endian), below port_min
+  bytes[kHeaderSize + 3] = 0x01;
+  EXPECT_EQ(decode(bytes).error(), DecodeError::kBadField);
+  // port_min 0 is "off" whatever port_max says.
+  EXPECT_EQ(round_trip(MediaPortsSet{0, 5}), (MediaPortsSet{0, 5}));
 }
 
 TEST(ControlProtocol, HeaderLayoutIsLittleEndianAndCarriesLength) {

@@ -164,8 +164,16 @@ class B2buaTest : public ::testing::Test {
                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove(cdr_path_);
     ASSERT_TRUE(cdr_.open(cdr_path_.string()).has_value());
-    b2bua_ =
-        std::make_unique<B2bua>(config_, clock_, transport_, dataplane_, ports_, metrics_, &cdr_);
+    make_b2bua();
+  }
+  // (Re)builds the B2BUA and its edge security from config_ (tests that change the config call it
+  // again).
+  void make_b2bua() {
+    b2bua_.reset();
+    security_ = std::make_unique<EdgeSecurity>(config_, clock_, dataplane_, metrics_.security());
+    registrar_ = std::make_unique<Registrar>(config_.registrar);
+    b2bua_ = std::make_unique<B2bua>(config_, clock_, transport_, dataplane_, ports_, metrics_,
+                                     *security_, *registrar_, &cdr_);
   }
   void TearDown() override {
     b2bua_.reset();
@@ -233,6 +241,8 @@ class B2buaTest : public ::testing::Test {
   Metrics metrics_;
   std::filesystem::path cdr_path_;
   CdrWriter cdr_;
+  std::unique_ptr<EdgeSecurity> security_;
+  std::unique_ptr<Registrar> registrar_;
   std::unique_ptr<B2bua> b2bua_;
 };
 

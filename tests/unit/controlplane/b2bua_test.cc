@@ -275,7 +275,8 @@ TEST_F(B2buaTest, NoDataplaneMeans503) {
 
 TEST_F(B2buaTest, ExhaustedPortsMean503) {
   MediaPortAllocator tiny(20000, 20001);
-  B2bua b2bua(config_, clock_, transport_, dataplane_, tiny, metrics_, nullptr);
+  B2bua b2bua(config_, clock_, transport_, dataplane_, tiny, metrics_, *security_, *registrar_,
+              nullptr);
   b2bua.on_message(udp_peer(kAccess, kCallerAddr), caller_invite(70, "first@x"));
   EXPECT_EQ(next().zone, kAccess);   // 100
   EXPECT_EQ(next().zone, kCarrier);  // INVITE

@@ -284,5 +284,323 @@ TEST(ConfigTest, MissingFileIsAnError) {
   EXPECT_NE(config.error().find("/nonexistent/sbc.conf"), std::string::npos);
 }
 
+// --- issue 4: [security], [registrar], [user.NAME], zone/trunk/media security keys ---------
+
+IpNetwork net(const char* text) {
+  return IpNetwork::parse(text).value();
+}
+
+TEST(ConfigSecurityTest, DefaultsKeepExistingConfigsOpen) {
+  auto config = parse_config(kSample);
+  ASSERT_TRUE(config.has_value()) << config.error();
+  const SecurityConfig& s = config->security;
+  EXPECT_TRUE(s.allowlist.empty());
+  EXPECT_EQ(s.request_rate, 50u);
+  EXPECT_EQ(s.request_burst, 100u);
+  EXPECT_EQ(s.window, 60u);
+  EXPECT_EQ(s.max_auth_failures, 5u);
+  EXPECT_EQ(s.max_malformed, 10u);
+  EXPECT_EQ(s.max_rate_violations, 200u);
+  EXPECT_EQ(s.scanner_user_agents, kDefaultScannerUserAgents);
+  EXPECT_EQ(s.ban_time, 600u);
+  EXPECT_EQ(s.ban_time_max, 86400u);
+  EXPECT_EQ(s.recidive_window, 86400u);
+  EXPECT_EQ(s.max_tracked_sources, 65536u);
+  EXPECT_EQ(s.max_bans, 65536u);
+  EXPECT_EQ(s.limits, CallLimits{});  // no CAC
+  EXPECT_EQ(s.max_calls_per_minute, 0u);
+  EXPECT_EQ(s.max_calls_per_hour, 0u);
+  EXPECT_TRUE(s.blocked_prefixes.empty());
+  EXPECT_TRUE(s.allowed_prefixes.empty());
+  const RegistrarConfig& r = config->registrar;
+  EXPECT_EQ(r.min_expires, 60u);
+  EXPECT_EQ(r.max_expires, 3600u);
+  EXPECT_EQ(r.default_expires, 3600u);
+  EXPECT_EQ(r.nat_expires, 60u);
+  EXPECT_EQ(r.max_contacts, 5u);
+  EXPECT_EQ(r.max_bindings, 100000u);
+  EXPECT_TRUE(config->users.empty());
+  EXPECT_EQ(config->find_user("alice"), nullptr);
+  EXPECT_EQ(config->media.max_packet_rate, 0u);
+  for (const ZoneConfig& z : config->zones) {  // no ACL, no authentication
+    EXPECT_TRUE(z.acl_allow.empty());
+    EXPECT_TRUE(z.acl_deny.empty());
+    EXPECT_TRUE(z.authenticate.empty());
+    EXPECT_TRUE(z.trusted.empty());
+    EXPECT_EQ(z.auth_algorithms,
+              (std::vector<DigestAlgorithm>{DigestAlgorithm::kSha256, DigestAlgorithm::kMd5}));
+  }
+  EXPECT_EQ(config->zones[0].realm, "192.0.2.1");  // the zone's sip_address
+  EXPECT_EQ(config->trunks[0].allow, std::vector<IpNetwork>{net("198.51.100.10/32")});
+  EXPECT_EQ(config->trunks[0].limits, CallLimits{});
+}
+
+constexpr const char* kSecurity = R"(
+[media]
+max_packet_rate = 200
+[security]
+allowlist = 10.0.0.0/8, 2001:db8:a::/48
+allowlist = 192.0.2.10
+request_rate = 20
+request_burst = 40
+window = 120
+max_auth_failures = 3
+max_malformed = 0
+max_rate_violations = 50
+scanner_user_agents = friendly-scanner, EvilBot 2.0
+ban_time = 300
+ban_time_max = 3600
+recidive_window = 7200
+max_tracked_sources = 1000
+max_bans = 500
+max_calls = 100
+max_cps = 10
+max_calls_per_minute = 5
+max_calls_per_hour = 60
+blocked_prefixes = 1900, 44
+blocked_prefixes = 882
+allowed_prefixes = 4420
+[registrar]
+min_expires = 30
+max_expires = 7200
+default_expires = 600
+nat_expires = 25
+max_contacts = 2
+max_bindings = 1000
+[user.bob]
+secret = b0b-s3cret!
+algorithms = MD5
+max_calls = 2
+max_cps = 1
+max_calls_per_minute = 3
+max_calls_per_hour = 30
+[user.alice]
+zone = access
+secret = correct horse battery staple
+[user.john.doe]
+secret = x
+[zone.access]
+acl_allow = 192.0.2.0/24
+acl_allow = 2001:db8::/32, 203.0.113.0/24
+acl_deny = 192.0.2.66
+trusted = 192.0.2.10/32
+authenticate = register, INVITE
+realm = sbc.example
+auth_algorithms = sha256, md5
+[zone.carrier]
+acl_allow = 198.51.100.0/24
+[trunk.carrier1]
+allow = 198.51.100.0/28, 198.51.100.64/26
+max_calls = 30
+max_cps = 5
+)";
+
+TEST(ConfigSecurityTest, EveryOption) {
+  auto config = parse_config(with(kSecurity));
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->media.max_packet_rate, 200u);
+  const SecurityConfig& s = config->security;
+  EXPECT_EQ(s.allowlist,
+            (std::vector<IpNetwork>{net("10.0.0.0/8"), net("2001:db8:a::/48"), net("192.0.2.10")}));
+  EXPECT_EQ(s.request_rate, 20u);
+  EXPECT_EQ(s.request_burst, 40u);
+  EXPECT_EQ(s.window, 120u);
+  EXPECT_EQ(s.max_auth_failures, 3u);
+  EXPECT_EQ(s.max_malformed, 0u);
+  EXPECT_EQ(s.max_rate_violations, 50u);
+  EXPECT_EQ(s.scanner_user_agents, (std::vector<std::string>{"friendly-scanner", "EvilBot 2.0"}));
+  EXPECT_EQ(s.ban_time, 300u);
+  EXPECT_EQ(s.ban_time_max, 3600u);
+  EXPECT_EQ(s.recidive_window, 7200u);
+  EXPECT_EQ(s.max_tracked_sources, 1000u);
+  EXPECT_EQ(s.max_bans, 500u);
+  EXPECT_EQ(s.limits, (CallLimits{100, 10}));
+  EXPECT_EQ(s.max_calls_per_minute, 5u);
+  EXPECT_EQ(s.max_calls_per_hour, 60u);
+  EXPECT_EQ(s.blocked_prefixes, (std::vector<std::string>{"1900", "44", "882"}));
+  EXPECT_EQ(s.allowed_prefixes, (std::vector<std::string>{"4420"}));
+  const RegistrarConfig& r = config->registrar;
+  EXPECT_EQ(r.min_expires, 30u);
+  EXPECT_EQ(r.max_expires, 7200u);
+  EXPECT_EQ(r.default_expires, 600u);
+  EXPECT_EQ(r.nat_expires, 25u);
+  EXPECT_EQ(r.max_contacts, 2u);
+  EXPECT_EQ(r.max_bindings, 1000u);
+
+  ASSERT_EQ(config->users.size(), 3u);  // sorted by name
+  EXPECT_EQ(config->users[0].name, "alice");
+  EXPECT_EQ(config->users[1].name, "bob");
+  EXPECT_EQ(config->users[2].name, "john.doe");
+  const UserConfig* alice = config->find_user("alice");
+  ASSERT_NE(alice, nullptr);
+  EXPECT_EQ(alice->zone, "access");
+  EXPECT_EQ(alice->secret, "correct horse battery staple");
+  EXPECT_TRUE(alice->algorithms.empty());
+  EXPECT_EQ(alice->limits, CallLimits{});
+  const UserConfig* bob = config->find_user("bob");
+  ASSERT_NE(bob, nullptr);
+  EXPECT_EQ(bob->zone, "access");  // default: the access zone
+  EXPECT_EQ(bob->secret, "b0b-s3cret!");
+  EXPECT_EQ(bob->algorithms, std::vector<DigestAlgorithm>{DigestAlgorithm::kMd5});
+  EXPECT_EQ(bob->limits, (CallLimits{2, 1}));
+  EXPECT_EQ(bob->max_calls_per_minute, 3u);
+  EXPECT_EQ(bob->max_calls_per_hour, 30u);
+  EXPECT_NE(config->find_user("john.doe"), nullptr);
+  EXPECT_EQ(config->find_user("john"), nullptr);
+  EXPECT_EQ(config->find_user("carol"), nullptr);
+  EXPECT_EQ(config->find_user(""), nullptr);
+
+  const ZoneConfig& access = config->zones[0];
+  EXPECT_EQ(access.acl_allow, (std::vector<IpNetwork>{net("192.0.2.0/24"), net("2001:db8::/32"),
+                                                      net("203.0.113.0/24")}));
+  EXPECT_EQ(access.acl_deny, std::vector<IpNetwork>{net("192.0.2.66/32")});
+  EXPECT_EQ(access.trusted, std::vector<IpNetwork>{net("192.0.2.10/32")});
+  EXPECT_EQ(access.authenticate,
+            (std::vector<sip::Method>{sip::Method::kRegister, sip::Method::kInvite}));
+  EXPECT_EQ(access.realm, "sbc.example");
+  EXPECT_EQ(access.auth_algorithms,
+            (std::vector<DigestAlgorithm>{DigestAlgorithm::kSha256, DigestAlgorithm::kMd5}));
+  EXPECT_EQ(config->zones[1].acl_allow, std::vector<IpNetwork>{net("198.51.100.0/24")});
+  EXPECT_EQ(config->zones[1].realm, "198.51.100.1");
+  const TrunkConfig& trunk = config->trunks[0];
+  EXPECT_EQ(trunk.allow, (std::vector<IpNetwork>{net("198.51.100.0/28"), net("198.51.100.64/26")}));
+  EXPECT_EQ(trunk.limits, (CallLimits{30, 5}));
+}
+
+TEST(ConfigSecurityTest, RealmWithoutSipAddressIsSbc) {
+  std::string text = kSample;
+  text.replace(text.find("sip_address = 198.51.100.1"), 26, "");
+  auto config = parse_config(text);
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->zones[1].realm, "sbc");
+}
+
+TEST(ConfigSecurityTest, ScannerListCanBeEmptied) {
+  auto config = parse_config(with("[security]\nscanner_user_agents =\n"));
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_TRUE(config->security.scanner_user_agents.empty());
+}
+
+TEST(ConfigSecurityTest, DigestAlgorithms) {
+  EXPECT_EQ(to_string(DigestAlgorithm::kMd5), "MD5");
+  EXPECT_EQ(to_string(DigestAlgorithm::kSha256), "SHA-256");
+  EXPECT_EQ(parse_digest_algorithm("md5"), DigestAlgorithm::kMd5);
+  EXPECT_EQ(parse_digest_algorithm("MD5"), DigestAlgorithm::kMd5);
+  EXPECT_EQ(parse_digest_algorithm("sha-256"), DigestAlgorithm::kSha256);
+  EXPECT_EQ(parse_digest_algorithm("SHA-256"), DigestAlgorithm::kSha256);
+  EXPECT_EQ(parse_digest_algorithm("sha256"), DigestAlgorithm::kSha256);
+  EXPECT_EQ(parse_digest_algorithm("SHA-512-256"), std::nullopt);
+  EXPECT_EQ(parse_digest_algorithm("md5-sess"), std::nullopt);
+  EXPECT_EQ(parse_digest_algorithm(""), std::nullopt);
+}
+
+TEST(ConfigSecurityTest, ErrorsNameTheOption) {
+  const auto names = [](const std::string& extra, const std::string& option) {
+    const std::string message = error_of(with(extra));
+    EXPECT_NE(message.find(option), std::string::npos) << extra << " -> " << message;
+  };
+  names("[media]\nmax_packet_rate = -1\n", "media.max_packet_rate");
+  names("[security]\nallowlist = 10.0.0.1/8\n", "security.allowlist");
+  names("[security]\nallowlist = 10.0.0.0/8,\n", "security.allowlist");
+  names("[security]\nrequest_rate = x\n", "security.request_rate");
+  names("[security]\nrequest_burst = 0\n", "security.request_burst");
+  names("[security]\nwindow = 0\n", "security.window");
+  names("[security]\nmax_auth_failures = -3\n", "security.max_auth_failures");
+  names("[security]\nmax_malformed = 1e3\n", "security.max_malformed");
+  names("[security]\nmax_rate_violations = 99999999\n", "security.max_rate_violations");
+  names("[security]\nscanner_user_agents = a,,b\n", "security.scanner_user_agents");
+  names("[security]\nban_time = 0\n", "security.ban_time");
+  names("[security]\nban_time = 600\nban_time_max = 599\n", "security.ban_time_max");
+  names("[security]\nrecidive_window = x\n", "security.recidive_window");
+  names("[security]\nmax_tracked_sources = 0\n", "security.max_tracked_sources");
+  names("[security]\nmax_bans = 0\n", "security.max_bans");
+  names("[security]\nmax_calls = -1\n", "security.max_calls");
+  names("[security]\nmax_cps = 100001\n", "security.max_cps");
+  names("[security]\nmax_calls_per_minute = x\n", "security.max_calls_per_minute");
+  names("[security]\nmax_calls_per_hour = x\n", "security.max_calls_per_hour");
+  names("[security]\nblocked_prefixes = +1900\n", "security.blocked_prefixes");
+  names("[security]\nblocked_prefixes = 123456789012345678901234567890123\n",
+        "security.blocked_prefixes");
+  names("[security]\nallowed_prefixes = 1a\n", "security.allowed_prefixes");
+  names("[security]\nblocked_prefixes = 1900\nallowed_prefixes = 1900\n",
+        "security.allowed_prefixes");
+  names("[security]\nbogus = 1\n", "security.bogus");
+  names("[registrar]\nmin_expires = 0\n", "registrar.min_expires");
+  names("[registrar]\nmin_expires = 600\nmax_expires = 300\n", "registrar.max_expires");
+  names("[registrar]\ndefault_expires = 10\n", "registrar.default_expires");
+  names("[registrar]\ndefault_expires = 7200\n", "registrar.default_expires");
+  names("[registrar]\nnat_expires = 7200\n", "registrar.nat_expires");
+  names("[registrar]\nmax_contacts = 0\n", "registrar.max_contacts");
+  names("[registrar]\nmax_bindings = x\n", "registrar.max_bindings");
+  names("[user.alice]\nzone = access\n", "user.alice.secret");
+  names("[user.alice]\nsecret = s\nzone = nowhere\n", "user.alice.zone");
+  names("[user.alice]\nsecret = s\nzone = carrier\n", "user.alice.zone");
+  names("[user.alice]\nsecret = s\nalgorithms = sha-512\n", "user.alice.algorithms");
+  names("[user.alice]\nsecret = s\nalgorithms = md5, MD5\n", "user.alice.algorithms");
+  names("[user.alice]\nsecret = s\nmax_calls = x\n", "user.alice.max_calls");
+  names("[user.alice]\nsecret = s\nmax_cps = 1001\n", "user.alice.max_cps");
+  names("[user.alice]\nsecret = s\nmax_calls_per_minute = x\n", "user.alice.max_calls_per_minute");
+  names("[user.alice]\nsecret = s\nmax_calls_per_hour = x\n", "user.alice.max_calls_per_hour");
+  names("[user.alice]\nsecret = s\npassword = s\n", "user.alice.password");
+  names("[user.a/b]\nsecret = s\n", "user.a/b");
+  names("[zone.access]\nacl_allow = 192.0.2.1/24\n", "zone.access.acl_allow");
+  names("[zone.access]\nacl_deny = nonsense\n", "zone.access.acl_deny");
+  names("[zone.access]\ntrusted = 192.0.2.0/33\n", "zone.access.trusted");
+  names("[zone.access]\nauthenticate = register, bye\n", "zone.access.authenticate");
+  names("[zone.access]\nauthenticate =\n", "zone.access.authenticate");
+  names("[zone.access]\nrealm = a\"b\n", "zone.access.realm");
+  names("[zone.access]\nauth_algorithms = sha-256, sha256\n", "zone.access.auth_algorithms");
+  names("[zone.access]\nauth_algorithms =\n", "zone.access.auth_algorithms");
+  names("[trunk.carrier1]\nallow = 203.0.113.0/24\n", "trunk.carrier1.allow");
+  names("[trunk.carrier1]\nallow = 198.51.100.1/24\n", "trunk.carrier1.allow");
+  names("[trunk.carrier1]\nmax_calls = x\n", "trunk.carrier1.max_calls");
+  names("[trunk.carrier1]\nmax_cps = -5\n", "trunk.carrier1.max_cps");
+  // Single-valued keys may not repeat.
+  names("[zone.access]\nrealm = a\nrealm = b\n", "zone.access.realm");
+  names("[user.alice]\nsecret = s\nsecret = t\n", "user.alice.secret");
+}
+
+TEST(ConfigSecurityTest, SecretsAreNeverEchoed) {
+  const std::string secret = "Sup3rS3cr3t\x01";
+  std::string message = error_of(with("[user.alice]\nsecret = " + secret + "\n"));
+  EXPECT_NE(message.find("user.alice.secret"), std::string::npos) << message;
+  EXPECT_EQ(message.find("Sup3rS3cr3t"), std::string::npos) << message;
+  message = error_of(with("[user.alice]\nsecret = " + std::string(129, 'k') + "\n"));
+  EXPECT_NE(message.find("user.alice.secret"), std::string::npos) << message;
+  EXPECT_EQ(message.find("kkkk"), std::string::npos) << message;
+  message = error_of(with("[user.alice]\nsecret = hunter2\nsecret = hunter3\n"));
+  EXPECT_EQ(message.find("hunter"), std::string::npos) << message;
+  // A ';' after a space starts a comment: what is left must still be a valid secret.
+  message = error_of(with("[user.alice]\nsecret = ;hunter2\n"));
+  EXPECT_NE(message.find("user.alice.secret"), std::string::npos) << message;
+  EXPECT_EQ(message.find("hunter"), std::string::npos) << message;
+  // Boost would cut a value at '#': refused rather than silently shortening the secret.
+  message = error_of(with("[user.alice]\nsecret = hunter2#x\n"));
+  EXPECT_NE(message.find("user.alice.secret"), std::string::npos) << message;
+  EXPECT_EQ(message.find("hunter"), std::string::npos) << message;
+  auto config = parse_config(with("[user.alice]\nsecret = a;b c!\"'\n"));
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->find_user("alice")->secret, "a;b c!\"'");
+}
+
+TEST(ConfigSecurityTest, UserNames) {
+  auto config = parse_config(with("[user.+15550001]\nsecret = s\n[user.a_b-c]\nsecret = s\n"));
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_NE(config->find_user("+15550001"), nullptr);
+  EXPECT_NE(config->find_user("a_b-c"), nullptr);
+  EXPECT_FALSE(parse_config(with("[user." + std::string(65, 'u') + "]\nsecret = s\n")));
+}
+
+TEST(ConfigSecurityTest, AllowListsDeduplicateAndAcceptV6) {
+  auto config = parse_config(with(
+      "[zone.access]\nacl_deny = 2001:db8::/32, 2001:db8::/32\nacl_deny = ::ffff:192.0.2.0/120\n"
+      "[trunk.carrier1]\nallow = 198.51.100.10\nallow = 2001:db8:c::1\n"));
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->zones[0].acl_deny,
+            (std::vector<IpNetwork>{net("2001:db8::/32"), net("192.0.2.0/24")}));
+  EXPECT_EQ(config->trunks[0].allow,
+            (std::vector<IpNetwork>{net("198.51.100.10"), net("2001:db8:c::1")}));
+}
+
 }  // namespace
 }  // namespace sbc::cp

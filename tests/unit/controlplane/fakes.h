@@ -147,6 +147,11 @@ class FakeDataplane final : public DataplaneClient {
         reply.legs[0].rtp.packets = 100;
         reply.legs[1].rtp.packets = 90;
         handler(api::Message(reply));
+      } else if (std::holds_alternative<api::SourceAdd>(message) ||
+                 std::holds_alternative<api::SourceDelete>(message) ||
+                 std::holds_alternative<api::SourceFlush>(message) ||
+                 std::holds_alternative<api::MediaPortsSet>(message)) {
+        handler(api::Message(api::Result{}));
       } else {
         handler(api::Message(api::Result{api::Status::kUnsupported, ""}));
       }

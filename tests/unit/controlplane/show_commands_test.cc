@@ -49,7 +49,9 @@ TEST(ShowCommandsTest, RegisteredCommandsDispatch) {
   testing::FakeTransport transport;
   MediaPortAllocator ports(20000, 20099);
   Metrics metrics;
-  B2bua b2bua(*config, clock, transport, dataplane, ports, metrics, nullptr);
+  EdgeSecurity security(*config, clock, dataplane, metrics.security());
+  Registrar registrar(config->registrar);
+  B2bua b2bua(*config, clock, transport, dataplane, ports, metrics, security, registrar, nullptr);
   CommandTable table;
   register_show_commands(table, b2bua, dataplane, stats, clock);
   const std::vector<std::string> calls = {"show", "calls"};

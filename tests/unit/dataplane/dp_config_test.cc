@@ -179,6 +179,61 @@ TEST(DpConfigHelpers, Ipv4AndPrefix) {
   EXPECT_EQ(format_ipv4(0xc6336401), "198.51.100.1");
 }
 
+TEST(DpConfig, SourceTableAndUntrustedPuntDefaults) {
+  auto config = parse(kMinimalPort);
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->untrusted_punt_rate, 2000u);
+  EXPECT_EQ(config->untrusted_punt_burst, 256u);
+  EXPECT_EQ(config->max_sources, 65536u);
+  EXPECT_EQ(config->punt_rate, 20000u);
+  EXPECT_EQ(config->punt_burst, 2000u);
+}
+
+TEST(DpConfig, SourceTableAndUntrustedPuntOptions) {
+  auto config = parse(
+      "[dataplane]\npunt_rate = 30000\npunt_burst = 3000\nuntrusted_punt_rate = 500 ; small\n"
+      "untrusted_punt_burst = 50\nmax_sources = 1000\n" +
+      std::string(kMinimalPort));
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->punt_rate, 30000u);
+  EXPECT_EQ(config->untrusted_punt_rate, 500u);
+  EXPECT_EQ(config->untrusted_punt_burst, 50u);
+  EXPECT_EQ(config->max_sources, 1000u);
+  // Equal to the trusted budget is allowed (no distinction).
+  config = parse("[dataplane]\nuntrusted_punt_rate = 20000\nuntrusted_punt_burst = 2000\n" +
+                 std::string(kMinimalPort));
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->untrusted_punt_rate, 20000u);
+}
+
+TEST(DpConfig, UntrustedDefaultsFollowASmallerTrustedBudget) {
+  auto config =
+      parse("[dataplane]\npunt_rate = 1000\npunt_burst = 100\n" + std::string(kMinimalPort));
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->untrusted_punt_rate, 1000u);
+  EXPECT_EQ(config->untrusted_punt_burst, 100u);
+}
+
+TEST(DpConfig, InvalidSourceTableAndUntrustedPuntOptionsAreNamed) {
+  const std::string port = kMinimalPort;
+  EXPECT_THAT(error_of("[dataplane]\nuntrusted_punt_rate = 0\n" + port),
+              HasSubstr("dataplane.untrusted_punt_rate"));
+  EXPECT_THAT(error_of("[dataplane]\nuntrusted_punt_rate = fast\n" + port),
+              HasSubstr("dataplane.untrusted_punt_rate: 'fast' is not a number"));
+  // Above the trusted budget: the untrusted one must be the smaller.
+  EXPECT_THAT(error_of("[dataplane]\nuntrusted_punt_rate = 20001\n" + port),
+              HasSubstr("at most dataplane.punt_rate"));
+  EXPECT_THAT(error_of("[dataplane]\npunt_burst = 100\nuntrusted_punt_burst = 101\n" + port),
+              HasSubstr("dataplane.untrusted_punt_burst: 101 is outside 1..100"));
+  EXPECT_THAT(error_of("[dataplane]\nuntrusted_punt_burst = -1\n" + port),
+              HasSubstr("dataplane.untrusted_punt_burst"));
+  EXPECT_THAT(error_of("[dataplane]\nmax_sources = 0\n" + port),
+              HasSubstr("dataplane.max_sources: 0 is outside"));
+  EXPECT_THAT(error_of("[dataplane]\nmax_sources = 99999999\n" + port),
+              HasSubstr("dataplane.max_sources"));
+  EXPECT_THAT(error_of("[dataplane]\nmax_source = 10\n" + port), HasSubstr("dataplane.max_source"));
+}
+
 TEST(DpConfigHelpers, LcoreList) {
   EXPECT_THAT(*parse_lcore_list("0-3,5"), ElementsAre(0u, 1u, 2u, 3u, 5u));
   EXPECT_THAT(*parse_lcore_list("2,1,2"), ElementsAre(1u, 2u));

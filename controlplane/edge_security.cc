@@ -1,0 +1,383 @@
+#include "controlplane/edge_security.h"
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace sbc::cp {
+namespace {
+
+using boost::asio::ip::address;
+
+// v4-mapped IPv6 sources (a dual-stack socket) are their IPv4 address everywhere.
+address canonical(const address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return a.to_v6().to_v4();
+  }
+  return a;
+}
+
+bool is_host(const IpNetwork& network) {
+  return network.prefix_length == (network.address.is_v4() ? 32 : 128);
+}
+
+std::string_view method_label(const sip::Message& request) {
+  return request.method() == sip::Method::kRegister ? "REGISTER" : "INVITE";
+}
+
+uint32_t remaining_ms(std::optional<EdgeSecurity::TimePoint> until, EdgeSecurity::TimePoint now) {
+  if (!until) return 0;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*until - now).count();
+  // 0 means "until deleted" on the wire: an entry about to expire keeps at least 1 ms.
+  return static_cast<uint32_t>(std::clamp<int64_t>(left, 1, UINT32_MAX));
+}
+
+}  // namespace
+
+api::Address to_api_address(const address& a) {
+  const address c = canonical(a);
+  if (c.is_v4()) return api::Address::ipv4(c.to_v4().to_uint());
+  api::Address out;
+  out.family = api::AddressFamily::kIpv6;
+  out.bytes = c.to_v6().to_bytes();
+  return out;
+}
+
+EdgeSecurity::EdgeSecurity(const Config& config, Scheduler& scheduler, DataplaneClient& dataplane,
+                           SecurityMetrics& metrics)
+    : config_(config),
+      scheduler_(scheduler),
+      dataplane_(dataplane),
+      metrics_(metrics),
+      guard_(config.security, *this),
+      admission_(config),
+      fraud_(config),
+      digest_() {
+  for (const ZoneConfig& z : config.zones) {
+    zone_acls_.emplace_back(z.acl_allow, z.acl_deny);
+    trunk_zone_.push_back(config.is_trunk_zone(z.name));
+    std::vector<size_t> trunks;
+    for (size_t t = 0; t < config.trunks.size(); ++t) {
+      if (config.trunks[t].zone == z.name) trunks.push_back(t);
+    }
+    zone_trunks_.push_back(std::move(trunks));
+    for (const IpNetwork& n : z.trusted) {
+      if (is_host(n)) static_trusted_.push_back(n.address);
+    }
+  }
+  for (const TrunkConfig& t : config.trunks) {
+    for (const IpNetwork& n : t.allow) {
+      if (is_host(n)) static_trusted_.push_back(n.address);
+    }
+  }
+  for (const IpNetwork& n : config.security.allowlist) {
+    if (is_host(n)) static_trusted_.push_back(n.address);
+  }
+  std::ranges::sort(static_trusted_);
+  const auto [first, last] = std::ranges::unique(static_trusted_);
+  static_trusted_.erase(first, last);
+}
+
+EdgeSecurity::~EdgeSecurity() {
+  scheduler_.cancel(expiry_timer_);
+}
+
+// --- before parsing ------------------------------------------------------------------------------
+
+bool EdgeSecurity::screen(const SipPeer& from) {
+  const address source = canonical(from.remote.address());
+  const bool acl_ok = trunk_zone_[from.zone] ? trunk_of(from.zone, source).has_value()
+                                             : zone_acls_[from.zone].allows(source);
+  if (!acl_ok) {
+    metrics_.dropped("acl");
+    return false;
+  }
+  switch (guard_.admit(source, scheduler_.now())) {
+    case SourceGuard::Admit::kYes: return true;
+    case SourceGuard::Admit::kBanned: metrics_.dropped("banned"); return false;
+    case SourceGuard::Admit::kRateLimited:
+      metrics_.dropped("rate_limited");
+      metrics_.offence(to_string(Offence::kRateExceeded));
+      return false;
+  }
+  return false;
+}
+
+bool EdgeSecurity::screen_connection(size_t zone, const Endpoint& remote) {
+  const address source = canonical(remote.address());
+  const bool acl_ok =
+      trunk_zone_[zone] ? trunk_of(zone, source).has_value() : zone_acls_[zone].allows(source);
+  if (!acl_ok) {
+    metrics_.dropped("acl");
+    return false;
+  }
+  if (guard_.is_banned(source, scheduler_.now())) {
+    metrics_.dropped("banned");
+    return false;
+  }
+  return true;
+}
+
+std::optional<size_t> EdgeSecurity::trunk_of(size_t zone, const address& source) const {
+  const address a = canonical(source);
+  // The most specific allow entry wins when trunks of one zone overlap.
+  std::optional<size_t> best;
+  int best_length = -1;
+  for (size_t t : zone_trunks_[zone]) {
+    for (const IpNetwork& n : config_.trunks[t].allow) {
+      if (n.prefix_length > best_length && n.contains(a)) {
+        best = t;
+        best_length = n.prefix_length;
+      }
+    }
+  }
+  return best;
+}
+
+// --- after parsing -------------------------------------------------------------------------------
+
+void EdgeSecurity::malformed(const SipPeer& from) {
+  metrics_.offence(to_string(Offence::kMalformed));
+  guard_.offend(canonical(from.remote.address()), Offence::kMalformed, scheduler_.now());
+}
+
+bool EdgeSecurity::scanner(const SipPeer& from, const sip::Message& request) {
+  const std::string_view user_agent = request.header(sip::HeaderId::kUserAgent);
+  if (user_agent.empty() || !guard_.is_scanner(user_agent)) return false;
+  const address source = canonical(from.remote.address());
+  if (guard_.allowlisted(source)) return false;  // an operator's own test tools
+  metrics_.dropped("scanner");
+  metrics_.offence(to_string(Offence::kScanner));
+  guard_.offend(source, Offence::kScanner, scheduler_.now());
+  return true;
+}
+
+bool EdgeSecurity::trusted_for_auth(size_t zone, const address& source) const {
+  const address a = canonical(source);
+  return std::ranges::any_of(config_.zones[zone].trusted,
+                             [&](const IpNetwork& n) { return n.contains(a); });
+}
+
+AuthDecision EdgeSecurity::authenticate(const SipPeer& from, const sip::Message& request) {
+  const ZoneConfig& zone = config_.zones[from.zone];
+  AuthDecision decision;
+  if (std::ranges::find(zone.authenticate, request.method()) == zone.authenticate.end()) {
+    return decision;  // kNotRequired
+  }
+  if (trusted_for_auth(from.zone, from.remote.address())) {
+    decision.kind = AuthDecision::Kind::kTrusted;
+    return decision;
+  }
+  // REGISTER is answered by the registrar itself (401); other requests by the SBC as the
+  // user's proxy (407), as Kamailio's www_challenge / proxy_challenge do.
+  const bool registrar = request.method() == sip::Method::kRegister;
+  const sip::HeaderId credentials =
+      registrar ? sip::HeaderId::kAuthorization : sip::HeaderId::kProxyAuthorization;
+  const TimePoint now = scheduler_.now();
+  auto verified = digest_.verify(
+      request, credentials, zone.realm,
+      [this](std::string_view name) { return config_.find_user(name); }, zone.auth_algorithms, now);
+  if (verified) {
+    const UserConfig* user = config_.find_user(verified->user);
+    if (user != nullptr && user->zone != zone.name) {
+      // A user of another zone: its credentials are not valid here.
+      verified = std::unexpected(AuthFailure::kUnknownUser);
+    }
+  }
+  if (verified) {
+    metrics_.auth_success(method_label(request));
+    decision.kind = AuthDecision::Kind::kAuthenticated;
+    decision.user = verified->user;
+    return decision;
+  }
+  const AuthFailure failure = verified.error();
+  if (is_offence(failure)) {
+    metrics_.auth_failure(to_string(failure));
+    metrics_.offence(to_string(Offence::kAuthFailure));
+    const address source = canonical(from.remote.address());
+    spdlog::info("auth: {} from {} refused: {}", method_label(request), source.to_string(),
+                 to_string(failure));
+    guard_.offend(source, Offence::kAuthFailure, now);
+    // A wrong answer gets a fresh challenge, like any UA expects (it may have mistyped); the
+    // offence counter, not the response, is what stops a cracker.
+  }
+  // The algorithms offered are the user's: the registering one (To) or the caller (From).
+  const UserConfig* user = nullptr;
+  if (auto who = registrar ? request.to() : request.from()) user = config_.find_user(who->uri.user);
+  const std::span<const DigestAlgorithm> algorithms =
+      user != nullptr && !user->algorithms.empty()
+          ? std::span<const DigestAlgorithm>(user->algorithms)
+          : std::span<const DigestAlgorithm>(zone.auth_algorithms);
+  decision.kind = AuthDecision::Kind::kChallenge;
+  decision.code = registrar ? 401 : 407;
+  decision.challenge_header =
+      registrar ? sip::HeaderId::kWwwAuthenticate : sip::HeaderId::kProxyAuthenticate;
+  decision.challenges =
+      digest_.challenges(zone.realm, algorithms, failure == AuthFailure::kStale, now);
+  metrics_.auth_challenge(method_label(request));
+  return decision;
+}
+
+// --- calls ---------------------------------------------------------------------------------------
+
+std::expected<AdmissionTicket, AdmissionRefusal> EdgeSecurity::admit_call(
+    const CallScopes& scopes) {
+  auto admitted = admission_.admit(scopes, scheduler_.now());
+  if (!admitted) metrics_.cac_refused(admitted.error().scope, admitted.error().limit);
+  return admitted;
+}
+
+void EdgeSecurity::release_call(const AdmissionTicket& ticket) {
+  admission_.release(ticket);
+}
+
+std::expected<void, FraudRefusal> EdgeSecurity::check_fraud(std::string_view account,
+                                                            std::string_view destination) {
+  auto checked = fraud_.check(account, destination, scheduler_.now());
+  if (checked) {
+    metrics_.account_call(account);
+  } else {
+    metrics_.fraud_refused(checked.error().rule);
+    spdlog::warn("fraud: call by {} to {} refused: {}", account, destination,
+                 checked.error().reason);
+  }
+  return checked;
+}
+
+std::vector<AccountStats> EdgeSecurity::accounts() const {
+  return fraud_.accounts(scheduler_.now());
+}
+
+void EdgeSecurity::publish_account_rates() {
+  for (const AccountStats& a : accounts()) {
+    metrics_.account_rate(a.account, a.last_minute, a.last_hour);
+  }
+}
+
+// --- trust ---------------------------------------------------------------------------------------
+
+void EdgeSecurity::trust(const address& source, std::chrono::seconds duration) {
+  const address a = canonical(source);
+  if (std::ranges::binary_search(static_trusted_, a)) return;
+  const TimePoint now = scheduler_.now();
+  if (registered_trusted_.size() >= config_.registrar.max_bindings) {
+    std::erase_if(registered_trusted_, [&](const auto& entry) { return entry.second <= now; });
+    if (registered_trusted_.size() >= config_.registrar.max_bindings) return;
+  }
+  const TimePoint until = now + duration + kTrustGrace;
+  registered_trusted_[a] = until;
+  push_source(a, api::SourceClass::kTrusted, until);
+}
+
+// --- bans ----------------------------------------------------------------------------------------
+
+std::expected<Ban, std::string> EdgeSecurity::ban(std::string_view text,
+                                                  std::optional<std::chrono::seconds> duration) {
+  boost::system::error_code ec;
+  const address a = boost::asio::ip::make_address(std::string(text), ec);
+  if (ec) return std::unexpected(fmt::format("'{}' is not an IPv4 or IPv6 address", text));
+  return guard_.ban(canonical(a), duration, scheduler_.now());
+}
+
+std::expected<void, std::string> EdgeSecurity::unban(std::string_view text) {
+  boost::system::error_code ec;
+  const address a = boost::asio::ip::make_address(std::string(text), ec);
+  if (ec) return std::unexpected(fmt::format("'{}' is not an IPv4 or IPv6 address", text));
+  if (!guard_.unban(canonical(a))) return std::unexpected(fmt::format("{} is not banned", text));
+  return {};
+}
+
+void EdgeSecurity::ban_added(const Ban& ban) {
+  const std::string until =
+      ban.until ? fmt::format("{} s", std::chrono::duration_cast<std::chrono::seconds>(
+                                          *ban.until - scheduler_.now())
+                                          .count())
+                : std::string("until removed");
+  spdlog::warn("security: banned {} ({}, level {}, {})", ban.source.to_string(), ban.reason,
+               ban.level, until);
+  metrics_.ban_added(ban.reason);
+  metrics_.bans_active(guard_.bans().size());
+  push_source(ban.source, api::SourceClass::kBanned, ban.until);
+  schedule_expiry();
+}
+
+void EdgeSecurity::ban_removed(const address& source, std::string_view why) {
+  spdlog::info("security: ban of {} lifted ({})", source.to_string(), why);
+  metrics_.bans_active(guard_.bans().size());
+  // A source that is also trusted (a registered phone that mistyped) goes back to trusted.
+  const auto registered = registered_trusted_.find(source);
+  if (std::ranges::binary_search(static_trusted_, source)) {
+    push_source(source, api::SourceClass::kTrusted, std::nullopt);
+  } else if (registered != registered_trusted_.end() && registered->second > scheduler_.now()) {
+    push_source(source, api::SourceClass::kTrusted, registered->second);
+  } else {
+    delete_source(source);
+  }
+}
+
+void EdgeSecurity::schedule_expiry() {
+  scheduler_.cancel(expiry_timer_);
+  expiry_timer_ = 0;
+  const auto next = guard_.expire(scheduler_.now());
+  if (!next) return;
+  const auto delay =
+      std::chrono::duration_cast<std::chrono::milliseconds>(*next - scheduler_.now());
+  expiry_timer_ = scheduler_.schedule(std::max(delay, std::chrono::milliseconds(1)), [this] {
+    expiry_timer_ = 0;
+    schedule_expiry();
+  });
+}
+
+// --- dataplane -----------------------------------------------------------------------------------
+
+void EdgeSecurity::push_source(const address& source, api::SourceClass cls,
+                               std::optional<TimePoint> until) {
+  if (!dataplane_.connected()) return;  // on_dataplane_up() pushes everything
+  api::SourceAdd add;
+  add.address = to_api_address(source);
+  add.cls = cls;
+  add.duration_ms = remaining_ms(until, scheduler_.now());
+  dataplane_.request(add, [source](DataplaneClient::Reply reply) {
+    const auto* result = reply ? std::get_if<api::Result>(&*reply) : nullptr;
+    if (result == nullptr || result->status != api::Status::kOk) {
+      // sbcd still drops the source's messages itself; the dataplane catches up on reconnect.
+      spdlog::warn("security: dataplane did not take source {}: {}", source.to_string(),
+                   result != nullptr ? result->detail
+                   : reply           ? std::string("unexpected reply")
+                                     : std::string(to_string(reply.error())));
+    }
+  });
+}
+
+void EdgeSecurity::delete_source(const address& source) {
+  if (!dataplane_.connected()) return;
+  api::SourceDelete del;
+  del.address = to_api_address(source);
+  dataplane_.request(del, [](DataplaneClient::Reply) {});  // kNotFound: already expired there
+}
+
+void EdgeSecurity::on_dataplane_up() {
+  const TimePoint now = scheduler_.now();
+  api::MediaPortsSet ports;
+  ports.port_min = config_.media.port_min;
+  ports.port_max = config_.media.port_max;
+  dataplane_.request(ports, [](DataplaneClient::Reply reply) {
+    const auto* result = reply ? std::get_if<api::Result>(&*reply) : nullptr;
+    if (result == nullptr || result->status != api::Status::kOk) {
+      spdlog::warn("security: dataplane did not take the media port range");
+    }
+  });
+  // Requests on one connection are handled in order: the flush lands before the pushes.
+  dataplane_.request(api::SourceFlush{}, [](DataplaneClient::Reply) {});
+  for (const address& a : static_trusted_) {
+    if (!guard_.is_banned(a, now)) push_source(a, api::SourceClass::kTrusted, std::nullopt);
+  }
+  std::erase_if(registered_trusted_, [&](const auto& entry) { return entry.second <= now; });
+  for (const auto& [a, until] : registered_trusted_) {
+    if (!guard_.is_banned(a, now)) push_source(a, api::SourceClass::kTrusted, until);
+  }
+  for (const Ban& b : guard_.bans()) push_source(b.source, api::SourceClass::kBanned, b.until);
+}
+
+}  // namespace sbc::cp

@@ -1,0 +1,145 @@
+// The edge security of sbcd in one place: what every received message goes through before it is
+// parsed (zone and trunk ACLs, bans, the per-source request rate), what the B2BUA asks once it is
+// parsed (scanner user agents, digest authentication, call admission control, the toll-fraud
+// guard), and the bridge to the dataplane that enforces bans and trusted sources before the kernel
+// sees a packet.
+//
+// One core function per action (ban, unban, list) serves the CLI, the config and the B2BUA alike.
+// Single-threaded: everything runs on the event loop.
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+#include <chrono>
+#include <expected>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "controlplane/config.h"
+#include "controlplane/dataplane_client.h"
+#include "controlplane/registrar/digest_authenticator.h"
+#include "controlplane/scheduler.h"
+#include "controlplane/security/acl.h"
+#include "controlplane/security/admission_control.h"
+#include "controlplane/security/fraud_guard.h"
+#include "controlplane/security/source_guard.h"
+#include "controlplane/security_metrics.h"
+#include "controlplane/sip_transport.h"
+#include "sip/message.h"
+
+namespace sbc::cp {
+
+// What authenticate() decided for one request.
+struct AuthDecision {
+  enum class Kind : uint8_t {
+    kNotRequired,    // the zone does not authenticate this method
+    kTrusted,        // the source is in the zone's `trusted` networks
+    kAuthenticated,  // valid digest credentials: `user` is set
+    // Answer 401/407 with `challenges`: no credentials, stale ones, or wrong ones (a UA may
+    // have mistyped; the offence counted against the source is what stops a cracker).
+    kChallenge,
+  };
+  Kind kind = Kind::kNotRequired;
+  std::string user;
+  int code = 0;                         // 401 or 407
+  std::vector<std::string> challenges;  // WWW-/Proxy-Authenticate values
+  sip::HeaderId challenge_header = sip::HeaderId::kWwwAuthenticate;
+};
+
+class EdgeSecurity final : private BanSink {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+  // How long a registered contact's source stays trusted by the dataplane after its binding
+  // expires: a late re-REGISTER still finds its punts in the trusted budget.
+  static constexpr std::chrono::seconds kTrustGrace{30};
+
+  EdgeSecurity(const Config& config, Scheduler& scheduler, DataplaneClient& dataplane,
+               SecurityMetrics& metrics);
+  ~EdgeSecurity() override;
+  EdgeSecurity(const EdgeSecurity&) = delete;
+  EdgeSecurity& operator=(const EdgeSecurity&) = delete;
+
+  // --- before parsing ---
+  // Every received SIP message: the zone's ACL (on a trunk zone: some trunk's `allow`), then the
+  // source guard (bans, request rate). false: drop silently (counted here).
+  [[nodiscard]] bool screen(const SipPeer& from);
+  // Every inbound TCP/TLS connection, before its first byte (and its TLS handshake).
+  [[nodiscard]] bool screen_connection(size_t zone, const Endpoint& remote);
+  // The trunk (index into Config::trunks) whose `allow` covers `source` on trunk zone `zone`.
+  [[nodiscard]] std::optional<size_t> trunk_of(size_t zone,
+                                               const boost::asio::ip::address& source) const;
+
+  // --- after parsing ---
+  // A message that did not parse or was refused as malformed (400).
+  void malformed(const SipPeer& from);
+  // true: the request carries a scanner's User-Agent; its source is banned now, the request must
+  // be dropped without an answer.
+  [[nodiscard]] bool scanner(const SipPeer& from, const sip::Message& request);
+  // Digest authentication of `request` (REGISTER: 401 flow; INVITE: 407 flow) on its zone.
+  AuthDecision authenticate(const SipPeer& from, const sip::Message& request);
+
+  // --- calls ---
+  [[nodiscard]] std::expected<AdmissionTicket, AdmissionRefusal> admit_call(
+      const CallScopes& scopes);
+  void release_call(const AdmissionTicket& ticket);
+  // Toll-fraud guard for a call toward a trunk, placed by `account`.
+  [[nodiscard]] std::expected<void, FraudRefusal> check_fraud(std::string_view account,
+                                                              std::string_view destination);
+
+  // --- registrations: their sources are trusted by the dataplane while registered ---
+  void trust(const boost::asio::ip::address& source, std::chrono::seconds duration);
+
+  // --- management (CLI) ---
+  std::expected<Ban, std::string> ban(std::string_view address,
+                                      std::optional<std::chrono::seconds> duration);
+  std::expected<void, std::string> unban(std::string_view address);
+  [[nodiscard]] std::vector<Ban> bans() const { return guard_.bans(); }
+  [[nodiscard]] std::vector<AccountStats> accounts() const;
+  [[nodiscard]] const Acl& zone_acl(size_t zone) const { return zone_acls_[zone]; }
+  [[nodiscard]] const Config& config() const { return config_; }
+  [[nodiscard]] TimePoint now() const { return scheduler_.now(); }
+  // Refreshes the per-account gauges (called with the periodic stats refresh).
+  void publish_account_rates();
+
+  // The dataplane (re)connected: it is told the media port range, its source table is flushed and
+  // every ban and trusted source is pushed again.
+  void on_dataplane_up();
+
+ private:
+  // --- BanSink ---
+  void ban_added(const Ban& ban) override;
+  void ban_removed(const boost::asio::ip::address& source, std::string_view why) override;
+
+  void push_source(const boost::asio::ip::address& source, api::SourceClass cls,
+                   std::optional<TimePoint> until);
+  void delete_source(const boost::asio::ip::address& source);
+  void schedule_expiry();
+  [[nodiscard]] bool trusted_for_auth(size_t zone, const boost::asio::ip::address& source) const;
+
+  const Config& config_;
+  Scheduler& scheduler_;
+  DataplaneClient& dataplane_;
+  SecurityMetrics& metrics_;
+  SourceGuard guard_;
+  AdmissionControl admission_;
+  FraudGuard fraud_;
+  DigestAuthenticator digest_;
+  std::vector<Acl> zone_acls_;                    // by zone index
+  std::vector<bool> trunk_zone_;                  // by zone index
+  std::vector<std::vector<size_t>> zone_trunks_;  // trunks (indices) using each zone
+  // Host addresses (/32, /128) trusted for good: trunk allow entries, zones' trusted sources and
+  // the allowlist. Networks wider than a host are trusted by sbcd only (the dataplane's source
+  // table holds exact addresses).
+  std::vector<boost::asio::ip::address> static_trusted_;
+  // Registered sources and when their trust ends.
+  std::map<boost::asio::ip::address, TimePoint> registered_trusted_;
+  Scheduler::TimerId expiry_timer_ = 0;
+};
+
+// An address as the control protocol carries it.
+[[nodiscard]] api::Address to_api_address(const boost::asio::ip::address& address);
+
+}  // namespace sbc::cp

@@ -1,0 +1,77 @@
+// Call admission control: concurrent calls and new calls per second, globally ([security]), per
+// trunk and per user. A refused call is answered with the refusal's code and Retry-After.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "controlplane/config.h"
+
+namespace sbc::cp {
+
+struct CallScopes {  // "" = not applicable
+  std::string_view trunk;
+  std::string_view user;
+};
+
+struct AdmissionRefusal {
+  int code;            // 503 (global/trunk, user cps), 486 (user max_calls)
+  std::string reason;  // e.g. "Service Unavailable (trunk carrier1 at max_calls 10)"
+  std::optional<uint32_t> retry_after;  // seconds, with 503
+  std::string scope;                    // "global" | "trunk" | "user"
+  std::string limit;                    // "max_calls" | "max_cps"
+};
+
+struct AdmissionTicket {  // what release() gives back
+  std::string trunk;
+  std::string user;
+};
+
+class AdmissionControl {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+  // Retry-After of a max_calls refusal: calls last minutes, so no exact time can be given; a few
+  // seconds spreads retries without sending callers away for long.
+  static constexpr uint32_t kMaxCallsRetryAfter = 5;
+
+  explicit AdmissionControl(const Config& config);  // global, per-trunk, per-user limits
+  // Checks every applicable scope (global, then trunk, then user), then counts the call in all of
+  // them (nothing counted on refusal). Names without a [trunk.NAME] / [user.NAME] are neither
+  // limited nor counted.
+  std::expected<AdmissionTicket, AdmissionRefusal> admit(const CallScopes& scopes, TimePoint now);
+  void release(const AdmissionTicket& ticket);  // the call ended
+  // scope "global" (name ""), "trunk", "user"; 0 for anything unknown.
+  [[nodiscard]] uint32_t active(std::string_view scope, std::string_view name) const;
+
+ private:
+  // One scope's limits and state. The last max_cps admission times are kept in a ring: a new call
+  // fits when the oldest of them is at least one second old (an exact 1 s sliding window).
+  struct Counter {
+    CallLimits limits;
+    uint32_t active = 0;
+    std::vector<TimePoint> starts;  // ring of max_cps entries
+    size_t next = 0;                // ring position of the oldest entry
+    size_t filled = 0;
+  };
+  struct Check {
+    Counter* counter = nullptr;
+    std::string_view scope;
+    std::string_view name;
+  };
+  static Counter make_counter(const CallLimits& limits);
+  static std::optional<AdmissionRefusal> refuse(const Check& check, TimePoint now);
+  static void count(Counter& c, TimePoint now);
+
+  Counter global_;
+  std::map<std::string, Counter, std::less<>> trunks_;
+  std::map<std::string, Counter, std::less<>> users_;
+};
+
+}  // namespace sbc::cp
