@@ -8,6 +8,8 @@
 
 #include <cstring>
 
+#include "concurrent_hash.h"
+
 namespace sbc::dp {
 namespace {
 
@@ -47,27 +49,10 @@ std::expected<std::unique_ptr<SessionTable>, std::string> SessionTable::create(
         fmt::format("session table: cannot create RCU state: {}", rte_strerror(rte_errno)));
   }
 
-  // The extendable bucket table guarantees every entry fits regardless of cuckoo collisions, and
-  // the spare key slots cover deletions still in their grace period, so "full" means max_sessions.
-  rte_hash_parameters params{};
-  params.name = name.c_str();
-  params.entries = hash_entries(max_sessions);
-  params.key_len = sizeof(StreamKey);
-  params.hash_func = rte_hash_crc;
-  params.socket_id = socket_id;
-  params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
-  table->hash_ = rte_hash_create(&params);
-  if (!table->hash_) {
-    return std::unexpected(fmt::format("session table: rte_hash_create({} entries): {}",
-                                       params.entries, rte_strerror(rte_errno)));
-  }
-  rte_hash_rcu_config rcu{};
-  rcu.v = table->qsbr_;
-  rcu.mode = RTE_HASH_QSBR_MODE_DQ;  // key slots recycled after a grace period, never blocking
-  if (rte_hash_rcu_qsbr_add(table->hash_, &rcu) != 0) {
-    return std::unexpected(
-        fmt::format("session table: rte_hash_rcu_qsbr_add: {}", rte_strerror(rte_errno)));
-  }
+  auto hash = make_concurrent_hash(name, hash_entries(max_sessions), sizeof(StreamKey),
+                                   table->qsbr_, socket_id, "session table");
+  if (!hash) return std::unexpected(hash.error());
+  table->hash_ = *hash;
   return table;
 }
 

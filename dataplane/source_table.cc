@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "concurrent_hash.h"
+
 namespace sbc::dp {
 
 std::optional<SourceKey> source_key_of(const api::Address& address) {
@@ -28,27 +30,10 @@ std::expected<std::unique_ptr<SourceTable>, std::string> SourceTable::create(
   table->max_sources_ = max_sources;
   table->tsc_hz_ = tsc_hz;
 
-  // As the session table: the extendable bucket table makes every entry fit whatever the cuckoo
-  // collisions, the spare slots cover deletions in their grace period.
-  rte_hash_parameters params{};
-  params.name = name.c_str();
-  params.entries = hash_entries(max_sources);
-  params.key_len = sizeof(SourceKey);
-  params.hash_func = rte_hash_crc;
-  params.socket_id = socket_id;
-  params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
-  table->hash_ = rte_hash_create(&params);
-  if (!table->hash_) {
-    return std::unexpected(fmt::format("source table: rte_hash_create({} entries): {}",
-                                       params.entries, rte_strerror(rte_errno)));
-  }
-  rte_hash_rcu_config rcu{};
-  rcu.v = qsbr;
-  rcu.mode = RTE_HASH_QSBR_MODE_DQ;
-  if (rte_hash_rcu_qsbr_add(table->hash_, &rcu) != 0) {
-    return std::unexpected(
-        fmt::format("source table: rte_hash_rcu_qsbr_add: {}", rte_strerror(rte_errno)));
-  }
+  auto hash = make_concurrent_hash(name, hash_entries(max_sources), sizeof(SourceKey), qsbr,
+                                   socket_id, "source table");
+  if (!hash) return std::unexpected(hash.error());
+  table->hash_ = *hash;
   return table;
 }
 
