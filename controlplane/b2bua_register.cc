@@ -48,10 +48,17 @@ void B2bua::handle_register(const SipPeer& from, const sip::Message& request) {
   layer_.respond(from.zone, request, std::move(response));
   metrics_.security().register_answered(result.code);
   metrics_.security().registrations_active(registrar_.size());
-  if (result.code == 200 && !result.contacts.empty()) {
-    // Its punts now use the dataplane's trusted budget: a flood from elsewhere cannot crowd out a
-    // registered phone's signalling.
-    security_.trust(from.remote.address(), std::chrono::seconds(config_.registrar.max_expires));
+  if (result.code == 200 && auth.kind == AuthDecision::Kind::kAuthenticated) {
+    // Its punts now use the dataplane's trusted budget while its binding lives, so a flood from
+    // elsewhere cannot crowd out a registered phone's signalling. Only after a digest proved who
+    // it is: an unauthenticated REGISTER is one spoofed packet away.
+    const auto now = scheduler_.now();
+    for (const Binding* binding : registrar_.lookup(user, now)) {
+      if (binding->peer.remote.address() != from.remote.address()) continue;
+      security_.trust(from.remote.address(),
+                      std::chrono::duration_cast<std::chrono::seconds>(binding->expires - now));
+      break;
+    }
   }
   spdlog::debug("registrar: REGISTER {} from {}: {} ({} binding(s))", user,
                 from.remote.address().to_string(), result.code, result.contacts.size());

@@ -74,6 +74,16 @@ EdgeSecurity::EdgeSecurity(const Config& config, Scheduler& scheduler, Dataplane
   for (const IpNetwork& n : config.security.allowlist) {
     if (is_host(n)) static_trusted_.push_back(n.address);
   }
+  std::vector<IpNetwork> peers;
+  for (const ZoneConfig& z : config.zones) {
+    peers.insert(peers.end(), z.trusted.begin(), z.trusted.end());
+    if (z.default_target) {
+      if (auto n = IpNetwork::parse(z.default_target->host)) peers.push_back(*n);
+    }
+  }
+  for (const TrunkConfig& t : config.trunks)
+    peers.insert(peers.end(), t.allow.begin(), t.allow.end());
+  configured_peers_ = NetworkSet(peers);
   std::ranges::sort(static_trusted_);
   const auto [first, last] = std::ranges::unique(static_trusted_);
   static_trusted_.erase(first, last);
@@ -91,6 +101,11 @@ bool EdgeSecurity::screen(const SipPeer& from) {
                                              : zone_acls_[from.zone].allows(source);
   if (!acl_ok) {
     metrics_.dropped("acl");
+    return false;
+  }
+  if (configured_peer(source)) {
+    if (!guard_.is_banned(source, scheduler_.now())) return true;
+    metrics_.dropped("banned");
     return false;
   }
   switch (guard_.admit(source, scheduler_.now())) {
@@ -138,8 +153,14 @@ std::optional<size_t> EdgeSecurity::trunk_of(size_t zone, const address& source)
 // --- after parsing -------------------------------------------------------------------------------
 
 void EdgeSecurity::malformed(const SipPeer& from) {
+  const address source = canonical(from.remote.address());
+  if (configured_peer(source)) return;
   metrics_.offence(to_string(Offence::kMalformed));
-  guard_.offend(canonical(from.remote.address()), Offence::kMalformed, scheduler_.now());
+  guard_.offend(source, Offence::kMalformed, scheduler_.now());
+}
+
+bool EdgeSecurity::configured_peer(const address& source) const {
+  return configured_peers_.contains(canonical(source));
 }
 
 bool EdgeSecurity::scanner(const SipPeer& from, const sip::Message& request) {
@@ -148,6 +169,7 @@ bool EdgeSecurity::scanner(const SipPeer& from, const sip::Message& request) {
   const address source = canonical(from.remote.address());
   if (guard_.allowlisted(source)) return false;  // an operator's own test tools
   metrics_.dropped("scanner");
+  if (configured_peer(source)) return true;  // dropped, but a spoofed packet bans no carrier
   metrics_.offence(to_string(Offence::kScanner));
   guard_.offend(source, Offence::kScanner, scheduler_.now());
   return true;
@@ -198,7 +220,7 @@ AuthDecision EdgeSecurity::authenticate(const SipPeer& from, const sip::Message&
     const address source = canonical(from.remote.address());
     spdlog::info("auth: {} from {} refused: {}", method_label(request), source.to_string(),
                  to_string(failure));
-    guard_.offend(source, Offence::kAuthFailure, now);
+    if (!configured_peer(source)) guard_.offend(source, Offence::kAuthFailure, now);
     // A wrong answer gets a fresh challenge, like any UA expects (it may have mistyped); the
     // offence counter, not the response, is what stops a cracker.
   }
@@ -261,9 +283,9 @@ void EdgeSecurity::trust(const address& source, std::chrono::seconds duration) {
   const address a = canonical(source);
   if (std::ranges::binary_search(static_trusted_, a)) return;
   const TimePoint now = scheduler_.now();
-  if (registered_trusted_.size() >= config_.registrar.max_bindings) {
+  if (registered_trusted_.size() >= kMaxRegisteredTrusted) {
     std::erase_if(registered_trusted_, [&](const auto& entry) { return entry.second <= now; });
-    if (registered_trusted_.size() >= config_.registrar.max_bindings) return;
+    if (registered_trusted_.size() >= kMaxRegisteredTrusted) return;
   }
   const TimePoint until = now + duration + kTrustGrace;
   registered_trusted_[a] = until;
@@ -297,14 +319,14 @@ void EdgeSecurity::ban_added(const Ban& ban) {
   spdlog::warn("security: banned {} ({}, level {}, {})", ban.source.to_string(), ban.reason,
                ban.level, until);
   metrics_.ban_added(ban.reason);
-  metrics_.bans_active(guard_.bans().size());
+  metrics_.bans_active(guard_.ban_count());
   push_source(ban.source, api::SourceClass::kBanned, ban.until);
   schedule_expiry();
 }
 
 void EdgeSecurity::ban_removed(const address& source, std::string_view why) {
   spdlog::info("security: ban of {} lifted ({})", source.to_string(), why);
-  metrics_.bans_active(guard_.bans().size());
+  metrics_.bans_active(guard_.ban_count());
   // A source that is also trusted (a registered phone that mistyped) goes back to trusted.
   const auto registered = registered_trusted_.find(source);
   if (std::ranges::binary_search(static_trusted_, source)) {

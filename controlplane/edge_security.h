@@ -55,6 +55,9 @@ class EdgeSecurity final : private BanSink {
   // How long a registered contact's source stays trusted by the dataplane after its binding
   // expires: a late re-REGISTER still finds its punts in the trusted budget.
   static constexpr std::chrono::seconds kTrustGrace{30};
+  // Most registered sources trusted at once: well below the dataplane's source table, so bans
+  // always find room there.
+  static constexpr size_t kMaxRegisteredTrusted = 16384;
 
   EdgeSecurity(const Config& config, Scheduler& scheduler, DataplaneClient& dataplane,
                SecurityMetrics& metrics);
@@ -118,6 +121,10 @@ class EdgeSecurity final : private BanSink {
   void delete_source(const boost::asio::ip::address& source);
   void schedule_expiry();
   [[nodiscard]] bool trusted_for_auth(size_t zone, const boost::asio::ip::address& source) const;
+  // Trunk hosts, zones' trusted sources and default targets: known by configuration. Anyone can
+  // spoof their address in a UDP packet, so offences never ban them and the per-source request
+  // bucket does not limit them (a busy carrier sends more than a phone); manual bans still do.
+  [[nodiscard]] bool configured_peer(const boost::asio::ip::address& source) const;
 
   const Config& config_;
   Scheduler& scheduler_;
@@ -134,6 +141,7 @@ class EdgeSecurity final : private BanSink {
   // the allowlist. Networks wider than a host are trusted by sbcd only (the dataplane's source
   // table holds exact addresses).
   std::vector<boost::asio::ip::address> static_trusted_;
+  NetworkSet configured_peers_;
   // Registered sources and when their trust ends.
   std::map<boost::asio::ip::address, TimePoint> registered_trusted_;
   Scheduler::TimerId expiry_timer_ = 0;

@@ -117,8 +117,12 @@ std::string_view to_string(AuthFailure f) {
   return "unknown";
 }
 
+// A nonce we cannot open is not counted either: every phone re-using the nonce it cached before
+// sbcd restarted (a new key) sends one, and five phones behind one NAT would ban their office.
+// No password can be tested against such a nonce, so a cracker gains nothing from it.
 bool is_offence(AuthFailure f) {
-  return f != AuthFailure::kNoCredentials && f != AuthFailure::kStale;
+  return f != AuthFailure::kNoCredentials && f != AuthFailure::kStale &&
+         f != AuthFailure::kBadNonce;
 }
 
 std::string_view digest_algorithm_token(DigestAlgorithm a) {

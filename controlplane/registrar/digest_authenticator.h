@@ -44,7 +44,8 @@ enum class AuthFailure : uint8_t {
 };
 // "no_credentials", "stale", "malformed", ... (snake_case; metric labels and logs).
 [[nodiscard]] std::string_view to_string(AuthFailure f);
-// False for kNoCredentials and kStale: a client following the protocol meets those.
+// False for kNoCredentials, kStale and kBadNonce: a client following the protocol meets those
+// (a nonce from before a restart no longer opens).
 [[nodiscard]] bool is_offence(AuthFailure f);
 
 struct AuthenticatedUser {

@@ -72,6 +72,7 @@ class SourceGuard {
   std::optional<TimePoint> expire(TimePoint now);
   [[nodiscard]] std::vector<Ban> bans() const;  // sorted by address
   [[nodiscard]] size_t tracked_sources() const { return sources_.size(); }
+  [[nodiscard]] size_t ban_count() const { return bans_.size(); }
   // Automatic bans not made because max_bans bans were in force (the source stays limited).
   [[nodiscard]] uint64_t bans_refused() const { return bans_refused_; }
 

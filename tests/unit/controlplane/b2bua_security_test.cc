@@ -236,3 +236,33 @@ TEST_F(B2buaSecurityTest, BlockedPrefixIsRefused) {
 
 }  // namespace
 }  // namespace sbc::cp::testing
+
+namespace sbc::cp::testing {
+namespace {
+
+// Anyone can put a carrier's address on a UDP packet: what it sends is dropped, but it never gets
+// the carrier (or the trusted PBX) banned, and their traffic is not held to a phone's rate.
+TEST_F(B2buaSecurityTest, SpoofedOffencesNeverBanConfiguredPeers) {
+  std::string options = register_request("100", 1, {}, "friendly-scanner");
+  options.replace(0, 8, "OPTIONS");
+  const auto cseq = options.find("CSeq: 1 REGISTER");
+  options.replace(cseq, 16, "CSeq: 1 OPTIONS");
+  deliver(kCarrier, kTrunkAddr, options);
+  deliver(kAccess, kCallerAddr, options);
+  EXPECT_TRUE(transport_.sent.empty());
+  EXPECT_TRUE(security_->bans().empty());
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(security_->screen(udp_peer(kCarrier, kTrunkAddr))) << i;
+    ASSERT_TRUE(security_->screen(udp_peer(kAccess, kCallerAddr))) << i;
+  }
+  // A phone's address is held to request_rate / request_burst (50/s, 100).
+  int admitted = 0;
+  for (int i = 0; i < 1000; ++i) admitted += security_->screen(udp_peer(kAccess, kPhone)) ? 1 : 0;
+  EXPECT_LT(admitted, 200);
+  // Manual bans still apply to configured peers.
+  ASSERT_TRUE(security_->ban("198.51.100.10", std::chrono::seconds(60)).has_value());
+  EXPECT_FALSE(security_->screen(udp_peer(kCarrier, kTrunkAddr)));
+}
+
+}  // namespace
+}  // namespace sbc::cp::testing
