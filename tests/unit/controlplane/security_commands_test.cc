@@ -105,3 +105,42 @@ TEST_F(SecurityCommandsTest, NoSecretInAnyOutput) {
 
 }  // namespace
 }  // namespace sbc::cp
+
+namespace sbc::cp {
+namespace {
+
+SipPeer peer_from(size_t zone, const char* address) {
+  SipPeer peer;
+  peer.zone = zone;
+  peer.remote = Endpoint(boost::asio::ip::make_address(address), 5060);
+  return peer;
+}
+
+// The ACLs decide on the source address alone, before any parsing work; what they refuse is
+// counted, never answered.
+TEST_F(SecurityCommandsTest, ScreenAppliesZoneAndTrunkAcls) {
+  constexpr size_t kZoneA = 0;  // access zone "a": allow 192.0.2.0/24 and 2001:db8::/32, deny .66
+  constexpr size_t kZoneT = 1;  // trunk zone "t": only trunk x's host
+  EXPECT_TRUE(security_->screen(peer_from(kZoneA, "192.0.2.20")));
+  EXPECT_TRUE(security_->screen(peer_from(kZoneA, "2001:db8::20")));
+  EXPECT_TRUE(security_->screen(peer_from(kZoneA, "::ffff:192.0.2.21")));  // v4-mapped
+  EXPECT_FALSE(security_->screen(peer_from(kZoneA, "192.0.2.66")));
+  EXPECT_FALSE(security_->screen(peer_from(kZoneA, "203.0.113.1")));
+  EXPECT_FALSE(security_->screen(peer_from(kZoneA, "2001:db9::1")));
+  EXPECT_TRUE(security_->screen(peer_from(kZoneT, "198.51.100.10")));
+  EXPECT_FALSE(security_->screen(peer_from(kZoneT, "198.51.100.11")));
+  EXPECT_EQ(security_->trunk_of(kZoneT, boost::asio::ip::make_address("198.51.100.10")), 0u);
+  EXPECT_FALSE(security_->screen_connection(
+      kZoneA, Endpoint(boost::asio::ip::make_address("192.0.2.66"), 40000)));
+  bool counted = false;
+  for (const auto& family : metrics_.registry().Collect()) {
+    if (family.name != "sbc_security_dropped_total") continue;
+    for (const auto& metric : family.metric) {
+      if (metric.label.front().value == "acl") counted = metric.counter.value == 5;
+    }
+  }
+  EXPECT_TRUE(counted);
+}
+
+}  // namespace
+}  // namespace sbc::cp
