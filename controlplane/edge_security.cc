@@ -10,14 +10,6 @@ namespace {
 
 using boost::asio::ip::address;
 
-// v4-mapped IPv6 sources (a dual-stack socket) are their IPv4 address everywhere.
-address canonical(const address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-    return a.to_v6().to_v4();
-  }
-  return a;
-}
-
 bool is_host(const IpNetwork& network) {
   return network.prefix_length == (network.address.is_v4() ? 32 : 128);
 }
@@ -36,7 +28,7 @@ uint32_t remaining_ms(std::optional<EdgeSecurity::TimePoint> until, EdgeSecurity
 }  // namespace
 
 api::Address to_api_address(const address& a) {
-  const address c = canonical(a);
+  const address c = normalize(a);
   if (c.is_v4()) return api::Address::ipv4(c.to_v4().to_uint());
   api::Address out;
   out.family = api::AddressFamily::kIpv6;
@@ -56,6 +48,7 @@ EdgeSecurity::EdgeSecurity(const Config& config, Scheduler& scheduler, Dataplane
       digest_() {
   for (const ZoneConfig& z : config.zones) {
     zone_acls_.emplace_back(z.acl_allow, z.acl_deny);
+    zone_trusted_.emplace_back(z.trusted);
     trunk_zone_.push_back(config.is_trunk_zone(z.name));
     std::vector<size_t> trunks;
     for (size_t t = 0; t < config.trunks.size(); ++t) {
@@ -96,10 +89,8 @@ EdgeSecurity::~EdgeSecurity() {
 // --- before parsing ------------------------------------------------------------------------------
 
 bool EdgeSecurity::screen(const SipPeer& from) {
-  const address source = canonical(from.remote.address());
-  const bool acl_ok = trunk_zone_[from.zone] ? trunk_of(from.zone, source).has_value()
-                                             : zone_acls_[from.zone].allows(source);
-  if (!acl_ok) {
+  const address source = normalize(from.remote.address());
+  if (!acl_allows(from.zone, source)) {
     metrics_.dropped("acl");
     return false;
   }
@@ -120,10 +111,8 @@ bool EdgeSecurity::screen(const SipPeer& from) {
 }
 
 bool EdgeSecurity::screen_connection(size_t zone, const Endpoint& remote) {
-  const address source = canonical(remote.address());
-  const bool acl_ok =
-      trunk_zone_[zone] ? trunk_of(zone, source).has_value() : zone_acls_[zone].allows(source);
-  if (!acl_ok) {
+  const address source = normalize(remote.address());
+  if (!acl_allows(zone, source)) {
     metrics_.dropped("acl");
     return false;
   }
@@ -135,7 +124,7 @@ bool EdgeSecurity::screen_connection(size_t zone, const Endpoint& remote) {
 }
 
 std::optional<size_t> EdgeSecurity::trunk_of(size_t zone, const address& source) const {
-  const address a = canonical(source);
+  const address a = normalize(source);
   // The most specific allow entry wins when trunks of one zone overlap.
   std::optional<size_t> best;
   int best_length = -1;
@@ -153,20 +142,20 @@ std::optional<size_t> EdgeSecurity::trunk_of(size_t zone, const address& source)
 // --- after parsing -------------------------------------------------------------------------------
 
 void EdgeSecurity::malformed(const SipPeer& from) {
-  const address source = canonical(from.remote.address());
+  const address source = normalize(from.remote.address());
   if (configured_peer(source)) return;
   metrics_.offence(to_string(Offence::kMalformed));
   guard_.offend(source, Offence::kMalformed, scheduler_.now());
 }
 
 bool EdgeSecurity::configured_peer(const address& source) const {
-  return configured_peers_.contains(canonical(source));
+  return configured_peers_.contains(normalize(source));
 }
 
 bool EdgeSecurity::scanner(const SipPeer& from, const sip::Message& request) {
   const std::string_view user_agent = request.header(sip::HeaderId::kUserAgent);
   if (user_agent.empty() || !guard_.is_scanner(user_agent)) return false;
-  const address source = canonical(from.remote.address());
+  const address source = normalize(from.remote.address());
   if (guard_.allowlisted(source)) return false;  // an operator's own test tools
   metrics_.dropped("scanner");
   if (configured_peer(source)) return true;  // dropped, but a spoofed packet bans no carrier
@@ -175,10 +164,9 @@ bool EdgeSecurity::scanner(const SipPeer& from, const sip::Message& request) {
   return true;
 }
 
-bool EdgeSecurity::trusted_for_auth(size_t zone, const address& source) const {
-  const address a = canonical(source);
-  return std::ranges::any_of(config_.zones[zone].trusted,
-                             [&](const IpNetwork& n) { return n.contains(a); });
+bool EdgeSecurity::acl_allows(size_t zone, const address& source) const {
+  // On a trunk zone the trunks' allow lists are the ACL: a carrier only from its addresses.
+  return trunk_zone_[zone] ? trunk_of(zone, source).has_value() : zone_acls_[zone].allows(source);
 }
 
 AuthDecision EdgeSecurity::authenticate(const SipPeer& from, const sip::Message& request) {
@@ -187,7 +175,7 @@ AuthDecision EdgeSecurity::authenticate(const SipPeer& from, const sip::Message&
   if (std::ranges::find(zone.authenticate, request.method()) == zone.authenticate.end()) {
     return decision;  // kNotRequired
   }
-  if (trusted_for_auth(from.zone, from.remote.address())) {
+  if (zone_trusted_[from.zone].contains(normalize(from.remote.address()))) {
     decision.kind = AuthDecision::Kind::kTrusted;
     return decision;
   }
@@ -217,7 +205,7 @@ AuthDecision EdgeSecurity::authenticate(const SipPeer& from, const sip::Message&
   if (is_offence(failure)) {
     metrics_.auth_failure(to_string(failure));
     metrics_.offence(to_string(Offence::kAuthFailure));
-    const address source = canonical(from.remote.address());
+    const address source = normalize(from.remote.address());
     spdlog::info("auth: {} from {} refused: {}", method_label(request), source.to_string(),
                  to_string(failure));
     if (!configured_peer(source)) guard_.offend(source, Offence::kAuthFailure, now);
@@ -280,7 +268,7 @@ void EdgeSecurity::publish_account_rates() {
 // --- trust ---------------------------------------------------------------------------------------
 
 void EdgeSecurity::trust(const address& source, std::chrono::seconds duration) {
-  const address a = canonical(source);
+  const address a = normalize(source);
   if (std::ranges::binary_search(static_trusted_, a)) return;
   const TimePoint now = scheduler_.now();
   if (registered_trusted_.size() >= kMaxRegisteredTrusted) {
@@ -299,14 +287,14 @@ std::expected<Ban, std::string> EdgeSecurity::ban(std::string_view text,
   boost::system::error_code ec;
   const address a = boost::asio::ip::make_address(std::string(text), ec);
   if (ec) return std::unexpected(fmt::format("'{}' is not an IPv4 or IPv6 address", text));
-  return guard_.ban(canonical(a), duration, scheduler_.now());
+  return guard_.ban(normalize(a), duration, scheduler_.now());
 }
 
 std::expected<void, std::string> EdgeSecurity::unban(std::string_view text) {
   boost::system::error_code ec;
   const address a = boost::asio::ip::make_address(std::string(text), ec);
   if (ec) return std::unexpected(fmt::format("'{}' is not an IPv4 or IPv6 address", text));
-  if (!guard_.unban(canonical(a))) return std::unexpected(fmt::format("{} is not banned", text));
+  if (!guard_.unban(normalize(a))) return std::unexpected(fmt::format("{} is not banned", text));
   return {};
 }
 

@@ -101,7 +101,6 @@ class EdgeSecurity final : private BanSink {
   std::expected<void, std::string> unban(std::string_view address);
   [[nodiscard]] std::vector<Ban> bans() const { return guard_.bans(); }
   [[nodiscard]] std::vector<AccountStats> accounts() const;
-  [[nodiscard]] const Acl& zone_acl(size_t zone) const { return zone_acls_[zone]; }
   [[nodiscard]] const Config& config() const { return config_; }
   [[nodiscard]] TimePoint now() const { return scheduler_.now(); }
   // Refreshes the per-account gauges (called with the periodic stats refresh).
@@ -120,7 +119,8 @@ class EdgeSecurity final : private BanSink {
                    std::optional<TimePoint> until);
   void delete_source(const boost::asio::ip::address& source);
   void schedule_expiry();
-  [[nodiscard]] bool trusted_for_auth(size_t zone, const boost::asio::ip::address& source) const;
+  // The zone's ACL, or on a trunk zone: some trunk's `allow`.
+  [[nodiscard]] bool acl_allows(size_t zone, const boost::asio::ip::address& source) const;
   // Trunk hosts, zones' trusted sources and default targets: known by configuration. Anyone can
   // spoof their address in a UDP packet, so offences never ban them and the per-source request
   // bucket does not limit them (a busy carrier sends more than a phone); manual bans still do.
@@ -135,6 +135,7 @@ class EdgeSecurity final : private BanSink {
   FraudGuard fraud_;
   DigestAuthenticator digest_;
   std::vector<Acl> zone_acls_;                    // by zone index
+  std::vector<NetworkSet> zone_trusted_;          // by zone index: `trusted` (no digest needed)
   std::vector<bool> trunk_zone_;                  // by zone index
   std::vector<std::vector<size_t>> zone_trunks_;  // trunks (indices) using each zone
   // Host addresses (/32, /128) trusted for good: trunk allow entries, zones' trusted sources and

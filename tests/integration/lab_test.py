@@ -206,6 +206,21 @@ def check_cdr_result(cdr, checks: Checks, disposition: str, code: int) -> None:
 TOLERANCE = 3  # packets: in flight when a latch settles, or at the edges of a capture
 
 
+def answered_call_metrics(outcome):
+    """/metrics after one answered call has ended: counted, nothing left, RTP as captured."""
+    return [
+        ("sbc_calls_total", {"result": "answered"}, lambda v: v == 1, "one answered call"),
+        ("sbc_calls_active", {}, lambda v: v == 0, "no call in progress"),
+        ("sbc_dataplane_sessions", {}, lambda v: v == 0, "no media session left"),
+        ("sbc_dataplane_media_packets_total", {"port": "trunk"},
+         lambda v: abs(v - outcome.callee_rtp_received) <= TOLERANCE,
+         "RTP relayed out of the trunk port, as the callee received"),
+        ("sbc_dataplane_media_packets_total", {"port": "access"},
+         lambda v: abs(v - outcome.caller_rtp_received) <= TOLERANCE,
+         "RTP relayed out of the access port, as the caller received"),
+    ]
+
+
 def check_answered_media(the_lab, outcome, checks: Checks, expected: int):
     """An answered call's media: what each end sent is what sipp played, what each end received
     crossed the dataplane, each end only ever talked RTP with the SBC's address on its side, the
