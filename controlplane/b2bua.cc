@@ -322,7 +322,7 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
     reject(from, invite, 400, "Bad Request (From too long)");
     return;
   }
-  const std::string callee_user(ruri->user);
+  std::string callee_user(ruri->user);
   from_user = uri_user(caller_from);
   boost::system::error_code ec;
   std::string trunk_name;       // the trunk the call goes to or comes from (admission control)
@@ -381,13 +381,20 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
     reject(from, invite, 488, "Not Acceptable Here (no IPv4 audio stream)");
     return;
   }
+  if (auto refused = security_.check_media_address(audio_address)) {
+    reject(from, invite, 488,
+           fmt::format("Not Acceptable Here ({} media address)", to_string(*refused)));
+    return;
+  }
 
   // Toll fraud costs money on calls toward carriers; then admission control for every call.
   if (!zones_[zone].trunk) {
-    if (auto fraud = security_.check_fraud(caller->account, callee_user); !fraud) {
+    auto fraud = security_.check_fraud(caller->account, callee_user);
+    if (!fraud) {
       reject(from, invite, fraud.error().code, fraud.error().reason);
       return;
     }
+    callee_user = std::move(*fraud);  // the trunk gets the number the rules judged
   }
   auto ticket = security_.admit_call({trunk_name, caller->user});
   if (!ticket) {

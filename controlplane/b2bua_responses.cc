@@ -199,7 +199,8 @@ void B2bua::relay_answer(const CallPtr& call, const sip::Message& msg) {
   std::optional<sip::MediaEndpoint> audio;
   if (sdp) audio = sip::first_audio_endpoint(*sdp);
   const api::Address address = audio ? api::Address::parse(audio->address) : api::Address{};
-  if (!sdp || !audio || address.family != api::AddressFamily::kIpv4) {
+  if (!sdp || !audio || address.family != api::AddressFamily::kIpv4 ||
+      security_.check_media_address(address)) {
     spdlog::warn("call {}: unusable SDP answer from the callee", call->id);
     if (msg.status_code() >= 200) {
       hang_up_callee(call);

@@ -74,6 +74,10 @@ struct SecurityConfig {                // [security]
   uint32_t max_auth_failures = 5;      // in the window -> ban (0: never)
   uint32_t max_malformed = 10;         // in the window -> ban (0: never)
   uint32_t max_rate_violations = 200;  // messages over the bucket in the window -> ban (0: never)
+  // New TCP/TLS connections per second per source (token bucket, as deep); a connection over it
+  // is closed before its TLS handshake and is a rate violation. 0: no limit.
+  uint32_t max_connection_rate = 10;
+  uint32_t max_tls_failures = 10;  // failed inbound TLS handshakes in the window -> ban (0: never)
   // Case-insensitive substrings of User-Agent; one request bans. Configuring the key replaces
   // this default list.
   std::vector<std::string> scanner_user_agents = kDefaultScannerUserAgents;
@@ -102,13 +106,23 @@ struct ZoneConfig {
   std::vector<ListenerConfig> listeners;
   std::optional<HostPort> default_target;  // access zones: where calls from trunks go
   Transport default_target_transport = Transport::kUdp;
-  std::vector<IpNetwork> acl_allow;       // acl_allow = CIDR list; empty: everyone (minus acl_deny)
-  std::vector<IpNetwork> acl_deny;        // acl_deny = CIDR list
-  std::vector<sip::Method> authenticate;  // authenticate = register, invite (default: none)
-  std::vector<IpNetwork> trusted;         // trusted = CIDR list: sources that need no digest auth
-                                          // (a PBX known by its address)
-  std::string realm;                      // default: the zone's sip_address, else "sbc"
+  std::vector<IpNetwork> acl_allow;  // acl_allow = CIDR list; empty: everyone (minus acl_deny)
+  std::vector<IpNetwork> acl_deny;   // acl_deny = CIDR list
+  // authenticate = register, invite | none. Default: register, invite when the zone has users
+  // ([user.NAME] of this zone), else none.
+  std::vector<sip::Method> authenticate;
+  std::vector<IpNetwork> trusted;  // trusted = CIDR list: sources that need no digest auth
+                                   // (a PBX known by its address)
+  std::string realm;               // default: the zone's sip_address, else "sbc"
   std::vector<DigestAlgorithm> auth_algorithms = {DigestAlgorithm::kSha256, DigestAlgorithm::kMd5};
+  // allow_open_access = yes: the operator accepts that an access zone without acl_allow and
+  // without `authenticate = invite` lets any address place calls toward the trunks. Without it,
+  // such a zone is refused by the configuration check.
+  bool allow_open_access = false;
+  // protect = CIDR list: on-link neighbours the SBC depends on (gateways, next hops). Like the
+  // default target and trunk hosts, a single spoofable packet (a scanner User-Agent) never bans
+  // them; offences that need a handshake or authentication still count.
+  std::vector<IpNetwork> protect;
 
   [[nodiscard]] bool has_listener(Transport transport) const;
 };

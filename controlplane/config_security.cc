@@ -33,6 +33,8 @@ const std::vector<std::string> kSecurityNumbers = {"request_rate",
                                                    "max_auth_failures",
                                                    "max_malformed",
                                                    "max_rate_violations",
+                                                   "max_connection_rate",
+                                                   "max_tls_failures",
                                                    "ban_time",
                                                    "ban_time_max",
                                                    "recidive_window",
@@ -51,8 +53,9 @@ const std::vector<std::string> kUserKeys = {"zone",
                                             "max_cps",
                                             "max_calls_per_minute",
                                             "max_calls_per_hour"};
-const std::vector<std::string> kZoneLists = {"acl_allow", "acl_deny", "trusted"};
-const std::vector<std::string> kZoneKeys = {"authenticate", "realm", "auth_algorithms"};
+const std::vector<std::string> kZoneLists = {"acl_allow", "acl_deny", "trusted", "protect"};
+const std::vector<std::string> kZoneKeys = {"authenticate", "realm", "auth_algorithms",
+                                            "allow_open_access"};
 const std::vector<std::string> kTrunkKeys = {"max_calls", "max_cps"};
 const std::string kTrunkAllow = "allow";
 
@@ -148,6 +151,8 @@ std::expected<void, std::string> read_section_security(const Values& v, Security
       {"max_auth_failures", &s.max_auth_failures},
       {"max_malformed", &s.max_malformed},
       {"max_rate_violations", &s.max_rate_violations},
+      {"max_connection_rate", &s.max_connection_rate},
+      {"max_tls_failures", &s.max_tls_failures},
       {"max_calls_per_minute", &s.max_calls_per_minute},
       {"max_calls_per_hour", &s.max_calls_per_hour}};
   for (const auto& [name, field] : rates) {
@@ -252,16 +257,28 @@ std::expected<void, std::string> read_user(const Values& v, const std::string& n
   return number(v, prefix + "max_calls_per_hour", user.max_calls_per_hour, 0, 1000000);
 }
 
-std::expected<void, std::string> read_zone_security(const Values& v, ZoneConfig& zone) {
+// has_users: some [user.NAME] belongs to the zone; then `authenticate` defaults to register,
+// invite (a configured user is never registered or called as without digest unless the zone
+// says so: `authenticate = none`, or `trusted` for a PBX known by its address).
+std::expected<void, std::string> read_zone_security(const Values& v, ZoneConfig& zone,
+                                                    bool has_users) {
   const std::string prefix = "zone." + zone.name + ".";
   for (auto [key, field] : {std::pair{"acl_allow", &ZoneConfig::acl_allow},
                             {"acl_deny", &ZoneConfig::acl_deny},
-                            {"trusted", &ZoneConfig::trusted}}) {
+                            {"trusted", &ZoneConfig::trusted},
+                            {"protect", &ZoneConfig::protect}}) {
     auto list = networks(v, prefix + key);
     if (!list) return std::unexpected(list.error());
     zone.*field = std::move(*list);
   }
-  if (auto text = v.get(prefix + "authenticate")) {
+  if (auto open = v.get(prefix + "allow_open_access")) {
+    auto yes = parse_bool(*open, prefix + "allow_open_access");
+    if (!yes) return std::unexpected(yes.error());
+    zone.allow_open_access = *yes;
+  }
+  const auto text = v.get(prefix + "authenticate");
+  if (!text && has_users) zone.authenticate = {sip::Method::kRegister, sip::Method::kInvite};
+  if (text && lowercase(trim(*text)) != "none") {
     const std::string option = prefix + "authenticate";
     auto list = split_list(*text, option);
     if (!list) return std::unexpected(list.error());
@@ -271,7 +288,8 @@ std::expected<void, std::string> read_zone_security(const Values& v, ZoneConfig&
                             : item == "invite" ? sip::Method::kInvite
                                                : sip::Method::kOther;
       if (m == sip::Method::kOther) {
-        return std::unexpected(option + ": '" + item + "' is not one of register, invite");
+        return std::unexpected(option + ": '" + item +
+                               "' is not one of register, invite (or the single value none)");
       }
       if (std::ranges::find(zone.authenticate, m) == zone.authenticate.end()) {
         zone.authenticate.push_back(m);
@@ -371,7 +389,11 @@ std::expected<void, std::string> read_security(const Values& v, const std::set<s
     config.users.push_back(std::move(user));
   }
   for (ZoneConfig& zone : config.zones) {
-    if (auto r = read_zone_security(v, zone); !r) return r;
+    // A user without `zone` belongs to the access zone (the one zone no trunk uses).
+    const bool has_users = std::ranges::any_of(config.users, [&](const UserConfig& u) {
+      return u.zone.empty() ? !config.is_trunk_zone(zone.name) : u.zone == zone.name;
+    });
+    if (auto r = read_zone_security(v, zone, has_users); !r) return r;
   }
   for (TrunkConfig& trunk : config.trunks) {
     if (auto r = read_trunk_security(v, trunk); !r) return r;
@@ -391,6 +413,20 @@ std::expected<void, std::string> check_security(Config& config) {
       return std::unexpected(option + ": zone " + u.zone +
                              " faces carriers (trunks use it); users belong to an access zone");
     }
+  }
+  // Secure by default: an access zone routes calls to the trunks, which cost money. Anyone may
+  // place them only when the operator says so.
+  const ZoneConfig& zone = config.access_zone();
+  const bool screened =
+      !zone.acl_allow.empty() ||
+      std::ranges::find(zone.authenticate, sip::Method::kInvite) != zone.authenticate.end();
+  if (!screened && !zone.allow_open_access) {
+    return std::unexpected(fmt::format(
+        "zone.{0}: any address could place calls to trunk {1}: restrict the zone with "
+        "zone.{0}.acl_allow (source networks) or zone.{0}.authenticate = invite (digest; "
+        "zone.{0}.trusted for a PBX known by its address), or accept it with "
+        "zone.{0}.allow_open_access = yes",
+        zone.name, config.trunks.front().name));
   }
   for (const TrunkConfig& t : config.trunks) {
     const auto host = boost::asio::ip::make_address(t.host);

@@ -77,6 +77,10 @@ EdgeSecurity::EdgeSecurity(const Config& config, Scheduler& scheduler, Dataplane
   for (const TrunkConfig& t : config.trunks)
     peers.insert(peers.end(), t.allow.begin(), t.allow.end());
   configured_peers_ = NetworkSet(peers);
+  std::vector<IpNetwork> protect;
+  for (const ZoneConfig& z : config.zones)
+    protect.insert(protect.end(), z.protect.begin(), z.protect.end());
+  protected_ = NetworkSet(protect);
   std::ranges::sort(static_trusted_);
   const auto [first, last] = std::ranges::unique(static_trusted_);
   static_trusted_.erase(first, last);
@@ -94,14 +98,21 @@ bool EdgeSecurity::screen(const SipPeer& from) {
     metrics_.dropped("acl");
     return false;
   }
+  const TimePoint now = scheduler_.now();
   if (configured_peer(source)) {
-    if (!guard_.is_banned(source, scheduler_.now())) return true;
+    // Only a manual ban stops a configured peer: an automatic one covering it is an IPv6 /64
+    // ban earned by a neighbour (or a spoofer) of the carrier.
+    const Ban* ban = guard_.find_ban(source, now);
+    if (ban == nullptr || ban->reason != "manual") return true;
     metrics_.dropped("banned");
     return false;
   }
-  switch (guard_.admit(source, scheduler_.now())) {
+  switch (guard_.admit(source, now, !spoof_protected(source))) {
     case SourceGuard::Admit::kYes: return true;
-    case SourceGuard::Admit::kBanned: metrics_.dropped("banned"); return false;
+    case SourceGuard::Admit::kBanned:
+      metrics_.dropped("banned");
+      if (const Ban* ban = guard_.find_ban(source, now)) ban_seen(source, *ban);
+      return false;
     case SourceGuard::Admit::kRateLimited:
       metrics_.dropped("rate_limited");
       metrics_.offence(to_string(Offence::kRateExceeded));
@@ -116,11 +127,33 @@ bool EdgeSecurity::screen_connection(size_t zone, const Endpoint& remote) {
     metrics_.dropped("acl");
     return false;
   }
-  if (guard_.is_banned(source, scheduler_.now())) {
+  const TimePoint now = scheduler_.now();
+  if (configured_peer(source)) {
+    const Ban* ban = guard_.find_ban(source, now);
+    if (ban == nullptr || ban->reason != "manual") return true;
     metrics_.dropped("banned");
     return false;
   }
-  return true;
+  // A connection needs a TCP handshake: its source is real, so the offence counts for anyone.
+  switch (guard_.admit_connection(source, now)) {
+    case SourceGuard::Admit::kYes: return true;
+    case SourceGuard::Admit::kBanned:
+      metrics_.dropped("banned");
+      if (const Ban* ban = guard_.find_ban(source, now)) ban_seen(source, *ban);
+      return false;
+    case SourceGuard::Admit::kRateLimited:
+      metrics_.dropped("connection_rate");
+      metrics_.offence(to_string(Offence::kConnectionRate));
+      return false;
+  }
+  return false;
+}
+
+void EdgeSecurity::tls_failed(const Endpoint& remote) {
+  const address source = normalize(remote.address());
+  if (configured_peer(source)) return;  // a carrier's bad certificate is an outage, not an attack
+  metrics_.offence(to_string(Offence::kTlsFailure));
+  guard_.offend(source, Offence::kTlsFailure, scheduler_.now());
 }
 
 std::optional<size_t> EdgeSecurity::trunk_of(size_t zone, const address& source) const {
@@ -143,7 +176,7 @@ std::optional<size_t> EdgeSecurity::trunk_of(size_t zone, const address& source)
 
 void EdgeSecurity::malformed(const SipPeer& from) {
   const address source = normalize(from.remote.address());
-  if (configured_peer(source)) return;
+  if (spoof_protected(source)) return;
   metrics_.offence(to_string(Offence::kMalformed));
   guard_.offend(source, Offence::kMalformed, scheduler_.now());
 }
@@ -152,13 +185,21 @@ bool EdgeSecurity::configured_peer(const address& source) const {
   return configured_peers_.contains(normalize(source));
 }
 
+bool EdgeSecurity::spoof_protected(const address& source) const {
+  const address a = normalize(source);
+  if (configured_peers_.contains(a) || protected_.contains(a)) return true;
+  const auto registered = registered_trusted_.find(a);
+  return registered != registered_trusted_.end() && registered->second > scheduler_.now();
+}
+
 bool EdgeSecurity::scanner(const SipPeer& from, const sip::Message& request) {
   const std::string_view user_agent = request.header(sip::HeaderId::kUserAgent);
   if (user_agent.empty() || !guard_.is_scanner(user_agent)) return false;
   const address source = normalize(from.remote.address());
   if (guard_.allowlisted(source)) return false;  // an operator's own test tools
   metrics_.dropped("scanner");
-  if (configured_peer(source)) return true;  // dropped, but a spoofed packet bans no carrier
+  // Dropped, but one spoofed packet bans no carrier, gateway or registered phone.
+  if (spoof_protected(source)) return true;
   metrics_.offence(to_string(Offence::kScanner));
   guard_.offend(source, Offence::kScanner, scheduler_.now());
   return true;
@@ -242,8 +283,8 @@ void EdgeSecurity::release_call(const AdmissionTicket& ticket) {
   admission_.release(ticket);
 }
 
-std::expected<void, FraudRefusal> EdgeSecurity::check_fraud(std::string_view account,
-                                                            std::string_view destination) {
+std::expected<std::string, FraudRefusal> EdgeSecurity::check_fraud(std::string_view account,
+                                                                   std::string_view destination) {
   auto checked = fraud_.check(account, destination, scheduler_.now());
   if (checked) {
     metrics_.account_call(account);
@@ -253,6 +294,35 @@ std::expected<void, FraudRefusal> EdgeSecurity::check_fraud(std::string_view acc
                  checked.error().reason);
   }
   return checked;
+}
+
+std::optional<MediaAddressRefusal> EdgeSecurity::check_media_address(const api::Address& media) {
+  boost::system::error_code ec;
+  const address a = boost::asio::ip::make_address(media.to_string(), ec);
+  if (ec) return MediaAddressRefusal::kUnspecified;  // not an address at all
+  std::vector<address> own;
+  std::vector<IpNetwork> links;
+  const auto add_own = [&](const std::string& text) {
+    if (auto parsed = boost::asio::ip::make_address(text, ec); !ec) own.push_back(parsed);
+  };
+  for (const ZoneConfig& z : config_.zones) {
+    add_own(z.sip_address);
+    for (const ListenerConfig& l : z.listeners) add_own(l.address);
+  }
+  for (const api::PortInfo& port : dataplane_.ports()) {
+    if (!port.address.is_set()) continue;
+    add_own(port.address.to_string());
+    if (port.address.family == api::AddressFamily::kIpv4 && port.prefix_length > 0 &&
+        port.prefix_length <= 32) {
+      // The port's subnet: its address with the host bits cleared.
+      const uint32_t mask = 0xffffffffU << (32 - port.prefix_length);
+      links.push_back(IpNetwork{boost::asio::ip::address_v4(port.address.ipv4_host_order() & mask),
+                                port.prefix_length});
+    }
+  }
+  const auto refused = MediaAddressPolicy(std::move(own), std::move(links)).check(a);
+  if (refused) metrics_.media_address_refused(to_string(*refused));
+  return refused;
 }
 
 std::vector<AccountStats> EdgeSecurity::accounts() const {
@@ -308,21 +378,41 @@ void EdgeSecurity::ban_added(const Ban& ban) {
                ban.level, until);
   metrics_.ban_added(ban.reason);
   metrics_.bans_active(guard_.ban_count());
-  push_source(ban.source, api::SourceClass::kBanned, ban.until);
+  // The dataplane's source table holds exact addresses: the offender's (for IPv4, the ban's).
+  std::vector<address>& hosts = banned_hosts_[ban.source];
+  const address host = ban.source.is_v4() ? ban.source : ban.offender;
+  if (std::ranges::find(hosts, host) == hosts.end()) hosts.push_back(host);
+  for (const address& h : hosts) push_source(h, api::SourceClass::kBanned, ban.until);
   schedule_expiry();
+}
+
+void EdgeSecurity::ban_seen(const address& source, const Ban& ban) {
+  const address a = normalize(source);
+  if (a.is_v4()) return;  // the dataplane has it: a packet that raced the push
+  std::vector<address>& hosts = banned_hosts_[ban.source];
+  if (hosts.size() >= kMaxHostsPerBan || std::ranges::find(hosts, a) != hosts.end()) return;
+  hosts.push_back(a);
+  push_source(a, api::SourceClass::kBanned, ban.until);
 }
 
 void EdgeSecurity::ban_removed(const address& source, std::string_view why) {
   spdlog::info("security: ban of {} lifted ({})", source.to_string(), why);
   metrics_.bans_active(guard_.ban_count());
-  // A source that is also trusted (a registered phone that mistyped) goes back to trusted.
-  const auto registered = registered_trusted_.find(source);
-  if (std::ranges::binary_search(static_trusted_, source)) {
-    push_source(source, api::SourceClass::kTrusted, std::nullopt);
-  } else if (registered != registered_trusted_.end() && registered->second > scheduler_.now()) {
-    push_source(source, api::SourceClass::kTrusted, registered->second);
-  } else {
-    delete_source(source);
+  std::vector<address> hosts = {source};
+  if (auto it = banned_hosts_.find(source); it != banned_hosts_.end()) {
+    hosts = std::move(it->second);
+    banned_hosts_.erase(it);
+  }
+  for (const address& host : hosts) {
+    // A source that is also trusted (a registered phone that mistyped) goes back to trusted.
+    const auto registered = registered_trusted_.find(host);
+    if (std::ranges::binary_search(static_trusted_, host)) {
+      push_source(host, api::SourceClass::kTrusted, std::nullopt);
+    } else if (registered != registered_trusted_.end() && registered->second > scheduler_.now()) {
+      push_source(host, api::SourceClass::kTrusted, registered->second);
+    } else {
+      delete_source(host);
+    }
   }
 }
 
@@ -387,7 +477,14 @@ void EdgeSecurity::on_dataplane_up() {
   for (const auto& [a, until] : registered_trusted_) {
     if (!guard_.is_banned(a, now)) push_source(a, api::SourceClass::kTrusted, until);
   }
-  for (const Ban& b : guard_.bans()) push_source(b.source, api::SourceClass::kBanned, b.until);
+  for (const Ban& b : guard_.bans()) {
+    const auto hosts = banned_hosts_.find(b.source);
+    if (hosts == banned_hosts_.end()) {
+      push_source(b.source.is_v4() ? b.source : b.offender, api::SourceClass::kBanned, b.until);
+      continue;
+    }
+    for (const address& h : hosts->second) push_source(h, api::SourceClass::kBanned, b.until);
+  }
 }
 
 }  // namespace sbc::cp

@@ -25,6 +25,7 @@
 #include "controlplane/security/acl.h"
 #include "controlplane/security/admission_control.h"
 #include "controlplane/security/fraud_guard.h"
+#include "controlplane/security/media_address_policy.h"
 #include "controlplane/security/source_guard.h"
 #include "controlplane/security_metrics.h"
 #include "controlplane/sip_transport.h"
@@ -58,6 +59,8 @@ class EdgeSecurity final : private BanSink {
   // Most registered sources trusted at once: well below the dataplane's source table, so bans
   // always find room there.
   static constexpr size_t kMaxRegisteredTrusted = 16384;
+  // Exact addresses of one banned IPv6 /64 pushed to the dataplane; sbcd drops the rest itself.
+  static constexpr size_t kMaxHostsPerBan = 16;
 
   EdgeSecurity(const Config& config, Scheduler& scheduler, DataplaneClient& dataplane,
                SecurityMetrics& metrics);
@@ -69,8 +72,13 @@ class EdgeSecurity final : private BanSink {
   // Every received SIP message: the zone's ACL (on a trunk zone: some trunk's `allow`), then the
   // source guard (bans, request rate). false: drop silently (counted here).
   [[nodiscard]] bool screen(const SipPeer& from);
-  // Every inbound TCP/TLS connection, before its first byte (and its TLS handshake).
+  // Every inbound TCP/TLS connection, before its first byte (and its TLS handshake): the ACL,
+  // bans and the per-source connection rate ([security] max_connection_rate; over it is an
+  // offence, configured peers excepted).
   [[nodiscard]] bool screen_connection(size_t zone, const Endpoint& remote);
+  // An inbound TLS handshake failed or timed out: an offence ([security] max_tls_failures). A TCP
+  // handshake preceded it, so the source is no spoofer: registered phones count too.
+  void tls_failed(const Endpoint& remote);
   // The trunk (index into Config::trunks) whose `allow` covers `source` on trunk zone `zone`.
   [[nodiscard]] std::optional<size_t> trunk_of(size_t zone,
                                                const boost::asio::ip::address& source) const;
@@ -88,9 +96,15 @@ class EdgeSecurity final : private BanSink {
   [[nodiscard]] std::expected<AdmissionTicket, AdmissionRefusal> admit_call(
       const CallScopes& scopes);
   void release_call(const AdmissionTicket& ticket);
-  // Toll-fraud guard for a call toward a trunk, placed by `account`.
-  [[nodiscard]] std::expected<void, FraudRefusal> check_fraud(std::string_view account,
-                                                              std::string_view destination);
+  // Toll-fraud guard for a call toward a trunk, placed by `account`: the user part the trunk
+  // receives (the normalised number, FraudGuard::check), or the refusal.
+  [[nodiscard]] std::expected<std::string, FraudRefusal> check_fraud(std::string_view account,
+                                                                     std::string_view destination);
+
+  // The connection address of an SDP offer or answer (the stream the SBC anchors): nullopt when
+  // media may be sent there; else why not (counted). Own addresses: the zones' SIP and listener
+  // addresses and the dataplane ports' (with their subnets' broadcast).
+  [[nodiscard]] std::optional<MediaAddressRefusal> check_media_address(const api::Address& address);
 
   // --- registrations: their sources are trusted by the dataplane while registered ---
   void trust(const boost::asio::ip::address& source, std::chrono::seconds duration);
@@ -125,6 +139,14 @@ class EdgeSecurity final : private BanSink {
   // spoof their address in a UDP packet, so offences never ban them and the per-source request
   // bucket does not limit them (a busy carrier sends more than a phone); manual bans still do.
   [[nodiscard]] bool configured_peer(const boost::asio::ip::address& source) const;
+  // Sources one spoofed packet must never ban: configured peers, zones' `protect` networks (on-link
+  // neighbours such as gateways) and phones with a live authenticated registration. A scanner
+  // User-Agent, malformed messages and bucket overflows from them are dropped and counted but are
+  // no offence; failed digest answers (which need a challenge we sent) still count.
+  [[nodiscard]] bool spoof_protected(const boost::asio::ip::address& source) const;
+  // A packet from `source` reached sbcd although a ban covers it (an IPv6 /64 ban holds more
+  // addresses than the dataplane was told): the dataplane drops this address too from now on.
+  void ban_seen(const boost::asio::ip::address& source, const Ban& ban);
 
   const Config& config_;
   Scheduler& scheduler_;
@@ -145,6 +167,10 @@ class EdgeSecurity final : private BanSink {
   NetworkSet configured_peers_;
   // Registered sources and when their trust ends.
   std::map<boost::asio::ip::address, TimePoint> registered_trusted_;
+  NetworkSet protected_;  // every zone's `protect`
+  // The exact addresses pushed to the dataplane for each ban (by Ban::source): the offender, and
+  // for an IPv6 /64 ban the further addresses of it that were seen, at most kMaxHostsPerBan.
+  std::map<boost::asio::ip::address, std::vector<boost::asio::ip::address>> banned_hosts_;
   Scheduler::TimerId expiry_timer_ = 0;
 };
 

@@ -41,6 +41,8 @@ std::expected<void, std::string> Sbcd::start() {
   transport_->set_accept_filter([this](size_t zone, const Endpoint& remote) {
     return security_.screen_connection(zone, remote);
   });
+  transport_->set_tls_failure_handler(
+      [this](size_t, const Endpoint& remote) { security_.tls_failed(remote); });
   if (config_.tls) {
     if (auto tls = transport_->configure_tls(*config_.tls); !tls) return tls;
   }

@@ -43,12 +43,14 @@ CommandOutput show_bans(const EdgeSecurity& security) {
     const std::string expires =
         b.until ? fmt::format("{}s", std::max<int64_t>(0, seconds_between(now, *b.until)))
                 : std::string("never");
-    out.text += fmt::format("{:<40} {:<14} {:>5} {:>9}s {:>12}\n", b.source.to_string(), b.reason,
-                            b.level, age, expires);
-    nlohmann::json j = {{"address", b.source.to_string()},
-                        {"reason", b.reason},
-                        {"level", b.level},
-                        {"age_s", age}};
+    // An IPv6 ban covers the offender's /64.
+    const std::string what = b.source.is_v4()
+                                 ? b.source.to_string()
+                                 : fmt::format("{}/{}", b.source.to_string(), b.prefix_length);
+    out.text +=
+        fmt::format("{:<40} {:<14} {:>5} {:>9}s {:>12}\n", what, b.reason, b.level, age, expires);
+    nlohmann::json j = {
+        {"address", what}, {"reason", b.reason}, {"level", b.level}, {"age_s", age}};
     j["expires_in_s"] =
         b.until ? nlohmann::json(std::max<int64_t>(0, seconds_between(now, *b.until))) : nullptr;
     out.data["bans"].push_back(std::move(j));

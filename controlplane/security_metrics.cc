@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "controlplane/security/media_address_policy.h"
+
 namespace sbc::cp {
 namespace {
 
@@ -45,6 +47,9 @@ SecurityMetrics::SecurityMetrics(prometheus::Registry& registry)
                            "Calls refused by admission control, by scope and limit")),
       fraud_refused_(counter(registry, "sbc_fraud_refused_total",
                              "Calls refused by the toll-fraud guard, by rule")),
+      media_address_refused_(counter(registry, "sbc_sdp_address_refused_total",
+                                     "SDP offers and answers refused for a connection address "
+                                     "that is not routable unicast, by reason")),
       account_calls_(
           counter(registry, "sbc_account_calls_total", "Calls placed toward trunks, by account")),
       account_last_minute_(gauge(registry, "sbc_account_calls_last_minute",
@@ -52,9 +57,10 @@ SecurityMetrics::SecurityMetrics(prometheus::Registry& registry)
       account_last_hour_(gauge(registry, "sbc_account_calls_last_hour",
                                "Calls placed by an account in the last hour")) {
   // Every fixed label value exists from the first scrape, so rate() and alerts work at once.
-  for (const char* reason : {"acl", "banned", "rate_limited", "scanner"})
+  for (const char* reason : {"acl", "banned", "rate_limited", "scanner", "connection_rate"})
     dropped_.Add({{"reason", reason}});
-  for (const char* offence : {"auth_failure", "malformed", "scanner", "rate"}) {
+  for (const char* offence :
+       {"auth_failure", "malformed", "scanner", "rate", "tls_failure", "connection_rate"}) {
     offences_.Add({{"offence", offence}});
     bans_.Add({{"reason", offence}});
   }
@@ -63,8 +69,12 @@ SecurityMetrics::SecurityMetrics(prometheus::Registry& registry)
     auth_challenges_.Add({{"method", method}});
     auth_successes_.Add({{"method", method}});
   }
-  for (const char* rule : {"blocked_prefix", "calls_per_minute", "calls_per_hour"}) {
+  for (const char* rule :
+       {"blocked_prefix", "not_a_number", "calls_per_minute", "calls_per_hour"}) {
     fraud_refused_.Add({{"rule", rule}});
+  }
+  for (MediaAddressRefusal r : kMediaAddressRefusals) {
+    media_address_refused_.Add({{"reason", label(to_string(r))}});
   }
 }
 
@@ -110,6 +120,10 @@ void SecurityMetrics::cac_refused(std::string_view scope, std::string_view limit
 
 void SecurityMetrics::fraud_refused(std::string_view rule) {
   fraud_refused_.Add({{"rule", label(rule)}}).Increment();
+}
+
+void SecurityMetrics::media_address_refused(std::string_view reason) {
+  media_address_refused_.Add({{"reason", label(reason)}}).Increment();
 }
 
 void SecurityMetrics::account_call(std::string_view account) {

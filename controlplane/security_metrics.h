@@ -18,7 +18,7 @@ class SecurityMetrics {
   explicit SecurityMetrics(prometheus::Registry& registry);
 
   // A SIP message dropped before parsing or without an answer: "acl", "banned", "rate_limited",
-  // "scanner".
+  // "scanner"; or a TCP/TLS connection closed on accept: "acl", "banned", "connection_rate".
   void dropped(std::string_view reason);
   void offence(std::string_view offence);
   void ban_added(std::string_view reason);
@@ -30,6 +30,8 @@ class SecurityMetrics {
   void register_answered(int code);
   void cac_refused(std::string_view scope, std::string_view limit);
   void fraud_refused(std::string_view rule);
+  // An SDP offer or answer refused for its connection address (to_string(MediaAddressRefusal)).
+  void media_address_refused(std::string_view reason);
   // Calls placed by an account (a configured user, or "zone:NAME") and its rate over the last
   // minute: an alert compares the two (deploy/prometheus/alerts.yml).
   void account_call(std::string_view account);
@@ -47,6 +49,7 @@ class SecurityMetrics {
   prometheus::Family<prometheus::Counter>& register_responses_;
   prometheus::Family<prometheus::Counter>& cac_refused_;
   prometheus::Family<prometheus::Counter>& fraud_refused_;
+  prometheus::Family<prometheus::Counter>& media_address_refused_;
   prometheus::Family<prometheus::Counter>& account_calls_;
   prometheus::Family<prometheus::Gauge>& account_last_minute_;
   prometheus::Family<prometheus::Gauge>& account_last_hour_;

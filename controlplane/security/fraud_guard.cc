@@ -15,9 +15,19 @@ int64_t minute_slot(FraudGuard::TimePoint now) {
   return std::chrono::duration_cast<std::chrono::minutes>(now.time_since_epoch()).count();
 }
 
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::ranges::all_of(s, [](char c) { return c >= '0' && c <= '9'; });
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
+
+bool visual_separator(char c) {
+  return c == '-' || c == '.' || c == '(' || c == ')' || c == ' ';
+}
+
+// A number longer than E.164's 15 digits plus access codes and national prefixes is no number.
+constexpr size_t kMaxNumberLength = 64;
 
 }  // namespace
 
@@ -40,26 +50,57 @@ FraudGuard::FraudGuard(const Config& config) {
   }
 }
 
-std::string_view FraudGuard::normalize_destination(std::string_view destination) {
-  if (destination.starts_with('+')) {
-    destination.remove_prefix(1);
-  } else if (destination.starts_with("011")) {
-    destination.remove_prefix(3);
-  } else if (destination.starts_with("00")) {
-    destination.remove_prefix(2);
+std::optional<DialledNumber> FraudGuard::normalize_number(std::string_view destination) {
+  std::string dialled;
+  for (size_t i = 0; i < destination.size(); ++i) {
+    char c = destination[i];
+    if (c == '%') {
+      // RFC 3261 §25.1 escaped: "%2B" is '+', "%20" a space; the decoded character is judged.
+      const int hi = i + 2 < destination.size() ? hex_value(destination[i + 1]) : -1;
+      const int lo = hi >= 0 ? hex_value(destination[i + 2]) : -1;
+      if (lo < 0) return std::nullopt;
+      c = static_cast<char>(hi * 16 + lo);
+      i += 2;
+    }
+    if (visual_separator(c)) continue;
+    if (c == '+' && dialled.empty()) {
+      dialled.push_back(c);
+      continue;
+    }
+    if (c < '0' || c > '9') return std::nullopt;
+    if (dialled.size() >= kMaxNumberLength) return std::nullopt;
+    dialled.push_back(c);
   }
-  return all_digits(destination) ? destination : std::string_view();
+  std::string_view digits = dialled;
+  if (digits.starts_with('+')) {
+    digits.remove_prefix(1);
+  } else if (digits.starts_with("011")) {
+    digits.remove_prefix(3);
+  } else if (digits.starts_with("00")) {
+    digits.remove_prefix(2);
+  }
+  if (digits.empty()) return std::nullopt;
+  DialledNumber out;
+  out.digits = std::string(digits);
+  out.dialled = std::move(dialled);
+  return out;
 }
 
-std::expected<void, FraudRefusal> FraudGuard::check(std::string_view account,
-                                                    std::string_view destination, TimePoint now) {
+std::expected<std::string, FraudRefusal> FraudGuard::check(std::string_view account,
+                                                           std::string_view destination,
+                                                           TimePoint now) {
   auto it = accounts_.find(account);
   Account* a = it == accounts_.end() ? nullptr : &it->second;
-  const auto refuse = [&](std::string reason, std::string rule) {
+  const auto refuse = [&](std::string reason, std::string rule, int code = 403) {
     if (a != nullptr) ++a->refused;
-    return std::unexpected(FraudRefusal{403, std::move(reason), std::move(rule)});
+    return std::unexpected(FraudRefusal{code, std::move(reason), std::move(rule)});
   };
-  const std::string_view digits = normalize_destination(destination);
+  const std::optional<DialledNumber> number = normalize_number(destination);
+  if (!number && !prefixes_.empty()) {
+    // The rules cannot judge it, and the carrier would: refuse rather than guess.
+    return refuse("Address Incomplete (not a dialable number)", "not_a_number", 484);
+  }
+  const std::string_view digits = number ? std::string_view(number->digits) : std::string_view();
   // Longest prefix first: the first hit decides between blocked and allowed.
   for (size_t len = std::min(digits.size(), longest_prefix_); len > 0; --len) {
     auto p = prefixes_.find(digits.substr(0, len));
@@ -70,7 +111,7 @@ std::expected<void, FraudRefusal> FraudGuard::check(std::string_view account,
     }
     break;
   }
-  if (a == nullptr) return {};
+  if (a == nullptr) return number ? number->dialled : std::string(destination);
   const int64_t second = second_slot(now);
   const int64_t minute = minute_slot(now);
   if (a->max_per_minute != 0 && a->minute.total(second) >= a->max_per_minute) {
@@ -86,7 +127,7 @@ std::expected<void, FraudRefusal> FraudGuard::check(std::string_view account,
   a->minute.add(second);
   a->hour.add(minute);
   ++a->calls;
-  return {};
+  return number ? number->dialled : std::string(destination);
 }
 
 std::vector<AccountStats> FraudGuard::accounts(TimePoint now) const {

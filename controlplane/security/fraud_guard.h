@@ -7,6 +7,7 @@
 #include <expected>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,7 +20,18 @@ namespace sbc::cp {
 struct FraudRefusal {
   int code = 403;
   std::string reason;  // "Forbidden (destination prefix 1900 blocked)"
-  std::string rule;    // "blocked_prefix" | "calls_per_minute" | "calls_per_hour"
+  // "blocked_prefix" | "not_a_number" (484) | "calls_per_minute" | "calls_per_hour"
+  std::string rule;
+};
+
+// A dialled destination as the trunk receives it.
+struct DialledNumber {
+  // Percent-decoded, visual separators ('-', '.', '(', ')', space; RFC 3966) removed: an
+  // optional '+' then digits ("+4420123", "004420123"). What the trunk's Request-URI carries.
+  std::string dialled;
+  // The digits after the international access code ('+', else "00" or "011"): what prefixes
+  // are matched against ("4420123").
+  std::string digits;
 };
 
 struct AccountStats {
@@ -39,17 +51,20 @@ class FraudGuard {
   explicit FraudGuard(const Config& config);
   // account: a user name, or "zone:NAME" for unauthenticated sources of an access zone (a bounded
   // set: the glue never passes anything else; any other name is prefix-checked only, so state
-  // stays bounded). destination: the Request-URI user part. Prefixes match the digits after
-  // removing a leading '+', or else a leading "00" / "011" international access code; a
-  // destination that is not all digits (after an optional '+') is not prefix-checked.
-  // Per-account rates: the user's own limits, else [security]'s. Counts the call when allowed.
-  std::expected<void, FraudRefusal> check(std::string_view account, std::string_view destination,
-                                          TimePoint now);
+  // stays bounded). destination: the Request-URI user part (sip:, sips:) or tel: number, as
+  // written. The prefix rules judge its normalised number (normalize_number); a destination that
+  // is not a dialable number is refused (484, rule "not_a_number") when prefix rules exist.
+  // Per-account rates: the user's own limits, else [security]'s. Counts the call when allowed,
+  // and returns the user part to send to the trunk: the normalised number (`dialled`), or the
+  // destination unchanged when it is not a number and no prefix rule exists.
+  std::expected<std::string, FraudRefusal> check(std::string_view account,
+                                                 std::string_view destination, TimePoint now);
   // Accounts that placed or were refused a call, sorted by account.
   [[nodiscard]] std::vector<AccountStats> accounts(TimePoint now) const;
 
-  // The digits prefixes are matched against; "" when the destination is not prefix-checked.
-  [[nodiscard]] static std::string_view normalize_destination(std::string_view destination);
+  // The number a user part or tel: number dials; nullopt when it is not one (letters, '*',
+  // '#', a bad or non-ASCII percent escape, no digit, '+' not first, longer than 64).
+  [[nodiscard]] static std::optional<DialledNumber> normalize_number(std::string_view destination);
 
  private:
   struct Account {

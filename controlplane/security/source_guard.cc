@@ -20,6 +20,8 @@ size_t counter_index(Offence o) {
   switch (o) {
     case Offence::kAuthFailure: return 0;
     case Offence::kMalformed: return 1;
+    case Offence::kTlsFailure: return 3;
+    case Offence::kConnectionRate: return 4;
     default: return 2;  // kRateExceeded
   }
 }
@@ -31,12 +33,20 @@ uint64_t random_seed() {
 
 }  // namespace
 
+AddressKey source_key(const ip::address& a) {
+  AddressKey key = address_key(a);
+  if (!normalize(a).is_v4()) std::fill(key.begin() + kIpv6SourcePrefix / 8, key.end(), 0);
+  return key;
+}
+
 std::string_view to_string(Offence o) {
   switch (o) {
     case Offence::kAuthFailure: return "auth_failure";
     case Offence::kMalformed: return "malformed";
     case Offence::kScanner: return "scanner";
     case Offence::kRateExceeded: return "rate";
+    case Offence::kTlsFailure: return "tls_failure";
+    case Offence::kConnectionRate: return "connection_rate";
     case Offence::kCount: break;
   }
   return "unknown";
@@ -88,6 +98,8 @@ SourceGuard::Source& SourceGuard::touch(const AddressKey& key, TimePoint now) {
   s.key = key;
   s.tokens = config_.request_burst;
   s.refilled = now;
+  s.connection_tokens = config_.max_connection_rate;
+  s.connections_refilled = now;
   s.last_seen = now;
   sources_.emplace(key, lru_.begin());
   return s;
@@ -105,7 +117,11 @@ bool SourceGuard::allowlisted(const ip::address& source) const {
 }
 
 bool SourceGuard::is_banned(const ip::address& source, TimePoint now) const {
-  return active_ban(address_key(source), now) != nullptr;
+  return active_ban(source_key(source), now) != nullptr;
+}
+
+const Ban* SourceGuard::find_ban(const ip::address& source, TimePoint now) const {
+  return active_ban(source_key(source), now);
 }
 
 bool SourceGuard::is_scanner(std::string_view user_agent) const {
@@ -116,9 +132,9 @@ bool SourceGuard::is_scanner(std::string_view user_agent) const {
   });
 }
 
-SourceGuard::Admit SourceGuard::admit(const ip::address& source, TimePoint now) {
+SourceGuard::Admit SourceGuard::admit(const ip::address& source, TimePoint now, bool may_ban) {
   if (!allowlist_.empty() && allowlist_.contains(source)) return Admit::kYes;
-  const AddressKey key = address_key(source);
+  const AddressKey key = source_key(source);
   if (!bans_.empty() && active_ban(key, now) != nullptr) return Admit::kBanned;
   if (config_.request_rate == 0) return Admit::kYes;
   Source& s = touch(key, now);
@@ -131,19 +147,41 @@ SourceGuard::Admit SourceGuard::admit(const ip::address& source, TimePoint now) 
     s.tokens -= 1.0;
     return Admit::kYes;
   }
-  offend(source, Offence::kRateExceeded, now);
+  if (may_ban) offend(source, Offence::kRateExceeded, now);
+  return Admit::kRateLimited;
+}
+
+SourceGuard::Admit SourceGuard::admit_connection(const ip::address& source, TimePoint now,
+                                                 bool may_ban) {
+  if (!allowlist_.empty() && allowlist_.contains(source)) return Admit::kYes;
+  const AddressKey key = source_key(source);
+  if (!bans_.empty() && active_ban(key, now) != nullptr) return Admit::kBanned;
+  if (config_.max_connection_rate == 0) return Admit::kYes;
+  Source& s = touch(key, now);
+  if (now > s.connections_refilled) {
+    const double elapsed = std::chrono::duration<double>(now - s.connections_refilled).count();
+    s.connection_tokens = std::min<double>(
+        config_.max_connection_rate, s.connection_tokens + elapsed * config_.max_connection_rate);
+    s.connections_refilled = now;
+  }
+  if (s.connection_tokens >= 1.0) {
+    s.connection_tokens -= 1.0;
+    return Admit::kYes;
+  }
+  if (may_ban) offend(source, Offence::kConnectionRate, now);
   return Admit::kRateLimited;
 }
 
 bool SourceGuard::offend(const ip::address& source, Offence offence, TimePoint now) {
   if (offence == Offence::kCount || allowlisted(source)) return false;
-  const AddressKey key = address_key(source);
+  const AddressKey key = source_key(source);
   if (active_ban(key, now) != nullptr) return false;
   if (offence != Offence::kScanner) {
     uint32_t limit = 0;
     switch (offence) {
       case Offence::kAuthFailure: limit = config_.max_auth_failures; break;
       case Offence::kMalformed: limit = config_.max_malformed; break;
+      case Offence::kTlsFailure: limit = config_.max_tls_failures; break;
       default: limit = config_.max_rate_violations; break;
     }
     WindowCounter<kWindowSlots>& counter = touch(key, now).offences[counter_index(offence)];
@@ -151,7 +189,7 @@ bool SourceGuard::offend(const ip::address& source, Offence offence, TimePoint n
     counter.add(current);
     if (limit == 0 || counter.total(current) < limit) return false;
   }
-  if (!add_ban(key, std::string(to_string(offence)), std::nullopt, now)) {
+  if (!add_ban(key, source, std::string(to_string(offence)), std::nullopt, now)) {
     ++bans_refused_;
     return false;
   }
@@ -175,13 +213,16 @@ uint32_t SourceGuard::next_level(const AddressKey& key, TimePoint now) {
   return level;
 }
 
-std::optional<Ban> SourceGuard::add_ban(const AddressKey& key, std::string reason,
-                                        std::optional<seconds> duration, TimePoint now) {
+std::optional<Ban> SourceGuard::add_ban(const AddressKey& key, const ip::address& offender,
+                                        std::string reason, std::optional<seconds> duration,
+                                        TimePoint now) {
   const bool replacing = bans_.contains(key);
   if (!replacing && bans_.size() >= config_.max_bans) return std::nullopt;
   if (replacing) erase_ban(key);
   Ban ban;
   ban.source = address_from_key(key);
+  ban.prefix_length = ban.source.is_v4() ? 32 : kIpv6SourcePrefix;
+  ban.offender = normalize(offender);
   ban.since = now;
   ban.level = next_level(key, now);
   ban.reason = std::move(reason);
@@ -222,7 +263,7 @@ std::expected<Ban, std::string> SourceGuard::ban(const ip::address& source,
   if (duration && duration->count() <= 0) {
     return std::unexpected("a ban duration must be at least 1 s");
   }
-  auto ban = add_ban(address_key(source), "manual", duration, now);
+  auto ban = add_ban(source_key(source), source, "manual", duration, now);
   if (!ban) {
     return std::unexpected(
         fmt::format("the ban table is full ([security] max_bans {})", config_.max_bans));
@@ -231,7 +272,7 @@ std::expected<Ban, std::string> SourceGuard::ban(const ip::address& source,
 }
 
 bool SourceGuard::unban(const ip::address& source) {
-  const AddressKey key = address_key(source);
+  const AddressKey key = source_key(source);
   if (!bans_.contains(key)) return false;
   erase_ban(key);
   sink_.ban_removed(address_from_key(key), "manual");

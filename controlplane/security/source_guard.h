@@ -23,12 +23,32 @@
 
 namespace sbc::cp {
 
-enum class Offence : uint8_t { kAuthFailure, kMalformed, kScanner, kRateExceeded, kCount };
-// "auth_failure", "malformed", "scanner", "rate"
+enum class Offence : uint8_t {
+  kAuthFailure,
+  kMalformed,
+  kScanner,
+  kRateExceeded,
+  kTlsFailure,      // an inbound TLS handshake failed or timed out
+  kConnectionRate,  // a TCP/TLS connection over max_connection_rate
+  kCount
+};
+// "auth_failure", "malformed", "scanner", "rate", "tls_failure", "connection_rate"
 [[nodiscard]] std::string_view to_string(Offence o);
 
+// Offences, request buckets and bans are kept per source key: an IPv4 address (/32), or the /64
+// of an IPv6 address (one subscriber's LAN: a host rotating its interface identifier is still one
+// source).
+inline constexpr uint8_t kIpv6SourcePrefix = 64;
+// The source key of an address: address_key() with the host bits of an IPv6 address cleared.
+[[nodiscard]] AddressKey source_key(const boost::asio::ip::address& a);
+
 struct Ban {
+  // What is banned: an IPv4 address, or the IPv6 /64 network address (prefix_length 64).
   boost::asio::ip::address source;  // normalised (a v4-mapped address as IPv4)
+  uint8_t prefix_length = 32;       // 32 (IPv4) or kIpv6SourcePrefix
+  // The address whose offence (or the manual ban's address) made the ban: the dataplane's
+  // source table holds exact addresses, so this is the one pushed first.
+  boost::asio::ip::address offender;
   std::chrono::steady_clock::time_point since;
   std::optional<std::chrono::steady_clock::time_point> until;  // nullopt: until removed
   std::string reason;                                          // to_string(Offence) or "manual"
@@ -55,12 +75,21 @@ class SourceGuard {
   // Every received SIP message (requests and responses), before parsing; each takes one token
   // of the source's bucket. kRateLimited counts a kRateExceeded offence (which may ban).
   // Allow-listed sources: always kYes.
-  Admit admit(const boost::asio::ip::address& source, TimePoint now);
+  // may_ban false: a source that spoofed packets must not get banned (a registered phone, a
+  // protected neighbour): over the bucket it is still kRateLimited, but no offence is counted.
+  Admit admit(const boost::asio::ip::address& source, TimePoint now, bool may_ban = true);
   // Records an offence; true when it banned the source just now. kScanner bans at once.
   // Offences of allow-listed or already banned sources are ignored.
   bool offend(const boost::asio::ip::address& source, Offence offence, TimePoint now);
+  // Every inbound TCP/TLS connection (before its TLS handshake): a token bucket of
+  // max_connection_rate per second (depth the same). kRateLimited counts a kConnectionRate
+  // offence (bans after max_rate_violations in the window) unless may_ban is false.
+  Admit admit_connection(const boost::asio::ip::address& source, TimePoint now,
+                         bool may_ban = true);
   [[nodiscard]] bool is_scanner(std::string_view user_agent) const;
   [[nodiscard]] bool is_banned(const boost::asio::ip::address& source, TimePoint now) const;
+  // The ban in force covering `source` (its /32 or /64); nullptr when none.
+  [[nodiscard]] const Ban* find_ban(const boost::asio::ip::address& source, TimePoint now) const;
   [[nodiscard]] bool allowlisted(const boost::asio::ip::address& source) const;
   // Manual ban (duration nullopt: until removed); replaces a ban the source already has. Error
   // text for allow-listed sources / table full.
@@ -77,11 +106,13 @@ class SourceGuard {
   [[nodiscard]] uint64_t bans_refused() const { return bans_refused_; }
 
  private:
-  static constexpr size_t kCounted = 3;  // offences with a window counter (not kScanner)
+  static constexpr size_t kCounted = 5;  // offences with a window counter (not kScanner)
   struct Source {
     AddressKey key{};
     double tokens = 0;
     TimePoint refilled{};
+    double connection_tokens = 0;
+    TimePoint connections_refilled{};
     TimePoint last_seen{};
     std::array<WindowCounter<kWindowSlots>, kCounted> offences{};
   };
@@ -97,8 +128,9 @@ class SourceGuard {
   [[nodiscard]] int64_t slot(TimePoint now) const;
   [[nodiscard]] const Ban* active_ban(const AddressKey& key, TimePoint now) const;
   // Adds (or replaces) a ban; nullopt when the ban table is full.
-  std::optional<Ban> add_ban(const AddressKey& key, std::string reason,
-                             std::optional<std::chrono::seconds> duration, TimePoint now);
+  std::optional<Ban> add_ban(const AddressKey& key, const boost::asio::ip::address& offender,
+                             std::string reason, std::optional<std::chrono::seconds> duration,
+                             TimePoint now);
   void erase_ban(const AddressKey& key);
   uint32_t next_level(const AddressKey& key, TimePoint now);
 

@@ -346,6 +346,9 @@ void TransportManager::connection_closed(StreamConnection& connection, CloseReas
   }
   if (reason == CloseReason::kHandshakeFailed || reason == CloseReason::kHandshakeTimeout) {
     metrics_.sip_tls_handshake_failed(connection.inbound());
+    if (connection.inbound() && connection.transport() == Transport::kTls && tls_failure_) {
+      tls_failure_(connection.zone(), connection.remote());
+    }
   }
   metrics_.sip_connection_closed(connection.transport(), to_string(reason));
   const bool never_opened = reason == CloseReason::kConnectFailed ||

@@ -68,6 +68,9 @@ class TransportManager final : public SipTransport {
   // handshake too): false closes it at once. The filter counts what it refuses (ACL, bans).
   using AcceptFilter = std::function<bool(size_t zone, const Endpoint& remote)>;
   void set_accept_filter(AcceptFilter filter) { accept_filter_ = std::move(filter); }
+  // Told of every inbound TLS connection whose handshake failed or timed out (an offence).
+  using TlsFailureHandler = std::function<void(size_t zone, const Endpoint& remote)>;
+  void set_tls_failure_handler(TlsFailureHandler handler) { tls_failure_ = std::move(handler); }
 
   void send(const SipPeer& to, std::string_view data) override;
   [[nodiscard]] std::optional<Endpoint> local_endpoint(size_t zone,
@@ -118,6 +121,7 @@ class TransportManager final : public SipTransport {
   Metrics& metrics_;
   Receiver receiver_;
   AcceptFilter accept_filter_;
+  TlsFailureHandler tls_failure_;
   FailureHandler failure_;
   // Expires with the manager: failure reports posted to the loop check it before running.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

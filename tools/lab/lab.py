@@ -338,6 +338,10 @@ dataplane_port = access
 sip_address = {ACCESS_IP}
 sip_port = {SIP_PORT}
 default_target = {CALLER_IP}:{SIP_PORT}
+# Secure by default (sbcd refuses an open access zone): the caller is the lab's PBX, known by
+# its address; anyone else is challenged.
+authenticate = register, invite
+trusted = {CALLER_IP}/32
 {access_extra}
 [zone.carrier]
 dataplane_port = trunk

@@ -31,6 +31,7 @@ dataplane_port = access
 sip_address = 192.0.2.1
 sip_port = 5060
 default_target = 192.0.2.10:5060
+allow_open_access = yes
 [zone.carrier]
 dataplane_port = trunk
 sip_address = 198.51.100.1

@@ -27,6 +27,7 @@ dataplane_port = access     ; media is anchored on this dataplane port (its addr
 sip_address = 192.0.2.1     ; kernel address SIP binds
 sip_port = 5060
 default_target = 192.0.2.10:5060   ; where calls arriving from a trunk are sent (a PBX)
+allow_open_access = yes            ; a lab: any source may call out
 [zone.carrier]
 dataplane_port = trunk
 sip_address = 198.51.100.1
@@ -600,6 +601,80 @@ TEST(ConfigSecurityTest, AllowListsDeduplicateAndAcceptV6) {
             (std::vector<IpNetwork>{net("2001:db8::/32"), net("192.0.2.0/24")}));
   EXPECT_EQ(config->trunks[0].allow,
             (std::vector<IpNetwork>{net("198.51.100.10"), net("2001:db8:c::1")}));
+}
+
+// --- issue 8: secure by default ------------------------------------------------------------------
+
+// kSample without its explicit allow_open_access: an access zone anyone may call out from.
+std::string open_sample(const std::string& extra = {}) {
+  std::string text = kSample;
+  const std::string line = "allow_open_access = yes            ; a lab: any source may call out\n";
+  text.erase(text.find(line), line.size());
+  return text + extra;
+}
+
+TEST(ConfigSecureDefaultTest, OpenAccessZoneIsRefusedNamingZoneAndOption) {
+  const std::string message = error_of(open_sample());
+  EXPECT_NE(message.find("zone.access"), std::string::npos) << message;
+  EXPECT_NE(message.find("trunk carrier1"), std::string::npos) << message;
+  EXPECT_NE(message.find("zone.access.allow_open_access = yes"), std::string::npos) << message;
+  EXPECT_NE(message.find("zone.access.acl_allow"), std::string::npos) << message;
+  EXPECT_NE(message.find("zone.access.authenticate = invite"), std::string::npos) << message;
+  // trusted alone admits everyone (it only spares a PBX the digest); authenticate = register
+  // still lets anyone call.
+  EXPECT_FALSE(parse_config(open_sample("[zone.access]\ntrusted = 192.0.2.10\n")));
+  EXPECT_FALSE(parse_config(open_sample("[zone.access]\nauthenticate = register\n")));
+  EXPECT_FALSE(parse_config(open_sample("[zone.access]\nallow_open_access = no\n")));
+  EXPECT_FALSE(parse_config(open_sample("[zone.access]\nallow_open_access = maybe\n")));
+}
+
+TEST(ConfigSecureDefaultTest, ScreenedOrExplicitlyOpenZonesAreAccepted) {
+  for (const char* extra : {"[zone.access]\nacl_allow = 192.0.2.0/24\n",
+                            "[zone.access]\nauthenticate = invite\ntrusted = 192.0.2.10\n",
+                            "[zone.access]\nallow_open_access = yes\n",
+                            "[user.alice]\nsecret = s3cret\n"}) {  // users: digest by default
+    auto config = parse_config(open_sample(extra));
+    ASSERT_TRUE(config.has_value()) << extra << config.error();
+  }
+  auto config = parse_config(open_sample("[zone.access]\nallow_open_access = yes\n"));
+  EXPECT_TRUE(config->access_zone().allow_open_access);
+  EXPECT_FALSE(config->zones[1].allow_open_access);  // carrier: default
+}
+
+TEST(ConfigSecureDefaultTest, UsersMakeTheirZoneAuthenticateByDefault) {
+  // No users: nothing to authenticate against.
+  auto config = parse_config(kSample);
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_TRUE(config->access_zone().authenticate.empty());
+  // A user of the access zone (default zone, or named): REGISTER and INVITE are challenged.
+  for (const char* user :
+       {"[user.alice]\nsecret = s\n", "[user.alice]\nsecret = s\nzone = access\n"}) {
+    config = parse_config(with(user));
+    ASSERT_TRUE(config.has_value()) << config.error();
+    EXPECT_EQ(config->access_zone().authenticate,
+              (std::vector<sip::Method>{sip::Method::kRegister, sip::Method::kInvite}));
+    EXPECT_TRUE(config->find_zone("carrier")->authenticate.empty());
+  }
+  // The operator may say otherwise, explicitly.
+  config = parse_config(with("[user.alice]\nsecret = s\n[zone.access]\nauthenticate = none\n"));
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_TRUE(config->access_zone().authenticate.empty());
+  config = parse_config(with("[user.alice]\nsecret = s\n[zone.access]\nauthenticate = register\n"));
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->access_zone().authenticate, std::vector<sip::Method>{sip::Method::kRegister});
+  // ... but "none" with users and nothing else screening the zone is still open access.
+  EXPECT_FALSE(
+      parse_config(open_sample("[user.alice]\nsecret = s\n[zone.access]\nauthenticate = none\n")));
+  EXPECT_FALSE(parse_config(with("[zone.access]\nauthenticate = none, invite\n")));
+}
+
+TEST(ConfigSecureDefaultTest, ProtectedNeighbours) {
+  auto config = parse_config(with("[zone.access]\nprotect = 192.0.2.254, 2001:db8::1\n"));
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->access_zone().protect,
+            (std::vector<IpNetwork>{net("192.0.2.254"), net("2001:db8::1")}));
+  EXPECT_NE(error_of(with("[zone.access]\nprotect = 192.0.2.1/24\n")).find("zone.access.protect"),
+            std::string::npos);
 }
 
 }  // namespace

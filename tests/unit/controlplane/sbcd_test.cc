@@ -26,6 +26,7 @@ log_level = warn
 [zone.access]
 dataplane_port = access
 default_target = 192.0.2.10:5060
+allow_open_access = yes
 [zone.carrier]
 dataplane_port = trunk
 [trunk.carrier1]
@@ -85,6 +86,7 @@ dataplane_port = access
 sip_address = 127.0.0.1
 {}
 default_target = 192.0.2.10:5060
+allow_open_access = yes
 [zone.carrier]
 dataplane_port = trunk
 [trunk.carrier1]

@@ -42,7 +42,7 @@ TEST(ShowCommandsTest, RegisteredCommandsDispatch) {
   std::optional<api::StatsReply> stats;
   testing::FakeScheduler clock;
   auto config = parse_config(
-      "[zone.a]\ndataplane_port = access\nsip_address = 192.0.2.1\n"
+      "[zone.a]\ndataplane_port = access\nsip_address = 192.0.2.1\nallow_open_access = yes\n"
       "[zone.t]\ndataplane_port = trunk\nsip_address = 198.51.100.1\n"
       "[trunk.x]\nzone = t\nhost = 198.51.100.10\n");
   ASSERT_TRUE(config.has_value()) << config.error();

@@ -36,17 +36,50 @@ class FraudGuardTest : public ::testing::Test {
   TimePoint t0_ = TimePoint{} + minutes(1000);
 };
 
+std::string digits(std::string_view destination) {
+  auto n = FraudGuard::normalize_number(destination);
+  return n ? n->digits : std::string("-");
+}
+
+std::string dialled(std::string_view destination) {
+  auto n = FraudGuard::normalize_number(destination);
+  return n ? n->dialled : std::string("-");
+}
+
 TEST_F(FraudGuardTest, NormalisesDestinations) {
-  EXPECT_EQ(FraudGuard::normalize_destination("+4420123"), "4420123");
-  EXPECT_EQ(FraudGuard::normalize_destination("004420123"), "4420123");
-  EXPECT_EQ(FraudGuard::normalize_destination("0114420123"), "4420123");
-  EXPECT_EQ(FraudGuard::normalize_destination("15551234"), "15551234");
-  EXPECT_EQ(FraudGuard::normalize_destination("0301234"), "0301234");  // national: kept
-  EXPECT_EQ(FraudGuard::normalize_destination("alice"), "");
-  EXPECT_EQ(FraudGuard::normalize_destination("+44-20"), "");
-  EXPECT_EQ(FraudGuard::normalize_destination("*97"), "");
-  EXPECT_EQ(FraudGuard::normalize_destination("+"), "");
-  EXPECT_EQ(FraudGuard::normalize_destination(""), "");
+  EXPECT_EQ(digits("+4420123"), "4420123");
+  EXPECT_EQ(digits("004420123"), "4420123");
+  EXPECT_EQ(digits("0114420123"), "4420123");
+  EXPECT_EQ(digits("15551234"), "15551234");
+  EXPECT_EQ(digits("0301234"), "0301234");  // national: kept
+  // RFC 3966 visual separators (and spaces) are dropped; the dialled form keeps the access code.
+  EXPECT_EQ(digits("+44-20"), "4420");
+  EXPECT_EQ(digits("+1 (900) 555.1234"), "19005551234");
+  EXPECT_EQ(dialled("+1-900-555-1234"), "+19005551234");
+  EXPECT_EQ(dialled("00-1-900-555"), "001900555");
+  EXPECT_EQ(dialled("011.1.900"), "0111900");
+  // Percent-encoding is decoded before judging: %2B is '+', %20 a space, %2D a '-'.
+  EXPECT_EQ(digits("%2B1900555"), "1900555");
+  EXPECT_EQ(dialled("%2b1%20900%2D555"), "+1900555");
+  EXPECT_EQ(digits("%31%39%30%30"), "1900");
+  // Not a number.
+  EXPECT_EQ(digits("alice"), "-");
+  EXPECT_EQ(digits("1900abc"), "-");
+  EXPECT_EQ(digits("*97"), "-");
+  EXPECT_EQ(digits("#31#1900"), "-");
+  EXPECT_EQ(digits("+"), "-");
+  EXPECT_EQ(digits("00"), "-");
+  EXPECT_EQ(digits("--"), "-");
+  EXPECT_EQ(digits(""), "-");
+  EXPECT_EQ(digits("1+900"), "-");
+  EXPECT_EQ(digits("++1900"), "-");
+  EXPECT_EQ(digits("%2"), "-");
+  EXPECT_EQ(digits("%zz1900"), "-");
+  EXPECT_EQ(digits("%00"
+                   "1900"),
+            "-");
+  EXPECT_EQ(digits(std::string(65, '1')), "-");
+  EXPECT_EQ(digits(std::string(64, '1')), std::string(64, '1'));
 }
 
 TEST_F(FraudGuardTest, BlockedPrefixes) {
@@ -63,14 +96,46 @@ TEST_F(FraudGuardTest, BlockedPrefixes) {
             "Forbidden (destination prefix 44 blocked)");
 }
 
+// Issue 8: separators, tel: numbers and percent-encoding no longer slip past the rules.
+TEST_F(FraudGuardTest, BlockedPrefixesJudgeTheNormalisedNumber) {
+  for (const char* d : {"+1-900-655-1234", "1 (900) 655 1234", "1.900.655", "%2B19006551234",
+                        "%31900655", "00-1-900-655", "(011) 1 900 655", "+44%2079%207"}) {
+    auto r = guard_.check("alice", d, t0_);
+    ASSERT_FALSE(r.has_value()) << d;
+    EXPECT_EQ(r.error().code, 403) << d;
+    EXPECT_EQ(r.error().rule, "blocked_prefix") << d;
+  }
+  // 4420 and 19005 are allowed, 44 and 1900 blocked: separators do not hide the exception.
+  EXPECT_TRUE(guard_.check("alice", "+44 20 7946 0000", t0_).has_value());
+  EXPECT_TRUE(guard_.check("alice", "+1-900-555", t0_).has_value());
+}
+
+TEST_F(FraudGuardTest, NotANumberIsRefusedWhenPrefixRulesExist) {
+  for (const char* d : {"1900abc", "carol", "*97", "19%2A00", "%zz", "1+900"}) {
+    auto r = guard_.check("alice", d, t0_);
+    ASSERT_FALSE(r.has_value()) << d;
+    EXPECT_EQ(r.error().code, 484) << d;
+    EXPECT_EQ(r.error().rule, "not_a_number") << d;
+  }
+  EXPECT_EQ(guard_.accounts(t0_).front().refused, 6u);  // counted against the account
+}
+
+TEST_F(FraudGuardTest, ReturnsTheNumberTheTrunkReceives) {
+  EXPECT_EQ(guard_.check("alice", "+1-555-123-4567", t0_).value(), "+15551234567");
+  EXPECT_EQ(guard_.check("alice", "%2B1%20555", t0_).value(), "+1555");
+  EXPECT_EQ(guard_.check("alice", "00 33 1 23", t0_).value(), "0033123");
+  EXPECT_EQ(guard_.check("alice", "15551234", t0_).value(), "15551234");
+  // Without prefix rules a name goes to the trunk unchanged; a number still normalised.
+  FraudGuard open{Config{}};
+  EXPECT_EQ(open.check("x", "carol", t0_).value(), "carol");
+  EXPECT_EQ(open.check("x", "1-555", t0_).value(), "1555");
+}
+
 TEST_F(FraudGuardTest, LongestPrefixDecides) {
   EXPECT_TRUE(guard_.check("alice", "+442071234567", t0_).has_value());  // 4420 allowed
   EXPECT_TRUE(guard_.check("alice", "1900555", t0_).has_value());        // 19005 allowed
   EXPECT_FALSE(guard_.check("alice", "1900655", t0_).has_value());       // 1900 blocked
   EXPECT_TRUE(guard_.check("alice", "15551234", t0_).has_value());       // no match
-  // Not all digits: not prefix-checked.
-  EXPECT_TRUE(guard_.check("alice", "1900abc", t0_).has_value());
-  EXPECT_TRUE(guard_.check("alice", "carol", t0_).has_value());
 }
 
 TEST_F(FraudGuardTest, SecurityDefaultRatePerMinute) {

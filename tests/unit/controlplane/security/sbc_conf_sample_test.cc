@@ -1,5 +1,5 @@
-// config/sbc.conf, the documented sample, must stay a valid configuration that keeps security
-// features off (existing deployments behave as before until they opt in).
+// config/sbc.conf, the documented sample, must stay a valid configuration that is safe as shipped
+// (issue 8): its access zone is screened, limits and toll-fraud rules stay off until configured.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -10,18 +10,22 @@
 namespace sbc::cp {
 namespace {
 
-TEST(SbcConfSampleTest, ParsesWithSecurityOff) {
+TEST(SbcConfSampleTest, ParsesSafeAsShipped) {
   auto config = load_config(SBC_SAMPLE_CONFIG);
   ASSERT_TRUE(config.has_value()) << config.error();
   EXPECT_TRUE(config->users.empty());
   EXPECT_TRUE(config->security.allowlist.empty());
   EXPECT_EQ(config->security.limits, CallLimits{});
   EXPECT_TRUE(config->security.blocked_prefixes.empty());
-  for (const ZoneConfig& z : config->zones) {
-    EXPECT_TRUE(z.authenticate.empty()) << z.name;
-    EXPECT_TRUE(z.acl_allow.empty()) << z.name;
-    EXPECT_TRUE(z.acl_deny.empty()) << z.name;
-  }
+  // Nobody outside the access network reaches the zone, and inside it only the PBX calls out
+  // without digest: no open access.
+  const ZoneConfig& access = config->access_zone();
+  EXPECT_FALSE(access.allow_open_access);
+  EXPECT_FALSE(access.acl_allow.empty());
+  EXPECT_EQ(access.authenticate,
+            (std::vector<sip::Method>{sip::Method::kRegister, sip::Method::kInvite}));
+  EXPECT_FALSE(access.trusted.empty());
+  EXPECT_TRUE(access.acl_deny.empty());
   for (const TrunkConfig& t : config->trunks) EXPECT_EQ(t.limits, CallLimits{}) << t.name;
 }
 

@@ -1,5 +1,6 @@
 #include "controlplane/security/source_guard.h"
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -127,7 +128,7 @@ TEST_F(SourceGuardTest, AuthFailuresBanAtTheThreshold) {
   EXPECT_TRUE(guard().offend(a, Offence::kAuthFailure, t0_ + seconds(20)));
   EXPECT_TRUE(guard().is_banned(a, t0_ + seconds(20)));
   ASSERT_EQ(sink_.events.size(), 1u);
-  EXPECT_EQ(sink_.events[0].source, "2001:db8::5");
+  EXPECT_EQ(sink_.events[0].source, "2001:db8::");  // the /64 (issue 8)
   EXPECT_EQ(sink_.events[0].detail, "auth_failure");
   // Further offences while banned change nothing.
   EXPECT_FALSE(guard().offend(a, Offence::kAuthFailure, t0_ + seconds(21)));
@@ -323,7 +324,7 @@ TEST_F(SourceGuardTest, BansAreSortedByAddress) {
   std::vector<std::string> order;
   for (const Ban& b : guard().bans()) order.push_back(b.source.to_string());
   EXPECT_EQ(order,
-            (std::vector<std::string>{"192.0.2.9", "198.51.100.1", "198.51.100.2", "2001:db8::1"}));
+            (std::vector<std::string>{"192.0.2.9", "198.51.100.1", "198.51.100.2", "2001:db8::"}));
 }
 
 TEST_F(SourceGuardTest, BanTableIsBounded) {
@@ -406,6 +407,98 @@ TEST_F(SourceGuardTest, BannedSourceLosesItsTrackedState) {
   EXPECT_EQ(guard().tracked_sources(), 0u);
   for (int i = 0; i < 100; ++i) EXPECT_EQ(guard().admit(a, t0_), Admit::kBanned);
   EXPECT_EQ(guard().tracked_sources(), 0u);
+}
+
+// --- issue 8 ---------------------------------------------------------------------------------
+
+// An IPv6 host rotating its interface identifier is one source: offences, the request bucket
+// and the ban are per /64. IPv4 stays per address.
+TEST_F(SourceGuardTest, Ipv6OffencesAndBansAggregatePerSlash64) {
+  EXPECT_FALSE(guard().offend(addr("2001:db8:1:2::a"), Offence::kAuthFailure, t0_));
+  EXPECT_FALSE(guard().offend(addr("2001:db8:1:2:ffff::b"), Offence::kAuthFailure, t0_));
+  EXPECT_TRUE(guard().offend(addr("2001:db8:1:2::c"), Offence::kAuthFailure, t0_));
+  EXPECT_TRUE(guard().is_banned(addr("2001:db8:1:2:1234:5678:9abc:def0"), t0_));
+  EXPECT_EQ(guard().admit(addr("2001:db8:1:2::99"), t0_), Admit::kBanned);
+  EXPECT_FALSE(guard().is_banned(addr("2001:db8:1:3::c"), t0_));  // the next /64
+  ASSERT_EQ(guard().bans().size(), 1u);
+  const Ban ban = guard().bans().front();
+  EXPECT_EQ(ban.source, addr("2001:db8:1:2::"));
+  EXPECT_EQ(ban.prefix_length, 64);
+  EXPECT_EQ(ban.offender, addr("2001:db8:1:2::c"));
+  const Ban* found = guard().find_ban(addr("2001:db8:1:2::1"), t0_);
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found->source, ban.source);
+  // Unbanning any address of it lifts the /64.
+  EXPECT_TRUE(guard().unban(addr("2001:db8:1:2::1")));
+  EXPECT_FALSE(guard().is_banned(addr("2001:db8:1:2::c"), t0_));
+  // IPv4: neighbours are distinct sources.
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_FALSE(guard().offend(addr(fmt::format("192.0.2.{}", i)), Offence::kAuthFailure, t0_));
+  }
+  EXPECT_FALSE(guard().is_banned(addr("192.0.2.1"), t0_));
+  // The request bucket is per /64 too: a burst spread over many addresses is one burst.
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(guard().admit(addr(fmt::format("2001:db8:9:9::{:x}", i + 1)), t0_), Admit::kYes);
+  }
+  EXPECT_EQ(guard().admit(addr("2001:db8:9:9::ffff"), t0_), Admit::kRateLimited);
+}
+
+TEST_F(SourceGuardTest, ManualBanOfAnIpv6AddressCoversItsSlash64) {
+  auto ban = guard().ban(addr("2001:db8:5:6::7"), seconds(60), t0_);
+  ASSERT_TRUE(ban.has_value());
+  EXPECT_EQ(ban->source, addr("2001:db8:5:6::"));
+  EXPECT_EQ(ban->offender, addr("2001:db8:5:6::7"));
+  EXPECT_TRUE(guard().is_banned(addr("2001:db8:5:6::8"), t0_));
+  // v4-mapped stays IPv4, per address.
+  ASSERT_TRUE(guard().ban(addr("::ffff:192.0.2.7"), seconds(60), t0_).has_value());
+  EXPECT_TRUE(guard().is_banned(addr("192.0.2.7"), t0_));
+  EXPECT_FALSE(guard().is_banned(addr("192.0.2.8"), t0_));
+}
+
+TEST_F(SourceGuardTest, RateLimitWithoutBanForSpoofableSources) {
+  const ip::address a = addr("192.0.2.50");
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(guard().admit(a, t0_, false), Admit::kYes);
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(guard().admit(a, t0_, false), Admit::kRateLimited);
+  EXPECT_FALSE(guard().is_banned(a, t0_));  // 100 > max_rate_violations, but no offence counted
+}
+
+TEST_F(SourceGuardTest, ConnectionRatePerSource) {
+  config_.max_connection_rate = 4;
+  const ip::address a = addr("192.0.2.60");
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(guard().admit_connection(a, t0_), Admit::kYes) << i;
+  EXPECT_EQ(guard().admit_connection(a, t0_), Admit::kRateLimited);
+  EXPECT_EQ(guard().admit_connection(addr("192.0.2.61"), t0_), Admit::kYes);  // another source
+  // 4 per second: a quarter second later one more.
+  EXPECT_EQ(guard().admit_connection(a, t0_ + milliseconds(250)), Admit::kYes);
+  EXPECT_EQ(guard().admit_connection(a, t0_ + milliseconds(250)), Admit::kRateLimited);
+  // The connection bucket is not the request bucket.
+  EXPECT_EQ(guard().admit(a, t0_ + milliseconds(250)), Admit::kYes);
+  // A flood: each refused connection is a rate violation; max_rate_violations (5) bans.
+  for (int i = 0; i < 3; ++i) guard().admit_connection(a, t0_ + milliseconds(250));
+  EXPECT_TRUE(guard().is_banned(a, t0_ + milliseconds(250)));
+  EXPECT_EQ(guard().bans().front().reason, "connection_rate");
+  EXPECT_EQ(guard().admit_connection(a, t0_ + seconds(1)), Admit::kBanned);
+}
+
+TEST_F(SourceGuardTest, NoConnectionRateWhenZero) {
+  config_.max_connection_rate = 0;
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_EQ(guard().admit_connection(addr("192.0.2.60"), t0_), Admit::kYes);
+  }
+}
+
+TEST_F(SourceGuardTest, TlsFailuresBanAtTheirThreshold) {
+  config_.max_tls_failures = 3;
+  const ip::address a = addr("192.0.2.70");
+  EXPECT_FALSE(guard().offend(a, Offence::kTlsFailure, t0_));
+  EXPECT_FALSE(guard().offend(a, Offence::kTlsFailure, t0_));
+  // Other kinds count apart.
+  EXPECT_FALSE(guard().offend(a, Offence::kAuthFailure, t0_));
+  EXPECT_TRUE(guard().offend(a, Offence::kTlsFailure, t0_));
+  EXPECT_EQ(guard().bans().front().reason, "tls_failure");
+  config_.max_tls_failures = 0;
+  guard_.reset();
+  for (int i = 0; i < 100; ++i) EXPECT_FALSE(guard().offend(a, Offence::kTlsFailure, t0_));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <boost/asio/ssl.hpp>
 #include <memory>
+#include <vector>
 
 #include "controlplane/transport/tls_context.h"
 #include "controlplane/transport/transport_manager.h"
@@ -89,6 +90,12 @@ TEST_F(TlsTransportTest, Tls12ClientIsRefusedByA13Server) {
   TlsConfig config = server_config();
   config.min_version = TlsVersion::k13;
   start(server_, config);
+  // Issue 8: a failed inbound handshake is reported (sbcd counts it as an offence).
+  std::vector<Endpoint> failed;
+  server_.manager->set_tls_failure_handler([&](size_t zone, const Endpoint& remote) {
+    EXPECT_EQ(zone, 0u);
+    failed.push_back(remote);
+  });
   boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_client);
   SSL_CTX_set_max_proto_version(ctx.native_handle(), TLS1_2_VERSION);
   ctx.set_verify_mode(boost::asio::ssl::verify_none);
@@ -106,6 +113,8 @@ TEST_F(TlsTransportTest, Tls12ClientIsRefusedByA13Server) {
   ASSERT_TRUE(run_until(io_, [&] { return server_.manager->connections() == 0; }));
   EXPECT_TRUE(
       has_metric(server_.metrics, "sbc_sip_tls_handshake_failures_total{direction=\"inbound\"} 1"));
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].address(), boost::asio::ip::make_address("127.0.0.1"));
   // The same client without the cap gets through.
   start(client_, client_config(false));
   send(client_, server_, sip_message(1));
