@@ -8,6 +8,7 @@
 
 #include "controlplane/b2bua.h"
 #include "controlplane/edge_security.h"
+#include "controlplane/registrar/registrar.h"
 #include "controlplane/transport/tls_context.h"
 
 namespace sbc::cp {
@@ -102,7 +103,7 @@ ReloadPlan plan_reload(const Config& running, Config next) {
       zones.push_back(std::move(retired));
       continue;
     }
-    ZoneConfig z = std::move(*it);
+    ZoneConfig z = *it;
     if (r.retired) {
       s.changes.push_back(fmt::format("zone.{}: added", z.name));
     } else if (!(r == z)) {
@@ -123,9 +124,14 @@ ReloadPlan plan_reload(const Config& running, Config next) {
   return plan;
 }
 
-ReloadSummary apply_reload(Config& running, Config next, B2bua& b2bua, EdgeSecurity& security) {
+ReloadSummary apply_reload(Config& running, Config next, B2bua& b2bua, EdgeSecurity& security,
+                           Registrar& registrar) {
   ReloadPlan plan = plan_reload(running, std::move(next));
+  for (const UserConfig& u : running.users) {
+    if (plan.config.find_user(u.name) == nullptr) registrar.remove_user(u.name);
+  }
   running = std::move(plan.config);
+  registrar.reconfigure(running.registrar);
   b2bua.reconfigure();
   security.reconfigure(b2bua.call_peers());
   return std::move(plan.summary);

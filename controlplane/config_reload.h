@@ -46,10 +46,13 @@ struct ReloadPlan {
 
 class B2bua;
 class EdgeSecurity;
+class Registrar;
 // Makes `next` (a validated file) the running configuration `running` (the object b2bua and
 // security were built with) and has them derive their state again: the core of every reload.
-// The caller opens new zones' listeners and closes retired ones'.
-ReloadSummary apply_reload(Config& running, Config next, B2bua& b2bua, EdgeSecurity& security);
+// A removed user's registrations are dropped. The caller opens new zones' listeners and closes
+// retired ones'.
+ReloadSummary apply_reload(Config& running, Config next, B2bua& b2bua, EdgeSecurity& security,
+                           Registrar& registrar);
 
 // The summary as the CLI shows it, one item a line.
 [[nodiscard]] std::string to_text(const ReloadSummary& summary);

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <ctime>
 
 #include "controlplane/sbcd.h"
 
@@ -17,7 +18,10 @@ nlohmann::json to_json(const ReloadSummary& s) {
 }
 
 std::string time_text(std::chrono::system_clock::time_point t) {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", std::chrono::floor<std::chrono::seconds>(t));
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", utc);
 }
 
 }  // namespace
@@ -32,7 +36,7 @@ std::expected<ReloadSummary, std::string> Sbcd::reload() {
     spdlog::error("sbcd: reload refused, the running configuration stays: {}", next.error());
     return std::unexpected(next.error());
   }
-  ReloadSummary summary = apply_reload(config_, std::move(*next), *b2bua_, security_);
+  ReloadSummary summary = apply_reload(config_, std::move(*next), *b2bua_, security_, registrar_);
   spdlog::set_level(spdlog::level::from_str(config_.log_level));
   // New zones (and zones added back) listen now; those on a dataplane port's address once known.
   transport_->add_zones(config_.zones.size());
@@ -74,7 +78,7 @@ void Sbcd::retire_zones() {
     if (!z.retired || std::ranges::none_of(bound_[i], [](bool b) { return b; })) continue;
     if (b2bua_->zone_in_use(i)) continue;
     transport_->close_zone(i);
-    std::ranges::fill(bound_[i], false);
+    bound_[i].assign(bound_[i].size(), false);
     spdlog::info("zone {}: removed by a reload and no call uses it: listeners closed", z.name);
   }
   if (security_.has_kept_peers()) security_.prune_kept_peers(b2bua_->call_peers());

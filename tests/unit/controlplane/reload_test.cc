@@ -185,7 +185,7 @@ class ReloadTest : public B2buaTest {
  protected:
   // Applies `text` as the new file.
   ReloadSummary reload(const std::string& text) {
-    return apply_reload(config_, parsed(text), *b2bua_, *security_);
+    return apply_reload(config_, parsed(text), *b2bua_, *security_, *registrar_);
   }
   std::vector<SentDatagram> drain() {
     std::vector<SentDatagram> out(transport_.sent.begin(), transport_.sent.end());
@@ -410,6 +410,10 @@ TEST_F(ReloadTest, AUsersNewSecretIsRequiredAfterAReload) {
   EXPECT_TRUE(has(summary.changes, "user.alice: changed"));
   EXPECT_NE(register_with("first-Secret-1"), 200);
   EXPECT_EQ(register_with("second-Secret-2"), 200);
+  EXPECT_FALSE(registrar_->lookup("alice", clock_.now()).empty());
+  // A removed user loses its registrations: nothing routes to it any more.
+  reload(std::string(kConfig) + "[zone.access]\nauthenticate = register, invite\n");
+  EXPECT_TRUE(registrar_->lookup("alice", clock_.now()).empty());
 }
 
 }  // namespace
