@@ -37,7 +37,8 @@ std::string usage() {
          "Runs one command on sbcd and prints its output; without command words, starts an\n"
          "interactive shell (tab completion, '?' for help, history in ~/.sbc_cli_history).\n"
          "Exit status: 0 ok, 1 the command failed, 2 sbcd unreachable, 64 bad usage.\n"
-         "Examples: sbc-cli show calls;  sbc-cli --json show calls;  sbc-cli help\n\n"
+         "Examples: sbc-cli show calls;  sbc-cli --json show calls;  sbc-cli help\n"
+         "          sbc-cli reload (re-read sbcd's config file; live calls are kept)\n\n"
       << visible_options();
   return out.str();
 }

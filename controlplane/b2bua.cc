@@ -122,7 +122,7 @@ B2bua::CallPtr B2bua::find_caller_dialog(size_t zone, std::string_view call_id) 
 
 std::optional<size_t> B2bua::zone_index(std::string_view name) const {
   for (size_t i = 0; i < zones_.size(); ++i) {
-    if (zones_[i].name == name) return i;
+    if (zones_[i].name == name && !zones_[i].retired) return i;
   }
   return std::nullopt;
 }
@@ -211,18 +211,7 @@ void B2bua::on_response(TransactionId id, uint64_t owner, const SipPeer& from,
 
 void B2bua::handle_request(const SipPeer& from, const sip::Message& msg) {
   const size_t zone = from.zone;
-  if (zones_[zone].trunk) {
-    // sbcd's screen() already dropped other sources before parsing; this guards direct callers.
-    if (!security_.trunk_of(zone, from.remote.address())) {
-      // Counted, logged at debug only: anyone can send these, as fast as they like.
-      metrics_.sip_dropped("unknown_trunk_source");
-      if (msg.method() == Method::kAck) return;
-      spdlog::debug("sip: 403 to {} on trunk zone {}: not a configured trunk host",
-                    from.remote.address().to_string(), zones_[zone].name);
-      reject(from, msg, 403);
-      return;
-    }
-  }
+  if (!source_allowed(from, msg)) return;
   const std::string_view call_id = *msg.call_id();
   if (CallPtr call = find_callee_dialog(call_id); call && call->legs[kCallee].peer.zone == zone) {
     callee_request(call, from, msg);

@@ -68,6 +68,13 @@ class B2bua final : private TransactionUser {
   // The zone's SIP address when the config left it to the dataplane port (known after Hello).
   void set_zone_address(size_t zone, std::string address);
   [[nodiscard]] const std::string& zone_address(size_t zone) const { return zones_[zone].address; }
+  // A reload assigned a new running Config (b2bua_reload.cc): zones keep their index, new ones
+  // are appended, removed ones are retired (in-dialog requests only).
+  void reconfigure();
+  // Every call's legs (ended calls absorbing retransmissions included): zone and peer address.
+  [[nodiscard]] std::vector<std::pair<size_t, boost::asio::ip::address>> call_peers() const;
+  // Some call (lingering ones included) has a leg on zone `zone`.
+  [[nodiscard]] bool zone_in_use(size_t zone) const;
 
   // One received datagram on zone `zone`'s socket.
   // One received message: a UDP datagram, or one message framed from a TCP/TLS stream.
@@ -98,6 +105,7 @@ class B2bua final : private TransactionUser {
     uint16_t port = 0;
     std::string dataplane_port;
     bool trunk = false;
+    bool retired = false;  // removed by a reload: in-dialog requests only
   };
   using CallPtr = std::shared_ptr<Call>;
   // Enough of an erased call's callee dialog to ACK and BYE a late 2xx.
@@ -119,6 +127,10 @@ class B2bua final : private TransactionUser {
                    const sip::Message& response) override;
   void on_transaction_error(TransactionId id, uint64_t owner, TransactionError error) override;
   // --- requests ---
+  // The zone takes a request from this source (b2bua_reload.cc): on a trunk zone a trunk's host;
+  // a peer that a reload no longer allows (ACL, trunk or zone removed) only within its call's
+  // dialog. Answers (403) and counts a refusal.
+  bool source_allowed(const SipPeer& from, const sip::Message& msg);
   void handle_request(const SipPeer& from, const sip::Message& msg);
   void new_call(const SipPeer& from, const sip::Message& invite);
   // REGISTER on an access zone: digest authentication, then the registrar (b2bua_register.cc).

@@ -496,7 +496,7 @@ bool ZoneConfig::has_listener(Transport transport) const {
 
 const ZoneConfig* Config::find_zone(std::string_view name) const {
   for (const ZoneConfig& z : zones) {
-    if (z.name == name) return &z;
+    if (z.name == name && !z.retired) return &z;
   }
   return nullptr;
 }
@@ -507,7 +507,7 @@ bool Config::is_trunk_zone(std::string_view zone) const {
 
 const ZoneConfig& Config::access_zone() const {
   for (const ZoneConfig& z : zones) {
-    if (!is_trunk_zone(z.name)) return z;
+    if (!is_trunk_zone(z.name) && !z.retired) return z;
   }
   return zones.front();  // unreachable after validation
 }

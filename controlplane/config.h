@@ -49,6 +49,7 @@ struct UserConfig {  // [user.NAME]; NAME is the SIP/digest username
   CallLimits limits;                        // max_calls, max_cps
   uint32_t max_calls_per_minute = 0;        // toll-fraud account rate; 0: [security] default
   uint32_t max_calls_per_hour = 0;          // 0: [security] default
+  bool operator==(const UserConfig&) const = default;
 };
 
 struct RegistrarConfig {        // [registrar]
@@ -59,6 +60,7 @@ struct RegistrarConfig {        // [registrar]
                                    // REGISTER came from), so it re-registers and keeps its pinhole
   uint32_t max_contacts = 5;       // bindings per user; beyond it the oldest is replaced
   uint32_t max_bindings = 100000;  // all users
+  bool operator==(const RegistrarConfig&) const = default;
 };
 
 // The default of [security] scanner_user_agents.
@@ -91,6 +93,7 @@ struct SecurityConfig {                // [security]
   uint32_t max_calls_per_hour = 0;
   std::vector<std::string> blocked_prefixes;  // destination digit prefixes refused (403)
   std::vector<std::string> allowed_prefixes;  // exceptions; the longest matching prefix decides
+  bool operator==(const SecurityConfig&) const = default;
 };
 
 struct ZoneConfig {
@@ -123,8 +126,13 @@ struct ZoneConfig {
   // default target and trunk hosts, a single spoofable packet (a scanner User-Agent) never bans
   // them; offences that need a handshake or authentication still count.
   std::vector<IpNetwork> protect;
+  // Set by a reload (config_reload.h) on a zone the new file no longer has: it keeps its index in
+  // Config::zones (SipPeer::zone) while its live calls finish, takes no new request and is skipped
+  // by find_zone() and access_zone(). Never set by the parser.
+  bool retired = false;
 
   [[nodiscard]] bool has_listener(Transport transport) const;
+  bool operator==(const ZoneConfig&) const = default;
 };
 
 struct TrunkConfig {
@@ -138,6 +146,7 @@ struct TrunkConfig {
   std::vector<IpNetwork> allow;           // allow = CIDR list; default {host/32}: requests on the
                                           // trunk's zone from these sources belong to this trunk
   CallLimits limits;                      // max_calls, max_cps
+  bool operator==(const TrunkConfig&) const = default;
 };
 
 struct MediaConfig {
@@ -146,6 +155,7 @@ struct MediaConfig {
   uint32_t timeout_s = 60;  // 0: never
   uint32_t latch_window_ms = 2000;
   uint32_t max_packet_rate = 0;  // packets/s per stream a session may receive; 0: no ceiling
+  bool operator==(const MediaConfig&) const = default;
 };
 
 // [sip]: stream (TCP and TLS) connection limits.
@@ -153,6 +163,7 @@ struct SipConfig {
   uint32_t tcp_idle_timeout_s = 600;          // a connection with no traffic this long is closed
   uint32_t max_connections = 1024;            // TCP + TLS, inbound and outbound, all zones
   uint32_t max_connections_per_address = 32;  // per remote IP
+  bool operator==(const SipConfig&) const = default;
 };
 
 enum class TlsVersion : uint8_t { k12, k13 };
@@ -168,6 +179,7 @@ struct TlsConfig {
   std::string groups;        // key-exchange groups in preference order; empty: OpenSSL default
   bool verify_client = false;
   bool verify_server = true;
+  bool operator==(const TlsConfig&) const = default;
 };
 
 struct Config {
@@ -180,7 +192,7 @@ struct Config {
   SipConfig sip;
   std::optional<TlsConfig> tls;            // set when the file has a [tls] section
   std::optional<HostPort> metrics_listen;  // empty option: no /metrics endpoint
-  std::vector<ZoneConfig> zones;           // sorted by name
+  std::vector<ZoneConfig> zones;           // sorted by name (a reload: config_reload.h)
   std::vector<TrunkConfig> trunks;         // sorted by name
   SecurityConfig security;
   RegistrarConfig registrar;

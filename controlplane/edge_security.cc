@@ -46,6 +46,16 @@ EdgeSecurity::EdgeSecurity(const Config& config, Scheduler& scheduler, Dataplane
       admission_(config),
       fraud_(config),
       digest_() {
+  derive();
+}
+
+void EdgeSecurity::derive() {
+  const Config& config = config_;
+  zone_acls_.clear();
+  zone_trusted_.clear();
+  trunk_zone_.clear();
+  zone_trunks_.clear();
+  static_trusted_.clear();
   for (const ZoneConfig& z : config.zones) {
     zone_acls_.emplace_back(z.acl_allow, z.acl_deny);
     zone_trusted_.emplace_back(z.trusted);
@@ -55,6 +65,7 @@ EdgeSecurity::EdgeSecurity(const Config& config, Scheduler& scheduler, Dataplane
       if (config.trunks[t].zone == z.name) trunks.push_back(t);
     }
     zone_trunks_.push_back(std::move(trunks));
+    if (z.retired) continue;  // keeps its index only
     for (const IpNetwork& n : z.trusted) {
       if (is_host(n)) static_trusted_.push_back(n.address);
     }
@@ -69,6 +80,7 @@ EdgeSecurity::EdgeSecurity(const Config& config, Scheduler& scheduler, Dataplane
   }
   std::vector<IpNetwork> peers;
   for (const ZoneConfig& z : config.zones) {
+    if (z.retired) continue;
     peers.insert(peers.end(), z.trusted.begin(), z.trusted.end());
     if (z.default_target) {
       if (auto n = IpNetwork::parse(z.default_target->host)) peers.push_back(*n);
@@ -205,9 +217,14 @@ bool EdgeSecurity::scanner(const SipPeer& from, const sip::Message& request) {
   return true;
 }
 
-bool EdgeSecurity::acl_allows(size_t zone, const address& source) const {
+bool EdgeSecurity::config_allows(size_t zone, const address& source) const {
+  if (config_.zones[zone].retired) return false;
   // On a trunk zone the trunks' allow lists are the ACL: a carrier only from its addresses.
   return trunk_zone_[zone] ? trunk_of(zone, source).has_value() : zone_acls_[zone].allows(source);
+}
+
+bool EdgeSecurity::acl_allows(size_t zone, const address& source) const {
+  return config_allows(zone, source) || kept_peer(zone, source);
 }
 
 AuthDecision EdgeSecurity::authenticate(const SipPeer& from, const sip::Message& request) {

@@ -13,6 +13,7 @@
 #include <expected>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -124,6 +125,20 @@ class EdgeSecurity final : private BanSink {
   // every ban and trusted source is pushed again.
   void on_dataplane_up();
 
+  // --- reload (edge_security_reload.cc) ---
+  using CallPeers = std::vector<std::pair<size_t, boost::asio::ip::address>>;
+  // A reload assigned a new running Config: ACLs, trusted sources, trunks, [security] settings,
+  // admission limits and toll-fraud rules are derived again; bans, offence counts, registered
+  // sources' trust and the calls admission control counts stay. `call_peers` (B2bua::call_peers)
+  // that the new config refuses keep reaching their zone for their calls' dialogs (kept peers).
+  void reconfigure(const CallPeers& call_peers);
+  // Forgets kept peers that no longer have a call (called with the periodic refresh).
+  void prune_kept_peers(const CallPeers& call_peers);
+  [[nodiscard]] bool has_kept_peers() const { return !kept_peers_.empty(); }
+  // The source may send to zone `zone` only as the peer of a call that outlived a reload.
+  [[nodiscard]] bool held_by_calls(size_t zone, const boost::asio::ip::address& source) const;
+  [[nodiscard]] bool kept_peer(size_t zone, const boost::asio::ip::address& source) const;
+
  private:
   // --- BanSink ---
   void ban_added(const Ban& ban) override;
@@ -133,7 +148,11 @@ class EdgeSecurity final : private BanSink {
                    std::optional<TimePoint> until);
   void delete_source(const boost::asio::ip::address& source);
   void schedule_expiry();
-  // The zone's ACL, or on a trunk zone: some trunk's `allow`.
+  // Builds the per-zone and per-trunk state from config_ (construction and reload).
+  void derive();
+  // What the running config allows on the zone, kept peers aside.
+  [[nodiscard]] bool config_allows(size_t zone, const boost::asio::ip::address& source) const;
+  // The zone's ACL, or on a trunk zone: some trunk's `allow`; or a kept peer.
   [[nodiscard]] bool acl_allows(size_t zone, const boost::asio::ip::address& source) const;
   // Trunk hosts, zones' trusted sources and default targets: known by configuration. Anyone can
   // spoof their address in a UDP packet, so offences never ban them and the per-source request
@@ -171,6 +190,8 @@ class EdgeSecurity final : private BanSink {
   // The exact addresses pushed to the dataplane for each ban (by Ban::source): the offender, and
   // for an IPv6 /64 ban the further addresses of it that were seen, at most kMaxHostsPerBan.
   std::map<boost::asio::ip::address, std::vector<boost::asio::ip::address>> banned_hosts_;
+  // (zone, source) of calls that outlived a reload whose config refuses the source there.
+  std::set<std::pair<size_t, boost::asio::ip::address>> kept_peers_;
   Scheduler::TimerId expiry_timer_ = 0;
 };
 

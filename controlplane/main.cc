@@ -7,8 +7,8 @@
 #include <string>
 
 #include "controlplane/config.h"
+#include "controlplane/config_reload.h"
 #include "controlplane/sbcd.h"
-#include "controlplane/transport/tls_context.h"
 
 int main(int argc, char** argv) {
   namespace po = boost::program_options;
@@ -29,24 +29,19 @@ int main(int argc, char** argv) {
     return 0;
   }
   const std::string path = vm["config"].as<std::string>();
-  auto config = sbc::cp::load_config(path);
+  // One validation path: --check-config, start-up and every reload (SIGHUP, sbc-cli reload).
+  auto config = sbc::cp::check_config_file(path);
   if (!config) {
     std::cerr << "sbcd: " << config.error() << "\n";
     return 1;
   }
   if (vm.count("check-config") != 0) {
-    // Files, cipher strings and groups are only known good once OpenSSL has loaded them.
-    if (config->tls) {
-      if (auto tls = sbc::cp::make_tls_contexts(*config->tls); !tls) {
-        std::cerr << "sbcd: " << path << ": " << tls.error() << "\n";
-        return 1;
-      }
-    }
     std::cout << "sbcd: " << path << ": OK\n";
     return 0;
   }
   spdlog::set_level(spdlog::level::from_str(config->log_level));
   sbc::cp::Sbcd sbcd(std::move(*config));
+  sbcd.set_config_path(path);
   if (auto started = sbcd.start(); !started) {
     spdlog::critical("sbcd: {}", started.error());
     return 1;

@@ -67,6 +67,7 @@ std::expected<void, std::string> Sbcd::start() {
   }
   register_show_commands(commands_, *b2bua_, dataplane_, dataplane_stats_, scheduler_);
   register_security_commands(commands_, security_, registrar_);
+  register_reload_commands();
   mgmt_ = std::make_unique<MgmtServer>(io_, config_.mgmt_socket, commands_);
   if (auto started = mgmt_->start(); !started) {
     return std::unexpected("sbcd.mgmt_socket: " + started.error());
@@ -85,10 +86,7 @@ void Sbcd::wait_for_signal() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     if (signal == SIGHUP) {
-      // A stray HUP (a closed terminal, a reload habit) must not drop live calls.
-      spdlog::warn(
-          "sbcd: SIGHUP ignored: live configuration reload is not available in this "
-          "version (restart sbcd to apply a new configuration)");
+      (void)reload();  // logged and counted there; live calls are kept either way
       wait_for_signal();
       return;
     }
@@ -116,7 +114,7 @@ std::expected<void, std::string> Sbcd::bind_listener(size_t zone, size_t index,
 void Sbcd::bind_zones() {
   for (size_t i = 0; i < config_.zones.size(); ++i) {
     const ZoneConfig& z = config_.zones[i];
-    if (std::ranges::all_of(bound_[i], [](bool b) { return b; })) continue;
+    if (z.retired || std::ranges::all_of(bound_[i], [](bool b) { return b; })) continue;
     const api::PortInfo* port = dataplane_.find_port(z.dataplane_port);
     if (port == nullptr || !port->address.is_set()) {
       spdlog::error("zone {}: dataplane has no port '{}' with an address; SIP not bound", z.name,
@@ -141,7 +139,7 @@ void Sbcd::on_dataplane(bool up) {
   metrics_.dataplane(up, nullptr);
   if (!up) return;
   for (const ZoneConfig& z : config_.zones) {
-    if (dataplane_.find_port(z.dataplane_port) == nullptr) {
+    if (!z.retired && dataplane_.find_port(z.dataplane_port) == nullptr) {
       spdlog::error("zone {}: dataplane_port '{}' is not a dataplane port", z.name,
                     z.dataplane_port);
     }
@@ -158,6 +156,7 @@ void Sbcd::refresh_stats() {
   registrar_.expire(scheduler_.now());
   metrics_.security().registrations_active(registrar_.size());
   security_.publish_account_rates();
+  retire_zones();
   if (dataplane_.connected()) {
     dataplane_.request(api::StatsQuery{0}, [this](DataplaneClient::Reply reply) {
       if (reply) {

@@ -13,6 +13,7 @@
 #include "controlplane/b2bua.h"
 #include "controlplane/cdr.h"
 #include "controlplane/config.h"
+#include "controlplane/config_reload.h"
 #include "controlplane/dataplane_client.h"
 #include "controlplane/edge_security.h"
 #include "controlplane/media_ports.h"
@@ -37,8 +38,26 @@ class Sbcd {
   std::expected<void, std::string> start();
   // Runs the event loop until SIGINT/SIGTERM.
   void run();
+  // The file reload() reads again (the one the configuration came from).
+  void set_config_path(std::string path) { config_path_ = std::move(path); }
+  // SIGHUP and `reload` (sbcd_reload.cc): re-reads the file through check_config_file() and
+  // applies it to every component; live calls are kept. An invalid file changes nothing and the
+  // error names the option.
+  std::expected<ReloadSummary, std::string> reload();
 
  private:
+  // The outcome of the last reload, for `show config` and /metrics.
+  struct ReloadStatus {
+    std::chrono::system_clock::time_point loaded;               // when the running config was read
+    std::optional<std::chrono::system_clock::time_point> last;  // last reload attempt
+    bool ok = true;
+    std::string error;
+    ReloadSummary summary;
+  };
+  void register_reload_commands();
+  // Closes the listeners of retired zones no call uses any more; forgets kept peers whose calls
+  // have ended.
+  void retire_zones();
   void wait_for_signal();
   // Binds zone `zone`'s listener `index` on `address`; false (logged by the caller) on failure.
   std::expected<void, std::string> bind_listener(size_t zone, size_t index,
@@ -50,6 +69,9 @@ class Sbcd {
   void dump_sessions(uint64_t cursor);
 
   Config config_;
+  std::string config_path_;
+  ReloadStatus reload_status_;
+  prometheus::Family<prometheus::Counter>* reloads_ = nullptr;  // sbc_config_reloads_total
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer stats_timer_;

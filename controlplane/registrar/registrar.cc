@@ -84,6 +84,15 @@ struct Pending {
 
 Registrar::Registrar(const RegistrarConfig& config) : config_(config) {}
 
+size_t Registrar::remove_user(std::string_view user) {
+  auto it = users_.find(user);
+  if (it == users_.end()) return 0;
+  const size_t removed = it->second.size();
+  size_ -= removed;
+  users_.erase(it);
+  return removed;
+}
+
 RegisterResult Registrar::on_register(std::string_view user, const SipPeer& from,
                                       const sip::Message& request, TimePoint now,
                                       std::chrono::system_clock::time_point wall_now) {

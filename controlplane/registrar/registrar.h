@@ -53,6 +53,10 @@ class Registrar {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
   explicit Registrar(const RegistrarConfig& config);
+  // New [registrar] settings (a reload): bindings stay; the next REGISTER gets the new limits.
+  void reconfigure(const RegistrarConfig& config) { config_ = config; }
+  // Drops every binding of `user` (a reload removed the user); returns how many there were.
+  size_t remove_user(std::string_view user);
 
   // RFC 3261 §10.3 for an authenticated (or trusted) `user`: To's user must be `user` (else 403);
   // Contact "*" (only with Expires: 0, else 400) removes all; a Contact whose binding has the same

@@ -105,3 +105,38 @@ uint32_t AdmissionControl::active(std::string_view scope, std::string_view name)
 }
 
 }  // namespace sbc::cp
+
+namespace sbc::cp {
+
+void AdmissionControl::reconfigure(const Config& config) {
+  auto update = [](Counter& c, const CallLimits& limits) {
+    if (c.limits.max_cps != limits.max_cps) {
+      c.starts.assign(limits.max_cps, TimePoint{});
+      c.next = 0;
+      c.filled = 0;
+    }
+    c.limits = limits;
+  };
+  update(global_, config.security.limits);
+  auto refresh = [&](auto& counters, const auto& sections) {
+    std::map<std::string, Counter, std::less<>> next;
+    for (const auto& section : sections) {
+      auto it = counters.find(section.name);
+      Counter c = it == counters.end() ? make_counter(section.limits) : std::move(it->second);
+      if (it != counters.end()) {
+        update(c, section.limits);
+        counters.erase(it);
+      }
+      next.emplace(section.name, std::move(c));
+    }
+    // Gone from the config but with calls in progress: counted until they end.
+    for (auto& [name, c] : counters) {
+      if (c.active > 0) next.emplace(name, std::move(c));
+    }
+    counters = std::move(next);
+  };
+  refresh(trunks_, config.trunks);
+  refresh(users_, config.users);
+}
+
+}  // namespace sbc::cp

@@ -42,6 +42,10 @@ class AdmissionControl {
   static constexpr uint32_t kMaxCallsRetryAfter = 5;
 
   explicit AdmissionControl(const Config& config);  // global, per-trunk, per-user limits
+  // New limits (a reload). Calls in progress stay counted, under their trunk and user even when
+  // the new config no longer has them (their releases still find the counter); such a counter is
+  // dropped at the next reload that finds it idle. The cps window restarts where max_cps changed.
+  void reconfigure(const Config& config);
   // Checks every applicable scope (global, then trunk, then user), then counts the call in all of
   // them (nothing counted on refusal). Names without a [trunk.NAME] / [user.NAME] are neither
   // limited nor counted.

@@ -32,6 +32,17 @@ constexpr size_t kMaxNumberLength = 64;
 }  // namespace
 
 FraudGuard::FraudGuard(const Config& config) {
+  reconfigure(config);
+}
+
+void FraudGuard::reconfigure(const Config& config) {
+  prefixes_.clear();
+  longest_prefix_ = 0;
+  // Accounts the new config no longer names fall back to the [security] default rates.
+  for (auto& [name, account] : accounts_) {
+    account.max_per_minute = config.security.max_calls_per_minute;
+    account.max_per_hour = config.security.max_calls_per_hour;
+  }
   // Allowed first: a prefix in both lists (refused by the config check) stays blocked.
   for (const std::string& p : config.security.allowed_prefixes) prefixes_[p] = false;
   for (const std::string& p : config.security.blocked_prefixes) prefixes_[p] = true;

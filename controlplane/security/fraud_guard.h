@@ -49,6 +49,8 @@ class FraudGuard {
   static constexpr size_t kSlots = 60;
 
   explicit FraudGuard(const Config& config);
+  // New prefix rules and account rates (a reload); the calls counted per account stay.
+  void reconfigure(const Config& config);
   // account: a user name, or "zone:NAME" for unauthenticated sources of an access zone (a bounded
   // set: the glue never passes anything else; any other name is prefix-checked only, so state
   // stays bounded). destination: the Request-URI user part (sip:, sips:) or tel: number, as

@@ -60,6 +60,19 @@ SourceGuard::SourceGuard(const SecurityConfig& config, BanSink& sink)
       sources_(16, AddressKeyHash{random_seed()}),
       bans_(16, AddressKeyHash{random_seed()}),
       recidive_(16, AddressKeyHash{random_seed()}) {
+  reconfigure(config);
+}
+
+void SourceGuard::reconfigure(const SecurityConfig& config) {
+  const std::chrono::milliseconds slot_length(
+      std::max<int64_t>(1, int64_t{config.window} * 1000 / int64_t{kWindowSlots}));
+  if (slot_length != slot_length_) {
+    for (Source& s : lru_) s.offences = {};
+    slot_length_ = slot_length;
+  }
+  config_ = config;
+  allowlist_ = NetworkSet(config.allowlist);
+  scanner_patterns_.clear();
   for (const std::string& p : config.scanner_user_agents) {
     std::string l;
     std::ranges::transform(p, std::back_inserter(l), lower);

@@ -72,6 +72,9 @@ class SourceGuard {
   static constexpr size_t kWindowSlots = 6;
 
   SourceGuard(const SecurityConfig& config, BanSink& sink);
+  // New [security] settings (a reload): bans, buckets and recidive records stay; offence counts
+  // restart when `window` changed (their slots have another length).
+  void reconfigure(const SecurityConfig& config);
   // Every received SIP message (requests and responses), before parsing; each takes one token
   // of the source's bucket. kRateLimited counts a kRateExceeded offence (which may ban).
   // Allow-listed sources: always kYes.

@@ -185,6 +185,23 @@ void TransportManager::close() {
   }
 }
 
+void TransportManager::add_zones(size_t count) {
+  if (count > zones_.size()) zones_.resize(count);
+}
+
+void TransportManager::close_zone(size_t zone) {
+  if (zone >= zones_.size()) return;
+  Zone& z = zones_[zone];
+  for (auto& udp : z.udp) udp->close();
+  for (auto& a : z.stream) {
+    boost::system::error_code ignored;
+    a->acceptor.close(ignored);
+    a->retry.cancel();
+  }
+  closed_.push_back(std::move(z));
+  z = Zone{};
+}
+
 std::optional<Endpoint> TransportManager::local_endpoint(size_t zone, Transport transport) const {
   if (zone >= zones_.size()) return std::nullopt;
   if (transport == Transport::kUdp) {

@@ -63,6 +63,11 @@ class TransportManager final : public SipTransport {
                                               const std::string& address, uint16_t port);
   // Closes every listener and connection.
   void close();
+  // A reload added zones: indices up to `count` - 1 can listen from now on.
+  void add_zones(size_t count);
+  // Closes zone `zone`'s listeners (a zone a reload removed, once no call uses it); its open
+  // connections end on their idle timeout. The zone may listen again later.
+  void close_zone(size_t zone);
   void set_failure_handler(FailureHandler handler) { failure_ = std::move(handler); }
   // Asked for every inbound TCP/TLS connection before anything is read from it (before the TLS
   // handshake too): false closes it at once. The filter counts what it refuses (ACL, bans).
@@ -126,6 +131,7 @@ class TransportManager final : public SipTransport {
   // Expires with the manager: failure reports posted to the loop check it before running.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::vector<Zone> zones_;
+  std::vector<Zone> closed_;  // close_zone()'s listeners: their pending handlers may still run
   TlsContexts tls_;
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, std::shared_ptr<StreamConnection>> connections_;
