@@ -20,6 +20,7 @@
 
 #include "controlplane/config.h"
 #include "controlplane/dataplane_client.h"
+#include "controlplane/dataplane_resync.h"
 #include "controlplane/registrar/digest_authenticator.h"
 #include "controlplane/scheduler.h"
 #include "controlplane/security/acl.h"
@@ -107,8 +108,8 @@ class EdgeSecurity final : private BanSink {
   void publish_account_rates();
 
   // The dataplane (re)connected: it is told the media port range, its source table is flushed and
-  // every ban and trusted source is pushed again.
-  void on_dataplane_up();
+  // every ban and trusted source is queued on `resync` to be pushed again (paced).
+  void on_dataplane_up(DataplaneResync& resync);
 
  private:
   // --- BanSink ---
@@ -118,6 +119,9 @@ class EdgeSecurity final : private BanSink {
   void push_source(const boost::asio::ip::address& source, api::SourceClass cls,
                    std::optional<TimePoint> until);
   void delete_source(const boost::asio::ip::address& source);
+  // What the dataplane's source table should hold for `source` now (banned, trusted or nothing).
+  [[nodiscard]] std::optional<api::SourceAdd> desired_source(const boost::asio::ip::address& source,
+                                                             TimePoint now) const;
   void schedule_expiry();
   // The zone's ACL, or on a trunk zone: some trunk's `allow`.
   [[nodiscard]] bool acl_allows(size_t zone, const boost::asio::ip::address& source) const;

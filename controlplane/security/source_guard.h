@@ -61,6 +61,8 @@ class SourceGuard {
   bool offend(const boost::asio::ip::address& source, Offence offence, TimePoint now);
   [[nodiscard]] bool is_scanner(std::string_view user_agent) const;
   [[nodiscard]] bool is_banned(const boost::asio::ip::address& source, TimePoint now) const;
+  // The ban in force on `source`, or nullptr.
+  [[nodiscard]] const Ban* find_ban(const boost::asio::ip::address& source, TimePoint now) const;
   [[nodiscard]] bool allowlisted(const boost::asio::ip::address& source) const;
   // Manual ban (duration nullopt: until removed); replaces a ban the source already has. Error
   // text for allow-listed sources / table full.
