@@ -21,6 +21,7 @@
 #include "controlplane/cdr.h"
 #include "controlplane/config.h"
 #include "controlplane/dataplane_client.h"
+#include "controlplane/dataplane_resync.h"
 #include "controlplane/edge_security.h"
 #include "controlplane/media_ports.h"
 #include "controlplane/metrics.h"
@@ -83,10 +84,11 @@ class B2bua final : private TransactionUser {
   // requests pending toward it fail now rather than at Timer B/F.
   void on_transport_error(const SipPeer& to) { layer_.on_transport_error(to); }
   void on_media_timeout(const api::MediaTimeoutEvent& event);
-  // The dataplane (re)connected: program every live session again (a restarted dataplane has none),
-  // delete the sessions of ended calls whose delete could not be sent or failed (their media ports
-  // stay in use until then) and, from a full dump, every session that belongs to no live call.
-  void on_dataplane_up();
+  // The dataplane (re)connected: queue on `resync` (paced) every live session to program again (a
+  // restarted dataplane has none), the deletes of ended calls' sessions whose delete could not be
+  // sent or failed (their media ports stay in use until then) and, from a full dump, of every
+  // session that belongs to no live call.
+  void on_dataplane_up(DataplaneResync& resync);
   // Latest per-session counters (from a periodic dump), shown by `show calls`.
   void update_media_stats(const api::SessionInfo& info);
 
@@ -204,9 +206,12 @@ class B2bua final : private TransactionUser {
   std::expected<std::string, sip::SdpError> rewrite_for(Call& call, Side toward,
                                                         std::string_view sdp);
   void program_session(const CallPtr& call);
+  [[nodiscard]] api::SessionAdd session_spec(const Call& call) const;
+  void on_session_reply(const CallPtr& call, const DataplaneClient::Reply& reply);
   void delete_session(uint64_t id);
+  void on_session_deleted(uint64_t id, const DataplaneClient::Reply& reply);
   void release_ports(const HeldPorts& ports);
-  void reconcile(uint64_t cursor);
+  void reconcile(uint64_t cursor, DataplaneResync& resync);
   // --- ending ---
   void fail_call(const CallPtr& call, int code, CallResult result);
   void end_call(const CallPtr& call, CallResult result, int code);

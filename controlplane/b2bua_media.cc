@@ -72,15 +72,21 @@ std::expected<std::string, sip::SdpError> B2bua::rewrite_for(Call& call, Side to
 }
 
 void B2bua::program_session(const CallPtr& call) {
+  call->session_programmed = true;
+  dataplane_.request(session_spec(*call),
+                     [this, call](DataplaneClient::Reply reply) { on_session_reply(call, reply); });
+}
+
+api::SessionAdd B2bua::session_spec(const Call& call) const {
   api::SessionAdd add;
-  add.session_id = call->id;
+  add.session_id = call.id;
   // No inactivity timeout while the call rings: early media is optional. The 2xx re-programs the
   // session with it (an upsert restarts the dataplane's idle baseline).
-  add.media_timeout_ms = call->callee_answered ? config_.media.timeout_s * 1000 : 0;
+  add.media_timeout_ms = call.callee_answered ? config_.media.timeout_s * 1000 : 0;
   add.latch_window_ms = config_.media.latch_window_ms;
   add.max_packet_rate = config_.media.max_packet_rate;
   for (int side = 0; side < 2; ++side) {
-    const Leg& leg = call->legs[side];
+    const Leg& leg = call.legs[side];
     api::LegSpec& spec = add.legs[side];
     spec.port = leg.media.dataplane_port;
     spec.local = leg.media.local;
@@ -90,23 +96,32 @@ void B2bua::program_session(const CallPtr& call) {
     spec.remote_rtcp_port = leg.media.remote_rtcp_port;
     spec.signalling_source = api::Address::parse(leg.signalling_source.address().to_string());
   }
-  call->session_programmed = true;
-  dataplane_.request(add, [this, call](DataplaneClient::Reply reply) {
-    if (call->state == CallState::kEnded) return;
-    std::string error;
-    if (!reply) {
-      error = std::string(to_string(reply.error()));
-    } else if (const auto* result = std::get_if<api::Result>(&*reply)) {
-      if (result->status != api::Status::kOk) {
-        error = fmt::format("{} {}", api::to_string(result->status), result->detail);
-      }
-    } else {
-      error = "unexpected reply";
+  return add;
+}
+
+void B2bua::on_session_reply(const CallPtr& call, const DataplaneClient::Reply& reply) {
+  if (call->state == CallState::kEnded) return;
+  std::string error;
+  if (!reply) {
+    // Not sent, or lost with the connection: the session stays marked programmed and the resync
+    // on reconnect programs it (a call answered while the dataplane restarts keeps its media).
+    if (reply.error() == DataplaneError::kNotConnected ||
+        reply.error() == DataplaneError::kDisconnected) {
+      spdlog::warn("call {}: dataplane unreachable; its session is programmed on reconnect",
+                   call->id);
+      return;
     }
-    if (error.empty()) return;
-    spdlog::error("call {}: dataplane refused the session: {}", call->id, error);
-    fail_call(call, 503, CallResult::kFailed);
-  });
+    error = std::string(to_string(reply.error()));
+  } else if (const auto* result = std::get_if<api::Result>(&*reply)) {
+    if (result->status != api::Status::kOk) {
+      error = fmt::format("{} {}", api::to_string(result->status), result->detail);
+    }
+  } else {
+    error = "unexpected reply";
+  }
+  if (error.empty()) return;
+  spdlog::error("call {}: dataplane refused the session: {}", call->id, error);
+  fail_call(call, 503, CallResult::kFailed);
 }
 
 // Ends a call for a local reason: the caller gets `code` if it has no final response yet,
@@ -184,21 +199,24 @@ void B2bua::teardown_media(const CallPtr& call) {
 }
 
 void B2bua::delete_session(uint64_t id) {
-  dataplane_.request(api::SessionDelete{id}, [this, id](DataplaneClient::Reply reply) {
-    auto it = undeleted_.find(id);
-    if (it == undeleted_.end()) return;  // an earlier attempt succeeded
-    const auto* result = reply ? std::get_if<api::Result>(&*reply) : nullptr;
-    if (result != nullptr &&
-        (result->status == api::Status::kOk || result->status == api::Status::kNotFound)) {
-      release_ports(it->second);
-      undeleted_.erase(it);
-      return;
-    }
-    spdlog::warn("session {}: delete failed ({}); its media ports stay reserved until a retry", id,
-                 !reply              ? to_string(reply.error())
-                 : result != nullptr ? api::to_string(result->status)
-                                     : std::string_view("unexpected reply"));
-  });
+  dataplane_.request(api::SessionDelete{id},
+                     [this, id](DataplaneClient::Reply reply) { on_session_deleted(id, reply); });
+}
+
+void B2bua::on_session_deleted(uint64_t id, const DataplaneClient::Reply& reply) {
+  auto it = undeleted_.find(id);
+  if (it == undeleted_.end()) return;  // an earlier attempt succeeded
+  const auto* result = reply ? std::get_if<api::Result>(&*reply) : nullptr;
+  if (result != nullptr &&
+      (result->status == api::Status::kOk || result->status == api::Status::kNotFound)) {
+    release_ports(it->second);
+    undeleted_.erase(it);
+    return;
+  }
+  spdlog::warn("session {}: delete failed ({}); its media ports stay reserved until a retry", id,
+               !reply              ? to_string(reply.error())
+               : result != nullptr ? api::to_string(result->status)
+                                   : std::string_view("unexpected reply"));
 }
 
 void B2bua::release_ports(const HeldPorts& ports) {
@@ -256,25 +274,53 @@ void B2bua::bury(const Call& call) {
   if (tombstones_.emplace(b.call_id, std::move(t)).second) tombstone_order_.push_back(b.call_id);
 }
 
-void B2bua::on_dataplane_up() {
-  for (auto& [id, call] : calls_) {
-    if (call->state != CallState::kEnded && call->session_programmed) program_session(call);
+void B2bua::on_dataplane_up(DataplaneResync& resync) {
+  using Request = DataplaneResync::Request;
+  std::vector<uint64_t> live;
+  for (const auto& [id, call] : calls_) {
+    if (call->state != CallState::kEnded && call->session_programmed) live.push_back(id);
   }
-  for (const auto& [id, ports] : undeleted_) delete_session(id);
-  reconcile(0);
+  // Each entry is built when its turn comes: a call that ended meanwhile sends nothing, one that
+  // changed (answered, re-INVITEd) sends what it is now.
+  resync.add(DataplaneResync::Lane::kSessions, "session", live.size(),
+             [this, live = std::move(live)](size_t i) -> std::optional<Request> {
+               auto it = calls_.find(live[i]);
+               if (it == calls_.end() || it->second->state == CallState::kEnded ||
+                   !it->second->session_programmed) {
+                 return std::nullopt;
+               }
+               CallPtr call = it->second;
+               api::SessionAdd add = session_spec(*call);
+               return Request{std::move(add),
+                              [this, call = std::move(call)](DataplaneClient::Reply reply) {
+                                on_session_reply(call, reply);
+                              }};
+             });
+  std::vector<uint64_t> stale;
+  for (const auto& [id, ports] : undeleted_) stale.push_back(id);
+  resync.add(DataplaneResync::Lane::kCleanup, "ended session", stale.size(),
+             [this, stale = std::move(stale)](size_t i) -> std::optional<Request> {
+               const uint64_t id = stale[i];
+               if (!undeleted_.contains(id)) return std::nullopt;
+               return Request{api::SessionDelete{id}, [this, id](DataplaneClient::Reply reply) {
+                                on_session_deleted(id, reply);
+                              }};
+             });
+  reconcile(0, resync);
 }
 
 // Pages through the dataplane's sessions and deletes those no live call owns (left over from
 // calls that ended while it was unreachable, or from an earlier sbcd).
-void B2bua::reconcile(uint64_t cursor) {
+void B2bua::reconcile(uint64_t cursor, DataplaneResync& resync) {
   api::DumpQuery query;
   query.cursor = cursor;
-  dataplane_.request(query, [this](DataplaneClient::Reply reply) {
+  dataplane_.request(query, [this, &resync](DataplaneClient::Reply reply) {
     const auto* dump = reply ? std::get_if<api::DumpReply>(&*reply) : nullptr;
     if (dump == nullptr) {
       spdlog::warn("dataplane: session dump failed; orphaned sessions stay until the next connect");
       return;
     }
+    std::vector<uint64_t> orphans;
     for (const api::SessionInfo& s : dump->sessions) {
       const uint64_t id = s.spec.session_id;
       if (undeleted_.contains(id)) continue;  // its delete is on the way
@@ -284,9 +330,20 @@ void B2bua::reconcile(uint64_t cursor) {
         continue;
       }
       spdlog::info("dataplane: deleting orphaned session {}", id);
-      dataplane_.request(api::SessionDelete{id}, [](DataplaneClient::Reply) {});
+      orphans.push_back(id);
     }
-    if (dump->next_cursor != 0) reconcile(dump->next_cursor);
+    resync.add(
+        DataplaneResync::Lane::kCleanup, "orphaned session", orphans.size(),
+        [this, orphans = std::move(orphans)](size_t i) -> std::optional<DataplaneResync::Request> {
+          const uint64_t id = orphans[i];
+          auto it = calls_.find(id);
+          if (it != calls_.end() && it->second->state != CallState::kEnded &&
+              it->second->session_programmed) {
+            return std::nullopt;  // a call took that id meanwhile
+          }
+          return DataplaneResync::Request{api::SessionDelete{id}, {}};
+        });
+    if (dump->next_cursor != 0) reconcile(dump->next_cursor, resync);
   });
 }
 

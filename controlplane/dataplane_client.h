@@ -59,7 +59,8 @@ class UnixDataplaneClient final : public DataplaneClient {
  public:
   static constexpr std::chrono::milliseconds kRequestTimeout{2000};
   static constexpr std::chrono::milliseconds kMinBackoff{100};
-  static constexpr std::chrono::milliseconds kMaxBackoff{5000};
+  // A restarted dataplane is found within a second of listening.
+  static constexpr std::chrono::milliseconds kMaxBackoff{1000};
   static constexpr size_t kMaxPending = 4096;
 
   UnixDataplaneClient(boost::asio::io_context& io, std::string socket_path,

@@ -474,7 +474,26 @@ void EdgeSecurity::delete_source(const address& source) {
   dataplane_.request(del, [](DataplaneClient::Reply) {});  // kNotFound: already expired there
 }
 
-void EdgeSecurity::on_dataplane_up() {
+std::optional<api::SourceAdd> EdgeSecurity::desired_source(const address& source,
+                                                           TimePoint now) const {
+  api::SourceAdd add;
+  add.address = to_api_address(source);
+  if (const Ban* ban = guard_.find_ban(source, now)) {
+    add.cls = api::SourceClass::kBanned;
+    add.duration_ms = remaining_ms(ban->until, now);
+    return add;
+  }
+  add.cls = api::SourceClass::kTrusted;
+  if (std::ranges::binary_search(static_trusted_, source)) return add;
+  const auto registered = registered_trusted_.find(source);
+  if (registered != registered_trusted_.end() && registered->second > now) {
+    add.duration_ms = remaining_ms(registered->second, now);
+    return add;
+  }
+  return std::nullopt;
+}
+
+void EdgeSecurity::on_dataplane_up(DataplaneResync& resync) {
   const TimePoint now = scheduler_.now();
   api::MediaPortsSet ports;
   ports.port_min = config_.media.port_min;
@@ -485,23 +504,46 @@ void EdgeSecurity::on_dataplane_up() {
       spdlog::warn("security: dataplane did not take the media port range");
     }
   });
-  // Requests on one connection are handled in order: the flush lands before the pushes.
+  // Requests on one connection are handled in order: the flush lands before every push, the
+  // resync's and those of bans made meanwhile.
   dataplane_.request(api::SourceFlush{}, [](DataplaneClient::Reply) {});
-  for (const address& a : static_trusted_) {
-    if (!guard_.is_banned(a, now)) push_source(a, api::SourceClass::kTrusted, std::nullopt);
-  }
-  std::erase_if(registered_trusted_, [&](const auto& entry) { return entry.second <= now; });
-  for (const auto& [a, until] : registered_trusted_) {
-    if (!guard_.is_banned(a, now)) push_source(a, api::SourceClass::kTrusted, until);
-  }
+  // The exact addresses each ban was pushed as: its offenders' hosts (an IPv6 ban covers a /64
+  // the dataplane's exact-address table cannot hold), else the banned address itself.
+  std::vector<address> banned;
   for (const Ban& b : guard_.bans()) {
     const auto hosts = banned_hosts_.find(b.source);
     if (hosts == banned_hosts_.end()) {
-      push_source(b.source.is_v4() ? b.source : b.offender, api::SourceClass::kBanned, b.until);
-      continue;
+      banned.push_back(b.source.is_v4() ? b.source : b.offender);
+    } else {
+      banned.insert(banned.end(), hosts->second.begin(), hosts->second.end());
     }
-    for (const address& h : hosts->second) push_source(h, api::SourceClass::kBanned, b.until);
   }
+  std::erase_if(registered_trusted_, [&](const auto& entry) { return entry.second <= now; });
+  std::vector<address> trusted = static_trusted_;
+  for (const auto& [a, until] : registered_trusted_) trusted.push_back(a);
+  // Each entry is pushed as it is when its turn comes (a ban lifted meanwhile sends the source's
+  // trust, or nothing); a source both banned and trusted is pushed twice, the same way.
+  auto lane = [this](DataplaneResync::Lane which, std::string_view what,
+                     std::vector<address> sources, DataplaneResync& r) {
+    r.add(
+        which, what, sources.size(),
+        [this, sources = std::move(sources)](size_t i) -> std::optional<DataplaneResync::Request> {
+          auto add = desired_source(sources[i], scheduler_.now());
+          if (!add) return std::nullopt;
+          return DataplaneResync::Request{
+              *add, [source = sources[i]](DataplaneClient::Reply reply) {
+                const auto* result = reply ? std::get_if<api::Result>(&*reply) : nullptr;
+                if (result == nullptr || result->status != api::Status::kOk) {
+                  spdlog::warn("security: dataplane did not take source {}: {}", source.to_string(),
+                               result != nullptr ? result->detail
+                               : reply           ? std::string("unexpected reply")
+                                                 : std::string(to_string(reply.error())));
+                }
+              }};
+        });
+  };
+  lane(DataplaneResync::Lane::kBans, "ban", std::move(banned), resync);
+  lane(DataplaneResync::Lane::kTrusted, "trusted source", std::move(trusted), resync);
 }
 
 }  // namespace sbc::cp

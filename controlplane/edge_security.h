@@ -21,6 +21,7 @@
 
 #include "controlplane/config.h"
 #include "controlplane/dataplane_client.h"
+#include "controlplane/dataplane_resync.h"
 #include "controlplane/registrar/digest_authenticator.h"
 #include "controlplane/scheduler.h"
 #include "controlplane/security/acl.h"
@@ -122,8 +123,8 @@ class EdgeSecurity final : private BanSink {
   void publish_account_rates();
 
   // The dataplane (re)connected: it is told the media port range, its source table is flushed and
-  // every ban and trusted source is pushed again.
-  void on_dataplane_up();
+  // every ban and trusted source is queued on `resync` to be pushed again (paced).
+  void on_dataplane_up(DataplaneResync& resync);
 
   // --- reload (edge_security_reload.cc) ---
   using CallPeers = std::vector<std::pair<size_t, boost::asio::ip::address>>;
@@ -147,6 +148,9 @@ class EdgeSecurity final : private BanSink {
   void push_source(const boost::asio::ip::address& source, api::SourceClass cls,
                    std::optional<TimePoint> until);
   void delete_source(const boost::asio::ip::address& source);
+  // What the dataplane's source table should hold for `source` now (banned, trusted or nothing).
+  [[nodiscard]] std::optional<api::SourceAdd> desired_source(const boost::asio::ip::address& source,
+                                                             TimePoint now) const;
   void schedule_expiry();
   // Builds the per-zone and per-trunk state from config_ (construction and reload).
   void derive();

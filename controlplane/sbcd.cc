@@ -17,6 +17,7 @@ Sbcd::Sbcd(Config config)
       scheduler_(io_),
       ports_(config_.media.port_min, config_.media.port_max),
       dataplane_(io_, config_.dataplane_socket),
+      resync_(dataplane_, scheduler_, &metrics_.registry()),
       security_(config_, scheduler_, dataplane_, metrics_.security()),
       registrar_(config_.registrar) {}
 
@@ -65,7 +66,7 @@ std::expected<void, std::string> Sbcd::start() {
       }
     }
   }
-  register_show_commands(commands_, *b2bua_, dataplane_, dataplane_stats_, scheduler_);
+  register_show_commands(commands_, *b2bua_, dataplane_, dataplane_stats_, scheduler_, &resync_);
   register_security_commands(commands_, security_, registrar_);
   register_reload_commands();
   mgmt_ = std::make_unique<MgmtServer>(io_, config_.mgmt_socket, commands_);
@@ -137,7 +138,10 @@ void Sbcd::bind_zones() {
 
 void Sbcd::on_dataplane(bool up) {
   metrics_.dataplane(up, nullptr);
-  if (!up) return;
+  if (!up) {
+    resync_.abort();
+    return;
+  }
   for (const ZoneConfig& z : config_.zones) {
     if (!z.retired && dataplane_.find_port(z.dataplane_port) == nullptr) {
       spdlog::error("zone {}: dataplane_port '{}' is not a dataplane port", z.name,
@@ -145,8 +149,11 @@ void Sbcd::on_dataplane(bool up) {
     }
   }
   bind_zones();
-  security_.on_dataplane_up();
-  b2bua_->on_dataplane_up();
+  // Everything sbcd holds is queued first and sent paced, sessions first.
+  resync_.begin();
+  security_.on_dataplane_up(resync_);
+  b2bua_->on_dataplane_up(resync_);
+  resync_.run();
   refresh_stats();
 }
 

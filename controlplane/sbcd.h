@@ -15,6 +15,7 @@
 #include "controlplane/config.h"
 #include "controlplane/config_reload.h"
 #include "controlplane/dataplane_client.h"
+#include "controlplane/dataplane_resync.h"
 #include "controlplane/edge_security.h"
 #include "controlplane/media_ports.h"
 #include "controlplane/metrics.h"
@@ -80,6 +81,7 @@ class Sbcd {
   CdrWriter cdr_;
   MediaPortAllocator ports_;
   UnixDataplaneClient dataplane_;
+  DataplaneResync resync_;
   EdgeSecurity security_;
   Registrar registrar_;
   std::unique_ptr<TransportManager> transport_;

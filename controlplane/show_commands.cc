@@ -66,10 +66,26 @@ CommandOutput show_calls(const B2bua& b2bua, const Scheduler& clock) {
 }
 
 CommandOutput show_dataplane(const DataplaneClient& dataplane,
-                             const std::optional<api::StatsReply>& stats) {
+                             const std::optional<api::StatsReply>& stats,
+                             const DataplaneResync* resync) {
   CommandOutput out;
   out.data["connected"] = dataplane.connected();
   out.text = fmt::format("dataplane: {}\n", dataplane.connected() ? "connected" : "NOT connected");
+  if (resync != nullptr) {
+    const DataplaneResync::Progress& p = resync->progress();
+    out.data["resync"] = {
+        {"running", p.running},     {"pending", p.pending},
+        {"in_flight", p.in_flight}, {"resyncs", p.resyncs},
+        {"completed", p.completed}, {"sent", p.sent},
+        {"retried", p.retried},     {"failed", p.failed},
+        {"skipped", p.skipped},     {"last_duration_ms", p.last_duration.count()}};
+    out.text += fmt::format(
+        "resync: {}, {} pending ({} in flight); {} resync(s), last took {} ms; {} sent, {} "
+        "retried, "
+        "{} failed\n",
+        p.running ? "RUNNING" : "idle", p.pending, p.in_flight, p.resyncs, p.last_duration.count(),
+        p.sent, p.retried, p.failed);
+  }
   out.data["ports"] = nlohmann::json::array();
   out.text += fmt::format("{:<4} {:<10} {:<20} {:<18} {:<5} {:>12} {:>12} {:>12} {:>12}\n", "IDX",
                           "NAME", "ADDRESS", "MAC", "LINK", "RX", "TX", "MEDIA", "TO_KERNEL");
@@ -119,16 +135,17 @@ CommandOutput show_dataplane(const DataplaneClient& dataplane,
 
 void register_show_commands(CommandTable& table, const B2bua& b2bua,
                             const DataplaneClient& dataplane,
-                            const std::optional<api::StatsReply>& stats, const Scheduler& clock) {
+                            const std::optional<api::StatsReply>& stats, const Scheduler& clock,
+                            const DataplaneResync* resync) {
   table.add({"show", "calls"}, "List active calls with their media",
             [&](CommandArgs args) -> CommandResult {
               if (!args.empty()) return std::unexpected("show calls takes no arguments");
               return show_calls(b2bua, clock);
             });
-  table.add({"show", "dataplane"}, "Dataplane connection, ports, drops and sessions",
-            [&](CommandArgs args) -> CommandResult {
+  table.add({"show", "dataplane"}, "Dataplane connection, ports, drops, sessions and resync",
+            [&, resync](CommandArgs args) -> CommandResult {
               if (!args.empty()) return std::unexpected("show dataplane takes no arguments");
-              return show_dataplane(dataplane, stats);
+              return show_dataplane(dataplane, stats, resync);
             });
 }
 

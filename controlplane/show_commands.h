@@ -6,18 +6,22 @@
 
 #include "controlplane/b2bua.h"
 #include "controlplane/dataplane_client.h"
+#include "controlplane/dataplane_resync.h"
 #include "controlplane/mgmt/command_table.h"
 #include "controlplane/scheduler.h"
 
 namespace sbc::cp {
 
 // `stats` is the latest StatsQuery(0) reply, refreshed by sbcd; references must outlive `table`.
+// `resync`, when given, adds the progress of the dataplane resync to `show dataplane`.
 void register_show_commands(CommandTable& table, const B2bua& b2bua,
                             const DataplaneClient& dataplane,
-                            const std::optional<api::StatsReply>& stats, const Scheduler& clock);
+                            const std::optional<api::StatsReply>& stats, const Scheduler& clock,
+                            const DataplaneResync* resync = nullptr);
 
 [[nodiscard]] CommandOutput show_calls(const B2bua& b2bua, const Scheduler& clock);
 [[nodiscard]] CommandOutput show_dataplane(const DataplaneClient& dataplane,
-                                           const std::optional<api::StatsReply>& stats);
+                                           const std::optional<api::StatsReply>& stats,
+                                           const DataplaneResync* resync = nullptr);
 
 }  // namespace sbc::cp

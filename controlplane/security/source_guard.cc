@@ -137,6 +137,10 @@ const Ban* SourceGuard::find_ban(const ip::address& source, TimePoint now) const
   return active_ban(source_key(source), now);
 }
 
+const Ban* SourceGuard::find_ban(const ip::address& source, TimePoint now) const {
+  return active_ban(address_key(source), now);
+}
+
 bool SourceGuard::is_scanner(std::string_view user_agent) const {
   return std::ranges::any_of(scanner_patterns_, [&](const std::string& p) {
     return !std::ranges::search(user_agent, p, [](char a, char b) {
