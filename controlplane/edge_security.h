@@ -32,6 +32,9 @@
 
 namespace sbc::cp {
 
+class CallStore;
+struct StoredBan;
+
 // What authenticate() decided for one request.
 struct AuthDecision {
   enum class Kind : uint8_t {
@@ -88,6 +91,8 @@ class EdgeSecurity final : private BanSink {
   [[nodiscard]] std::expected<AdmissionTicket, AdmissionRefusal> admit_call(
       const CallScopes& scopes);
   void release_call(const AdmissionTicket& ticket);
+  // A call adopted after a restart counts again (no limit or rate check: it is already up).
+  void readmit_call(const AdmissionTicket& ticket) { admission_.readmit(ticket); }
   // Toll-fraud guard for a call toward a trunk, placed by `account`.
   [[nodiscard]] std::expected<void, FraudRefusal> check_fraud(std::string_view account,
                                                               std::string_view destination);
@@ -106,6 +111,13 @@ class EdgeSecurity final : private BanSink {
   // Refreshes the per-account gauges (called with the periodic stats refresh).
   void publish_account_rates();
 
+  // --- restarts ---
+  // Bans are written to `store` as they are made and lifted (nullptr: not kept).
+  void set_store(CallStore* store) { store_ = store; }
+  // Bans kept from before a restart, expiry and level included; expired ones are dropped (and
+  // deleted from the store). Returns how many are in force.
+  size_t restore_bans(std::vector<StoredBan> bans);
+
   // The dataplane (re)connected: it is told the media port range, its source table is flushed and
   // every ban and trusted source is pushed again.
   void on_dataplane_up();
@@ -119,6 +131,7 @@ class EdgeSecurity final : private BanSink {
                    std::optional<TimePoint> until);
   void delete_source(const boost::asio::ip::address& source);
   void schedule_expiry();
+  [[nodiscard]] StoredBan stored_ban(const Ban& ban) const;
   // The zone's ACL, or on a trunk zone: some trunk's `allow`.
   [[nodiscard]] bool acl_allows(size_t zone, const boost::asio::ip::address& source) const;
   // Trunk hosts, zones' trusted sources and default targets: known by configuration. Anyone can
@@ -146,6 +159,7 @@ class EdgeSecurity final : private BanSink {
   // Registered sources and when their trust ends.
   std::map<boost::asio::ip::address, TimePoint> registered_trusted_;
   Scheduler::TimerId expiry_timer_ = 0;
+  CallStore* store_ = nullptr;
 };
 
 // An address as the control protocol carries it.

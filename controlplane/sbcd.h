@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "controlplane/b2bua.h"
+#include "controlplane/call_store.h"
 #include "controlplane/cdr.h"
 #include "controlplane/config.h"
 #include "controlplane/dataplane_client.h"
@@ -35,7 +36,8 @@ class Sbcd {
   // Opens the CDR file, binds SIP and /metrics, starts the management socket and the dataplane
   // client. The error says what failed.
   std::expected<void, std::string> start();
-  // Runs the event loop until SIGINT/SIGTERM.
+  // Runs the event loop until SIGINT/SIGTERM. Stopping ends no call: the established ones are in
+  // the state database and the dataplane keeps relaying their media for the next sbcd.
   void run();
 
  private:
@@ -56,6 +58,7 @@ class Sbcd {
   AsioScheduler scheduler_;
   Metrics metrics_;
   CdrWriter cdr_;
+  std::unique_ptr<CallStore> store_;  // outlives the B2BUA and EdgeSecurity that write to it
   MediaPortAllocator ports_;
   UnixDataplaneClient dataplane_;
   EdgeSecurity security_;
