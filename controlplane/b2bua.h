@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "controlplane/call.h"
+#include "controlplane/call_store.h"
 #include "controlplane/cdr.h"
 #include "controlplane/config.h"
 #include "controlplane/dataplane_client.h"
@@ -44,6 +45,13 @@ struct B2buaTimers {
   std::chrono::milliseconds t4{5000};
   std::chrono::seconds ring_timeout{180};  // longest a call may stay unanswered
   std::chrono::seconds linger{32};         // an ended call absorbs retransmissions this long
+};
+
+// What restore_calls() did.
+struct RestoredCalls {
+  size_t adopted = 0;
+  size_t cdrs_written = 0;  // of calls that had ended just before the restart
+  size_t dropped = 0;       // kept state that could not be used (logged)
 };
 
 // The transaction user of a TransactionLayer (RFC 3261 §17): requests reach it once, without
@@ -89,6 +97,19 @@ class B2bua final : private TransactionUser {
   // sent or failed (their media ports stay in use until then) and, from a full dump, of every
   // session that belongs to no live call.
   void on_dataplane_up(DataplaneResync& resync);
+  // --- restarts (b2bua_persist.cc) ---
+  // Established calls are written to `store` once confirmed and deleted once their CDR is
+  // written (nullptr: nothing kept).
+  void set_store(CallStore* store) { store_ = store; }
+  // Takes over an established call kept by an earlier sbcd: its dialogs, media ports and session
+  // (kept by the dataplane reconcile, re-programmed when the dataplane lacks it), the admission
+  // count, the max_call_duration left. false (logged) when it cannot: its session is then
+  // deleted as an orphan.
+  bool adopt(Call call);
+  // Loads the store: writes the CDRs of calls that ended before the CDR file had them (unless it
+  // has them), adopts the established calls. The error names what failed.
+  [[nodiscard]] std::expected<RestoredCalls, std::string> restore_calls();
+
   // Latest per-session counters (from a periodic dump), shown by `show calls`.
   void update_media_stats(const api::SessionInfo& info);
 
@@ -156,7 +177,8 @@ class B2bua final : private TransactionUser {
   // waits for its ACK of our 2xx or the 2xx's retransmission timeout (§15).
   void hang_up_callee(const CallPtr& call);
   void hang_up_caller(const CallPtr& call);
-  void start_duration_limit(const CallPtr& call);
+  // `elapsed`: how long the call has been answered already (an adopted call).
+  void start_duration_limit(const CallPtr& call, std::chrono::milliseconds elapsed = {});
   // --- responses ---
   // `owner`: the call a matched client transaction belongs to (0 with id 0: a stray 2xx).
   void handle_response(TransactionId id, uint64_t owner, const SipPeer& from,
@@ -218,6 +240,12 @@ class B2bua final : private TransactionUser {
   void teardown_media(const CallPtr& call);
   void erase_call(uint64_t id);
   void bury(const Call& call);
+  // --- restarts (b2bua_persist.cc) ---
+  void persist(const CallPtr& call);  // a confirmed call, into the store
+  // The CDR, exactly once: kept in the store with the call until it is in the CDR file.
+  void write_cdr(const Call& call);
+  void note_ended(const Call& call);  // the CDR so far, in case sbcd dies before write_cdr
+  [[nodiscard]] std::vector<std::string> zone_names() const;
 
   CallPtr find_callee_dialog(std::string_view call_id) const;
   CallPtr find_caller_dialog(size_t zone, std::string_view call_id) const;
@@ -233,6 +261,7 @@ class B2bua final : private TransactionUser {
   EdgeSecurity& security_;
   Registrar& registrar_;
   CdrWriter* cdr_;
+  CallStore* store_ = nullptr;
   B2buaTimers timers_;
   std::vector<Zone> zones_;
   sip::IdGenerator ids_;

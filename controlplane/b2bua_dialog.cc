@@ -90,6 +90,7 @@ void B2bua::handle_ack(const CallPtr& call, const sip::Message& ack) {
   if (call->state == CallState::kAnswered) {
     call->state = CallState::kConfirmed;
     send_callee_ack(call);
+    persist(call);
   }
   if (call->caller_bye_pending) {
     call->caller_bye_pending = false;
@@ -163,18 +164,20 @@ void B2bua::hang_up_caller(const CallPtr& call) {
   send_bye(call, kCaller);
 }
 
-void B2bua::start_duration_limit(const CallPtr& call) {
+void B2bua::start_duration_limit(const CallPtr& call, std::chrono::milliseconds elapsed) {
   if (config_.max_call_duration_s == 0) return;
-  call->duration_timer =
-      scheduler_.schedule(std::chrono::seconds(config_.max_call_duration_s), [this, id = call->id] {
-        auto it = calls_.find(id);
-        if (it == calls_.end()) return;
-        it->second->duration_timer = 0;
-        if (it->second->state == CallState::kEnded) return;
-        spdlog::info("call {}: max_call_duration ({} s) reached; hanging up", id,
-                     config_.max_call_duration_s);
-        fail_call(it->second, 200, CallResult::kMaxDuration);
-      });
+  const auto left = std::max(
+      std::chrono::milliseconds(std::chrono::seconds(config_.max_call_duration_s)) - elapsed,
+      std::chrono::milliseconds(0));
+  call->duration_timer = scheduler_.schedule(left, [this, id = call->id] {
+    auto it = calls_.find(id);
+    if (it == calls_.end()) return;
+    it->second->duration_timer = 0;
+    if (it->second->state == CallState::kEnded) return;
+    spdlog::info("call {}: max_call_duration ({} s) reached; hanging up", id,
+                 config_.max_call_duration_s);
+    fail_call(it->second, 200, CallResult::kMaxDuration);
+  });
 }
 
 }  // namespace sbc::cp

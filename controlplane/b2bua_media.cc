@@ -162,6 +162,7 @@ void B2bua::end_call(const CallPtr& call, CallResult result, int code) {
   call->duration_timer = 0;
   metrics_.call_ended(result);
   spdlog::info("call {}: ended ({}, {})", call->id, to_string(result), code);
+  note_ended(*call);
   teardown_media(call);
   call->linger_timer =
       scheduler_.schedule(timers_.linger, [this, id = call->id] { erase_call(id); });
@@ -178,14 +179,14 @@ void B2bua::teardown_media(const CallPtr& call) {
   }
   if (!std::exchange(call->session_programmed, false)) {
     release_ports(held);
-    if (cdr_ != nullptr) cdr_->write(make_cdr(*call));
+    write_cdr(*call);
     return;
   }
   undeleted_[call->id] = std::move(held);
   if (!dataplane_.connected()) {
     spdlog::warn("call {}: dataplane down; session deleted (and media ports freed) on reconnect",
                  call->id);
-    if (cdr_ != nullptr) cdr_->write(make_cdr(*call));
+    write_cdr(*call);
     return;
   }
   dataplane_.request(api::StatsQuery{call->id}, [this, call](DataplaneClient::Reply reply) {
@@ -193,7 +194,7 @@ void B2bua::teardown_media(const CallPtr& call) {
       if (auto* stats = std::get_if<api::StatsReply>(&*reply))
         call->media_stats = std::move(*stats);
     }
-    if (cdr_ != nullptr) cdr_->write(make_cdr(*call));
+    write_cdr(*call);
     delete_session(call->id);
   });
 }

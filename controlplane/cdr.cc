@@ -26,6 +26,27 @@ void CdrWriter::write(const nlohmann::json& record) {
   }
 }
 
+std::unordered_set<uint64_t> CdrWriter::written_call_ids(size_t tail_bytes) const {
+  std::unordered_set<uint64_t> ids;
+  std::ifstream in(path_, std::ios::binary | std::ios::ate);
+  if (!in) return ids;
+  const std::streamoff size = in.tellg();
+  const std::streamoff from = size > static_cast<std::streamoff>(tail_bytes)
+                                  ? size - static_cast<std::streamoff>(tail_bytes)
+                                  : 0;
+  in.seekg(from);
+  std::string line;
+  if (from > 0) std::getline(in, line);  // a partial first line
+  while (std::getline(in, line)) {
+    const auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (record.is_object() && record.contains("call_id") &&
+        record["call_id"].is_number_unsigned()) {
+      ids.insert(record["call_id"].get<uint64_t>());
+    }
+  }
+  return ids;
+}
+
 std::string iso8601(std::chrono::system_clock::time_point time) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch());
   const std::time_t seconds = static_cast<std::time_t>(ms.count() / 1000);

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <unordered_set>
 
 #include "controlplane/call.h"
 
@@ -16,6 +17,9 @@ class CdrWriter {
   [[nodiscard]] std::expected<void, std::string> open(const std::string& path);
   // Appends one line; failures are logged (a full disk must not stop call handling).
   void write(const nlohmann::json& record);
+  // The call_id of every record in the last `tail_bytes` of the file: what was written just
+  // before a restart, so it is not written again.
+  [[nodiscard]] std::unordered_set<uint64_t> written_call_ids(size_t tail_bytes = 8 << 20) const;
 
  private:
   std::string path_;

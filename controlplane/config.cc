@@ -114,8 +114,8 @@ bool valid_hostname(std::string_view host) {
 }
 
 const std::vector<std::string> kSbcdOptions = {"sbcd.dataplane_socket", "sbcd.mgmt_socket",
-                                               "sbcd.cdr_file", "sbcd.log_level",
-                                               "sbcd.max_call_duration"};
+                                               "sbcd.cdr_file",         "sbcd.state_db",
+                                               "sbcd.log_level",        "sbcd.max_call_duration"};
 const std::vector<std::string> kMediaOptions = {"media.port_min", "media.port_max", "media.timeout",
                                                 "media.latch_window"};
 const std::vector<std::string> kSipOptions = {"sip.tcp_idle_timeout", "sip.max_connections",
@@ -316,6 +316,7 @@ std::expected<void, std::string> read_globals(const Values& v, Config& config) {
   if (auto r = path_option("sbcd.dataplane_socket", config.dataplane_socket); !r) return r;
   if (auto r = path_option("sbcd.mgmt_socket", config.mgmt_socket); !r) return r;
   if (auto r = path_option("sbcd.cdr_file", config.cdr_file); !r) return r;
+  if (auto r = path_option("sbcd.state_db", config.state_db); !r) return r;
   if (auto level = v.get("sbcd.log_level")) {
     if (std::ranges::find(kLogLevels, *level) == std::end(kLogLevels)) {
       return std::unexpected("sbcd.log_level: '" + *level +

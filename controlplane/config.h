@@ -186,6 +186,8 @@ struct Config {
   std::string dataplane_socket = "/run/sbc/dataplane.sock";
   std::string mgmt_socket = "/run/sbc/sbcd.sock";
   std::string cdr_file = "/var/log/sbc/cdr.jsonl";
+  // SQLite database of established calls and bans, so a restarted sbcd keeps them.
+  std::string state_db = "/var/lib/sbc/state.db";
   std::string log_level = "info";
   uint32_t max_call_duration_s = 14400;  // answered calls are hung up after this long; 0: never
   MediaConfig media;

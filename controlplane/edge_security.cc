@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "controlplane/call_store.h"
+
 namespace sbc::cp {
 namespace {
 
@@ -400,6 +402,7 @@ void EdgeSecurity::ban_added(const Ban& ban) {
   const address host = ban.source.is_v4() ? ban.source : ban.offender;
   if (std::ranges::find(hosts, host) == hosts.end()) hosts.push_back(host);
   for (const address& h : hosts) push_source(h, api::SourceClass::kBanned, ban.until);
+  if (store_ != nullptr) store_->save_ban(stored_ban(ban));
   schedule_expiry();
 }
 
@@ -414,6 +417,7 @@ void EdgeSecurity::ban_seen(const address& source, const Ban& ban) {
 
 void EdgeSecurity::ban_removed(const address& source, std::string_view why) {
   spdlog::info("security: ban of {} lifted ({})", source.to_string(), why);
+  if (store_ != nullptr) store_->remove_ban(source.to_string());
   metrics_.bans_active(guard_.ban_count());
   std::vector<address> hosts = {source};
   if (auto it = banned_hosts_.find(source); it != banned_hosts_.end()) {
@@ -431,6 +435,60 @@ void EdgeSecurity::ban_removed(const address& source, std::string_view why) {
       delete_source(host);
     }
   }
+}
+
+StoredBan EdgeSecurity::stored_ban(const Ban& ban) const {
+  // Steady-clock times do not survive a restart: the store keeps wall-clock ones.
+  const auto wall = scheduler_.wall_now();
+  const auto now = scheduler_.now();
+  const auto to_wall = [&](TimePoint t) {
+    return wall + std::chrono::duration_cast<std::chrono::system_clock::duration>(t - now);
+  };
+  StoredBan stored;
+  stored.source = ban.source.to_string();
+  stored.since = to_wall(ban.since);
+  if (ban.until) stored.until = to_wall(*ban.until);
+  stored.reason = ban.reason;
+  stored.level = ban.level;
+  return stored;
+}
+
+size_t EdgeSecurity::restore_bans(std::vector<StoredBan> bans) {
+  const auto wall = scheduler_.wall_now();
+  const TimePoint now = scheduler_.now();
+  const auto to_steady = [&](std::chrono::system_clock::time_point t) {
+    return now + std::chrono::duration_cast<TimePoint::duration>(t - wall);
+  };
+  // Oldest first: the escalation memory forgets the oldest offenders first.
+  std::ranges::sort(bans, {}, &StoredBan::since);
+  size_t restored = 0;
+  for (const StoredBan& stored : bans) {
+    boost::system::error_code ec;
+    const address source = boost::asio::ip::make_address(stored.source, ec);
+    if (ec || (stored.until && *stored.until <= wall)) {
+      if (store_ != nullptr) store_->remove_ban(stored.source);
+      continue;
+    }
+    Ban ban;
+    ban.source = normalize(source);
+    // An IPv6 ban covers a /64; which of its hosts offended is not kept: the dataplane learns
+    // them again as their packets reach sbcd's screen (ban_seen).
+    ban.offender = ban.source;
+    ban.since = to_steady(stored.since);
+    if (stored.until) ban.until = to_steady(*stored.until);
+    ban.reason = stored.reason;
+    ban.level = stored.level;
+    if (!guard_.restore(ban)) {
+      spdlog::warn("security: ban of {} not restored (allow-listed now, or max_bans reached)",
+                   stored.source);
+      if (store_ != nullptr) store_->remove_ban(stored.source);
+      continue;
+    }
+    ++restored;
+  }
+  metrics_.bans_active(guard_.ban_count());
+  schedule_expiry();
+  return restored;
 }
 
 void EdgeSecurity::schedule_expiry() {

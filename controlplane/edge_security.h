@@ -35,6 +35,9 @@
 
 namespace sbc::cp {
 
+class CallStore;
+struct StoredBan;
+
 // What authenticate() decided for one request.
 struct AuthDecision {
   enum class Kind : uint8_t {
@@ -98,6 +101,8 @@ class EdgeSecurity final : private BanSink {
   [[nodiscard]] std::expected<AdmissionTicket, AdmissionRefusal> admit_call(
       const CallScopes& scopes);
   void release_call(const AdmissionTicket& ticket);
+  // A call adopted after a restart counts again (no limit or rate check: it is already up).
+  void readmit_call(const AdmissionTicket& ticket) { admission_.readmit(ticket); }
   // Toll-fraud guard for a call toward a trunk, placed by `account`: the user part the trunk
   // receives (the normalised number, FraudGuard::check), or the refusal.
   [[nodiscard]] std::expected<std::string, FraudRefusal> check_fraud(std::string_view account,
@@ -121,6 +126,13 @@ class EdgeSecurity final : private BanSink {
   [[nodiscard]] TimePoint now() const { return scheduler_.now(); }
   // Refreshes the per-account gauges (called with the periodic stats refresh).
   void publish_account_rates();
+
+  // --- restarts ---
+  // Bans are written to `store` as they are made and lifted (nullptr: not kept).
+  void set_store(CallStore* store) { store_ = store; }
+  // Bans kept from before a restart, expiry and level included; expired ones are dropped (and
+  // deleted from the store). Returns how many are in force.
+  size_t restore_bans(std::vector<StoredBan> bans);
 
   // The dataplane (re)connected: it is told the media port range, its source table is flushed and
   // every ban and trusted source is queued on `resync` to be pushed again (paced).
@@ -156,6 +168,7 @@ class EdgeSecurity final : private BanSink {
   void derive();
   // What the running config allows on the zone, kept peers aside.
   [[nodiscard]] bool config_allows(size_t zone, const boost::asio::ip::address& source) const;
+  [[nodiscard]] StoredBan stored_ban(const Ban& ban) const;
   // The zone's ACL, or on a trunk zone: some trunk's `allow`; or a kept peer.
   [[nodiscard]] bool acl_allows(size_t zone, const boost::asio::ip::address& source) const;
   // Trunk hosts, zones' trusted sources and default targets: known by configuration. Anyone can
@@ -197,6 +210,7 @@ class EdgeSecurity final : private BanSink {
   // (zone, source) of calls that outlived a reload whose config refuses the source there.
   std::set<std::pair<size_t, boost::asio::ip::address>> kept_peers_;
   Scheduler::TimerId expiry_timer_ = 0;
+  CallStore* store_ = nullptr;
 };
 
 // An address as the control protocol carries it.

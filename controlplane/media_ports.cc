@@ -19,7 +19,8 @@ MediaPortAllocator::Pool& MediaPortAllocator::pool(uint8_t dataplane_port) {
     slot = std::make_unique<Pool>();
     slot->ring.resize(pairs_);
     slot->used.assign(pairs_, false);
-    for (size_t i = 0; i < pairs_; ++i) slot->ring[i] = static_cast<uint16_t>(i);
+    slot->slot.resize(pairs_);
+    for (size_t i = 0; i < pairs_; ++i) slot->ring[i] = slot->slot[i] = static_cast<uint16_t>(i);
     slot->free_count = pairs_;
   }
   return *slot;
@@ -46,8 +47,31 @@ std::expected<void, MediaPortError> MediaPortAllocator::release(uint8_t dataplan
   Pool& p = *pools_[dataplane_port];
   if (!p.used[pair]) return std::unexpected(MediaPortError::kNotAllocated);
   p.used[pair] = false;
-  p.ring[(p.head + p.free_count) % pairs_] = static_cast<uint16_t>(pair);
+  const size_t at = (p.head + p.free_count) % pairs_;
+  p.ring[at] = static_cast<uint16_t>(pair);
+  p.slot[pair] = static_cast<uint16_t>(at);
   ++p.free_count;
+  return {};
+}
+
+std::expected<void, MediaPortError> MediaPortAllocator::claim(uint8_t dataplane_port,
+                                                              uint16_t rtp_port) {
+  if (rtp_port < port_min_ || (rtp_port - port_min_) % 2 != 0) {
+    return std::unexpected(MediaPortError::kNotAllocated);
+  }
+  const size_t pair = (rtp_port - port_min_) / 2;
+  if (pair >= pairs_) return std::unexpected(MediaPortError::kNotAllocated);
+  Pool& p = pool(dataplane_port);
+  if (p.used[pair]) return std::unexpected(MediaPortError::kExhausted);
+  // Swap the pair to the head of the free ring, then take it as allocate() would.
+  const size_t at = p.slot[pair];
+  const uint16_t head_pair = p.ring[p.head];
+  p.ring[at] = head_pair;
+  p.slot[head_pair] = static_cast<uint16_t>(at);
+  p.ring[p.head] = static_cast<uint16_t>(pair);
+  p.head = (p.head + 1) % pairs_;
+  --p.free_count;
+  p.used[pair] = true;
   return {};
 }
 

@@ -26,6 +26,9 @@ class MediaPortAllocator {
   // stale packets from a previous call have the longest time to drain.
   std::expected<uint16_t, MediaPortError> allocate(uint8_t dataplane_port);
   std::expected<void, MediaPortError> release(uint8_t dataplane_port, uint16_t rtp_port);
+  // Takes a given pair out of the free pool: the ports of a call adopted after a restart.
+  // kNotAllocated: outside the range or odd; kExhausted: already in use.
+  std::expected<void, MediaPortError> claim(uint8_t dataplane_port, uint16_t rtp_port);
 
   [[nodiscard]] size_t capacity() const { return pairs_; }
   [[nodiscard]] size_t in_use(uint8_t dataplane_port) const;
@@ -35,6 +38,7 @@ class MediaPortAllocator {
   struct Pool {
     std::vector<uint16_t> ring;
     std::vector<bool> used;
+    std::vector<uint16_t> slot;  // ring position of each free pair (claim)
     size_t head = 0;
     size_t free_count = 0;
   };

@@ -30,6 +30,13 @@ Sbcd::~Sbcd() {
 
 std::expected<void, std::string> Sbcd::start() {
   if (auto opened = cdr_.open(config_.cdr_file); !opened) return opened;
+  auto store = CallStore::open(config_.state_db);
+  if (!store) return std::unexpected(store.error());
+  store_ = std::move(*store);
+  auto bans = store_->load_bans();
+  if (!bans) return std::unexpected(bans.error());
+  security_.set_store(store_.get());
+  const size_t restored_bans = security_.restore_bans(std::move(*bans));
   if (config_.metrics_listen) {
     if (auto exposed = metrics_.expose(*config_.metrics_listen); !exposed) return exposed;
   }
@@ -52,6 +59,15 @@ std::expected<void, std::string> Sbcd::start() {
   });
   b2bua_ = std::make_unique<B2bua>(config_, scheduler_, *transport_, dataplane_, ports_, metrics_,
                                    security_, registrar_, &cdr_);
+  b2bua_->set_store(store_.get());
+  auto restored = b2bua_->restore_calls();
+  if (!restored) return std::unexpected(restored.error());
+  spdlog::info("sbcd: {} call(s) adopted, {} ban(s) restored from {}{}", restored->adopted,
+               restored_bans, config_.state_db,
+               restored->cdrs_written + restored->dropped == 0
+                   ? std::string()
+                   : fmt::format(" ({} CDR(s) of ended calls written, {} unusable call(s) dropped)",
+                                 restored->cdrs_written, restored->dropped));
   // Listeners with a configured address bind now; the others once the dataplane names its ports.
   bound_.clear();
   for (size_t i = 0; i < config_.zones.size(); ++i) {
@@ -91,7 +107,8 @@ void Sbcd::wait_for_signal() {
       wait_for_signal();
       return;
     }
-    spdlog::info("sbcd: signal {}, stopping", signal);
+    spdlog::info("sbcd: signal {}, stopping; {} established call(s) kept in {} for the next sbcd",
+                 signal, store_ ? store_->size() : 0, config_.state_db);
     io_.stop();
   });
 }

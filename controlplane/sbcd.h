@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "controlplane/b2bua.h"
+#include "controlplane/call_store.h"
 #include "controlplane/cdr.h"
 #include "controlplane/config.h"
 #include "controlplane/config_reload.h"
@@ -37,7 +38,8 @@ class Sbcd {
   // Opens the CDR file, binds SIP and /metrics, starts the management socket and the dataplane
   // client. The error says what failed.
   std::expected<void, std::string> start();
-  // Runs the event loop until SIGINT/SIGTERM.
+  // Runs the event loop until SIGINT/SIGTERM. Stopping ends no call: the established ones are in
+  // the state database and the dataplane keeps relaying their media for the next sbcd.
   void run();
   // The file reload() reads again (the one the configuration came from).
   void set_config_path(std::string path) { config_path_ = std::move(path); }
@@ -79,6 +81,7 @@ class Sbcd {
   AsioScheduler scheduler_;
   Metrics metrics_;
   CdrWriter cdr_;
+  std::unique_ptr<CallStore> store_;  // outlives the B2BUA and EdgeSecurity that write to it
   MediaPortAllocator ports_;
   UnixDataplaneClient dataplane_;
   DataplaneResync resync_;

@@ -96,6 +96,16 @@ void AdmissionControl::release(const AdmissionTicket& ticket) {
   }
 }
 
+void AdmissionControl::readmit(const AdmissionTicket& ticket) {
+  ++global_.active;
+  if (auto it = trunks_.find(ticket.trunk); !ticket.trunk.empty() && it != trunks_.end()) {
+    ++it->second.active;
+  }
+  if (auto it = users_.find(ticket.user); !ticket.user.empty() && it != users_.end()) {
+    ++it->second.active;
+  }
+}
+
 uint32_t AdmissionControl::active(std::string_view scope, std::string_view name) const {
   if (scope == "global") return global_.active;
   const auto& table = scope == "trunk" ? trunks_ : users_;

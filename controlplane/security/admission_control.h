@@ -51,6 +51,8 @@ class AdmissionControl {
   // limited nor counted.
   std::expected<AdmissionTicket, AdmissionRefusal> admit(const CallScopes& scopes, TimePoint now);
   void release(const AdmissionTicket& ticket);  // the call ended
+  // Counts a call admitted before a restart again, without checking limits or the call rate.
+  void readmit(const AdmissionTicket& ticket);
   // scope "global" (name ""), "trunk", "user"; 0 for anything unknown.
   [[nodiscard]] uint32_t active(std::string_view scope, std::string_view name) const;
 

@@ -296,6 +296,22 @@ bool SourceGuard::unban(const ip::address& source) {
   return true;
 }
 
+bool SourceGuard::restore(const Ban& ban) {
+  const AddressKey key = address_key(ban.source);
+  if (allowlisted(ban.source) || bans_.contains(key) || bans_.size() >= config_.max_bans) {
+    return false;
+  }
+  if (!recidive_.contains(key) && recidive_.size() < std::max<uint32_t>(1, config_.max_bans)) {
+    recidive_order_.push_back(Recidive{key, ban.since, ban.level});
+    recidive_.emplace(key, std::prev(recidive_order_.end()));
+  }
+  Ban restored = ban;
+  restored.source = address_from_key(key);
+  if (restored.until) expiries_.emplace(*restored.until, key);
+  bans_.emplace(key, std::move(restored));
+  return true;
+}
+
 std::optional<SourceGuard::TimePoint> SourceGuard::expire(TimePoint now) {
   while (!expiries_.empty() && expiries_.begin()->first <= now) {
     const AddressKey key = expiries_.begin()->second;

@@ -99,6 +99,10 @@ class SourceGuard {
   std::expected<Ban, std::string> ban(const boost::asio::ip::address& source,
                                       std::optional<std::chrono::seconds> duration, TimePoint now);
   bool unban(const boost::asio::ip::address& source);  // false: was not banned
+  // A ban carried over from before a restart (times already on this clock), with its level
+  // remembered for escalation; the sink is not told. false: allow-listed, already banned or the
+  // table is full.
+  bool restore(const Ban& ban);
   // Lifts bans whose time is up (sink told, why "expired"); returns the next expiry, if any.
   // Also forgets idle sources and recidive records older than recidive_window.
   std::optional<TimePoint> expire(TimePoint now);

@@ -192,6 +192,7 @@ class Lab:
         self.callee: Optional[Netns] = None
         self.dataplane: Optional[Process] = None
         self.sbcd: Optional[Process] = None
+        self.sbcd_starts = 1
         self.extra_processes: List[Process] = []
         self._closed = False
         self.file_prefix = f"sbclab-{self.tag}"
@@ -293,6 +294,7 @@ class Lab:
         self.dataplane_socket = self.path("dataplane.sock")
         self.mgmt_socket = self.path("sbcd.sock")
         self.cdr_file = self.path("cdr.jsonl")
+        self.state_db = self.path("state.db")
         self.dataplane_conf = self.path("dataplane.conf")
         self.sbc_conf = self.path("sbc.conf")
         with open(self.dataplane_conf, "w") as f:
@@ -322,6 +324,7 @@ address = {TRUNK_IP}/24
 dataplane_socket = {self.dataplane_socket}
 mgmt_socket = {self.mgmt_socket}
 cdr_file = {self.cdr_file}
+state_db = {self.state_db}
 log_level = debug
 
 [media]
@@ -399,12 +402,22 @@ verify_server = true
         wait_until("the dataplane control socket", lambda: os.path.exists(self.dataplane_socket),
                    self.start_timeout_s, alive=self.dataplane.check_alive)
 
-    def _start_sbcd(self) -> None:
+    def restart_sbcd(self, sig: int = signal.SIGKILL) -> None:
+        """Stops sbcd with `sig` (SIGKILL: a crash; SIGTERM: a graceful stop), waits for it to
+        exit and starts it again on the same config and state database, as an operator would;
+        the dataplane keeps running. The new sbcd logs to sbcd-N.log (N = 2, 3, ...)."""
+        assert self.sbcd is not None
+        self.log(f"stopping sbcd (PID {self.sbcd.pid}) with signal {int(sig)}")
+        self.sbcd.stop(sig, grace=10)
+        self.sbcd_starts += 1
+        self._start_sbcd(f"sbcd-{self.sbcd_starts}.log")
+
+    def _start_sbcd(self, log_name: str = "sbcd.log") -> None:
         assert self.sbc is not None
         run([self.binaries.sbcd, "--config", self.sbc_conf, "--check-config"])
         self.log("starting sbcd")
         self.sbcd = Process("sbcd", self.sbc.exec_cmd(
-            [self.binaries.sbcd, "--config", self.sbc_conf]), self.path("sbcd.log"))
+            [self.binaries.sbcd, "--config", self.sbc_conf]), self.path(log_name))
 
         def alive() -> None:
             self.dataplane.check_alive()

@@ -75,6 +75,21 @@ TEST(ConfigTest, ParsesTheSample) {
   EXPECT_TRUE(config->is_trunk_zone("carrier"));
 }
 
+TEST(ConfigTest, StateDbPath) {
+  auto defaults = parse_config(kSample);
+  ASSERT_TRUE(defaults.has_value()) << defaults.error();
+  EXPECT_EQ(defaults->state_db, "/var/lib/sbc/state.db");
+  const auto with_state = [](const std::string& line) {
+    std::string text(kSample);
+    text.replace(text.find("log_level = info"), 16, "log_level = info\n" + line);
+    return text;
+  };
+  auto set = parse_config(with_state("state_db = /srv/sbc/state.db"));
+  ASSERT_TRUE(set.has_value()) << set.error();
+  EXPECT_EQ(set->state_db, "/srv/sbc/state.db");
+  EXPECT_EQ(error_of(with_state("state_db =")), "sbcd.state_db: must not be empty");
+}
+
 TEST(ConfigTest, UnknownOptionIsNamed) {
   EXPECT_NE(error_of(with("[zone.access]\nsip_portt = 5\n")).find("zone.access.sip_portt"),
             std::string::npos);

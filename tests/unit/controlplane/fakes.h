@@ -158,6 +158,9 @@ class FakeDataplane final : public DataplaneClient {
     }
   }
 
+  // Forgets the requests not answered yet, as if their sender had died.
+  void drop_queued() { queued_.clear(); }
+
   template <typename T>
   [[nodiscard]] std::vector<T> sent_of() const {
     std::vector<T> out;

@@ -60,5 +60,27 @@ TEST(MediaPortsTest, BadReleaseIsAnError) {
   EXPECT_EQ(ports.in_use(0), 0u);
 }
 
+TEST(MediaPortsTest, ClaimTakesAGivenPairOutOfThePool) {
+  MediaPortAllocator ports(20000, 20009);  // 5 pairs
+  ASSERT_TRUE(ports.claim(0, 20004).has_value());
+  ASSERT_TRUE(ports.claim(0, 20000).has_value());
+  EXPECT_EQ(ports.claim(0, 20004).error(), MediaPortError::kExhausted);     // in use
+  EXPECT_EQ(ports.claim(0, 20003).error(), MediaPortError::kNotAllocated);  // odd
+  EXPECT_EQ(ports.claim(0, 20010).error(), MediaPortError::kNotAllocated);  // outside
+  EXPECT_EQ(ports.in_use(0), 2u);
+  std::set<uint16_t> rest;
+  for (int i = 0; i < 3; ++i) rest.insert(ports.allocate(0).value());
+  EXPECT_EQ(rest, (std::set<uint16_t>{20002, 20006, 20008}));
+  EXPECT_FALSE(ports.allocate(0).has_value());
+  ASSERT_TRUE(ports.release(0, 20004).has_value());
+  EXPECT_EQ(ports.allocate(0).value(), 20004);
+  // A claim after releases and allocations finds the pair wherever the ring has it.
+  ASSERT_TRUE(ports.release(0, 20006).has_value());
+  ASSERT_TRUE(ports.release(0, 20002).has_value());
+  ASSERT_TRUE(ports.claim(0, 20002).has_value());
+  EXPECT_EQ(ports.allocate(0).value(), 20006);
+  EXPECT_FALSE(ports.allocate(0).has_value());
+}
+
 }  // namespace
 }  // namespace sbc::cp

@@ -42,6 +42,7 @@ TEST(SbcdTest, SighupDoesNotStopTheDaemon) {
   config->dataplane_socket = (dir / "dataplane.sock").string();  // nobody listens: retries
   config->mgmt_socket = (dir / "sbcd.sock").string();
   config->cdr_file = (dir / "cdr.jsonl").string();
+  config->state_db = (dir / "state.db").string();
   {
     Sbcd sbcd(std::move(*config));
     auto started = sbcd.start();
@@ -99,6 +100,7 @@ host = 198.51.100.10
       config->dataplane_socket = (dir_ / "dataplane.sock").string();
       config->mgmt_socket = (dir_ / "sbcd.sock").string();
       config->cdr_file = (dir_ / "cdr.jsonl").string();
+      config->state_db = (dir_ / "state.db").string();
     }
     return config;
   }
@@ -144,6 +146,17 @@ TEST_F(SbcdListenTest, TlsErrorsStopTheStart) {
   auto started = sbcd.start();
   ASSERT_FALSE(started.has_value());
   EXPECT_NE(started.error().find("tls.certificate"), std::string::npos) << started.error();
+}
+
+TEST_F(SbcdListenTest, UnusableStateDbStopsTheStart) {
+  auto c = config(fmt::format("sip_port = {}", free_port()));
+  ASSERT_TRUE(c.has_value()) << c.error();
+  c->state_db = (dir_ / "missing" / "state.db").string();
+  Sbcd sbcd(std::move(*c));
+  auto started = sbcd.start();
+  ASSERT_FALSE(started.has_value());
+  EXPECT_NE(started.error().find("state_db"), std::string::npos) << started.error();
+  EXPECT_NE(started.error().find("missing/state.db"), std::string::npos) << started.error();
 }
 
 TEST_F(SbcdListenTest, ABusyPortStopsTheStart) {
