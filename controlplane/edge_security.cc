@@ -121,7 +121,10 @@ bool EdgeSecurity::screen(const SipPeer& from) {
     metrics_.dropped("banned");
     return false;
   }
-  switch (guard_.admit(source, now, !spoof_protected(source))) {
+  // A registered phone or a protected neighbour over the bucket is dropped, but a flood spoofing
+  // its address must not get it banned.
+  const bool may_ban = !spoof_protected(source);
+  switch (guard_.admit(source, now, may_ban)) {
     case SourceGuard::Admit::kYes: return true;
     case SourceGuard::Admit::kBanned:
       metrics_.dropped("banned");
@@ -129,7 +132,7 @@ bool EdgeSecurity::screen(const SipPeer& from) {
       return false;
     case SourceGuard::Admit::kRateLimited:
       metrics_.dropped("rate_limited");
-      metrics_.offence(to_string(Offence::kRateExceeded));
+      if (may_ban) metrics_.offence(to_string(Offence::kRateExceeded));
       return false;
   }
   return false;

@@ -230,7 +230,8 @@ TEST_F(SecureDefaultTest, AuthFailuresOfARegisteredPhoneStillCount) {
     std::string wrong = reg;
     wrong.insert(wrong.find("Content-Length"),
                  fmt::format("Authorization: Digest username=\"alice\", realm=\"{}\", "
-                             "nonce=\"{}\", uri=\"sip:192.0.2.1\", response=\"{}\", "
+                             "nonce=\"{}\", uri=\"sip:192.0.2.1\", response=\"{}\", qop=auth, "
+                             "nc=00000001, cnonce=\"0a4f113b\", "
                              "algorithm=SHA-256\r\n",
                              realm, nonce, std::string(64, '0')));
     deliver(kAccess, kPhone, wrong);

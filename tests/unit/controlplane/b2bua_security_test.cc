@@ -22,7 +22,6 @@ secret = other-Pass
 algorithms = md5
 [security]
 max_auth_failures = 3
-blocked_prefixes = 1900, 881
 [trunk.carrier1]
 max_calls = 1
 )";
@@ -227,6 +226,12 @@ TEST_F(B2buaSecurityTest, TrunkAtMaxCallsGets503WithRetryAfter) {
 }
 
 TEST_F(B2buaSecurityTest, BlockedPrefixIsRefused) {
+  // With prefix rules, "sip:callee@..." would not be a dialable number (484): only here.
+  auto parsed =
+      parse_config(std::string(kConfig) + kSecurity + "[security]\nblocked_prefixes = 1900, 881\n");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  config_ = *parsed;
+  make_b2bua();
   InviteParts p;
   p.request_uri = "sip:+19005550100@192.0.2.1";
   deliver(kAccess, kCallerAddr, caller_invite(p));
