@@ -283,7 +283,8 @@ void B2bua::on_dataplane_up(DataplaneResync& resync) {
   }
   // Each entry is built when its turn comes: a call that ended meanwhile sends nothing, one that
   // changed (answered, re-INVITEd) sends what it is now.
-  resync.add(DataplaneResync::Lane::kSessions, "session", live.size(),
+  const size_t sessions = live.size();  // counted before the lambda takes the vector
+  resync.add(DataplaneResync::Lane::kSessions, "session", sessions,
              [this, live = std::move(live)](size_t i) -> std::optional<Request> {
                auto it = calls_.find(live[i]);
                if (it == calls_.end() || it->second->state == CallState::kEnded ||
@@ -299,7 +300,8 @@ void B2bua::on_dataplane_up(DataplaneResync& resync) {
              });
   std::vector<uint64_t> stale;
   for (const auto& [id, ports] : undeleted_) stale.push_back(id);
-  resync.add(DataplaneResync::Lane::kCleanup, "ended session", stale.size(),
+  const size_t ended = stale.size();
+  resync.add(DataplaneResync::Lane::kCleanup, "ended session", ended,
              [this, stale = std::move(stale)](size_t i) -> std::optional<Request> {
                const uint64_t id = stale[i];
                if (!undeleted_.contains(id)) return std::nullopt;
@@ -333,8 +335,9 @@ void B2bua::reconcile(uint64_t cursor, DataplaneResync& resync) {
       spdlog::info("dataplane: deleting orphaned session {}", id);
       orphans.push_back(id);
     }
+    const size_t count = orphans.size();
     resync.add(
-        DataplaneResync::Lane::kCleanup, "orphaned session", orphans.size(),
+        DataplaneResync::Lane::kCleanup, "orphaned session", count,
         [this, orphans = std::move(orphans)](size_t i) -> std::optional<DataplaneResync::Request> {
           const uint64_t id = orphans[i];
           auto it = calls_.find(id);

@@ -586,8 +586,9 @@ void EdgeSecurity::on_dataplane_up(DataplaneResync& resync) {
   // trust, or nothing); a source both banned and trusted is pushed twice, the same way.
   auto lane = [this](DataplaneResync::Lane which, std::string_view what,
                      std::vector<address> sources, DataplaneResync& r) {
+    const size_t count = sources.size();  // before the lambda takes the vector
     r.add(
-        which, what, sources.size(),
+        which, what, count,
         [this, sources = std::move(sources)](size_t i) -> std::optional<DataplaneResync::Request> {
           auto add = desired_source(sources[i], scheduler_.now());
           if (!add) return std::nullopt;

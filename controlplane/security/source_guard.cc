@@ -137,10 +137,6 @@ const Ban* SourceGuard::find_ban(const ip::address& source, TimePoint now) const
   return active_ban(source_key(source), now);
 }
 
-const Ban* SourceGuard::find_ban(const ip::address& source, TimePoint now) const {
-  return active_ban(address_key(source), now);
-}
-
 bool SourceGuard::is_scanner(std::string_view user_agent) const {
   return std::ranges::any_of(scanner_patterns_, [&](const std::string& p) {
     return !std::ranges::search(user_agent, p, [](char a, char b) {
@@ -297,7 +293,7 @@ bool SourceGuard::unban(const ip::address& source) {
 }
 
 bool SourceGuard::restore(const Ban& ban) {
-  const AddressKey key = address_key(ban.source);
+  const AddressKey key = source_key(ban.source);
   if (allowlisted(ban.source) || bans_.contains(key) || bans_.size() >= config_.max_bans) {
     return false;
   }

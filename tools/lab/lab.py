@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -388,18 +389,18 @@ verify_server = true
 """
         return access, carrier, trunk, tls
 
-    def _start_dataplane(self) -> None:
+    def _start_dataplane(self, log_name: str = "sbc-dataplane.log") -> None:
         assert self.sbc is not None
         run([self.binaries.dataplane, "--config", self.dataplane_conf, "--check-config"])
         self.log("starting sbc-dataplane")
         self.dataplane = Process("sbc-dataplane", self.sbc.exec_cmd(
-            [self.binaries.dataplane, "--config", self.dataplane_conf]),
-            self.path("sbc-dataplane.log"))
+            [self.binaries.dataplane, "--config", self.dataplane_conf]), self.path(log_name))
         for tap, address in (("sbc0", f"{ACCESS_IP}/24"), ("sbc1", f"{TRUNK_IP}/24")):
             wait_until(f"TAP {tap} up with {address} in {self.sbc.name}",
                        lambda: address in (self.sbc.addresses(tap) or []),
                        self.start_timeout_s, interval=0.1, alive=self.dataplane.check_alive)
-        wait_until("the dataplane control socket", lambda: os.path.exists(self.dataplane_socket),
+        # A dataplane killed before leaves its socket file behind: wait for a listener, not a file.
+        wait_until("the dataplane control socket", self._control_socket_listening,
                    self.start_timeout_s, alive=self.dataplane.check_alive)
 
     def restart_sbcd(self, sig: int = signal.SIGKILL) -> None:
@@ -411,6 +412,36 @@ verify_server = true
         self.sbcd.stop(sig, grace=10)
         self.sbcd_starts += 1
         self._start_sbcd(f"sbcd-{self.sbcd_starts}.log")
+
+    def _control_socket_listening(self) -> bool:
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            probe.connect(self.dataplane_socket)
+            return True
+        except OSError:
+            return False
+        finally:
+            probe.close()
+
+    # --- crashes and restarts -----------------------------------------------------------------
+
+    def kill_dataplane(self) -> None:
+        """SIGKILL to sbc-dataplane, as a crash: no clean-up of its own (its TAPs vanish with it,
+        its control socket file stays). Returns once it is gone."""
+        assert self.dataplane is not None
+        self.log("killing sbc-dataplane (SIGKILL)")
+        self.dataplane.stop(signal.SIGKILL, grace=10)
+        if self.dataplane.running():
+            raise LabError("sbc-dataplane survived SIGKILL")
+
+    def restart_dataplane(self) -> None:
+        """Starts sbc-dataplane again with the same configuration (after kill_dataplane); its log
+        goes to sbc-dataplane.N.log. Returns once its TAPs have their addresses and its control
+        socket accepts connections; sbcd reconnects by itself."""
+        assert self.dataplane is not None and not self.dataplane.running()
+        restarts = len([n for n in os.listdir(self.dir)
+                        if re.fullmatch(r"sbc-dataplane\.\d+\.log", n)])
+        self._start_dataplane(f"sbc-dataplane.{restarts + 1}.log")
 
     def _start_sbcd(self, log_name: str = "sbcd.log") -> None:
         assert self.sbc is not None

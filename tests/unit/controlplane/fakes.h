@@ -2,6 +2,8 @@
 // dataplane that answers requests when the test says so.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <string>
@@ -101,7 +103,14 @@ class FakeDataplane final : public DataplaneClient {
   [[nodiscard]] const std::vector<api::PortInfo>& ports() const override { return ports_; }
   void request(api::Message message, ReplyHandler handler) override {
     requests.push_back(message);
+    if (max_pending != 0 && queued_.size() >= max_pending) {
+      // As UnixDataplaneClient does past kMaxPending: refused, answered on the next flush.
+      ++overloaded;
+      refused_.push_back(std::move(handler));
+      return;
+    }
     queued_.push_back({std::move(message), std::move(handler)});
+    peak_pending = std::max(peak_pending, queued_.size());
   }
   void set_timeout_handler(TimeoutHandler handler) override { on_timeout = std::move(handler); }
   void set_connection_handler(ConnectionHandler) override {}
@@ -109,8 +118,16 @@ class FakeDataplane final : public DataplaneClient {
   // Answers every queued request (and those the answers cause) like the real dataplane: a
   // session whose local port another session holds is refused with kConflict (as
   // dataplane/session_table.cc does), dumps page by session id.
-  void flush() {
-    while (!queued_.empty()) {
+  // `limit`: answer at most that many requests (a dataplane slower than sbcd).
+  void flush(size_t limit = SIZE_MAX) {
+    for (size_t answered = 0; answered < limit && (!queued_.empty() || !refused_.empty());
+         ++answered) {
+      if (!refused_.empty()) {
+        auto handler = std::move(refused_.front());
+        refused_.pop_front();
+        handler(std::unexpected(DataplaneError::kOverloaded));
+        continue;
+      }
       auto [message, handler] = std::move(queued_.front());
       queued_.pop_front();
       if (!connected_) {
@@ -171,6 +188,7 @@ class FakeDataplane final : public DataplaneClient {
   }
 
   bool port_taken(const api::SessionAdd& add) const {
+    if (!check_ports) return false;
     for (const auto& [id, other] : sessions) {
       if (id == add.session_id) continue;
       for (const auto& leg : add.legs) {
@@ -182,7 +200,15 @@ class FakeDataplane final : public DataplaneClient {
     return false;
   }
 
+  [[nodiscard]] size_t pending() const { return queued_.size(); }
+
   bool connected_ = true;
+  // Like UnixDataplaneClient::kMaxPending: past this many unanswered requests, kOverloaded
+  // (0: no limit).
+  size_t max_pending = 0;
+  size_t peak_pending = 0;  // most requests unanswered at once
+  size_t overloaded = 0;    // requests refused as overloaded
+  bool check_ports = true;  // false: skip the (quadratic) local port conflict check
   api::Status delete_status = api::Status::kOk;  // anything else: every delete is refused
   size_t dump_page = 2;
   size_t dumps = 0;  // DumpQuery pages answered
@@ -193,6 +219,7 @@ class FakeDataplane final : public DataplaneClient {
 
  private:
   std::deque<std::pair<api::Message, ReplyHandler>> queued_;
+  std::deque<ReplyHandler> refused_;
 };
 
 }  // namespace sbc::cp::testing
