@@ -7,6 +7,7 @@
   answer_rate(samples)      calls/s sipp actually achieved, from when the 200s arrived
   CpuSample / cpu_percent   a process's utime+stime from /proc/PID/stat, as % of one core
   HostCpu / host_busy       the whole machine's busy share from /proc/stat (noise indicator)
+  wire_setup_latencies(pcap) INVITE -> 200 per call from a capture of the caller's SIP
 """
 
 import math
@@ -207,3 +208,67 @@ def host_busy(before: HostCpu, after: HostCpu) -> Tuple[Optional[float], Optiona
         return None, None
     return (100.0 * (after.busy - before.busy) / total,
             100.0 * (after.steal - before.steal) / total)
+
+
+# --- set-up latency on the wire (a tcpdump of the caller's SIP) ---------------------------------
+
+_PCAP_MAGICS = {
+    b"\xd4\xc3\xb2\xa1": ("<", 1e-6), b"\xa1\xb2\xc3\xd4": (">", 1e-6),
+    b"\x4d\x3c\xb2\xa1": ("<", 1e-9), b"\xa1\xb2\x3c\x4d": (">", 1e-9),
+}
+
+
+def _sip_udp_payloads(path: str):
+    """(timestamp s, UDP payload) of every Ethernet/IPv4/UDP frame of a classic pcap file (the
+    lab's reader drops timestamps, which are all this needs). Truncated frames (-s) are fine as
+    long as the SIP headers fit."""
+    import struct
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24 or data[:4] not in _PCAP_MAGICS:
+        return
+    order, unit = _PCAP_MAGICS[data[:4]]
+    offset = 24
+    while offset + 16 <= len(data):
+        sec, frac, incl, _ = struct.unpack_from(order + "IIII", data, offset)
+        offset += 16
+        frame = data[offset:offset + incl]
+        offset += incl
+        if len(frame) < 14 + 20 + 8 or frame[12:14] != b"\x08\x00":
+            continue
+        ihl = (frame[14] & 0x0F) * 4
+        if frame[23] != 17:
+            continue
+        yield sec + frac * unit, frame[14 + ihl + 8:]
+
+
+def _header(head: str, *names: str) -> str:
+    for line in head.split("\r\n")[1:]:
+        name, sep, value = line.partition(":")
+        if sep and name.strip().lower() in names:
+            return value.strip()
+    return ""
+
+
+def wire_setup_latencies(path: str) -> List[float]:
+    """Set-up latency of every call whose INVITE a capture of the caller's side saw: from the
+    first INVITE (retransmissions ignored) to the first 200 OK for it arriving, in ms, from the
+    kernel's capture timestamps (microseconds). Calls cut by the capture window are left out."""
+    invites: Dict[str, float] = {}
+    latencies: List[float] = []
+    answered = set()
+    for when, payload in _sip_udp_payloads(path):
+        head = payload.split(b"\r\n\r\n", 1)[0].decode("latin-1", "replace")
+        first = head.split("\r\n", 1)[0]
+        cseq = _header(head, "cseq")
+        if not cseq.upper().endswith("INVITE"):
+            continue
+        call_id = _header(head, "call-id", "i")
+        if not call_id:
+            continue
+        if first.startswith("INVITE "):
+            invites.setdefault(call_id, when)
+        elif first.startswith("SIP/2.0 200") and call_id in invites and call_id not in answered:
+            answered.add(call_id)
+            latencies.append(1000.0 * (when - invites[call_id]))
+    return latencies

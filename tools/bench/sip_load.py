@@ -51,10 +51,11 @@ from lab import (ACCESS_IP, CALLEE_IP, CALLER_IP, SIP_PORT, Binaries, Lab, LabEr
                  parse_metrics, scenario)
 from lab.audio import write_ulaw_tone
 from lab.peers import Sipp
+from lab.procs import Process, wait_until
 
 from .load_stats import (CpuSample, cpu_percent, failure_breakdown, host_busy, host_cpu,
                          parse_rates, percentile, process_cpu, read_rtt_csv, read_stat_csv,
-                         stat_int, answer_rate)
+                         stat_int, answer_rate, wire_setup_latencies)
 
 DEFAULT_RATES = "200:1200:200"
 SUSTAINED_RATE_SHARE = 0.97   # sipp must achieve this share of the offered rate
@@ -87,8 +88,12 @@ class StepResult:
     sipp_watchdog: int = 0
     uac_exit: Optional[int] = None
     achieved_rate: Optional[float] = None
-    latency_samples: int = 0
+    latency_samples: int = 0   # sipp's response times (every answered call, 1-tick steps)
     latency_ms: Dict[str, Optional[float]] = field(default_factory=dict)
+    wire_samples: int = 0      # calls in the capture window (microsecond timestamps)
+    wire_window_s: float = 0.0
+    wire_latency_ms: Dict[str, Optional[float]] = field(default_factory=dict)
+    capture_note: str = ""
     cpu: Dict[str, Optional[float]] = field(default_factory=dict)
     host_busy_pct: Optional[float] = None
     host_steal_pct: Optional[float] = None
@@ -266,7 +271,11 @@ def run_step(lab: Lab, args, index: int, rate: int) -> StepResult:
         cpu0["sipp_uac"] = process_cpu(uac.process.pid)
         t0 = time.monotonic()
 
-        uac_cpu = _watch(lab, args, step, uac, metrics, stat_file, cpu0, t0, sipp_timeout_s)
+        capture = Capture(lab, os.path.join(workdir, "caller-sip.pcap"), args, t0)
+        started.append(capture)
+        uac_cpu = _watch(lab, args, step, uac, metrics, stat_file, cpu0, t0, sipp_timeout_s,
+                         capture)
+        capture.stop()
 
         cpu1 = {"sbcd": process_cpu(lab.sbcd.pid), "dataplane": process_cpu(lab.dataplane.pid),
                 "sipp_uas": process_cpu(uas.process.pid)}
@@ -287,13 +296,14 @@ def run_step(lab: Lab, args, index: int, rate: int) -> StepResult:
             proc.stop()
 
     _collect(step, before, after, stat_file, caller_dir)
+    capture.collect(step)
     _judge(lab, args, step)
     return step
 
 
 def _watch(lab: Lab, args, step: StepResult, uac: Sipp, metrics: Metrics, stat_file: str,
            cpu0: Dict[str, Optional[CpuSample]], t0: float,
-           sipp_timeout_s: int) -> Optional[CpuSample]:
+           sipp_timeout_s: int, capture: "Capture") -> Optional[CpuSample]:
     """Polls while the caller's sipp runs: peaks of sbcd's gauges, a progress line every
     PROGRESS_EVERY_S, the daemons' health; with --fail-fast ends the step at the first failed
     call. Bounded by sipp's own -timeout plus a margin. Returns the caller sipp's last CPU
@@ -312,6 +322,7 @@ def _watch(lab: Lab, args, step: StepResult, uac: Sipp, metrics: Metrics, stat_f
         time.sleep(1 if args.duration >= 10 else 0.5)
         lab.check_alive()
         uac_cpu = process_cpu(uac.process.pid) or uac_cpu
+        capture.tick(now)
         values = metrics.get()
         for attr, key in (("peak_dataplane_sessions", "sbc_dataplane_sessions"),
                           ("peak_sbcd_calls", "sbc_calls_active")):
@@ -336,6 +347,69 @@ def _watch(lab: Lab, args, step: StepResult, uac: Sipp, metrics: Metrics, stat_f
                  f"sbcd {_pct(shares['sbcd'])}  dataplane {_pct(shares['dataplane'])} "
                  f"(last {PROGRESS_EVERY_S} s)")
     return uac_cpu
+
+
+class Capture:
+    """A tcpdump of the caller's SIP (udp port 5060 on c0) for --capture seconds in the middle of
+    the step: per-call set-up latency from kernel timestamps, without sipp's clock ticks."""
+
+    def __init__(self, lab: Lab, path: str, args, t0: float):
+        self.lab = lab
+        self.path = path
+        self.window = min(float(args.capture), max(0.0, args.duration - 2.0))
+        self.start_at = t0 + max(1.0, (args.duration - self.window) / 2)
+        self.stop_at = self.start_at + self.window
+        self.process: Optional[Process] = None
+        self.started_at = self.stopped_at = 0.0
+
+    def tick(self, now: float) -> None:
+        if self.window <= 0:
+            return
+        if self.process is None and now >= self.start_at:
+            assert self.lab.caller is not None
+            # -s 600: the SIP start line and headers; -B: 16 MiB so bursts are not dropped.
+            self.process = Process("tcpdump caller SIP", self.lab.caller.exec_cmd(
+                ["tcpdump", "-i", "c0", "-n", "-s", "600", "-B", "16384", "-Z", "root",
+                 "-w", self.path, "udp", "port", str(SIP_PORT)]), self.path + ".log")
+            self.lab.extra_processes.append(self.process)
+            try:
+                wait_until("tcpdump on the caller's c0", lambda: "listening on" in
+                           self.process.log_text(), 10, alive=self.process.check_alive)
+            except LabError as e:
+                _say(f"warning: no latency capture this step: {e}")
+                self.process.stop()
+                self.window = 0
+                return
+            self.started_at = time.monotonic()
+        elif self.process is not None and not self.stopped_at and now >= self.stop_at:
+            self.stop()
+
+    def stop(self) -> None:
+        if self.process is not None and not self.stopped_at:
+            self.process.stop(signal.SIGINT)  # tcpdump flushes the file on SIGINT
+            self.stopped_at = time.monotonic()
+
+    def collect(self, step: StepResult) -> None:
+        if self.process is None or not os.path.exists(self.path):
+            step.capture_note = "no capture"
+            return
+        try:
+            latencies = wire_setup_latencies(self.path)
+        except OSError as e:
+            step.capture_note = f"capture unreadable: {e}"
+            return
+        step.wire_samples = len(latencies)
+        step.wire_window_s = self.stopped_at - self.started_at
+        step.wire_latency_ms = {f"p{p}": _round(percentile(latencies, p)) for p in (50, 90, 99)}
+        step.wire_latency_ms["max"] = _round(max(latencies)) if latencies else None
+        m = re.search(r"(\d+) packets? dropped by kernel", self.process.log_text())
+        if m and int(m.group(1)):
+            step.capture_note = f"tcpdump dropped {m.group(1)} packets (those calls left out)"
+        os.remove(self.path)  # tens of MB at high rates; the figures are kept
+
+
+def _round(value: Optional[float]) -> Optional[float]:
+    return None if value is None else round(value, 2)
 
 
 def _collect(step: StepResult, before: Dict[str, float], after: Dict[str, float],
@@ -408,9 +482,11 @@ def print_step(step: StepResult) -> None:
     sipp caller: {step.created} placed, {step.successful} successful, {step.failed} failed, \
 {step.retransmissions} retransmissions, exit {step.uac_exit}; achieved \
 {'-' if step.achieved_rate is None else f'{step.achieved_rate:.1f}'} calls/s
-    set-up latency (INVITE -> 200 at the caller, {step.latency_samples} calls): \
-p50 {_ms(lat.get('p50'))} ms, p90 {_ms(lat.get('p90'))} ms, p99 {_ms(lat.get('p99'))} ms, \
-max {_ms(lat.get('max'))} ms
+    set-up latency, INVITE out -> 200 in at the caller:
+      on the wire ({step.wire_samples} calls captured over {step.wire_window_s:.1f} s mid-step): \
+{_lat(step.wire_latency_ms)}{(' - ' + step.capture_note) if step.capture_note else ''}
+      sipp's response time ({step.latency_samples} calls, whole step, sipp's clock ticks): \
+{_lat(lat)}
     CPU (% of one core, over {step.wall_s:.0f} s): sbcd {_pct(step.cpu.get('sbcd'))}, \
 sbc-dataplane {_pct(step.cpu.get('dataplane'))}; sipp caller {_pct(step.cpu.get('sipp_uac'))}, \
 callee {_pct(step.cpu.get('sipp_uas'))}; whole machine {_pct(step.host_busy_pct)} busy of \
@@ -423,6 +499,16 @@ peak {_num(step.peak_sbcd_calls)} calls, {_num(step.peak_dataplane_sessions)} da
     for problem in step.problems:
         print(f"    - {problem}")
     sys.stdout.flush()
+
+
+def _lat(lat: Dict[str, Optional[float]]) -> str:
+    return (f"p50 {_ms(lat.get('p50'))} ms, p90 {_ms(lat.get('p90'))} ms, "
+            f"p99 {_ms(lat.get('p99'))} ms, max {_ms(lat.get('max'))} ms")
+
+
+def setup_latency(step: StepResult) -> Dict[str, Optional[float]]:
+    """The wire figures when the step had a capture, else sipp's."""
+    return step.wire_latency_ms if step.wire_samples else step.latency_ms
 
 
 def _fmt_counts(counts: Dict[str, float]) -> str:
@@ -443,12 +529,14 @@ def print_table(steps: List[StepResult]) -> None:
         if s.cpu.get("sipp_uac") is not None or s.cpu.get("sipp_uas") is not None:
             sipp = (s.cpu.get("sipp_uac") or 0) + (s.cpu.get("sipp_uas") or 0)
         achieved = "-" if s.achieved_rate is None else f"{s.achieved_rate:.0f}"
+        lat = setup_latency(s)
         print(f"{s.rate:>7} {achieved:>8} {s.successful:>7} {s.failed:>6} "
-              f"{_ms(s.latency_ms.get('p50')):>6} {_ms(s.latency_ms.get('p90')):>6} "
-              f"{_ms(s.latency_ms.get('p99')):>6} {_pct(s.cpu.get('sbcd')):>5} "
+              f"{_ms(lat.get('p50')):>6} {_ms(lat.get('p90')):>6} "
+              f"{_ms(lat.get('p99')):>6} {_pct(s.cpu.get('sbcd')):>5} "
               f"{_pct(s.cpu.get('dataplane')):>5} {_pct(sipp):>5} {_pct(s.host_busy_pct):>5}  "
               f"{'sustained' if s.sustained else 'NOT sustained'}")
-    print("(CPU: % of one core over the step; sipp = caller + callee; host = share of all "
+    print("(set-up latency: INVITE -> 200 on the caller's wire, calls captured mid-step; "
+          "CPU: % of one core over the step; sipp = caller + callee; host = share of all "
           f"{os.cpu_count()} cores busy, other users of the machine included)")
 
 
@@ -458,11 +546,12 @@ def headline(steps: List[StepResult], args) -> str:
         first = steps[0].rate if steps else 0
         return (f"highest sustained: none (the first step, {first} calls/s, was not sustained)")
     best = max(good, key=lambda s: s.rate)
+    lat = setup_latency(best)
     line = (f"highest sustained: {best.rate} calls/s for {best.duration_s} s with 0 failed "
             f"(calls held {best.hold_ms} ms, {'RTP both ways' if args.rtp else 'no RTP'}; "
             f"sbcd {_pct(best.cpu.get('sbcd'))}, sbc-dataplane {_pct(best.cpu.get('dataplane'))}"
-            f" of one core; set-up p50/p90/p99 {_ms(best.latency_ms.get('p50'))}/"
-            f"{_ms(best.latency_ms.get('p90'))}/{_ms(best.latency_ms.get('p99'))} ms)")
+            f" of one core; set-up p50/p90/p99 {_ms(lat.get('p50'))}/"
+            f"{_ms(lat.get('p90'))}/{_ms(lat.get('p99'))} ms)")
     if best is steps[-1] and best.rate == max(args.rate_list):
         line += "; the highest rate tried: the limit is above it"
     if best.duration_s < 60:
@@ -507,6 +596,9 @@ def parse_args(argv):
     p.add_argument("--drain-timeout", type=float, default=30,
                    help="seconds after a step for sbcd to list no call and the dataplane to "
                         "hold no session (default 30)")
+    p.add_argument("--capture", type=float, default=5,
+                   help="seconds of the caller's SIP captured mid-step for set-up latency "
+                        "(default 5; 0: none, sipp's coarser figures only)")
     p.add_argument("--fail-fast", action="store_true",
                    help="end a step at its first failed call (saves time; partial figures)")
     p.add_argument("--keep-going", action="store_true",
