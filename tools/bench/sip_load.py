@@ -450,10 +450,12 @@ def _judge(lab: Lab, args, step: StepResult) -> None:
         codes = ", ".join(f"{code} x{n}" for code, n in sorted(step.refusals.items()))
         step.problems.append(f"{step.failed} failed call(s)" + (f" ({reasons})" if reasons else "")
                              + (f"; received instead of 200: {codes}" if codes else ""))
-    if step.successful < step.planned:
+    if step.successful + step.failed < step.planned:
         step.problems.append(f"{step.successful} of {step.planned} calls completed "
-                             f"({step.created} placed)")
-    if step.achieved_rate is None or step.achieved_rate < SUSTAINED_RATE_SHARE * step.rate:
+                             f"({step.created} placed, {step.failed} failed)")
+    # The rate is read from the answers, so it says something only when every call was answered.
+    if not step.failed and (step.achieved_rate is None
+                            or step.achieved_rate < SUSTAINED_RATE_SHARE * step.rate):
         achieved = "unknown" if step.achieved_rate is None else f"{step.achieved_rate:.0f}/s"
         step.problems.append(f"sipp achieved {achieved}, under {SUSTAINED_RATE_SHARE:.0%} of "
                              f"{step.rate}/s (sipp's own CPU on a busy box, or its -l cap)")
@@ -480,7 +482,7 @@ def print_step(step: StepResult) -> None:
     print(f"""
   {step.rate} calls/s for {step.duration_s} s, hold {step.hold_ms} ms: {verdict}
     sipp caller: {step.created} placed, {step.successful} successful, {step.failed} failed, \
-{step.retransmissions} retransmissions, exit {step.uac_exit}; achieved \
+{step.retransmissions} retransmissions, exit {step.uac_exit}; answered at \
 {'-' if step.achieved_rate is None else f'{step.achieved_rate:.1f}'} calls/s
     set-up latency, INVITE out -> 200 in at the caller:
       on the wire ({step.wire_samples} calls captured over {step.wire_window_s:.1f} s mid-step): \
@@ -520,7 +522,7 @@ def _num(value: Optional[float]) -> str:
 
 
 def print_table(steps: List[StepResult]) -> None:
-    header = (f"{'rate/s':>7} {'achieved':>8} {'calls':>7} {'failed':>6} {'p50 ms':>6} "
+    header = (f"{'rate/s':>7} {'answered':>8} {'calls':>7} {'failed':>6} {'p50 ms':>6} "
               f"{'p90 ms':>6} {'p99 ms':>6} {'sbcd':>5} {'dp':>5} {'sipp':>5} {'host':>5}  verdict")
     print("\n" + header)
     print("-" * len(header))
@@ -596,9 +598,9 @@ def parse_args(argv):
     p.add_argument("--drain-timeout", type=float, default=30,
                    help="seconds after a step for sbcd to list no call and the dataplane to "
                         "hold no session (default 30)")
-    p.add_argument("--capture", type=float, default=5,
+    p.add_argument("--capture", type=float, default=10,
                    help="seconds of the caller's SIP captured mid-step for set-up latency "
-                        "(default 5; 0: none, sipp's coarser figures only)")
+                        "(default 10; 0: none, sipp's coarser figures only)")
     p.add_argument("--fail-fast", action="store_true",
                    help="end a step at its first failed call (saves time; partial figures)")
     p.add_argument("--keep-going", action="store_true",
