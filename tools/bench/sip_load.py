@@ -66,7 +66,7 @@ SCENARIOS = {  # (caller, callee) from tests/integration/scenarios
     True: ("uac_call_rtp.xml", "uas_answer_rtp.xml"),
 }
 # Counters whose movement during a step explains refused or lost calls.
-_TROUBLE = re.compile(r"(dropped|drops|refused|rejected|failures|overload|full|exhausted)")
+_TROUBLE = re.compile(r"(dropped|drops|missed|refused|rejected|failures|overload|full|exhausted)")
 
 
 def _say(line: str) -> None:
@@ -101,6 +101,7 @@ class StepResult:
     sbcd_calls: Dict[str, float] = field(default_factory=dict)
     sbcd_invites: float = 0.0
     sbcd_trouble: Dict[str, float] = field(default_factory=dict)
+    kernel_udp_drops: Dict[str, int] = field(default_factory=dict)  # "ns RcvbufErrors": n
     peak_dataplane_sessions: Optional[float] = None
     peak_sbcd_calls: Optional[float] = None
     drained: bool = True
@@ -183,12 +184,33 @@ def _by_label(values: Dict[str, float], before: Dict[str, float], name: str,
 
 
 def _refusal_codes(error_log: str) -> Dict[str, int]:
-    """Status codes sipp received instead of what it expected, counted ("503": 120), from its
-    error log ("... while expecting '200' ..., received 'SIP/2.0 503 Service Unavailable")."""
+    """Status codes that made sipp abort a call, counted ("503": 120), from its error log
+    ("Aborting call on unexpected message for Call-Id '...': while expecting '100' (index 1),
+    received 'SIP/2.0 503 Service Unavailable"); late retransmissions it merely discarded are
+    not refusals and are not counted."""
     counts: Dict[str, int] = {}
-    for m in re.finditer(r"received 'SIP/2\.0 (\d{3})", error_log):
+    for m in re.finditer(r"Aborting call on unexpected message[^\n]*?received 'SIP/2\.0 (\d{3})",
+                         error_log):
         counts[m.group(1)] = counts.get(m.group(1), 0) + 1
     return counts
+
+
+def _udp_counters(lab: Lab) -> Dict[str, int]:
+    """UDP receive errors of the kernel in each lab namespace ("caller InErrors": n, ...) from
+    /proc/net/snmp: datagrams dropped because a socket's buffer was full (RcvbufErrors) or for
+    any reason (InErrors), which neither sipp nor sbcd can count."""
+    out: Dict[str, int] = {}
+    for side, ns in (("caller", lab.caller), ("sbc", lab.sbc), ("callee", lab.callee)):
+        if ns is None:
+            continue
+        result = ns.run(["cat", "/proc/net/snmp"], check=False)
+        rows = [line.split() for line in result.stdout.splitlines() if line.startswith("Udp:")]
+        if len(rows) < 2:
+            continue
+        for name, value in zip(rows[0][1:], rows[1][1:]):
+            if name in ("InErrors", "RcvbufErrors") and value.isdigit():
+                out[f"{side} {name}"] = int(value)
+    return out
 
 
 def _read(path: str, limit: int = 50_000_000) -> str:
@@ -257,6 +279,7 @@ def run_step(lab: Lab, args, index: int, rate: int) -> StepResult:
 
         metrics = Metrics(lab)
         before = metrics.get()
+        udp_before = _udp_counters(lab)
         host0 = host_cpu()
         cpu0 = {"sbcd": process_cpu(lab.sbcd.pid), "dataplane": process_cpu(lab.dataplane.pid),
                 "sipp_uas": process_cpu(uas.process.pid)}
@@ -291,6 +314,9 @@ def run_step(lab: Lab, args, index: int, rate: int) -> StepResult:
         _finish(uas, hold_s + 15)
         lab.check_alive()
         after = metrics.get()
+        for key, value in _udp_counters(lab).items():
+            if value - udp_before.get(key, 0):
+                step.kernel_udp_drops[key] = value - udp_before.get(key, 0)
     finally:
         for proc in started:
             proc.stop()
@@ -473,7 +499,11 @@ def _pct(value: Optional[float]) -> str:
 
 
 def _ms(value: Optional[float]) -> str:
-    return "-" if value is None else f"{value:g}"
+    if value is None:
+        return "-"
+    if float(value).is_integer():
+        return f"{value:.0f}"
+    return f"{value:.0f}" if value >= 100 else f"{value:.2f}"
 
 
 def print_step(step: StepResult) -> None:
@@ -498,6 +528,9 @@ peak {_num(step.peak_sbcd_calls)} calls, {_num(step.peak_dataplane_sessions)} da
     if step.sbcd_trouble:
         print("    sbcd counters that moved: " +
               ", ".join(f"{k} +{v:g}" for k, v in sorted(step.sbcd_trouble.items())))
+    if step.kernel_udp_drops:
+        print("    kernel UDP receive errors: " + ", ".join(
+            f"{k} +{v}" for k, v in sorted(step.kernel_udp_drops.items())))
     for problem in step.problems:
         print(f"    - {problem}")
     sys.stdout.flush()
