@@ -102,6 +102,7 @@ class StepResult:
     sbcd_invites: float = 0.0
     sbcd_trouble: Dict[str, float] = field(default_factory=dict)
     kernel_udp_drops: Dict[str, int] = field(default_factory=dict)  # "ns RcvbufErrors": n
+    media_packets: float = 0.0  # RTP/RTCP the dataplane relayed during the step
     peak_dataplane_sessions: Optional[float] = None
     peak_sbcd_calls: Optional[float] = None
     drained: bool = True
@@ -462,6 +463,8 @@ def _collect(step: StepResult, before: Dict[str, float], after: Dict[str, float]
 
     step.sbcd_calls = _by_label(after, before, "sbc_calls_total", "result")
     step.sbcd_invites = _delta(after, before, 'sbc_sip_requests_total{method="INVITE"}')
+    step.media_packets = sum(_delta(after, before, key) for key in after
+                             if key.startswith("sbc_dataplane_media_packets_total"))
     for key in after:
         name = key.partition("{")[0]
         if name.endswith("_total") and _TROUBLE.search(name):
@@ -524,13 +527,17 @@ sbc-dataplane {_pct(step.cpu.get('dataplane'))}; sipp caller {_pct(step.cpu.get(
 callee {_pct(step.cpu.get('sipp_uas'))}; whole machine {_pct(step.host_busy_pct)} busy of \
 {os.cpu_count()} cores, {_pct(step.host_steal_pct)} steal
     sbcd: {step.sbcd_invites:.0f} INVITEs, calls ended {_fmt_counts(step.sbcd_calls)}; \
-peak {_num(step.peak_sbcd_calls)} calls, {_num(step.peak_dataplane_sessions)} dataplane sessions""")
+peak {_num(step.peak_sbcd_calls)} calls, {_num(step.peak_dataplane_sessions)} dataplane sessions; \
+{step.media_packets:.0f} media packets relayed""")
     if step.sbcd_trouble:
         print("    sbcd counters that moved: " +
               ", ".join(f"{k} +{v:g}" for k, v in sorted(step.sbcd_trouble.items())))
     if step.kernel_udp_drops:
         print("    kernel UDP receive errors: " + ", ".join(
-            f"{k} +{v}" for k, v in sorted(step.kernel_udp_drops.items())))
+            f"{k} +{v}" for k, v in sorted(step.kernel_udp_drops.items())) +
+            ("  (caller/callee: with --rtp, relayed RTP that sipp never reads; sbc: datagrams "
+             "sbcd did not read in time)" if step.media_packets else
+             "  (sbc: datagrams sbcd did not read in time)"))
     for problem in step.problems:
         print(f"    - {problem}")
     sys.stdout.flush()
