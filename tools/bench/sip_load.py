@@ -4,15 +4,15 @@
   cd tools && python3 -m bench.sip_load --quick               # smoke run: 2 short low-rate steps
   cd tools && python3 -m bench.sip_load --rates 600:1400:200 --duration 60 --hold 500
 
-What one step does: brings nothing up twice (one lab for the whole run: caller, SBC and callee
-namespaces, sbc-dataplane on net_af_packet, sbcd), then a sipp UAS in the callee namespace and a
-sipp UAC in the caller namespace placing RATE calls/s for DURATION s (-r RATE -rp 1000,
+One lab serves the whole run (caller, SBC and callee namespaces, sbc-dataplane on
+net_af_packet, sbcd). Each step starts a sipp UAS in the callee namespace and a sipp UAC in the
+caller namespace placing RATE calls/s for DURATION s (-r RATE -rp 1000,
 -m RATE*DURATION, -l concurrency cap). Every call is INVITE with an SDP offer -> SBC -> callee,
 180, 200 with an SDP answer, ACK, HOLD ms, BYE, 200: sbcd anchors each call's media on the
 dataplane (a session programmed per call) whether or not RTP flows. With --rtp each side also
-plays a PCMU tone for ~80 % of the hold time through the dataplane (default: no RTP, signalling
-and anchoring only; sipp 3.6 sends every call's RTP from one port, which costs sipp CPU the SBC
-does not need to prove anchoring).
+plays a PCMU tone for ~80 % of the hold time through the dataplane. Default: no RTP, signalling
+and anchoring only: RTP would spend on both sipps CPU the 2-core box needs for the SBC, and sipp
+3.6 plays every call's RTP from its one media port (-mp) and never reads what it receives.
 
 A step is sustained when: sipp counted every call successful and none failed; sipp achieved at
 least 97 % of the rate (measured from when the 200 OKs arrived, so a sipp that falls behind on a
@@ -26,11 +26,17 @@ Measured per step:
   * CPU of sbcd and sbc-dataplane (and both sipps): utime+stime of each process (all threads)
     from /proc/PID/stat between the UAC's start and its exit, as % of one core; the machine's
     busy and steal share from /proc/stat alongside, because the box is shared
-  * set-up latency: sipp's response time 1 on every call (INVITE sent -> 200 OK received at the
-    caller, through the SBC and the callee's immediate answer), each call's value from
-    -trace_rtt; p50/p90/p99/max by nearest rank over all answered calls of the step. sipp 3.6
-    measures in whole milliseconds (0 = under 1 ms), and its own scheduling delay on a loaded
-    box is part of the figure.
+  * set-up latency, INVITE out -> 200 OK in at the caller (through the SBC and the callee's
+    immediate 180 + 200), p50/p90/p99/max by nearest rank:
+      - on the wire (the figure in the table and the headline): tcpdump of the caller's SIP
+        (udp port 5060 on c0) for --capture s (default 10) in the middle of the step; each call
+        from its first INVITE to its first 200 for that INVITE, by Call-ID, kernel timestamps
+        in microseconds; calls cut by the window are left out;
+      - sipp's response time 1 on every answered call of the step (-trace_rtt), alongside:
+        sipp 3.6 reads a coarse clock (4-ms steps on the lab VM; 0 = under one step), and its
+        own scheduling delay on a loaded box is part of that figure.
+  * kernel UDP receive errors in each namespace (/proc/net/snmp), so datagrams lost because a
+    socket's buffer filled (sbcd or a sipp not reading in time) show up with their place.
 
 Traffic stays inside the lab's namespaces. The lab removes everything it created on exit, on
 errors and on Ctrl-C (see tools/lab/README.md).
