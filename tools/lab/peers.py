@@ -148,10 +148,13 @@ class Sipp:
                  sip_port: int = 5060, media_port: int = 6000, remote: Optional[str] = None,
                  service: str = "15550002", caller_user: str = "15550001",
                  duration_ms: int = 0, timeout_s: int = 30, extra: Sequence[str] = (),
-                 transport: str = "udp", calls: int = 1, rate: Optional[float] = None):
+                 transport: str = "udp", calls: int = 1, rate: Optional[float] = None,
+                 trace_messages: bool = True):
         """`transport`: "udp" or "tcp" (Debian's sipp has no TLS: see kamailio.TlsRelay).
         `calls`: sipp's -m (calls to place, or to answer, before exiting); `rate`: new calls per
-        second (-r, a caller's pace; None: sipp's default)."""
+        second (-r, a caller's pace; None: sipp's default). `trace_messages`: log every message
+        (-trace_msg, parsed into SippResult.messages); off for load runs, where it would cost
+        more than the calls."""
         if calls < 1:
             raise LabError(f"sipp {name}: calls must be at least 1 ({calls})")
         if transport not in SIPP_TRANSPORTS:
@@ -173,9 +176,10 @@ class Sipp:
             cmd.append(remote)
         cmd += ["-t", SIPP_TRANSPORTS[transport],
                 "-i", local_ip, "-p", str(sip_port), "-mi", local_ip, "-mp", str(media_port),
-                "-m", str(calls), "-nostdin", "-s", service, "-key", "caller_user", caller_user,
-                "-trace_msg", "-message_file", self._messages,
-                "-trace_screen", "-screen_file", self._screen,
+                "-m", str(calls), "-nostdin", "-s", service, "-key", "caller_user", caller_user]
+        if trace_messages:
+            cmd += ["-trace_msg", "-message_file", self._messages]
+        cmd += ["-trace_screen", "-screen_file", self._screen,
                 "-trace_err", "-error_file", self._errors,
                 "-timeout", f"{timeout_s}s", "-timeout_error", "-max_retrans", "5"]
         if duration_ms:
