@@ -156,6 +156,7 @@ void Sbcd::refresh_stats() {
   registrar_.expire(scheduler_.now());
   metrics_.security().registrations_active(registrar_.size());
   security_.publish_account_rates();
+  b2bua_->publish_capacity();
   if (dataplane_.connected()) {
     dataplane_.request(api::StatsQuery{0}, [this](DataplaneClient::Reply reply) {
       if (reply) {
