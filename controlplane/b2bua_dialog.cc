@@ -129,8 +129,9 @@ void B2bua::handle_bye(const CallPtr& call, Side side, const SipPeer& to, const 
     reply(to, bye, 481, {}, leg.local_tag);
     return;
   }
-  if (side == kCallee && bye.from()->tag() != leg.remote_tag) {
-    // Another fork's dialog: over already if we ACKed and BYE'd its 2xx, else not ours.
+  if (side == kCallee && !bye.from()->tag().empty() && bye.from()->tag() != leg.remote_tag) {
+    // Another fork's dialog: over already if we ACKed and BYE'd its 2xx, else not ours. (A BYE
+    // without a From tag, RFC 2543 style, is taken for the call's dialog.)
     const bool fork =
         std::ranges::find(call->callee_forks, bye.from()->tag()) != call->callee_forks.end();
     reply(to, bye, fork ? 200 : 481, {}, leg.local_tag);
@@ -213,9 +214,12 @@ bool B2bua::ended_request(const SipPeer& from, const sip::Message& msg) {
       // A BYE that crossed ours, or a retransmission that outlived its server transaction.
       const std::string& tag = side == kCaller ? ended->caller_tag : ended->callee_tag;
       const std::string_view their_tag = msg.from()->tag();
-      const bool dialog = side == kCaller ? ended->caller_dialog
-                                          : std::ranges::find(ended->callee_dialogs, their_tag) !=
-                                                ended->callee_dialogs.end();
+      const auto& dialogs = ended->callee_dialogs;
+      const bool dialog =
+          side == kCaller
+              ? ended->caller_dialog
+              : (their_tag.empty() ? !dialogs.empty()
+                                   : std::ranges::find(dialogs, their_tag) != dialogs.end());
       reply(from, msg, dialog && msg.to()->tag() == tag ? 200 : 481, {}, tag);
       return true;
     }

@@ -41,8 +41,7 @@ void EndedCalls::set_capacity(size_t capacity, Scheduler::Clock::time_point now)
   while (size() > capacity_) pop_oldest(now);
 }
 
-// The record added first: of the two queue fronts, the one closer to its own expiry relative to
-// its lifetime is not known here, so the one that expires first goes.
+// Of the two queue fronts (each the oldest of its class), the one that expires first goes.
 void EndedCalls::pop_oldest(Scheduler::Clock::time_point now) {
   auto& linger = queues_[0];
   auto& lasting = queues_[1];

@@ -99,6 +99,7 @@ class FakeDataplane final : public DataplaneClient {
 
   [[nodiscard]] bool connected() const override { return connected_; }
   [[nodiscard]] const std::vector<api::PortInfo>& ports() const override { return ports_; }
+  [[nodiscard]] uint32_t max_sessions() const override { return max_sessions_reported; }
   void request(api::Message message, ReplyHandler handler) override {
     requests.push_back(message);
     queued_.push_back({std::move(message), std::move(handler)});
@@ -180,6 +181,7 @@ class FakeDataplane final : public DataplaneClient {
   }
 
   bool connected_ = true;
+  uint32_t max_sessions_reported = 0;            // HelloReply.max_sessions; 0: not reported
   api::Status delete_status = api::Status::kOk;  // anything else: every delete is refused
   size_t dump_page = 2;
   size_t dumps = 0;  // DumpQuery pages answered
