@@ -172,6 +172,7 @@ void write(Writer& w, const HelloReply& m) {
   w.string(m.peer_name);
   w.count(m.ports.size());
   for (const auto& p : m.ports) write(w, p);
+  w.u32(m.max_sessions);
 }
 void read(Reader& r, HelloReply& m) {
   m.version = r.u16();
@@ -179,6 +180,7 @@ void read(Reader& r, HelloReply& m) {
   m.peer_name = r.string();
   m.ports.resize(r.count(1 + 2 + kAddressSize + 1 + 6 + 1));
   for (auto& p : m.ports) read(r, p);
+  m.max_sessions = r.u32();
 }
 
 void write(Writer& w, const Result& m) {

@@ -75,8 +75,11 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
                                               scheduler.wall_now().time_since_epoch())
                                               .count())
                     << 20),
+      limits_(resolve_capacity(config, dataplane.max_sessions())),
+      ended_(limits_.ended_calls),
       policy_(b2bua_policy()),
-      layer_(scheduler, transport, *this, metrics, transaction_timers(timers)) {
+      layer_(scheduler, transport, *this, metrics, transaction_timers(timers),
+             limits_.transactions) {
   for (const ZoneConfig& z : config.zones) {
     zones_.push_back(
         Zone{z.name, z.sip_address, z.sip_port, z.dataplane_port, config.is_trunk_zone(z.name)});
@@ -97,9 +100,28 @@ void B2bua::set_zone_address(size_t zone, std::string address) {
   zones_.at(zone).address = std::move(address);
 }
 
-size_t B2bua::active_calls() const {
-  return static_cast<size_t>(std::ranges::count_if(
-      calls_, [](const auto& entry) { return entry.second->state != CallState::kEnded; }));
+void B2bua::update_capacity() {
+  const CapacityLimits limits = resolve_capacity(config_, dataplane_.max_sessions());
+  if (limits.calls != limits_.calls) {
+    spdlog::info("capacity: {} calls ({}), {} transactions, {} ended calls", limits.calls,
+                 limits.calls_source, limits.transactions, limits.ended_calls);
+  }
+  limits_ = limits;
+  layer_.set_max_transactions(limits_.transactions);
+  ended_.set_capacity(limits_.ended_calls, scheduler_.now());
+}
+
+void B2bua::publish_capacity() {
+  ended_.expire(scheduler_.now());
+  metrics_.capacity("calls", live_calls_, limits_.calls);
+  metrics_.capacity("server_transactions", layer_.server_transactions(), limits_.transactions);
+  metrics_.capacity("client_transactions", layer_.client_transactions(), limits_.transactions);
+  metrics_.capacity("ended_calls", ended_.size(), ended_.capacity());
+  const uint64_t overflows = layer_.stats().over_limit;
+  metrics_.capacity_exceeded("transactions", overflows - published_transaction_overflows_);
+  metrics_.capacity_exceeded("ended_calls", ended_.evicted() - published_ended_evictions_);
+  published_transaction_overflows_ = overflows;
+  published_ended_evictions_ = ended_.evicted();
 }
 
 std::string B2bua::caller_key(size_t zone, std::string_view call_id) {
@@ -221,6 +243,7 @@ void B2bua::handle_request(const SipPeer& from, const sip::Message& msg) {
     caller_request(call, from, msg);
     return;
   }
+  if (ended_request(from, msg)) return;
   const bool has_to_tag = !msg.to()->tag().empty();
   switch (msg.method()) {
     case Method::kInvite:
@@ -275,10 +298,13 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
     reject(from, invite, 483);
     return;
   }
-  if (calls_.size() >= kMaxCalls) {
-    metrics_.sip_dropped("call_limit");
-    spdlog::debug("sip: 503 to a new call: {} calls in progress", calls_.size());
-    reject(from, invite, 503);
+  if (live_calls_ >= limits_.calls) {
+    ++calls_refused_;
+    metrics_.capacity_exceeded("calls", 1);
+    spdlog::debug("sip: 503 to a new call: {} calls in progress (sbcd.call_capacity)", live_calls_);
+    auto response = stateless_response(invite, 503, "Service Unavailable (call capacity)");
+    response.add(sip::HeaderId::kRetryAfter, fmt::format("{}", kCapacityRetryAfter));
+    layer_.respond_stateless(from, invite, std::move(response));
     return;
   }
   const auto caller = identify_caller(from, invite);
@@ -469,6 +495,7 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
 
   call->admission = std::move(*ticket);
   calls_.emplace(call->id, call);
+  ++live_calls_;
   by_caller_call_id_.emplace(caller_key(zone, a.call_id), call->id);
   by_callee_call_id_.emplace(b.call_id, call->id);
   metrics_.call_started();

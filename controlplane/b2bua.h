@@ -19,11 +19,13 @@
 
 #include "controlplane/call.h"
 #include "controlplane/call_store.h"
+#include "controlplane/capacity.h"
 #include "controlplane/cdr.h"
 #include "controlplane/config.h"
 #include "controlplane/dataplane_client.h"
 #include "controlplane/dataplane_resync.h"
 #include "controlplane/edge_security.h"
+#include "controlplane/ended_calls.h"
 #include "controlplane/media_ports.h"
 #include "controlplane/metrics.h"
 #include "controlplane/registrar/registrar.h"
@@ -44,7 +46,10 @@ struct B2buaTimers {
   std::chrono::milliseconds t2{4000};
   std::chrono::milliseconds t4{5000};
   std::chrono::seconds ring_timeout{180};  // longest a call may stay unanswered
-  std::chrono::seconds linger{32};         // an ended call absorbs retransmissions this long
+  // How long an ended call's compact record (ended_calls.h) absorbs retransmissions once the
+  // call's transactions are over. A call whose INVITE never got a final response (abandoned
+  // after our CANCEL) is remembered ring_timeout instead: its 2xx may still come.
+  std::chrono::seconds linger{32};
 };
 
 // What restore_calls() did.
@@ -60,10 +65,8 @@ struct RestoredCalls {
 // BYE after the ACK.
 class B2bua final : private TransactionUser {
  public:
-  static constexpr size_t kMaxCalls = 10000;  // concurrent calls, ended-but-lingering included
-  // Call-IDs of erased calls whose callee never answered: a 2xx that crossed our CANCEL still
-  // gets ACK + BYE (RFC 3261 §9.1). Oldest forgotten first.
-  static constexpr size_t kMaxTombstones = 4096;
+  // Retry-After (seconds) of the 503 a new call gets when the call table is full.
+  static constexpr uint32_t kCapacityRetryAfter = 5;
   // Longest user part / display name copied from the caller into our INVITE; longer ones are
   // refused up front (414 / 400) so what we build stays well inside the parser limits.
   static constexpr size_t kMaxUserLength = 256;
@@ -116,7 +119,18 @@ class B2bua final : private TransactionUser {
   [[nodiscard]] const std::unordered_map<uint64_t, std::shared_ptr<Call>>& calls() const {
     return calls_;
   }
-  [[nodiscard]] size_t active_calls() const;
+  // Live calls (not ended): what [sbcd] call_capacity bounds.
+  [[nodiscard]] size_t active_calls() const { return live_calls_; }
+  // Ended calls remembered to absorb retransmissions (ended_calls.h).
+  [[nodiscard]] const EndedCalls& ended_calls() const { return ended_; }
+  [[nodiscard]] const CapacityLimits& capacity() const { return limits_; }
+  // New calls refused because the call table was full.
+  [[nodiscard]] uint64_t calls_refused_at_capacity() const { return calls_refused_; }
+  // Re-derives the limits not set in the config from the dataplane's max_sessions (after Hello).
+  void update_capacity();
+  // Usage and limits of every table as gauges, new overflows as counters (sbcd calls it
+  // periodically; cheap).
+  void publish_capacity();
   // Ended calls' sessions still waiting for a successful SessionDelete.
   [[nodiscard]] size_t undeleted_sessions() const { return undeleted_.size(); }
   [[nodiscard]] const TransactionLayer& transactions() const { return layer_; }
@@ -131,15 +145,17 @@ class B2bua final : private TransactionUser {
     bool retired = false;  // removed by a reload: in-dialog requests only
   };
   using CallPtr = std::shared_ptr<Call>;
-  // Enough of an erased call's callee dialog to ACK and BYE a late 2xx.
-  struct Tombstone {
-    SipPeer peer;
-    std::string local_party;
-    std::string local_tag;
-    std::string remote_party;
-    std::string invite_uri;
-    uint32_t cseq = 0;
-    bool bye_sent = false;
+  // What an ACK or BYE on any dialog our INVITE to the callee created needs (views into a Call
+  // or an EndedCall, used at once).
+  struct InviteOrigin {
+    const SipPeer& peer;
+    std::string_view call_id;
+    std::string_view local_party;
+    std::string_view local_tag;
+    std::string_view remote_party;
+    std::string_view invite_uri;
+    std::string_view invite_branch;
+    uint32_t cseq;
   };
   // Media ports held by a session the dataplane may still have.
   using HeldPorts = std::vector<std::pair<uint8_t, uint16_t>>;
@@ -183,12 +199,25 @@ class B2bua final : private TransactionUser {
   // `owner`: the call a matched client transaction belongs to (0 with id 0: a stray 2xx).
   void handle_response(TransactionId id, uint64_t owner, const SipPeer& from,
                        const sip::Message& msg);
+  void handle_call_response(const CallPtr& call, TransactionId id, const sip::Message& msg);
   void invite_response(const CallPtr& call, TransactionId id, const sip::Message& msg);
   void final_failure(const CallPtr& call, const sip::Message& msg);
   void callee_answered(const CallPtr& call, const sip::Message& msg);
   void learn_callee_dialog(Call& call, const sip::Message& msg);
   void relay_answer(const CallPtr& call, const sip::Message& msg);
-  void late_answer(Tombstone& tombstone, const sip::Message& msg);
+  // A 2xx from another fork than the dialog the call confirmed: its own ACK, then a BYE.
+  void forked_answer(const CallPtr& call, const sip::Message& msg);
+  // A 2xx for a call that is over (its record): ACK it; BYE its dialog unless already done.
+  void ended_answer(EndedCall& ended, const sip::Message& msg);
+  // Answers a request on an ended call's dialog (482, BYE 200/481); false when it is none of
+  // its business (a new call reusing the Call-ID, a stray ACK, ...).
+  bool ended_request(const SipPeer& from, const sip::Message& msg);
+  static InviteOrigin invite_origin(const Call& call);
+  static InviteOrigin invite_origin(const EndedCall& ended);
+  // The ACK of the 2xx `msg` (its dialog: To tag, Contact, Record-Route) and a BYE on that dialog
+  // in a transaction nobody owns.
+  void ack_dialog(const InviteOrigin& origin, const sip::Message& msg);
+  void bye_dialog(const InviteOrigin& origin, const sip::Message& msg);
   // --- messages we originate ---
   // Answers `request` (received on `peer.zone`) in its server transaction.
   void reply(const SipPeer& peer, const sip::Message& request, int code,
@@ -239,7 +268,8 @@ class B2bua final : private TransactionUser {
   void end_call(const CallPtr& call, CallResult result, int code);
   void teardown_media(const CallPtr& call);
   void erase_call(uint64_t id);
-  void bury(const Call& call);
+  // Keeps what an ended call's dialogs may still need as an EndedCall record.
+  void remember(const Call& call);
   // --- restarts (b2bua_persist.cc) ---
   void persist(const CallPtr& call);  // a confirmed call, into the store
   // The CDR, exactly once: kept in the store with the call until it is in the CDR file.
@@ -269,8 +299,12 @@ class B2bua final : private TransactionUser {
   std::unordered_map<uint64_t, CallPtr> calls_;
   std::unordered_map<std::string, uint64_t> by_callee_call_id_;  // Call-IDs we generated
   std::unordered_map<std::string, uint64_t> by_caller_call_id_;  // caller_key(zone, Call-ID)
-  std::unordered_map<std::string, Tombstone> tombstones_;        // by our Call-ID
-  std::deque<std::string> tombstone_order_;
+  CapacityLimits limits_;
+  size_t live_calls_ = 0;
+  uint64_t calls_refused_ = 0;
+  uint64_t published_transaction_overflows_ = 0;
+  uint64_t published_ended_evictions_ = 0;
+  EndedCalls ended_;
   std::unordered_map<uint64_t, HeldPorts> undeleted_;  // session id -> ports it still holds
   sip::RequestPolicy policy_;
   TransactionLayer layer_;  // last: destroyed (timers cancelled) before what it calls back into

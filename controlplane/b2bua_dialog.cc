@@ -3,6 +3,9 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <utility>
+
 #include "controlplane/b2bua.h"
 #include "controlplane/b2bua_internal.h"
 
@@ -34,10 +37,12 @@ void B2bua::caller_request(const CallPtr& call, const SipPeer& from, const sip::
         }
         if (call->state == CallState::kEnded) {
           // A new INVITE reusing an ended call's Call-ID (e.g. the retry after a 503): a new call.
-          // Retransmitting our old 2xx is over; the old call lingers unreachable by this Call-ID
-          // until it is erased.
+          // The old dialog is over for good: our 2xx stops, the BYE it held goes now (it would
+          // otherwise wait for an ACK that can no longer reach this call), and the old call goes
+          // on its own schedule, unreachable by this Call-ID.
           scheduler_.cancel(call->response_timer);
           call->response_timer = 0;
+          if (std::exchange(call->caller_bye_pending, false)) send_bye(call, kCaller);
           by_caller_call_id_.erase(caller_key(a.peer.zone, a.call_id));
           new_call(from, msg);
           return;
@@ -125,6 +130,14 @@ void B2bua::handle_bye(const CallPtr& call, Side side, const SipPeer& to, const 
     reply(to, bye, 481, {}, leg.local_tag);
     return;
   }
+  if (side == kCallee && !bye.from()->tag().empty() && bye.from()->tag() != leg.remote_tag) {
+    // Another fork's dialog: over already if we ACKed and BYE'd its 2xx, else not ours. (A BYE
+    // without a From tag, RFC 2543 style, is taken for the call's dialog.)
+    const bool fork =
+        std::ranges::find(call->callee_forks, bye.from()->tag()) != call->callee_forks.end();
+    reply(to, bye, fork ? 200 : 481, {}, leg.local_tag);
+    return;
+  }
   reply(to, bye, 200, {}, leg.local_tag);
   if (call->state == CallState::kEnded) return;  // a retransmitted BYE
   spdlog::info("call {}: {} hung up", call->id, side == kCaller ? "caller" : "callee");
@@ -178,6 +191,43 @@ void B2bua::start_duration_limit(const CallPtr& call, std::chrono::milliseconds 
                  config_.max_call_duration_s);
     fail_call(it->second, 200, CallResult::kMaxDuration);
   });
+}
+
+// --- ended calls --------------------------------------------------------------------------------
+
+bool B2bua::ended_request(const SipPeer& from, const sip::Message& msg) {
+  const auto now = scheduler_.now();
+  const std::string_view call_id = *msg.call_id();
+  Side side = kCallee;
+  EndedCall* ended = ended_.find_callee(call_id, now);
+  if (ended == nullptr || ended->callee_peer.zone != from.zone) {
+    side = kCaller;
+    ended = ended_.find_caller(caller_key(from.zone, call_id), now);
+  }
+  if (ended == nullptr) return false;
+  switch (msg.method()) {
+    case Method::kInvite:
+      if (side == kCaller && msg.to()->tag().empty() &&
+          msg.top_via()->branch == ended->caller_branch) {
+        reject(from, msg, 482);  // a retransmission that outlived its server transaction
+        return true;
+      }
+      return false;  // a new call reusing the Call-ID, or a re-INVITE of a dialog that is over
+    case Method::kBye: {
+      // A BYE that crossed ours, or a retransmission that outlived its server transaction.
+      const std::string& tag = side == kCaller ? ended->caller_tag : ended->callee_tag;
+      const std::string_view their_tag = msg.from()->tag();
+      const auto& dialogs = ended->callee_dialogs;
+      const bool dialog =
+          side == kCaller
+              ? ended->caller_dialog
+              : (their_tag.empty() ? !dialogs.empty()
+                                   : std::ranges::find(dialogs, their_tag) != dialogs.end());
+      reply(from, msg, dialog && msg.to()->tag() == tag ? 200 : 481, {}, tag);
+      return true;
+    }
+    default: return false;
+  }
 }
 
 }  // namespace sbc::cp

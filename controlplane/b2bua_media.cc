@@ -149,6 +149,7 @@ void B2bua::on_media_timeout(const api::MediaTimeoutEvent& event) {
 void B2bua::end_call(const CallPtr& call, CallResult result, int code) {
   if (call->state == CallState::kEnded) return;
   call->state = CallState::kEnded;
+  --live_calls_;
   call->result = result;
   call->result_code = code;
   if (call->admission) {
@@ -164,8 +165,9 @@ void B2bua::end_call(const CallPtr& call, CallResult result, int code) {
   spdlog::info("call {}: ended ({}, {})", call->id, to_string(result), code);
   note_ended(*call);
   teardown_media(call);
-  call->linger_timer =
-      scheduler_.schedule(timers_.linger, [this, id = call->id] { erase_call(id); });
+  // The Call goes as soon as nothing is owed on its transactions; an EndedCall record absorbs
+  // what may still arrive after that.
+  call->linger_timer = scheduler_.schedule(timers_.t1, [this, id = call->id] { erase_call(id); });
 }
 
 // Counters first (they die with the session), then the CDR, then the delete. A session's media
@@ -241,14 +243,17 @@ void B2bua::erase_call(uint64_t id) {
   for (Leg& leg : call->legs) {
     std::erase_if(leg.requests, [this](TransactionId tx) { return layer_.client(tx) == nullptr; });
   }
-  const bool busy = b.invite_tx || call->caller_bye_pending ||
-                    !call->legs[kCaller].requests.empty() || !b.requests.empty();
+  // A BYE held for the caller's ACK waits only while our 2xx is still retransmitted (its timer
+  // ends in the BYE or the ACK comes): nothing else may keep the call.
+  const bool bye_pending = call->caller_bye_pending && call->response_timer != 0;
+  const bool busy =
+      b.invite_tx || bye_pending || !call->legs[kCaller].requests.empty() || !b.requests.empty();
   if (busy) {
     call->linger_timer = scheduler_.schedule(timers_.t2, [this, id] { erase_call(id); });
     return;
   }
   scheduler_.cancel(call->response_timer);
-  bury(*call);
+  remember(*call);
   const std::string key = caller_key(call->legs[kCaller].peer.zone, call->legs[kCaller].call_id);
   if (auto c = by_caller_call_id_.find(key); c != by_caller_call_id_.end() && c->second == id) {
     by_caller_call_id_.erase(c);
@@ -257,26 +262,39 @@ void B2bua::erase_call(uint64_t id) {
   calls_.erase(it);
 }
 
-// A callee that never answered may still: remember enough to ACK and BYE a late 2xx.
-void B2bua::bury(const Call& call) {
-  if (call.callee_answered) return;
+void B2bua::remember(const Call& call) {
+  const Leg& a = call.legs[kCaller];
   const Leg& b = call.legs[kCallee];
-  if (tombstone_order_.size() >= kMaxTombstones) {
-    tombstones_.erase(tombstone_order_.front());
-    tombstone_order_.pop_front();
+  EndedCall e;
+  e.id = call.id;
+  e.caller_key = caller_key(a.peer.zone, a.call_id);
+  e.caller_branch = call.caller_invite_branch;
+  e.caller_tag = a.local_tag;
+  e.caller_dialog = call.final_status >= 200 && call.final_status < 300;
+  e.callee_peer = b.peer;
+  e.callee_call_id = b.call_id;
+  e.callee_tag = b.local_tag;
+  e.callee_local_party = b.local_party;
+  e.callee_remote_party = b.remote_party;
+  e.callee_invite_uri = call.callee_invite_uri;
+  e.callee_invite_branch = call.callee_invite_branch;
+  e.callee_invite_cseq = call.callee_invite_cseq;
+  if (call.callee_answered) e.callee_dialogs.push_back(b.remote_tag);
+  for (const std::string& tag : call.callee_forks) {
+    if (e.callee_dialogs.size() < EndedCall::kMaxDialogs) e.callee_dialogs.push_back(tag);
   }
-  Tombstone t;
-  t.peer = b.peer;
-  t.local_party = b.local_party;
-  t.local_tag = b.local_tag;
-  t.remote_party = b.remote_party;
-  t.invite_uri = call.callee_invite_uri;
-  t.cseq = call.callee_invite_cseq;
-  if (tombstones_.emplace(b.call_id, std::move(t)).second) tombstone_order_.push_back(b.call_id);
+  // An INVITE abandoned without a final response (after our CANCEL) may still be answered while
+  // a proxy keeps its branch: remembered as long as a call may ring.
+  const bool abandoned = call.invite_abandoned;
+  const auto now = scheduler_.now();
+  e.expires = now + (abandoned ? timers_.ring_timeout : timers_.linger);
+  ended_.add(std::move(e),
+             abandoned ? EndedCalls::Retention::kLong : EndedCalls::Retention::kLinger, now);
 }
 
 void B2bua::on_dataplane_up(DataplaneResync& resync) {
   using Request = DataplaneResync::Request;
+  update_capacity();  // the dataplane's max_sessions may bound the call table
   std::vector<uint64_t> live;
   for (const auto& [id, call] : calls_) {
     if (call->state != CallState::kEnded && call->session_programmed) live.push_back(id);

@@ -34,6 +34,10 @@ std::string first_contact(const sip::Message& msg) {
 
 }  // namespace
 
+std::string ack_branch(std::string_view invite_branch, std::string_view to_tag) {
+  return fmt::format("{}.{:x}", invite_branch, std::hash<std::string_view>{}(to_tag)&0xffffffffu);
+}
+
 // `id`: the client transaction the layer matched, 0 for a 2xx to an INVITE whose transaction is
 // gone (the layer passes no other stray). A matched response belongs to the transaction's owner
 // whatever its Call-ID or To say: dropping it would leave the call waiting for it forever.
@@ -41,29 +45,18 @@ void B2bua::handle_response(TransactionId id, uint64_t owner, const SipPeer& fro
                             const sip::Message& msg) {
   if (id != 0) {
     auto it = calls_.find(owner);
-    if (it == calls_.end()) return;  // our BYE to a late 2xx's dialog (owner 0), or an erased call
-    const CallPtr call = it->second;
-    Leg& b = call->legs[kCallee];
-    auto cseq = msg.cseq();  // the layer matched on branch and CSeq method: both are there
-    if (cseq && cseq->method == Method::kInvite) {
-      auto call_id = msg.call_id();
-      if (!call_id || *call_id != b.call_id || !msg.to()) {
-        metrics_.sip_dropped("bad_response");
-        if (b.invite_tx != id || msg.status_code() < 200) return;
-        // Its final response closes our INVITE, usable or not: the call cannot go on.
-        spdlog::warn("call {}: malformed final response {} from the callee", call->id,
-                     msg.status_code());
-        close_invite(*call);
-        scheduler_.cancel(call->ring_timer);
-        call->ring_timer = 0;
-        fail_call(call, 502, CallResult::kFailed);
+    if (it == calls_.end()) {
+      // Our BYE to a late 2xx's dialog (owner 0), or a call that is over: only a 2xx to its
+      // INVITE (retransmitted, or from another fork) still needs something, an ACK (below).
+      auto cseq = msg.cseq();
+      const int code = msg.status_code();
+      if (owner == 0 || !cseq || cseq->method != Method::kInvite || code < 200 || code >= 300) {
         return;
       }
-      invite_response(call, id, msg);
+    } else {
+      handle_call_response(it->second, id, msg);
       return;
     }
-    if (msg.status_code() >= 200) stop_transaction(*call, id);
-    return;
   }
   const size_t zone = from.zone;
   auto call_id = msg.call_id();
@@ -76,12 +69,36 @@ void B2bua::handle_response(TransactionId id, uint64_t owner, const SipPeer& fro
     invite_response(call, id, msg);
     return;
   }
-  auto tomb = tombstones_.find(std::string(*call_id));
-  if (tomb != tombstones_.end() && tomb->second.peer.zone == zone) {
-    late_answer(tomb->second, msg);
+  if (EndedCall* ended = ended_.find_callee(*call_id, scheduler_.now());
+      ended != nullptr && ended->callee_peer.zone == zone) {
+    ended_answer(*ended, msg);
     return;
   }
   metrics_.sip_dropped("stray_response");
+}
+
+// A response in one of a live call's client transactions.
+void B2bua::handle_call_response(const CallPtr& call, TransactionId id, const sip::Message& msg) {
+  Leg& b = call->legs[kCallee];
+  auto cseq = msg.cseq();  // the layer matched on branch and CSeq method: both are there
+  if (cseq && cseq->method == Method::kInvite) {
+    auto call_id = msg.call_id();
+    if (!call_id || *call_id != b.call_id || !msg.to()) {
+      metrics_.sip_dropped("bad_response");
+      if (b.invite_tx != id || msg.status_code() < 200) return;
+      // Its final response closes our INVITE, usable or not: the call cannot go on.
+      spdlog::warn("call {}: malformed final response {} from the callee", call->id,
+                   msg.status_code());
+      close_invite(*call);
+      scheduler_.cancel(call->ring_timer);
+      call->ring_timer = 0;
+      fail_call(call, 502, CallResult::kFailed);
+      return;
+    }
+    invite_response(call, id, msg);
+    return;
+  }
+  if (msg.status_code() >= 200) stop_transaction(*call, id);
 }
 
 void B2bua::invite_response(const CallPtr& call, TransactionId id, const sip::Message& msg) {
@@ -95,7 +112,9 @@ void B2bua::invite_response(const CallPtr& call, TransactionId id, const sip::Me
     // The INVITE's final response is in (or we gave up on it): a 2xx again, retransmitted or from
     // another fork, is ACKed (RFC 6026); one after we gave up ends its dialog.
     if (code >= 200 && code < 300) {
-      if (!call->callee_ack.empty()) {
+      if (call->callee_answered && msg.to()->tag() != b.remote_tag) {
+        forked_answer(call, msg);
+      } else if (!call->callee_ack.empty()) {
         transport_.send(b.peer, call->callee_ack);
       } else if (!call->callee_answered) {
         callee_answered(call, msg);
@@ -226,32 +245,93 @@ void B2bua::relay_answer(const CallPtr& call, const sip::Message& msg) {
   program_session(call);
 }
 
-// A 2xx for an erased call's INVITE (it crossed our CANCEL): ACK it and end the dialog it made.
-void B2bua::late_answer(Tombstone& t, const sip::Message& msg) {
+B2bua::InviteOrigin B2bua::invite_origin(const Call& call) {
+  const Leg& b = call.legs[kCallee];
+  return {b.peer,
+          b.call_id,
+          b.local_party,
+          b.local_tag,
+          b.remote_party,
+          call.callee_invite_uri,
+          call.callee_invite_branch,
+          call.callee_invite_cseq};
+}
+
+B2bua::InviteOrigin B2bua::invite_origin(const EndedCall& e) {
+  return {e.callee_peer,         e.callee_call_id,    e.callee_local_party,   e.callee_tag,
+          e.callee_remote_party, e.callee_invite_uri, e.callee_invite_branch, e.callee_invite_cseq};
+}
+
+// The ACK of a 2xx on its own dialog (§13.2.2.4): its To tag, its Contact as Request-URI, its
+// Record-Route as route set, our INVITE's CSeq. Sent where our INVITE went (the trunk or target),
+// like every request of the call.
+void B2bua::ack_dialog(const InviteOrigin& o, const sip::Message& msg) {
   sip::RequestSpec spec;
   spec.method = Method::kAck;
   spec.request_uri = first_contact(msg);
-  if (spec.request_uri.empty()) spec.request_uri = t.invite_uri;
-  set_via(spec, t.peer);
-  spec.branch = ids_.branch();
-  spec.from = t.local_party;
-  spec.from_tag = t.local_tag;
-  spec.to = t.remote_party;
+  if (spec.request_uri.empty()) spec.request_uri = std::string(o.invite_uri);
+  set_via(spec, o.peer);
+  spec.branch = ack_branch(o.invite_branch, msg.to()->tag());
+  spec.from = std::string(o.local_party);
+  spec.from_tag = std::string(o.local_tag);
+  spec.to = std::string(o.remote_party);
   spec.to_tag = std::string(msg.to()->tag());
-  spec.call_id = std::string(*msg.call_id());
-  spec.cseq = t.cseq;
+  spec.call_id = std::string(o.call_id);
+  spec.cseq = o.cseq;
   spec.routes = uac_route_set(msg);
-  transport_.send(t.peer, sip::make_request(spec).build());
-  if (t.bye_sent) return;  // a retransmitted 2xx: the ACK was lost
-  t.bye_sent = true;
-  spdlog::info("sip: late 2xx for ended call {}: ACK and BYE", spec.call_id);
+  transport_.send(o.peer, sip::make_request(spec).build());
+}
+
+void B2bua::bye_dialog(const InviteOrigin& o, const sip::Message& msg) {
+  sip::RequestSpec spec;
   spec.method = Method::kBye;
+  spec.request_uri = first_contact(msg);
+  if (spec.request_uri.empty()) spec.request_uri = std::string(o.invite_uri);
+  set_via(spec, o.peer);
   spec.branch = ids_.branch();
-  spec.cseq = t.cseq + 1;
-  // No call owns it any more (owner 0): its response and errors are of no interest.
-  if (auto bye = layer_.send_request(t.peer, sip::make_request(spec).build(), 0); !bye) {
-    spdlog::warn("sip: BYE for late 2xx not sent: {}", to_string(bye.error()));
+  spec.from = std::string(o.local_party);
+  spec.from_tag = std::string(o.local_tag);
+  spec.to = std::string(o.remote_party);
+  spec.to_tag = std::string(msg.to()->tag());
+  spec.call_id = std::string(o.call_id);
+  spec.cseq = o.cseq + 1;  // the dialog's first request after the INVITE
+  spec.routes = uac_route_set(msg);
+  // No call owns it (owner 0): its response and errors are of no interest.
+  if (auto bye = layer_.send_request(o.peer, sip::make_request(spec).build(), 0); !bye) {
+    spdlog::warn("sip: BYE to dialog {} of {} not sent: {}", msg.to()->tag(), o.call_id,
+                 to_string(bye.error()));
   }
+}
+
+// Forking (§13.2.2.4): the first 2xx is the call; every other dialog is confirmed with its own
+// ACK and ended with a BYE. Their tags are remembered (bounded) so a retransmitted 2xx gets its
+// ACK again, not another BYE; beyond the bound a retransmission is BYE'd again (harmless: 481).
+void B2bua::forked_answer(const CallPtr& call, const sip::Message& msg) {
+  const InviteOrigin origin = invite_origin(*call);
+  ack_dialog(origin, msg);
+  const std::string_view tag = msg.to()->tag();
+  auto& forks = call->callee_forks;
+  if (std::ranges::find(forks, tag) != forks.end()) return;  // retransmitted: our ACK was lost
+  if (forks.size() < EndedCall::kMaxDialogs) forks.emplace_back(tag);
+  spdlog::info("call {}: 2xx from another fork (dialog {}): ACK and BYE", call->id, tag);
+  bye_dialog(origin, msg);
+}
+
+// A 2xx for a call that is over: the one it confirmed again (our ACK was lost), or a dialog it
+// never confirmed (it crossed our CANCEL, or another fork answered late): ACK, then BYE once.
+void B2bua::ended_answer(EndedCall& ended, const sip::Message& msg) {
+  if (msg.top_via()->branch != ended.callee_invite_branch) {
+    metrics_.sip_dropped("stray_response");
+    return;
+  }
+  const InviteOrigin origin = invite_origin(ended);
+  ack_dialog(origin, msg);
+  const std::string_view tag = msg.to()->tag();
+  auto& dialogs = ended.callee_dialogs;
+  if (std::ranges::find(dialogs, tag) != dialogs.end()) return;
+  if (dialogs.size() < EndedCall::kMaxDialogs) dialogs.emplace_back(tag);
+  spdlog::info("sip: late 2xx for ended call {} (dialog {}): ACK and BYE", ended.id, tag);
+  bye_dialog(origin, msg);
 }
 
 // --- responses to the caller --------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "controlplane/b2bua.h"
+#include "controlplane/b2bua_internal.h"
 #include "sip/builder.h"
 
 namespace sbc::cp {
@@ -41,7 +42,7 @@ std::string B2bua::invite_twin(const Call& call, Method method, std::string_view
 void B2bua::send_callee_ack(const CallPtr& call) {
   const Leg& b = call->legs[kCallee];
   sip::RequestSpec spec = dialog_request(b, Method::kAck);
-  spec.branch = ids_.branch();
+  spec.branch = ack_branch(call->callee_invite_branch, b.remote_tag);
   spec.cseq = call->callee_invite_cseq;
   call->callee_ack = sip::make_request(spec).build();
   transport_.send(b.peer, call->callee_ack);
@@ -77,6 +78,7 @@ void B2bua::send_cancel(const CallPtr& call) {
     spdlog::info("call {}: no final response to the cancelled INVITE", id);
     layer_.abandon(*c.legs[kCallee].invite_tx);
     close_invite(c);
+    c.invite_abandoned = true;
   });
 }
 

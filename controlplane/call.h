@@ -84,6 +84,9 @@ struct Call {
   std::string callee_ack;  // ACK sent for the callee's 2xx (re-sent on 2xx retransmissions)
   bool callee_provisional = false;  // a 1xx (100 included) received: CANCEL allowed (§9.1)
   bool callee_answered = false;     // 2xx received from the callee
+  bool invite_abandoned = false;    // our cancelled INVITE never got a final response
+  // To tags of the callee's other forks whose 2xx we ACKed and BYE'd (bounded, ended_calls.h).
+  std::vector<std::string> callee_forks;
   bool callee_bye_sent = false;
   bool caller_acked = false;         // the caller's ACK for our 2xx arrived
   bool caller_bye_pending = false;   // BYE to send once the caller ACKs or the 2xx times out (§15)

@@ -46,9 +46,12 @@ bool Values::has_section(const std::string& section) const {
 namespace {
 
 using config_detail::add_security_options;
+using config_detail::check_capacity;
 using config_detail::check_security;
+using config_detail::kCapacityOptions;
 using config_detail::parse_bool;
 using config_detail::parse_number;
+using config_detail::read_capacity;
 using config_detail::read_security;
 using config_detail::trim;
 using config_detail::valid_name;
@@ -329,6 +332,7 @@ std::expected<void, std::string> read_globals(const Values& v, Config& config) {
     if (!n) return std::unexpected(n.error());
     config.max_call_duration_s = *n;
   }
+  if (auto r = read_capacity(v, config); !r) return r;
   MediaConfig& m = config.media;
   if (auto s = v.get("media.port_min")) {
     auto n = parse_number<uint16_t>(*s, "media.port_min", 1024, 65534);
@@ -556,6 +560,7 @@ std::expected<Config, std::string> parse_config(std::string_view text) {
       desc.add_options()(name.c_str(), po::value<std::string>());
     };
     for (const auto& o : kSbcdOptions) add(o);
+    for (const auto& o : kCapacityOptions) add(o);
     for (const auto& o : kMediaOptions) add(o);
     for (const auto& o : kSipOptions) add(o);
     for (const auto& o : kTlsOptions) add(o);
@@ -590,6 +595,7 @@ std::expected<Config, std::string> parse_config(std::string_view text) {
     if (auto r = read_security(values, user_names, config); !r) return std::unexpected(r.error());
     if (auto r = cross_check(config); !r) return std::unexpected(r.error());
     if (auto r = check_security(config); !r) return std::unexpected(r.error());
+    if (auto r = check_capacity(config); !r) return std::unexpected(r.error());
     return config;
   } catch (const po::error& e) {
     return std::unexpected(std::string(e.what()));

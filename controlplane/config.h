@@ -166,6 +166,13 @@ struct SipConfig {
   bool operator==(const SipConfig&) const = default;
 };
 
+// [sbcd] table sizes (capacity.h derives the defaults). 0: derived.
+struct CapacityConfig {
+  uint32_t calls = 0;         // call_capacity: live calls (ended ones are not counted)
+  uint32_t transactions = 0;  // transaction_capacity: each of server and client transactions
+  uint32_t ended_calls = 0;   // ended_call_capacity: ended calls remembered for retransmissions
+};
+
 enum class TlsVersion : uint8_t { k12, k13 };
 
 // [tls]: one server context for every TLS listener and one client context for outbound TLS.
@@ -190,6 +197,7 @@ struct Config {
   std::string state_db = "/var/lib/sbc/state.db";
   std::string log_level = "info";
   uint32_t max_call_duration_s = 14400;  // answered calls are hung up after this long; 0: never
+  CapacityConfig capacity;
   MediaConfig media;
   SipConfig sip;
   std::optional<TlsConfig> tls;            // set when the file has a [tls] section

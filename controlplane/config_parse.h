@@ -74,4 +74,11 @@ std::expected<void, std::string> read_security(const Values& v, const std::set<s
 // allow lists, prefixes.
 std::expected<void, std::string> check_security(Config& config);
 
+// [sbcd] call_capacity, transaction_capacity, ended_call_capacity (config_capacity.cc).
+inline const std::vector<std::string> kCapacityOptions = {
+    "sbcd.call_capacity", "sbcd.transaction_capacity", "sbcd.ended_call_capacity"};
+std::expected<void, std::string> read_capacity(const Values& v, Config& config);
+// Once zones, trunks and [media] are read: the limits fit the media port range.
+std::expected<void, std::string> check_capacity(const Config& config);
+
 }  // namespace sbc::cp::config_detail

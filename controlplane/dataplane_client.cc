@@ -102,10 +102,11 @@ void UnixDataplaneClient::on_connected() {
       return;
     }
     ports_ = hello_reply->ports;
+    max_sessions_ = hello_reply->max_sessions;
     connected_ = true;
     backoff_ = kMinBackoff;
-    spdlog::info("dataplane: connected to {} ({}, {} ports)", socket_path_, hello_reply->peer_name,
-                 ports_.size());
+    spdlog::info("dataplane: connected to {} ({}, {} ports, {} sessions)", socket_path_,
+                 hello_reply->peer_name, ports_.size(), max_sessions_);
     for (const api::PortInfo& p : ports_) {
       spdlog::info("dataplane: port {} '{}' {}/{} link {}", p.index, p.name, p.address.to_string(),
                    p.prefix_length, p.link_up ? "up" : "down");

@@ -45,6 +45,8 @@ class DataplaneClient {
   [[nodiscard]] virtual bool connected() const = 0;
   // Port table from the last HelloReply (empty before the first connection).
   [[nodiscard]] virtual const std::vector<api::PortInfo>& ports() const = 0;
+  // Session table capacity from the last HelloReply; 0 before the first connection.
+  [[nodiscard]] virtual uint32_t max_sessions() const { return 0; }
   // Sends a request; `handler` runs exactly once, on the event loop, with the reply message
   // (a Result, StatsReply, ...) or an error. Never runs `handler` from inside request().
   virtual void request(api::Message message, ReplyHandler handler) = 0;
@@ -72,6 +74,7 @@ class UnixDataplaneClient final : public DataplaneClient {
 
   [[nodiscard]] bool connected() const override { return connected_; }
   [[nodiscard]] const std::vector<api::PortInfo>& ports() const override { return ports_; }
+  [[nodiscard]] uint32_t max_sessions() const override { return max_sessions_; }
   void request(api::Message message, ReplyHandler handler) override;
   void set_timeout_handler(TimeoutHandler handler) override { on_timeout_ = std::move(handler); }
   void set_connection_handler(ConnectionHandler handler) override {
@@ -108,6 +111,7 @@ class UnixDataplaneClient final : public DataplaneClient {
   uint64_t generation_ = 0;  // bumps on every (re)connect so stale callbacks are ignored
   uint32_t last_request_id_ = 0;
   std::vector<api::PortInfo> ports_;
+  uint32_t max_sessions_ = 0;
   std::map<uint32_t, Pending> pending_;
   std::deque<std::vector<uint8_t>> out_;
   std::vector<uint8_t> in_;

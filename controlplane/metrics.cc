@@ -3,12 +3,17 @@
 #include <fmt/core.h>
 #include <prometheus/exposer.h>
 
+#include <map>
+
 namespace sbc::cp {
 namespace {
 
 constexpr CallResult kAllResults[] = {CallResult::kAnswered,     CallResult::kCancelled,
                                       CallResult::kBusy,         CallResult::kFailed,
                                       CallResult::kMediaTimeout, CallResult::kMaxDuration};
+
+constexpr const char* kCapacityTables[] = {"calls", "server_transactions", "client_transactions",
+                                           "ended_calls"};
 
 // Methods counted under their own label; anything else is "other" (keeps the label set bounded).
 constexpr std::string_view kMethods[] = {"INVITE",   "ACK",   "BYE",     "CANCEL", "OPTIONS",
@@ -149,6 +154,19 @@ Metrics::Metrics()
                                   .Help("401/407 from a callee, answered to the caller as 503")
                                   .Register(*registry_)
                                   .Add({})),
+      capacity_used_(prometheus::BuildGauge()
+                         .Name("sbc_capacity_used")
+                         .Help("Entries in use in sbcd's tables, by table")
+                         .Register(*registry_)),
+      capacity_limit_(prometheus::BuildGauge()
+                          .Name("sbc_capacity_limit")
+                          .Help("Size of sbcd's tables ([sbcd] *_capacity or derived), by table")
+                          .Register(*registry_)),
+      capacity_exceeded_(prometheus::BuildCounter()
+                             .Name("sbc_capacity_exceeded_total")
+                             .Help("Entries refused by a full table (calls, transactions: 503) "
+                                   "or forgotten early (ended_calls), by table")
+                             .Register(*registry_)),
       sip_connections_(prometheus::BuildGauge()
                            .Name("sbc_sip_connections")
                            .Help("Open SIP TCP/TLS connections (connecting ones included)")
@@ -197,6 +215,24 @@ Metrics::Metrics()
   for (const char* direction : {"inbound", "outbound"}) {
     sip_tls_handshake_failures_.Add({{"direction", direction}});
   }
+  for (const char* table : kCapacityTables) {
+    capacity_used_.Add({{"table", table}});
+    capacity_limit_.Add({{"table", table}});
+  }
+  for (const char* table : {"calls", "transactions", "ended_calls"}) {
+    capacity_exceeded_.Add({{"table", table}});
+  }
+}
+
+void Metrics::capacity(std::string_view table, size_t used, size_t limit) {
+  const std::map<std::string, std::string> labels{{"table", std::string(table)}};
+  capacity_used_.Add(labels).Set(static_cast<double>(used));
+  capacity_limit_.Add(labels).Set(static_cast<double>(limit));
+}
+
+void Metrics::capacity_exceeded(std::string_view table, uint64_t count) {
+  if (count == 0) return;
+  capacity_exceeded_.Add({{"table", std::string(table)}}).Increment(static_cast<double>(count));
 }
 
 Metrics::~Metrics() = default;

@@ -69,6 +69,11 @@ class Metrics {
   // A callee's 401/407 answered to the caller as 503 (sbcd holds no trunk credentials).
   void callee_auth_challenge();
   void dataplane(bool up, const api::StatsReply* stats) { collector_->update(up, stats); }
+  // sbcd's tables (calls, server_transactions, client_transactions, ended_calls): entries in
+  // use and the limit in force.
+  void capacity(std::string_view table, size_t used, size_t limit);
+  // A full table refused an entry (calls, transactions: 503) or forgot one early (ended_calls).
+  void capacity_exceeded(std::string_view table, uint64_t count);
 
   // SIP transports. A TCP/TLS connection was accepted (inbound) or is being opened (outbound).
   void sip_connection_opened(Transport transport, bool inbound);
@@ -94,6 +99,9 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& sip_responses_;
   prometheus::Family<prometheus::Counter>& sip_dropped_;
   prometheus::Counter& callee_auth_challenges_;
+  prometheus::Family<prometheus::Gauge>& capacity_used_;
+  prometheus::Family<prometheus::Gauge>& capacity_limit_;
+  prometheus::Family<prometheus::Counter>& capacity_exceeded_;
   prometheus::Family<prometheus::Gauge>& sip_connections_;
   prometheus::Family<prometheus::Counter>& sip_connections_accepted_;
   prometheus::Family<prometheus::Counter>& sip_connections_initiated_;

@@ -181,6 +181,7 @@ void Sbcd::refresh_stats() {
   metrics_.security().registrations_active(registrar_.size());
   security_.publish_account_rates();
   retire_zones();
+  b2bua_->publish_capacity();
   if (dataplane_.connected()) {
     dataplane_.request(api::StatsQuery{0}, [this](DataplaneClient::Reply reply) {
       if (reply) {

@@ -65,6 +65,47 @@ CommandOutput show_calls(const B2bua& b2bua, const Scheduler& clock) {
   return out;
 }
 
+CommandOutput show_capacity(const B2bua& b2bua) {
+  const CapacityLimits& limits = b2bua.capacity();
+  const TransactionLayer& layer = b2bua.transactions();
+  const EndedCalls& ended = b2bua.ended_calls();
+  struct Row {
+    const char* table;
+    size_t used;
+    size_t limit;
+    uint64_t exceeded;
+    std::string_view source;
+  };
+  const Row rows[] = {
+      {"calls", b2bua.active_calls(), limits.calls, b2bua.calls_refused_at_capacity(),
+       limits.calls_source},
+      {"server_transactions", layer.server_transactions(), layer.max_transactions(),
+       layer.stats().over_limit, limits.transactions_source},
+      {"client_transactions", layer.client_transactions(), layer.max_transactions(), 0,
+       limits.transactions_source},
+      {"ended_calls", ended.size(), ended.capacity(), ended.evicted(), limits.ended_calls_source},
+  };
+  CommandOutput out;
+  out.data = {{"tables", nlohmann::json::array()}};
+  out.text = fmt::format("{:<20} {:>10} {:>10} {:>6} {:>12}  {}\n", "TABLE", "USED", "LIMIT",
+                         "USE%", "EXCEEDED", "LIMIT FROM");
+  for (const Row& r : rows) {
+    const double percent =
+        r.limit == 0 ? 0.0 : 100.0 * static_cast<double>(r.used) / static_cast<double>(r.limit);
+    out.text += fmt::format("{:<20} {:>10} {:>10} {:>5.1f}% {:>12}  {}\n", r.table, r.used, r.limit,
+                            percent, r.exceeded, r.source);
+    out.data["tables"].push_back({{"table", r.table},
+                                  {"used", r.used},
+                                  {"limit", r.limit},
+                                  {"exceeded", r.exceeded},
+                                  {"limit_from", r.source}});
+  }
+  out.text +=
+      "exceeded: calls and transactions refused with 503 (Retry-After), ended calls forgotten "
+      "before their time\n";
+  return out;
+}
+
 CommandOutput show_dataplane(const DataplaneClient& dataplane,
                              const std::optional<api::StatsReply>& stats,
                              const DataplaneResync* resync) {
@@ -141,6 +182,11 @@ void register_show_commands(CommandTable& table, const B2bua& b2bua,
             [&](CommandArgs args) -> CommandResult {
               if (!args.empty()) return std::unexpected("show calls takes no arguments");
               return show_calls(b2bua, clock);
+            });
+  table.add({"show", "capacity"}, "Table usage against limits (calls, transactions, ended calls)",
+            [&](CommandArgs args) -> CommandResult {
+              if (!args.empty()) return std::unexpected("show capacity takes no arguments");
+              return show_capacity(b2bua);
             });
   table.add({"show", "dataplane"}, "Dataplane connection, ports, drops, sessions and resync",
             [&, resync](CommandArgs args) -> CommandResult {

@@ -20,6 +20,8 @@ void register_show_commands(CommandTable& table, const B2bua& b2bua,
                             const DataplaneResync* resync = nullptr);
 
 [[nodiscard]] CommandOutput show_calls(const B2bua& b2bua, const Scheduler& clock);
+// sbcd's tables: entries in use against their limits, and what a full table refused.
+[[nodiscard]] CommandOutput show_capacity(const B2bua& b2bua);
 [[nodiscard]] CommandOutput show_dataplane(const DataplaneClient& dataplane,
                                            const std::optional<api::StatsReply>& stats,
                                            const DataplaneResync* resync = nullptr);

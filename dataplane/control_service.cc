@@ -32,6 +32,7 @@ api::HelloReply ControlService::hello(const api::Hello& hello) const {
   reply.max_message_size =
       static_cast<uint32_t>(std::min<size_t>(hello.max_message_size, api::kMaxMessageSize));
   reply.peer_name = "sbc-dataplane";
+  reply.max_sessions = table_.capacity();
   for (const Port& port : ports_) {
     api::PortInfo info;
     info.index = port.index;

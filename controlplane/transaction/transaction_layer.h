@@ -95,6 +95,10 @@ class TransactionLayer {
   // any state kept. The key is drawn once per layer, so tags cannot be predicted from outside.
   [[nodiscard]] std::string stateless_tag(const sip::Message& request) const;
 
+  // The limit of each of server and client transactions ([sbcd] transaction_capacity); a lower
+  // one refuses new transactions until enough of the live ones end.
+  void set_max_transactions(size_t max) { max_transactions_ = max; }
+  [[nodiscard]] size_t max_transactions() const { return max_transactions_; }
   [[nodiscard]] size_t client_transactions() const { return clients_.size(); }
   [[nodiscard]] size_t server_transactions() const { return servers_.size(); }
   [[nodiscard]] const ClientTransaction* client(TransactionId id) const;

@@ -105,6 +105,7 @@ TEST_F(ControlServerTest, HelloAddStatsDumpDelete) {
   EXPECT_EQ(hello.ports[0].prefix_length, 24);
   EXPECT_EQ(hello.ports[1].index, 1);
   EXPECT_EQ(hello.ports[1].name, "trunk");
+  EXPECT_EQ(hello.max_sessions, max_sessions());  // sbcd sizes its call table from it
 
   EXPECT_EQ(call<api::Result>(fd, 2, session(7)).status, api::Status::kOk);
   EXPECT_EQ(call<api::Result>(fd, 3, session(7)).status, api::Status::kOk);  // idempotent upsert

@@ -53,6 +53,7 @@ std::vector<api::Message> examples() {
   hello_reply.ports = {
       {0, "access", api::Address::parse("192.0.2.1"), 24, {2, 0, 0, 0, 0, 1}, true},
       {1, "trunk", api::Address::parse("2001:db8::1"), 64, {2, 0, 0, 0, 0, 2}, false}};
+  hello_reply.max_sessions = 65536;
 
   api::StatsReply totals;
   totals.active_sessions = 2;

@@ -27,8 +27,8 @@
 namespace sbc::api {
 
 // 2: source table (SourceAdd/Delete/Flush), MediaPortsSet, SessionAdd.max_packet_rate,
-// StatsReply.banned_sources/trusted_sources.
-inline constexpr uint16_t kProtocolVersion = 2;
+// StatsReply.banned_sources/trusted_sources. 3: HelloReply.max_sessions.
+inline constexpr uint16_t kProtocolVersion = 3;
 inline constexpr size_t kHeaderSize = 16;
 // Upper bound of one message, header included. Both sides announce theirs in Hello and use the
 // smaller one; nothing may encode a message larger than this.
@@ -102,6 +102,8 @@ struct HelloReply {
   uint32_t max_message_size = kMaxMessageSize;
   std::string peer_name;
   std::vector<PortInfo> ports;
+  // Capacity of the session table ([dataplane] max_sessions): sbcd sizes its call table from it.
+  uint32_t max_sessions = 0;
   bool operator==(const HelloReply&) const = default;
 };
 

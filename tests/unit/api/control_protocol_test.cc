@@ -52,6 +52,7 @@ TEST(ControlProtocol, RoundTripsEveryMessage) {
   reply.ports.push_back(
       PortInfo{0, "access", Address::parse("192.0.2.1"), 24, {0x02, 0, 0, 0, 0, 1}, true});
   reply.ports.push_back(PortInfo{1, "trunk", Address::parse("2001:db8::1"), 64, {}, false});
+  reply.max_sessions = 65536;
   EXPECT_EQ(round_trip(reply), reply);
   EXPECT_EQ(round_trip(Result{Status::kNoResources, "table full"}),
             (Result{Status::kNoResources, "table full"}));
@@ -78,7 +79,7 @@ TEST(ControlProtocol, RoundTripsEveryMessage) {
 }
 
 TEST(ControlProtocol, NewMessagesHaveTheirTypeNumbersAndLayout) {
-  EXPECT_EQ(kProtocolVersion, 2);
+  EXPECT_EQ(kProtocolVersion, 3);
   EXPECT_EQ(type_of(Message{SourceAdd{}}), MessageType::kSourceAdd);
   EXPECT_EQ(static_cast<uint16_t>(MessageType::kSourceAdd), 11);
   EXPECT_EQ(static_cast<uint16_t>(MessageType::kMediaPortsSet), 14);

@@ -69,6 +69,7 @@ class TestServer {
       port.name = "access";
       port.address = api::Address::parse("192.0.2.1");
       hello.ports.push_back(port);
+      hello.max_sessions = 4096;
       out = hello;
     } else if (std::holds_alternative<api::StatsQuery>(request.message)) {
       if (!answer_stats) return;
@@ -122,6 +123,7 @@ TEST_F(DataplaneClientTest, HelloRequestsAndEvents) {
   client.start();
   ASSERT_TRUE(run_until([&] { return client.connected(); }));
   ASSERT_EQ(client.ports().size(), 1u);
+  EXPECT_EQ(client.max_sessions(), 4096u);
   EXPECT_EQ(client.find_port("access")->address.to_string(), "192.0.2.1");
   EXPECT_EQ(client.find_port("trunk"), nullptr);
   EXPECT_EQ(transitions, std::vector<bool>{true});

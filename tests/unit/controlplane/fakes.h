@@ -101,6 +101,7 @@ class FakeDataplane final : public DataplaneClient {
 
   [[nodiscard]] bool connected() const override { return connected_; }
   [[nodiscard]] const std::vector<api::PortInfo>& ports() const override { return ports_; }
+  [[nodiscard]] uint32_t max_sessions() const override { return max_sessions_reported; }
   void request(api::Message message, ReplyHandler handler) override {
     requests.push_back(message);
     if (max_pending != 0 && queued_.size() >= max_pending) {
@@ -209,6 +210,7 @@ class FakeDataplane final : public DataplaneClient {
   size_t peak_pending = 0;  // most requests unanswered at once
   size_t overloaded = 0;    // requests refused as overloaded
   bool check_ports = true;  // false: skip the (quadratic) local port conflict check
+  uint32_t max_sessions_reported = 0;            // HelloReply.max_sessions; 0: not reported
   api::Status delete_status = api::Status::kOk;  // anything else: every delete is refused
   size_t dump_page = 2;
   size_t dumps = 0;  // DumpQuery pages answered
