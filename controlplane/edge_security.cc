@@ -474,7 +474,11 @@ void EdgeSecurity::on_dataplane_up() {
   // Requests on one connection are handled in order: the flush lands before the pushes.
   dataplane_.request(api::SourceFlush{}, [](DataplaneClient::Reply) {});
   for (const address& a : static_trusted_) {
-    if (!guard_.is_banned(a, now)) push_source(a, api::SourceClass::kTrusted, std::nullopt);
+    // Only a manual ban stops a configured peer (an automatic IPv6 /64 ban may cover it).
+    const Ban* ban = guard_.find_ban(a, now);
+    if (ban == nullptr || ban->reason != "manual") {
+      push_source(a, api::SourceClass::kTrusted, std::nullopt);
+    }
   }
   std::erase_if(registered_trusted_, [&](const auto& entry) { return entry.second <= now; });
   for (const auto& [a, until] : registered_trusted_) {
