@@ -539,7 +539,13 @@ std::optional<api::SourceAdd> EdgeSecurity::desired_source(const address& source
                                                            TimePoint now) const {
   api::SourceAdd add;
   add.address = to_api_address(source);
-  if (const Ban* ban = guard_.find_ban(source, now)) {
+  const Ban* ban = guard_.find_ban(source, now);
+  // Only a manual ban stops a configured peer (an automatic IPv6 /64 ban may cover it).
+  if (ban != nullptr && ban->reason != "manual" &&
+      std::ranges::binary_search(static_trusted_, source)) {
+    ban = nullptr;
+  }
+  if (ban != nullptr) {
     add.cls = api::SourceClass::kBanned;
     add.duration_ms = remaining_ms(ban->until, now);
     return add;
