@@ -70,7 +70,7 @@ TEST_F(B2buaCapacityTest, DerivedCallLimitFollowsTheDataplaneMaxSessions) {
   // 20000..20099: 50 pairs on each dataplane port.
   EXPECT_EQ(b2bua_->capacity().calls, 50u);
   dataplane_.max_sessions_reported = 1;
-  b2bua_->on_dataplane_up();
+  reconnect();
   dataplane_.flush();
   EXPECT_EQ(b2bua_->capacity().calls, 1u);
   EXPECT_EQ(b2bua_->capacity().calls_source, "dataplane max_sessions");

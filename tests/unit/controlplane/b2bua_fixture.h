@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controlplane/b2bua.h"
+#include "controlplane/dataplane_resync.h"
 #include "fakes.h"
 #include "sip/message.h"
 
@@ -234,6 +235,15 @@ class B2buaTest : public ::testing::Test {
     return {invite, ok};
   }
 
+  // What sbcd does when the dataplane connects: queue everything (the edge's sources too when
+  // `sources`), then send it paced.
+  void reconnect(bool sources = false) {
+    resync_.begin();
+    if (sources) security_->on_dataplane_up(resync_);
+    b2bua_->on_dataplane_up(resync_);
+    resync_.run();
+  }
+
   Config config_;
   FakeScheduler clock_;
   FakeTransport transport_;
@@ -245,6 +255,7 @@ class B2buaTest : public ::testing::Test {
   std::unique_ptr<EdgeSecurity> security_;
   std::unique_ptr<Registrar> registrar_;
   std::unique_ptr<B2bua> b2bua_;
+  DataplaneResync resync_{dataplane_, clock_};
 };
 
 }  // namespace sbc::cp::testing

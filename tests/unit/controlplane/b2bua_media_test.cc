@@ -13,12 +13,6 @@ class B2buaMediaTest : public B2buaTest {
     deliver(kAccess, kCallerAddr, in_dialog("BYE", ok, false, "192.0.2.10", 2));
     dataplane_.flush();
   }
-  // What sbcd does when the dataplane connects: queue everything, then send it paced.
-  void reconnect() {
-    resync_.begin();
-    b2bua_->on_dataplane_up(resync_);
-    resync_.run();
-  }
   // Call `n` (its own Call-ID, tags and branch) up to the caller's ACK.
   void establish_call(int n) {
     InviteParts parts;
@@ -37,7 +31,6 @@ class B2buaMediaTest : public B2buaTest {
     ASSERT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
   }
 
-  DataplaneResync resync_{dataplane_, clock_};
 };
 
 TEST_F(B2buaMediaTest, HangupWhileDataplaneDownHoldsPortsUntilTheDeleteOnReconnect) {

@@ -52,7 +52,7 @@ class B2buaPersistTest : public B2buaTest {
     auto restored = b2bua_->restore_calls();
     ASSERT_TRUE(restored.has_value()) << restored.error();
     restored_ = *restored;
-    b2bua_->on_dataplane_up();
+    reconnect();
     dataplane_.flush();
   }
   std::shared_ptr<Call> only_call() {
@@ -286,7 +286,9 @@ TEST_F(B2buaPersistTest, BansAndTheirExpirySurviveARestart) {
   // Still dropped at the edge, and pushed to the dataplane on connect.
   EXPECT_FALSE(security_->screen(
       udp_peer(kAccess, Endpoint(boost::asio::ip::make_address("203.0.113.9"), 5060))));
-  security_->on_dataplane_up();
+  resync_.begin();
+  security_->on_dataplane_up(resync_);
+  resync_.run();
   size_t banned = 0;
   for (const auto& add : dataplane_.sent_of<api::SourceAdd>()) {
     if (add.cls == api::SourceClass::kBanned) ++banned;
