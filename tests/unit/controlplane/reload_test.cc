@@ -104,6 +104,23 @@ TEST(ReloadPlanTest, OptionsThatCannotChangeAtRuntimeKeepTheirValueAndAreReporte
   EXPECT_TRUE(same.summary.needs_restart.empty());
 }
 
+TEST(ReloadPlanTest, AdmissionKeepsCountingARemovedTrunksCallsUntilTheyEnd) {
+  Config config = parsed(std::string(kConfig) + "[trunk.carrier1]\nmax_calls = 1\n");
+  AdmissionControl admission(config);
+  const auto now = AdmissionControl::TimePoint{} + 10s;
+  auto ticket = admission.admit({"carrier1", ""}, now);
+  ASSERT_TRUE(ticket.has_value());
+  config.trunks.front().name = "carrier2";
+  admission.reconfigure(config);
+  EXPECT_EQ(admission.active("trunk", "carrier1"), 1u);
+  EXPECT_EQ(admission.active("global", ""), 1u);
+  EXPECT_TRUE(admission.admit({"carrier2", ""}, now).has_value());   // a new counter
+  EXPECT_FALSE(admission.admit({"carrier2", ""}, now).has_value());  // at its max_calls 1
+  admission.release(*ticket);
+  EXPECT_EQ(admission.active("trunk", "carrier1"), 0u);
+  EXPECT_EQ(admission.active("global", ""), 1u);
+}
+
 // --- one validation path -------------------------------------------------------------------------
 
 class ConfigFileTest : public ::testing::Test {
