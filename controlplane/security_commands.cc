@@ -91,6 +91,7 @@ CommandOutput show_acl(const EdgeSecurity& security) {
   out.data = {{"zones", nlohmann::json::array()}, {"trunks", nlohmann::json::array()}};
   for (size_t i = 0; i < config.zones.size(); ++i) {
     const ZoneConfig& z = config.zones[i];
+    if (z.retired) continue;  // removed by a reload: only its live calls' peers (show config)
     if (config.is_trunk_zone(z.name)) {
       out.text += fmt::format("zone {}: trunk zone, only its trunks' allow lists\n", z.name);
     } else {

@@ -17,8 +17,8 @@ from lab_test import check_answered_media, check_nothing_left, check_peers_ok, l
 from lab.procs import LabError, wait_until
 
 SECOND = "192.0.2.77"  # another host on the access side: allowed first, denied by the reload
-AUDIO_SECONDS = 7.0    # RTP flows before, during and after the reloads
-DURATION_MS = 8000
+AUDIO_SECONDS = 15.0   # RTP flows before, during and after the reloads
+DURATION_MS = 16000
 
 # One OPTIONS from `src` to the SBC's access address, up to 3 tries of 1 s: prints the status line
 # of the answer, or "no answer". Runs in the caller namespace (python3 stdlib only).
@@ -94,12 +94,12 @@ def reload_during_call(checks, base: str):
 
         # 3. An invalid file: refused with the option named; the running configuration stays.
         with open(the_lab.sbc_conf, "w") as f:
-            f.write(base + "\n[media]\ntimeout = soon\n")
+            f.write(base + "\n[media]\nmax_packet_rate = soon\n")
         result = the_lab.cli_result("reload")
         said = (result.stdout + result.stderr).strip()
         print(f"       sbc-cli reload of an invalid file: exit {result.returncode}: {said}")
-        checks.check(result.returncode != 0 and "media.timeout" in said,
-                     "sbc-cli reload refuses the invalid file, naming media.timeout")
+        checks.check(result.returncode != 0 and "media.max_packet_rate" in said,
+                     "sbc-cli reload refuses the invalid file, naming media.max_packet_rate")
         os.kill(the_lab.sbcd.pid, signal.SIGHUP)
         try:
             wait_until("sbc_config_reloads_total{result=error} to count both refusals",
@@ -113,7 +113,7 @@ def reload_during_call(checks, base: str):
                      f"the running configuration stayed: {SECOND} still denied ({still})")
         config = the_lab.cli_json("show", "config")
         last = config.get("last_reload") or {}
-        checks.check(last.get("result") == "error" and "media.timeout" in last.get("error", ""),
+        checks.check(last.get("result") == "error" and "media.max_packet_rate" in last.get("error", ""),
                      f"show config: last reload error names the option ({last})")
 
         # The call is unaffected: its media kept flowing through all of it.

@@ -463,3 +463,30 @@ TEST_F(TransportManagerTest, KeepAliveOnAcceptedAndConnectedSockets) {
 
 }  // namespace
 }  // namespace sbc::cp
+
+namespace sbc::cp {
+namespace {
+
+// A reload adds zones (they can listen from then on) and closes a removed zone's listeners once
+// no call uses it; the zone can listen again later, and new requests never leave from a closed
+// socket.
+TEST(TransportManagerReloadTest, ZonesAreAddedAndClosed) {
+  boost::asio::io_context io;
+  Metrics metrics;
+  TransportManager manager(io, 1, {}, metrics, [](const SipPeer&, std::string) {});
+  manager.add_zones(2);
+  auto bound = manager.listen(1, Transport::kUdp, "127.0.0.1", 0);
+  ASSERT_TRUE(bound.has_value()) << bound.error();
+  ASSERT_TRUE(manager.listen(1, Transport::kTcp, "127.0.0.1", 0).has_value());
+  EXPECT_EQ(manager.local_endpoint(1, Transport::kUdp), *bound);
+  manager.close_zone(1);
+  EXPECT_FALSE(manager.local_endpoint(1, Transport::kUdp).has_value());
+  EXPECT_FALSE(manager.local_endpoint(1, Transport::kTcp).has_value());
+  auto again = manager.listen(1, Transport::kUdp, "127.0.0.1", 0);
+  ASSERT_TRUE(again.has_value()) << again.error();
+  EXPECT_EQ(manager.local_endpoint(1, Transport::kUdp), *again);
+  manager.close();
+}
+
+}  // namespace
+}  // namespace sbc::cp
