@@ -22,9 +22,13 @@ void B2bua::note_ended(const Call& call) {
   if (store_ != nullptr && store_->holds(call.id)) store_->mark_ended(call.id, make_cdr(call));
 }
 
-// The store holds the CDR (marked ended) before the CDR file gets it and drops the call after:
-// a crash in between leaves a row whose CDR the next sbcd finds in the file, and does not write
-// again (restore_calls).
+// The store marks the call ended (with the CDR so far) when it ends, the CDR file gets the CDR,
+// then the store drops the call. Whatever part of that a crash loses (the store commits in
+// batches), the next sbcd (restore_calls) reads the CDR file's tail: a call whose CDR is there is
+// over and is neither written again nor adopted; a call marked ended without it gets its stored
+// CDR. So each CDR is written once. (A call whose end was not committed and whose CDR was not
+// written yet is adopted again: its parties are gone, so the media timeout ends it, and its one
+// CDR then says media_timeout.)
 void B2bua::write_cdr(const Call& call) {
   const nlohmann::json record = make_cdr(call);
   if (store_ != nullptr) store_->mark_ended(call.id, record);

@@ -185,7 +185,9 @@ std::expected<Call, std::string> CallStore::from_json(const json& j,
 CallStore::CallStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
 CallStore::~CallStore() {
-  for (sqlite3_stmt* s : {save_call_, mark_ended_, remove_call_, save_ban_, remove_ban_}) {
+  if (db_ != nullptr && commit_ != nullptr) commit();
+  for (sqlite3_stmt* s :
+       {save_call_, mark_ended_, remove_call_, save_ban_, remove_ban_, begin_, commit_}) {
     sqlite3_finalize(s);
   }
   sqlite3_close(db_);
@@ -259,6 +261,8 @@ std::expected<void, std::string> CallStore::prepare() {
        "INSERT OR REPLACE INTO bans(source, since_ms, until_ms, reason, level) "
        "VALUES(?, ?, ?, ?, ?)"},
       {&remove_ban_, "DELETE FROM bans WHERE source = ?"},
+      {&begin_, "BEGIN"},
+      {&commit_, "COMMIT"},
   };
   for (const auto& [stmt, sql] : statements) {
     if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, nullptr) != SQLITE_OK) {
@@ -268,7 +272,31 @@ std::expected<void, std::string> CallStore::prepare() {
   return {};
 }
 
+void CallStore::open_batch() {
+  if (!committer_ || in_batch_) return;
+  const int rc = sqlite3_step(begin_);
+  sqlite3_reset(begin_);
+  if (rc != SQLITE_DONE) {
+    spdlog::error("state_db: starting a batch failed: {}", error());
+    return;  // the write commits on its own
+  }
+  in_batch_ = true;
+  committer_();
+}
+
+void CallStore::commit() {
+  if (!in_batch_) return;
+  in_batch_ = false;
+  const int rc = sqlite3_step(commit_);
+  sqlite3_reset(commit_);
+  if (rc == SQLITE_DONE) return;
+  ++write_errors_;
+  spdlog::error("state_db: commit failed: {}", error());
+  sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
 bool CallStore::step_done(sqlite3_stmt* stmt, const char* what) {
+  open_batch();
   const int rc = sqlite3_step(stmt);
   sqlite3_reset(stmt);
   sqlite3_clear_bindings(stmt);
@@ -304,6 +332,7 @@ bool CallStore::remove_call(uint64_t id) {
 
 std::expected<StoredCalls, std::string> CallStore::load_calls(
     const std::vector<std::string>& zones) {
+  commit();
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v2(db_, "SELECT id, ended, document, cdr FROM calls ORDER BY id", -1, &stmt,
                          nullptr) != SQLITE_OK) {
@@ -363,6 +392,7 @@ bool CallStore::remove_ban(const std::string& source) {
 }
 
 std::expected<std::vector<StoredBan>, std::string> CallStore::load_bans() {
+  commit();
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v2(db_,
                          "SELECT source, since_ms, until_ms, reason, level FROM bans ORDER BY "

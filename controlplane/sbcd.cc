@@ -14,6 +14,7 @@ Sbcd::Sbcd(Config config)
     : config_(std::move(config)),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
       stats_timer_(io_),
+      commit_timer_(io_),
       scheduler_(io_),
       ports_(config_.media.port_min, config_.media.port_max),
       dataplane_(io_, config_.dataplane_socket),
@@ -33,6 +34,12 @@ std::expected<void, std::string> Sbcd::start() {
   auto store = CallStore::open(config_.state_db);
   if (!store) return std::unexpected(store.error());
   store_ = std::move(*store);
+  store_->set_committer([this] {
+    commit_timer_.expires_after(kStateCommitDelay);
+    commit_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec && store_) store_->commit();
+    });
+  });
   auto bans = store_->load_bans();
   if (!bans) return std::unexpected(bans.error());
   security_.set_store(store_.get());

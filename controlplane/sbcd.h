@@ -31,6 +31,8 @@ namespace sbc::cp {
 class Sbcd {
  public:
   static constexpr std::chrono::seconds kStatsInterval{2};
+  // State database writes are committed in batches this long (group commit).
+  static constexpr std::chrono::milliseconds kStateCommitDelay{10};
 
   explicit Sbcd(Config config);
   ~Sbcd();
@@ -78,6 +80,7 @@ class Sbcd {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer stats_timer_;
+  boost::asio::steady_timer commit_timer_;
   AsioScheduler scheduler_;
   Metrics metrics_;
   CdrWriter cdr_;

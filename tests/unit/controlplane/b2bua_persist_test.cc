@@ -263,6 +263,19 @@ TEST_F(B2buaPersistTest, CdrAlreadyInTheFileIsNotWrittenAgain) {
   EXPECT_EQ(store_->size(), 0u);
 }
 
+// The store commits in batches: the CDR can reach the file before the call's end reaches the
+// store. A call whose CDR is in the file is over: not adopted, not written again.
+TEST_F(B2buaPersistTest, LiveRowWhoseCdrIsInTheFileIsNotAdopted) {
+  establish();
+  dataplane_.flush();
+  cdr_.write(make_cdr(*only_call()));
+  restart();
+  EXPECT_EQ(restored_.adopted, 0u);
+  EXPECT_EQ(cdrs().size(), 1u);
+  EXPECT_EQ(store_->size(), 0u);
+  EXPECT_TRUE(dataplane_.sessions.empty()) << "its session is an orphan now";
+}
+
 TEST_F(B2buaPersistTest, BansAndTheirExpirySurviveARestart) {
   security_->set_store(store_.get());
   ASSERT_TRUE(security_->ban("203.0.113.9", std::chrono::seconds(600)).has_value());

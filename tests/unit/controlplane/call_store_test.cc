@@ -196,6 +196,25 @@ TEST_F(CallStoreTest, RemovedAndEndedCalls) {
   EXPECT_EQ(loaded->ended[0].second["result_code"], 200);
 }
 
+TEST_F(CallStoreTest, WritesWithACommitterAreBatchedUntilCommit) {
+  auto store = open();
+  int asked = 0;
+  store->set_committer([&] { ++asked; });
+  ASSERT_TRUE(store->save_call(sample_call(1), kZones));
+  ASSERT_TRUE(store->save_call(sample_call(2), kZones));
+  ASSERT_TRUE(store->save_ban({"203.0.113.5", {}, std::nullopt, "manual", 1}));
+  EXPECT_EQ(asked, 1) << "one batch";
+  auto reader = open();
+  EXPECT_TRUE(reader->load_calls(kZones)->live.empty()) << "not committed yet";
+  store->commit();
+  EXPECT_EQ(reader->load_calls(kZones)->live.size(), 2u);
+  EXPECT_EQ(reader->load_bans()->size(), 1u);
+  ASSERT_TRUE(store->remove_call(1));
+  EXPECT_EQ(asked, 2) << "a new batch";
+  store.reset();  // the destructor commits
+  EXPECT_EQ(reader->load_calls(kZones)->live.size(), 1u);
+}
+
 TEST_F(CallStoreTest, BansRoundTrip) {
   const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
   {
