@@ -91,7 +91,9 @@ TEST_F(B2buaCapacityTest, EndedCallsDoNotCountAgainstLiveCalls) {
   EXPECT_EQ(b2bua_->active_calls(), 0u);
   deliver(kAccess, kCallerAddr, second_invite());
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
-  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kInvite);
+  auto second = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(second.method(), sip::Method::kInvite);
+  deliver(kCarrier, kTrunkAddr, response_to(second, 180, "ctag"));  // rings on (no Timer B)
   EXPECT_EQ(b2bua_->active_calls(), 1u);
   // The ended call's Call object goes once its transactions are done...
   clock_.advance(1s);
