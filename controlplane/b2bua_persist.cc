@@ -81,6 +81,7 @@ bool B2bua::adopt(Call adopted) {
   if (call->admission) security_.readmit_call(*call->admission);
 
   calls_.emplace(id, call);
+  ++live_calls_;  // an adopted call is live: it counts against call_capacity
   by_caller_call_id_.emplace(caller_key(call->legs[kCaller].peer.zone, call->legs[kCaller].call_id),
                              id);
   by_callee_call_id_.emplace(call->legs[kCallee].call_id, id);

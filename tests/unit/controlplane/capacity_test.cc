@@ -15,6 +15,7 @@ constexpr const char* kTwoPorts = R"(
 port_min = 20000
 port_max = 20999
 [zone.access]
+allow_open_access = yes
 dataplane_port = access
 sip_address = 192.0.2.1
 default_target = 192.0.2.10:5060

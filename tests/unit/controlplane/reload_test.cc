@@ -38,6 +38,7 @@ TEST(ReloadPlanTest, ZonesKeepTheirIndexNewOnesAreAppendedRemovedOnesRetired) {
   // "backbone" sorts before both; "carrier" is gone, its trunk moves to "backbone".
   Config next = parsed(R"(
 [zone.access]
+allow_open_access = yes
 dataplane_port = access
 sip_address = 192.0.2.1
 default_target = 192.0.2.10:5060
@@ -162,7 +163,9 @@ log_level = warn
 dataplane_socket = {0}/dataplane.sock
 mgmt_socket = {0}/sbcd.sock
 cdr_file = {0}/cdr.jsonl
+state_db = {0}/state.db
 [zone.access]
+allow_open_access = yes
 dataplane_port = access
 default_target = 192.0.2.10:5060
 [zone.carrier]
@@ -211,6 +214,7 @@ class ReloadTest : public B2buaTest {
 // The only trunk is replaced by another on the same zone.
 constexpr const char* kOtherTrunk = R"(
 [zone.access]
+allow_open_access = yes
 dataplane_port = access
 sip_address = 192.0.2.1
 default_target = 192.0.2.10:5060
@@ -271,6 +275,7 @@ TEST_F(ReloadTest, ACallOnARemovedZoneFinishesAndTheZoneTakesNothingNew) {
   // The carrier zone and its trunk are replaced by a new zone: the live call's zone index stays.
   reload(R"(
 [zone.access]
+allow_open_access = yes
 dataplane_port = access
 sip_address = 192.0.2.1
 default_target = 192.0.2.10:5060
