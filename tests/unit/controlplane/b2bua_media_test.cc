@@ -30,7 +30,6 @@ class B2buaMediaTest : public B2buaTest {
     deliver(kAccess, kCallerAddr, in_dialog("ACK", ok, false, "192.0.2.10", 1));
     ASSERT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
   }
-
 };
 
 TEST_F(B2buaMediaTest, HangupWhileDataplaneDownHoldsPortsUntilTheDeleteOnReconnect) {

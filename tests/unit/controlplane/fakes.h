@@ -207,10 +207,10 @@ class FakeDataplane final : public DataplaneClient {
   // Like UnixDataplaneClient::kMaxPending: past this many unanswered requests, kOverloaded
   // (0: no limit).
   size_t max_pending = 0;
-  size_t peak_pending = 0;  // most requests unanswered at once
-  size_t overloaded = 0;    // requests refused as overloaded
-  bool check_ports = true;  // false: skip the (quadratic) local port conflict check
-  uint32_t max_sessions_reported = 0;            // HelloReply.max_sessions; 0: not reported
+  size_t peak_pending = 0;             // most requests unanswered at once
+  size_t overloaded = 0;               // requests refused as overloaded
+  bool check_ports = true;             // false: skip the (quadratic) local port conflict check
+  uint32_t max_sessions_reported = 0;  // HelloReply.max_sessions; 0: not reported
   api::Status delete_status = api::Status::kOk;  // anything else: every delete is refused
   size_t dump_page = 2;
   size_t dumps = 0;  // DumpQuery pages answered
