@@ -632,7 +632,7 @@ def parse_args(argv):
                    help="sipp's -l (open calls cap); default 2 x rate x (hold + 5 s)")
     p.add_argument("--max-sessions", type=int, default=65536,
                    help="the dataplane's max_sessions (default 65536)")
-    p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"),
+    p.add_argument("--log-level", default="info", choices=("debug", "info", "warn", "error"),
                    help="sbcd's log_level (default info, as an operator runs it)")
     p.add_argument("--sbc-set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="extra sbc.conf setting, repeatable (e.g. security.max_calls=20000)")
