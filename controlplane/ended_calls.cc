@@ -14,9 +14,15 @@ void EndedCalls::add(EndedCall call, Retention retention, Scheduler::Clock::time
   auto& queue = queues_[retention == Retention::kLinger ? 0 : 1];
   EndedCall& stored = queue.emplace_back(std::move(call));
   // A newer record takes over a key (a caller reusing a Call-ID); the older one keeps its own
-  // expiry and, when it goes, leaves the newer one's index entry alone.
-  if (!stored.caller_key.empty()) by_caller_[stored.caller_key] = &stored;
-  if (!stored.callee_call_id.empty()) by_callee_[stored.callee_call_id] = &stored;
+  // expiry and, when it goes, leaves the newer one's index entry alone. The entry is made anew so
+  // its key views the newer record's string: the older record's dies with it.
+  const auto index = [&stored](auto& map, const std::string& key) {
+    if (key.empty()) return;
+    map.erase(std::string_view(key));
+    map.emplace(std::string_view(key), &stored);
+  };
+  index(by_caller_, stored.caller_key);
+  index(by_callee_, stored.callee_call_id);
 }
 
 EndedCall* EndedCalls::find_caller(std::string_view caller_key, Scheduler::Clock::time_point now) {
