@@ -106,6 +106,13 @@ EdgeSecurity::~EdgeSecurity() {
 
 // --- before parsing ------------------------------------------------------------------------------
 
+// Only a manual ban stops a configured peer: an automatic one covering it is an IPv6 /64 ban
+// earned by a neighbour (or a spoofer) of the carrier.
+const Ban* EdgeSecurity::binding_ban(const address& source, bool configured, TimePoint now) const {
+  const Ban* ban = guard_.find_ban(source, now);
+  return ban != nullptr && configured && ban->reason != "manual" ? nullptr : ban;
+}
+
 bool EdgeSecurity::screen(const SipPeer& from) {
   const address source = normalize(from.remote.address());
   if (!acl_allows(from.zone, source)) {
@@ -114,10 +121,7 @@ bool EdgeSecurity::screen(const SipPeer& from) {
   }
   const TimePoint now = scheduler_.now();
   if (configured_peer(source)) {
-    // Only a manual ban stops a configured peer: an automatic one covering it is an IPv6 /64
-    // ban earned by a neighbour (or a spoofer) of the carrier.
-    const Ban* ban = guard_.find_ban(source, now);
-    if (ban == nullptr || ban->reason != "manual") return true;
+    if (binding_ban(source, true, now) == nullptr) return true;
     metrics_.dropped("banned");
     return false;
   }
@@ -146,8 +150,7 @@ bool EdgeSecurity::screen_connection(size_t zone, const Endpoint& remote) {
   }
   const TimePoint now = scheduler_.now();
   if (configured_peer(source)) {
-    const Ban* ban = guard_.find_ban(source, now);
-    if (ban == nullptr || ban->reason != "manual") return true;
+    if (binding_ban(source, true, now) == nullptr) return true;
     metrics_.dropped("banned");
     return false;
   }
@@ -539,13 +542,8 @@ std::optional<api::SourceAdd> EdgeSecurity::desired_source(const address& source
                                                            TimePoint now) const {
   api::SourceAdd add;
   add.address = to_api_address(source);
-  const Ban* ban = guard_.find_ban(source, now);
-  // Only a manual ban stops a configured peer (an automatic IPv6 /64 ban may cover it).
-  if (ban != nullptr && ban->reason != "manual" &&
-      std::ranges::binary_search(static_trusted_, source)) {
-    ban = nullptr;
-  }
-  if (ban != nullptr) {
+  if (const Ban* ban =
+          binding_ban(source, std::ranges::binary_search(static_trusted_, source), now)) {
     add.cls = api::SourceClass::kBanned;
     add.duration_ms = remaining_ms(ban->until, now);
     return add;

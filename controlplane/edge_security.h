@@ -175,6 +175,10 @@ class EdgeSecurity final : private BanSink {
   // spoof their address in a UDP packet, so offences never ban them and the per-source request
   // bucket does not limit them (a busy carrier sends more than a phone); manual bans still do.
   [[nodiscard]] bool configured_peer(const boost::asio::ip::address& source) const;
+  // The ban in force on `source`, or nullptr; for a configured peer (`configured`), only a manual
+  // one counts.
+  [[nodiscard]] const Ban* binding_ban(const boost::asio::ip::address& source, bool configured,
+                                       TimePoint now) const;
   // Sources one spoofed packet must never ban: configured peers, zones' `protect` networks (on-link
   // neighbours such as gateways) and phones with a live authenticated registration. A scanner
   // User-Agent, malformed messages and bucket overflows from them are dropped and counted but are
