@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "sbc/api/mgmt_protocol.h"
+#include "api/mgmt_protocol.h"
 
 namespace sbc::cli {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "api/mgmt_protocol.h"
 #include "cli/client.h"
-#include "sbc/api/mgmt_protocol.h"
 
 namespace sbc::cli {
 

@@ -11,9 +11,9 @@
 #include <cstddef>
 #include <string>
 
+#include "api/mgmt_protocol.h"
 #include "cli/client.h"
 #include "cli/completer.h"
-#include "sbc/api/mgmt_protocol.h"
 
 namespace sbc::cli {
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "sbc/api/mgmt_protocol.h"
+#include "api/mgmt_protocol.h"
 
 namespace sbc::cli {
 namespace {

@@ -16,7 +16,7 @@
 #include <system_error>
 #include <utility>
 
-#include "sbc/api/mgmt_protocol.h"
+#include "api/mgmt_protocol.h"
 
 namespace sbc::cp {
 

@@ -18,9 +18,9 @@
 #include <string_view>
 #include <vector>
 
-#include "controlplane/config.h"
-#include "controlplane/sip_transport.h"
-#include "sip/message.h"
+#include "controlplane/registrar/registrar_settings.h"
+#include "controlplane/sip/message.h"
+#include "controlplane/transport/sip_transport.h"
 
 namespace sbc::cp {
 

@@ -4,7 +4,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <vector>
 
-#include "controlplane/security/ip_network.h"
+#include "controlplane/net/ip_network.h"
 
 namespace sbc::cp {
 

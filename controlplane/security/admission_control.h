@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "controlplane/config.h"
+#include "controlplane/config/config.h"
 
 namespace sbc::cp {
 

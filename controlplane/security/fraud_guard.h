@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "controlplane/config.h"
+#include "controlplane/config/config.h"
 #include "controlplane/security/window_counter.h"
 
 namespace sbc::cp {

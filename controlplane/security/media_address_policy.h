@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "controlplane/security/ip_network.h"
+#include "controlplane/net/ip_network.h"
 
 namespace sbc::cp {
 

@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "controlplane/config.h"
-#include "controlplane/security/ip_network.h"
+#include "controlplane/net/ip_network.h"
+#include "controlplane/security/security_settings.h"
 #include "controlplane/security/window_counter.h"
 
 namespace sbc::cp {

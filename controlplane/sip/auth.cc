@@ -1,9 +1,9 @@
-#include "sip/auth.h"
+#include "controlplane/sip/auth.h"
 
-#include "sip/header_values.h"
-#include "sip/lexer.h"
-#include "sip/method.h"
-#include "sip/params.h"
+#include "controlplane/sip/header_values.h"
+#include "controlplane/sip/lexer.h"
+#include "controlplane/sip/method.h"
+#include "controlplane/sip/params.h"
 
 namespace sbc::cp::sip {
 namespace {

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sip/parse_error.h"
+#include "controlplane/sip/parse_error.h"
 
 namespace sbc::cp::sip {
 

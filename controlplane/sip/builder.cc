@@ -1,4 +1,4 @@
-#include "sip/builder.h"
+#include "controlplane/sip/builder.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "sip/editor.h"
+#include "controlplane/sip/editor.h"
 
 #include <fmt/format.h>
 

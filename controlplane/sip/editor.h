@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "sip/header_table.h"
-#include "sip/message.h"
+#include "controlplane/sip/header_table.h"
+#include "controlplane/sip/message.h"
 
 namespace sbc::cp::sip {
 

@@ -1,4 +1,4 @@
-#include "sip/header_table.h"
+#include "controlplane/sip/header_table.h"
 
 #include <array>
 #include <cstddef>

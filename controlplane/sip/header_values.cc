@@ -1,8 +1,8 @@
-#include "sip/header_values.h"
+#include "controlplane/sip/header_values.h"
 
 #include <array>
 
-#include "sip/lexer.h"
+#include "controlplane/sip/lexer.h"
 
 namespace sbc::cp::sip {
 namespace {

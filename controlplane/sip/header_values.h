@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include "sip/method.h"
-#include "sip/params.h"
-#include "sip/parse_error.h"
+#include "controlplane/sip/method.h"
+#include "controlplane/sip/params.h"
+#include "controlplane/sip/parse_error.h"
 
 namespace sbc::cp::sip {
 

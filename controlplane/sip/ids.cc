@@ -1,4 +1,4 @@
-#include "sip/ids.h"
+#include "controlplane/sip/ids.h"
 
 #include <openssl/rand.h>
 

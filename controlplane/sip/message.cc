@@ -1,6 +1,6 @@
-#include "sip/message.h"
+#include "controlplane/sip/message.h"
 
-#include "sip/lexer.h"
+#include "controlplane/sip/lexer.h"
 
 namespace sbc::cp::sip {
 namespace {

@@ -17,15 +17,15 @@
 #include <string_view>
 #include <vector>
 
-#include "sip/auth.h"
-#include "sip/header_table.h"
-#include "sip/header_values.h"
-#include "sip/method.h"
-#include "sip/name_addr.h"
-#include "sip/params.h"
-#include "sip/parse_error.h"
-#include "sip/uri.h"
-#include "sip/via.h"
+#include "controlplane/sip/auth.h"
+#include "controlplane/sip/header_table.h"
+#include "controlplane/sip/header_values.h"
+#include "controlplane/sip/method.h"
+#include "controlplane/sip/name_addr.h"
+#include "controlplane/sip/params.h"
+#include "controlplane/sip/parse_error.h"
+#include "controlplane/sip/uri.h"
+#include "controlplane/sip/via.h"
 
 namespace sbc::cp::sip {
 

@@ -1,5 +1,5 @@
 // Message accessors of the extension headers (typed values in header_values.h and auth.h).
-#include "sip/message.h"
+#include "controlplane/sip/message.h"
 
 namespace sbc::cp::sip {
 namespace {

@@ -5,8 +5,8 @@
 #include <cstring>
 #include <string>
 
-#include "sip/lexer.h"
-#include "sip/message.h"
+#include "controlplane/sip/lexer.h"
+#include "controlplane/sip/message.h"
 
 namespace sbc::cp::sip {
 namespace {

@@ -1,9 +1,9 @@
-#include "sip/method.h"
+#include "controlplane/sip/method.h"
 
 #include <array>
 #include <utility>
 
-#include "sip/lexer.h"
+#include "controlplane/sip/lexer.h"
 
 namespace sbc::cp::sip {
 namespace {

@@ -1,9 +1,9 @@
-#include "sip/multipart.h"
+#include "controlplane/sip/multipart.h"
 
 #include <algorithm>
 #include <string>
 
-#include "sip/lexer.h"
+#include "controlplane/sip/lexer.h"
 
 namespace sbc::cp::sip {
 namespace {

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "sip/header_values.h"
-#include "sip/message.h"
+#include "controlplane/sip/header_values.h"
+#include "controlplane/sip/message.h"
 
 namespace sbc::cp::sip {
 

@@ -1,9 +1,9 @@
-#include "sip/name_addr.h"
+#include "controlplane/sip/name_addr.h"
 
 #include <string>
 
-#include "sip/lexer.h"
-#include "sip/method.h"
+#include "controlplane/sip/lexer.h"
+#include "controlplane/sip/method.h"
 
 namespace sbc::cp::sip {
 namespace {

@@ -6,9 +6,9 @@
 #include <string_view>
 #include <vector>
 
-#include "sip/params.h"
-#include "sip/parse_error.h"
-#include "sip/uri.h"
+#include "controlplane/sip/params.h"
+#include "controlplane/sip/parse_error.h"
+#include "controlplane/sip/uri.h"
 
 namespace sbc::cp::sip {
 

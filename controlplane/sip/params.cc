@@ -1,6 +1,6 @@
-#include "sip/params.h"
+#include "controlplane/sip/params.h"
 
-#include "sip/lexer.h"
+#include "controlplane/sip/lexer.h"
 
 namespace sbc::cp::sip {
 namespace {

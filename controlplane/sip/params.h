@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sip/parse_error.h"
+#include "controlplane/sip/parse_error.h"
 
 namespace sbc::cp::sip {
 

@@ -1,4 +1,4 @@
-#include "sip/parse_error.h"
+#include "controlplane/sip/parse_error.h"
 
 namespace sbc::cp::sip {
 

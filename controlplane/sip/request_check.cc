@@ -1,10 +1,10 @@
-#include "sip/request_check.h"
+#include "controlplane/sip/request_check.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "sip/multipart.h"
+#include "controlplane/sip/multipart.h"
 
 namespace sbc::cp::sip {
 namespace {

@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
-#include "sip/header_table.h"
-#include "sip/message.h"
-#include "sip/method.h"
+#include "controlplane/sip/header_table.h"
+#include "controlplane/sip/message.h"
+#include "controlplane/sip/method.h"
 
 namespace sbc::cp::sip {
 

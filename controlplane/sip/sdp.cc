@@ -1,9 +1,9 @@
-#include "sip/sdp.h"
+#include "controlplane/sip/sdp.h"
 
 #include <array>
 
-#include "sip/params.h"
-#include "sip/sdp_lines.h"
+#include "controlplane/sip/params.h"
+#include "controlplane/sip/sdp_lines.h"
 
 namespace sbc::cp::sip {
 namespace {

@@ -3,8 +3,8 @@
 #include <array>
 #include <string>
 
-#include "sip/sdp.h"
-#include "sip/sdp_lines.h"
+#include "controlplane/sip/sdp.h"
+#include "controlplane/sip/sdp_lines.h"
 
 namespace sbc::cp::sip {
 namespace {

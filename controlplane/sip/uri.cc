@@ -1,6 +1,6 @@
-#include "sip/uri.h"
+#include "controlplane/sip/uri.h"
 
-#include "sip/lexer.h"
+#include "controlplane/sip/lexer.h"
 
 namespace sbc::cp::sip {
 namespace {

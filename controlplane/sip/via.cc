@@ -1,7 +1,7 @@
-#include "sip/via.h"
+#include "controlplane/sip/via.h"
 
-#include "sip/lexer.h"
-#include "sip/method.h"
+#include "controlplane/sip/lexer.h"
+#include "controlplane/sip/method.h"
 
 namespace sbc::cp::sip {
 namespace {

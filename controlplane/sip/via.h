@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "sip/params.h"
-#include "sip/parse_error.h"
+#include "controlplane/sip/params.h"
+#include "controlplane/sip/parse_error.h"
 
 namespace sbc::cp::sip {
 

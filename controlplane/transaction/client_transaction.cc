@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "controlplane/sip/builder.h"
 #include "controlplane/transaction/transaction_layer.h"
-#include "sip/builder.h"
 
 namespace sbc::cp {
 

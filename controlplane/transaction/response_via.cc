@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "sip/params.h"
+#include "controlplane/sip/params.h"
 
 namespace sbc::cp {
 

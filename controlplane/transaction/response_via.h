@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "controlplane/sip_transport.h"
-#include "sip/builder.h"
-#include "sip/via.h"
+#include "controlplane/sip/builder.h"
+#include "controlplane/sip/via.h"
+#include "controlplane/transport/sip_transport.h"
 
 namespace sbc::cp {
 

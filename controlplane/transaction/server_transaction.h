@@ -11,10 +11,10 @@
 #include <string>
 #include <string_view>
 
-#include "controlplane/scheduler.h"
-#include "controlplane/sip_transport.h"
+#include "controlplane/runtime/scheduler.h"
+#include "controlplane/sip/message.h"
 #include "controlplane/transaction/transaction_user.h"
-#include "sip/message.h"
+#include "controlplane/transport/sip_transport.h"
 
 namespace sbc::cp {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "sip/message.h"
+#include "controlplane/sip/message.h"
 
 namespace sbc::cp {
 

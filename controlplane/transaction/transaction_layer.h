@@ -23,14 +23,14 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "controlplane/metrics.h"
-#include "controlplane/scheduler.h"
-#include "controlplane/sip_transport.h"
+#include "controlplane/observability/metrics.h"
+#include "controlplane/runtime/scheduler.h"
+#include "controlplane/sip/builder.h"
+#include "controlplane/sip/message.h"
 #include "controlplane/transaction/client_transaction.h"
 #include "controlplane/transaction/server_transaction.h"
 #include "controlplane/transaction/transaction_user.h"
-#include "sip/builder.h"
-#include "sip/message.h"
+#include "controlplane/transport/sip_transport.h"
 
 namespace sbc::cp {
 

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "controlplane/sip_transport.h"
-#include "sip/message.h"
+#include "controlplane/sip/message.h"
+#include "controlplane/transport/sip_transport.h"
 
 namespace sbc::cp {
 

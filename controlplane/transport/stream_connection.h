@@ -18,7 +18,7 @@
 #include <string_view>
 #include <variant>
 
-#include "controlplane/sip_transport.h"
+#include "controlplane/transport/sip_transport.h"
 #include "controlplane/transport/stream_framer.h"
 
 namespace sbc::cp {

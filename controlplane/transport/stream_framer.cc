@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "sip/header_table.h"
-#include "sip/params.h"
+#include "controlplane/sip/header_table.h"
+#include "controlplane/sip/params.h"
 
 namespace sbc::cp {
 namespace {

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "controlplane/config.h"
+#include "controlplane/transport/transport_settings.h"
 
 namespace sbc::cp {
 

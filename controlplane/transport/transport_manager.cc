@@ -28,7 +28,8 @@ TransportSettings TransportSettings::from_config(const SipConfig& sip) {
 }
 
 TransportManager::TransportManager(boost::asio::io_context& io, size_t zones,
-                                   TransportSettings settings, Metrics& metrics, Receiver receiver)
+                                   TransportSettings settings, TransportMetrics& metrics,
+                                   Receiver receiver)
     : io_(io),
       settings_(std::move(settings)),
       metrics_(metrics),

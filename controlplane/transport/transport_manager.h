@@ -19,11 +19,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "controlplane/config.h"
-#include "controlplane/metrics.h"
-#include "controlplane/sip_transport.h"
+#include "controlplane/transport/sip_transport.h"
 #include "controlplane/transport/stream_connection.h"
 #include "controlplane/transport/tls_context.h"
+#include "controlplane/transport/transport_metrics.h"
+#include "controlplane/transport/transport_settings.h"
 #include "controlplane/transport/udp_listener.h"
 
 namespace sbc::cp {
@@ -49,7 +49,7 @@ class TransportManager final : public SipTransport {
   using FailureHandler = std::function<void(const SipPeer& to)>;
 
   TransportManager(boost::asio::io_context& io, size_t zones, TransportSettings settings,
-                   Metrics& metrics, Receiver receiver);
+                   TransportMetrics& metrics, Receiver receiver);
   ~TransportManager() override;
   TransportManager(const TransportManager&) = delete;
   TransportManager& operator=(const TransportManager&) = delete;
@@ -123,7 +123,7 @@ class TransportManager final : public SipTransport {
 
   boost::asio::io_context& io_;
   TransportSettings settings_;
-  Metrics& metrics_;
+  TransportMetrics& metrics_;
   Receiver receiver_;
   AcceptFilter accept_filter_;
   TlsFailureHandler tls_failure_;

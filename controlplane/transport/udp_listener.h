@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "controlplane/sip_transport.h"
+#include "controlplane/transport/sip_transport.h"
 
 namespace sbc::cp {
 

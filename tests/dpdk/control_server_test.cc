@@ -1,6 +1,6 @@
 // The control server over a real AF_UNIX SOCK_SEQPACKET socket, driven one poll at a time with a
 // fake clock.
-#include "control_server.h"
+#include "dataplane/control/control_server.h"
 
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "test_lab.h"
+#include "tests/dpdk/test_lab.h"
 
 namespace sbc::dp::test {
 namespace {

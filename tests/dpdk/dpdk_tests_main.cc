@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "test_lab.h"
+#include "tests/dpdk/test_lab.h"
 
 int main(int argc, char** argv) {
   // Unique per binary and run, so several DPDK test processes can run at once.

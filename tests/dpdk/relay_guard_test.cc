@@ -2,8 +2,8 @@
 // trusted and untrusted punt budgets), media ports without a session, and per-stream policing.
 #include <rte_arp.h>
 
-#include "relay.h"
-#include "test_lab.h"
+#include "dataplane/fastpath/relay.h"
+#include "tests/dpdk/test_lab.h"
 
 namespace sbc::dp::test {
 namespace {

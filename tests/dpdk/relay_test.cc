@@ -1,13 +1,13 @@
 // The real data path (classify, bulk lookup, latch, rewrite, punt, ARP) one loop iteration at a
 // time.
-#include "relay.h"
+#include "dataplane/fastpath/relay.h"
 
 #include <rte_arp.h>
 #include <rte_ether.h>
 
 #include <cstring>
 
-#include "test_lab.h"
+#include "tests/dpdk/test_lab.h"
 
 namespace sbc::dp::test {
 namespace {

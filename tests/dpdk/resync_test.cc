@@ -13,11 +13,11 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "control_server.h"
-#include "controlplane/dataplane_client.h"
-#include "controlplane/dataplane_resync.h"
-#include "controlplane/scheduler.h"
-#include "test_lab.h"
+#include "controlplane/media/dataplane_client.h"
+#include "controlplane/media/dataplane_resync.h"
+#include "controlplane/runtime/scheduler.h"
+#include "dataplane/control/control_server.h"
+#include "tests/dpdk/test_lab.h"
 
 namespace sbc::dp::test {
 namespace {

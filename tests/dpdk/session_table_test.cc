@@ -1,6 +1,6 @@
-#include "session_table.h"
+#include "dataplane/tables/session_table.h"
 
-#include "test_lab.h"
+#include "tests/dpdk/test_lab.h"
 
 namespace sbc::dp::test {
 namespace {

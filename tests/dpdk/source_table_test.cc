@@ -1,8 +1,8 @@
 // The source table on its own: entries, replacement, expiry, capacity and key-slot recycling
 // through the RCU defer queue. What the workers do with it is in relay_guard_test.cc.
-#include "source_table.h"
+#include "dataplane/tables/source_table.h"
 
-#include "test_lab.h"
+#include "tests/dpdk/test_lab.h"
 
 namespace sbc::dp::test {
 namespace {

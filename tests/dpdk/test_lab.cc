@@ -1,4 +1,4 @@
-#include "test_lab.h"
+#include "tests/dpdk/test_lab.h"
 
 #include <fmt/core.h>
 #include <rte_arp.h>

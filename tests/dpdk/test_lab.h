@@ -14,12 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "control_service.h"
-#include "datapath.h"
-#include "port.h"
-#include "session_table.h"
-#include "source_table.h"
-#include "worker.h"
+#include "dataplane/control/control_service.h"
+#include "dataplane/fastpath/datapath.h"
+#include "dataplane/fastpath/port.h"
+#include "dataplane/fastpath/worker.h"
+#include "dataplane/tables/session_table.h"
+#include "dataplane/tables/source_table.h"
 
 namespace sbc::dp::test {
 

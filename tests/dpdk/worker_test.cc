@@ -1,11 +1,11 @@
 // Two workers on the lab's port pairs: each port (wire RX, TAP RX and TX) has exactly one owner;
 // the wire TX queue a frame leaves on is the id of the worker that sent it.
-#include "worker.h"
+#include "dataplane/fastpath/worker.h"
 
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 
-#include "test_lab.h"
+#include "tests/dpdk/test_lab.h"
 
 namespace sbc::dp::test {
 namespace {

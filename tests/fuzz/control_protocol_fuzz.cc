@@ -8,8 +8,8 @@
 #include <string_view>
 #include <variant>
 
-#include "fuzz_check.h"
-#include "sbc/api/control_protocol.h"
+#include "api/control_protocol.h"
+#include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   namespace api = sbc::api;

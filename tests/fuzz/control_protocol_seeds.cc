@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sbc/api/control_protocol.h"
+#include "api/control_protocol.h"
 
 namespace {
 

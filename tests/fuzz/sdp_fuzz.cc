@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "fuzz_check.h"
-#include "sip/sdp.h"
+#include "controlplane/sip/sdp.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace sbc::fuzz {
 namespace {

@@ -9,22 +9,22 @@
 #include <string_view>
 #include <utility>
 
-#include "fuzz_check.h"
-#include "sip/auth.h"
-#include "sip/builder.h"
-#include "sip/editor.h"
-#include "sip/header_table.h"
-#include "sip/header_values.h"
-#include "sip/message.h"
-#include "sip/method.h"
-#include "sip/multipart.h"
-#include "sip/name_addr.h"
-#include "sip/params.h"
-#include "sip/parse_error.h"
-#include "sip/request_check.h"
-#include "sip/sdp.h"
-#include "sip/uri.h"
-#include "sip/via.h"
+#include "controlplane/sip/auth.h"
+#include "controlplane/sip/builder.h"
+#include "controlplane/sip/editor.h"
+#include "controlplane/sip/header_table.h"
+#include "controlplane/sip/header_values.h"
+#include "controlplane/sip/message.h"
+#include "controlplane/sip/method.h"
+#include "controlplane/sip/multipart.h"
+#include "controlplane/sip/name_addr.h"
+#include "controlplane/sip/params.h"
+#include "controlplane/sip/parse_error.h"
+#include "controlplane/sip/request_check.h"
+#include "controlplane/sip/sdp.h"
+#include "controlplane/sip/uri.h"
+#include "controlplane/sip/via.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace sbc::fuzz {
 namespace {

@@ -28,11 +28,11 @@
 #include <string>
 #include <vector>
 
-#include "checksum.h"
-#include "port.h"
-#include "relay.h"
-#include "session_table.h"
-#include "worker.h"
+#include "dataplane/fastpath/checksum.h"
+#include "dataplane/fastpath/port.h"
+#include "dataplane/fastpath/relay.h"
+#include "dataplane/fastpath/worker.h"
+#include "dataplane/tables/session_table.h"
 
 namespace sbc::dp::bench {
 namespace {

@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "sip/editor.h"
-#include "sip/message.h"
+#include "controlplane/sip/editor.h"
+#include "controlplane/sip/message.h"
 
 namespace {
 

@@ -19,7 +19,7 @@ class MediaCounts:
 def media_from_cdr(record: Dict) -> Optional[MediaCounts]:
     """The per-direction RTP counters of a CDR, or None if it has no media (e.g. not answered).
 
-    CDR shape (controlplane/cdr.cc):
+    CDR shape (controlplane/b2bua/call_cdr.cc):
       "media": {"caller_to_callee": {"rtp": {"packets", "bytes", "dropped", "latched"}, "rtcp"},
                 "callee_to_caller": {...}} or null
     """

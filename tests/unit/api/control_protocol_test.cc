@@ -1,4 +1,4 @@
-#include "sbc/api/control_protocol.h"
+#include "api/control_protocol.h"
 
 #include <gtest/gtest.h>
 

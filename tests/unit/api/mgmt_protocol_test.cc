@@ -1,4 +1,4 @@
-#include "sbc/api/mgmt_protocol.h"
+#include "api/mgmt_protocol.h"
 
 #include <gtest/gtest.h>
 

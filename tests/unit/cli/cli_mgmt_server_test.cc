@@ -10,7 +10,7 @@
 #include "cli/command_runner.h"
 #include "cli/completer.h"
 #include "controlplane/mgmt/mgmt_server.h"
-#include "fake_mgmt_server.h"
+#include "tests/unit/cli/fake_mgmt_server.h"
 
 namespace sbc::cli {
 namespace {

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "fake_mgmt_server.h"
-#include "sbc/api/mgmt_protocol.h"
+#include "api/mgmt_protocol.h"
+#include "tests/unit/cli/fake_mgmt_server.h"
 
 namespace sbc::cli {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "fake_mgmt_server.h"
+#include "tests/unit/cli/fake_mgmt_server.h"
 
 namespace sbc::cli {
 namespace {

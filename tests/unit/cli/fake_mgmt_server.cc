@@ -1,4 +1,4 @@
-#include "fake_mgmt_server.h"
+#include "tests/unit/cli/fake_mgmt_server.h"
 
 #include <poll.h>
 #include <sys/socket.h>

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "controlplane/dataplane_client.h"
-#include "controlplane/scheduler.h"
-#include "controlplane/sip_transport.h"
+#include "controlplane/media/dataplane_client.h"
+#include "controlplane/runtime/scheduler.h"
+#include "controlplane/transport/sip_transport.h"
 
 namespace sbc::cp::testing {
 

@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "sbc/api/mgmt_protocol.h"
+#include "api/mgmt_protocol.h"
 
 namespace sbc::cp {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sip/message.h"
+#include "controlplane/sip/message.h"
 
 namespace sbc::cp {
 namespace {

@@ -1,5 +1,5 @@
 // Client transactions (client_transaction.cc) driven through the TransactionLayer on a fake clock.
-#include "transaction_fixture.h"
+#include "tests/unit/controlplane/transaction/transaction_fixture.h"
 
 namespace sbc::cp {
 namespace {

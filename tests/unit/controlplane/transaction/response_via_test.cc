@@ -1,7 +1,7 @@
 // RFC 3581 / RFC 3261 §18.2 response routing (response_via.cc), alone and through the layer.
 #include "controlplane/transaction/response_via.h"
 
-#include "transaction_fixture.h"
+#include "tests/unit/controlplane/transaction/transaction_fixture.h"
 
 namespace sbc::cp {
 namespace {

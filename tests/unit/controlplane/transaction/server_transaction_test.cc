@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "transaction_fixture.h"
+#include "tests/unit/controlplane/transaction/transaction_fixture.h"
 
 namespace sbc::cp {
 namespace {

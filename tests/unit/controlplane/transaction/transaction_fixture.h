@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "../fakes.h"
-#include "controlplane/metrics.h"
+#include "controlplane/observability/metrics.h"
+#include "controlplane/sip/builder.h"
+#include "controlplane/sip/message.h"
 #include "controlplane/transaction/transaction_layer.h"
-#include "sip/builder.h"
-#include "sip/message.h"
+#include "tests/unit/controlplane/fakes.h"
 
 namespace sbc::cp::testing {
 

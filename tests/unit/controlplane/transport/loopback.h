@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "controlplane/metrics.h"
 #include "controlplane/transport/transport_manager.h"
+#include "controlplane/transport/transport_metrics.h"
 
 namespace sbc::cp::testing {
 
@@ -43,11 +43,18 @@ inline std::string sip_message(int n, std::string_view body = {}) {
          std::string(body);
 }
 
+// The transport's families on a registry of their own, as sbcd registers them on its one.
+struct TestMetrics {
+  prometheus::Registry registry;
+  TransportMetrics transport{registry};
+  operator TransportMetrics&() { return transport; }  // NOLINT: passed where a manager wants it
+};
+
 // Prometheus text of every metric; tests look for whole lines.
-inline std::string metrics_text(Metrics& metrics) {
-  return prometheus::TextSerializer().Serialize(metrics.registry().Collect());
+inline std::string metrics_text(TestMetrics& metrics) {
+  return prometheus::TextSerializer().Serialize(metrics.registry.Collect());
 }
-inline bool has_metric(Metrics& metrics, const std::string& line) {
+inline bool has_metric(TestMetrics& metrics, const std::string& line) {
   return metrics_text(metrics).find(line + "\n") != std::string::npos;
 }
 

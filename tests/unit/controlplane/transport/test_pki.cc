@@ -1,4 +1,4 @@
-#include "test_pki.h"
+#include "tests/unit/controlplane/transport/test_pki.h"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>

@@ -9,8 +9,8 @@
 
 #include "controlplane/transport/tls_context.h"
 #include "controlplane/transport/transport_manager.h"
-#include "loopback.h"
-#include "test_pki.h"
+#include "tests/unit/controlplane/transport/loopback.h"
+#include "tests/unit/controlplane/transport/test_pki.h"
 
 namespace sbc::cp {
 namespace {
@@ -41,7 +41,7 @@ class TlsTransportTest : public ::testing::Test {
     return c;
   }
   struct Side {
-    Metrics metrics;
+    testing::TestMetrics metrics;
     testing::Received received;
     std::unique_ptr<TransportManager> manager;
     Endpoint local;

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "loopback.h"
+#include "tests/unit/controlplane/transport/loopback.h"
 
 namespace sbc::cp {
 namespace {
@@ -45,7 +45,8 @@ class TransportManagerTest : public ::testing::Test {
  protected:
   // A manager with one zone and a TCP listener on 127.0.0.1:<any>.
   std::unique_ptr<TransportManager> make_tcp(TransportSettings settings, Endpoint& local,
-                                             testing::Received& received, Metrics& metrics) {
+                                             testing::Received& received,
+                                             testing::TestMetrics& metrics) {
     auto m = std::make_unique<TransportManager>(io_, 1, settings, metrics, received.receiver());
     auto bound = m->listen(0, Transport::kTcp, "127.0.0.1", 0);
     EXPECT_TRUE(bound.has_value()) << bound.error();
@@ -59,7 +60,7 @@ class TransportManagerTest : public ::testing::Test {
   }
 
   boost::asio::io_context io_;
-  Metrics metrics_;
+  testing::TestMetrics metrics_;
   testing::Received received_;
   Endpoint local_;
 };
@@ -154,7 +155,7 @@ TEST_F(TransportManagerTest, ResponseAndNewRequestReuseTheInboundConnection) {
 }
 
 TEST_F(TransportManagerTest, OutboundConnectionIsOpenedOnceAndReused) {
-  Metrics server_metrics;
+  testing::TestMetrics server_metrics;
   testing::Received server_received;
   Endpoint server_local;
   auto server = make_tcp({}, server_local, server_received, server_metrics);
@@ -249,7 +250,7 @@ TEST_F(TransportManagerTest, PerAddressAndGlobalLimits) {
                          "sbc_sip_connections_refused_total{reason=\"max_connections_per_address\","
                          "transport=\"tcp\"} 1"));
 
-  Metrics global_metrics;
+  testing::TestMetrics global_metrics;
   testing::Received global_received;
   Endpoint global_local;
   TransportSettings global;
@@ -408,7 +409,7 @@ TEST_F(TransportManagerTest, SmallWritesAreCoalescedAndEveryEntryIsCharged) {
   // Each entry costs at least kMinEntryCharge: below it even one byte does not fit.
   TransportSettings tiny;
   tiny.stream.max_send_queue = StreamSettings::kMinEntryCharge - 1;
-  Metrics tiny_metrics;
+  testing::TestMetrics tiny_metrics;
   testing::Received tiny_received;
   Endpoint tiny_local;
   auto limited = make_tcp(tiny, tiny_local, tiny_received, tiny_metrics);
@@ -472,7 +473,7 @@ namespace {
 // socket.
 TEST(TransportManagerReloadTest, ZonesAreAddedAndClosed) {
   boost::asio::io_context io;
-  Metrics metrics;
+  testing::TestMetrics metrics;
   TransportManager manager(io, 1, {}, metrics, [](const SipPeer&, std::string) {});
   manager.add_zones(2);
   auto bound = manager.listen(1, Transport::kUdp, "127.0.0.1", 0);

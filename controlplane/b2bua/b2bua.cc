@@ -1,0 +1,566 @@
+// The B2BUA's front: datagrams in, out-of-dialog requests, new calls.
+#include "controlplane/b2bua/b2bua.h"
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "controlplane/b2bua/b2bua_internal.h"
+#include "controlplane/sip/builder.h"
+#include "controlplane/sip/multipart.h"
+
+namespace sbc::cp {
+namespace {
+
+using sip::Method;
+
+std::string uri_user(const sip::NameAddr& na) {
+  return std::string(na.uri.user);
+}
+
+// What check_request() holds requests to: the methods this B2BUA implements, no extensions.
+sip::RequestPolicy b2bua_policy() {
+  sip::RequestPolicy policy;
+  policy.methods = {Method::kInvite, Method::kAck,     Method::kBye,
+                    Method::kCancel, Method::kOptions, Method::kRegister};
+  return policy;
+}
+
+TransactionTimers transaction_timers(const B2buaTimers& timers) {
+  TransactionTimers t;
+  t.t1 = timers.t1;
+  t.t2 = timers.t2;
+  t.t4 = timers.t4;
+  // The B2BUA ends an unanswered call at ring_timeout and waits 64*T1 after its CANCEL: the
+  // guard only catches what slips past both.
+  t.proceeding_guard = std::chrono::duration_cast<std::chrono::milliseconds>(timers.ring_timeout) +
+                       2 * t.timer_64t1();
+  return t;
+}
+
+}  // namespace
+
+std::string_view sdp_of(const sip::Message& msg) {
+  auto sdp = sip::find_sdp(msg);
+  return sdp && *sdp ? **sdp : std::string_view{};
+}
+
+std::string_view to_string(CallState state) {
+  switch (state) {
+    case CallState::kCalling: return "calling";
+    case CallState::kAnswered: return "answered";
+    case CallState::kConfirmed: return "confirmed";
+    case CallState::kEnded: return "ended";
+  }
+  return "unknown";
+}
+
+B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport,
+             DataplaneClient& dataplane, MediaPortAllocator& ports, Metrics& metrics,
+             EdgeSecurity& security, Registrar& registrar, CdrWriter* cdr, B2buaTimers timers)
+    : config_(config),
+      scheduler_(scheduler),
+      transport_(transport),
+      dataplane_(dataplane),
+      ports_(ports),
+      metrics_(metrics),
+      security_(security),
+      registrar_(registrar),
+      cdr_(cdr),
+      timers_(timers),
+      // Session ids start from the wall clock so a restarted sbcd does not reuse the ids of
+      // sessions a running dataplane still holds.
+      next_call_id_(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                              scheduler.wall_now().time_since_epoch())
+                                              .count())
+                    << 20),
+      limits_(resolve_capacity(config, dataplane.max_sessions())),
+      ended_(limits_.ended_calls),
+      policy_(b2bua_policy()),
+      layer_(scheduler, transport, *this, metrics, transaction_timers(timers),
+             limits_.transactions) {
+  for (const ZoneConfig& z : config.zones) {
+    zones_.push_back(
+        Zone{z.name, z.sip_address, z.sip_port, z.dataplane_port, config.is_trunk_zone(z.name)});
+  }
+}
+
+B2bua::~B2bua() {
+  for (auto& [id, call] : calls_) {
+    scheduler_.cancel(call->invite_wait_timer);
+    scheduler_.cancel(call->response_timer);
+    scheduler_.cancel(call->ring_timer);
+    scheduler_.cancel(call->linger_timer);
+    scheduler_.cancel(call->duration_timer);
+  }
+}
+
+void B2bua::set_zone_address(size_t zone, std::string address) {
+  zones_.at(zone).address = std::move(address);
+}
+
+void B2bua::update_capacity() {
+  const CapacityLimits limits = resolve_capacity(config_, dataplane_.max_sessions());
+  if (limits.calls != limits_.calls) {
+    spdlog::info("capacity: {} calls ({}), {} transactions, {} ended calls", limits.calls,
+                 limits.calls_source, limits.transactions, limits.ended_calls);
+  }
+  limits_ = limits;
+  layer_.set_max_transactions(limits_.transactions);
+  ended_.set_capacity(limits_.ended_calls, scheduler_.now());
+}
+
+void B2bua::publish_capacity() {
+  ended_.expire(scheduler_.now());
+  metrics_.capacity("calls", live_calls_, limits_.calls);
+  metrics_.capacity("server_transactions", layer_.server_transactions(), limits_.transactions);
+  metrics_.capacity("client_transactions", layer_.client_transactions(), limits_.transactions);
+  metrics_.capacity("ended_calls", ended_.size(), ended_.capacity());
+  const uint64_t overflows = layer_.stats().over_limit;
+  metrics_.capacity_exceeded("transactions", overflows - published_transaction_overflows_);
+  metrics_.capacity_exceeded("ended_calls", ended_.evicted() - published_ended_evictions_);
+  published_transaction_overflows_ = overflows;
+  published_ended_evictions_ = ended_.evicted();
+}
+
+std::string B2bua::caller_key(size_t zone, std::string_view call_id) {
+  return fmt::format("{}/{}", zone, call_id);
+}
+
+B2bua::CallPtr B2bua::find_callee_dialog(std::string_view call_id) const {
+  auto it = by_callee_call_id_.find(std::string(call_id));
+  if (it == by_callee_call_id_.end()) return nullptr;
+  auto call = calls_.find(it->second);
+  return call == calls_.end() ? nullptr : call->second;
+}
+
+B2bua::CallPtr B2bua::find_caller_dialog(size_t zone, std::string_view call_id) const {
+  auto it = by_caller_call_id_.find(caller_key(zone, call_id));
+  if (it == by_caller_call_id_.end()) return nullptr;
+  auto call = calls_.find(it->second);
+  return call == calls_.end() ? nullptr : call->second;
+}
+
+std::optional<size_t> B2bua::zone_index(std::string_view name) const {
+  for (size_t i = 0; i < zones_.size(); ++i) {
+    if (zones_[i].name == name && !zones_[i].retired) return i;
+  }
+  return std::nullopt;
+}
+
+Endpoint B2bua::local_endpoint(const SipPeer& peer) const {
+  if (!peer.local.address().is_unspecified()) return peer.local;
+  if (auto local = transport_.local_endpoint(peer.zone, peer.transport)) return *local;
+  boost::system::error_code ec;
+  const Zone& zone = zones_[peer.zone];
+  return Endpoint(boost::asio::ip::make_address(zone.address, ec), zone.port);
+}
+
+void B2bua::set_via(sip::RequestSpec& spec, const SipPeer& peer) const {
+  const Endpoint local = local_endpoint(peer);
+  spec.via_transport = std::string(via_token(peer.transport));
+  spec.via_host = local.address().to_string();
+  spec.via_port = local.port();
+}
+
+std::string B2bua::contact(const SipPeer& peer, bool sips) const {
+  const Endpoint local = local_endpoint(peer);
+  if (sips && peer.transport == Transport::kTls) {
+    return fmt::format("<sips:{}:{}>", local.address().to_string(), local.port());
+  }
+  if (peer.transport == Transport::kUdp) {
+    return fmt::format("<sip:{}:{}>", local.address().to_string(), local.port());
+  }
+  return fmt::format("<sip:{}:{};transport={}>", local.address().to_string(), local.port(),
+                     to_string(peer.transport));
+}
+
+// --- receive ------------------------------------------------------------------------------------
+
+void B2bua::on_message(const SipPeer& from, std::string data) {
+  if (data.find_first_not_of("\r\n \t") == std::string::npos) return;  // keep-alive
+  const auto framing = is_stream(from.transport) ? sip::Framing::kStream : sip::Framing::kDatagram;
+  auto msg = sip::Message::parse(std::move(data), {}, framing);
+  if (!msg) {
+    metrics_.sip_dropped(sip::to_string(msg.error()));
+    security_.malformed(from);
+    spdlog::debug("sip: dropped unparsable message from {} {}: {}", to_string(from.transport),
+                  from.remote.address().to_string(), sip::to_string(msg.error()));
+    return;
+  }
+  spdlog::debug("sip: zone {} from {} {}:{}: {}", zones_[from.zone].name, to_string(from.transport),
+                from.remote.address().to_string(), from.remote.port(), msg->start_line());
+  if (msg->is_request()) {
+    metrics_.sip_request_received(msg->method_text());
+    // A scanner gets no answer at all (svmap reports what answers) and its source is banned.
+    if (security_.scanner(from, *msg)) return;
+    // A request no response could reach or be matched by is dropped before any state is made:
+    // the transaction layer needs its top Via and CSeq (an ACK's too).
+    const bool ack = msg->method() == Method::kAck;
+    if (ack ? !(msg->top_via() && msg->cseq()) : !sip::answerable(*msg)) {
+      auto valid = msg->validate();
+      metrics_.sip_dropped(valid ? std::string_view("unanswerable")
+                                 : sip::to_string(valid.error()));
+      return;
+    }
+  } else {
+    metrics_.sip_response_received(msg->status_code());
+  }
+  layer_.on_message(from, *msg);
+}
+
+void B2bua::on_request(const SipPeer& from, const sip::Message& request) {
+  if (auto rejection = sip::check_request(request, policy_)) {
+    if (request.method() == Method::kAck) {
+      metrics_.sip_dropped("malformed_ack");  // nothing may answer an ACK
+      security_.malformed(from);
+      return;
+    }
+    if (rejection->code == 400) security_.malformed(from);
+    auto response = stateless_response(request, rejection->code, rejection->reason);
+    for (auto& [id, value] : rejection->headers) response.add(id, value);
+    layer_.respond_stateless(from, request, std::move(response));
+    return;
+  }
+  handle_request(from, request);
+}
+
+void B2bua::on_response(TransactionId id, uint64_t owner, const SipPeer& from,
+                        const sip::Message& response) {
+  handle_response(id, owner, from, response);
+}
+
+void B2bua::handle_request(const SipPeer& from, const sip::Message& msg) {
+  const size_t zone = from.zone;
+  if (!source_allowed(from, msg)) return;
+  const std::string_view call_id = *msg.call_id();
+  if (CallPtr call = find_callee_dialog(call_id); call && call->legs[kCallee].peer.zone == zone) {
+    callee_request(call, from, msg);
+    return;
+  }
+  if (CallPtr call = find_caller_dialog(zone, call_id)) {
+    caller_request(call, from, msg);
+    return;
+  }
+  if (ended_request(from, msg)) return;
+  const bool has_to_tag = !msg.to()->tag().empty();
+  switch (msg.method()) {
+    case Method::kInvite:
+      if (has_to_tag) {
+        reject(from, msg, 481);
+      } else {
+        new_call(from, msg);
+      }
+      return;
+    case Method::kAck: metrics_.sip_dropped("stray_ack"); return;
+    case Method::kRegister: handle_register(from, msg); return;
+    case Method::kBye:
+    case Method::kCancel: reject(from, msg, 481); return;
+    default: {
+      // Out of dialog: OPTIONS answered 200, anything else 405; both statelessly, so a flood of
+      // them holds no server transactions.
+      auto response = stateless_response(msg, msg.method() == Method::kOptions ? 200 : 405);
+      response.add(sip::HeaderId::kAllow, std::string(kAllow));
+      layer_.respond_stateless(from, msg, std::move(response));
+      return;
+    }
+  }
+}
+
+sip::MessageBuilder B2bua::stateless_response(const sip::Message& request, int code,
+                                              std::string_view reason) const {
+  auto to = request.to();
+  const std::string tag =
+      code > 100 && to && to->tag().empty() ? layer_.stateless_tag(request) : std::string();
+  return sip::make_response(request, code, reason, tag);
+}
+
+void B2bua::reject(const SipPeer& from, const sip::Message& request, int code,
+                   std::string_view reason) {
+  layer_.respond_stateless(from, request, stateless_response(request, code, reason));
+}
+
+void B2bua::reply(const SipPeer& peer, const sip::Message& request, int code,
+                  std::string_view reason, std::string_view to_tag) {
+  std::string tag(to_tag);
+  if (tag.empty() && code > 100 && request.to() && request.to()->tag().empty()) tag = ids_.tag();
+  layer_.respond(peer.zone, request, sip::make_response(request, code, reason, tag));
+}
+
+// --- new calls ----------------------------------------------------------------------------------
+
+void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
+  const size_t zone = from.zone;
+  const SipPeer target = response_target(from, *invite.top_via());
+  const uint32_t max_forwards = invite.max_forwards()->value_or(70);
+  if (max_forwards == 0) {
+    reject(from, invite, 483);
+    return;
+  }
+  if (live_calls_ >= limits_.calls) {
+    ++calls_refused_;
+    metrics_.capacity_exceeded("calls", 1);
+    spdlog::debug("sip: 503 to a new call: {} calls in progress (sbcd.call_capacity)", live_calls_);
+    auto response = stateless_response(invite, 503, "Service Unavailable (call capacity)");
+    response.add(sip::HeaderId::kRetryAfter, fmt::format("{}", kCapacityRetryAfter));
+    layer_.respond_stateless(from, invite, std::move(response));
+    return;
+  }
+  const auto caller = identify_caller(from, invite);
+  if (!caller) return;
+  // Route.
+  size_t callee_zone = 0;
+  SipPeer peer;
+  std::string from_user;
+  std::string from_host;
+  std::string to_host;
+  const sip::NameAddr caller_from = *invite.from();
+  const sip::NameAddr caller_to = *invite.to();
+  auto ruri = invite.request_uri();
+  if (!ruri || ruri->scheme == sip::UriScheme::kOther) {
+    reject(from, invite, 416);
+    return;
+  }
+  if (ruri->user.empty()) {
+    reject(from, invite, 484, "Address Incomplete (no user in the Request-URI)");
+    return;
+  }
+  // What we copy into our INVITE is bounded here, so the message we build stays well inside
+  // every parser limit of the peer (and ours).
+  if (ruri->user.size() > kMaxUserLength) {
+    reject(from, invite, 414);
+    return;
+  }
+  if (caller_from.uri.user.size() > kMaxUserLength ||
+      caller_from.display_name.size() > kMaxDisplayNameLength) {
+    reject(from, invite, 400, "Bad Request (From too long)");
+    return;
+  }
+  std::string callee_user(ruri->user);
+  from_user = uri_user(caller_from);
+  boost::system::error_code ec;
+  std::string trunk_name;       // the trunk the call goes to or comes from (admission control)
+  std::string binding_contact;  // a registered user's Contact: the callee's Request-URI
+  if (!zones_[zone].trunk) {
+    const TrunkConfig& trunk = config_.trunks.front();
+    trunk_name = trunk.name;
+    callee_zone = *zone_index(trunk.zone);
+    peer.transport = trunk.transport;
+    peer.remote = Endpoint(boost::asio::ip::make_address(trunk.host, ec), trunk.port);
+    if (!trunk.fromuser.empty()) from_user = trunk.fromuser;
+    from_host = trunk.fromdomain.empty() ? zones_[callee_zone].address : trunk.fromdomain;
+    to_host = trunk.host;
+  } else {
+    trunk_name = caller->account;
+    callee_zone = *zone_index(config_.access_zone().name);
+    const auto& default_target = config_.access_zone().default_target;
+    // A registered user is reached where its REGISTER came from (through its NAT, over its
+    // connection); anyone else through the access zone's default target (the PBX).
+    const auto bindings = registrar_.lookup(callee_user, scheduler_.now());
+    if (!bindings.empty() && bindings.front()->peer.zone == callee_zone) {
+      peer = bindings.front()->peer;
+      binding_contact = bindings.front()->contact;
+      to_host = zones_[callee_zone].address;
+    } else if (default_target) {
+      peer.transport = config_.access_zone().default_target_transport;
+      peer.remote =
+          Endpoint(boost::asio::ip::make_address(default_target->host, ec), default_target->port);
+      to_host = default_target->host;
+    } else {
+      reject(from, invite, 404, "Not Found (not registered, no default_target)");
+      return;
+    }
+    from_host = zones_[callee_zone].address;
+  }
+  peer.zone = callee_zone;
+  if (zones_[callee_zone].address.empty() || zones_[zone].address.empty() ||
+      !transport_.local_endpoint(callee_zone, peer.transport)) {
+    reject(from, invite, 503, "Service Unavailable (SIP not bound yet)");
+    return;
+  }
+  // The offer: this release anchors the first audio stream of an offer in the INVITE.
+  const std::string_view offer_sdp = sdp_of(invite);
+  if (offer_sdp.empty()) {
+    reject(from, invite, 488, "Not Acceptable Here (offer in INVITE required)");
+    return;
+  }
+  auto sdp = sip::parse_sdp(offer_sdp);
+  if (!sdp) {
+    reject(from, invite, 400, fmt::format("Bad SDP ({})", sip::to_string(sdp.error())));
+    return;
+  }
+  auto audio = sip::first_audio_endpoint(*sdp);
+  const api::Address audio_address = audio ? api::Address::parse(audio->address) : api::Address{};
+  if (!audio || audio_address.family != api::AddressFamily::kIpv4) {
+    reject(from, invite, 488, "Not Acceptable Here (no IPv4 audio stream)");
+    return;
+  }
+  if (auto refused = security_.check_media_address(audio_address)) {
+    reject(from, invite, 488,
+           fmt::format("Not Acceptable Here ({} media address)", to_string(*refused)));
+    return;
+  }
+
+  // Toll fraud costs money on calls toward carriers; then admission control for every call.
+  if (!zones_[zone].trunk) {
+    auto fraud = security_.check_fraud(caller->account, callee_user);
+    if (!fraud) {
+      reject(from, invite, fraud.error().code, fraud.error().reason);
+      return;
+    }
+    callee_user = std::move(*fraud);  // the trunk gets the number the rules judged
+  }
+  auto ticket = security_.admit_call({trunk_name, caller->user});
+  if (!ticket) {
+    const AdmissionRefusal& refusal = ticket.error();
+    auto response = stateless_response(invite, refusal.code, refusal.reason);
+    if (refusal.retry_after) {
+      response.add(sip::HeaderId::kRetryAfter, fmt::format("{}", *refusal.retry_after));
+    }
+    layer_.respond_stateless(from, invite, std::move(response));
+    return;
+  }
+
+  auto call = std::make_shared<Call>();
+  call->id = next_call_id_++;
+  call->account = caller->account;
+  call->start_time = scheduler_.wall_now();
+  call->started = scheduler_.now();
+  call->caller_invite = invite;
+  call->caller_invite_branch = std::string(invite.top_via()->branch);
+
+  Leg& a = call->legs[kCaller];
+  a.peer = target;
+  a.signalling_source = from.remote;
+  a.call_id = std::string(*invite.call_id());
+  a.remote_tag = std::string(caller_from.tag());
+  a.local_tag = ids_.tag();
+  a.local_party = sip::format_name_addr(caller_to.display_name, caller_to.uri_text);
+  a.remote_party = sip::format_name_addr(caller_from.display_name, caller_from.uri_text);
+  auto contacts = invite.contacts();
+  a.remote_target = contacts && !contacts->entries.empty()
+                        ? std::string(contacts->entries.front().uri_text)
+                        : std::string(caller_from.uri_text);
+  auto rr = invite.record_routes();
+  if (rr) {
+    for (const auto& r : *rr) a.route_set.push_back(fmt::format("<{}>", r.uri_text));
+  }
+  // §12.1.1: a SIPS Request-URI, or a SIPS top Record-Route (else Contact), makes the dialog
+  // secure and our Contact a SIPS URI.
+  const auto is_sips = [](std::string_view uri) {
+    auto parsed = sip::parse_uri(uri);
+    return parsed && parsed->scheme == sip::UriScheme::kSips;
+  };
+  a.sips = ruri->scheme == sip::UriScheme::kSips ||
+           (rr && !rr->empty() ? is_sips(rr->front().uri_text) : is_sips(a.remote_target));
+  a.user = uri_user(caller_from);
+  a.media.remote = audio_address;
+  a.media.remote_port = audio->port;
+  if (auto rtcp = sdp->media[audio->media_index].rtcp_port) a.media.remote_rtcp_port = *rtcp;
+
+  Leg& b = call->legs[kCallee];
+  b.peer = peer;
+  b.signalling_source = peer.remote;
+  b.call_id = ids_.call_id();
+  b.local_tag = ids_.tag();
+  b.local_party = sip::format_name_addr(caller_from.display_name,
+                                        fmt::format("sip:{}@{}", from_user, from_host));
+  b.remote_party = sip::format_name_addr("", fmt::format("sip:{}@{}", callee_user, to_host));
+  if (!binding_contact.empty()) {
+    b.remote_target = binding_contact;
+  } else {
+    b.remote_target = fmt::format("sip:{}@{}", callee_user, peer.remote.address().to_string());
+    if (peer.remote.port() != 5060) b.remote_target += fmt::format(":{}", peer.remote.port());
+    if (peer.transport != Transport::kUdp) {
+      b.remote_target += fmt::format(";transport={}", to_string(peer.transport));
+    }
+  }
+  b.user = callee_user;
+  b.local_cseq = 1;
+
+  if (auto media = allocate_media(*call, zone, callee_zone); !media) {
+    security_.release_call(*ticket);
+    reject(from, invite, media.error());
+    return;
+  }
+  auto offer = rewrite_for(*call, kCallee, offer_sdp);
+  if (!offer) {
+    security_.release_call(*ticket);
+    ports_.release(a.media.dataplane_port, a.media.local_port);
+    ports_.release(b.media.dataplane_port, b.media.local_port);
+    reject(from, invite, 400, fmt::format("Bad SDP ({})", sip::to_string(offer.error())));
+    return;
+  }
+
+  call->admission = std::move(*ticket);
+  calls_.emplace(call->id, call);
+  ++live_calls_;
+  by_caller_call_id_.emplace(caller_key(zone, a.call_id), call->id);
+  by_callee_call_id_.emplace(b.call_id, call->id);
+  metrics_.call_started();
+  respond_caller(call, 100);
+
+  sip::RequestSpec spec;
+  spec.method = Method::kInvite;
+  spec.request_uri = b.remote_target;
+  set_via(spec, b.peer);
+  spec.branch = ids_.branch();
+  spec.from = b.local_party;
+  spec.from_tag = b.local_tag;
+  spec.to = b.remote_party;
+  spec.call_id = b.call_id;
+  spec.cseq = b.local_cseq;
+  spec.max_forwards = max_forwards - 1;
+  spec.contact = contact(b.peer);
+  auto builder = sip::make_request(spec);
+  builder.add(sip::HeaderId::kAllow, std::string(kAllow));
+  builder.body("application/sdp", std::move(*offer));
+  std::string bytes = builder.build();
+  call->callee_invite_uri = spec.request_uri;
+  call->callee_invite_branch = spec.branch;
+  call->callee_invite_cseq = spec.cseq;
+  spdlog::info("call {}: {} -> {} ({} -> {})", call->id, a.user, b.user, zones_[zone].name,
+               zones_[callee_zone].name);
+  if (!start_transaction(call, kCallee, Method::kInvite, std::move(bytes))) {
+    fail_call(call, 503, CallResult::kFailed);
+    return;
+  }
+  call->ring_timer = scheduler_.schedule(timers_.ring_timeout, [this, id = call->id] {
+    auto it = calls_.find(id);
+    if (it == calls_.end() || it->second->state != CallState::kCalling) return;
+    it->second->ring_timer = 0;
+    fail_call(it->second, 408, CallResult::kFailed);
+  });
+}
+
+std::optional<B2bua::Caller> B2bua::identify_caller(const SipPeer& from,
+                                                    const sip::Message& invite) {
+  const size_t zone = from.zone;
+  if (zones_[zone].trunk) {
+    const auto trunk = security_.trunk_of(zone, from.remote.address());
+    return Caller{trunk ? config_.trunks[*trunk].name : zones_[zone].name, ""};
+  }
+  const AuthDecision auth = security_.authenticate(from, invite);
+  switch (auth.kind) {
+    case AuthDecision::Kind::kChallenge: challenge(from, invite, auth); return std::nullopt;
+    case AuthDecision::Kind::kAuthenticated:
+      // The identity a carrier bills is the authenticated one: a user may not call as another.
+      if (invite.from()->uri.user != auth.user) {
+        reject(from, invite, 403, "Forbidden (From is not the authenticated user)");
+        return std::nullopt;
+      }
+      return Caller{auth.user, auth.user};
+    case AuthDecision::Kind::kTrusted:
+    case AuthDecision::Kind::kNotRequired: break;
+  }
+  return Caller{"zone:" + zones_[zone].name, ""};
+}
+
+void B2bua::challenge(const SipPeer& from, const sip::Message& request, const AuthDecision& auth) {
+  auto response = stateless_response(request, auth.code);
+  for (const std::string& value : auth.challenges) response.add(auth.challenge_header, value);
+  layer_.respond_stateless(from, request, std::move(response));
+}
+
+}  // namespace sbc::cp

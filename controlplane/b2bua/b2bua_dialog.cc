@@ -1,0 +1,233 @@
+// The B2BUA's requests on existing calls (ACK, CANCEL, BYE, ...) and the ways a call's dialogs are
+// hung up.
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "controlplane/b2bua/b2bua.h"
+#include "controlplane/b2bua/b2bua_internal.h"
+
+namespace sbc::cp {
+
+using sip::Method;
+
+void B2bua::caller_request(const CallPtr& call, const SipPeer& from, const sip::Message& msg) {
+  Leg& a = call->legs[kCaller];
+  // A TCP/TLS caller may have reconnected: what we send it next goes on its newest connection.
+  // (Same host: a.peer holds the sent-by port, a new connection another ephemeral one.)
+  if (is_stream(from.transport) && from.zone == a.peer.zone && from.transport == a.peer.transport &&
+      from.remote.address() == a.peer.remote.address()) {
+    a.peer.connection = from.connection;
+  }
+  switch (msg.method()) {
+    case Method::kInvite:
+      if (msg.to()->tag().empty()) {
+        const auto& first = *call->caller_invite;
+        const bool same_request =
+            msg.from()->tag() == first.from()->tag() && msg.cseq()->number == first.cseq()->number;
+        if (msg.top_via()->branch == call->caller_invite_branch ||
+            (same_request && call->state != CallState::kEnded)) {
+          // A retransmission that outlived its server transaction (which absorbs them until
+          // 64*T1 after our final response), or the same request arriving by another path: a
+          // merged request (§8.2.2.2, RFC 6026 §7.1), refused without a dialog tag.
+          reject(from, msg, 482);
+          return;
+        }
+        if (call->state == CallState::kEnded) {
+          // A new INVITE reusing an ended call's Call-ID (e.g. the retry after a 503): a new call.
+          // The old dialog is over for good: our 2xx stops, the BYE it held goes now (it would
+          // otherwise wait for an ACK that can no longer reach this call), and the old call goes
+          // on its own schedule, unreachable by this Call-ID.
+          scheduler_.cancel(call->response_timer);
+          call->response_timer = 0;
+          if (std::exchange(call->caller_bye_pending, false)) send_bye(call, kCaller);
+          by_caller_call_id_.erase(caller_key(a.peer.zone, a.call_id));
+          new_call(from, msg);
+          return;
+        }
+      }
+      reply(response_target(from, *msg.top_via()), msg, 488,
+            "Not Acceptable Here (re-INVITE not supported)", a.local_tag);
+      return;
+    case Method::kAck: handle_ack(call, msg); return;
+    case Method::kCancel: handle_cancel(call, from, msg); return;
+    case Method::kBye:
+      handle_bye(call, kCaller, response_target(from, *msg.top_via()), msg);
+      return;
+    case Method::kOptions:
+      reply(response_target(from, *msg.top_via()), msg, 200, {}, a.local_tag);
+      return;
+    default: reply(response_target(from, *msg.top_via()), msg, 501, {}, a.local_tag); return;
+  }
+}
+
+void B2bua::callee_request(const CallPtr& call, const SipPeer& from, const sip::Message& msg) {
+  const Leg& b = call->legs[kCallee];
+  // The callee's requests are answered at the trunk/target address we use for it (a trunk's
+  // requests are already known to come from its host), over TCP/TLS on their connection.
+  const SipPeer to = is_stream(from.transport) ? from : b.peer;
+  switch (msg.method()) {
+    case Method::kAck:
+      return;  // we never answer the callee's requests with a final INVITE response
+    case Method::kBye: handle_bye(call, kCallee, to, msg); return;
+    case Method::kInvite:
+      reply(to, msg, 488, "Not Acceptable Here (re-INVITE not supported)", b.local_tag);
+      return;
+    case Method::kOptions: reply(to, msg, 200, {}, b.local_tag); return;
+    case Method::kCancel: reply(to, msg, 481, {}, b.local_tag); return;
+    default: reply(to, msg, 501, {}, b.local_tag); return;
+  }
+}
+
+void B2bua::handle_ack(const CallPtr& call, const sip::Message& ack) {
+  if (call->final_status == 0) return;  // nothing to acknowledge yet
+  // An ACK for a 2xx must carry our To-tag; one that does not must not stop the 2xx's
+  // retransmissions. (A non-2xx ACK has it too: our final responses always carry our tag.)
+  if (ack.to()->tag() != call->legs[kCaller].local_tag) return;
+  if (call->response_timer) {
+    scheduler_.cancel(call->response_timer);
+    call->response_timer = 0;
+  }
+  if (call->final_status >= 300 || call->caller_acked) return;
+  call->caller_acked = true;
+  if (call->state == CallState::kAnswered) {
+    call->state = CallState::kConfirmed;
+    send_callee_ack(call);
+    persist(call);
+  }
+  if (call->caller_bye_pending) {
+    call->caller_bye_pending = false;
+    send_bye(call, kCaller);
+  }
+}
+
+void B2bua::handle_cancel(const CallPtr& call, const SipPeer& from, const sip::Message& cancel) {
+  const Leg& a = call->legs[kCaller];
+  const SipPeer to = response_target(from, *cancel.top_via());
+  if (cancel.top_via()->branch != call->caller_invite_branch) {
+    reply(to, cancel, 481, {}, a.local_tag);
+    return;
+  }
+  reply(to, cancel, 200, {}, a.local_tag);
+  if (call->final_status != 0) return;  // too late: the INVITE already has its final response
+  spdlog::info("call {}: cancelled by the caller", call->id);
+  respond_caller(call, 487);
+  send_cancel(call);
+  end_call(call, CallResult::kCancelled, 487);
+}
+
+void B2bua::handle_bye(const CallPtr& call, Side side, const SipPeer& to, const sip::Message& bye) {
+  const Leg& leg = call->legs[side];
+  const bool established = side == kCaller ? call->final_status >= 200 && call->final_status < 300
+                                           : call->callee_answered;
+  if (!established) {
+    reply(to, bye, 481, {}, leg.local_tag);
+    return;
+  }
+  if (bye.to()->tag() != leg.local_tag) {
+    reply(to, bye, 481, {}, leg.local_tag);
+    return;
+  }
+  if (side == kCallee && !bye.from()->tag().empty() && bye.from()->tag() != leg.remote_tag) {
+    // Another fork's dialog: over already if we ACKed and BYE'd its 2xx, else not ours. (A BYE
+    // without a From tag, RFC 2543 style, is taken for the call's dialog.)
+    const bool fork =
+        std::ranges::find(call->callee_forks, bye.from()->tag()) != call->callee_forks.end();
+    reply(to, bye, fork ? 200 : 481, {}, leg.local_tag);
+    return;
+  }
+  reply(to, bye, 200, {}, leg.local_tag);
+  if (call->state == CallState::kEnded) return;  // a retransmitted BYE
+  spdlog::info("call {}: {} hung up", call->id, side == kCaller ? "caller" : "callee");
+  if (side == kCaller) {
+    // A BYE proves the caller has our 2xx (its ACK may be lost): stop retransmitting it.
+    scheduler_.cancel(call->response_timer);
+    call->response_timer = 0;
+    call->caller_acked = true;
+    hang_up_callee(call);
+  } else {
+    // The callee may hang up before the caller's ACK let us ACK its 2xx: ACK it now (§13.2.2.4).
+    if (call->callee_ack.empty()) send_callee_ack(call);
+    call->callee_bye_sent = true;  // its dialog is over: nothing more to send it
+    hang_up_caller(call);
+  }
+  end_call(call, CallResult::kAnswered, 200);
+}
+
+void B2bua::hang_up_callee(const CallPtr& call) {
+  if (!call->callee_answered) {
+    send_cancel(call);
+    return;
+  }
+  if (call->callee_bye_sent) return;
+  if (call->callee_ack.empty()) send_callee_ack(call);
+  call->callee_bye_sent = true;
+  send_bye(call, kCallee);
+}
+
+void B2bua::hang_up_caller(const CallPtr& call) {
+  if (call->final_status < 200 || call->final_status >= 300) return;  // no dialog with the caller
+  if (!call->caller_acked) {
+    // Our 2xx keeps being retransmitted; the BYE follows its ACK or its timeout.
+    call->caller_bye_pending = true;
+    return;
+  }
+  send_bye(call, kCaller);
+}
+
+void B2bua::start_duration_limit(const CallPtr& call, std::chrono::milliseconds elapsed) {
+  if (config_.max_call_duration_s == 0) return;
+  const auto left = std::max(
+      std::chrono::milliseconds(std::chrono::seconds(config_.max_call_duration_s)) - elapsed,
+      std::chrono::milliseconds(0));
+  call->duration_timer = scheduler_.schedule(left, [this, id = call->id] {
+    auto it = calls_.find(id);
+    if (it == calls_.end()) return;
+    it->second->duration_timer = 0;
+    if (it->second->state == CallState::kEnded) return;
+    spdlog::info("call {}: max_call_duration ({} s) reached; hanging up", id,
+                 config_.max_call_duration_s);
+    fail_call(it->second, 200, CallResult::kMaxDuration);
+  });
+}
+
+// --- ended calls --------------------------------------------------------------------------------
+
+bool B2bua::ended_request(const SipPeer& from, const sip::Message& msg) {
+  const auto now = scheduler_.now();
+  const std::string_view call_id = *msg.call_id();
+  Side side = kCallee;
+  EndedCall* ended = ended_.find_callee(call_id, now);
+  if (ended == nullptr || ended->callee_peer.zone != from.zone) {
+    side = kCaller;
+    ended = ended_.find_caller(caller_key(from.zone, call_id), now);
+  }
+  if (ended == nullptr) return false;
+  switch (msg.method()) {
+    case Method::kInvite:
+      if (side == kCaller && msg.to()->tag().empty() &&
+          msg.top_via()->branch == ended->caller_branch) {
+        reject(from, msg, 482);  // a retransmission that outlived its server transaction
+        return true;
+      }
+      return false;  // a new call reusing the Call-ID, or a re-INVITE of a dialog that is over
+    case Method::kBye: {
+      // A BYE that crossed ours, or a retransmission that outlived its server transaction.
+      const std::string& tag = side == kCaller ? ended->caller_tag : ended->callee_tag;
+      const std::string_view their_tag = msg.from()->tag();
+      const auto& dialogs = ended->callee_dialogs;
+      const bool dialog =
+          side == kCaller
+              ? ended->caller_dialog
+              : (their_tag.empty() ? !dialogs.empty()
+                                   : std::ranges::find(dialogs, their_tag) != dialogs.end());
+      reply(from, msg, dialog && msg.to()->tag() == tag ? 200 : 481, {}, tag);
+      return true;
+    }
+    default: return false;
+  }
+}
+
+}  // namespace sbc::cp

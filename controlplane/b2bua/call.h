@@ -1,0 +1,115 @@
+// One B2BUA call: two dialogs (legs) with independent identifiers, the media anchored between them
+// and the client transactions (in the TransactionLayer) sbcd has in flight on either leg.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/control_protocol.h"
+#include "controlplane/observability/call_result.h"
+#include "controlplane/runtime/scheduler.h"
+#include "controlplane/security/admission_control.h"
+#include "controlplane/sip/message.h"
+#include "controlplane/transaction/transaction_user.h"
+#include "controlplane/transport/sip_transport.h"
+
+namespace sbc::cp {
+
+enum class CallState : uint8_t {
+  kCalling,    // INVITE sent to the callee, no final response yet (maybe an early dialog)
+  kAnswered,   // 2xx sent to the caller, waiting for its ACK
+  kConfirmed,  // ACK received: both dialogs established
+  kEnded,      // over; kept a while to absorb retransmissions, then erased
+};
+std::string_view to_string(CallState state);
+
+// Which side a leg is: the caller (sbcd is UAS) or the callee (sbcd is UAC).
+enum Side : uint8_t { kCaller = 0, kCallee = 1 };
+
+struct MediaLeg {
+  uint8_t dataplane_port = 0;
+  api::Address local;       // SBC media address (the dataplane port's address)
+  uint16_t local_port = 0;  // allocated RTP port; 0 when none is held
+  api::Address remote;      // from this side's SDP
+  uint16_t remote_port = 0;
+  uint16_t remote_rtcp_port = 0;  // a=rtcp, 0 when absent
+};
+
+struct Leg {
+  // Where requests and responses for this side go: zone, transport, address, listener and, over
+  // TCP/TLS, the connection the side's requests arrive on.
+  SipPeer peer;
+  // The dialog is secure (RFC 3261 §12.1.1): our Contact toward this side is a SIPS URI.
+  bool sips = false;
+  std::string call_id;
+  std::string local_tag;
+  std::string remote_tag;
+  std::string local_party;    // name-addr without tag: From of our requests on this dialog
+  std::string remote_party;   // name-addr without tag: To of our requests on this dialog
+  std::string remote_target;  // Request-URI of in-dialog requests (the peer's Contact)
+  std::vector<std::string> route_set;
+  uint32_t local_cseq = 0;
+  std::string user;            // user part shown in CDRs and `show calls`
+  Endpoint signalling_source;  // where this side's SIP comes from (may latch media)
+  MediaLeg media;
+  uint64_t sdp_version = 0;  // our o= version toward this side, bumped per description sent
+  std::optional<TransactionId> invite_tx;  // callee leg: our INVITE until its final response
+  std::vector<TransactionId> requests;     // BYE / CANCEL in flight on this leg
+};
+
+struct Call {
+  uint64_t id = 0;  // also the dataplane session id
+  CallState state = CallState::kCalling;
+  std::array<Leg, 2> legs;
+  // The caller's INVITE (responses to it are built from it).
+  std::optional<sip::Message> caller_invite;
+  std::string caller_invite_branch;
+  // What CANCEL and non-2xx ACK copy from our INVITE to the callee (RFC 3261 §9.1, §17.1.1.3);
+  // kept as fields so nothing we send is ever parsed back.
+  std::string callee_invite_uri;
+  std::string callee_invite_branch;
+  uint32_t callee_invite_cseq = 0;
+  // Last response sent to the caller's INVITE; a 2xx is retransmitted until the caller's ACK
+  // (§13.3.1.4; the server transaction retransmits non-2xx finals itself).
+  std::string last_response;
+  int final_status = 0;  // final status sent to the caller; 0 while none
+  Scheduler::TimerId response_timer = 0;
+  std::chrono::milliseconds response_interval{};
+  Scheduler::Clock::time_point response_deadline{};
+  std::string callee_ack;  // ACK sent for the callee's 2xx (re-sent on 2xx retransmissions)
+  bool callee_provisional = false;  // a 1xx (100 included) received: CANCEL allowed (§9.1)
+  bool callee_answered = false;     // 2xx received from the callee
+  bool invite_abandoned = false;    // our cancelled INVITE never got a final response
+  // To tags of the callee's other forks whose 2xx we ACKed and BYE'd (bounded, ended_calls.h).
+  std::vector<std::string> callee_forks;
+  bool callee_bye_sent = false;
+  bool caller_acked = false;         // the caller's ACK for our 2xx arrived
+  bool caller_bye_pending = false;   // BYE to send once the caller ACKs or the 2xx times out (§15)
+  std::string caller_answer_sdp;     // the callee's answer as rewritten for the caller
+  std::string callee_answer_origin;  // o= of the callee's last SDP: an unchanged one is not re-sent
+  bool cancel_pending = false;       // CANCEL to send once the callee sends a provisional
+  bool cancel_sent = false;
+  Scheduler::TimerId invite_wait_timer = 0;  // after our CANCEL: how long the INVITE may stay open
+  bool session_programmed = false;
+  Scheduler::TimerId ring_timer = 0;      // bounds how long a call may stay unanswered
+  Scheduler::TimerId linger_timer = 0;    // erases an ended call
+  Scheduler::TimerId duration_timer = 0;  // [sbcd] max_call_duration after the answer
+  std::optional<CallResult> result;
+  int result_code = 0;
+  std::chrono::system_clock::time_point start_time{};
+  std::optional<std::chrono::system_clock::time_point> answer_time;
+  std::optional<std::chrono::system_clock::time_point> end_time;
+  Scheduler::Clock::time_point started{};      // monotonic, for the age shown by `show calls`
+  std::optional<api::StatsReply> media_stats;  // fetched just before the session is deleted
+  // Who placed the call: an authenticated user, the trunk it came from, or "zone:NAME" for a
+  // trusted or unauthenticated access source (toll-fraud account, CDRs).
+  std::string account;
+  std::optional<AdmissionTicket> admission;  // released when the call ends
+};
+
+}  // namespace sbc::cp

@@ -1,0 +1,612 @@
+#include "controlplane/config/config.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <tuple>
+#include <utility>
+
+#include "api/control_protocol.h"
+#include "controlplane/config/config_parse.h"
+
+namespace sbc::cp {
+namespace config_detail {
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+bool valid_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && std::ranges::all_of(name, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+}
+
+std::expected<bool, std::string> parse_bool(std::string_view text, std::string_view option) {
+  if (text == "true" || text == "yes") return true;
+  if (text == "false" || text == "no") return false;
+  return std::unexpected(fmt::format("{}: '{}' is not true or false", option, text));
+}
+
+bool Values::has_section(const std::string& section) const {
+  const std::string prefix = section + ".";
+  return std::ranges::any_of(vm_, [&](const auto& kv) { return kv.first.starts_with(prefix); });
+}
+
+}  // namespace config_detail
+
+namespace {
+
+using config_detail::add_security_options;
+using config_detail::check_capacity;
+using config_detail::check_security;
+using config_detail::kCapacityOptions;
+using config_detail::parse_bool;
+using config_detail::parse_number;
+using config_detail::read_capacity;
+using config_detail::read_security;
+using config_detail::trim;
+using config_detail::valid_name;
+using config_detail::valid_user_name;
+using config_detail::Values;
+namespace po = boost::program_options;
+
+constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
+                                           "error", "critical", "off"};
+
+// Boost's INI reader only knows '#' comments; INI files also use ';'. Both start a comment at the
+// beginning of a line or after whitespace, so values such as "a;b" survive. Boost would also cut a
+// value at any other '#', silently (a secret "ab#cd" would become "ab"): that is refused, naming
+// the option but not the value.
+std::expected<std::string, std::string> strip_comments(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::string section;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    for (size_t i = 0; i < line.size(); ++i) {
+      if ((line[i] == ';' || line[i] == '#') &&
+          (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+        line = line.substr(0, i);
+        break;
+      }
+    }
+    const std::string_view content = trim(line);
+    if (content.starts_with('[') && content.ends_with(']')) {
+      section = std::string(content.substr(1, content.size() - 2));
+    } else if (content.find('#') != std::string_view::npos) {
+      const std::string key(trim(content.substr(0, content.find('='))));
+      return std::unexpected(fmt::format(
+          "{}.{}: '#' inside a value is not supported (it would start a comment)", section, key));
+    }
+    out.append(line);
+    out.push_back('\n');
+    pos = end + 1;
+  }
+  return out;
+}
+
+bool is_ipv4(std::string_view text) {
+  return api::Address::parse(text).family == api::AddressFamily::kIpv4;
+}
+
+// Characters allowed unescaped in a SIP user part (RFC 3261 user-unreserved + unreserved subset).
+bool valid_sip_user(std::string_view user) {
+  return !user.empty() && user.size() <= 64 && std::ranges::all_of(user, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("-_.!~*'()&=+$,;?/").find(c) != std::string_view::npos;
+  });
+}
+
+bool valid_hostname(std::string_view host) {
+  return !host.empty() && host.size() <= 253 && std::ranges::all_of(host, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.';
+  });
+}
+
+const std::vector<std::string> kSbcdOptions = {"sbcd.dataplane_socket", "sbcd.mgmt_socket",
+                                               "sbcd.cdr_file",         "sbcd.state_db",
+                                               "sbcd.log_level",        "sbcd.max_call_duration"};
+const std::vector<std::string> kMediaOptions = {"media.port_min", "media.port_max", "media.timeout",
+                                                "media.latch_window"};
+const std::vector<std::string> kSipOptions = {"sip.tcp_idle_timeout", "sip.max_connections",
+                                              "sip.max_connections_per_address"};
+const std::vector<std::string> kTlsOptions = {
+    "tls.certificate",  "tls.private_key", "tls.ca_file",       "tls.min_version",  "tls.ciphers",
+    "tls.ciphersuites", "tls.groups",      "tls.verify_client", "tls.verify_server"};
+const std::vector<std::string> kZoneKeys = {"dataplane_port",
+                                            "sip_address",
+                                            "sip_port",
+                                            "tls_port",
+                                            "transports",
+                                            "default_target",
+                                            "default_target_transport"};
+const std::string kZoneListen = "listen";  // repeatable
+const std::vector<std::string> kTrunkKeys = {"zone",      "host",       "port",
+                                             "transport", "fromdomain", "fromuser"};
+
+std::expected<Transport, std::string> parse_transport_option(std::string_view text,
+                                                             std::string_view option) {
+  if (auto t = parse_transport(text)) return *t;
+  return std::unexpected(fmt::format("{}: '{}' is not one of udp, tcp, tls", option, text));
+}
+
+std::expected<void, std::string> read_zone(const Values& v, const std::string& name,
+                                           ZoneConfig& zone) {
+  const std::string prefix = "zone." + name + ".";
+  zone.name = name;
+  auto dp = v.get(prefix + "dataplane_port");
+  if (!dp) return std::unexpected(prefix + "dataplane_port: required");
+  if (!valid_name(*dp)) {
+    return std::unexpected(prefix + "dataplane_port: '" + *dp + "' is not a port name");
+  }
+  zone.dataplane_port = *dp;
+  if (auto a = v.get(prefix + "sip_address")) {
+    if (!is_ipv4(*a)) {
+      return std::unexpected(prefix + "sip_address: '" + *a + "' is not an IPv4 address");
+    }
+    zone.sip_address = *a;
+  }
+  if (auto p = v.get(prefix + "sip_port")) {
+    auto port = parse_number<uint16_t>(*p, prefix + "sip_port", 1, 65535);
+    if (!port) return std::unexpected(port.error());
+    zone.sip_port = *port;
+  }
+  if (auto p = v.get(prefix + "tls_port")) {
+    auto port = parse_number<uint16_t>(*p, prefix + "tls_port", 1, 65535);
+    if (!port) return std::unexpected(port.error());
+    zone.tls_port = *port;
+  }
+  if (auto list = v.get(prefix + "transports")) {
+    const std::string option = prefix + "transports";
+    zone.transports.clear();
+    std::string_view rest = *list;
+    while (true) {
+      const size_t comma = rest.find(',');
+      const std::string_view item = trim(rest.substr(0, comma));
+      if (item.empty()) {
+        return std::unexpected(option + ": '" + *list + "' has an empty entry");
+      }
+      auto t = parse_transport_option(item, option);
+      if (!t) return std::unexpected(t.error());
+      if (std::ranges::find(zone.transports, *t) != zone.transports.end()) {
+        return std::unexpected(fmt::format("{}: {} is listed twice", option, to_string(*t)));
+      }
+      zone.transports.push_back(*t);
+      if (comma == std::string_view::npos) break;
+      rest = rest.substr(comma + 1);
+    }
+  }
+  for (const Transport t : zone.transports) {
+    zone.listeners.push_back(
+        {t, zone.sip_address, t == Transport::kTls ? zone.tls_port : zone.sip_port});
+  }
+  for (const std::string& entry : v.get_all(prefix + kZoneListen)) {
+    const std::string option = prefix + kZoneListen;
+    const size_t colon = entry.find(':');
+    if (colon == std::string::npos) {
+      return std::unexpected(option + ": '" + entry + "' is not transport:address:port");
+    }
+    auto t = parse_transport_option(trim(std::string_view(entry).substr(0, colon)), option);
+    if (!t) return std::unexpected(t.error());
+    auto hp = parse_host_port(trim(std::string_view(entry).substr(colon + 1)), option);
+    if (!hp) return std::unexpected(hp.error());
+    zone.listeners.push_back({*t, hp->host, hp->port});
+  }
+  if (zone.listeners.empty()) {
+    return std::unexpected(prefix + "transports: the zone has no listener");
+  }
+  if (auto t = v.get(prefix + "default_target")) {
+    auto target = parse_host_port(*t, prefix + "default_target");
+    if (!target) return std::unexpected(target.error());
+    zone.default_target = *target;
+  }
+  if (auto t = v.get(prefix + "default_target_transport")) {
+    auto transport = parse_transport_option(*t, prefix + "default_target_transport");
+    if (!transport) return std::unexpected(transport.error());
+    zone.default_target_transport = *transport;
+  }
+  return {};
+}
+
+std::expected<void, std::string> read_trunk(const Values& v, const std::string& name,
+                                            TrunkConfig& trunk) {
+  const std::string prefix = "trunk." + name + ".";
+  trunk.name = name;
+  auto zone = v.get(prefix + "zone");
+  if (!zone) return std::unexpected(prefix + "zone: required");
+  trunk.zone = *zone;
+  auto host = v.get(prefix + "host");
+  if (!host) return std::unexpected(prefix + "host: required");
+  if (!is_ipv4(*host)) {
+    return std::unexpected(prefix + "host: '" + *host +
+                           "' is not an IPv4 address (host names are not resolved)");
+  }
+  trunk.host = *host;
+  if (auto p = v.get(prefix + "port")) {
+    auto port = parse_number<uint16_t>(*p, prefix + "port", 1, 65535);
+    if (!port) return std::unexpected(port.error());
+    trunk.port = *port;
+  }
+  if (auto t = v.get(prefix + "transport")) {
+    auto transport = parse_transport_option(*t, prefix + "transport");
+    if (!transport) return std::unexpected(transport.error());
+    trunk.transport = *transport;
+  }
+  if (auto d = v.get(prefix + "fromdomain")) {
+    if (!valid_hostname(*d)) {
+      return std::unexpected(prefix + "fromdomain: '" + *d + "' is not a host name");
+    }
+    trunk.fromdomain = *d;
+  }
+  if (auto u = v.get(prefix + "fromuser")) {
+    if (!valid_sip_user(*u)) {
+      return std::unexpected(prefix + "fromuser: '" + *u + "' is not a valid SIP user part");
+    }
+    trunk.fromuser = *u;
+  }
+  return {};
+}
+
+// Syntax only: files, cipher strings and groups are checked by OpenSSL when the TLS contexts are
+// built (transport/tls_context.h), which --check-config also does.
+std::expected<TlsConfig, std::string> read_tls(const Values& v) {
+  TlsConfig tls;
+  auto text = [&](const char* name, std::string& out) -> std::expected<void, std::string> {
+    if (auto s = v.get(std::string("tls.") + name)) {
+      if (s->empty()) return std::unexpected(fmt::format("tls.{}: must not be empty", name));
+      out = *s;
+    }
+    return {};
+  };
+  for (auto [name, field] : {std::pair{"certificate", &TlsConfig::certificate},
+                             {"private_key", &TlsConfig::private_key},
+                             {"ca_file", &TlsConfig::ca_file},
+                             {"ciphers", &TlsConfig::ciphers},
+                             {"ciphersuites", &TlsConfig::ciphersuites},
+                             {"groups", &TlsConfig::groups}}) {
+    if (auto r = text(name, tls.*field); !r) return std::unexpected(r.error());
+  }
+  if (auto s = v.get("tls.min_version")) {
+    if (*s == "1.2") {
+      tls.min_version = TlsVersion::k12;
+    } else if (*s == "1.3") {
+      tls.min_version = TlsVersion::k13;
+    } else {
+      return std::unexpected("tls.min_version: '" + *s + "' is not 1.2 or 1.3");
+    }
+  }
+  for (auto [name, field] : {std::pair{"verify_client", &TlsConfig::verify_client},
+                             {"verify_server", &TlsConfig::verify_server}}) {
+    if (auto s = v.get(std::string("tls.") + name)) {
+      auto b = parse_bool(*s, std::string("tls.") + name);
+      if (!b) return std::unexpected(b.error());
+      tls.*field = *b;
+    }
+  }
+  if (tls.certificate.empty() != tls.private_key.empty()) {
+    return std::unexpected(tls.certificate.empty()
+                               ? "tls.certificate: required with tls.private_key"
+                               : "tls.private_key: required with tls.certificate");
+  }
+  if (tls.verify_client && tls.ca_file.empty()) {
+    return std::unexpected("tls.verify_client: needs tls.ca_file to verify client certificates");
+  }
+  return tls;
+}
+
+std::expected<void, std::string> read_globals(const Values& v, Config& config) {
+  auto path_option = [&](const std::string& name,
+                         std::string& out) -> std::expected<void, std::string> {
+    if (auto s = v.get(name)) {
+      if (s->empty()) return std::unexpected(name + ": must not be empty");
+      out = *s;
+    }
+    return {};
+  };
+  if (auto r = path_option("sbcd.dataplane_socket", config.dataplane_socket); !r) return r;
+  if (auto r = path_option("sbcd.mgmt_socket", config.mgmt_socket); !r) return r;
+  if (auto r = path_option("sbcd.cdr_file", config.cdr_file); !r) return r;
+  if (auto r = path_option("sbcd.state_db", config.state_db); !r) return r;
+  if (auto level = v.get("sbcd.log_level")) {
+    if (std::ranges::find(kLogLevels, *level) == std::end(kLogLevels)) {
+      return std::unexpected("sbcd.log_level: '" + *level +
+                             "' is not one of trace, debug, info, warn, error, critical, off");
+    }
+    config.log_level = *level;
+  }
+  if (auto s = v.get("sbcd.max_call_duration")) {
+    auto n = parse_number<uint32_t>(*s, "sbcd.max_call_duration", 0, 7 * 86400);
+    if (!n) return std::unexpected(n.error());
+    config.max_call_duration_s = *n;
+  }
+  if (auto r = read_capacity(v, config); !r) return r;
+  MediaConfig& m = config.media;
+  if (auto s = v.get("media.port_min")) {
+    auto n = parse_number<uint16_t>(*s, "media.port_min", 1024, 65534);
+    if (!n) return std::unexpected(n.error());
+    m.port_min = *n;
+  }
+  if (auto s = v.get("media.port_max")) {
+    auto n = parse_number<uint16_t>(*s, "media.port_max", 1025, 65535);
+    if (!n) return std::unexpected(n.error());
+    m.port_max = *n;
+  }
+  if (m.port_min % 2 != 0) {
+    return std::unexpected(
+        fmt::format("media.port_min: {} is odd (RTP uses even ports)", m.port_min));
+  }
+  if (m.port_max < m.port_min + 1) {
+    return std::unexpected(
+        fmt::format("media.port_max: {} leaves no RTP/RTCP pair above media.port_min {}",
+                    m.port_max, m.port_min));
+  }
+  if (auto s = v.get("media.timeout")) {
+    auto n = parse_number<uint32_t>(*s, "media.timeout", 0, 86400);
+    if (!n) return std::unexpected(n.error());
+    m.timeout_s = *n;
+  }
+  if (auto s = v.get("media.latch_window")) {
+    auto n = parse_number<uint32_t>(*s, "media.latch_window", 0, 600000);
+    if (!n) return std::unexpected(n.error());
+    m.latch_window_ms = *n;
+  }
+  SipConfig& sip = config.sip;
+  if (auto s = v.get("sip.tcp_idle_timeout")) {
+    auto n = parse_number<uint32_t>(*s, "sip.tcp_idle_timeout", 1, 86400);
+    if (!n) return std::unexpected(n.error());
+    sip.tcp_idle_timeout_s = *n;
+  }
+  if (auto s = v.get("sip.max_connections")) {
+    auto n = parse_number<uint32_t>(*s, "sip.max_connections", 1, 1000000);
+    if (!n) return std::unexpected(n.error());
+    sip.max_connections = *n;
+  }
+  if (auto s = v.get("sip.max_connections_per_address")) {
+    auto n = parse_number<uint32_t>(*s, "sip.max_connections_per_address", 1, 1000000);
+    if (!n) return std::unexpected(n.error());
+    sip.max_connections_per_address = *n;
+  }
+  if (v.has_section("tls")) {
+    auto tls = read_tls(v);
+    if (!tls) return std::unexpected(tls.error());
+    config.tls = std::move(*tls);
+  }
+  if (auto s = v.get("metrics.listen")) {
+    auto hp = parse_host_port(*s, "metrics.listen");
+    if (!hp) return std::unexpected(hp.error());
+    config.metrics_listen = *hp;
+  }
+  return {};
+}
+
+// Listeners do not collide (UDP and TCP may share a port, TCP and TLS may not) and every transport
+// a trunk or a default target uses has a listener (its address goes into Via and Contact), TLS
+// ones a [tls] section.
+std::expected<void, std::string> check_transports(const Config& config) {
+  // (datagram?, address, port); an address left to the dataplane is keyed by its zone.
+  std::set<std::tuple<bool, std::string, uint16_t>> binds;
+  for (const ZoneConfig& z : config.zones) {
+    for (size_t i = 0; i < z.listeners.size(); ++i) {
+      const ListenerConfig& l = z.listeners[i];
+      const std::string address = l.address.empty() ? "zone " + z.name : l.address;
+      if (!binds.emplace(l.transport == Transport::kUdp, address, l.port).second) {
+        const bool own = i < z.transports.size();  // from transports, not from listen
+        return std::unexpected(
+            fmt::format("zone.{}.{}: {} {}:{} is already used by another listener", z.name,
+                        own ? "sip_address" : "listen", to_string(l.transport),
+                        l.address.empty() ? "(dataplane address)" : l.address, l.port));
+      }
+      if (l.transport == Transport::kTls && (!config.tls || config.tls->certificate.empty())) {
+        return std::unexpected(
+            fmt::format("zone.{}.{}: a TLS listener needs tls.certificate and tls.private_key",
+                        z.name, i < z.transports.size() ? "transports" : "listen"));
+      }
+    }
+  }
+  for (const TrunkConfig& t : config.trunks) {
+    const ZoneConfig* zone = config.find_zone(t.zone);
+    if (!zone->has_listener(t.transport)) {
+      return std::unexpected(
+          fmt::format("trunk.{}.transport: zone {} has no {} listener "
+                      "(zone.{}.transports or listen)",
+                      t.name, t.zone, to_string(t.transport), t.zone));
+    }
+    if (t.transport == Transport::kTls && !config.tls) {
+      return std::unexpected("trunk." + t.name + ".transport: tls needs a [tls] section");
+    }
+  }
+  for (const ZoneConfig& z : config.zones) {
+    if (!z.default_target) continue;
+    if (!z.has_listener(z.default_target_transport)) {
+      return std::unexpected(
+          fmt::format("zone.{}.default_target_transport: the zone has no {} listener", z.name,
+                      to_string(z.default_target_transport)));
+    }
+  }
+  return {};
+}
+
+// References between sections, checked once every section has been read.
+std::expected<void, std::string> cross_check(const Config& config) {
+  if (config.zones.empty())
+    return std::unexpected("no [zone.NAME] section: at least one is needed");
+  if (config.trunks.empty()) {
+    return std::unexpected("no [trunk.NAME] section: at least one is needed");
+  }
+  for (const TrunkConfig& t : config.trunks) {
+    if (config.find_zone(t.zone) == nullptr) {
+      return std::unexpected("trunk." + t.name + ".zone: no section [zone." + t.zone + "]");
+    }
+  }
+  size_t access_zones = 0;
+  for (const ZoneConfig& z : config.zones) {
+    if (config.is_trunk_zone(z.name)) {
+      if (z.default_target) {
+        return std::unexpected(
+            "zone." + z.name +
+            ".default_target: only an access zone has one, and trunks use zone " + z.name);
+      }
+    } else {
+      ++access_zones;
+    }
+  }
+  if (access_zones != 1) {
+    return std::unexpected(
+        fmt::format("zones: exactly one access zone (a zone no trunk uses) is supported, found {}",
+                    access_zones));
+  }
+  return check_transports(config);
+}
+
+}  // namespace
+
+std::expected<HostPort, std::string> parse_host_port(std::string_view text, std::string_view what) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) {
+    return std::unexpected(fmt::format("{}: '{}' is not host:port", what, text));
+  }
+  HostPort hp;
+  hp.host = std::string(text.substr(0, colon));
+  if (!is_ipv4(hp.host)) {
+    return std::unexpected(fmt::format("{}: '{}' is not an IPv4 address", what, hp.host));
+  }
+  auto port =
+      parse_number<uint16_t>(text.substr(colon + 1), fmt::format("{} port", what), 1, 65535);
+  if (!port) return std::unexpected(port.error());
+  hp.port = *port;
+  return hp;
+}
+
+bool ZoneConfig::has_listener(Transport transport) const {
+  return std::ranges::any_of(listeners,
+                             [&](const ListenerConfig& l) { return l.transport == transport; });
+}
+
+const ZoneConfig* Config::find_zone(std::string_view name) const {
+  for (const ZoneConfig& z : zones) {
+    if (z.name == name && !z.retired) return &z;
+  }
+  return nullptr;
+}
+
+bool Config::is_trunk_zone(std::string_view zone) const {
+  return std::ranges::any_of(trunks, [&](const TrunkConfig& t) { return t.zone == zone; });
+}
+
+const ZoneConfig& Config::access_zone() const {
+  for (const ZoneConfig& z : zones) {
+    if (!is_trunk_zone(z.name) && !z.retired) return z;
+  }
+  return zones.front();  // unreachable after validation
+}
+
+std::expected<Config, std::string> parse_config(std::string_view text) {
+  const auto stripped = strip_comments(text);
+  if (!stripped) return std::unexpected(stripped.error());
+  const std::string& cleaned = *stripped;
+  try {
+    // First pass: find the dynamic [zone.NAME] and [trunk.NAME] sections.
+    po::options_description none;
+    std::istringstream first(cleaned);
+    const po::parsed_options found = po::parse_config_file(first, none, true);
+    std::set<std::string> zone_names;
+    std::set<std::string> trunk_names;
+    std::set<std::string> user_names;
+    for (const po::option& opt : found.options) {
+      const std::string& key = opt.string_key;
+      const size_t first_dot = key.find('.');
+      const size_t last_dot = key.rfind('.');
+      if (first_dot == std::string::npos || first_dot == last_dot) continue;
+      const std::string kind = key.substr(0, first_dot);
+      if (kind != "zone" && kind != "trunk" && kind != "user") continue;
+      const std::string name = key.substr(first_dot + 1, last_dot - first_dot - 1);
+      if (kind == "user") {
+        if (!valid_user_name(name)) {
+          return std::unexpected("[user." + name +
+                                 "]: user name must be 1-64 letters, digits, '_', '-', '.' or '+'");
+        }
+        user_names.insert(name);
+        continue;
+      }
+      if (!valid_name(name)) {
+        return std::unexpected("[" + kind + "." + name +
+                               "]: section name must be 1-64 letters, digits, '_' or '-'");
+      }
+      (kind == "zone" ? zone_names : trunk_names).insert(name);
+    }
+
+    // Second pass, strict: every option must be known.
+    // Every option is read as a string: numbers are converted by hand so "-1" or "1e3" are refused
+    // with the option's name instead of wrapping around.
+    po::options_description desc;
+    auto add = [&](const std::string& name) {
+      desc.add_options()(name.c_str(), po::value<std::string>());
+    };
+    for (const auto& o : kSbcdOptions) add(o);
+    for (const auto& o : kCapacityOptions) add(o);
+    for (const auto& o : kMediaOptions) add(o);
+    for (const auto& o : kSipOptions) add(o);
+    for (const auto& o : kTlsOptions) add(o);
+    add("metrics.listen");
+    for (const auto& z : zone_names) {
+      for (const auto& k : kZoneKeys) add("zone." + z + "." + k);
+      const std::string listen = "zone." + z + "." + kZoneListen;
+      desc.add_options()(listen.c_str(), po::value<std::vector<std::string>>());
+    }
+    for (const auto& t : trunk_names) {
+      for (const auto& k : kTrunkKeys) add("trunk." + t + "." + k);
+    }
+    add_security_options(desc, zone_names, trunk_names, user_names);
+    std::istringstream second(cleaned);
+    po::variables_map vm;
+    po::store(po::parse_config_file(second, desc, false), vm);
+    po::notify(vm);
+
+    Config config;
+    const Values values(vm);
+    if (auto r = read_globals(values, config); !r) return std::unexpected(r.error());
+    for (const auto& name : zone_names) {
+      ZoneConfig zone;
+      if (auto r = read_zone(values, name, zone); !r) return std::unexpected(r.error());
+      config.zones.push_back(std::move(zone));
+    }
+    for (const auto& name : trunk_names) {
+      TrunkConfig trunk;
+      if (auto r = read_trunk(values, name, trunk); !r) return std::unexpected(r.error());
+      config.trunks.push_back(std::move(trunk));
+    }
+    if (auto r = read_security(values, user_names, config); !r) return std::unexpected(r.error());
+    if (auto r = cross_check(config); !r) return std::unexpected(r.error());
+    if (auto r = check_security(config); !r) return std::unexpected(r.error());
+    if (auto r = check_capacity(config); !r) return std::unexpected(r.error());
+    return config;
+  } catch (const po::error& e) {
+    return std::unexpected(std::string(e.what()));
+  }
+}
+
+std::expected<Config, std::string> load_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::unexpected(path + ": cannot open");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return std::unexpected(path + ": read error");
+  auto config = parse_config(text.str());
+  if (!config) return std::unexpected(path + ": " + config.error());
+  return config;
+}
+
+}  // namespace sbc::cp

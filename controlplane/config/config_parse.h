@@ -1,0 +1,84 @@
+// Helpers shared by the sbc.conf readers (config.cc, config_security.cc); not for other users.
+#pragma once
+
+#include <fmt/core.h>
+
+#include <boost/program_options.hpp>
+#include <charconv>
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "controlplane/config/config.h"
+
+namespace sbc::cp::config_detail {
+
+namespace po = boost::program_options;
+
+std::string_view trim(std::string_view text);
+// Section names ([zone.NAME], [trunk.NAME]): 1-64 letters, digits, '_' or '-'.
+bool valid_name(std::string_view name);
+// [user.NAME]: a digest username; also '.' and '+' (john.doe, +15550001).
+bool valid_user_name(std::string_view name);
+std::expected<bool, std::string> parse_bool(std::string_view text, std::string_view option);
+// Comma-separated items, trimmed; an empty item is an error naming `option`.
+std::expected<std::vector<std::string>, std::string> split_list(std::string_view text,
+                                                                std::string_view option);
+
+template <typename T>
+std::expected<T, std::string> parse_number(std::string_view text, std::string_view option,
+                                           uint64_t min, uint64_t max) {
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value < min || value > max) {
+    return std::unexpected(
+        fmt::format("{}: '{}' is not a whole number in {}..{}", option, text, min, max));
+  }
+  return static_cast<T>(value);
+}
+
+// The parsed options, read by name. Single options are strings; repeatable ones string vectors.
+class Values {
+ public:
+  explicit Values(const po::variables_map& vm) : vm_(vm) {}
+  std::optional<std::string> get(const std::string& name) const {
+    auto it = vm_.find(name);
+    if (it == vm_.end()) return std::nullopt;
+    return it->second.as<std::string>();
+  }
+  std::vector<std::string> get_all(const std::string& name) const {
+    auto it = vm_.find(name);
+    if (it == vm_.end()) return {};
+    return it->second.as<std::vector<std::string>>();
+  }
+  bool has(const std::string& name) const { return vm_.count(name) != 0; }
+  // True when some option of [section] was given.
+  bool has_section(const std::string& section) const;
+
+ private:
+  const po::variables_map& vm_;
+};
+
+// Registers [security], [registrar], [user.NAME] and the security keys of zones, trunks and
+// [media].
+void add_security_options(po::options_description& desc, const std::set<std::string>& zones,
+                          const std::set<std::string>& trunks, const std::set<std::string>& users);
+// Reads them; zones and trunks are already in `config`.
+std::expected<void, std::string> read_security(const Values& v, const std::set<std::string>& users,
+                                               Config& config);
+// Once the general cross checks passed: users' zones (defaulting to the access zone), trunk
+// allow lists, prefixes.
+std::expected<void, std::string> check_security(Config& config);
+
+// [sbcd] call_capacity, transaction_capacity, ended_call_capacity (config_capacity.cc).
+inline const std::vector<std::string> kCapacityOptions = {
+    "sbcd.call_capacity", "sbcd.transaction_capacity", "sbcd.ended_call_capacity"};
+std::expected<void, std::string> read_capacity(const Values& v, Config& config);
+// Once zones, trunks and [media] are read: the limits fit the media port range.
+std::expected<void, std::string> check_capacity(const Config& config);
+
+}  // namespace sbc::cp::config_detail

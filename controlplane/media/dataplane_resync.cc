@@ -1,0 +1,271 @@
+#include "controlplane/media/dataplane_resync.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <utility>
+
+namespace sbc::cp {
+
+std::string_view to_string(DataplaneResync::Lane lane) {
+  switch (lane) {
+    case DataplaneResync::Lane::kSessions: return "sessions";
+    case DataplaneResync::Lane::kBans: return "bans";
+    case DataplaneResync::Lane::kTrusted: return "trusted";
+    case DataplaneResync::Lane::kCleanup: return "cleanup";
+  }
+  return "unknown";
+}
+
+struct DataplaneResync::Gauges {
+  explicit Gauges(prometheus::Registry& registry)
+      : running(prometheus::BuildGauge()
+                    .Name("sbc_dataplane_resync_running")
+                    .Help("1 while sbcd re-programs a (re)connected dataplane")
+                    .Register(registry)
+                    .Add({})),
+        pending(prometheus::BuildGauge()
+                    .Name("sbc_dataplane_resync_pending")
+                    .Help("Entries (sessions, bans, trusted sources) still to re-program")
+                    .Register(registry)
+                    .Add({})),
+        in_flight(prometheus::BuildGauge()
+                      .Name("sbc_dataplane_resync_in_flight")
+                      .Help("Resync requests sent and not answered yet")
+                      .Register(registry)
+                      .Add({})),
+        last_duration(prometheus::BuildGauge()
+                          .Name("sbc_dataplane_resync_last_duration_seconds")
+                          .Help("How long the last completed resync took")
+                          .Register(registry)
+                          .Add({})),
+        resyncs(prometheus::BuildCounter()
+                    .Name("sbc_dataplane_resyncs_total")
+                    .Help("Resyncs begun (one per dataplane connection)")
+                    .Register(registry)
+                    .Add({})),
+        requests(prometheus::BuildCounter()
+                     .Name("sbc_dataplane_resync_requests_total")
+                     .Help("Resync entries by outcome: ok, failed (refused or given up), retried "
+                           "(overloaded or timed out, sent again), skipped (nothing to send any "
+                           "more)")
+                     .Register(registry)),
+        ok(requests.Add({{"result", "ok"}})),
+        failed(requests.Add({{"result", "failed"}})),
+        retried(requests.Add({{"result", "retried"}})),
+        skipped(requests.Add({{"result", "skipped"}})) {}
+
+  prometheus::Gauge& running;
+  prometheus::Gauge& pending;
+  prometheus::Gauge& in_flight;
+  prometheus::Gauge& last_duration;
+  prometheus::Counter& resyncs;
+  prometheus::Family<prometheus::Counter>& requests;
+  prometheus::Counter& ok;
+  prometheus::Counter& failed;
+  prometheus::Counter& retried;
+  prometheus::Counter& skipped;
+};
+
+DataplaneResync::DataplaneResync(DataplaneClient& dataplane, Scheduler& scheduler,
+                                 prometheus::Registry* registry, size_t window)
+    : dataplane_(dataplane), scheduler_(scheduler), window_(std::max<size_t>(window, 1)) {
+  if (registry != nullptr) metrics_ = std::make_unique<Gauges>(*registry);
+}
+
+DataplaneResync::~DataplaneResync() {
+  scheduler_.cancel(backoff_timer_);
+}
+
+void DataplaneResync::begin() {
+  if (progress_.running) abort();
+  collecting_ = true;
+  started_ = scheduler_.now();
+  progress_.running = true;
+  ++progress_.resyncs;
+  at_begin_ = progress_;
+  if (metrics_) metrics_->resyncs.Increment();
+  publish();
+}
+
+void DataplaneResync::run() {
+  collecting_ = false;
+  size_t per_lane[kLanes] = {};
+  for (size_t l = 0; l < kLanes; ++l) {
+    for (const Batch& b : lanes_[l]) per_lane[l] += b.count;
+  }
+  spdlog::info(
+      "dataplane: resync of {} sessions, {} bans, {} trusted sources ({} in flight at most)",
+      per_lane[0], per_lane[1], per_lane[2], window_);
+  pump();
+}
+
+void DataplaneResync::abort() {
+  ++generation_;
+  for (auto& lane : lanes_) lane.clear();
+  retries_.clear();
+  queued_ = 0;
+  collecting_ = false;
+  paused_ = false;
+  scheduler_.cancel(backoff_timer_);
+  backoff_timer_ = 0;
+  backoff_ = kMinBackoff;
+  if (progress_.running && progress_.pending > 0) {
+    spdlog::warn("dataplane: resync abandoned with {} entries left (connection lost)",
+                 progress_.pending);
+  }
+  progress_.running = false;
+  progress_.in_flight = 0;
+  publish();
+}
+
+void DataplaneResync::add(Lane lane, std::string_view what, size_t count, Build build) {
+  if (count == 0) return;
+  if (!progress_.running) {
+    // Work found after the resync completed (a later page of the session dump): it extends it.
+    progress_.running = true;
+    started_ = scheduler_.now();
+    at_begin_ = progress_;
+  }
+  lanes_[static_cast<size_t>(lane)].push_back(Batch{std::string(what), count, 0, std::move(build)});
+  queued_ += count;
+  publish();
+  if (!collecting_) pump();
+}
+
+void DataplaneResync::pump() {
+  if (!collecting_ && !paused_ && dataplane_.connected()) {
+    while (progress_.in_flight < window_) {
+      std::optional<Outstanding> next = take();
+      if (!next) break;
+      send(std::move(*next));
+    }
+  }
+  publish();
+  maybe_finish();
+}
+
+std::optional<DataplaneResync::Outstanding> DataplaneResync::take() {
+  if (!retries_.empty()) {
+    Outstanding entry = std::move(retries_.front());
+    retries_.pop_front();
+    return entry;
+  }
+  for (auto& lane : lanes_) {
+    while (!lane.empty()) {
+      Batch& batch = lane.front();
+      if (batch.next >= batch.count) {
+        lane.pop_front();
+        continue;
+      }
+      const size_t index = batch.next++;
+      --queued_;
+      std::optional<Request> request = batch.build(index);
+      if (request) return Outstanding{std::move(*request), 0};
+      ++progress_.skipped;
+      if (metrics_) metrics_->skipped.Increment();
+    }
+  }
+  return std::nullopt;
+}
+
+void DataplaneResync::send(Outstanding entry) {
+  ++progress_.in_flight;
+  ++progress_.sent;
+  api::Message message = entry.request.message;
+  dataplane_.request(std::move(message),
+                     [this, alive = std::weak_ptr<char>(alive_), generation = generation_,
+                      entry = std::move(entry)](DataplaneClient::Reply reply) mutable {
+                       if (alive.expired() || generation != generation_) return;
+                       --progress_.in_flight;
+                       answered(std::move(entry), std::move(reply));
+                       pump();
+                     });
+}
+
+void DataplaneResync::answered(Outstanding entry, DataplaneClient::Reply reply) {
+  if (!reply) {
+    switch (reply.error()) {
+      case DataplaneError::kNotConnected:
+      case DataplaneError::kDisconnected:
+        // The connection is going away: abort() follows and the next connection starts over.
+        return;
+      case DataplaneError::kOverloaded:
+        ++progress_.retried;
+        if (metrics_) metrics_->retried.Increment();
+        retries_.push_front(std::move(entry));
+        back_off();
+        return;
+      case DataplaneError::kTimeout:
+        if (++entry.timeouts <= kMaxTimeouts) {
+          ++progress_.retried;
+          if (metrics_) metrics_->retried.Increment();
+          retries_.push_back(std::move(entry));
+          back_off();
+          return;
+        }
+        break;
+      case DataplaneError::kEncode:
+      case DataplaneError::kBadReply: break;
+    }
+    ++progress_.failed;
+    if (metrics_) metrics_->failed.Increment();
+    spdlog::warn("dataplane: resync {} failed: {}",
+                 api::to_string(api::type_of(entry.request.message)), to_string(reply.error()));
+  } else {
+    const auto* result = std::get_if<api::Result>(&*reply);
+    // kNotFound answers a delete of something the dataplane does not have: done as well.
+    if (result != nullptr && result->status != api::Status::kOk &&
+        result->status != api::Status::kNotFound) {
+      ++progress_.failed;
+      if (metrics_) metrics_->failed.Increment();
+    } else {
+      if (metrics_) metrics_->ok.Increment();
+    }
+    backoff_ = kMinBackoff;
+  }
+  if (entry.request.on_reply) entry.request.on_reply(std::move(reply));
+}
+
+void DataplaneResync::back_off() {
+  if (paused_) return;
+  paused_ = true;
+  backoff_timer_ = scheduler_.schedule(backoff_, [this] {
+    backoff_timer_ = 0;
+    paused_ = false;
+    pump();
+  });
+  backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+}
+
+void DataplaneResync::maybe_finish() {
+  if (!progress_.running || collecting_ || progress_.in_flight > 0 || !retries_.empty() ||
+      queued_ > 0) {
+    return;
+  }
+  for (auto& lane : lanes_) lane.clear();
+  progress_.running = false;
+  ++progress_.completed;
+  progress_.last_duration =
+      std::chrono::duration_cast<std::chrono::milliseconds>(scheduler_.now() - started_);
+  spdlog::info("dataplane: resync done in {} ms ({} sent, {} retried, {} failed, {} skipped)",
+               progress_.last_duration.count(), progress_.sent - at_begin_.sent,
+               progress_.retried - at_begin_.retried, progress_.failed - at_begin_.failed,
+               progress_.skipped - at_begin_.skipped);
+  publish();
+}
+
+void DataplaneResync::publish() {
+  progress_.pending = queued_ + retries_.size() + progress_.in_flight;
+  if (!metrics_) return;
+  metrics_->running.Set(progress_.running ? 1 : 0);
+  metrics_->pending.Set(static_cast<double>(progress_.pending));
+  metrics_->in_flight.Set(static_cast<double>(progress_.in_flight));
+  metrics_->last_duration.Set(static_cast<double>(progress_.last_duration.count()) / 1000.0);
+}
+
+}  // namespace sbc::cp

@@ -1,0 +1,135 @@
+// Re-programs a (re)connected dataplane with sbcd's state: live media sessions, bans, trusted
+// sources and the clean-up of sessions no call owns. A restarted dataplane has none of it.
+//
+// Paced: at most `window` of the resync's own requests are in flight at once, refilled as replies
+// arrive, so a full table (50,000 sessions and 65,536 sources) never meets the client's limit on
+// pending requests, and the requests of calls set up meanwhile, sent straight to the client, wait
+// behind at most `window` others. Entries are built when their turn comes, from the state of that
+// moment: a call that ended or a ban that was lifted in the meantime sends nothing. Lanes drain
+// in order: sessions first (media is what users hear), then bans, then trusted sources, then
+// clean-up.
+//
+// A request the client answers kOverloaded is sent again after a back-off (never reported to its
+// owner: a live call is not torn down because the resync met a busy client); one that timed out is
+// sent again up to kMaxTimeouts times. A refusal by the dataplane, or a request given up, is
+// counted as failed and reported to its owner. When the connection goes away the resync is
+// abandoned: the next connection starts over.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "controlplane/media/dataplane_client.h"
+#include "controlplane/runtime/scheduler.h"
+
+namespace prometheus {
+class Registry;
+class Gauge;
+class Counter;
+}  // namespace prometheus
+
+namespace sbc::cp {
+
+class DataplaneResync {
+ public:
+  // Drained in this order.
+  enum class Lane : uint8_t { kSessions, kBans, kTrusted, kCleanup };
+  static constexpr size_t kLanes = 4;
+  // Requests of the resync in flight at once: far below UnixDataplaneClient::kMaxPending (room
+  // for live calls) and small enough that the dataplane's replies never fill its socket buffer.
+  static constexpr size_t kDefaultWindow = 256;
+  static constexpr std::chrono::milliseconds kMinBackoff{10};
+  static constexpr std::chrono::milliseconds kMaxBackoff{1000};
+  static constexpr uint32_t kMaxTimeouts = 3;
+
+  struct Request {
+    api::Message message;
+    // Runs once with the final reply (after retries), unless the connection went away first.
+    // May be empty.
+    DataplaneClient::ReplyHandler on_reply;
+  };
+  // Builds entry `index` of a batch when its turn comes; nullopt: nothing to send any more.
+  using Build = std::function<std::optional<Request>(size_t index)>;
+
+  struct Progress {
+    bool running = false;
+    uint64_t resyncs = 0;    // begun (one per dataplane connection)
+    uint64_t completed = 0;  // drained to the last entry
+    size_t pending = 0;      // entries not answered yet: queued, in flight or waiting for a retry
+    size_t in_flight = 0;
+    uint64_t sent = 0;     // requests sent, retries included
+    uint64_t skipped = 0;  // entries with nothing to send any more by their turn
+    uint64_t retried = 0;  // overloaded or timed out, sent again
+    uint64_t failed = 0;   // refused by the dataplane, or given up
+    std::chrono::milliseconds last_duration{0};  // of the last completed resync
+  };
+
+  // `registry`: where the sbc_dataplane_resync_* metrics go (none when null).
+  DataplaneResync(DataplaneClient& dataplane, Scheduler& scheduler,
+                  prometheus::Registry* registry = nullptr, size_t window = kDefaultWindow);
+  ~DataplaneResync();
+  DataplaneResync(const DataplaneResync&) = delete;
+  DataplaneResync& operator=(const DataplaneResync&) = delete;
+
+  // The connection came up: a new resync begins. Entries added until run() are only queued, so
+  // the lanes' order holds from the first request.
+  void begin();
+  void run();
+  // The connection went away: the queued entries are dropped and replies still due are ignored.
+  void abort();
+  // Queues `count` entries (`what` names them in logs), built one at a time by `build`.
+  void add(Lane lane, std::string_view what, size_t count, Build build);
+
+  [[nodiscard]] const Progress& progress() const { return progress_; }
+  [[nodiscard]] size_t window() const { return window_; }
+
+ private:
+  struct Batch {
+    std::string what;
+    size_t count = 0;
+    size_t next = 0;
+    Build build;
+  };
+  struct Outstanding {
+    Request request;
+    uint32_t timeouts = 0;
+  };
+  struct Gauges;
+
+  void pump();
+  std::optional<Outstanding> take();
+  void send(Outstanding entry);
+  void answered(Outstanding entry, DataplaneClient::Reply reply);
+  void back_off();
+  void maybe_finish();
+  void publish();
+
+  DataplaneClient& dataplane_;
+  Scheduler& scheduler_;
+  size_t window_;
+  std::array<std::deque<Batch>, kLanes> lanes_;
+  std::deque<Outstanding> retries_;  // sent again before anything new
+  size_t queued_ = 0;                // entries in lanes_ not built yet
+  bool collecting_ = false;          // between begin() and run()
+  bool paused_ = false;              // backing off
+  Scheduler::TimerId backoff_timer_ = 0;
+  std::chrono::milliseconds backoff_ = kMinBackoff;
+  uint64_t generation_ = 0;  // bumps on abort(): replies of an abandoned resync are ignored
+  Scheduler::Clock::time_point started_{};
+  Progress progress_;
+  Progress at_begin_;  // progress_ when the current resync began (for its log line)
+  std::unique_ptr<Gauges> metrics_;
+  std::shared_ptr<char> alive_ = std::make_shared<char>();  // replies after destruction: ignored
+};
+
+[[nodiscard]] std::string_view to_string(DataplaneResync::Lane lane);
+
+}  // namespace sbc::cp

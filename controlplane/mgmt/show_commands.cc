@@ -1,0 +1,198 @@
+#include "controlplane/mgmt/show_commands.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+
+namespace sbc::cp {
+namespace {
+
+std::string endpoint(const api::Address& address, uint16_t port) {
+  return address.is_set() ? fmt::format("{}:{}", address.to_string(), port) : "-";
+}
+
+std::string mac_text(const std::array<uint8_t, 6>& mac) {
+  return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", mac[0], mac[1], mac[2], mac[3],
+                     mac[4], mac[5]);
+}
+
+}  // namespace
+
+CommandOutput show_calls(const B2bua& b2bua, const Scheduler& clock) {
+  std::vector<const Call*> calls;
+  for (const auto& [id, call] : b2bua.calls()) {
+    if (call->state != CallState::kEnded) calls.push_back(call.get());
+  }
+  std::ranges::sort(calls, {}, &Call::id);
+  CommandOutput out;
+  out.data = {{"calls", nlohmann::json::array()}};
+  out.text =
+      fmt::format("{:<20} {:<28} {:<10} {:>6}  {:<44} {:>10} {:>10}\n", "ID", "CALLER -> CALLEE",
+                  "STATE", "AGE", "MEDIA A (local/remote) | B", "A->B PKTS", "B->A PKTS");
+  for (const Call* call : calls) {
+    const auto age =
+        std::chrono::duration_cast<std::chrono::seconds>(clock.now() - call->started).count();
+    const MediaLeg& a = call->legs[kCaller].media;
+    const MediaLeg& b = call->legs[kCallee].media;
+    uint64_t a_to_b = 0;
+    uint64_t b_to_a = 0;
+    if (call->media_stats && call->media_stats->legs.size() == 2) {
+      a_to_b = call->media_stats->legs[kCaller].rtp.packets;
+      b_to_a = call->media_stats->legs[kCallee].rtp.packets;
+    }
+    const std::string parties =
+        fmt::format("{} -> {}", call->legs[kCaller].user, call->legs[kCallee].user);
+    const std::string media = fmt::format(
+        "{}/{} | {}/{}", endpoint(a.local, a.local_port), endpoint(a.remote, a.remote_port),
+        endpoint(b.local, b.local_port), endpoint(b.remote, b.remote_port));
+    out.text += fmt::format("{:<20} {:<28} {:<10} {:>5}s  {:<44} {:>10} {:>10}\n", call->id,
+                            parties, to_string(call->state), age, media, a_to_b, b_to_a);
+    auto leg_json = [](const MediaLeg& m) {
+      return nlohmann::json{{"local", endpoint(m.local, m.local_port)},
+                            {"remote", endpoint(m.remote, m.remote_port)}};
+    };
+    out.data["calls"].push_back({{"id", call->id},
+                                 {"caller", call->legs[kCaller].user},
+                                 {"callee", call->legs[kCallee].user},
+                                 {"state", to_string(call->state)},
+                                 {"age_s", age},
+                                 {"media_a", leg_json(a)},
+                                 {"media_b", leg_json(b)},
+                                 {"packets_a_to_b", a_to_b},
+                                 {"packets_b_to_a", b_to_a}});
+  }
+  out.text += fmt::format("{} active call(s)\n", calls.size());
+  return out;
+}
+
+CommandOutput show_capacity(const B2bua& b2bua) {
+  const CapacityLimits& limits = b2bua.capacity();
+  const TransactionLayer& layer = b2bua.transactions();
+  const EndedCalls& ended = b2bua.ended_calls();
+  struct Row {
+    const char* table;
+    size_t used;
+    size_t limit;
+    uint64_t exceeded;
+    std::string_view source;
+  };
+  const Row rows[] = {
+      {"calls", b2bua.active_calls(), limits.calls, b2bua.calls_refused_at_capacity(),
+       limits.calls_source},
+      {"server_transactions", layer.server_transactions(), layer.max_transactions(),
+       layer.stats().over_limit, limits.transactions_source},
+      {"client_transactions", layer.client_transactions(), layer.max_transactions(), 0,
+       limits.transactions_source},
+      {"ended_calls", ended.size(), ended.capacity(), ended.evicted(), limits.ended_calls_source},
+  };
+  CommandOutput out;
+  out.data = {{"tables", nlohmann::json::array()}};
+  out.text = fmt::format("{:<20} {:>10} {:>10} {:>6} {:>12}  {}\n", "TABLE", "USED", "LIMIT",
+                         "USE%", "EXCEEDED", "LIMIT FROM");
+  for (const Row& r : rows) {
+    const double percent =
+        r.limit == 0 ? 0.0 : 100.0 * static_cast<double>(r.used) / static_cast<double>(r.limit);
+    out.text += fmt::format("{:<20} {:>10} {:>10} {:>5.1f}% {:>12}  {}\n", r.table, r.used, r.limit,
+                            percent, r.exceeded, r.source);
+    out.data["tables"].push_back({{"table", r.table},
+                                  {"used", r.used},
+                                  {"limit", r.limit},
+                                  {"exceeded", r.exceeded},
+                                  {"limit_from", r.source}});
+  }
+  out.text +=
+      "exceeded: calls and transactions refused with 503 (Retry-After), ended calls forgotten "
+      "before their time\n";
+  return out;
+}
+
+CommandOutput show_dataplane(const DataplaneClient& dataplane,
+                             const std::optional<api::StatsReply>& stats,
+                             const DataplaneResync* resync) {
+  CommandOutput out;
+  out.data["connected"] = dataplane.connected();
+  out.text = fmt::format("dataplane: {}\n", dataplane.connected() ? "connected" : "NOT connected");
+  if (resync != nullptr) {
+    const DataplaneResync::Progress& p = resync->progress();
+    out.data["resync"] = {
+        {"running", p.running},     {"pending", p.pending},
+        {"in_flight", p.in_flight}, {"resyncs", p.resyncs},
+        {"completed", p.completed}, {"sent", p.sent},
+        {"retried", p.retried},     {"failed", p.failed},
+        {"skipped", p.skipped},     {"last_duration_ms", p.last_duration.count()}};
+    out.text += fmt::format(
+        "resync: {}, {} pending ({} in flight); {} resync(s), last took {} ms; {} sent, {} "
+        "retried, "
+        "{} failed\n",
+        p.running ? "RUNNING" : "idle", p.pending, p.in_flight, p.resyncs, p.last_duration.count(),
+        p.sent, p.retried, p.failed);
+  }
+  out.data["ports"] = nlohmann::json::array();
+  out.text += fmt::format("{:<4} {:<10} {:<20} {:<18} {:<5} {:>12} {:>12} {:>12} {:>12}\n", "IDX",
+                          "NAME", "ADDRESS", "MAC", "LINK", "RX", "TX", "MEDIA", "TO_KERNEL");
+  for (const api::PortInfo& p : dataplane.ports()) {
+    const api::PortStats* ps = nullptr;
+    if (stats) {
+      for (const auto& s : stats->ports) {
+        if (s.index == p.index) ps = &s;
+      }
+    }
+    const std::string address = fmt::format("{}/{}", p.address.to_string(), p.prefix_length);
+    out.text += fmt::format("{:<4} {:<10} {:<20} {:<18} {:<5} {:>12} {:>12} {:>12} {:>12}\n",
+                            p.index, p.name, address, mac_text(p.mac), p.link_up ? "up" : "down",
+                            ps ? ps->rx_packets : 0, ps ? ps->tx_packets : 0,
+                            ps ? ps->media_packets : 0, ps ? ps->to_kernel : 0);
+    nlohmann::json j = {{"index", p.index},
+                        {"name", p.name},
+                        {"address", address},
+                        {"mac", mac_text(p.mac)},
+                        {"link_up", p.link_up}};
+    if (ps != nullptr) {
+      j["rx_packets"] = ps->rx_packets;
+      j["rx_bytes"] = ps->rx_bytes;
+      j["tx_packets"] = ps->tx_packets;
+      j["tx_bytes"] = ps->tx_bytes;
+      j["rx_missed"] = ps->rx_missed;
+      j["media_packets"] = ps->media_packets;
+      j["to_kernel"] = ps->to_kernel;
+      j["from_kernel"] = ps->from_kernel;
+    }
+    out.data["ports"].push_back(std::move(j));
+  }
+  out.data["drops"] = nlohmann::json::object();
+  if (stats) {
+    out.data["sessions"] = stats->active_sessions;
+    out.text += fmt::format("sessions: {}\ndrops:\n", stats->active_sessions);
+    for (const api::Counter& c : stats->drops) {
+      out.data["drops"][c.name] = c.value;
+      out.text += fmt::format("  {:<30} {:>12}\n", c.name, c.value);
+    }
+  } else {
+    out.data["sessions"] = nullptr;
+    out.text += "no statistics yet\n";
+  }
+  return out;
+}
+
+void register_show_commands(CommandTable& table, const B2bua& b2bua,
+                            const DataplaneClient& dataplane,
+                            const std::optional<api::StatsReply>& stats, const Scheduler& clock,
+                            const DataplaneResync* resync) {
+  table.add({"show", "calls"}, "List active calls with their media",
+            [&](CommandArgs args) -> CommandResult {
+              if (!args.empty()) return std::unexpected("show calls takes no arguments");
+              return show_calls(b2bua, clock);
+            });
+  table.add({"show", "capacity"}, "Table usage against limits (calls, transactions, ended calls)",
+            [&](CommandArgs args) -> CommandResult {
+              if (!args.empty()) return std::unexpected("show capacity takes no arguments");
+              return show_capacity(b2bua);
+            });
+  table.add({"show", "dataplane"}, "Dataplane connection, ports, drops, sessions and resync",
+            [&, resync](CommandArgs args) -> CommandResult {
+              if (!args.empty()) return std::unexpected("show dataplane takes no arguments");
+              return show_dataplane(dataplane, stats, resync);
+            });
+}
+
+}  // namespace sbc::cp

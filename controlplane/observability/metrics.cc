@@ -1,0 +1,221 @@
+#include "controlplane/observability/metrics.h"
+
+#include <fmt/core.h>
+#include <prometheus/exposer.h>
+
+#include <map>
+
+namespace sbc::cp {
+namespace {
+
+constexpr const char* kCapacityTables[] = {"calls", "server_transactions", "client_transactions",
+                                           "ended_calls"};
+
+// Methods counted under their own label; anything else is "other" (keeps the label set bounded).
+constexpr std::string_view kMethods[] = {"INVITE",   "ACK",   "BYE",     "CANCEL", "OPTIONS",
+                                         "REGISTER", "INFO",  "PRACK",   "UPDATE", "SUBSCRIBE",
+                                         "NOTIFY",   "REFER", "MESSAGE", "PUBLISH"};
+
+prometheus::MetricFamily family(std::string name, std::string help, prometheus::MetricType type) {
+  prometheus::MetricFamily f;
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.type = type;
+  return f;
+}
+
+void add_value(prometheus::MetricFamily& f, std::vector<prometheus::ClientMetric::Label> labels,
+               double value) {
+  prometheus::ClientMetric m;
+  m.label = std::move(labels);
+  if (f.type == prometheus::MetricType::Counter) {
+    m.counter.value = value;
+  } else {
+    m.gauge.value = value;
+  }
+  f.metric.push_back(std::move(m));
+}
+
+}  // namespace
+
+void DataplaneCollector::update(bool up, const api::StatsReply* stats) {
+  std::lock_guard lock(mutex_);
+  up_ = up;
+  if (!up) {
+    stats_.reset();
+  } else if (stats != nullptr) {
+    stats_ = *stats;
+  }
+}
+
+std::vector<prometheus::MetricFamily> DataplaneCollector::Collect() const {
+  using prometheus::MetricType;
+  std::lock_guard lock(mutex_);
+  std::vector<prometheus::MetricFamily> out;
+  auto up =
+      family("sbc_dataplane_up", "1 while sbcd is connected to the dataplane", MetricType::Gauge);
+  add_value(up, {}, up_ ? 1 : 0);
+  out.push_back(std::move(up));
+  if (!up_ || !stats_) return out;
+
+  auto sessions = family("sbc_dataplane_sessions", "Media sessions programmed in the dataplane",
+                         MetricType::Gauge);
+  add_value(sessions, {}, stats_->active_sessions);
+  out.push_back(std::move(sessions));
+
+  struct PortCounter {
+    const char* name;
+    const char* help;
+    uint64_t api::PortStats::*field;
+  };
+  static constexpr PortCounter kPortCounters[] = {
+      {"sbc_dataplane_rx_packets_total", "Packets received on a dataplane port",
+       &api::PortStats::rx_packets},
+      {"sbc_dataplane_tx_packets_total", "Packets sent on a dataplane port",
+       &api::PortStats::tx_packets},
+      {"sbc_dataplane_rx_bytes_total", "Bytes received on a dataplane port",
+       &api::PortStats::rx_bytes},
+      {"sbc_dataplane_tx_bytes_total", "Bytes sent on a dataplane port", &api::PortStats::tx_bytes},
+      {"sbc_dataplane_rx_missed_total", "Packets the NIC dropped for lack of descriptors",
+       &api::PortStats::rx_missed},
+      {"sbc_dataplane_media_packets_total", "Media packets relayed out of a dataplane port",
+       &api::PortStats::media_packets},
+      {"sbc_dataplane_to_kernel_packets_total", "Packets punted to the kernel (TAP)",
+       &api::PortStats::to_kernel},
+      {"sbc_dataplane_from_kernel_packets_total", "Packets sent on behalf of the kernel",
+       &api::PortStats::from_kernel},
+  };
+  for (const PortCounter& pc : kPortCounters) {
+    auto f = family(pc.name, pc.help, MetricType::Counter);
+    for (const api::PortStats& p : stats_->ports) {
+      add_value(f, {{"port", p.name}}, static_cast<double>(p.*pc.field));
+    }
+    out.push_back(std::move(f));
+  }
+  auto drops = family("sbc_dataplane_drops_total", "Packets the dataplane dropped, by reason",
+                      MetricType::Counter);
+  for (const api::Counter& c : stats_->drops) {
+    add_value(drops, {{"reason", c.name}}, static_cast<double>(c.value));
+  }
+  out.push_back(std::move(drops));
+  auto events = family("sbc_dataplane_events_total",
+                       "Notable dataplane events (latch learned/moved, ARP, ...), by event",
+                       MetricType::Counter);
+  for (const api::Counter& c : stats_->events) {
+    add_value(events, {{"event", c.name}}, static_cast<double>(c.value));
+  }
+  out.push_back(std::move(events));
+  return out;
+}
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      collector_(std::make_shared<DataplaneCollector>()),
+      calls_active_(prometheus::BuildGauge()
+                        .Name("sbc_calls_active")
+                        .Help("Calls in progress")
+                        .Register(*registry_)
+                        .Add({})),
+      calls_total_(prometheus::BuildCounter()
+                       .Name("sbc_calls_total")
+                       .Help("Calls ended, by result")
+                       .Register(*registry_)),
+      sip_requests_(prometheus::BuildCounter()
+                        .Name("sbc_sip_requests_total")
+                        .Help("SIP requests received, by method")
+                        .Register(*registry_)),
+      sip_responses_(prometheus::BuildCounter()
+                         .Name("sbc_sip_responses_total")
+                         .Help("SIP responses received, by status class")
+                         .Register(*registry_)),
+      sip_dropped_(prometheus::BuildCounter()
+                       .Name("sbc_sip_dropped_total")
+                       .Help("SIP datagrams dropped without a response, by reason")
+                       .Register(*registry_)),
+      callee_auth_challenges_(prometheus::BuildCounter()
+                                  .Name("sbc_callee_auth_challenges_total")
+                                  .Help("401/407 from a callee, answered to the caller as 503")
+                                  .Register(*registry_)
+                                  .Add({})),
+      capacity_used_(prometheus::BuildGauge()
+                         .Name("sbc_capacity_used")
+                         .Help("Entries in use in sbcd's tables, by table")
+                         .Register(*registry_)),
+      capacity_limit_(prometheus::BuildGauge()
+                          .Name("sbc_capacity_limit")
+                          .Help("Size of sbcd's tables ([sbcd] *_capacity or derived), by table")
+                          .Register(*registry_)),
+      capacity_exceeded_(prometheus::BuildCounter()
+                             .Name("sbc_capacity_exceeded_total")
+                             .Help("Entries refused by a full table (calls, transactions: 503) "
+                                   "or forgotten early (ended_calls), by table")
+                             .Register(*registry_)) {
+  // Every bounded label value exists from the start, so rates work from the first scrape.
+  for (CallResult r : kAllCallResults) calls_total_.Add({{"result", std::string(to_string(r))}});
+  for (int c = 1; c <= 6; ++c) sip_responses_.Add({{"class", fmt::format("{}xx", c)}});
+  for (const char* table : kCapacityTables) {
+    capacity_used_.Add({{"table", table}});
+    capacity_limit_.Add({{"table", table}});
+  }
+  for (const char* table : {"calls", "transactions", "ended_calls"}) {
+    capacity_exceeded_.Add({{"table", table}});
+  }
+}
+
+void Metrics::capacity(std::string_view table, size_t used, size_t limit) {
+  const std::map<std::string, std::string> labels{{"table", std::string(table)}};
+  capacity_used_.Add(labels).Set(static_cast<double>(used));
+  capacity_limit_.Add(labels).Set(static_cast<double>(limit));
+}
+
+void Metrics::capacity_exceeded(std::string_view table, uint64_t count) {
+  if (count == 0) return;
+  capacity_exceeded_.Add({{"table", std::string(table)}}).Increment(static_cast<double>(count));
+}
+
+Metrics::~Metrics() = default;
+
+std::expected<void, std::string> Metrics::expose(const HostPort& listen) {
+  const std::string address = fmt::format("{}:{}", listen.host, listen.port);
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(address);
+  } catch (const std::exception& e) {
+    return std::unexpected(
+        fmt::format("metrics.listen: cannot listen on {}: {}", address, e.what()));
+  }
+  exposer_->RegisterCollectable(registry_);
+  exposer_->RegisterCollectable(collector_);
+  return {};
+}
+
+void Metrics::call_started() {
+  calls_active_.Increment();
+}
+
+void Metrics::call_ended(CallResult result) {
+  calls_active_.Decrement();
+  calls_total_.Add({{"result", std::string(to_string(result))}}).Increment();
+}
+
+void Metrics::sip_request_received(std::string_view method) {
+  std::string label = "other";
+  for (std::string_view m : kMethods) {
+    if (m == method) label = std::string(m);
+  }
+  sip_requests_.Add({{"method", label}}).Increment();
+}
+
+void Metrics::sip_response_received(int status) {
+  if (status < 100 || status > 699) return;
+  sip_responses_.Add({{"class", fmt::format("{}xx", status / 100)}}).Increment();
+}
+
+void Metrics::sip_dropped(std::string_view reason) {
+  sip_dropped_.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void Metrics::callee_auth_challenge() {
+  callee_auth_challenges_.Increment();
+}
+
+}  // namespace sbc::cp

@@ -1,0 +1,85 @@
+// Prometheus metrics of sbcd (one scrape target): call and SIP counters owned here, dataplane
+// counters mirrored from the last StatsQuery(0) snapshot.
+#pragma once
+
+#include <prometheus/collectable.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/control_protocol.h"
+#include "controlplane/net/host_port.h"
+#include "controlplane/observability/call_result.h"
+
+namespace prometheus {
+class Exposer;
+}
+
+namespace sbc::cp {
+
+// The dataplane's absolute counters are exposed as they are (not re-counted), through a collector
+// that renders the latest snapshot at scrape time. Collect() runs on the exposer's thread.
+class DataplaneCollector final : public prometheus::Collectable {
+ public:
+  // stats == nullptr: only the link state changed. While down only sbc_dataplane_up (0) is
+  // exported: stale gauges would look live.
+  void update(bool up, const api::StatsReply* stats);
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  mutable std::mutex mutex_;
+  bool up_ = false;
+  std::optional<api::StatsReply> stats_;
+};
+
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+
+  // Starts the HTTP endpoint (/metrics) on a thread of its own; error names the address.
+  std::expected<void, std::string> expose(const HostPort& listen);
+
+  void call_started();
+  void call_ended(CallResult result);
+  void sip_request_received(std::string_view method);
+  void sip_response_received(int status);
+  void sip_dropped(std::string_view reason);
+  // A callee's 401/407 answered to the caller as 503 (sbcd holds no trunk credentials).
+  void callee_auth_challenge();
+  void dataplane(bool up, const api::StatsReply* stats) { collector_->update(up, stats); }
+  // sbcd's tables (calls, server_transactions, client_transactions, ended_calls): entries in
+  // use and the limit in force.
+  void capacity(std::string_view table, size_t used, size_t limit);
+  // A full table refused an entry (calls, transactions: 503) or forgot one early (ended_calls).
+  void capacity_exceeded(std::string_view table, uint64_t count);
+
+  [[nodiscard]] prometheus::Registry& registry() { return *registry_; }
+  [[nodiscard]] const std::shared_ptr<DataplaneCollector>& collector() const { return collector_; }
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<DataplaneCollector> collector_;
+  prometheus::Gauge& calls_active_;
+  prometheus::Family<prometheus::Counter>& calls_total_;
+  prometheus::Family<prometheus::Counter>& sip_requests_;
+  prometheus::Family<prometheus::Counter>& sip_responses_;
+  prometheus::Family<prometheus::Counter>& sip_dropped_;
+  prometheus::Counter& callee_auth_challenges_;
+  prometheus::Family<prometheus::Gauge>& capacity_used_;
+  prometheus::Family<prometheus::Gauge>& capacity_limit_;
+  prometheus::Family<prometheus::Counter>& capacity_exceeded_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+};
+
+}  // namespace sbc::cp

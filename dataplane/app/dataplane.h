@@ -1,0 +1,51 @@
+// The running dataplane: mbuf pool, ports, session table, workers on their lcores, and the control
+// server on the main lcore. Built after rte_eal_init; torn down in reverse order.
+#pragma once
+
+#include <rte_mempool.h>
+
+#include <array>
+#include <expected>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/config/dp_config.h"
+#include "dataplane/control/control_server.h"
+#include "dataplane/control/control_service.h"
+#include "dataplane/fastpath/datapath.h"
+#include "dataplane/fastpath/port.h"
+#include "dataplane/fastpath/worker.h"
+#include "dataplane/tables/session_table.h"
+#include "dataplane/tables/source_table.h"
+
+namespace sbc::dp {
+
+class Dataplane {
+ public:
+  static std::expected<std::unique_ptr<Dataplane>, std::string> start(const Config& config);
+  ~Dataplane();
+  Dataplane(const Dataplane&) = delete;
+  Dataplane& operator=(const Dataplane&) = delete;
+
+  // Serves the control socket until `stop_fd` (a signalfd) becomes readable.
+  void run(int stop_fd);
+
+ private:
+  Dataplane() = default;
+  void stop_workers();
+
+  rte_mempool* pool_ = nullptr;
+  std::vector<Port> ports_;
+  std::unique_ptr<std::array<NeighbourTable, kMaxPorts>> neighbours_;
+  std::unique_ptr<Datapath> datapath_;
+  std::unique_ptr<SessionTable> table_;
+  std::unique_ptr<SourceTable> sources_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<unsigned> worker_lcores_;
+  bool workers_running_ = false;
+  std::unique_ptr<ControlService> service_;
+  std::unique_ptr<ControlServer> server_;
+};
+
+}  // namespace sbc::dp

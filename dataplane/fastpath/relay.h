@@ -1,0 +1,442 @@
+// The per-packet body of the data path: classify a burst from the wire, look the media candidates
+// up in one bulk call, then latch + police + rewrite + relay them; the rest goes through the
+// source table (banned: drop) and the punt policers to the TAP. Header-inline so the worker loop
+// and the benchmark compile it in place and tests can run one burst.
+#pragma once
+
+#include <rte_arp.h>
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_udp.h>
+
+#include <algorithm>
+
+#include "dataplane/fastpath/checksum.h"
+#include "dataplane/fastpath/worker.h"
+#include "dataplane/tables/session_table.h"
+#include "dataplane/tables/source_table.h"
+
+namespace sbc::dp {
+
+// Rare path (an unknown next hop): builds and queues an ARP request, rate limited per IP.
+void request_neighbour(Worker& w, uint8_t port_index, uint32_t ip_be, uint64_t now_tsc);
+
+namespace relay_detail {
+
+inline constexpr uint32_t kEthLen = sizeof(rte_ether_hdr);
+
+enum class Verdict : uint8_t { kMedia, kPunt, kDropped };
+
+// A frame on its way to the kernel, unless its source is banned (or it is for a media port).
+struct PuntCandidate {
+  rte_mbuf* m = nullptr;
+  SourceKey source;         // family 0: the frame names no source address (not IP / ARP)
+  bool arp = false;         // policed on the ARP bucket, snooped first
+  bool media_port = false;  // UDP to our address on a MediaPortsSet port: never punted
+};
+
+inline void drop(Worker& w, rte_mbuf* m, Drop reason) {
+  w.counters.drop(reason);
+  rte_pktmbuf_free(m);
+}
+
+// To the kernel through the port's TAP, within `bucket`'s rate. Only the port's owner gets here
+// (it polled the frame from that port), so the buckets and TAP queue have a single user.
+inline void punt(Worker& w, uint8_t port_index, rte_mbuf* m, TokenBucket& bucket, Drop over,
+                 uint64_t now_tsc) {
+  if (!bucket.take(now_tsc)) {
+    drop(w, m, over);
+    return;
+  }
+  const PortView& port = w.dp->ports[port_index];
+  w.counters.ports[port_index].to_kernel.add(1);
+  rte_eth_tx_buffer(port.tap, kTapQueue, w.tap_tx[port_index], m);
+}
+
+inline rte_ipv4_hdr* ipv4_of(rte_mbuf* m) {
+  return rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, kEthLen);
+}
+
+inline uint32_t ihl_of(const rte_ipv4_hdr* ip) {
+  return (ip->version_ihl & 0x0f) * 4u;
+}
+
+// ARP: snoop the sender's MAC (on-link senders only) before the kernel answers. A new neighbour
+// is learned only from a reply to us or a request for our address (what the kernel would also
+// learn from); any other ARP (gratuitous, requests between other hosts) may only refresh an entry
+// we already have, so a spoofer cannot fill the table with hosts we never talk to. The frame's
+// length was checked by classify().
+inline void snoop_arp(Worker& w, uint8_t port_index, const rte_mbuf* m, uint64_t now_tsc) {
+  const auto* arp = rte_pktmbuf_mtod_offset(m, const rte_arp_hdr*, kEthLen);
+  const PortView& port = w.dp->ports[port_index];
+  if (arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
+      arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != 6 ||
+      arp->arp_plen != 4) {
+    return;
+  }
+  const uint32_t sender = arp->arp_data.arp_sip;
+  if (sender == 0 || sender == port.ip_be || ((sender ^ port.ip_be) & port.mask_be) != 0) return;
+  NeighbourTable::Mac mac;
+  std::memcpy(mac.data(), arp->arp_data.arp_sha.addr_bytes, 6);
+  const uint16_t op = arp->arp_opcode;
+  const bool for_us =
+      arp->arp_data.arp_tip == port.ip_be &&
+      (op == rte_cpu_to_be_16(RTE_ARP_OP_REPLY) || op == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST));
+  NeighbourTable& table = (*w.dp->neighbours)[port_index];
+  if (for_us ? table.learn(sender, mac, now_tsc) : table.refresh(sender, mac, now_tsc)) {
+    w.counters.event(Event::kNeighbourLearned);
+  }
+}
+
+// True for an address of one of our ports other than `port_index`'s (whose own is checked first).
+inline bool other_port_address(const Datapath& dp, uint8_t port_index, uint32_t ip_be) {
+  for (uint8_t p = 0; p < dp.port_count; ++p) {
+    if (p != port_index && dp.ports[p].ip_be == ip_be) return true;
+  }
+  return false;
+}
+
+// Decides what a frame from the wire is: a media candidate (fills the session-table `key`), a
+// punt candidate (fills `punt`, with its source address for the source table), or dropped.
+inline Verdict classify(Worker& w, uint8_t port_index, rte_mbuf* m, StreamKey* key,
+                        PuntCandidate* punt) {
+  punt->m = m;
+  punt->source = SourceKey{};
+  punt->arp = false;
+  punt->media_port = false;
+  if (m->data_len < kEthLen) {
+    drop(w, m, Drop::kRunt);
+    return Verdict::kDropped;
+  }
+  const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
+  if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
+    if (m->data_len < kEthLen + sizeof(rte_arp_hdr)) {
+      drop(w, m, Drop::kBadArp);
+      return Verdict::kDropped;
+    }
+    const auto* arp = rte_pktmbuf_mtod_offset(m, const rte_arp_hdr*, kEthLen);
+    if (arp->arp_protocol == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) && arp->arp_plen == 4) {
+      punt->source = source_key_v4(arp->arp_data.arp_sip);
+    }
+    punt->arp = true;
+    return Verdict::kPunt;
+  }
+  if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+    // IPv6 is the kernel's business, but a banned or untrusted source is still one.
+    if (m->data_len >= kEthLen + sizeof(rte_ipv6_hdr)) {
+      punt->source =
+          source_key_v6(rte_pktmbuf_mtod_offset(m, const rte_ipv6_hdr*, kEthLen)->src_addr);
+    }
+    return Verdict::kPunt;
+  }
+  // Other ethertypes (VLAN, LLDP...) go to the kernel as they are.
+  if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) return Verdict::kPunt;
+  const bool whole_header = m->data_len >= kEthLen + sizeof(rte_ipv4_hdr);
+  // Chained mbufs are the kernel's business (with the source read from the first segment).
+  if (m->nb_segs != 1) {
+    if (whole_header) punt->source = source_key_v4(ipv4_of(m)->src_addr);
+    return Verdict::kPunt;
+  }
+  if (!whole_header) {
+    drop(w, m, Drop::kBadIpHeader);
+    return Verdict::kDropped;
+  }
+  const rte_ipv4_hdr* ip = ipv4_of(m);
+  punt->source = source_key_v4(ip->src_addr);
+  const uint32_t ihl = ihl_of(ip);
+  const uint32_t total = rte_be_to_cpu_16(ip->total_length);
+  if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(rte_ipv4_hdr) || total < ihl ||
+      kEthLen + total > m->data_len) {
+    drop(w, m, Drop::kBadIpHeader);
+    return Verdict::kDropped;
+  }
+  const PortView& port = w.dp->ports[port_index];
+  // Fragments go to the kernel, which reassembles; media never fragments in practice.
+  if (ip->next_proto_id != IPPROTO_UDP ||
+      (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
+    return Verdict::kPunt;
+  }
+  if (ip->dst_addr != port.ip_be) {
+    // Another port's address seen here matches no session (keys are per port): on a media port
+    // it is as sessionless as a miss.
+    if (total >= ihl + sizeof(rte_udp_hdr) && other_port_address(*w.dp, port_index, ip->dst_addr)) {
+      const auto* udp =
+          reinterpret_cast<const rte_udp_hdr*>(reinterpret_cast<const uint8_t*>(ip) + ihl);
+      punt->media_port = w.dp->media_ports.contains(rte_be_to_cpu_16(udp->dst_port));
+    }
+    return Verdict::kPunt;
+  }
+  if (total < ihl + sizeof(rte_udp_hdr)) {
+    drop(w, m, Drop::kBadUdp);
+    return Verdict::kDropped;
+  }
+  const auto* udp =
+      reinterpret_cast<const rte_udp_hdr*>(reinterpret_cast<const uint8_t*>(ip) + ihl);
+  key->ip_be = ip->dst_addr;
+  key->udp_port_be = udp->dst_port;
+  key->port_index = port_index;
+  key->pad = 0;
+  return Verdict::kMedia;
+}
+
+// Punt candidates of one burst: one bulk source-table lookup (skipped while the table is empty),
+// then banned -> drop, media port -> drop, ARP -> snoop + ARP bucket, trusted -> punt bucket,
+// anyone else -> the smaller untrusted bucket. Banned sources are dropped before any bucket, so
+// a banned flood costs no punt budget.
+inline void punt_burst(Worker& w, uint8_t port_index, PuntCandidate* punts, uint16_t n,
+                       uint64_t now_tsc) {
+  uint8_t cls[kBurstSize] = {};  // api::SourceClass value; 0: not in the table (or expired)
+  const SourceTable* sources = w.dp->sources;
+  if (sources != nullptr && !sources->empty()) {
+    const void* keys[kBurstSize];
+    uint16_t owner[kBurstSize];
+    uint16_t k = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+      if (punts[i].source.family == 0) continue;
+      keys[k] = &punts[i].source;
+      owner[k++] = i;
+    }
+    uint64_t hits = 0;
+    void* data[kBurstSize];
+    if (k != 0) rte_hash_lookup_bulk_data(sources->hash(), keys, k, &hits, data);
+    for (uint16_t j = 0; j < k; ++j) {
+      if (!(hits & (uint64_t{1} << j))) continue;
+      const SourceEntry entry = SourceEntry::unpack(reinterpret_cast<uintptr_t>(data[j]));
+      if (entry.live(now_tsc)) cls[owner[j]] = static_cast<uint8_t>(entry.cls);
+    }
+  }
+  constexpr auto kBanned = static_cast<uint8_t>(api::SourceClass::kBanned);
+  constexpr auto kTrusted = static_cast<uint8_t>(api::SourceClass::kTrusted);
+  for (uint16_t i = 0; i < n; ++i) {
+    const PuntCandidate& p = punts[i];
+    if (cls[i] == kBanned) {
+      drop(w, p.m, Drop::kBannedSource);
+    } else if (p.media_port) {
+      drop(w, p.m, Drop::kNoSession);
+    } else if (p.arp) {
+      snoop_arp(w, port_index, p.m, now_tsc);
+      punt(w, port_index, p.m, w.arp_bucket[port_index], Drop::kArpPoliced, now_tsc);
+    } else if (cls[i] == kTrusted) {
+      punt(w, port_index, p.m, w.punt_bucket[port_index], Drop::kPuntPoliced, now_tsc);
+    } else {
+      punt(w, port_index, p.m, w.untrusted_bucket[port_index], Drop::kUntrustedPoliced, now_tsc);
+    }
+  }
+}
+
+inline void drop_stream(Worker& w, StreamState& s, rte_mbuf* m, Drop reason) {
+  s.dropped.add(1);
+  drop(w, m, reason);
+}
+
+// Latch / strict-source check for a packet on stream `s`. Returns false (and drops) if refused.
+inline bool accept_source(Worker& w, StreamState& s, const LegConfig& leg, uint64_t window_tsc,
+                          uint32_t src_ip, uint16_t src_port, rte_mbuf* m, uint64_t now_tsc) {
+  const Latch cur = Latch::unpack(s.latch.get());
+  const bool latched = cur.generation == leg.generation;
+  if (latched && cur.ip_be == src_ip && cur.port == src_port) return true;
+  const bool allowed =
+      src_ip != 0 && (src_ip == leg.remote_ip_be || src_ip == leg.signalling_ip_be);
+  if (!allowed) {
+    drop_stream(w, s, m, Drop::kNotAllowedSource);
+    return false;
+  }
+  if (!latched) {
+    s.latch_first_tsc.set(now_tsc);
+    w.counters.event(Event::kLatchLearned);
+  } else if (now_tsc - s.latch_first_tsc.get() < window_tsc) {
+    w.counters.event(Event::kLatchMoved);
+  } else {
+    drop_stream(w, s, m, Drop::kSourceMismatch);
+    return false;
+  }
+  // One atomic word: the worker relaying the other direction reads it as our destination.
+  s.latch.set(Latch{src_ip, src_port, leg.generation}.pack());
+  return true;
+}
+
+// Per-stream policer as a GCRA (a token bucket kept as a theoretical arrival time): one word of
+// state owned by the stream's worker, and no division per packet.
+inline bool police_stream(StreamState& s, const SessionConfig& cfg, uint64_t now_tsc) {
+  const uint64_t tat = std::max(s.policer_tat, now_tsc);
+  if (tat - now_tsc > cfg.policer_tolerance_tsc) return false;
+  s.policer_tat = tat + cfg.packet_interval_tsc;
+  return true;
+}
+
+// A packet that hit stream `s`: latch, pick the destination on the other leg, rewrite, queue.
+inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc) {
+  const SessionConfig* cfg = s.session->config.load(std::memory_order_acquire);
+  const LegConfig& leg = cfg->legs[s.leg];
+  const LegConfig& other = cfg->legs[s.leg ^ 1];
+  const bool rtcp = s.kind == StreamKind::kRtcp;
+
+  rte_ipv4_hdr* ip = ipv4_of(m);
+  const uint32_t ihl = ihl_of(ip);
+  const uint32_t total = rte_be_to_cpu_16(ip->total_length);
+  auto* udp = reinterpret_cast<rte_udp_hdr*>(reinterpret_cast<uint8_t*>(ip) + ihl);
+  const uint32_t udp_len = rte_be_to_cpu_16(udp->dgram_len);
+  if (udp_len < sizeof(rte_udp_hdr) || udp_len > total - ihl) {
+    drop_stream(w, s, m, Drop::kBadUdp);
+    return;
+  }
+  if (ip->time_to_live <= 1) {
+    drop_stream(w, s, m, Drop::kTtlExceeded);
+    return;
+  }
+  if (!accept_source(w, s, leg, cfg->latch_window_tsc, ip->src_addr,
+                     rte_be_to_cpu_16(udp->src_port), m, now_tsc)) {
+    return;
+  }
+  // Policed after the source check: packets from anyone else are already dropped and must not
+  // spend the real peer's budget.
+  if (cfg->packet_interval_tsc != 0 && !police_stream(s, *cfg, now_tsc)) {
+    drop_stream(w, s, m, Drop::kStreamPoliced);
+    return;
+  }
+
+  // Destination: the other leg's latched peer, else its signalled one; never anything else.
+  const StreamState& os = s.session->streams[s.leg ^ 1][static_cast<size_t>(s.kind)];
+  const Latch dest_latch = Latch::unpack(os.latch.get());
+  uint32_t dst_ip = 0;
+  uint16_t dst_port = 0;
+  if (dest_latch.generation == other.generation) {
+    dst_ip = dest_latch.ip_be;
+    dst_port = dest_latch.port;
+  } else if (other.remote_ip_be != 0) {
+    dst_ip = other.remote_ip_be;
+    dst_port = rtcp ? other.remote_rtcp_port : other.remote_rtp_port;
+  }
+  if (dst_ip == 0 || dst_port == 0) {
+    drop_stream(w, s, m, Drop::kNoDestination);
+    return;
+  }
+
+  const PortView& out = w.dp->ports[other.port];
+  const uint32_t next_hop = ((dst_ip ^ out.ip_be) & out.mask_be) == 0 ? dst_ip : out.gateway_be;
+  if (next_hop == 0) {
+    drop_stream(w, s, m, Drop::kNoRoute);
+    return;
+  }
+  NeighbourTable::Mac mac;
+  uint64_t confirmed_tsc = 0;
+  if (!(*w.dp->neighbours)[other.port].lookup(next_hop, &mac, &confirmed_tsc)) {
+    drop_stream(w, s, m, Drop::kNoNeighbour);
+    request_neighbour(w, other.port, next_hop, now_tsc);
+    return;
+  }
+  if (now_tsc - confirmed_tsc > w.dp->neighbour_refresh_tsc) {
+    request_neighbour(w, other.port, next_hop, now_tsc);  // keep forwarding meanwhile
+  }
+
+  // Rewrite. The UDP checksum is updated incrementally (RFC 1624) over the four changed fields of
+  // its pseudo-header and header; 0 means "no checksum" and stays 0.
+  const uint32_t new_src = other.local_ip_be;
+  const uint16_t new_sport = rte_cpu_to_be_16(static_cast<uint16_t>(other.local_rtp_port + rtcp));
+  const uint16_t new_dport = rte_cpu_to_be_16(dst_port);
+  if (udp->dgram_cksum != 0) {
+    uint16_t c = udp->dgram_cksum;
+    c = checksum_update32(c, ip->src_addr, new_src);
+    c = checksum_update32(c, ip->dst_addr, dst_ip);
+    c = checksum_update16(c, udp->src_port, new_sport);
+    c = checksum_update16(c, udp->dst_port, new_dport);
+    udp->dgram_cksum = udp_checksum_field(c);
+  }
+  ip->src_addr = new_src;
+  ip->dst_addr = dst_ip;
+  udp->src_port = new_sport;
+  udp->dst_port = new_dport;
+  ip->time_to_live -= 1;
+  ip->hdr_checksum = 0;
+  ip->hdr_checksum = static_cast<uint16_t>(~checksum_partial(ip, ihl));
+
+  auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
+  std::memcpy(eth->dst_addr.addr_bytes, mac.data(), 6);
+  eth->src_addr = out.mac;
+  if (m->pkt_len > kEthLen + total) rte_pktmbuf_trim(m, m->pkt_len - (kEthLen + total));  // padding
+
+  s.packets.add(1);
+  s.bytes.add(udp_len - sizeof(rte_udp_hdr));
+  s.last_rx_tsc.set(now_tsc);
+  w.counters.ports[other.port].media_tx.add(1);
+  rte_eth_tx_buffer(out.phys, w.id, w.phys_tx[other.port], m);
+}
+
+}  // namespace relay_detail
+
+// One burst received on port `port_index`'s wire side: classify, one bulk session lookup for the
+// media candidates, the punt candidates (misses included) through the source table and the
+// policers, then relay the hits. ARP is snooped before relaying, so media behind a neighbour
+// learned in the same burst goes out.
+inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, uint16_t n,
+                               uint64_t now_tsc) {
+  using namespace relay_detail;
+  StreamKey keys[kBurstSize];
+  const void* key_ptrs[kBurstSize];
+  rte_mbuf* media[kBurstSize];
+  uint16_t media_count = 0;
+  PuntCandidate punts[kBurstSize];
+  uint16_t punt_count = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+    switch (classify(w, port_index, pkts[i], &keys[media_count], &punts[punt_count])) {
+      case Verdict::kMedia:
+        key_ptrs[media_count] = &keys[media_count];
+        media[media_count++] = pkts[i];
+        break;
+      case Verdict::kPunt: ++punt_count; break;
+      case Verdict::kDropped: break;
+    }
+  }
+  uint64_t hits = 0;
+  void* data[kBurstSize];
+  if (media_count != 0) {
+    rte_hash_lookup_bulk_data(w.dp->sessions, key_ptrs, media_count, &hits, data);
+    // With many sessions the records are cold and each is reached through the previous one
+    // (stream -> session -> config, other leg's latch). Prefetch stage by stage over the whole
+    // burst so the misses overlap instead of queueing one after another per packet.
+    for (uint16_t i = 0; i < media_count; ++i) {
+      if (!(hits & (uint64_t{1} << i))) continue;
+      rte_prefetch0(data[i]);
+      rte_prefetch0(static_cast<const uint8_t*>(data[i]) + RTE_CACHE_LINE_SIZE);
+    }
+    for (uint16_t i = 0; i < media_count; ++i) {
+      if (!(hits & (uint64_t{1} << i))) continue;
+      const auto* s = static_cast<const StreamState*>(data[i]);
+      rte_prefetch0(s->session);
+      rte_prefetch0(&s->session->streams[s->leg ^ 1][static_cast<size_t>(s->kind)].latch);
+    }
+    for (uint16_t i = 0; i < media_count; ++i) {
+      if (hits & (uint64_t{1} << i)) {
+        rte_prefetch0(static_cast<const StreamState*>(data[i])->session->config.load(
+            std::memory_order_relaxed));
+        continue;
+      }
+      // UDP to us without a session: SIP, or a stale or probed media port.
+      PuntCandidate& p = punts[punt_count++];
+      p.m = media[i];
+      p.source = source_key_v4(ipv4_of(media[i])->src_addr);
+      p.arp = false;
+      p.media_port = w.dp->media_ports.contains(rte_be_to_cpu_16(keys[i].udp_port_be));
+    }
+  }
+  if (punt_count != 0) punt_burst(w, port_index, punts, punt_count, now_tsc);
+  for (uint16_t i = 0; i < media_count; ++i) {
+    if (hits & (uint64_t{1} << i)) {
+      relay_media(w, *static_cast<StreamState*>(data[i]), media[i], now_tsc);
+    }
+  }
+}
+
+// One burst the kernel sent through port `port_index`'s TAP: straight to the wire.
+inline void process_tap_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, uint16_t n) {
+  const PortView& port = w.dp->ports[port_index];
+  w.counters.ports[port_index].from_kernel.add(n);
+  for (uint16_t i = 0; i < n; ++i)
+    rte_eth_tx_buffer(port.phys, w.id, w.phys_tx[port_index], pkts[i]);
+}
+
+}  // namespace sbc::dp

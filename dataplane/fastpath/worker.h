@@ -1,0 +1,132 @@
+// Worker lcores: each polls the RX queue of some ports (wire side and TAP side), relays media,
+// punts everything else to the kernel and forwards what the kernel sends.
+//
+// All state a worker touches lives in its own cache-aligned Worker; the only shared structures are
+// read-mostly (Datapath) or lock-free (session table, neighbour tables, other legs' latches).
+#pragma once
+
+#include <rte_ethdev.h>
+#include <rte_rcu_qsbr.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "dataplane/fastpath/counters.h"
+#include "dataplane/fastpath/datapath.h"
+
+namespace sbc::dp {
+
+// Rate limit of ARP requests the data path sends for an unknown next hop, per IP and worker.
+class ArpLimiter {
+ public:
+  bool allow(uint8_t port, uint32_t ip_be, uint64_t now_tsc, uint64_t interval_tsc) {
+    Slot& s = slots_[(ip_be * 0x9e3779b1u + port) >> 24];
+    if (s.ip_be == ip_be && s.port == port && s.sent && now_tsc - s.last_tsc < interval_tsc) {
+      return false;
+    }
+    s = {ip_be, port, true, now_tsc};
+    return true;
+  }
+
+ private:
+  struct Slot {
+    uint32_t ip_be = 0;
+    uint8_t port = 0;
+    bool sent = false;
+    uint64_t last_tsc = 0;
+  };
+  std::array<Slot, 256> slots_{};
+};
+
+// Token bucket in TSC units. Touched only by the worker that owns the port, and only on the punt
+// path (the integer division is not on the media path).
+class TokenBucket {
+ public:
+  void init(uint32_t rate_per_s, uint32_t burst, uint64_t tsc_hz) {
+    tsc_per_token_ = std::max<uint64_t>(tsc_hz / std::max<uint32_t>(rate_per_s, 1), 1);
+    burst_ = burst;
+    tokens_ = burst;
+    last_tsc_ = 0;
+  }
+  bool take(uint64_t now_tsc) {
+    const uint64_t elapsed = now_tsc - last_tsc_;
+    if (elapsed >= tsc_per_token_) {
+      const uint64_t earned = elapsed / tsc_per_token_;
+      if (earned >= burst_ - tokens_) {
+        tokens_ = burst_;
+        last_tsc_ = now_tsc;
+      } else {
+        tokens_ += earned;
+        last_tsc_ += earned * tsc_per_token_;  // keep the remainder: exact long-run rate
+      }
+    }
+    if (tokens_ == 0) return false;
+    --tokens_;
+    return true;
+  }
+
+ private:
+  uint64_t tsc_per_token_ = 1;
+  uint64_t burst_ = 0;
+  uint64_t tokens_ = 0;
+  uint64_t last_tsc_ = 0;
+};
+
+// ARP has its own small bucket so that an IP flood cannot stop neighbour resolution, and an ARP
+// flood cannot take the whole punt budget.
+inline constexpr uint32_t kArpPuntRate = 1000;
+inline constexpr uint32_t kArpPuntBurst = 100;
+// Every TAP has one RX and one TX queue (net_tap needs as many RX as TX queues); only the port's
+// owner touches it.
+inline constexpr uint16_t kTapQueue = 0;
+
+struct alignas(RTE_CACHE_LINE_SIZE) Worker {
+  Worker() = default;
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  ~Worker();
+
+  uint16_t id = 0;  // RCU thread id and TX queue id on every wire port
+  const Datapath* dp = nullptr;
+  rte_rcu_qsbr* qsbr = nullptr;
+  // Ports this worker owns: it alone polls their wire RX queue and uses their TAP (RX and TX).
+  std::array<uint8_t, kMaxPorts> rx_ports{};
+  uint8_t rx_port_count = 0;
+  std::array<rte_eth_dev_tx_buffer*, kMaxPorts> phys_tx{};  // every port, TX queue `id`
+  std::array<rte_eth_dev_tx_buffer*, kMaxPorts> tap_tx{};   // owned ports only, kTapQueue
+  std::array<TokenBucket, kMaxPorts> punt_bucket{};         // owned ports only: trusted sources
+  std::array<TokenBucket, kMaxPorts> untrusted_bucket{};    // owned ports only: everyone else
+  std::array<TokenBucket, kMaxPorts> arp_bucket{};
+  WorkerCounters counters;
+  ArpLimiter arp_limiter;
+  // Idle backoff state (IdlePolicy::kBackoff).
+  uint32_t idle_polls = 0;
+  uint32_t sleep_us = 1;
+};
+
+// Builds a worker owning `rx_ports`: a TX buffer on every wire port (queue `id`), and TAP TX
+// buffers and punt policers (trusted, untrusted, ARP) for the owned ports.
+std::expected<std::unique_ptr<Worker>, std::string> make_worker(uint16_t id, const Datapath& dp,
+                                                                rte_rcu_qsbr* qsbr,
+                                                                std::span<const uint8_t> rx_ports,
+                                                                int socket_id);
+
+// Port index -> worker: each port's RX queues (wire and TAP) are polled by exactly one worker.
+inline uint16_t owner_of(uint8_t port_index, uint16_t workers) {
+  return port_index % workers;
+}
+
+// One loop iteration: RX from every owned port, relay/punt/forward, flush every TX buffer, report
+// the RCU quiescent state. Returns the number of packets received. Tests drive this directly with
+// a fake `now_tsc`.
+uint32_t poll_once(Worker& worker, uint64_t now_tsc);
+
+// lcore entry point (rte_eal_remote_launch); arg is a Worker*. Runs until dp->running is false.
+int worker_main(void* arg);
+
+}  // namespace sbc::dp

@@ -1,0 +1,253 @@
+#include "dataplane/tables/session_table.h"
+
+#include <fmt/core.h>
+#include <rte_byteorder.h>
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include <cstring>
+
+#include "dataplane/tables/concurrent_hash.h"
+
+namespace sbc::dp {
+namespace {
+
+api::Result fail(api::Status status, std::string detail) {
+  return {status, std::move(detail)};
+}
+
+uint32_t ip_be_of(const api::Address& address) {
+  uint32_t ip = 0;
+  std::memcpy(&ip, address.bytes.data(), 4);
+  return ip;
+}
+
+uint16_t resolved_rtcp_port(const api::LegSpec& leg) {
+  if (leg.remote_rtcp_port != 0) return leg.remote_rtcp_port;
+  if (leg.remote_rtp_port == 0 || leg.remote_rtp_port == 0xffff) return 0;
+  return static_cast<uint16_t>(leg.remote_rtp_port + 1);
+}
+
+}  // namespace
+
+std::expected<std::unique_ptr<SessionTable>, std::string> SessionTable::create(
+    const std::string& name, uint32_t max_sessions, uint32_t workers,
+    std::span<const PortAddress> ports, uint64_t tsc_hz, int socket_id) {
+  std::unique_ptr<SessionTable> table(new SessionTable());
+  table->max_sessions_ = max_sessions;
+  table->tsc_hz_ = tsc_hz;
+  table->socket_id_ = socket_id;
+  table->ports_.assign(ports.begin(), ports.end());
+
+  const uint32_t threads = std::max<uint32_t>(workers, 1);
+  const size_t qsbr_size = rte_rcu_qsbr_get_memsize(threads);
+  table->qsbr_ = static_cast<rte_rcu_qsbr*>(
+      rte_zmalloc_socket((name + "_qsbr").c_str(), qsbr_size, RTE_CACHE_LINE_SIZE, socket_id));
+  if (!table->qsbr_ || rte_rcu_qsbr_init(table->qsbr_, threads) != 0) {
+    return std::unexpected(
+        fmt::format("session table: cannot create RCU state: {}", rte_strerror(rte_errno)));
+  }
+
+  auto hash = make_concurrent_hash(name, hash_entries(max_sessions), sizeof(StreamKey),
+                                   table->qsbr_, socket_id, "session table");
+  if (!hash) return std::unexpected(hash.error());
+  table->hash_ = *hash;
+  return table;
+}
+
+uint32_t SessionTable::hash_entries(uint32_t max_sessions) {
+  // A deleted session's 4 key slots are reusable only after a grace period (RCU defer queue):
+  // room for max(256, max_sessions / 8) sessions deleted and re-added within one grace period.
+  const uint32_t spare = std::max<uint32_t>(256, max_sessions / 8);
+  return (max_sessions + spare) * 4;
+}
+
+SessionTable::~SessionTable() {
+  if (hash_) rte_hash_free(hash_);  // also drops the hash's RCU defer queue
+  rte_free(qsbr_);
+}
+
+StreamKey SessionTable::key_of(const LegConfig& leg, StreamKind kind) {
+  StreamKey key;
+  key.ip_be = leg.local_ip_be;
+  key.udp_port_be =
+      rte_cpu_to_be_16(static_cast<uint16_t>(leg.local_rtp_port + static_cast<uint16_t>(kind)));
+  key.port_index = leg.port;
+  return key;
+}
+
+api::Result SessionTable::validate(const api::SessionAdd& add) const {
+  if (add.session_id == 0) return fail(api::Status::kInvalid, "session_id 0 is reserved");
+  for (size_t i = 0; i < 2; ++i) {
+    const api::LegSpec& leg = add.legs[i];
+    const std::string where = fmt::format("leg {}", i);
+    for (const api::Address* a : {&leg.local, &leg.remote, &leg.signalling_source}) {
+      if (a->family == api::AddressFamily::kIpv6) {
+        return fail(api::Status::kUnsupported, where + ": IPv6 media is not supported");
+      }
+    }
+    if (leg.port >= ports_.size()) {
+      return fail(api::Status::kInvalid, fmt::format("{}: port index {} out of range (0..{})",
+                                                     where, leg.port, ports_.size() - 1));
+    }
+    if (!leg.local.is_set() || ip_be_of(leg.local) != ports_[leg.port].ip_be) {
+      return fail(api::Status::kInvalid,
+                  fmt::format("{}: local address {} is not port {}'s address", where,
+                              leg.local.to_string(), leg.port));
+    }
+    if (leg.local_rtp_port == 0 || leg.local_rtp_port % 2 != 0) {
+      return fail(api::Status::kInvalid,
+                  fmt::format("{}: local RTP port {} must be even and non-zero", where,
+                              leg.local_rtp_port));
+    }
+    if (leg.remote_rtp_port != 0 && !leg.remote.is_set()) {
+      return fail(api::Status::kInvalid, where + ": remote port without remote address");
+    }
+    if (leg.remote_rtcp_port != 0 && leg.remote_rtp_port == 0) {
+      return fail(api::Status::kInvalid, where + ": remote RTCP port without remote RTP port");
+    }
+  }
+  if (add.legs[0].port == add.legs[1].port &&
+      add.legs[0].local_rtp_port == add.legs[1].local_rtp_port) {
+    return fail(api::Status::kInvalid, "both legs use the same local port");
+  }
+  return {};
+}
+
+RtePtr<SessionConfig> SessionTable::make_config(const api::SessionAdd& add,
+                                                const SessionConfig* previous) const {
+  auto config = make_rte<SessionConfig>("sbc_session_config", socket_id_);
+  if (!config) return config;
+  config->latch_window_tsc = uint64_t{add.latch_window_ms} * tsc_hz_ / 1000;
+  if (add.max_packet_rate != 0) {
+    // The depth is ours to choose: 200 ms worth of packets absorbs jitter bursts after a stall.
+    const uint64_t burst = std::max<uint64_t>(add.max_packet_rate / 5, kMinStreamPolicerBurst);
+    config->packet_interval_tsc = std::max<uint64_t>(tsc_hz_ / add.max_packet_rate, 1);
+    config->policer_tolerance_tsc = (burst - 1) * config->packet_interval_tsc;
+  }
+  for (size_t i = 0; i < 2; ++i) {
+    const api::LegSpec& spec = add.legs[i];
+    LegConfig& leg = config->legs[i];
+    leg.port = spec.port;
+    leg.local_ip_be = ip_be_of(spec.local);
+    leg.local_rtp_port = spec.local_rtp_port;
+    leg.remote_ip_be = spec.remote.is_set() ? ip_be_of(spec.remote) : 0;
+    leg.remote_rtp_port = spec.remote_rtp_port;
+    leg.remote_rtcp_port = resolved_rtcp_port(spec);
+    leg.signalling_ip_be = spec.signalling_source.is_set() ? ip_be_of(spec.signalling_source) : 0;
+    if (previous) {
+      const LegConfig& old = previous->legs[i];
+      const bool peer_changed = old.remote_ip_be != leg.remote_ip_be ||
+                                old.remote_rtp_port != leg.remote_rtp_port ||
+                                old.remote_rtcp_port != leg.remote_rtcp_port ||
+                                old.signalling_ip_be != leg.signalling_ip_be;
+      // A new generation makes every latch taken under the old one lapse (0 is "never latched").
+      leg.generation = old.generation;
+      if (peer_changed && ++leg.generation == 0) leg.generation = 1;
+    }
+  }
+  return config;
+}
+
+api::Result SessionTable::upsert(const api::SessionAdd& add, uint64_t now_tsc) {
+  if (auto invalid = validate(add); invalid.status != api::Status::kOk) return invalid;
+
+  if (auto it = sessions_.find(add.session_id); it != sessions_.end()) {
+    Session& session = *it->second;
+    for (size_t i = 0; i < 2; ++i) {
+      const api::LegSpec& old = session.spec.legs[i];
+      const api::LegSpec& now = add.legs[i];
+      if (old.port != now.port || old.local != now.local ||
+          old.local_rtp_port != now.local_rtp_port) {
+        return fail(
+            api::Status::kConflict,
+            fmt::format("leg {}: the local address of an existing session cannot change", i));
+      }
+    }
+    const SessionConfig* previous = session.config.load(std::memory_order_relaxed);
+    RtePtr<const SessionConfig> replacement = make_config(add, previous);
+    if (!replacement) return fail(api::Status::kNoResources, "out of memory for a session");
+    session.config.store(replacement.release(), std::memory_order_release);
+    session.spec = add;
+    // A re-INVITE or resync re-arms the media timeout from now.
+    session.created_tsc = now_tsc;
+    session.timeout_reported = false;
+    retire(nullptr, RtePtr<const SessionConfig>(previous));
+    return {};
+  }
+
+  if (sessions_.size() >= max_sessions_) {
+    return fail(api::Status::kNoResources,
+                fmt::format("session table full ({} sessions)", max_sessions_));
+  }
+  RtePtr<Session> session = make_rte<Session>("sbc_session", socket_id_);
+  RtePtr<const SessionConfig> config = make_config(add, nullptr);
+  if (!session || !config) return fail(api::Status::kNoResources, "out of memory for a session");
+  session->id = add.session_id;
+  session->spec = add;
+  session->created_tsc = now_tsc;
+  std::array<StreamKey, 4> keys;
+  for (uint8_t leg = 0; leg < 2; ++leg) {
+    for (uint8_t kind = 0; kind < 2; ++kind) {
+      StreamState& stream = session->streams[leg][kind];
+      stream.session = session.get();
+      stream.leg = leg;
+      stream.kind = static_cast<StreamKind>(kind);
+      keys[leg * 2 + kind] = key_of(config->legs[leg], stream.kind);
+      if (rte_hash_lookup(hash_, &keys[leg * 2 + kind]) >= 0) {
+        return fail(api::Status::kConflict,
+                    fmt::format("leg {}: local port {} is in use by another session", leg,
+                                config->legs[leg].local_rtp_port + kind));
+      }
+    }
+  }
+  session->config.store(config.release(), std::memory_order_relaxed);
+  for (size_t k = 0; k < keys.size(); ++k) {
+    // rte_hash publishes the data pointer with release semantics (LF mode): the session is
+    // fully built before any worker can find it.
+    StreamState* stream = &session->streams[k / 2][k % 2];
+    if (const int rc = rte_hash_add_key_data(hash_, &keys[k], stream); rc != 0) {
+      for (size_t undo = 0; undo < k; ++undo) rte_hash_del_key(hash_, &keys[undo]);
+      retire(std::move(session), nullptr);
+      return fail(api::Status::kNoResources, fmt::format("session table: {}", rte_strerror(-rc)));
+    }
+  }
+  sessions_.emplace(add.session_id, std::move(session));
+  return {};
+}
+
+api::Status SessionTable::remove(uint64_t session_id) {
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end()) return api::Status::kNotFound;
+  RtePtr<Session> session = std::move(it->second);
+  sessions_.erase(it);
+  const SessionConfig* config = session->config.load(std::memory_order_relaxed);
+  for (uint8_t leg = 0; leg < 2; ++leg) {
+    for (uint8_t kind = 0; kind < 2; ++kind) {
+      const StreamKey key = key_of(config->legs[leg], static_cast<StreamKind>(kind));
+      rte_hash_del_key(hash_, &key);
+    }
+  }
+  retire(std::move(session), nullptr);
+  return api::Status::kOk;
+}
+
+void SessionTable::retire(RtePtr<Session> session, RtePtr<const SessionConfig> config) {
+  retired_.push_back({rte_rcu_qsbr_start(qsbr_), std::move(session), std::move(config)});
+}
+
+size_t SessionTable::reclaim() {
+  // Tokens grow monotonically, so the queue is in grace-period order.
+  while (!retired_.empty() && rte_rcu_qsbr_check(qsbr_, retired_.front().token, false) == 1) {
+    retired_.pop_front();
+  }
+  return retired_.size();
+}
+
+Session* SessionTable::find(uint64_t session_id) const {
+  auto it = sessions_.find(session_id);
+  return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+}  // namespace sbc::dp

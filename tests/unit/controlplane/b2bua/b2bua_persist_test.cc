@@ -1,0 +1,320 @@
+// The B2BUA across an sbcd restart: established calls kept in the CallStore are adopted by the
+// next B2BUA (same dataplane), BYEs are relayed both ways, max_call_duration counts from the
+// original answer, each CDR is written once.
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "controlplane/b2bua/call_store.h"
+#include "tests/unit/controlplane/b2bua/b2bua_fixture.h"
+
+namespace sbc::cp::testing {
+namespace {
+
+class B2buaPersistTest : public B2buaTest {
+ protected:
+  void SetUp() override {
+    B2buaTest::SetUp();
+    db_path_ = std::filesystem::temp_directory_path() /
+               fmt::format("sbcd_persist_test_{}_{}.db", ::getpid(),
+                           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    remove_db();
+    open_store();
+    b2bua_->set_store(store_.get());
+  }
+  void TearDown() override {
+    B2buaTest::TearDown();
+    store_.reset();
+    remove_db();
+  }
+  void remove_db() {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(db_path_.string() + suffix);
+    }
+  }
+  void open_store() {
+    auto store = CallStore::open(db_path_.string());
+    ASSERT_TRUE(store.has_value()) << store.error();
+    store_ = std::move(*store);
+  }
+  // sbcd dies (nothing it still had queued is sent) and a new one starts on the same dataplane,
+  // which kept its sessions.
+  void restart() {
+    dataplane_.flush();
+    b2bua_.reset();
+    store_.reset();
+    ports_ = MediaPortAllocator(20000, 20099);
+    transport_.sent.clear();
+    dataplane_.requests.clear();
+    open_store();
+    make_b2bua();
+    b2bua_->set_store(store_.get());
+    auto restored = b2bua_->restore_calls();
+    ASSERT_TRUE(restored.has_value()) << restored.error();
+    restored_ = *restored;
+    reconnect();
+    dataplane_.flush();
+  }
+  std::shared_ptr<Call> only_call() {
+    EXPECT_EQ(b2bua_->calls().size(), 1u);
+    return b2bua_->calls().empty() ? nullptr : b2bua_->calls().begin()->second;
+  }
+
+  std::filesystem::path db_path_;
+  std::unique_ptr<CallStore> store_;
+  RestoredCalls restored_;
+};
+
+TEST_F(B2buaPersistTest, ConfirmedCallIsStoredAndCallsInSetupAreNot) {
+  auto [invite, ok] = answer();
+  EXPECT_EQ(store_->size(), 0u) << "not confirmed yet";
+  deliver(kAccess, kCallerAddr, in_dialog("ACK", ok, false, "192.0.2.10", 1));
+  EXPECT_EQ(store_->size(), 1u);
+  EXPECT_TRUE(store_->holds(only_call()->id));
+}
+
+TEST_F(B2buaPersistTest, AdoptedCallKeepsItsSessionAndRelaysCalleeBye) {
+  auto [invite, ok] = establish();
+  dataplane_.flush();
+  const uint64_t id = only_call()->id;
+  ASSERT_TRUE(dataplane_.sessions.contains(id));
+  const uint16_t caller_port = only_call()->legs[kCaller].media.local_port;
+
+  restart();
+  EXPECT_EQ(restored_.adopted, 1u);
+  auto call = only_call();
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->id, id);
+  EXPECT_EQ(call->state, CallState::kConfirmed);
+  EXPECT_EQ(b2bua_->active_calls(), 1u);
+  EXPECT_TRUE(dataplane_.sessions.contains(id)) << "the reconcile must keep an adopted call";
+  EXPECT_TRUE(dataplane_.sent_of<api::SessionDelete>().empty());
+  EXPECT_EQ(ports_.in_use(0), 1u) << "its media ports are taken again";
+  EXPECT_NE(ports_.allocate(0).value(), caller_port);
+
+  // The callee hangs up: 200 to it, BYE to the caller.
+  deliver(kCarrier, kTrunkAddr, in_dialog("BYE", invite, true, "198.51.100.10", 2));
+  auto ok_callee = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(ok_callee.status_code(), 200);
+  auto bye = next_to(kAccess, kCallerAddr);
+  ASSERT_EQ(bye.method(), sip::Method::kBye);
+  EXPECT_EQ(bye.call_id(), ok.call_id());
+  EXPECT_EQ(bye.from()->tag(), ok.to()->tag());
+  EXPECT_EQ(bye.to()->tag(), "atag");
+  deliver(kAccess, kCallerAddr, response_to(bye, 200, ""));
+  dataplane_.flush();
+  EXPECT_FALSE(dataplane_.sessions.contains(id));
+  auto records = cdrs();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["call_id"], id);
+  EXPECT_EQ(records[0]["disposition"], "answered");
+  EXPECT_EQ(store_->size(), 0u);
+  EXPECT_EQ(b2bua_->active_calls(), 0u);
+
+  // Nothing of it is left for a third sbcd.
+  restart();
+  EXPECT_EQ(restored_.adopted, 0u);
+  EXPECT_EQ(cdrs().size(), 1u);
+}
+
+TEST_F(B2buaPersistTest, AdoptedCallRelaysCallerBye) {
+  auto [invite, ok] = establish();
+  dataplane_.flush();
+  const uint64_t id = only_call()->id;
+  restart();
+  ASSERT_EQ(restored_.adopted, 1u);
+
+  deliver(kAccess, kCallerAddr, in_dialog("BYE", ok, false, "192.0.2.10", 2));
+  auto ok_caller = next_to(kAccess, kCallerAddr);
+  EXPECT_EQ(ok_caller.status_code(), 200);
+  auto bye = next_to(kCarrier, kTrunkAddr);
+  ASSERT_EQ(bye.method(), sip::Method::kBye);
+  EXPECT_EQ(bye.call_id(), invite.call_id());
+  EXPECT_EQ(bye.to()->tag(), "btag");
+  EXPECT_EQ(bye.cseq()->number, 2u) << "CSeq continues from the INVITE's";
+  deliver(kCarrier, kTrunkAddr, response_to(bye, 200, ""));
+  dataplane_.flush();
+  EXPECT_FALSE(dataplane_.sessions.contains(id));
+  ASSERT_EQ(cdrs().size(), 1u);
+  EXPECT_EQ(cdrs()[0]["call_id"], id);
+}
+
+TEST_F(B2buaPersistTest, NewCallIdsStayPastAdoptedOnes) {
+  establish();
+  dataplane_.flush();
+  const uint64_t id = only_call()->id;
+  restart();
+  InviteParts second;
+  second.call_id = "a-call-2@192.0.2.10";
+  second.branch = "z9hG4bK-a-2";
+  second.from = "\"Alice\" <sip:alice@192.0.2.10>;tag=atag2";
+  deliver(kAccess, kCallerAddr, caller_invite(second));
+  ASSERT_EQ(b2bua_->calls().size(), 2u);
+  for (const auto& [other, call] : b2bua_->calls()) {
+    if (other != id) {
+      EXPECT_GT(other, id);
+    }
+  }
+}
+
+TEST_F(B2buaPersistTest, MaxCallDurationCountsFromTheOriginalAnswer) {
+  config_.max_call_duration_s = 60;
+  make_b2bua();
+  b2bua_->set_store(store_.get());
+  establish();
+  dataplane_.flush();
+  clock_.advance(40s);
+  restart();
+  ASSERT_EQ(restored_.adopted, 1u);
+  clock_.advance(19s);
+  EXPECT_TRUE(transport_.sent.empty()) << "60 s are not up yet";
+  clock_.advance(1200ms);  // up at 60 s; the BYEs' first retransmission would be at 60.5 s
+  std::vector<sip::Message> byes;
+  while (!transport_.sent.empty()) byes.push_back(parse(next().data));
+  ASSERT_EQ(byes.size(), 2u);
+  EXPECT_EQ(byes[0].method(), sip::Method::kBye);
+  EXPECT_EQ(byes[1].method(), sip::Method::kBye);
+  for (const auto& bye : byes) {
+    const bool callee = bye.to()->tag() == "btag";
+    deliver(callee ? kCarrier : kAccess, callee ? kTrunkAddr : kCallerAddr,
+            response_to(bye, 200, ""));
+  }
+  dataplane_.flush();
+  auto records = cdrs();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["disposition"], "max_duration");
+  EXPECT_NEAR(records[0]["duration_s"].get<double>(), 60.0, 1.0);
+}
+
+TEST_F(B2buaPersistTest, MediaTimeoutOfAnAdoptedCallHangsUp) {
+  establish();
+  dataplane_.flush();
+  const uint64_t id = only_call()->id;
+  restart();
+  auto adds = dataplane_.sent_of<api::SessionAdd>();
+  ASSERT_EQ(adds.size(), 1u) << "re-programmed on connect";
+  EXPECT_EQ(adds[0].media_timeout_ms, 30000u) << "with its media timeout armed";
+  b2bua_->on_media_timeout(api::MediaTimeoutEvent{id, 30000});
+  std::vector<sip::Message> byes;
+  while (!transport_.sent.empty()) byes.push_back(parse(next().data));
+  ASSERT_EQ(byes.size(), 2u);
+  dataplane_.flush();
+  ASSERT_EQ(cdrs().size(), 1u);
+  EXPECT_EQ(cdrs()[0]["disposition"], "media_timeout");
+}
+
+TEST_F(B2buaPersistTest, SessionMissingFromTheDataplaneIsProgrammedAgain) {
+  establish();
+  dataplane_.flush();
+  const uint64_t id = only_call()->id;
+  const api::SessionAdd before = dataplane_.sessions.at(id);
+  dataplane_.sessions.clear();  // the dataplane restarted too
+  restart();
+  ASSERT_TRUE(dataplane_.sessions.contains(id));
+  const api::SessionAdd& after = dataplane_.sessions.at(id);
+  for (size_t side = 0; side < 2; ++side) {
+    EXPECT_EQ(after.legs[side].local_rtp_port, before.legs[side].local_rtp_port);
+    EXPECT_EQ(after.legs[side].remote_rtp_port, before.legs[side].remote_rtp_port);
+    EXPECT_EQ(after.legs[side].remote, before.legs[side].remote);
+    EXPECT_EQ(after.legs[side].signalling_source, before.legs[side].signalling_source);
+  }
+}
+
+// sbcd died after the call ended, before the CDR was written: the next one writes it.
+TEST_F(B2buaPersistTest, CdrOfACallThatEndedJustBeforeTheCrashIsWrittenOnce) {
+  auto [invite, ok] = establish();
+  dataplane_.flush();
+  const uint64_t id = only_call()->id;
+  deliver(kAccess, kCallerAddr, in_dialog("BYE", ok, false, "192.0.2.10", 2));
+  // The stats query (after which the CDR is written) is still queued when sbcd dies.
+  EXPECT_TRUE(cdrs().empty());
+  dataplane_.drop_queued();  // the replies died with it
+  b2bua_.reset();
+  dataplane_.sessions.clear();
+  store_.reset();
+  ports_ = MediaPortAllocator(20000, 20099);
+  open_store();
+  make_b2bua();
+  b2bua_->set_store(store_.get());
+  auto restored = b2bua_->restore_calls();
+  ASSERT_TRUE(restored.has_value());
+  EXPECT_EQ(restored->adopted, 0u) << "an ended call is not adopted";
+  EXPECT_EQ(restored->cdrs_written, 1u);
+  auto records = cdrs();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["call_id"], id);
+  EXPECT_EQ(store_->size(), 0u);
+  restart();
+  EXPECT_EQ(cdrs().size(), 1u);
+}
+
+// sbcd died after writing the CDR, before deleting the call from the store: not written again.
+TEST_F(B2buaPersistTest, CdrAlreadyInTheFileIsNotWrittenAgain) {
+  auto [invite, ok] = establish();
+  dataplane_.flush();
+  const uint64_t id = only_call()->id;
+  const nlohmann::json record = make_cdr(*only_call());
+  ASSERT_TRUE(store_->mark_ended(id, record));
+  cdr_.write(record);  // the crash comes before remove_call()
+  restart();
+  EXPECT_EQ(restored_.adopted, 0u);
+  EXPECT_EQ(restored_.cdrs_written, 0u);
+  EXPECT_EQ(cdrs().size(), 1u);
+  EXPECT_EQ(store_->size(), 0u);
+}
+
+// The store commits in batches: the CDR can reach the file before the call's end reaches the
+// store. A call whose CDR is in the file is over: not adopted, not written again.
+TEST_F(B2buaPersistTest, LiveRowWhoseCdrIsInTheFileIsNotAdopted) {
+  establish();
+  dataplane_.flush();
+  cdr_.write(make_cdr(*only_call()));
+  restart();
+  EXPECT_EQ(restored_.adopted, 0u);
+  EXPECT_EQ(cdrs().size(), 1u);
+  EXPECT_EQ(store_->size(), 0u);
+  EXPECT_TRUE(dataplane_.sessions.empty()) << "its session is an orphan now";
+}
+
+TEST_F(B2buaPersistTest, BansAndTheirExpirySurviveARestart) {
+  security_->set_store(store_.get());
+  ASSERT_TRUE(security_->ban("203.0.113.9", std::chrono::seconds(600)).has_value());
+  ASSERT_TRUE(security_->ban("203.0.113.10", std::nullopt).has_value());
+  ASSERT_TRUE(security_->ban("203.0.113.11", std::chrono::seconds(600)).has_value());
+  ASSERT_TRUE(security_->unban("203.0.113.11").has_value());
+  clock_.advance(100s);
+  restart();
+  auto bans = store_->load_bans();
+  ASSERT_TRUE(bans.has_value());
+  security_->set_store(store_.get());
+  EXPECT_EQ(security_->restore_bans(std::move(*bans)), 2u);
+  auto listed = security_->bans();
+  ASSERT_EQ(listed.size(), 2u);  // by address: .9 before .10
+  EXPECT_EQ(listed[0].source.to_string(), "203.0.113.9");
+  ASSERT_TRUE(listed[0].until.has_value());
+  EXPECT_NEAR(std::chrono::duration<double>(*listed[0].until - clock_.now()).count(), 500.0, 1.0);
+  EXPECT_EQ(listed[0].reason, "manual");
+  EXPECT_EQ(listed[1].source.to_string(), "203.0.113.10");
+  EXPECT_FALSE(listed[1].until.has_value());
+  // Still dropped at the edge, and pushed to the dataplane on connect.
+  EXPECT_FALSE(security_->screen(
+      udp_peer(kAccess, Endpoint(boost::asio::ip::make_address("203.0.113.9"), 5060))));
+  resync_.begin();
+  security_->on_dataplane_up(resync_);
+  resync_.run();
+  size_t banned = 0;
+  for (const auto& add : dataplane_.sent_of<api::SourceAdd>()) {
+    if (add.cls == api::SourceClass::kBanned) ++banned;
+  }
+  EXPECT_EQ(banned, 2u);
+  // The expiry runs on: 500 s later the timed ban is lifted, in the store too.
+  clock_.advance(501s);
+  EXPECT_EQ(security_->bans().size(), 1u);
+  auto left = store_->load_bans();
+  ASSERT_TRUE(left.has_value());
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].source, "203.0.113.10");
+}
+
+}  // namespace
+}  // namespace sbc::cp::testing
