@@ -36,7 +36,7 @@ struct DataplaneResync::Gauges {
                     .Add({})),
         in_flight(prometheus::BuildGauge()
                       .Name("sbc_dataplane_resync_in_flight")
-                      .Help("Resync requests sent and not answered yet")
+                      .Help("Resync entries sent and not answered yet")
                       .Register(registry)
                       .Add({})),
         last_duration(prometheus::BuildGauge()
@@ -44,6 +44,12 @@ struct DataplaneResync::Gauges {
                           .Help("How long the last completed resync took")
                           .Register(registry)
                           .Add({})),
+        messages(prometheus::BuildCounter()
+                     .Name("sbc_dataplane_resync_messages_total")
+                     .Help("Control messages the resyncs sent: Batch messages, and single "
+                           "requests for entries a Batch cannot carry")
+                     .Register(registry)
+                     .Add({})),
         resyncs(prometheus::BuildCounter()
                     .Name("sbc_dataplane_resyncs_total")
                     .Help("Resyncs begun (one per dataplane connection)")
@@ -64,6 +70,7 @@ struct DataplaneResync::Gauges {
   prometheus::Gauge& pending;
   prometheus::Gauge& in_flight;
   prometheus::Gauge& last_duration;
+  prometheus::Counter& messages;
   prometheus::Counter& resyncs;
   prometheus::Family<prometheus::Counter>& requests;
   prometheus::Counter& ok;
@@ -205,6 +212,7 @@ std::vector<DataplaneResync::Outstanding> DataplaneResync::take_batch(
 void DataplaneResync::send(std::vector<Outstanding> entries, std::vector<api::BatchItem> items) {
   ++batches_in_flight_;
   ++progress_.batches;
+  if (metrics_) metrics_->messages.Increment();
   progress_.in_flight += entries.size();
   progress_.sent += entries.size();
   // One entry goes as the plain request: what a dataplane answers for it is exactly that reply.

@@ -288,6 +288,7 @@ TEST_F(DataplaneResyncTest, RefusalsAreCountedAndReported) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("sbc_dataplane_resyncs_total 1"), std::string::npos);
+  EXPECT_NE(text.find("sbc_dataplane_resync_messages_total 1"), std::string::npos);  // 1 batch
   EXPECT_NE(text.find("sbc_dataplane_resync_pending 0"), std::string::npos);
 }
 
