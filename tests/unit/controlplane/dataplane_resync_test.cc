@@ -189,6 +189,42 @@ TEST_F(DataplaneResyncTest, ABatchRefusedAsAWholeIsEveryEntrysAnswer) {
   EXPECT_EQ(resync_.progress().completed, 1u);
 }
 
+// A batch that timed out is sent again (every entry counts one timeout); an entry that timed out
+// more than kMaxTimeouts times is given up, counted as failed and reported to its owner.
+TEST_F(DataplaneResyncTest, TimedOutBatchesAreSentAgainThenGivenUp) {
+  dataplane_.time_out = 1;
+  resync_.begin();
+  resync_.add(Lane::kSessions, "session", 5, [this](size_t i) {
+    return std::optional<Request>(
+        Request{session(i + 1), [this](DataplaneClient::Reply reply) { count_session(reply); }});
+  });
+  resync_.run();
+  for (int round = 0; round < 100 && resync_.progress().running; ++round) {
+    dataplane_.flush();
+    clock_.advance(DataplaneResync::kMinBackoff);  // the retry waits for its back-off
+  }
+  EXPECT_EQ(sessions_ok_, 5u);
+  EXPECT_EQ(resync_.progress().retried, 5u);
+  EXPECT_EQ(resync_.progress().failed, 0u);
+  EXPECT_EQ(dataplane_.batches, 2u);
+
+  dataplane_.time_out = DataplaneResync::kMaxTimeouts + 1;
+  resync_.begin();
+  resync_.add(Lane::kSessions, "session", 3, [this](size_t i) {
+    return std::optional<Request>(
+        Request{session(i + 10), [this](DataplaneClient::Reply reply) { count_session(reply); }});
+  });
+  resync_.run();
+  for (int round = 0; round < 100 && resync_.progress().running; ++round) {
+    dataplane_.flush();
+    clock_.advance(DataplaneResync::kMaxBackoff);
+  }
+  EXPECT_FALSE(resync_.progress().running);
+  EXPECT_EQ(sessions_bad_, 3u);
+  EXPECT_EQ(resync_.progress().failed, 3u);
+  EXPECT_EQ(resync_.progress().retried, 5u + 3u * DataplaneResync::kMaxTimeouts);
+}
+
 // A request a Batch cannot carry (SourceFlush) goes on its own, in its place in the order.
 TEST_F(DataplaneResyncTest, UnbatchableRequestsGoAloneInOrder) {
   resync_.begin();

@@ -143,7 +143,10 @@ class FakeDataplane final : public DataplaneClient {
       }
       auto [message, handler] = std::move(queued_.front());
       queued_.pop_front();
-      if (!connected_) {
+      if (time_out > 0) {
+        --time_out;
+        handler(std::unexpected(DataplaneError::kTimeout));
+      } else if (!connected_) {
         handler(std::unexpected(DataplaneError::kDisconnected));
       } else if (std::holds_alternative<api::Batch>(message) && batch_refusal) {
         handler(api::Message(*batch_refusal));
@@ -232,6 +235,7 @@ class FakeDataplane final : public DataplaneClient {
   size_t largest_message = 0;                 // bytes of the largest Batch, encoded
   size_t max_message = api::kMaxMessageSize;  // negotiated message size
   std::optional<api::Result> batch_refusal;   // set: every Batch is answered with it
+  size_t time_out = 0;                 // the next this many requests answered are kTimeout instead
   bool check_ports = true;             // false: skip the (quadratic) local port conflict check
   uint32_t max_sessions_reported = 0;  // HelloReply.max_sessions; 0: not reported
   api::Status delete_status = api::Status::kOk;  // anything else: every delete is refused
