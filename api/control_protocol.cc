@@ -472,6 +472,79 @@ constexpr MessageType type_for<MediaPortsSet>() {
   return MessageType::kMediaPortsSet;
 }
 
+template <>
+constexpr MessageType type_for<Batch>() {
+  return MessageType::kBatch;
+}
+template <>
+constexpr MessageType type_for<BatchReply>() {
+  return MessageType::kBatchReply;
+}
+
+// Batch items: u16 type + body; the types are the four single-item requests a Batch may carry.
+void write(Writer& w, const BatchItem& item) {
+  std::visit(
+      [&w](const auto& m) {
+        w.u16(static_cast<uint16_t>(type_for<std::decay_t<decltype(m)>>()));
+        write(w, m);
+      },
+      item);
+}
+void read(Reader& r, BatchItem& item) {
+  switch (static_cast<MessageType>(r.u16())) {
+    case MessageType::kSessionAdd: item.emplace<SessionAdd>(); break;
+    case MessageType::kSessionDelete: item.emplace<SessionDelete>(); break;
+    case MessageType::kSourceAdd: item.emplace<SourceAdd>(); break;
+    case MessageType::kSourceDelete: item.emplace<SourceDelete>(); break;
+    default: r.fail(DecodeError::kBadField); return;
+  }
+  std::visit([&r](auto& m) { read(r, m); }, item);
+}
+constexpr size_t kMinBatchItemSize = 2 + 8;  // type + SessionDelete
+constexpr size_t kMinResultSize = 2 + 2;     // status + empty detail
+
+bool valid_batch_count(size_t n) {
+  return n >= 1 && n <= kMaxBatchItems;
+}
+
+void write(Writer& w, const Batch& m) {
+  if (!valid_batch_count(m.items.size())) w.fail();
+  w.count(m.items.size());
+  for (const auto& item : m.items) write(w, item);
+}
+void read(Reader& r, Batch& m) {
+  const size_t n = r.count(kMinBatchItemSize);
+  if (r.failed()) return;
+  if (!valid_batch_count(n)) {
+    r.fail(DecodeError::kBadField);
+    return;
+  }
+  m.items.resize(n);
+  for (auto& item : m.items) {
+    read(r, item);
+    if (r.failed()) return;
+  }
+}
+
+void write(Writer& w, const BatchReply& m) {
+  if (!valid_batch_count(m.results.size())) w.fail();
+  w.count(m.results.size());
+  for (const auto& result : m.results) write(w, result);
+}
+void read(Reader& r, BatchReply& m) {
+  const size_t n = r.count(kMinResultSize);
+  if (r.failed()) return;
+  if (!valid_batch_count(n)) {
+    r.fail(DecodeError::kBadField);
+    return;
+  }
+  m.results.resize(n);
+  for (auto& result : m.results) {
+    read(r, result);
+    if (r.failed()) return;
+  }
+}
+
 template <size_t I = 0>
 std::optional<Message> empty_message_of(uint16_t type) {
   if constexpr (I < std::variant_size_v<Message>) {
@@ -559,6 +632,8 @@ std::string_view to_string(MessageType type) {
     case MessageType::kSourceDelete: return "SourceDelete";
     case MessageType::kSourceFlush: return "SourceFlush";
     case MessageType::kMediaPortsSet: return "MediaPortsSet";
+    case MessageType::kBatch: return "Batch";
+    case MessageType::kBatchReply: return "BatchReply";
   }
   return "unknown type";
 }
@@ -582,6 +657,24 @@ std::string_view to_string(EncodeError error) {
     case EncodeError::kBadField: return "string or list too long, or a field out of range";
   }
   return "unknown encode error";
+}
+
+size_t batch_item_size(const BatchItem& item) {
+  Writer w;
+  write(w, item);
+  return w.size();
+}
+
+std::optional<BatchItem> to_batch_item(const Message& message) {
+  if (const auto* m = std::get_if<SessionAdd>(&message)) return BatchItem{*m};
+  if (const auto* m = std::get_if<SessionDelete>(&message)) return BatchItem{*m};
+  if (const auto* m = std::get_if<SourceAdd>(&message)) return BatchItem{*m};
+  if (const auto* m = std::get_if<SourceDelete>(&message)) return BatchItem{*m};
+  return std::nullopt;
+}
+
+Message to_message(const BatchItem& item) {
+  return std::visit([](const auto& m) { return Message{m}; }, item);
 }
 
 MessageType type_of(const Message& message) {

@@ -12,12 +12,18 @@
 // session (an "upsert"), SessionDelete of an unknown id answers kNotFound and changes nothing;
 // SourceAdd / SourceDelete / SourceFlush / MediaPortsSet likewise. The first message on a
 // connection is Hello; the server answers HelloReply (or Result kVersionMismatch and closes).
+//
+// Bulk programming (a resync after a dataplane restart) goes in Batch messages: up to
+// kMaxBatchItems SessionAdd / SessionDelete / SourceAdd / SourceDelete items per message, applied
+// in order, answered by one BatchReply holding one Result per item, so one bad item fails only
+// itself. Single-item requests stay as they are (call setup sends those).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,14 +33,17 @@
 namespace sbc::api {
 
 // 2: source table (SourceAdd/Delete/Flush), MediaPortsSet, SessionAdd.max_packet_rate,
-// StatsReply.banned_sources/trusted_sources. 3: HelloReply.max_sessions.
-inline constexpr uint16_t kProtocolVersion = 3;
+// StatsReply.banned_sources/trusted_sources. 3: HelloReply.max_sessions. 4: Batch/BatchReply.
+inline constexpr uint16_t kProtocolVersion = 4;
 inline constexpr size_t kHeaderSize = 16;
 // Upper bound of one message, header included. Both sides announce theirs in Hello and use the
 // smaller one; nothing may encode a message larger than this.
 inline constexpr size_t kMaxMessageSize = 64 * 1024;
 inline constexpr size_t kMaxStringLength = 256;
 inline constexpr uint32_t kMaxDumpEntries = 128;
+// Items of one Batch. A BatchReply of that many status-only Results (4 bytes each) fits in the
+// smallest message size a client may announce (4096), whatever the batch held.
+inline constexpr size_t kMaxBatchItems = 512;
 
 enum class MessageType : uint16_t {
   kHello = 1,
@@ -51,6 +60,8 @@ enum class MessageType : uint16_t {
   kSourceDelete = 12,
   kSourceFlush = 13,
   kMediaPortsSet = 14,
+  kBatch = 15,
+  kBatchReply = 16,
 };
 
 enum class AddressFamily : uint8_t { kNone = 0, kIpv4 = 4, kIpv6 = 6 };
@@ -261,9 +272,26 @@ struct MediaPortsSet {
   bool operator==(const MediaPortsSet&) const = default;
 };
 
+// One item of a Batch: the requests that bulk programming repeats.
+using BatchItem = std::variant<SessionAdd, SessionDelete, SourceAdd, SourceDelete>;
+
+// Wire: u16 count (1..kMaxBatchItems), then per item u16 MessageType + that message's body.
+// Items are applied in order, each exactly as the single-item request would be.
+struct Batch {
+  std::vector<BatchItem> items;
+  bool operator==(const Batch&) const = default;
+};
+
+// Answers a Batch: results[i] is what item i's single-item request would have answered. A
+// server whose reply would not fit the negotiated message size leaves `detail` empty.
+struct BatchReply {
+  std::vector<Result> results;
+  bool operator==(const BatchReply&) const = default;
+};
+
 using Message = std::variant<Hello, HelloReply, Result, SessionAdd, SessionDelete, StatsQuery,
                              StatsReply, DumpQuery, DumpReply, MediaTimeoutEvent, SourceAdd,
-                             SourceDelete, SourceFlush, MediaPortsSet>;
+                             SourceDelete, SourceFlush, MediaPortsSet, Batch, BatchReply>;
 
 MessageType type_of(const Message& message);
 std::string_view to_string(MessageType type);
@@ -285,13 +313,21 @@ enum class DecodeError : uint8_t {
 std::string_view to_string(DecodeError error);
 
 // kBadField: a string or list too long, or a value decode() would refuse (an unset address or an
-// unknown SourceClass in a Source message, a MediaPortsSet with port_min above port_max).
+// unknown SourceClass in a Source message, a MediaPortsSet with port_min above port_max, a Batch
+// or BatchReply with no item or more than kMaxBatchItems).
 enum class EncodeError : uint8_t { kTooLarge, kBadField };
 std::string_view to_string(EncodeError error);
 
 // Encodes a whole message (header and body).
 std::expected<std::vector<uint8_t>, EncodeError> encode(uint32_t request_id,
                                                         const Message& message);
+
+// Bytes `item` adds to an encoded Batch (type and body); a Batch is kBatchOverhead plus the sum.
+inline constexpr size_t kBatchOverhead = kHeaderSize + 2;
+size_t batch_item_size(const BatchItem& item);
+// The item a single-item request is as a Batch item; nullopt for messages a Batch cannot carry.
+std::optional<BatchItem> to_batch_item(const Message& message);
+Message to_message(const BatchItem& item);
 
 // Decodes exactly one whole message; never reads outside `packet`.
 std::expected<Envelope, DecodeError> decode(std::span<const uint8_t> packet);

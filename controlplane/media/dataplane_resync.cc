@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 namespace sbc::cp {
 
@@ -35,7 +36,7 @@ struct DataplaneResync::Gauges {
                     .Add({})),
         in_flight(prometheus::BuildGauge()
                       .Name("sbc_dataplane_resync_in_flight")
-                      .Help("Resync requests sent and not answered yet")
+                      .Help("Resync entries sent and not answered yet")
                       .Register(registry)
                       .Add({})),
         last_duration(prometheus::BuildGauge()
@@ -43,6 +44,12 @@ struct DataplaneResync::Gauges {
                           .Help("How long the last completed resync took")
                           .Register(registry)
                           .Add({})),
+        messages(prometheus::BuildCounter()
+                     .Name("sbc_dataplane_resync_messages_total")
+                     .Help("Control messages the resyncs sent: Batch messages, and single "
+                           "requests for entries a Batch cannot carry")
+                     .Register(registry)
+                     .Add({})),
         resyncs(prometheus::BuildCounter()
                     .Name("sbc_dataplane_resyncs_total")
                     .Help("Resyncs begun (one per dataplane connection)")
@@ -63,6 +70,7 @@ struct DataplaneResync::Gauges {
   prometheus::Gauge& pending;
   prometheus::Gauge& in_flight;
   prometheus::Gauge& last_duration;
+  prometheus::Counter& messages;
   prometheus::Counter& resyncs;
   prometheus::Family<prometheus::Counter>& requests;
   prometheus::Counter& ok;
@@ -72,8 +80,11 @@ struct DataplaneResync::Gauges {
 };
 
 DataplaneResync::DataplaneResync(DataplaneClient& dataplane, Scheduler& scheduler,
-                                 prometheus::Registry* registry, size_t window)
-    : dataplane_(dataplane), scheduler_(scheduler), window_(std::max<size_t>(window, 1)) {
+                                 prometheus::Registry* registry, size_t window, size_t batch_items)
+    : dataplane_(dataplane),
+      scheduler_(scheduler),
+      window_(std::max<size_t>(window, 1)),
+      batch_items_(std::clamp<size_t>(batch_items, 1, api::kMaxBatchItems)) {
   if (registry != nullptr) metrics_ = std::make_unique<Gauges>(*registry);
 }
 
@@ -99,8 +110,9 @@ void DataplaneResync::run() {
     for (const Batch& b : lanes_[l]) per_lane[l] += b.count;
   }
   spdlog::info(
-      "dataplane: resync of {} sessions, {} bans, {} trusted sources ({} in flight at most)",
-      per_lane[0], per_lane[1], per_lane[2], window_);
+      "dataplane: resync of {} sessions, {} bans, {} trusted sources ({} batches of up to {} in "
+      "flight at most)",
+      per_lane[0], per_lane[1], per_lane[2], window_, batch_items_);
   pump();
 }
 
@@ -120,6 +132,7 @@ void DataplaneResync::abort() {
   }
   progress_.running = false;
   progress_.in_flight = 0;
+  batches_in_flight_ = 0;
   publish();
 }
 
@@ -139,10 +152,11 @@ void DataplaneResync::add(Lane lane, std::string_view what, size_t count, Build 
 
 void DataplaneResync::pump() {
   if (!collecting_ && !paused_ && dataplane_.connected()) {
-    while (progress_.in_flight < window_) {
-      std::optional<Outstanding> next = take();
-      if (!next) break;
-      send(std::move(*next));
+    while (batches_in_flight_ < window_) {
+      std::vector<api::BatchItem> items;
+      std::vector<Outstanding> entries = take_batch(items);
+      if (entries.empty()) break;
+      send(std::move(entries), std::move(items));
     }
   }
   publish();
@@ -173,21 +187,49 @@ std::optional<DataplaneResync::Outstanding> DataplaneResync::take() {
   return std::nullopt;
 }
 
-void DataplaneResync::send(Outstanding entry) {
-  ++progress_.in_flight;
-  ++progress_.sent;
-  api::Message message = entry.request.message;
+std::vector<DataplaneResync::Outstanding> DataplaneResync::take_batch(
+    std::vector<api::BatchItem>& items) {
+  const size_t limit = std::min<size_t>(dataplane_.max_message_size(), api::kMaxMessageSize);
+  size_t size = api::kBatchOverhead;
+  std::vector<Outstanding> entries;
+  while (entries.size() < batch_items_) {
+    std::optional<Outstanding> next = take();
+    if (!next) break;
+    std::optional<api::BatchItem> item = api::to_batch_item(next->request.message);
+    const size_t item_size = item ? api::batch_item_size(*item) : 0;
+    if (!entries.empty() && (!item || size + item_size > limit)) {
+      retries_.push_front(std::move(*next));  // first of the next batch
+      break;
+    }
+    entries.push_back(std::move(*next));
+    if (!item) break;  // sent on its own, as the plain request
+    size += item_size;
+    items.push_back(std::move(*item));
+  }
+  return entries;
+}
+
+void DataplaneResync::send(std::vector<Outstanding> entries, std::vector<api::BatchItem> items) {
+  ++batches_in_flight_;
+  ++progress_.batches;
+  if (metrics_) metrics_->messages.Increment();
+  progress_.in_flight += entries.size();
+  progress_.sent += entries.size();
+  // One entry goes as the plain request: what a dataplane answers for it is exactly that reply.
+  api::Message message = entries.size() == 1 ? entries.front().request.message
+                                             : api::Message{api::Batch{std::move(items)}};
   dataplane_.request(std::move(message),
                      [this, alive = std::weak_ptr<char>(alive_), generation = generation_,
-                      entry = std::move(entry)](DataplaneClient::Reply reply) mutable {
+                      entries = std::move(entries)](DataplaneClient::Reply reply) mutable {
                        if (alive.expired() || generation != generation_) return;
-                       --progress_.in_flight;
-                       answered(std::move(entry), std::move(reply));
+                       --batches_in_flight_;
+                       progress_.in_flight -= entries.size();
+                       answered(std::move(entries), std::move(reply));
                        pump();
                      });
 }
 
-void DataplaneResync::answered(Outstanding entry, DataplaneClient::Reply reply) {
+void DataplaneResync::answered(std::vector<Outstanding> entries, DataplaneClient::Reply reply) {
   if (!reply) {
     switch (reply.error()) {
       case DataplaneError::kNotConnected:
@@ -195,23 +237,61 @@ void DataplaneResync::answered(Outstanding entry, DataplaneClient::Reply reply) 
         // The connection is going away: abort() follows and the next connection starts over.
         return;
       case DataplaneError::kOverloaded:
-        ++progress_.retried;
-        if (metrics_) metrics_->retried.Increment();
-        retries_.push_front(std::move(entry));
+        progress_.retried += entries.size();
+        if (metrics_) metrics_->retried.Increment(static_cast<double>(entries.size()));
+        // Sent again first, in their order.
+        for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+          retries_.push_front(std::move(*it));
+        }
         back_off();
         return;
-      case DataplaneError::kTimeout:
-        if (++entry.timeouts <= kMaxTimeouts) {
-          ++progress_.retried;
-          if (metrics_) metrics_->retried.Increment();
-          retries_.push_back(std::move(entry));
-          back_off();
-          return;
+      case DataplaneError::kTimeout: {
+        bool again = false;
+        for (Outstanding& entry : entries) {
+          if (++entry.timeouts <= kMaxTimeouts) {
+            ++progress_.retried;
+            if (metrics_) metrics_->retried.Increment();
+            retries_.push_back(std::move(entry));
+            again = true;
+          } else {
+            answered_one(std::move(entry), std::unexpected(DataplaneError::kTimeout));
+          }
         }
-        break;
+        if (again) back_off();
+        return;
+      }
       case DataplaneError::kEncode:
       case DataplaneError::kBadReply: break;
     }
+    for (Outstanding& entry : entries) answered_one(std::move(entry), reply);
+    return;
+  }
+  if (entries.size() == 1) {
+    answered_one(std::move(entries.front()), std::move(reply));
+    return;
+  }
+  backoff_ = kMinBackoff;
+  if (auto* batch = std::get_if<api::BatchReply>(&*reply);
+      batch != nullptr && batch->results.size() == entries.size()) {
+    for (size_t i = 0; i < entries.size(); ++i) {
+      answered_one(std::move(entries[i]), api::Message{std::move(batch->results[i])});
+    }
+    return;
+  }
+  if (const auto* result = std::get_if<api::Result>(&*reply)) {
+    // The batch as a whole was refused: that answer is every entry's.
+    for (Outstanding& entry : entries) answered_one(std::move(entry), api::Message{*result});
+    return;
+  }
+  spdlog::warn("dataplane: resync batch of {} answered with {}", entries.size(),
+               api::to_string(api::type_of(*reply)));
+  for (Outstanding& entry : entries) {
+    answered_one(std::move(entry), std::unexpected(DataplaneError::kBadReply));
+  }
+}
+
+void DataplaneResync::answered_one(Outstanding entry, DataplaneClient::Reply reply) {
+  if (!reply) {
     ++progress_.failed;
     if (metrics_) metrics_->failed.Increment();
     spdlog::warn("dataplane: resync {} failed: {}",
@@ -252,10 +332,12 @@ void DataplaneResync::maybe_finish() {
   ++progress_.completed;
   progress_.last_duration =
       std::chrono::duration_cast<std::chrono::milliseconds>(scheduler_.now() - started_);
-  spdlog::info("dataplane: resync done in {} ms ({} sent, {} retried, {} failed, {} skipped)",
-               progress_.last_duration.count(), progress_.sent - at_begin_.sent,
-               progress_.retried - at_begin_.retried, progress_.failed - at_begin_.failed,
-               progress_.skipped - at_begin_.skipped);
+  spdlog::info(
+      "dataplane: resync done in {} ms ({} sent in {} messages, {} retried, {} failed, {} "
+      "skipped)",
+      progress_.last_duration.count(), progress_.sent - at_begin_.sent,
+      progress_.batches - at_begin_.batches, progress_.retried - at_begin_.retried,
+      progress_.failed - at_begin_.failed, progress_.skipped - at_begin_.skipped);
   publish();
 }
 

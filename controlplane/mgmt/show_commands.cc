@@ -114,18 +114,22 @@ CommandOutput show_dataplane(const DataplaneClient& dataplane,
   out.text = fmt::format("dataplane: {}\n", dataplane.connected() ? "connected" : "NOT connected");
   if (resync != nullptr) {
     const DataplaneResync::Progress& p = resync->progress();
-    out.data["resync"] = {
-        {"running", p.running},     {"pending", p.pending},
-        {"in_flight", p.in_flight}, {"resyncs", p.resyncs},
-        {"completed", p.completed}, {"sent", p.sent},
-        {"retried", p.retried},     {"failed", p.failed},
-        {"skipped", p.skipped},     {"last_duration_ms", p.last_duration.count()}};
+    out.data["resync"] = {{"running", p.running},
+                          {"pending", p.pending},
+                          {"in_flight", p.in_flight},
+                          {"resyncs", p.resyncs},
+                          {"completed", p.completed},
+                          {"sent", p.sent},
+                          {"batches", p.batches},
+                          {"retried", p.retried},
+                          {"failed", p.failed},
+                          {"skipped", p.skipped},
+                          {"last_duration_ms", p.last_duration.count()}};
     out.text += fmt::format(
-        "resync: {}, {} pending ({} in flight); {} resync(s), last took {} ms; {} sent, {} "
-        "retried, "
-        "{} failed\n",
+        "resync: {}, {} pending ({} in flight); {} resync(s), last took {} ms; {} sent in {} "
+        "messages, {} retried, {} failed\n",
         p.running ? "RUNNING" : "idle", p.pending, p.in_flight, p.resyncs, p.last_duration.count(),
-        p.sent, p.retried, p.failed);
+        p.sent, p.batches, p.retried, p.failed);
   }
   out.data["ports"] = nlohmann::json::array();
   out.text += fmt::format("{:<4} {:<10} {:<20} {:<18} {:<5} {:>12} {:>12} {:>12} {:>12}\n", "IDX",

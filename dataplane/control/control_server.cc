@@ -236,6 +236,11 @@ void ControlServer::dispatch(Client& client, uint32_t request_id, const api::Mes
           [&](const api::MediaPortsSet& range) {
             reply(client, request_id, service_.media_ports_set(range));
           },
+          [&](const api::Batch& batch) {
+            ++stats_.batches;
+            stats_.batch_items += batch.items.size();
+            reply_batch(client, request_id, service_.batch(batch, now));
+          },
           [&](const auto& other) {
             ++stats_.malformed;
             refuse(client, request_id, api::Status::kInvalid,
@@ -272,6 +277,15 @@ void ControlServer::reply_dump(Client& client, uint32_t request_id, const api::D
     }
     page.max_entries = std::min<uint32_t>(page.max_entries, api::kMaxDumpEntries) / 2;  // fit size
   }
+}
+
+void ControlServer::reply_batch(Client& client, uint32_t request_id, api::BatchReply results) {
+  auto bytes = api::encode(request_id, results);
+  if (!bytes || bytes->size() > client.max_message_size) {
+    // Many refused items with long details: the statuses always fit (kMaxBatchItems).
+    for (api::Result& r : results.results) r.detail.clear();
+  }
+  reply(client, request_id, results);
 }
 
 void ControlServer::periodic(uint64_t now_tsc) {

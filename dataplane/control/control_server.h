@@ -29,6 +29,8 @@ class ControlServer {
     uint64_t clients_dropped = 0;   // send failed (peer gone or not reading)
     uint64_t events_sent = 0;
     uint64_t accept_errors = 0;  // accept4 failed (EMFILE, ENFILE, ...): listening paused ~1 s
+    uint64_t batches = 0;        // Batch messages applied
+    uint64_t batch_items = 0;    // their items
   };
 
   ControlServer(ControlService& service, std::string path, uint64_t tsc_hz, Clock clock);
@@ -58,6 +60,7 @@ class ControlServer {
   void dispatch(Client& client, uint32_t request_id, const api::Message& message);
   void reply(Client& client, uint32_t request_id, const api::Message& message);
   void reply_dump(Client& client, uint32_t request_id, const api::DumpQuery& query);
+  void reply_batch(Client& client, uint32_t request_id, api::BatchReply results);
   void refuse(Client& client, uint32_t request_id, api::Status status, std::string detail);
   void periodic(uint64_t now_tsc);
 

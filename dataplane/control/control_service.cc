@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <type_traits>
+#include <variant>
 
 namespace sbc::dp {
 namespace {
@@ -82,6 +84,28 @@ api::Result ControlService::media_ports_set(const api::MediaPortsSet& range) {
   }
   media_ports_.set(range.port_min, range.port_max);
   return {};
+}
+
+api::BatchReply ControlService::batch(const api::Batch& batch, uint64_t now_tsc) {
+  api::BatchReply reply;
+  reply.results.reserve(batch.items.size());
+  for (const api::BatchItem& item : batch.items) {
+    reply.results.push_back(std::visit(
+        [&](const auto& m) -> api::Result {
+          using T = std::decay_t<decltype(m)>;
+          if constexpr (std::is_same_v<T, api::SessionAdd>) {
+            return session_add(m, now_tsc);
+          } else if constexpr (std::is_same_v<T, api::SessionDelete>) {
+            return session_delete(m);
+          } else if constexpr (std::is_same_v<T, api::SourceAdd>) {
+            return source_add(m, now_tsc);
+          } else {
+            return source_delete(m, now_tsc);
+          }
+        },
+        item));
+  }
+  return reply;
 }
 
 uint32_t ControlService::idle_ms(uint64_t since_tsc, uint64_t now_tsc) const {

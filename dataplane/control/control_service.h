@@ -32,6 +32,9 @@ class ControlService {
   api::Result source_delete(const api::SourceDelete& del, uint64_t now_tsc);
   api::Result source_flush();
   api::Result media_ports_set(const api::MediaPortsSet& range);
+  // Applies a Batch's items in order, each through the single-item operation above; one Result
+  // per item, so a refused item fails only itself.
+  api::BatchReply batch(const api::Batch& batch, uint64_t now_tsc);
   // kNotFound (as a Result) for an unknown session id.
   std::expected<api::StatsReply, api::Result> stats(const api::StatsQuery& query,
                                                     uint64_t now_tsc) const;

@@ -11,28 +11,16 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "tests/dpdk/test_lab.h"
+#include "tests/dpdk/control_server_fixture.h"
 
 namespace sbc::dp::test {
 namespace {
 
-class ControlServerTest : public DataplaneTest {
+class ControlServerTest : public ControlServerFixture {
  protected:
-  void SetUp() override {
-    DataplaneTest::SetUp();
-    char dir[] = "/tmp/sbc-dp-test-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    path_ = dir_ + "/dataplane.sock";
-    server_ = std::make_unique<ControlServer>(*service_, path_, hz_, [this] { return now_; });
-    auto ok = server_->open();
-    ASSERT_TRUE(ok.has_value()) << ok.error();
-  }
   void TearDown() override {
     for (int fd : clients_) close(fd);
-    server_.reset();
-    std::filesystem::remove_all(dir_);
-    DataplaneTest::TearDown();
+    ControlServerFixture::TearDown();
   }
 
   int connect_client() {
@@ -88,9 +76,6 @@ class ControlServerTest : public DataplaneTest {
     return recv(fd, &byte, 1, 0) == 0;
   }
 
-  std::string dir_;
-  std::string path_;
-  std::unique_ptr<ControlServer> server_;
   std::vector<int> clients_;
 };
 
@@ -134,6 +119,73 @@ TEST_F(ControlServerTest, HelloAddStatsDumpDelete) {
   EXPECT_EQ(call<api::Result>(fd, 9, api::SessionDelete{7}).status, api::Status::kOk);
   EXPECT_EQ(call<api::Result>(fd, 10, api::SessionDelete{7}).status, api::Status::kNotFound);
   EXPECT_EQ(server_->stats().malformed, 0u);
+}
+
+// A Batch is applied item by item: one Result each, a bad item fails only itself.
+TEST_F(ControlServerTest, BatchAppliesEveryItemWithItsOwnResult) {
+  const int fd = hello_client();
+  api::SessionAdd bad = session(3, 20004, 30004);
+  bad.legs[0].local_rtp_port = 20005;  // odd: kInvalid
+  api::Batch batch{
+      {session(1, 20000, 30000), session(2, 20002, 30002), bad, api::SessionDelete{77},
+       api::SourceAdd{api::Address::parse("203.0.113.9"), api::SourceClass::kBanned, 0},
+       api::SourceAdd{api::Address::parse("203.0.113.10"), api::SourceClass::kTrusted, 0},
+       api::SourceDelete{api::Address::parse("203.0.113.11")}, api::SessionDelete{2}}};
+  auto reply = call<api::BatchReply>(fd, 5, batch);
+  ASSERT_EQ(reply.results.size(), batch.items.size());
+  EXPECT_EQ(reply.results[0].status, api::Status::kOk);
+  EXPECT_EQ(reply.results[1].status, api::Status::kOk);
+  EXPECT_EQ(reply.results[2].status, api::Status::kInvalid);
+  EXPECT_NE(reply.results[2].detail.find("even"), std::string::npos) << reply.results[2].detail;
+  EXPECT_EQ(reply.results[3].status, api::Status::kNotFound);
+  EXPECT_EQ(reply.results[4].status, api::Status::kOk);
+  EXPECT_EQ(reply.results[5].status, api::Status::kOk);
+  EXPECT_EQ(reply.results[6].status, api::Status::kNotFound);
+  EXPECT_EQ(reply.results[7].status, api::Status::kOk);  // in order: session 2 was added first
+  EXPECT_EQ(table_->size(), 1u);
+  EXPECT_NE(table_->find(1), nullptr);
+  auto totals = service_->stats(api::StatsQuery{0}, now_);
+  EXPECT_EQ(totals->banned_sources, 1u);
+  EXPECT_EQ(totals->trusted_sources, 1u);
+  EXPECT_EQ(server_->stats().batches, 1u);
+  EXPECT_EQ(server_->stats().batch_items, batch.items.size());
+  EXPECT_EQ(server_->stats().malformed, 0u);
+}
+
+// Many refused items whose details would not fit the client's message size: the statuses do.
+TEST_F(ControlServerTest, BatchReplyFitsTheClientsMessageSize) {
+  const int fd = connect_client();
+  call<api::HelloReply>(fd, 1, api::Hello{api::kProtocolVersion, 4096, "small"});
+  api::Batch batch;
+  for (uint16_t i = 0; i < 400; ++i) {
+    api::SessionAdd add = session(1000 + i, 20000 + 2 * i, 30000 + 2 * i);
+    add.legs[1].port = 9;  // out of range: a long detail each
+    batch.items.emplace_back(add);
+  }
+  auto reply = call<api::BatchReply>(fd, 2, batch);
+  ASSERT_EQ(reply.results.size(), 400u);
+  for (const auto& r : reply.results) {
+    EXPECT_EQ(r.status, api::Status::kInvalid);
+    EXPECT_TRUE(r.detail.empty());
+  }
+  EXPECT_EQ(table_->size(), 0u);
+  EXPECT_FALSE(closed_by_server(fd));
+}
+
+// A Batch the decoder refuses (an item of a type a Batch cannot carry) is malformed: counted,
+// answered kInvalid, connection closed; nothing of it is applied.
+TEST_F(ControlServerTest, MalformedBatchIsCountedAndClosed) {
+  const int fd = hello_client();
+  auto bytes = *api::encode(3, api::Batch{{session(1), api::SessionDelete{1}}});
+  bytes[api::kHeaderSize + 2] = static_cast<uint8_t>(api::MessageType::kHello);
+  send_raw(fd, bytes);
+  auto reply = receive(fd);
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(std::get<api::Result>(reply->message).status, api::Status::kInvalid);
+  EXPECT_EQ(server_->stats().malformed, 1u);
+  EXPECT_EQ(server_->stats().batches, 0u);
+  EXPECT_EQ(table_->size(), 0u);
+  EXPECT_TRUE(closed_by_server(fd));
 }
 
 TEST_F(ControlServerTest, SourceTableAndMediaPortsOverTheSocket) {

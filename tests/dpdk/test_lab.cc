@@ -70,7 +70,7 @@ int run_dpdk_tests(int argc, char** argv, const char* file_prefix) {
   g_lab.pool =
       rte_pktmbuf_pool_create("test_mbufs", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
   if (!g_lab.pool) return 1;
-  for (int p = 0; p < 2; ++p) {
+  for (uint8_t p = 0; p < kLabPorts; ++p) {
     // Started exactly as the dataplane starts a port pair for kLabWorkers workers.
     g_lab.wire[p] = make_ring_port(fmt::format("wire{}", p), kLabWorkers);
     g_lab.tap[p] = make_ring_port(fmt::format("tap{}", p), 1);
@@ -81,7 +81,7 @@ int run_dpdk_tests(int argc, char** argv, const char* file_prefix) {
     }
   }
   const int rc = RUN_ALL_TESTS();
-  for (int p = 0; p < 2; ++p) {
+  for (uint8_t p = 0; p < kLabPorts; ++p) {
     for (const RingPort& port : {g_lab.wire[p], g_lab.tap[p]}) {
       rte_eth_dev_stop(port.id);
       rte_eth_dev_close(port.id);
@@ -234,7 +234,8 @@ void free_all(std::vector<rte_mbuf*>& mbufs) {
 }
 
 void DataplaneTest::SetUp() {
-  for (int p = 0; p < 2; ++p) {
+  ASSERT_LE(port_count(), kLabPorts);
+  for (uint8_t p = 0; p < kLabPorts; ++p) {
     for (const RingPort* port : {&lab().wire[p], &lab().tap[p]}) {
       auto left = drain(port->rx);
       free_all(left);
@@ -246,20 +247,20 @@ void DataplaneTest::SetUp() {
   now_ = 1000 * hz_;
   datapath_ = std::make_unique<Datapath>();
   neighbours_ = std::make_unique<std::array<NeighbourTable, kMaxPorts>>();
-  std::vector<Port> ports(2);
-  const uint32_t addresses[2] = {access_ip(), trunk_ip()};
-  for (uint8_t p = 0; p < 2; ++p) {
+  const uint8_t port_total = port_count();
+  std::vector<Port> ports(port_total);
+  for (uint8_t p = 0; p < port_total; ++p) {
     Port& port = ports[p];
     port.index = p;
-    port.name = p == 0 ? "access" : "trunk";
+    port.name = p == 0 ? "access" : p == 1 ? "trunk" : fmt::format("port{}", p);
     port.phys_id = lab().wire[p].id;
     port.tap_id = lab().tap[p].id;
     rte_eth_macaddr_get(port.phys_id, &port.mac);
-    port.address = {addresses[p], 24};
+    port.address = {port_ip(p), 24};
     port.gateway = p == kTrunk ? trunk_gateway() : 0;
     datapath_->ports[p] = view_of(port);
   }
-  datapath_->port_count = 2;
+  datapath_->port_count = port_total;
   datapath_->neighbours = neighbours_.get();
   datapath_->pool = lab().pool;
   datapath_->tsc_hz = hz_;
@@ -268,8 +269,8 @@ void DataplaneTest::SetUp() {
   datapath_->untrusted_punt_rate = untrusted_punt_rate();
   datapath_->untrusted_punt_burst = untrusted_punt_burst();
   datapath_->neighbour_refresh_tsc = kNeighbourRefreshSeconds * hz_;
-  const std::vector<PortAddress> port_addresses{{datapath_->ports[0].ip_be},
-                                                {datapath_->ports[1].ip_be}};
+  std::vector<PortAddress> port_addresses;
+  for (uint8_t p = 0; p < port_total; ++p) port_addresses.push_back({datapath_->ports[p].ip_be});
   const uint16_t workers = worker_count();
   ASSERT_LE(workers, kLabWorkers);
   auto table = SessionTable::create(fmt::format("test_sessions{}", g_table_serial++),
@@ -285,7 +286,7 @@ void DataplaneTest::SetUp() {
   std::vector<const WorkerCounters*> counters;
   for (uint16_t id = 0; id < workers; ++id) {
     std::vector<uint8_t> owned;
-    for (uint8_t p = 0; p < 2; ++p) {
+    for (uint8_t p = 0; p < port_total; ++p) {
       if (owner_of(p, workers) == id) owned.push_back(p);
     }
     auto worker = make_worker(id, *datapath_, table_->qsbr(), owned, SOCKET_ID_ANY);

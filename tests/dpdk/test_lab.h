@@ -1,6 +1,7 @@
-// In-process DPDK test bench: an EAL on --no-huge --no-pci, two "ports" each made of two
-// net_ring ethdevs (wire side and TAP side). The tests play both the wire and the kernel: they
-// enqueue frames on a port's RX ring and read what the dataplane put on its TX ring.
+// In-process DPDK test bench: an EAL on --no-huge --no-pci, kLabPorts "ports" each made of two
+// net_ring ethdevs (wire side and TAP side); a test uses the first port_count() of them. The tests
+// play both the wire and the kernel: they enqueue frames on a port's RX ring and read what the
+// dataplane put on its TX ring.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -25,6 +26,9 @@ namespace sbc::dp::test {
 
 // Wire ports have kLabWorkers TX queues (one per worker), TAPs one, as in production.
 inline constexpr uint16_t kLabWorkers = 2;
+// Ports of the lab: access and trunk, and a second pair for tests that need more media addresses
+// than one pair holds (every session takes one even local port per leg and address).
+inline constexpr uint8_t kLabPorts = 4;
 
 struct RingPort {
   uint16_t id = 0;
@@ -35,8 +39,8 @@ struct RingPort {
 
 struct TestLab {
   rte_mempool* pool = nullptr;
-  std::array<RingPort, 2> wire;
-  std::array<RingPort, 2> tap;
+  std::array<RingPort, kLabPorts> wire;
+  std::array<RingPort, kLabPorts> tap;
 };
 
 // Set up once by the test main after rte_eal_init.
@@ -45,7 +49,7 @@ TestLab& lab();
 int run_dpdk_tests(int argc, char** argv, const char* file_prefix);
 
 // Host-order helpers for readable tests.
-inline uint32_t ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+constexpr uint32_t ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
   return (uint32_t{a} << 24) | (uint32_t{b} << 16) | (uint32_t{c} << 8) | d;
 }
 inline rte_ether_addr mac(uint8_t last) {
@@ -106,6 +110,12 @@ class DataplaneTest : public ::testing::Test {
   static uint32_t trunk_gateway() { return ip(198, 51, 100, 254); }
   static uint32_t caller_ip() { return ip(192, 0, 2, 10); }
   static uint32_t callee_ip() { return ip(198, 51, 100, 10); }
+  // Ports 2 and 3 (when port_count() says so): a second access/trunk pair.
+  static uint32_t port_ip(uint8_t port) {
+    constexpr uint32_t kAddresses[kLabPorts] = {ip(192, 0, 2, 1), ip(198, 51, 100, 1),
+                                                ip(203, 0, 113, 1), ip(100, 64, 0, 1)};
+    return kAddresses[port];
+  }
   static rte_ether_addr caller_mac() { return mac(0x0a); }
   static rte_ether_addr callee_mac() { return mac(0x0b); }
   static rte_ether_addr gateway_mac() { return mac(0xfe); }
@@ -113,6 +123,7 @@ class DataplaneTest : public ::testing::Test {
   void SetUp() override;
   void TearDown() override;
   virtual uint32_t max_sessions() const { return 1024; }
+  virtual uint8_t port_count() const { return 2; }  // up to kLabPorts
   virtual uint16_t worker_count() const { return 1; }
   // Set on datapath_ before the workers are built.
   virtual uint32_t punt_rate() const { return kDefaultPuntRate; }

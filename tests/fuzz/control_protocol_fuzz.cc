@@ -1,6 +1,7 @@
 // libFuzzer target: the control protocol decoder (api/sbc/api/control_protocol.h) on arbitrary
-// packets. Whatever decodes must encode again to the very same bytes (the encoding has one form
-// per value) and decode to an equal value. Address::parse gets the same bytes as text.
+// packets, Batch and BatchReply included (nested items, counts, sizes). Whatever decodes must
+// encode again to the very same bytes (the encoding has one form per value) and decode to an equal
+// value. Address::parse gets the same bytes as text.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -31,6 +32,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           "decode(encode(m)) differs from m");
     if (const auto* reply = std::get_if<api::HelloReply>(&decoded->message)) {
       for (const auto& port : reply->ports) touch(port.address.to_string());
+    }
+    if (const auto* batch = std::get_if<api::Batch>(&decoded->message)) {
+      check(!batch->items.empty() && batch->items.size() <= api::kMaxBatchItems,
+            "a batch outside 1..kMaxBatchItems decoded");
+      size_t size = api::kBatchOverhead;
+      for (const auto& item : batch->items) {
+        size += api::batch_item_size(item);
+        check(api::to_batch_item(api::to_message(item)) == item, "batch item does not convert");
+      }
+      check(size == packet.size(), "batch_item_size disagrees with the encoding");
     }
   }
 

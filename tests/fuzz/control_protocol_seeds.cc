@@ -94,6 +94,12 @@ std::vector<api::Message> examples() {
       api::SourceFlush{},
       api::MediaPortsSet{20000, 29999},
       api::MediaPortsSet{0, 0},
+      api::Batch{
+          {session(7), api::SessionDelete{8},
+           api::SourceAdd{api::Address::parse("203.0.113.66"), api::SourceClass::kBanned, 600000},
+           api::SourceDelete{api::Address::parse("2001:db8::66")}}},
+      api::BatchReply{{api::Result{}, api::Result{api::Status::kNotFound, "no such session"},
+                       api::Result{}, api::Result{api::Status::kInvalid, ""}}},
   };
 }
 

@@ -89,6 +89,11 @@ def check_direction(checks, what, sent, received, outage):
         return
     checks.check(lost == list(range(lost[0], lost[-1] + 1)),
                  f"{what}: the lost packets are one run (the outage), none before or after")
+    # A figure, not a check: the outage starts with the kill, so it ends this long after the new
+    # dataplane was listening (sbcd's reconnect back-off, Hello and the resync; 20 ms packets).
+    print(f"       {what}: media back about "
+          f"{(len(lost) * PACKET_S - (outage['listening'] - outage['killed'])) * 1000:.0f} ms "
+          "after the new dataplane was listening")
     after = len(sent) - lost[-1] - 1
     checks.check(after >= 1.0 / PACKET_S,
                  f"{what}: media flows again after the restart ({after} packets relayed, "

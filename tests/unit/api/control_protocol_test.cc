@@ -79,7 +79,7 @@ TEST(ControlProtocol, RoundTripsEveryMessage) {
 }
 
 TEST(ControlProtocol, NewMessagesHaveTheirTypeNumbersAndLayout) {
-  EXPECT_EQ(kProtocolVersion, 3);
+  EXPECT_EQ(kProtocolVersion, 4);
   EXPECT_EQ(type_of(Message{SourceAdd{}}), MessageType::kSourceAdd);
   EXPECT_EQ(static_cast<uint16_t>(MessageType::kSourceAdd), 11);
   EXPECT_EQ(static_cast<uint16_t>(MessageType::kMediaPortsSet), 14);
@@ -99,6 +99,118 @@ TEST(ControlProtocol, NewMessagesHaveTheirTypeNumbersAndLayout) {
   // SessionAdd ends with max_packet_rate.
   auto session = *encode(1, Message{sample_session()});
   EXPECT_EQ(session[session.size() - 4], 200);
+}
+
+Batch sample_batch() {
+  Batch b;
+  b.items = {sample_session(), SessionDelete{5},
+             SourceAdd{Address::parse("2001:db8::66"), SourceClass::kBanned, 1000},
+             SourceDelete{Address::parse("192.0.2.9")}};
+  return b;
+}
+
+TEST(ControlProtocol, BatchesRoundTripWithOneResultPerItem) {
+  EXPECT_EQ(static_cast<uint16_t>(MessageType::kBatch), 15);
+  EXPECT_EQ(static_cast<uint16_t>(MessageType::kBatchReply), 16);
+  EXPECT_EQ(to_string(MessageType::kBatch), "Batch");
+  EXPECT_EQ(round_trip(sample_batch()), sample_batch());
+  BatchReply reply;
+  reply.results = {Result{}, Result{Status::kNotFound, "no such session"}, Result{},
+                   Result{Status::kInvalid, ""}};
+  EXPECT_EQ(round_trip(reply), reply);
+
+  // Layout: u16 count, then per item u16 type + the single message's body.
+  const Batch one{{SessionDelete{0x0102}}};
+  auto bytes = *encode(9, Message{one});
+  ASSERT_EQ(bytes.size(), kBatchOverhead + 2 + 8);
+  EXPECT_EQ(bytes[kHeaderSize], 1);
+  EXPECT_EQ(bytes[kHeaderSize + 2], static_cast<uint8_t>(MessageType::kSessionDelete));
+  EXPECT_EQ(bytes[kHeaderSize + 4], 0x02);
+  // batch_item_size is what an item adds to a Batch.
+  size_t sum = kBatchOverhead;
+  for (const auto& item : sample_batch().items) sum += batch_item_size(item);
+  EXPECT_EQ(encode(1, Message{sample_batch()})->size(), sum);
+
+  // The four programming requests convert; the others cannot be batched.
+  EXPECT_TRUE(to_batch_item(Message{sample_session()}).has_value());
+  EXPECT_TRUE(to_batch_item(Message{SourceDelete{Address::parse("192.0.2.9")}}).has_value());
+  EXPECT_FALSE(to_batch_item(Message{SourceFlush{}}).has_value());
+  EXPECT_FALSE(to_batch_item(Message{StatsQuery{}}).has_value());
+  EXPECT_EQ(to_message(BatchItem{SessionDelete{4}}), Message{SessionDelete{4}});
+}
+
+TEST(ControlProtocol, BatchOfTheMostItemsFitsAndTheirStatusesFitTheSmallestMessage) {
+  Batch sources;
+  sources.items.assign(kMaxBatchItems,
+                       SourceAdd{Address::parse("203.0.113.1"), SourceClass::kTrusted, 0});
+  auto bytes = encode(1, Message{sources});
+  ASSERT_TRUE(bytes.has_value());
+  EXPECT_LE(bytes->size(), kMaxMessageSize);
+  BatchReply statuses;
+  statuses.results.assign(kMaxBatchItems, Result{Status::kConflict, ""});
+  EXPECT_LE(encode(1, Message{statuses})->size(), 4096u);  // ControlServer::kMinMessageSize
+  // Sessions are bigger: as many as the message size holds (the resync fills by size).
+  Batch sessions;
+  sessions.items.assign(kMaxBatchItems, sample_session());
+  EXPECT_EQ(encode(1, Message{sessions}).error(), EncodeError::kTooLarge);
+}
+
+TEST(ControlProtocol, RejectsBatchesOutsideTheirDomain) {
+  // Empty, or more than kMaxBatchItems: refused both ways.
+  EXPECT_EQ(encode(1, Message{Batch{}}).error(), EncodeError::kBadField);
+  EXPECT_EQ(encode(1, Message{BatchReply{}}).error(), EncodeError::kBadField);
+  Batch too_many;
+  too_many.items.assign(kMaxBatchItems + 1, SessionDelete{1});
+  EXPECT_EQ(encode(1, Message{too_many}).error(), EncodeError::kBadField);
+
+  const Batch two{{SessionDelete{1}, SessionDelete{2}}};
+  const auto good = *encode(1, Message{two});
+  auto empty = good;
+  empty.resize(kBatchOverhead);
+  empty[8] = static_cast<uint8_t>(empty.size());
+  empty[kHeaderSize] = 0;
+  EXPECT_EQ(decode(empty).error(), DecodeError::kBadField);
+
+  // A count over kMaxBatchItems with enough bytes behind it.
+  std::vector<uint8_t> many(kBatchOverhead, 0);
+  many[0] = static_cast<uint8_t>(kProtocolVersion);
+  many[2] = static_cast<uint8_t>(MessageType::kBatch);
+  for (size_t i = 0; i <= kMaxBatchItems; ++i) {
+    const auto item = *encode(1, Message{SessionDelete{i + 1}});
+    many.push_back(static_cast<uint8_t>(MessageType::kSessionDelete));
+    many.push_back(0);
+    many.insert(many.end(), item.begin() + kHeaderSize, item.end());
+  }
+  const size_t count = kMaxBatchItems + 1;
+  many[kHeaderSize] = static_cast<uint8_t>(count);
+  many[kHeaderSize + 1] = static_cast<uint8_t>(count >> 8);
+  const auto length = static_cast<uint32_t>(many.size());
+  std::memcpy(many.data() + 8, &length, 4);
+  EXPECT_EQ(decode(many).error(), DecodeError::kBadField);
+
+  // An item of a type a Batch cannot carry (a nested Batch, a StatsQuery).
+  for (const auto type : {MessageType::kBatch, MessageType::kStatsQuery, MessageType::kHello}) {
+    auto nested = good;
+    nested[kHeaderSize + 2] = static_cast<uint8_t>(type);
+    EXPECT_EQ(decode(nested).error(), DecodeError::kBadField) << to_string(type);
+  }
+  // A bad field inside an item fails the whole message (it is not the sender's to trust).
+  const Batch with_source{{SessionDelete{1}, SourceDelete{Address::parse("192.0.2.9")}}};
+  auto bad = *encode(1, Message{with_source});
+  bad[kHeaderSize + 2 + 2 + 8 + 2] = 0;  // the SourceDelete's family: unset
+  EXPECT_EQ(decode(bad).error(), DecodeError::kBadField);
+  // A count the packet cannot hold, and a truncated last item.
+  auto short_count = good;
+  short_count[kHeaderSize] = 0xff;
+  EXPECT_EQ(decode(short_count).error(), DecodeError::kTruncated);
+  auto truncated = good;
+  truncated.pop_back();
+  truncated[8] = static_cast<uint8_t>(truncated.size());
+  EXPECT_EQ(decode(truncated).error(), DecodeError::kTruncated);
+  // A BatchReply whose result status is out of range.
+  auto reply = *encode(1, Message{BatchReply{{Result{}}}});
+  reply[kHeaderSize + 2] = 0x7f;
+  EXPECT_EQ(decode(reply).error(), DecodeError::kBadField);
 }
 
 TEST(ControlProtocol, RejectsSourceMessagesOutsideTheirDomain) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -102,8 +103,19 @@ class FakeDataplane final : public DataplaneClient {
   [[nodiscard]] bool connected() const override { return connected_; }
   [[nodiscard]] const std::vector<api::PortInfo>& ports() const override { return ports_; }
   [[nodiscard]] uint32_t max_sessions() const override { return max_sessions_reported; }
+  [[nodiscard]] size_t max_message_size() const override { return max_message; }
   void request(api::Message message, ReplyHandler handler) override {
-    requests.push_back(message);
+    if (const auto* batch = std::get_if<api::Batch>(&message)) {
+      // `requests` lists what was asked item by item, batched or not.
+      ++batches;
+      largest_batch = std::max(largest_batch, batch->items.size());
+      if (auto bytes = api::encode(1, message)) {
+        largest_message = std::max(largest_message, bytes->size());
+      }
+      for (const auto& item : batch->items) requests.push_back(api::to_message(item));
+    } else {
+      requests.push_back(message);
+    }
     if (max_pending != 0 && queued_.size() >= max_pending) {
       // As UnixDataplaneClient does past kMaxPending: refused, answered on the next flush.
       ++overloaded;
@@ -131,22 +143,21 @@ class FakeDataplane final : public DataplaneClient {
       }
       auto [message, handler] = std::move(queued_.front());
       queued_.pop_front();
-      if (!connected_) {
+      if (time_out > 0) {
+        --time_out;
+        handler(std::unexpected(DataplaneError::kTimeout));
+      } else if (!connected_) {
         handler(std::unexpected(DataplaneError::kDisconnected));
-      } else if (auto* add = std::get_if<api::SessionAdd>(&message)) {
-        if (port_taken(*add)) {
-          handler(api::Message(api::Result{api::Status::kConflict, "port in use"}));
-          continue;
-        }
-        sessions[add->session_id] = *add;
-        handler(api::Message(api::Result{}));
-      } else if (auto* del = std::get_if<api::SessionDelete>(&message)) {
-        if (delete_status != api::Status::kOk) {
-          handler(api::Message(api::Result{delete_status, "refused by the test"}));
-          continue;
-        }
-        const bool found = sessions.erase(del->session_id) > 0;
-        handler(api::Message(api::Result{found ? api::Status::kOk : api::Status::kNotFound, ""}));
+      } else if (std::holds_alternative<api::Batch>(message) && batch_refusal) {
+        handler(api::Message(*batch_refusal));
+      } else if (const auto* batch = std::get_if<api::Batch>(&message)) {
+        // As dataplane/control_service.cc: each item on its own, one Result each.
+        api::BatchReply reply;
+        for (const auto& item : batch->items) reply.results.push_back(apply(api::to_message(item)));
+        handler(api::Message(reply));
+      } else if (api::to_batch_item(message) || std::holds_alternative<api::SourceFlush>(message) ||
+                 std::holds_alternative<api::MediaPortsSet>(message)) {
+        handler(api::Message(apply(message)));
       } else if (auto* dump = std::get_if<api::DumpQuery>(&message)) {
         api::DumpReply reply;
         auto it = sessions.lower_bound(dump->cursor);
@@ -165,15 +176,25 @@ class FakeDataplane final : public DataplaneClient {
         reply.legs[0].rtp.packets = 100;
         reply.legs[1].rtp.packets = 90;
         handler(api::Message(reply));
-      } else if (std::holds_alternative<api::SourceAdd>(message) ||
-                 std::holds_alternative<api::SourceDelete>(message) ||
-                 std::holds_alternative<api::SourceFlush>(message) ||
-                 std::holds_alternative<api::MediaPortsSet>(message)) {
-        handler(api::Message(api::Result{}));
       } else {
         handler(api::Message(api::Result{api::Status::kUnsupported, ""}));
       }
     }
+  }
+
+  // One programming request, batched or not.
+  api::Result apply(const api::Message& message) {
+    if (const auto* add = std::get_if<api::SessionAdd>(&message)) {
+      if (port_taken(*add)) return {api::Status::kConflict, "port in use"};
+      sessions[add->session_id] = *add;
+      return {};
+    }
+    if (const auto* del = std::get_if<api::SessionDelete>(&message)) {
+      if (delete_status != api::Status::kOk) return {delete_status, "refused by the test"};
+      const bool found = sessions.erase(del->session_id) > 0;
+      return {found ? api::Status::kOk : api::Status::kNotFound, ""};
+    }
+    return {};  // sources, flush, media ports
   }
 
   // Forgets the requests not answered yet, as if their sender had died.
@@ -207,8 +228,14 @@ class FakeDataplane final : public DataplaneClient {
   // Like UnixDataplaneClient::kMaxPending: past this many unanswered requests, kOverloaded
   // (0: no limit).
   size_t max_pending = 0;
-  size_t peak_pending = 0;             // most requests unanswered at once
-  size_t overloaded = 0;               // requests refused as overloaded
+  size_t peak_pending = 0;                    // most requests unanswered at once
+  size_t overloaded = 0;                      // requests refused as overloaded
+  size_t batches = 0;                         // Batch messages received
+  size_t largest_batch = 0;                   // items in the largest one
+  size_t largest_message = 0;                 // bytes of the largest Batch, encoded
+  size_t max_message = api::kMaxMessageSize;  // negotiated message size
+  std::optional<api::Result> batch_refusal;   // set: every Batch is answered with it
+  size_t time_out = 0;                 // the next this many requests answered are kTimeout instead
   bool check_ports = true;             // false: skip the (quadratic) local port conflict check
   uint32_t max_sessions_reported = 0;  // HelloReply.max_sessions; 0: not reported
   api::Status delete_status = api::Status::kOk;  // anything else: every delete is refused

@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <functional>
 
+#include "controlplane/media/dataplane_resync.h"
+#include "controlplane/runtime/scheduler.h"
+
 namespace sbc::cp {
 namespace {
 
@@ -35,6 +38,8 @@ class TestServer {
   }
 
   bool answer_stats = true;
+  uint32_t max_message_size = api::kMaxMessageSize;  // announced in HelloReply
+  size_t largest_received = 0;                       // bytes
   int accepted = 0;
   std::vector<api::Message> received;
 
@@ -55,6 +60,7 @@ class TestServer {
                              auto envelope = api::decode({buffer_.data(), size});
                              ASSERT_TRUE(envelope.has_value());
                              received.push_back(envelope->message);
+                             largest_received = std::max(largest_received, size);
                              reply(*envelope);
                              read();
                            });
@@ -70,12 +76,15 @@ class TestServer {
       port.address = api::Address::parse("192.0.2.1");
       hello.ports.push_back(port);
       hello.max_sessions = 4096;
+      hello.max_message_size = max_message_size;
       out = hello;
     } else if (std::holds_alternative<api::StatsQuery>(request.message)) {
       if (!answer_stats) return;
       api::StatsReply stats;
       stats.active_sessions = 7;
       out = stats;
+    } else if (const auto* batch = std::get_if<api::Batch>(&request.message)) {
+      out = api::BatchReply{std::vector<api::Result>(batch->items.size())};
     } else {
       out = api::Result{api::Status::kOk, ""};
     }
@@ -137,6 +146,40 @@ TEST_F(DataplaneClientTest, HelloRequestsAndEvents) {
   server.push(api::MediaTimeoutEvent{42, 1000});
   ASSERT_TRUE(run_until([&] { return !timeouts.empty(); }));
   EXPECT_EQ(timeouts[0], 42u);
+}
+
+// The message size both sides accept comes from the HelloReply and bounds the resync's batches.
+TEST_F(DataplaneClientTest, NegotiatedMessageSizeBoundsResyncBatches) {
+  TestServer server(io_, path_);
+  server.max_message_size = 8192;
+  UnixDataplaneClient client(io_, path_);
+  AsioScheduler scheduler(io_);
+  DataplaneResync resync(client, scheduler);
+  size_t ok = 0;
+  client.set_connection_handler([&](bool up) {
+    if (!up) return;
+    resync.begin();
+    resync.add(DataplaneResync::Lane::kSessions, "session", 1000, [&](size_t i) {
+      api::SessionAdd add;
+      add.session_id = i + 1;
+      return std::optional<DataplaneResync::Request>(
+          DataplaneResync::Request{add, [&ok](DataplaneClient::Reply r) {
+                                     if (r && std::get<api::Result>(*r).status == api::Status::kOk)
+                                       ++ok;
+                                   }});
+    });
+    resync.run();
+  });
+  client.start();
+  ASSERT_TRUE(run_until([&] { return client.connected(); }));
+  EXPECT_EQ(client.max_message_size(), 8192u);
+  ASSERT_TRUE(run_until([&] { return resync.progress().completed == 1; }));
+  EXPECT_EQ(ok, 1000u);
+  EXPECT_LE(server.largest_received, 8192u);
+  EXPECT_GT(server.largest_received, 8192u - 200);  // filled by size, not by count
+  const size_t per_batch = (8192 - api::kBatchOverhead) / api::batch_item_size(api::SessionAdd{});
+  EXPECT_EQ(resync.progress().batches, (1000 + per_batch - 1) / per_batch);
+  client.stop();
 }
 
 TEST_F(DataplaneClientTest, NotConnectedFailsRequests) {

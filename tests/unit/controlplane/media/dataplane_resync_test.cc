@@ -1,5 +1,5 @@
-// The paced dataplane resync (dataplane_resync.cc) against a fake client that refuses requests
-// past a pending limit, as UnixDataplaneClient does.
+// The batched, paced dataplane resync (dataplane_resync.cc) against a fake client that refuses
+// requests past a pending limit, as UnixDataplaneClient does.
 #include "controlplane/media/dataplane_resync.h"
 
 #include <gtest/gtest.h>
@@ -117,6 +117,135 @@ TEST_F(DataplaneResyncTest, FullTableResyncsWithoutOverloadAndBoundedInFlight) {
   EXPECT_EQ(p.failed, 0u);
   EXPECT_EQ(p.retried, 0u);
   EXPECT_EQ(p.sent, kSessions + kSources);
+  // Batched: a few hundred messages, each within the protocol's limits.
+  EXPECT_EQ(p.batches, dataplane_.batches);
+  EXPECT_LE(dataplane_.largest_batch, api::kMaxBatchItems);
+  EXPECT_LE(dataplane_.largest_message, api::kMaxMessageSize);
+  const size_t sessions_per_batch =
+      (api::kMaxMessageSize - api::kBatchOverhead) / api::batch_item_size(session(1));
+  EXPECT_LE(p.batches, (kSessions + sessions_per_batch - 1) / sessions_per_batch +
+                           kSources / api::kMaxBatchItems);
+}
+
+// batch_items 1: every entry its own plain request, as before batching (the bench's baseline).
+TEST_F(DataplaneResyncTest, BatchOfOneSendsPlainRequests) {
+  DataplaneResync single(dataplane_, clock_, nullptr, 256, 1);
+  single.begin();
+  single.add(Lane::kSessions, "session", 1000, [](size_t i) {
+    return std::optional<Request>(Request{session(i + 1), {}});
+  });
+  single.run();
+  EXPECT_EQ(dataplane_.pending(), 256u);
+  drain(64);
+  EXPECT_EQ(dataplane_.batches, 0u);
+  EXPECT_EQ(dataplane_.sessions.size(), 1000u);
+  EXPECT_EQ(single.progress().batches, 1000u);
+  EXPECT_EQ(single.progress().completed, 1u);
+}
+
+// A batch is bounded by the message size the client negotiated, not only by the item count.
+TEST_F(DataplaneResyncTest, BatchesFitTheNegotiatedMessageSize) {
+  dataplane_.max_message = 4096;
+  resync_.begin();
+  queue_full_table();
+  resync_.run();
+  drain(64);
+  EXPECT_EQ(dataplane_.sessions.size(), kSessions);
+  EXPECT_LE(dataplane_.largest_message, 4096u);
+  EXPECT_EQ(resync_.progress().failed, 0u);
+  EXPECT_EQ(dataplane_.overloaded, 0u);
+}
+
+// One refused item fails only itself: its owner hears the refusal, the batch's others go in.
+TEST_F(DataplaneResyncTest, OneBadItemDoesNotFailItsBatch) {
+  dataplane_.check_ports = true;
+  dataplane_.sessions[999] = session(5);  // holds session 5's ports: kConflict
+  resync_.begin();
+  resync_.add(Lane::kSessions, "session", 10, [this](size_t i) {
+    return std::optional<Request>(
+        Request{session(i + 1), [this](DataplaneClient::Reply reply) { count_session(reply); }});
+  });
+  resync_.run();
+  dataplane_.flush();
+  EXPECT_EQ(dataplane_.batches, 1u);
+  EXPECT_EQ(sessions_ok_, 9u);
+  EXPECT_EQ(sessions_bad_, 1u);
+  EXPECT_EQ(resync_.progress().failed, 1u);
+  EXPECT_EQ(dataplane_.sessions.size(), 10u);  // 9 + the one holding the ports
+}
+
+// A batch refused as a whole (a Result instead of a BatchReply) is every entry's answer.
+TEST_F(DataplaneResyncTest, ABatchRefusedAsAWholeIsEveryEntrysAnswer) {
+  dataplane_.batch_refusal = api::Result{api::Status::kNoResources, "busy"};
+  resync_.begin();
+  resync_.add(Lane::kSessions, "session", 5, [this](size_t i) {
+    return std::optional<Request>(
+        Request{session(i + 1), [this](DataplaneClient::Reply reply) { count_session(reply); }});
+  });
+  resync_.run();
+  dataplane_.flush();
+  EXPECT_EQ(sessions_bad_, 5u);
+  EXPECT_EQ(resync_.progress().failed, 5u);
+  EXPECT_EQ(resync_.progress().completed, 1u);
+}
+
+// A batch that timed out is sent again (every entry counts one timeout); an entry that timed out
+// more than kMaxTimeouts times is given up, counted as failed and reported to its owner.
+TEST_F(DataplaneResyncTest, TimedOutBatchesAreSentAgainThenGivenUp) {
+  dataplane_.time_out = 1;
+  resync_.begin();
+  resync_.add(Lane::kSessions, "session", 5, [this](size_t i) {
+    return std::optional<Request>(
+        Request{session(i + 1), [this](DataplaneClient::Reply reply) { count_session(reply); }});
+  });
+  resync_.run();
+  for (int round = 0; round < 100 && resync_.progress().running; ++round) {
+    dataplane_.flush();
+    clock_.advance(DataplaneResync::kMinBackoff);  // the retry waits for its back-off
+  }
+  EXPECT_EQ(sessions_ok_, 5u);
+  EXPECT_EQ(resync_.progress().retried, 5u);
+  EXPECT_EQ(resync_.progress().failed, 0u);
+  EXPECT_EQ(dataplane_.batches, 2u);
+
+  dataplane_.time_out = DataplaneResync::kMaxTimeouts + 1;
+  resync_.begin();
+  resync_.add(Lane::kSessions, "session", 3, [this](size_t i) {
+    return std::optional<Request>(
+        Request{session(i + 10), [this](DataplaneClient::Reply reply) { count_session(reply); }});
+  });
+  resync_.run();
+  for (int round = 0; round < 100 && resync_.progress().running; ++round) {
+    dataplane_.flush();
+    clock_.advance(DataplaneResync::kMaxBackoff);
+  }
+  EXPECT_FALSE(resync_.progress().running);
+  EXPECT_EQ(sessions_bad_, 3u);
+  EXPECT_EQ(resync_.progress().failed, 3u);
+  EXPECT_EQ(resync_.progress().retried, 5u + 3u * DataplaneResync::kMaxTimeouts);
+}
+
+// A request a Batch cannot carry (SourceFlush) goes on its own, in its place in the order.
+TEST_F(DataplaneResyncTest, UnbatchableRequestsGoAloneInOrder) {
+  resync_.begin();
+  resync_.add(Lane::kSessions, "session", 3, [](size_t i) {
+    return std::optional<Request>(Request{session(i + 1), {}});
+  });
+  resync_.add(Lane::kBans, "flush", 1, [](size_t) {
+    return std::optional<Request>(Request{api::SourceFlush{}, {}});
+  });
+  resync_.add(Lane::kBans, "ban", 2, [](size_t i) {
+    return std::optional<Request>(Request{source(i, api::SourceClass::kBanned), {}});
+  });
+  resync_.run();
+  drain(1);
+  ASSERT_EQ(dataplane_.requests.size(), 6u);
+  EXPECT_TRUE(std::holds_alternative<api::SessionAdd>(dataplane_.requests[2]));
+  EXPECT_TRUE(std::holds_alternative<api::SourceFlush>(dataplane_.requests[3]));
+  EXPECT_TRUE(std::holds_alternative<api::SourceAdd>(dataplane_.requests[4]));
+  EXPECT_EQ(dataplane_.batches, 2u);  // sessions, bans; the flush alone
+  EXPECT_EQ(resync_.progress().batches, 3u);
+  EXPECT_EQ(resync_.progress().completed, 1u);
 }
 
 // What sbcd did before: everything queued at once. The same client refuses most of it.
@@ -127,7 +256,7 @@ TEST_F(DataplaneResyncTest, UnpacedFullTableWouldOverload) {
 }
 
 // A call set up during a resync goes straight to the client: it waits behind at most one window
-// of resync requests and is never refused as overloaded.
+// of resync batches and is never refused as overloaded.
 TEST_F(DataplaneResyncTest, NewCallsDuringResyncAreNotStarved) {
   resync_.begin();
   queue_full_table();
@@ -135,21 +264,20 @@ TEST_F(DataplaneResyncTest, NewCallsDuringResyncAreNotStarved) {
   size_t new_calls = 0;
   size_t answered = 0;
   size_t worst_wait = 0;
+  // One new call per round; the dataplane answers a few messages per round.
   for (size_t round = 0; round < 10000 && resync_.progress().running; ++round) {
-    if (round % 10 == 0) {
-      const size_t ahead = dataplane_.pending();
-      worst_wait = std::max(worst_wait, ahead);
-      ++new_calls;
-      dataplane_.request(session(1'000'000 + round), [&](DataplaneClient::Reply reply) {
-        ASSERT_TRUE(reply.has_value()) << to_string(reply.error());
-        EXPECT_EQ(std::get<api::Result>(*reply).status, api::Status::kOk);
-        ++answered;
-      });
-    }
-    dataplane_.flush(100);
+    const size_t ahead = dataplane_.pending();
+    worst_wait = std::max(worst_wait, ahead);
+    ++new_calls;
+    dataplane_.request(session(1'000'000 + round), [&](DataplaneClient::Reply reply) {
+      ASSERT_TRUE(reply.has_value()) << to_string(reply.error());
+      EXPECT_EQ(std::get<api::Result>(*reply).status, api::Status::kOk);
+      ++answered;
+    });
+    dataplane_.flush(resync_.window() + 1);
   }
   drain(100);
-  EXPECT_GT(new_calls, 100u);
+  EXPECT_GT(new_calls, 30u);
   EXPECT_EQ(answered, new_calls);
   EXPECT_LE(worst_wait, resync_.window());
   EXPECT_EQ(dataplane_.overloaded, 0u);
@@ -159,7 +287,7 @@ TEST_F(DataplaneResyncTest, NewCallsDuringResyncAreNotStarved) {
 // A client that pushes back (other requests filled it): the resync backs off and sends again;
 // its owners never see kOverloaded and nothing is lost.
 TEST_F(DataplaneResyncTest, OverloadedRequestsAreRetriedNotReported) {
-  dataplane_.max_pending = 100;  // below the window
+  dataplane_.max_pending = 2;  // below the window
   resync_.begin();
   queue_full_table();
   resync_.run();
@@ -169,7 +297,7 @@ TEST_F(DataplaneResyncTest, OverloadedRequestsAreRetriedNotReported) {
   }
   EXPECT_FALSE(resync_.progress().running);
   EXPECT_GT(dataplane_.overloaded, 0u);
-  EXPECT_EQ(resync_.progress().retried, dataplane_.overloaded);
+  EXPECT_GE(resync_.progress().retried, dataplane_.overloaded);  // entries of refused batches
   EXPECT_EQ(resync_.progress().failed, 0u);
   EXPECT_EQ(sessions_ok_, kSessions);
   EXPECT_EQ(sessions_bad_, 0u);
@@ -196,6 +324,7 @@ TEST_F(DataplaneResyncTest, RefusalsAreCountedAndReported) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("sbc_dataplane_resyncs_total 1"), std::string::npos);
+  EXPECT_NE(text.find("sbc_dataplane_resync_messages_total 1"), std::string::npos);  // 1 batch
   EXPECT_NE(text.find("sbc_dataplane_resync_pending 0"), std::string::npos);
 }
 
@@ -221,8 +350,9 @@ TEST_F(DataplaneResyncTest, ConnectionLossAbandonsTheResync) {
   resync_.begin();
   queue_full_table();
   resync_.run();
-  dataplane_.flush(1000);
+  dataplane_.flush(20);
   ASSERT_TRUE(resync_.progress().running);
+  ASSERT_GT(sessions_ok_, 0u);
   const size_t ok = sessions_ok_;
   dataplane_.connected_ = false;
   resync_.abort();
