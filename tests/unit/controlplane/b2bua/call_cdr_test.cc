@@ -1,0 +1,94 @@
+// make_cdr(): the CDR fields for every kind of call end.
+#include "controlplane/b2bua/call_cdr.h"
+
+#include <gtest/gtest.h>
+
+namespace sbc::cp {
+namespace {
+
+using namespace std::chrono_literals;
+using SysTime = std::chrono::system_clock::time_point;
+
+// 2023-11-14T22:13:20Z
+constexpr SysTime kStart{std::chrono::seconds(1700000000)};
+
+Call answered_call() {
+  Call call;
+  call.id = 4711;
+  call.legs[kCaller].user = "alice";
+  call.legs[kCallee].user = "+15550001";
+  call.start_time = kStart;
+  call.answer_time = kStart + 2500ms;
+  call.end_time = kStart + 2500ms + 61234567us;
+  call.result = CallResult::kAnswered;
+  call.result_code = 200;
+  return call;
+}
+
+TEST(MakeCdrTest, AnsweredCallWithMedia) {
+  Call call = answered_call();
+  api::StatsReply stats;
+  stats.legs.resize(2);
+  stats.legs[kCaller].rtp = {100, 17200, 1, 0, api::Address::parse("192.0.2.10"), 6000};
+  stats.legs[kCallee].rtp.packets = 90;
+  stats.legs[kCallee].rtcp.packets = 3;
+  call.media_stats = stats;
+  const nlohmann::json j = make_cdr(call);
+  EXPECT_EQ(j["call_id"], 4711u);
+  EXPECT_EQ(j["caller"], "alice");
+  EXPECT_EQ(j["callee"], "+15550001");
+  EXPECT_EQ(j["start_time"], "2023-11-14T22:13:20.000Z");
+  EXPECT_EQ(j["answer_time"], "2023-11-14T22:13:22.500Z");
+  EXPECT_EQ(j["end_time"], "2023-11-14T22:14:23.734Z");
+  EXPECT_EQ(j["result_code"], 200);
+  EXPECT_EQ(j["disposition"], "answered");
+  EXPECT_DOUBLE_EQ(j["duration_s"].get<double>(), 61.235);  // from the answer, to the ms
+  // Leg i's streams are what the SBC received from side i.
+  const auto& up = j["media"]["caller_to_callee"];
+  EXPECT_EQ(up["rtp"]["packets"], 100u);
+  EXPECT_EQ(up["rtp"]["bytes"], 17200u);
+  EXPECT_EQ(up["rtp"]["dropped"], 1u);
+  EXPECT_EQ(up["rtp"]["latched"], "192.0.2.10:6000");
+  EXPECT_TRUE(up["rtcp"]["latched"].is_null());
+  EXPECT_EQ(j["media"]["callee_to_caller"]["rtp"]["packets"], 90u);
+  EXPECT_EQ(j["media"]["callee_to_caller"]["rtcp"]["packets"], 3u);
+}
+
+TEST(MakeCdrTest, UnansweredCallHasNullTimesAndZeroDuration) {
+  Call call;
+  call.id = 1;
+  call.start_time = kStart;
+  call.end_time = kStart + 5s;
+  call.result = CallResult::kBusy;
+  call.result_code = 486;
+  nlohmann::json j = make_cdr(call);
+  EXPECT_TRUE(j["answer_time"].is_null());
+  EXPECT_EQ(j["disposition"], "busy");
+  EXPECT_EQ(j["result_code"], 486);
+  EXPECT_EQ(j["duration_s"].get<double>(), 0.0);
+  EXPECT_TRUE(j["media"].is_null());
+  // A call without a recorded result is a failure; without an end, it has no end time.
+  call.result.reset();
+  call.end_time.reset();
+  j = make_cdr(call);
+  EXPECT_EQ(j["disposition"], "failed");
+  EXPECT_TRUE(j["end_time"].is_null());
+  // Media stats of the wrong shape are left out, not half written.
+  call.media_stats = api::StatsReply{};
+  call.media_stats->legs.resize(1);
+  EXPECT_TRUE(make_cdr(call)["media"].is_null());
+}
+
+TEST(MakeCdrTest, EveryResultHasItsDisposition) {
+  Call call = answered_call();
+  for (auto [result, name] : {std::pair{CallResult::kCancelled, "cancelled"},
+                              {CallResult::kFailed, "failed"},
+                              {CallResult::kMediaTimeout, "media_timeout"},
+                              {CallResult::kMaxDuration, "max_duration"}}) {
+    call.result = result;
+    EXPECT_EQ(make_cdr(call)["disposition"], name);
+  }
+}
+
+}  // namespace
+}  // namespace sbc::cp
