@@ -14,39 +14,13 @@
 #include "controlplane/security/digest_authenticator.h"
 #include "controlplane/sip/auth.h"
 #include "tests/unit/controlplane/b2bua/b2bua_fixture.h"
+#include "tests/unit/controlplane/config_file_fixture.h"
 
 namespace sbc::cp::testing {
 namespace {
 
 const Endpoint kTrunk2Addr(boost::asio::ip::make_address("198.51.100.20"), 5060);
 const Endpoint kOtherPhone(boost::asio::ip::make_address("192.0.2.30"), 5060);
-
-bool has(const std::vector<std::string>& list, const std::string& item) {
-  return std::ranges::find(list, item) != list.end();
-}
-
-Config parsed(const std::string& text) {
-  auto config = parse_config(text);
-  EXPECT_TRUE(config.has_value()) << config.error();
-  if (!config) std::abort();
-  return *config;
-}
-
-class ConfigFileTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           fmt::format("sbcd_reload_test_{}_{}", ::getpid(),
-                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "sbc.conf").string();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  void write(const std::string& text) const { std::ofstream(path_) << text; }
-
-  std::filesystem::path dir_;
-  std::string path_;
-};
 
 // Sbcd::reload() itself: an invalid file changes nothing, a valid one is applied and summarised.
 TEST_F(ConfigFileTest, SbcdReloadRefusesAnInvalidFileAndAppliesAValidOne) {

@@ -10,20 +10,10 @@
 #include <fstream>
 
 #include "tests/unit/controlplane/b2bua/b2bua_fixture.h"
+#include "tests/unit/controlplane/config_file_fixture.h"
 
 namespace sbc::cp::testing {
 namespace {
-
-bool has(const std::vector<std::string>& list, const std::string& item) {
-  return std::ranges::find(list, item) != list.end();
-}
-
-Config parsed(const std::string& text) {
-  auto config = parse_config(text);
-  EXPECT_TRUE(config.has_value()) << config.error();
-  if (!config) std::abort();
-  return *config;
-}
 
 // --- the plan ------------------------------------------------------------------------------------
 
@@ -117,22 +107,6 @@ TEST(ReloadPlanTest, AdmissionKeepsCountingARemovedTrunksCallsUntilTheyEnd) {
 }
 
 // --- one validation path -------------------------------------------------------------------------
-
-class ConfigFileTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           fmt::format("sbcd_reload_test_{}_{}", ::getpid(),
-                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "sbc.conf").string();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  void write(const std::string& text) const { std::ofstream(path_) << text; }
-
-  std::filesystem::path dir_;
-  std::string path_;
-};
 
 TEST_F(ConfigFileTest, CheckConfigFileNamesTheOption) {
   write(std::string(kConfig) + "[media]\nmax_packet_rate = soon\n");
