@@ -183,7 +183,7 @@ void B2bua::on_message(const SipPeer& from, std::string data) {
   const auto framing = is_stream(from.transport) ? sip::Framing::kStream : sip::Framing::kDatagram;
   auto msg = sip::Message::parse(std::move(data), {}, framing);
   if (!msg) {
-    metrics_.sip_dropped(sip::to_string(msg.error()));
+    metrics_.sip_dropped(msg.error());
     security_.malformed(from);
     spdlog::debug("sip: dropped unparsable message from {} {}: {}", to_string(from.transport),
                   from.remote.address().to_string(), sip::to_string(msg.error()));
@@ -200,8 +200,11 @@ void B2bua::on_message(const SipPeer& from, std::string data) {
     const bool ack = msg->method() == Method::kAck;
     if (ack ? !(msg->top_via() && msg->cseq()) : !sip::answerable(*msg)) {
       auto valid = msg->validate();
-      metrics_.sip_dropped(valid ? std::string_view("unanswerable")
-                                 : sip::to_string(valid.error()));
+      if (valid) {
+        metrics_.sip_dropped(SipDropReason::kUnanswerable);
+      } else {
+        metrics_.sip_dropped(valid.error());
+      }
       return;
     }
   } else {
@@ -213,7 +216,7 @@ void B2bua::on_message(const SipPeer& from, std::string data) {
 void B2bua::on_request(const SipPeer& from, const sip::Message& request) {
   if (auto rejection = sip::check_request(request, policy_)) {
     if (request.method() == Method::kAck) {
-      metrics_.sip_dropped("malformed_ack");  // nothing may answer an ACK
+      metrics_.sip_dropped(SipDropReason::kMalformedAck);  // nothing may answer an ACK
       security_.malformed(from);
       return;
     }
@@ -253,7 +256,7 @@ void B2bua::handle_request(const SipPeer& from, const sip::Message& msg) {
         new_call(from, msg);
       }
       return;
-    case Method::kAck: metrics_.sip_dropped("stray_ack"); return;
+    case Method::kAck: metrics_.sip_dropped(SipDropReason::kStrayAck); return;
     case Method::kRegister: handle_register(from, msg); return;
     case Method::kBye:
     case Method::kCancel: reject(from, msg, 481); return;

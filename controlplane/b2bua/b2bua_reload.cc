@@ -69,7 +69,8 @@ bool B2bua::source_allowed(const SipPeer& from, const sip::Message& msg) {
     if (find_caller_dialog(zone, call_id)) return true;
   }
   // Counted, logged at debug only: anyone can send these, as fast as they like.
-  metrics_.sip_dropped(z.trunk ? "unknown_trunk_source" : "source_not_allowed");
+  metrics_.sip_dropped(z.trunk ? SipDropReason::kUnknownTrunkSource
+                               : SipDropReason::kSourceNotAllowed);
   if (msg.method() == sip::Method::kAck) return false;
   spdlog::debug("sip: 403 to {} on zone {}: {}", source.to_string(), z.name,
                 z.trunk ? "not a configured trunk host" : "not allowed by the configuration");

@@ -61,7 +61,7 @@ void B2bua::handle_response(TransactionId id, uint64_t owner, const SipPeer& fro
   const size_t zone = from.zone;
   auto call_id = msg.call_id();
   if (!call_id || !msg.cseq() || !msg.top_via() || !msg.to()) {
-    metrics_.sip_dropped("bad_response");
+    metrics_.sip_dropped(SipDropReason::kBadResponse);
     return;
   }
   // A 2xx to an INVITE whose transaction is gone: a callee's retransmission or another fork.
@@ -74,7 +74,7 @@ void B2bua::handle_response(TransactionId id, uint64_t owner, const SipPeer& fro
     ended_answer(*ended, msg);
     return;
   }
-  metrics_.sip_dropped("stray_response");
+  metrics_.sip_dropped(SipDropReason::kStrayResponse);
 }
 
 // A response in one of a live call's client transactions.
@@ -84,7 +84,7 @@ void B2bua::handle_call_response(const CallPtr& call, TransactionId id, const si
   if (cseq && cseq->method == Method::kInvite) {
     auto call_id = msg.call_id();
     if (!call_id || *call_id != b.call_id || !msg.to()) {
-      metrics_.sip_dropped("bad_response");
+      metrics_.sip_dropped(SipDropReason::kBadResponse);
       if (b.invite_tx != id || msg.status_code() < 200) return;
       // Its final response closes our INVITE, usable or not: the call cannot go on.
       spdlog::warn("call {}: malformed final response {} from the callee", call->id,
@@ -105,7 +105,7 @@ void B2bua::invite_response(const CallPtr& call, TransactionId id, const sip::Me
   Leg& b = call->legs[kCallee];
   const int code = msg.status_code();
   if (msg.top_via()->branch != call->callee_invite_branch) {
-    metrics_.sip_dropped("stray_response");
+    metrics_.sip_dropped(SipDropReason::kStrayResponse);
     return;
   }
   if (b.invite_tx != id) {
@@ -321,7 +321,7 @@ void B2bua::forked_answer(const CallPtr& call, const sip::Message& msg) {
 // never confirmed (it crossed our CANCEL, or another fork answered late): ACK, then BYE once.
 void B2bua::ended_answer(EndedCall& ended, const sip::Message& msg) {
   if (msg.top_via()->branch != ended.callee_invite_branch) {
-    metrics_.sip_dropped("stray_response");
+    metrics_.sip_dropped(SipDropReason::kStrayResponse);
     return;
   }
   const InviteOrigin origin = invite_origin(ended);

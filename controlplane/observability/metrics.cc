@@ -153,6 +153,13 @@ Metrics::Metrics()
   // Every bounded label value exists from the start, so rates work from the first scrape.
   for (CallResult r : kAllCallResults) calls_total_.Add({{"result", std::string(to_string(r))}});
   for (int c = 1; c <= 6; ++c) sip_responses_.Add({{"class", fmt::format("{}xx", c)}});
+  for (size_t r = 0; r < sip_drops_.size(); ++r) {
+    sip_drops_[r] = &sip_dropped_.Add({{"reason", std::string(kSipDropReasonNames[r])}});
+  }
+  for (size_t e = 0; e < parse_drops_.size(); ++e) {
+    const std::string_view name = sip::to_string(static_cast<sip::ParseError>(e));
+    parse_drops_[e] = &sip_dropped_.Add({{"reason", std::string(name)}});
+  }
   for (const char* table : kCapacityTables) {
     capacity_used_.Add({{"table", table}});
     capacity_limit_.Add({{"table", table}});
@@ -210,8 +217,12 @@ void Metrics::sip_response_received(int status) {
   sip_responses_.Add({{"class", fmt::format("{}xx", status / 100)}}).Increment();
 }
 
-void Metrics::sip_dropped(std::string_view reason) {
-  sip_dropped_.Add({{"reason", std::string(reason)}}).Increment();
+void Metrics::sip_dropped(SipDropReason reason) {
+  sip_drops_[static_cast<size_t>(reason)]->Increment();
+}
+
+void Metrics::sip_dropped(sip::ParseError error) {
+  parse_drops_[static_cast<size_t>(error)]->Increment();
 }
 
 void Metrics::callee_auth_challenge() {

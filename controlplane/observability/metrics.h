@@ -8,6 +8,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
+#include <array>
 #include <cstdint>
 #include <expected>
 #include <memory>
@@ -20,6 +21,8 @@
 #include "api/control_protocol.h"
 #include "controlplane/net/host_port.h"
 #include "controlplane/observability/call_result.h"
+#include "controlplane/observability/sip_drop_reason.h"
+#include "controlplane/sip/parse_error.h"
 
 namespace prometheus {
 class Exposer;
@@ -54,7 +57,10 @@ class Metrics {
   void call_ended(CallResult result);
   void sip_request_received(std::string_view method);
   void sip_response_received(int status);
-  void sip_dropped(std::string_view reason);
+  // A SIP message dropped (or refused before any transaction), by reason: sbcd's own reasons and
+  // every parse error each have a series from the first scrape.
+  void sip_dropped(SipDropReason reason);
+  void sip_dropped(sip::ParseError error);
   // A callee's 401/407 answered to the caller as 503 (sbcd holds no trunk credentials).
   void callee_auth_challenge();
   void dataplane(bool up, const api::StatsReply* stats) { collector_->update(up, stats); }
@@ -75,6 +81,9 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& sip_requests_;
   prometheus::Family<prometheus::Counter>& sip_responses_;
   prometheus::Family<prometheus::Counter>& sip_dropped_;
+  // The series of sip_dropped_, made once: a flood of bad messages costs no label lookup.
+  std::array<prometheus::Counter*, kSipDropReasonCount> sip_drops_{};
+  std::array<prometheus::Counter*, static_cast<size_t>(sip::ParseError::kLast) + 1> parse_drops_{};
   prometheus::Counter& callee_auth_challenges_;
   prometheus::Family<prometheus::Gauge>& capacity_used_;
   prometheus::Family<prometheus::Gauge>& capacity_limit_;

@@ -19,16 +19,17 @@ AdmissionControl::AdmissionControl(const Config& config)
 
 std::optional<AdmissionRefusal> AdmissionControl::refuse(const Check& check, TimePoint now) {
   const Counter& c = *check.counter;
-  const std::string who =
-      check.name.empty() ? std::string(check.scope) : fmt::format("{} {}", check.scope, check.name);
-  const bool user = check.scope == "user";
+  const std::string who = check.name.empty()
+                              ? std::string(to_string(check.scope))
+                              : fmt::format("{} {}", to_string(check.scope), check.name);
+  const bool user = check.scope == AdmissionScope::kUser;
   if (c.limits.max_calls != 0 && c.active >= c.limits.max_calls) {
     // A user at its own concurrent limit is busy (486); a full trunk or system is unavailable.
     AdmissionRefusal r{
         user ? 486 : 503,
         fmt::format("{} ({} at max_calls {})", user ? "Busy Here" : "Service Unavailable", who,
                     c.limits.max_calls),
-        std::nullopt, std::string(check.scope), "max_calls"};
+        std::nullopt, check.scope, AdmissionLimit::kMaxCalls};
     if (!user) r.retry_after = kMaxCallsRetryAfter;
     return r;
   }
@@ -39,7 +40,7 @@ std::optional<AdmissionRefusal> AdmissionControl::refuse(const Check& check, Tim
       const auto wait = std::chrono::ceil<std::chrono::seconds>(frees - now).count();
       return AdmissionRefusal{
           503, fmt::format("Service Unavailable ({} at max_cps {})", who, c.limits.max_cps),
-          static_cast<uint32_t>(std::max<int64_t>(1, wait)), std::string(check.scope), "max_cps"};
+          static_cast<uint32_t>(std::max<int64_t>(1, wait)), check.scope, AdmissionLimit::kMaxCps};
     }
   }
   return std::nullopt;
@@ -61,17 +62,17 @@ std::expected<AdmissionTicket, AdmissionRefusal> AdmissionControl::admit(const C
                                                                          TimePoint now) {
   Check checks[3];
   size_t n = 0;
-  checks[n++] = {&global_, "global", ""};
+  checks[n++] = {&global_, AdmissionScope::kGlobal, ""};
   AdmissionTicket ticket;
   if (!scopes.trunk.empty()) {
     if (auto it = trunks_.find(scopes.trunk); it != trunks_.end()) {
-      checks[n++] = {&it->second, "trunk", scopes.trunk};
+      checks[n++] = {&it->second, AdmissionScope::kTrunk, scopes.trunk};
       ticket.trunk = scopes.trunk;
     }
   }
   if (!scopes.user.empty()) {
     if (auto it = users_.find(scopes.user); it != users_.end()) {
-      checks[n++] = {&it->second, "user", scopes.user};
+      checks[n++] = {&it->second, AdmissionScope::kUser, scopes.user};
       ticket.user = scopes.user;
     }
   }

@@ -2,6 +2,7 @@
 // trunk and per user. A refused call is answered with the refusal's code and Retry-After.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -21,12 +22,33 @@ struct CallScopes {  // "" = not applicable
   std::string_view user;
 };
 
+// Where a limit is set and which one refused a call: the scope and limit labels of
+// sbc_cac_refused_total (the trunk or user name is in the refusal's reason text, not a label).
+enum class AdmissionScope : uint8_t { kGlobal, kTrunk, kUser, kCount };
+inline constexpr size_t kAdmissionScopeCount = static_cast<size_t>(AdmissionScope::kCount);
+inline constexpr std::array<std::string_view, kAdmissionScopeCount> kAdmissionScopeNames = {
+    "global", "trunk", "user"};
+static_assert(kAdmissionScopeNames.back() == "user", "kAdmissionScopeNames must follow the enum");
+constexpr std::string_view to_string(AdmissionScope scope) {
+  return kAdmissionScopeNames[static_cast<size_t>(scope)];
+}
+
+enum class AdmissionLimit : uint8_t { kMaxCalls, kMaxCps, kCount };
+inline constexpr size_t kAdmissionLimitCount = static_cast<size_t>(AdmissionLimit::kCount);
+inline constexpr std::array<std::string_view, kAdmissionLimitCount> kAdmissionLimitNames = {
+    "max_calls", "max_cps"};
+static_assert(kAdmissionLimitNames.back() == "max_cps",
+              "kAdmissionLimitNames must follow the enum");
+constexpr std::string_view to_string(AdmissionLimit limit) {
+  return kAdmissionLimitNames[static_cast<size_t>(limit)];
+}
+
 struct AdmissionRefusal {
   int code;            // 503 (global/trunk, user cps), 486 (user max_calls)
   std::string reason;  // e.g. "Service Unavailable (trunk carrier1 at max_calls 10)"
   std::optional<uint32_t> retry_after;  // seconds, with 503
-  std::string scope;                    // "global" | "trunk" | "user"
-  std::string limit;                    // "max_calls" | "max_cps"
+  AdmissionScope scope;
+  AdmissionLimit limit;
 };
 
 struct AdmissionTicket {  // what release() gives back
@@ -68,7 +90,7 @@ class AdmissionControl {
   };
   struct Check {
     Counter* counter = nullptr;
-    std::string_view scope;
+    AdmissionScope scope = AdmissionScope::kGlobal;
     std::string_view name;
   };
   static Counter make_counter(const CallLimits& limits);

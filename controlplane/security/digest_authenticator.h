@@ -42,6 +42,12 @@ enum class AuthFailure : uint8_t {
   kUriMismatch,       // digest uri differs from the Request-URI
   kWrongResponse,     // wrong password
 };
+inline constexpr AuthFailure kAllAuthFailures[] = {
+    AuthFailure::kNoCredentials, AuthFailure::kStale,
+    AuthFailure::kMalformed,     AuthFailure::kUnknownUser,
+    AuthFailure::kWrongRealm,    AuthFailure::kBadNonce,
+    AuthFailure::kReplay,        AuthFailure::kAlgorithmRefused,
+    AuthFailure::kUriMismatch,   AuthFailure::kWrongResponse};
 // "no_credentials", "stale", "malformed", ... (snake_case; metric labels and logs).
 [[nodiscard]] std::string_view to_string(AuthFailure f);
 // False for kNoCredentials, kStale and kBadNonce: a client following the protocol meets those

@@ -114,13 +114,13 @@ const Ban* EdgeSecurity::binding_ban(const address& source, bool configured, Tim
 bool EdgeSecurity::screen(const SipPeer& from) {
   const address source = normalize(from.remote.address());
   if (!acl_allows(from.zone, source)) {
-    metrics_.dropped("acl");
+    metrics_.dropped(SecurityDropReason::kAcl);
     return false;
   }
   const TimePoint now = scheduler_.now();
   if (configured_peer(source)) {
     if (binding_ban(source, true, now) == nullptr) return true;
-    metrics_.dropped("banned");
+    metrics_.dropped(SecurityDropReason::kBanned);
     return false;
   }
   // A registered phone or a protected neighbour over the bucket is dropped, but a flood spoofing
@@ -129,12 +129,12 @@ bool EdgeSecurity::screen(const SipPeer& from) {
   switch (guard_.admit(source, now, may_ban)) {
     case SourceGuard::Admit::kYes: return true;
     case SourceGuard::Admit::kBanned:
-      metrics_.dropped("banned");
+      metrics_.dropped(SecurityDropReason::kBanned);
       if (const Ban* ban = guard_.find_ban(source, now)) ban_seen(source, *ban);
       return false;
     case SourceGuard::Admit::kRateLimited:
-      metrics_.dropped("rate_limited");
-      if (may_ban) metrics_.offence(to_string(Offence::kRateExceeded));
+      metrics_.dropped(SecurityDropReason::kRateLimited);
+      if (may_ban) metrics_.offence(Offence::kRateExceeded);
       return false;
   }
   return false;
@@ -143,25 +143,25 @@ bool EdgeSecurity::screen(const SipPeer& from) {
 bool EdgeSecurity::screen_connection(size_t zone, const Endpoint& remote) {
   const address source = normalize(remote.address());
   if (!acl_allows(zone, source)) {
-    metrics_.dropped("acl");
+    metrics_.dropped(SecurityDropReason::kAcl);
     return false;
   }
   const TimePoint now = scheduler_.now();
   if (configured_peer(source)) {
     if (binding_ban(source, true, now) == nullptr) return true;
-    metrics_.dropped("banned");
+    metrics_.dropped(SecurityDropReason::kBanned);
     return false;
   }
   // A connection needs a TCP handshake: its source is real, so the offence counts for anyone.
   switch (guard_.admit_connection(source, now)) {
     case SourceGuard::Admit::kYes: return true;
     case SourceGuard::Admit::kBanned:
-      metrics_.dropped("banned");
+      metrics_.dropped(SecurityDropReason::kBanned);
       if (const Ban* ban = guard_.find_ban(source, now)) ban_seen(source, *ban);
       return false;
     case SourceGuard::Admit::kRateLimited:
-      metrics_.dropped("connection_rate");
-      metrics_.offence(to_string(Offence::kConnectionRate));
+      metrics_.dropped(SecurityDropReason::kConnectionRate);
+      metrics_.offence(Offence::kConnectionRate);
       return false;
   }
   return false;
@@ -170,7 +170,7 @@ bool EdgeSecurity::screen_connection(size_t zone, const Endpoint& remote) {
 void EdgeSecurity::tls_failed(const Endpoint& remote) {
   const address source = normalize(remote.address());
   if (configured_peer(source)) return;  // a carrier's bad certificate is an outage, not an attack
-  metrics_.offence(to_string(Offence::kTlsFailure));
+  metrics_.offence(Offence::kTlsFailure);
   guard_.offend(source, Offence::kTlsFailure, scheduler_.now());
 }
 
@@ -195,7 +195,7 @@ std::optional<size_t> EdgeSecurity::trunk_of(size_t zone, const address& source)
 void EdgeSecurity::malformed(const SipPeer& from) {
   const address source = normalize(from.remote.address());
   if (spoof_protected(source)) return;
-  metrics_.offence(to_string(Offence::kMalformed));
+  metrics_.offence(Offence::kMalformed);
   guard_.offend(source, Offence::kMalformed, scheduler_.now());
 }
 
@@ -215,10 +215,10 @@ bool EdgeSecurity::scanner(const SipPeer& from, const sip::Message& request) {
   if (user_agent.empty() || !guard_.is_scanner(user_agent)) return false;
   const address source = normalize(from.remote.address());
   if (guard_.allowlisted(source)) return false;  // an operator's own test tools
-  metrics_.dropped("scanner");
+  metrics_.dropped(SecurityDropReason::kScanner);
   // Dropped, but one spoofed packet bans no carrier, gateway or registered phone.
   if (spoof_protected(source)) return true;
-  metrics_.offence(to_string(Offence::kScanner));
+  metrics_.offence(Offence::kScanner);
   guard_.offend(source, Offence::kScanner, scheduler_.now());
   return true;
 }
@@ -267,8 +267,8 @@ AuthDecision EdgeSecurity::authenticate(const SipPeer& from, const sip::Message&
   }
   const AuthFailure failure = verified.error();
   if (is_offence(failure)) {
-    metrics_.auth_failure(to_string(failure));
-    metrics_.offence(to_string(Offence::kAuthFailure));
+    metrics_.auth_failure(failure);
+    metrics_.offence(Offence::kAuthFailure);
     const address source = normalize(from.remote.address());
     spdlog::info("auth: {} from {} refused: {}", method_label(request), source.to_string(),
                  to_string(failure));
@@ -344,7 +344,7 @@ std::optional<MediaAddressRefusal> EdgeSecurity::check_media_address(const api::
     }
   }
   const auto refused = MediaAddressPolicy(std::move(own), std::move(links)).check(a);
-  if (refused) metrics_.media_address_refused(to_string(*refused));
+  if (refused) metrics_.media_address_refused(*refused);
   return refused;
 }
 

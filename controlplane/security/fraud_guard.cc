@@ -102,14 +102,14 @@ std::expected<std::string, FraudRefusal> FraudGuard::check(std::string_view acco
                                                            TimePoint now) {
   auto it = accounts_.find(account);
   Account* a = it == accounts_.end() ? nullptr : &it->second;
-  const auto refuse = [&](std::string reason, std::string rule, int code = 403) {
+  const auto refuse = [&](std::string reason, FraudRule rule, int code = 403) {
     if (a != nullptr) ++a->refused;
-    return std::unexpected(FraudRefusal{code, std::move(reason), std::move(rule)});
+    return std::unexpected(FraudRefusal{code, std::move(reason), rule});
   };
   const std::optional<DialledNumber> number = normalize_number(destination);
   if (!number && !prefixes_.empty()) {
     // The rules cannot judge it, and the carrier would: refuse rather than guess.
-    return refuse("Address Incomplete (not a dialable number)", "not_a_number", 484);
+    return refuse("Address Incomplete (not a dialable number)", FraudRule::kNotANumber, 484);
   }
   const std::string_view digits = number ? std::string_view(number->digits) : std::string_view();
   // Longest prefix first: the first hit decides between blocked and allowed.
@@ -118,7 +118,7 @@ std::expected<std::string, FraudRefusal> FraudGuard::check(std::string_view acco
     if (p == prefixes_.end()) continue;
     if (p->second) {
       return refuse(fmt::format("Forbidden (destination prefix {} blocked)", p->first),
-                    "blocked_prefix");
+                    FraudRule::kBlockedPrefix);
     }
     break;
   }
@@ -128,12 +128,12 @@ std::expected<std::string, FraudRefusal> FraudGuard::check(std::string_view acco
   if (a->max_per_minute != 0 && a->minute.total(second) >= a->max_per_minute) {
     return refuse(
         fmt::format("Forbidden (account {} over {} calls per minute)", account, a->max_per_minute),
-        "calls_per_minute");
+        FraudRule::kCallsPerMinute);
   }
   if (a->max_per_hour != 0 && a->hour.total(minute) >= a->max_per_hour) {
     return refuse(
         fmt::format("Forbidden (account {} over {} calls per hour)", account, a->max_per_hour),
-        "calls_per_hour");
+        FraudRule::kCallsPerHour);
   }
   a->minute.add(second);
   a->hour.add(minute);

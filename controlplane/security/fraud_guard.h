@@ -2,6 +2,7 @@
 // exceptions, longest prefix deciding) and per-account call rates over a sliding minute and hour.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -17,11 +18,26 @@
 
 namespace sbc::cp {
 
+// The rule that refused a call (the rule label of sbc_fraud_refused_total).
+enum class FraudRule : uint8_t {
+  kBlockedPrefix,   // the destination matches a blocked prefix (403)
+  kNotANumber,      // not a dialable number while prefix rules exist (484)
+  kCallsPerMinute,  // the account is over its calls per minute (403)
+  kCallsPerHour,    // the account is over its calls per hour (403)
+  kCount,
+};
+inline constexpr size_t kFraudRuleCount = static_cast<size_t>(FraudRule::kCount);
+inline constexpr std::array<std::string_view, kFraudRuleCount> kFraudRuleNames = {
+    "blocked_prefix", "not_a_number", "calls_per_minute", "calls_per_hour"};
+static_assert(kFraudRuleNames.back() == "calls_per_hour", "kFraudRuleNames must follow FraudRule");
+constexpr std::string_view to_string(FraudRule rule) {
+  return kFraudRuleNames[static_cast<size_t>(rule)];
+}
+
 struct FraudRefusal {
   int code = 403;
   std::string reason;  // "Forbidden (destination prefix 1900 blocked)"
-  // "blocked_prefix" | "not_a_number" (484) | "calls_per_minute" | "calls_per_hour"
-  std::string rule;
+  FraudRule rule = FraudRule::kBlockedPrefix;
 };
 
 // A dialled destination as the trunk receives it.

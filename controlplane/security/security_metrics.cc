@@ -4,8 +4,6 @@
 
 #include <string>
 
-#include "controlplane/security/media_address_policy.h"
-
 namespace sbc::cp {
 namespace {
 
@@ -57,33 +55,39 @@ SecurityMetrics::SecurityMetrics(prometheus::Registry& registry)
       account_last_hour_(gauge(registry, "sbc_account_calls_last_hour",
                                "Calls placed by an account in the last hour")) {
   // Every fixed label value exists from the first scrape, so rate() and alerts work at once.
-  for (const char* reason : {"acl", "banned", "rate_limited", "scanner", "connection_rate"})
-    dropped_.Add({{"reason", reason}});
-  for (const char* offence :
-       {"auth_failure", "malformed", "scanner", "rate", "tls_failure", "connection_rate"}) {
-    offences_.Add({{"offence", offence}});
-    bans_.Add({{"reason", offence}});
+  for (size_t r = 0; r < drops_.size(); ++r) {
+    drops_[r] = &dropped_.Add({{"reason", label(kSecurityDropReasonNames[r])}});
+  }
+  for (size_t o = 0; o < offence_counts_.size(); ++o) {
+    const std::string name = label(to_string(static_cast<Offence>(o)));
+    offence_counts_[o] = &offences_.Add({{"offence", name}});
+    bans_.Add({{"reason", name}});
   }
   bans_.Add({{"reason", "manual"}});
+  for (AuthFailure f : kAllAuthFailures) {
+    if (is_offence(f)) auth_failures_.Add({{"reason", label(to_string(f))}});
+  }
+  for (std::string_view scope : kAdmissionScopeNames) {
+    for (std::string_view limit : kAdmissionLimitNames) {
+      cac_refused_.Add({{"scope", label(scope)}, {"limit", label(limit)}});
+    }
+  }
   for (const char* method : {"REGISTER", "INVITE"}) {
     auth_challenges_.Add({{"method", method}});
     auth_successes_.Add({{"method", method}});
   }
-  for (const char* rule :
-       {"blocked_prefix", "not_a_number", "calls_per_minute", "calls_per_hour"}) {
-    fraud_refused_.Add({{"rule", rule}});
-  }
+  for (std::string_view rule : kFraudRuleNames) fraud_refused_.Add({{"rule", label(rule)}});
   for (MediaAddressRefusal r : kMediaAddressRefusals) {
     media_address_refused_.Add({{"reason", label(to_string(r))}});
   }
 }
 
-void SecurityMetrics::dropped(std::string_view reason) {
-  dropped_.Add({{"reason", label(reason)}}).Increment();
+void SecurityMetrics::dropped(SecurityDropReason reason) {
+  drops_[static_cast<size_t>(reason)]->Increment();
 }
 
-void SecurityMetrics::offence(std::string_view offence) {
-  offences_.Add({{"offence", label(offence)}}).Increment();
+void SecurityMetrics::offence(Offence offence) {
+  offence_counts_[static_cast<size_t>(offence)]->Increment();
 }
 
 void SecurityMetrics::ban_added(std::string_view reason) {
@@ -98,8 +102,8 @@ void SecurityMetrics::auth_challenge(std::string_view method) {
   auth_challenges_.Add({{"method", label(method)}}).Increment();
 }
 
-void SecurityMetrics::auth_failure(std::string_view reason) {
-  auth_failures_.Add({{"reason", label(reason)}}).Increment();
+void SecurityMetrics::auth_failure(AuthFailure reason) {
+  auth_failures_.Add({{"reason", label(to_string(reason))}}).Increment();
 }
 
 void SecurityMetrics::auth_success(std::string_view method) {
@@ -114,16 +118,17 @@ void SecurityMetrics::register_answered(int code) {
   register_responses_.Add({{"code", fmt::format("{}", code)}}).Increment();
 }
 
-void SecurityMetrics::cac_refused(std::string_view scope, std::string_view limit) {
-  cac_refused_.Add({{"scope", label(scope)}, {"limit", label(limit)}}).Increment();
+void SecurityMetrics::cac_refused(AdmissionScope scope, AdmissionLimit limit) {
+  cac_refused_.Add({{"scope", label(to_string(scope))}, {"limit", label(to_string(limit))}})
+      .Increment();
 }
 
-void SecurityMetrics::fraud_refused(std::string_view rule) {
-  fraud_refused_.Add({{"rule", label(rule)}}).Increment();
+void SecurityMetrics::fraud_refused(FraudRule rule) {
+  fraud_refused_.Add({{"rule", label(to_string(rule))}}).Increment();
 }
 
-void SecurityMetrics::media_address_refused(std::string_view reason) {
-  media_address_refused_.Add({{"reason", label(reason)}}).Increment();
+void SecurityMetrics::media_address_refused(MediaAddressRefusal reason) {
+  media_address_refused_.Add({{"reason", label(to_string(reason))}}).Increment();
 }
 
 void SecurityMetrics::account_call(std::string_view account) {

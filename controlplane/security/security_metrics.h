@@ -8,8 +8,16 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
+#include <array>
 #include <cstdint>
 #include <string_view>
+
+#include "controlplane/security/admission_control.h"
+#include "controlplane/security/digest_authenticator.h"
+#include "controlplane/security/fraud_guard.h"
+#include "controlplane/security/media_address_policy.h"
+#include "controlplane/security/security_drop_reason.h"
+#include "controlplane/security/source_guard.h"
 
 namespace sbc::cp {
 
@@ -17,21 +25,23 @@ class SecurityMetrics {
  public:
   explicit SecurityMetrics(prometheus::Registry& registry);
 
-  // A SIP message dropped before parsing or without an answer: "acl", "banned", "rate_limited",
-  // "scanner"; or a TCP/TLS connection closed on accept: "acl", "banned", "connection_rate".
-  void dropped(std::string_view reason);
-  void offence(std::string_view offence);
-  void ban_added(std::string_view reason);
+  // A SIP message dropped before parsing or without an answer (acl, banned, rate_limited,
+  // scanner), or a TCP/TLS connection closed on accept (acl, banned, connection_rate).
+  void dropped(SecurityDropReason reason);
+  void offence(Offence offence);
+  void ban_added(std::string_view reason);  // Ban::reason: to_string(Offence) or "manual"
   void bans_active(size_t count);
   void auth_challenge(std::string_view method);
-  void auth_failure(std::string_view reason);
+  // Credentials refused as an offence (is_offence(): the ones a client following the protocol
+  // never sends); each such reason has a series from the first scrape.
+  void auth_failure(AuthFailure reason);
   void auth_success(std::string_view method);
   void registrations_active(size_t count);
   void register_answered(int code);
-  void cac_refused(std::string_view scope, std::string_view limit);
-  void fraud_refused(std::string_view rule);
-  // An SDP offer or answer refused for its connection address (to_string(MediaAddressRefusal)).
-  void media_address_refused(std::string_view reason);
+  void cac_refused(AdmissionScope scope, AdmissionLimit limit);
+  void fraud_refused(FraudRule rule);
+  // An SDP offer or answer refused for its connection address.
+  void media_address_refused(MediaAddressRefusal reason);
   // Calls placed by an account (a configured user, or "zone:NAME") and its rate over the last
   // minute: an alert compares the two (deploy/prometheus/alerts.yml).
   void account_call(std::string_view account);
@@ -40,6 +50,9 @@ class SecurityMetrics {
  private:
   prometheus::Family<prometheus::Counter>& dropped_;
   prometheus::Family<prometheus::Counter>& offences_;
+  // The series of dropped_ and offences_, made once: a flood costs no label lookup.
+  std::array<prometheus::Counter*, kSecurityDropReasonCount> drops_{};
+  std::array<prometheus::Counter*, static_cast<size_t>(Offence::kCount)> offence_counts_{};
   prometheus::Family<prometheus::Counter>& bans_;
   prometheus::Gauge& bans_active_;
   prometheus::Family<prometheus::Counter>& auth_challenges_;

@@ -113,7 +113,7 @@ void TransactionLayer::on_message(const SipPeer& from, const sip::Message& messa
 void TransactionLayer::on_request(const SipPeer& from, const sip::Message& request) {
   auto key = server_key(from.zone, request);
   if (!key) {
-    metrics_.sip_dropped("bad_via");
+    metrics_.sip_dropped(SipDropReason::kBadVia);
     return;
   }
   const bool ack = request.method() == sip::Method::kAck;
@@ -135,7 +135,7 @@ void TransactionLayer::on_request(const SipPeer& from, const sip::Message& reque
   if (it != servers_.end()) {
     // RFC 2543 matching: same identifying fields, different To tag. Two transactions cannot
     // share a key; the later request is the odd one out.
-    metrics_.sip_dropped("transaction_conflict");
+    metrics_.sip_dropped(SipDropReason::kTransactionConflict);
     return;
   }
   if (servers_.size() >= max_transactions_) {
@@ -151,7 +151,7 @@ void TransactionLayer::on_request(const SipPeer& from, const sip::Message& reque
 
 void TransactionLayer::refuse_over_limit(const SipPeer& from, const sip::Message& request) {
   ++stats_.over_limit;
-  metrics_.sip_dropped("transaction_limit");
+  metrics_.sip_dropped(SipDropReason::kTransactionLimit);
   auto to = request.to();
   const std::string tag = to && to->tag().empty() ? stateless_tag(request) : std::string();
   auto response = sip::make_response(request, 503, {}, tag);
@@ -181,7 +181,7 @@ void TransactionLayer::on_response(const SipPeer& from, const sip::Message& resp
     return;
   }
   ++stats_.stray_responses;
-  metrics_.sip_dropped("stray_response");
+  metrics_.sip_dropped(SipDropReason::kStrayResponse);
 }
 
 // --- send ---------------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ std::string TransactionLayer::respond(size_t zone, const sip::Message& request,
                                       sip::MessageBuilder response) {
   ServerTransaction* tx = find_server(zone, request);
   if (tx == nullptr) {
-    metrics_.sip_dropped("no_server_transaction");
+    metrics_.sip_dropped(SipDropReason::kNoServerTransaction);
     spdlog::debug("sip: response {} to a request without a server transaction not sent",
                   response.start_line());
     return {};
@@ -251,7 +251,7 @@ bool TransactionLayer::respond(size_t zone, const sip::Message& request, int cod
                                std::string bytes) {
   ServerTransaction* tx = find_server(zone, request);
   if (tx == nullptr) {
-    metrics_.sip_dropped("no_server_transaction");
+    metrics_.sip_dropped(SipDropReason::kNoServerTransaction);
     return false;
   }
   return send_in(*tx, code, std::move(bytes));
@@ -269,7 +269,7 @@ bool TransactionLayer::send_in(ServerTransaction& tx, int code, std::string byte
   const std::string key = tx.key();
   const bool sent = tx.respond(code, std::move(bytes));
   if (!sent) {
-    metrics_.sip_dropped("response_out_of_state");
+    metrics_.sip_dropped(SipDropReason::kResponseOutOfState);
     spdlog::debug("sip: a {} response is not allowed in server transaction state {}", code,
                   to_string(tx.state()));
   }

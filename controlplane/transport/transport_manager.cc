@@ -127,10 +127,10 @@ void TransportManager::accepted(Acceptor& a, tcp::socket socket) {
     socket.close(ec);
     return;
   }
-  if (const char* limit = limit_hit(remote, true)) {
+  if (const std::optional<ConnectionLimit> limit = limit_hit(remote, true)) {
     spdlog::debug("sip: {} connection from {} refused: {}", to_string(a.transport),
-                  describe(remote), limit);
-    metrics_.sip_connection_refused(a.transport, limit);
+                  describe(remote), to_string(*limit));
+    metrics_.sip_connection_refused(a.transport, *limit);
     socket.close(ec);
     return;
   }
@@ -141,14 +141,17 @@ void TransportManager::accepted(Acceptor& a, tcp::socket socket) {
   connection->start_accepted();
 }
 
-const char* TransportManager::limit_hit(const Endpoint& remote, bool inbound) const {
-  if ((inbound ? inbound_ : outbound_) >= settings_.max_connections) return "max_connections";
-  if (!inbound) return nullptr;  // our own trunks and peers: bounded by max_connections alone
+std::optional<ConnectionLimit> TransportManager::limit_hit(const Endpoint& remote,
+                                                           bool inbound) const {
+  if ((inbound ? inbound_ : outbound_) >= settings_.max_connections) {
+    return ConnectionLimit::kMaxConnections;
+  }
+  if (!inbound) return std::nullopt;  // our own trunks and peers: bounded by max_connections alone
   const auto it = per_address_.find(remote.address());
   if (it != per_address_.end() && it->second >= settings_.max_connections_per_address) {
-    return "max_connections_per_address";
+    return ConnectionLimit::kMaxConnectionsPerAddress;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 void TransportManager::add(const std::shared_ptr<StreamConnection>& connection) {
@@ -181,7 +184,7 @@ void TransportManager::close() {
   inbound_ = 0;
   outbound_ = 0;
   for (auto& [id, connection] : connections) {
-    metrics_.sip_connection_closed(connection->transport(), to_string(CloseReason::kShutdown));
+    metrics_.sip_connection_closed(connection->transport(), CloseReason::kShutdown);
     connection->detach();
   }
 }
@@ -239,7 +242,7 @@ void TransportManager::send(const SipPeer& to, std::string_view data) {
     // logged once at error level).
     spdlog::debug("sip: zone {} has no udp listener; dropping a message to {}", to.zone,
                   describe(to.remote));
-    metrics_.sip_send_failed(Transport::kUdp, "no_listener");
+    metrics_.sip_send_failed(Transport::kUdp, SendFailure::kNoListener);
     report_failure(to);
     return;
   }
@@ -247,7 +250,7 @@ void TransportManager::send(const SipPeer& to, std::string_view data) {
   for (const auto& l : udp) {
     if (l->local() == to.local) from = l.get();
   }
-  if (!from->send(to.remote, data)) metrics_.sip_send_failed(Transport::kUdp, "error");
+  if (!from->send(to.remote, data)) metrics_.sip_send_failed(Transport::kUdp, SendFailure::kError);
 }
 
 StreamConnection* TransportManager::find(const SipPeer& to) const {
@@ -274,7 +277,7 @@ StreamConnection* TransportManager::find(const SipPeer& to) const {
 void TransportManager::send_stream(const SipPeer& to, std::string_view data) {
   if (StreamConnection* connection = find(to)) {
     if (!connection->send(data)) {
-      metrics_.sip_send_failed(to.transport, "connection_closed");
+      metrics_.sip_send_failed(to.transport, SendFailure::kConnectionClosed);
       report_failure(to);
     }
     return;
@@ -285,7 +288,7 @@ void TransportManager::send_stream(const SipPeer& to, std::string_view data) {
     tls = tls_.client.get();
     if (tls == nullptr) {
       spdlog::debug("sip: no [tls] configured; dropping a message to {}", describe(to.remote));
-      metrics_.sip_send_failed(to.transport, "no_tls");
+      metrics_.sip_send_failed(to.transport, SendFailure::kNoTls);
       report_failure(to);
       return;
     }
@@ -293,15 +296,15 @@ void TransportManager::send_stream(const SipPeer& to, std::string_view data) {
   if (!local) {
     spdlog::debug("sip: zone {} has no {} listener; dropping a message to {}", to.zone,
                   to_string(to.transport), describe(to.remote));
-    metrics_.sip_send_failed(to.transport, "no_listener");
+    metrics_.sip_send_failed(to.transport, SendFailure::kNoListener);
     report_failure(to);
     return;
   }
-  if (const char* limit = limit_hit(to.remote, false)) {
+  if (const std::optional<ConnectionLimit> limit = limit_hit(to.remote, false)) {
     spdlog::debug("sip: no new {} connection to {}: {}", to_string(to.transport),
-                  describe(to.remote), limit);
-    metrics_.sip_connection_refused(to.transport, limit);
-    metrics_.sip_send_failed(to.transport, "limit");
+                  describe(to.remote), to_string(*limit));
+    metrics_.sip_connection_refused(to.transport, *limit);
+    metrics_.sip_send_failed(to.transport, SendFailure::kLimit);
     report_failure(to);
     return;
   }
@@ -310,7 +313,7 @@ void TransportManager::send_stream(const SipPeer& to, std::string_view data) {
                                          tcp::socket(io_), tls, to.remote, *local);
   add(connection);
   if (!connection->send(data)) {  // queued until connected; refused only past max_send_queue
-    metrics_.sip_send_failed(to.transport, "connection_closed");
+    metrics_.sip_send_failed(to.transport, SendFailure::kConnectionClosed);
     report_failure(to);
     return;
   }
@@ -368,7 +371,7 @@ void TransportManager::connection_closed(StreamConnection& connection, CloseReas
       tls_failure_(connection.zone(), connection.remote());
     }
   }
-  metrics_.sip_connection_closed(connection.transport(), to_string(reason));
+  metrics_.sip_connection_closed(connection.transport(), reason);
   const bool never_opened = reason == CloseReason::kConnectFailed ||
                             reason == CloseReason::kHandshakeFailed ||
                             reason == CloseReason::kHandshakeTimeout;

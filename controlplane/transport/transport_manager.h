@@ -14,11 +14,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
 
+#include "controlplane/transport/connection_limit.h"
 #include "controlplane/transport/sip_transport.h"
 #include "controlplane/transport/stream_connection.h"
 #include "controlplane/transport/tls_context.h"
@@ -106,8 +108,9 @@ class TransportManager final : public SipTransport {
                                                      uint16_t port);
   void accept(Acceptor& acceptor);
   void accepted(Acceptor& acceptor, boost::asio::ip::tcp::socket socket);
-  // Which limit a new connection to/from `remote` would break; nullptr when none.
-  [[nodiscard]] const char* limit_hit(const Endpoint& remote, bool inbound) const;
+  // Which limit a new connection to/from `remote` would break; nullopt when none.
+  [[nodiscard]] std::optional<ConnectionLimit> limit_hit(const Endpoint& remote,
+                                                         bool inbound) const;
   void add(const std::shared_ptr<StreamConnection>& connection);
   void send_stream(const SipPeer& to, std::string_view data);
   [[nodiscard]] StreamConnection* find(const SipPeer& to) const;

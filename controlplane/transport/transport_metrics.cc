@@ -51,6 +51,21 @@ TransportMetrics::TransportMetrics(prometheus::Registry& registry)
   for (const char* direction : {"inbound", "outbound"}) {
     sip_tls_handshake_failures_.Add({{"direction", direction}});
   }
+  for (Transport t : {Transport::kTcp, Transport::kTls}) {
+    const std::string label(to_string(t));
+    for (CloseReason r : kAllCloseReasons) {
+      sip_connections_closed_.Add({{"transport", label}, {"reason", std::string(to_string(r))}});
+    }
+    for (std::string_view limit : kConnectionLimitNames) {
+      sip_connections_refused_.Add({{"transport", label}, {"reason", std::string(limit)}});
+    }
+  }
+  for (Transport t : {Transport::kUdp, Transport::kTcp, Transport::kTls}) {
+    for (std::string_view reason : kSendFailureNames) {
+      sip_send_failures_.Add(
+          {{"transport", std::string(to_string(t))}, {"reason", std::string(reason)}});
+    }
+  }
 }
 
 void TransportMetrics::sip_connection_opened(Transport transport, bool inbound) {
@@ -61,15 +76,17 @@ void TransportMetrics::sip_connection_opened(Transport transport, bool inbound) 
       .Increment();
 }
 
-void TransportMetrics::sip_connection_closed(Transport transport, std::string_view reason) {
+void TransportMetrics::sip_connection_closed(Transport transport, CloseReason reason) {
   const std::string label(to_string(transport));
   sip_connections_.Add({{"transport", label}}).Decrement();
-  sip_connections_closed_.Add({{"transport", label}, {"reason", std::string(reason)}}).Increment();
+  sip_connections_closed_.Add({{"transport", label}, {"reason", std::string(to_string(reason))}})
+      .Increment();
 }
 
-void TransportMetrics::sip_connection_refused(Transport transport, std::string_view reason) {
+void TransportMetrics::sip_connection_refused(Transport transport, ConnectionLimit limit) {
   sip_connections_refused_
-      .Add({{"transport", std::string(to_string(transport))}, {"reason", std::string(reason)}})
+      .Add({{"transport", std::string(to_string(transport))},
+            {"reason", std::string(to_string(limit))}})
       .Increment();
 }
 
@@ -81,9 +98,10 @@ void TransportMetrics::sip_keepalive(Transport transport) {
   sip_keepalives_.Add({{"transport", std::string(to_string(transport))}}).Increment();
 }
 
-void TransportMetrics::sip_send_failed(Transport transport, std::string_view reason) {
+void TransportMetrics::sip_send_failed(Transport transport, SendFailure reason) {
   sip_send_failures_
-      .Add({{"transport", std::string(to_string(transport))}, {"reason", std::string(reason)}})
+      .Add({{"transport", std::string(to_string(transport))},
+            {"reason", std::string(to_string(reason))}})
       .Increment();
 }
 

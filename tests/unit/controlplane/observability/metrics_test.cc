@@ -1,7 +1,13 @@
 #include "controlplane/observability/metrics.h"
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/unit/controlplane/registry_probe.h"
 
 namespace sbc::cp {
 namespace {
@@ -57,7 +63,7 @@ TEST(MetricsTest, CallAndSipCounters) {
   metrics.sip_request_received("FOO");
   metrics.sip_response_received(486);
   metrics.sip_response_received(99);  // out of range: ignored
-  metrics.sip_dropped("bad_start_line");
+  metrics.sip_dropped(sip::ParseError::kBadStartLine);
   const std::string text = render(metrics.registry().Collect());
   EXPECT_NE(text.find("sbc_calls_active 1"), std::string::npos) << text;
   EXPECT_NE(text.find("sbc_calls_total{result=\"busy\"} 1"), std::string::npos);
@@ -66,6 +72,64 @@ TEST(MetricsTest, CallAndSipCounters) {
   EXPECT_NE(text.find("sbc_sip_requests_total{method=\"other\"} 1"), std::string::npos);
   EXPECT_NE(text.find("sbc_sip_responses_total{class=\"4xx\"} 1"), std::string::npos);
   EXPECT_NE(text.find("sbc_sip_dropped_total{reason=\"bad_start_line\"} 1"), std::string::npos);
+}
+
+// Every reason of sbc_sip_dropped_total (sbcd's own and every parse error) exists at 0 before
+// the first drop, so rate() works from the first scrape; one drop moves exactly its own series.
+std::vector<std::string> sip_drop_names() {
+  std::vector<std::string> names;
+  for (size_t r = 0; r < kSipDropReasonCount; ++r) {
+    names.emplace_back(to_string(static_cast<SipDropReason>(r)));
+  }
+  for (size_t e = 0; e <= static_cast<size_t>(sip::ParseError::kLast); ++e) {
+    names.emplace_back(sip::to_string(static_cast<sip::ParseError>(e)));
+  }
+  return names;
+}
+
+void expect_only(Metrics& metrics, std::string_view counted) {
+  for (const std::string& name : sip_drop_names()) {
+    EXPECT_EQ(testing::sample(metrics.registry(), "sbc_sip_dropped_total", {{"reason", name}})
+                  .value_or(-1),
+              name == counted ? 1 : 0)
+        << name << " after one " << counted;
+  }
+}
+
+TEST(MetricsTest, SipDropReasonsArePreCreatedAndCountedOneByOne) {
+  // The names are the label values dashboards, alerts and integration tests read.
+  EXPECT_EQ(to_string(SipDropReason::kUnanswerable), "unanswerable");
+  EXPECT_EQ(to_string(SipDropReason::kBadVia), "bad_via");
+  EXPECT_EQ(to_string(SipDropReason::kUnknownTrunkSource), "unknown_trunk_source");
+  EXPECT_EQ(to_string(SipDropReason::kSourceNotAllowed), "source_not_allowed");
+  {
+    Metrics metrics;
+    const std::string text = render(metrics.registry().Collect());
+    for (const std::string& name : sip_drop_names()) {
+      EXPECT_NE(text.find(fmt::format("sbc_sip_dropped_total{{reason=\"{}\"}} 0", name)),
+                std::string::npos)
+          << name;
+    }
+  }
+  for (size_t r = 0; r < kSipDropReasonCount; ++r) {
+    Metrics metrics;
+    metrics.sip_dropped(static_cast<SipDropReason>(r));
+    expect_only(metrics, to_string(static_cast<SipDropReason>(r)));
+  }
+  for (size_t e = 0; e <= static_cast<size_t>(sip::ParseError::kLast); ++e) {
+    // "bad_via" is both a parse error and a transaction-layer reason: one series, counted by both.
+    const auto error = static_cast<sip::ParseError>(e);
+    if (error == sip::ParseError::kBadVia) continue;
+    Metrics metrics;
+    metrics.sip_dropped(error);
+    expect_only(metrics, sip::to_string(error));
+  }
+  Metrics metrics;
+  metrics.sip_dropped(sip::ParseError::kBadVia);
+  metrics.sip_dropped(SipDropReason::kBadVia);
+  EXPECT_EQ(testing::sample(metrics.registry(), "sbc_sip_dropped_total", {{"reason", "bad_via"}})
+                .value_or(-1),
+            2);
 }
 
 }  // namespace

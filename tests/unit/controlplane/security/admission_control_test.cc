@@ -54,8 +54,8 @@ TEST_F(AdmissionControlTest, TrunkMaxCalls) {
   auto c = cac_.admit({"carrier1", ""}, t0_);
   ASSERT_FALSE(c.has_value());
   EXPECT_EQ(c.error().code, 503);
-  EXPECT_EQ(c.error().scope, "trunk");
-  EXPECT_EQ(c.error().limit, "max_calls");
+  EXPECT_EQ(to_string(c.error().scope), "trunk");
+  EXPECT_EQ(to_string(c.error().limit), "max_calls");
   EXPECT_EQ(c.error().retry_after, AdmissionControl::kMaxCallsRetryAfter);
   EXPECT_EQ(c.error().reason, "Service Unavailable (trunk carrier1 at max_calls 2)");
   EXPECT_EQ(cac_.active("trunk", "carrier1"), 2u);
@@ -74,8 +74,8 @@ TEST_F(AdmissionControlTest, UserMaxCallsIsBusy) {
   auto b = cac_.admit({"open", "alice"}, t0_);
   ASSERT_FALSE(b.has_value());
   EXPECT_EQ(b.error().code, 486);
-  EXPECT_EQ(b.error().scope, "user");
-  EXPECT_EQ(b.error().limit, "max_calls");
+  EXPECT_EQ(to_string(b.error().scope), "user");
+  EXPECT_EQ(to_string(b.error().limit), "max_calls");
   EXPECT_FALSE(b.error().retry_after.has_value());
   EXPECT_EQ(b.error().reason, "Busy Here (user alice at max_calls 1)");
   // Nothing was counted for the refused call, in any scope.
@@ -90,7 +90,7 @@ TEST_F(AdmissionControlTest, GlobalLimitComesFirst) {
   auto r = cac_.admit({"carrier1", "alice"}, t0_);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, 503);
-  EXPECT_EQ(r.error().scope, "global");
+  EXPECT_EQ(to_string(r.error().scope), "global");
   EXPECT_EQ(r.error().reason, "Service Unavailable (global at max_calls 10)");
   for (const auto& t : tickets) cac_.release(t);
   EXPECT_EQ(cac_.active("global", ""), 0u);
@@ -104,8 +104,8 @@ TEST_F(AdmissionControlTest, TrunkCpsSlidingSecond) {
   auto r = cac_.admit({"carrier2", ""}, t0_ + milliseconds(300));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, 503);
-  EXPECT_EQ(r.error().scope, "trunk");
-  EXPECT_EQ(r.error().limit, "max_cps");
+  EXPECT_EQ(to_string(r.error().scope), "trunk");
+  EXPECT_EQ(to_string(r.error().limit), "max_cps");
   EXPECT_EQ(r.error().retry_after, 1u);  // 700 ms until the first call leaves the window
   EXPECT_EQ(r.error().reason, "Service Unavailable (trunk carrier2 at max_cps 3)");
   EXPECT_FALSE(cac_.admit({"carrier2", ""}, t0_ + milliseconds(999)).has_value());
@@ -122,8 +122,8 @@ TEST_F(AdmissionControlTest, UserCpsIs503) {
   auto r = cac_.admit({"", "bob"}, t0_ + milliseconds(10));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, 503);
-  EXPECT_EQ(r.error().scope, "user");
-  EXPECT_EQ(r.error().limit, "max_cps");
+  EXPECT_EQ(to_string(r.error().scope), "user");
+  EXPECT_EQ(to_string(r.error().limit), "max_cps");
   EXPECT_EQ(r.error().retry_after, 1u);
   EXPECT_TRUE(cac_.admit({"", "bob"}, t0_ + seconds(1)).has_value());
 }
@@ -137,7 +137,7 @@ TEST_F(AdmissionControlTest, RetryAfterRoundsUp) {
   auto r = cac.admit({}, t0_ + milliseconds(1));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().retry_after, 1u);
-  EXPECT_EQ(r.error().scope, "global");
+  EXPECT_EQ(to_string(r.error().scope), "global");
 }
 
 TEST_F(AdmissionControlTest, UnknownNamesAreNeitherLimitedNorCounted) {

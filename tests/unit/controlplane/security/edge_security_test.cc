@@ -274,7 +274,7 @@ TEST_F(EdgeSecurityTest, FraudCheckCountsCallsPerAccountAndRefusalsPerRule) {
   make("[security]\nblocked_prefixes = 1900\n");
   auto refused = security_->check_fraud("alice", "1900555");
   ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().rule, "blocked_prefix");
+  EXPECT_EQ(to_string(refused.error().rule), "blocked_prefix");
   EXPECT_EQ(value("sbc_fraud_refused_total", {{"rule", "blocked_prefix"}}), 1);
   auto allowed = security_->check_fraud("alice", "+44-20-123");
   ASSERT_TRUE(allowed.has_value());

@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <span>
+#include <vector>
+
 #include "controlplane/security/media_address_policy.h"
 #include "tests/unit/controlplane/registry_probe.h"
 
@@ -48,21 +52,21 @@ TEST_F(SecurityMetricsTest, FixedLabelsArePreCreatedAtZero) {
   }
   EXPECT_EQ(value("sbc_security_bans_active"), 0);
   EXPECT_EQ(value("sbc_registrations_active"), 0);
-  // Open-ended label sets (codes, scopes, accounts) appear with their first use only.
+  // Open-ended label sets (codes, accounts) appear with their first use only.
   EXPECT_FALSE(exists("sbc_register_responses_total", {}));
   EXPECT_FALSE(exists("sbc_account_calls_total", {}));
 }
 
 TEST_F(SecurityMetricsTest, CountersMoveOnlyTheirOwnSeries) {
-  metrics_.dropped("acl");
-  metrics_.dropped("acl");
-  metrics_.offence("scanner");
+  metrics_.dropped(SecurityDropReason::kAcl);
+  metrics_.dropped(SecurityDropReason::kAcl);
+  metrics_.offence(Offence::kScanner);
   metrics_.ban_added("manual");
   metrics_.auth_challenge("INVITE");
   metrics_.auth_success("REGISTER");
-  metrics_.auth_failure("wrong_password");
-  metrics_.fraud_refused("calls_per_hour");
-  metrics_.media_address_refused("loopback");
+  metrics_.auth_failure(AuthFailure::kWrongResponse);
+  metrics_.fraud_refused(FraudRule::kCallsPerHour);
+  metrics_.media_address_refused(MediaAddressRefusal::kLoopback);
   EXPECT_EQ(value("sbc_security_dropped_total", {{"reason", "acl"}}), 2);
   EXPECT_EQ(value("sbc_security_dropped_total", {{"reason", "banned"}}), 0);
   EXPECT_EQ(value("sbc_security_offences_total", {{"offence", "scanner"}}), 1);
@@ -72,7 +76,8 @@ TEST_F(SecurityMetricsTest, CountersMoveOnlyTheirOwnSeries) {
   EXPECT_EQ(value("sbc_auth_challenges_total", {{"method", "INVITE"}}), 1);
   EXPECT_EQ(value("sbc_auth_challenges_total", {{"method", "REGISTER"}}), 0);
   EXPECT_EQ(value("sbc_auth_successes_total", {{"method", "REGISTER"}}), 1);
-  EXPECT_EQ(value("sbc_auth_failures_total", {{"reason", "wrong_password"}}), 1);
+  EXPECT_EQ(value("sbc_auth_failures_total", {{"reason", "wrong_response"}}), 1);
+  EXPECT_EQ(value("sbc_auth_failures_total", {{"reason", "replay"}}), 0);
   EXPECT_EQ(value("sbc_fraud_refused_total", {{"rule", "calls_per_hour"}}), 1);
   EXPECT_EQ(value("sbc_sdp_address_refused_total", {{"reason", "loopback"}}), 1);
   EXPECT_EQ(value("sbc_sdp_address_refused_total", {{"reason", "multicast"}}), 0);
@@ -84,12 +89,105 @@ TEST_F(SecurityMetricsTest, RegisterResponsesAndAdmissionAreLabelledByTheirValue
   metrics_.register_answered(401);
   EXPECT_EQ(value("sbc_register_responses_total", {{"code", "200"}}), 1);
   EXPECT_EQ(value("sbc_register_responses_total", {{"code", "401"}}), 2);
-  metrics_.cac_refused("trunk", "max_calls");
-  metrics_.cac_refused("trunk", "max_cps");
-  metrics_.cac_refused("trunk", "max_cps");
+  metrics_.cac_refused(AdmissionScope::kTrunk, AdmissionLimit::kMaxCalls);
+  metrics_.cac_refused(AdmissionScope::kTrunk, AdmissionLimit::kMaxCps);
+  metrics_.cac_refused(AdmissionScope::kTrunk, AdmissionLimit::kMaxCps);
   EXPECT_EQ(value("sbc_cac_refused_total", {{"scope", "trunk"}, {"limit", "max_calls"}}), 1);
   EXPECT_EQ(value("sbc_cac_refused_total", {{"scope", "trunk"}, {"limit", "max_cps"}}), 2);
-  EXPECT_FALSE(exists("sbc_cac_refused_total", {{"scope", "user"}}));
+  // Scopes are kinds (global, trunk, user), not names: pre-created, and not moved by a trunk.
+  EXPECT_EQ(value("sbc_cac_refused_total", {{"scope", "user"}, {"limit", "max_calls"}}), 0);
+  EXPECT_EQ(value("sbc_cac_refused_total", {{"scope", "user"}, {"limit", "max_cps"}}), 0);
+}
+
+// For each reason family: every enum value renders with its name at 0 before any event, and one
+// event moves exactly its own series (checked on a fresh registry per value).
+template <typename Enum, typename Count>
+void expect_each_counted_alone(std::string_view family, std::string_view label,
+                               std::span<const Enum> values, Count count) {
+  const auto at = [&](prometheus::Registry& registry, Enum e) {
+    return sample(registry, family, {{std::string(label), std::string(to_string(e))}}).value_or(-1);
+  };
+  {
+    prometheus::Registry registry;
+    SecurityMetrics metrics(registry);
+    for (Enum e : values) EXPECT_EQ(at(registry, e), 0) << family << " " << to_string(e);
+  }
+  for (Enum counted : values) {
+    prometheus::Registry registry;
+    SecurityMetrics metrics(registry);
+    count(metrics, counted);
+    for (Enum e : values) {
+      EXPECT_EQ(at(registry, e), e == counted ? 1 : 0)
+          << family << " " << to_string(e) << " after one " << to_string(counted);
+    }
+  }
+}
+
+template <typename Enum, size_t N>
+std::array<Enum, N> all_of_enum() {
+  std::array<Enum, N> out{};
+  for (size_t i = 0; i < N; ++i) out[i] = static_cast<Enum>(i);
+  return out;
+}
+
+TEST(SecurityMetricsReasonsTest, EveryReasonIsPreCreatedAndCountedAlone) {
+  // The names are the label values deploy/ alerts and tests/integration read.
+  EXPECT_EQ(to_string(SecurityDropReason::kAcl), "acl");
+  EXPECT_EQ(to_string(SecurityDropReason::kBanned), "banned");
+  EXPECT_EQ(to_string(SecurityDropReason::kRateLimited), "rate_limited");
+  EXPECT_EQ(to_string(SecurityDropReason::kScanner), "scanner");
+  EXPECT_EQ(to_string(SecurityDropReason::kConnectionRate), "connection_rate");
+  EXPECT_EQ(to_string(Offence::kAuthFailure), "auth_failure");
+  EXPECT_EQ(to_string(Offence::kRateExceeded), "rate");
+  const auto drops = all_of_enum<SecurityDropReason, kSecurityDropReasonCount>();
+  expect_each_counted_alone<SecurityDropReason>(
+      "sbc_security_dropped_total", "reason", drops,
+      [](SecurityMetrics& m, SecurityDropReason r) { m.dropped(r); });
+  const auto offences = all_of_enum<Offence, static_cast<size_t>(Offence::kCount)>();
+  expect_each_counted_alone<Offence>("sbc_security_offences_total", "offence", offences,
+                                     [](SecurityMetrics& m, Offence o) { m.offence(o); });
+  const auto rules = all_of_enum<FraudRule, kFraudRuleCount>();
+  expect_each_counted_alone<FraudRule>("sbc_fraud_refused_total", "rule", rules,
+                                       [](SecurityMetrics& m, FraudRule r) { m.fraud_refused(r); });
+  expect_each_counted_alone<MediaAddressRefusal>(
+      "sbc_sdp_address_refused_total", "reason", kMediaAddressRefusals,
+      [](SecurityMetrics& m, MediaAddressRefusal r) { m.media_address_refused(r); });
+  // Only the failures counted as offences are counted at all (no_credentials, stale and
+  // bad_nonce are met by clients following the protocol).
+  std::vector<AuthFailure> offending;
+  for (AuthFailure f : kAllAuthFailures) {
+    if (is_offence(f)) offending.push_back(f);
+  }
+  EXPECT_EQ(offending.size(), std::size(kAllAuthFailures) - 3);
+  expect_each_counted_alone<AuthFailure>(
+      "sbc_auth_failures_total", "reason", offending,
+      [](SecurityMetrics& m, AuthFailure f) { m.auth_failure(f); });
+}
+
+TEST(SecurityMetricsReasonsTest, EveryAdmissionScopeAndLimitIsPreCreatedAndCountedAlone) {
+  const auto scopes = all_of_enum<AdmissionScope, kAdmissionScopeCount>();
+  const auto limits = all_of_enum<AdmissionLimit, kAdmissionLimitCount>();
+  const auto at = [](prometheus::Registry& registry, AdmissionScope s, AdmissionLimit l) {
+    return sample(registry, "sbc_cac_refused_total",
+                  {{"scope", std::string(to_string(s))}, {"limit", std::string(to_string(l))}})
+        .value_or(-1);
+  };
+  for (AdmissionScope scope : scopes) {
+    for (AdmissionLimit limit : limits) {
+      prometheus::Registry registry;
+      SecurityMetrics metrics(registry);
+      for (AdmissionScope s : scopes) {
+        for (AdmissionLimit l : limits) EXPECT_EQ(at(registry, s, l), 0);
+      }
+      metrics.cac_refused(scope, limit);
+      for (AdmissionScope s : scopes) {
+        for (AdmissionLimit l : limits) {
+          EXPECT_EQ(at(registry, s, l), s == scope && l == limit ? 1 : 0)
+              << to_string(s) << "/" << to_string(l);
+        }
+      }
+    }
+  }
 }
 
 TEST_F(SecurityMetricsTest, GaugesAreSetNotAccumulated) {
