@@ -63,7 +63,7 @@ struct ZoneConfig {
 struct TrunkConfig {
   std::string name;
   std::string zone;
-  std::string host;  // IPv4 address of the carrier's SIP server
+  boost::asio::ip::address host;  // IPv4 address of the carrier's SIP server
   uint16_t port = 5060;
   Transport transport = Transport::kUdp;  // how we reach the carrier
   std::string fromdomain;                 // optional: host part of From toward the carrier
