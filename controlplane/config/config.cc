@@ -157,7 +157,7 @@ std::expected<void, std::string> read_zone(const Values& v, const std::string& n
     if (!is_ipv4(*a)) {
       return std::unexpected(prefix + "sip_address: '" + *a + "' is not an IPv4 address");
     }
-    zone.sip_address = *a;
+    zone.sip_address = boost::asio::ip::make_address_v4(*a);  // checked: cannot throw
   }
   if (auto p = v.get(prefix + "sip_port")) {
     auto port = parse_number<uint16_t>(*p, prefix + "sip_port", 1, 65535);
@@ -190,8 +190,8 @@ std::expected<void, std::string> read_zone(const Values& v, const std::string& n
     }
   }
   for (const Transport t : zone.transports) {
-    zone.listeners.push_back(
-        {t, zone.sip_address, t == Transport::kTls ? zone.tls_port : zone.sip_port});
+    zone.listeners.push_back({t, zone.sip_address ? zone.sip_address->to_string() : std::string(),
+                              t == Transport::kTls ? zone.tls_port : zone.sip_port});
   }
   for (const std::string& entry : v.get_all(prefix + kZoneListen)) {
     const std::string option = prefix + kZoneListen;

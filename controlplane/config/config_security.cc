@@ -296,7 +296,7 @@ std::expected<void, std::string> read_zone_security(const Values& v, ZoneConfig&
       }
     }
   }
-  zone.realm = zone.sip_address.empty() ? "sbc" : zone.sip_address;
+  zone.realm = zone.sip_address ? zone.sip_address->to_string() : "sbc";
   if (auto realm = v.get(prefix + "realm")) {
     // It goes into a quoted-string (RFC 3261 §25.1): no quote, no backslash.
     if (realm->empty() || realm->size() > 128 || !printable(*realm) ||

@@ -64,13 +64,13 @@ void Router::set_zone_address(size_t zone, std::string address) {
 void Router::reconfigure() {
   for (size_t i = 0; i < config_.zones.size(); ++i) {
     const ZoneConfig& z = config_.zones[i];
-    if (i == zones_.size()) zones_.push_back(Zone{z.sip_address, config_.is_trunk_zone(z.name)});
+    if (i == zones_.size()) zones_.push_back(Zone{{}, config_.is_trunk_zone(z.name)});
     Zone& zone = zones_[i];
     // A retired zone keeps serving its calls as what it was.
     if (!z.retired) zone.trunk = config_.is_trunk_zone(z.name);
     // The listener fields never change at runtime (plan_reload); an address learned from the
     // dataplane stays.
-    if (!z.sip_address.empty()) zone.address = z.sip_address;
+    if (z.sip_address) zone.address = z.sip_address->to_string();
   }
   trunks_ = TrunkSources(config_);
 }

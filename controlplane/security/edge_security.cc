@@ -312,7 +312,7 @@ std::optional<MediaAddressRefusal> EdgeSecurity::check_media_address(const api::
     if (auto parsed = boost::asio::ip::make_address(text, ec); !ec) own.push_back(parsed);
   };
   for (const ZoneConfig& z : config_.zones) {
-    add_own(z.sip_address);
+    if (z.sip_address) own.push_back(*z.sip_address);
     for (const ListenerConfig& l : z.listeners) add_own(l.address);
   }
   for (const api::PortInfo& port : dataplane_.ports()) {
