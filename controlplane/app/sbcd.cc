@@ -81,8 +81,8 @@ std::expected<void, std::string> Sbcd::start() {
     const ZoneConfig& z = config_.zones[i];
     bound_.emplace_back(z.listeners.size(), false);
     for (size_t l = 0; l < z.listeners.size(); ++l) {
-      const std::string& address =
-          z.listeners[l].address.empty() ? z.sip_address : z.listeners[l].address;
+      // A zone's own listeners carry its sip_address; empty: the dataplane port's (after Hello).
+      const std::string& address = z.listeners[l].address;
       if (address.empty()) continue;
       if (auto bound = bind_listener(i, l, address); !bound) {
         return std::unexpected(fmt::format("zone.{}: {}", z.name, bound.error()));
@@ -156,7 +156,7 @@ void Sbcd::bind_zones() {
       }
       any = true;
     }
-    if (any && z.sip_address.empty()) b2bua_->set_zone_address(i, address);
+    if (any && !z.sip_address) b2bua_->set_zone_address(i, address);
   }
 }
 

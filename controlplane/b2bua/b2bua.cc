@@ -69,6 +69,7 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
       registrar_(registrar),
       cdr_(cdr),
       timers_(timers),
+      router_(config, registrar, transport),
       // Session ids start from the wall clock so a restarted sbcd does not reuse the ids of
       // sessions a running dataplane still holds.
       next_call_id_(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
@@ -81,8 +82,7 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
       layer_(scheduler, transport, *this, metrics, transaction_timers(timers),
              limits_.transactions) {
   for (const ZoneConfig& z : config.zones) {
-    zones_.push_back(
-        Zone{z.name, z.sip_address, z.sip_port, z.dataplane_port, config.is_trunk_zone(z.name)});
+    zones_.push_back(Zone{z.name, z.sip_port, z.dataplane_port, config.is_trunk_zone(z.name)});
   }
 }
 
@@ -97,7 +97,7 @@ B2bua::~B2bua() {
 }
 
 void B2bua::set_zone_address(size_t zone, std::string address) {
-  zones_.at(zone).address = std::move(address);
+  router_.set_zone_address(zone, std::move(address));
 }
 
 void B2bua::update_capacity() {
@@ -153,8 +153,8 @@ Endpoint B2bua::local_endpoint(const SipPeer& peer) const {
   if (!peer.local.address().is_unspecified()) return peer.local;
   if (auto local = transport_.local_endpoint(peer.zone, peer.transport)) return *local;
   boost::system::error_code ec;
-  const Zone& zone = zones_[peer.zone];
-  return Endpoint(boost::asio::ip::make_address(zone.address, ec), zone.port);
+  return Endpoint(boost::asio::ip::make_address(router_.zone_address(peer.zone), ec),
+                  zones_[peer.zone].port);
 }
 
 void B2bua::set_via(sip::RequestSpec& spec, const SipPeer& peer) const {
@@ -312,12 +312,6 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
   }
   const auto caller = identify_caller(from, invite);
   if (!caller) return;
-  // Route.
-  size_t callee_zone = 0;
-  SipPeer peer;
-  std::string from_user;
-  std::string from_host;
-  std::string to_host;
   const sip::NameAddr caller_from = *invite.from();
   const sip::NameAddr caller_to = *invite.to();
   auto ruri = invite.request_uri();
@@ -341,47 +335,15 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
     return;
   }
   std::string callee_user(ruri->user);
-  from_user = uri_user(caller_from);
-  boost::system::error_code ec;
-  std::string trunk_name;       // the trunk the call goes to or comes from (admission control)
-  std::string binding_contact;  // a registered user's Contact: the callee's Request-URI
-  if (!zones_[zone].trunk) {
-    const TrunkConfig& trunk = config_.trunks.front();
-    trunk_name = trunk.name;
-    callee_zone = *zone_index(trunk.zone);
-    peer.transport = trunk.transport;
-    peer.remote = Endpoint(boost::asio::ip::make_address(trunk.host, ec), trunk.port);
-    if (!trunk.fromuser.empty()) from_user = trunk.fromuser;
-    from_host = trunk.fromdomain.empty() ? zones_[callee_zone].address : trunk.fromdomain;
-    to_host = trunk.host;
-  } else {
-    trunk_name = caller->account;
-    callee_zone = *zone_index(config_.access_zone().name);
-    const auto& default_target = config_.access_zone().default_target;
-    // A registered user is reached where its REGISTER came from (through its NAT, over its
-    // connection); anyone else through the access zone's default target (the PBX).
-    const auto bindings = registrar_.lookup(callee_user, scheduler_.now());
-    if (!bindings.empty() && bindings.front()->peer.zone == callee_zone) {
-      peer = bindings.front()->peer;
-      binding_contact = bindings.front()->contact;
-      to_host = zones_[callee_zone].address;
-    } else if (default_target) {
-      peer.transport = config_.access_zone().default_target_transport;
-      peer.remote =
-          Endpoint(boost::asio::ip::make_address(default_target->host, ec), default_target->port);
-      to_host = default_target->host;
-    } else {
-      reject(from, invite, 404, "Not Found (not registered, no default_target)");
-      return;
-    }
-    from_host = zones_[callee_zone].address;
-  }
-  peer.zone = callee_zone;
-  if (zones_[callee_zone].address.empty() || zones_[zone].address.empty() ||
-      !transport_.local_endpoint(callee_zone, peer.transport)) {
-    reject(from, invite, 503, "Service Unavailable (SIP not bound yet)");
+  auto route = router_.route(from, callee_user, caller_from.uri.user, scheduler_.now());
+  if (!route) {
+    reject(from, invite, route.error().code, route.error().reason);
     return;
   }
+  const size_t callee_zone = route->peer.zone;
+  // The trunk the call goes to or comes from (admission control).
+  const std::string trunk_name =
+      route->trunk ? config_.trunks[*route->trunk].name : caller->account;
   // The offer: this release anchors the first audio stream of an offer in the INVITE.
   const std::string_view offer_sdp = sdp_of(invite);
   if (offer_sdp.empty()) {
@@ -406,7 +368,7 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
   }
 
   // Toll fraud costs money on calls toward carriers; then admission control for every call.
-  if (!zones_[zone].trunk) {
+  if (route->kind == RouteKind::kTrunk) {
     auto fraud = security_.check_fraud(caller->account, callee_user);
     if (!fraud) {
       reject(from, invite, fraud.error().code, fraud.error().reason);
@@ -463,22 +425,13 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
   if (auto rtcp = sdp->media[audio->media_index].rtcp_port) a.media.remote_rtcp_port = *rtcp;
 
   Leg& b = call->legs[kCallee];
-  b.peer = peer;
-  b.signalling_source = peer.remote;
+  b.peer = route->peer;
+  b.signalling_source = route->peer.remote;
   b.call_id = ids_.call_id();
   b.local_tag = ids_.tag();
-  b.local_party = sip::format_name_addr(caller_from.display_name,
-                                        fmt::format("sip:{}@{}", from_user, from_host));
-  b.remote_party = sip::format_name_addr("", fmt::format("sip:{}@{}", callee_user, to_host));
-  if (!binding_contact.empty()) {
-    b.remote_target = binding_contact;
-  } else {
-    b.remote_target = fmt::format("sip:{}@{}", callee_user, peer.remote.address().to_string());
-    if (peer.remote.port() != 5060) b.remote_target += fmt::format(":{}", peer.remote.port());
-    if (peer.transport != Transport::kUdp) {
-      b.remote_target += fmt::format(";transport={}", to_string(peer.transport));
-    }
-  }
+  b.local_party = sip::format_name_addr(caller_from.display_name, route->from_uri());
+  b.remote_party = sip::format_name_addr("", route->to_uri(callee_user));
+  b.remote_target = route->request_uri(callee_user);
   b.user = callee_user;
   b.local_cseq = 1;
 
@@ -541,7 +494,7 @@ std::optional<B2bua::Caller> B2bua::identify_caller(const SipPeer& from,
                                                     const sip::Message& invite) {
   const size_t zone = from.zone;
   if (zones_[zone].trunk) {
-    const auto trunk = security_.trunk_of(zone, from.remote.address());
+    const auto trunk = router_.trunk_of(zone, from.remote.address());
     return Caller{trunk ? config_.trunks[*trunk].name : zones_[zone].name, ""};
   }
   const AuthDecision auth = security_.authenticate(from, invite);

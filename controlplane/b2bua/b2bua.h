@@ -1,9 +1,8 @@
 // The back-to-back user agent: every call is two dialogs with their own Call-ID, tags, CSeq, Via
 // and Contact (topology hiding by construction), media anchored on the dataplane.
 //
-// Routing for this release: a call from the access zone goes to the first trunk (by name); a call
-// from a trunk's host on that trunk's zone goes to the access zone's default_target; any request
-// on a trunk zone from another source is refused with 403.
+// Where a new call goes is the Router's (routing/router.h); any request on a trunk zone from a
+// source no trunk allows is refused with 403.
 //
 // Single-threaded: everything runs on the event loop that drives the Scheduler.
 #pragma once
@@ -29,6 +28,7 @@
 #include "controlplane/observability/cdr_writer.h"
 #include "controlplane/observability/metrics.h"
 #include "controlplane/registrar/registrar.h"
+#include "controlplane/routing/router.h"
 #include "controlplane/runtime/scheduler.h"
 #include "controlplane/security/edge_security.h"
 #include "controlplane/sip/builder.h"
@@ -80,7 +80,9 @@ class B2bua final : private TransactionUser {
 
   // The zone's SIP address when the config left it to the dataplane port (known after Hello).
   void set_zone_address(size_t zone, std::string address);
-  [[nodiscard]] const std::string& zone_address(size_t zone) const { return zones_[zone].address; }
+  [[nodiscard]] const std::string& zone_address(size_t zone) const {
+    return router_.zone_address(zone);
+  }
   // A reload assigned a new running Config (b2bua_reload.cc): zones keep their index, new ones
   // are appended, removed ones are retired (in-dialog requests only).
   void reconfigure();
@@ -139,7 +141,6 @@ class B2bua final : private TransactionUser {
  private:
   struct Zone {
     std::string name;
-    std::string address;  // SIP address (Via, Contact, From host)
     uint16_t port = 0;
     std::string dataplane_port;
     bool trunk = false;
@@ -295,6 +296,7 @@ class B2bua final : private TransactionUser {
   CallStore* store_ = nullptr;
   B2buaTimers timers_;
   std::vector<Zone> zones_;
+  Router router_;  // where new calls go; owns the zones' SIP addresses
   sip::IdGenerator ids_;
   uint64_t next_call_id_;
   std::unordered_map<uint64_t, CallPtr> calls_;

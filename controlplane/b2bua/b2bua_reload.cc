@@ -10,18 +10,16 @@ void B2bua::reconfigure() {
   for (size_t i = 0; i < config_.zones.size(); ++i) {
     const ZoneConfig& z = config_.zones[i];
     if (i == zones_.size()) {
-      zones_.push_back(Zone{z.name, z.sip_address, z.sip_port, z.dataplane_port,
-                            config_.is_trunk_zone(z.name), z.retired});
+      zones_.push_back(
+          Zone{z.name, z.sip_port, z.dataplane_port, config_.is_trunk_zone(z.name), z.retired});
       continue;
     }
     Zone& zone = zones_[i];
     // A retired zone keeps serving its calls as what it was.
     if (!z.retired) zone.trunk = config_.is_trunk_zone(z.name);
     zone.retired = z.retired;
-    // The listener fields never change at runtime (plan_reload); an address learned from the
-    // dataplane stays.
-    if (!z.sip_address.empty()) zone.address = z.sip_address;
   }
+  router_.reconfigure();
 }
 
 std::vector<std::pair<size_t, boost::asio::ip::address>> B2bua::call_peers() const {

@@ -157,7 +157,7 @@ std::expected<void, std::string> read_zone(const Values& v, const std::string& n
     if (!is_ipv4(*a)) {
       return std::unexpected(prefix + "sip_address: '" + *a + "' is not an IPv4 address");
     }
-    zone.sip_address = *a;
+    zone.sip_address = boost::asio::ip::make_address_v4(*a);  // checked: cannot throw
   }
   if (auto p = v.get(prefix + "sip_port")) {
     auto port = parse_number<uint16_t>(*p, prefix + "sip_port", 1, 65535);
@@ -190,8 +190,8 @@ std::expected<void, std::string> read_zone(const Values& v, const std::string& n
     }
   }
   for (const Transport t : zone.transports) {
-    zone.listeners.push_back(
-        {t, zone.sip_address, t == Transport::kTls ? zone.tls_port : zone.sip_port});
+    zone.listeners.push_back({t, zone.sip_address ? zone.sip_address->to_string() : std::string(),
+                              t == Transport::kTls ? zone.tls_port : zone.sip_port});
   }
   for (const std::string& entry : v.get_all(prefix + kZoneListen)) {
     const std::string option = prefix + kZoneListen;
@@ -203,7 +203,7 @@ std::expected<void, std::string> read_zone(const Values& v, const std::string& n
     if (!t) return std::unexpected(t.error());
     auto hp = parse_host_port(trim(std::string_view(entry).substr(colon + 1)), option);
     if (!hp) return std::unexpected(hp.error());
-    zone.listeners.push_back({*t, hp->host, hp->port});
+    zone.listeners.push_back({*t, hp->host.to_string(), hp->port});
   }
   if (zone.listeners.empty()) {
     return std::unexpected(prefix + "transports: the zone has no listener");
@@ -234,7 +234,7 @@ std::expected<void, std::string> read_trunk(const Values& v, const std::string& 
     return std::unexpected(prefix + "host: '" + *host +
                            "' is not an IPv4 address (host names are not resolved)");
   }
-  trunk.host = *host;
+  trunk.host = boost::asio::ip::make_address_v4(*host);  // checked: cannot throw
   if (auto p = v.get(prefix + "port")) {
     auto port = parse_number<uint16_t>(*p, prefix + "port", 1, 65535);
     if (!port) return std::unexpected(port.error());
@@ -478,11 +478,12 @@ std::expected<HostPort, std::string> parse_host_port(std::string_view text, std:
   if (colon == std::string_view::npos) {
     return std::unexpected(fmt::format("{}: '{}' is not host:port", what, text));
   }
-  HostPort hp;
-  hp.host = std::string(text.substr(0, colon));
-  if (!is_ipv4(hp.host)) {
-    return std::unexpected(fmt::format("{}: '{}' is not an IPv4 address", what, hp.host));
+  const std::string host(text.substr(0, colon));
+  if (!is_ipv4(host)) {
+    return std::unexpected(fmt::format("{}: '{}' is not an IPv4 address", what, host));
   }
+  HostPort hp;
+  hp.host = boost::asio::ip::make_address_v4(host);  // checked: cannot throw
   auto port =
       parse_number<uint16_t>(text.substr(colon + 1), fmt::format("{} port", what), 1, 65535);
   if (!port) return std::unexpected(port.error());

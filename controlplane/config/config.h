@@ -3,6 +3,7 @@
 // holds what spans subjects (zones, trunks, table sizes) and the whole file's Config.
 #pragma once
 
+#include <boost/asio/ip/address.hpp>
 #include <cstdint>
 #include <expected>
 #include <optional>
@@ -24,9 +25,10 @@ namespace sbc::cp {
 struct ZoneConfig {
   std::string name;
   std::string dataplane_port;  // media is anchored on this dataplane port
-  std::string sip_address;     // empty: the dataplane port's address (known after Hello)
-  uint16_t sip_port = 5060;    // UDP and TCP listeners
-  uint16_t tls_port = 5061;    // TLS listener
+  // Unset: the dataplane port's address (known after Hello).
+  std::optional<boost::asio::ip::address> sip_address;
+  uint16_t sip_port = 5060;  // UDP and TCP listeners
+  uint16_t tls_port = 5061;  // TLS listener
   std::vector<Transport> transports = {Transport::kUdp, Transport::kTcp};
   // Every listener: one per entry of `transports` on sip_address (sip_port, tls_port for TLS),
   // then each `listen = transport:address:port`, in file order. The first listener of a
@@ -63,7 +65,7 @@ struct ZoneConfig {
 struct TrunkConfig {
   std::string name;
   std::string zone;
-  std::string host;  // IPv4 address of the carrier's SIP server
+  boost::asio::ip::address host;  // IPv4 address of the carrier's SIP server
   uint16_t port = 5060;
   Transport transport = Transport::kUdp;  // how we reach the carrier
   std::string fromdomain;                 // optional: host part of From toward the carrier

@@ -296,7 +296,7 @@ std::expected<void, std::string> read_zone_security(const Values& v, ZoneConfig&
       }
     }
   }
-  zone.realm = zone.sip_address.empty() ? "sbc" : zone.sip_address;
+  zone.realm = zone.sip_address ? zone.sip_address->to_string() : "sbc";
   if (auto realm = v.get(prefix + "realm")) {
     // It goes into a quoted-string (RFC 3261 §25.1): no quote, no backslash.
     if (realm->empty() || realm->size() > 128 || !printable(*realm) ||
@@ -320,7 +320,7 @@ std::expected<void, std::string> read_trunk_security(const Values& v, TrunkConfi
   if (!allow) return std::unexpected(allow.error());
   trunk.allow = std::move(*allow);
   if (!v.has(prefix + kTrunkAllow)) {
-    trunk.allow = {IpNetwork::parse(trunk.host).value()};  // host is a checked IPv4 address
+    trunk.allow = {IpNetwork{trunk.host, 32}};  // host is an IPv4 address
   }
   return read_limits(v, prefix, trunk.limits, kMaxCps);
 }
@@ -429,10 +429,9 @@ std::expected<void, std::string> check_security(Config& config) {
         zone.name, config.trunks.front().name));
   }
   for (const TrunkConfig& t : config.trunks) {
-    const auto host = boost::asio::ip::make_address(t.host);
-    if (std::ranges::none_of(t.allow, [&](const IpNetwork& n) { return n.contains(host); })) {
+    if (std::ranges::none_of(t.allow, [&](const IpNetwork& n) { return n.contains(t.host); })) {
       return std::unexpected("trunk." + t.name + ".allow: does not contain the trunk's host " +
-                             t.host);
+                             t.host.to_string());
     }
   }
   return {};

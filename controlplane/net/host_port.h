@@ -1,14 +1,14 @@
-// An address and port as configured, in text form.
+// An address and port as configured, parsed once at load.
 #pragma once
 
+#include <boost/asio/ip/address.hpp>
 #include <cstdint>
-#include <string>
 
 namespace sbc::cp {
 
-// An IPv4 address and UDP port in text form as configured ("192.0.2.10:5060").
+// An IPv4 address and port as configured ("192.0.2.10:5060"), held parsed.
 struct HostPort {
-  std::string host;
+  boost::asio::ip::address host;
   uint16_t port = 0;
   bool operator==(const HostPort&) const = default;
 };

@@ -183,7 +183,7 @@ void Metrics::capacity_exceeded(std::string_view table, uint64_t count) {
 Metrics::~Metrics() = default;
 
 std::expected<void, std::string> Metrics::expose(const HostPort& listen) {
-  const std::string address = fmt::format("{}:{}", listen.host, listen.port);
+  const std::string address = fmt::format("{}:{}", listen.host.to_string(), listen.port);
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(address);
   } catch (const std::exception& e) {

@@ -54,17 +54,12 @@ void EdgeSecurity::derive() {
   zone_acls_.clear();
   zone_trusted_.clear();
   trunk_zone_.clear();
-  zone_trunks_.clear();
+  trunk_sources_ = TrunkSources(config);
   static_trusted_.clear();
   for (const ZoneConfig& z : config.zones) {
     zone_acls_.emplace_back(z.acl_allow, z.acl_deny);
     zone_trusted_.emplace_back(z.trusted);
     trunk_zone_.push_back(config.is_trunk_zone(z.name));
-    std::vector<size_t> trunks;
-    for (size_t t = 0; t < config.trunks.size(); ++t) {
-      if (config.trunks[t].zone == z.name) trunks.push_back(t);
-    }
-    zone_trunks_.push_back(std::move(trunks));
     if (z.retired) continue;  // keeps its index only
     for (const IpNetwork& n : z.trusted) {
       if (is_host(n)) static_trusted_.push_back(n.address);
@@ -83,7 +78,7 @@ void EdgeSecurity::derive() {
     if (z.retired) continue;
     peers.insert(peers.end(), z.trusted.begin(), z.trusted.end());
     if (z.default_target) {
-      if (auto n = IpNetwork::parse(z.default_target->host)) peers.push_back(*n);
+      peers.push_back(IpNetwork{z.default_target->host, 32});  // an IPv4 address
     }
   }
   for (const TrunkConfig& t : config.trunks)
@@ -175,19 +170,7 @@ void EdgeSecurity::tls_failed(const Endpoint& remote) {
 }
 
 std::optional<size_t> EdgeSecurity::trunk_of(size_t zone, const address& source) const {
-  const address a = normalize(source);
-  // The most specific allow entry wins when trunks of one zone overlap.
-  std::optional<size_t> best;
-  int best_length = -1;
-  for (size_t t : zone_trunks_[zone]) {
-    for (const IpNetwork& n : config_.trunks[t].allow) {
-      if (n.prefix_length > best_length && n.contains(a)) {
-        best = t;
-        best_length = n.prefix_length;
-      }
-    }
-  }
-  return best;
+  return trunk_sources_.trunk_of(zone, source);
 }
 
 // --- after parsing -------------------------------------------------------------------------------
@@ -329,7 +312,7 @@ std::optional<MediaAddressRefusal> EdgeSecurity::check_media_address(const api::
     if (auto parsed = boost::asio::ip::make_address(text, ec); !ec) own.push_back(parsed);
   };
   for (const ZoneConfig& z : config_.zones) {
-    add_own(z.sip_address);
+    if (z.sip_address) own.push_back(*z.sip_address);
     for (const ListenerConfig& l : z.listeners) add_own(l.address);
   }
   for (const api::PortInfo& port : dataplane_.ports()) {

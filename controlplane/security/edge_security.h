@@ -22,6 +22,7 @@
 #include "controlplane/config/config.h"
 #include "controlplane/media/dataplane_client.h"
 #include "controlplane/media/dataplane_resync.h"
+#include "controlplane/routing/trunk_sources.h"
 #include "controlplane/runtime/scheduler.h"
 #include "controlplane/security/acl.h"
 #include "controlplane/security/admission_control.h"
@@ -82,7 +83,8 @@ class EdgeSecurity final : private BanSink {
   // An inbound TLS handshake failed or timed out: an offence ([security] max_tls_failures). A TCP
   // handshake preceded it, so the source is no spoofer: registered phones count too.
   void tls_failed(const Endpoint& remote);
-  // The trunk (index into Config::trunks) whose `allow` covers `source` on trunk zone `zone`.
+  // The trunk (index into Config::trunks) whose `allow` covers `source` on trunk zone `zone`
+  // (TrunkSources: the lookup the router uses too).
   [[nodiscard]] std::optional<size_t> trunk_of(size_t zone,
                                                const boost::asio::ip::address& source) const;
 
@@ -195,10 +197,10 @@ class EdgeSecurity final : private BanSink {
   AdmissionControl admission_;
   FraudGuard fraud_;
   DigestAuthenticator digest_;
-  std::vector<Acl> zone_acls_;                    // by zone index
-  std::vector<NetworkSet> zone_trusted_;          // by zone index: `trusted` (no digest needed)
-  std::vector<bool> trunk_zone_;                  // by zone index
-  std::vector<std::vector<size_t>> zone_trunks_;  // trunks (indices) using each zone
+  std::vector<Acl> zone_acls_;            // by zone index
+  std::vector<NetworkSet> zone_trusted_;  // by zone index: `trusted` (no digest needed)
+  std::vector<bool> trunk_zone_;          // by zone index
+  TrunkSources trunk_sources_;            // which trunk a source on a trunk zone is
   // Host addresses (/32, /128) trusted for good: trunk allow entries, zones' trusted sources and
   // the allowlist. Networks wider than a host are trusted by sbcd only (the dataplane's source
   // table holds exact addresses).

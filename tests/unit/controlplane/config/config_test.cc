@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/ip/address.hpp>
 #include <string>
 #include <vector>
 
@@ -63,12 +64,12 @@ TEST(ConfigTest, ParsesTheSample) {
   EXPECT_EQ(config->metrics_listen->port, 9100);
   ASSERT_EQ(config->zones.size(), 2u);
   EXPECT_EQ(config->zones[0].name, "access");
-  EXPECT_EQ(config->zones[0].sip_address, "192.0.2.1");
+  EXPECT_EQ(config->zones[0].sip_address, boost::asio::ip::make_address("192.0.2.1"));
   ASSERT_TRUE(config->zones[0].default_target.has_value());
-  EXPECT_EQ(config->zones[0].default_target->host, "192.0.2.10");
+  EXPECT_EQ(config->zones[0].default_target->host.to_string(), "192.0.2.10");
   EXPECT_EQ(config->zones[1].dataplane_port, "trunk");
   ASSERT_EQ(config->trunks.size(), 1u);
-  EXPECT_EQ(config->trunks[0].host, "198.51.100.10");
+  EXPECT_EQ(config->trunks[0].host.to_string(), "198.51.100.10");
   EXPECT_EQ(config->trunks[0].fromuser, "15550001");
   EXPECT_EQ(config->trunks[0].fromdomain, "carrier.example");
   EXPECT_EQ(config->access_zone().name, "access");

@@ -1,0 +1,125 @@
+// The router: where a new call goes. Given the zone an INVITE came in on, its source and the
+// user of its Request-URI, it answers with a Route (the callee's zone, transport and endpoint,
+// the trunk, the parts of the Request-URI, To and From we send) or a RouteRefusal (the SIP status
+// and why). It owns the routing view of the zones (which face carriers, their SIP addresses) and
+// of the trunks (which one a source belongs to: TrunkSources).
+//
+// The policies of this release, one function each so route tables and failover (the trunk
+// issue) replace them without touching the B2BUA:
+// - from the access zone: the first trunk by name (first_trunk_policy);
+// - from a trunk: a user registered on the access zone, where its REGISTER came from; anyone
+//   else through the access zone's default_target (the PBX); else 404.
+//
+// Single-threaded, like the B2BUA that asks it.
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "controlplane/config/config.h"
+#include "controlplane/registrar/registrar.h"
+#include "controlplane/routing/trunk_sources.h"
+#include "controlplane/transport/sip_transport.h"
+
+namespace sbc::cp {
+
+enum class RouteKind : uint8_t {
+  kTrunk,           // access zone -> a carrier
+  kRegisteredUser,  // trunk -> a user registered on the access zone
+  kDefaultTarget,   // trunk -> the access zone's default_target
+};
+[[nodiscard]] std::string_view to_string(RouteKind kind);
+
+struct Route {
+  RouteKind kind = RouteKind::kTrunk;
+  // Toward the callee: its zone (index into Config::zones), transport and remote endpoint; a
+  // registered user's also the listener and connection its REGISTER came over.
+  SipPeer peer;
+  // The trunk (index into Config::trunks) the call goes to (kTrunk) or comes from; nullopt for
+  // a call from a trunk zone source no trunk allows.
+  std::optional<size_t> trunk;
+  std::string contact;    // kRegisteredUser: the binding's Contact, the callee's Request-URI
+  std::string to_host;    // host part of the callee's To
+  std::string from_user;  // user part of our From (the caller's unless the trunk sets fromuser)
+  std::string from_host;  // host part of our From
+
+  // The Request-URI toward the callee for `user` (the R-URI user, as the fraud rules left it):
+  // a registered user's Contact, else sip:user@remote[:port][;transport=].
+  [[nodiscard]] std::string request_uri(std::string_view user) const;
+  [[nodiscard]] std::string to_uri(std::string_view user) const;  // sip:user@to_host
+  [[nodiscard]] std::string from_uri() const;                     // sip:from_user@from_host
+};
+
+enum class RouteError : uint8_t {
+  kNoTrunk,   // no trunk to send a call from the access zone to (503)
+  kNoTarget,  // from a trunk: the user is not registered and there is no default_target (404)
+  kNotBound,  // a zone of the call has no SIP address or listener yet (503)
+};
+[[nodiscard]] std::string_view to_string(RouteError error);
+
+// Why a call has no route, and what the caller is answered.
+struct RouteRefusal {
+  RouteError error = RouteError::kNoTarget;
+  int code = 404;
+  std::string_view reason;  // the response's reason phrase (a static string)
+};
+
+class Router {
+ public:
+  using TimePoint = Registrar::TimePoint;
+
+  // `config` is the running configuration (reassigned by a reload, then reconfigure()).
+  Router(const Config& config, const Registrar& registrar, const SipTransport& transport);
+
+  // Where a new call from `from` (its zone and source) to Request-URI user `user`, placed by
+  // `caller_user` (the From user), goes at `now` (registrations expire).
+  [[nodiscard]] std::expected<Route, RouteRefusal> route(const SipPeer& from, std::string_view user,
+                                                         std::string_view caller_user,
+                                                         TimePoint now) const;
+  // The trunk (index into Config::trunks) whose `allow` covers `source` on zone `zone`.
+  [[nodiscard]] std::optional<size_t> trunk_of(size_t zone,
+                                               const boost::asio::ip::address& source) const {
+    return trunks_.trunk_of(zone, source);
+  }
+  // Zone `zone` faces carriers (some trunk uses it). A retired zone keeps what it was.
+  [[nodiscard]] bool trunk_zone(size_t zone) const { return zones_.at(zone).trunk; }
+  // The zone's SIP address (Via, Contact, From host): configured, or the dataplane port's once
+  // known (set_zone_address); "" until then.
+  [[nodiscard]] const std::string& zone_address(size_t zone) const {
+    return zones_.at(zone).address;
+  }
+  void set_zone_address(size_t zone, std::string address);
+  // A reload assigned a new running Config: zones keep their index (new ones are appended,
+  // removed ones retired), trunks are indexed again. An address learned from the dataplane stays.
+  void reconfigure();
+
+ private:
+  struct Zone {
+    std::string address;
+    bool trunk = false;
+  };
+  // The trunk a call from the access zone goes to. This release: the first by name.
+  [[nodiscard]] std::optional<size_t> first_trunk_policy() const;
+  [[nodiscard]] std::expected<Route, RouteRefusal> to_trunk(std::string_view caller_user) const;
+  [[nodiscard]] std::expected<Route, RouteRefusal> from_trunk(const SipPeer& from,
+                                                              std::string_view user,
+                                                              std::string_view caller_user,
+                                                              TimePoint now) const;
+  // The index of the zone named `name` that takes new calls (not retired).
+  [[nodiscard]] std::optional<size_t> zone_index(std::string_view name) const;
+
+  const Config& config_;
+  const Registrar& registrar_;
+  const SipTransport& transport_;
+  std::vector<Zone> zones_;  // by zone index
+  TrunkSources trunks_;
+};
+
+}  // namespace sbc::cp

@@ -1,0 +1,31 @@
+// Which trunk a source belongs to: on a trunk zone, the trunk whose `allow` list holds the
+// source's address, the most specific entry winning when trunks of one zone overlap. The one
+// lookup behind the router (who places a call from a carrier) and edge security (a trunk zone's
+// ACL).
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+#include "controlplane/config/config.h"
+
+namespace sbc::cp {
+
+class TrunkSources {
+ public:
+  TrunkSources() = default;
+  // Indexes `config`'s trunks by zone; `config` must outlive this (it is read on every lookup).
+  explicit TrunkSources(const Config& config);
+  // The trunk (index into Config::trunks) whose `allow` covers `source` on zone `zone`; nullopt
+  // on an access zone, an unknown zone index or a source no trunk allows.
+  [[nodiscard]] std::optional<size_t> trunk_of(size_t zone,
+                                               const boost::asio::ip::address& source) const;
+
+ private:
+  const Config* config_ = nullptr;
+  std::vector<std::vector<size_t>> zone_trunks_;  // by zone index: trunks (indices) using it
+};
+
+}  // namespace sbc::cp
