@@ -34,7 +34,7 @@ if ! ninja -C "$build_dir" >"$build_dir/demo-build.log" 2>&1; then
   echo "demo.sh: build failed (full log: $build_dir/demo-build.log)" >&2
   exit 1
 fi
-echo "built: $build_dir/dataplane/sbc-dataplane $build_dir/controlplane/sbcd $build_dir/cli/sbc-cli"
+echo "built: $build_dir/dataplane/sbc-dataplane $build_dir/controlplane/app/sbcd $build_dir/cli/sbc-cli"
 
 echo "== lab"
 args=(demo --build-dir "$(cd "$build_dir" && pwd)")

@@ -103,7 +103,7 @@ class Binaries:
     @staticmethod
     def from_build_dir(build_dir: str) -> "Binaries":
         b = Binaries(os.path.join(build_dir, "dataplane", "sbc-dataplane"),
-                     os.path.join(build_dir, "controlplane", "sbcd"),
+                     os.path.join(build_dir, "controlplane", "app", "sbcd"),
                      os.path.join(build_dir, "cli", "sbc-cli"),
                      os.path.join(build_dir, "tools", "flood", "sbc-sip-flood"))
         b.check()
