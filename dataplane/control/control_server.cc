@@ -259,7 +259,11 @@ void ControlServer::reply(Client& client, uint32_t request_id, const api::Messag
     bytes = api::encode(request_id, api::Result{api::Status::kNoResources, "reply too large"});
     if (!bytes) return;
   }
-  if (send(client.fd, bytes->data(), bytes->size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+  send_bytes(client, *bytes);
+}
+
+void ControlServer::send_bytes(Client& client, const std::vector<uint8_t>& bytes) {
+  if (send(client.fd, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
     ++stats_.clients_dropped;
     spdlog::warn("control: dropping client: send: {}", std::generic_category().message(errno));
     client.closing = true;
@@ -281,10 +285,12 @@ void ControlServer::reply_dump(Client& client, uint32_t request_id, const api::D
 
 void ControlServer::reply_batch(Client& client, uint32_t request_id, api::BatchReply results) {
   auto bytes = api::encode(request_id, results);
-  if (!bytes || bytes->size() > client.max_message_size) {
-    // Many refused items with long details: the statuses always fit (kMaxBatchItems).
-    for (api::Result& r : results.results) r.detail.clear();
+  if (bytes && bytes->size() <= client.max_message_size) {
+    send_bytes(client, *bytes);
+    return;
   }
+  // Many refused items with long details: the statuses always fit (kMaxBatchItems).
+  for (api::Result& r : results.results) r.detail.clear();
   reply(client, request_id, results);
 }
 

@@ -61,6 +61,8 @@ class ControlServer {
   void reply(Client& client, uint32_t request_id, const api::Message& message);
   void reply_dump(Client& client, uint32_t request_id, const api::DumpQuery& query);
   void reply_batch(Client& client, uint32_t request_id, api::BatchReply results);
+  // Sends one encoded message; a client whose socket refuses it is dropped.
+  void send_bytes(Client& client, const std::vector<uint8_t>& bytes);
   void refuse(Client& client, uint32_t request_id, api::Status status, std::string detail);
   void periodic(uint64_t now_tsc);
 
