@@ -1,4 +1,4 @@
-#include "tests/dpdk/control_server_fixture.h"
+#include "tests/dpdk/dataplane/control/control_server_fixture.h"
 
 #include <cstdlib>
 #include <filesystem>

@@ -1,4 +1,4 @@
-// sbcd's batched, paced resync (controlplane/dataplane_resync.cc) through the real client
+// sbcd's batched, paced resync (controlplane/media/dataplane_resync.cc) through the real client
 // (UnixDataplaneClient) and the real control server over an AF_UNIX SOCK_SEQPACKET socket, as after
 // a dataplane restart: a full table of 50,000 sessions and 65,536 sources goes in without one
 // overload, timeout or failure, every entry is in the dataplane afterwards, and media flows on the
@@ -17,7 +17,7 @@
 #include "controlplane/media/dataplane_client.h"
 #include "controlplane/media/dataplane_resync.h"
 #include "controlplane/runtime/scheduler.h"
-#include "tests/dpdk/control_server_fixture.h"
+#include "tests/dpdk/dataplane/control/control_server_fixture.h"
 
 namespace sbc::dp::test {
 namespace {

@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "tests/dpdk/control_server_fixture.h"
+#include "tests/dpdk/dataplane/control/control_server_fixture.h"
 
 namespace sbc::dp::test {
 namespace {

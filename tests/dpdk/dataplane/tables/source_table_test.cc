@@ -1,5 +1,6 @@
 // The source table on its own: entries, replacement, expiry, capacity and key-slot recycling
-// through the RCU defer queue. What the workers do with it is in relay_guard_test.cc.
+// through the RCU defer queue. What the workers do with it is in
+// tests/dpdk/dataplane/fastpath/relay_guard_test.cc.
 #include "dataplane/tables/source_table.h"
 
 #include "tests/dpdk/test_lab.h"
