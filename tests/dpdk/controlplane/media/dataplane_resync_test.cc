@@ -8,6 +8,8 @@
 // access/trunk pair of ports holds at most 32,767 sessions; the dataplane here has two pairs
 // (port_count() 4) and spreads the sessions 25,000 per pair. Its tables are sized through the same
 // settings as [dataplane] max_sessions / max_sources.
+#include "controlplane/media/dataplane_resync.h"
+
 #include <sys/socket.h>
 
 #include <boost/asio/io_context.hpp>
@@ -15,7 +17,6 @@
 #include <cstdio>
 
 #include "controlplane/media/dataplane_client.h"
-#include "controlplane/media/dataplane_resync.h"
 #include "controlplane/runtime/scheduler.h"
 #include "tests/dpdk/dataplane/control/control_server_fixture.h"
 
