@@ -91,6 +91,10 @@ TEST_F(ControlServiceTest, MediaPortsSetRefusesAnInvertedRangeAndKeepsTheOldOne)
             (api::Result{api::Status::kInvalid, "media port range 30000..20000 is inverted"}));
   EXPECT_EQ(datapath_->media_ports.port_min(), 20000u);
   EXPECT_EQ(datapath_->media_ports.port_max(), 29999u);
+  // A range of one port is no inversion.
+  EXPECT_EQ(service_->media_ports_set({30000, 30000}), api::Result{});
+  EXPECT_TRUE(datapath_->media_ports.contains(30000));
+  EXPECT_FALSE(datapath_->media_ports.contains(30001));
   // port_min 0 turns the range off, whatever port_max says.
   EXPECT_EQ(service_->media_ports_set({0, 5}), api::Result{});
   EXPECT_FALSE(datapath_->media_ports.contains(25000));
