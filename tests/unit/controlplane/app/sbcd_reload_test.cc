@@ -136,6 +136,47 @@ TEST_F(SbcdReloadTest, AZoneThatCannotBindIsAWarningNotARefusal) {
   EXPECT_TRUE(applied->warnings[0].starts_with("zone.extra: ")) << applied->warnings[0];
 }
 
+// Sbcd::reload() itself: an invalid file changes nothing, a valid one is applied and summarised.
+TEST_F(SbcdReloadTest, RefusesAnInvalidFileAndAppliesAValidOne) {
+  const std::string base = fmt::format(R"(
+[sbcd]
+log_level = warn
+dataplane_socket = {0}/dataplane.sock
+mgmt_socket = {0}/sbcd.sock
+cdr_file = {0}/cdr.jsonl
+state_db = {0}/state.db
+[zone.access]
+allow_open_access = yes
+dataplane_port = access
+default_target = 192.0.2.10:5060
+[zone.carrier]
+dataplane_port = trunk
+[trunk.carrier1]
+zone = carrier
+host = 198.51.100.10
+)",
+                                       dir_.string());
+  write(base);
+  auto config = check_config_file(path_);
+  ASSERT_TRUE(config.has_value()) << config.error();
+  Sbcd sbcd(std::move(*config));
+  sbcd.set_config_path(path_);
+  ASSERT_TRUE(sbcd.start().has_value());
+
+  write(base + "[trunk.carrier1]\nmax_calls = lots\n");
+  auto refused = sbcd.reload();
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().find("trunk.carrier1.max_calls"), std::string::npos) << refused.error();
+
+  std::string next = base + "[trunk.carrier2]\nzone = carrier\nhost = 198.51.100.20\n";
+  next.replace(next.find("mgmt_socket = "), 14, "mgmt_socket = /tmp/not-now");
+  write(next);
+  auto applied = sbcd.reload();
+  ASSERT_TRUE(applied.has_value()) << applied.error();
+  EXPECT_TRUE(has(applied->changes, "trunk.carrier2: added"));
+  EXPECT_TRUE(has(applied->needs_restart, "sbcd.mgmt_socket"));
+}
+
 // The commands, through the management socket of a running sbcd.
 TEST_F(SbcdReloadTest, ReloadCheckAndShowConfigCommands) {
   auto sbcd = start(text());
