@@ -36,7 +36,19 @@ std::string error_of(const std::string& options) {
   return config ? std::string("(accepted)") : config.error();
 }
 
-TEST(ConfigCapacityTest, AutoOnEveryOptionLeavesItToBeDerived) {
+TEST(ConfigCapacityTest, UnsetOrAutoLeavesItToBeDerived) {
+  auto unset = parse_config(kBase);
+  ASSERT_TRUE(unset.has_value()) << unset.error();
+  EXPECT_EQ(unset->capacity.calls, 0u);  // derived at run time (capacity.h)
+  EXPECT_EQ(unset->capacity.transactions, 0u);
+  EXPECT_EQ(unset->capacity.ended_calls, 0u);
+  auto set =
+      with_sbcd("call_capacity = 200\ntransaction_capacity = 9000\nended_call_capacity = 300\n");
+  ASSERT_TRUE(set.has_value()) << set.error();
+  EXPECT_EQ(set->capacity.calls, 200u);
+  EXPECT_EQ(set->capacity.transactions, 9000u);
+  EXPECT_EQ(set->capacity.ended_calls, 300u);
+
   auto config =
       with_sbcd("call_capacity = auto\ntransaction_capacity = auto\nended_call_capacity = auto\n");
   ASSERT_TRUE(config.has_value()) << config.error();
@@ -65,6 +77,11 @@ TEST(ConfigCapacityTest, OutOfRangeNamesTheOptionTheRangeAndAuto) {
   EXPECT_NE(transactions.find("sbcd.transaction_capacity: '4000001'"), std::string::npos)
       << transactions;
   EXPECT_NE(transactions.find("1..4000000 (or auto)"), std::string::npos) << transactions;
+  EXPECT_NE(error_of("call_capacity = 0\n").find("sbcd.call_capacity: '0'"), std::string::npos);
+  EXPECT_NE(error_of("transaction_capacity = lots\n").find("sbcd.transaction_capacity: 'lots'"),
+            std::string::npos);
+  EXPECT_NE(error_of("ended_call_capacity = -1\n").find("sbcd.ended_call_capacity: '-1'"),
+            std::string::npos);
   const std::string ended = error_of("ended_call_capacity = 0\n");
   EXPECT_NE(ended.find("sbcd.ended_call_capacity: '0'"), std::string::npos) << ended;
   EXPECT_NE(error_of("ended_call_capacity = AUTO\n").find("sbcd.ended_call_capacity"),

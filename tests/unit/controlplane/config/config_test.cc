@@ -693,36 +693,5 @@ TEST(ConfigSecureDefaultTest, ProtectedNeighbours) {
             std::string::npos);
 }
 
-TEST(ConfigTest, CapacityOptionsDefaultToDerivedAndAreNamedWhenWrong) {
-  auto derived = parse_config(kSample);
-  ASSERT_TRUE(derived.has_value()) << derived.error();
-  EXPECT_EQ(derived->capacity.calls, 0u);  // derived at run time
-  EXPECT_EQ(derived->capacity.transactions, 0u);
-  EXPECT_EQ(derived->capacity.ended_calls, 0u);
-  auto set = parse_config(with(
-      "[sbcd]\ncall_capacity = 2000\ntransaction_capacity = 9000\nended_call_capacity = 300\n"));
-  ASSERT_TRUE(set.has_value()) << set.error();
-  EXPECT_EQ(set->capacity.calls, 2000u);
-  EXPECT_EQ(set->capacity.transactions, 9000u);
-  EXPECT_EQ(set->capacity.ended_calls, 300u);
-  auto automatic = parse_config(with("[sbcd]\ncall_capacity = auto\n"));
-  ASSERT_TRUE(automatic.has_value()) << automatic.error();
-  EXPECT_EQ(automatic->capacity.calls, 0u);
-  EXPECT_NE(error_of(with("[sbcd]\ncall_capacity = 0\n")).find("sbcd.call_capacity"),
-            std::string::npos);
-  EXPECT_NE(
-      error_of(with("[sbcd]\ntransaction_capacity = lots\n")).find("sbcd.transaction_capacity"),
-      std::string::npos);
-  EXPECT_NE(error_of(with("[sbcd]\nended_call_capacity = -1\n")).find("sbcd.ended_call_capacity"),
-            std::string::npos);
-  // 20000..29999 holds 5,000 RTP/RTCP pairs per dataplane port; access and carrier use two ports.
-  const std::string too_many = error_of(with("[sbcd]\ncall_capacity = 5001\n"));
-  EXPECT_NE(too_many.find("sbcd.call_capacity"), std::string::npos) << too_many;
-  EXPECT_NE(too_many.find("5000 calls at most"), std::string::npos) << too_many;
-  EXPECT_NE(error_of(with("[sbcd]\ncall_capacity = 1000\ntransaction_capacity = 1999\n"))
-                .find("sbcd.transaction_capacity"),
-            std::string::npos);
-}
-
 }  // namespace
 }  // namespace sbc::cp
