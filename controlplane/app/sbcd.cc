@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <csignal>
 
+#include "controlplane/media/session_dump.h"
 #include "controlplane/mgmt/security_commands.h"
 #include "controlplane/mgmt/show_commands.h"
 
@@ -198,23 +199,15 @@ void Sbcd::refresh_stats() {
         }
       }
     });
-    if (b2bua_->active_calls() > 0) dump_sessions(0);
+    if (b2bua_->active_calls() > 0) {
+      dump_sessions(dataplane_, [this](const api::DumpReply& page) {
+        for (const api::SessionInfo& s : page.sessions) b2bua_->update_media_stats(s);
+      });
+    }
   }
   stats_timer_.expires_after(kStatsInterval);
   stats_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) refresh_stats();
-  });
-}
-
-void Sbcd::dump_sessions(uint64_t cursor) {
-  api::DumpQuery query;
-  query.cursor = cursor;
-  dataplane_.request(query, [this](DataplaneClient::Reply reply) {
-    if (!reply) return;
-    const auto* dump = std::get_if<api::DumpReply>(&*reply);
-    if (dump == nullptr) return;
-    for (const api::SessionInfo& s : dump->sessions) b2bua_->update_media_stats(s);
-    if (dump->next_cursor != 0) dump_sessions(dump->next_cursor);
   });
 }
 

@@ -74,7 +74,6 @@ class Sbcd {
   void bind_zones();
   void on_dataplane(bool up);
   void refresh_stats();
-  void dump_sessions(uint64_t cursor);
 
   Config config_;
   std::string config_path_;

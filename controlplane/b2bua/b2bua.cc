@@ -78,6 +78,7 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
                     << 20),
       limits_(resolve_capacity(config, dataplane.max_sessions())),
       ended_(limits_.ended_calls),
+      retired_(dataplane),
       policy_(b2bua_policy()),
       layer_(scheduler, transport, *this, metrics, transaction_timers(timers),
              limits_.transactions) {
@@ -87,6 +88,12 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
 }
 
 B2bua::~B2bua() {
+  // A call may outlive us in a pending dataplane callback: what it holds goes back now, while
+  // the allocator and admission control are still there.
+  for (auto& [id, call] : calls_) {
+    call->media.release_ports();
+    call->admission.reset();
+  }
   for (auto& [id, call] : calls_) {
     scheduler_.cancel(call->invite_wait_timer);
     scheduler_.cancel(call->response_timer);
@@ -294,12 +301,33 @@ void B2bua::reply(const SipPeer& peer, const sip::Message& request, int code,
 // --- new calls ----------------------------------------------------------------------------------
 
 void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
-  const size_t zone = from.zone;
-  const SipPeer target = response_target(from, *invite.top_via());
-  const uint32_t max_forwards = invite.max_forwards()->value_or(70);
-  if (max_forwards == 0) {
-    reject(from, invite, 483);
+  if (!within_limits(from, invite)) return;
+  const auto caller = identify_caller(from, invite);
+  if (!caller || !valid_invite(from, invite)) return;
+  std::string callee_user(invite.request_uri()->user);
+  auto route = router_.route(from, callee_user, invite.from()->uri.user, scheduler_.now());
+  if (!route) {
+    reject(from, invite, route.error().code, route.error().reason);
     return;
+  }
+  auto offer = take_offer(from, invite);
+  if (!offer) return;
+  auto admission = admit(from, invite, *caller, *route, callee_user);
+  if (!admission) return;
+  CallPtr call = build_call(from, invite, *caller, *route, callee_user);
+  call->admission = std::move(*admission);
+  auto sdp = open_media(*call, *offer);
+  if (!sdp) {
+    reject(from, invite, sdp.error().code, sdp.error().reason);
+    return;  // the call's admission and ports go with it
+  }
+  send_invite(call, invite.max_forwards()->value_or(70) - 1, std::move(*sdp));
+}
+
+bool B2bua::within_limits(const SipPeer& from, const sip::Message& invite) {
+  if (invite.max_forwards()->value_or(70) == 0) {
+    reject(from, invite, 483);
+    return false;
   }
   if (live_calls_ >= limits_.calls) {
     ++calls_refused_;
@@ -308,95 +336,100 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
     auto response = stateless_response(invite, 503, "Service Unavailable (call capacity)");
     response.add(sip::HeaderId::kRetryAfter, fmt::format("{}", kCapacityRetryAfter));
     layer_.respond_stateless(from, invite, std::move(response));
-    return;
+    return false;
   }
-  const auto caller = identify_caller(from, invite);
-  if (!caller) return;
+  return true;
+}
+
+bool B2bua::valid_invite(const SipPeer& from, const sip::Message& invite) {
   const sip::NameAddr caller_from = *invite.from();
-  const sip::NameAddr caller_to = *invite.to();
   auto ruri = invite.request_uri();
   if (!ruri || ruri->scheme == sip::UriScheme::kOther) {
     reject(from, invite, 416);
-    return;
+    return false;
   }
   if (ruri->user.empty()) {
     reject(from, invite, 484, "Address Incomplete (no user in the Request-URI)");
-    return;
+    return false;
   }
   // What we copy into our INVITE is bounded here, so the message we build stays well inside
   // every parser limit of the peer (and ours).
   if (ruri->user.size() > kMaxUserLength) {
     reject(from, invite, 414);
-    return;
+    return false;
   }
   if (caller_from.uri.user.size() > kMaxUserLength ||
       caller_from.display_name.size() > kMaxDisplayNameLength) {
     reject(from, invite, 400, "Bad Request (From too long)");
-    return;
+    return false;
   }
-  std::string callee_user(ruri->user);
-  auto route = router_.route(from, callee_user, caller_from.uri.user, scheduler_.now());
-  if (!route) {
-    reject(from, invite, route.error().code, route.error().reason);
-    return;
-  }
-  const size_t callee_zone = route->peer.zone;
-  // The trunk the call goes to or comes from (admission control).
-  const std::string trunk_name =
-      route->trunk ? config_.trunks[*route->trunk].name : caller->account;
-  // The offer: this release anchors the first audio stream of an offer in the INVITE.
-  const std::string_view offer_sdp = sdp_of(invite);
-  if (offer_sdp.empty()) {
+  return true;
+}
+
+// The offer: this release anchors the first audio stream of an offer in the INVITE. Parsed here
+// once; the call keeps what it needs of it.
+std::optional<B2bua::Offer> B2bua::take_offer(const SipPeer& from, const sip::Message& invite) {
+  const std::string_view text = sdp_of(invite);
+  if (text.empty()) {
     reject(from, invite, 488, "Not Acceptable Here (offer in INVITE required)");
-    return;
+    return std::nullopt;
   }
-  auto sdp = sip::parse_sdp(offer_sdp);
+  auto sdp = SdpBody::parse(text);
   if (!sdp) {
     reject(from, invite, 400, fmt::format("Bad SDP ({})", sip::to_string(sdp.error())));
-    return;
+    return std::nullopt;
   }
-  auto audio = sip::first_audio_endpoint(*sdp);
-  const api::Address audio_address = audio ? api::Address::parse(audio->address) : api::Address{};
-  if (!audio || audio_address.family != api::AddressFamily::kIpv4) {
-    reject(from, invite, 488, "Not Acceptable Here (no IPv4 audio stream)");
-    return;
+  auto audio = usable_audio(sdp->description());
+  if (!audio) {
+    reject(from, invite, 488, fmt::format("Not Acceptable Here ({})", audio.error()));
+    return std::nullopt;
   }
-  if (auto refused = security_.check_media_address(audio_address)) {
-    reject(from, invite, 488,
-           fmt::format("Not Acceptable Here ({} media address)", to_string(*refused)));
-    return;
-  }
+  return Offer{std::move(*sdp), *audio};
+}
 
-  // Toll fraud costs money on calls toward carriers; then admission control for every call.
-  if (route->kind == RouteKind::kTrunk) {
-    auto fraud = security_.check_fraud(caller->account, callee_user);
+// Toll fraud costs money on calls toward carriers; then admission control for every call.
+std::optional<AdmissionLease> B2bua::admit(const SipPeer& from, const sip::Message& invite,
+                                           const Caller& caller, const Route& route,
+                                           std::string& callee_user) {
+  if (route.kind == RouteKind::kTrunk) {
+    auto fraud = security_.check_fraud(caller.account, callee_user);
     if (!fraud) {
       reject(from, invite, fraud.error().code, fraud.error().reason);
-      return;
+      return std::nullopt;
     }
     callee_user = std::move(*fraud);  // the trunk gets the number the rules judged
   }
-  auto ticket = security_.admit_call({trunk_name, caller->user});
-  if (!ticket) {
-    const AdmissionRefusal& refusal = ticket.error();
+  // The trunk the call goes to or comes from.
+  const std::string_view trunk = route.trunk ? config_.trunks[*route.trunk].name : caller.account;
+  auto lease = security_.admit_call({trunk, caller.user});
+  if (!lease) {
+    const AdmissionRefusal& refusal = lease.error();
     auto response = stateless_response(invite, refusal.code, refusal.reason);
     if (refusal.retry_after) {
       response.add(sip::HeaderId::kRetryAfter, fmt::format("{}", *refusal.retry_after));
     }
     layer_.respond_stateless(from, invite, std::move(response));
-    return;
+    return std::nullopt;
   }
+  return std::move(*lease);
+}
 
+// The call record and both dialogs: the caller's from its INVITE, ours toward the route.
+B2bua::CallPtr B2bua::build_call(const SipPeer& from, const sip::Message& invite,
+                                 const Caller& caller, const Route& route,
+                                 const std::string& callee_user) {
+  const sip::NameAddr caller_from = *invite.from();
+  const sip::NameAddr caller_to = *invite.to();
   auto call = std::make_shared<Call>();
   call->id = next_call_id_++;
-  call->account = caller->account;
+  call->account = caller.account;
   call->start_time = scheduler_.wall_now();
   call->started = scheduler_.now();
   call->caller_invite = invite;
   call->caller_invite_branch = std::string(invite.top_via()->branch);
 
   Leg& a = call->legs[kCaller];
-  a.peer = target;
+  a.peer = response_target(from, *invite.top_via());
   a.signalling_source = from.remote;
   a.call_id = std::string(*invite.call_id());
   a.remote_tag = std::string(caller_from.tag());
@@ -417,42 +450,30 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
     auto parsed = sip::parse_uri(uri);
     return parsed && parsed->scheme == sip::UriScheme::kSips;
   };
-  a.sips = ruri->scheme == sip::UriScheme::kSips ||
+  a.sips = invite.request_uri()->scheme == sip::UriScheme::kSips ||
            (rr && !rr->empty() ? is_sips(rr->front().uri_text) : is_sips(a.remote_target));
   a.user = uri_user(caller_from);
-  a.media.remote = audio_address;
-  a.media.remote_port = audio->port;
-  if (auto rtcp = sdp->media[audio->media_index].rtcp_port) a.media.remote_rtcp_port = *rtcp;
 
   Leg& b = call->legs[kCallee];
-  b.peer = route->peer;
-  b.signalling_source = route->peer.remote;
+  b.peer = route.peer;
+  b.signalling_source = route.peer.remote;
   b.call_id = ids_.call_id();
   b.local_tag = ids_.tag();
-  b.local_party = sip::format_name_addr(caller_from.display_name, route->from_uri());
-  b.remote_party = sip::format_name_addr("", route->to_uri(callee_user));
-  b.remote_target = route->request_uri(callee_user);
+  b.local_party = sip::format_name_addr(caller_from.display_name, route.from_uri());
+  b.remote_party = sip::format_name_addr("", route.to_uri(callee_user));
+  b.remote_target = route.request_uri(callee_user);
   b.user = callee_user;
   b.local_cseq = 1;
+  return call;
+}
 
-  if (auto media = allocate_media(*call, zone, callee_zone); !media) {
-    security_.release_call(*ticket);
-    reject(from, invite, media.error());
-    return;
-  }
-  auto offer = rewrite_for(*call, kCallee, offer_sdp);
-  if (!offer) {
-    security_.release_call(*ticket);
-    ports_.release(a.media.dataplane_port, a.media.local_port);
-    ports_.release(b.media.dataplane_port, b.media.local_port);
-    reject(from, invite, 400, fmt::format("Bad SDP ({})", sip::to_string(offer.error())));
-    return;
-  }
-
-  call->admission = std::move(*ticket);
+// Registers the call, tells the caller we are trying, sends our INVITE and bounds the ringing.
+void B2bua::send_invite(const CallPtr& call, uint32_t max_forwards, std::string offer) {
+  const Leg& a = call->legs[kCaller];
+  const Leg& b = call->legs[kCallee];
   calls_.emplace(call->id, call);
   ++live_calls_;
-  by_caller_call_id_.emplace(caller_key(zone, a.call_id), call->id);
+  by_caller_call_id_.emplace(caller_key(a.peer.zone, a.call_id), call->id);
   by_callee_call_id_.emplace(b.call_id, call->id);
   metrics_.call_started();
   respond_caller(call, 100);
@@ -467,17 +488,17 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
   spec.to = b.remote_party;
   spec.call_id = b.call_id;
   spec.cseq = b.local_cseq;
-  spec.max_forwards = max_forwards - 1;
+  spec.max_forwards = max_forwards;
   spec.contact = contact(b.peer);
   auto builder = sip::make_request(spec);
   builder.add(sip::HeaderId::kAllow, std::string(kAllow));
-  builder.body("application/sdp", std::move(*offer));
+  builder.body("application/sdp", std::move(offer));
   std::string bytes = builder.build();
   call->callee_invite_uri = spec.request_uri;
   call->callee_invite_branch = spec.branch;
   call->callee_invite_cseq = spec.cseq;
-  spdlog::info("call {}: {} -> {} ({} -> {})", call->id, a.user, b.user, zones_[zone].name,
-               zones_[callee_zone].name);
+  spdlog::info("call {}: {} -> {} ({} -> {})", call->id, a.user, b.user, zones_[a.peer.zone].name,
+               zones_[b.peer.zone].name);
   if (!start_transaction(call, kCallee, Method::kInvite, std::move(bytes))) {
     fail_call(call, 503, CallResult::kFailed);
     return;

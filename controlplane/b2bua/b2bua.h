@@ -25,6 +25,9 @@
 #include "controlplane/media/dataplane_client.h"
 #include "controlplane/media/dataplane_resync.h"
 #include "controlplane/media/media_ports.h"
+#include "controlplane/media/retired_sessions.h"
+#include "controlplane/media/sdp_anchor.h"
+#include "controlplane/media/sdp_body.h"
 #include "controlplane/observability/cdr_writer.h"
 #include "controlplane/observability/metrics.h"
 #include "controlplane/registrar/registrar.h"
@@ -135,7 +138,7 @@ class B2bua final : private TransactionUser {
   // periodically; cheap).
   void publish_capacity();
   // Ended calls' sessions still waiting for a successful SessionDelete.
-  [[nodiscard]] size_t undeleted_sessions() const { return undeleted_.size(); }
+  [[nodiscard]] size_t undeleted_sessions() const { return retired_.size(); }
   [[nodiscard]] const TransactionLayer& transactions() const { return layer_; }
 
  private:
@@ -159,8 +162,11 @@ class B2bua final : private TransactionUser {
     std::string_view invite_branch;
     uint32_t cseq;
   };
-  // Media ports held by a session the dataplane may still have.
-  using HeldPorts = std::vector<std::pair<uint8_t, uint16_t>>;
+  // The offer of a new call: parsed once, with the stream it is anchored on.
+  struct Offer {
+    SdpBody sdp;
+    AudioEndpoint audio;
+  };
 
   // --- TransactionUser ---
   void on_request(const SipPeer& from, const sip::Message& request) override;
@@ -173,7 +179,29 @@ class B2bua final : private TransactionUser {
   // dialog. Answers (403) and counts a refusal.
   bool source_allowed(const SipPeer& from, const sip::Message& msg);
   void handle_request(const SipPeer& from, const sip::Message& msg);
+  // A new call's setup, step by step (b2bua.cc); a step that refuses the INVITE answers it and
+  // returns nothing. What earlier steps took (admission, media ports) are leases: a later
+  // refusal gives them back by dropping them.
   void new_call(const SipPeer& from, const sip::Message& invite);
+  bool within_limits(const SipPeer& from, const sip::Message& invite);  // Max-Forwards, capacity
+  bool valid_invite(const SipPeer& from, const sip::Message& invite);   // Request-URI, From
+  std::optional<Offer> take_offer(const SipPeer& from, const sip::Message& invite);
+  // Toll fraud (calls to a trunk: `callee_user` becomes the number the rules judged), then
+  // admission control.
+  struct Caller;
+  std::optional<AdmissionLease> admit(const SipPeer& from, const sip::Message& invite,
+                                      const Caller& caller, const Route& route,
+                                      std::string& callee_user);
+  CallPtr build_call(const SipPeer& from, const sip::Message& invite, const Caller& caller,
+                     const Route& route, const std::string& callee_user);
+  // A response refusing a new call.
+  struct Refusal {
+    int code;
+    std::string reason;  // "": the code's default reason phrase
+  };
+  // The call's media session (ports on both sides) and the offer as the callee sees it.
+  std::expected<std::string, Refusal> open_media(Call& call, const Offer& offer);
+  void send_invite(const CallPtr& call, uint32_t max_forwards, std::string offer);
   // REGISTER on an access zone: digest authentication, then the registrar (b2bua_register.cc).
   void handle_register(const SipPeer& from, const sip::Message& request);
   // Answers `request` statelessly with a digest challenge (401/407).
@@ -254,17 +282,18 @@ class B2bua final : private TransactionUser {
   bool start_transaction(const CallPtr& call, Side side, sip::Method method, std::string bytes);
   void retransmit_response(uint64_t call_id);
   void stop_transaction(Call& call, TransactionId id);
-  // --- media ---
-  std::expected<void, int> allocate_media(Call& call, size_t caller_zone, size_t callee_zone);
-  std::expected<std::string, sip::SdpError> rewrite_for(Call& call, Side toward,
-                                                        std::string_view sdp);
+  // --- media (b2bua_media.cc) ---
+  // The dataplane port table entry of a zone's dataplane port; nullptr (logged) when it has none.
+  const api::PortInfo* media_port(size_t zone) const;
+  // A description's anchored stream, when sbcd can anchor it: IPv4 audio at an address the
+  // media policy allows; the reason otherwise.
+  std::expected<AudioEndpoint, std::string> usable_audio(const sip::SessionDescription& sdp);
   void program_session(const CallPtr& call);
   [[nodiscard]] api::SessionAdd session_spec(const Call& call) const;
   void on_session_reply(const CallPtr& call, const DataplaneClient::Reply& reply);
-  void delete_session(uint64_t id);
-  void on_session_deleted(uint64_t id, const DataplaneClient::Reply& reply);
-  void release_ports(const HeldPorts& ports);
-  void reconcile(uint64_t cursor, DataplaneResync& resync);
+  // Deletes, page by page of the dataplane's dump, every session no live call owns.
+  void reconcile(DataplaneResync& resync);
+  [[nodiscard]] bool owns_session(uint64_t id) const;
   // --- ending ---
   void fail_call(const CallPtr& call, int code, CallResult result);
   void end_call(const CallPtr& call, CallResult result, int code);
@@ -308,7 +337,7 @@ class B2bua final : private TransactionUser {
   uint64_t published_transaction_overflows_ = 0;
   uint64_t published_ended_evictions_ = 0;
   EndedCalls ended_;
-  std::unordered_map<uint64_t, HeldPorts> undeleted_;  // session id -> ports it still holds
+  RetiredSessions retired_;  // ended calls' sessions not deleted yet: they keep their ports
   sip::RequestPolicy policy_;
   TransactionLayer layer_;  // last: destroyed (timers cancelled) before what it calls back into
 };

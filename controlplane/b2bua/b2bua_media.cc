@@ -1,102 +1,69 @@
-// The B2BUA's media anchoring and call teardown: port allocation, SDP rewrite, dataplane sessions,
-// CDRs.
+// The B2BUA's side of media: it coordinates the call's MediaSession (media/), the retired
+// sessions of ended calls and the reconcile after a dataplane (re)connect; and call teardown.
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
 #include <utility>
 
 #include "controlplane/b2bua/b2bua.h"
+#include "controlplane/media/session_dump.h"
 
 namespace sbc::cp {
 
-std::expected<void, int> B2bua::allocate_media(Call& call, size_t caller_zone, size_t callee_zone) {
-  if (!dataplane_.connected()) {
-    spdlog::warn("call {}: 503, dataplane not connected", call.id);
-    return std::unexpected(503);
+const api::PortInfo* B2bua::media_port(size_t zone) const {
+  const api::PortInfo* info = dataplane_.find_port(zones_[zone].dataplane_port);
+  if (info == nullptr || !info->address.is_set()) {
+    spdlog::error("zone {}: dataplane has no port '{}'", zones_[zone].name,
+                  zones_[zone].dataplane_port);
+    return nullptr;
   }
-  const size_t zones[2] = {caller_zone, callee_zone};
-  const api::PortInfo* info[2] = {};
-  for (int side = 0; side < 2; ++side) {
-    info[side] = dataplane_.find_port(zones_[zones[side]].dataplane_port);
-    if (info[side] == nullptr || !info[side]->address.is_set()) {
-      spdlog::error("zone {}: dataplane has no port '{}'", zones_[zones[side]].name,
-                    zones_[zones[side]].dataplane_port);
-      return std::unexpected(503);
-    }
-  }
-  auto first = ports_.allocate(info[0]->index);
-  if (!first) {
-    spdlog::warn("call {}: 503, {} on port {}", call.id, to_string(first.error()), info[0]->name);
-    return std::unexpected(503);
-  }
-  auto second = ports_.allocate(info[1]->index);
-  if (!second) {
-    ports_.release(info[0]->index, *first);
-    spdlog::warn("call {}: 503, {} on port {}", call.id, to_string(second.error()), info[1]->name);
-    return std::unexpected(503);
-  }
-  const uint16_t allocated[2] = {*first, *second};
-  for (int side = 0; side < 2; ++side) {
-    MediaLeg& m = call.legs[side].media;
-    m.dataplane_port = info[side]->index;
-    m.local = info[side]->address;
-    m.local_port = allocated[side];
-  }
-  return {};
+  return info;
 }
 
-// The description as the side `toward` sees it: our address and port on that side, our o= line.
-std::expected<std::string, sip::SdpError> B2bua::rewrite_for(Call& call, Side toward,
-                                                             std::string_view sdp) {
-  auto parsed = sip::parse_sdp(sdp);
-  if (!parsed) return std::unexpected(parsed.error());
-  auto audio = sip::first_audio_endpoint(*parsed);
-  Leg& leg = call.legs[toward];
-  sip::SdpRewrite rewrite;
-  rewrite.address = leg.media.local.to_string();
-  for (size_t i = 0; i < parsed->media.size(); ++i) {
-    sip::MediaRewrite m;
-    // Only the first audio stream is anchored; every other stream is disabled (port 0) rather
-    // than passed with the other side's addresses in it.
-    if (audio && i == audio->media_index) {
-      m.port = leg.media.local_port;
-      if (parsed->media[i].rtcp_port) m.rtcp_port = leg.media.local_port + 1;
-    }
-    rewrite.media.push_back(m);
+std::expected<std::string, B2bua::Refusal> B2bua::open_media(Call& call, const Offer& offer) {
+  if (!dataplane_.connected()) {
+    spdlog::warn("call {}: 503, dataplane not connected", call.id);
+    return std::unexpected(Refusal{503, ""});
   }
-  rewrite.origin_username = "sbc";
-  rewrite.origin_session_id = std::to_string(call.id);
-  rewrite.origin_version = ++leg.sdp_version;
-  rewrite.strip_identity = true;  // topology hiding covers who made the description, too
-  return sip::rewrite_sdp(sdp, rewrite);
+  const api::PortInfo* caller = media_port(call.legs[kCaller].peer.zone);
+  const api::PortInfo* callee = media_port(call.legs[kCallee].peer.zone);
+  if (caller == nullptr || callee == nullptr) return std::unexpected(Refusal{503, ""});
+  auto session = MediaSession::open(call.id, ports_, *caller, *callee);
+  if (!session) {
+    spdlog::warn("call {}: 503, {} on port {}", call.id, to_string(session.error().error),
+                 (session.error().side == kCaller ? caller : callee)->name);
+    return std::unexpected(Refusal{503, ""});
+  }
+  call.media = std::move(*session);
+  call.media.set_remote(kCaller, offer.audio);
+  auto sdp = call.media.anchor(kCallee, offer.sdp, offer.audio);
+  if (!sdp) {
+    return std::unexpected(Refusal{400, fmt::format("Bad SDP ({})", sip::to_string(sdp.error()))});
+  }
+  return std::move(*sdp);
+}
+
+std::expected<AudioEndpoint, std::string> B2bua::usable_audio(const sip::SessionDescription& sdp) {
+  auto audio = anchorable_audio(sdp);
+  if (!audio) return std::unexpected(std::string("no IPv4 audio stream"));
+  if (auto refused = security_.check_media_address(audio->address)) {
+    return std::unexpected(fmt::format("{} media address", to_string(*refused)));
+  }
+  return *audio;
 }
 
 void B2bua::program_session(const CallPtr& call) {
-  call->session_programmed = true;
+  call->media.mark_programmed();
   dataplane_.request(session_spec(*call),
                      [this, call](DataplaneClient::Reply reply) { on_session_reply(call, reply); });
 }
 
 api::SessionAdd B2bua::session_spec(const Call& call) const {
-  api::SessionAdd add;
-  add.session_id = call.id;
-  // No inactivity timeout while the call rings: early media is optional. The 2xx re-programs the
-  // session with it (an upsert restarts the dataplane's idle baseline).
-  add.media_timeout_ms = call.callee_answered ? config_.media.timeout_s * 1000 : 0;
-  add.latch_window_ms = config_.media.latch_window_ms;
-  add.max_packet_rate = config_.media.max_packet_rate;
-  for (int side = 0; side < 2; ++side) {
-    const Leg& leg = call.legs[side];
-    api::LegSpec& spec = add.legs[side];
-    spec.port = leg.media.dataplane_port;
-    spec.local = leg.media.local;
-    spec.local_rtp_port = leg.media.local_port;
-    spec.remote = leg.media.remote;
-    spec.remote_rtp_port = leg.media.remote_port;
-    spec.remote_rtcp_port = leg.media.remote_rtcp_port;
-    spec.signalling_source = api::Address::parse(leg.signalling_source.address().to_string());
-  }
-  return add;
+  const auto source = [&call](Side side) {
+    return api::Address::parse(call.legs[side].signalling_source.address().to_string());
+  };
+  // No inactivity timeout while the call rings: early media is optional.
+  return call.media.spec(config_.media, call.callee_answered, {source(kCaller), source(kCallee)});
 }
 
 void B2bua::on_session_reply(const CallPtr& call, const DataplaneClient::Reply& reply) {
@@ -152,10 +119,7 @@ void B2bua::end_call(const CallPtr& call, CallResult result, int code) {
   --live_calls_;
   call->result = result;
   call->result_code = code;
-  if (call->admission) {
-    security_.release_call(*call->admission);
-    call->admission.reset();
-  }
+  call->admission.reset();  // uncounted now
   call->end_time = scheduler_.wall_now();
   scheduler_.cancel(call->ring_timer);
   call->ring_timer = 0;
@@ -173,61 +137,10 @@ void B2bua::end_call(const CallPtr& call, CallResult result, int code) {
 // Counters first (they die with the session), then the CDR, then the delete. A session's media
 // ports are free again only once the dataplane no longer has it: a reused port would collide.
 void B2bua::teardown_media(const CallPtr& call) {
-  HeldPorts held;
-  for (Leg& leg : call->legs) {
-    if (leg.media.local_port != 0)
-      held.emplace_back(leg.media.dataplane_port, leg.media.local_port);
-    leg.media.local_port = 0;
-  }
-  if (!std::exchange(call->session_programmed, false)) {
-    release_ports(held);
+  retired_.retire(call->media, [this, call](std::optional<api::StatsReply> stats) {
+    if (stats) call->media_stats = std::move(*stats);
     write_cdr(*call);
-    return;
-  }
-  undeleted_[call->id] = std::move(held);
-  if (!dataplane_.connected()) {
-    spdlog::warn("call {}: dataplane down; session deleted (and media ports freed) on reconnect",
-                 call->id);
-    write_cdr(*call);
-    return;
-  }
-  dataplane_.request(api::StatsQuery{call->id}, [this, call](DataplaneClient::Reply reply) {
-    if (reply) {
-      if (auto* stats = std::get_if<api::StatsReply>(&*reply))
-        call->media_stats = std::move(*stats);
-    }
-    write_cdr(*call);
-    delete_session(call->id);
   });
-}
-
-void B2bua::delete_session(uint64_t id) {
-  dataplane_.request(api::SessionDelete{id},
-                     [this, id](DataplaneClient::Reply reply) { on_session_deleted(id, reply); });
-}
-
-void B2bua::on_session_deleted(uint64_t id, const DataplaneClient::Reply& reply) {
-  auto it = undeleted_.find(id);
-  if (it == undeleted_.end()) return;  // an earlier attempt succeeded
-  const auto* result = reply ? std::get_if<api::Result>(&*reply) : nullptr;
-  if (result != nullptr &&
-      (result->status == api::Status::kOk || result->status == api::Status::kNotFound)) {
-    release_ports(it->second);
-    undeleted_.erase(it);
-    return;
-  }
-  spdlog::warn("session {}: delete failed ({}); its media ports stay reserved until a retry", id,
-               !reply              ? to_string(reply.error())
-               : result != nullptr ? api::to_string(result->status)
-                                   : std::string_view("unexpected reply"));
-}
-
-void B2bua::release_ports(const HeldPorts& ports) {
-  for (const auto& [dataplane_port, rtp_port] : ports) {
-    if (auto released = ports_.release(dataplane_port, rtp_port); !released) {
-      spdlog::error("media port {}: {}", rtp_port, to_string(released.error()));
-    }
-  }
 }
 
 void B2bua::erase_call(uint64_t id) {
@@ -297,7 +210,7 @@ void B2bua::on_dataplane_up(DataplaneResync& resync) {
   update_capacity();  // the dataplane's max_sessions may bound the call table
   std::vector<uint64_t> live;
   for (const auto& [id, call] : calls_) {
-    if (call->state != CallState::kEnded && call->session_programmed) live.push_back(id);
+    if (call->state != CallState::kEnded && call->media.programmed()) live.push_back(id);
   }
   // Each entry is built when its turn comes: a call that ended meanwhile sends nothing, one that
   // changed (answered, re-INVITEd) sends what it is now.
@@ -305,10 +218,7 @@ void B2bua::on_dataplane_up(DataplaneResync& resync) {
   resync.add(DataplaneResync::Lane::kSessions, "session", sessions,
              [this, live = std::move(live)](size_t i) -> std::optional<Request> {
                auto it = calls_.find(live[i]);
-               if (it == calls_.end() || it->second->state == CallState::kEnded ||
-                   !it->second->session_programmed) {
-                 return std::nullopt;
-               }
+               if (it == calls_.end() || !owns_session(live[i])) return std::nullopt;
                CallPtr call = it->second;
                api::SessionAdd add = session_spec(*call);
                return Request{std::move(add),
@@ -316,40 +226,24 @@ void B2bua::on_dataplane_up(DataplaneResync& resync) {
                                 on_session_reply(call, reply);
                               }};
              });
-  std::vector<uint64_t> stale;
-  for (const auto& [id, ports] : undeleted_) stale.push_back(id);
-  const size_t ended = stale.size();
-  resync.add(DataplaneResync::Lane::kCleanup, "ended session", ended,
-             [this, stale = std::move(stale)](size_t i) -> std::optional<Request> {
-               const uint64_t id = stale[i];
-               if (!undeleted_.contains(id)) return std::nullopt;
-               return Request{api::SessionDelete{id}, [this, id](DataplaneClient::Reply reply) {
-                                on_session_deleted(id, reply);
-                              }};
-             });
-  reconcile(0, resync);
+  retired_.resync(resync);
+  reconcile(resync);
 }
 
-// Pages through the dataplane's sessions and deletes those no live call owns (left over from
-// calls that ended while it was unreachable, or from an earlier sbcd).
-void B2bua::reconcile(uint64_t cursor, DataplaneResync& resync) {
-  api::DumpQuery query;
-  query.cursor = cursor;
-  dataplane_.request(query, [this, &resync](DataplaneClient::Reply reply) {
-    const auto* dump = reply ? std::get_if<api::DumpReply>(&*reply) : nullptr;
-    if (dump == nullptr) {
-      spdlog::warn("dataplane: session dump failed; orphaned sessions stay until the next connect");
-      return;
-    }
+bool B2bua::owns_session(uint64_t id) const {
+  auto it = calls_.find(id);
+  return it != calls_.end() && it->second->state != CallState::kEnded &&
+         it->second->media.programmed();
+}
+
+// Deletes the sessions no live call owns (left over from calls that ended while the dataplane
+// was unreachable, or from an earlier sbcd).
+void B2bua::reconcile(DataplaneResync& resync) {
+  const auto on_page = [this, &resync](const api::DumpReply& page) {
     std::vector<uint64_t> orphans;
-    for (const api::SessionInfo& s : dump->sessions) {
+    for (const api::SessionInfo& s : page.sessions) {
       const uint64_t id = s.spec.session_id;
-      if (undeleted_.contains(id)) continue;  // its delete is on the way
-      auto it = calls_.find(id);
-      if (it != calls_.end() && it->second->state != CallState::kEnded &&
-          it->second->session_programmed) {
-        continue;
-      }
+      if (retired_.contains(id) || owns_session(id)) continue;  // a retired one: delete on its way
       spdlog::info("dataplane: deleting orphaned session {}", id);
       orphans.push_back(id);
     }
@@ -357,15 +251,14 @@ void B2bua::reconcile(uint64_t cursor, DataplaneResync& resync) {
     resync.add(
         DataplaneResync::Lane::kCleanup, "orphaned session", count,
         [this, orphans = std::move(orphans)](size_t i) -> std::optional<DataplaneResync::Request> {
-          const uint64_t id = orphans[i];
-          auto it = calls_.find(id);
-          if (it != calls_.end() && it->second->state != CallState::kEnded &&
-              it->second->session_programmed) {
-            return std::nullopt;  // a call took that id meanwhile
-          }
-          return DataplaneResync::Request{api::SessionDelete{id}, {}};
+          if (owns_session(orphans[i])) return std::nullopt;  // a call took that id meanwhile
+          return DataplaneResync::Request{api::SessionDelete{orphans[i]}, {}};
         });
-    if (dump->next_cursor != 0) reconcile(dump->next_cursor, resync);
+  };
+  dump_sessions(dataplane_, on_page, [](bool complete) {
+    if (!complete) {
+      spdlog::warn("dataplane: session dump failed; orphaned sessions stay until the next connect");
+    }
   });
 }
 

@@ -54,16 +54,11 @@ bool B2bua::adopt(Call adopted) {
     }
   }
   // The media ports stay with the session the dataplane still runs.
-  HeldPorts claimed;
-  for (const Leg& leg : call->legs) {
-    if (leg.media.local_port == 0) continue;
-    if (auto taken = ports_.claim(leg.media.dataplane_port, leg.media.local_port); !taken) {
-      spdlog::error("call {}: not adopted: media port {}: {}", id, leg.media.local_port,
-                    to_string(taken.error()));
-      release_ports(claimed);
-      return false;
-    }
-    claimed.emplace_back(leg.media.dataplane_port, leg.media.local_port);
+  if (auto claimed = call->media.claim_ports(ports_); !claimed) {
+    spdlog::error("call {}: not adopted: media port {}: {}", id,
+                  call->media.leg(claimed.error().side).local_port,
+                  to_string(claimed.error().error));
+    return false;
   }
   // Established on both sides: every dialog flag as after the caller's ACK.
   call->state = CallState::kConfirmed;
@@ -72,13 +67,13 @@ bool B2bua::adopt(Call adopted) {
   call->callee_answered = true;
   call->caller_acked = true;
   // on_dataplane_up() upserts it (same legs: the latches survive) and reconcile keeps it.
-  call->session_programmed = true;
+  call->media.mark_programmed();
   const auto wall = scheduler_.wall_now();
   const auto age =
       std::max(std::chrono::duration_cast<std::chrono::milliseconds>(wall - call->start_time),
                std::chrono::milliseconds(0));
   call->started = scheduler_.now() - age;
-  if (call->admission) security_.readmit_call(*call->admission);
+  if (call->admission) call->admission = security_.readmit_call(call->admission->ticket());
 
   calls_.emplace(id, call);
   ++live_calls_;  // an adopted call is live: it counts against call_capacity

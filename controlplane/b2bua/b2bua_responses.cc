@@ -184,7 +184,7 @@ void B2bua::callee_answered(const CallPtr& call, const sip::Message& msg) {
   if (!sdp_of(msg).empty()) {
     relay_answer(call, msg);
     if (call->state == CallState::kEnded) return;
-  } else if (call->session_programmed) {
+  } else if (call->media.programmed()) {
     program_session(call);  // the early answer's media, now with the media timeout armed
   }
   if (call->caller_answer_sdp.empty()) {
@@ -213,13 +213,10 @@ void B2bua::learn_callee_dialog(Call& call, const sip::Message& msg) {
 // program the dataplane at once so early media flows. An answer whose o= is unchanged is the same
 // description (RFC 3264 §8): the caller gets the answer it already has, with the same version.
 void B2bua::relay_answer(const CallPtr& call, const sip::Message& msg) {
-  const std::string_view answer = sdp_of(msg);
-  auto sdp = sip::parse_sdp(answer);
-  std::optional<sip::MediaEndpoint> audio;
-  if (sdp) audio = sip::first_audio_endpoint(*sdp);
-  const api::Address address = audio ? api::Address::parse(audio->address) : api::Address{};
-  if (!sdp || !audio || address.family != api::AddressFamily::kIpv4 ||
-      security_.check_media_address(address)) {
+  auto sdp = SdpBody::parse(sdp_of(msg));  // the one parse of this answer
+  std::expected<AudioEndpoint, std::string> audio;
+  if (sdp) audio = usable_audio(sdp->description());
+  if (!sdp || !audio) {
     spdlog::warn("call {}: unusable SDP answer from the callee", call->id);
     if (msg.status_code() >= 200) {
       hang_up_callee(call);
@@ -228,17 +225,13 @@ void B2bua::relay_answer(const CallPtr& call, const sip::Message& msg) {
     }
     return;
   }
-  std::string origin = fmt::format("{} {} {}", sdp->origin.username, sdp->origin.session_id,
-                                   sdp->origin.session_version);
+  std::string origin = sdp->origin();
   if (!call->caller_answer_sdp.empty() && origin == call->callee_answer_origin) {
     if (msg.status_code() >= 200) program_session(call);  // arms the media timeout
     return;
   }
-  MediaLeg& media = call->legs[kCallee].media;
-  media.remote = address;
-  media.remote_port = audio->port;
-  media.remote_rtcp_port = sdp->media[audio->media_index].rtcp_port.value_or(0);
-  auto rewritten = rewrite_for(*call, kCaller, answer);
+  call->media.set_remote(kCallee, *audio);
+  auto rewritten = call->media.anchor(kCaller, *sdp, *audio);
   if (!rewritten) return;
   call->caller_answer_sdp = std::move(*rewritten);
   call->callee_answer_origin = std::move(origin);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/control_protocol.h"
+#include "controlplane/media/media_session.h"
 #include "controlplane/observability/call_result.h"
 #include "controlplane/runtime/scheduler.h"
 #include "controlplane/security/admission_control.h"
@@ -28,18 +29,6 @@ enum class CallState : uint8_t {
 };
 std::string_view to_string(CallState state);
 
-// Which side a leg is: the caller (sbcd is UAS) or the callee (sbcd is UAC).
-enum Side : uint8_t { kCaller = 0, kCallee = 1 };
-
-struct MediaLeg {
-  uint8_t dataplane_port = 0;
-  api::Address local;       // SBC media address (the dataplane port's address)
-  uint16_t local_port = 0;  // allocated RTP port; 0 when none is held
-  api::Address remote;      // from this side's SDP
-  uint16_t remote_port = 0;
-  uint16_t remote_rtcp_port = 0;  // a=rtcp, 0 when absent
-};
-
 struct Leg {
   // Where requests and responses for this side go: zone, transport, address, listener and, over
   // TCP/TLS, the connection the side's requests arrive on.
@@ -54,10 +43,8 @@ struct Leg {
   std::string remote_target;  // Request-URI of in-dialog requests (the peer's Contact)
   std::vector<std::string> route_set;
   uint32_t local_cseq = 0;
-  std::string user;            // user part shown in CDRs and `show calls`
-  Endpoint signalling_source;  // where this side's SIP comes from (may latch media)
-  MediaLeg media;
-  uint64_t sdp_version = 0;  // our o= version toward this side, bumped per description sent
+  std::string user;                        // user part shown in CDRs and `show calls`
+  Endpoint signalling_source;              // where this side's SIP comes from (may latch media)
   std::optional<TransactionId> invite_tx;  // callee leg: our INVITE until its final response
   std::vector<TransactionId> requests;     // BYE / CANCEL in flight on this leg
 };
@@ -95,10 +82,9 @@ struct Call {
   bool cancel_pending = false;       // CANCEL to send once the callee sends a provisional
   bool cancel_sent = false;
   Scheduler::TimerId invite_wait_timer = 0;  // after our CANCEL: how long the INVITE may stay open
-  bool session_programmed = false;
-  Scheduler::TimerId ring_timer = 0;      // bounds how long a call may stay unanswered
-  Scheduler::TimerId linger_timer = 0;    // erases an ended call
-  Scheduler::TimerId duration_timer = 0;  // [sbcd] max_call_duration after the answer
+  Scheduler::TimerId ring_timer = 0;         // bounds how long a call may stay unanswered
+  Scheduler::TimerId linger_timer = 0;       // erases an ended call
+  Scheduler::TimerId duration_timer = 0;     // [sbcd] max_call_duration after the answer
   std::optional<CallResult> result;
   int result_code = 0;
   std::chrono::system_clock::time_point start_time{};
@@ -109,7 +95,8 @@ struct Call {
   // Who placed the call: an authenticated user, the trunk it came from, or "zone:NAME" for a
   // trusted or unauthenticated access source (toll-fraud account, CDRs).
   std::string account;
-  std::optional<AdmissionTicket> admission;  // released when the call ends
+  MediaSession media;  // both sides' media, its port leases, the dataplane session
+  std::optional<AdmissionLease> admission;  // released when the call ends
 };
 
 }  // namespace sbc::cp

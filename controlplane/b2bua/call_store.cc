@@ -40,8 +40,7 @@ std::string api_text(const api::Address& a) {
   return a.is_set() ? a.to_string() : std::string();
 }
 
-json leg_json(const Leg& leg, const std::vector<std::string>& zones) {
-  const MediaLeg& m = leg.media;
+json leg_json(const Leg& leg, const MediaLeg& m, const std::vector<std::string>& zones) {
   return {
       {"zone", leg.peer.zone < zones.size() ? zones[leg.peer.zone] : std::string()},
       {"transport", std::string(to_string(leg.peer.transport))},
@@ -58,7 +57,7 @@ json leg_json(const Leg& leg, const std::vector<std::string>& zones) {
       {"local_cseq", leg.local_cseq},
       {"user", leg.user},
       {"signalling_source", endpoint_json(leg.signalling_source)},
-      {"sdp_version", leg.sdp_version},
+      {"sdp_version", m.sdp_version},
       {"media",
        {{"dataplane_port", m.dataplane_port},
         {"local", api_text(m.local)},
@@ -69,7 +68,8 @@ json leg_json(const Leg& leg, const std::vector<std::string>& zones) {
   };
 }
 
-std::expected<Leg, std::string> leg_of(const json& j, const std::vector<std::string>& zones) {
+std::expected<Leg, std::string> leg_of(const json& j, MediaLeg& media,
+                                       const std::vector<std::string>& zones) {
   Leg leg;
   const auto zone = j.at("zone").get<std::string>();
   auto it = std::ranges::find(zones, zone);
@@ -99,14 +99,14 @@ std::expected<Leg, std::string> leg_of(const json& j, const std::vector<std::str
   leg.local_cseq = j.at("local_cseq").get<uint32_t>();
   leg.user = j.at("user").get<std::string>();
   leg.signalling_source = *source;
-  leg.sdp_version = j.at("sdp_version").get<uint64_t>();
+  media.sdp_version = j.at("sdp_version").get<uint64_t>();
   const json& m = j.at("media");
-  leg.media.dataplane_port = m.at("dataplane_port").get<uint8_t>();
-  leg.media.local = api_address_of(m.at("local"));
-  leg.media.local_port = m.at("local_port").get<uint16_t>();
-  leg.media.remote = api_address_of(m.at("remote"));
-  leg.media.remote_port = m.at("remote_port").get<uint16_t>();
-  leg.media.remote_rtcp_port = m.at("remote_rtcp_port").get<uint16_t>();
+  media.dataplane_port = m.at("dataplane_port").get<uint8_t>();
+  media.local = api_address_of(m.at("local"));
+  media.local_port = m.at("local_port").get<uint16_t>();
+  media.remote = api_address_of(m.at("remote"));
+  media.remote_port = m.at("remote_port").get<uint16_t>();
+  media.remote_rtcp_port = m.at("remote_rtcp_port").get<uint16_t>();
   return leg;
 }
 
@@ -133,10 +133,13 @@ json CallStore::to_json(const Call& call, const std::vector<std::string>& zones)
       {"callee_ack", call.callee_ack},
       {"caller_answer_sdp", call.caller_answer_sdp},
       {"callee_answer_origin", call.callee_answer_origin},
-      {"legs", {leg_json(call.legs[kCaller], zones), leg_json(call.legs[kCallee], zones)}},
+      {"legs",
+       {leg_json(call.legs[kCaller], call.media.leg(kCaller), zones),
+        leg_json(call.legs[kCallee], call.media.leg(kCallee), zones)}},
   };
   if (call.admission) {
-    j["admission"] = {{"trunk", call.admission->trunk}, {"user", call.admission->user}};
+    const AdmissionTicket& ticket = call.admission->ticket();
+    j["admission"] = {{"trunk", ticket.trunk}, {"user", ticket.user}};
   }
   return j;
 }
@@ -146,6 +149,7 @@ std::expected<Call, std::string> CallStore::from_json(const json& j,
   try {
     Call call;
     call.id = j.at("id").get<uint64_t>();
+    call.media = MediaSession(call.id);  // its ports are leased again when the call is adopted
     call.account = j.at("account").get<std::string>();
     call.start_time = from_ms(j.at("start_ms").get<int64_t>());
     if (!j.at("answer_ms").is_null()) call.answer_time = from_ms(j.at("answer_ms").get<int64_t>());
@@ -167,14 +171,15 @@ std::expected<Call, std::string> CallStore::from_json(const json& j,
     call.callee_answer_origin = j.at("callee_answer_origin").get<std::string>();
     const json& legs = j.at("legs");
     if (!legs.is_array() || legs.size() != 2) return std::unexpected("legs: two expected");
-    for (size_t side = 0; side < 2; ++side) {
-      auto leg = leg_of(legs[side], zones);
-      if (!leg) return std::unexpected(fmt::format("leg {}: {}", side, leg.error()));
+    for (Side side : {kCaller, kCallee}) {
+      auto leg = leg_of(legs[side], call.media.leg(side), zones);
+      if (!leg)
+        return std::unexpected(fmt::format("leg {}: {}", static_cast<int>(side), leg.error()));
       call.legs[side] = std::move(*leg);
     }
     if (j.contains("admission")) {
-      call.admission = AdmissionTicket{j["admission"].at("trunk").get<std::string>(),
-                                       j["admission"].at("user").get<std::string>()};
+      call.admission.emplace(AdmissionTicket{j["admission"].at("trunk").get<std::string>(),
+                                             j["admission"].at("user").get<std::string>()});
     }
     return call;
   } catch (const json::exception& e) {

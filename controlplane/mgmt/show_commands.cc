@@ -32,8 +32,8 @@ CommandOutput show_calls(const B2bua& b2bua, const Scheduler& clock) {
   for (const Call* call : calls) {
     const auto age =
         std::chrono::duration_cast<std::chrono::seconds>(clock.now() - call->started).count();
-    const MediaLeg& a = call->legs[kCaller].media;
-    const MediaLeg& b = call->legs[kCallee].media;
+    const MediaLeg& a = call->media.leg(kCaller);
+    const MediaLeg& b = call->media.leg(kCallee);
     uint64_t a_to_b = 0;
     uint64_t b_to_a = 0;
     if (call->media_stats && call->media_stats->legs.size() == 2) {

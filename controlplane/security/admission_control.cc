@@ -83,6 +83,11 @@ std::expected<AdmissionTicket, AdmissionRefusal> AdmissionControl::admit(const C
   return ticket;
 }
 
+void AdmissionLease::reset() {
+  if (control_ == nullptr) return;
+  std::exchange(control_, nullptr)->release(ticket_);
+}
+
 void AdmissionControl::release(const AdmissionTicket& ticket) {
   // Saturating: a double release must not wrap the count around.
   auto drop = [](Counter& c) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "controlplane/config/config.h"
@@ -54,6 +55,40 @@ struct AdmissionRefusal {
 struct AdmissionTicket {  // what release() gives back
   std::string trunk;
   std::string user;
+};
+
+class AdmissionControl;
+
+// An admitted call's count: released when the lease goes (the call ended, or a later step of its
+// setup failed). Move-only; the AdmissionControl must outlive it. A lease made from a ticket
+// alone (a call read back from the store) counts nothing until readmitted.
+class AdmissionLease {
+ public:
+  AdmissionLease() = default;
+  explicit AdmissionLease(AdmissionTicket ticket) : ticket_(std::move(ticket)) {}
+  AdmissionLease(AdmissionControl& control, AdmissionTicket ticket)
+      : control_(&control), ticket_(std::move(ticket)) {}
+  AdmissionLease(AdmissionLease&& other) noexcept
+      : control_(std::exchange(other.control_, nullptr)), ticket_(std::move(other.ticket_)) {}
+  AdmissionLease& operator=(AdmissionLease&& other) noexcept {
+    if (this != &other) {
+      reset();
+      control_ = std::exchange(other.control_, nullptr);
+      ticket_ = std::move(other.ticket_);
+    }
+    return *this;
+  }
+  AdmissionLease(const AdmissionLease&) = delete;
+  AdmissionLease& operator=(const AdmissionLease&) = delete;
+  ~AdmissionLease() { reset(); }
+
+  void reset();  // uncounts the call now (nothing when it counts nothing)
+  [[nodiscard]] bool counted() const { return control_ != nullptr; }
+  [[nodiscard]] const AdmissionTicket& ticket() const { return ticket_; }
+
+ private:
+  AdmissionControl* control_ = nullptr;
+  AdmissionTicket ticket_;
 };
 
 class AdmissionControl {

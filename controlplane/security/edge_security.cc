@@ -278,15 +278,13 @@ AuthDecision EdgeSecurity::authenticate(const SipPeer& from, const sip::Message&
 
 // --- calls ---------------------------------------------------------------------------------------
 
-std::expected<AdmissionTicket, AdmissionRefusal> EdgeSecurity::admit_call(
-    const CallScopes& scopes) {
+std::expected<AdmissionLease, AdmissionRefusal> EdgeSecurity::admit_call(const CallScopes& scopes) {
   auto admitted = admission_.admit(scopes, scheduler_.now());
-  if (!admitted) metrics_.cac_refused(admitted.error().scope, admitted.error().limit);
-  return admitted;
-}
-
-void EdgeSecurity::release_call(const AdmissionTicket& ticket) {
-  admission_.release(ticket);
+  if (!admitted) {
+    metrics_.cac_refused(admitted.error().scope, admitted.error().limit);
+    return std::unexpected(std::move(admitted.error()));
+  }
+  return AdmissionLease(admission_, std::move(*admitted));
 }
 
 std::expected<std::string, FraudRefusal> EdgeSecurity::check_fraud(std::string_view account,

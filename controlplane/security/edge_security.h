@@ -98,11 +98,14 @@ class EdgeSecurity final : private BanSink {
   AuthDecision authenticate(const SipPeer& from, const sip::Message& request);
 
   // --- calls ---
-  [[nodiscard]] std::expected<AdmissionTicket, AdmissionRefusal> admit_call(
+  // The call counted until its lease goes.
+  [[nodiscard]] std::expected<AdmissionLease, AdmissionRefusal> admit_call(
       const CallScopes& scopes);
-  void release_call(const AdmissionTicket& ticket);
   // A call adopted after a restart counts again (no limit or rate check: it is already up).
-  void readmit_call(const AdmissionTicket& ticket) { admission_.readmit(ticket); }
+  [[nodiscard]] AdmissionLease readmit_call(const AdmissionTicket& ticket) {
+    admission_.readmit(ticket);
+    return AdmissionLease(admission_, ticket);
+  }
   // Toll-fraud guard for a call toward a trunk, placed by `account`: the user part the trunk
   // receives (the normalised number, FraudGuard::check), or the refusal.
   [[nodiscard]] std::expected<std::string, FraudRefusal> check_fraud(std::string_view account,

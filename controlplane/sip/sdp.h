@@ -154,5 +154,9 @@ struct SdpRewrite {
 // line endings included, is preserved. Media-level c= are written only where the input had one.
 [[nodiscard]] std::expected<std::string, SdpError> rewrite_sdp(std::string_view text,
                                                                const SdpRewrite& rewrite);
+// The same from a description already parsed: `sdp` must be parse_sdp(text) (not parsed again).
+[[nodiscard]] std::expected<std::string, SdpError> rewrite_sdp(const SessionDescription& sdp,
+                                                               std::string_view text,
+                                                               const SdpRewrite& rewrite);
 
 }  // namespace sbc::cp::sip

@@ -71,6 +71,12 @@ void append_media(std::string& out, std::string_view value, uint16_t port) {
 std::expected<std::string, SdpError> rewrite_sdp(std::string_view text, const SdpRewrite& rw) {
   auto sdp = parse_sdp(text);
   if (!sdp) return std::unexpected(sdp.error());
+  return rewrite_sdp(*sdp, text, rw);
+}
+
+std::expected<std::string, SdpError> rewrite_sdp(const SessionDescription& parsed,
+                                                 std::string_view text, const SdpRewrite& rw) {
+  const SessionDescription* sdp = &parsed;
   if (rw.media.size() != sdp->media.size()) return std::unexpected(SdpError::kRewriteMismatch);
 
   std::string out;

@@ -32,6 +32,23 @@ class B2buaMediaTest : public B2buaTest {
   }
 };
 
+// A step of the call's setup that fails after admission and the caller side's ports gives both
+// back: they are leases, dropped with the call that never started.
+TEST_F(B2buaMediaTest, FailedMediaStepGivesBackAdmissionAndPorts) {
+  config_.security.limits = {1, 0};  // one call at a time
+  make_b2bua();
+  std::vector<uint16_t> trunk_ports;
+  while (auto port = ports_.allocate(1)) trunk_ports.push_back(*port);
+  deliver(kAccess, kCallerAddr, caller_invite());
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 503);
+  EXPECT_EQ(ports_.in_use(0), 0u) << "the caller side's pair went back";
+  EXPECT_EQ(b2bua_->active_calls(), 0u);
+  for (uint16_t port : trunk_ports) ASSERT_TRUE(ports_.release(1, port).has_value());
+  deliver(kAccess, kCallerAddr, caller_invite(70, "a-call-2@192.0.2.10"));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100) << "the admission count went back";
+  EXPECT_EQ(b2bua_->active_calls(), 1u);
+}
+
 TEST_F(B2buaMediaTest, HangupWhileDataplaneDownHoldsPortsUntilTheDeleteOnReconnect) {
   auto [invite, ok] = establish();
   dataplane_.flush();

@@ -78,7 +78,7 @@ TEST_F(B2buaPersistTest, AdoptedCallKeepsItsSessionAndRelaysCalleeBye) {
   dataplane_.flush();
   const uint64_t id = only_call()->id;
   ASSERT_TRUE(dataplane_.sessions.contains(id));
-  const uint16_t caller_port = only_call()->legs[kCaller].media.local_port;
+  const uint16_t caller_port = only_call()->media.leg(kCaller).local_port;
 
   restart();
   EXPECT_EQ(restored_.adopted, 1u);

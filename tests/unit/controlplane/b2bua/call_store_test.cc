@@ -40,6 +40,7 @@ class CallStoreTest : public ::testing::Test {
 Call sample_call(uint64_t id) {
   Call call;
   call.id = id;
+  call.media = MediaSession(id);
   call.state = CallState::kConfirmed;
   call.account = "alice";
   call.start_time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1700000000123));
@@ -51,9 +52,10 @@ Call sample_call(uint64_t id) {
   call.callee_invite_branch = "z9hG4bK-b-1";
   call.callee_invite_cseq = 1;
   call.callee_ack = "ACK sip:callee@198.51.100.10 SIP/2.0\r\n\r\n";
-  call.admission = AdmissionTicket{"carrier1", "alice"};
-  for (size_t side = 0; side < 2; ++side) {
+  call.admission.emplace(AdmissionTicket{"carrier1", "alice"});
+  for (Side side : {kCaller, kCallee}) {
     Leg& leg = call.legs[side];
+    MediaLeg& media = call.media.leg(side);
     leg.peer.zone = side;
     leg.peer.transport = side == 0 ? Transport::kUdp : Transport::kTcp;
     leg.peer.remote = side == 0 ? kCallerAddr : kTrunkAddr;
@@ -71,13 +73,13 @@ Call sample_call(uint64_t id) {
     leg.local_cseq = 7 + static_cast<uint32_t>(side);
     leg.user = side == 0 ? "alice" : "15551234";
     leg.signalling_source = leg.peer.remote;
-    leg.sdp_version = 3;
-    leg.media.dataplane_port = static_cast<uint8_t>(side);
-    leg.media.local = api::Address::parse(side == 0 ? "192.0.2.1" : "198.51.100.1");
-    leg.media.local_port = static_cast<uint16_t>(20000 + 2 * side);
-    leg.media.remote = api::Address::parse(side == 0 ? "192.0.2.10" : "198.51.100.10");
-    leg.media.remote_port = 6000;
-    leg.media.remote_rtcp_port = side == 0 ? 6001 : 0;
+    media.sdp_version = 3;
+    media.dataplane_port = static_cast<uint8_t>(side);
+    media.local = api::Address::parse(side == 0 ? "192.0.2.1" : "198.51.100.1");
+    media.local_port = static_cast<uint16_t>(20000 + 2 * side);
+    media.remote = api::Address::parse(side == 0 ? "192.0.2.10" : "198.51.100.10");
+    media.remote_port = 6000;
+    media.remote_rtcp_port = side == 0 ? 6001 : 0;
   }
   return call;
 }
@@ -109,11 +111,14 @@ TEST_F(CallStoreTest, CallRoundTripsThroughReopen) {
   EXPECT_EQ(c.caller_invite_branch, original.caller_invite_branch);
   EXPECT_EQ(c.callee_ack, original.callee_ack);
   ASSERT_TRUE(c.admission.has_value());
-  EXPECT_EQ(c.admission->trunk, "carrier1");
-  EXPECT_EQ(c.admission->user, "alice");
-  for (size_t side = 0; side < 2; ++side) {
+  EXPECT_EQ(c.admission->ticket().trunk, "carrier1");
+  EXPECT_EQ(c.admission->ticket().user, "alice");
+  EXPECT_EQ(c.media.id(), 77u);
+  for (Side side : {kCaller, kCallee}) {
     const Leg& a = c.legs[side];
     const Leg& b = original.legs[side];
+    const MediaLeg& am = c.media.leg(side);
+    const MediaLeg& bm = original.media.leg(side);
     EXPECT_EQ(a.peer.zone, b.peer.zone);
     EXPECT_EQ(a.peer.transport, b.peer.transport);
     EXPECT_EQ(a.peer.remote, b.peer.remote);
@@ -130,13 +135,13 @@ TEST_F(CallStoreTest, CallRoundTripsThroughReopen) {
     EXPECT_EQ(a.local_cseq, b.local_cseq);
     EXPECT_EQ(a.user, b.user);
     EXPECT_EQ(a.signalling_source, b.signalling_source);
-    EXPECT_EQ(a.sdp_version, b.sdp_version);
-    EXPECT_EQ(a.media.dataplane_port, b.media.dataplane_port);
-    EXPECT_EQ(a.media.local, b.media.local);
-    EXPECT_EQ(a.media.local_port, b.media.local_port);
-    EXPECT_EQ(a.media.remote, b.media.remote);
-    EXPECT_EQ(a.media.remote_port, b.media.remote_port);
-    EXPECT_EQ(a.media.remote_rtcp_port, b.media.remote_rtcp_port);
+    EXPECT_EQ(am.sdp_version, bm.sdp_version);
+    EXPECT_EQ(am.dataplane_port, bm.dataplane_port);
+    EXPECT_EQ(am.local, bm.local);
+    EXPECT_EQ(am.local_port, bm.local_port);
+    EXPECT_EQ(am.remote, bm.remote);
+    EXPECT_EQ(am.remote_port, bm.remote_port);
+    EXPECT_EQ(am.remote_rtcp_port, bm.remote_rtcp_port);
   }
 }
 

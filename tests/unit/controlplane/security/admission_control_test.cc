@@ -161,5 +161,21 @@ TEST_F(AdmissionControlTest, ReleaseSaturatesAtZero) {
   EXPECT_TRUE(cac_.admit({"carrier1", "alice"}, t0_).has_value());
 }
 
+TEST_F(AdmissionControlTest, LeaseUncountsTheCallOnceWhenItGoes) {
+  {
+    AdmissionLease lease(cac_, cac_.admit({"carrier1", "alice"}, t0_).value());
+    EXPECT_TRUE(lease.counted());
+    AdmissionLease moved = std::move(lease);
+    EXPECT_FALSE(lease.counted());  // NOLINT(bugprone-use-after-move): the point of the test
+    EXPECT_EQ(moved.ticket().trunk, "carrier1");
+    EXPECT_EQ(cac_.active("trunk", "carrier1"), 1u);
+  }
+  EXPECT_EQ(cac_.active("trunk", "carrier1"), 0u);
+  EXPECT_EQ(cac_.active("user", "alice"), 0u);
+  // A stored ticket counts nothing until readmitted.
+  { AdmissionLease stored(AdmissionTicket{"carrier1", "alice"}); }
+  EXPECT_EQ(cac_.active("global", ""), 0u);
+}
+
 }  // namespace
 }  // namespace sbc::cp

@@ -258,7 +258,7 @@ TEST_F(EdgeSecurityTest, AuthenticateDecidesByMethodSourceAndUser) {
 
 // --- calls ---------------------------------------------------------------------------------------
 
-TEST_F(EdgeSecurityTest, AdmissionRefusalsAreCountedAndReleaseFreesTheSlot) {
+TEST_F(EdgeSecurityTest, AdmissionRefusalsAreCountedAndTheLeaseFreesTheSlot) {
   make("[security]\nmax_calls = 1\n");
   auto first = security_->admit_call({});
   ASSERT_TRUE(first.has_value());
@@ -266,7 +266,7 @@ TEST_F(EdgeSecurityTest, AdmissionRefusalsAreCountedAndReleaseFreesTheSlot) {
   ASSERT_FALSE(second.has_value());
   EXPECT_EQ(second.error().code, 503);
   EXPECT_EQ(value("sbc_cac_refused_total", {{"scope", "global"}, {"limit", "max_calls"}}), 1);
-  security_->release_call(*first);
+  first->reset();  // the lease gives the slot back
   EXPECT_TRUE(security_->admit_call({}).has_value());
 }
 

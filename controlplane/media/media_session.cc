@@ -1,0 +1,96 @@
+#include "controlplane/media/media_session.h"
+
+#include <utility>
+
+namespace sbc::cp {
+
+std::expected<MediaSession, MediaOpenError> MediaSession::open(uint64_t id,
+                                                               MediaPortAllocator& ports,
+                                                               const api::PortInfo& caller,
+                                                               const api::PortInfo& callee) {
+  MediaSession session(id);
+  const api::PortInfo* info[2] = {&caller, &callee};
+  for (Side side : {kCaller, kCallee}) {
+    auto lease = PortLease::allocate(ports, info[side]->index);
+    if (!lease) return std::unexpected(MediaOpenError{side, lease.error()});
+    MediaLeg& leg = session.legs_[side];
+    leg.dataplane_port = info[side]->index;
+    leg.local = info[side]->address;
+    leg.local_port = lease->rtp_port();
+    session.leases_[side] = std::move(*lease);
+  }
+  return session;
+}
+
+std::expected<void, MediaOpenError> MediaSession::claim_ports(MediaPortAllocator& ports) {
+  std::array<PortLease, 2> claimed;
+  for (Side side : {kCaller, kCallee}) {
+    const MediaLeg& leg = legs_[side];
+    if (leg.local_port == 0) continue;
+    auto lease = PortLease::claim(ports, leg.dataplane_port, leg.local_port);
+    if (!lease) return std::unexpected(MediaOpenError{side, lease.error()});
+    claimed[side] = std::move(*lease);
+  }
+  leases_ = std::move(claimed);
+  return {};
+}
+
+void MediaSession::set_remote(Side side, const AudioEndpoint& audio) {
+  MediaLeg& leg = legs_[side];
+  leg.remote = audio.address;
+  leg.remote_port = audio.port;
+  leg.remote_rtcp_port = audio.rtcp_port;
+}
+
+std::expected<std::string, sip::SdpError> MediaSession::anchor(Side toward, const SdpBody& sdp,
+                                                               const AudioEndpoint& audio) {
+  MediaLeg& leg = legs_[toward];
+  SdpAnchor anchor;
+  anchor.local = leg.local;
+  anchor.local_port = leg.local_port;
+  anchor.session_id = id_;
+  anchor.version = ++leg.sdp_version;
+  return anchor_sdp(sdp, audio.media_index, anchor);
+}
+
+api::SessionAdd MediaSession::spec(const MediaConfig& config, bool answered,
+                                   const std::array<api::Address, 2>& sources) const {
+  api::SessionAdd add;
+  add.session_id = id_;
+  // The 2xx re-programs the session with the timeout (an upsert restarts the idle baseline).
+  add.media_timeout_ms = answered ? config.timeout_s * 1000 : 0;
+  add.latch_window_ms = config.latch_window_ms;
+  add.max_packet_rate = config.max_packet_rate;
+  for (Side side : {kCaller, kCallee}) {
+    const MediaLeg& leg = legs_[side];
+    api::LegSpec& spec = add.legs[side];
+    spec.port = leg.dataplane_port;
+    spec.local = leg.local;
+    spec.local_rtp_port = leg.local_port;
+    spec.remote = leg.remote;
+    spec.remote_rtp_port = leg.remote_port;
+    spec.remote_rtcp_port = leg.remote_rtcp_port;
+    spec.signalling_source = sources[side];
+  }
+  return add;
+}
+
+size_t MediaSession::leased() const {
+  return static_cast<size_t>(leases_[0].held()) + static_cast<size_t>(leases_[1].held());
+}
+
+void MediaSession::release_ports() {
+  for (Side side : {kCaller, kCallee}) {
+    leases_[side].reset();
+    legs_[side].local_port = 0;
+  }
+}
+
+MediaSession::Retired MediaSession::retire() {
+  Retired retired{id_, std::exchange(programmed_, false), std::move(leases_)};
+  leases_ = {};
+  for (MediaLeg& leg : legs_) leg.local_port = 0;
+  return retired;
+}
+
+}  // namespace sbc::cp

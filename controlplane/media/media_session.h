@@ -1,0 +1,95 @@
+// One call's media on the dataplane: both sides' anchored streams, the port pairs leased for
+// them, our o= version toward each side, and the session spec programmed through the
+// DataplaneClient. The session id is the call's id.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <expected>
+#include <string>
+
+#include "api/control_protocol.h"
+#include "controlplane/media/media_ports.h"
+#include "controlplane/media/media_settings.h"
+#include "controlplane/media/port_lease.h"
+#include "controlplane/media/sdp_anchor.h"
+#include "controlplane/media/sdp_body.h"
+
+namespace sbc::cp {
+
+// Which side a leg is: the caller (sbcd is UAS) or the callee (sbcd is UAC).
+enum Side : uint8_t { kCaller = 0, kCallee = 1 };
+
+struct MediaLeg {
+  uint8_t dataplane_port = 0;
+  api::Address local;       // SBC media address (the dataplane port's address)
+  uint16_t local_port = 0;  // our RTP port; 0 when none is held
+  api::Address remote;      // from this side's SDP
+  uint16_t remote_port = 0;
+  uint16_t remote_rtcp_port = 0;  // a=rtcp, 0 when absent
+  uint64_t sdp_version = 0;       // our o= version toward this side, bumped per description sent
+};
+
+// Why a session could not be opened: which side, and the allocator's error.
+struct MediaOpenError {
+  Side side;
+  MediaPortError error;
+};
+
+class MediaSession {
+ public:
+  MediaSession() = default;
+  explicit MediaSession(uint64_t id) : id_(id) {}
+
+  // A session with a port pair leased on each side's dataplane port (`caller`, `callee`: the
+  // ports' table entries, addresses set).
+  [[nodiscard]] static std::expected<MediaSession, MediaOpenError> open(
+      uint64_t id, MediaPortAllocator& ports, const api::PortInfo& caller,
+      const api::PortInfo& callee);
+  // Leases again the pairs the legs name: a session kept by the dataplane across an sbcd restart.
+  // On error nothing stays leased.
+  std::expected<void, MediaOpenError> claim_ports(MediaPortAllocator& ports);
+
+  [[nodiscard]] uint64_t id() const { return id_; }
+  [[nodiscard]] MediaLeg& leg(Side side) { return legs_[side]; }
+  [[nodiscard]] const MediaLeg& leg(Side side) const { return legs_[side]; }
+
+  // What `side` described: where it sends and receives its anchored stream.
+  void set_remote(Side side, const AudioEndpoint& audio);
+  // `sdp` (from the other side) as `toward` sees it: our address and port there, our o= line
+  // with its next version.
+  [[nodiscard]] std::expected<std::string, sip::SdpError> anchor(Side toward, const SdpBody& sdp,
+                                                                 const AudioEndpoint& audio);
+
+  // The SessionAdd (an upsert) for the dataplane. `answered`: the media timeout is armed (no
+  // inactivity timeout while the call rings: early media is optional). `sources`: where each
+  // side's SIP comes from (may latch media).
+  [[nodiscard]] api::SessionAdd spec(const MediaConfig& config, bool answered,
+                                     const std::array<api::Address, 2>& sources) const;
+
+  // A SessionAdd was sent: the dataplane may hold the session, which must be deleted.
+  void mark_programmed() { programmed_ = true; }
+  [[nodiscard]] bool programmed() const { return programmed_; }
+  // Port pairs still leased.
+  [[nodiscard]] size_t leased() const;
+  // Gives the leased pairs back now (the legs' local ports read 0 after).
+  void release_ports();
+
+  // The session ends here (RetiredSessions takes what it held): its leases move out, the legs'
+  // local ports read 0, it is no longer programmed. The legs' addresses stay (`show calls`).
+  using Leases = std::array<PortLease, 2>;
+  struct Retired {
+    uint64_t id = 0;
+    bool programmed = false;
+    Leases leases;
+  };
+  [[nodiscard]] Retired retire();
+
+ private:
+  uint64_t id_ = 0;
+  std::array<MediaLeg, 2> legs_{};
+  Leases leases_{};
+  bool programmed_ = false;
+};
+
+}  // namespace sbc::cp

@@ -1,0 +1,50 @@
+// Media anchoring of a session description: the one stream sbcd anchors (the first audio stream,
+// IPv4) and the description rewritten toward a side with our address, port and o= line.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <string_view>
+
+#include "api/control_protocol.h"
+#include "controlplane/media/sdp_body.h"
+#include "controlplane/sip/sdp.h"
+
+namespace sbc::cp {
+
+// The stream a call's media is anchored on: where the side sends and receives it.
+struct AudioEndpoint {
+  size_t media_index = 0;  // its m= line
+  api::Address address;
+  uint16_t port = 0;
+  uint16_t rtcp_port = 0;  // a=rtcp; 0 when absent
+};
+
+enum class AudioRefusal : uint8_t {
+  kNoAudio,  // no audio stream with a non-zero port
+  kNotIpv4,  // its connection address is not an IPv4 address
+};
+std::string_view to_string(AudioRefusal refusal);
+
+// The first audio stream of `sdp`, when sbcd can anchor it (an IPv4 address).
+[[nodiscard]] std::expected<AudioEndpoint, AudioRefusal> anchorable_audio(
+    const sip::SessionDescription& sdp);
+
+// How a description is rewritten toward one side: that side sees us.
+struct SdpAnchor {
+  api::Address local;       // our media address on that side
+  uint16_t local_port = 0;  // our RTP port there (RTCP = +1)
+  uint64_t session_id = 0;  // o= session id (the call)
+  uint64_t version = 0;     // o= version: ours toward that side
+};
+
+// `sdp` with only its anchored stream (`audio_index`) kept, on our address and port; every other
+// stream disabled (port 0) rather than passed with the other side's addresses; o= ours; the
+// identity lines stripped (topology hiding covers who made the description, too).
+[[nodiscard]] std::expected<std::string, sip::SdpError> anchor_sdp(const SdpBody& sdp,
+                                                                   size_t audio_index,
+                                                                   const SdpAnchor& anchor);
+
+}  // namespace sbc::cp
