@@ -257,6 +257,27 @@ TEST_F(ClientTransactionTest, SendRequestRefusesAckGarbageDuplicatesAndOverLimit
   EXPECT_EQ(layer_->client_transactions(), 1u);
 }
 
+// The layer sends the bytes as built and takes what it needs from the built fields: the bytes
+// are never parsed (here they would not even parse), the ACK of a non-2xx comes from the fields.
+TEST_F(ClientTransactionTest, BuiltRequestsAreNeverParsedBack) {
+  sip::OutgoingRequest invite = ours("INVITE");
+  const std::string real = invite.bytes;
+  invite.bytes = "opaque bytes";
+  const TransactionId id = send(invite);
+  ASSERT_NE(id, 0u);
+  ASSERT_EQ(transport_.sent.size(), 1u);
+  EXPECT_EQ(transport_.sent[0].data, "opaque bytes");
+  transport_.sent.clear();
+  receive(response(real, 486));
+  auto out = sent();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].method(), sip::Method::kAck);
+  EXPECT_EQ(out[0].top_via()->branch, "z9hG4bK-ours");
+  EXPECT_EQ(out[0].cseq()->number, 1u);
+  EXPECT_EQ(*out[0].call_id(), "ours@192.0.2.1");
+  EXPECT_EQ(out[0].to()->tag(), "rt");
+}
+
 TEST_F(ClientTransactionTest, AbandonEndsSilently) {
   const sip::OutgoingRequest invite = ours("INVITE");
   const TransactionId id = send(invite);
