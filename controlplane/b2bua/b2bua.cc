@@ -217,7 +217,7 @@ void B2bua::handle_request(const SipPeer& from, const sip::Message& msg) {
       // them holds no server transactions.
       auto response = stateless_response(msg, msg.method() == Method::kOptions ? 200 : 405);
       response.add(sip::HeaderId::kAllow, std::string(kAllow));
-      layer_.respond_stateless(from, msg, std::move(response));
+      responder_.send(from, msg, std::move(response));
       return;
     }
   }
@@ -246,7 +246,7 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
     spdlog::debug("sip: 503 to a new call: {} calls in progress (sbcd.call_capacity)", live_calls_);
     auto response = stateless_response(invite, 503, "Service Unavailable (call capacity)");
     response.add(sip::HeaderId::kRetryAfter, fmt::format("{}", kCapacityRetryAfter));
-    layer_.respond_stateless(from, invite, std::move(response));
+    responder_.send(from, invite, std::move(response));
     return;
   }
   const auto caller = identify_caller(from, invite);
@@ -322,7 +322,7 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
     if (refusal.retry_after) {
       response.add(sip::HeaderId::kRetryAfter, fmt::format("{}", *refusal.retry_after));
     }
-    layer_.respond_stateless(from, invite, std::move(response));
+    responder_.send(from, invite, std::move(response));
     return;
   }
 
