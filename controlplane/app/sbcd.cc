@@ -27,7 +27,8 @@ Sbcd::~Sbcd() {
   if (mgmt_) mgmt_->stop();
   dataplane_.stop();
   if (transport_) transport_->close();
-  b2bua_.reset();  // cancels its timers while the scheduler still exists
+  ingress_.reset();  // uses the B2BUA's transaction layer
+  b2bua_.reset();    // cancels its timers while the scheduler still exists
 }
 
 std::expected<void, std::string> Sbcd::start() {
@@ -52,7 +53,7 @@ std::expected<void, std::string> Sbcd::start() {
       io_, config_.zones.size(), TransportSettings::from_config(config_.sip), transport_metrics_,
       [this](const SipPeer& from, std::string data) {
         // ACLs, bans and the per-source rate come before any parsing work.
-        if (security_.screen(from)) b2bua_->on_message(from, std::move(data));
+        if (security_.screen(from) && ingress_) ingress_->on_message(from, std::move(data));
       });
   transport_->set_accept_filter([this](size_t zone, const Endpoint& remote) {
     return security_.screen_connection(zone, remote);
@@ -67,6 +68,9 @@ std::expected<void, std::string> Sbcd::start() {
   });
   b2bua_ = std::make_unique<B2bua>(config_, scheduler_, *transport_, dataplane_, ports_, metrics_,
                                    security_, registrar_, &cdr_);
+  // transport -> ingress (parse once, stateless refusals) -> transaction layer -> B2BUA
+  ingress_ = std::make_unique<SipIngress>(b2bua_->transactions(), B2bua::request_policy(), metrics_,
+                                          security_);
   b2bua_->set_store(store_.get());
   auto restored = b2bua_->restore_calls();
   if (!restored) return std::unexpected(restored.error());

@@ -15,6 +15,7 @@
 #include "controlplane/b2bua/call_store.h"
 #include "controlplane/config/config.h"
 #include "controlplane/config/config_reload.h"
+#include "controlplane/ingress/sip_ingress.h"
 #include "controlplane/media/dataplane_client.h"
 #include "controlplane/media/dataplane_resync.h"
 #include "controlplane/media/media_ports.h"
@@ -97,6 +98,7 @@ class Sbcd {
   std::unique_ptr<TransportManager> transport_;
   std::vector<std::vector<bool>> bound_;  // [zone][listener]: bound yet
   std::unique_ptr<B2bua> b2bua_;
+  std::unique_ptr<SipIngress> ingress_;  // in front of b2bua_'s transaction layer
   std::optional<api::StatsReply> dataplane_stats_;
   CommandTable commands_;
   std::unique_ptr<MgmtServer> mgmt_;

@@ -1,4 +1,4 @@
-// The B2BUA's front: datagrams in, out-of-dialog requests, new calls.
+// The B2BUA's front: requests from the transaction layer, out-of-dialog requests, new calls.
 #include "controlplane/b2bua/b2bua.h"
 
 #include <fmt/core.h>
@@ -19,14 +19,6 @@ std::string uri_user(const sip::NameAddr& na) {
   return std::string(na.uri.user);
 }
 
-// What check_request() holds requests to: the methods this B2BUA implements, no extensions.
-sip::RequestPolicy b2bua_policy() {
-  sip::RequestPolicy policy;
-  policy.methods = {Method::kInvite, Method::kAck,     Method::kBye,
-                    Method::kCancel, Method::kOptions, Method::kRegister};
-  return policy;
-}
-
 TransactionTimers transaction_timers(const B2buaTimers& timers) {
   TransactionTimers t;
   t.t1 = timers.t1;
@@ -40,6 +32,13 @@ TransactionTimers transaction_timers(const B2buaTimers& timers) {
 }
 
 }  // namespace
+
+sip::RequestPolicy B2bua::request_policy() {
+  sip::RequestPolicy policy;
+  policy.methods = {Method::kInvite, Method::kAck,     Method::kBye,
+                    Method::kCancel, Method::kOptions, Method::kRegister};
+  return policy;
+}
 
 std::string_view sdp_of(const sip::Message& msg) {
   auto sdp = sip::find_sdp(msg);
@@ -79,7 +78,6 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
       limits_(resolve_capacity(config, dataplane.max_sessions())),
       ended_(limits_.ended_calls),
       retired_(dataplane),
-      policy_(b2bua_policy()),
       layer_(scheduler, transport, *this, metrics, transaction_timers(timers),
              limits_.transactions) {
   for (const ZoneConfig& z : config.zones) {
@@ -185,54 +183,8 @@ std::string B2bua::contact(const SipPeer& peer, bool sips) const {
 
 // --- receive ------------------------------------------------------------------------------------
 
-void B2bua::on_message(const SipPeer& from, std::string data) {
-  if (data.find_first_not_of("\r\n \t") == std::string::npos) return;  // keep-alive
-  const auto framing = is_stream(from.transport) ? sip::Framing::kStream : sip::Framing::kDatagram;
-  auto msg = sip::Message::parse(std::move(data), {}, framing);
-  if (!msg) {
-    metrics_.sip_dropped(msg.error());
-    security_.malformed(from);
-    spdlog::debug("sip: dropped unparsable message from {} {}: {}", to_string(from.transport),
-                  from.remote.address().to_string(), sip::to_string(msg.error()));
-    return;
-  }
-  spdlog::debug("sip: zone {} from {} {}:{}: {}", zones_[from.zone].name, to_string(from.transport),
-                from.remote.address().to_string(), from.remote.port(), msg->start_line());
-  if (msg->is_request()) {
-    metrics_.sip_request_received(msg->method_text());
-    // A scanner gets no answer at all (svmap reports what answers) and its source is banned.
-    if (security_.scanner(from, *msg)) return;
-    // A request no response could reach or be matched by is dropped before any state is made:
-    // the transaction layer needs its top Via and CSeq (an ACK's too).
-    const bool ack = msg->method() == Method::kAck;
-    if (ack ? !(msg->top_via() && msg->cseq()) : !sip::answerable(*msg)) {
-      auto valid = msg->validate();
-      if (valid) {
-        metrics_.sip_dropped(SipDropReason::kUnanswerable);
-      } else {
-        metrics_.sip_dropped(valid.error());
-      }
-      return;
-    }
-  } else {
-    metrics_.sip_response_received(msg->status_code());
-  }
-  layer_.on_message(from, *msg);
-}
-
+// Requests that passed the SipIngress (ingress/sip_ingress.h) and the transaction layer.
 void B2bua::on_request(const SipPeer& from, const sip::Message& request) {
-  if (auto rejection = sip::check_request(request, policy_)) {
-    if (request.method() == Method::kAck) {
-      metrics_.sip_dropped(SipDropReason::kMalformedAck);  // nothing may answer an ACK
-      security_.malformed(from);
-      return;
-    }
-    if (rejection->code == 400) security_.malformed(from);
-    auto response = stateless_response(request, rejection->code, rejection->reason);
-    for (auto& [id, value] : rejection->headers) response.add(id, value);
-    layer_.respond_stateless(from, request, std::move(response));
-    return;
-  }
   handle_request(from, request);
 }
 
@@ -272,23 +224,10 @@ void B2bua::handle_request(const SipPeer& from, const sip::Message& msg) {
       // them holds no server transactions.
       auto response = stateless_response(msg, msg.method() == Method::kOptions ? 200 : 405);
       response.add(sip::HeaderId::kAllow, std::string(kAllow));
-      layer_.respond_stateless(from, msg, std::move(response));
+      responder_.send(from, msg, std::move(response));
       return;
     }
   }
-}
-
-sip::MessageBuilder B2bua::stateless_response(const sip::Message& request, int code,
-                                              std::string_view reason) const {
-  auto to = request.to();
-  const std::string tag =
-      code > 100 && to && to->tag().empty() ? layer_.stateless_tag(request) : std::string();
-  return sip::make_response(request, code, reason, tag);
-}
-
-void B2bua::reject(const SipPeer& from, const sip::Message& request, int code,
-                   std::string_view reason) {
-  layer_.respond_stateless(from, request, stateless_response(request, code, reason));
 }
 
 void B2bua::reply(const SipPeer& peer, const sip::Message& request, int code,
@@ -335,7 +274,7 @@ bool B2bua::within_limits(const SipPeer& from, const sip::Message& invite) {
     spdlog::debug("sip: 503 to a new call: {} calls in progress (sbcd.call_capacity)", live_calls_);
     auto response = stateless_response(invite, 503, "Service Unavailable (call capacity)");
     response.add(sip::HeaderId::kRetryAfter, fmt::format("{}", kCapacityRetryAfter));
-    layer_.respond_stateless(from, invite, std::move(response));
+    responder_.send(from, invite, std::move(response));
     return false;
   }
   return true;
@@ -408,7 +347,7 @@ std::optional<AdmissionLease> B2bua::admit(const SipPeer& from, const sip::Messa
     if (refusal.retry_after) {
       response.add(sip::HeaderId::kRetryAfter, fmt::format("{}", *refusal.retry_after));
     }
-    layer_.respond_stateless(from, invite, std::move(response));
+    responder_.send(from, invite, std::move(response));
     return std::nullopt;
   }
   return std::move(*lease);
@@ -490,16 +429,15 @@ void B2bua::send_invite(const CallPtr& call, uint32_t max_forwards, std::string 
   spec.cseq = b.local_cseq;
   spec.max_forwards = max_forwards;
   spec.contact = contact(b.peer);
-  auto builder = sip::make_request(spec);
-  builder.add(sip::HeaderId::kAllow, std::string(kAllow));
-  builder.body("application/sdp", std::move(offer));
-  std::string bytes = builder.build();
+  spec.headers.emplace_back(sip::HeaderId::kAllow, std::string(kAllow));
+  spec.content_type = "application/sdp";
+  spec.body = std::move(offer);
   call->callee_invite_uri = spec.request_uri;
   call->callee_invite_branch = spec.branch;
   call->callee_invite_cseq = spec.cseq;
   spdlog::info("call {}: {} -> {} ({} -> {})", call->id, a.user, b.user, zones_[a.peer.zone].name,
                zones_[b.peer.zone].name);
-  if (!start_transaction(call, kCallee, Method::kInvite, std::move(bytes))) {
+  if (!start_transaction(call, kCallee, sip::build_request(spec))) {
     fail_call(call, 503, CallResult::kFailed);
     return;
   }
@@ -532,12 +470,6 @@ std::optional<B2bua::Caller> B2bua::identify_caller(const SipPeer& from,
     case AuthDecision::Kind::kNotRequired: break;
   }
   return Caller{"zone:" + zones_[zone].name, ""};
-}
-
-void B2bua::challenge(const SipPeer& from, const sip::Message& request, const AuthDecision& auth) {
-  auto response = stateless_response(request, auth.code);
-  for (const std::string& value : auth.challenges) response.add(auth.challenge_header, value);
-  layer_.respond_stateless(from, request, std::move(response));
 }
 
 }  // namespace sbc::cp

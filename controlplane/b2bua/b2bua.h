@@ -22,6 +22,7 @@
 #include "controlplane/b2bua/ended_calls.h"
 #include "controlplane/config/capacity.h"
 #include "controlplane/config/config.h"
+#include "controlplane/ingress/stateless_responder.h"
 #include "controlplane/media/dataplane_client.h"
 #include "controlplane/media/dataplane_resync.h"
 #include "controlplane/media/media_ports.h"
@@ -94,9 +95,9 @@ class B2bua final : private TransactionUser {
   // Some call (lingering ones included) has a leg on zone `zone`.
   [[nodiscard]] bool zone_in_use(size_t zone) const;
 
-  // One received datagram on zone `zone`'s socket.
-  // One received message: a UDP datagram, or one message framed from a TCP/TLS stream.
-  void on_message(const SipPeer& from, std::string data);
+  // What check_request() holds requests to (the SipIngress in front of the layer applies it):
+  // the methods this B2BUA implements, no extensions.
+  [[nodiscard]] static sip::RequestPolicy request_policy();
   // The transport found `to` unreachable (a TCP/TLS connection failed or closed with data queued):
   // requests pending toward it fail now rather than at Timer B/F.
   void on_transport_error(const SipPeer& to) { layer_.on_transport_error(to); }
@@ -139,6 +140,9 @@ class B2bua final : private TransactionUser {
   void publish_capacity();
   // Ended calls' sessions still waiting for a successful SessionDelete.
   [[nodiscard]] size_t undeleted_sessions() const { return retired_.size(); }
+  // The transaction layer whose transaction user this B2BUA is: received messages reach it
+  // through a SipIngress (ingress/sip_ingress.h).
+  [[nodiscard]] TransactionLayer& transactions() { return layer_; }
   [[nodiscard]] const TransactionLayer& transactions() const { return layer_; }
 
  private:
@@ -205,7 +209,9 @@ class B2bua final : private TransactionUser {
   // REGISTER on an access zone: digest authentication, then the registrar (b2bua_register.cc).
   void handle_register(const SipPeer& from, const sip::Message& request);
   // Answers `request` statelessly with a digest challenge (401/407).
-  void challenge(const SipPeer& from, const sip::Message& request, const AuthDecision& auth);
+  void challenge(const SipPeer& from, const sip::Message& request, const AuthDecision& auth) {
+    responder_.challenge(from, request, auth);
+  }
   // Who places a new call: the trunk it comes from, the authenticated user, or "zone:NAME";
   // nullopt when the INVITE has been answered (challenged or refused).
   struct Caller {
@@ -256,9 +262,13 @@ class B2bua final : private TransactionUser {
   // while no call exists, so a spoofed source gets one response per request, never Timer G's.
   // The To tag, when the request has none, is the layer's deterministic stateless tag.
   void reject(const SipPeer& from, const sip::Message& request, int code,
-              std::string_view reason = {});
+              std::string_view reason = {}) {
+    responder_.reject(from, request, code, reason);
+  }
   sip::MessageBuilder stateless_response(const sip::Message& request, int code,
-                                         std::string_view reason = {}) const;
+                                         std::string_view reason = {}) const {
+    return responder_.response(request, code, reason);
+  }
   using ExtraHeaders = std::vector<std::pair<std::string, std::string>>;
   void respond_caller(const CallPtr& call, int code, std::string_view reason = {},
                       std::string body = {}, const ExtraHeaders& extra = {});
@@ -266,7 +276,8 @@ class B2bua final : private TransactionUser {
   void send_cancel(const CallPtr& call);
   void send_callee_ack(const CallPtr& call);
   // CANCEL for our INVITE to the callee, from the fields kept in the Call.
-  std::string invite_twin(const Call& call, sip::Method method, std::string_view to_tag) const;
+  sip::OutgoingRequest invite_twin(const Call& call, sip::Method method,
+                                   std::string_view to_tag) const;
   // A request on `leg`'s dialog (§12.2.1.1): our party and tag, the peer's party, tag and target,
   // the route set. Callers set branch and CSeq.
   sip::RequestSpec dialog_request(const Leg& leg, sip::Method method) const;
@@ -279,7 +290,7 @@ class B2bua final : private TransactionUser {
   // A request spec's Via for a message toward `peer`.
   void set_via(sip::RequestSpec& spec, const SipPeer& peer) const;
   // Sends a request in a client transaction on `side`'s leg; false when the layer refused it.
-  bool start_transaction(const CallPtr& call, Side side, sip::Method method, std::string bytes);
+  bool start_transaction(const CallPtr& call, Side side, sip::OutgoingRequest request);
   void retransmit_response(uint64_t call_id);
   void stop_transaction(Call& call, TransactionId id);
   // --- media (b2bua_media.cc) ---
@@ -338,8 +349,8 @@ class B2bua final : private TransactionUser {
   uint64_t published_ended_evictions_ = 0;
   EndedCalls ended_;
   RetiredSessions retired_;  // ended calls' sessions not deleted yet: they keep their ports
-  sip::RequestPolicy policy_;
-  TransactionLayer layer_;  // last: destroyed (timers cancelled) before what it calls back into
+  TransactionLayer layer_;  // destroyed (timers cancelled) before what it calls back into
+  StatelessResponder responder_{layer_};  // every refusal made while no call exists
 };
 
 }  // namespace sbc::cp

@@ -290,7 +290,7 @@ void B2bua::bye_dialog(const InviteOrigin& o, const sip::Message& msg) {
   spec.cseq = o.cseq + 1;  // the dialog's first request after the INVITE
   spec.routes = uac_route_set(msg);
   // No call owns it (owner 0): its response and errors are of no interest.
-  if (auto bye = layer_.send_request(o.peer, sip::make_request(spec).build(), 0); !bye) {
+  if (auto bye = layer_.send_request(o.peer, sip::build_request(spec), 0); !bye) {
     spdlog::warn("sip: BYE to dialog {} of {} not sent: {}", msg.to()->tag(), o.call_id,
                  to_string(bye.error()));
   }

@@ -28,7 +28,8 @@ sip::RequestSpec B2bua::dialog_request(const Leg& leg, Method method) const {
   return spec;
 }
 
-std::string B2bua::invite_twin(const Call& call, Method method, std::string_view to_tag) const {
+sip::OutgoingRequest B2bua::invite_twin(const Call& call, Method method,
+                                        std::string_view to_tag) const {
   // Same branch as our INVITE (§9.1): its Request-URI, branch and CSeq.
   sip::RequestSpec spec = dialog_request(call.legs[kCallee], method);
   spec.request_uri = call.callee_invite_uri;
@@ -36,7 +37,7 @@ std::string B2bua::invite_twin(const Call& call, Method method, std::string_view
   spec.to_tag = std::string(to_tag);
   spec.cseq = call.callee_invite_cseq;
   spec.routes.clear();
-  return sip::make_request(spec).build();
+  return sip::build_request(spec);
 }
 
 void B2bua::send_callee_ack(const CallPtr& call) {
@@ -53,7 +54,7 @@ void B2bua::send_bye(const CallPtr& call, Side side) {
   sip::RequestSpec spec = dialog_request(leg, Method::kBye);
   spec.branch = ids_.branch();
   spec.cseq = ++leg.local_cseq;
-  start_transaction(call, side, Method::kBye, sip::make_request(spec).build());
+  start_transaction(call, side, sip::build_request(spec));
 }
 
 // CANCEL may only follow a provisional response (RFC 3261 §9.1); until then it is held back.
@@ -65,7 +66,7 @@ void B2bua::send_cancel(const CallPtr& call) {
     return;
   }
   call->cancel_sent = true;
-  start_transaction(call, kCallee, Method::kCancel, invite_twin(*call, Method::kCancel, {}));
+  start_transaction(call, kCallee, invite_twin(*call, Method::kCancel, {}));
   // Like Timer C: a callee that never sends the INVITE's final response (normally 487) does not
   // keep the call forever.
   scheduler_.cancel(call->invite_wait_timer);
@@ -88,9 +89,10 @@ void B2bua::close_invite(Call& call) {
   call.invite_wait_timer = 0;
 }
 
-bool B2bua::start_transaction(const CallPtr& call, Side side, Method method, std::string bytes) {
+bool B2bua::start_transaction(const CallPtr& call, Side side, sip::OutgoingRequest request) {
   Leg& leg = call->legs[side];
-  auto id = layer_.send_request(leg.peer, std::move(bytes), call->id);
+  const Method method = request.method;
+  auto id = layer_.send_request(leg.peer, std::move(request), call->id);
   if (!id) {
     spdlog::error("call {}: {} not sent: {}", call->id, sip::method_name(method),
                   to_string(id.error()));

@@ -129,7 +129,27 @@ MessageBuilder make_request(const RequestSpec& spec) {
       spec.method == Method::kOther ? std::string_view(spec.method_text) : method_name(spec.method);
   b.add(HeaderId::kCSeq, fmt::format("{} {}", spec.cseq, method));
   if (!spec.contact.empty()) b.add(HeaderId::kContact, spec.contact);
+  for (const auto& [id, value] : spec.headers) b.add(id, value);
+  if (!spec.body.empty()) b.body(spec.content_type, spec.body);
   return b;
+}
+
+OutgoingRequest build_request(const RequestSpec& spec) {
+  OutgoingRequest out;
+  out.method = spec.method;
+  out.method_text =
+      spec.method == Method::kOther ? spec.method_text : std::string(method_name(spec.method));
+  out.request_uri = spec.request_uri;
+  out.via =
+      format_via(spec.via_transport, spec.via_host, spec.via_port, spec.branch, spec.via_rport);
+  out.branch = spec.branch;
+  out.from = spec.from_tag.empty() ? spec.from : spec.from + ";tag=" + spec.from_tag;
+  out.to = spec.to_tag.empty() ? spec.to : spec.to + ";tag=" + spec.to_tag;
+  out.call_id = spec.call_id;
+  out.cseq = spec.cseq;
+  out.routes = spec.routes;
+  out.bytes = make_request(spec).build();
+  return out;
 }
 
 namespace {
@@ -166,6 +186,18 @@ MessageBuilder make_non2xx_ack(const Message& invite, const Message& response) {
   b.add(HeaderId::kTo, std::string(response.header(HeaderId::kTo)));
   b.add(HeaderId::kCallId, std::string(invite.header(HeaderId::kCallId)));
   b.add(HeaderId::kCSeq, fmt::format("{} ACK", cseq_number(invite)));
+  return b;
+}
+
+MessageBuilder make_non2xx_ack(const OutgoingRequest& invite, const Message& response) {
+  MessageBuilder b = MessageBuilder::request(Method::kAck, invite.request_uri);
+  b.add(HeaderId::kVia, invite.via);
+  b.add(HeaderId::kMaxForwards, "70");
+  for (const std::string& route : invite.routes) b.add(HeaderId::kRoute, route);
+  b.add(HeaderId::kFrom, invite.from);
+  b.add(HeaderId::kTo, std::string(response.header(HeaderId::kTo)));
+  b.add(HeaderId::kCallId, invite.call_id);
+  b.add(HeaderId::kCSeq, fmt::format("{} ACK", invite.cseq));
   return b;
 }
 

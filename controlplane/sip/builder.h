@@ -81,11 +81,34 @@ struct RequestSpec {
   uint32_t max_forwards = 70;
   std::string contact;              // full value ("<sip:sbc@192.0.2.1:5060>"); omitted when empty
   std::vector<std::string> routes;  // Route values in order (each "<uri>"); omitted when empty
+  std::vector<std::pair<HeaderId, std::string>> headers;  // more headers, after Contact
+  std::string content_type;                               // with a body only
+  std::string body;
 };
 
 // Request from a spec: start line, Via, Max-Forwards, [Route...], From, To, Call-ID, CSeq,
-// [Contact]. Add extra headers and the body on the returned builder.
+// [Contact], the spec's other headers and body. More can be added on the returned builder.
 [[nodiscard]] MessageBuilder make_request(const RequestSpec& spec);
+
+// A request we built, as a client transaction needs it: the bytes it sends and the fields it
+// matches responses by and copies into the ACK of a non-2xx final or a CANCEL (§9.1,
+// §17.1.1.3), taken from the spec. Nothing we send is parsed back.
+struct OutgoingRequest {
+  Method method = Method::kInvite;
+  std::string method_text;  // the CSeq method: method_name(), or the spec's text for kOther
+  std::string request_uri;
+  std::string via;     // the top Via value
+  std::string branch;  // its branch
+  std::string from;    // From value, with its tag
+  std::string to;      // To value, with its tag when in a dialog
+  std::string call_id;
+  uint32_t cseq = 0;
+  std::vector<std::string> routes;
+  std::string bytes;
+};
+
+// make_request(spec), serialised, with its fields.
+[[nodiscard]] OutgoingRequest build_request(const RequestSpec& spec);
 
 // CANCEL for a sent INVITE (RFC 3261 §9.1): same Request-URI, top Via, From, To, Call-ID,
 // Route; CSeq number with method CANCEL; Max-Forwards 70.
@@ -94,5 +117,8 @@ struct RequestSpec {
 // ACK for a non-2xx final response to a sent INVITE (RFC 3261 §17.1.1.3): Request-URI, top Via,
 // From, Call-ID, Route of the INVITE; To of the response; CSeq number with method ACK.
 [[nodiscard]] MessageBuilder make_non2xx_ack(const Message& invite, const Message& response);
+// Same, for an INVITE we sent.
+[[nodiscard]] MessageBuilder make_non2xx_ack(const OutgoingRequest& invite,
+                                             const Message& response);
 
 }  // namespace sbc::cp::sip

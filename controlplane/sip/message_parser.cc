@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "controlplane/sip/keepalive.h"
 #include "controlplane/sip/lexer.h"
 #include "controlplane/sip/message.h"
 
@@ -28,12 +29,6 @@ std::optional<Line> read_line(std::string_view s, size_t pos) {
   Line line{pos, nl, nl + 1};
   if (line.end > pos && s[line.end - 1] == '\r') --line.end;
   return line;
-}
-
-size_t skip_keepalive_crlf(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size() && (s[i] == '\r' || s[i] == '\n')) ++i;
-  return i;
 }
 
 // True if s holds a byte below 0x20 (including HTAB, CR, LF) or DEL, eight bytes per step: the
@@ -202,7 +197,7 @@ std::expected<Message, ParseError> MessageParser::parse(std::string bytes, const
   Message m;
   m.buffer_ = std::make_shared<const std::string>(std::move(bytes));
   const std::string_view all(*m.buffer_);
-  const size_t begin = skip_keepalive_crlf(all);
+  const size_t begin = keepalive_prefix(all);
   if (begin == all.size()) return std::unexpected(ParseError::kEmpty);
   m.begin_ = begin;
 
@@ -339,7 +334,7 @@ std::expected<Message, ParseError> Message::parse(std::string bytes, const Limit
 
 std::expected<size_t, ParseError> stream_frame_length(std::string_view buffer,
                                                       const Limits& limits) {
-  const size_t begin = skip_keepalive_crlf(buffer);
+  const size_t begin = keepalive_prefix(buffer);
   if (begin == buffer.size()) return std::unexpected(ParseError::kIncomplete);
   std::optional<uint64_t> content_length;
   size_t pos = begin;

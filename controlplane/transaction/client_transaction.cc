@@ -24,16 +24,14 @@ std::string_view to_string(ClientTransaction::State state) {
 }
 
 ClientTransaction::ClientTransaction(TransactionLayer& layer, TransactionId id, uint64_t owner,
-                                     std::string key, SipPeer to, sip::Message request,
-                                     std::string bytes)
+                                     std::string key, SipPeer to, sip::OutgoingRequest request)
     : layer_(layer),
       id_(id),
       owner_(owner),
       key_(std::move(key)),
       to_(std::move(to)),
       request_(std::move(request)),
-      bytes_(std::move(bytes)),
-      invite_(request_.method() == sip::Method::kInvite),
+      invite_(request_.method == sip::Method::kInvite),
       state_(invite_ ? State::kCalling : State::kTrying) {}
 
 ClientTransaction::~ClientTransaction() {
@@ -64,7 +62,7 @@ void ClientTransaction::fail(TransactionError error) {
 }
 
 void ClientTransaction::start() {
-  layer_.transport().send(to_, bytes_);
+  layer_.transport().send(to_, request_.bytes);
   // Timers A / E retransmit over UDP only; Timer B / F bound the wait either way (§17.1.1.2,
   // §17.1.2.2).
   interval_ = layer_.timers().t1;
@@ -79,13 +77,13 @@ void ClientTransaction::on_timer(Timer timer) {
     case Timer::kRetransmit:
       if (state_ == State::kCalling) {
         // Timer A: doubles without a cap; Timer B ends it.
-        layer_.transport().send(to_, bytes_);
+        layer_.transport().send(to_, request_.bytes);
         ++layer_.stats().retransmissions;
         interval_ *= 2;
         arm(Timer::kRetransmit, interval_);
       } else if (state_ == State::kTrying || state_ == State::kProceeding) {
         // Timer E: doubles up to T2 while Trying; T2 once a provisional came (§17.1.2.2).
-        layer_.transport().send(to_, bytes_);
+        layer_.transport().send(to_, request_.bytes);
         ++layer_.stats().retransmissions;
         interval_ = state_ == State::kTrying ? std::min(interval_ * 2, t.t2) : t.t2;
         arm(Timer::kRetransmit, interval_);
@@ -94,7 +92,7 @@ void ClientTransaction::on_timer(Timer timer) {
     case Timer::kTimeout:
       // Timer B (Calling), Timer F (Trying, Proceeding), or the INVITE Proceeding guard.
       if (state_ == State::kCalling || state_ == State::kTrying || state_ == State::kProceeding) {
-        spdlog::debug("sip: transaction {} ({}) timed out in {}", id_, request_.method_text(),
+        spdlog::debug("sip: transaction {} ({}) timed out in {}", id_, request_.method_text,
                       to_string(state_));
         fail(TransactionError::kTimeout);
       }

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "controlplane/runtime/scheduler.h"
+#include "controlplane/sip/builder.h"
 #include "controlplane/sip/message.h"
 #include "controlplane/transaction/transaction_user.h"
 #include "controlplane/transport/sip_transport.h"
@@ -31,9 +32,9 @@ class ClientTransaction {
   };
   enum class Timer : uint8_t { kRetransmit, kTimeout, kLinger };  // A/E, B/F/guard, D/K/M
 
-  // `key` is its client_key(); `request` the parsed `bytes`.
+  // `key` is its client_key(); `request` what it sends, as built (never parsed back).
   ClientTransaction(TransactionLayer& layer, TransactionId id, uint64_t owner, std::string key,
-                    SipPeer to, sip::Message request, std::string bytes);
+                    SipPeer to, sip::OutgoingRequest request);
   ~ClientTransaction();
   ClientTransaction(const ClientTransaction&) = delete;
   ClientTransaction& operator=(const ClientTransaction&) = delete;
@@ -72,8 +73,7 @@ class ClientTransaction {
   uint64_t owner_;
   std::string key_;
   SipPeer to_;
-  sip::Message request_;
-  std::string bytes_;
+  sip::OutgoingRequest request_;
   bool invite_;
   State state_;
   std::chrono::milliseconds interval_{};  // current Timer A / E interval

@@ -187,15 +187,12 @@ void TransactionLayer::on_response(const SipPeer& from, const sip::Message& resp
 // --- send ---------------------------------------------------------------------------------------
 
 std::expected<TransactionId, SendError> TransactionLayer::send_request(const SipPeer& to,
-                                                                       std::string bytes,
+                                                                       sip::OutgoingRequest request,
                                                                        uint64_t owner) {
-  auto request = sip::Message::parse(bytes);
-  if (!request || !request->is_request() || request->method() == sip::Method::kAck) {
+  if (request.method == sip::Method::kAck || request.branch.empty()) {
     return std::unexpected(SendError::kMalformed);
   }
-  auto via = request->top_via();
-  if (!via || via->branch.empty()) return std::unexpected(SendError::kMalformed);
-  std::string key = client_key(via->branch, method_key(request->method(), request->method_text()));
+  std::string key = client_key(request.branch, method_key(request.method, request.method_text));
   if (client_keys_.contains(key)) return std::unexpected(SendError::kDuplicate);
   if (clients_.size() >= max_transactions_) {
     ++stats_.over_limit;
@@ -203,8 +200,8 @@ std::expected<TransactionId, SendError> TransactionLayer::send_request(const Sip
   }
   const TransactionId id = next_id_++;
   client_keys_.emplace(key, id);
-  auto tx = std::make_unique<ClientTransaction>(*this, id, owner, std::move(key), to,
-                                                std::move(*request), std::move(bytes));
+  auto tx =
+      std::make_unique<ClientTransaction>(*this, id, owner, std::move(key), to, std::move(request));
   ClientTransaction& started = *tx;
   clients_.emplace(id, std::move(tx));
   started.start();

@@ -46,7 +46,7 @@ struct TransactionStats {
 };
 
 enum class SendError : uint8_t {
-  kMalformed,  // the bytes do not parse as a request with a branch, or the method is ACK
+  kMalformed,  // the request has no branch, or is an ACK (sent outside transactions)
   kDuplicate,  // a client transaction with that branch and method is live
   kLimit,      // max_transactions client transactions are live
 };
@@ -67,9 +67,10 @@ class TransactionLayer {
   // included); the caller drops those without (sip::answerable()).
   void on_message(const SipPeer& from, const sip::Message& message);
 
-  // Starts a client transaction for `bytes` (a request we built, not ACK) toward `to`. `owner` is
-  // handed back with its responses and errors.
-  std::expected<TransactionId, SendError> send_request(const SipPeer& to, std::string bytes,
+  // Starts a client transaction for `request` (one we built, not ACK; never parsed back) toward
+  // `to`. `owner` is handed back with its responses and errors.
+  std::expected<TransactionId, SendError> send_request(const SipPeer& to,
+                                                       sip::OutgoingRequest request,
                                                        uint64_t owner);
   // Ends a client transaction without telling the TU (it stopped waiting for it).
   void abandon(TransactionId id);

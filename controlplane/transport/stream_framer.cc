@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "controlplane/sip/header_table.h"
+#include "controlplane/sip/keepalive.h"
 #include "controlplane/sip/params.h"
 
 namespace sbc::cp {
@@ -51,7 +52,7 @@ void StreamFramer::advance(size_t bytes) {
 }
 
 size_t StreamFramer::find_header_end(std::string_view rest) {
-  while (lead_ < rest.size() && (rest[lead_] == '\r' || rest[lead_] == '\n')) ++lead_;
+  lead_ += sip::keepalive_prefix(rest.substr(lead_));
   // "\n\r\n" may straddle the previous search's end: back up two bytes.
   size_t pos = std::max(lead_, scanned_ >= 2 ? scanned_ - 2 : 0);
   while ((pos = rest.find('\n', pos)) != std::string_view::npos) {

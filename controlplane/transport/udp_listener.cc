@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "controlplane/sip/keepalive.h"
+
 namespace sbc::cp {
 
 UdpListener::UdpListener(boost::asio::io_context& io, Receiver receiver, KeepAlive keepalive)
@@ -34,25 +36,24 @@ void UdpListener::close() {
 }
 
 void UdpListener::receive() {
-  socket_.async_receive_from(
-      boost::asio::buffer(buffer_), from_,
-      [this](const boost::system::error_code& ec, size_t size) {
-        if (ec == boost::asio::error::operation_aborted) return;
-        if (!ec) {
-          const std::string_view data(buffer_.data(), size);
-          if (size > 0 &&
-              std::ranges::all_of(data, [](char c) { return c == '\r' || c == '\n'; })) {
-            keepalive_();
-          } else {
-            receiver_(from_, local_, std::string(data));
-          }
-        } else {
-          // ICMP errors from earlier sends surface here; keep reading.
-          spdlog::debug("sip: udp receive on {}:{}: {}", local_.address().to_string(),
-                        local_.port(), ec.message());
-        }
-        if (socket_.is_open()) receive();
-      });
+  socket_.async_receive_from(boost::asio::buffer(buffer_), from_,
+                             [this](const boost::system::error_code& ec, size_t size) {
+                               if (ec == boost::asio::error::operation_aborted) return;
+                               if (!ec) {
+                                 const std::string_view data(buffer_.data(), size);
+                                 if (sip::is_keepalive(data)) {
+                                   keepalive_();
+                                 } else {
+                                   receiver_(from_, local_, std::string(data));
+                                 }
+                               } else {
+                                 // ICMP errors from earlier sends surface here; keep reading.
+                                 spdlog::debug("sip: udp receive on {}:{}: {}",
+                                               local_.address().to_string(), local_.port(),
+                                               ec.message());
+                               }
+                               if (socket_.is_open()) receive();
+                             });
 }
 
 bool UdpListener::send(const Endpoint& to, std::string_view data) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controlplane/b2bua/b2bua.h"
+#include "controlplane/ingress/sip_ingress.h"
 #include "controlplane/media/dataplane_resync.h"
 #include "controlplane/sip/message.h"
 #include "tests/unit/controlplane/fakes.h"
@@ -182,9 +183,16 @@ class B2buaTest : public ::testing::Test {
     std::filesystem::remove(cdr_path_);
   }
 
+  // One message from the transport, through the ingress stage into the B2BUA's transaction
+  // layer, as sbcd wires them.
+  void receive(B2bua& b2bua, const SipPeer& from, std::string data) {
+    SipIngress(b2bua.transactions(), B2bua::request_policy(), metrics_, *security_)
+        .on_message(from, std::move(data));
+  }
+  void receive(const SipPeer& from, std::string data) { receive(*b2bua_, from, std::move(data)); }
   // A UDP datagram from `from` arriving on the zone's listener.
   void deliver(size_t zone, const Endpoint& from, std::string data) {
-    b2bua_->on_message(udp_peer(zone, from), std::move(data));
+    receive(udp_peer(zone, from), std::move(data));
   }
 
   SentDatagram next() {

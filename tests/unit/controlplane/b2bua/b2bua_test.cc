@@ -277,13 +277,13 @@ TEST_F(B2buaTest, ExhaustedPortsMean503) {
   MediaPortAllocator tiny(20000, 20001);
   B2bua b2bua(config_, clock_, transport_, dataplane_, tiny, metrics_, *security_, *registrar_,
               nullptr);
-  b2bua.on_message(udp_peer(kAccess, kCallerAddr), caller_invite(70, "first@x"));
+  receive(b2bua, udp_peer(kAccess, kCallerAddr), caller_invite(70, "first@x"));
   EXPECT_EQ(next().zone, kAccess);   // 100
   EXPECT_EQ(next().zone, kCarrier);  // INVITE
   InviteParts second;                // a new request: a branch of its own (RFC 3261 §8.1.1.7)
   second.call_id = "second@x";
   second.branch = "z9hG4bK-a-2";
-  b2bua.on_message(udp_peer(kAccess, kCallerAddr), caller_invite(second));
+  receive(b2bua, udp_peer(kAccess, kCallerAddr), caller_invite(second));
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 503);
   EXPECT_TRUE(transport_.sent.empty());
 }

@@ -36,7 +36,7 @@ class B2buaTransportTest : public B2buaTest {
 };
 
 TEST_F(B2buaTransportTest, TcpCallerUdpCallee) {
-  b2bua_->on_message(tcp_caller(), over_tcp(caller_invite()));
+  receive(tcp_caller(), over_tcp(caller_invite()));
   SentDatagram trying = next();
   EXPECT_EQ(trying.peer.transport, Transport::kTcp);
   EXPECT_EQ(trying.peer.connection, 9u);  // back on the caller's connection
@@ -59,7 +59,7 @@ TEST_F(B2buaTransportTest, TcpCallerUdpCallee) {
   EXPECT_EQ(ok.contacts()->entries.at(0).uri_text, "sip:192.0.2.1:5060;transport=tcp");
   EXPECT_EQ(ok.top_via()->transport, "TCP");
 
-  b2bua_->on_message(tcp_caller(), over_tcp(in_dialog("ACK", ok, false, "192.0.2.10", 1)));
+  receive(tcp_caller(), over_tcp(in_dialog("ACK", ok, false, "192.0.2.10", 1)));
   SentDatagram ack = next();
   EXPECT_EQ(ack.peer.transport, Transport::kUdp);
   EXPECT_EQ(parse(ack.data).method(), sip::Method::kAck);
@@ -76,7 +76,7 @@ TEST_F(B2buaTransportTest, TcpCallerUdpCallee) {
   EXPECT_EQ(bye.request_uri_text(), "sip:alice@192.0.2.10:5060");
   clock_.advance(10s);
   EXPECT_TRUE(transport_.sent.empty());  // no Timer E over TCP
-  b2bua_->on_message(tcp_caller(), over_tcp(response_to(bye, 200, "")));
+  receive(tcp_caller(), over_tcp(response_to(bye, 200, "")));
   dataplane_.flush();
   // The BYE's transaction ended with its 200 (Timer K = 0 over TCP); the INVITE's stays Accepted
   // for Timer M.
@@ -100,7 +100,7 @@ TEST_F(B2buaTransportTest, SipsRequestUriGetsASipsContact) {
     std::string text = caller_invite(p);
     const std::string udp = "SIP/2.0/UDP 192.0.2.10:5060";
     text.replace(text.find(udp), udp.size(), "SIP/2.0/TLS 192.0.2.10:40000");
-    b2bua_->on_message(caller, text);
+    receive(caller, text);
     EXPECT_EQ(parse(next().data).status_code(), 100);
     const sip::Message invite = parse(next().data);
     deliver(kCarrier, kTrunkAddr, response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
@@ -145,7 +145,7 @@ TEST_F(B2buaTransportTest, ResponsesCarryReceivedAndRport) {
   std::string invite = caller_invite();
   invite.replace(invite.find("SIP/2.0/UDP 192.0.2.10:5060;branch"), 34,
                  "SIP/2.0/UDP 10.0.0.5:5060;rport;branch");
-  b2bua_->on_message(udp_peer(kAccess, natted), invite);
+  receive(udp_peer(kAccess, natted), invite);
   const sip::Message trying = next_to(kAccess, natted);
   EXPECT_EQ(trying.status_code(), 100);
   EXPECT_EQ(trying.top_via()->received.value_or(""), "203.0.113.7");

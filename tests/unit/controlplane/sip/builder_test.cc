@@ -120,5 +120,42 @@ TEST(Builder, CancelAndNon2xxAck) {
   EXPECT_EQ(ack.cseq()->method_text, "ACK");
 }
 
+// A built request carries, from its spec, the very fields its bytes hold: the transaction layer
+// uses them and never parses the bytes back.
+TEST(Builder, BuiltRequestFieldsMatchItsBytes) {
+  RequestSpec spec;
+  spec.method = Method::kInvite;
+  spec.request_uri = "sip:15550002@198.51.100.10";
+  spec.via_host = "198.51.100.1";
+  spec.via_port = 5060;
+  spec.branch = "z9hG4bK-built";
+  spec.from = "<sip:15550001@carrier.example>";
+  spec.from_tag = "f1";
+  spec.to = "<sip:15550002@carrier.example>";
+  spec.call_id = "built@198.51.100.1";
+  spec.cseq = 4;
+  spec.routes = {"<sip:edge.carrier.example;lr>"};
+  spec.headers = {{HeaderId::kAllow, "INVITE, ACK"}};
+  spec.content_type = "application/sdp";
+  spec.body = "v=0\r\n";
+  const OutgoingRequest out = build_request(spec);
+  EXPECT_EQ(out.bytes, make_request(spec).build());
+  const Message m = parse_ok(out.bytes);
+  EXPECT_EQ(m.method(), out.method);
+  EXPECT_EQ(m.method_text(), out.method_text);
+  EXPECT_EQ(m.request_uri_text(), out.request_uri);
+  EXPECT_EQ(m.top_via()->text, out.via);
+  EXPECT_EQ(m.top_via()->branch, out.branch);
+  EXPECT_EQ(m.header(HeaderId::kFrom), out.from);
+  EXPECT_EQ(m.header(HeaderId::kTo), out.to);
+  EXPECT_EQ(*m.call_id(), out.call_id);
+  EXPECT_EQ(m.cseq()->number, out.cseq);
+  EXPECT_EQ(m.header(HeaderId::kAllow), "INVITE, ACK");
+  EXPECT_EQ(m.body(), "v=0\r\n");
+  // The ACK of a non-2xx final from the fields is the one from the parsed INVITE.
+  const Message busy = parse_ok(make_response(m, 486, {}, "t9").build());
+  EXPECT_EQ(make_non2xx_ack(out, busy).build(), make_non2xx_ack(m, busy).build());
+}
+
 }  // namespace
 }  // namespace sbc::cp::sip

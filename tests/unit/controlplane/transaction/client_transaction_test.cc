@@ -12,7 +12,7 @@ class ClientTransactionTest : public TransactionTest {};
 
 // Timer A: T1, then doubling without a cap; Timer B: 64*T1 ends it.
 TEST_F(ClientTransactionTest, InviteTimerADoublesAndTimerBTimesOut) {
-  const std::string invite = ours("INVITE");
+  const sip::OutgoingRequest invite = ours("INVITE");
   const TransactionId id = send(invite);
   ASSERT_EQ(sent().size(), 1u);
   EXPECT_EQ(layer_->client(id)->state(), State::kCalling);
@@ -21,7 +21,7 @@ TEST_F(ClientTransactionTest, InviteTimerADoublesAndTimerBTimesOut) {
     EXPECT_EQ(advance(gap - 1ms), 0u);
     auto again = (clock_.advance(1ms), sent());
     ASSERT_EQ(again.size(), 1u);
-    EXPECT_EQ(again[0].raw(), invite);
+    EXPECT_EQ(again[0].raw(), invite.bytes);
   }
   EXPECT_TRUE(tu_.errors.empty());
   EXPECT_EQ(advance(499ms), 0u);  // 31.999 s
@@ -37,7 +37,7 @@ TEST_F(ClientTransactionTest, InviteTimerADoublesAndTimerBTimesOut) {
 }
 
 TEST_F(ClientTransactionTest, ProvisionalStopsTimersAAndB) {
-  const std::string invite = ours("INVITE");
+  const sip::OutgoingRequest invite = ours("INVITE");
   const TransactionId id = send(invite);
   sent();
   receive(response(invite, 180));
@@ -56,7 +56,7 @@ TEST_F(ClientTransactionTest, ProvisionalStopsTimersAAndB) {
 // §17.1.1.3: the transaction ACKs a non-2xx final itself, before the TU hears of it, and again
 // for every retransmission of that response during Timer D; the TU hears once.
 TEST_F(ClientTransactionTest, NonSuccessFinalIsAckedInsideAndTimerDAbsorbsRetransmissions) {
-  const std::string invite = ours("INVITE");
+  const sip::OutgoingRequest invite = ours("INVITE");
   const TransactionId id = send(invite);
   sent();
   receive(response(invite, 486, "busy"));
@@ -94,7 +94,7 @@ TEST_F(ClientTransactionTest, NonSuccessFinalIsAckedInsideAndTimerDAbsorbsRetran
 // RFC 6026: after a 2xx the transaction is Accepted for Timer M; every 2xx (retransmitted or from
 // another fork) reaches the TU, which ACKs it; after Timer M a 2xx still reaches it, with id 0.
 TEST_F(ClientTransactionTest, SuccessIsAcceptedAndEvery2xxReachesTheTu) {
-  const std::string invite = ours("INVITE");
+  const sip::OutgoingRequest invite = ours("INVITE");
   const TransactionId id = send(invite);
   sent();
   receive(response(invite, 200, "fork1"));
@@ -119,7 +119,7 @@ TEST_F(ClientTransactionTest, SuccessIsAcceptedAndEvery2xxReachesTheTu) {
 
 // Over TCP/TLS: no Timer A, Timer B still; a non-2xx final ends the transaction at once (D = 0).
 TEST_F(ClientTransactionTest, ReliableInviteHasNoRetransmissionsAndNoTimerD) {
-  const std::string invite = ours("INVITE");
+  const sip::OutgoingRequest invite = ours("INVITE");
   TransactionId id = send(invite, Transport::kTcp);
   ASSERT_EQ(transport_.sent.size(), 1u);
   EXPECT_EQ(transport_.sent[0].peer.transport, Transport::kTcp);
@@ -130,7 +130,7 @@ TEST_F(ClientTransactionTest, ReliableInviteHasNoRetransmissionsAndNoTimerD) {
   ASSERT_EQ(tu_.errors.size(), 1u);
   EXPECT_EQ(tu_.errors[0].id, id);
 
-  const std::string second = ours("INVITE", "z9hG4bK-second");
+  const sip::OutgoingRequest second = ours("INVITE", "z9hG4bK-second");
   id = send(second, Transport::kTcp);
   sent();
   receive(response(second, 603), peer(Transport::kTcp));
@@ -141,7 +141,7 @@ TEST_F(ClientTransactionTest, ReliableInviteHasNoRetransmissionsAndNoTimerD) {
 
 // Timer E: T1, doubling up to T2; Timer F: 64*T1.
 TEST_F(ClientTransactionTest, NonInviteTimerECapsAtT2AndTimerFTimesOut) {
-  const std::string bye = ours("BYE");
+  const sip::OutgoingRequest bye = ours("BYE");
   const TransactionId id = send(bye);
   sent();
   std::vector<std::chrono::milliseconds> gaps;
@@ -166,7 +166,7 @@ TEST_F(ClientTransactionTest, NonInviteTimerECapsAtT2AndTimerFTimesOut) {
 
 // §17.1.2.2: in Proceeding Timer E restarts at T2.
 TEST_F(ClientTransactionTest, NonInviteProceedingRetransmitsAtT2) {
-  const std::string bye = ours("BYE");
+  const sip::OutgoingRequest bye = ours("BYE");
   const TransactionId id = send(bye);
   sent();
   EXPECT_EQ(advance(500ms), 1u);  // E at T1, next in 2*T1
@@ -180,7 +180,7 @@ TEST_F(ClientTransactionTest, NonInviteProceedingRetransmitsAtT2) {
 
 // Timer K: T4 over UDP, absorbing retransmitted finals; 0 over TCP.
 TEST_F(ClientTransactionTest, NonInviteFinalCompletesForTimerK) {
-  const std::string bye = ours("BYE");
+  const sip::OutgoingRequest bye = ours("BYE");
   const TransactionId id = send(bye);
   sent();
   receive(response(bye, 200));
@@ -193,7 +193,7 @@ TEST_F(ClientTransactionTest, NonInviteFinalCompletesForTimerK) {
   clock_.advance(1ms);
   EXPECT_EQ(layer_->client(id), nullptr);
 
-  const std::string options = ours("OPTIONS", "z9hG4bK-tcp");
+  const sip::OutgoingRequest options = ours("OPTIONS", "z9hG4bK-tcp");
   const TransactionId tcp = send(options, Transport::kTcp);
   receive(response(options, 200), peer(Transport::kTcp));
   EXPECT_EQ(layer_->client(tcp), nullptr);
@@ -202,10 +202,10 @@ TEST_F(ClientTransactionTest, NonInviteFinalCompletesForTimerK) {
 
 // §17.1.3: a response matches by branch and CSeq method; a CANCEL is its own transaction.
 TEST_F(ClientTransactionTest, CancelIsItsOwnTransactionOnTheSameBranch) {
-  const std::string invite = ours("INVITE");
+  const sip::OutgoingRequest invite = ours("INVITE");
   const TransactionId invite_id = send(invite);
   receive(response(invite, 180));
-  const std::string cancel = ours("CANCEL");
+  const sip::OutgoingRequest cancel = ours("CANCEL");
   const TransactionId cancel_id = send(cancel);
   EXPECT_NE(cancel_id, invite_id);
   sent();
@@ -220,7 +220,7 @@ TEST_F(ClientTransactionTest, CancelIsItsOwnTransactionOnTheSameBranch) {
   receive(response(ours("BYE", "z9hG4bK-unknown"), 200));
   SipPeer other = peer();
   other.zone = 1;
-  const std::string bye = ours("BYE", "z9hG4bK-bye");
+  const sip::OutgoingRequest bye = ours("BYE", "z9hG4bK-bye");
   const TransactionId bye_id = send(bye);
   receive(response(bye, 200), other);
   EXPECT_EQ(tu_.responses.size(), 3u);
@@ -231,7 +231,7 @@ TEST_F(ClientTransactionTest, CancelIsItsOwnTransactionOnTheSameBranch) {
 TEST_F(ClientTransactionTest, TransportErrorFailsPendingTransactionsToThatHop) {
   const TransactionId a = send(ours("INVITE", "z9hG4bK-a"), Transport::kTcp);
   const TransactionId b = send(ours("BYE", "z9hG4bK-b"), Transport::kTcp);
-  const std::string done = ours("BYE", "z9hG4bK-done");
+  const sip::OutgoingRequest done = ours("BYE", "z9hG4bK-done");
   send(done);
   receive(response(done, 200));  // Completed: no longer pending
   const SipPeer other =
@@ -247,7 +247,7 @@ TEST_F(ClientTransactionTest, TransportErrorFailsPendingTransactionsToThatHop) {
 }
 
 TEST_F(ClientTransactionTest, SendRequestRefusesAckGarbageDuplicatesAndOverLimit) {
-  EXPECT_EQ(layer_->send_request(peer(), "garbage", 1).error(), SendError::kMalformed);
+  EXPECT_EQ(layer_->send_request(peer(), sip::OutgoingRequest{}, 1).error(), SendError::kMalformed);
   EXPECT_EQ(layer_->send_request(peer(), ours("ACK"), 1).error(), SendError::kMalformed);
   send(ours("BYE"));
   EXPECT_EQ(layer_->send_request(peer(), ours("BYE"), 1).error(), SendError::kDuplicate);
@@ -257,8 +257,29 @@ TEST_F(ClientTransactionTest, SendRequestRefusesAckGarbageDuplicatesAndOverLimit
   EXPECT_EQ(layer_->client_transactions(), 1u);
 }
 
+// The layer sends the bytes as built and takes what it needs from the built fields: the bytes
+// are never parsed (here they would not even parse), the ACK of a non-2xx comes from the fields.
+TEST_F(ClientTransactionTest, BuiltRequestsAreNeverParsedBack) {
+  sip::OutgoingRequest invite = ours("INVITE");
+  const std::string real = invite.bytes;
+  invite.bytes = "opaque bytes";
+  const TransactionId id = send(invite);
+  ASSERT_NE(id, 0u);
+  ASSERT_EQ(transport_.sent.size(), 1u);
+  EXPECT_EQ(transport_.sent[0].data, "opaque bytes");
+  transport_.sent.clear();
+  receive(response(real, 486));
+  auto out = sent();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].method(), sip::Method::kAck);
+  EXPECT_EQ(out[0].top_via()->branch, "z9hG4bK-ours");
+  EXPECT_EQ(out[0].cseq()->number, 1u);
+  EXPECT_EQ(*out[0].call_id(), "ours@192.0.2.1");
+  EXPECT_EQ(out[0].to()->tag(), "rt");
+}
+
 TEST_F(ClientTransactionTest, AbandonEndsSilently) {
-  const std::string invite = ours("INVITE");
+  const sip::OutgoingRequest invite = ours("INVITE");
   const TransactionId id = send(invite);
   receive(response(invite, 180));
   layer_->abandon(id);

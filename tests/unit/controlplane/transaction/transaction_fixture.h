@@ -118,23 +118,34 @@ class TransactionTest : public ::testing::Test {
     transport_.sent.clear();
     return out;
   }
-  // The request our side sends: a UDP INVITE/BYE/... with our branch.
-  std::string ours(const std::string& method, const std::string& branch = "z9hG4bK-ours",
-                   const std::string& cseq_method = {}) {
-    return fmt::format(
-        "{0} sip:bob@192.0.2.10 SIP/2.0\r\n"
-        "Via: SIP/2.0/UDP 192.0.2.1:5060;branch={1};rport\r\n"
-        "Max-Forwards: 70\r\n"
-        "From: <sip:sbc@192.0.2.1>;tag=ours\r\n"
-        "To: <sip:bob@192.0.2.10>\r\n"
-        "Call-ID: ours@192.0.2.1\r\n"
-        "CSeq: 1 {2}\r\n"
-        "Content-Length: 0\r\n\r\n",
-        method, branch, cseq_method.empty() ? method : cseq_method);
+  // The request our side sends: a UDP INVITE/BYE/... with our branch, as the B2BUA builds it.
+  static sip::OutgoingRequest ours(const std::string& method,
+                                   const std::string& branch = "z9hG4bK-ours") {
+    sip::RequestSpec spec;
+    spec.method = sip::method_from_text(method);
+    spec.method_text = method;
+    spec.request_uri = "sip:bob@192.0.2.10";
+    spec.via_host = "192.0.2.1";
+    spec.via_port = 5060;
+    spec.branch = branch;
+    spec.from = "<sip:sbc@192.0.2.1>";
+    spec.from_tag = "ours";
+    spec.to = "<sip:bob@192.0.2.10>";
+    spec.call_id = "ours@192.0.2.1";
+    return sip::build_request(spec);
   }
-  TransactionId send(const std::string& bytes, Transport transport = Transport::kUdp,
+  // A response to a request we sent, as its peer would send it.
+  static std::string response(const sip::OutgoingRequest& ours, int code,
+                              const std::string& to_tag = "rt") {
+    return testing::response(ours.bytes, code, to_tag);
+  }
+  static std::string response(const std::string& request_text, int code,
+                              const std::string& to_tag = "rt") {
+    return testing::response(request_text, code, to_tag);
+  }
+  TransactionId send(const sip::OutgoingRequest& request, Transport transport = Transport::kUdp,
                      uint64_t owner = 42) {
-    auto id = layer_->send_request(peer(transport), bytes, owner);
+    auto id = layer_->send_request(peer(transport), request, owner);
     EXPECT_TRUE(id.has_value());
     return id.value_or(0);
   }

@@ -112,7 +112,7 @@ TEST_F(TransactionLayerTest, Rfc2543KeyConflictIsDroppedAndCounted) {
 }
 
 TEST_F(TransactionLayerTest, InviteSuccessWithoutATransactionGoesToTheTuOtherStraysAreCounted) {
-  const std::string invite = ours("INVITE", "z9hG4bK-gone");
+  const sip::OutgoingRequest invite = ours("INVITE", "z9hG4bK-gone");
   receive(response(invite, 200));
   ASSERT_EQ(tu_.responses.size(), 1u);
   EXPECT_EQ(tu_.responses[0].id, 0u);
@@ -126,7 +126,7 @@ TEST_F(TransactionLayerTest, InviteSuccessWithoutATransactionGoesToTheTuOtherStr
 }
 
 TEST_F(TransactionLayerTest, SentRequestsAreTrackedUntilTheyEnd) {
-  const std::string bye = ours("BYE", "z9hG4bK-t");
+  const sip::OutgoingRequest bye = ours("BYE", "z9hG4bK-t");
   const TransactionId id = send(bye, Transport::kTcp, 99);
   EXPECT_NE(id, 0u);
   ASSERT_NE(layer_->client(id), nullptr);
@@ -141,7 +141,6 @@ TEST_F(TransactionLayerTest, SentRequestsAreTrackedUntilTheyEnd) {
   EXPECT_NE(send(bye, Transport::kTcp), id);
   // Ids are never reused; a request without a branch is refused.
   EXPECT_EQ(layer_->send_request(peer(), ours("BYE", ""), 1).error(), SendError::kMalformed);
-  EXPECT_EQ(layer_->send_request(peer(), response(bye, 200), 1).error(), SendError::kMalformed);
 }
 
 TEST_F(TransactionLayerTest, LoweredLimitRefusesUntilEnoughEnd) {

@@ -1,0 +1,44 @@
+// The stage between the SIP transports and the TransactionLayer: every received message passes
+// here once. Keep-alives are not parsed; a message is parsed once (a parse failure is a counted
+// drop and a malformed offence of its source); requests and responses are counted; scanners get
+// no answer at all; requests no response could reach are dropped; requests this SBC refuses on
+// their own (unsupported method or extension, missing fields: sip::check_request) get a
+// stateless answer. What is left reaches the TransactionLayer, and through it the B2BUA.
+//
+// Sources (ACLs, bans, per-source rates) are screened by sbcd before the bytes get here.
+// Stateless: it holds only references; single-threaded like the event loop that calls it.
+#pragma once
+
+#include <string>
+
+#include "controlplane/ingress/stateless_responder.h"
+#include "controlplane/observability/metrics.h"
+#include "controlplane/security/edge_security.h"
+#include "controlplane/sip/message.h"
+#include "controlplane/sip/request_check.h"
+#include "controlplane/transaction/transaction_layer.h"
+#include "controlplane/transport/sip_transport.h"
+
+namespace sbc::cp {
+
+class SipIngress {
+ public:
+  // `policy`: what the transaction user implements (methods, option tags).
+  SipIngress(TransactionLayer& layer, sip::RequestPolicy policy, Metrics& metrics,
+             EdgeSecurity& security);
+
+  // One received message: a UDP datagram, or one message framed from a TCP/TLS stream.
+  void on_message(const SipPeer& from, std::string data);
+
+ private:
+  // false when the request stops here (dropped or answered).
+  bool admit_request(const SipPeer& from, const sip::Message& request);
+
+  TransactionLayer& layer_;
+  sip::RequestPolicy policy_;
+  Metrics& metrics_;
+  EdgeSecurity& security_;
+  StatelessResponder responder_;
+};
+
+}  // namespace sbc::cp
