@@ -86,14 +86,10 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
   }
 }
 
+// The calls go with calls_, and their timers with them; one still held by a pending dataplane
+// reply must not keep timers that call back into this B2BUA.
 B2bua::~B2bua() {
-  for (auto& [id, call] : calls_) {
-    scheduler_.cancel(call->invite_wait_timer);
-    scheduler_.cancel(call->response_timer);
-    scheduler_.cancel(call->ring_timer);
-    scheduler_.cancel(call->linger_timer);
-    scheduler_.cancel(call->duration_timer);
-  }
+  for (auto& [id, call] : calls_) call->cancel_timers();
 }
 
 void B2bua::set_zone_address(size_t zone, std::string address) {
@@ -482,10 +478,9 @@ void B2bua::new_call(const SipPeer& from, const sip::Message& invite) {
     fail_call(call, 503, CallResult::kFailed);
     return;
   }
-  call->ring_timer = scheduler_.schedule(timers_.ring_timeout, [this, id = call->id] {
+  call->ring_timer = Timer(scheduler_, timers_.ring_timeout, [this, id = call->id] {
     auto it = calls_.find(id);
     if (it == calls_.end() || it->second->state != CallState::kCalling) return;
-    it->second->ring_timer = 0;
     fail_call(it->second, 408, CallResult::kFailed);
   });
 }
