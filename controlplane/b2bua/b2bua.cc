@@ -87,17 +87,11 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
 
 B2bua::~B2bua() {
   // A call may outlive us in a pending dataplane callback: what it holds goes back now, while
-  // the allocator and admission control are still there.
+  // the allocator and admission control are still there, and its timers stop.
   for (auto& [id, call] : calls_) {
     call->media.release_ports();
     call->admission.reset();
-  }
-  for (auto& [id, call] : calls_) {
-    scheduler_.cancel(call->invite_wait_timer);
-    scheduler_.cancel(call->response_timer);
-    scheduler_.cancel(call->ring_timer);
-    scheduler_.cancel(call->linger_timer);
-    scheduler_.cancel(call->duration_timer);
+    call->cancel_timers();
   }
 }
 
@@ -441,10 +435,9 @@ void B2bua::send_invite(const CallPtr& call, uint32_t max_forwards, std::string 
     fail_call(call, 503, CallResult::kFailed);
     return;
   }
-  call->ring_timer = scheduler_.schedule(timers_.ring_timeout, [this, id = call->id] {
+  call->ring_timer = Timer(scheduler_, timers_.ring_timeout, [this, id = call->id] {
     auto it = calls_.find(id);
     if (it == calls_.end() || it->second->state != CallState::kCalling) return;
-    it->second->ring_timer = 0;
     fail_call(it->second, 408, CallResult::kFailed);
   });
 }

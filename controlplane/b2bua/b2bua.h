@@ -208,6 +208,12 @@ class B2bua final : private TransactionUser {
   void send_invite(const CallPtr& call, uint32_t max_forwards, std::string offer);
   // REGISTER on an access zone: digest authentication, then the registrar (b2bua_register.cc).
   void handle_register(const SipPeer& from, const sip::Message& request);
+  // The user a REGISTER binds after `auth`; nullopt when it has been answered (challenged or
+  // refused).
+  std::optional<std::string> registering_user(const SipPeer& from, const sip::Message& request,
+                                              const AuthDecision& auth);
+  // A user's digest-proven binding from `from` lends its address the trusted budget.
+  void trust_registered(const std::string& user, const SipPeer& from);
   // Answers `request` statelessly with a digest challenge (401/407).
   void challenge(const SipPeer& from, const sip::Message& request, const AuthDecision& auth) {
     responder_.challenge(from, request, auth);
@@ -317,6 +323,10 @@ class B2bua final : private TransactionUser {
   // The CDR, exactly once: kept in the store with the call until it is in the CDR file.
   void write_cdr(const Call& call);
   void note_ended(const Call& call);  // the CDR so far, in case sbcd dies before write_cdr
+  // A kept call fits this configuration (unique id, INVITE kept, zones exist); logs why not.
+  [[nodiscard]] bool adoptable(const Call& call) const;
+  // Sets an adopted call's state as after the caller's ACK, on this sbcd's clock.
+  void resume_established(Call& call);
   [[nodiscard]] std::vector<std::string> zone_names() const;
 
   CallPtr find_callee_dialog(std::string_view call_id) const;

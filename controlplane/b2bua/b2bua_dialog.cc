@@ -40,8 +40,7 @@ void B2bua::caller_request(const CallPtr& call, const SipPeer& from, const sip::
           // The old dialog is over for good: our 2xx stops, the BYE it held goes now (it would
           // otherwise wait for an ACK that can no longer reach this call), and the old call goes
           // on its own schedule, unreachable by this Call-ID.
-          scheduler_.cancel(call->response_timer);
-          call->response_timer = 0;
+          call->response_timer.cancel();
           if (std::exchange(call->caller_bye_pending, false)) send_bye(call, kCaller);
           by_caller_call_id_.erase(caller_key(a.peer.zone, a.call_id));
           new_call(from, msg);
@@ -86,10 +85,7 @@ void B2bua::handle_ack(const CallPtr& call, const sip::Message& ack) {
   // An ACK for a 2xx must carry our To-tag; one that does not must not stop the 2xx's
   // retransmissions. (A non-2xx ACK has it too: our final responses always carry our tag.)
   if (ack.to()->tag() != call->legs[kCaller].local_tag) return;
-  if (call->response_timer) {
-    scheduler_.cancel(call->response_timer);
-    call->response_timer = 0;
-  }
+  call->response_timer.cancel();
   if (call->final_status >= 300 || call->caller_acked) return;
   call->caller_acked = true;
   if (call->state == CallState::kAnswered) {
@@ -143,8 +139,7 @@ void B2bua::handle_bye(const CallPtr& call, Side side, const SipPeer& to, const 
   spdlog::info("call {}: {} hung up", call->id, side == kCaller ? "caller" : "callee");
   if (side == kCaller) {
     // A BYE proves the caller has our 2xx (its ACK may be lost): stop retransmitting it.
-    scheduler_.cancel(call->response_timer);
-    call->response_timer = 0;
+    call->response_timer.cancel();
     call->caller_acked = true;
     hang_up_callee(call);
   } else {
@@ -182,10 +177,9 @@ void B2bua::start_duration_limit(const CallPtr& call, std::chrono::milliseconds 
   const auto left = std::max(
       std::chrono::milliseconds(std::chrono::seconds(config_.max_call_duration_s)) - elapsed,
       std::chrono::milliseconds(0));
-  call->duration_timer = scheduler_.schedule(left, [this, id = call->id] {
+  call->duration_timer = Timer(scheduler_, left, [this, id = call->id] {
     auto it = calls_.find(id);
     if (it == calls_.end()) return;
-    it->second->duration_timer = 0;
     if (it->second->state == CallState::kEnded) return;
     spdlog::info("call {}: max_call_duration ({} s) reached; hanging up", id,
                  config_.max_call_duration_s);

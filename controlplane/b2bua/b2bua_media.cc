@@ -121,17 +121,15 @@ void B2bua::end_call(const CallPtr& call, CallResult result, int code) {
   call->result_code = code;
   call->admission.reset();  // uncounted now
   call->end_time = scheduler_.wall_now();
-  scheduler_.cancel(call->ring_timer);
-  call->ring_timer = 0;
-  scheduler_.cancel(call->duration_timer);
-  call->duration_timer = 0;
+  call->ring_timer.cancel();
+  call->duration_timer.cancel();
   metrics_.call_ended(result);
   spdlog::info("call {}: ended ({}, {})", call->id, to_string(result), code);
   note_ended(*call);
   teardown_media(call);
   // The Call goes as soon as nothing is owed on its transactions; an EndedCall record absorbs
   // what may still arrive after that.
-  call->linger_timer = scheduler_.schedule(timers_.t1, [this, id = call->id] { erase_call(id); });
+  call->linger_timer = Timer(scheduler_, timers_.t1, [this, id = call->id] { erase_call(id); });
 }
 
 // Counters first (they die with the session), then the CDR, then the delete. A session's media
@@ -147,7 +145,6 @@ void B2bua::erase_call(uint64_t id) {
   auto it = calls_.find(id);
   if (it == calls_.end()) return;
   const CallPtr call = it->second;
-  call->linger_timer = 0;
   // Still owed something by a transaction (a final response to our INVITE, our BYE's answer, the
   // caller's ACK before our BYE): all of them are bounded by their own timers, so wait for them.
   // A transaction the layer no longer knows is over, whether or not its end reached us.
@@ -158,14 +155,13 @@ void B2bua::erase_call(uint64_t id) {
   }
   // A BYE held for the caller's ACK waits only while our 2xx is still retransmitted (its timer
   // ends in the BYE or the ACK comes): nothing else may keep the call.
-  const bool bye_pending = call->caller_bye_pending && call->response_timer != 0;
+  const bool bye_pending = call->caller_bye_pending && call->response_timer.armed();
   const bool busy =
       b.invite_tx || bye_pending || !call->legs[kCaller].requests.empty() || !b.requests.empty();
   if (busy) {
-    call->linger_timer = scheduler_.schedule(timers_.t2, [this, id] { erase_call(id); });
+    call->linger_timer = Timer(scheduler_, timers_.t2, [this, id] { erase_call(id); });
     return;
   }
-  scheduler_.cancel(call->response_timer);
   remember(*call);
   const std::string key = caller_key(call->legs[kCaller].peer.zone, call->legs[kCaller].call_id);
   if (auto c = by_caller_call_id_.find(key); c != by_caller_call_id_.end() && c->second == id) {

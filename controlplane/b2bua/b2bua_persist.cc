@@ -36,23 +36,44 @@ void B2bua::write_cdr(const Call& call) {
   if (store_ != nullptr) store_->remove_call(call.id);
 }
 
-bool B2bua::adopt(Call adopted) {
-  auto call = std::make_shared<Call>(std::move(adopted));
-  const uint64_t id = call->id;
-  if (calls_.contains(id)) {
-    spdlog::error("call {}: not adopted: a call with this id exists", id);
+bool B2bua::adoptable(const Call& call) const {
+  if (calls_.contains(call.id)) {
+    spdlog::error("call {}: not adopted: a call with this id exists", call.id);
     return false;
   }
-  if (!call->caller_invite) {
-    spdlog::error("call {}: not adopted: the caller's INVITE was not kept", id);
+  if (!call.caller_invite) {
+    spdlog::error("call {}: not adopted: the caller's INVITE was not kept", call.id);
     return false;
   }
-  for (const Leg& leg : call->legs) {
+  for (const Leg& leg : call.legs) {
     if (leg.peer.zone >= zones_.size()) {
-      spdlog::error("call {}: not adopted: zone {} does not exist", id, leg.peer.zone);
+      spdlog::error("call {}: not adopted: zone {} does not exist", call.id, leg.peer.zone);
       return false;
     }
   }
+  return true;
+}
+
+void B2bua::resume_established(Call& call) {
+  // Established on both sides: every dialog flag as after the caller's ACK.
+  call.state = CallState::kConfirmed;
+  if (call.final_status == 0) call.final_status = 200;
+  call.callee_provisional = true;
+  call.callee_answered = true;
+  call.caller_acked = true;
+  // on_dataplane_up() upserts it (same legs: the latches survive) and reconcile keeps it.
+  call.media.mark_programmed();
+  const auto age = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                scheduler_.wall_now() - call.start_time),
+                            std::chrono::milliseconds(0));
+  call.started = scheduler_.now() - age;
+  if (call.admission) call.admission = security_.readmit_call(call.admission->ticket());
+}
+
+bool B2bua::adopt(Call adopted) {
+  auto call = std::make_shared<Call>(std::move(adopted));
+  const uint64_t id = call->id;
+  if (!adoptable(*call)) return false;
   // The media ports stay with the session the dataplane still runs.
   if (auto claimed = call->media.claim_ports(ports_); !claimed) {
     spdlog::error("call {}: not adopted: media port {}: {}", id,
@@ -60,20 +81,7 @@ bool B2bua::adopt(Call adopted) {
                   to_string(claimed.error().error));
     return false;
   }
-  // Established on both sides: every dialog flag as after the caller's ACK.
-  call->state = CallState::kConfirmed;
-  if (call->final_status == 0) call->final_status = 200;
-  call->callee_provisional = true;
-  call->callee_answered = true;
-  call->caller_acked = true;
-  // on_dataplane_up() upserts it (same legs: the latches survive) and reconcile keeps it.
-  call->media.mark_programmed();
-  const auto wall = scheduler_.wall_now();
-  const auto age =
-      std::max(std::chrono::duration_cast<std::chrono::milliseconds>(wall - call->start_time),
-               std::chrono::milliseconds(0));
-  call->started = scheduler_.now() - age;
-  if (call->admission) call->admission = security_.readmit_call(call->admission->ticket());
+  resume_established(*call);
 
   calls_.emplace(id, call);
   ++live_calls_;  // an adopted call is live: it counts against call_capacity
@@ -84,9 +92,9 @@ bool B2bua::adopt(Call adopted) {
   metrics_.call_started();
   std::chrono::milliseconds answered{};
   if (call->answer_time) {
-    answered =
-        std::max(std::chrono::duration_cast<std::chrono::milliseconds>(wall - *call->answer_time),
-                 std::chrono::milliseconds(0));
+    answered = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            scheduler_.wall_now() - *call->answer_time),
+                        std::chrono::milliseconds(0));
   }
   start_duration_limit(call, answered);
   spdlog::info("call {}: adopted ({} -> {}, answered {} s ago)", id, call->legs[kCaller].user,

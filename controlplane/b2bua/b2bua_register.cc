@@ -15,28 +15,9 @@ void B2bua::handle_register(const SipPeer& from, const sip::Message& request) {
     return;
   }
   const AuthDecision auth = security_.authenticate(from, request);
-  std::string user;
-  switch (auth.kind) {
-    case AuthDecision::Kind::kChallenge:
-      challenge(from, request, auth);
-      security_.metrics().register_answered(auth.code);
-      return;
-    case AuthDecision::Kind::kAuthenticated: user = auth.user; break;
-    case AuthDecision::Kind::kTrusted:
-    case AuthDecision::Kind::kNotRequired: {
-      // Registration without credentials (a trusted source, or a zone that does not
-      // authenticate REGISTER): still only for configured users of this zone.
-      const std::string_view to_user = request.to()->uri.user;
-      const UserConfig* configured = config_.find_user(to_user);
-      if (configured == nullptr || configured->zone != zones_[from.zone].name) {
-        reject(from, request, 404, "Not Found (no such user)");
-        security_.metrics().register_answered(404);
-        return;
-      }
-      user = configured->name;
-      break;
-    }
-  }
+  const std::optional<std::string> registering = registering_user(from, request, auth);
+  if (!registering) return;
+  const std::string& user = *registering;
   const RegisterResult result =
       registrar_.on_register(user, from, request, scheduler_.now(), scheduler_.wall_now());
   auto response = sip::make_response(request, result.code, result.reason,
@@ -48,20 +29,46 @@ void B2bua::handle_register(const SipPeer& from, const sip::Message& request) {
   layer_.respond(from.zone, request, std::move(response));
   security_.metrics().register_answered(result.code);
   security_.metrics().registrations_active(registrar_.size());
+  // Only after a digest proved who it is: an unauthenticated REGISTER is one spoofed packet away.
   if (result.code == 200 && auth.kind == AuthDecision::Kind::kAuthenticated) {
-    // Its punts now use the dataplane's trusted budget while its binding lives, so a flood from
-    // elsewhere cannot crowd out a registered phone's signalling. Only after a digest proved who
-    // it is: an unauthenticated REGISTER is one spoofed packet away.
-    const auto now = scheduler_.now();
-    for (const Binding* binding : registrar_.lookup(user, now)) {
-      if (binding->peer.remote.address() != from.remote.address()) continue;
-      security_.trust(from.remote.address(),
-                      std::chrono::duration_cast<std::chrono::seconds>(binding->expires - now));
-      break;
-    }
+    trust_registered(user, from);
   }
   spdlog::debug("registrar: REGISTER {} from {}: {} ({} binding(s))", user,
                 from.remote.address().to_string(), result.code, result.contacts.size());
+}
+
+std::optional<std::string> B2bua::registering_user(const SipPeer& from, const sip::Message& request,
+                                                   const AuthDecision& auth) {
+  switch (auth.kind) {
+    case AuthDecision::Kind::kChallenge:
+      challenge(from, request, auth);
+      security_.metrics().register_answered(auth.code);
+      return std::nullopt;
+    case AuthDecision::Kind::kAuthenticated: return auth.user;
+    case AuthDecision::Kind::kTrusted:
+    case AuthDecision::Kind::kNotRequired: break;
+  }
+  // Registration without credentials (a trusted source, or a zone that does not authenticate
+  // REGISTER): still only for configured users of this zone.
+  const UserConfig* configured = config_.find_user(request.to()->uri.user);
+  if (configured == nullptr || configured->zone != zones_[from.zone].name) {
+    reject(from, request, 404, "Not Found (no such user)");
+    security_.metrics().register_answered(404);
+    return std::nullopt;
+  }
+  return configured->name;
+}
+
+// Its punts use the dataplane's trusted budget while its binding lives, so a flood from elsewhere
+// cannot crowd out a registered phone's signalling.
+void B2bua::trust_registered(const std::string& user, const SipPeer& from) {
+  const auto now = scheduler_.now();
+  for (const Binding* binding : registrar_.lookup(user, now)) {
+    if (binding->peer.remote.address() != from.remote.address()) continue;
+    security_.trust(from.remote.address(),
+                    std::chrono::duration_cast<std::chrono::seconds>(binding->expires - now));
+    return;
+  }
 }
 
 }  // namespace sbc::cp

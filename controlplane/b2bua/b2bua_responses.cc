@@ -90,9 +90,7 @@ void B2bua::handle_call_response(const CallPtr& call, TransactionId id, const si
       spdlog::warn("call {}: malformed final response {} from the callee", call->id,
                    msg.status_code());
       close_invite(*call);
-      scheduler_.cancel(call->ring_timer);
-      call->ring_timer = 0;
-      fail_call(call, 502, CallResult::kFailed);
+      fail_call(call, 502, CallResult::kFailed);  // its end stops the ring timer
       return;
     }
     invite_response(call, id, msg);
@@ -139,10 +137,7 @@ void B2bua::invite_response(const CallPtr& call, TransactionId id, const sip::Me
     return;
   }
   close_invite(*call);
-  if (call->ring_timer) {
-    scheduler_.cancel(call->ring_timer);
-    call->ring_timer = 0;
-  }
+  call->ring_timer.cancel();
   if (code >= 300) {
     final_failure(call, msg);
   } else {
@@ -354,16 +349,14 @@ void B2bua::respond_caller(const CallPtr& call, int code, std::string_view reaso
   if (code >= 300 || call->last_response.empty()) return;
   call->response_interval = timers_.t1;
   call->response_deadline = scheduler_.now() + 64 * timers_.t1;
-  scheduler_.cancel(call->response_timer);
-  call->response_timer = scheduler_.schedule(call->response_interval,
-                                             [this, id = call->id] { retransmit_response(id); });
+  call->response_timer = Timer(scheduler_, call->response_interval,
+                               [this, id = call->id] { retransmit_response(id); });
 }
 
 void B2bua::retransmit_response(uint64_t call_id) {
   auto it = calls_.find(call_id);
   if (it == calls_.end()) return;
   CallPtr call = it->second;
-  call->response_timer = 0;
   if (scheduler_.now() >= call->response_deadline) {
     if (call->caller_acked) return;
     // No ACK for our 2xx (§13.3.1.4): the dialog must end; the caller's BYE may go now (§15).
@@ -383,8 +376,8 @@ void B2bua::retransmit_response(uint64_t call_id) {
   call->response_interval = std::min(call->response_interval * 2, timers_.t2);
   const auto until_deadline =
       std::chrono::ceil<std::chrono::milliseconds>(call->response_deadline - scheduler_.now());
-  call->response_timer = scheduler_.schedule(std::min(call->response_interval, until_deadline),
-                                             [this, call_id] { retransmit_response(call_id); });
+  call->response_timer = Timer(scheduler_, std::min(call->response_interval, until_deadline),
+                               [this, call_id] { retransmit_response(call_id); });
 }
 
 }  // namespace sbc::cp

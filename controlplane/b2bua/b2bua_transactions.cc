@@ -69,12 +69,10 @@ void B2bua::send_cancel(const CallPtr& call) {
   start_transaction(call, kCallee, invite_twin(*call, Method::kCancel, {}));
   // Like Timer C: a callee that never sends the INVITE's final response (normally 487) does not
   // keep the call forever.
-  scheduler_.cancel(call->invite_wait_timer);
-  call->invite_wait_timer = scheduler_.schedule(64 * timers_.t1, [this, id = call->id] {
+  call->invite_wait_timer = Timer(scheduler_, 64 * timers_.t1, [this, id = call->id] {
     auto it = calls_.find(id);
     if (it == calls_.end()) return;
     Call& c = *it->second;
-    c.invite_wait_timer = 0;
     if (!c.legs[kCallee].invite_tx) return;
     spdlog::info("call {}: no final response to the cancelled INVITE", id);
     layer_.abandon(*c.legs[kCallee].invite_tx);
@@ -85,8 +83,7 @@ void B2bua::send_cancel(const CallPtr& call) {
 
 void B2bua::close_invite(Call& call) {
   call.legs[kCallee].invite_tx.reset();
-  scheduler_.cancel(call.invite_wait_timer);
-  call.invite_wait_timer = 0;
+  call.invite_wait_timer.cancel();
 }
 
 bool B2bua::start_transaction(const CallPtr& call, Side side, sip::OutgoingRequest request) {

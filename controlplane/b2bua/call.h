@@ -14,6 +14,7 @@
 #include "controlplane/media/media_session.h"
 #include "controlplane/observability/call_result.h"
 #include "controlplane/runtime/scheduler.h"
+#include "controlplane/runtime/timer.h"
 #include "controlplane/security/admission_control.h"
 #include "controlplane/sip/message.h"
 #include "controlplane/transaction/transaction_user.h"
@@ -65,7 +66,7 @@ struct Call {
   // (§13.3.1.4; the server transaction retransmits non-2xx finals itself).
   std::string last_response;
   int final_status = 0;  // final status sent to the caller; 0 while none
-  Scheduler::TimerId response_timer = 0;
+  Timer response_timer;  // retransmits our 2xx until the caller's ACK
   std::chrono::milliseconds response_interval{};
   Scheduler::Clock::time_point response_deadline{};
   std::string callee_ack;  // ACK sent for the callee's 2xx (re-sent on 2xx retransmissions)
@@ -81,10 +82,12 @@ struct Call {
   std::string callee_answer_origin;  // o= of the callee's last SDP: an unchanged one is not re-sent
   bool cancel_pending = false;       // CANCEL to send once the callee sends a provisional
   bool cancel_sent = false;
-  Scheduler::TimerId invite_wait_timer = 0;  // after our CANCEL: how long the INVITE may stay open
-  Scheduler::TimerId ring_timer = 0;         // bounds how long a call may stay unanswered
-  Scheduler::TimerId linger_timer = 0;       // erases an ended call
-  Scheduler::TimerId duration_timer = 0;     // [sbcd] max_call_duration after the answer
+  Timer invite_wait_timer;  // after our CANCEL: how long the INVITE may stay open
+  // The Call owns its timers: they are cancelled when it goes. Their callbacks find the call by id,
+  // as a Call may outlive its erasure in a pending dataplane reply.
+  Timer ring_timer;      // bounds how long a call may stay unanswered
+  Timer linger_timer;    // erases an ended call
+  Timer duration_timer;  // [sbcd] max_call_duration after the answer
   std::optional<CallResult> result;
   int result_code = 0;
   std::chrono::system_clock::time_point start_time{};
@@ -97,6 +100,15 @@ struct Call {
   std::string account;
   MediaSession media;  // both sides' media, its port leases, the dataplane session
   std::optional<AdmissionLease> admission;  // released when the call ends
+
+  // For a Call that outlives its B2BUA (kept by a pending dataplane reply): its timers call back
+  // into the B2BUA, so they stop when the B2BUA goes.
+  void cancel_timers() {
+    for (Timer* timer :
+         {&response_timer, &invite_wait_timer, &ring_timer, &linger_timer, &duration_timer}) {
+      timer->cancel();
+    }
+  }
 };
 
 }  // namespace sbc::cp

@@ -88,9 +88,7 @@ DataplaneResync::DataplaneResync(DataplaneClient& dataplane, Scheduler& schedule
   if (registry != nullptr) metrics_ = std::make_unique<Gauges>(*registry);
 }
 
-DataplaneResync::~DataplaneResync() {
-  scheduler_.cancel(backoff_timer_);
-}
+DataplaneResync::~DataplaneResync() = default;
 
 void DataplaneResync::begin() {
   if (progress_.running) abort();
@@ -123,8 +121,7 @@ void DataplaneResync::abort() {
   queued_ = 0;
   collecting_ = false;
   paused_ = false;
-  scheduler_.cancel(backoff_timer_);
-  backoff_timer_ = 0;
+  backoff_timer_.cancel();
   backoff_ = kMinBackoff;
   if (progress_.running && progress_.pending > 0) {
     spdlog::warn("dataplane: resync abandoned with {} entries left (connection lost)",
@@ -314,8 +311,7 @@ void DataplaneResync::answered_one(Outstanding entry, DataplaneClient::Reply rep
 void DataplaneResync::back_off() {
   if (paused_) return;
   paused_ = true;
-  backoff_timer_ = scheduler_.schedule(backoff_, [this] {
-    backoff_timer_ = 0;
+  backoff_timer_ = Timer(scheduler_, backoff_, [this] {
     paused_ = false;
     pump();
   });

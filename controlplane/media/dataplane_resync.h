@@ -32,6 +32,7 @@
 
 #include "controlplane/media/dataplane_client.h"
 #include "controlplane/runtime/scheduler.h"
+#include "controlplane/runtime/timer.h"
 
 namespace prometheus {
 class Registry;
@@ -136,7 +137,7 @@ class DataplaneResync {
   size_t queued_ = 0;                // entries in lanes_ not built yet
   bool collecting_ = false;          // between begin() and run()
   bool paused_ = false;              // backing off
-  Scheduler::TimerId backoff_timer_ = 0;
+  Timer backoff_timer_;
   std::chrono::milliseconds backoff_ = kMinBackoff;
   uint64_t generation_ = 0;  // bumps on abort(): replies of an abandoned resync are ignored
   Scheduler::Clock::time_point started_{};

@@ -93,9 +93,7 @@ void EdgeSecurity::derive() {
   static_trusted_.erase(first, last);
 }
 
-EdgeSecurity::~EdgeSecurity() {
-  scheduler_.cancel(expiry_timer_);
-}
+EdgeSecurity::~EdgeSecurity() = default;
 
 // --- before parsing ------------------------------------------------------------------------------
 
@@ -477,16 +475,13 @@ size_t EdgeSecurity::restore_bans(std::vector<StoredBan> bans) {
 }
 
 void EdgeSecurity::schedule_expiry() {
-  scheduler_.cancel(expiry_timer_);
-  expiry_timer_ = 0;
+  expiry_timer_.cancel();
   const auto next = guard_.expire(scheduler_.now());
   if (!next) return;
   const auto delay =
       std::chrono::duration_cast<std::chrono::milliseconds>(*next - scheduler_.now());
-  expiry_timer_ = scheduler_.schedule(std::max(delay, std::chrono::milliseconds(1)), [this] {
-    expiry_timer_ = 0;
-    schedule_expiry();
-  });
+  expiry_timer_ = Timer(scheduler_, std::max(delay, std::chrono::milliseconds(1)),
+                        [this] { schedule_expiry(); });
 }
 
 // --- dataplane -----------------------------------------------------------------------------------

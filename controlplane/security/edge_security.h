@@ -24,6 +24,7 @@
 #include "controlplane/media/dataplane_resync.h"
 #include "controlplane/routing/trunk_sources.h"
 #include "controlplane/runtime/scheduler.h"
+#include "controlplane/runtime/timer.h"
 #include "controlplane/security/acl.h"
 #include "controlplane/security/admission_control.h"
 #include "controlplane/security/ban_store.h"
@@ -217,7 +218,7 @@ class EdgeSecurity final : private BanSink {
   std::map<boost::asio::ip::address, std::vector<boost::asio::ip::address>> banned_hosts_;
   // (zone, source) of calls that outlived a reload whose config refuses the source there.
   std::set<std::pair<size_t, boost::asio::ip::address>> kept_peers_;
-  Scheduler::TimerId expiry_timer_ = 0;
+  Timer expiry_timer_;
   BanStore* store_ = nullptr;
 };
 

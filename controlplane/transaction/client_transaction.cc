@@ -34,20 +34,16 @@ ClientTransaction::ClientTransaction(TransactionLayer& layer, TransactionId id, 
       invite_(request_.method == sip::Method::kInvite),
       state_(invite_ ? State::kCalling : State::kTrying) {}
 
-ClientTransaction::~ClientTransaction() {
-  for (Scheduler::TimerId t : timers_) layer_.scheduler().cancel(t);
-}
+ClientTransaction::~ClientTransaction() = default;
 
 void ClientTransaction::arm(Timer timer, std::chrono::milliseconds delay) {
-  disarm(timer);
-  timers_[static_cast<size_t>(timer)] = layer_.scheduler().schedule(
-      delay, [layer = &layer_, id = id_, timer] { layer->client_timer(id, timer); });
+  timers_[static_cast<size_t>(timer)] =
+      cp::Timer(layer_.scheduler(), delay,
+                [layer = &layer_, id = id_, timer] { layer->client_timer(id, timer); });
 }
 
 void ClientTransaction::disarm(Timer timer) {
-  auto& t = timers_[static_cast<size_t>(timer)];
-  if (t != 0) layer_.scheduler().cancel(t);
-  t = 0;
+  timers_[static_cast<size_t>(timer)].cancel();
 }
 
 void ClientTransaction::terminate() {
@@ -71,7 +67,6 @@ void ClientTransaction::start() {
 }
 
 void ClientTransaction::on_timer(Timer timer) {
-  timers_[static_cast<size_t>(timer)] = 0;
   const TransactionTimers& t = layer_.timers();
   switch (timer) {
     case Timer::kRetransmit:

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "controlplane/runtime/scheduler.h"
+#include "controlplane/runtime/timer.h"
 #include "controlplane/sip/builder.h"
 #include "controlplane/sip/message.h"
 #include "controlplane/transaction/transaction_user.h"
@@ -78,7 +79,7 @@ class ClientTransaction {
   State state_;
   std::chrono::milliseconds interval_{};  // current Timer A / E interval
   std::string ack_;                       // sent for a non-2xx final; re-sent on its retransmits
-  std::array<Scheduler::TimerId, 3> timers_{};
+  std::array<cp::Timer, 3> timers_;       // by Timer; cancelled when the transaction goes
 };
 
 [[nodiscard]] std::string_view to_string(ClientTransaction::State state);

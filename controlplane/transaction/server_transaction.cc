@@ -43,20 +43,16 @@ ServerTransaction::ServerTransaction(TransactionLayer& layer, std::string key, b
       state_(invite_ ? State::kProceeding : State::kTrying),
       request_to_tag_(rfc2543 ? to_tag(request) : std::string()) {}
 
-ServerTransaction::~ServerTransaction() {
-  for (Scheduler::TimerId t : timers_) layer_.scheduler().cancel(t);
-}
+ServerTransaction::~ServerTransaction() = default;
 
 void ServerTransaction::arm(Timer timer, std::chrono::milliseconds delay) {
-  disarm(timer);
-  timers_[static_cast<size_t>(timer)] = layer_.scheduler().schedule(
-      delay, [layer = &layer_, key = key_, timer] { layer->server_timer(key, timer); });
+  timers_[static_cast<size_t>(timer)] =
+      cp::Timer(layer_.scheduler(), delay,
+                [layer = &layer_, key = key_, timer] { layer->server_timer(key, timer); });
 }
 
 void ServerTransaction::disarm(Timer timer) {
-  auto& t = timers_[static_cast<size_t>(timer)];
-  if (t != 0) layer_.scheduler().cancel(t);
-  t = 0;
+  timers_[static_cast<size_t>(timer)].cancel();
 }
 
 void ServerTransaction::terminate() {
@@ -149,7 +145,6 @@ bool ServerTransaction::respond(int code, std::string bytes) {
 }
 
 void ServerTransaction::on_timer(Timer timer) {
-  timers_[static_cast<size_t>(timer)] = 0;
   switch (timer) {
     case Timer::kRetransmit:  // Timer G
       if (state_ != State::kCompleted) return;

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "controlplane/runtime/scheduler.h"
+#include "controlplane/runtime/timer.h"
 #include "controlplane/sip/message.h"
 #include "controlplane/transaction/transaction_user.h"
 #include "controlplane/transport/sip_transport.h"
@@ -79,7 +80,7 @@ class ServerTransaction {
   std::string response_to_tag_;  // the To tag of our last response (RFC 2543 ACK matching)
   std::string last_response_;
   std::chrono::milliseconds interval_{};  // current Timer G interval
-  std::array<Scheduler::TimerId, 3> timers_{};
+  std::array<cp::Timer, 3> timers_;       // by Timer; cancelled when the transaction goes
 };
 
 [[nodiscard]] std::string_view to_string(ServerTransaction::State state);

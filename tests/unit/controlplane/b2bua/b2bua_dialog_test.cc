@@ -214,5 +214,16 @@ TEST_F(B2buaDialogTest, CalleeChallengeBecomes503AndTheRetryIsANewCall) {
   EXPECT_EQ(b2bua_->active_calls(), 1u);
 }
 
+// A call's timers go with it. One that a pending dataplane reply still holds when the B2BUA goes
+// (here: its session programming, unanswered) keeps none: they would call into the gone B2BUA.
+TEST_F(B2buaDialogTest, NoTimerOutlivesTheB2bua) {
+  auto invite = start_call();
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 200, "btag", sdp("198.51.100.10", 7000)));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);  // retransmitted until the ACK
+  ASSERT_GT(clock_.pending(), 0u);
+  b2bua_.reset();
+  EXPECT_EQ(clock_.pending(), 0u);
+}
+
 }  // namespace
 }  // namespace sbc::cp
