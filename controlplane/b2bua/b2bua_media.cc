@@ -17,10 +17,10 @@ std::expected<void, int> B2bua::allocate_media(Call& call, size_t caller_zone, s
   const size_t zones[2] = {caller_zone, callee_zone};
   const api::PortInfo* info[2] = {};
   for (int side = 0; side < 2; ++side) {
-    info[side] = dataplane_.find_port(zones_[zones[side]].dataplane_port);
+    info[side] = dataplane_.find_port(config_.zones[zones[side]].dataplane_port);
     if (info[side] == nullptr || !info[side]->address.is_set()) {
-      spdlog::error("zone {}: dataplane has no port '{}'", zones_[zones[side]].name,
-                    zones_[zones[side]].dataplane_port);
+      spdlog::error("zone {}: dataplane has no port '{}'", config_.zones[zones[side]].name,
+                    config_.zones[zones[side]].dataplane_port);
       return std::unexpected(503);
     }
   }
