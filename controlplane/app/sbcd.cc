@@ -86,10 +86,10 @@ std::expected<void, std::string> Sbcd::start() {
     const ZoneConfig& z = config_.zones[i];
     bound_.emplace_back(z.listeners.size(), false);
     for (size_t l = 0; l < z.listeners.size(); ++l) {
-      // A zone's own listeners carry its sip_address; empty: the dataplane port's (after Hello).
-      const std::string& address = z.listeners[l].address;
-      if (address.empty()) continue;
-      if (auto bound = bind_listener(i, l, address); !bound) {
+      // A zone's own listeners carry its sip_address; unset: the dataplane port's (after Hello).
+      const auto& address = z.listeners[l].address;
+      if (!address) continue;
+      if (auto bound = bind_listener(i, l, *address); !bound) {
         return std::unexpected(fmt::format("zone.{}: {}", z.name, bound.error()));
       }
     }
@@ -130,7 +130,7 @@ void Sbcd::run() {
 }
 
 std::expected<void, std::string> Sbcd::bind_listener(size_t zone, size_t index,
-                                                     const std::string& address) {
+                                                     const boost::asio::ip::address& address) {
   const ZoneConfig& z = config_.zones[zone];
   const ListenerConfig& l = z.listeners[index];
   auto bound = transport_->listen(zone, l.transport, address, l.port);
@@ -152,10 +152,13 @@ void Sbcd::bind_zones() {
       continue;
     }
     const std::string address = port->address.to_string();
+    boost::system::error_code ec;
+    const boost::asio::ip::address ip = boost::asio::ip::make_address(address, ec);
+    if (ec) continue;  // is_set() above: the dataplane sent an address
     bool any = false;
     for (size_t l = 0; l < z.listeners.size(); ++l) {
       if (bound_[i][l]) continue;
-      if (auto bound = bind_listener(i, l, address); !bound) {
+      if (auto bound = bind_listener(i, l, ip); !bound) {
         spdlog::error("zone {}: {}", z.name, bound.error());
         continue;
       }

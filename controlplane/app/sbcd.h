@@ -70,7 +70,7 @@ class Sbcd {
   void wait_for_signal();
   // Binds zone `zone`'s listener `index` on `address`; false (logged by the caller) on failure.
   std::expected<void, std::string> bind_listener(size_t zone, size_t index,
-                                                 const std::string& address);
+                                                 const boost::asio::ip::address& address);
   // Binds the listeners whose address is the dataplane port's (known after Hello).
   void bind_zones();
   void on_dataplane(bool up);

@@ -46,10 +46,10 @@ std::expected<ReloadSummary, std::string> Sbcd::reload() {
     if (z.retired) continue;
     if (bound_[i].size() != z.listeners.size()) bound_[i].assign(z.listeners.size(), false);
     for (size_t l = 0; l < z.listeners.size(); ++l) {
-      // A zone's own listeners carry its sip_address; empty: the dataplane port's (after Hello).
-      const std::string& address = z.listeners[l].address;
-      if (bound_[i][l] || address.empty()) continue;
-      if (auto bound = bind_listener(i, l, address); !bound) {
+      // A zone's own listeners carry its sip_address; unset: the dataplane port's (after Hello).
+      const auto& address = z.listeners[l].address;
+      if (bound_[i][l] || !address) continue;
+      if (auto bound = bind_listener(i, l, *address); !bound) {
         summary.warnings.push_back(fmt::format("zone.{}: {}", z.name, bound.error()));
       }
     }

@@ -80,9 +80,7 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
       retired_(dataplane),
       layer_(scheduler, transport, *this, metrics, transaction_timers(timers),
              limits_.transactions) {
-  for (const ZoneConfig& z : config.zones) {
-    zones_.push_back(Zone{z.name, z.sip_port, z.dataplane_port, config.is_trunk_zone(z.name)});
-  }
+  for (const ZoneConfig& z : config.zones) trunk_zones_.push_back(config.is_trunk_zone(z.name));
 }
 
 B2bua::~B2bua() {
@@ -142,8 +140,8 @@ B2bua::CallPtr B2bua::find_caller_dialog(size_t zone, std::string_view call_id) 
 }
 
 std::optional<size_t> B2bua::zone_index(std::string_view name) const {
-  for (size_t i = 0; i < zones_.size(); ++i) {
-    if (zones_[i].name == name && !zones_[i].retired) return i;
+  for (size_t i = 0; i < config_.zones.size(); ++i) {
+    if (config_.zones[i].name == name && !config_.zones[i].retired) return i;
   }
   return std::nullopt;
 }
@@ -153,7 +151,7 @@ Endpoint B2bua::local_endpoint(const SipPeer& peer) const {
   if (auto local = transport_.local_endpoint(peer.zone, peer.transport)) return *local;
   boost::system::error_code ec;
   return Endpoint(boost::asio::ip::make_address(router_.zone_address(peer.zone), ec),
-                  zones_[peer.zone].port);
+                  config_.zones[peer.zone].sip_port);
 }
 
 void B2bua::set_via(sip::RequestSpec& spec, const SipPeer& peer) const {
@@ -429,8 +427,8 @@ void B2bua::send_invite(const CallPtr& call, uint32_t max_forwards, std::string 
   call->callee_invite_uri = spec.request_uri;
   call->callee_invite_branch = spec.branch;
   call->callee_invite_cseq = spec.cseq;
-  spdlog::info("call {}: {} -> {} ({} -> {})", call->id, a.user, b.user, zones_[a.peer.zone].name,
-               zones_[b.peer.zone].name);
+  spdlog::info("call {}: {} -> {} ({} -> {})", call->id, a.user, b.user,
+               config_.zones[a.peer.zone].name, config_.zones[b.peer.zone].name);
   if (!start_transaction(call, kCallee, sip::build_request(spec))) {
     fail_call(call, 503, CallResult::kFailed);
     return;
@@ -445,9 +443,9 @@ void B2bua::send_invite(const CallPtr& call, uint32_t max_forwards, std::string 
 std::optional<B2bua::Caller> B2bua::identify_caller(const SipPeer& from,
                                                     const sip::Message& invite) {
   const size_t zone = from.zone;
-  if (zones_[zone].trunk) {
+  if (trunk_zones_[zone]) {
     const auto trunk = router_.trunk_of(zone, from.remote.address());
-    return Caller{trunk ? config_.trunks[*trunk].name : zones_[zone].name, ""};
+    return Caller{trunk ? config_.trunks[*trunk].name : config_.zones[zone].name, ""};
   }
   const AuthDecision auth = security_.authenticate(from, invite);
   switch (auth.kind) {
@@ -462,7 +460,7 @@ std::optional<B2bua::Caller> B2bua::identify_caller(const SipPeer& from,
     case AuthDecision::Kind::kTrusted:
     case AuthDecision::Kind::kNotRequired: break;
   }
-  return Caller{"zone:" + zones_[zone].name, ""};
+  return Caller{"zone:" + config_.zones[zone].name, ""};
 }
 
 }  // namespace sbc::cp

@@ -146,13 +146,6 @@ class B2bua final : private TransactionUser {
   [[nodiscard]] const TransactionLayer& transactions() const { return layer_; }
 
  private:
-  struct Zone {
-    std::string name;
-    uint16_t port = 0;
-    std::string dataplane_port;
-    bool trunk = false;
-    bool retired = false;  // removed by a reload: in-dialog requests only
-  };
   using CallPtr = std::shared_ptr<Call>;
   // What an ACK or BYE on any dialog our INVITE to the callee created needs (views into a Call
   // or an EndedCall, used at once).
@@ -345,7 +338,9 @@ class B2bua final : private TransactionUser {
   CdrWriter* cdr_;
   CallStore* store_ = nullptr;
   B2buaTimers timers_;
-  std::vector<Zone> zones_;
+  // Per index of config_.zones (which holds the rest of a zone): true when the zone faces
+  // carriers. A zone a reload retired keeps what it was while its calls finish.
+  std::vector<bool> trunk_zones_;
   Router router_;  // where new calls go; owns the zones' SIP addresses
   sip::IdGenerator ids_;
   uint64_t next_call_id_;

@@ -11,10 +11,10 @@
 namespace sbc::cp {
 
 const api::PortInfo* B2bua::media_port(size_t zone) const {
-  const api::PortInfo* info = dataplane_.find_port(zones_[zone].dataplane_port);
+  const api::PortInfo* info = dataplane_.find_port(config_.zones[zone].dataplane_port);
   if (info == nullptr || !info->address.is_set()) {
-    spdlog::error("zone {}: dataplane has no port '{}'", zones_[zone].name,
-                  zones_[zone].dataplane_port);
+    spdlog::error("zone {}: dataplane has no port '{}'", config_.zones[zone].name,
+                  config_.zones[zone].dataplane_port);
     return nullptr;
   }
   return info;

@@ -9,8 +9,8 @@ namespace sbc::cp {
 
 std::vector<std::string> B2bua::zone_names() const {
   std::vector<std::string> names;
-  names.reserve(zones_.size());
-  for (const Zone& z : zones_) names.push_back(z.name);
+  names.reserve(config_.zones.size());
+  for (const ZoneConfig& z : config_.zones) names.push_back(z.name);
   return names;
 }
 
@@ -46,7 +46,7 @@ bool B2bua::adoptable(const Call& call) const {
     return false;
   }
   for (const Leg& leg : call.legs) {
-    if (leg.peer.zone >= zones_.size()) {
+    if (leg.peer.zone >= config_.zones.size()) {
       spdlog::error("call {}: not adopted: zone {} does not exist", call.id, leg.peer.zone);
       return false;
     }

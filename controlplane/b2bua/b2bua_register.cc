@@ -9,7 +9,7 @@
 namespace sbc::cp {
 
 void B2bua::handle_register(const SipPeer& from, const sip::Message& request) {
-  if (zones_[from.zone].trunk) {
+  if (trunk_zones_[from.zone]) {
     // Carriers do not register to us: this zone has no registrar.
     reject(from, request, 403, "Forbidden (no registrar on a trunk zone)");
     return;
@@ -51,7 +51,7 @@ std::optional<std::string> B2bua::registering_user(const SipPeer& from, const si
   // Registration without credentials (a trusted source, or a zone that does not authenticate
   // REGISTER): still only for configured users of this zone.
   const UserConfig* configured = config_.find_user(request.to()->uri.user);
-  if (configured == nullptr || configured->zone != zones_[from.zone].name) {
+  if (configured == nullptr || configured->zone != config_.zones[from.zone].name) {
     reject(from, request, 404, "Not Found (no such user)");
     security_.metrics().register_answered(404);
     return std::nullopt;

@@ -9,15 +9,9 @@ namespace sbc::cp {
 void B2bua::reconfigure() {
   for (size_t i = 0; i < config_.zones.size(); ++i) {
     const ZoneConfig& z = config_.zones[i];
-    if (i == zones_.size()) {
-      zones_.push_back(
-          Zone{z.name, z.sip_port, z.dataplane_port, config_.is_trunk_zone(z.name), z.retired});
-      continue;
-    }
-    Zone& zone = zones_[i];
+    if (i == trunk_zones_.size()) trunk_zones_.push_back(false);
     // A retired zone keeps serving its calls as what it was.
-    if (!z.retired) zone.trunk = config_.is_trunk_zone(z.name);
-    zone.retired = z.retired;
+    if (!z.retired) trunk_zones_[i] = config_.is_trunk_zone(z.name);
   }
   router_.reconfigure();
 }
@@ -47,12 +41,13 @@ bool B2bua::zone_in_use(size_t zone) const {
 
 bool B2bua::source_allowed(const SipPeer& from, const sip::Message& msg) {
   const size_t zone = from.zone;
-  const Zone& z = zones_[zone];
+  const ZoneConfig& z = config_.zones[zone];
+  const bool trunk = trunk_zones_[zone];
   const auto source = from.remote.address();
   bool allowed = true;
   if (z.retired) {
     allowed = false;
-  } else if (z.trunk) {
+  } else if (trunk) {
     // sbcd's screen() already dropped other sources before parsing; this guards direct callers.
     allowed = security_.trunk_of(zone, source).has_value();
   } else {
@@ -67,11 +62,11 @@ bool B2bua::source_allowed(const SipPeer& from, const sip::Message& msg) {
     if (find_caller_dialog(zone, call_id)) return true;
   }
   // Counted, logged at debug only: anyone can send these, as fast as they like.
-  metrics_.sip_dropped(z.trunk ? SipDropReason::kUnknownTrunkSource
-                               : SipDropReason::kSourceNotAllowed);
+  metrics_.sip_dropped(trunk ? SipDropReason::kUnknownTrunkSource
+                             : SipDropReason::kSourceNotAllowed);
   if (msg.method() == sip::Method::kAck) return false;
   spdlog::debug("sip: 403 to {} on zone {}: {}", source.to_string(), z.name,
-                z.trunk ? "not a configured trunk host" : "not allowed by the configuration");
+                trunk ? "not a configured trunk host" : "not allowed by the configuration");
   reject(from, msg, 403);
   return false;
 }

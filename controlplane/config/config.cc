@@ -11,7 +11,6 @@
 #include <tuple>
 #include <utility>
 
-#include "api/control_protocol.h"
 #include "controlplane/config/config_parse.h"
 
 namespace sbc::cp {
@@ -49,6 +48,7 @@ using config_detail::add_security_options;
 using config_detail::check_capacity;
 using config_detail::check_security;
 using config_detail::kCapacityOptions;
+using config_detail::number;
 using config_detail::parse_bool;
 using config_detail::parse_number;
 using config_detail::read_capacity;
@@ -97,8 +97,16 @@ std::expected<std::string, std::string> strip_comments(std::string_view text) {
   return out;
 }
 
-bool is_ipv4(std::string_view text) {
-  return api::Address::parse(text).family == api::AddressFamily::kIpv4;
+// An IPv4 address in dotted-quad form, parsed once here: the configuration holds typed addresses.
+// The error names `option`; `note` is appended to it (why a host name is not accepted, say).
+std::expected<boost::asio::ip::address, std::string> parse_ipv4(std::string_view text,
+                                                                std::string_view option,
+                                                                std::string_view note = {}) {
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address_v4(std::string(text), ec);
+  if (ec)
+    return std::unexpected(fmt::format("{}: '{}' is not an IPv4 address{}", option, text, note));
+  return address;
 }
 
 // Characters allowed unescaped in a SIP user part (RFC 3261 user-unreserved + unreserved subset).
@@ -143,6 +151,51 @@ std::expected<Transport, std::string> parse_transport_option(std::string_view te
   return std::unexpected(fmt::format("{}: '{}' is not one of udp, tcp, tls", option, text));
 }
 
+// `transports = udp, tcp, tls`: each once.
+std::expected<std::vector<Transport>, std::string> parse_transports(std::string_view list,
+                                                                    const std::string& option) {
+  std::vector<Transport> transports;
+  std::string_view rest = list;
+  while (true) {
+    const size_t comma = rest.find(',');
+    const std::string_view item = trim(rest.substr(0, comma));
+    if (item.empty()) {
+      return std::unexpected(fmt::format("{}: '{}' has an empty entry", option, list));
+    }
+    auto t = parse_transport_option(item, option);
+    if (!t) return std::unexpected(t.error());
+    if (std::ranges::find(transports, *t) != transports.end()) {
+      return std::unexpected(fmt::format("{}: {} is listed twice", option, to_string(*t)));
+    }
+    transports.push_back(*t);
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 1);
+  }
+  return transports;
+}
+
+// The zone's listeners: one per transport on its sip_address, then each `listen` entry.
+std::expected<void, std::string> read_listeners(const Values& v, const std::string& prefix,
+                                                ZoneConfig& zone) {
+  for (const Transport t : zone.transports) {
+    zone.listeners.push_back(
+        {t, zone.sip_address, t == Transport::kTls ? zone.tls_port : zone.sip_port});
+  }
+  const std::string option = prefix + kZoneListen;
+  for (const std::string& entry : v.get_all(option)) {
+    const size_t colon = entry.find(':');
+    if (colon == std::string::npos) {
+      return std::unexpected(option + ": '" + entry + "' is not transport:address:port");
+    }
+    auto t = parse_transport_option(trim(std::string_view(entry).substr(0, colon)), option);
+    if (!t) return std::unexpected(t.error());
+    auto hp = parse_host_port(trim(std::string_view(entry).substr(colon + 1)), option);
+    if (!hp) return std::unexpected(hp.error());
+    zone.listeners.push_back({*t, hp->host, hp->port});
+  }
+  return {};
+}
+
 std::expected<void, std::string> read_zone(const Values& v, const std::string& name,
                                            ZoneConfig& zone) {
   const std::string prefix = "zone." + name + ".";
@@ -154,57 +207,18 @@ std::expected<void, std::string> read_zone(const Values& v, const std::string& n
   }
   zone.dataplane_port = *dp;
   if (auto a = v.get(prefix + "sip_address")) {
-    if (!is_ipv4(*a)) {
-      return std::unexpected(prefix + "sip_address: '" + *a + "' is not an IPv4 address");
-    }
-    zone.sip_address = boost::asio::ip::make_address_v4(*a);  // checked: cannot throw
+    auto address = parse_ipv4(*a, prefix + "sip_address");
+    if (!address) return std::unexpected(address.error());
+    zone.sip_address = *address;
   }
-  if (auto p = v.get(prefix + "sip_port")) {
-    auto port = parse_number<uint16_t>(*p, prefix + "sip_port", 1, 65535);
-    if (!port) return std::unexpected(port.error());
-    zone.sip_port = *port;
-  }
-  if (auto p = v.get(prefix + "tls_port")) {
-    auto port = parse_number<uint16_t>(*p, prefix + "tls_port", 1, 65535);
-    if (!port) return std::unexpected(port.error());
-    zone.tls_port = *port;
-  }
+  if (auto r = number(v, prefix + "sip_port", zone.sip_port, 1, 65535); !r) return r;
+  if (auto r = number(v, prefix + "tls_port", zone.tls_port, 1, 65535); !r) return r;
   if (auto list = v.get(prefix + "transports")) {
-    const std::string option = prefix + "transports";
-    zone.transports.clear();
-    std::string_view rest = *list;
-    while (true) {
-      const size_t comma = rest.find(',');
-      const std::string_view item = trim(rest.substr(0, comma));
-      if (item.empty()) {
-        return std::unexpected(option + ": '" + *list + "' has an empty entry");
-      }
-      auto t = parse_transport_option(item, option);
-      if (!t) return std::unexpected(t.error());
-      if (std::ranges::find(zone.transports, *t) != zone.transports.end()) {
-        return std::unexpected(fmt::format("{}: {} is listed twice", option, to_string(*t)));
-      }
-      zone.transports.push_back(*t);
-      if (comma == std::string_view::npos) break;
-      rest = rest.substr(comma + 1);
-    }
+    auto transports = parse_transports(*list, prefix + "transports");
+    if (!transports) return std::unexpected(transports.error());
+    zone.transports = std::move(*transports);
   }
-  for (const Transport t : zone.transports) {
-    zone.listeners.push_back({t, zone.sip_address ? zone.sip_address->to_string() : std::string(),
-                              t == Transport::kTls ? zone.tls_port : zone.sip_port});
-  }
-  for (const std::string& entry : v.get_all(prefix + kZoneListen)) {
-    const std::string option = prefix + kZoneListen;
-    const size_t colon = entry.find(':');
-    if (colon == std::string::npos) {
-      return std::unexpected(option + ": '" + entry + "' is not transport:address:port");
-    }
-    auto t = parse_transport_option(trim(std::string_view(entry).substr(0, colon)), option);
-    if (!t) return std::unexpected(t.error());
-    auto hp = parse_host_port(trim(std::string_view(entry).substr(colon + 1)), option);
-    if (!hp) return std::unexpected(hp.error());
-    zone.listeners.push_back({*t, hp->host.to_string(), hp->port});
-  }
+  if (auto r = read_listeners(v, prefix, zone); !r) return r;
   if (zone.listeners.empty()) {
     return std::unexpected(prefix + "transports: the zone has no listener");
   }
@@ -230,16 +244,10 @@ std::expected<void, std::string> read_trunk(const Values& v, const std::string& 
   trunk.zone = *zone;
   auto host = v.get(prefix + "host");
   if (!host) return std::unexpected(prefix + "host: required");
-  if (!is_ipv4(*host)) {
-    return std::unexpected(prefix + "host: '" + *host +
-                           "' is not an IPv4 address (host names are not resolved)");
-  }
-  trunk.host = boost::asio::ip::make_address_v4(*host);  // checked: cannot throw
-  if (auto p = v.get(prefix + "port")) {
-    auto port = parse_number<uint16_t>(*p, prefix + "port", 1, 65535);
-    if (!port) return std::unexpected(port.error());
-    trunk.port = *port;
-  }
+  auto address = parse_ipv4(*host, prefix + "host", " (host names are not resolved)");
+  if (!address) return std::unexpected(address.error());
+  trunk.host = *address;
+  if (auto r = number(v, prefix + "port", trunk.port, 1, 65535); !r) return r;
   if (auto t = v.get(prefix + "transport")) {
     auto transport = parse_transport_option(*t, prefix + "transport");
     if (!transport) return std::unexpected(transport.error());
@@ -307,19 +315,19 @@ std::expected<TlsConfig, std::string> read_tls(const Values& v) {
   return tls;
 }
 
-std::expected<void, std::string> read_globals(const Values& v, Config& config) {
-  auto path_option = [&](const std::string& name,
-                         std::string& out) -> std::expected<void, std::string> {
+// [sbcd]: files, sockets, log level and the call duration limit.
+std::expected<void, std::string> read_sbcd(const Values& v, Config& config) {
+  const std::pair<const char*, std::string Config::*> paths[] = {
+      {"sbcd.dataplane_socket", &Config::dataplane_socket},
+      {"sbcd.mgmt_socket", &Config::mgmt_socket},
+      {"sbcd.cdr_file", &Config::cdr_file},
+      {"sbcd.state_db", &Config::state_db}};
+  for (const auto& [name, field] : paths) {
     if (auto s = v.get(name)) {
-      if (s->empty()) return std::unexpected(name + ": must not be empty");
-      out = *s;
+      if (s->empty()) return std::unexpected(std::string(name) + ": must not be empty");
+      config.*field = *s;
     }
-    return {};
-  };
-  if (auto r = path_option("sbcd.dataplane_socket", config.dataplane_socket); !r) return r;
-  if (auto r = path_option("sbcd.mgmt_socket", config.mgmt_socket); !r) return r;
-  if (auto r = path_option("sbcd.cdr_file", config.cdr_file); !r) return r;
-  if (auto r = path_option("sbcd.state_db", config.state_db); !r) return r;
+  }
   if (auto level = v.get("sbcd.log_level")) {
     if (std::ranges::find(kLogLevels, *level) == std::end(kLogLevels)) {
       return std::unexpected("sbcd.log_level: '" + *level +
@@ -327,23 +335,13 @@ std::expected<void, std::string> read_globals(const Values& v, Config& config) {
     }
     config.log_level = *level;
   }
-  if (auto s = v.get("sbcd.max_call_duration")) {
-    auto n = parse_number<uint32_t>(*s, "sbcd.max_call_duration", 0, 7 * 86400);
-    if (!n) return std::unexpected(n.error());
-    config.max_call_duration_s = *n;
-  }
-  if (auto r = read_capacity(v, config); !r) return r;
-  MediaConfig& m = config.media;
-  if (auto s = v.get("media.port_min")) {
-    auto n = parse_number<uint16_t>(*s, "media.port_min", 1024, 65534);
-    if (!n) return std::unexpected(n.error());
-    m.port_min = *n;
-  }
-  if (auto s = v.get("media.port_max")) {
-    auto n = parse_number<uint16_t>(*s, "media.port_max", 1025, 65535);
-    if (!n) return std::unexpected(n.error());
-    m.port_max = *n;
-  }
+  return number(v, "sbcd.max_call_duration", config.max_call_duration_s, 0, 7 * 86400);
+}
+
+// [media]: the RTP port range (even start, room for an RTP/RTCP pair) and media timers.
+std::expected<void, std::string> read_media(const Values& v, MediaConfig& m) {
+  if (auto r = number(v, "media.port_min", m.port_min, 1024, 65534); !r) return r;
+  if (auto r = number(v, "media.port_max", m.port_max, 1025, 65535); !r) return r;
   if (m.port_min % 2 != 0) {
     return std::unexpected(
         fmt::format("media.port_min: {} is odd (RTP uses even ports)", m.port_min));
@@ -353,32 +351,23 @@ std::expected<void, std::string> read_globals(const Values& v, Config& config) {
         fmt::format("media.port_max: {} leaves no RTP/RTCP pair above media.port_min {}",
                     m.port_max, m.port_min));
   }
-  if (auto s = v.get("media.timeout")) {
-    auto n = parse_number<uint32_t>(*s, "media.timeout", 0, 86400);
-    if (!n) return std::unexpected(n.error());
-    m.timeout_s = *n;
-  }
-  if (auto s = v.get("media.latch_window")) {
-    auto n = parse_number<uint32_t>(*s, "media.latch_window", 0, 600000);
-    if (!n) return std::unexpected(n.error());
-    m.latch_window_ms = *n;
-  }
-  SipConfig& sip = config.sip;
-  if (auto s = v.get("sip.tcp_idle_timeout")) {
-    auto n = parse_number<uint32_t>(*s, "sip.tcp_idle_timeout", 1, 86400);
-    if (!n) return std::unexpected(n.error());
-    sip.tcp_idle_timeout_s = *n;
-  }
-  if (auto s = v.get("sip.max_connections")) {
-    auto n = parse_number<uint32_t>(*s, "sip.max_connections", 1, 1000000);
-    if (!n) return std::unexpected(n.error());
-    sip.max_connections = *n;
-  }
-  if (auto s = v.get("sip.max_connections_per_address")) {
-    auto n = parse_number<uint32_t>(*s, "sip.max_connections_per_address", 1, 1000000);
-    if (!n) return std::unexpected(n.error());
-    sip.max_connections_per_address = *n;
-  }
+  if (auto r = number(v, "media.timeout", m.timeout_s, 0, 86400); !r) return r;
+  return number(v, "media.latch_window", m.latch_window_ms, 0, 600000);
+}
+
+// [sip]: stream connection limits.
+std::expected<void, std::string> read_sip(const Values& v, SipConfig& sip) {
+  if (auto r = number(v, "sip.tcp_idle_timeout", sip.tcp_idle_timeout_s, 1, 86400); !r) return r;
+  if (auto r = number(v, "sip.max_connections", sip.max_connections, 1, 1000000); !r) return r;
+  return number(v, "sip.max_connections_per_address", sip.max_connections_per_address, 1, 1000000);
+}
+
+// Every section but zones, trunks and the security ones.
+std::expected<void, std::string> read_globals(const Values& v, Config& config) {
+  if (auto r = read_sbcd(v, config); !r) return r;
+  if (auto r = read_capacity(v, config); !r) return r;
+  if (auto r = read_media(v, config.media); !r) return r;
+  if (auto r = read_sip(v, config.sip); !r) return r;
   if (v.has_section("tls")) {
     auto tls = read_tls(v);
     if (!tls) return std::unexpected(tls.error());
@@ -401,13 +390,13 @@ std::expected<void, std::string> check_transports(const Config& config) {
   for (const ZoneConfig& z : config.zones) {
     for (size_t i = 0; i < z.listeners.size(); ++i) {
       const ListenerConfig& l = z.listeners[i];
-      const std::string address = l.address.empty() ? "zone " + z.name : l.address;
+      const std::string address = l.address ? l.address->to_string() : "zone " + z.name;
       if (!binds.emplace(l.transport == Transport::kUdp, address, l.port).second) {
         const bool own = i < z.transports.size();  // from transports, not from listen
         return std::unexpected(
             fmt::format("zone.{}.{}: {} {}:{} is already used by another listener", z.name,
                         own ? "sip_address" : "listen", to_string(l.transport),
-                        l.address.empty() ? "(dataplane address)" : l.address, l.port));
+                        l.address ? l.address->to_string() : "(dataplane address)", l.port));
       }
       if (l.transport == Transport::kTls && (!config.tls || config.tls->certificate.empty())) {
         return std::unexpected(
@@ -478,12 +467,10 @@ std::expected<HostPort, std::string> parse_host_port(std::string_view text, std:
   if (colon == std::string_view::npos) {
     return std::unexpected(fmt::format("{}: '{}' is not host:port", what, text));
   }
-  const std::string host(text.substr(0, colon));
-  if (!is_ipv4(host)) {
-    return std::unexpected(fmt::format("{}: '{}' is not an IPv4 address", what, host));
-  }
+  auto host = parse_ipv4(text.substr(0, colon), what);
+  if (!host) return std::unexpected(host.error());
   HostPort hp;
-  hp.host = boost::asio::ip::make_address_v4(host);  // checked: cannot throw
+  hp.host = *host;
   auto port =
       parse_number<uint16_t>(text.substr(colon + 1), fmt::format("{} port", what), 1, 65535);
   if (!port) return std::unexpected(port.error());
@@ -514,86 +501,107 @@ const ZoneConfig& Config::access_zone() const {
   return zones.front();  // unreachable after validation
 }
 
+namespace {
+
+// The names of the dynamic sections: [zone.NAME], [trunk.NAME], [user.NAME].
+struct SectionNames {
+  std::set<std::string> zones;
+  std::set<std::string> trunks;
+  std::set<std::string> users;
+};
+
+// First pass, lenient: collects the section names, each checked.
+std::expected<SectionNames, std::string> find_sections(const std::string& text) {
+  po::options_description none;
+  std::istringstream in(text);
+  const po::parsed_options found = po::parse_config_file(in, none, true);
+  SectionNames names;
+  for (const po::option& opt : found.options) {
+    const std::string& key = opt.string_key;
+    const size_t first_dot = key.find('.');
+    const size_t last_dot = key.rfind('.');
+    if (first_dot == std::string::npos || first_dot == last_dot) continue;
+    const std::string kind = key.substr(0, first_dot);
+    if (kind != "zone" && kind != "trunk" && kind != "user") continue;
+    const std::string name = key.substr(first_dot + 1, last_dot - first_dot - 1);
+    if (kind == "user") {
+      if (!valid_user_name(name)) {
+        return std::unexpected("[user." + name +
+                               "]: user name must be 1-64 letters, digits, '_', '-', '.' or '+'");
+      }
+      names.users.insert(name);
+      continue;
+    }
+    if (!valid_name(name)) {
+      return std::unexpected("[" + kind + "." + name +
+                             "]: section name must be 1-64 letters, digits, '_' or '-'");
+    }
+    (kind == "zone" ? names.zones : names.trunks).insert(name);
+  }
+  return names;
+}
+
+// Every option the file may have, given its sections. Every option is read as a string: numbers
+// are converted by hand so "-1" or "1e3" are refused with the option's name instead of wrapping
+// around.
+po::options_description known_options(const SectionNames& names) {
+  po::options_description desc;
+  auto add = [&](const std::string& name) {
+    desc.add_options()(name.c_str(), po::value<std::string>());
+  };
+  for (const auto* list :
+       {&kSbcdOptions, &kCapacityOptions, &kMediaOptions, &kSipOptions, &kTlsOptions}) {
+    for (const auto& o : *list) add(o);
+  }
+  add("metrics.listen");
+  for (const auto& z : names.zones) {
+    for (const auto& k : kZoneKeys) add("zone." + z + "." + k);
+    const std::string listen = "zone." + z + "." + kZoneListen;
+    desc.add_options()(listen.c_str(), po::value<std::vector<std::string>>());
+  }
+  for (const auto& t : names.trunks) {
+    for (const auto& k : kTrunkKeys) add("trunk." + t + "." + k);
+  }
+  add_security_options(desc, names.zones, names.trunks, names.users);
+  return desc;
+}
+
+// Reads every section of the parsed options, then checks the references between them.
+std::expected<Config, std::string> read_config(const Values& values, const SectionNames& names) {
+  Config config;
+  if (auto r = read_globals(values, config); !r) return std::unexpected(r.error());
+  for (const auto& name : names.zones) {
+    ZoneConfig zone;
+    if (auto r = read_zone(values, name, zone); !r) return std::unexpected(r.error());
+    config.zones.push_back(std::move(zone));
+  }
+  for (const auto& name : names.trunks) {
+    TrunkConfig trunk;
+    if (auto r = read_trunk(values, name, trunk); !r) return std::unexpected(r.error());
+    config.trunks.push_back(std::move(trunk));
+  }
+  if (auto r = read_security(values, names.users, config); !r) return std::unexpected(r.error());
+  if (auto r = cross_check(config); !r) return std::unexpected(r.error());
+  if (auto r = check_security(config); !r) return std::unexpected(r.error());
+  if (auto r = check_capacity(config); !r) return std::unexpected(r.error());
+  return config;
+}
+
+}  // namespace
+
 std::expected<Config, std::string> parse_config(std::string_view text) {
   const auto stripped = strip_comments(text);
   if (!stripped) return std::unexpected(stripped.error());
-  const std::string& cleaned = *stripped;
   try {
-    // First pass: find the dynamic [zone.NAME] and [trunk.NAME] sections.
-    po::options_description none;
-    std::istringstream first(cleaned);
-    const po::parsed_options found = po::parse_config_file(first, none, true);
-    std::set<std::string> zone_names;
-    std::set<std::string> trunk_names;
-    std::set<std::string> user_names;
-    for (const po::option& opt : found.options) {
-      const std::string& key = opt.string_key;
-      const size_t first_dot = key.find('.');
-      const size_t last_dot = key.rfind('.');
-      if (first_dot == std::string::npos || first_dot == last_dot) continue;
-      const std::string kind = key.substr(0, first_dot);
-      if (kind != "zone" && kind != "trunk" && kind != "user") continue;
-      const std::string name = key.substr(first_dot + 1, last_dot - first_dot - 1);
-      if (kind == "user") {
-        if (!valid_user_name(name)) {
-          return std::unexpected("[user." + name +
-                                 "]: user name must be 1-64 letters, digits, '_', '-', '.' or '+'");
-        }
-        user_names.insert(name);
-        continue;
-      }
-      if (!valid_name(name)) {
-        return std::unexpected("[" + kind + "." + name +
-                               "]: section name must be 1-64 letters, digits, '_' or '-'");
-      }
-      (kind == "zone" ? zone_names : trunk_names).insert(name);
-    }
-
+    const auto names = find_sections(*stripped);
+    if (!names) return std::unexpected(names.error());
     // Second pass, strict: every option must be known.
-    // Every option is read as a string: numbers are converted by hand so "-1" or "1e3" are refused
-    // with the option's name instead of wrapping around.
-    po::options_description desc;
-    auto add = [&](const std::string& name) {
-      desc.add_options()(name.c_str(), po::value<std::string>());
-    };
-    for (const auto& o : kSbcdOptions) add(o);
-    for (const auto& o : kCapacityOptions) add(o);
-    for (const auto& o : kMediaOptions) add(o);
-    for (const auto& o : kSipOptions) add(o);
-    for (const auto& o : kTlsOptions) add(o);
-    add("metrics.listen");
-    for (const auto& z : zone_names) {
-      for (const auto& k : kZoneKeys) add("zone." + z + "." + k);
-      const std::string listen = "zone." + z + "." + kZoneListen;
-      desc.add_options()(listen.c_str(), po::value<std::vector<std::string>>());
-    }
-    for (const auto& t : trunk_names) {
-      for (const auto& k : kTrunkKeys) add("trunk." + t + "." + k);
-    }
-    add_security_options(desc, zone_names, trunk_names, user_names);
-    std::istringstream second(cleaned);
+    const po::options_description desc = known_options(*names);
+    std::istringstream in(*stripped);
     po::variables_map vm;
-    po::store(po::parse_config_file(second, desc, false), vm);
+    po::store(po::parse_config_file(in, desc, false), vm);
     po::notify(vm);
-
-    Config config;
-    const Values values(vm);
-    if (auto r = read_globals(values, config); !r) return std::unexpected(r.error());
-    for (const auto& name : zone_names) {
-      ZoneConfig zone;
-      if (auto r = read_zone(values, name, zone); !r) return std::unexpected(r.error());
-      config.zones.push_back(std::move(zone));
-    }
-    for (const auto& name : trunk_names) {
-      TrunkConfig trunk;
-      if (auto r = read_trunk(values, name, trunk); !r) return std::unexpected(r.error());
-      config.trunks.push_back(std::move(trunk));
-    }
-    if (auto r = read_security(values, user_names, config); !r) return std::unexpected(r.error());
-    if (auto r = cross_check(config); !r) return std::unexpected(r.error());
-    if (auto r = check_security(config); !r) return std::unexpected(r.error());
-    if (auto r = check_capacity(config); !r) return std::unexpected(r.error());
-    return config;
+    return read_config(Values(vm), *names);
   } catch (const po::error& e) {
     return std::unexpected(std::string(e.what()));
   }

@@ -63,6 +63,18 @@ class Values {
   const po::variables_map& vm_;
 };
 
+// A number option in min..max, left unchanged when absent.
+template <typename T>
+std::expected<void, std::string> number(const Values& v, const std::string& option, T& out,
+                                        uint64_t min, uint64_t max) {
+  if (auto s = v.get(option)) {
+    auto n = parse_number<T>(*s, option, min, max);
+    if (!n) return std::unexpected(n.error());
+    out = *n;
+  }
+  return {};
+}
+
 // Registers [security], [registrar], [user.NAME] and the security keys of zones, trunks and
 // [media].
 void add_security_options(po::options_description& desc, const std::set<std::string>& zones,

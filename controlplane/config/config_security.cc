@@ -68,17 +68,6 @@ bool printable(std::string_view s) {
   return std::ranges::all_of(s, [](char c) { return c >= 0x20 && c <= 0x7e; });
 }
 
-// A number option, left unchanged when absent.
-std::expected<void, std::string> number(const Values& v, const std::string& option, uint32_t& out,
-                                        uint64_t min, uint64_t max) {
-  if (auto s = v.get(option)) {
-    auto n = parse_number<uint32_t>(*s, option, min, max);
-    if (!n) return std::unexpected(n.error());
-    out = *n;
-  }
-  return {};
-}
-
 // Every value of a repeatable CIDR-list key.
 std::expected<std::vector<IpNetwork>, std::string> networks(const Values& v,
                                                             const std::string& option) {

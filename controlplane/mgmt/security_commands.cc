@@ -47,10 +47,10 @@ CommandOutput show_bans(const EdgeSecurity& security) {
     const std::string what = b.source.is_v4()
                                  ? b.source.to_string()
                                  : fmt::format("{}/{}", b.source.to_string(), b.prefix_length);
-    out.text +=
-        fmt::format("{:<40} {:<14} {:>5} {:>9}s {:>12}\n", what, b.reason, b.level, age, expires);
+    out.text += fmt::format("{:<40} {:<14} {:>5} {:>9}s {:>12}\n", what, to_string(b.reason),
+                            b.level, age, expires);
     nlohmann::json j = {
-        {"address", what}, {"reason", b.reason}, {"level", b.level}, {"age_s", age}};
+        {"address", what}, {"reason", to_string(b.reason)}, {"level", b.level}, {"age_s", age}};
     j["expires_in_s"] =
         b.until ? nlohmann::json(std::max<int64_t>(0, seconds_between(now, *b.until))) : nullptr;
     out.data["bans"].push_back(std::move(j));

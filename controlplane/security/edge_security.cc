@@ -101,7 +101,7 @@ EdgeSecurity::~EdgeSecurity() = default;
 // earned by a neighbour (or a spoofer) of the carrier.
 const Ban* EdgeSecurity::binding_ban(const address& source, bool configured, TimePoint now) const {
   const Ban* ban = guard_.find_ban(source, now);
-  return ban != nullptr && configured && ban->reason != "manual" ? nullptr : ban;
+  return ban != nullptr && configured && ban->reason != BanReason::kManual ? nullptr : ban;
 }
 
 bool EdgeSecurity::screen(const SipPeer& from) {
@@ -309,7 +309,9 @@ std::optional<MediaAddressRefusal> EdgeSecurity::check_media_address(const api::
   };
   for (const ZoneConfig& z : config_.zones) {
     if (z.sip_address) own.push_back(*z.sip_address);
-    for (const ListenerConfig& l : z.listeners) add_own(l.address);
+    for (const ListenerConfig& l : z.listeners) {
+      if (l.address) own.push_back(*l.address);
+    }
   }
   for (const api::PortInfo& port : dataplane_.ports()) {
     if (!port.address.is_set()) continue;
@@ -376,8 +378,8 @@ void EdgeSecurity::ban_added(const Ban& ban) {
                                           *ban.until - scheduler_.now())
                                           .count())
                 : std::string("until removed");
-  spdlog::warn("security: banned {} ({}, level {}, {})", ban.source.to_string(), ban.reason,
-               ban.level, until);
+  spdlog::warn("security: banned {} ({}, level {}, {})", ban.source.to_string(),
+               to_string(ban.reason), ban.level, until);
   metrics_.ban_added(ban.reason);
   metrics_.bans_active(guard_.ban_count());
   // The dataplane's source table holds exact addresses: the offender's (for IPv4, the ban's).
@@ -431,7 +433,7 @@ StoredBan EdgeSecurity::stored_ban(const Ban& ban) const {
   stored.source = ban.source.to_string();
   stored.since = to_wall(ban.since);
   if (ban.until) stored.until = to_wall(*ban.until);
-  stored.reason = ban.reason;
+  stored.reason = std::string(to_string(ban.reason));
   stored.level = ban.level;
   return stored;
 }
@@ -448,7 +450,8 @@ size_t EdgeSecurity::restore_bans(std::vector<StoredBan> bans) {
   for (const StoredBan& stored : bans) {
     boost::system::error_code ec;
     const address source = boost::asio::ip::make_address(stored.source, ec);
-    if (ec || (stored.until && *stored.until <= wall)) {
+    const std::optional<BanReason> reason = parse_ban_reason(stored.reason);
+    if (ec || !reason || (stored.until && *stored.until <= wall)) {
       if (store_ != nullptr) store_->remove_ban(stored.source);
       continue;
     }
@@ -459,7 +462,7 @@ size_t EdgeSecurity::restore_bans(std::vector<StoredBan> bans) {
     ban.offender = ban.source;
     ban.since = to_steady(stored.since);
     if (stored.until) ban.until = to_steady(*stored.until);
-    ban.reason = stored.reason;
+    ban.reason = *reason;
     ban.level = stored.level;
     if (!guard_.restore(ban)) {
       spdlog::warn("security: ban of {} not restored (allow-listed now, or max_bans reached)",

@@ -61,9 +61,10 @@ SecurityMetrics::SecurityMetrics(prometheus::Registry& registry)
   for (size_t o = 0; o < offence_counts_.size(); ++o) {
     const std::string name = label(to_string(static_cast<Offence>(o)));
     offence_counts_[o] = &offences_.Add({{"offence", name}});
-    bans_.Add({{"reason", name}});
   }
-  bans_.Add({{"reason", "manual"}});
+  for (size_t r = 0; r < ban_counts_.size(); ++r) {
+    ban_counts_[r] = &bans_.Add({{"reason", label(kBanReasonNames[r])}});
+  }
   for (AuthFailure f : kAllAuthFailures) {
     if (is_offence(f)) auth_failures_.Add({{"reason", label(to_string(f))}});
   }
@@ -90,8 +91,8 @@ void SecurityMetrics::offence(Offence offence) {
   offence_counts_[static_cast<size_t>(offence)]->Increment();
 }
 
-void SecurityMetrics::ban_added(std::string_view reason) {
-  bans_.Add({{"reason", label(reason)}}).Increment();
+void SecurityMetrics::ban_added(BanReason reason) {
+  ban_counts_[static_cast<size_t>(reason)]->Increment();
 }
 
 void SecurityMetrics::bans_active(size_t count) {

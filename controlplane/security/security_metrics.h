@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "controlplane/security/admission_control.h"
+#include "controlplane/security/ban_reason.h"
 #include "controlplane/security/digest_authenticator.h"
 #include "controlplane/security/fraud_guard.h"
 #include "controlplane/security/media_address_policy.h"
@@ -29,7 +30,7 @@ class SecurityMetrics {
   // scanner), or a TCP/TLS connection closed on accept (acl, banned, connection_rate).
   void dropped(SecurityDropReason reason);
   void offence(Offence offence);
-  void ban_added(std::string_view reason);  // Ban::reason: to_string(Offence) or "manual"
+  void ban_added(BanReason reason);
   void bans_active(size_t count);
   void auth_challenge(std::string_view method);
   // Credentials refused as an offence (is_offence(): the ones a client following the protocol
@@ -54,6 +55,7 @@ class SecurityMetrics {
   std::array<prometheus::Counter*, kSecurityDropReasonCount> drops_{};
   std::array<prometheus::Counter*, static_cast<size_t>(Offence::kCount)> offence_counts_{};
   prometheus::Family<prometheus::Counter>& bans_;
+  std::array<prometheus::Counter*, kBanReasonCount> ban_counts_{};
   prometheus::Gauge& bans_active_;
   prometheus::Family<prometheus::Counter>& auth_challenges_;
   prometheus::Family<prometheus::Counter>& auth_failures_;

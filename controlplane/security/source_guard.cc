@@ -202,7 +202,7 @@ bool SourceGuard::offend(const ip::address& source, Offence offence, TimePoint n
     counter.add(current);
     if (limit == 0 || counter.total(current) < limit) return false;
   }
-  if (!add_ban(key, source, std::string(to_string(offence)), std::nullopt, now)) {
+  if (!add_ban(key, source, ban_reason(offence), std::nullopt, now)) {
     ++bans_refused_;
     return false;
   }
@@ -227,7 +227,7 @@ uint32_t SourceGuard::next_level(const AddressKey& key, TimePoint now) {
 }
 
 std::optional<Ban> SourceGuard::add_ban(const AddressKey& key, const ip::address& offender,
-                                        std::string reason, std::optional<seconds> duration,
+                                        BanReason reason, std::optional<seconds> duration,
                                         TimePoint now) {
   const bool replacing = bans_.contains(key);
   if (!replacing && bans_.size() >= config_.max_bans) return std::nullopt;
@@ -238,8 +238,8 @@ std::optional<Ban> SourceGuard::add_ban(const AddressKey& key, const ip::address
   ban.offender = normalize(offender);
   ban.since = now;
   ban.level = next_level(key, now);
-  ban.reason = std::move(reason);
-  if (ban.reason != "manual") {
+  ban.reason = reason;
+  if (ban.reason != BanReason::kManual) {
     // ban_time * 2^(level-1), capped; the shift is bounded so it cannot overflow.
     const uint64_t factor = uint64_t{1} << std::min<uint32_t>(ban.level - 1, 32);
     duration = seconds(std::min<uint64_t>(uint64_t{config_.ban_time} * factor,
@@ -276,7 +276,7 @@ std::expected<Ban, std::string> SourceGuard::ban(const ip::address& source,
   if (duration && duration->count() <= 0) {
     return std::unexpected("a ban duration must be at least 1 s");
   }
-  auto ban = add_ban(source_key(source), source, "manual", duration, now);
+  auto ban = add_ban(source_key(source), source, BanReason::kManual, duration, now);
   if (!ban) {
     return std::unexpected(
         fmt::format("the ban table is full ([security] max_bans {})", config_.max_bans));

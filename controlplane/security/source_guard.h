@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "controlplane/net/ip_network.h"
+#include "controlplane/security/ban_reason.h"
 #include "controlplane/security/security_settings.h"
 #include "controlplane/security/window_counter.h"
 
@@ -34,6 +35,12 @@ enum class Offence : uint8_t {
 };
 // "auth_failure", "malformed", "scanner", "rate", "tls_failure", "connection_rate"
 [[nodiscard]] std::string_view to_string(Offence o);
+// The ban an offence escalates to.
+[[nodiscard]] constexpr BanReason ban_reason(Offence o) {
+  return static_cast<BanReason>(o);
+}
+static_assert(static_cast<size_t>(Offence::kCount) == static_cast<size_t>(BanReason::kManual),
+              "enum BanReason starts with the offences, in their order");
 
 // Offences, request buckets and bans are kept per source key: an IPv4 address (/32), or the /64
 // of an IPv6 address (one subscriber's LAN: a host rotating its interface identifier is still one
@@ -51,7 +58,7 @@ struct Ban {
   boost::asio::ip::address offender;
   std::chrono::steady_clock::time_point since;
   std::optional<std::chrono::steady_clock::time_point> until;  // nullopt: until removed
-  std::string reason;                                          // to_string(Offence) or "manual"
+  BanReason reason = BanReason::kManual;                       // the offence, or kManual
   uint32_t level = 1;  // 1st, 2nd, ... ban of this address inside recidive_window
 };
 
@@ -136,7 +143,7 @@ class SourceGuard {
   [[nodiscard]] const Ban* active_ban(const AddressKey& key, TimePoint now) const;
   // Adds (or replaces) a ban; nullopt when the ban table is full.
   std::optional<Ban> add_ban(const AddressKey& key, const boost::asio::ip::address& offender,
-                             std::string reason, std::optional<std::chrono::seconds> duration,
+                             BanReason reason, std::optional<std::chrono::seconds> duration,
                              TimePoint now);
   void erase_ban(const AddressKey& key);
   uint32_t next_level(const AddressKey& key, TimePoint now);

@@ -53,6 +53,12 @@ std::expected<Endpoint, std::string> TransportManager::listen(size_t zone, Trans
   boost::system::error_code ec;
   const auto ip = boost::asio::ip::make_address(address, ec);
   if (ec) return std::unexpected(fmt::format("{}: bad address: {}", address, ec.message()));
+  return listen(zone, transport, ip, port);
+}
+
+std::expected<Endpoint, std::string> TransportManager::listen(size_t zone, Transport transport,
+                                                              const boost::asio::ip::address& ip,
+                                                              uint16_t port) {
   if (transport == Transport::kUdp) {
     auto listener = std::make_unique<UdpListener>(
         io_,
@@ -65,7 +71,7 @@ std::expected<Endpoint, std::string> TransportManager::listen(size_t zone, Trans
           receiver_(peer, std::move(data));
         },
         [this] { metrics_.sip_keepalive(Transport::kUdp); });
-    auto bound = listener->bind(address, port);
+    auto bound = listener->bind(ip, port);
     if (!bound) return std::unexpected(bound.error());
     zones_.at(zone).udp.push_back(std::move(listener));
     return *bound;

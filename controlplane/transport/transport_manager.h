@@ -62,6 +62,10 @@ class TransportManager final : public SipTransport {
   // Binds one listener of `zone`; port 0 picks one. Returns the bound endpoint; the error names the
   // address and why.
   std::expected<Endpoint, std::string> listen(size_t zone, Transport transport,
+                                              const boost::asio::ip::address& address,
+                                              uint16_t port);
+  // The same for an address in text (tests); a bad one is an error.
+  std::expected<Endpoint, std::string> listen(size_t zone, Transport transport,
                                               const std::string& address, uint16_t port);
   // Closes every listener and connection.
   void close();

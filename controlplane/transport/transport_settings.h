@@ -1,7 +1,9 @@
 // Transport settings: listeners, [sip] connection limits and [tls].
 #pragma once
 
+#include <boost/asio/ip/address.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,7 +14,8 @@ namespace sbc::cp {
 // One SIP listener of a zone: a UDP socket, or a TCP/TLS acceptor.
 struct ListenerConfig {
   Transport transport = Transport::kUdp;
-  std::string address;  // empty: the zone's sip_address, or its dataplane port's (after Hello)
+  // The zone's sip_address or the listen entry's; unset: the dataplane port's (after Hello).
+  std::optional<boost::asio::ip::address> address;
   uint16_t port = 0;
   bool operator==(const ListenerConfig&) const = default;
 };

@@ -16,7 +16,13 @@ std::expected<Endpoint, std::string> UdpListener::bind(const std::string& addres
   boost::system::error_code ec;
   const auto ip = boost::asio::ip::make_address(address, ec);
   if (ec) return std::unexpected(fmt::format("{}: bad address: {}", address, ec.message()));
-  const Endpoint endpoint(ip, port);
+  return bind(ip, port);
+}
+
+std::expected<Endpoint, std::string> UdpListener::bind(const boost::asio::ip::address& address,
+                                                       uint16_t port) {
+  boost::system::error_code ec;
+  const Endpoint endpoint(address, port);
   socket_.open(endpoint.protocol(), ec);
   if (!ec) socket_.bind(endpoint, ec);
   if (!ec) local_ = socket_.local_endpoint(ec);
@@ -24,7 +30,7 @@ std::expected<Endpoint, std::string> UdpListener::bind(const std::string& addres
     boost::system::error_code ignored;
     socket_.close(ignored);
     return std::unexpected(
-        fmt::format("cannot bind SIP udp to {}:{}: {}", address, port, ec.message()));
+        fmt::format("cannot bind SIP udp to {}:{}: {}", address.to_string(), port, ec.message()));
   }
   receive();
   return local_;

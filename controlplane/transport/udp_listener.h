@@ -27,6 +27,8 @@ class UdpListener {
   UdpListener& operator=(const UdpListener&) = delete;
 
   // Binds and starts receiving; port 0 picks one. The error names the address and why.
+  std::expected<Endpoint, std::string> bind(const boost::asio::ip::address& address, uint16_t port);
+  // The same for an address in text (tests); a bad one is an error.
   std::expected<Endpoint, std::string> bind(const std::string& address, uint16_t port);
   // False (and the reason logged at debug) when the kernel refused the datagram.
   bool send(const Endpoint& to, std::string_view data);

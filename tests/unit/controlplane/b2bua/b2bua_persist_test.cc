@@ -293,7 +293,7 @@ TEST_F(B2buaPersistTest, BansAndTheirExpirySurviveARestart) {
   EXPECT_EQ(listed[0].source.to_string(), "203.0.113.9");
   ASSERT_TRUE(listed[0].until.has_value());
   EXPECT_NEAR(std::chrono::duration<double>(*listed[0].until - clock_.now()).count(), 500.0, 1.0);
-  EXPECT_EQ(listed[0].reason, "manual");
+  EXPECT_EQ(listed[0].reason, BanReason::kManual);
   EXPECT_EQ(listed[1].source.to_string(), "203.0.113.10");
   EXPECT_FALSE(listed[1].until.has_value());
   // Still dropped at the edge, and pushed to the dataplane on connect.

@@ -238,7 +238,7 @@ TEST_F(SecureDefaultTest, AuthFailuresOfARegisteredPhoneStillCount) {
     while (!transport_.sent.empty()) next();
   }
   ASSERT_EQ(security_->bans().size(), 1u);
-  EXPECT_EQ(security_->bans().front().reason, "auth_failure");
+  EXPECT_EQ(security_->bans().front().reason, BanReason::kAuthFailure);
 }
 
 // --- IPv6 bans cover the /64 -------------------------------------------------------------------
@@ -278,7 +278,7 @@ TEST_F(SecureDefaultTest, ConnectionFloodIsRefusedAndBans) {
   for (int i = 0; i < 100; ++i) accepted += security_->screen_connection(kAccess, flood) ? 1 : 0;
   EXPECT_EQ(accepted, 5);
   ASSERT_EQ(security_->bans().size(), 1u);
-  EXPECT_EQ(security_->bans().front().reason, "connection_rate");
+  EXPECT_EQ(security_->bans().front().reason, BanReason::kConnectionRate);
   EXPECT_TRUE(has_metric("sbc_security_dropped_total{reason=\"connection_rate\"} 10"));
   // Configured peers (the PBX, the carrier) are not held to it.
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(security_->screen_connection(kAccess, kCallerAddr));
@@ -293,7 +293,7 @@ TEST_F(SecureDefaultTest, FailedTlsHandshakesBan) {
   EXPECT_TRUE(security_->bans().empty());
   security_->tls_failed(client);
   ASSERT_EQ(security_->bans().size(), 1u);
-  EXPECT_EQ(security_->bans().front().reason, "tls_failure");
+  EXPECT_EQ(security_->bans().front().reason, BanReason::kTlsFailure);
   EXPECT_FALSE(security_->screen_connection(kAccess, client));
   EXPECT_TRUE(has_metric("sbc_security_offences_total{offence=\"tls_failure\"} 3"));
   // A carrier's failing certificate is an outage to fix, not an attack.

@@ -196,7 +196,7 @@ TEST_F(B2buaSecurityTest, WrongPasswordsBanTheSource) {
   const auto bans = security_->bans();
   ASSERT_EQ(bans.size(), 1u);
   EXPECT_EQ(bans.front().source.to_string(), "192.0.2.20");
-  EXPECT_EQ(bans.front().reason, "auth_failure");
+  EXPECT_EQ(bans.front().reason, BanReason::kAuthFailure);
   dataplane_.flush();
   bool banned = false;
   for (const auto& add : dataplane_.sent_of<api::SourceAdd>()) {
@@ -210,7 +210,7 @@ TEST_F(B2buaSecurityTest, ScannerGetsNoAnswerAndIsBanned) {
   deliver(kAccess, kPhone, register_request("100", 1, {}, "friendly-scanner"));
   EXPECT_TRUE(transport_.sent.empty());
   ASSERT_EQ(security_->bans().size(), 1u);
-  EXPECT_EQ(security_->bans().front().reason, "scanner");
+  EXPECT_EQ(security_->bans().front().reason, BanReason::kScanner);
 }
 
 TEST_F(B2buaSecurityTest, TrunkAtMaxCallsGets503WithRetryAfter) {

@@ -45,6 +45,17 @@ std::string with(const std::string& extra) {
   return std::string(kSample) + extra;
 }
 
+boost::asio::ip::address ip(const char* text) {
+  return boost::asio::ip::make_address(text);
+}
+
+// kSample with its first `from` replaced by `to`.
+std::string replaced(const std::string& from, const std::string& to) {
+  std::string text = kSample;
+  text.replace(text.find(from), from.size(), to);
+  return text;
+}
+
 std::string error_of(const std::string& text) {
   auto config = parse_config(text);
   EXPECT_FALSE(config.has_value()) << text;
@@ -185,8 +196,9 @@ TEST(ConfigTest, TransportDefaults) {
   EXPECT_FALSE(config->tls.has_value());
   const ZoneConfig& access = config->zones[0];
   EXPECT_EQ(access.tls_port, 5061);
-  EXPECT_EQ(access.listeners, (std::vector<ListenerConfig>{{Transport::kUdp, "192.0.2.1", 5060},
-                                                           {Transport::kTcp, "192.0.2.1", 5060}}));
+  EXPECT_EQ(access.listeners,
+            (std::vector<ListenerConfig>{{Transport::kUdp, ip("192.0.2.1"), 5060},
+                                         {Transport::kTcp, ip("192.0.2.1"), 5060}}));
   EXPECT_EQ(access.default_target_transport, Transport::kUdp);
   EXPECT_EQ(config->trunks[0].transport, Transport::kUdp);
 }
@@ -237,20 +249,46 @@ TEST(ConfigTest, EveryTransportOption) {
   EXPECT_TRUE(tls.verify_client);
   EXPECT_FALSE(tls.verify_server);
   const ZoneConfig& access = config->zones[0];
-  EXPECT_EQ(access.listeners, (std::vector<ListenerConfig>{{Transport::kUdp, "192.0.2.1", 5060},
-                                                           {Transport::kTls, "192.0.2.1", 5071},
-                                                           {Transport::kTcp, "10.0.0.1", 5070},
-                                                           {Transport::kUdp, "10.0.0.1", 5070}}));
+  EXPECT_EQ(access.listeners,
+            (std::vector<ListenerConfig>{{Transport::kUdp, ip("192.0.2.1"), 5060},
+                                         {Transport::kTls, ip("192.0.2.1"), 5071},
+                                         {Transport::kTcp, ip("10.0.0.1"), 5070},
+                                         {Transport::kUdp, ip("10.0.0.1"), 5070}}));
   EXPECT_EQ(access.default_target_transport, Transport::kTls);
   EXPECT_EQ(config->zones[1].listeners,
-            (std::vector<ListenerConfig>{{Transport::kTcp, "198.51.100.1", 5060}}));
+            (std::vector<ListenerConfig>{{Transport::kTcp, ip("198.51.100.1"), 5060}}));
   EXPECT_EQ(config->trunks[0].transport, Transport::kTcp);
   // A zone whose address comes from the dataplane keeps it empty in its listeners.
   std::string text = kSample;
   text.replace(text.find("sip_address = 198.51.100.1"), 26, "");
   auto late = parse_config(text);
   ASSERT_TRUE(late.has_value()) << late.error();
-  EXPECT_EQ(late->zones[1].listeners[0].address, "");
+  EXPECT_EQ(late->zones[1].listeners[0].address, std::nullopt);
+}
+
+// Every configured address is parsed once, by the configuration: a bad one is refused there,
+// naming the option and the value.
+TEST(ConfigTest, BadAddressesAreConfigErrors) {
+  EXPECT_EQ(error_of(replaced("sip_address = 192.0.2.1", "sip_address = 192.0.2")),
+            "zone.access.sip_address: '192.0.2' is not an IPv4 address");
+  EXPECT_EQ(error_of(replaced("sip_address = 192.0.2.1", "sip_address = 2001:db8::1")),
+            "zone.access.sip_address: '2001:db8::1' is not an IPv4 address");
+  EXPECT_EQ(error_of(replaced("host = 198.51.100.10", "host = 198.51.100.300")),
+            "trunk.carrier1.host: '198.51.100.300' is not an IPv4 address (host names are not "
+            "resolved)");
+  EXPECT_EQ(error_of(replaced("default_target = 192.0.2.10:5060", "default_target = pbx:5060")),
+            "zone.access.default_target: 'pbx' is not an IPv4 address");
+  EXPECT_EQ(error_of(replaced("listen = 127.0.0.1:9100", "listen = 127.0.0.256:9100")),
+            "metrics.listen: '127.0.0.256' is not an IPv4 address");
+  EXPECT_EQ(error_of(with("[zone.access]\nlisten = udp:10.0.0.x:5070\n")),
+            "zone.access.listen: '10.0.0.x' is not an IPv4 address");
+  // The parsed addresses are the configuration's.
+  auto config = parse_config(kSample);
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->zones[0].sip_address, ip("192.0.2.1"));
+  EXPECT_EQ(config->zones[0].default_target->host, ip("192.0.2.10"));
+  EXPECT_EQ(config->trunks[0].host, ip("198.51.100.10"));
+  EXPECT_EQ(config->metrics_listen->host, ip("127.0.0.1"));
 }
 
 TEST(ConfigTest, TransportErrorsNameTheOption) {

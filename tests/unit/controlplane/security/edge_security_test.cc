@@ -128,7 +128,7 @@ TEST_F(EdgeSecurityTest, BucketOverflowIsDroppedAndCountedThenBans) {
   EXPECT_TRUE(security_->bans().empty());
   EXPECT_FALSE(security_->screen(phone));  // the second violation bans
   ASSERT_EQ(security_->bans().size(), 1u);
-  EXPECT_EQ(security_->bans().front().reason, "rate");
+  EXPECT_EQ(to_string(security_->bans().front().reason), "rate");
   EXPECT_FALSE(security_->screen(phone));
   EXPECT_EQ(value("sbc_security_dropped_total", {{"reason", "banned"}}), 1);
   EXPECT_EQ(value("sbc_security_bans_total", {{"reason", "rate"}}), 1);
@@ -205,7 +205,7 @@ TEST_F(EdgeSecurityTest, MalformedMessagesBanUnlessTheSourceIsSpoofProtected) {
   EXPECT_TRUE(security_->bans().empty());
   security_->malformed(peer_at(kAccess, "192.0.2.50"));
   ASSERT_EQ(security_->bans().size(), 1u);
-  EXPECT_EQ(security_->bans().front().reason, "malformed");
+  EXPECT_EQ(to_string(security_->bans().front().reason), "malformed");
   EXPECT_EQ(value("sbc_security_offences_total", {{"offence", "malformed"}}), 2);
 }
 
@@ -224,7 +224,7 @@ TEST_F(EdgeSecurityTest, ScannerUserAgentBansButNotAllowListedSources) {
   EXPECT_EQ(value("sbc_security_offences_total", {{"offence", "scanner"}}), 1);
   ASSERT_EQ(security_->bans().size(), 1u);
   EXPECT_EQ(security_->bans().front().source, make_address("192.0.2.61"));
-  EXPECT_EQ(security_->bans().front().reason, "scanner");
+  EXPECT_EQ(to_string(security_->bans().front().reason), "scanner");
 }
 
 TEST_F(EdgeSecurityTest, AuthenticateDecidesByMethodSourceAndUser) {
@@ -393,7 +393,7 @@ TEST_F(EdgeSecurityTest, RestoreBansKeepsLiveOnesOnly) {
   ASSERT_EQ(security_->bans().size(), 2u);
   EXPECT_EQ(value("sbc_security_bans_active"), 2);
   const std::vector<Ban> bans = security_->bans();
-  const auto scanner = std::ranges::find(bans, std::string("scanner"), &Ban::reason);
+  const auto scanner = std::ranges::find(bans, BanReason::kScanner, &Ban::reason);
   ASSERT_NE(scanner, bans.end());
   EXPECT_EQ(scanner->level, 2u);
   EXPECT_FALSE(security_->screen(peer_at(kAccess, "192.0.2.40")));

@@ -61,7 +61,7 @@ TEST_F(SecurityMetricsTest, CountersMoveOnlyTheirOwnSeries) {
   metrics_.dropped(SecurityDropReason::kAcl);
   metrics_.dropped(SecurityDropReason::kAcl);
   metrics_.offence(Offence::kScanner);
-  metrics_.ban_added("manual");
+  metrics_.ban_added(BanReason::kManual);
   metrics_.auth_challenge("INVITE");
   metrics_.auth_success("REGISTER");
   metrics_.auth_failure(AuthFailure::kWrongResponse);
@@ -146,6 +146,15 @@ TEST(SecurityMetricsReasonsTest, EveryReasonIsPreCreatedAndCountedAlone) {
   const auto offences = all_of_enum<Offence, static_cast<size_t>(Offence::kCount)>();
   expect_each_counted_alone<Offence>("sbc_security_offences_total", "offence", offences,
                                      [](SecurityMetrics& m, Offence o) { m.offence(o); });
+  const auto bans = all_of_enum<BanReason, kBanReasonCount>();
+  expect_each_counted_alone<BanReason>("sbc_security_bans_total", "reason", bans,
+                                       [](SecurityMetrics& m, BanReason r) { m.ban_added(r); });
+  // An offence's ban carries the offence's name; a manual ban is "manual".
+  for (Offence o : offences) EXPECT_EQ(to_string(ban_reason(o)), to_string(o));
+  EXPECT_EQ(to_string(BanReason::kManual), "manual");
+  EXPECT_EQ(parse_ban_reason("rate"), BanReason::kRateExceeded);
+  EXPECT_EQ(parse_ban_reason("manual"), BanReason::kManual);
+  EXPECT_EQ(parse_ban_reason("bogus"), std::nullopt);
   const auto rules = all_of_enum<FraudRule, kFraudRuleCount>();
   expect_each_counted_alone<FraudRule>("sbc_fraud_refused_total", "rule", rules,
                                        [](SecurityMetrics& m, FraudRule r) { m.fraud_refused(r); });

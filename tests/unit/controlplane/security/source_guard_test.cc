@@ -30,7 +30,8 @@ struct Event {
 class RecordingSink : public BanSink {
  public:
   void ban_added(const Ban& ban) override {
-    events.push_back({true, ban.source.to_string(), ban.reason, ban.level, ban.until});
+    events.push_back(
+        {true, ban.source.to_string(), std::string(to_string(ban.reason)), ban.level, ban.until});
   }
   void ban_removed(const ip::address& source, std::string_view why) override {
     events.push_back({false, source.to_string(), std::string(why), 0, std::nullopt});
@@ -296,7 +297,7 @@ TEST_F(SourceGuardTest, ManualBanAndUnban) {
   const ip::address a = addr("198.51.100.77");
   auto ban = guard().ban(a, seconds(30), t0_);
   ASSERT_TRUE(ban.has_value()) << ban.error();
-  EXPECT_EQ(ban->reason, "manual");
+  EXPECT_EQ(ban->reason, BanReason::kManual);
   EXPECT_EQ(ban->until, t0_ + seconds(30));
   EXPECT_EQ(ban->source, a);
   EXPECT_EQ(guard().admit(a, t0_), Admit::kBanned);
@@ -476,7 +477,7 @@ TEST_F(SourceGuardTest, ConnectionRatePerSource) {
   // A flood: each refused connection is a rate violation; max_rate_violations (5) bans.
   for (int i = 0; i < 3; ++i) guard().admit_connection(a, t0_ + milliseconds(250));
   EXPECT_TRUE(guard().is_banned(a, t0_ + milliseconds(250)));
-  EXPECT_EQ(guard().bans().front().reason, "connection_rate");
+  EXPECT_EQ(to_string(guard().bans().front().reason), "connection_rate");
   EXPECT_EQ(guard().admit_connection(a, t0_ + seconds(1)), Admit::kBanned);
 }
 
@@ -495,7 +496,7 @@ TEST_F(SourceGuardTest, TlsFailuresBanAtTheirThreshold) {
   // Other kinds count apart.
   EXPECT_FALSE(guard().offend(a, Offence::kAuthFailure, t0_));
   EXPECT_TRUE(guard().offend(a, Offence::kTlsFailure, t0_));
-  EXPECT_EQ(guard().bans().front().reason, "tls_failure");
+  EXPECT_EQ(to_string(guard().bans().front().reason), "tls_failure");
   config_.max_tls_failures = 0;
   guard_.reset();
   for (int i = 0; i < 100; ++i) EXPECT_FALSE(guard().offend(a, Offence::kTlsFailure, t0_));
