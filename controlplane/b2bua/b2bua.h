@@ -354,7 +354,7 @@ class B2bua final : private TransactionUser {
   uint64_t published_ended_evictions_ = 0;
   EndedCalls ended_;
   RetiredSessions retired_;  // ended calls' sessions not deleted yet: they keep their ports
-  TransactionLayer layer_;  // destroyed (timers cancelled) before what it calls back into
+  TransactionLayer layer_;   // destroyed (timers cancelled) before what it calls back into
   StatelessResponder responder_{layer_};  // every refusal made while no call exists
 };
 
