@@ -137,5 +137,48 @@ TEST(EndedCallsTest, IndexesStayConsistentUnderChurn) {
   }
 }
 
+TEST(EndedCallsTest, BoundedOldestFirstAndExpiring) {
+  const Scheduler::Clock::time_point t0{};
+  EndedCalls table(2);
+  table.add(ended("0/a", "A", t0 + 32s), Retention::kLinger, t0);
+  table.add(ended("0/b", "B", t0 + 33s), Retention::kLinger, t0 + 1s);
+  table.add(ended("0/c", "C", t0 + 34s), Retention::kLinger, t0 + 2s);
+  EXPECT_EQ(table.size(), 2u);
+  EXPECT_EQ(table.evicted(), 1u);  // "a" went before its time
+  EXPECT_EQ(table.find_caller("0/a", t0 + 2s), nullptr);
+  EXPECT_EQ(table.find_callee("A", t0 + 2s), nullptr);
+  ASSERT_NE(table.find_callee("B", t0 + 2s), nullptr);
+  EXPECT_EQ(table.find_caller("0/b", t0 + 33s), nullptr);  // expired: never found
+  table.expire(t0 + 33s);
+  EXPECT_EQ(table.size(), 1u);
+  table.expire(t0 + 34s);
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_EQ(table.evicted(), 1u);  // expiry is not eviction
+}
+
+TEST(EndedCallsTest, ANewerRecordTakesOverACallerKeyAndKeepsIt) {
+  const Scheduler::Clock::time_point t0{};
+  EndedCalls table(10);
+  table.add(ended("0/x", "A", t0 + 32s), Retention::kLinger, t0);
+  table.add(ended("0/x", "B", t0 + 40s), Retention::kLinger, t0 + 8s);
+  ASSERT_NE(table.find_caller("0/x", t0 + 9s), nullptr);
+  EXPECT_EQ(table.find_caller("0/x", t0 + 9s)->callee_call_id, "B");
+  table.expire(t0 + 32s);  // the older one goes on schedule, the newer stays reachable
+  ASSERT_NE(table.find_caller("0/x", t0 + 33s), nullptr);
+  EXPECT_EQ(table.find_caller("0/x", t0 + 33s)->callee_call_id, "B");
+}
+
+TEST(EndedCallsTest, LongRetentionDoesNotHoldBackLingeringOnes) {
+  const Scheduler::Clock::time_point t0{};
+  EndedCalls table(10);
+  table.add(ended("0/long", "L", t0 + 180s), Retention::kLong, t0);
+  table.add(ended("0/short", "S", t0 + 33s), Retention::kLinger, t0 + 1s);
+  table.expire(t0 + 40s);
+  EXPECT_EQ(table.size(), 1u);
+  EXPECT_NE(table.find_callee("L", t0 + 40s), nullptr);
+  table.set_capacity(0, t0 + 41s);
+  EXPECT_EQ(table.size(), 0u);
+}
+
 }  // namespace
 }  // namespace sbc::cp

@@ -3,8 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include "controlplane/b2bua/ended_calls.h"
-
 namespace sbc::cp {
 namespace {
 
@@ -57,58 +55,6 @@ TEST(CapacityTest, CallsFollowTheMediaPortsAndTheDataplane) {
   EXPECT_EQ(configured.calls_source, "configured");
   EXPECT_EQ(configured.transactions, 1'000'000u);
   EXPECT_EQ(configured.ended_calls, 20'000u);
-}
-
-EndedCall record(const std::string& key, const std::string& callee,
-                 Scheduler::Clock::time_point t) {
-  EndedCall e;
-  e.caller_key = key;
-  e.callee_call_id = callee;
-  e.expires = t;
-  return e;
-}
-
-TEST(EndedCallsTest, BoundedOldestFirstAndExpiring) {
-  const Scheduler::Clock::time_point t0{};
-  EndedCalls ended(2);
-  ended.add(record("0/a", "A", t0 + 32s), EndedCalls::Retention::kLinger, t0);
-  ended.add(record("0/b", "B", t0 + 33s), EndedCalls::Retention::kLinger, t0 + 1s);
-  ended.add(record("0/c", "C", t0 + 34s), EndedCalls::Retention::kLinger, t0 + 2s);
-  EXPECT_EQ(ended.size(), 2u);
-  EXPECT_EQ(ended.evicted(), 1u);  // "a" went before its time
-  EXPECT_EQ(ended.find_caller("0/a", t0 + 2s), nullptr);
-  EXPECT_EQ(ended.find_callee("A", t0 + 2s), nullptr);
-  ASSERT_NE(ended.find_callee("B", t0 + 2s), nullptr);
-  EXPECT_EQ(ended.find_caller("0/b", t0 + 33s), nullptr);  // expired: never found
-  ended.expire(t0 + 33s);
-  EXPECT_EQ(ended.size(), 1u);
-  ended.expire(t0 + 34s);
-  EXPECT_EQ(ended.size(), 0u);
-  EXPECT_EQ(ended.evicted(), 1u);  // expiry is not eviction
-}
-
-TEST(EndedCallsTest, ANewerRecordTakesOverACallerKeyAndKeepsIt) {
-  const Scheduler::Clock::time_point t0{};
-  EndedCalls ended(10);
-  ended.add(record("0/x", "A", t0 + 32s), EndedCalls::Retention::kLinger, t0);
-  ended.add(record("0/x", "B", t0 + 40s), EndedCalls::Retention::kLinger, t0 + 8s);
-  ASSERT_NE(ended.find_caller("0/x", t0 + 9s), nullptr);
-  EXPECT_EQ(ended.find_caller("0/x", t0 + 9s)->callee_call_id, "B");
-  ended.expire(t0 + 32s);  // the older one goes on schedule, the newer stays reachable
-  ASSERT_NE(ended.find_caller("0/x", t0 + 33s), nullptr);
-  EXPECT_EQ(ended.find_caller("0/x", t0 + 33s)->callee_call_id, "B");
-}
-
-TEST(EndedCallsTest, LongRetentionDoesNotHoldBackLingeringOnes) {
-  const Scheduler::Clock::time_point t0{};
-  EndedCalls ended(10);
-  ended.add(record("0/long", "L", t0 + 180s), EndedCalls::Retention::kLong, t0);
-  ended.add(record("0/short", "S", t0 + 33s), EndedCalls::Retention::kLinger, t0 + 1s);
-  ended.expire(t0 + 40s);
-  EXPECT_EQ(ended.size(), 1u);
-  EXPECT_NE(ended.find_callee("L", t0 + 40s), nullptr);
-  ended.set_capacity(0, t0 + 41s);
-  EXPECT_EQ(ended.size(), 0u);
 }
 
 }  // namespace
