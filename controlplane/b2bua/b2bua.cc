@@ -86,7 +86,7 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
 B2bua::~B2bua() {
   // A call may outlive us in a pending dataplane callback: what it holds goes back now, while
   // the allocator and admission control are still there, and its timers stop.
-  for (auto& [id, call] : calls_) {
+  for (const auto& [id, call] : calls_.all()) {
     call->media.release_ports();
     call->admission.reset();
     call->cancel_timers();
@@ -110,7 +110,7 @@ void B2bua::update_capacity() {
 
 void B2bua::publish_capacity() {
   ended_.expire(scheduler_.now());
-  metrics_.capacity("calls", live_calls_, limits_.calls);
+  metrics_.capacity("calls", calls_.live(), limits_.calls);
   metrics_.capacity("server_transactions", layer_.server_transactions(), limits_.transactions);
   metrics_.capacity("client_transactions", layer_.client_transactions(), limits_.transactions);
   metrics_.capacity("ended_calls", ended_.size(), ended_.capacity());
@@ -119,24 +119,6 @@ void B2bua::publish_capacity() {
   metrics_.capacity_exceeded("ended_calls", ended_.evicted() - published_ended_evictions_);
   published_transaction_overflows_ = overflows;
   published_ended_evictions_ = ended_.evicted();
-}
-
-std::string B2bua::caller_key(size_t zone, std::string_view call_id) {
-  return fmt::format("{}/{}", zone, call_id);
-}
-
-B2bua::CallPtr B2bua::find_callee_dialog(std::string_view call_id) const {
-  auto it = by_callee_call_id_.find(std::string(call_id));
-  if (it == by_callee_call_id_.end()) return nullptr;
-  auto call = calls_.find(it->second);
-  return call == calls_.end() ? nullptr : call->second;
-}
-
-B2bua::CallPtr B2bua::find_caller_dialog(size_t zone, std::string_view call_id) const {
-  auto it = by_caller_call_id_.find(caller_key(zone, call_id));
-  if (it == by_caller_call_id_.end()) return nullptr;
-  auto call = calls_.find(it->second);
-  return call == calls_.end() ? nullptr : call->second;
 }
 
 std::optional<size_t> B2bua::zone_index(std::string_view name) const {
@@ -189,11 +171,12 @@ void B2bua::handle_request(const SipPeer& from, const sip::Message& msg) {
   const size_t zone = from.zone;
   if (!source_allowed(from, msg)) return;
   const std::string_view call_id = *msg.call_id();
-  if (CallPtr call = find_callee_dialog(call_id); call && call->legs[kCallee].peer.zone == zone) {
+  if (CallPtr call = calls_.find_callee_dialog(call_id);
+      call && call->legs[kCallee].peer.zone == zone) {
     callee_request(call, from, msg);
     return;
   }
-  if (CallPtr call = find_caller_dialog(zone, call_id)) {
+  if (CallPtr call = calls_.find_caller_dialog(zone, call_id)) {
     caller_request(call, from, msg);
     return;
   }
@@ -260,10 +243,11 @@ bool B2bua::within_limits(const SipPeer& from, const sip::Message& invite) {
     reject(from, invite, 483);
     return false;
   }
-  if (live_calls_ >= limits_.calls) {
+  if (calls_.live() >= limits_.calls) {
     ++calls_refused_;
     metrics_.capacity_exceeded("calls", 1);
-    spdlog::debug("sip: 503 to a new call: {} calls in progress (sbcd.call_capacity)", live_calls_);
+    spdlog::debug("sip: 503 to a new call: {} calls in progress (sbcd.call_capacity)",
+                  calls_.live());
     auto response = stateless_response(invite, 503, "Service Unavailable (call capacity)");
     response.add(sip::HeaderId::kRetryAfter, fmt::format("{}", kCapacityRetryAfter));
     responder_.send(from, invite, std::move(response));
@@ -402,10 +386,7 @@ B2bua::CallPtr B2bua::build_call(const SipPeer& from, const sip::Message& invite
 void B2bua::send_invite(const CallPtr& call, uint32_t max_forwards, std::string offer) {
   const Leg& a = call->legs[kCaller];
   const Leg& b = call->legs[kCallee];
-  calls_.emplace(call->id, call);
-  ++live_calls_;
-  by_caller_call_id_.emplace(caller_key(a.peer.zone, a.call_id), call->id);
-  by_callee_call_id_.emplace(b.call_id, call->id);
+  calls_.add(call);
   metrics_.call_started();
   respond_caller(call, 100);
 
@@ -434,9 +415,9 @@ void B2bua::send_invite(const CallPtr& call, uint32_t max_forwards, std::string 
     return;
   }
   call->ring_timer = Timer(scheduler_, timers_.ring_timeout, [this, id = call->id] {
-    auto it = calls_.find(id);
-    if (it == calls_.end() || it->second->state != CallState::kCalling) return;
-    fail_call(it->second, 408, CallResult::kFailed);
+    CallPtr call = calls_.find(id);
+    if (!call || call->state != CallState::kCalling) return;
+    fail_call(call, 408, CallResult::kFailed);
   });
 }
 

@@ -19,6 +19,7 @@
 #include "controlplane/b2bua/call.h"
 #include "controlplane/b2bua/call_cdr.h"
 #include "controlplane/b2bua/call_store.h"
+#include "controlplane/b2bua/call_table.h"
 #include "controlplane/b2bua/ended_calls.h"
 #include "controlplane/config/capacity.h"
 #include "controlplane/config/config.h"
@@ -123,11 +124,9 @@ class B2bua final : private TransactionUser {
   // Latest per-session counters (from a periodic dump), shown by `show calls`.
   void update_media_stats(const api::SessionInfo& info);
 
-  [[nodiscard]] const std::unordered_map<uint64_t, std::shared_ptr<Call>>& calls() const {
-    return calls_;
-  }
+  [[nodiscard]] const CallTable::Map& calls() const { return calls_.all(); }
   // Live calls (not ended): what [sbcd] call_capacity bounds.
-  [[nodiscard]] size_t active_calls() const { return live_calls_; }
+  [[nodiscard]] size_t active_calls() const { return calls_.live(); }
   // Ended calls remembered to absorb retransmissions (ended_calls.h).
   [[nodiscard]] const EndedCalls& ended_calls() const { return ended_; }
   [[nodiscard]] const CapacityLimits& capacity() const { return limits_; }
@@ -322,9 +321,6 @@ class B2bua final : private TransactionUser {
   void resume_established(Call& call);
   [[nodiscard]] std::vector<std::string> zone_names() const;
 
-  CallPtr find_callee_dialog(std::string_view call_id) const;
-  CallPtr find_caller_dialog(size_t zone, std::string_view call_id) const;
-  static std::string caller_key(size_t zone, std::string_view call_id);
   std::optional<size_t> zone_index(std::string_view name) const;
 
   const Config& config_;
@@ -344,11 +340,8 @@ class B2bua final : private TransactionUser {
   Router router_;  // where new calls go; owns the zones' SIP addresses
   sip::IdGenerator ids_;
   uint64_t next_call_id_;
-  std::unordered_map<uint64_t, CallPtr> calls_;
-  std::unordered_map<std::string, uint64_t> by_callee_call_id_;  // Call-IDs we generated
-  std::unordered_map<std::string, uint64_t> by_caller_call_id_;  // caller_key(zone, Call-ID)
+  CallTable calls_;  // live calls and ended ones still owed something
   CapacityLimits limits_;
-  size_t live_calls_ = 0;
   uint64_t calls_refused_ = 0;
   uint64_t published_transaction_overflows_ = 0;
   uint64_t published_ended_evictions_ = 0;

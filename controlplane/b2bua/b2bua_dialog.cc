@@ -42,7 +42,7 @@ void B2bua::caller_request(const CallPtr& call, const SipPeer& from, const sip::
           // on its own schedule, unreachable by this Call-ID.
           call->response_timer.cancel();
           if (std::exchange(call->caller_bye_pending, false)) send_bye(call, kCaller);
-          by_caller_call_id_.erase(caller_key(a.peer.zone, a.call_id));
+          calls_.forget_caller_dialog(*call);
           new_call(from, msg);
           return;
         }
@@ -178,12 +178,11 @@ void B2bua::start_duration_limit(const CallPtr& call, std::chrono::milliseconds 
       std::chrono::milliseconds(std::chrono::seconds(config_.max_call_duration_s)) - elapsed,
       std::chrono::milliseconds(0));
   call->duration_timer = Timer(scheduler_, left, [this, id = call->id] {
-    auto it = calls_.find(id);
-    if (it == calls_.end()) return;
-    if (it->second->state == CallState::kEnded) return;
+    CallPtr call = calls_.find(id);
+    if (!call || call->state == CallState::kEnded) return;
     spdlog::info("call {}: max_call_duration ({} s) reached; hanging up", id,
                  config_.max_call_duration_s);
-    fail_call(it->second, 200, CallResult::kMaxDuration);
+    fail_call(call, 200, CallResult::kMaxDuration);
   });
 }
 
@@ -196,7 +195,7 @@ bool B2bua::ended_request(const SipPeer& from, const sip::Message& msg) {
   EndedCall* ended = ended_.find_callee(call_id, now);
   if (ended == nullptr || ended->callee_peer.zone != from.zone) {
     side = kCaller;
-    ended = ended_.find_caller(caller_key(from.zone, call_id), now);
+    ended = ended_.find_caller(CallTable::caller_key(from.zone, call_id), now);
   }
   if (ended == nullptr) return false;
   switch (msg.method()) {

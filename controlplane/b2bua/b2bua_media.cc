@@ -105,18 +105,17 @@ void B2bua::fail_call(const CallPtr& call, int code, CallResult result) {
 }
 
 void B2bua::on_media_timeout(const api::MediaTimeoutEvent& event) {
-  auto it = calls_.find(event.session_id);
-  if (it == calls_.end() || it->second->state == CallState::kEnded) return;
+  CallPtr call = calls_.find(event.session_id);
+  if (!call || call->state == CallState::kEnded) return;
   spdlog::info("call {}: no media for {} ms; hanging up", event.session_id, event.idle_ms);
-  fail_call(it->second, 408, CallResult::kMediaTimeout);
+  fail_call(call, 408, CallResult::kMediaTimeout);
 }
 
 // Our 2xx to a caller that has not ACKed keeps being retransmitted after the end: the caller's
 // BYE waits for that ACK (§15). Other final responses are retransmitted until their ACK as well.
 void B2bua::end_call(const CallPtr& call, CallResult result, int code) {
   if (call->state == CallState::kEnded) return;
-  call->state = CallState::kEnded;
-  --live_calls_;
+  calls_.end(*call);
   call->result = result;
   call->result_code = code;
   call->admission.reset();  // uncounted now
@@ -142,9 +141,8 @@ void B2bua::teardown_media(const CallPtr& call) {
 }
 
 void B2bua::erase_call(uint64_t id) {
-  auto it = calls_.find(id);
-  if (it == calls_.end()) return;
-  const CallPtr call = it->second;
+  const CallPtr call = calls_.find(id);
+  if (!call) return;
   // Still owed something by a transaction (a final response to our INVITE, our BYE's answer, the
   // caller's ACK before our BYE): all of them are bounded by their own timers, so wait for them.
   // A transaction the layer no longer knows is over, whether or not its end reached us.
@@ -163,12 +161,7 @@ void B2bua::erase_call(uint64_t id) {
     return;
   }
   remember(*call);
-  const std::string key = caller_key(call->legs[kCaller].peer.zone, call->legs[kCaller].call_id);
-  if (auto c = by_caller_call_id_.find(key); c != by_caller_call_id_.end() && c->second == id) {
-    by_caller_call_id_.erase(c);
-  }
-  by_callee_call_id_.erase(call->legs[kCallee].call_id);
-  calls_.erase(it);
+  calls_.erase(id);
 }
 
 void B2bua::remember(const Call& call) {
@@ -176,7 +169,7 @@ void B2bua::remember(const Call& call) {
   const Leg& b = call.legs[kCallee];
   EndedCall e;
   e.id = call.id;
-  e.caller_key = caller_key(a.peer.zone, a.call_id);
+  e.caller_key = CallTable::caller_key(a.peer.zone, a.call_id);
   e.caller_branch = call.caller_invite_branch;
   e.caller_tag = a.local_tag;
   e.caller_dialog = call.final_status >= 200 && call.final_status < 300;
@@ -205,7 +198,7 @@ void B2bua::on_dataplane_up(DataplaneResync& resync) {
   using Request = DataplaneResync::Request;
   update_capacity();  // the dataplane's max_sessions may bound the call table
   std::vector<uint64_t> live;
-  for (const auto& [id, call] : calls_) {
+  for (const auto& [id, call] : calls_.all()) {
     if (call->state != CallState::kEnded && call->media.programmed()) live.push_back(id);
   }
   // Each entry is built when its turn comes: a call that ended meanwhile sends nothing, one that
@@ -213,9 +206,8 @@ void B2bua::on_dataplane_up(DataplaneResync& resync) {
   const size_t sessions = live.size();  // counted before the lambda takes the vector
   resync.add(DataplaneResync::Lane::kSessions, "session", sessions,
              [this, live = std::move(live)](size_t i) -> std::optional<Request> {
-               auto it = calls_.find(live[i]);
-               if (it == calls_.end() || !owns_session(live[i])) return std::nullopt;
-               CallPtr call = it->second;
+               CallPtr call = calls_.find(live[i]);
+               if (!call || !owns_session(live[i])) return std::nullopt;
                api::SessionAdd add = session_spec(*call);
                return Request{std::move(add),
                               [this, call = std::move(call)](DataplaneClient::Reply reply) {
@@ -227,9 +219,8 @@ void B2bua::on_dataplane_up(DataplaneResync& resync) {
 }
 
 bool B2bua::owns_session(uint64_t id) const {
-  auto it = calls_.find(id);
-  return it != calls_.end() && it->second->state != CallState::kEnded &&
-         it->second->media.programmed();
+  const CallPtr call = calls_.find(id);
+  return call && call->state != CallState::kEnded && call->media.programmed();
 }
 
 // Deletes the sessions no live call owns (left over from calls that ended while the dataplane
@@ -259,12 +250,12 @@ void B2bua::reconcile(DataplaneResync& resync) {
 }
 
 void B2bua::update_media_stats(const api::SessionInfo& info) {
-  auto it = calls_.find(info.spec.session_id);
-  if (it == calls_.end() || it->second->state == CallState::kEnded) return;
+  CallPtr call = calls_.find(info.spec.session_id);
+  if (!call || call->state == CallState::kEnded) return;
   api::StatsReply stats;
   stats.session_id = info.spec.session_id;
   stats.legs.assign(info.stats.begin(), info.stats.end());
-  it->second->media_stats = std::move(stats);
+  call->media_stats = std::move(stats);
 }
 
 }  // namespace sbc::cp

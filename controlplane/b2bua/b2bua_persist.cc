@@ -83,11 +83,7 @@ bool B2bua::adopt(Call adopted) {
   }
   resume_established(*call);
 
-  calls_.emplace(id, call);
-  ++live_calls_;  // an adopted call is live: it counts against call_capacity
-  by_caller_call_id_.emplace(caller_key(call->legs[kCaller].peer.zone, call->legs[kCaller].call_id),
-                             id);
-  by_callee_call_id_.emplace(call->legs[kCallee].call_id, id);
+  calls_.add(call);  // an adopted call is live: it counts against call_capacity
   next_call_id_ = std::max(next_call_id_, id + 1);
   metrics_.call_started();
   std::chrono::milliseconds answered{};

@@ -19,7 +19,7 @@ void B2bua::reconfigure() {
 std::vector<std::pair<size_t, boost::asio::ip::address>> B2bua::call_peers() const {
   std::vector<std::pair<size_t, boost::asio::ip::address>> peers;
   peers.reserve(calls_.size() * 2);
-  for (const auto& [id, call] : calls_) {
+  for (const auto& [id, call] : calls_.all()) {
     for (const Leg& leg : call->legs) {
       peers.emplace_back(leg.peer.zone, leg.peer.remote.address());
       if (!leg.signalling_source.address().is_unspecified()) {
@@ -31,7 +31,7 @@ std::vector<std::pair<size_t, boost::asio::ip::address>> B2bua::call_peers() con
 }
 
 bool B2bua::zone_in_use(size_t zone) const {
-  for (const auto& [id, call] : calls_) {
+  for (const auto& [id, call] : calls_.all()) {
     for (const Leg& leg : call->legs) {
       if (leg.peer.zone == zone) return true;
     }
@@ -56,10 +56,11 @@ bool B2bua::source_allowed(const SipPeer& from, const sip::Message& msg) {
   if (allowed) return true;
   if (security_.kept_peer(zone, source)) {
     const std::string_view call_id = *msg.call_id();
-    if (CallPtr call = find_callee_dialog(call_id); call && call->legs[kCallee].peer.zone == zone) {
+    if (CallPtr call = calls_.find_callee_dialog(call_id);
+        call && call->legs[kCallee].peer.zone == zone) {
       return true;
     }
-    if (find_caller_dialog(zone, call_id)) return true;
+    if (calls_.find_caller_dialog(zone, call_id)) return true;
   }
   // Counted, logged at debug only: anyone can send these, as fast as they like.
   metrics_.sip_dropped(trunk ? SipDropReason::kUnknownTrunkSource

@@ -44,8 +44,8 @@ std::string ack_branch(std::string_view invite_branch, std::string_view to_tag) 
 void B2bua::handle_response(TransactionId id, uint64_t owner, const SipPeer& from,
                             const sip::Message& msg) {
   if (id != 0) {
-    auto it = calls_.find(owner);
-    if (it == calls_.end()) {
+    CallPtr call = calls_.find(owner);
+    if (!call) {
       // Our BYE to a late 2xx's dialog (owner 0), or a call that is over: only a 2xx to its
       // INVITE (retransmitted, or from another fork) still needs something, an ACK (below).
       auto cseq = msg.cseq();
@@ -54,7 +54,7 @@ void B2bua::handle_response(TransactionId id, uint64_t owner, const SipPeer& fro
         return;
       }
     } else {
-      handle_call_response(it->second, id, msg);
+      handle_call_response(call, id, msg);
       return;
     }
   }
@@ -65,7 +65,8 @@ void B2bua::handle_response(TransactionId id, uint64_t owner, const SipPeer& fro
     return;
   }
   // A 2xx to an INVITE whose transaction is gone: a callee's retransmission or another fork.
-  if (CallPtr call = find_callee_dialog(*call_id); call && call->legs[kCallee].peer.zone == zone) {
+  if (CallPtr call = calls_.find_callee_dialog(*call_id);
+      call && call->legs[kCallee].peer.zone == zone) {
     invite_response(call, id, msg);
     return;
   }
@@ -354,9 +355,8 @@ void B2bua::respond_caller(const CallPtr& call, int code, std::string_view reaso
 }
 
 void B2bua::retransmit_response(uint64_t call_id) {
-  auto it = calls_.find(call_id);
-  if (it == calls_.end()) return;
-  CallPtr call = it->second;
+  CallPtr call = calls_.find(call_id);
+  if (!call) return;
   if (scheduler_.now() >= call->response_deadline) {
     if (call->caller_acked) return;
     // No ACK for our 2xx (§13.3.1.4): the dialog must end; the caller's BYE may go now (§15).

@@ -70,9 +70,9 @@ void B2bua::send_cancel(const CallPtr& call) {
   // Like Timer C: a callee that never sends the INVITE's final response (normally 487) does not
   // keep the call forever.
   call->invite_wait_timer = Timer(scheduler_, 64 * timers_.t1, [this, id = call->id] {
-    auto it = calls_.find(id);
-    if (it == calls_.end()) return;
-    Call& c = *it->second;
+    CallPtr call = calls_.find(id);
+    if (!call) return;
+    Call& c = *call;
     if (!c.legs[kCallee].invite_tx) return;
     spdlog::info("call {}: no final response to the cancelled INVITE", id);
     layer_.abandon(*c.legs[kCallee].invite_tx);
@@ -111,9 +111,8 @@ void B2bua::stop_transaction(Call& call, TransactionId id) {
 // timeout, 503 for a transport failure as §8.1.3.1 says); a BYE or CANCEL failing only ends its
 // transaction.
 void B2bua::on_transaction_error(TransactionId id, uint64_t owner, TransactionError error) {
-  auto it = calls_.find(owner);
-  if (it == calls_.end()) return;
-  CallPtr call = it->second;
+  CallPtr call = calls_.find(owner);
+  if (!call) return;
   if (call->legs[kCallee].invite_tx != id) {
     stop_transaction(*call, id);
     return;

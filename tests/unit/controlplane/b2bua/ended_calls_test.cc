@@ -1,6 +1,6 @@
 // EndedCalls on its own: lookups by caller key and callee Call-ID, expiry at the record's time,
-// the capacity bound across both retention classes and the eviction counter. (capacity_test.cc
-// covers the basic FIFO bound and a newer record taking over a caller key.)
+// the capacity bound across both retention classes, the eviction counter, a newer record taking
+// over a caller key.
 #include "controlplane/b2bua/ended_calls.h"
 
 #include <fmt/core.h>
