@@ -150,6 +150,94 @@ constexpr std::array<StaticPayload, 23> kStaticPayloads{{
     {26, "JPEG"}, {28, "nv"},   {31, "H261"}, {32, "MPV"},  {34, "H263"},
 }};
 
+// The session description being read, and which mandatory lines have been seen.
+struct SdpReader {
+  SessionDescription sdp;
+  bool seen_version = false;
+  bool seen_origin = false;
+  bool seen_name = false;
+  bool seen_time = false;
+
+  // One well-formed line: "v=0" must come first; the others apply to the session or to the
+  // last m= section.
+  std::expected<void, SdpError> read_line(const SdpLine& line) {
+    if (!seen_version) return read_version(line);
+    SdpMedia* media = sdp.media.empty() ? nullptr : &sdp.media.back();
+    switch (line.type) {
+      case 'v': return std::unexpected(SdpError::kBadVersion);
+      case 'o': return read_origin(line.value, media);
+      case 's':
+        if (media == nullptr) {
+          sdp.session_name = line.value;
+          seen_name = true;
+        }
+        return {};
+      case 't': seen_time = true; return {};
+      case 'c': return read_connection(line.value, media);
+      case 'm': return read_media(line.value);
+      case 'a': return read_attribute(line.value, media);
+      default: return {};  // i= u= e= p= b= r= z= k= and unknown types are kept untouched
+    }
+  }
+
+  std::expected<void, SdpError> read_version(const SdpLine& line) {
+    if (line.type != 'v') return std::unexpected(SdpError::kMissingVersion);
+    if (line.value != "0") return std::unexpected(SdpError::kBadVersion);
+    seen_version = true;
+    return {};
+  }
+
+  std::expected<void, SdpError> read_origin(std::string_view value, const SdpMedia* media) {
+    if (seen_origin || media != nullptr) return std::unexpected(SdpError::kBadOrigin);
+    auto o = parse_origin(value);
+    if (!o) return std::unexpected(o.error());
+    sdp.origin = *o;
+    seen_origin = true;
+    return {};
+  }
+
+  std::expected<void, SdpError> read_connection(std::string_view value, SdpMedia* media) {
+    auto c = parse_connection(value);
+    if (!c) return std::unexpected(c.error());
+    (media != nullptr ? media->connection : sdp.connection) = *c;
+    return {};
+  }
+
+  std::expected<void, SdpError> read_media(std::string_view value) {
+    if (sdp.media.size() >= kMaxSdpMedia) return std::unexpected(SdpError::kTooManyMedia);
+    auto m = parse_media(value);
+    if (!m) return std::unexpected(m.error());
+    sdp.media.push_back(std::move(*m));
+    return {};
+  }
+
+  std::expected<void, SdpError> read_attribute(std::string_view value, SdpMedia* media) {
+    const SdpAttribute a = parse_attribute(value);
+    if (a.name.empty()) return std::unexpected(SdpError::kBadAttribute);
+    if (media != nullptr) {
+      media->attributes.push_back(a);
+      return apply_media_attribute(*media, a);
+    }
+    sdp.attributes.push_back(a);
+    if (auto d = direction_of(a.name); d && !a.has_value) sdp.direction = d;
+    return {};
+  }
+
+  // After the last line: the mandatory lines, and a connection for every active stream.
+  std::expected<void, SdpError> check_complete() const {
+    if (!seen_version) return std::unexpected(SdpError::kEmpty);
+    if (!seen_origin) return std::unexpected(SdpError::kMissingOrigin);
+    if (!seen_name) return std::unexpected(SdpError::kMissingSessionName);
+    if (!seen_time) return std::unexpected(SdpError::kMissingTime);
+    for (size_t i = 0; i < sdp.media.size(); ++i) {
+      if (sdp.media[i].port != 0 && sdp.media_connection(i) == nullptr) {
+        return std::unexpected(SdpError::kMissingConnection);
+      }
+    }
+    return {};
+  }
+};
+
 }  // namespace
 
 std::string_view to_string(SdpError error) {
@@ -212,11 +300,7 @@ MediaDirection SessionDescription::media_direction(size_t index) const {
 std::expected<SessionDescription, SdpError> parse_sdp(std::string_view text) {
   if (text.empty()) return std::unexpected(SdpError::kEmpty);
   if (text.size() > kMaxSdpSize) return std::unexpected(SdpError::kTooLarge);
-  SessionDescription sdp;
-  bool seen_version = false;
-  bool seen_origin = false;
-  bool seen_name = false;
-  bool seen_time = false;
+  SdpReader reader;
   size_t lines = 0;
   size_t pos = 0;
   SdpLine line;
@@ -224,68 +308,10 @@ std::expected<SessionDescription, SdpError> parse_sdp(std::string_view text) {
     if (line.content.empty()) continue;  // tolerate blank lines (e.g. a trailing CRLF)
     if (++lines > kMaxSdpLines) return std::unexpected(SdpError::kTooManyLines);
     if (!valid_line(line)) return std::unexpected(SdpError::kBadLine);
-    if (!seen_version) {
-      if (line.type != 'v') return std::unexpected(SdpError::kMissingVersion);
-      if (line.value != "0") return std::unexpected(SdpError::kBadVersion);
-      seen_version = true;
-      continue;
-    }
-    SdpMedia* media = sdp.media.empty() ? nullptr : &sdp.media.back();
-    switch (line.type) {
-      case 'v': return std::unexpected(SdpError::kBadVersion);
-      case 'o': {
-        if (seen_origin || media != nullptr) return std::unexpected(SdpError::kBadOrigin);
-        auto o = parse_origin(line.value);
-        if (!o) return std::unexpected(o.error());
-        sdp.origin = *o;
-        seen_origin = true;
-        break;
-      }
-      case 's':
-        if (media == nullptr) {
-          sdp.session_name = line.value;
-          seen_name = true;
-        }
-        break;
-      case 't': seen_time = true; break;
-      case 'c': {
-        auto c = parse_connection(line.value);
-        if (!c) return std::unexpected(c.error());
-        (media != nullptr ? media->connection : sdp.connection) = *c;
-        break;
-      }
-      case 'm': {
-        if (sdp.media.size() >= kMaxSdpMedia) return std::unexpected(SdpError::kTooManyMedia);
-        auto m = parse_media(line.value);
-        if (!m) return std::unexpected(m.error());
-        sdp.media.push_back(std::move(*m));
-        break;
-      }
-      case 'a': {
-        const SdpAttribute a = parse_attribute(line.value);
-        if (a.name.empty()) return std::unexpected(SdpError::kBadAttribute);
-        if (media != nullptr) {
-          media->attributes.push_back(a);
-          if (auto ok = apply_media_attribute(*media, a); !ok) return std::unexpected(ok.error());
-        } else {
-          sdp.attributes.push_back(a);
-          if (auto d = direction_of(a.name); d && !a.has_value) sdp.direction = d;
-        }
-        break;
-      }
-      default: break;  // i= u= e= p= b= r= z= k= and unknown types are kept untouched
-    }
+    if (auto ok = reader.read_line(line); !ok) return std::unexpected(ok.error());
   }
-  if (!seen_version) return std::unexpected(SdpError::kEmpty);
-  if (!seen_origin) return std::unexpected(SdpError::kMissingOrigin);
-  if (!seen_name) return std::unexpected(SdpError::kMissingSessionName);
-  if (!seen_time) return std::unexpected(SdpError::kMissingTime);
-  for (size_t i = 0; i < sdp.media.size(); ++i) {
-    if (sdp.media[i].port != 0 && sdp.media_connection(i) == nullptr) {
-      return std::unexpected(SdpError::kMissingConnection);
-    }
-  }
-  return sdp;
+  if (auto ok = reader.check_complete(); !ok) return std::unexpected(ok.error());
+  return std::move(reader.sdp);
 }
 
 std::optional<MediaEndpoint> first_audio_endpoint(const SessionDescription& sdp) {

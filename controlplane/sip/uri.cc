@@ -90,6 +90,84 @@ std::expected<Uri, ParseError> parse_tel(Uri uri, std::string_view rest) {
   return uri;
 }
 
+// The rest of a SIP URI after "sip:" or "sips:", each step filling uri and returning what follows.
+using UriRest = std::expected<std::string_view, ParseError>;
+
+// userinfo: up to the first '@' (an unescaped '@' may appear nowhere else in a SIP URI).
+UriRest parse_userinfo(Uri& uri, std::string_view rest) {
+  const size_t at = rest.find('@');
+  if (at == std::string_view::npos) return rest;
+  const std::string_view userinfo = rest.substr(0, at);
+  const size_t pw = userinfo.find(':');
+  uri.user = userinfo.substr(0, pw);
+  if (pw != std::string_view::npos) {
+    uri.password = userinfo.substr(pw + 1);
+    if (!valid_escaped(uri.password, "&=+$,")) return std::unexpected(ParseError::kBadUri);
+  }
+  if (uri.user.empty() || !valid_escaped(uri.user, "&=+$,;?/")) {
+    return std::unexpected(ParseError::kBadUri);
+  }
+  return rest.substr(at + 1);
+}
+
+// host: "[IPv6]" or a hostname / IPv4 address, ending at ':', ';', '?' or the end.
+UriRest parse_host(Uri& uri, std::string_view rest) {
+  size_t host_end = 0;
+  if (!rest.empty() && rest[0] == '[') {
+    const size_t close = rest.find(']');
+    if (close == std::string_view::npos) return std::unexpected(ParseError::kBadUri);
+    uri.host = rest.substr(1, close - 1);
+    uri.host_is_ipv6 = true;
+    if (!valid_ipv6(uri.host)) return std::unexpected(ParseError::kBadUri);
+    host_end = close + 1;
+  } else {
+    while (host_end < rest.size() && rest[host_end] != ':' && rest[host_end] != ';' &&
+           rest[host_end] != '?') {
+      ++host_end;
+    }
+    uri.host = rest.substr(0, host_end);
+    if (!valid_hostname(uri.host)) return std::unexpected(ParseError::kBadUri);
+  }
+  return rest.substr(host_end);
+}
+
+// hostport: the host, then an optional ":port" (at most 5 digits, at most 65535).
+UriRest parse_hostport(Uri& uri, std::string_view rest) {
+  auto after_host = parse_host(uri, rest);
+  if (!after_host) return after_host;
+  rest = *after_host;
+  if (rest.empty() || rest[0] != ':') return rest;
+  size_t n = 1;
+  while (n < rest.size() && lex::is_digit(rest[n])) ++n;
+  const auto port = parse_decimal(rest.substr(1, n - 1), 5);
+  if (!port || *port > 65535) return std::unexpected(ParseError::kBadUri);
+  uri.port = static_cast<uint16_t>(*port);
+  return rest.substr(n);
+}
+
+// ;params ?headers: everything after hostport (returns the empty remainder).
+UriRest parse_params_and_headers(Uri& uri, std::string_view rest) {
+  const size_t q = rest.find('?');
+  const std::string_view params = rest.substr(0, q);
+  if (!params.empty()) {
+    if (params[0] != ';') return std::unexpected(ParseError::kBadUri);
+    auto parsed = parse_params(params);
+    if (!parsed) return std::unexpected(ParseError::kBadUri);
+    for (const auto& p : *parsed) {
+      if (!valid_escaped(p.name, "[]/:&+$") || !valid_escaped(p.value, "[]/:&+$")) {
+        return std::unexpected(ParseError::kBadUri);
+      }
+    }
+    uri.params = std::move(*parsed);
+  }
+  if (q != std::string_view::npos) {
+    auto headers = parse_uri_headers(rest.substr(q + 1));
+    if (!headers) return std::unexpected(headers.error());
+    uri.headers = std::move(*headers);
+  }
+  return std::string_view{};
+}
+
 }  // namespace
 
 const Param* Uri::param(std::string_view name) const {
@@ -156,67 +234,12 @@ std::expected<Uri, ParseError> parse_uri(std::string_view text) {
     return uri;
   }
 
-  // userinfo: up to the first '@' (an unescaped '@' may appear nowhere else in a SIP URI).
-  const size_t at = rest.find('@');
-  if (at != std::string_view::npos) {
-    const std::string_view userinfo = rest.substr(0, at);
-    const size_t pw = userinfo.find(':');
-    uri.user = userinfo.substr(0, pw);
-    if (pw != std::string_view::npos) {
-      uri.password = userinfo.substr(pw + 1);
-      if (!valid_escaped(uri.password, "&=+$,")) return std::unexpected(ParseError::kBadUri);
-    }
-    if (uri.user.empty() || !valid_escaped(uri.user, "&=+$,;?/")) {
-      return std::unexpected(ParseError::kBadUri);
-    }
-    rest = rest.substr(at + 1);
-  }
-
-  // hostport
-  size_t host_end = 0;
-  if (!rest.empty() && rest[0] == '[') {
-    const size_t close = rest.find(']');
-    if (close == std::string_view::npos) return std::unexpected(ParseError::kBadUri);
-    uri.host = rest.substr(1, close - 1);
-    uri.host_is_ipv6 = true;
-    if (!valid_ipv6(uri.host)) return std::unexpected(ParseError::kBadUri);
-    host_end = close + 1;
-  } else {
-    while (host_end < rest.size() && rest[host_end] != ':' && rest[host_end] != ';' &&
-           rest[host_end] != '?') {
-      ++host_end;
-    }
-    uri.host = rest.substr(0, host_end);
-    if (!valid_hostname(uri.host)) return std::unexpected(ParseError::kBadUri);
-  }
-  rest = rest.substr(host_end);
-  if (!rest.empty() && rest[0] == ':') {
-    size_t n = 1;
-    while (n < rest.size() && lex::is_digit(rest[n])) ++n;
-    const auto port = parse_decimal(rest.substr(1, n - 1), 5);
-    if (!port || *port > 65535) return std::unexpected(ParseError::kBadUri);
-    uri.port = static_cast<uint16_t>(*port);
-    rest = rest.substr(n);
-  }
-
-  // ;params ?headers
-  const size_t q = rest.find('?');
-  const std::string_view params = rest.substr(0, q);
-  if (!params.empty()) {
-    if (params[0] != ';') return std::unexpected(ParseError::kBadUri);
-    auto parsed = parse_params(params);
-    if (!parsed) return std::unexpected(ParseError::kBadUri);
-    for (const auto& p : *parsed) {
-      if (!valid_escaped(p.name, "[]/:&+$") || !valid_escaped(p.value, "[]/:&+$")) {
-        return std::unexpected(ParseError::kBadUri);
-      }
-    }
-    uri.params = std::move(*parsed);
-  }
-  if (q != std::string_view::npos) {
-    auto headers = parse_uri_headers(rest.substr(q + 1));
-    if (!headers) return std::unexpected(headers.error());
-    uri.headers = std::move(*headers);
+  auto after_userinfo = parse_userinfo(uri, rest);
+  if (!after_userinfo) return std::unexpected(after_userinfo.error());
+  auto after_hostport = parse_hostport(uri, *after_userinfo);
+  if (!after_hostport) return std::unexpected(after_hostport.error());
+  if (auto tail = parse_params_and_headers(uri, *after_hostport); !tail) {
+    return std::unexpected(tail.error());
   }
   return uri;
 }
