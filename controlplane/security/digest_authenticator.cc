@@ -226,14 +226,13 @@ std::vector<std::string> DigestAuthenticator::challenges(
   return out;
 }
 
-std::expected<AuthenticatedUser, AuthFailure> DigestAuthenticator::verify(
-    const sip::Message& request, sip::HeaderId header, std::string_view realm,
-    const std::function<const UserConfig*(std::string_view)>& find_user,
-    std::span<const DigestAlgorithm> zone_algorithms, TimePoint now) {
+// The Digest credentials for our realm among the request's (Proxy-)Authorization fields: several
+// may carry credentials for several realms (RFC 3261 §22.3), ours decides.
+std::expected<sip::DigestCredentials, AuthFailure> DigestAuthenticator::our_credentials(
+    const sip::Message& request, sip::HeaderId header, std::string_view realm) const {
   const auto headers = header == sip::HeaderId::kProxyAuthorization ? request.proxy_authorizations()
                                                                     : request.authorizations();
   if (!headers) return std::unexpected(AuthFailure::kMalformed);
-  // Several fields may carry credentials for several realms (RFC 3261 §22.3): ours decides.
   const sip::AuthHeader* ours = nullptr;
   bool our_nonce_elsewhere = false;
   for (const auto& h : *headers) {
@@ -251,81 +250,75 @@ std::expected<AuthenticatedUser, AuthFailure> DigestAuthenticator::verify(
     return std::unexpected(our_nonce_elsewhere ? AuthFailure::kWrongRealm
                                                : AuthFailure::kNoCredentials);
   }
-  const auto creds = sip::digest_credentials(*ours);
+  auto creds = sip::digest_credentials(*ours);
   if (!creds) return std::unexpected(AuthFailure::kMalformed);
+  return std::move(*creds);
+}
 
-  const auto algorithm = parse_algorithm(creds->algorithm);
-  if (!algorithm) return std::unexpected(AuthFailure::kAlgorithmRefused);
-  // We offer qop="auth" only; SHA-256 has no qop-less form (RFC 7616 §3.4); only MD5 keeps the
-  // RFC 2069 form for old clients.
-  std::optional<uint32_t> nc;
-  if (!creds->qop.empty()) {
-    if (!sip::iequals(creds->qop, "auth")) return std::unexpected(AuthFailure::kMalformed);
-    nc = parse_nc(creds->nc);
-    if (!nc || *nc == 0) return std::unexpected(AuthFailure::kMalformed);
-  } else if (*algorithm != DigestAlgorithm::kMd5) {
-    return std::unexpected(AuthFailure::kMalformed);
+namespace {
+
+// The nonce-count of credentials using qop (nullopt: the RFC 2069 form). We offer qop="auth"
+// only; SHA-256 has no qop-less form (RFC 7616 §3.4); only MD5 keeps the RFC 2069 form for old
+// clients.
+std::expected<std::optional<uint32_t>, AuthFailure> nonce_count(const sip::DigestCredentials& creds,
+                                                                DigestAlgorithm algorithm) {
+  if (creds.qop.empty()) {
+    if (algorithm != DigestAlgorithm::kMd5) return std::unexpected(AuthFailure::kMalformed);
+    return std::nullopt;
   }
+  if (!sip::iequals(creds.qop, "auth")) return std::unexpected(AuthFailure::kMalformed);
+  const auto nc = parse_nc(creds.nc);
+  if (!nc || *nc == 0) return std::unexpected(AuthFailure::kMalformed);
+  return nc;
+}
 
-  const auto fields = open_nonce(creds->nonce, realm);
+uint64_t to_ms(std::chrono::nanoseconds duration) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(duration).count());
+}
+
+// The response the credentials' user must give with `secret`.
+std::string expected_response(const sip::DigestCredentials& creds, DigestAlgorithm algorithm,
+                              std::string_view realm, std::string_view secret,
+                              std::string_view method) {
+  return digest_response(DigestInput{
+      .algorithm = algorithm,
+      .username = creds.username,
+      .realm = realm,
+      .secret = secret,
+      .method = method,
+      .uri = creds.uri,
+      .nonce = creds.nonce,
+      .nc = creds.nc,
+      .cnonce = creds.cnonce,
+      .qop = creds.qop,  // as the client wrote it (auth, any case)
+  });
+}
+
+}  // namespace
+
+// The fields of a nonce we issued for `realm` and may still know: verified, not from the future,
+// its counter already issued (another process's key would not verify; treat it as forged).
+std::expected<DigestAuthenticator::NonceFields, AuthFailure> DigestAuthenticator::issued_nonce(
+    const sip::DigestCredentials& creds, std::string_view realm, uint64_t now_ms) const {
+  const auto fields = open_nonce(creds.nonce, realm);
   if (!fields) return std::unexpected(AuthFailure::kBadNonce);
-  if (!creds->opaque.empty() && creds->opaque != opaque(realm)) {
+  if (!creds.opaque.empty() && creds.opaque != opaque(realm)) {
     return std::unexpected(AuthFailure::kBadNonce);
   }
-  const auto now_ms = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
-  // A verified nonce from the future, or a counter not yet issued, cannot be ours (another
-  // process's key would not verify); treat it as forged rather than trust it.
   if (fields->timestamp_ms > now_ms || fields->counter == 0 || fields->counter >= next_counter_) {
     return std::unexpected(AuthFailure::kBadNonce);
   }
+  return *fields;
+}
 
-  const UserConfig* user = find_user(creds->username);
-  if (user == nullptr) {
-    // Spend the same hashing as for a known user, so timing does not tell names apart (svwar).
-    (void)digest_response(DigestInput{.algorithm = *algorithm,
-                                      .username = creds->username,
-                                      .realm = realm,
-                                      .secret = creds->nonce,
-                                      .method = request.method_text(),
-                                      .uri = creds->uri,
-                                      .nonce = creds->nonce,
-                                      .nc = creds->nc,
-                                      .cnonce = creds->cnonce,
-                                      .qop = creds->qop});
-    return std::unexpected(AuthFailure::kUnknownUser);
-  }
-  const std::span<const DigestAlgorithm> allowed =
-      user->algorithms.empty() ? zone_algorithms
-                               : std::span<const DigestAlgorithm>(user->algorithms);
-  if (std::find(allowed.begin(), allowed.end(), *algorithm) == allowed.end()) {
-    return std::unexpected(AuthFailure::kAlgorithmRefused);
-  }
-  if (creds->uri != request.request_uri_text()) return std::unexpected(AuthFailure::kUriMismatch);
-
-  const std::string expected = digest_response(DigestInput{
-      .algorithm = *algorithm,
-      .username = creds->username,
-      .realm = realm,
-      .secret = user->secret,
-      .method = request.method_text(),
-      .uri = creds->uri,
-      .nonce = creds->nonce,
-      .nc = creds->nc,
-      .cnonce = creds->cnonce,
-      .qop = creds->qop,  // as the client wrote it (auth, any case)
-  });
-  const std::string given = lowercase(creds->response);
-  if (given.size() != expected.size() ||
-      CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0) {
-    return std::unexpected(AuthFailure::kWrongResponse);
-  }
-
-  // The response is right: now the nonce's age and use decide (stale only for a right response).
-  const auto lifetime_ms = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(settings_.nonce_lifetime).count());
-  NonceSlot& slot = slots_[fields->counter % slots_.size()];
-  if (now_ms - fields->timestamp_ms > lifetime_ms || slot.counter != fields->counter) {
+// The response is right: now the nonce's age and use decide (stale only for a right response).
+std::expected<void, AuthFailure> DigestAuthenticator::use_nonce(const NonceFields& fields,
+                                                                std::optional<uint32_t> nc,
+                                                                uint64_t now_ms) {
+  NonceSlot& slot = slots_[fields.counter % slots_.size()];
+  if (now_ms - fields.timestamp_ms > to_ms(settings_.nonce_lifetime) ||
+      slot.counter != fields.counter) {
     return std::unexpected(AuthFailure::kStale);
   }
   if (nc) {
@@ -337,6 +330,44 @@ std::expected<AuthenticatedUser, AuthFailure> DigestAuthenticator::verify(
     return std::unexpected(AuthFailure::kStale);
   }
   slot.used = true;
+  return {};
+}
+
+std::expected<AuthenticatedUser, AuthFailure> DigestAuthenticator::verify(
+    const sip::Message& request, sip::HeaderId header, std::string_view realm,
+    const std::function<const UserConfig*(std::string_view)>& find_user,
+    std::span<const DigestAlgorithm> zone_algorithms, TimePoint now) {
+  const auto creds = our_credentials(request, header, realm);
+  if (!creds) return std::unexpected(creds.error());
+  const auto algorithm = parse_algorithm(creds->algorithm);
+  if (!algorithm) return std::unexpected(AuthFailure::kAlgorithmRefused);
+  const auto nc = nonce_count(*creds, *algorithm);
+  if (!nc) return std::unexpected(nc.error());
+  const uint64_t now_ms = to_ms(now.time_since_epoch());
+  const auto fields = issued_nonce(*creds, realm, now_ms);
+  if (!fields) return std::unexpected(fields.error());
+
+  const UserConfig* user = find_user(creds->username);
+  if (user == nullptr) {
+    // Spend the same hashing as for a known user, so timing does not tell names apart (svwar).
+    (void)expected_response(*creds, *algorithm, realm, creds->nonce, request.method_text());
+    return std::unexpected(AuthFailure::kUnknownUser);
+  }
+  const std::span<const DigestAlgorithm> allowed =
+      user->algorithms.empty() ? zone_algorithms
+                               : std::span<const DigestAlgorithm>(user->algorithms);
+  if (std::find(allowed.begin(), allowed.end(), *algorithm) == allowed.end()) {
+    return std::unexpected(AuthFailure::kAlgorithmRefused);
+  }
+  if (creds->uri != request.request_uri_text()) return std::unexpected(AuthFailure::kUriMismatch);
+  const std::string expected =
+      expected_response(*creds, *algorithm, realm, user->secret, request.method_text());
+  const std::string given = lowercase(creds->response);
+  if (given.size() != expected.size() ||
+      CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0) {
+    return std::unexpected(AuthFailure::kWrongResponse);
+  }
+  if (auto used = use_nonce(*fields, *nc, now_ms); !used) return std::unexpected(used.error());
   return AuthenticatedUser{.user = user->name, .algorithm = *algorithm};
 }
 

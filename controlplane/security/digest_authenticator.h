@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "controlplane/security/security_settings.h"
+#include "controlplane/sip/auth.h"
 #include "controlplane/sip/header_table.h"
 #include "controlplane/sip/message.h"
 
@@ -126,6 +127,13 @@ class DigestAuthenticator {
   [[nodiscard]] std::optional<NonceFields> open_nonce(std::string_view nonce,
                                                       std::string_view realm) const;
   [[nodiscard]] std::string opaque(std::string_view realm) const;
+  // verify()'s steps.
+  [[nodiscard]] std::expected<sip::DigestCredentials, AuthFailure> our_credentials(
+      const sip::Message& request, sip::HeaderId header, std::string_view realm) const;
+  [[nodiscard]] std::expected<NonceFields, AuthFailure> issued_nonce(
+      const sip::DigestCredentials& creds, std::string_view realm, uint64_t now_ms) const;
+  std::expected<void, AuthFailure> use_nonce(const NonceFields& fields, std::optional<uint32_t> nc,
+                                             uint64_t now_ms);
   [[nodiscard]] std::array<unsigned char, 32> mac(std::string_view label, uint64_t a, uint64_t b,
                                                   std::string_view realm) const;
 
