@@ -17,6 +17,25 @@
 
 namespace sbc::cp::testing {
 
+// Two zones on two dataplane ports, one trunk; 20000..20999 holds 500 RTP/RTCP pairs on each
+// port: 500 calls.
+inline constexpr const char* kTwoPortConfig = R"(
+[media]
+port_min = 20000
+port_max = 20999
+[zone.access]
+allow_open_access = yes
+dataplane_port = access
+sip_address = 192.0.2.1
+default_target = 192.0.2.10:5060
+[zone.carrier]
+dataplane_port = trunk
+sip_address = 198.51.100.1
+[trunk.carrier1]
+zone = carrier
+host = 198.51.100.10
+)";
+
 inline bool has(const std::vector<std::string>& list, const std::string& item) {
   return std::ranges::find(list, item) != list.end();
 }

@@ -3,40 +3,21 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/controlplane/config_file_fixture.h"
+
 namespace sbc::cp {
 namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kTwoPorts = R"(
-[media]
-port_min = 20000
-port_max = 20999
-[zone.access]
-allow_open_access = yes
-dataplane_port = access
-sip_address = 192.0.2.1
-default_target = 192.0.2.10:5060
-[zone.carrier]
-dataplane_port = trunk
-sip_address = 198.51.100.1
-[trunk.carrier1]
-zone = carrier
-host = 198.51.100.10
-)";
-
-Config config_of(std::string text) {
-  auto config = parse_config(text);
-  EXPECT_TRUE(config.has_value()) << config.error();
-  return config ? *config : Config{};
-}
+using testing::parsed;
 
 TEST(CapacityTest, CallsFollowTheMediaPortsAndTheDataplane) {
-  Config two = config_of(kTwoPorts);
+  Config two = parsed(testing::kTwoPortConfig);
   EXPECT_EQ(media_call_capacity(two), 500u);  // 500 pairs on each of two dataplane ports
-  std::string shared_text = kTwoPorts;
+  std::string shared_text = testing::kTwoPortConfig;
   shared_text.replace(shared_text.find("dataplane_port = trunk"), 22, "dataplane_port = access");
-  Config shared = config_of(shared_text);
+  Config shared = parsed(shared_text);
   EXPECT_EQ(media_call_capacity(shared), 250u);  // both legs on one port
 
   CapacityLimits before_hello = resolve_capacity(two, 0);

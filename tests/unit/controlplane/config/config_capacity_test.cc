@@ -5,27 +5,12 @@
 #include <string>
 
 #include "controlplane/config/config.h"
+#include "tests/unit/controlplane/config_file_fixture.h"
 
 namespace sbc::cp {
 namespace {
 
-// 20000..20999 holds 500 RTP/RTCP pairs on each of the two dataplane ports: 500 calls.
-constexpr const char* kBase = R"(
-[media]
-port_min = 20000
-port_max = 20999
-[zone.access]
-allow_open_access = yes
-dataplane_port = access
-sip_address = 192.0.2.1
-default_target = 192.0.2.10:5060
-[zone.carrier]
-dataplane_port = trunk
-sip_address = 198.51.100.1
-[trunk.carrier1]
-zone = carrier
-host = 198.51.100.10
-)";
+constexpr const char* kBase = testing::kTwoPortConfig;
 
 std::expected<Config, std::string> with_sbcd(const std::string& options) {
   return parse_config(std::string(kBase) + "[sbcd]\n" + options);
