@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <fmt/core.h>
-#include <net/if.h>
 
 #include <algorithm>
 #include <boost/program_options.hpp>
@@ -12,17 +11,23 @@
 #include <set>
 #include <sstream>
 
+#include "dataplane/config/dp_config_sections.h"
+
 namespace sbc::dp {
 namespace po = boost::program_options;
+using config_detail::check_port_fits;
+using config_detail::read_capacity;
+using config_detail::read_lcores;
+using config_detail::read_port;
+using config_detail::read_process;
+using config_detail::read_punt_policer;
+using config_detail::read_source_table;
+using config_detail::Values;
 
 namespace {
 
 constexpr std::string_view kPortPrefix = "port.";
 constexpr size_t kMaxPortNameLength = 32;
-constexpr uint32_t kMinMbufCount = 1024;
-constexpr uint32_t kMaxMbufCount = 1u << 24;
-constexpr uint32_t kMaxPuntRate = 10'000'000;
-constexpr uint32_t kMaxPuntBurst = 1'000'000;
 
 // Boost's INI parser knows only '#' comments; the sample files also use ';' (whole-line or after
 // whitespace), so both are stripped before parsing.
@@ -50,33 +55,12 @@ std::string trim(std::string_view text) {
   return std::string(text.substr(first, last - first + 1));
 }
 
-std::expected<uint32_t, std::string> parse_u32(std::string_view option, const std::string& text,
-                                               uint32_t min, uint32_t max) {
-  uint32_t value = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || ptr != text.data() + text.size() || text.empty()) {
-    return std::unexpected(fmt::format("{}: '{}' is not a number", option, text));
-  }
-  if (value < min || value > max) {
-    return std::unexpected(fmt::format("{}: {} is outside {}..{}", option, value, min, max));
-  }
-  return value;
-}
-
 bool valid_port_name(std::string_view name) {
   if (name.empty() || name.size() > kMaxPortNameLength) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
            c == '-';
   });
-}
-
-std::vector<std::string> split_words(std::string_view text) {
-  std::vector<std::string> words;
-  std::istringstream in{std::string(text)};
-  std::string word;
-  while (in >> word) words.push_back(word);
-  return words;
 }
 
 // First pass: which [port.NAME] sections exist (names are dynamic, so they cannot be declared
@@ -105,27 +89,53 @@ std::expected<std::vector<std::string>, std::string> find_port_sections(const st
   return std::vector<std::string>(names.begin(), names.end());  // std::set: ascending by name
 }
 
-std::expected<void, std::string> validate_port(const PortConfig& port) {
-  const std::string section = fmt::format("port.{}", port.name);
-  if (port.device.empty()) return std::unexpected(section + ".device: missing");
-  if (port.tap.empty()) return std::unexpected(section + ".tap: missing");
-  if (port.tap.size() >= IFNAMSIZ) {
-    return std::unexpected(
-        fmt::format("{}.tap: '{}' is longer than {} characters", section, port.tap, IFNAMSIZ - 1));
+// Every option of every section, given the ports: anything else in the file is an error.
+po::options_description known_options(const std::vector<std::string>& port_names) {
+  po::options_description desc;
+  for (const char* key :
+       {"control_socket", "eal_args", "lcores", "idle_policy", "mbuf_count", "max_sessions",
+        "punt_rate", "punt_burst", "untrusted_punt_rate", "untrusted_punt_burst", "max_sources"}) {
+    desc.add_options()(fmt::format("dataplane.{}", key).c_str(), po::value<std::string>());
   }
-  if (port.address.length == 0 || port.address.address == 0) {
-    return std::unexpected(section + ".address: needs a host address and a prefix length 1..32");
-  }
-  if (port.gateway) {
-    const uint32_t mask = port.address.length == 32 ? ~0u : ~(~0u >> port.address.length);
-    if ((*port.gateway & mask) != (port.address.address & mask) ||
-        *port.gateway == port.address.address) {
-      return std::unexpected(fmt::format("{}.gateway: {} is not another host on {}/{}", section,
-                                         format_ipv4(*port.gateway),
-                                         format_ipv4(port.address.address), port.address.length));
+  for (const auto& name : port_names) {
+    for (const char* key : {"device", "tap", "address", "gateway"}) {
+      desc.add_options()(fmt::format("port.{}.{}", name, key).c_str(), po::value<std::string>());
     }
   }
-  return {};
+  return desc;
+}
+
+// Second pass, strict: the options given, by full name, their values trimmed.
+std::expected<Values, std::string> read_values(const std::string& text,
+                                               const po::options_description& desc) {
+  po::variables_map vm;
+  try {
+    std::istringstream strict(text);
+    po::store(po::parse_config_file(strict, desc, /*allow_unregistered=*/false), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return std::unexpected(std::string(e.what()));
+  }
+  std::map<std::string, std::string> values;
+  for (const auto& [key, value] : vm) values.emplace(key, trim(value.as<std::string>()));
+  return Values(std::move(values));
+}
+
+// [dataplane], then the ports in name order, each checked against those before it.
+std::expected<Config, std::string> read_config(const Values& v,
+                                               const std::vector<std::string>& port_names) {
+  Config config;
+  for (auto* read :
+       {read_process, read_lcores, read_capacity, read_punt_policer, read_source_table}) {
+    if (auto ok = read(v, config); !ok) return std::unexpected(ok.error());
+  }
+  for (const auto& name : port_names) {
+    auto port = read_port(v, name);
+    if (!port) return std::unexpected(port.error());
+    if (auto ok = check_port_fits(*port, config); !ok) return std::unexpected(ok.error());
+    config.ports.push_back(std::move(*port));
+  }
+  return config;
 }
 
 }  // namespace
@@ -205,142 +215,9 @@ std::expected<Config, std::string> parse_config(std::istream& in) {
     return std::unexpected(
         fmt::format("{} ports configured, at most {}", port_names->size(), kMaxPorts));
   }
-
-  // Second pass, strict: every option of every section declared, anything else is an error.
-  po::options_description desc;
-  for (const char* key :
-       {"control_socket", "eal_args", "lcores", "idle_policy", "mbuf_count", "max_sessions",
-        "punt_rate", "punt_burst", "untrusted_punt_rate", "untrusted_punt_burst", "max_sources"}) {
-    desc.add_options()(fmt::format("dataplane.{}", key).c_str(), po::value<std::string>());
-  }
-  for (const auto& name : *port_names) {
-    for (const char* key : {"device", "tap", "address", "gateway"}) {
-      desc.add_options()(fmt::format("port.{}.{}", name, key).c_str(), po::value<std::string>());
-    }
-  }
-  po::variables_map vm;
-  try {
-    std::istringstream strict(text);
-    po::store(po::parse_config_file(strict, desc, /*allow_unregistered=*/false), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return std::unexpected(std::string(e.what()));
-  }
-  auto get = [&vm](const std::string& key) -> std::optional<std::string> {
-    if (!vm.count(key)) return std::nullopt;
-    return trim(vm[key].as<std::string>());
-  };
-
-  Config config;
-  if (auto v = get("dataplane.control_socket")) {
-    if (v->empty() || v->size() >= 108) {
-      return std::unexpected(std::string("dataplane.control_socket: needs a path of 1..107 bytes"));
-    }
-    config.control_socket = *v;
-  }
-  if (auto v = get("dataplane.eal_args")) config.eal_args = split_words(*v);
-  if (auto v = get("dataplane.lcores")) config.lcores = *v;
-  auto lcores = parse_lcore_list(config.lcores);
-  if (!lcores) return std::unexpected("dataplane.lcores: " + lcores.error());
-  if (lcores->size() < 2) {
-    return std::unexpected(fmt::format(
-        "dataplane.lcores: '{}' needs a main lcore and at least one worker", config.lcores));
-  }
-  if (lcores->size() - 1 > kMaxWorkers) {
-    return std::unexpected(fmt::format("dataplane.lcores: at most {} workers", kMaxWorkers));
-  }
-  config.lcore_ids = std::move(*lcores);
-  if (auto v = get("dataplane.idle_policy")) {
-    if (*v == "poll") {
-      config.idle_policy = IdlePolicy::kPoll;
-    } else if (*v == "backoff") {
-      config.idle_policy = IdlePolicy::kBackoff;
-    } else {
-      return std::unexpected(
-          fmt::format("dataplane.idle_policy: '{}' is neither 'poll' nor 'backoff'", *v));
-    }
-  }
-  if (auto v = get("dataplane.mbuf_count")) {
-    auto n = parse_u32("dataplane.mbuf_count", *v, kMinMbufCount, kMaxMbufCount);
-    if (!n) return std::unexpected(n.error());
-    config.mbuf_count = *n;
-  }
-  if (auto v = get("dataplane.max_sessions")) {
-    auto n = parse_u32("dataplane.max_sessions", *v, 1, kMaxSessionsLimit);
-    if (!n) return std::unexpected(n.error());
-    config.max_sessions = *n;
-  }
-  if (auto v = get("dataplane.punt_rate")) {
-    auto n = parse_u32("dataplane.punt_rate", *v, 1, kMaxPuntRate);
-    if (!n) return std::unexpected(n.error());
-    config.punt_rate = *n;
-  }
-  if (auto v = get("dataplane.punt_burst")) {
-    auto n = parse_u32("dataplane.punt_burst", *v, 1, kMaxPuntBurst);
-    if (!n) return std::unexpected(n.error());
-    config.punt_burst = *n;
-  }
-  // The untrusted bucket is the smaller one: explicit values above the trusted ones are refused;
-  // the defaults follow a punt_rate / punt_burst configured below them.
-  config.untrusted_punt_rate = std::min(kDefaultUntrustedPuntRate, config.punt_rate);
-  config.untrusted_punt_burst = std::min(kDefaultUntrustedPuntBurst, config.punt_burst);
-  if (auto v = get("dataplane.untrusted_punt_rate")) {
-    auto n = parse_u32("dataplane.untrusted_punt_rate", *v, 1, config.punt_rate);
-    if (!n) return std::unexpected(n.error() + " (at most dataplane.punt_rate)");
-    config.untrusted_punt_rate = *n;
-  }
-  if (auto v = get("dataplane.untrusted_punt_burst")) {
-    auto n = parse_u32("dataplane.untrusted_punt_burst", *v, 1, config.punt_burst);
-    if (!n) return std::unexpected(n.error() + " (at most dataplane.punt_burst)");
-    config.untrusted_punt_burst = *n;
-  }
-  if (auto v = get("dataplane.max_sources")) {
-    auto n = parse_u32("dataplane.max_sources", *v, 1, kMaxSourcesLimit);
-    if (!n) return std::unexpected(n.error());
-    config.max_sources = *n;
-  }
-
-  std::set<std::string> taps;
-  std::set<std::string> devices;
-  for (const auto& name : *port_names) {
-    const std::string section = "port." + name;
-    PortConfig port;
-    port.name = name;
-    port.device = get(section + ".device").value_or("");
-    port.tap = get(section + ".tap").value_or("");
-    if (auto v = get(section + ".address")) {
-      auto prefix = parse_ipv4_prefix(*v);
-      if (!prefix) return std::unexpected(section + ".address: " + prefix.error());
-      port.address = *prefix;
-    } else {
-      return std::unexpected(section + ".address: missing");
-    }
-    if (auto v = get(section + ".gateway"); v && !v->empty()) {
-      auto gw = parse_ipv4(*v);
-      if (!gw) return std::unexpected(section + ".gateway: " + gw.error());
-      port.gateway = *gw;
-    }
-    if (auto ok = validate_port(port); !ok) return std::unexpected(ok.error());
-    if (!taps.insert(port.tap).second) {
-      return std::unexpected(
-          fmt::format("{}.tap: '{}' is used by another port", section, port.tap));
-    }
-    if (!devices.insert(std::string(device_name(port.device))).second) {
-      return std::unexpected(fmt::format("{}.device: '{}' is used by another port", section,
-                                         device_name(port.device)));
-    }
-    // Each port's RX is one queue polled by its owner; an af_packet device with several workers
-    // would need qpairs = workers (it has no separate TX queue count), and its fanout would then
-    // spread received frames over RX queues that nobody polls.
-    if (device_name(port.device).starts_with("net_af_packet") && config.worker_count() > 1) {
-      return std::unexpected(fmt::format(
-          "{}.device: net_af_packet supports one worker only ({} configured by dataplane.lcores "
-          "'{}'); use lcores with a main lcore and one worker",
-          section, config.worker_count(), config.lcores));
-    }
-    config.ports.push_back(std::move(port));
-  }
-  return config;
+  auto values = read_values(text, known_options(*port_names));
+  if (!values) return std::unexpected(values.error());
+  return read_config(*values, *port_names);
 }
 
 std::expected<Config, std::string> load_config(const std::string& path) {
