@@ -20,9 +20,31 @@ std::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(const Co
   std::unique_ptr<Dataplane> dp(new Dataplane());
   unsigned lcore = 0;
   RTE_LCORE_FOREACH_WORKER(lcore) dp->worker_lcores_.push_back(lcore);
-  const auto workers = static_cast<uint16_t>(dp->worker_lcores_.size());
-  if (workers == 0) return std::unexpected(std::string("dataplane.lcores: no worker lcore"));
+  if (dp->worker_lcores_.empty()) {
+    return std::unexpected(std::string("dataplane.lcores: no worker lcore"));
+  }
+  // Each step keeps what it built in `dp`: on an error the destructor releases it in reverse.
+  if (auto ok = dp->create_pool(config); !ok) return std::unexpected(ok.error());
+  if (auto ok = dp->open_ports(config); !ok) return std::unexpected(ok.error());
+  if (auto ok = dp->create_tables(config); !ok) return std::unexpected(ok.error());
+  if (auto ok = dp->create_workers(); !ok) return std::unexpected(ok.error());
+  if (auto ok = dp->open_control(config.control_socket); !ok) return std::unexpected(ok.error());
+  if (auto ok = dp->launch_workers(); !ok) return std::unexpected(ok.error());
+  spdlog::info(
+      "control socket {}; {} sessions, {} sources max; idle policy {}; punt {}/s burst {} "
+      "(untrusted {}/s burst {})",
+      config.control_socket, config.max_sessions, config.max_sources,
+      config.idle_policy == IdlePolicy::kPoll ? "poll" : "backoff", config.punt_rate,
+      config.punt_burst, config.untrusted_punt_rate, config.untrusted_punt_burst);
+  return dp;
+}
 
+uint16_t Dataplane::worker_count() const {
+  return static_cast<uint16_t>(worker_lcores_.size());
+}
+
+std::expected<void, std::string> Dataplane::create_pool(const Config& config) {
+  const uint16_t workers = worker_count();
   // Each port may hold full rings: wire RX + one wire TX per worker, TAP RX + TAP TX.
   const uint64_t needed = uint64_t{config.ports.size()} * kDescriptorsPerQueue * (3 + workers) +
                           uint64_t{kMbufCache} * (workers + 1);
@@ -31,27 +53,28 @@ std::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(const Co
         fmt::format("dataplane.mbuf_count: {} is too small for {} ports and {} workers (need {})",
                     config.mbuf_count, config.ports.size(), workers, needed));
   }
-  dp->pool_ = rte_pktmbuf_pool_create("sbc_mbufs", config.mbuf_count, kMbufCache, 0,
-                                      RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
-  if (!dp->pool_) return std::unexpected(fmt::format("mbuf pool: {}", rte_strerror(rte_errno)));
+  pool_ = rte_pktmbuf_pool_create("sbc_mbufs", config.mbuf_count, kMbufCache, 0,
+                                  RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
+  if (!pool_) return std::unexpected(fmt::format("mbuf pool: {}", rte_strerror(rte_errno)));
+  return {};
+}
 
-  dp->datapath_ = std::make_unique<Datapath>();
-  Datapath& datapath = *dp->datapath_;
-  dp->neighbours_ = std::make_unique<std::array<NeighbourTable, kMaxPorts>>();
-  std::vector<PortAddress> addresses;
+std::expected<void, std::string> Dataplane::open_ports(const Config& config) {
+  datapath_ = std::make_unique<Datapath>();
+  Datapath& datapath = *datapath_;
+  neighbours_ = std::make_unique<std::array<NeighbourTable, kMaxPorts>>();
   for (size_t i = 0; i < config.ports.size(); ++i) {
-    auto port = open_port(config.ports[i], static_cast<uint8_t>(i), workers, dp->pool_);
+    auto port = open_port(config.ports[i], static_cast<uint8_t>(i), worker_count(), pool_);
     if (!port) return std::unexpected(port.error());
     spdlog::info("port {} '{}': wire port {} tap {} ({}) {}/{}", i, port->name, port->phys_id,
                  port->tap_id, port->tap_name, format_ipv4(port->address.address),
                  port->address.length);
     datapath.ports[i] = view_of(*port);
-    addresses.push_back({datapath.ports[i].ip_be});
-    dp->ports_.push_back(std::move(*port));
+    ports_.push_back(std::move(*port));
   }
   datapath.port_count = static_cast<uint8_t>(config.ports.size());
-  datapath.neighbours = dp->neighbours_.get();
-  datapath.pool = dp->pool_;
+  datapath.neighbours = neighbours_.get();
+  datapath.pool = pool_;
   datapath.tsc_hz = rte_get_tsc_hz();
   datapath.idle_policy = config.idle_policy;
   datapath.punt_rate = config.punt_rate;
@@ -59,56 +82,66 @@ std::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(const Co
   datapath.untrusted_punt_rate = config.untrusted_punt_rate;
   datapath.untrusted_punt_burst = config.untrusted_punt_burst;
   datapath.neighbour_refresh_tsc = kNeighbourRefreshSeconds * datapath.tsc_hz;
+  return {};
+}
 
+std::expected<void, std::string> Dataplane::create_tables(const Config& config) {
+  Datapath& datapath = *datapath_;
+  std::vector<PortAddress> addresses;
+  for (uint8_t p = 0; p < datapath.port_count; ++p) addresses.push_back({datapath.ports[p].ip_be});
   // Session records are read by the workers on every packet: keep them on the workers' socket.
-  auto table =
-      SessionTable::create("sbc_sessions", config.max_sessions, workers, addresses, datapath.tsc_hz,
-                           static_cast<int>(rte_lcore_to_socket_id(dp->worker_lcores_[0])));
+  const int socket = static_cast<int>(rte_lcore_to_socket_id(worker_lcores_[0]));
+  auto table = SessionTable::create("sbc_sessions", config.max_sessions, worker_count(), addresses,
+                                    datapath.tsc_hz, socket);
   if (!table) return std::unexpected(table.error());
-  dp->table_ = std::move(*table);
-  datapath.sessions = dp->table_->hash();
-  auto sources =
-      SourceTable::create("sbc_sources", config.max_sources, dp->table_->qsbr(), datapath.tsc_hz,
-                          static_cast<int>(rte_lcore_to_socket_id(dp->worker_lcores_[0])));
+  table_ = std::move(*table);
+  datapath.sessions = table_->hash();
+  auto sources = SourceTable::create("sbc_sources", config.max_sources, table_->qsbr(),
+                                     datapath.tsc_hz, socket);
   if (!sources) return std::unexpected(sources.error());
-  dp->sources_ = std::move(*sources);
-  datapath.sources = dp->sources_.get();
+  sources_ = std::move(*sources);
+  datapath.sources = sources_.get();
+  return {};
+}
 
-  std::vector<const WorkerCounters*> counters;
+std::expected<void, std::string> Dataplane::create_workers() {
+  const uint16_t workers = worker_count();
   for (uint16_t w = 0; w < workers; ++w) {
     std::vector<uint8_t> owned;
-    for (uint8_t p = 0; p < datapath.port_count; ++p) {
+    for (uint8_t p = 0; p < datapath_->port_count; ++p) {
       if (owner_of(p, workers) == w) owned.push_back(p);
     }
-    auto worker = make_worker(w, datapath, dp->table_->qsbr(), owned,
-                              static_cast<int>(rte_lcore_to_socket_id(dp->worker_lcores_[w])));
+    auto worker = make_worker(w, *datapath_, table_->qsbr(), owned,
+                              static_cast<int>(rte_lcore_to_socket_id(worker_lcores_[w])));
     if (!worker) return std::unexpected(worker.error());
-    counters.push_back(&(*worker)->counters);
-    dp->workers_.push_back(std::move(*worker));
+    workers_.push_back(std::move(*worker));
   }
-  dp->service_ = std::make_unique<ControlService>(dp->ports_, *dp->table_, *dp->sources_,
-                                                  datapath.media_ports, counters, datapath.tsc_hz);
-  dp->server_ = std::make_unique<ControlServer>(*dp->service_, config.control_socket,
-                                                datapath.tsc_hz, [] { return rte_rdtsc(); });
-  if (auto ok = dp->server_->open(); !ok) return std::unexpected("control socket " + ok.error());
+  return {};
+}
 
-  for (uint16_t w = 0; w < workers; ++w) {
-    if (int rc = rte_eal_remote_launch(worker_main, dp->workers_[w].get(), dp->worker_lcores_[w]);
+std::expected<void, std::string> Dataplane::open_control(const std::string& socket_path) {
+  std::vector<const WorkerCounters*> counters;
+  for (const auto& worker : workers_) counters.push_back(&worker->counters);
+  service_ = std::make_unique<ControlService>(ports_, *table_, *sources_, datapath_->media_ports,
+                                              counters, datapath_->tsc_hz);
+  server_ = std::make_unique<ControlServer>(*service_, socket_path, datapath_->tsc_hz,
+                                            [] { return rte_rdtsc(); });
+  if (auto ok = server_->open(); !ok) return std::unexpected("control socket " + ok.error());
+  return {};
+}
+
+std::expected<void, std::string> Dataplane::launch_workers() {
+  for (uint16_t w = 0; w < worker_count(); ++w) {
+    if (int rc = rte_eal_remote_launch(worker_main, workers_[w].get(), worker_lcores_[w]);
         rc != 0) {
-      dp->stop_workers();
+      stop_workers();
       return std::unexpected(
-          fmt::format("launch worker on lcore {}: {}", dp->worker_lcores_[w], rte_strerror(-rc)));
+          fmt::format("launch worker on lcore {}: {}", worker_lcores_[w], rte_strerror(-rc)));
     }
-    dp->workers_running_ = true;
-    spdlog::info("worker {} on lcore {}", w, dp->worker_lcores_[w]);
+    workers_running_ = true;
+    spdlog::info("worker {} on lcore {}", w, worker_lcores_[w]);
   }
-  spdlog::info(
-      "control socket {}; {} sessions, {} sources max; idle policy {}; punt {}/s burst {} "
-      "(untrusted {}/s burst {})",
-      config.control_socket, config.max_sessions, config.max_sources,
-      config.idle_policy == IdlePolicy::kPoll ? "poll" : "backoff", config.punt_rate,
-      config.punt_burst, config.untrusted_punt_rate, config.untrusted_punt_burst);
-  return dp;
+  return {};
 }
 
 void Dataplane::run(int stop_fd) {

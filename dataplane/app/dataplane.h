@@ -33,6 +33,20 @@ class Dataplane {
 
  private:
   Dataplane() = default;
+  // The steps of start(), in order; each keeps what it built in the members below.
+  [[nodiscard]] uint16_t worker_count() const;
+  // The mbuf pool, sized for every ring of every port and the per-lcore caches.
+  std::expected<void, std::string> create_pool(const Config& config);
+  // The ports (wire + TAP) and the Datapath the workers read.
+  std::expected<void, std::string> open_ports(const Config& config);
+  // The session and source tables, on the workers' NUMA socket.
+  std::expected<void, std::string> create_tables(const Config& config);
+  // One Worker per worker lcore, each owning its share of the ports.
+  std::expected<void, std::string> create_workers();
+  // The control service and its socket.
+  std::expected<void, std::string> open_control(const std::string& socket_path);
+  // Runs the workers on their lcores.
+  std::expected<void, std::string> launch_workers();
   void stop_workers();
 
   rte_mempool* pool_ = nullptr;
