@@ -19,11 +19,6 @@ namespace {
 
 constexpr int kSocketBuffer = 1 << 20;  // events are small; a client that fills this is dropped
 
-template <typename... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-
 bool fill_sockaddr(const std::string& path, sockaddr_un* addr) {
   if (path.size() >= sizeof(addr->sun_path)) return false;
   std::memset(addr, 0, sizeof(*addr));
@@ -189,66 +184,89 @@ void ControlServer::dispatch(Client& client, uint32_t request_id, const api::Mes
     return;
   }
   const uint64_t now = clock_();
-  std::visit(
-      Overloaded{
-          [&](const api::Hello& hello) {
-            if (hello.version != api::kProtocolVersion) {
-              ++stats_.version_mismatch;
-              refuse(client, request_id, api::Status::kVersionMismatch,
-                     fmt::format("this dataplane speaks version {}", api::kProtocolVersion));
-              return;
-            }
-            if (hello.max_message_size < kMinMessageSize) {
-              ++stats_.malformed;
-              refuse(client, request_id, api::Status::kInvalid,
-                     fmt::format("max_message_size {} is below {}", hello.max_message_size,
-                                 kMinMessageSize));
-              return;
-            }
-            api::HelloReply r = service_.hello(hello);
-            client.hello_done = true;
-            client.max_message_size = r.max_message_size;
-            spdlog::info("control: hello from '{}'", hello.peer_name);
-            reply(client, request_id, r);
-          },
-          [&](const api::SessionAdd& add) {
-            reply(client, request_id, service_.session_add(add, now));
-          },
-          [&](const api::SessionDelete& del) {
-            reply(client, request_id, service_.session_delete(del));
-          },
-          [&](const api::StatsQuery& query) {
-            auto stats = service_.stats(query, now);
-            if (stats) {
-              reply(client, request_id, *stats);
-            } else {
-              reply(client, request_id, stats.error());
-            }
-          },
-          [&](const api::DumpQuery& query) { reply_dump(client, request_id, query); },
-          [&](const api::SourceAdd& add) {
-            reply(client, request_id, service_.source_add(add, now));
-          },
-          [&](const api::SourceDelete& del) {
-            reply(client, request_id, service_.source_delete(del, now));
-          },
-          [&](const api::SourceFlush&) { reply(client, request_id, service_.source_flush()); },
-          [&](const api::MediaPortsSet& range) {
-            reply(client, request_id, service_.media_ports_set(range));
-          },
-          [&](const api::Batch& batch) {
-            ++stats_.batches;
-            stats_.batch_items += batch.items.size();
-            reply_batch(client, request_id, service_.batch(batch, now));
-          },
-          [&](const auto& other) {
-            ++stats_.malformed;
-            refuse(client, request_id, api::Status::kInvalid,
-                   fmt::format("unexpected {} from a client",
-                               api::to_string(api::type_of(api::Message{other}))));
-          },
-      },
-      message);
+  std::visit([&](const auto& request) { handle(client, request_id, request, now); }, message);
+}
+
+void ControlServer::handle(Client& client, uint32_t request_id, const api::Hello& hello,
+                           uint64_t /*now*/) {
+  if (hello.version != api::kProtocolVersion) {
+    ++stats_.version_mismatch;
+    refuse(client, request_id, api::Status::kVersionMismatch,
+           fmt::format("this dataplane speaks version {}", api::kProtocolVersion));
+    return;
+  }
+  if (hello.max_message_size < kMinMessageSize) {
+    ++stats_.malformed;
+    refuse(client, request_id, api::Status::kInvalid,
+           fmt::format("max_message_size {} is below {}", hello.max_message_size, kMinMessageSize));
+    return;
+  }
+  api::HelloReply r = service_.hello(hello);
+  client.hello_done = true;
+  client.max_message_size = r.max_message_size;
+  spdlog::info("control: hello from '{}'", hello.peer_name);
+  reply(client, request_id, r);
+}
+
+void ControlServer::handle(Client& client, uint32_t request_id, const api::SessionAdd& add,
+                           uint64_t now) {
+  reply(client, request_id, service_.session_add(add, now));
+}
+
+void ControlServer::handle(Client& client, uint32_t request_id, const api::SessionDelete& del,
+                           uint64_t /*now*/) {
+  reply(client, request_id, service_.session_delete(del));
+}
+
+void ControlServer::handle(Client& client, uint32_t request_id, const api::StatsQuery& query,
+                           uint64_t now) {
+  auto stats = service_.stats(query, now);
+  if (stats) {
+    reply(client, request_id, *stats);
+  } else {
+    reply(client, request_id, stats.error());
+  }
+}
+
+void ControlServer::handle(Client& client, uint32_t request_id, const api::DumpQuery& query,
+                           uint64_t /*now*/) {
+  reply_dump(client, request_id, query);
+}
+
+void ControlServer::handle(Client& client, uint32_t request_id, const api::SourceAdd& add,
+                           uint64_t now) {
+  reply(client, request_id, service_.source_add(add, now));
+}
+
+void ControlServer::handle(Client& client, uint32_t request_id, const api::SourceDelete& del,
+                           uint64_t now) {
+  reply(client, request_id, service_.source_delete(del, now));
+}
+
+void ControlServer::handle(Client& client, uint32_t request_id, const api::SourceFlush& /*flush*/,
+                           uint64_t /*now*/) {
+  reply(client, request_id, service_.source_flush());
+}
+
+void ControlServer::handle(Client& client, uint32_t request_id, const api::MediaPortsSet& range,
+                           uint64_t /*now*/) {
+  reply(client, request_id, service_.media_ports_set(range));
+}
+
+void ControlServer::handle(Client& client, uint32_t request_id, const api::Batch& batch,
+                           uint64_t now) {
+  ++stats_.batches;
+  stats_.batch_items += batch.items.size();
+  reply_batch(client, request_id, service_.batch(batch, now));
+}
+
+template <typename Other>
+void ControlServer::handle(Client& client, uint32_t request_id, const Other& other,
+                           uint64_t /*now*/) {
+  ++stats_.malformed;
+  refuse(client, request_id, api::Status::kInvalid,
+         fmt::format("unexpected {} from a client",
+                     api::to_string(api::type_of(api::Message{other}))));
 }
 
 void ControlServer::reply(Client& client, uint32_t request_id, const api::Message& message) {

@@ -57,7 +57,22 @@ class ControlServer {
 
   void accept_clients();
   void receive(Client& client);
+  // Hello first, then one handler per request type; `now` is the TSC at dispatch.
   void dispatch(Client& client, uint32_t request_id, const api::Message& message);
+  void handle(Client& client, uint32_t request_id, const api::Hello& hello, uint64_t now);
+  void handle(Client& client, uint32_t request_id, const api::SessionAdd& add, uint64_t now);
+  void handle(Client& client, uint32_t request_id, const api::SessionDelete& del, uint64_t now);
+  void handle(Client& client, uint32_t request_id, const api::StatsQuery& query, uint64_t now);
+  void handle(Client& client, uint32_t request_id, const api::DumpQuery& query, uint64_t now);
+  void handle(Client& client, uint32_t request_id, const api::SourceAdd& add, uint64_t now);
+  void handle(Client& client, uint32_t request_id, const api::SourceDelete& del, uint64_t now);
+  void handle(Client& client, uint32_t request_id, const api::SourceFlush& flush, uint64_t now);
+  void handle(Client& client, uint32_t request_id, const api::MediaPortsSet& range, uint64_t now);
+  void handle(Client& client, uint32_t request_id, const api::Batch& batch, uint64_t now);
+  // Replies, results and events are the dataplane's to send: from a client, the connection is
+  // refused (counted as malformed).
+  template <typename Other>
+  void handle(Client& client, uint32_t request_id, const Other& other, uint64_t now);
   void reply(Client& client, uint32_t request_id, const api::Message& message);
   void reply_dump(Client& client, uint32_t request_id, const api::DumpQuery& query);
   void reply_batch(Client& client, uint32_t request_id, api::BatchReply results);
