@@ -152,31 +152,35 @@ RtePtr<SessionConfig> SessionTable::make_config(const api::SessionAdd& add,
 
 api::Result SessionTable::upsert(const api::SessionAdd& add, uint64_t now_tsc) {
   if (auto invalid = validate(add); invalid.status != api::Status::kOk) return invalid;
-
   if (auto it = sessions_.find(add.session_id); it != sessions_.end()) {
-    Session& session = *it->second;
-    for (size_t i = 0; i < 2; ++i) {
-      const api::LegSpec& old = session.spec.legs[i];
-      const api::LegSpec& now = add.legs[i];
-      if (old.port != now.port || old.local != now.local ||
-          old.local_rtp_port != now.local_rtp_port) {
-        return fail(
-            api::Status::kConflict,
-            fmt::format("leg {}: the local address of an existing session cannot change", i));
-      }
-    }
-    const SessionConfig* previous = session.config.load(std::memory_order_relaxed);
-    RtePtr<const SessionConfig> replacement = make_config(add, previous);
-    if (!replacement) return fail(api::Status::kNoResources, "out of memory for a session");
-    session.config.store(replacement.release(), std::memory_order_release);
-    session.spec = add;
-    // A re-INVITE or resync re-arms the media timeout from now.
-    session.created_tsc = now_tsc;
-    session.timeout_reported = false;
-    retire(nullptr, RtePtr<const SessionConfig>(previous));
-    return {};
+    return update(*it->second, add, now_tsc);
   }
+  return insert(add, now_tsc);
+}
 
+api::Result SessionTable::update(Session& session, const api::SessionAdd& add, uint64_t now_tsc) {
+  for (size_t i = 0; i < 2; ++i) {
+    const api::LegSpec& old = session.spec.legs[i];
+    const api::LegSpec& now = add.legs[i];
+    if (old.port != now.port || old.local != now.local ||
+        old.local_rtp_port != now.local_rtp_port) {
+      return fail(api::Status::kConflict,
+                  fmt::format("leg {}: the local address of an existing session cannot change", i));
+    }
+  }
+  const SessionConfig* previous = session.config.load(std::memory_order_relaxed);
+  RtePtr<const SessionConfig> replacement = make_config(add, previous);
+  if (!replacement) return fail(api::Status::kNoResources, "out of memory for a session");
+  session.config.store(replacement.release(), std::memory_order_release);
+  session.spec = add;
+  // A re-INVITE or resync re-arms the media timeout from now.
+  session.created_tsc = now_tsc;
+  session.timeout_reported = false;
+  retire(nullptr, RtePtr<const SessionConfig>(previous));
+  return {};
+}
+
+api::Result SessionTable::insert(const api::SessionAdd& add, uint64_t now_tsc) {
   if (sessions_.size() >= max_sessions_) {
     return fail(api::Status::kNoResources,
                 fmt::format("session table full ({} sessions)", max_sessions_));
@@ -187,22 +191,34 @@ api::Result SessionTable::upsert(const api::SessionAdd& add, uint64_t now_tsc) {
   session->id = add.session_id;
   session->spec = add;
   session->created_tsc = now_tsc;
-  std::array<StreamKey, 4> keys;
+  StreamKeys keys;
+  if (auto taken = bind_streams(*session, *config, keys); taken.status != api::Status::kOk) {
+    return taken;
+  }
+  session->config.store(config.release(), std::memory_order_relaxed);
+  return publish(std::move(session), keys);
+}
+
+api::Result SessionTable::bind_streams(Session& session, const SessionConfig& config,
+                                       StreamKeys& keys) const {
   for (uint8_t leg = 0; leg < 2; ++leg) {
     for (uint8_t kind = 0; kind < 2; ++kind) {
-      StreamState& stream = session->streams[leg][kind];
-      stream.session = session.get();
+      StreamState& stream = session.streams[leg][kind];
+      stream.session = &session;
       stream.leg = leg;
       stream.kind = static_cast<StreamKind>(kind);
-      keys[leg * 2 + kind] = key_of(config->legs[leg], stream.kind);
+      keys[leg * 2 + kind] = key_of(config.legs[leg], stream.kind);
       if (rte_hash_lookup(hash_, &keys[leg * 2 + kind]) >= 0) {
         return fail(api::Status::kConflict,
                     fmt::format("leg {}: local port {} is in use by another session", leg,
-                                config->legs[leg].local_rtp_port + kind));
+                                config.legs[leg].local_rtp_port + kind));
       }
     }
   }
-  session->config.store(config.release(), std::memory_order_relaxed);
+  return {};
+}
+
+api::Result SessionTable::publish(RtePtr<Session> session, const StreamKeys& keys) {
   for (size_t k = 0; k < keys.size(); ++k) {
     // rte_hash publishes the data pointer with release semantics (LF mode): the session is
     // fully built before any worker can find it.
@@ -213,7 +229,8 @@ api::Result SessionTable::upsert(const api::SessionAdd& add, uint64_t now_tsc) {
       return fail(api::Status::kNoResources, fmt::format("session table: {}", rte_strerror(-rc)));
     }
   }
-  sessions_.emplace(add.session_id, std::move(session));
+  const uint64_t id = session->id;
+  sessions_.emplace(id, std::move(session));
   return {};
 }
 

@@ -171,6 +171,15 @@ class SessionTable {
   RtePtr<SessionConfig> make_config(const api::SessionAdd& add,
                                     const SessionConfig* previous) const;
   static StreamKey key_of(const LegConfig& leg, StreamKind kind);
+  using StreamKeys = std::array<StreamKey, 4>;  // [leg * 2 + kind]
+
+  // The steps of upsert. An existing session keeps its local addresses and gets a new config
+  // (the old one retired); a new one is built, its streams bound to their keys (kConflict when
+  // a key is taken), then published: its keys added to the hash, the workers can find it.
+  api::Result update(Session& session, const api::SessionAdd& add, uint64_t now_tsc);
+  api::Result insert(const api::SessionAdd& add, uint64_t now_tsc);
+  api::Result bind_streams(Session& session, const SessionConfig& config, StreamKeys& keys) const;
+  api::Result publish(RtePtr<Session> session, const StreamKeys& keys);
   void retire(RtePtr<Session> session, RtePtr<const SessionConfig> config);
 
   struct Retired {
