@@ -2,6 +2,7 @@
 // fake clock.
 #include "dataplane/control/control_server.h"
 
+#include <fmt/core.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -274,6 +275,32 @@ TEST_F(ControlServerTest, RequestBeforeHelloIsRefused) {
   EXPECT_EQ(call<api::Result>(fd, 1, session(1)).status, api::Status::kInvalid);
   EXPECT_TRUE(closed_by_server(fd));
   EXPECT_EQ(table_->size(), 0u);
+}
+
+TEST_F(ControlServerTest, ReplyOrEventFromAClientIsRefusedAndClosed) {
+  // Each kind of message only the dataplane sends: refused by name, counted, connection closed.
+  const std::vector<api::Message> ours{api::HelloReply{},
+                                       api::Result{},
+                                       api::StatsReply{},
+                                       api::DumpReply{},
+                                       api::MediaTimeoutEvent{5, 1000},
+                                       api::BatchReply{{api::Result{}}}};
+  uint64_t malformed = 0;
+  for (const api::Message& message : ours) {
+    const int fd = hello_client();
+    send_message(fd, 2, message);
+    auto reply = receive(fd);
+    ASSERT_TRUE(reply.has_value());
+    EXPECT_EQ(reply->request_id, 2u);
+    ASSERT_TRUE(std::holds_alternative<api::Result>(reply->message));
+    const auto& result = std::get<api::Result>(reply->message);
+    EXPECT_EQ(result.status, api::Status::kInvalid);
+    EXPECT_EQ(result.detail,
+              fmt::format("unexpected {} from a client", api::to_string(api::type_of(message))));
+    EXPECT_TRUE(closed_by_server(fd));
+    EXPECT_EQ(server_->stats().malformed, ++malformed);
+  }
+  EXPECT_EQ(server_->client_count(), 0u);
 }
 
 TEST_F(ControlServerTest, MediaTimeoutIsPushedToHelloClientsOnce) {
