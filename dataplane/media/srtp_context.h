@@ -9,8 +9,14 @@
 // so a context is never used by two threads at once.
 //
 // Per packet: protect/unprotect work in place on the packet buffer and return an SrtpResult; they
-// never throw, lock or log (SrtpLibrary silences libsrtp's log), and they allocate nothing for an
-// SSRC the context already knows.
+// never throw or log (SrtpLibrary silences libsrtp's log), and this layer allocates nothing. The
+// crypto below it does, with Debian's libsrtp2 (2.5, built on NSS, not OpenSSL): measured with an
+// interposed malloc, one protect + one unprotect of a known SSRC costs 28 heap allocations with
+// AES-CM + HMAC-SHA1 and 10 with AES-GCM (NSS creates a PK11 context per packet for the IV and the
+// HMAC, and PK11_Encrypt/Decrypt set one up per GCM packet). Before the
+// worker runs SRTP at line rate, SrtpLibrary::init should register allocation-free cipher and auth
+// types (srtp_replace_cipher_type / srtp_replace_auth_type, public libsrtp API) for the four
+// suites; the contexts' API does not change with that.
 //
 // Per new SSRC (why the worker may allocate, and how much): SDES keys a session, not an SSRC, and
 // the SSRC a peer will use is rarely signalled, so each libsrtp session is created with a wildcard
