@@ -13,10 +13,10 @@
 // crypto below it does, with Debian's libsrtp2 (2.5, built on NSS, not OpenSSL): measured with an
 // interposed malloc, one protect + one unprotect of a known SSRC costs 28 heap allocations with
 // AES-CM + HMAC-SHA1 and 10 with AES-GCM (NSS creates a PK11 context per packet for the IV and the
-// HMAC, and PK11_Encrypt/Decrypt set one up per GCM packet). Before the
-// worker runs SRTP at line rate, SrtpLibrary::init should register allocation-free cipher and auth
-// types (srtp_replace_cipher_type / srtp_replace_auth_type, public libsrtp API) for the four
-// suites; the contexts' API does not change with that.
+// HMAC, and PK11_Encrypt/Decrypt set one up per GCM packet). Before the worker runs SRTP at line
+// rate, SrtpLibrary::init should register allocation-free cipher and auth types
+// (srtp_replace_cipher_type / srtp_replace_auth_type, public libsrtp API) for the four suites; the
+// contexts' API does not change with that.
 //
 // Per new SSRC (why the worker may allocate, and how much): SDES keys a session, not an SSRC, and
 // the SSRC a peer will use is rarely signalled, so each libsrtp session is created with a wildcard
@@ -27,11 +27,11 @@
 // authenticated, so a sender without the key cannot make the worker allocate. To keep this bounded,
 // the context remembers the SSRCs it has admitted (at most SrtpOptions::max_ssrcs, a fixed array,
 // scanned before libsrtp is called); a packet of one more SSRC is refused as kSsrcLimit without
-// reaching libsrtp. So a context allocates at most max_ssrcs times in its life, and only on the
-// first authenticated packet of each SSRC. An SSRC known in advance (a=ssrc in the SDP) is given to
-// create on the control thread, which adds its stream there; the worker never allocates for it.
-// Streams are never evicted: a forgotten SSRC's replay window would let its old packets be
-// replayed; a re-key (new a=crypto) builds a new context instead.
+// reaching libsrtp. So libsrtp clones at most max_ssrcs streams per context in its life, each on
+// the first packet of an SSRC (inbound: the first authenticated one). An SSRC known in advance
+// (a=ssrc in the SDP) is given to create on the control thread, which adds its stream there; no
+// clone happens in the worker for it. Streams are never evicted: a forgotten SSRC's replay window
+// would let its old packets be replayed; a re-key (new a=crypto) builds a new context instead.
 #pragma once
 
 #include <srtp2/srtp.h>
