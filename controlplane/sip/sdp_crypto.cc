@@ -193,8 +193,9 @@ std::expected<std::vector<SdesKeyParam>, CryptoError> parse_key_params(std::stri
     text.remove_prefix(semi + 1);
   }
   if (keys.size() > 1) {
+    const std::optional<SdesMki>& first = keys.front().mki;
     for (const SdesKeyParam& k : keys) {
-      if (!k.mki || k.mki->length != keys.front().mki->length) {
+      if (!k.mki || !first || k.mki->length != first->length) {
         return std::unexpected(CryptoError::kMkiRequired);
       }
     }
