@@ -269,15 +269,15 @@ TEST(SdpCrypto, SuiteNamesAndLengths) {
 }
 
 TEST(SdesKey, RandomKeysHaveTheSuitesLengthAndDiffer) {
-  auto a = SdesKey::random(SdesSuite::kAeadAes256Gcm);
-  auto b = SdesKey::random(SdesSuite::kAeadAes256Gcm);
-  ASSERT_TRUE(a && b);
-  EXPECT_EQ(a->bytes().size(), 44u);
-  EXPECT_FALSE(*a == *b);
-  SdesKey copy = *a;
-  EXPECT_TRUE(copy == *a);
-  copy = *b;
-  EXPECT_TRUE(copy == *b);
+  const std::optional<SdesKey> a = SdesKey::random(SdesSuite::kAeadAes256Gcm);
+  const std::optional<SdesKey> b = SdesKey::random(SdesSuite::kAeadAes256Gcm);
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  EXPECT_EQ(a.value().bytes().size(), 44u);
+  EXPECT_FALSE(a.value() == b.value());
+  SdesKey copy = a.value();
+  EXPECT_TRUE(copy == a.value());
+  copy = b.value();
+  EXPECT_TRUE(copy == b.value());
   EXPECT_TRUE(SdesKey::from_bytes(std::vector<uint8_t>(45, 1)).empty());
 }
 

@@ -19,10 +19,10 @@ class SrtpContextTest : public ::testing::TestWithParam<SrtpSuite> {
   void SetUp() override { library_.emplace(*SrtpLibrary::init()); }
 
   SrtpOutbound sender(uint8_t seed, const SrtpOptions& options = {}) {
-    return *SrtpOutbound::create(*library_, test::key_for(GetParam(), seed), options);
+    return SrtpOutbound::create(library_.value(), test::key_for(GetParam(), seed), options).value();
   }
   SrtpInbound receiver(uint8_t seed, const SrtpOptions& options = {}) {
-    return *SrtpInbound::create(*library_, test::key_for(GetParam(), seed), options);
+    return SrtpInbound::create(library_.value(), test::key_for(GetParam(), seed), options).value();
   }
 
   std::optional<SrtpLibrary> library_;
@@ -175,7 +175,7 @@ TEST_P(SrtpContextTest, SsrcsBeyondTheLimitAreRefusedBeforeLibsrtp) {
 
 TEST_P(SrtpContextTest, KnownSsrcsAreMadeAtCreation) {
   const uint32_t known[] = {5, 6, 5};
-  auto in = SrtpInbound::create(*library_, test::key_for(GetParam(), 1),
+  auto in = SrtpInbound::create(library_.value(), test::key_for(GetParam(), 1),
                                 SrtpOptions{.max_ssrcs = 2}, known);
   ASSERT_TRUE(in);
   EXPECT_EQ(in->ssrc_count(), 2u);
@@ -189,7 +189,7 @@ TEST_P(SrtpContextTest, KnownSsrcsAreMadeAtCreation) {
   EXPECT_EQ(in->unprotect_rtp(other.buffer, other.length), SrtpResult::kSsrcLimit);
 
   const uint32_t too_many[] = {1, 2, 3};
-  EXPECT_EQ(SrtpInbound::create(*library_, test::key_for(GetParam(), 1),
+  EXPECT_EQ(SrtpInbound::create(library_.value(), test::key_for(GetParam(), 1),
                                 SrtpOptions{.max_ssrcs = 2}, too_many)
                 .error(),
             SrtpSetupError::kSsrcLimit);

@@ -235,8 +235,8 @@ class SrtpVectors : public ::testing::Test {
   // fresh inbound context back to `plain`.
   void check_rtp(SrtpSuite suite, const Bytes& key_salt, const Bytes& plain, const Bytes& wire) {
     const SrtpMasterKey key = *SrtpMasterKey::create(suite, key_salt);
-    auto out = SrtpOutbound::create(*library_, key);
-    auto in = SrtpInbound::create(*library_, key);
+    auto out = SrtpOutbound::create(library_.value(), key);
+    auto in = SrtpInbound::create(library_.value(), key);
     ASSERT_TRUE(out && in);
     Bytes buffer = plain;
     buffer.resize(plain.size() + kMaxSrtpTrailer);
@@ -251,8 +251,8 @@ class SrtpVectors : public ::testing::Test {
 
   void check_rtcp(SrtpSuite suite, const Bytes& key_salt, const Bytes& plain, const Bytes& wire) {
     const SrtpMasterKey key = *SrtpMasterKey::create(suite, key_salt);
-    auto out = SrtpOutbound::create(*library_, key);
-    auto in = SrtpInbound::create(*library_, key);
+    auto out = SrtpOutbound::create(library_.value(), key);
+    auto in = SrtpInbound::create(library_.value(), key);
     ASSERT_TRUE(out && in);
     Bytes buffer = plain;
     buffer.resize(plain.size() + kMaxSrtpTrailer);
