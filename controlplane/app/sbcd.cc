@@ -20,7 +20,7 @@ Sbcd::Sbcd(Config config)
       ports_(config_.media.port_min, config_.media.port_max),
       dataplane_(io_, config_.dataplane_socket),
       resync_(dataplane_, scheduler_, &metrics_.registry()),
-      security_(config_, scheduler_, dataplane_, security_metrics_),
+      security_(config_.security_view(), scheduler_, dataplane_, security_metrics_),
       registrar_(config_.registrar) {}
 
 Sbcd::~Sbcd() {
@@ -164,7 +164,7 @@ void Sbcd::bind_zones() {
       }
       any = true;
     }
-    if (any && !z.sip_address) b2bua_->set_zone_address(i, address);
+    if (any && !z.sip_address) b2bua_->set_zone_address(i, ip);
   }
 }
 

@@ -68,7 +68,7 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
       registrar_(registrar),
       cdr_(cdr),
       timers_(timers),
-      router_(config, registrar, transport),
+      router_(config.zones, config.trunks, registrar, transport),
       // Session ids start from the wall clock so a restarted sbcd does not reuse the ids of
       // sessions a running dataplane still holds.
       next_call_id_(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
@@ -93,8 +93,8 @@ B2bua::~B2bua() {
   }
 }
 
-void B2bua::set_zone_address(size_t zone, std::string address) {
-  router_.set_zone_address(zone, std::move(address));
+void B2bua::set_zone_address(size_t zone, const boost::asio::ip::address& address) {
+  router_.set_zone_address(zone, address);
 }
 
 void B2bua::update_capacity() {
@@ -131,8 +131,7 @@ std::optional<size_t> B2bua::zone_index(std::string_view name) const {
 Endpoint B2bua::local_endpoint(const SipPeer& peer) const {
   if (!peer.local.address().is_unspecified()) return peer.local;
   if (auto local = transport_.local_endpoint(peer.zone, peer.transport)) return *local;
-  boost::system::error_code ec;
-  return Endpoint(boost::asio::ip::make_address(router_.zone_address(peer.zone), ec),
+  return Endpoint(router_.zone_address(peer.zone).value_or(boost::asio::ip::address()),
                   config_.zones[peer.zone].sip_port);
 }
 

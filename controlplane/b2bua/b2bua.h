@@ -84,8 +84,8 @@ class B2bua final : private TransactionUser {
   ~B2bua() override;
 
   // The zone's SIP address when the config left it to the dataplane port (known after Hello).
-  void set_zone_address(size_t zone, std::string address);
-  [[nodiscard]] const std::string& zone_address(size_t zone) const {
+  void set_zone_address(size_t zone, const boost::asio::ip::address& address);
+  [[nodiscard]] const std::optional<boost::asio::ip::address>& zone_address(size_t zone) const {
     return router_.zone_address(zone);
   }
   // A reload assigned a new running Config (b2bua_reload.cc): zones keep their index, new ones

@@ -478,27 +478,16 @@ std::expected<HostPort, std::string> parse_host_port(std::string_view text, std:
   return hp;
 }
 
-bool ZoneConfig::has_listener(Transport transport) const {
-  return std::ranges::any_of(listeners,
-                             [&](const ListenerConfig& l) { return l.transport == transport; });
-}
-
 const ZoneConfig* Config::find_zone(std::string_view name) const {
-  for (const ZoneConfig& z : zones) {
-    if (z.name == name && !z.retired) return &z;
-  }
-  return nullptr;
+  return cp::find_zone(zones, name);
 }
 
 bool Config::is_trunk_zone(std::string_view zone) const {
-  return std::ranges::any_of(trunks, [&](const TrunkConfig& t) { return t.zone == zone; });
+  return cp::is_trunk_zone(trunks, zone);
 }
 
 const ZoneConfig& Config::access_zone() const {
-  for (const ZoneConfig& z : zones) {
-    if (!is_trunk_zone(z.name) && !z.retired) return z;
-  }
-  return zones.front();  // unreachable after validation
+  return cp::access_zone(zones, trunks);
 }
 
 namespace {

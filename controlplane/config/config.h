@@ -1,6 +1,7 @@
 // sbcd configuration: the INI file (sbc.conf) parsed into plain values, validated once at start-up.
-// Each subject owns its settings struct (media_settings.h, security_settings.h, ...); this file
-// holds what spans subjects (zones, trunks, table sizes) and the whole file's Config.
+// Each subject owns its settings struct (media_settings.h, security_settings.h, zone_settings.h,
+// trunk_settings.h, ...); this file holds what spans subjects (table sizes, sockets) and the whole
+// file's Config, which composes them.
 #pragma once
 
 #include <boost/asio/ip/address.hpp>
@@ -13,68 +14,13 @@
 
 #include "controlplane/media/media_settings.h"
 #include "controlplane/net/host_port.h"
-#include "controlplane/net/ip_network.h"
 #include "controlplane/registrar/registrar_settings.h"
+#include "controlplane/routing/trunk_settings.h"
+#include "controlplane/routing/zone_settings.h"
 #include "controlplane/security/security_settings.h"
-#include "controlplane/sip/method.h"
-#include "controlplane/transport/sip_transport.h"
 #include "controlplane/transport/transport_settings.h"
 
 namespace sbc::cp {
-
-struct ZoneConfig {
-  std::string name;
-  std::string dataplane_port;  // media is anchored on this dataplane port
-  // Unset: the dataplane port's address (known after Hello).
-  std::optional<boost::asio::ip::address> sip_address;
-  uint16_t sip_port = 5060;  // UDP and TCP listeners
-  uint16_t tls_port = 5061;  // TLS listener
-  std::vector<Transport> transports = {Transport::kUdp, Transport::kTcp};
-  // Every listener: one per entry of `transports` on sip_address (sip_port, tls_port for TLS),
-  // then each `listen = transport:address:port`, in file order. The first listener of a
-  // transport is the one new requests leave from.
-  std::vector<ListenerConfig> listeners;
-  std::optional<HostPort> default_target;  // access zones: where calls from trunks go
-  Transport default_target_transport = Transport::kUdp;
-  std::vector<IpNetwork> acl_allow;  // acl_allow = CIDR list; empty: everyone (minus acl_deny)
-  std::vector<IpNetwork> acl_deny;   // acl_deny = CIDR list
-  // authenticate = register, invite | none. Default: register, invite when the zone has users
-  // ([user.NAME] of this zone), else none.
-  std::vector<sip::Method> authenticate;
-  std::vector<IpNetwork> trusted;  // trusted = CIDR list: sources that need no digest auth
-                                   // (a PBX known by its address)
-  std::string realm;               // default: the zone's sip_address, else "sbc"
-  std::vector<DigestAlgorithm> auth_algorithms = {DigestAlgorithm::kSha256, DigestAlgorithm::kMd5};
-  // allow_open_access = yes: the operator accepts that an access zone without acl_allow and
-  // without `authenticate = invite` lets any address place calls toward the trunks. Without it,
-  // such a zone is refused by the configuration check.
-  bool allow_open_access = false;
-  // protect = CIDR list: on-link neighbours the SBC depends on (gateways, next hops). Like the
-  // default target and trunk hosts, a single spoofable packet (a scanner User-Agent) never bans
-  // them; offences that need a handshake or authentication still count.
-  std::vector<IpNetwork> protect;
-  // Set by a reload (config_reload.h) on a zone the new file no longer has: it keeps its index in
-  // Config::zones (SipPeer::zone) while its live calls finish, takes no new request and is skipped
-  // by find_zone() and access_zone(). Never set by the parser.
-  bool retired = false;
-
-  [[nodiscard]] bool has_listener(Transport transport) const;
-  bool operator==(const ZoneConfig&) const = default;
-};
-
-struct TrunkConfig {
-  std::string name;
-  std::string zone;
-  boost::asio::ip::address host;  // IPv4 address of the carrier's SIP server
-  uint16_t port = 5060;
-  Transport transport = Transport::kUdp;  // how we reach the carrier
-  std::string fromdomain;                 // optional: host part of From toward the carrier
-  std::string fromuser;                   // optional: user part of From toward the carrier
-  std::vector<IpNetwork> allow;           // allow = CIDR list; default {host/32}: requests on the
-                                          // trunk's zone from these sources belong to this trunk
-  CallLimits limits;                      // max_calls, max_cps
-  bool operator==(const TrunkConfig&) const = default;
-};
 
 // [sbcd] table sizes (capacity.h derives the defaults). 0: derived.
 struct CapacityConfig {
@@ -109,6 +55,10 @@ struct Config {
   [[nodiscard]] const ZoneConfig& access_zone() const;
   // Binary search of `users`; nullptr when there is no [user.NAME].
   [[nodiscard]] const UserConfig* find_user(std::string_view name) const;
+  // What edge security reads, referring into this Config (SecurityView).
+  [[nodiscard]] SecurityView security_view() const {
+    return {zones, trunks, users, security, media};
+  }
 };
 
 // Parses INI text (the content of a config file). Errors name the option and say why.

@@ -429,8 +429,7 @@ std::expected<void, std::string> check_security(Config& config) {
 }  // namespace config_detail
 
 const UserConfig* Config::find_user(std::string_view name) const {
-  auto it = std::ranges::lower_bound(users, name, std::less<>(), &UserConfig::name);
-  return it != users.end() && it->name == name ? &*it : nullptr;
+  return cp::find_user(users, name);
 }
 
 }  // namespace sbc::cp

@@ -86,13 +86,13 @@ CommandOutput show_registrations(const EdgeSecurity& security, const Registrar& 
 }
 
 CommandOutput show_acl(const EdgeSecurity& security) {
-  const Config& config = security.config();
+  const SecurityView& config = security.config();
   CommandOutput out;
   out.data = {{"zones", nlohmann::json::array()}, {"trunks", nlohmann::json::array()}};
   for (size_t i = 0; i < config.zones.size(); ++i) {
     const ZoneConfig& z = config.zones[i];
     if (z.retired) continue;  // removed by a reload: only its live calls' peers (show config)
-    if (config.is_trunk_zone(z.name)) {
+    if (is_trunk_zone(config.trunks, z.name)) {
       out.text += fmt::format("zone {}: trunk zone, only its trunks' allow lists\n", z.name);
     } else {
       out.text += fmt::format("zone {}: allow {}; deny {}; no auth from {}\n", z.name,
@@ -100,7 +100,7 @@ CommandOutput show_acl(const EdgeSecurity& security) {
                               join(z.acl_deny), join(z.trusted));
     }
     out.data["zones"].push_back({{"zone", z.name},
-                                 {"trunk_zone", config.is_trunk_zone(z.name)},
+                                 {"trunk_zone", is_trunk_zone(config.trunks, z.name)},
                                  {"allow", to_json(z.acl_allow)},
                                  {"deny", to_json(z.acl_deny)},
                                  {"trusted", to_json(z.trusted)}});

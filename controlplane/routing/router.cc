@@ -52,39 +52,45 @@ std::string Route::from_uri() const {
   return fmt::format("sip:{}@{}", from_user, from_host);
 }
 
-Router::Router(const Config& config, const Registrar& registrar, const SipTransport& transport)
-    : config_(config), registrar_(registrar), transport_(transport) {
+Router::Router(const std::vector<ZoneConfig>& zones, const std::vector<TrunkConfig>& trunks,
+               const Registrar& registrar, const SipTransport& transport)
+    : zone_configs_(zones), trunk_configs_(trunks), registrar_(registrar), transport_(transport) {
   reconfigure();
 }
 
-void Router::set_zone_address(size_t zone, std::string address) {
-  zones_.at(zone).address = std::move(address);
+void Router::set_zone_address(size_t zone, const boost::asio::ip::address& address) {
+  zones_.at(zone).address = address;
+}
+
+std::string Router::zone_host(size_t zone) const {
+  const auto& address = zones_.at(zone).address;
+  return address ? address->to_string() : std::string();
 }
 
 void Router::reconfigure() {
-  for (size_t i = 0; i < config_.zones.size(); ++i) {
-    const ZoneConfig& z = config_.zones[i];
-    if (i == zones_.size()) zones_.push_back(Zone{{}, config_.is_trunk_zone(z.name)});
+  for (size_t i = 0; i < zone_configs_.size(); ++i) {
+    const ZoneConfig& z = zone_configs_[i];
+    if (i == zones_.size()) zones_.push_back(Zone{{}, is_trunk_zone(trunk_configs_, z.name)});
     Zone& zone = zones_[i];
     // A retired zone keeps serving its calls as what it was.
-    if (!z.retired) zone.trunk = config_.is_trunk_zone(z.name);
+    if (!z.retired) zone.trunk = is_trunk_zone(trunk_configs_, z.name);
     // The listener fields never change at runtime (plan_reload); an address learned from the
     // dataplane stays.
-    if (z.sip_address) zone.address = z.sip_address->to_string();
+    if (z.sip_address) zone.address = z.sip_address;
   }
-  trunks_ = TrunkSources(config_);
+  trunks_ = TrunkSources(zone_configs_, trunk_configs_);
 }
 
 std::optional<size_t> Router::zone_index(std::string_view name) const {
-  for (size_t i = 0; i < config_.zones.size(); ++i) {
-    if (config_.zones[i].name == name && !config_.zones[i].retired) return i;
+  for (size_t i = 0; i < zone_configs_.size(); ++i) {
+    if (zone_configs_[i].name == name && !zone_configs_[i].retired) return i;
   }
   return std::nullopt;
 }
 
 std::optional<size_t> Router::first_trunk_policy() const {
-  for (size_t t = 0; t < config_.trunks.size(); ++t) {
-    if (zone_index(config_.trunks[t].zone)) return t;
+  for (size_t t = 0; t < trunk_configs_.size(); ++t) {
+    if (zone_index(trunk_configs_[t].zone)) return t;
   }
   return std::nullopt;
 }
@@ -96,7 +102,7 @@ std::expected<Route, RouteRefusal> Router::route(const SipPeer& from, std::strin
       zones_.at(from.zone).trunk ? from_trunk(from, user, caller_user, now) : to_trunk(caller_user);
   if (!route) return route;
   const size_t callee_zone = route->peer.zone;
-  if (zones_.at(callee_zone).address.empty() || zones_[from.zone].address.empty() ||
+  if (!zones_.at(callee_zone).address || !zones_[from.zone].address ||
       !transport_.local_endpoint(callee_zone, route->peer.transport)) {
     return std::unexpected(refusal(RouteError::kNotBound));
   }
@@ -106,7 +112,7 @@ std::expected<Route, RouteRefusal> Router::route(const SipPeer& from, std::strin
 std::expected<Route, RouteRefusal> Router::to_trunk(std::string_view caller_user) const {
   const auto chosen = first_trunk_policy();
   if (!chosen) return std::unexpected(refusal(RouteError::kNoTrunk));
-  const TrunkConfig& trunk = config_.trunks[*chosen];
+  const TrunkConfig& trunk = trunk_configs_[*chosen];
   Route route;
   route.kind = RouteKind::kTrunk;
   route.trunk = chosen;
@@ -115,14 +121,14 @@ std::expected<Route, RouteRefusal> Router::to_trunk(std::string_view caller_user
   route.peer.remote = Endpoint(trunk.host, trunk.port);
   route.to_host = trunk.host.to_string();
   route.from_user = trunk.fromuser.empty() ? std::string(caller_user) : trunk.fromuser;
-  route.from_host = trunk.fromdomain.empty() ? zones_[route.peer.zone].address : trunk.fromdomain;
+  route.from_host = trunk.fromdomain.empty() ? zone_host(route.peer.zone) : trunk.fromdomain;
   return route;
 }
 
 std::expected<Route, RouteRefusal> Router::from_trunk(const SipPeer& from, std::string_view user,
                                                       std::string_view caller_user,
                                                       TimePoint now) const {
-  const ZoneConfig& access = config_.access_zone();
+  const ZoneConfig& access = access_zone(zone_configs_, trunk_configs_);
   const auto access_index = zone_index(access.name);
   if (!access_index) return std::unexpected(refusal(RouteError::kNoTarget));
   Route route;
@@ -134,7 +140,7 @@ std::expected<Route, RouteRefusal> Router::from_trunk(const SipPeer& from, std::
     route.kind = RouteKind::kRegisteredUser;
     route.peer = bindings.front()->peer;
     route.contact = bindings.front()->contact;
-    route.to_host = zones_[*access_index].address;
+    route.to_host = zone_host(*access_index);
   } else if (access.default_target) {
     route.kind = RouteKind::kDefaultTarget;
     route.peer.transport = access.default_target_transport;
@@ -145,7 +151,7 @@ std::expected<Route, RouteRefusal> Router::from_trunk(const SipPeer& from, std::
   }
   route.peer.zone = *access_index;
   route.from_user = std::string(caller_user);
-  route.from_host = zones_[*access_index].address;
+  route.from_host = zone_host(*access_index);
   return route;
 }
 

@@ -23,9 +23,10 @@
 #include <string_view>
 #include <vector>
 
-#include "controlplane/config/config.h"
 #include "controlplane/registrar/registrar.h"
+#include "controlplane/routing/trunk_settings.h"
 #include "controlplane/routing/trunk_sources.h"
+#include "controlplane/routing/zone_settings.h"
 #include "controlplane/transport/sip_transport.h"
 
 namespace sbc::cp {
@@ -39,10 +40,10 @@ enum class RouteKind : uint8_t {
 
 struct Route {
   RouteKind kind = RouteKind::kTrunk;
-  // Toward the callee: its zone (index into Config::zones), transport and remote endpoint; a
+  // Toward the callee: its zone (index into the zones), transport and remote endpoint; a
   // registered user's also the listener and connection its REGISTER came over.
   SipPeer peer;
-  // The trunk (index into Config::trunks) the call goes to (kTrunk) or comes from; nullopt for
+  // The trunk (index into the trunks) the call goes to (kTrunk) or comes from; nullopt for
   // a call from a trunk zone source no trunk allows.
   std::optional<size_t> trunk;
   std::string contact;    // kRegisteredUser: the binding's Contact, the callee's Request-URI
@@ -75,15 +76,17 @@ class Router {
  public:
   using TimePoint = Registrar::TimePoint;
 
-  // `config` is the running configuration (reassigned by a reload, then reconfigure()).
-  Router(const Config& config, const Registrar& registrar, const SipTransport& transport);
+  // `zones` and `trunks` are the running configuration's (reassigned in place by a reload, then
+  // reconfigure()).
+  Router(const std::vector<ZoneConfig>& zones, const std::vector<TrunkConfig>& trunks,
+         const Registrar& registrar, const SipTransport& transport);
 
   // Where a new call from `from` (its zone and source) to Request-URI user `user`, placed by
   // `caller_user` (the From user), goes at `now` (registrations expire).
   [[nodiscard]] std::expected<Route, RouteRefusal> route(const SipPeer& from, std::string_view user,
                                                          std::string_view caller_user,
                                                          TimePoint now) const;
-  // The trunk (index into Config::trunks) whose `allow` covers `source` on zone `zone`.
+  // The trunk (index into the trunks) whose `allow` covers `source` on zone `zone`.
   [[nodiscard]] std::optional<size_t> trunk_of(size_t zone,
                                                const boost::asio::ip::address& source) const {
     return trunks_.trunk_of(zone, source);
@@ -91,18 +94,19 @@ class Router {
   // Zone `zone` faces carriers (some trunk uses it). A retired zone keeps what it was.
   [[nodiscard]] bool trunk_zone(size_t zone) const { return zones_.at(zone).trunk; }
   // The zone's SIP address (Via, Contact, From host): configured, or the dataplane port's once
-  // known (set_zone_address); "" until then.
-  [[nodiscard]] const std::string& zone_address(size_t zone) const {
+  // known (set_zone_address); unset until then.
+  [[nodiscard]] const std::optional<boost::asio::ip::address>& zone_address(size_t zone) const {
     return zones_.at(zone).address;
   }
-  void set_zone_address(size_t zone, std::string address);
-  // A reload assigned a new running Config: zones keep their index (new ones are appended,
+  // The dataplane port's address, parsed once from its Hello (a zone without sip_address).
+  void set_zone_address(size_t zone, const boost::asio::ip::address& address);
+  // A reload assigned new zones and trunks: zones keep their index (new ones are appended,
   // removed ones retired), trunks are indexed again. An address learned from the dataplane stays.
   void reconfigure();
 
  private:
   struct Zone {
-    std::string address;
+    std::optional<boost::asio::ip::address> address;
     bool trunk = false;
   };
   // The trunk a call from the access zone goes to. This release: the first by name.
@@ -112,10 +116,13 @@ class Router {
                                                               std::string_view user,
                                                               std::string_view caller_user,
                                                               TimePoint now) const;
+  // The zone's address as From, To and Request-URI hosts carry it; "" while unset.
+  [[nodiscard]] std::string zone_host(size_t zone) const;
   // The index of the zone named `name` that takes new calls (not retired).
   [[nodiscard]] std::optional<size_t> zone_index(std::string_view name) const;
 
-  const Config& config_;
+  const std::vector<ZoneConfig>& zone_configs_;
+  const std::vector<TrunkConfig>& trunk_configs_;
   const Registrar& registrar_;
   const SipTransport& transport_;
   std::vector<Zone> zones_;  // by zone index

@@ -4,14 +4,16 @@
 
 namespace sbc::cp {
 
-TrunkSources::TrunkSources(const Config& config) : config_(&config) {
-  zone_trunks_.reserve(config.zones.size());
-  for (const ZoneConfig& z : config.zones) {
-    std::vector<size_t> trunks;
-    for (size_t t = 0; t < config.trunks.size(); ++t) {
-      if (config.trunks[t].zone == z.name) trunks.push_back(t);
+TrunkSources::TrunkSources(const std::vector<ZoneConfig>& zones,
+                           const std::vector<TrunkConfig>& trunks)
+    : trunks_(&trunks) {
+  zone_trunks_.reserve(zones.size());
+  for (const ZoneConfig& z : zones) {
+    std::vector<size_t> on_zone;
+    for (size_t t = 0; t < trunks.size(); ++t) {
+      if (trunks[t].zone == z.name) on_zone.push_back(t);
     }
-    zone_trunks_.push_back(std::move(trunks));
+    zone_trunks_.push_back(std::move(on_zone));
   }
 }
 
@@ -22,7 +24,7 @@ std::optional<size_t> TrunkSources::trunk_of(size_t zone,
   std::optional<size_t> best;
   int best_length = -1;
   for (size_t t : zone_trunks_[zone]) {
-    for (const IpNetwork& n : config_->trunks[t].allow) {
+    for (const IpNetwork& n : (*trunks_)[t].allow) {
       if (n.prefix_length > best_length && n.contains(a)) {
         best = t;
         best_length = n.prefix_length;

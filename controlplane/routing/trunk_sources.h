@@ -9,22 +9,24 @@
 #include <optional>
 #include <vector>
 
-#include "controlplane/config/config.h"
+#include "controlplane/routing/trunk_settings.h"
+#include "controlplane/routing/zone_settings.h"
 
 namespace sbc::cp {
 
 class TrunkSources {
  public:
   TrunkSources() = default;
-  // Indexes `config`'s trunks by zone; `config` must outlive this (it is read on every lookup).
-  explicit TrunkSources(const Config& config);
-  // The trunk (index into Config::trunks) whose `allow` covers `source` on zone `zone`; nullopt
+  // Indexes `trunks` by zone (by index into `zones`); `trunks` must outlive this (it is read on
+  // every lookup).
+  TrunkSources(const std::vector<ZoneConfig>& zones, const std::vector<TrunkConfig>& trunks);
+  // The trunk (index into `trunks`) whose `allow` covers `source` on zone `zone`; nullopt
   // on an access zone, an unknown zone index or a source no trunk allows.
   [[nodiscard]] std::optional<size_t> trunk_of(size_t zone,
                                                const boost::asio::ip::address& source) const;
 
  private:
-  const Config* config_ = nullptr;
+  const std::vector<TrunkConfig>* trunks_ = nullptr;
   std::vector<std::vector<size_t>> zone_trunks_;  // by zone index: trunks (indices) using it
 };
 

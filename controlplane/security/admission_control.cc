@@ -11,7 +11,7 @@ AdmissionControl::Counter AdmissionControl::make_counter(const CallLimits& limit
   return c;
 }
 
-AdmissionControl::AdmissionControl(const Config& config)
+AdmissionControl::AdmissionControl(const SecurityView& config)
     : global_(make_counter(config.security.limits)) {
   for (const TrunkConfig& t : config.trunks) trunks_.emplace(t.name, make_counter(t.limits));
   for (const UserConfig& u : config.users) users_.emplace(u.name, make_counter(u.limits));
@@ -124,7 +124,7 @@ uint32_t AdmissionControl::active(std::string_view scope, std::string_view name)
 
 namespace sbc::cp {
 
-void AdmissionControl::reconfigure(const Config& config) {
+void AdmissionControl::reconfigure(const SecurityView& config) {
   auto update = [](Counter& c, const CallLimits& limits) {
     if (c.limits.max_cps != limits.max_cps) {
       c.starts.assign(limits.max_cps, TimePoint{});

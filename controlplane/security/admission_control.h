@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "controlplane/config/config.h"
+#include "controlplane/security/security_settings.h"
 
 namespace sbc::cp {
 
@@ -98,11 +98,11 @@ class AdmissionControl {
   // seconds spreads retries without sending callers away for long.
   static constexpr uint32_t kMaxCallsRetryAfter = 5;
 
-  explicit AdmissionControl(const Config& config);  // global, per-trunk, per-user limits
+  explicit AdmissionControl(const SecurityView& config);  // global, per-trunk, per-user limits
   // New limits (a reload). Calls in progress stay counted, under their trunk and user even when
   // the new config no longer has them (their releases still find the counter); such a counter is
   // dropped at the next reload that finds it idle. The cps window restarts where max_cps changed.
-  void reconfigure(const Config& config);
+  void reconfigure(const SecurityView& config);
   // Checks every applicable scope (global, then trunk, then user), then counts the call in all of
   // them (nothing counted on refusal). Names without a [trunk.NAME] / [user.NAME] are neither
   // limited nor counted.

@@ -36,8 +36,8 @@ api::Address to_api_address(const address& a) {
   return out;
 }
 
-EdgeSecurity::EdgeSecurity(const Config& config, Scheduler& scheduler, DataplaneClient& dataplane,
-                           SecurityMetrics& metrics)
+EdgeSecurity::EdgeSecurity(const SecurityView& config, Scheduler& scheduler,
+                           DataplaneClient& dataplane, SecurityMetrics& metrics)
     : config_(config),
       scheduler_(scheduler),
       dataplane_(dataplane),
@@ -50,16 +50,16 @@ EdgeSecurity::EdgeSecurity(const Config& config, Scheduler& scheduler, Dataplane
 }
 
 void EdgeSecurity::derive() {
-  const Config& config = config_;
+  const SecurityView& config = config_;
   zone_acls_.clear();
   zone_trusted_.clear();
   trunk_zone_.clear();
-  trunk_sources_ = TrunkSources(config);
+  trunk_sources_ = TrunkSources(config.zones, config.trunks);
   static_trusted_.clear();
   for (const ZoneConfig& z : config.zones) {
     zone_acls_.emplace_back(z.acl_allow, z.acl_deny);
     zone_trusted_.emplace_back(z.trusted);
-    trunk_zone_.push_back(config.is_trunk_zone(z.name));
+    trunk_zone_.push_back(is_trunk_zone(config.trunks, z.name));
     if (z.retired) continue;  // keeps its index only
     for (const IpNetwork& n : z.trusted) {
       if (is_host(n)) static_trusted_.push_back(n.address);
@@ -232,9 +232,10 @@ AuthDecision EdgeSecurity::authenticate(const SipPeer& from, const sip::Message&
   const TimePoint now = scheduler_.now();
   auto verified = digest_.verify(
       request, credentials, zone.realm,
-      [this](std::string_view name) { return config_.find_user(name); }, zone.auth_algorithms, now);
+      [this](std::string_view name) { return find_user(config_.users, name); },
+      zone.auth_algorithms, now);
   if (verified) {
-    const UserConfig* user = config_.find_user(verified->user);
+    const UserConfig* user = find_user(config_.users, verified->user);
     if (user != nullptr && user->zone != zone.name) {
       // A user of another zone: its credentials are not valid here.
       verified = std::unexpected(AuthFailure::kUnknownUser);
@@ -259,7 +260,8 @@ AuthDecision EdgeSecurity::authenticate(const SipPeer& from, const sip::Message&
   }
   // The algorithms offered are the user's: the registering one (To) or the caller (From).
   const UserConfig* user = nullptr;
-  if (auto who = registrar ? request.to() : request.from()) user = config_.find_user(who->uri.user);
+  if (auto who = registrar ? request.to() : request.from())
+    user = find_user(config_.users, who->uri.user);
   const std::span<const DigestAlgorithm> algorithms =
       user != nullptr && !user->algorithms.empty()
           ? std::span<const DigestAlgorithm>(user->algorithms)

@@ -19,7 +19,6 @@
 #include <string_view>
 #include <vector>
 
-#include "controlplane/config/config.h"
 #include "controlplane/media/dataplane_client.h"
 #include "controlplane/media/dataplane_resync.h"
 #include "controlplane/routing/trunk_sources.h"
@@ -32,6 +31,7 @@
 #include "controlplane/security/fraud_guard.h"
 #include "controlplane/security/media_address_policy.h"
 #include "controlplane/security/security_metrics.h"
+#include "controlplane/security/security_settings.h"
 #include "controlplane/security/source_guard.h"
 #include "controlplane/sip/message.h"
 #include "controlplane/transport/sip_transport.h"
@@ -67,7 +67,9 @@ class EdgeSecurity final : private BanSink {
   // Exact addresses of one banned IPv6 /64 pushed to the dataplane; sbcd drops the rest itself.
   static constexpr size_t kMaxHostsPerBan = 16;
 
-  EdgeSecurity(const Config& config, Scheduler& scheduler, DataplaneClient& dataplane,
+  // `config` refers into the running configuration (Config::security_view()), which a reload
+  // assigns in place before reconfigure().
+  EdgeSecurity(const SecurityView& config, Scheduler& scheduler, DataplaneClient& dataplane,
                SecurityMetrics& metrics);
   ~EdgeSecurity() override;
   EdgeSecurity(const EdgeSecurity&) = delete;
@@ -84,7 +86,7 @@ class EdgeSecurity final : private BanSink {
   // An inbound TLS handshake failed or timed out: an offence ([security] max_tls_failures). A TCP
   // handshake preceded it, so the source is no spoofer: registered phones count too.
   void tls_failed(const Endpoint& remote);
-  // The trunk (index into Config::trunks) whose `allow` covers `source` on trunk zone `zone`
+  // The trunk (index into the trunks) whose `allow` covers `source` on trunk zone `zone`
   // (TrunkSources: the lookup the router uses too).
   [[nodiscard]] std::optional<size_t> trunk_of(size_t zone,
                                                const boost::asio::ip::address& source) const;
@@ -126,7 +128,7 @@ class EdgeSecurity final : private BanSink {
   std::expected<void, std::string> unban(std::string_view address);
   [[nodiscard]] std::vector<Ban> bans() const { return guard_.bans(); }
   [[nodiscard]] std::vector<AccountStats> accounts() const;
-  [[nodiscard]] const Config& config() const { return config_; }
+  [[nodiscard]] const SecurityView& config() const { return config_; }
   [[nodiscard]] SecurityMetrics& metrics() { return metrics_; }
   [[nodiscard]] TimePoint now() const { return scheduler_.now(); }
   // Refreshes the per-account gauges (called with the periodic stats refresh).
@@ -145,10 +147,11 @@ class EdgeSecurity final : private BanSink {
 
   // --- reload (edge_security_reload.cc) ---
   using CallPeers = std::vector<std::pair<size_t, boost::asio::ip::address>>;
-  // A reload assigned a new running Config: ACLs, trusted sources, trunks, [security] settings,
-  // admission limits and toll-fraud rules are derived again; bans, offence counts, registered
-  // sources' trust and the calls admission control counts stay. `call_peers` (B2bua::call_peers)
-  // that the new config refuses keep reaching their zone for their calls' dialogs (kept peers).
+  // A reload assigned the new running configuration: ACLs, trusted sources, trunks, [security]
+  // settings, admission limits and toll-fraud rules are derived again; bans, offence counts,
+  // registered sources' trust and the calls admission control counts stay. `call_peers`
+  // (B2bua::call_peers) that the new config refuses keep reaching their zone for their calls'
+  // dialogs (kept peers).
   void reconfigure(const CallPeers& call_peers);
   // Forgets kept peers that no longer have a call (called with the periodic refresh).
   void prune_kept_peers(const CallPeers& call_peers);
@@ -193,7 +196,7 @@ class EdgeSecurity final : private BanSink {
   // addresses than the dataplane was told): the dataplane drops this address too from now on.
   void ban_seen(const boost::asio::ip::address& source, const Ban& ban);
 
-  const Config& config_;
+  SecurityView config_;
   Scheduler& scheduler_;
   DataplaneClient& dataplane_;
   SecurityMetrics& metrics_;

@@ -31,11 +31,11 @@ constexpr size_t kMaxNumberLength = 64;
 
 }  // namespace
 
-FraudGuard::FraudGuard(const Config& config) {
+FraudGuard::FraudGuard(const SecurityView& config) {
   reconfigure(config);
 }
 
-void FraudGuard::reconfigure(const Config& config) {
+void FraudGuard::reconfigure(const SecurityView& config) {
   prefixes_.clear();
   longest_prefix_ = 0;
   // Accounts the new config no longer names fall back to the [security] default rates.

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "controlplane/config/config.h"
+#include "controlplane/security/security_settings.h"
 #include "controlplane/security/window_counter.h"
 
 namespace sbc::cp {
@@ -64,9 +64,9 @@ class FraudGuard {
   // The minute is counted in 60 one-second slots, the hour in 60 one-minute slots.
   static constexpr size_t kSlots = 60;
 
-  explicit FraudGuard(const Config& config);
+  explicit FraudGuard(const SecurityView& config);
   // New prefix rules and account rates (a reload); the calls counted per account stay.
-  void reconfigure(const Config& config);
+  void reconfigure(const SecurityView& config);
   // account: a user name, or "zone:NAME" for unauthenticated sources of an access zone (a bounded
   // set: the glue never passes anything else; any other name is prefix-checked only, so state
   // stays bounded). destination: the Request-URI user part (sip:, sips:) or tel: number, as

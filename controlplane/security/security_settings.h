@@ -1,35 +1,18 @@
-// Security settings: [security], per-user accounts ([user.NAME]) and digest algorithms.
+// Security settings: [security] and per-user accounts ([user.NAME]); SecurityView, the parts of the
+// running configuration the security components read.
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "controlplane/media/media_settings.h"
 #include "controlplane/net/ip_network.h"
+#include "controlplane/routing/trunk_settings.h"
+#include "controlplane/routing/zone_settings.h"
 
 namespace sbc::cp {
-
-enum class DigestAlgorithm : uint8_t { kMd5, kSha256 };
-// "MD5", "SHA-256" (as on the wire).
-[[nodiscard]] constexpr std::string_view to_string(DigestAlgorithm a) {
-  return a == DigestAlgorithm::kSha256 ? "SHA-256" : "MD5";
-}
-// Case-insensitive "md5" / "sha-256" / "sha256"; nullopt for anything else.
-[[nodiscard]] inline std::optional<DigestAlgorithm> parse_digest_algorithm(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  if (lower == "md5") return DigestAlgorithm::kMd5;
-  if (lower == "sha-256" || lower == "sha256") return DigestAlgorithm::kSha256;
-  return std::nullopt;
-}
-
-struct CallLimits {
-  uint32_t max_calls = 0;  // concurrent; 0 = unlimited
-  uint32_t max_cps = 0;    // new calls per second; 0 = unlimited
-  bool operator==(const CallLimits&) const = default;
-};
 
 struct UserConfig {  // [user.NAME]; NAME is the SIP/digest username
   std::string name;
@@ -73,6 +56,23 @@ struct SecurityConfig {                // [security]
   std::vector<std::string> blocked_prefixes;  // destination digit prefixes refused (403)
   std::vector<std::string> allowed_prefixes;  // exceptions; the longest matching prefix decides
   bool operator==(const SecurityConfig&) const = default;
+};
+
+// Binary search of `users` (sorted by name); nullptr when there is no [user.NAME].
+[[nodiscard]] const UserConfig* find_user(const std::vector<UserConfig>& users,
+                                          std::string_view name);
+
+// The parts of the running configuration edge security, admission control and the toll-fraud
+// guard read: zones (ACLs, trusted and protected sources, digest settings), trunks (allow lists,
+// limits), users, [security] and the media port range (the dataplane is told it). Each refers into
+// the running Config, which a reload assigns in place (config/config_reload.h), so a view taken at
+// start-up stays valid and shows the reloaded values.
+struct SecurityView {
+  const std::vector<ZoneConfig>& zones;
+  const std::vector<TrunkConfig>& trunks;
+  const std::vector<UserConfig>& users;
+  const SecurityConfig& security;
+  const MediaConfig& media;
 };
 
 }  // namespace sbc::cp

@@ -1,16 +1,12 @@
 // sbc-cli's client against the real management server: the two halves of the protocol agree.
 #include <gtest/gtest.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/post.hpp>
 #include <sstream>
-#include <thread>
 
 #include "cli/client.h"
 #include "cli/command_runner.h"
 #include "cli/completer.h"
-#include "controlplane/mgmt/mgmt_server.h"
-#include "tests/unit/cli/fake_mgmt_server.h"
+#include "tests/unit/cli/mgmt_server_fixture.h"
 
 namespace sbc::cli {
 namespace {
@@ -18,31 +14,9 @@ namespace {
 using namespace std::chrono_literals;
 using Words = std::vector<std::string>;
 
-class CliMgmtServerTest : public ::testing::Test {
+class CliMgmtServerTest : public testing::MgmtServerTest {
  protected:
-  CliMgmtServerTest() {
-    commands_.add({"show", "calls"}, "List active calls", [](cp::CommandArgs) -> cp::CommandResult {
-      return cp::CommandOutput{.text = "no calls\n", .data = {{"calls", nlohmann::json::array()}}};
-    });
-    server_.emplace(io_, socket(), commands_);
-    auto started = server_->start();
-    if (!started) throw std::runtime_error(started.error());
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~CliMgmtServerTest() override {
-    boost::asio::post(io_, [this] { server_.reset(); });
-    work_.reset();
-    thread_.join();
-  }
-  std::string socket() const { return (dir_.path() / "sbcd.sock").string(); }
-
-  testing::TempDir dir_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
-      boost::asio::make_work_guard(io_);
-  cp::CommandTable commands_;
-  std::optional<cp::MgmtServer> server_;
-  std::thread thread_;
+  CliMgmtServerTest() { start(); }
 };
 
 TEST_F(CliMgmtServerTest, OneShotTextJsonAndError) {

@@ -3,17 +3,11 @@
 // codes scripts rely on (command_runner.h).
 #include <gtest/gtest.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <optional>
-#include <thread>
+#include <string>
 
 #include "cli/command_runner.h"
 #include "cli/options.h"
-#include "controlplane/mgmt/command_table.h"
-#include "controlplane/mgmt/mgmt_server.h"
-#include "tests/unit/cli/fake_mgmt_server.h"
+#include "tests/unit/cli/mgmt_server_fixture.h"
 #include "tests/unit/run_program.h"
 
 namespace sbc::cli {
@@ -23,36 +17,16 @@ using sbc::testing::run_program;
 
 constexpr const char* kProgram = SBC_CLI_BINARY;
 
-class CliMainTest : public ::testing::Test {
+class CliMainTest : public testing::MgmtServerTest {
  protected:
   CliMainTest() {
-    commands_.add({"show", "calls"}, "List active calls", [](cp::CommandArgs) -> cp::CommandResult {
-      return cp::CommandOutput{.text = "no calls\n", .data = {{"calls", nlohmann::json::array()}}};
-    });
     commands_.add({"fail"}, "Always fails",
                   [](cp::CommandArgs) -> cp::CommandResult { return std::unexpected("boom"); });
-    server_.emplace(io_, socket(), commands_);
-    auto started = server_->start();
-    if (!started) throw std::runtime_error(started.error());
-    thread_ = std::thread([this] { io_.run(); });
+    start();
   }
-  ~CliMainTest() override {
-    boost::asio::post(io_, [this] { server_.reset(); });
-    work_.reset();
-    thread_.join();
-  }
-  std::string socket() const { return (dir_.path() / "sbcd.sock").string(); }
   std::string with_socket(const std::string& rest) const {
     return "--socket '" + socket() + "' " + rest;
   }
-
-  testing::TempDir dir_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
-      boost::asio::make_work_guard(io_);
-  cp::CommandTable commands_;
-  std::optional<cp::MgmtServer> server_;
-  std::thread thread_;
 };
 
 TEST_F(CliMainTest, OneShotCommandsAndTheirExitCodes) {

@@ -17,24 +17,27 @@
 
 namespace sbc::cp::testing {
 
-// Two zones on two dataplane ports, one trunk; 20000..20999 holds 500 RTP/RTCP pairs on each
-// port: 500 calls.
-inline constexpr const char* kTwoPortConfig = R"(
-[media]
-port_min = 20000
-port_max = 20999
-[zone.access]
-allow_open_access = yes
-dataplane_port = access
-sip_address = 192.0.2.1
-default_target = 192.0.2.10:5060
-[zone.carrier]
-dataplane_port = trunk
-sip_address = 198.51.100.1
-[trunk.carrier1]
-zone = carrier
-host = 198.51.100.10
-)";
+// The zones and the trunk most tests start from, written once. Zones sort as access (0), carrier
+// (1). A test appends keys to the last section, further sections, or a section again (its keys
+// add to it).
+//
+// Zone access: open (no ACL, no authentication), SIP on 192.0.2.1, media on dataplane port
+// "access".
+inline const std::string kAccessZone =
+    "[zone.access]\ndataplane_port = access\nsip_address = 192.0.2.1\nallow_open_access = yes\n";
+// Zone carrier: SIP on 198.51.100.1, media on dataplane port "trunk".
+inline const std::string kCarrierZone =
+    "[zone.carrier]\ndataplane_port = trunk\nsip_address = 198.51.100.1\n";
+// Trunk carrier1 on zone carrier, at 198.51.100.10 (its allow list: that host).
+inline const std::string kCarrier1Trunk =
+    "[trunk.carrier1]\nzone = carrier\nhost = 198.51.100.10\n";
+inline const std::string kTwoZoneConfig = kAccessZone + kCarrierZone + kCarrier1Trunk;
+
+// Two zones on two dataplane ports, one trunk, calls from the trunk to the PBX at 192.0.2.10;
+// 20000..20999 holds 500 RTP/RTCP pairs on each port: 500 calls.
+inline const std::string kTwoPortConfig = "[media]\nport_min = 20000\nport_max = 20999\n" +
+                                          kAccessZone + "default_target = 192.0.2.10:5060\n" +
+                                          kCarrierZone + kCarrier1Trunk;
 
 inline bool has(const std::vector<std::string>& list, const std::string& item) {
   return std::ranges::find(list, item) != list.end();

@@ -35,20 +35,12 @@ class ReloadTest : public B2buaTest {
   }
 };
 
+// A new file's access zone: the fixture's (calls from trunks go to the PBX), default ports.
+const std::string kAccessToPbx = kAccessZone + "default_target = 192.0.2.10:5060\n";
+
 // The only trunk is replaced by another on the same zone.
-constexpr const char* kOtherTrunk = R"(
-[zone.access]
-allow_open_access = yes
-dataplane_port = access
-sip_address = 192.0.2.1
-default_target = 192.0.2.10:5060
-[zone.carrier]
-dataplane_port = trunk
-sip_address = 198.51.100.1
-[trunk.carrier2]
-zone = carrier
-host = 198.51.100.20
-)";
+const std::string kOtherTrunk =
+    kAccessToPbx + kCarrierZone + "[trunk.carrier2]\nzone = carrier\nhost = 198.51.100.20\n";
 
 TEST_F(ReloadTest, ALiveCallOutlivesItsRemovedTrunkAndEndsWithBye) {
   auto [invite, ok] = establish();
@@ -97,12 +89,7 @@ TEST_F(ReloadTest, AKeptPeerGetsOnlyItsDialogNotNewCalls) {
 TEST_F(ReloadTest, ACallOnARemovedZoneFinishesAndTheZoneTakesNothingNew) {
   auto [invite, ok] = establish();
   // The carrier zone and its trunk are replaced by a new zone: the live call's zone index stays.
-  reload(R"(
-[zone.access]
-allow_open_access = yes
-dataplane_port = access
-sip_address = 192.0.2.1
-default_target = 192.0.2.10:5060
+  reload(kAccessToPbx + R"(
 [zone.backbone]
 dataplane_port = trunk
 sip_address = 198.51.100.2

@@ -173,7 +173,8 @@ class B2buaTest : public ::testing::Test {
   // again).
   void make_b2bua() {
     b2bua_.reset();
-    security_ = std::make_unique<EdgeSecurity>(config_, clock_, dataplane_, security_metrics_);
+    security_ = std::make_unique<EdgeSecurity>(config_.security_view(), clock_, dataplane_,
+                                               security_metrics_);
     registrar_ = std::make_unique<Registrar>(config_.registrar);
     b2bua_ = std::make_unique<B2bua>(config_, clock_, transport_, dataplane_, ports_, metrics_,
                                      *security_, *registrar_, &cdr_);

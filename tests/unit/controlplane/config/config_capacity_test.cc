@@ -10,7 +10,7 @@
 namespace sbc::cp {
 namespace {
 
-constexpr const char* kBase = testing::kTwoPortConfig;
+const std::string kBase = testing::kTwoPortConfig;
 
 std::expected<Config, std::string> with_sbcd(const std::string& options) {
   return parse_config(std::string(kBase) + "[sbcd]\n" + options);

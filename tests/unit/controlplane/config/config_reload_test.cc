@@ -91,12 +91,12 @@ TEST(ReloadPlanTest, OptionsThatCannotChangeAtRuntimeKeepTheirValueAndAreReporte
 
 TEST(ReloadPlanTest, AdmissionKeepsCountingARemovedTrunksCallsUntilTheyEnd) {
   Config config = parsed(std::string(kConfig) + "[trunk.carrier1]\nmax_calls = 1\n");
-  AdmissionControl admission(config);
+  AdmissionControl admission(config.security_view());
   const auto now = AdmissionControl::TimePoint{} + 10s;
   auto ticket = admission.admit({"carrier1", ""}, now);
   ASSERT_TRUE(ticket.has_value());
   config.trunks.front().name = "carrier2";
-  admission.reconfigure(config);
+  admission.reconfigure(config.security_view());
   EXPECT_EQ(admission.active("trunk", "carrier1"), 1u);
   EXPECT_EQ(admission.active("global", ""), 1u);
   EXPECT_TRUE(admission.admit({"carrier2", ""}, now).has_value());   // a new counter

@@ -8,25 +8,13 @@
 #include <string>
 
 #include "controlplane/config/config.h"
+#include "tests/unit/controlplane/config_file_fixture.h"
 
 namespace sbc::cp {
 namespace {
 
-constexpr const char* kBase = R"(
-[zone.access]
-dataplane_port = access
-sip_address = 192.0.2.1
-allow_open_access = yes
-[zone.carrier]
-dataplane_port = trunk
-sip_address = 198.51.100.1
-[trunk.carrier1]
-zone = carrier
-host = 198.51.100.10
-)";
-
 std::expected<Config, std::string> parse(const std::string& extra) {
-  return parse_config(std::string(kBase) + extra);
+  return parse_config(testing::kTwoZoneConfig + extra);
 }
 
 struct Bound {

@@ -40,7 +40,8 @@ class IngressTest : public ::testing::Test {
     auto parsed = parse_config(kIngressConfig);
     ASSERT_TRUE(parsed.has_value()) << parsed.error();
     config_ = *parsed;
-    security_ = std::make_unique<EdgeSecurity>(config_, clock_, dataplane_, security_metrics_);
+    security_ = std::make_unique<EdgeSecurity>(config_.security_view(), clock_, dataplane_,
+                                               security_metrics_);
     layer_ = std::make_unique<TransactionLayer>(clock_, transport_, tu_, metrics_);
     sip::RequestPolicy policy;
     policy.methods = {sip::Method::kInvite, sip::Method::kAck, sip::Method::kBye,

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "controlplane/config/config.h"
 #include "controlplane/observability/metrics.h"
 #include "tests/unit/controlplane/fakes.h"
 
@@ -34,7 +35,8 @@ class SecurityCommandsTest : public ::testing::Test {
     auto parsed = parse_config(kConfig);
     ASSERT_TRUE(parsed.has_value()) << parsed.error();
     config_ = *parsed;
-    security_ = std::make_unique<EdgeSecurity>(config_, clock_, dataplane_, security_metrics_);
+    security_ = std::make_unique<EdgeSecurity>(config_.security_view(), clock_, dataplane_,
+                                               security_metrics_);
     registrar_ = std::make_unique<Registrar>(config_.registrar);
     register_security_commands(table_, *security_, *registrar_);
   }

@@ -50,7 +50,7 @@ TEST(ShowCommandsTest, RegisteredCommandsDispatch) {
   MediaPortAllocator ports(20000, 20099);
   Metrics metrics;
   SecurityMetrics security_metrics(metrics.registry());
-  EdgeSecurity security(*config, clock, dataplane, security_metrics);
+  EdgeSecurity security(config->security_view(), clock, dataplane, security_metrics);
   Registrar registrar(config->registrar);
   B2bua b2bua(*config, clock, transport, dataplane, ports, metrics, security, registrar, nullptr);
   CommandTable table;

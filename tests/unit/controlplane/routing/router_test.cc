@@ -8,6 +8,7 @@
 #include <string>
 
 #include "controlplane/sip/message.h"
+#include "tests/unit/controlplane/config_file_fixture.h"
 
 namespace sbc::cp {
 namespace {
@@ -22,18 +23,10 @@ const TimePoint kNow = TimePoint{} + 1000h;
 
 // The B2BUA fixture's configuration, with a second trunk (carrier2, TCP on 5080, a /24 allow
 // list) after the first by name.
-constexpr const char* kConfig = R"(
+const std::string kConfig = testing::kTwoZoneConfig + R"(
 [zone.access]
-dataplane_port = access
-sip_address = 192.0.2.1
 default_target = 192.0.2.10:5060
-allow_open_access = yes
-[zone.carrier]
-dataplane_port = trunk
-sip_address = 198.51.100.1
 [trunk.carrier1]
-zone = carrier
-host = 198.51.100.10
 port = 5060
 fromdomain = carrier.example
 fromuser = 15550001
@@ -109,7 +102,7 @@ class RouterTest : public ::testing::Test {
   Config config_;
   Registrar registrar_{config_.registrar};
   ListenerTransport transport_;
-  Router router_{config_, registrar_, transport_};
+  Router router_{config_.zones, config_.trunks, registrar_, transport_};
 };
 
 // --- routes ---
@@ -244,13 +237,13 @@ TEST_F(RouterUnaddressedTest, AZoneWithoutAddressIsNotBoundUntilTheDataplaneName
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().error, RouteError::kNotBound);
   }
-  router_.set_zone_address(kAccess, "192.0.2.1");
+  router_.set_zone_address(kAccess, make_address("192.0.2.1"));
   const auto r = route(source(kCarrier, "198.51.100.10"));
   ASSERT_TRUE(r.has_value()) << r.error().reason;
   EXPECT_EQ(r->from_uri(), "sip:alice@192.0.2.1");
   // A reload keeps the learned address.
   router_.reconfigure();
-  EXPECT_EQ(router_.zone_address(kAccess), "192.0.2.1");
+  EXPECT_EQ(router_.zone_address(kAccess), make_address("192.0.2.1"));
 }
 
 // --- reload ---
@@ -272,7 +265,7 @@ TEST_F(RouterTest, AReloadTakesTheNewFirstTrunkAndKeepsRetiredZonesWhatTheyWere)
   ASSERT_TRUE(r.has_value()) << r.error().reason;
   EXPECT_EQ(config_.trunks[*r->trunk].name, "a_carrier");
   EXPECT_EQ(r->peer.zone, 2u);
-  EXPECT_EQ(router_.zone_address(2), "203.0.113.1");
+  EXPECT_EQ(router_.zone_address(2), make_address("203.0.113.1"));
   EXPECT_TRUE(router_.trunk_zone(kCarrier));  // retired: still a trunk zone for its calls
 }
 

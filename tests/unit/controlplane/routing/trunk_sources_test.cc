@@ -5,6 +5,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <string>
 
+#include "tests/unit/controlplane/config_file_fixture.h"
+
 namespace sbc::cp {
 namespace {
 
@@ -12,22 +14,9 @@ using boost::asio::ip::make_address;
 
 // Zones sorted by name: access (0), carrier (1). Both trunks are on carrier; carrier2's allow
 // list covers carrier1's host too.
-constexpr const char* kConfig = R"(
-[zone.access]
-dataplane_port = access
-sip_address = 192.0.2.1
-allow_open_access = yes
-[zone.carrier]
-dataplane_port = trunk
-sip_address = 198.51.100.1
-[trunk.carrier1]
-zone = carrier
-host = 198.51.100.10
-[trunk.carrier2]
-zone = carrier
-host = 198.51.100.20
-allow = 198.51.100.0/24, 2001:db8::/32
-)";
+const std::string kConfig = testing::kTwoZoneConfig +
+                            "[trunk.carrier2]\nzone = carrier\nhost = 198.51.100.20\n"
+                            "allow = 198.51.100.0/24, 2001:db8::/32\n";
 
 Config parsed(const std::string& text = kConfig) {
   auto config = parse_config(text);
@@ -37,7 +26,7 @@ Config parsed(const std::string& text = kConfig) {
 
 TEST(TrunkSourcesTest, TheMostSpecificAllowEntryWins) {
   const Config config = parsed();
-  const TrunkSources sources(config);
+  const TrunkSources sources(config.zones, config.trunks);
   EXPECT_EQ(sources.trunk_of(1, make_address("198.51.100.10")), 0u);  // its /32 beats the /24
   EXPECT_EQ(sources.trunk_of(1, make_address("198.51.100.20")), 1u);
   EXPECT_EQ(sources.trunk_of(1, make_address("198.51.100.77")), 1u);
@@ -46,13 +35,13 @@ TEST(TrunkSourcesTest, TheMostSpecificAllowEntryWins) {
 
 TEST(TrunkSourcesTest, AV4MappedSourceIsItsIpv4Address) {
   const Config config = parsed();
-  const TrunkSources sources(config);
+  const TrunkSources sources(config.zones, config.trunks);
   EXPECT_EQ(sources.trunk_of(1, make_address("::ffff:198.51.100.10")), 0u);
 }
 
 TEST(TrunkSourcesTest, NoTrunkForOtherSourcesZonesOrIndices) {
   const Config config = parsed();
-  const TrunkSources sources(config);
+  const TrunkSources sources(config.zones, config.trunks);
   EXPECT_FALSE(sources.trunk_of(1, make_address("203.0.113.9")).has_value());
   // The access zone has no trunk, whatever the source.
   EXPECT_FALSE(sources.trunk_of(0, make_address("198.51.100.10")).has_value());

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "controlplane/config/config.h"
+
 namespace sbc::cp {
 namespace {
 
@@ -33,12 +35,12 @@ Config limits_config() {
 
 class AdmissionControlTest : public ::testing::Test {
  protected:
-  AdmissionControl cac_{limits_config()};
+  AdmissionControl cac_{limits_config().security_view()};
   TimePoint t0_ = TimePoint{} + seconds(500);
 };
 
 TEST_F(AdmissionControlTest, DefaultConfigAdmitsEverything) {
-  AdmissionControl open{Config{}};
+  AdmissionControl open{Config{}.security_view()};
   for (int i = 0; i < 10000; ++i) {
     ASSERT_TRUE(open.admit({"", ""}, t0_).has_value());
   }
@@ -131,7 +133,7 @@ TEST_F(AdmissionControlTest, UserCpsIs503) {
 TEST_F(AdmissionControlTest, RetryAfterRoundsUp) {
   Config c;
   c.security.limits = {0, 2};
-  AdmissionControl cac(c);
+  AdmissionControl cac(c.security_view());
   ASSERT_TRUE(cac.admit({}, t0_).has_value());
   ASSERT_TRUE(cac.admit({}, t0_).has_value());
   auto r = cac.admit({}, t0_ + milliseconds(1));

@@ -5,8 +5,10 @@
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 
+#include "controlplane/config/config.h"
 #include "controlplane/security/edge_security.h"
 #include "tests/unit/controlplane/fakes.h"
+#include "tests/unit/controlplane/security/edge_security_config.h"
 
 namespace sbc::cp::testing {
 namespace {
@@ -17,44 +19,12 @@ using boost::asio::ip::make_address;
 constexpr size_t kAccess = 0;  // zones sorted by name
 constexpr size_t kCarrier = 1;
 
-// {0}: the access zone's acl_allow; {1}: its trusted sources; {2}: further sections.
-constexpr const char* kConfig = R"(
-[media]
-port_min = 20000
-port_max = 20099
-[zone.access]
-dataplane_port = access
-sip_address = 192.0.2.1
-acl_allow = {0}
-trusted = {1}
-authenticate = register, invite
-realm = sbc.test
-[zone.carrier]
-dataplane_port = trunk
-sip_address = 198.51.100.1
-[trunk.wide]
-zone = carrier
-host = 198.51.100.10
-allow = 198.51.100.0/24
-[user.alice]
-secret = s3cret-Pass
-{2}
-)";
-
-constexpr const char* kNarrowTrunk = "[trunk.narrow]\nzone = carrier\nhost = 198.51.100.20\n";
-
-SipPeer peer_at(size_t zone, const char* address) {
-  SipPeer peer;
-  peer.zone = zone;
-  peer.remote = Endpoint(make_address(address), 5060);
-  return peer;
-}
-
 class EdgeSecurityReloadTest : public ::testing::Test {
  protected:
   void SetUp() override {
     config_ = parsed("192.0.2.0/24", "192.0.2.5/32", kNarrowTrunk);
-    security_ = std::make_unique<EdgeSecurity>(config_, clock_, dataplane_, metrics_);
+    security_ =
+        std::make_unique<EdgeSecurity>(config_.security_view(), clock_, dataplane_, metrics_);
     dataplane_.flush();
     dataplane_.requests.clear();
   }
@@ -62,7 +32,7 @@ class EdgeSecurityReloadTest : public ::testing::Test {
 
   static Config parsed(const std::string& acl, const std::string& trusted,
                        const std::string& extra) {
-    auto config = parse_config(fmt::format(kConfig, acl, trusted, extra));
+    auto config = parse_config(edge_security_config(acl, trusted, extra));
     EXPECT_TRUE(config.has_value()) << config.error();
     return config ? *config : Config{};
   }

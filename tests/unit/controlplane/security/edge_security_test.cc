@@ -8,9 +8,11 @@
 
 #include <algorithm>
 
+#include "controlplane/config/config.h"
 #include "controlplane/security/ban_store.h"
 #include "tests/unit/controlplane/fakes.h"
 #include "tests/unit/controlplane/registry_probe.h"
+#include "tests/unit/controlplane/security/edge_security_config.h"
 
 namespace sbc::cp::testing {
 namespace {
@@ -21,41 +23,13 @@ using boost::asio::ip::make_address;
 constexpr size_t kAccess = 0;  // zones sorted by name
 constexpr size_t kCarrier = 1;
 
-constexpr const char* kConfig = R"(
-[media]
-port_min = 20000
-port_max = 20099
-[zone.access]
-dataplane_port = access
-sip_address = 192.0.2.1
-acl_allow = 192.0.2.0/24, 2001:db8::/32
-trusted = 192.0.2.5/32
-protect = 192.0.2.254
-authenticate = register, invite
-realm = sbc.test
-[zone.carrier]
-dataplane_port = trunk
-sip_address = 198.51.100.1
-[trunk.narrow]
-zone = carrier
-host = 198.51.100.20
-[trunk.wide]
-zone = carrier
-host = 198.51.100.10
-allow = 198.51.100.0/24
-[user.alice]
-secret = s3cret-Pass
-[user.bob]
-secret = other-Pass
-algorithms = md5
-)";
-
-SipPeer peer_at(size_t zone, const char* address) {
-  SipPeer peer;
-  peer.zone = zone;
-  peer.remote = Endpoint(make_address(address), 5060);
-  return peer;
-}
+// The edge security configuration with a second trunk (narrow), a protected gateway on the access
+// zone and a second user (bob, MD5 only).
+const std::string kConfig = edge_security_config("192.0.2.0/24, 2001:db8::/32", "192.0.2.5/32",
+                                                 std::string(kNarrowTrunk) +
+                                                     "[zone.access]\nprotect = 192.0.2.254\n"
+                                                     "[user.bob]\nsecret = other-Pass\n"
+                                                     "algorithms = md5\n");
 
 sip::Message request(const std::string& method, const std::string& user,
                      const std::string& user_agent = {}) {
@@ -77,10 +51,11 @@ class EdgeSecurityTest : public ::testing::Test {
   // (Re)builds the edge from kConfig plus `extra` sections.
   void make(const std::string& extra) {
     security_.reset();
-    auto parsed = parse_config(std::string(kConfig) + extra);
+    auto parsed = parse_config(kConfig + extra);
     ASSERT_TRUE(parsed.has_value()) << parsed.error();
     config_ = *parsed;
-    security_ = std::make_unique<EdgeSecurity>(config_, clock_, dataplane_, metrics_);
+    security_ =
+        std::make_unique<EdgeSecurity>(config_.security_view(), clock_, dataplane_, metrics_);
   }
   double value(std::string_view name, const std::map<std::string, std::string>& labels = {}) {
     return sample(registry_, name, labels).value_or(-1);

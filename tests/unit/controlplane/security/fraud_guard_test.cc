@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "controlplane/config/config.h"
+
 namespace sbc::cp {
 namespace {
 
@@ -32,7 +34,7 @@ Config fraud_config() {
 
 class FraudGuardTest : public ::testing::Test {
  protected:
-  FraudGuard guard_{fraud_config()};
+  FraudGuard guard_{fraud_config().security_view()};
   TimePoint t0_ = TimePoint{} + minutes(1000);
 };
 
@@ -126,7 +128,7 @@ TEST_F(FraudGuardTest, ReturnsTheNumberTheTrunkReceives) {
   EXPECT_EQ(guard_.check("alice", "00 33 1 23", t0_).value(), "0033123");
   EXPECT_EQ(guard_.check("alice", "15551234", t0_).value(), "15551234");
   // Without prefix rules a name goes to the trunk unchanged; a number still normalised.
-  FraudGuard open{Config{}};
+  FraudGuard open{Config{}.security_view()};
   EXPECT_EQ(open.check("x", "carol", t0_).value(), "carol");
   EXPECT_EQ(open.check("x", "1-555", t0_).value(), "1555");
 }
@@ -193,7 +195,7 @@ TEST_F(FraudGuardTest, ZoneAccountsAndUnknownAccounts) {
 }
 
 TEST_F(FraudGuardTest, NoLimitsWithoutConfig) {
-  FraudGuard open{Config{}};
+  FraudGuard open{Config{}.security_view()};
   for (int i = 0; i < 1000; ++i) ASSERT_TRUE(open.check("x", "+19001234", t0_).has_value());
   EXPECT_TRUE(open.accounts(t0_).empty());
 }

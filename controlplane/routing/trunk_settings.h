@@ -1,0 +1,45 @@
+// Trunk settings: [trunk.NAME], a carrier reached on a zone. A zone some trunk uses faces
+// carriers; every other zone is an access zone.
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "controlplane/net/ip_network.h"
+#include "controlplane/routing/zone_settings.h"
+#include "controlplane/transport/sip_transport.h"
+
+namespace sbc::cp {
+
+// Call limits of one scope (the whole SBC, a trunk, a user), enforced by admission control.
+struct CallLimits {
+  uint32_t max_calls = 0;  // concurrent; 0 = unlimited
+  uint32_t max_cps = 0;    // new calls per second; 0 = unlimited
+  bool operator==(const CallLimits&) const = default;
+};
+
+struct TrunkConfig {
+  std::string name;
+  std::string zone;
+  boost::asio::ip::address host;  // IPv4 address of the carrier's SIP server
+  uint16_t port = 5060;
+  Transport transport = Transport::kUdp;  // how we reach the carrier
+  std::string fromdomain;                 // optional: host part of From toward the carrier
+  std::string fromuser;                   // optional: user part of From toward the carrier
+  std::vector<IpNetwork> allow;           // allow = CIDR list; default {host/32}: requests on the
+                                          // trunk's zone from these sources belong to this trunk
+  CallLimits limits;                      // max_calls, max_cps
+  bool operator==(const TrunkConfig&) const = default;
+};
+
+// True when some trunk uses the zone: such a zone faces carriers, every other zone is access.
+[[nodiscard]] bool is_trunk_zone(const std::vector<TrunkConfig>& trunks, std::string_view zone);
+// The single access zone that takes new requests (validation guarantees exactly one; a retired
+// one is skipped).
+[[nodiscard]] const ZoneConfig& access_zone(const std::vector<ZoneConfig>& zones,
+                                            const std::vector<TrunkConfig>& trunks);
+
+}  // namespace sbc::cp
