@@ -61,7 +61,7 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
       ctx_{config,  timers_,  scheduler, transport,  dataplane, ports,
            metrics, security, registrar, router_,    ids_,      calls_,
            ended_,  retired_, layer_,    responder_, limits_,   trunk_zones_},
-      records_(ctx_, cdr),
+      records_(config, cdr),
       signalling_(ctx_, [this](const CallPtr& call) { teardown_.caller_never_acked(call); }),
       teardown_(ctx_, signalling_, records_),
       media_(ctx_, teardown_),

@@ -6,8 +6,8 @@ namespace sbc::cp {
 
 std::vector<std::string> CallRecords::zone_names() const {
   std::vector<std::string> names;
-  names.reserve(ctx_.config.zones.size());
-  for (const ZoneConfig& z : ctx_.config.zones) names.push_back(z.name);
+  names.reserve(config_.zones.size());
+  for (const ZoneConfig& z : config_.zones) names.push_back(z.name);
   return names;
 }
 

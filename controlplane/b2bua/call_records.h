@@ -5,15 +5,17 @@
 #include <string>
 #include <vector>
 
-#include "controlplane/b2bua/b2bua_context.h"
+#include "controlplane/b2bua/call.h"
 #include "controlplane/b2bua/call_store.h"
+#include "controlplane/config/config.h"
 #include "controlplane/observability/cdr_writer.h"
 
 namespace sbc::cp {
 
 class CallRecords {
  public:
-  CallRecords(const B2buaContext& ctx, CdrWriter* cdr) : ctx_(ctx), cdr_(cdr) {}
+  // `cdr`: nullptr when no CDRs are written.
+  CallRecords(const Config& config, CdrWriter* cdr) : config_(config), cdr_(cdr) {}
 
   // Established calls are written to `store` once confirmed and deleted once their CDR is
   // written (nullptr: nothing kept).
@@ -29,7 +31,7 @@ class CallRecords {
   [[nodiscard]] std::vector<std::string> zone_names() const;
 
  private:
-  const B2buaContext& ctx_;
+  const Config& config_;
   CdrWriter* cdr_;
   CallStore* store_ = nullptr;
 };
