@@ -1,40 +1,11 @@
-// The B2BUA across sbcd restarts: established calls kept in the CallStore, adopted again by the
-// next sbcd, their CDRs written exactly once.
+// The B2BUA across sbcd restarts: established calls kept in the CallStore (CallRecords) are
+// adopted again by the next sbcd, the CDRs of calls that ended just before it written once.
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
 #include "controlplane/b2bua/b2bua.h"
 
 namespace sbc::cp {
-
-std::vector<std::string> B2bua::zone_names() const {
-  std::vector<std::string> names;
-  names.reserve(config_.zones.size());
-  for (const ZoneConfig& z : config_.zones) names.push_back(z.name);
-  return names;
-}
-
-void B2bua::persist(const CallPtr& call) {
-  if (store_ != nullptr) store_->save_call(*call, zone_names());
-}
-
-void B2bua::note_ended(const Call& call) {
-  if (store_ != nullptr && store_->holds(call.id)) store_->mark_ended(call.id, make_cdr(call));
-}
-
-// The store marks the call ended (with the CDR so far) when it ends, the CDR file gets the CDR,
-// then the store drops the call. Whatever part of that a crash loses (the store commits in
-// batches), the next sbcd (restore_calls) reads the CDR file's tail: a call whose CDR is there is
-// over and is neither written again nor adopted; a call marked ended without it gets its stored
-// CDR. So each CDR is written once. (A call whose end was not committed and whose CDR was not
-// written yet is adopted again: its parties are gone, so the media timeout ends it, and its one
-// CDR then says media_timeout.)
-void B2bua::write_cdr(const Call& call) {
-  const nlohmann::json record = make_cdr(call);
-  if (store_ != nullptr) store_->mark_ended(call.id, record);
-  if (cdr_ != nullptr) cdr_->write(record);
-  if (store_ != nullptr) store_->remove_call(call.id);
-}
 
 bool B2bua::adoptable(const Call& call) const {
   if (calls_.contains(call.id)) {
@@ -84,7 +55,7 @@ bool B2bua::adopt(Call adopted) {
   resume_established(*call);
 
   calls_.add(call);  // an adopted call is live: it counts against call_capacity
-  next_call_id_ = std::max(next_call_id_, id + 1);
+  setup_.reserve_id(id);
   metrics_.call_started();
   std::chrono::milliseconds answered{};
   if (call->answer_time) {
@@ -92,7 +63,7 @@ bool B2bua::adopt(Call adopted) {
                             scheduler_.wall_now() - *call->answer_time),
                         std::chrono::milliseconds(0));
   }
-  start_duration_limit(call, answered);
+  dialogs_.start_duration_limit(call, answered);
   spdlog::info("call {}: adopted ({} -> {}, answered {} s ago)", id, call->legs[kCaller].user,
                call->legs[kCallee].user,
                std::chrono::duration_cast<std::chrono::seconds>(answered).count());
@@ -101,32 +72,34 @@ bool B2bua::adopt(Call adopted) {
 
 std::expected<RestoredCalls, std::string> B2bua::restore_calls() {
   RestoredCalls out;
-  if (store_ == nullptr) return out;
-  auto stored = store_->load_calls(zone_names());
+  CallStore* store = records_.store();
+  CdrWriter* cdr = records_.cdr();
+  if (store == nullptr) return out;
+  auto stored = store->load_calls(records_.zone_names());
   if (!stored) return std::unexpected(stored.error());
   for (const auto& [id, why] : stored->dropped) {
     spdlog::error("call {}: kept state not usable ({}); dropped", id, why);
     ++out.dropped;
   }
   // A CDR already in the file was written just before the crash: never twice.
-  const auto written = cdr_ != nullptr ? cdr_->written_call_ids() : std::unordered_set<uint64_t>{};
+  const auto written = cdr != nullptr ? cdr->written_call_ids() : std::unordered_set<uint64_t>{};
   for (auto& [id, record] : stored->ended) {
     if (!written.contains(id)) {
-      if (cdr_ != nullptr) cdr_->write(record);
+      if (cdr != nullptr) cdr->write(record);
       ++out.cdrs_written;
     }
-    store_->remove_call(id);
+    store->remove_call(id);
   }
   for (Call& call : stored->live) {
     const uint64_t id = call.id;
     if (written.contains(id)) {
-      store_->remove_call(id);  // over: its CDR is written
+      store->remove_call(id);  // over: its CDR is written
       continue;
     }
     if (adopt(std::move(call))) {
       ++out.adopted;
     } else {
-      store_->remove_call(id);
+      store->remove_call(id);
       ++out.dropped;
     }
   }

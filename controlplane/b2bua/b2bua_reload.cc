@@ -68,7 +68,7 @@ bool B2bua::source_allowed(const SipPeer& from, const sip::Message& msg) {
   if (msg.method() == sip::Method::kAck) return false;
   spdlog::debug("sip: 403 to {} on zone {}: {}", source.to_string(), z.name,
                 trunk ? "not a configured trunk host" : "not allowed by the configuration");
-  reject(from, msg, 403);
+  responder_.reject(from, msg, 403);
   return false;
 }
 

@@ -12,6 +12,7 @@
 
 #include "api/control_protocol.h"
 #include "controlplane/media/media_session.h"
+#include "controlplane/media/sdp_body.h"
 #include "controlplane/observability/call_result.h"
 #include "controlplane/runtime/scheduler.h"
 #include "controlplane/runtime/timer.h"
@@ -76,11 +77,13 @@ struct Call {
   // To tags of the callee's other forks whose 2xx we ACKed and BYE'd (bounded, ended_calls.h).
   std::vector<std::string> callee_forks;
   bool callee_bye_sent = false;
-  bool caller_acked = false;         // the caller's ACK for our 2xx arrived
-  bool caller_bye_pending = false;   // BYE to send once the caller ACKs or the 2xx times out (§15)
-  std::string caller_answer_sdp;     // the callee's answer as rewritten for the caller
-  std::string callee_answer_origin;  // o= of the callee's last SDP: an unchanged one is not re-sent
-  bool cancel_pending = false;       // CANCEL to send once the callee sends a provisional
+  bool caller_acked = false;        // the caller's ACK for our 2xx arrived
+  bool caller_bye_pending = false;  // BYE to send once the caller ACKs or the 2xx times out (§15)
+  // The callee's last SDP answer, parsed once (an unchanged o= is the same answer, not re-sent),
+  // and that answer as rewritten for the caller.
+  std::optional<SdpBody> callee_answer;
+  std::string caller_answer_sdp;
+  bool cancel_pending = false;  // CANCEL to send once the callee sends a provisional
   bool cancel_sent = false;
   Timer invite_wait_timer;  // after our CANCEL: how long the INVITE may stay open
   // The Call owns its timers: they are cancelled when it goes. Their callbacks find the call by id,

@@ -132,7 +132,7 @@ json CallStore::to_json(const Call& call, const std::vector<std::string>& zones)
       {"callee_invite_cseq", call.callee_invite_cseq},
       {"callee_ack", call.callee_ack},
       {"caller_answer_sdp", call.caller_answer_sdp},
-      {"callee_answer_origin", call.callee_answer_origin},
+      {"callee_answer_sdp", call.callee_answer ? call.callee_answer->text() : std::string()},
       {"legs",
        {leg_json(call.legs[kCaller], call.media.leg(kCaller), zones),
         leg_json(call.legs[kCallee], call.media.leg(kCallee), zones)}},
@@ -168,7 +168,16 @@ std::expected<Call, std::string> CallStore::from_json(const json& j,
     call.callee_invite_cseq = j.at("callee_invite_cseq").get<uint32_t>();
     call.callee_ack = j.at("callee_ack").get<std::string>();
     call.caller_answer_sdp = j.at("caller_answer_sdp").get<std::string>();
-    call.callee_answer_origin = j.at("callee_answer_origin").get<std::string>();
+    // Kept as text, parsed again once. (A store written before it was kept has none: an adopted
+    // call never compares answers again.)
+    if (auto answer = j.value("callee_answer_sdp", std::string()); !answer.empty()) {
+      auto parsed = SdpBody::parse(answer);
+      if (!parsed) {
+        return std::unexpected("stored SDP answer does not parse: " +
+                               std::string(sip::to_string(parsed.error())));
+      }
+      call.callee_answer = std::move(*parsed);
+    }
     const json& legs = j.at("legs");
     if (!legs.is_array() || legs.size() != 2) return std::unexpected("legs: two expected");
     for (Side side : {kCaller, kCallee}) {

@@ -1,5 +1,5 @@
 // The call table's configured limit, ended calls kept apart from live ones, Call-ID reuse and
-// forked 2xx responses (b2bua.cc, b2bua_media.cc, b2bua_responses.cc).
+// forked 2xx responses (call_setup.cc, call_media.cc, answer_relay.cc).
 #include <prometheus/text_serializer.h>
 
 #include <optional>

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "controlplane/b2bua/call_cdr.h"
 #include "controlplane/b2bua/call_store.h"
 #include "tests/unit/controlplane/b2bua/b2bua_fixture.h"
 

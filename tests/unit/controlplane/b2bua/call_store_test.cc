@@ -145,6 +145,38 @@ TEST_F(CallStoreTest, CallRoundTripsThroughReopen) {
   }
 }
 
+// The callee's answer travels with the call parsed; the store keeps its text and parses it again
+// once on load (a store without it loads a call without it).
+TEST_F(CallStoreTest, CalleeAnswerRoundTripsParsed) {
+  Call original = sample_call(78);
+  auto answer = SdpBody::parse(sdp("198.51.100.10", 7000, 4));
+  ASSERT_TRUE(answer.has_value());
+  original.callee_answer = *answer;
+  Call without = sample_call(79);
+  {
+    auto store = open();
+    ASSERT_TRUE(store);
+    EXPECT_TRUE(store->save_call(original, kZones));
+    EXPECT_TRUE(store->save_call(without, kZones));
+  }
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto loaded = store->load_calls(kZones);
+  ASSERT_TRUE(loaded.has_value()) << loaded.error();
+  ASSERT_EQ(loaded->live.size(), 2u);
+  for (const Call& c : loaded->live) {
+    if (c.id == 79) {
+      EXPECT_FALSE(c.callee_answer.has_value());
+      continue;
+    }
+    ASSERT_TRUE(c.callee_answer.has_value());
+    EXPECT_EQ(c.callee_answer->text(), answer->text());
+    EXPECT_EQ(c.callee_answer->origin(), answer->origin());
+    ASSERT_TRUE(c.callee_answer->description().connection.has_value());
+    EXPECT_EQ(c.callee_answer->description().connection->address, "198.51.100.10");
+  }
+}
+
 TEST_F(CallStoreTest, ZonesAreMatchedByName) {
   {
     auto store = open();

@@ -1,4 +1,4 @@
-// Responses relayed from the callee to the caller (b2bua_responses.cc).
+// Responses relayed from the callee to the caller (answer_relay.cc).
 #include "tests/unit/controlplane/b2bua/b2bua_fixture.h"
 
 namespace sbc::cp {
@@ -121,6 +121,20 @@ TEST_F(B2buaTest, BrokenFinalResponseToOurInviteIs502) {
   deliver(kAccess, kCallerAddr, non2xx_ack(failed));
   clock_.advance(40s);
   EXPECT_TRUE(b2bua_->calls().empty());
+}
+
+// The callee's SDP answer is parsed once and kept with the call: what the caller got was built
+// from it, and an answer with the same o= is not parsed into a new one.
+TEST_F(B2buaTest, ParsedAnswerTravelsWithTheCall) {
+  auto [invite, ok] = answer();
+  ASSERT_EQ(b2bua_->calls().size(), 1u);
+  const Call& call = *b2bua_->calls().begin()->second;
+  ASSERT_TRUE(call.callee_answer.has_value());
+  EXPECT_EQ(call.callee_answer->text(), sdp("198.51.100.10", 7000));
+  ASSERT_TRUE(call.callee_answer->description().connection.has_value());
+  EXPECT_EQ(call.callee_answer->description().connection->address, "198.51.100.10");
+  EXPECT_EQ(call.caller_answer_sdp, std::string(ok.body()));
+  EXPECT_EQ(call.media.leg(kCallee).remote_port, 7000);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Requests on existing calls and how calls are hung up (b2bua_dialog.cc), plus what a new INVITE
-// may carry (b2bua.cc).
+// Requests on existing calls, how calls are hung up and ended calls (call_dialogs.cc), plus what a
+// new INVITE may carry (call_setup.cc).
 #include <prometheus/text_serializer.h>
 
 #include "tests/unit/controlplane/b2bua/b2bua_fixture.h"

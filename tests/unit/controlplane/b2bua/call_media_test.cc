@@ -1,4 +1,4 @@
-// Media sessions and their clean-up across dataplane outages (b2bua_media.cc).
+// Media sessions and their clean-up across dataplane outages (call_media.cc).
 #include "tests/unit/controlplane/b2bua/b2bua_fixture.h"
 
 namespace sbc::cp {

@@ -1,0 +1,190 @@
+#include "controlplane/b2bua/answer_relay.h"
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "controlplane/b2bua/b2bua_internal.h"
+
+namespace sbc::cp {
+
+void AnswerRelay::call_response(const CallPtr& call, TransactionId id, const sip::Message& msg) {
+  Leg& b = call->legs[kCallee];
+  auto cseq = msg.cseq();  // the layer matched on branch and CSeq method: both are there
+  if (!cseq || cseq->method != sip::Method::kInvite) {
+    if (msg.status_code() >= 200) signalling_.stop_transaction(*call, id);
+    return;
+  }
+  auto call_id = msg.call_id();
+  if (!call_id || *call_id != b.call_id || !msg.to()) {
+    ctx_.metrics.sip_dropped(SipDropReason::kBadResponse);
+    if (b.invite_tx != id || msg.status_code() < 200) return;
+    // Its final response closes our INVITE, usable or not: the call cannot go on.
+    spdlog::warn("call {}: malformed final response {} from the callee", call->id,
+                 msg.status_code());
+    signalling_.close_invite(*call);
+    teardown_.fail_call(call, 502, CallResult::kFailed);  // its end stops the ring timer
+    return;
+  }
+  invite_response(call, id, msg);
+}
+
+void AnswerRelay::invite_response(const CallPtr& call, TransactionId id, const sip::Message& msg) {
+  const int code = msg.status_code();
+  if (msg.top_via()->branch != call->callee_invite_branch) {
+    ctx_.metrics.sip_dropped(SipDropReason::kStrayResponse);
+    return;
+  }
+  if (call->legs[kCallee].invite_tx != id) {
+    // The INVITE's final response is in (or we gave up on it): a 2xx again, retransmitted or from
+    // another fork, is ACKed (RFC 6026); one after we gave up ends its dialog.
+    if (code >= 200 && code < 300) late_answer(call, msg);
+    return;
+  }
+  if (code < 200) {
+    provisional(call, msg);
+    return;
+  }
+  signalling_.close_invite(*call);
+  call->ring_timer.cancel();
+  if (code >= 300) {
+    final_failure(call, msg);
+  } else {
+    callee_answered(call, msg);
+  }
+}
+
+void AnswerRelay::late_answer(const CallPtr& call, const sip::Message& msg) {
+  const Leg& b = call->legs[kCallee];
+  if (call->callee_answered && msg.to()->tag() != b.remote_tag) {
+    forked_answer(call, msg);
+  } else if (!call->callee_ack.empty()) {
+    ctx_.transport.send(b.peer, call->callee_ack);
+  } else if (!call->callee_answered) {
+    callee_answered(call, msg);
+  }
+}
+
+void AnswerRelay::provisional(const CallPtr& call, const sip::Message& msg) {
+  const int code = msg.status_code();
+  // CANCEL may follow any provisional, 100 Trying included (§9.1).
+  call->callee_provisional = true;
+  if (call->cancel_pending && !call->cancel_sent) signalling_.send_cancel(call);
+  if (code == 100) return;
+  learn_callee_dialog(*call, msg);
+  if (call->final_status != 0) return;
+  std::string body;
+  if (const std::string_view answer = sdp_of(msg); !answer.empty()) {
+    relay_answer(call, msg, answer);
+    if (call->state == CallState::kEnded) return;
+    body = call->caller_answer_sdp;
+  }
+  signalling_.respond_caller(call, code, msg.reason_phrase(), std::move(body));
+}
+
+void AnswerRelay::final_failure(const CallPtr& call, const sip::Message& msg) {
+  const int code = msg.status_code();  // the client transaction has ACKed it (§17.1.1.3)
+  if (call->final_status != 0 || call->state == CallState::kEnded) return;
+  spdlog::info("call {}: callee answered {} {}", call->id, code, msg.reason_phrase());
+  if (code == 401 || code == 407) {
+    // The challenge is for credentials of ours (the trunk's), not the caller's: relaying it would
+    // only make the caller retry with credentials the callee never sees.
+    ctx_.metrics.callee_auth_challenge();
+    signalling_.respond_caller(
+        call, 503, "Service Unavailable (callee requires authentication)", {},
+        {{"Reason",
+          fmt::format("SIP;cause={};text=\"{}\"", code, sip::default_reason_phrase(code))},
+         {"Warning", "399 sbc \"the callee requires authentication\""}});
+    teardown_.end_call(call, CallResult::kFailed, 503);
+    return;
+  }
+  // 3xx keeps its code but never the callee's Contact (topology): a UAC treats a 3xx without
+  // Contact as a failure (§8.1.3.4), and the code still tells the caller (and the CDR) what
+  // happened; recursing on the redirect inside sbcd is not supported.
+  signalling_.respond_caller(call, code, msg.reason_phrase());
+  const CallResult result = code == 486 || code == 600 ? CallResult::kBusy : CallResult::kFailed;
+  teardown_.end_call(call, result, code);
+}
+
+void AnswerRelay::callee_answered(const CallPtr& call, const sip::Message& msg) {
+  learn_callee_dialog(*call, msg);
+  call->callee_answered = true;
+  if (call->final_status != 0 || call->state == CallState::kEnded) {
+    // The caller gave up meanwhile (the 2xx crossed our CANCEL, or a timeout): confirm, hang up.
+    teardown_.hang_up_callee(call);
+    return;
+  }
+  if (const std::string_view answer = sdp_of(msg); !answer.empty()) {
+    relay_answer(call, msg, answer);
+    if (call->state == CallState::kEnded) return;
+  } else if (call->media.programmed()) {
+    media_.program_session(call);  // the early answer's media, now with the media timeout armed
+  }
+  if (call->caller_answer_sdp.empty()) {
+    spdlog::warn("call {}: 2xx from the callee without an SDP answer", call->id);
+    teardown_.hang_up_callee(call);
+    signalling_.respond_caller(call, 502, "Bad Gateway (no SDP answer)");
+    teardown_.end_call(call, CallResult::kFailed, 502);
+    return;
+  }
+  call->state = CallState::kAnswered;
+  call->answer_time = ctx_.scheduler.wall_now();
+  spdlog::info("call {}: answered", call->id);
+  signalling_.respond_caller(call, msg.status_code(), msg.reason_phrase(), call->caller_answer_sdp);
+  dialogs_.start_duration_limit(call);
+}
+
+// Remote tag, target and route set of the callee's (early) dialog from a 101-299 response.
+void AnswerRelay::learn_callee_dialog(Call& call, const sip::Message& msg) {
+  Leg& b = call.legs[kCallee];
+  if (auto to = msg.to(); to && !to->tag().empty()) b.remote_tag = std::string(to->tag());
+  if (std::string contact = first_contact(msg); !contact.empty()) b.remote_target = contact;
+  if (auto routes = uac_route_set(msg); !routes.empty()) b.route_set = std::move(routes);
+}
+
+// An SDP answer from the callee (183 or 2xx): learn its media, rewrite it for the caller and
+// program the dataplane at once so early media flows. An answer whose o= is unchanged is the same
+// description (RFC 3264 §8): the caller gets the answer it already has, with the same version.
+void AnswerRelay::relay_answer(const CallPtr& call, const sip::Message& msg,
+                               std::string_view text) {
+  auto sdp = SdpBody::parse(text);  // the one parse of this answer; the call keeps it
+  std::expected<AudioEndpoint, std::string> audio;
+  if (sdp) audio = media_.usable_audio(sdp->description());
+  if (!sdp || !audio) {
+    spdlog::warn("call {}: unusable SDP answer from the callee", call->id);
+    if (msg.status_code() >= 200) {
+      teardown_.hang_up_callee(call);
+      signalling_.respond_caller(call, 502, "Bad Gateway (bad SDP answer)");
+      teardown_.end_call(call, CallResult::kFailed, 502);
+    }
+    return;
+  }
+  if (call->callee_answer && sdp->origin() == call->callee_answer->origin()) {
+    if (msg.status_code() >= 200) media_.program_session(call);  // arms the media timeout
+    return;
+  }
+  call->media.set_remote(kCallee, *audio);
+  auto rewritten = call->media.anchor(kCaller, *sdp, *audio);
+  if (!rewritten) return;
+  call->caller_answer_sdp = std::move(*rewritten);
+  call->callee_answer = std::move(*sdp);
+  media_.program_session(call);
+}
+
+// Forking (§13.2.2.4): the first 2xx is the call; every other dialog is confirmed with its own
+// ACK and ended with a BYE. Their tags are remembered (bounded) so a retransmitted 2xx gets its
+// ACK again, not another BYE; beyond the bound a retransmission is BYE'd again (harmless: 481).
+void AnswerRelay::forked_answer(const CallPtr& call, const sip::Message& msg) {
+  const InviteOrigin origin = InviteOrigin::of(*call);
+  signalling_.ack_dialog(origin, msg);
+  const std::string_view tag = msg.to()->tag();
+  auto& forks = call->callee_forks;
+  if (std::ranges::find(forks, tag) != forks.end()) return;  // retransmitted: our ACK was lost
+  if (forks.size() < EndedCall::kMaxDialogs) forks.emplace_back(tag);
+  spdlog::info("call {}: 2xx from another fork (dialog {}): ACK and BYE", call->id, tag);
+  signalling_.bye_dialog(origin, msg);
+}
+
+}  // namespace sbc::cp

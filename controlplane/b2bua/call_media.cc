@@ -1,0 +1,167 @@
+#include "controlplane/b2bua/call_media.h"
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+#include "controlplane/media/session_dump.h"
+
+namespace sbc::cp {
+
+const api::PortInfo* CallMedia::media_port(size_t zone) const {
+  const ZoneConfig& z = ctx_.config.zones[zone];
+  const api::PortInfo* info = ctx_.dataplane.find_port(z.dataplane_port);
+  if (info == nullptr || !info->address.is_set()) {
+    spdlog::error("zone {}: dataplane has no port '{}'", z.name, z.dataplane_port);
+    return nullptr;
+  }
+  return info;
+}
+
+std::expected<std::string, CallRefusal> CallMedia::open_media(Call& call, const CallOffer& offer) {
+  if (!ctx_.dataplane.connected()) {
+    spdlog::warn("call {}: 503, dataplane not connected", call.id);
+    return std::unexpected(CallRefusal{503, ""});
+  }
+  const api::PortInfo* caller = media_port(call.legs[kCaller].peer.zone);
+  const api::PortInfo* callee = media_port(call.legs[kCallee].peer.zone);
+  if (caller == nullptr || callee == nullptr) return std::unexpected(CallRefusal{503, ""});
+  auto session = MediaSession::open(call.id, ctx_.ports, *caller, *callee);
+  if (!session) {
+    spdlog::warn("call {}: 503, {} on port {}", call.id, to_string(session.error().error),
+                 (session.error().side == kCaller ? caller : callee)->name);
+    return std::unexpected(CallRefusal{503, ""});
+  }
+  call.media = std::move(*session);
+  call.media.set_remote(kCaller, offer.audio);
+  auto sdp = call.media.anchor(kCallee, offer.sdp, offer.audio);
+  if (!sdp) {
+    return std::unexpected(
+        CallRefusal{400, fmt::format("Bad SDP ({})", sip::to_string(sdp.error()))});
+  }
+  return std::move(*sdp);
+}
+
+std::expected<AudioEndpoint, std::string> CallMedia::usable_audio(
+    const sip::SessionDescription& sdp) {
+  auto audio = anchorable_audio(sdp);
+  if (!audio) return std::unexpected(std::string("no IPv4 audio stream"));
+  if (auto refused = ctx_.security.check_media_address(audio->address)) {
+    return std::unexpected(fmt::format("{} media address", to_string(*refused)));
+  }
+  return *audio;
+}
+
+void CallMedia::program_session(const CallPtr& call) {
+  call->media.mark_programmed();
+  ctx_.dataplane.request(session_spec(*call), [this, call](DataplaneClient::Reply reply) {
+    on_session_reply(call, reply);
+  });
+}
+
+api::SessionAdd CallMedia::session_spec(const Call& call) const {
+  const auto source = [&call](Side side) {
+    return api::Address::parse(call.legs[side].signalling_source.address().to_string());
+  };
+  // No inactivity timeout while the call rings: early media is optional.
+  return call.media.spec(ctx_.config.media, call.callee_answered,
+                         {source(kCaller), source(kCallee)});
+}
+
+void CallMedia::on_session_reply(const CallPtr& call, const DataplaneClient::Reply& reply) {
+  if (call->state == CallState::kEnded) return;
+  std::string error;
+  if (!reply) {
+    // Not sent, or lost with the connection: the session stays marked programmed and the resync
+    // on reconnect programs it (a call answered while the dataplane restarts keeps its media).
+    if (reply.error() == DataplaneError::kNotConnected ||
+        reply.error() == DataplaneError::kDisconnected) {
+      spdlog::warn("call {}: dataplane unreachable; its session is programmed on reconnect",
+                   call->id);
+      return;
+    }
+    error = std::string(to_string(reply.error()));
+  } else if (const auto* result = std::get_if<api::Result>(&*reply)) {
+    if (result->status != api::Status::kOk) {
+      error = fmt::format("{} {}", api::to_string(result->status), result->detail);
+    }
+  } else {
+    error = "unexpected reply";
+  }
+  if (error.empty()) return;
+  spdlog::error("call {}: dataplane refused the session: {}", call->id, error);
+  teardown_.fail_call(call, 503, CallResult::kFailed);
+}
+
+void CallMedia::on_media_timeout(const api::MediaTimeoutEvent& event) {
+  CallPtr call = ctx_.calls.find(event.session_id);
+  if (!call || call->state == CallState::kEnded) return;
+  spdlog::info("call {}: no media for {} ms; hanging up", event.session_id, event.idle_ms);
+  teardown_.fail_call(call, 408, CallResult::kMediaTimeout);
+}
+
+void CallMedia::on_dataplane_up(DataplaneResync& resync) {
+  using Request = DataplaneResync::Request;
+  std::vector<uint64_t> live;
+  for (const auto& [id, call] : ctx_.calls.all()) {
+    if (call->state != CallState::kEnded && call->media.programmed()) live.push_back(id);
+  }
+  // Each entry is built when its turn comes: a call that ended meanwhile sends nothing, one that
+  // changed (answered, re-INVITEd) sends what it is now.
+  const size_t sessions = live.size();  // counted before the lambda takes the vector
+  resync.add(DataplaneResync::Lane::kSessions, "session", sessions,
+             [this, live = std::move(live)](size_t i) -> std::optional<Request> {
+               CallPtr call = ctx_.calls.find(live[i]);
+               if (!call || !owns_session(live[i])) return std::nullopt;
+               api::SessionAdd add = session_spec(*call);
+               return Request{std::move(add),
+                              [this, call = std::move(call)](DataplaneClient::Reply reply) {
+                                on_session_reply(call, reply);
+                              }};
+             });
+  ctx_.retired.resync(resync);
+  reconcile(resync);
+}
+
+bool CallMedia::owns_session(uint64_t id) const {
+  const CallPtr call = ctx_.calls.find(id);
+  return call && call->state != CallState::kEnded && call->media.programmed();
+}
+
+// Deletes the sessions no live call owns (left over from calls that ended while the dataplane
+// was unreachable, or from an earlier sbcd).
+void CallMedia::reconcile(DataplaneResync& resync) {
+  const auto on_page = [this, &resync](const api::DumpReply& page) {
+    std::vector<uint64_t> orphans;
+    for (const api::SessionInfo& s : page.sessions) {
+      const uint64_t id = s.spec.session_id;
+      if (ctx_.retired.contains(id) || owns_session(id)) continue;  // retired: deleted anyway
+      spdlog::info("dataplane: deleting orphaned session {}", id);
+      orphans.push_back(id);
+    }
+    const size_t count = orphans.size();
+    resync.add(
+        DataplaneResync::Lane::kCleanup, "orphaned session", count,
+        [this, orphans = std::move(orphans)](size_t i) -> std::optional<DataplaneResync::Request> {
+          if (owns_session(orphans[i])) return std::nullopt;  // a call took that id meanwhile
+          return DataplaneResync::Request{api::SessionDelete{orphans[i]}, {}};
+        });
+  };
+  dump_sessions(ctx_.dataplane, on_page, [](bool complete) {
+    if (!complete) {
+      spdlog::warn("dataplane: session dump failed; orphaned sessions stay until the next connect");
+    }
+  });
+}
+
+void CallMedia::update_media_stats(const api::SessionInfo& info) {
+  CallPtr call = ctx_.calls.find(info.spec.session_id);
+  if (!call || call->state == CallState::kEnded) return;
+  api::StatsReply stats;
+  stats.session_id = info.spec.session_id;
+  stats.legs.assign(info.stats.begin(), info.stats.end());
+  call->media_stats = std::move(stats);
+}
+
+}  // namespace sbc::cp

@@ -1,0 +1,60 @@
+// The B2BUA's side of media: a call's MediaSession (media/) opened on the zones' dataplane
+// ports, the SDP it may anchor, the dataplane session programmed and its reply, the media
+// timeout, and the resync and reconcile after a dataplane (re)connect.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+
+#include "controlplane/b2bua/b2bua_context.h"
+#include "controlplane/b2bua/call_teardown.h"
+#include "controlplane/media/dataplane_resync.h"
+#include "controlplane/media/sdp_anchor.h"
+#include "controlplane/media/sdp_body.h"
+
+namespace sbc::cp {
+
+// The offer of a new call: parsed once, with the stream it is anchored on.
+struct CallOffer {
+  SdpBody sdp;
+  AudioEndpoint audio;
+};
+
+// A response refusing a new call.
+struct CallRefusal {
+  int code;
+  std::string reason;  // "": the code's default reason phrase
+};
+
+class CallMedia {
+ public:
+  CallMedia(const B2buaContext& ctx, CallTeardown& teardown) : ctx_(ctx), teardown_(teardown) {}
+
+  // A description's anchored stream, when sbcd can anchor it: IPv4 audio at an address the
+  // media policy allows; the reason otherwise.
+  std::expected<AudioEndpoint, std::string> usable_audio(const sip::SessionDescription& sdp);
+  // The call's media session (ports on both sides) and the offer as the callee sees it.
+  std::expected<std::string, CallRefusal> open_media(Call& call, const CallOffer& offer);
+  // (Re)programs the call's dataplane session as the call is now; a refusal fails the call.
+  void program_session(const CallPtr& call);
+  void on_media_timeout(const api::MediaTimeoutEvent& event);
+  // Queues on `resync` every live session to program again, the retired sessions' deletes and
+  // the reconcile (see B2bua::on_dataplane_up).
+  void on_dataplane_up(DataplaneResync& resync);
+  void update_media_stats(const api::SessionInfo& info);
+
+ private:
+  // The dataplane port table entry of a zone's dataplane port; nullptr (logged) when it has none.
+  const api::PortInfo* media_port(size_t zone) const;
+  [[nodiscard]] api::SessionAdd session_spec(const Call& call) const;
+  void on_session_reply(const CallPtr& call, const DataplaneClient::Reply& reply);
+  // Deletes, page by page of the dataplane's dump, every session no live call owns.
+  void reconcile(DataplaneResync& resync);
+  [[nodiscard]] bool owns_session(uint64_t id) const;
+
+  const B2buaContext& ctx_;
+  CallTeardown& teardown_;
+};
+
+}  // namespace sbc::cp

@@ -1,0 +1,261 @@
+#include "controlplane/b2bua/call_setup.h"
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include "controlplane/b2bua/b2bua_internal.h"
+#include "controlplane/sip/builder.h"
+#include "controlplane/transaction/response_via.h"
+
+namespace sbc::cp {
+
+using sip::Method;
+
+CallSetup::CallSetup(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown,
+                     CallMedia& media)
+    : ctx_(ctx),
+      signalling_(signalling),
+      teardown_(teardown),
+      media_(media),
+      // Session ids start from the wall clock so a restarted sbcd does not reuse the ids of
+      // sessions a running dataplane still holds.
+      next_call_id_(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                              ctx.scheduler.wall_now().time_since_epoch())
+                                              .count())
+                    << 20) {}
+
+void CallSetup::new_call(const SipPeer& from, const sip::Message& invite) {
+  if (!within_limits(from, invite)) return;
+  const auto caller = identify_caller(from, invite);
+  if (!caller || !valid_invite(from, invite)) return;
+  std::string callee_user(invite.request_uri()->user);
+  auto route = ctx_.router.route(from, callee_user, invite.from()->uri.user, ctx_.scheduler.now());
+  if (!route) {
+    ctx_.responder.reject(from, invite, route.error().code, route.error().reason);
+    return;
+  }
+  auto offer = take_offer(from, invite);
+  if (!offer) return;
+  auto admission = admit(from, invite, *caller, *route, callee_user);
+  if (!admission) return;
+  CallPtr call = build_call(from, invite, *caller, *route, callee_user);
+  call->admission = std::move(*admission);
+  auto sdp = media_.open_media(*call, *offer);
+  if (!sdp) {
+    ctx_.responder.reject(from, invite, sdp.error().code, sdp.error().reason);
+    return;  // the call's admission and ports go with it
+  }
+  send_invite(call, invite.max_forwards()->value_or(70) - 1, std::move(*sdp));
+}
+
+bool CallSetup::within_limits(const SipPeer& from, const sip::Message& invite) {
+  if (invite.max_forwards()->value_or(70) == 0) {
+    ctx_.responder.reject(from, invite, 483);
+    return false;
+  }
+  if (ctx_.calls.live() >= ctx_.limits.calls) {
+    ++refused_at_capacity_;
+    ctx_.metrics.capacity_exceeded("calls", 1);
+    spdlog::debug("sip: 503 to a new call: {} calls in progress (sbcd.call_capacity)",
+                  ctx_.calls.live());
+    auto response = ctx_.responder.response(invite, 503, "Service Unavailable (call capacity)");
+    response.add(sip::HeaderId::kRetryAfter, fmt::format("{}", kCapacityRetryAfter));
+    ctx_.responder.send(from, invite, std::move(response));
+    return false;
+  }
+  return true;
+}
+
+std::optional<CallSetup::Caller> CallSetup::identify_caller(const SipPeer& from,
+                                                            const sip::Message& invite) {
+  const size_t zone = from.zone;
+  if (ctx_.trunk_zones[zone]) {
+    const auto trunk = ctx_.router.trunk_of(zone, from.remote.address());
+    return Caller{trunk ? ctx_.config.trunks[*trunk].name : ctx_.config.zones[zone].name, ""};
+  }
+  const AuthDecision auth = ctx_.security.authenticate(from, invite);
+  switch (auth.kind) {
+    case AuthDecision::Kind::kChallenge:
+      ctx_.responder.challenge(from, invite, auth);
+      return std::nullopt;
+    case AuthDecision::Kind::kAuthenticated:
+      // The identity a carrier bills is the authenticated one: a user may not call as another.
+      if (invite.from()->uri.user != auth.user) {
+        ctx_.responder.reject(from, invite, 403, "Forbidden (From is not the authenticated user)");
+        return std::nullopt;
+      }
+      return Caller{auth.user, auth.user};
+    case AuthDecision::Kind::kTrusted:
+    case AuthDecision::Kind::kNotRequired: break;
+  }
+  return Caller{"zone:" + ctx_.config.zones[zone].name, ""};
+}
+
+bool CallSetup::valid_invite(const SipPeer& from, const sip::Message& invite) {
+  const sip::NameAddr caller_from = *invite.from();
+  auto ruri = invite.request_uri();
+  if (!ruri || ruri->scheme == sip::UriScheme::kOther) {
+    ctx_.responder.reject(from, invite, 416);
+    return false;
+  }
+  if (ruri->user.empty()) {
+    ctx_.responder.reject(from, invite, 484, "Address Incomplete (no user in the Request-URI)");
+    return false;
+  }
+  // What we copy into our INVITE is bounded here, so the message we build stays well inside
+  // every parser limit of the peer (and ours).
+  if (ruri->user.size() > kMaxUserLength) {
+    ctx_.responder.reject(from, invite, 414);
+    return false;
+  }
+  if (caller_from.uri.user.size() > kMaxUserLength ||
+      caller_from.display_name.size() > kMaxDisplayNameLength) {
+    ctx_.responder.reject(from, invite, 400, "Bad Request (From too long)");
+    return false;
+  }
+  return true;
+}
+
+// The offer: this release anchors the first audio stream of an offer in the INVITE. Parsed here
+// once; the call keeps what it needs of it.
+std::optional<CallOffer> CallSetup::take_offer(const SipPeer& from, const sip::Message& invite) {
+  const std::string_view text = sdp_of(invite);
+  if (text.empty()) {
+    ctx_.responder.reject(from, invite, 488, "Not Acceptable Here (offer in INVITE required)");
+    return std::nullopt;
+  }
+  auto sdp = SdpBody::parse(text);
+  if (!sdp) {
+    ctx_.responder.reject(from, invite, 400,
+                          fmt::format("Bad SDP ({})", sip::to_string(sdp.error())));
+    return std::nullopt;
+  }
+  auto audio = media_.usable_audio(sdp->description());
+  if (!audio) {
+    ctx_.responder.reject(from, invite, 488,
+                          fmt::format("Not Acceptable Here ({})", audio.error()));
+    return std::nullopt;
+  }
+  return CallOffer{std::move(*sdp), *audio};
+}
+
+// Toll fraud costs money on calls toward carriers; then admission control for every call.
+std::optional<AdmissionLease> CallSetup::admit(const SipPeer& from, const sip::Message& invite,
+                                               const Caller& caller, const Route& route,
+                                               std::string& callee_user) {
+  if (route.kind == RouteKind::kTrunk) {
+    auto fraud = ctx_.security.check_fraud(caller.account, callee_user);
+    if (!fraud) {
+      ctx_.responder.reject(from, invite, fraud.error().code, fraud.error().reason);
+      return std::nullopt;
+    }
+    callee_user = std::move(*fraud);  // the trunk gets the number the rules judged
+  }
+  // The trunk the call goes to or comes from.
+  const std::string_view trunk =
+      route.trunk ? ctx_.config.trunks[*route.trunk].name : caller.account;
+  auto lease = ctx_.security.admit_call({trunk, caller.user});
+  if (!lease) {
+    const AdmissionRefusal& refusal = lease.error();
+    auto response = ctx_.responder.response(invite, refusal.code, refusal.reason);
+    if (refusal.retry_after) {
+      response.add(sip::HeaderId::kRetryAfter, fmt::format("{}", *refusal.retry_after));
+    }
+    ctx_.responder.send(from, invite, std::move(response));
+    return std::nullopt;
+  }
+  return std::move(*lease);
+}
+
+// The call record and both dialogs: the caller's from its INVITE, ours toward the route.
+CallPtr CallSetup::build_call(const SipPeer& from, const sip::Message& invite, const Caller& caller,
+                              const Route& route, const std::string& callee_user) {
+  const sip::NameAddr caller_from = *invite.from();
+  const sip::NameAddr caller_to = *invite.to();
+  auto call = std::make_shared<Call>();
+  call->id = next_call_id_++;
+  call->account = caller.account;
+  call->start_time = ctx_.scheduler.wall_now();
+  call->started = ctx_.scheduler.now();
+  call->caller_invite = invite;
+  call->caller_invite_branch = std::string(invite.top_via()->branch);
+
+  Leg& a = call->legs[kCaller];
+  a.peer = response_target(from, *invite.top_via());
+  a.signalling_source = from.remote;
+  a.call_id = std::string(*invite.call_id());
+  a.remote_tag = std::string(caller_from.tag());
+  a.local_tag = ctx_.ids.tag();
+  a.local_party = sip::format_name_addr(caller_to.display_name, caller_to.uri_text);
+  a.remote_party = sip::format_name_addr(caller_from.display_name, caller_from.uri_text);
+  auto contacts = invite.contacts();
+  a.remote_target = contacts && !contacts->entries.empty()
+                        ? std::string(contacts->entries.front().uri_text)
+                        : std::string(caller_from.uri_text);
+  auto rr = invite.record_routes();
+  if (rr) {
+    for (const auto& r : *rr) a.route_set.push_back(fmt::format("<{}>", r.uri_text));
+  }
+  // §12.1.1: a SIPS Request-URI, or a SIPS top Record-Route (else Contact), makes the dialog
+  // secure and our Contact a SIPS URI.
+  const auto is_sips = [](std::string_view uri) {
+    auto parsed = sip::parse_uri(uri);
+    return parsed && parsed->scheme == sip::UriScheme::kSips;
+  };
+  a.sips = invite.request_uri()->scheme == sip::UriScheme::kSips ||
+           (rr && !rr->empty() ? is_sips(rr->front().uri_text) : is_sips(a.remote_target));
+  a.user = std::string(caller_from.uri.user);
+
+  Leg& b = call->legs[kCallee];
+  b.peer = route.peer;
+  b.signalling_source = route.peer.remote;
+  b.call_id = ctx_.ids.call_id();
+  b.local_tag = ctx_.ids.tag();
+  b.local_party = sip::format_name_addr(caller_from.display_name, route.from_uri());
+  b.remote_party = sip::format_name_addr("", route.to_uri(callee_user));
+  b.remote_target = route.request_uri(callee_user);
+  b.user = callee_user;
+  b.local_cseq = 1;
+  return call;
+}
+
+// Registers the call, tells the caller we are trying, sends our INVITE and bounds the ringing.
+void CallSetup::send_invite(const CallPtr& call, uint32_t max_forwards, std::string offer) {
+  const Leg& a = call->legs[kCaller];
+  const Leg& b = call->legs[kCallee];
+  ctx_.calls.add(call);
+  ctx_.metrics.call_started();
+  signalling_.respond_caller(call, 100);
+
+  sip::RequestSpec spec;
+  spec.method = Method::kInvite;
+  spec.request_uri = b.remote_target;
+  signalling_.set_via(spec, b.peer);
+  spec.branch = ctx_.ids.branch();
+  spec.from = b.local_party;
+  spec.from_tag = b.local_tag;
+  spec.to = b.remote_party;
+  spec.call_id = b.call_id;
+  spec.cseq = b.local_cseq;
+  spec.max_forwards = max_forwards;
+  spec.contact = signalling_.contact(b.peer);
+  spec.headers.emplace_back(sip::HeaderId::kAllow, std::string(kAllow));
+  spec.content_type = "application/sdp";
+  spec.body = std::move(offer);
+  spdlog::info("call {}: {} -> {} ({} -> {})", call->id, a.user, b.user,
+               ctx_.config.zones[a.peer.zone].name, ctx_.config.zones[b.peer.zone].name);
+  if (!signalling_.send_invite(call, std::move(spec))) {
+    teardown_.fail_call(call, 503, CallResult::kFailed);
+    return;
+  }
+  call->ring_timer =
+      Timer(ctx_.scheduler, ctx_.timers.ring_timeout, [this, id = call->id] { ring_timeout(id); });
+}
+
+void CallSetup::ring_timeout(uint64_t id) {
+  CallPtr call = ctx_.calls.find(id);
+  if (!call || call->state != CallState::kCalling) return;
+  teardown_.fail_call(call, 408, CallResult::kFailed);
+}
+
+}  // namespace sbc::cp

@@ -1,0 +1,66 @@
+// A new call's setup, step by step: limits, who calls, a valid INVITE, the route, the offer,
+// toll fraud and admission, the call record, its media, our INVITE. A step that refuses the
+// INVITE answers it (statelessly: no call exists yet) and returns nothing; what earlier steps
+// took (admission, media ports) are leases, so a later refusal gives them back by dropping them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "controlplane/b2bua/b2bua_context.h"
+#include "controlplane/b2bua/call_media.h"
+#include "controlplane/b2bua/call_signalling.h"
+#include "controlplane/b2bua/call_teardown.h"
+
+namespace sbc::cp {
+
+class CallSetup {
+ public:
+  // Retry-After (seconds) of the 503 a new call gets when the call table is full.
+  static constexpr uint32_t kCapacityRetryAfter = 5;
+  // Longest user part / display name copied from the caller into our INVITE; longer ones are
+  // refused up front (414 / 400) so what we build stays well inside the parser limits.
+  static constexpr size_t kMaxUserLength = 256;
+  static constexpr size_t kMaxDisplayNameLength = 256;
+
+  CallSetup(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown,
+            CallMedia& media);
+
+  void new_call(const SipPeer& from, const sip::Message& invite);
+  // A call adopted from an earlier sbcd holds `id`: new calls take later ones.
+  void reserve_id(uint64_t id) { next_call_id_ = std::max(next_call_id_, id + 1); }
+  // New calls refused because the call table was full.
+  [[nodiscard]] uint64_t refused_at_capacity() const { return refused_at_capacity_; }
+
+ private:
+  // Who places a new call: the trunk it comes from, the authenticated user, or "zone:NAME".
+  struct Caller {
+    std::string account;
+    std::string user;  // authenticated user; "" otherwise
+  };
+
+  bool within_limits(const SipPeer& from, const sip::Message& invite);  // Max-Forwards, capacity
+  // nullopt when the INVITE has been answered (challenged or refused).
+  std::optional<Caller> identify_caller(const SipPeer& from, const sip::Message& invite);
+  bool valid_invite(const SipPeer& from, const sip::Message& invite);  // Request-URI, From
+  std::optional<CallOffer> take_offer(const SipPeer& from, const sip::Message& invite);
+  // Toll fraud (calls to a trunk: `callee_user` becomes the number the rules judged), then
+  // admission control.
+  std::optional<AdmissionLease> admit(const SipPeer& from, const sip::Message& invite,
+                                      const Caller& caller, const Route& route,
+                                      std::string& callee_user);
+  CallPtr build_call(const SipPeer& from, const sip::Message& invite, const Caller& caller,
+                     const Route& route, const std::string& callee_user);
+  void send_invite(const CallPtr& call, uint32_t max_forwards, std::string offer);
+  void ring_timeout(uint64_t id);
+
+  const B2buaContext& ctx_;
+  CallSignalling& signalling_;
+  CallTeardown& teardown_;
+  CallMedia& media_;
+  uint64_t next_call_id_;
+  uint64_t refused_at_capacity_ = 0;
+};
+
+}  // namespace sbc::cp
