@@ -52,8 +52,7 @@ std::expected<void, std::string> Sbcd::start() {
   transport_ = std::make_unique<TransportManager>(
       io_, config_.zones.size(), TransportSettings::from_config(config_.sip), transport_metrics_,
       [this](const SipPeer& from, std::string data) {
-        // ACLs, bans and the per-source rate come before any parsing work.
-        if (security_.screen(from) && ingress_) ingress_->on_message(from, std::move(data));
+        if (ingress_) ingress_->on_message(from, std::move(data));  // screens the source first
       });
   transport_->set_accept_filter([this](size_t zone, const Endpoint& remote) {
     return security_.screen_connection(zone, remote);
@@ -68,7 +67,7 @@ std::expected<void, std::string> Sbcd::start() {
   });
   b2bua_ = std::make_unique<B2bua>(config_, scheduler_, *transport_, dataplane_, ports_, metrics_,
                                    security_, registrar_, &cdr_);
-  // transport -> ingress (parse once, stateless refusals) -> transaction layer -> B2BUA
+  // transport -> ingress (screen, parse once, stateless refusals) -> transaction layer -> B2BUA
   ingress_ = std::make_unique<SipIngress>(b2bua_->transactions(), B2bua::request_policy(), metrics_,
                                           security_);
   b2bua_->set_store(store_.get());
