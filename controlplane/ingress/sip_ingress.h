@@ -33,6 +33,9 @@ class SipIngress {
   // One received message: a UDP datagram, or one message framed from a TCP/TLS stream, from
   // any source (screened here first).
   void on_message(const SipPeer& from, std::string data);
+  // The stage after the source screen: a message whose source already passed it (what
+  // on_message() does once screen() let it through; the B2BUA test fixture enters here).
+  void on_screened(const SipPeer& from, std::string data);
 
  private:
   // false when the request stops here (dropped or answered).
