@@ -33,6 +33,20 @@ Sbcd::~Sbcd() {
 
 std::expected<void, std::string> Sbcd::start() {
   if (auto opened = cdr_.open(config_.cdr_file); !opened) return opened;
+  auto restored_bans = open_state();
+  if (!restored_bans) return std::unexpected(restored_bans.error());
+  if (config_.metrics_listen) {
+    if (auto exposed = metrics_.expose(*config_.metrics_listen); !exposed) return exposed;
+  }
+  if (auto made = make_transport(); !made) return made;
+  if (auto adopted = make_call_handling(*restored_bans); !adopted) return adopted;
+  if (auto bound = bind_configured_listeners(); !bound) return bound;
+  if (auto served = start_management(); !served) return served;
+  start_dataplane();
+  return {};
+}
+
+std::expected<size_t, std::string> Sbcd::open_state() {
   auto store = CallStore::open(config_.state_db);
   if (!store) return std::unexpected(store.error());
   store_ = std::move(*store);
@@ -45,15 +59,14 @@ std::expected<void, std::string> Sbcd::start() {
   auto bans = store_->load_bans();
   if (!bans) return std::unexpected(bans.error());
   security_.set_store(store_.get());
-  const size_t restored_bans = security_.restore_bans(std::move(*bans));
-  if (config_.metrics_listen) {
-    if (auto exposed = metrics_.expose(*config_.metrics_listen); !exposed) return exposed;
-  }
+  return security_.restore_bans(std::move(*bans));
+}
+
+std::expected<void, std::string> Sbcd::make_transport() {
   transport_ = std::make_unique<TransportManager>(
       io_, config_.zones.size(), TransportSettings::from_config(config_.sip), transport_metrics_,
       [this](const SipPeer& from, std::string data) {
-        // ACLs, bans and the per-source rate come before any parsing work.
-        if (security_.screen(from) && ingress_) ingress_->on_message(from, std::move(data));
+        if (ingress_) ingress_->on_message(from, std::move(data));  // screens the source first
       });
   transport_->set_accept_filter([this](size_t zone, const Endpoint& remote) {
     return security_.screen_connection(zone, remote);
@@ -66,9 +79,13 @@ std::expected<void, std::string> Sbcd::start() {
   transport_->set_failure_handler([this](const SipPeer& to) {
     if (b2bua_) b2bua_->on_transport_error(to);
   });
+  return {};
+}
+
+std::expected<void, std::string> Sbcd::make_call_handling(size_t restored_bans) {
   b2bua_ = std::make_unique<B2bua>(config_, scheduler_, *transport_, dataplane_, ports_, metrics_,
                                    security_, registrar_, &cdr_);
-  // transport -> ingress (parse once, stateless refusals) -> transaction layer -> B2BUA
+  // transport -> ingress (screen, parse once, stateless refusals) -> transaction layer -> B2BUA
   ingress_ = std::make_unique<SipIngress>(b2bua_->transactions(), B2bua::request_policy(), metrics_,
                                           security_);
   b2bua_->set_store(store_.get());
@@ -80,7 +97,10 @@ std::expected<void, std::string> Sbcd::start() {
                    ? std::string()
                    : fmt::format(" ({} CDR(s) of ended calls written, {} unusable call(s) dropped)",
                                  restored->cdrs_written, restored->dropped));
-  // Listeners with a configured address bind now; the others once the dataplane names its ports.
+  return {};
+}
+
+std::expected<void, std::string> Sbcd::bind_configured_listeners() {
   bound_.clear();
   for (size_t i = 0; i < config_.zones.size(); ++i) {
     const ZoneConfig& z = config_.zones[i];
@@ -94,6 +114,10 @@ std::expected<void, std::string> Sbcd::start() {
       }
     }
   }
+  return {};
+}
+
+std::expected<void, std::string> Sbcd::start_management() {
   register_show_commands(commands_, *b2bua_, dataplane_, dataplane_stats_, scheduler_, &resync_);
   register_security_commands(commands_, security_, registrar_);
   register_reload_commands();
@@ -101,6 +125,10 @@ std::expected<void, std::string> Sbcd::start() {
   if (auto started = mgmt_->start(); !started) {
     return std::unexpected("sbcd.mgmt_socket: " + started.error());
   }
+  return {};
+}
+
+void Sbcd::start_dataplane() {
   dataplane_.set_connection_handler([this](bool up) { on_dataplane(up); });
   dataplane_.set_timeout_handler(
       [this](const api::MediaTimeoutEvent& event) { b2bua_->on_media_timeout(event); });
@@ -108,7 +136,6 @@ std::expected<void, std::string> Sbcd::start() {
   metrics_.dataplane(false, nullptr);
   refresh_stats();
   wait_for_signal();
-  return {};
 }
 
 void Sbcd::wait_for_signal() {

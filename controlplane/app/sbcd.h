@@ -63,6 +63,24 @@ class Sbcd {
     std::string error;
     ReloadSummary summary;
   };
+  // --- start(), in order ---
+  // Opens the state database (its group commit on the event loop) and restores the bans kept
+  // in it: how many are in force.
+  std::expected<size_t, std::string> open_state();
+  // The SIP transports: received messages go to the ingress, inbound connections are screened
+  // at their accept, TLS set up, transport failures reported to the B2BUA.
+  std::expected<void, std::string> make_transport();
+  // The B2BUA and the ingress stage in front of its transaction layer; adopts the calls kept in
+  // the state database (logged with the `restored_bans`).
+  std::expected<void, std::string> make_call_handling(size_t restored_bans);
+  // Listeners with a configured address bind now; the others once the dataplane names its
+  // ports (bind_zones()).
+  std::expected<void, std::string> bind_configured_listeners();
+  // The command table and the management socket.
+  std::expected<void, std::string> start_management();
+  // The dataplane client, the periodic stats refresh and the signal handler.
+  void start_dataplane();
+
   void register_reload_commands();
   // Closes the listeners of retired zones no call uses any more; forgets kept peers whose calls
   // have ended.

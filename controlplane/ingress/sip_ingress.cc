@@ -17,6 +17,12 @@ SipIngress::SipIngress(TransactionLayer& layer, sip::RequestPolicy policy, Metri
       responder_(layer) {}
 
 void SipIngress::on_message(const SipPeer& from, std::string data) {
+  // ACLs, bans and the per-source rate come before any parsing work (dropped and counted there).
+  if (!security_.screen(from)) return;
+  on_screened(from, std::move(data));
+}
+
+void SipIngress::on_screened(const SipPeer& from, std::string data) {
   if (sip::is_keepalive(data)) return;  // the transports count them
   const auto framing = is_stream(from.transport) ? sip::Framing::kStream : sip::Framing::kDatagram;
   auto msg = sip::Message::parse(std::move(data), {}, framing);

@@ -1,11 +1,14 @@
 // The stage between the SIP transports and the TransactionLayer: every received message passes
-// here once. Keep-alives are not parsed; a message is parsed once (a parse failure is a counted
-// drop and a malformed offence of its source); requests and responses are counted; scanners get
-// no answer at all; requests no response could reach are dropped; requests this SBC refuses on
-// their own (unsupported method or extension, missing fields: sip::check_request) get a
-// stateless answer. What is left reaches the TransactionLayer, and through it the B2BUA.
+// here once. Its source is screened first, before any parsing work (the zone's ACL, bans, the
+// per-source request rate: EdgeSecurity::screen drops and counts); keep-alives are not parsed; a
+// message is parsed once (a parse failure is a counted drop and a malformed offence of its
+// source); requests and responses are counted; scanners get no answer at all; requests no
+// response could reach are dropped; requests this SBC refuses on their own (unsupported method
+// or extension, missing fields: sip::check_request) get a stateless answer. What is left reaches
+// the TransactionLayer, and through it the B2BUA.
 //
-// Sources (ACLs, bans, per-source rates) are screened by sbcd before the bytes get here.
+// Inbound TCP/TLS connections are screened at their accept, before their first byte
+// (EdgeSecurity::screen_connection, set on the TransportManager by sbcd).
 // Stateless: it holds only references; single-threaded like the event loop that calls it.
 #pragma once
 
@@ -27,8 +30,12 @@ class SipIngress {
   SipIngress(TransactionLayer& layer, sip::RequestPolicy policy, Metrics& metrics,
              EdgeSecurity& security);
 
-  // One received message: a UDP datagram, or one message framed from a TCP/TLS stream.
+  // One received message: a UDP datagram, or one message framed from a TCP/TLS stream, from
+  // any source (screened here first).
   void on_message(const SipPeer& from, std::string data);
+  // The stage after the source screen: a message whose source already passed it (what
+  // on_message() does once screen() let it through; the B2BUA test fixture enters here).
+  void on_screened(const SipPeer& from, std::string data);
 
  private:
   // false when the request stops here (dropped or answered).

@@ -25,7 +25,7 @@ MessageBuilder MessageBuilder::request(Method method, std::string request_uri,
 
 MessageBuilder MessageBuilder::response(int code, std::string_view reason) {
   if (reason.empty()) reason = default_reason_phrase(code);
-  return MessageBuilder(fmt::format("SIP/2.0 {} {}", code, reason));
+  return MessageBuilder(fmt::format("SIP/2.0 {} {}", code, reason), code);
 }
 
 MessageBuilder& MessageBuilder::add(HeaderId id, std::string value) {
@@ -99,9 +99,11 @@ MessageBuilder make_response(const Message& request, int code, std::string_view 
   if (const HeaderField* to_field = request.find(HeaderId::kTo); to_field != nullptr) {
     std::string to(to_field->value);
     const auto parsed_to = request.to();
+    if (parsed_to) b.to_tag_ = parsed_to->tag();
     if (code > 100 && !to_tag.empty() && parsed_to && parsed_to->tag().empty()) {
       to += ";tag=";
       to += to_tag;
+      b.to_tag_ = to_tag;
     }
     b.add(HeaderId::kTo, std::move(to));
   }
@@ -114,6 +116,10 @@ MessageBuilder make_response(const Message& request, int code, std::string_view 
     }
   }
   return b;
+}
+
+OutgoingResponse build_response(const MessageBuilder& response) {
+  return {.code = response.status(), .to_tag = response.to_tag(), .bytes = response.build()};
 }
 
 MessageBuilder make_request(const RequestSpec& spec) {

@@ -16,6 +16,17 @@
 
 namespace sbc::cp::sip {
 
+class MessageBuilder;
+
+// Response to a request per RFC 3261 §8.2.6: copies all Via values (in order), From, To,
+// Call-ID and CSeq; adds ;tag=to_tag to To when the request's To has no tag, code > 100 and
+// to_tag is not empty. 100 Trying also copies Timestamp (§8.2.6.1). Callers add Contact etc.
+// Fields the request lacks are left out (a 400 to a request without From still routes by Via).
+// The builder keeps the status code and the To tag it wrote as fields (build_response()).
+[[nodiscard]] MessageBuilder make_response(const Message& request, int code,
+                                           std::string_view reason = {},
+                                           std::string_view to_tag = {});
+
 class MessageBuilder {
  public:
   // "METHOD request-uri SIP/2.0". method_text is used for Method::kOther (must be a token).
@@ -38,6 +49,10 @@ class MessageBuilder {
   MessageBuilder& body(std::string content_type, std::string body);
 
   [[nodiscard]] const std::string& start_line() const { return start_line_; }
+  // A response's status code, as given to response(); 0 for a request.
+  [[nodiscard]] int status() const { return status_; }
+  // The To tag make_response() wrote (the request's, or the one it added); "" when none.
+  [[nodiscard]] const std::string& to_tag() const { return to_tag_; }
   [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& headers() const {
     return headers_;
   }
@@ -45,20 +60,29 @@ class MessageBuilder {
   [[nodiscard]] std::string build() const;
 
  private:
-  explicit MessageBuilder(std::string start_line) : start_line_(std::move(start_line)) {}
+  friend MessageBuilder make_response(const Message& request, int code, std::string_view reason,
+                                      std::string_view to_tag);
+  explicit MessageBuilder(std::string start_line, int status = 0)
+      : start_line_(std::move(start_line)), status_(status) {}
 
   std::string start_line_;
+  int status_ = 0;
+  std::string to_tag_;
   std::vector<std::pair<std::string, std::string>> headers_;
   std::string body_;
 };
 
-// Response to a request per RFC 3261 §8.2.6: copies all Via values (in order), From, To,
-// Call-ID and CSeq; adds ;tag=to_tag to To when the request's To has no tag, code > 100 and
-// to_tag is not empty. 100 Trying also copies Timestamp (§8.2.6.1). Callers add Contact etc.
-// Fields the request lacks are left out (a 400 to a request without From still routes by Via).
-[[nodiscard]] MessageBuilder make_response(const Message& request, int code,
-                                           std::string_view reason = {},
-                                           std::string_view to_tag = {});
+// A response we built, as a server transaction needs it: the bytes it sends, the status code
+// its state machine follows and the To tag an RFC 2543 ACK is matched by, taken from the builder.
+// Nothing we send is parsed back.
+struct OutgoingResponse {
+  int code = 0;
+  std::string to_tag;
+  std::string bytes;
+};
+
+// `response` (MessageBuilder::response or make_response), serialised, with its fields.
+[[nodiscard]] OutgoingResponse build_response(const MessageBuilder& response);
 
 // What a B2BUA needs to originate a request on one of its dialogs.
 struct RequestSpec {

@@ -9,15 +9,6 @@
 #include "controlplane/transaction/transaction_layer.h"
 
 namespace sbc::cp {
-namespace {
-
-// The To tag written in a response we built ("" when none or unparsable).
-std::string response_tag(const std::string& bytes) {
-  auto parsed = sip::Message::parse(bytes);
-  return parsed ? to_tag(*parsed) : std::string();
-}
-
-}  // namespace
 
 std::string_view to_string(ServerTransaction::State state) {
   using S = ServerTransaction::State;
@@ -111,17 +102,18 @@ bool ServerTransaction::on_ack(const sip::Message&) {
   return false;
 }
 
-bool ServerTransaction::respond(int code, std::string bytes) {
+bool ServerTransaction::respond(sip::OutgoingResponse response) {
   const TransactionTimers& t = layer_.timers();
+  const int code = response.code;
   if (state_ == State::kAccepted && invite_ && code >= 200 && code < 300) {
     // The TU retransmitting its 2xx (RFC 6026 §8.6): passed to the transport.
-    layer_.transport().send(to_, bytes);
+    layer_.transport().send(to_, response.bytes);
     return true;
   }
   if (state_ != State::kTrying && state_ != State::kProceeding) return false;
-  layer_.transport().send(to_, bytes);
-  if (rfc2543_) response_to_tag_ = response_tag(bytes);
-  last_response_ = std::move(bytes);
+  layer_.transport().send(to_, response.bytes);
+  if (rfc2543_) response_to_tag_ = std::move(response.to_tag);
+  last_response_ = std::move(response.bytes);
   if (code < 200) {
     state_ = State::kProceeding;
     return true;

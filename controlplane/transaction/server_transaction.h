@@ -13,6 +13,7 @@
 
 #include "controlplane/runtime/scheduler.h"
 #include "controlplane/runtime/timer.h"
+#include "controlplane/sip/builder.h"
 #include "controlplane/sip/message.h"
 #include "controlplane/transaction/transaction_user.h"
 #include "controlplane/transport/sip_transport.h"
@@ -47,8 +48,9 @@ class ServerTransaction {
   // An ACK matching this INVITE transaction. True when absorbed (the ACK of a non-2xx final);
   // false when it belongs to the TU (Accepted: the ACK of a 2xx).
   bool on_ack(const sip::Message& ack);
-  // The TU's response (bytes ready to send). False when the state allows no such response.
-  bool respond(int code, std::string bytes);
+  // The TU's response, built (its code and To tag beside the bytes). False when the state allows
+  // no such response.
+  bool respond(sip::OutgoingResponse response);
   void on_timer(Timer timer);
 
   // RFC 2543 matching also compares To tags: the request's for requests, the one our response

@@ -6,7 +6,6 @@
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -15,18 +14,6 @@
 #include "controlplane/transaction/transaction_key.h"
 
 namespace sbc::cp {
-namespace {
-
-// The status code of a response builder's start line ("SIP/2.0 200 OK"); 0 when unreadable.
-int status_of(const sip::MessageBuilder& response) {
-  const std::string& line = response.start_line();
-  int code = 0;
-  if (line.size() < 11) return 0;
-  std::from_chars(line.data() + 8, line.data() + 11, code);
-  return code;
-}
-
-}  // namespace
 
 std::string_view to_string(TransactionError error) {
   switch (error) {
@@ -237,21 +224,21 @@ std::string TransactionLayer::respond(size_t zone, const sip::Message& request,
                   response.start_line());
     return {};
   }
-  const int code = status_of(response);
   stamp_received(response, *request.top_via(), tx->source().remote);
-  std::string bytes = response.build();
-  if (!send_in(*tx, code, bytes)) return {};
+  sip::OutgoingResponse built = sip::build_response(response);
+  std::string bytes = built.bytes;
+  if (!send_in(*tx, std::move(built))) return {};
   return bytes;
 }
 
-bool TransactionLayer::respond(size_t zone, const sip::Message& request, int code,
-                               std::string bytes) {
+bool TransactionLayer::respond(size_t zone, const sip::Message& request,
+                               sip::OutgoingResponse response) {
   ServerTransaction* tx = find_server(zone, request);
   if (tx == nullptr) {
     metrics_.sip_dropped(SipDropReason::kNoServerTransaction);
     return false;
   }
-  return send_in(*tx, code, std::move(bytes));
+  return send_in(*tx, std::move(response));
 }
 
 void TransactionLayer::respond_stateless(const SipPeer& from, const sip::Message& request,
@@ -262,9 +249,10 @@ void TransactionLayer::respond_stateless(const SipPeer& from, const sip::Message
   transport_.send(response_target(from, via), response.build());
 }
 
-bool TransactionLayer::send_in(ServerTransaction& tx, int code, std::string bytes) {
+bool TransactionLayer::send_in(ServerTransaction& tx, sip::OutgoingResponse response) {
   const std::string key = tx.key();
-  const bool sent = tx.respond(code, std::move(bytes));
+  const int code = response.code;
+  const bool sent = tx.respond(std::move(response));
   if (!sent) {
     metrics_.sip_dropped(SipDropReason::kResponseOutOfState);
     spdlog::debug("sip: a {} response is not allowed in server transaction state {}", code,

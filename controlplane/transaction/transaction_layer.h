@@ -77,14 +77,14 @@ class TransactionLayer {
   // The transport reports `to` unreachable: its pending client transactions fail (§17.1.4).
   void on_transport_error(const SipPeer& to);
 
-  // Sends the TU's response to `request` (built with sip::make_response) in the request's server
-  // transaction, its top Via stamped per RFC 3581. Returns the bytes sent (the TU may keep a 2xx
-  // to retransmit it, §13.3.1.4); "" when the request has no server transaction or its state
-  // allows no such response (logged, counted as a drop).
-  // `zone` is the zone the request arrived on.
+  // Sends the TU's response to `request` (built with sip::make_response, whose status code and
+  // To tag the builder keeps as fields) in the request's server transaction, its top Via stamped
+  // per RFC 3581. Returns the bytes sent (the TU may keep a 2xx to retransmit it, §13.3.1.4); ""
+  // when the request has no server transaction or its state allows no such response (logged,
+  // counted as a drop). `zone` is the zone the request arrived on.
   std::string respond(size_t zone, const sip::Message& request, sip::MessageBuilder response);
-  // Same, for bytes the TU already built for this request's source (a stored response).
-  bool respond(size_t zone, const sip::Message& request, int code, std::string bytes);
+  // Same, for a response the TU already built for this request's source (a stored one).
+  bool respond(size_t zone, const sip::Message& request, sip::OutgoingResponse response);
   // Answers `request` from `from` without keeping state (the stateless UAS of RFC 3261 §8.2.7),
   // ending the request's server transaction: for requests refused before any dialog logic
   // (malformed, unknown sources). A flood of them then costs no memory, and a forged source gets
@@ -120,7 +120,7 @@ class TransactionLayer {
   void on_request(const SipPeer& from, const sip::Message& request);
   void on_response(const SipPeer& from, const sip::Message& response);
   [[nodiscard]] ServerTransaction* find_server(size_t zone, const sip::Message& request) const;
-  bool send_in(ServerTransaction& tx, int code, std::string bytes);
+  bool send_in(ServerTransaction& tx, sip::OutgoingResponse response);
   void refuse_over_limit(const SipPeer& from, const sip::Message& request);
   void erase_client_if_done(TransactionId id);
   void erase_server_if_done(const std::string& key);

@@ -188,7 +188,7 @@ class B2buaTest : public ::testing::Test {
   // layer, as sbcd wires them.
   void receive(B2bua& b2bua, const SipPeer& from, std::string data) {
     SipIngress(b2bua.transactions(), B2bua::request_policy(), metrics_, *security_)
-        .on_message(from, std::move(data));
+        .on_screened(from, std::move(data));
   }
   void receive(const SipPeer& from, std::string data) { receive(*b2bua_, from, std::move(data)); }
   // A UDP datagram from `from` arriving on the zone's listener.

@@ -55,6 +55,20 @@ class IngressTest : public ::testing::Test {
   double dropped(const std::string& reason) {
     return sample(metrics_.registry(), "sbc_sip_dropped_total", {{"reason", reason}}).value_or(-1);
   }
+  // Dropped by the source screen (EdgeSecurity::screen), by reason.
+  double screened(const std::string& reason) {
+    return sample(security_registry_, "sbc_security_dropped_total", {{"reason", reason}})
+        .value_or(-1);
+  }
+  // Every SIP-level drop (sbc_sip_dropped_total, all reasons).
+  double sip_drops() {
+    double total = 0;
+    for (const auto& family : metrics_.registry().Collect()) {
+      if (family.name != "sbc_sip_dropped_total") continue;
+      for (const auto& m : family.metric) total += m.counter.value;
+    }
+    return total;
+  }
   double offences(const std::string& offence) {
     return sample(security_registry_, "sbc_security_offences_total", {{"offence", offence}})
         .value_or(-1);

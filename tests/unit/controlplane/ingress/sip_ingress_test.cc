@@ -20,6 +20,60 @@ TEST_F(IngressTest, AWellFormedRequestReachesTheTransactionUserOnce) {
   EXPECT_EQ(tu_.requests.size(), 1u);
 }
 
+// The source screen is the stage's first step: an unparsable message from a refused source is
+// no parse failure (nothing was parsed) and no malformed offence, only the screen's drop.
+TEST_F(IngressTest, ASourceOutsideTheZoneAclIsDroppedBeforeAnyParse) {
+  const SipPeer outsider =
+      peer(Transport::kUdp, Endpoint(boost::asio::ip::make_address("203.0.113.9"), 5060));
+  ingress_->on_message(outsider, request("OPTIONS", udp_via()));
+  ingress_->on_message(outsider, "HELLO\r\n\r\n");
+  EXPECT_TRUE(tu_.requests.empty());
+  EXPECT_TRUE(transport_.sent.empty());
+  EXPECT_EQ(layer_->server_transactions(), 0u);
+  EXPECT_EQ(screened("acl"), 2);
+  EXPECT_EQ(sip_drops(), 0);
+  EXPECT_EQ(offences("malformed"), 0);
+  EXPECT_FALSE(sample(metrics_.registry(), "sbc_sip_requests_total", {{"method", "OPTIONS"}}));
+}
+
+TEST_F(IngressTest, ABannedSourceIsDroppedBeforeAnyParse) {
+  ASSERT_TRUE(security_->ban("192.0.2.10", std::chrono::seconds(60)).has_value());
+  ingress_->on_message(peer(), request("OPTIONS", udp_via()));
+  ingress_->on_message(peer(), "HELLO\r\n\r\n");
+  EXPECT_TRUE(tu_.requests.empty());
+  EXPECT_TRUE(transport_.sent.empty());
+  EXPECT_EQ(screened("banned"), 2);
+  EXPECT_EQ(sip_drops(), 0);
+  EXPECT_EQ(offences("malformed"), 0);
+  // Lifted: the same source passes the screen again.
+  ASSERT_TRUE(security_->unban("192.0.2.10").has_value());
+  ingress_->on_message(peer(), request("OPTIONS", udp_via()));
+  EXPECT_EQ(tu_.requests.size(), 1u);
+  EXPECT_EQ(screened("banned"), 2);
+}
+
+TEST_F(IngressTest, ASourceOverItsRateIsDroppedBeforeAnyParse) {
+  // Each request that passes the screen is parsed and counted; the bucket's depth of them pass.
+  const std::string options = request("OPTIONS", udp_via());
+  auto parsed = [&] {
+    return sample(metrics_.registry(), "sbc_sip_requests_total", {{"method", "OPTIONS"}})
+        .value_or(-1);
+  };
+  for (int i = 0; i < 1000 && screened("rate_limited") == 0; ++i)
+    ingress_->on_message(peer(), options);
+  ASSERT_EQ(screened("rate_limited"), 1);
+  EXPECT_EQ(parsed(), config_.security.request_burst);
+  ingress_->on_message(peer(), options);
+  EXPECT_EQ(parsed(), config_.security.request_burst);  // refused before the parse
+  EXPECT_EQ(tu_.requests.size(), 1u);                   // the rest were retransmissions
+}
+
+TEST_F(IngressTest, AnAllowedSourcePassesTheScreen) {
+  ingress_->on_message(peer(), request("OPTIONS", udp_via()));
+  EXPECT_EQ(tu_.requests.size(), 1u);
+  for (const char* reason : {"acl", "banned", "rate_limited"}) EXPECT_EQ(screened(reason), 0);
+}
+
 TEST_F(IngressTest, KeepAlivesAreNeitherParsedNorCounted) {
   ingress_->on_message(peer(), "\r\n\r\n");
   ingress_->on_message(peer(), "\r\n");

@@ -50,6 +50,32 @@ TEST(Builder, TryingHasNoTagButTimestampAndExistingTagIsKept) {
   EXPECT_EQ(resp.reason_phrase(), "Busy");
 }
 
+// What the transaction layer reads from a response travels beside its bytes: the status code
+// and the To tag the response carries, never read back from the text.
+TEST(Builder, ABuiltResponseCarriesItsStatusAndToTagAsFields) {
+  const Message req = parse_ok(kInvite);
+  const OutgoingResponse ringing = build_response(make_response(req, 180, "Ringing here", "t1"));
+  EXPECT_EQ(ringing.code, 180);
+  EXPECT_EQ(ringing.to_tag, "t1");
+  const Message parsed = parse_ok(ringing.bytes);
+  EXPECT_EQ(parsed.status_code(), ringing.code);
+  EXPECT_EQ(parsed.to()->tag(), ringing.to_tag);
+
+  const OutgoingResponse trying = build_response(make_response(req, 100, {}, "ignored"));
+  EXPECT_EQ(trying.code, 100);
+  EXPECT_EQ(trying.to_tag, "");  // 100 gets no tag
+
+  std::string in_dialog = kInvite;
+  in_dialog.replace(in_dialog.find("To: <sip:bob@198.51.100.1>"), 26,
+                    "To: <sip:bob@198.51.100.1>;tag=x");
+  const OutgoingResponse busy = build_response(make_response(parse_ok(in_dialog), 486, {}, "new"));
+  EXPECT_EQ(busy.code, 486);
+  EXPECT_EQ(busy.to_tag, "x");  // the request's own tag is kept
+
+  EXPECT_EQ(MessageBuilder::response(503).status(), 503);
+  EXPECT_EQ(MessageBuilder::request(Method::kBye, "sip:bob@192.0.2.1").status(), 0);
+}
+
 TEST(Builder, NewRequestReparsesIdentically) {
   IdGenerator ids;
   RequestSpec spec;

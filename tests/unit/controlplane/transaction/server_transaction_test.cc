@@ -97,7 +97,8 @@ TEST_F(ServerTransactionTest, SuccessIsAcceptedUntilTimerL) {
   EXPECT_TRUE(sent().empty());
   EXPECT_EQ(advance(1s), 0u);  // no Timer G for a 2xx
   // The TU's own retransmission passes through.
-  EXPECT_TRUE(layer_->respond(0, parse_message(invite), 200, ok));
+  EXPECT_TRUE(
+      layer_->respond(0, parse_message(invite), {.code = 200, .to_tag = "srv", .bytes = ok}));
   EXPECT_EQ(sent().size(), 1u);
   receive(request("ACK", udp_via("z9hG4bK-ack"), 1, "ACK", "srv"));
   EXPECT_EQ(tu_.requests.size(), 2u);

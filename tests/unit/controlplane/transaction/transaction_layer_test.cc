@@ -73,13 +73,14 @@ TEST_F(TransactionLayerTest, ResponseOutOfStateIsNotSentAndCounted) {
   EXPECT_EQ(dropped("response_out_of_state"), 1);
 }
 
-TEST_F(TransactionLayerTest, StoredBytesAreSentInTheRequestsTransaction) {
+TEST_F(TransactionLayerTest, AStoredResponseIsSentInTheRequestsTransaction) {
   const std::string options = request("OPTIONS", udp_via("z9hG4bK-s"));
   const std::string stored = response(options, 200, "kept");
-  EXPECT_FALSE(layer_->respond(0, parse_message(options), 200, stored));
+  const sip::OutgoingResponse built{.code = 200, .to_tag = "kept", .bytes = stored};
+  EXPECT_FALSE(layer_->respond(0, parse_message(options), built));
   EXPECT_EQ(dropped("no_server_transaction"), 1);
   receive(options);
-  EXPECT_TRUE(layer_->respond(0, parse_message(options), 200, stored));
+  EXPECT_TRUE(layer_->respond(0, parse_message(options), built));
   ASSERT_EQ(transport_.sent.size(), 1u);
   EXPECT_EQ(transport_.sent[0].data, stored);
   EXPECT_EQ(transport_.sent[0].to, kPeer);
