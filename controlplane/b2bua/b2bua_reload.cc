@@ -48,7 +48,8 @@ bool B2bua::source_allowed(const SipPeer& from, const sip::Message& msg) {
   if (z.retired) {
     allowed = false;
   } else if (trunk) {
-    // SipIngress's screen (EdgeSecurity::screen) already dropped other sources before parsing; this guards direct callers.
+    // SipIngress's screen (EdgeSecurity::screen) already dropped other sources before parsing; this
+    // guards direct callers.
     allowed = security_.trunk_of(zone, source).has_value();
   } else {
     allowed = !security_.held_by_calls(zone, source);  // the ACL itself is screen()'s
