@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "controlplane/sip/keepalive.h"
 #include "controlplane/sip/lexer.h"
@@ -116,6 +118,116 @@ size_t count_list_items(std::string_view value) {
   return items;
 }
 
+// The header fields of one message, read a line at a time. A line starting with SP/HTAB continues
+// the previous field (folding); a field is checked and indexed once its last line is read.
+class HeaderReader {
+ public:
+  HeaderReader(std::string_view all, const Limits& limits, std::vector<HeaderField>& headers)
+      : all_(all), limits_(limits), headers_(headers) {}
+
+  // Reads the fields from pos to the empty line; returns where the body begins.
+  std::expected<size_t, ParseError> read(size_t pos, Framing framing) {
+    while (true) {
+      const auto line = read_line(all_, pos);
+      if (!line) return end_without_empty_line(pos, framing);
+      const std::string_view text = all_.substr(line->begin, line->end - line->begin);
+      if (text.find('\r') != std::string_view::npos)
+        return std::unexpected(ParseError::kInvalidCharacter);
+      if (text.empty()) {
+        if (auto ok = finish_field(); !ok) return std::unexpected(ok.error());
+        return line->next;
+      }
+      if (auto ok = take_line(*line); !ok) return std::unexpected(ok.error());
+      pos = line->next;
+    }
+  }
+
+ private:
+  // No line terminator after pos. A datagram may end right after its last header line without
+  // the empty line (RFC 4475 baddn): nothing is ambiguous, the body is empty. A stream must wait
+  // for the empty line.
+  std::expected<size_t, ParseError> end_without_empty_line(size_t pos, Framing framing) {
+    if (framing == Framing::kDatagram && pos == all_.size()) {
+      if (auto ok = finish_field(); !ok) return std::unexpected(ok.error());
+      return pos;
+    }
+    return std::unexpected(all_.size() - pos > limits_.max_header_line && open_field_
+                               ? ParseError::kHeaderLineTooLong
+                               : ParseError::kNoHeaderEnd);
+  }
+
+  // A non-empty header line: the continuation of the open field, or the start of the next one.
+  std::expected<void, ParseError> take_line(const Line& line) {
+    const char c = all_[line.begin];
+    if (c == ' ' || c == '\t') {
+      if (!open_field_) return std::unexpected(ParseError::kBadHeaderLine);
+      field_end_ = line.end;
+      if (field_end_ - field_begin_ > limits_.max_header_line) {
+        return std::unexpected(ParseError::kHeaderLineTooLong);
+      }
+      return {};
+    }
+    if (auto ok = finish_field(); !ok) return ok;
+    open_field_ = true;
+    field_begin_ = line.begin;
+    field_end_ = line.end;
+    return {};
+  }
+
+  std::expected<void, ParseError> finish_field() {
+    if (!open_field_) return {};
+    return close_field();
+  }
+
+  // Checks the open field (length, bytes, name) and indexes it.
+  std::expected<void, ParseError> close_field() {
+    open_field_ = false;
+    const std::string_view field = all_.substr(field_begin_, field_end_ - field_begin_);
+    if (field.size() > limits_.max_header_line)
+      return std::unexpected(ParseError::kHeaderLineTooLong);
+    if (!valid_field_bytes(field)) return std::unexpected(ParseError::kInvalidCharacter);
+    const size_t colon = field.find(':');
+    if (colon == std::string_view::npos) return std::unexpected(ParseError::kBadHeaderLine);
+    std::string_view name = field.substr(0, colon);
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+    if (!is_token(name)) return std::unexpected(ParseError::kBadHeaderLine);
+    if (headers_.size() >= limits_.max_headers) return std::unexpected(ParseError::kTooManyHeaders);
+    HeaderField h{header_id(name), name, trim_lws(field.substr(colon + 1))};
+    if (h.id == HeaderId::kVia) {
+      // Count values now so a Via bomb is refused before anyone parses it.
+      vias_ += count_list_items(h.value);
+      if (vias_ > limits_.max_vias) return std::unexpected(ParseError::kTooManyVias);
+    }
+    headers_.push_back(h);
+    return {};
+  }
+
+  std::string_view all_;
+  const Limits& limits_;
+  std::vector<HeaderField>& headers_;
+  size_t field_begin_ = 0;  // the open field: [field_begin_, field_end_) incl. folded lines
+  size_t field_end_ = 0;
+  bool open_field_ = false;
+  size_t vias_ = 0;  // Via values so far
+};
+
+// The value of the Content-Length fields, nullopt when there is none. kBadContentLength for a
+// malformed one, kDuplicateHeader when two disagree (the first problem found).
+std::expected<std::optional<uint64_t>, ParseError> content_length_of(
+    std::span<const HeaderField> headers) {
+  std::optional<uint64_t> content_length;
+  for (const auto& h : headers) {
+    if (h.id != HeaderId::kContentLength) continue;
+    const auto v = parse_decimal(h.value, 10);
+    if (!v) return std::unexpected(ParseError::kBadContentLength);
+    if (content_length && *content_length != *v) {
+      return std::unexpected(ParseError::kDuplicateHeader);
+    }
+    content_length = v;
+  }
+  return content_length;
+}
+
 }  // namespace
 
 // Builds Message objects; a friend of Message so the fields stay private.
@@ -127,6 +239,11 @@ class MessageParser {
  private:
   static std::expected<void, ParseError> parse_start_line(Message& m, std::string_view line,
                                                           bool& request);
+  // Sets the body and the framed size once the header fields are read (body_begin: the byte
+  // after the empty line).
+  static std::expected<void, ParseError> frame_body(Message& m, size_t body_begin,
+                                                    const Limits& limits, Framing framing,
+                                                    bool request);
 };
 
 std::expected<void, ParseError> MessageParser::parse_start_line(Message& m, std::string_view line,
@@ -210,103 +327,29 @@ std::expected<Message, ParseError> MessageParser::parse(std::string bytes, const
   }
   // One allocation covers typical messages (an INVITE has 10-20 fields).
   m.headers_.reserve(std::min<size_t>(limits.max_headers, kTypicalHeaders));
-
-  // Header fields. A line starting with SP/HTAB continues the previous field (folding).
-  size_t pos = first->next;
-  size_t body_begin = std::string_view::npos;
-  size_t field_begin = 0;
-  size_t field_end = 0;
-  size_t vias = 0;
-  bool open_field = false;
-  auto close_field = [&]() -> std::expected<void, ParseError> {
-    open_field = false;
-    const std::string_view field = all.substr(field_begin, field_end - field_begin);
-    if (field.size() > limits.max_header_line)
-      return std::unexpected(ParseError::kHeaderLineTooLong);
-    if (!valid_field_bytes(field)) return std::unexpected(ParseError::kInvalidCharacter);
-    const size_t colon = field.find(':');
-    if (colon == std::string_view::npos) return std::unexpected(ParseError::kBadHeaderLine);
-    std::string_view name = field.substr(0, colon);
-    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
-    if (!is_token(name)) return std::unexpected(ParseError::kBadHeaderLine);
-    if (m.headers_.size() >= limits.max_headers)
-      return std::unexpected(ParseError::kTooManyHeaders);
-    HeaderField h{header_id(name), name, trim_lws(field.substr(colon + 1))};
-    if (h.id == HeaderId::kVia) {
-      // Count values now so a Via bomb is refused before anyone parses it.
-      vias += count_list_items(h.value);
-      if (vias > limits.max_vias) return std::unexpected(ParseError::kTooManyVias);
-    }
-    m.headers_.push_back(h);
-    return {};
-  };
-  while (true) {
-    const auto line = read_line(all, pos);
-    if (!line) {
-      // A datagram may end right after its last header line without the empty line (RFC 4475
-      // baddn): nothing is ambiguous, the body is empty. A stream must wait for the empty line.
-      if (framing == Framing::kDatagram && pos == all.size()) {
-        if (open_field) {
-          if (auto ok = close_field(); !ok) return std::unexpected(ok.error());
-        }
-        body_begin = pos;
-        break;
-      }
-      return std::unexpected(all.size() - pos > limits.max_header_line && open_field
-                                 ? ParseError::kHeaderLineTooLong
-                                 : ParseError::kNoHeaderEnd);
-    }
-    const std::string_view text = all.substr(line->begin, line->end - line->begin);
-    if (text.find('\r') != std::string_view::npos)
-      return std::unexpected(ParseError::kInvalidCharacter);
-    if (text.empty()) {
-      if (open_field) {
-        if (auto ok = close_field(); !ok) return std::unexpected(ok.error());
-      }
-      body_begin = line->next;
-      break;
-    }
-    if (text[0] == ' ' || text[0] == '\t') {
-      if (!open_field) return std::unexpected(ParseError::kBadHeaderLine);
-      field_end = line->end;
-      if (field_end - field_begin > limits.max_header_line) {
-        return std::unexpected(ParseError::kHeaderLineTooLong);
-      }
-    } else {
-      if (open_field) {
-        if (auto ok = close_field(); !ok) return std::unexpected(ok.error());
-      }
-      open_field = true;
-      field_begin = line->begin;
-      field_end = line->end;
-    }
-    pos = line->next;
+  const auto body_begin = HeaderReader(all, limits, m.headers_).read(first->next, framing);
+  if (!body_begin) return std::unexpected(body_begin.error());
+  if (auto ok = frame_body(m, *body_begin, limits, framing, request); !ok) {
+    return std::unexpected(ok.error());
   }
+  return m;
+}
 
-  // Body, delimited by Content-Length (all its occurrences must agree). A datagram request whose
-  // Content-Length is malformed, conflicting or too large for the datagram is still delimited
-  // (by the datagram) so it can be answered 400 (RFC 4475 clerr, ncl, mcl01); validate() reports
-  // the defect. On a stream such a message cannot be delimited: it is an error.
-  std::optional<uint64_t> content_length;
-  std::optional<ParseError> length_error;
-  for (const auto& h : m.headers_) {
-    if (h.id != HeaderId::kContentLength) continue;
-    const auto v = parse_decimal(h.value, 10);
-    if (!v) {
-      length_error = ParseError::kBadContentLength;
-      break;
-    }
-    if (content_length && *content_length != *v) {
-      length_error = ParseError::kDuplicateHeader;
-      break;
-    }
-    content_length = v;
-  }
+// Body, delimited by Content-Length (all its occurrences must agree). A datagram request whose
+// Content-Length is malformed, conflicting or too large for the datagram is still delimited
+// (by the datagram) so it can be answered 400 (RFC 4475 clerr, ncl, mcl01); validate() reports
+// the defect. On a stream such a message cannot be delimited: it is an error.
+std::expected<void, ParseError> MessageParser::frame_body(Message& m, size_t body_begin,
+                                                          const Limits& limits, Framing framing,
+                                                          bool request) {
+  const std::string_view all(*m.buffer_);
   const bool lenient = framing == Framing::kDatagram && request;
-  if (length_error) {
-    if (!lenient) return std::unexpected(*length_error);
-    m.defect_ = m.defect_.value_or(*length_error);
-    content_length.reset();
+  std::optional<uint64_t> content_length;
+  if (auto found = content_length_of(m.headers_)) {
+    content_length = *found;
+  } else {
+    if (!lenient) return std::unexpected(found.error());
+    m.defect_ = m.defect_.value_or(found.error());
   }
   const size_t available = all.size() - body_begin;
   size_t body_size = available;
@@ -323,8 +366,8 @@ std::expected<Message, ParseError> MessageParser::parse(std::string bytes, const
   }
   if (body_size > limits.max_body) return std::unexpected(ParseError::kBodyTooLarge);
   m.body_ = all.substr(body_begin, body_size);
-  m.size_ = body_begin + body_size - begin;
-  return m;
+  m.size_ = body_begin + body_size - m.begin_;
+  return {};
 }
 
 std::expected<Message, ParseError> Message::parse(std::string bytes, const Limits& limits,
