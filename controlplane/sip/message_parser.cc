@@ -91,6 +91,20 @@ bool is_version(std::string_view v) {
   return true;
 }
 
+// Removes the spaces at the front / back of s; true when there were none.
+bool trim_spaces_front(std::string_view& s) {
+  const size_t n = std::min(s.find_first_not_of(' '), s.size());
+  s.remove_prefix(n);
+  return n == 0;
+}
+
+bool trim_spaces_back(std::string_view& s) {
+  const size_t keep = s.find_last_not_of(' ') + 1;  // npos + 1 == 0: all spaces
+  const bool none = keep == s.size();
+  s.remove_suffix(s.size() - keep);
+  return none;
+}
+
 // Number of elements of a comma list (commas inside quotes and <> do not count), without
 // allocating: enough to enforce Limits::max_vias before anything parses the values.
 size_t count_list_items(std::string_view value) {
@@ -237,73 +251,74 @@ class MessageParser {
                                                   Framing framing);
 
  private:
-  static std::expected<void, ParseError> parse_start_line(Message& m, std::string_view line,
-                                                          bool& request);
+  // The start line: sets the request or the response fields of m.
+  static std::expected<void, ParseError> parse_start_line(Message& m, std::string_view line);
+  static std::expected<void, ParseError> parse_status_line(Message& m, std::string_view version,
+                                                           std::string_view rest);
+  static std::expected<void, ParseError> parse_request_line(Message& m, std::string_view method,
+                                                            std::string_view rest);
   // Sets the body and the framed size once the header fields are read (body_begin: the byte
   // after the empty line).
   static std::expected<void, ParseError> frame_body(Message& m, size_t body_begin,
-                                                    const Limits& limits, Framing framing,
-                                                    bool request);
+                                                    const Limits& limits, Framing framing);
 };
 
-std::expected<void, ParseError> MessageParser::parse_start_line(Message& m, std::string_view line,
-                                                                bool& request) {
+std::expected<void, ParseError> MessageParser::parse_start_line(Message& m, std::string_view line) {
   if (line.empty()) return std::unexpected(ParseError::kBadStartLine);
   if (has_forbidden_byte(line)) return std::unexpected(ParseError::kInvalidCharacter);
   m.start_line_ = line;
   const size_t sp1 = line.find(' ');
   if (sp1 == std::string_view::npos) return std::unexpected(ParseError::kBadStartLine);
   const std::string_view first = line.substr(0, sp1);
+  const std::string_view rest = line.substr(sp1 + 1);
   if (first.size() > 4 && iequals(first.substr(0, 4), "SIP/")) {
-    // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
-    if (!iequals(first, kVersion)) return std::unexpected(ParseError::kBadVersion);
-    const std::string_view rest = line.substr(sp1 + 1);
-    const size_t sp2 = rest.find(' ');
-    const std::string_view code = rest.substr(0, sp2);
-    const auto value = parse_decimal(code, 3);
-    if (!value || code.size() != 3 || *value < 100 || *value > 699) {
-      return std::unexpected(ParseError::kBadStatusCode);
-    }
-    request = false;
-    m.version_ = first;
-    m.status_code_ = static_cast<int>(*value);
-    m.reason_ = sp2 == std::string_view::npos ? std::string_view{} : rest.substr(sp2 + 1);
-    return {};
+    return parse_status_line(m, first, rest);
   }
-  // Request-Line = Method SP Request-URI SP SIP-Version. The method and the version delimit the
-  // line; extra spaces (RFC 4475 lwsstart, trws) or a malformed Request-URI (ltgtruri, lwsruri)
-  // leave a request a server can still answer: they are recorded as a defect for validate().
-  if (!is_token(first)) return std::unexpected(ParseError::kBadMethod);
-  std::string_view rest = line.substr(sp1 + 1);
-  bool spacing_ok = true;
-  while (!rest.empty() && rest.back() == ' ') {
-    rest.remove_suffix(1);
-    spacing_ok = false;
+  return parse_request_line(m, first, rest);
+}
+
+// Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+std::expected<void, ParseError> MessageParser::parse_status_line(Message& m,
+                                                                 std::string_view version,
+                                                                 std::string_view rest) {
+  if (!iequals(version, kVersion)) return std::unexpected(ParseError::kBadVersion);
+  const size_t sp2 = rest.find(' ');
+  const std::string_view code = rest.substr(0, sp2);
+  const auto value = parse_decimal(code, 3);
+  if (!value || code.size() != 3 || *value < 100 || *value > 699) {
+    return std::unexpected(ParseError::kBadStatusCode);
   }
+  m.version_ = version;
+  m.status_code_ = static_cast<int>(*value);
+  m.reason_ = sp2 == std::string_view::npos ? std::string_view{} : rest.substr(sp2 + 1);
+  return {};
+}
+
+// Request-Line = Method SP Request-URI SP SIP-Version. The method and the version delimit the
+// line; extra spaces (RFC 4475 lwsstart, trws) or a malformed Request-URI (ltgtruri, lwsruri)
+// leave a request a server can still answer: they are recorded as a defect for validate().
+std::expected<void, ParseError> MessageParser::parse_request_line(Message& m,
+                                                                  std::string_view method,
+                                                                  std::string_view rest) {
+  if (!is_token(method)) return std::unexpected(ParseError::kBadMethod);
+  bool spacing_ok = trim_spaces_back(rest);
   const size_t sp2 = rest.rfind(' ');
   if (sp2 == std::string_view::npos) return std::unexpected(ParseError::kBadStartLine);
   const std::string_view version = rest.substr(sp2 + 1);
   if (!is_version(version)) return std::unexpected(ParseError::kBadVersion);
   std::string_view uri = rest.substr(0, sp2);
-  while (!uri.empty() && uri.front() == ' ') {
-    uri.remove_prefix(1);
-    spacing_ok = false;
-  }
-  while (!uri.empty() && uri.back() == ' ') {
-    uri.remove_suffix(1);
-    spacing_ok = false;
-  }
+  spacing_ok = trim_spaces_front(uri) && spacing_ok;
+  spacing_ok = trim_spaces_back(uri) && spacing_ok;
   if (uri.empty()) return std::unexpected(ParseError::kBadStartLine);
   if (!spacing_ok) {
     m.defect_ = ParseError::kBadStartLine;
   } else if (!is_absolute_uri(uri)) {
     m.defect_ = ParseError::kBadRequestUri;
   }
-  request = true;
   m.is_request_ = true;
   m.version_ = version;
-  m.method_text_ = first;
-  m.method_ = method_from_text(first);
+  m.method_text_ = method;
+  m.method_ = method_from_text(method);
   m.request_uri_ = uri;
   return {};
 }
@@ -320,16 +335,14 @@ std::expected<Message, ParseError> MessageParser::parse(std::string bytes, const
 
   const auto first = read_line(all, begin);
   if (!first) return std::unexpected(ParseError::kNoHeaderEnd);
-  bool request = false;
-  if (auto ok = parse_start_line(m, all.substr(first->begin, first->end - first->begin), request);
-      !ok) {
+  if (auto ok = parse_start_line(m, all.substr(first->begin, first->end - first->begin)); !ok) {
     return std::unexpected(ok.error());
   }
   // One allocation covers typical messages (an INVITE has 10-20 fields).
   m.headers_.reserve(std::min<size_t>(limits.max_headers, kTypicalHeaders));
   const auto body_begin = HeaderReader(all, limits, m.headers_).read(first->next, framing);
   if (!body_begin) return std::unexpected(body_begin.error());
-  if (auto ok = frame_body(m, *body_begin, limits, framing, request); !ok) {
+  if (auto ok = frame_body(m, *body_begin, limits, framing); !ok) {
     return std::unexpected(ok.error());
   }
   return m;
@@ -340,10 +353,9 @@ std::expected<Message, ParseError> MessageParser::parse(std::string bytes, const
 // (by the datagram) so it can be answered 400 (RFC 4475 clerr, ncl, mcl01); validate() reports
 // the defect. On a stream such a message cannot be delimited: it is an error.
 std::expected<void, ParseError> MessageParser::frame_body(Message& m, size_t body_begin,
-                                                          const Limits& limits, Framing framing,
-                                                          bool request) {
+                                                          const Limits& limits, Framing framing) {
   const std::string_view all(*m.buffer_);
-  const bool lenient = framing == Framing::kDatagram && request;
+  const bool lenient = framing == Framing::kDatagram && m.is_request_;
   std::optional<uint64_t> content_length;
   if (auto found = content_length_of(m.headers_)) {
     content_length = *found;
