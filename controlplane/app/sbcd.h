@@ -82,6 +82,8 @@ class Sbcd {
   void start_dataplane();
 
   void register_reload_commands();
+  // `show config`: the file, the last reload and its result, the zones and their state.
+  CommandOutput show_config() const;
   // Closes the listeners of retired zones no call uses any more; forgets kept peers whose calls
   // have ended.
   void retire_zones();

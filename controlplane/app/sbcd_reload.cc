@@ -24,6 +24,27 @@ std::string time_text(std::chrono::system_clock::time_point t) {
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", utc);
 }
 
+// sbc_config_reloads_total, its results pre-created.
+prometheus::Family<prometheus::Counter>& reload_counter(prometheus::Registry& registry) {
+  auto& family = prometheus::BuildCounter()
+                     .Name("sbc_config_reloads_total")
+                     .Help("Configuration reloads (SIGHUP, sbc-cli reload) by result: ok, error")
+                     .Register(registry);
+  family.Add({{"result", "ok"}});
+  family.Add({{"result", "error"}});
+  return family;
+}
+
+// What `reload` and `check config` answer: a headline, the summary's lines, and the file.
+CommandOutput summary_output(std::string_view headline, const ReloadSummary& summary,
+                             const std::string& file) {
+  CommandOutput out;
+  out.text = fmt::format("{}\n{}", headline, to_text(summary));
+  out.data = to_json(summary);
+  out.data["file"] = file;
+  return out;
+}
+
 }  // namespace
 
 std::expected<ReloadSummary, std::string> Sbcd::reload() {
@@ -86,12 +107,7 @@ void Sbcd::retire_zones() {
 
 void Sbcd::register_reload_commands() {
   reload_status_.loaded = std::chrono::system_clock::now();
-  reloads_ = &prometheus::BuildCounter()
-                  .Name("sbc_config_reloads_total")
-                  .Help("Configuration reloads (SIGHUP, sbc-cli reload) by result: ok, error")
-                  .Register(metrics_.registry());
-  reloads_->Add({{"result", "ok"}});
-  reloads_->Add({{"result", "error"}});
+  reloads_ = &reload_counter(metrics_.registry());
   commands_.add({"reload"},
                 "Re-read the config file and apply it (live calls are kept; an invalid file "
                 "changes nothing)",
@@ -101,11 +117,8 @@ void Sbcd::register_reload_commands() {
                     return std::unexpected("reload refused, the running configuration stays: " +
                                            summary.error());
                   }
-                  CommandOutput out;
-                  out.text = fmt::format("reloaded {}\n{}", config_path_, to_text(*summary));
-                  out.data = to_json(*summary);
-                  out.data["file"] = config_path_;
-                  return out;
+                  return summary_output(fmt::format("reloaded {}", config_path_), *summary,
+                                        config_path_);
                 });
   commands_.add({"check", "config"},
                 "Validate the config file and show what a reload would change (applies nothing)",
@@ -113,44 +126,41 @@ void Sbcd::register_reload_commands() {
                   auto next = check_config_file(config_path_);
                   if (!next) return std::unexpected(next.error());
                   const ReloadPlan plan = plan_reload(config_, std::move(*next));
-                  CommandOutput out;
-                  out.text = fmt::format("{}: OK\n{}", config_path_, to_text(plan.summary));
-                  out.data = to_json(plan.summary);
-                  out.data["file"] = config_path_;
-                  return out;
+                  return summary_output(fmt::format("{}: OK", config_path_), plan.summary,
+                                        config_path_);
                 });
-  commands_.add(
-      {"show", "config"}, "Config file, last reload and its result, zones",
-      [this](CommandArgs) -> CommandResult {
-        const ReloadStatus& r = reload_status_;
-        CommandOutput out;
-        out.text =
-            fmt::format("file:         {}\nloaded:       {}\n", config_path_, time_text(r.loaded));
-        out.data = {{"file", config_path_},
-                    {"loaded", time_text(r.loaded)},
-                    {"last_reload", nullptr},
-                    {"zones", nlohmann::json::array()}};
-        if (r.last) {
-          out.text += fmt::format("last reload:  {} {}\n", time_text(*r.last),
-                                  r.ok ? "ok" : "error: " + r.error);
-          out.data["last_reload"] = {
-              {"time", time_text(*r.last)}, {"result", r.ok ? "ok" : "error"}, {"error", r.error}};
-          if (r.ok) out.data["last_reload"]["summary"] = to_json(r.summary);
-        } else {
-          out.text += "last reload:  never\n";
-        }
-        out.text += "zones:\n";
-        for (size_t i = 0; i < config_.zones.size(); ++i) {
-          const ZoneConfig& z = config_.zones[i];
-          const bool listening =
-              i < bound_.size() && std::ranges::any_of(bound_[i], [](bool b) { return b; });
-          const char* state = !z.retired ? "active" : listening ? "removed (draining)" : "removed";
-          out.text += fmt::format("  {:<16} {:<8} {}\n", z.name,
-                                  config_.is_trunk_zone(z.name) ? "trunk" : "access", state);
-          out.data["zones"].push_back({{"name", z.name}, {"state", state}});
-        }
-        return out;
-      });
+  commands_.add({"show", "config"}, "Config file, last reload and its result, zones",
+                [this](CommandArgs) -> CommandResult { return show_config(); });
+}
+
+CommandOutput Sbcd::show_config() const {
+  const ReloadStatus& r = reload_status_;
+  CommandOutput out;
+  out.text = fmt::format("file:         {}\nloaded:       {}\n", config_path_, time_text(r.loaded));
+  out.data = {{"file", config_path_},
+              {"loaded", time_text(r.loaded)},
+              {"last_reload", nullptr},
+              {"zones", nlohmann::json::array()}};
+  if (r.last) {
+    out.text +=
+        fmt::format("last reload:  {} {}\n", time_text(*r.last), r.ok ? "ok" : "error: " + r.error);
+    out.data["last_reload"] = {
+        {"time", time_text(*r.last)}, {"result", r.ok ? "ok" : "error"}, {"error", r.error}};
+    if (r.ok) out.data["last_reload"]["summary"] = to_json(r.summary);
+  } else {
+    out.text += "last reload:  never\n";
+  }
+  out.text += "zones:\n";
+  for (size_t i = 0; i < config_.zones.size(); ++i) {
+    const ZoneConfig& z = config_.zones[i];
+    const bool listening =
+        i < bound_.size() && std::ranges::any_of(bound_[i], [](bool b) { return b; });
+    const char* state = !z.retired ? "active" : listening ? "removed (draining)" : "removed";
+    out.text += fmt::format("  {:<16} {:<8} {}\n", z.name,
+                            config_.is_trunk_zone(z.name) ? "trunk" : "access", state);
+    out.data["zones"].push_back({{"name", z.name}, {"state", state}});
+  }
+  return out;
 }
 
 }  // namespace sbc::cp

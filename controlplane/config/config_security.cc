@@ -131,10 +131,8 @@ std::expected<void, std::string> read_limits(const Values& v, const std::string&
   return number(v, prefix + "max_cps", limits.max_cps, 0, max_cps);
 }
 
-std::expected<void, std::string> read_section_security(const Values& v, SecurityConfig& s) {
-  auto allow = networks(v, "security.allowlist");
-  if (!allow) return std::unexpected(allow.error());
-  s.allowlist = std::move(*allow);
+// The numeric [security] keys, each within its range; ban_time_max not below ban_time.
+std::expected<void, std::string> read_security_numbers(const Values& v, SecurityConfig& s) {
   const std::pair<const char*, uint32_t*> rates[] = {
       {"request_rate", &s.request_rate},
       {"max_auth_failures", &s.max_auth_failures},
@@ -161,22 +159,30 @@ std::expected<void, std::string> read_section_security(const Values& v, Security
     return std::unexpected(fmt::format("security.ban_time_max: {} is below security.ban_time {}",
                                        s.ban_time_max, s.ban_time));
   }
-  if (v.has("security.scanner_user_agents")) {
-    const std::vector<std::string> values = v.get_all("security.scanner_user_agents");
-    s.scanner_user_agents.clear();
-    // "scanner_user_agents =" (once, empty): no user agent bans.
-    if (!(values.size() == 1 && trim(values[0]).empty())) {
-      auto list = items(v, "security.scanner_user_agents");
-      if (!list) return std::unexpected(list.error());
-      for (const std::string& ua : *list) {
-        if (ua.size() > 64 || !printable(ua)) {
-          return std::unexpected("security.scanner_user_agents: '" + ua +
-                                 "' is not 1..64 printable characters");
-        }
-      }
-      s.scanner_user_agents = std::move(*list);
+  return {};
+}
+
+// security.scanner_user_agents, when given: 1..64 printable characters each.
+std::expected<void, std::string> read_scanner_user_agents(const Values& v, SecurityConfig& s) {
+  if (!v.has("security.scanner_user_agents")) return {};
+  const std::vector<std::string> values = v.get_all("security.scanner_user_agents");
+  s.scanner_user_agents.clear();
+  // "scanner_user_agents =" (once, empty): no user agent bans.
+  if (values.size() == 1 && trim(values[0]).empty()) return {};
+  auto list = items(v, "security.scanner_user_agents");
+  if (!list) return std::unexpected(list.error());
+  for (const std::string& ua : *list) {
+    if (ua.size() > 64 || !printable(ua)) {
+      return std::unexpected("security.scanner_user_agents: '" + ua +
+                             "' is not 1..64 printable characters");
     }
   }
+  s.scanner_user_agents = std::move(*list);
+  return {};
+}
+
+// security.blocked_prefixes and security.allowed_prefixes; no prefix in both.
+std::expected<void, std::string> read_security_prefixes(const Values& v, SecurityConfig& s) {
   auto blocked = prefixes(v, "security.blocked_prefixes");
   if (!blocked) return std::unexpected(blocked.error());
   s.blocked_prefixes = std::move(*blocked);
@@ -190,6 +196,15 @@ std::expected<void, std::string> read_section_security(const Values& v, Security
     }
   }
   return {};
+}
+
+std::expected<void, std::string> read_section_security(const Values& v, SecurityConfig& s) {
+  auto allow = networks(v, "security.allowlist");
+  if (!allow) return std::unexpected(allow.error());
+  s.allowlist = std::move(*allow);
+  if (auto r = read_security_numbers(v, s); !r) return r;
+  if (auto r = read_scanner_user_agents(v, s); !r) return r;
+  return read_security_prefixes(v, s);
 }
 
 std::expected<void, std::string> read_registrar(const Values& v, RegistrarConfig& r) {

@@ -228,39 +228,7 @@ void DataplaneResync::send(std::vector<Outstanding> entries, std::vector<api::Ba
 
 void DataplaneResync::answered(std::vector<Outstanding> entries, DataplaneClient::Reply reply) {
   if (!reply) {
-    switch (reply.error()) {
-      case DataplaneError::kNotConnected:
-      case DataplaneError::kDisconnected:
-        // The connection is going away: abort() follows and the next connection starts over.
-        return;
-      case DataplaneError::kOverloaded:
-        progress_.retried += entries.size();
-        if (metrics_) metrics_->retried.Increment(static_cast<double>(entries.size()));
-        // Sent again first, in their order.
-        for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-          retries_.push_front(std::move(*it));
-        }
-        back_off();
-        return;
-      case DataplaneError::kTimeout: {
-        bool again = false;
-        for (Outstanding& entry : entries) {
-          if (++entry.timeouts <= kMaxTimeouts) {
-            ++progress_.retried;
-            if (metrics_) metrics_->retried.Increment();
-            retries_.push_back(std::move(entry));
-            again = true;
-          } else {
-            answered_one(std::move(entry), std::unexpected(DataplaneError::kTimeout));
-          }
-        }
-        if (again) back_off();
-        return;
-      }
-      case DataplaneError::kEncode:
-      case DataplaneError::kBadReply: break;
-    }
-    for (Outstanding& entry : entries) answered_one(std::move(entry), reply);
+    failed(std::move(entries), reply.error());
     return;
   }
   if (entries.size() == 1) {
@@ -268,20 +236,63 @@ void DataplaneResync::answered(std::vector<Outstanding> entries, DataplaneClient
     return;
   }
   backoff_ = kMinBackoff;
-  if (auto* batch = std::get_if<api::BatchReply>(&*reply);
+  answered_batch(std::move(entries), std::move(*reply));
+}
+
+void DataplaneResync::failed(std::vector<Outstanding> entries, DataplaneError error) {
+  switch (error) {
+    case DataplaneError::kNotConnected:
+    case DataplaneError::kDisconnected:
+      // The connection is going away: abort() follows and the next connection starts over.
+      return;
+    case DataplaneError::kOverloaded: retry_overloaded(std::move(entries)); return;
+    case DataplaneError::kTimeout: retry_timed_out(std::move(entries)); return;
+    case DataplaneError::kEncode:
+    case DataplaneError::kBadReply: break;
+  }
+  for (Outstanding& entry : entries) answered_one(std::move(entry), std::unexpected(error));
+}
+
+void DataplaneResync::retry_overloaded(std::vector<Outstanding> entries) {
+  progress_.retried += entries.size();
+  if (metrics_) metrics_->retried.Increment(static_cast<double>(entries.size()));
+  // Sent again first, in their order.
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    retries_.push_front(std::move(*it));
+  }
+  back_off();
+}
+
+void DataplaneResync::retry_timed_out(std::vector<Outstanding> entries) {
+  bool again = false;
+  for (Outstanding& entry : entries) {
+    if (++entry.timeouts <= kMaxTimeouts) {
+      ++progress_.retried;
+      if (metrics_) metrics_->retried.Increment();
+      retries_.push_back(std::move(entry));
+      again = true;
+    } else {
+      answered_one(std::move(entry), std::unexpected(DataplaneError::kTimeout));
+    }
+  }
+  if (again) back_off();
+}
+
+void DataplaneResync::answered_batch(std::vector<Outstanding> entries, api::Message reply) {
+  if (auto* batch = std::get_if<api::BatchReply>(&reply);
       batch != nullptr && batch->results.size() == entries.size()) {
     for (size_t i = 0; i < entries.size(); ++i) {
       answered_one(std::move(entries[i]), api::Message{std::move(batch->results[i])});
     }
     return;
   }
-  if (const auto* result = std::get_if<api::Result>(&*reply)) {
+  if (const auto* result = std::get_if<api::Result>(&reply)) {
     // The batch as a whole was refused: that answer is every entry's.
     for (Outstanding& entry : entries) answered_one(std::move(entry), api::Message{*result});
     return;
   }
   spdlog::warn("dataplane: resync batch of {} answered with {}", entries.size(),
-               api::to_string(api::type_of(*reply)));
+               api::to_string(api::type_of(reply)));
   for (Outstanding& entry : entries) {
     answered_one(std::move(entry), std::unexpected(DataplaneError::kBadReply));
   }

@@ -122,6 +122,16 @@ class DataplaneResync {
   std::vector<Outstanding> take_batch(std::vector<api::BatchItem>& items);
   void send(std::vector<Outstanding> entries, std::vector<api::BatchItem> items);
   void answered(std::vector<Outstanding> entries, DataplaneClient::Reply reply);
+  // The round trip failed: a lost connection drops the entries (the next one starts over), an
+  // overloaded dataplane or a timeout sends them again, other errors are their answer.
+  void failed(std::vector<Outstanding> entries, DataplaneError error);
+  // Overloaded: all are sent again first, in their order, after a back-off.
+  void retry_overloaded(std::vector<Outstanding> entries);
+  // Timed out: sent again up to kMaxTimeouts times each, then answered kTimeout.
+  void retry_timed_out(std::vector<Outstanding> entries);
+  // The reply to a Batch: one result per entry, or one Result for all; anything else is
+  // kBadReply for each.
+  void answered_batch(std::vector<Outstanding> entries, api::Message reply);
   void answered_one(Outstanding entry, DataplaneClient::Reply reply);
   void back_off();
   void maybe_finish();

@@ -16,6 +16,77 @@ std::string mac_text(const std::array<uint8_t, 6>& mac) {
                      mac[4], mac[5]);
 }
 
+void append_resync(CommandOutput& out, const DataplaneResync::Progress& p) {
+  out.data["resync"] = {{"running", p.running},
+                        {"pending", p.pending},
+                        {"in_flight", p.in_flight},
+                        {"resyncs", p.resyncs},
+                        {"completed", p.completed},
+                        {"sent", p.sent},
+                        {"batches", p.batches},
+                        {"retried", p.retried},
+                        {"failed", p.failed},
+                        {"skipped", p.skipped},
+                        {"last_duration_ms", p.last_duration.count()}};
+  out.text += fmt::format(
+      "resync: {}, {} pending ({} in flight); {} resync(s), last took {} ms; {} sent in {} "
+      "messages, {} retried, {} failed\n",
+      p.running ? "RUNNING" : "idle", p.pending, p.in_flight, p.resyncs, p.last_duration.count(),
+      p.sent, p.batches, p.retried, p.failed);
+}
+
+// The statistics of port `index` (the last entry for it); nullptr when there are none.
+const api::PortStats* port_stats(const std::optional<api::StatsReply>& stats, uint8_t index) {
+  const api::PortStats* ps = nullptr;
+  if (stats) {
+    for (const auto& s : stats->ports) {
+      if (s.index == index) ps = &s;
+    }
+  }
+  return ps;
+}
+
+// One row of the port table; ps: its statistics, nullptr before the first StatsReply.
+void append_port(CommandOutput& out, const api::PortInfo& p, const api::PortStats* ps) {
+  const std::string address = fmt::format("{}/{}", p.address.to_string(), p.prefix_length);
+  out.text +=
+      fmt::format("{:<4} {:<10} {:<20} {:<18} {:<5} {:>12} {:>12} {:>12} {:>12}\n", p.index, p.name,
+                  address, mac_text(p.mac), p.link_up ? "up" : "down", ps ? ps->rx_packets : 0,
+                  ps ? ps->tx_packets : 0, ps ? ps->media_packets : 0, ps ? ps->to_kernel : 0);
+  nlohmann::json j = {{"index", p.index},
+                      {"name", p.name},
+                      {"address", address},
+                      {"mac", mac_text(p.mac)},
+                      {"link_up", p.link_up}};
+  if (ps != nullptr) {
+    j["rx_packets"] = ps->rx_packets;
+    j["rx_bytes"] = ps->rx_bytes;
+    j["tx_packets"] = ps->tx_packets;
+    j["tx_bytes"] = ps->tx_bytes;
+    j["rx_missed"] = ps->rx_missed;
+    j["media_packets"] = ps->media_packets;
+    j["to_kernel"] = ps->to_kernel;
+    j["from_kernel"] = ps->from_kernel;
+  }
+  out.data["ports"].push_back(std::move(j));
+}
+
+// Active sessions and the dataplane's named drop counters.
+void append_drops(CommandOutput& out, const std::optional<api::StatsReply>& stats) {
+  out.data["drops"] = nlohmann::json::object();
+  if (!stats) {
+    out.data["sessions"] = nullptr;
+    out.text += "no statistics yet\n";
+    return;
+  }
+  out.data["sessions"] = stats->active_sessions;
+  out.text += fmt::format("sessions: {}\ndrops:\n", stats->active_sessions);
+  for (const api::Counter& c : stats->drops) {
+    out.data["drops"][c.name] = c.value;
+    out.text += fmt::format("  {:<30} {:>12}\n", c.name, c.value);
+  }
+}
+
 }  // namespace
 
 CommandOutput show_calls(const B2bua& b2bua, const Scheduler& clock) {
@@ -112,69 +183,12 @@ CommandOutput show_dataplane(const DataplaneClient& dataplane,
   CommandOutput out;
   out.data["connected"] = dataplane.connected();
   out.text = fmt::format("dataplane: {}\n", dataplane.connected() ? "connected" : "NOT connected");
-  if (resync != nullptr) {
-    const DataplaneResync::Progress& p = resync->progress();
-    out.data["resync"] = {{"running", p.running},
-                          {"pending", p.pending},
-                          {"in_flight", p.in_flight},
-                          {"resyncs", p.resyncs},
-                          {"completed", p.completed},
-                          {"sent", p.sent},
-                          {"batches", p.batches},
-                          {"retried", p.retried},
-                          {"failed", p.failed},
-                          {"skipped", p.skipped},
-                          {"last_duration_ms", p.last_duration.count()}};
-    out.text += fmt::format(
-        "resync: {}, {} pending ({} in flight); {} resync(s), last took {} ms; {} sent in {} "
-        "messages, {} retried, {} failed\n",
-        p.running ? "RUNNING" : "idle", p.pending, p.in_flight, p.resyncs, p.last_duration.count(),
-        p.sent, p.batches, p.retried, p.failed);
-  }
+  if (resync != nullptr) append_resync(out, resync->progress());
   out.data["ports"] = nlohmann::json::array();
   out.text += fmt::format("{:<4} {:<10} {:<20} {:<18} {:<5} {:>12} {:>12} {:>12} {:>12}\n", "IDX",
                           "NAME", "ADDRESS", "MAC", "LINK", "RX", "TX", "MEDIA", "TO_KERNEL");
-  for (const api::PortInfo& p : dataplane.ports()) {
-    const api::PortStats* ps = nullptr;
-    if (stats) {
-      for (const auto& s : stats->ports) {
-        if (s.index == p.index) ps = &s;
-      }
-    }
-    const std::string address = fmt::format("{}/{}", p.address.to_string(), p.prefix_length);
-    out.text += fmt::format("{:<4} {:<10} {:<20} {:<18} {:<5} {:>12} {:>12} {:>12} {:>12}\n",
-                            p.index, p.name, address, mac_text(p.mac), p.link_up ? "up" : "down",
-                            ps ? ps->rx_packets : 0, ps ? ps->tx_packets : 0,
-                            ps ? ps->media_packets : 0, ps ? ps->to_kernel : 0);
-    nlohmann::json j = {{"index", p.index},
-                        {"name", p.name},
-                        {"address", address},
-                        {"mac", mac_text(p.mac)},
-                        {"link_up", p.link_up}};
-    if (ps != nullptr) {
-      j["rx_packets"] = ps->rx_packets;
-      j["rx_bytes"] = ps->rx_bytes;
-      j["tx_packets"] = ps->tx_packets;
-      j["tx_bytes"] = ps->tx_bytes;
-      j["rx_missed"] = ps->rx_missed;
-      j["media_packets"] = ps->media_packets;
-      j["to_kernel"] = ps->to_kernel;
-      j["from_kernel"] = ps->from_kernel;
-    }
-    out.data["ports"].push_back(std::move(j));
-  }
-  out.data["drops"] = nlohmann::json::object();
-  if (stats) {
-    out.data["sessions"] = stats->active_sessions;
-    out.text += fmt::format("sessions: {}\ndrops:\n", stats->active_sessions);
-    for (const api::Counter& c : stats->drops) {
-      out.data["drops"][c.name] = c.value;
-      out.text += fmt::format("  {:<30} {:>12}\n", c.name, c.value);
-    }
-  } else {
-    out.data["sessions"] = nullptr;
-    out.text += "no statistics yet\n";
-  }
+  for (const api::PortInfo& p : dataplane.ports()) append_port(out, p, port_stats(stats, p.index));
+  append_drops(out, stats);
   return out;
 }
 

@@ -80,6 +80,117 @@ struct Pending {
   bool nated = false;
 };
 
+// What a REGISTER must carry, read from the request.
+struct RegisterRequest {
+  std::string_view call_id;
+  sip::CSeq cseq;
+  sip::Via via;  // the top one
+  sip::ContactList contacts;
+  std::optional<uint32_t> expires;  // the Expires header
+};
+
+// The headers on_register needs: To naming the authenticated user (else 403), Call-ID, CSeq, Via,
+// Contact and Expires valid (else 400), a Call-ID not too long to store.
+std::expected<RegisterRequest, RegisterResult> read_register(std::string_view user,
+                                                             const sip::Message& request) {
+  const auto to = request.to();
+  if (!to) return std::unexpected(refuse(400, "Bad Request (To)"));
+  if (!to->uri.is_sip_or_sips() || to->uri.user != user) {
+    return std::unexpected(refuse(403, "Forbidden (To is not the authenticated user)"));
+  }
+  const auto call_id = request.call_id();
+  const auto cseq = request.cseq();
+  auto via = request.top_via();
+  auto contacts = request.contacts();
+  const auto expires_header = request.expires();
+  if (!call_id || !cseq || !via || !contacts || !expires_header) {
+    return std::unexpected(refuse(400, ""));
+  }
+  if (call_id->size() > kMaxCallIdLength) {
+    return std::unexpected(refuse(400, "Bad Request (Call-ID too long)"));
+  }
+  return RegisterRequest{.call_id = *call_id,
+                         .cseq = *cseq,
+                         .via = std::move(*via),
+                         .contacts = std::move(*contacts),
+                         .expires = *expires_header};
+}
+
+// §10.3 step 7: the same Call-ID with a CSeq not higher is an old or reordered request.
+bool out_of_order(const Binding& b, std::string_view call_id, uint32_t cseq) {
+  return b.call_id == call_id && cseq <= b.cseq;
+}
+
+// One Contact checked (a SIP URI, not too long, a valid expires param) with its duration: the
+// expires param, else the Expires header, else default_expires; 423 below min_expires (0, a
+// removal, excepted); granted: clamped to max_expires, and to nat_expires when NATed.
+std::expected<Pending, RegisterResult> check_contact(const sip::NameAddr& entry,
+                                                     std::optional<uint32_t> expires_header,
+                                                     const sip::Via& via, const Endpoint& source,
+                                                     const RegistrarConfig& config) {
+  if (!entry.uri.is_sip_or_sips()) {
+    return std::unexpected(refuse(400, "Bad Request (Contact is not a SIP URI)"));
+  }
+  if (entry.uri_text.size() > kMaxContactUriLength) {
+    return std::unexpected(refuse(400, "Bad Request (Contact too long)"));
+  }
+  uint64_t requested = config.default_expires;
+  if (const sip::Param* p = entry.param("expires")) {
+    const auto v = parse_expires_param(p->value);
+    if (!v) return std::unexpected(refuse(400, "Bad Request (Contact expires)"));
+    requested = *v;
+  } else if (expires_header) {
+    requested = *expires_header;
+  }
+  if (requested != 0 && requested < config.min_expires) {
+    RegisterResult r = refuse(423, "");
+    r.min_expires = config.min_expires;
+    return std::unexpected(r);
+  }
+  Pending p{.uri = entry.uri_text, .expires = 0, .nated = behind_nat(entry.uri, via, source)};
+  uint64_t granted = std::min<uint64_t>(requested, config.max_expires);
+  if (p.nated && config.nat_expires > 0) granted = std::min<uint64_t>(granted, config.nat_expires);
+  p.expires =
+      static_cast<uint32_t>(std::min<uint64_t>(granted, std::numeric_limits<uint32_t>::max()));
+  return p;
+}
+
+// Every Contact checked, in order; the first refusal is the answer.
+std::expected<std::vector<Pending>, RegisterResult> check_contacts(
+    const std::vector<sip::NameAddr>& entries, std::optional<uint32_t> expires_header,
+    const sip::Via& via, const Endpoint& source, const RegistrarConfig& config) {
+  std::vector<Pending> pending;
+  pending.reserve(entries.size());
+  for (const sip::NameAddr& entry : entries) {
+    auto p = check_contact(entry, expires_header, via, source, config);
+    if (!p) return std::unexpected(std::move(p.error()));
+    pending.push_back(*p);
+  }
+  return pending;
+}
+
+// Applies the checked Contacts to the user's bindings (most recent first): a binding the request
+// is out of order for stays as it is; otherwise the contact's binding is removed and, unless its
+// duration is 0, added back at the front as `like` with this contact and duration. Beyond
+// max_contacts the oldest binding is replaced.
+void update_bindings(std::vector<Binding>& list, const std::vector<Pending>& pending,
+                     const Binding& like, std::chrono::steady_clock::time_point now,
+                     size_t max_contacts) {
+  for (const Pending& p : pending) {
+    const auto it = std::find_if(list.begin(), list.end(),
+                                 [&](const Binding& b) { return b.contact == p.uri; });
+    if (it != list.end() && out_of_order(*it, like.call_id, like.cseq)) continue;
+    if (it != list.end()) list.erase(it);
+    if (p.expires == 0) continue;
+    Binding binding = like;
+    binding.contact = std::string(p.uri);
+    binding.expires = now + std::chrono::seconds(p.expires);
+    binding.nated = p.nated;
+    list.insert(list.begin(), std::move(binding));
+    if (list.size() > max_contacts) list.pop_back();  // the oldest binding is replaced
+  }
+}
+
 }  // namespace
 
 Registrar::Registrar(const RegistrarConfig& config) : config_(config) {}
@@ -96,18 +207,8 @@ size_t Registrar::remove_user(std::string_view user) {
 RegisterResult Registrar::on_register(std::string_view user, const SipPeer& from,
                                       const sip::Message& request, TimePoint now,
                                       std::chrono::system_clock::time_point wall_now) {
-  const auto to = request.to();
-  if (!to) return refuse(400, "Bad Request (To)");
-  if (!to->uri.is_sip_or_sips() || to->uri.user != user) {
-    return refuse(403, "Forbidden (To is not the authenticated user)");
-  }
-  const auto call_id = request.call_id();
-  const auto cseq = request.cseq();
-  const auto via = request.top_via();
-  const auto contacts = request.contacts();
-  const auto expires_header = request.expires();
-  if (!call_id || !cseq || !via || !contacts || !expires_header) return refuse(400, "");
-  if (call_id->size() > kMaxCallIdLength) return refuse(400, "Bad Request (Call-ID too long)");
+  const auto req = read_register(user, request);
+  if (!req) return req.error();
 
   // Work on a copy of the user's live bindings; it replaces the stored list only on success.
   const auto found = users_.find(user);
@@ -120,73 +221,38 @@ RegisterResult Registrar::on_register(std::string_view user, const SipPeer& from
   }
   const size_t live = list.size();
 
-  // §10.3 step 7: the same Call-ID with a CSeq not higher is an old or reordered request.
-  const auto out_of_order = [&](const Binding& b) {
-    return b.call_id == *call_id && cseq->number <= b.cseq;
-  };
-
-  if (contacts->wildcard) {
-    if (!*expires_header || **expires_header != 0) {
+  if (req->contacts.wildcard) {
+    if (!req->expires || *req->expires != 0) {
       return refuse(400, "Bad Request (Contact * needs Expires: 0)");
     }
-    std::erase_if(list, [&](const Binding& b) { return !out_of_order(b); });
-  } else if (!contacts->entries.empty()) {
-    std::vector<Pending> pending;
-    pending.reserve(contacts->entries.size());
-    for (const sip::NameAddr& entry : contacts->entries) {
-      if (!entry.uri.is_sip_or_sips()) return refuse(400, "Bad Request (Contact is not a SIP URI)");
-      if (entry.uri_text.size() > kMaxContactUriLength) {
-        return refuse(400, "Bad Request (Contact too long)");
-      }
-      uint64_t requested = config_.default_expires;
-      if (const sip::Param* p = entry.param("expires")) {
-        const auto v = parse_expires_param(p->value);
-        if (!v) return refuse(400, "Bad Request (Contact expires)");
-        requested = *v;
-      } else if (*expires_header) {
-        requested = **expires_header;
-      }
-      if (requested != 0 && requested < config_.min_expires) {
-        RegisterResult r = refuse(423, "");
-        r.min_expires = config_.min_expires;
-        return r;
-      }
-      Pending p{
-          .uri = entry.uri_text, .expires = 0, .nated = behind_nat(entry.uri, *via, from.remote)};
-      uint64_t granted = std::min<uint64_t>(requested, config_.max_expires);
-      if (p.nated && config_.nat_expires > 0)
-        granted = std::min<uint64_t>(granted, config_.nat_expires);
-      p.expires =
-          static_cast<uint32_t>(std::min<uint64_t>(granted, std::numeric_limits<uint32_t>::max()));
-      pending.push_back(p);
-    }
-    const size_t max_contacts = std::max<uint32_t>(config_.max_contacts, 1);
-    const std::string user_agent(
-        request.header(sip::HeaderId::kUserAgent).substr(0, kMaxUserAgentLength));
-    for (const Pending& p : pending) {
-      const auto it = std::find_if(list.begin(), list.end(),
-                                   [&](const Binding& b) { return b.contact == p.uri; });
-      if (it != list.end() && out_of_order(*it)) continue;
-      if (it != list.end()) list.erase(it);
-      if (p.expires == 0) continue;
-      list.insert(list.begin(), Binding{
-                                    .user = std::string(user),
-                                    .contact = std::string(p.uri),
-                                    .peer = from,
-                                    .call_id = std::string(*call_id),
-                                    .cseq = cseq->number,
-                                    .expires = now + std::chrono::seconds(p.expires),
-                                    .registered = wall_now,
-                                    .nated = p.nated,
-                                    .user_agent = user_agent,
-                                });
-      if (list.size() > max_contacts) list.pop_back();  // the oldest binding is replaced
-    }
+    std::erase_if(
+        list, [&](const Binding& b) { return !out_of_order(b, req->call_id, req->cseq.number); });
+  } else if (!req->contacts.entries.empty()) {
+    const auto pending =
+        check_contacts(req->contacts.entries, req->expires, req->via, from.remote, config_);
+    if (!pending) return pending.error();
+    const Binding like{
+        .user = std::string(user),
+        .contact = {},  // each binding's own, as its expiry and NAT flag
+        .peer = from,
+        .call_id = std::string(req->call_id),
+        .cseq = req->cseq.number,
+        .expires = {},
+        .registered = wall_now,
+        .nated = false,
+        .user_agent =
+            std::string(request.header(sip::HeaderId::kUserAgent).substr(0, kMaxUserAgentLength)),
+    };
+    update_bindings(list, *pending, like, now, std::max<uint32_t>(config_.max_contacts, 1));
     if (list.size() > live && size_ - stored + list.size() > config_.max_bindings) {
       return refuse(503, "Service Unavailable (registrar full)");
     }
   }
+  return store(user, found, stored, std::move(list), now);
+}
 
+RegisterResult Registrar::store(std::string_view user, Users::iterator found, size_t stored,
+                                std::vector<Binding> list, TimePoint now) {
   RegisterResult result;
   for (const Binding& b : list) result.contacts.push_back(contact_value(b, now));
   size_ = size_ - stored + list.size();

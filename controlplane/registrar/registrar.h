@@ -77,9 +77,16 @@ class Registrar {
   [[nodiscard]] size_t size() const { return size_; }
 
  private:
-  RegistrarConfig config_;
   // Per user, most recently registered first (the oldest is at the back).
-  std::map<std::string, std::vector<Binding>, std::less<>> users_;
+  using Users = std::map<std::string, std::vector<Binding>, std::less<>>;
+
+  // Makes `list` the user's bindings (found: the user's entry or end(); stored: how many bindings
+  // it held) and answers 200 with them.
+  RegisterResult store(std::string_view user, Users::iterator found, size_t stored,
+                       std::vector<Binding> list, TimePoint now);
+
+  RegistrarConfig config_;
+  Users users_;
   size_t size_ = 0;
 };
 

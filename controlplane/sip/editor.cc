@@ -3,6 +3,35 @@
 #include <fmt/format.h>
 
 namespace sbc::cp::sip {
+namespace {
+
+// Complete "Name: value" lines, each ended by CRLF.
+void append_lines(std::string& out, const std::vector<std::string>& lines) {
+  for (const auto& line : lines) {
+    out += line;
+    out += "\r\n";
+  }
+}
+
+// The field as received: from its name to the end of its (possibly folded) value, with a fold's
+// bare LF (accepted on input) written as CRLF for the strict peers downstream.
+void append_received_field(std::string& out, const HeaderField& h) {
+  const std::string_view field(
+      h.name.data(), static_cast<size_t>(h.value.data() + h.value.size() - h.name.data()));
+  for (size_t at = 0; at < field.size();) {
+    const size_t lf = field.find('\n', at);
+    if (lf == std::string_view::npos) {
+      out += field.substr(at);
+      break;
+    }
+    const size_t end = lf > at && field[lf - 1] == '\r' ? lf - 1 : lf;
+    out += field.substr(at, end - at);
+    out += "\r\n";
+    at = lf + 1;
+  }
+}
+
+}  // namespace
 
 MessageEditor::MessageEditor(Message message)
     : message_(std::move(message)), edits_(message_.headers().size()) {}
@@ -86,27 +115,14 @@ void MessageEditor::set_body(std::string body, std::string content_type) {
 
 std::string MessageEditor::serialize() const {
   const auto headers = message_.headers();
-  // Keep the received Content-Length only if the body is unchanged and one survives the edits.
-  bool keep_length = !body_.has_value();
-  if (keep_length) {
-    keep_length = false;
-    for (size_t i = 0; i < headers.size(); ++i) {
-      if (headers[i].id == HeaderId::kContentLength && !edits_[i].removed &&
-          !edits_[i].value.has_value()) {
-        keep_length = true;
-      }
-    }
-  }
+  const bool keep_length = keeps_received_length();
   const std::string_view body = body_ ? std::string_view(*body_) : message_.body();
 
   std::string out;
   out.reserve(message_.raw().size() + 256);
   out += start_line_ ? std::string_view(*start_line_) : message_.start_line();
   out += "\r\n";
-  for (const auto& line : prepended_) {
-    out += line;
-    out += "\r\n";
-  }
+  append_lines(out, prepended_);
   for (size_t i = 0; i < headers.size(); ++i) {
     const HeaderField& h = headers[i];
     if (edits_[i].removed) continue;
@@ -116,28 +132,11 @@ std::string MessageEditor::serialize() const {
       out += ": ";
       out += *edits_[i].value;
     } else {
-      // The field as received: from its name to the end of its (possibly folded) value, with a
-      // fold's bare LF (accepted on input) written as CRLF for the strict peers downstream.
-      const std::string_view field(
-          h.name.data(), static_cast<size_t>(h.value.data() + h.value.size() - h.name.data()));
-      for (size_t at = 0; at < field.size();) {
-        const size_t lf = field.find('\n', at);
-        if (lf == std::string_view::npos) {
-          out += field.substr(at);
-          break;
-        }
-        const size_t end = lf > at && field[lf - 1] == '\r' ? lf - 1 : lf;
-        out += field.substr(at, end - at);
-        out += "\r\n";
-        at = lf + 1;
-      }
+      append_received_field(out, h);
     }
     out += "\r\n";
   }
-  for (const auto& line : appended_) {
-    out += line;
-    out += "\r\n";
-  }
+  append_lines(out, appended_);
   if (!keep_length) {
     out += "Content-Length: ";
     out += std::to_string(body.size());
@@ -146,6 +145,20 @@ std::string MessageEditor::serialize() const {
   out += "\r\n";
   out += body;
   return out;
+}
+
+// Keep the received Content-Length only if the body is unchanged and one survives the edits.
+bool MessageEditor::keeps_received_length() const {
+  if (body_.has_value()) return false;
+  const auto headers = message_.headers();
+  bool keep_length = false;
+  for (size_t i = 0; i < headers.size(); ++i) {
+    if (headers[i].id == HeaderId::kContentLength && !edits_[i].removed &&
+        !edits_[i].value.has_value()) {
+      keep_length = true;
+    }
+  }
+  return keep_length;
 }
 
 }  // namespace sbc::cp::sip

@@ -52,6 +52,9 @@ class MessageEditor {
   [[nodiscard]] std::string serialize() const;
 
  private:
+  // Whether serialize() keeps the received Content-Length field.
+  [[nodiscard]] bool keeps_received_length() const;
+
   struct FieldEdit {
     bool removed = false;
     std::optional<std::string> value;  // replacement value

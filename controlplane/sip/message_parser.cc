@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "controlplane/sip/keepalive.h"
 #include "controlplane/sip/lexer.h"
@@ -89,6 +91,20 @@ bool is_version(std::string_view v) {
   return true;
 }
 
+// Removes the spaces at the front / back of s; true when there were none.
+bool trim_spaces_front(std::string_view& s) {
+  const size_t n = std::min(s.find_first_not_of(' '), s.size());
+  s.remove_prefix(n);
+  return n == 0;
+}
+
+bool trim_spaces_back(std::string_view& s) {
+  const size_t keep = s.find_last_not_of(' ') + 1;  // npos + 1 == 0: all spaces
+  const bool none = keep == s.size();
+  s.remove_suffix(s.size() - keep);
+  return none;
+}
+
 // Number of elements of a comma list (commas inside quotes and <> do not count), without
 // allocating: enough to enforce Limits::max_vias before anything parses the values.
 size_t count_list_items(std::string_view value) {
@@ -116,6 +132,116 @@ size_t count_list_items(std::string_view value) {
   return items;
 }
 
+// The header fields of one message, read a line at a time. A line starting with SP/HTAB continues
+// the previous field (folding); a field is checked and indexed once its last line is read.
+class HeaderReader {
+ public:
+  HeaderReader(std::string_view all, const Limits& limits, std::vector<HeaderField>& headers)
+      : all_(all), limits_(limits), headers_(headers) {}
+
+  // Reads the fields from pos to the empty line; returns where the body begins.
+  std::expected<size_t, ParseError> read(size_t pos, Framing framing) {
+    while (true) {
+      const auto line = read_line(all_, pos);
+      if (!line) return end_without_empty_line(pos, framing);
+      const std::string_view text = all_.substr(line->begin, line->end - line->begin);
+      if (text.find('\r') != std::string_view::npos)
+        return std::unexpected(ParseError::kInvalidCharacter);
+      if (text.empty()) {
+        if (auto ok = finish_field(); !ok) return std::unexpected(ok.error());
+        return line->next;
+      }
+      if (auto ok = take_line(*line); !ok) return std::unexpected(ok.error());
+      pos = line->next;
+    }
+  }
+
+ private:
+  // No line terminator after pos. A datagram may end right after its last header line without
+  // the empty line (RFC 4475 baddn): nothing is ambiguous, the body is empty. A stream must wait
+  // for the empty line.
+  std::expected<size_t, ParseError> end_without_empty_line(size_t pos, Framing framing) {
+    if (framing == Framing::kDatagram && pos == all_.size()) {
+      if (auto ok = finish_field(); !ok) return std::unexpected(ok.error());
+      return pos;
+    }
+    return std::unexpected(all_.size() - pos > limits_.max_header_line && open_field_
+                               ? ParseError::kHeaderLineTooLong
+                               : ParseError::kNoHeaderEnd);
+  }
+
+  // A non-empty header line: the continuation of the open field, or the start of the next one.
+  std::expected<void, ParseError> take_line(const Line& line) {
+    const char c = all_[line.begin];
+    if (c == ' ' || c == '\t') {
+      if (!open_field_) return std::unexpected(ParseError::kBadHeaderLine);
+      field_end_ = line.end;
+      if (field_end_ - field_begin_ > limits_.max_header_line) {
+        return std::unexpected(ParseError::kHeaderLineTooLong);
+      }
+      return {};
+    }
+    if (auto ok = finish_field(); !ok) return ok;
+    open_field_ = true;
+    field_begin_ = line.begin;
+    field_end_ = line.end;
+    return {};
+  }
+
+  std::expected<void, ParseError> finish_field() {
+    if (!open_field_) return {};
+    return close_field();
+  }
+
+  // Checks the open field (length, bytes, name) and indexes it.
+  std::expected<void, ParseError> close_field() {
+    open_field_ = false;
+    const std::string_view field = all_.substr(field_begin_, field_end_ - field_begin_);
+    if (field.size() > limits_.max_header_line)
+      return std::unexpected(ParseError::kHeaderLineTooLong);
+    if (!valid_field_bytes(field)) return std::unexpected(ParseError::kInvalidCharacter);
+    const size_t colon = field.find(':');
+    if (colon == std::string_view::npos) return std::unexpected(ParseError::kBadHeaderLine);
+    std::string_view name = field.substr(0, colon);
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+    if (!is_token(name)) return std::unexpected(ParseError::kBadHeaderLine);
+    if (headers_.size() >= limits_.max_headers) return std::unexpected(ParseError::kTooManyHeaders);
+    HeaderField h{header_id(name), name, trim_lws(field.substr(colon + 1))};
+    if (h.id == HeaderId::kVia) {
+      // Count values now so a Via bomb is refused before anyone parses it.
+      vias_ += count_list_items(h.value);
+      if (vias_ > limits_.max_vias) return std::unexpected(ParseError::kTooManyVias);
+    }
+    headers_.push_back(h);
+    return {};
+  }
+
+  std::string_view all_;
+  const Limits& limits_;
+  std::vector<HeaderField>& headers_;
+  size_t field_begin_ = 0;  // the open field: [field_begin_, field_end_) incl. folded lines
+  size_t field_end_ = 0;
+  bool open_field_ = false;
+  size_t vias_ = 0;  // Via values so far
+};
+
+// The value of the Content-Length fields, nullopt when there is none. kBadContentLength for a
+// malformed one, kDuplicateHeader when two disagree (the first problem found).
+std::expected<std::optional<uint64_t>, ParseError> content_length_of(
+    std::span<const HeaderField> headers) {
+  std::optional<uint64_t> content_length;
+  for (const auto& h : headers) {
+    if (h.id != HeaderId::kContentLength) continue;
+    const auto v = parse_decimal(h.value, 10);
+    if (!v) return std::unexpected(ParseError::kBadContentLength);
+    if (content_length && *content_length != *v) {
+      return std::unexpected(ParseError::kDuplicateHeader);
+    }
+    content_length = v;
+  }
+  return content_length;
+}
+
 }  // namespace
 
 // Builds Message objects; a friend of Message so the fields stay private.
@@ -125,68 +251,74 @@ class MessageParser {
                                                   Framing framing);
 
  private:
-  static std::expected<void, ParseError> parse_start_line(Message& m, std::string_view line,
-                                                          bool& request);
+  // The start line: sets the request or the response fields of m.
+  static std::expected<void, ParseError> parse_start_line(Message& m, std::string_view line);
+  static std::expected<void, ParseError> parse_status_line(Message& m, std::string_view version,
+                                                           std::string_view rest);
+  static std::expected<void, ParseError> parse_request_line(Message& m, std::string_view method,
+                                                            std::string_view rest);
+  // Sets the body and the framed size once the header fields are read (body_begin: the byte
+  // after the empty line).
+  static std::expected<void, ParseError> frame_body(Message& m, size_t body_begin,
+                                                    const Limits& limits, Framing framing);
 };
 
-std::expected<void, ParseError> MessageParser::parse_start_line(Message& m, std::string_view line,
-                                                                bool& request) {
+std::expected<void, ParseError> MessageParser::parse_start_line(Message& m, std::string_view line) {
   if (line.empty()) return std::unexpected(ParseError::kBadStartLine);
   if (has_forbidden_byte(line)) return std::unexpected(ParseError::kInvalidCharacter);
   m.start_line_ = line;
   const size_t sp1 = line.find(' ');
   if (sp1 == std::string_view::npos) return std::unexpected(ParseError::kBadStartLine);
   const std::string_view first = line.substr(0, sp1);
+  const std::string_view rest = line.substr(sp1 + 1);
   if (first.size() > 4 && iequals(first.substr(0, 4), "SIP/")) {
-    // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
-    if (!iequals(first, kVersion)) return std::unexpected(ParseError::kBadVersion);
-    const std::string_view rest = line.substr(sp1 + 1);
-    const size_t sp2 = rest.find(' ');
-    const std::string_view code = rest.substr(0, sp2);
-    const auto value = parse_decimal(code, 3);
-    if (!value || code.size() != 3 || *value < 100 || *value > 699) {
-      return std::unexpected(ParseError::kBadStatusCode);
-    }
-    request = false;
-    m.version_ = first;
-    m.status_code_ = static_cast<int>(*value);
-    m.reason_ = sp2 == std::string_view::npos ? std::string_view{} : rest.substr(sp2 + 1);
-    return {};
+    return parse_status_line(m, first, rest);
   }
-  // Request-Line = Method SP Request-URI SP SIP-Version. The method and the version delimit the
-  // line; extra spaces (RFC 4475 lwsstart, trws) or a malformed Request-URI (ltgtruri, lwsruri)
-  // leave a request a server can still answer: they are recorded as a defect for validate().
-  if (!is_token(first)) return std::unexpected(ParseError::kBadMethod);
-  std::string_view rest = line.substr(sp1 + 1);
-  bool spacing_ok = true;
-  while (!rest.empty() && rest.back() == ' ') {
-    rest.remove_suffix(1);
-    spacing_ok = false;
+  return parse_request_line(m, first, rest);
+}
+
+// Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+std::expected<void, ParseError> MessageParser::parse_status_line(Message& m,
+                                                                 std::string_view version,
+                                                                 std::string_view rest) {
+  if (!iequals(version, kVersion)) return std::unexpected(ParseError::kBadVersion);
+  const size_t sp2 = rest.find(' ');
+  const std::string_view code = rest.substr(0, sp2);
+  const auto value = parse_decimal(code, 3);
+  if (!value || code.size() != 3 || *value < 100 || *value > 699) {
+    return std::unexpected(ParseError::kBadStatusCode);
   }
+  m.version_ = version;
+  m.status_code_ = static_cast<int>(*value);
+  m.reason_ = sp2 == std::string_view::npos ? std::string_view{} : rest.substr(sp2 + 1);
+  return {};
+}
+
+// Request-Line = Method SP Request-URI SP SIP-Version. The method and the version delimit the
+// line; extra spaces (RFC 4475 lwsstart, trws) or a malformed Request-URI (ltgtruri, lwsruri)
+// leave a request a server can still answer: they are recorded as a defect for validate().
+std::expected<void, ParseError> MessageParser::parse_request_line(Message& m,
+                                                                  std::string_view method,
+                                                                  std::string_view rest) {
+  if (!is_token(method)) return std::unexpected(ParseError::kBadMethod);
+  bool spacing_ok = trim_spaces_back(rest);
   const size_t sp2 = rest.rfind(' ');
   if (sp2 == std::string_view::npos) return std::unexpected(ParseError::kBadStartLine);
   const std::string_view version = rest.substr(sp2 + 1);
   if (!is_version(version)) return std::unexpected(ParseError::kBadVersion);
   std::string_view uri = rest.substr(0, sp2);
-  while (!uri.empty() && uri.front() == ' ') {
-    uri.remove_prefix(1);
-    spacing_ok = false;
-  }
-  while (!uri.empty() && uri.back() == ' ') {
-    uri.remove_suffix(1);
-    spacing_ok = false;
-  }
+  spacing_ok = trim_spaces_front(uri) && spacing_ok;
+  spacing_ok = trim_spaces_back(uri) && spacing_ok;
   if (uri.empty()) return std::unexpected(ParseError::kBadStartLine);
   if (!spacing_ok) {
     m.defect_ = ParseError::kBadStartLine;
   } else if (!is_absolute_uri(uri)) {
     m.defect_ = ParseError::kBadRequestUri;
   }
-  request = true;
   m.is_request_ = true;
   m.version_ = version;
-  m.method_text_ = first;
-  m.method_ = method_from_text(first);
+  m.method_text_ = method;
+  m.method_ = method_from_text(method);
   m.request_uri_ = uri;
   return {};
 }
@@ -203,110 +335,33 @@ std::expected<Message, ParseError> MessageParser::parse(std::string bytes, const
 
   const auto first = read_line(all, begin);
   if (!first) return std::unexpected(ParseError::kNoHeaderEnd);
-  bool request = false;
-  if (auto ok = parse_start_line(m, all.substr(first->begin, first->end - first->begin), request);
-      !ok) {
+  if (auto ok = parse_start_line(m, all.substr(first->begin, first->end - first->begin)); !ok) {
     return std::unexpected(ok.error());
   }
   // One allocation covers typical messages (an INVITE has 10-20 fields).
   m.headers_.reserve(std::min<size_t>(limits.max_headers, kTypicalHeaders));
-
-  // Header fields. A line starting with SP/HTAB continues the previous field (folding).
-  size_t pos = first->next;
-  size_t body_begin = std::string_view::npos;
-  size_t field_begin = 0;
-  size_t field_end = 0;
-  size_t vias = 0;
-  bool open_field = false;
-  auto close_field = [&]() -> std::expected<void, ParseError> {
-    open_field = false;
-    const std::string_view field = all.substr(field_begin, field_end - field_begin);
-    if (field.size() > limits.max_header_line)
-      return std::unexpected(ParseError::kHeaderLineTooLong);
-    if (!valid_field_bytes(field)) return std::unexpected(ParseError::kInvalidCharacter);
-    const size_t colon = field.find(':');
-    if (colon == std::string_view::npos) return std::unexpected(ParseError::kBadHeaderLine);
-    std::string_view name = field.substr(0, colon);
-    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
-    if (!is_token(name)) return std::unexpected(ParseError::kBadHeaderLine);
-    if (m.headers_.size() >= limits.max_headers)
-      return std::unexpected(ParseError::kTooManyHeaders);
-    HeaderField h{header_id(name), name, trim_lws(field.substr(colon + 1))};
-    if (h.id == HeaderId::kVia) {
-      // Count values now so a Via bomb is refused before anyone parses it.
-      vias += count_list_items(h.value);
-      if (vias > limits.max_vias) return std::unexpected(ParseError::kTooManyVias);
-    }
-    m.headers_.push_back(h);
-    return {};
-  };
-  while (true) {
-    const auto line = read_line(all, pos);
-    if (!line) {
-      // A datagram may end right after its last header line without the empty line (RFC 4475
-      // baddn): nothing is ambiguous, the body is empty. A stream must wait for the empty line.
-      if (framing == Framing::kDatagram && pos == all.size()) {
-        if (open_field) {
-          if (auto ok = close_field(); !ok) return std::unexpected(ok.error());
-        }
-        body_begin = pos;
-        break;
-      }
-      return std::unexpected(all.size() - pos > limits.max_header_line && open_field
-                                 ? ParseError::kHeaderLineTooLong
-                                 : ParseError::kNoHeaderEnd);
-    }
-    const std::string_view text = all.substr(line->begin, line->end - line->begin);
-    if (text.find('\r') != std::string_view::npos)
-      return std::unexpected(ParseError::kInvalidCharacter);
-    if (text.empty()) {
-      if (open_field) {
-        if (auto ok = close_field(); !ok) return std::unexpected(ok.error());
-      }
-      body_begin = line->next;
-      break;
-    }
-    if (text[0] == ' ' || text[0] == '\t') {
-      if (!open_field) return std::unexpected(ParseError::kBadHeaderLine);
-      field_end = line->end;
-      if (field_end - field_begin > limits.max_header_line) {
-        return std::unexpected(ParseError::kHeaderLineTooLong);
-      }
-    } else {
-      if (open_field) {
-        if (auto ok = close_field(); !ok) return std::unexpected(ok.error());
-      }
-      open_field = true;
-      field_begin = line->begin;
-      field_end = line->end;
-    }
-    pos = line->next;
+  const auto body_begin = HeaderReader(all, limits, m.headers_).read(first->next, framing);
+  if (!body_begin) return std::unexpected(body_begin.error());
+  if (auto ok = frame_body(m, *body_begin, limits, framing); !ok) {
+    return std::unexpected(ok.error());
   }
+  return m;
+}
 
-  // Body, delimited by Content-Length (all its occurrences must agree). A datagram request whose
-  // Content-Length is malformed, conflicting or too large for the datagram is still delimited
-  // (by the datagram) so it can be answered 400 (RFC 4475 clerr, ncl, mcl01); validate() reports
-  // the defect. On a stream such a message cannot be delimited: it is an error.
+// Body, delimited by Content-Length (all its occurrences must agree). A datagram request whose
+// Content-Length is malformed, conflicting or too large for the datagram is still delimited
+// (by the datagram) so it can be answered 400 (RFC 4475 clerr, ncl, mcl01); validate() reports
+// the defect. On a stream such a message cannot be delimited: it is an error.
+std::expected<void, ParseError> MessageParser::frame_body(Message& m, size_t body_begin,
+                                                          const Limits& limits, Framing framing) {
+  const std::string_view all(*m.buffer_);
+  const bool lenient = framing == Framing::kDatagram && m.is_request_;
   std::optional<uint64_t> content_length;
-  std::optional<ParseError> length_error;
-  for (const auto& h : m.headers_) {
-    if (h.id != HeaderId::kContentLength) continue;
-    const auto v = parse_decimal(h.value, 10);
-    if (!v) {
-      length_error = ParseError::kBadContentLength;
-      break;
-    }
-    if (content_length && *content_length != *v) {
-      length_error = ParseError::kDuplicateHeader;
-      break;
-    }
-    content_length = v;
-  }
-  const bool lenient = framing == Framing::kDatagram && request;
-  if (length_error) {
-    if (!lenient) return std::unexpected(*length_error);
-    m.defect_ = m.defect_.value_or(*length_error);
-    content_length.reset();
+  if (auto found = content_length_of(m.headers_)) {
+    content_length = *found;
+  } else {
+    if (!lenient) return std::unexpected(found.error());
+    m.defect_ = m.defect_.value_or(found.error());
   }
   const size_t available = all.size() - body_begin;
   size_t body_size = available;
@@ -323,8 +378,8 @@ std::expected<Message, ParseError> MessageParser::parse(std::string bytes, const
   }
   if (body_size > limits.max_body) return std::unexpected(ParseError::kBodyTooLarge);
   m.body_ = all.substr(body_begin, body_size);
-  m.size_ = body_begin + body_size - begin;
-  return m;
+  m.size_ = body_begin + body_size - m.begin_;
+  return {};
 }
 
 std::expected<Message, ParseError> Message::parse(std::string bytes, const Limits& limits,

@@ -66,6 +66,91 @@ void append_media(std::string& out, std::string_view value, uint16_t port) {
   out += rest;
 }
 
+// Writes the rewritten text a line at a time; media_index_ follows the m= sections (-1: the
+// session part).
+class SdpRewriter {
+ public:
+  SdpRewriter(const SessionDescription& sdp, const SdpRewrite& rw) : sdp_(sdp), rw_(rw) {}
+
+  std::string rewrite(std::string_view text) {
+    out_.reserve(text.size() + 64);
+    size_t pos = 0;
+    SdpLine line;
+    while (next_line(text, pos, line)) {
+      if (rw_.strip_identity && strip_identity(line)) continue;
+      if (rewrite_line(line)) continue;
+      out_ += line.content;
+      out_ += line.terminator;
+    }
+    return std::move(out_);
+  }
+
+ private:
+  // s= becomes "-"; i=, u=, e=, p= and a=tool are dropped. True when the line is done with.
+  bool strip_identity(const SdpLine& line) {
+    if (line.type == 'i' || line.type == 'u' || line.type == 'e' || line.type == 'p') return true;
+    if (line.type == 's') {
+      out_ += "s=-";
+      out_ += line.terminator;
+      return true;
+    }
+    return line.type == 'a' && attribute_name(line.value) == "tool";
+  }
+
+  // The lines anchoring changes: the session's o=, every c=, the m= ports, a=rtcp and the ICE
+  // attributes. True when the line is done with (written or dropped).
+  bool rewrite_line(const SdpLine& line) {
+    switch (line.type) {
+      case 'o':
+        if (media_index_ >= 0) return false;
+        append_origin(out_, line.value, rw_);
+        break;
+      case 'c':
+        out_ += "c=IN ";
+        out_ += rw_.addr_type;
+        out_ += ' ';
+        out_ += rw_.address;
+        break;
+      case 'm': {
+        ++media_index_;
+        const auto i = static_cast<size_t>(media_index_);
+        // A rejected stream (port 0) stays rejected.
+        append_media(out_, line.value, sdp_.media[i].port == 0 ? 0 : rw_.media[i].port);
+        break;
+      }
+      case 'a': return rewrite_attribute(line);
+      default: return false;
+    }
+    out_ += line.terminator;
+    return true;
+  }
+
+  // ICE attributes are dropped; a=rtcp names the new port, or is dropped (no new RTCP port, a
+  // rejected stream, or before the first m=).
+  bool rewrite_attribute(const SdpLine& line) {
+    const std::string_view name = attribute_name(line.value);
+    if (is_ice(name)) return true;
+    if (name != "rtcp") return false;
+    const MediaRewrite* m =
+        media_index_ >= 0 ? &rw_.media[static_cast<size_t>(media_index_)] : nullptr;
+    if (m != nullptr && m->rtcp_port && sdp_.media[static_cast<size_t>(media_index_)].port) {
+      out_ += "a=rtcp:";
+      out_ += std::to_string(*m->rtcp_port);
+      out_ += " IN ";
+      out_ += rw_.addr_type;
+      out_ += ' ';
+      out_ += rw_.address;
+      out_ += line.terminator;
+    }
+    return true;
+  }
+
+  const SessionDescription& sdp_;
+  const SdpRewrite& rw_;
+  std::string out_;
+  long media_index_ = -1;
+};
+
 }  // namespace
 
 std::expected<std::string, SdpError> rewrite_sdp(std::string_view text, const SdpRewrite& rw) {
@@ -76,72 +161,8 @@ std::expected<std::string, SdpError> rewrite_sdp(std::string_view text, const Sd
 
 std::expected<std::string, SdpError> rewrite_sdp(const SessionDescription& parsed,
                                                  std::string_view text, const SdpRewrite& rw) {
-  const SessionDescription* sdp = &parsed;
-  if (rw.media.size() != sdp->media.size()) return std::unexpected(SdpError::kRewriteMismatch);
-
-  std::string out;
-  out.reserve(text.size() + 64);
-  size_t pos = 0;
-  SdpLine line;
-  long media_index = -1;
-  while (next_line(text, pos, line)) {
-    if (rw.strip_identity) {
-      if (line.type == 'i' || line.type == 'u' || line.type == 'e' || line.type == 'p') continue;
-      if (line.type == 's') {
-        out += "s=-";
-        out += line.terminator;
-        continue;
-      }
-      if (line.type == 'a' && attribute_name(line.value) == "tool") continue;
-    }
-    switch (line.type) {
-      case 'o':
-        if (media_index < 0) {
-          append_origin(out, line.value, rw);
-          out += line.terminator;
-          continue;
-        }
-        break;
-      case 'c':
-        out += "c=IN ";
-        out += rw.addr_type;
-        out += ' ';
-        out += rw.address;
-        out += line.terminator;
-        continue;
-      case 'm': {
-        ++media_index;
-        const auto i = static_cast<size_t>(media_index);
-        // A rejected stream (port 0) stays rejected.
-        append_media(out, line.value, sdp->media[i].port == 0 ? 0 : rw.media[i].port);
-        out += line.terminator;
-        continue;
-      }
-      case 'a': {
-        const std::string_view name = attribute_name(line.value);
-        if (is_ice(name)) continue;
-        if (name == "rtcp") {
-          const MediaRewrite* m =
-              media_index >= 0 ? &rw.media[static_cast<size_t>(media_index)] : nullptr;
-          if (m != nullptr && m->rtcp_port && sdp->media[static_cast<size_t>(media_index)].port) {
-            out += "a=rtcp:";
-            out += std::to_string(*m->rtcp_port);
-            out += " IN ";
-            out += rw.addr_type;
-            out += ' ';
-            out += rw.address;
-            out += line.terminator;
-          }
-          continue;
-        }
-        break;
-      }
-      default: break;
-    }
-    out += line.content;
-    out += line.terminator;
-  }
-  return out;
+  if (rw.media.size() != parsed.media.size()) return std::unexpected(SdpError::kRewriteMismatch);
+  return SdpRewriter(parsed, rw).rewrite(text);
 }
 
 }  // namespace sbc::cp::sip
