@@ -232,8 +232,9 @@ class SrtpVectors : public ::testing::Test {
   void SetUp() override { library_.emplace(*SrtpLibrary::init()); }
 
   // Protects `plain` with a fresh outbound context, checks the bytes, then unprotects them with a
-  // fresh inbound context back to `plain`.
-  void check_rtp(SrtpSuite suite, const Bytes& key_salt, const Bytes& plain, const Bytes& wire) {
+  // fresh inbound context back to `plain` (SRTP, or SRTCP with `rtcp`).
+  void check(bool rtcp, SrtpSuite suite, const Bytes& key_salt, const Bytes& plain,
+             const Bytes& wire) {
     const SrtpMasterKey key = *SrtpMasterKey::create(suite, key_salt);
     auto out = SrtpOutbound::create(library_.value(), key);
     auto in = SrtpInbound::create(library_.value(), key);
@@ -241,28 +242,20 @@ class SrtpVectors : public ::testing::Test {
     Bytes buffer = plain;
     buffer.resize(plain.size() + kMaxSrtpTrailer);
     size_t length = plain.size();
-    ASSERT_EQ(out->protect_rtp(buffer, length), SrtpResult::kOk);
+    ASSERT_EQ(rtcp ? out->protect_rtcp(buffer, length) : out->protect_rtp(buffer, length),
+              SrtpResult::kOk);
     EXPECT_EQ(Bytes(buffer.begin(), buffer.begin() + static_cast<long>(length)), wire);
     Bytes received = wire;
     length = wire.size();
-    ASSERT_EQ(in->unprotect_rtp(received, length), SrtpResult::kOk);
+    ASSERT_EQ(rtcp ? in->unprotect_rtcp(received, length) : in->unprotect_rtp(received, length),
+              SrtpResult::kOk);
     EXPECT_EQ(Bytes(received.begin(), received.begin() + static_cast<long>(length)), plain);
   }
-
+  void check_rtp(SrtpSuite suite, const Bytes& key_salt, const Bytes& plain, const Bytes& wire) {
+    check(false, suite, key_salt, plain, wire);
+  }
   void check_rtcp(SrtpSuite suite, const Bytes& key_salt, const Bytes& plain, const Bytes& wire) {
-    const SrtpMasterKey key = *SrtpMasterKey::create(suite, key_salt);
-    auto out = SrtpOutbound::create(library_.value(), key);
-    auto in = SrtpInbound::create(library_.value(), key);
-    ASSERT_TRUE(out && in);
-    Bytes buffer = plain;
-    buffer.resize(plain.size() + kMaxSrtpTrailer);
-    size_t length = plain.size();
-    ASSERT_EQ(out->protect_rtcp(buffer, length), SrtpResult::kOk);
-    EXPECT_EQ(Bytes(buffer.begin(), buffer.begin() + static_cast<long>(length)), wire);
-    Bytes received = wire;
-    length = wire.size();
-    ASSERT_EQ(in->unprotect_rtcp(received, length), SrtpResult::kOk);
-    EXPECT_EQ(Bytes(received.begin(), received.begin() + static_cast<long>(length)), plain);
+    check(true, suite, key_salt, plain, wire);
   }
 
   std::optional<SrtpLibrary> library_;
