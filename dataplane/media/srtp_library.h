@@ -4,6 +4,9 @@
 // stopped and every SRTP context is gone. Contexts are created from it (SrtpInbound::create takes
 // a const SrtpLibrary&), so the type system orders init before use without a global flag.
 //
+// init then replaces the per-packet cipher and auth types with allocation-free ones over OpenSSL
+// (srtp_ciphers.h): Debian's NSS-based ones allocate per packet.
+//
 // It also installs a log handler that discards libsrtp's messages: every per-packet outcome is
 // already a result value the worker counts, and a worker never logs per packet.
 #pragma once
@@ -14,7 +17,8 @@
 namespace sbc::dp {
 
 enum class SrtpInitError : uint8_t {
-  kInitFailed,  // srtp_init failed (the crypto kernel could not load its types)
+  kInitFailed,    // srtp_init failed (the crypto kernel could not load its types)
+  kCryptoFailed,  // the allocation-free cipher/auth types (srtp_ciphers.h) failed their self-test
 };
 
 class SrtpLibrary {
