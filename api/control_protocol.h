@@ -126,7 +126,9 @@ struct Result {
 };
 
 // The SRTP crypto suites (RFC 4568 SDES names; RFC 7714 for GCM). These values are the wire
-// encoding: dataplane/media/srtp_suite.h and controlplane/sip/sdp_crypto.h convert to and from it.
+// encoding. dataplane/media/srtp_suite.h (dp::SrtpSuite) and controlplane/sip/sdp_crypto.h
+// (sip::SdesSuite) map to and from it by SDES name: dp::srtp_suite_from_name(to_string(suite)),
+// sip::sdes_suite_from_name(...); tests/unit/api/srtp_suite_mapping_test.cc checks the mapping.
 enum class SrtpSuite : uint8_t {
   kAesCm128HmacSha1_80 = 1,  // AES_CM_128_HMAC_SHA1_80
   kAesCm128HmacSha1_32 = 2,  // AES_CM_128_HMAC_SHA1_32
