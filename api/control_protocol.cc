@@ -1,6 +1,7 @@
 #include "api/control_protocol.h"
 
 #include <arpa/inet.h>
+#include <openssl/crypto.h>
 
 #include <cstring>
 #include <limits>
@@ -194,7 +195,74 @@ void read(Reader& r, Result& m) {
   m.detail = r.string();
 }
 
-void write(Writer& w, const LegSpec& l) {
+// Whether SRTP master keys go on the wire: in a SessionAdd (to the dataplane) yes; in a DumpReply
+// (out of it) never, only the suite and the other parameters.
+enum class Keys : bool { kOmit, kCarry };
+
+bool valid_suite(uint8_t suite) {
+  return suite >= static_cast<uint8_t>(SrtpSuite::kAesCm128HmacSha1_80) &&
+         suite <= static_cast<uint8_t>(SrtpSuite::kAeadAes256Gcm);
+}
+bool valid_replay_window(uint32_t window) {
+  return window == 0 || (window >= kMinSrtpReplayWindow && window <= kMaxSrtpReplayWindow);
+}
+
+void write(Writer& w, const SrtpParams& p, Keys keys) {
+  const bool key_ok = keys == Keys::kOmit || p.key.size() == srtp_key_salt_length(p.suite);
+  if (!valid_suite(static_cast<uint8_t>(p.suite)) || !key_ok ||
+      !valid_replay_window(p.replay_window) || p.ssrc_count > kMaxSrtpSsrcs) {
+    w.fail();
+    return;
+  }
+  w.u8(static_cast<uint8_t>(p.suite));
+  if (keys == Keys::kCarry) {
+    w.u8(static_cast<uint8_t>(p.key.size()));
+    w.bytes(p.key.bytes());
+  } else {
+    w.u8(0);
+  }
+  w.u32(p.replay_window);
+  w.u8(p.ssrc_count);
+  for (size_t i = 0; i < p.ssrc_count; ++i) w.u32(p.ssrcs[i]);
+}
+void read(Reader& r, SrtpParams& p, Keys keys) {
+  const uint8_t suite = r.u8();
+  const uint8_t key_length = r.u8();
+  if (r.failed()) return;
+  if (!valid_suite(suite)) {
+    r.fail(DecodeError::kBadField);
+    return;
+  }
+  p.suite = static_cast<SrtpSuite>(suite);
+  const size_t expected = keys == Keys::kCarry ? srtp_key_salt_length(p.suite) : 0;
+  if (key_length != expected) {
+    r.fail(DecodeError::kBadField);
+    return;
+  }
+  std::array<uint8_t, kMaxSrtpKeySaltLength> key{};
+  for (size_t i = 0; i < key_length; ++i) key[i] = r.u8();
+  if (!r.failed()) p.key = SrtpKey::from_bytes(std::span(key.data(), key_length));
+  OPENSSL_cleanse(key.data(), key.size());
+  p.replay_window = r.u32();
+  p.ssrc_count = r.u8();
+  if (r.failed()) return;
+  if (!valid_replay_window(p.replay_window) || p.ssrc_count > kMaxSrtpSsrcs) {
+    r.fail(DecodeError::kBadField);
+    return;
+  }
+  for (size_t i = 0; i < p.ssrc_count; ++i) p.ssrcs[i] = r.u32();
+}
+
+void write(Writer& w, const std::optional<SrtpParams>& p, Keys keys) {
+  w.boolean(p.has_value());
+  if (p) write(w, *p, keys);
+}
+void read(Reader& r, std::optional<SrtpParams>& p, Keys keys) {
+  if (!r.boolean() || r.failed()) return;
+  read(r, p.emplace(), keys);
+}
+
+void write(Writer& w, const LegSpec& l, Keys keys) {
   w.u8(l.port);
   w.address(l.local);
   w.u16(l.local_rtp_port);
@@ -202,8 +270,10 @@ void write(Writer& w, const LegSpec& l) {
   w.u16(l.remote_rtp_port);
   w.u16(l.remote_rtcp_port);
   w.address(l.signalling_source);
+  write(w, l.srtp_in, keys);
+  write(w, l.srtp_out, keys);
 }
-void read(Reader& r, LegSpec& l) {
+void read(Reader& r, LegSpec& l, Keys keys) {
   l.port = r.u8();
   l.local = r.address();
   l.local_rtp_port = r.u16();
@@ -211,20 +281,22 @@ void read(Reader& r, LegSpec& l) {
   l.remote_rtp_port = r.u16();
   l.remote_rtcp_port = r.u16();
   l.signalling_source = r.address();
+  read(r, l.srtp_in, keys);
+  read(r, l.srtp_out, keys);
 }
 
-void write(Writer& w, const SessionAdd& m) {
+void write(Writer& w, const SessionAdd& m, Keys keys = Keys::kCarry) {
   w.u64(m.session_id);
   w.u32(m.media_timeout_ms);
   w.u32(m.latch_window_ms);
-  for (const auto& l : m.legs) write(w, l);
+  for (const auto& l : m.legs) write(w, l, keys);
   w.u32(m.max_packet_rate);
 }
-void read(Reader& r, SessionAdd& m) {
+void read(Reader& r, SessionAdd& m, Keys keys = Keys::kCarry) {
   m.session_id = r.u64();
   m.media_timeout_ms = r.u32();
   m.latch_window_ms = r.u32();
-  for (auto& l : m.legs) read(r, l);
+  for (auto& l : m.legs) read(r, l, keys);
   m.max_packet_rate = r.u32();
 }
 
@@ -337,16 +409,16 @@ void read(Reader& r, DumpQuery& m) {
 void write(Writer& w, const DumpReply& m) {
   w.count(m.sessions.size());
   for (const auto& s : m.sessions) {
-    write(w, s.spec);
+    write(w, s.spec, Keys::kOmit);
     for (const auto& l : s.stats) write(w, l);
   }
   w.u64(m.next_cursor);
 }
 void read(Reader& r, DumpReply& m) {
-  constexpr size_t kLegSpecSize = 1 + kAddressSize * 3 + 2 * 3;
+  constexpr size_t kLegSpecSize = 1 + kAddressSize * 3 + 2 * 3 + 2;
   m.sessions.resize(r.count(8 + 4 + 4 + 2 * kLegSpecSize + 4 + 4 * kStreamStatsSize));
   for (auto& s : m.sessions) {
-    read(r, s.spec);
+    read(r, s.spec, Keys::kOmit);
     for (auto& l : s.stats) read(r, l);
   }
   m.next_cursor = r.u64();
@@ -606,6 +678,58 @@ std::string_view to_string(Status status) {
     case Status::kConflict: return "conflict";
   }
   return "unknown status";
+}
+
+std::string_view to_string(SrtpSuite suite) {
+  switch (suite) {
+    case SrtpSuite::kAesCm128HmacSha1_80: return "AES_CM_128_HMAC_SHA1_80";
+    case SrtpSuite::kAesCm128HmacSha1_32: return "AES_CM_128_HMAC_SHA1_32";
+    case SrtpSuite::kAeadAes128Gcm: return "AEAD_AES_128_GCM";
+    case SrtpSuite::kAeadAes256Gcm: return "AEAD_AES_256_GCM";
+  }
+  return "unknown suite";
+}
+
+size_t srtp_key_salt_length(SrtpSuite suite) {
+  switch (suite) {
+    case SrtpSuite::kAesCm128HmacSha1_80: return 16 + 14;
+    case SrtpSuite::kAesCm128HmacSha1_32: return 16 + 14;
+    case SrtpSuite::kAeadAes128Gcm: return 16 + 12;
+    case SrtpSuite::kAeadAes256Gcm: return 32 + 12;
+  }
+  return 0;
+}
+
+SrtpKey SrtpKey::from_bytes(std::span<const uint8_t> bytes) {
+  SrtpKey key;
+  if (bytes.size() > kMaxSrtpKeySaltLength) return key;
+  std::memcpy(key.bytes_.data(), bytes.data(), bytes.size());
+  key.size_ = static_cast<uint8_t>(bytes.size());
+  return key;
+}
+
+SrtpKey::SrtpKey(const SrtpKey& other) : bytes_(other.bytes_), size_(other.size_) {}
+
+SrtpKey& SrtpKey::operator=(const SrtpKey& other) {
+  if (this != &other) {
+    wipe();
+    bytes_ = other.bytes_;
+    size_ = other.size_;
+  }
+  return *this;
+}
+
+SrtpKey::~SrtpKey() {
+  wipe();
+}
+
+void SrtpKey::wipe() {
+  OPENSSL_cleanse(bytes_.data(), bytes_.size());
+  size_ = 0;
+}
+
+bool operator==(const SrtpKey& a, const SrtpKey& b) {
+  return a.size_ == b.size_ && CRYPTO_memcmp(a.bytes_.data(), b.bytes_.data(), a.size_) == 0;
 }
 
 std::string_view to_string(SourceClass cls) {

@@ -34,7 +34,8 @@ namespace sbc::api {
 
 // 2: source table (SourceAdd/Delete/Flush), MediaPortsSet, SessionAdd.max_packet_rate,
 // StatsReply.banned_sources/trusted_sources. 3: HelloReply.max_sessions. 4: Batch/BatchReply.
-inline constexpr uint16_t kProtocolVersion = 4;
+// 5: LegSpec.srtp_in / srtp_out (SRTP suite, master key||salt, replay window, SSRCs).
+inline constexpr uint16_t kProtocolVersion = 5;
 inline constexpr size_t kHeaderSize = 16;
 // Upper bound of one message, header included. Both sides announce theirs in Hello and use the
 // smaller one; nothing may encode a message larger than this.
@@ -124,6 +125,67 @@ struct Result {
   bool operator==(const Result&) const = default;
 };
 
+// The SRTP crypto suites (RFC 4568 SDES names; RFC 7714 for GCM). These values are the wire
+// encoding. dataplane/media/srtp_suite.h (dp::SrtpSuite) and controlplane/sip/sdp_crypto.h
+// (sip::SdesSuite) map to and from it by SDES name: dp::srtp_suite_from_name(to_string(suite)),
+// sip::sdes_suite_from_name(...); tests/unit/api/srtp_suite_mapping_test.cc checks the mapping.
+enum class SrtpSuite : uint8_t {
+  kAesCm128HmacSha1_80 = 1,  // AES_CM_128_HMAC_SHA1_80
+  kAesCm128HmacSha1_32 = 2,  // AES_CM_128_HMAC_SHA1_32
+  kAeadAes128Gcm = 3,        // AEAD_AES_128_GCM
+  kAeadAes256Gcm = 4,        // AEAD_AES_256_GCM
+};
+std::string_view to_string(SrtpSuite suite);  // the SDES name
+// Master key || master salt length in bytes: 30, 30, 28, 44; 0 for a value outside the enum.
+size_t srtp_key_salt_length(SrtpSuite suite);
+inline constexpr size_t kMaxSrtpKeySaltLength = 44;
+// SSRCs an SDP may announce for one stream (a=ssrc); more are not carried.
+inline constexpr size_t kMaxSrtpSsrcs = 8;
+// RFC 4568 WSH: replay window in packets. 0 means the libsrtp default (kMinSrtpReplayWindow).
+inline constexpr uint32_t kMinSrtpReplayWindow = 64;
+inline constexpr uint32_t kMaxSrtpReplayWindow = 0x8000;
+
+// One master key || salt. A fixed array that wipes itself (OPENSSL_cleanse) when destroyed or
+// overwritten, with neither operator<< nor a fmt formatter: key bytes are never logged, shown or
+// exported. Nothing outside the SessionAdd encoding and the dataplane's SRTP setup reads them.
+class SrtpKey {
+ public:
+  SrtpKey() = default;
+  // At most kMaxSrtpKeySaltLength bytes; more are refused by returning an empty key.
+  static SrtpKey from_bytes(std::span<const uint8_t> bytes);
+  SrtpKey(const SrtpKey& other);
+  SrtpKey& operator=(const SrtpKey& other);
+  ~SrtpKey();
+
+  [[nodiscard]] std::span<const uint8_t> bytes() const { return {bytes_.data(), size_}; }
+  [[nodiscard]] size_t size() const { return size_; }
+  [[nodiscard]] bool empty() const { return size_ == 0; }
+  friend bool operator==(const SrtpKey& a, const SrtpKey& b);
+
+ private:
+  void wipe();
+  std::array<uint8_t, kMaxSrtpKeySaltLength> bytes_{};
+  uint8_t size_ = 0;
+};
+
+// What the dataplane needs to create one SRTP context (dataplane/media SrtpInbound for packets
+// arriving on a leg, SrtpOutbound for packets sent on it).
+//
+// Wire: u8 suite | u8 key length | key bytes | u32 replay_window | u8 ssrc count | u32 ssrcs.
+// Decode refuses (kBadField) an unknown suite, a key whose length is not the suite's, a replay
+// window outside {0} or [kMinSrtpReplayWindow, kMaxSrtpReplayWindow] and more than kMaxSrtpSsrcs
+// SSRCs. In a DumpReply the key is never sent: its length is 0 there (only the suite is exported).
+//
+// Not wired yet: the dataplane accepts and ignores these fields today (it relays plain RTP).
+struct SrtpParams {
+  SrtpSuite suite = SrtpSuite::kAesCm128HmacSha1_80;
+  SrtpKey key;
+  uint32_t replay_window = 0;  // RFC 4568 WSH; 0: the default
+  uint8_t ssrc_count = 0;      // SSRCs announced in SDP (a=ssrc), if any
+  std::array<uint32_t, kMaxSrtpSsrcs> ssrcs{};
+  bool operator==(const SrtpParams&) const = default;
+};
+
 // One side of a media session: where the SBC receives it and where the peer is.
 // RTCP uses local_rtp_port + 1. A remote_rtp_port of 0 means "not known yet" (offer without
 // answer): nothing is sent toward this leg until it is signalled or latched.
@@ -135,6 +197,10 @@ struct LegSpec {
   uint16_t remote_rtp_port = 0;
   uint16_t remote_rtcp_port = 0;  // 0: remote_rtp_port + 1
   Address signalling_source;      // where the peer's SIP came from (may latch too)
+  // SRTP toward this leg's peer: srtp_in unprotects what arrives on the leg (the peer's key),
+  // srtp_out protects what is sent on it (our key). Unset: plain RTP in that direction.
+  std::optional<SrtpParams> srtp_in;
+  std::optional<SrtpParams> srtp_out;
   bool operator==(const LegSpec&) const = default;
 };
 
@@ -216,6 +282,7 @@ struct DumpQuery {
   bool operator==(const DumpQuery&) const = default;
 };
 
+// spec's SRTP params carry suite, replay window and SSRCs only: the key is empty (never dumped).
 struct SessionInfo {
   SessionAdd spec;
   std::array<LegStats, 2> stats{};

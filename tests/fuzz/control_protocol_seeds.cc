@@ -36,6 +36,30 @@ api::SessionAdd session(uint64_t id) {
   return s;
 }
 
+api::SrtpParams srtp(api::SrtpSuite suite, uint8_t first) {
+  std::vector<uint8_t> key(api::srtp_key_salt_length(suite));
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(first + i);
+  api::SrtpParams p;
+  p.suite = suite;
+  p.key = api::SrtpKey::from_bytes(key);
+  return p;
+}
+
+// SRTP on both directions of leg 0 (AES-CM-80 in with WSH and SSRCs, GCM-256 out), GCM-128 out
+// on leg 1.
+api::SessionAdd srtp_session(uint64_t id) {
+  api::SessionAdd s = session(id);
+  api::SrtpParams in = srtp(api::SrtpSuite::kAesCm128HmacSha1_80, 0x20);
+  in.replay_window = 128;
+  in.ssrc_count = 2;
+  in.ssrcs[0] = 0x11223344;
+  in.ssrcs[1] = 0x55667788;
+  s.legs[0].srtp_in = in;
+  s.legs[0].srtp_out = srtp(api::SrtpSuite::kAeadAes256Gcm, 0x60);
+  s.legs[1].srtp_out = srtp(api::SrtpSuite::kAeadAes128Gcm, 0x90);
+  return s;
+}
+
 api::StreamStats stream(uint64_t packets) {
   api::StreamStats s;
   s.packets = packets;
@@ -74,6 +98,8 @@ std::vector<api::Message> examples() {
   api::DumpReply dump;
   dump.sessions = {{session(7), {{{stream(500), stream(10)}, {stream(480), {}}}}}};
   dump.next_cursor = 8;
+  api::DumpReply srtp_dump;  // keys are not dumped: the suites and parameters are
+  srtp_dump.sessions = {{srtp_session(9), {}}};
 
   return {
       api::Hello{api::kProtocolVersion, api::kMaxMessageSize, "sbcd"},
@@ -100,6 +126,9 @@ std::vector<api::Message> examples() {
            api::SourceDelete{api::Address::parse("2001:db8::66")}}},
       api::BatchReply{{api::Result{}, api::Result{api::Status::kNotFound, "no such session"},
                        api::Result{}, api::Result{api::Status::kInvalid, ""}}},
+      srtp_session(9),
+      srtp_dump,
+      api::Batch{{srtp_session(9), api::SessionDelete{7}}},
   };
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace sbc::api {
@@ -12,11 +13,24 @@ SessionAdd sample_session() {
   add.session_id = 0x0102030405060708ULL;
   add.media_timeout_ms = 30000;
   add.latch_window_ms = 2000;
-  add.legs[0] = LegSpec{0, Address::parse("192.0.2.1"), 20000, Address::parse("192.0.2.10"), 6000,
-                        0, Address::parse("192.0.2.10")};
-  add.legs[1] =
-      LegSpec{1,    Address::parse("198.51.100.1"), 20002, Address::parse("198.51.100.10"), 7000,
-              7001, Address::parse("198.51.100.10")};
+  add.legs[0] = LegSpec{0,
+                        Address::parse("192.0.2.1"),
+                        20000,
+                        Address::parse("192.0.2.10"),
+                        6000,
+                        0,
+                        Address::parse("192.0.2.10"),
+                        {},
+                        {}};
+  add.legs[1] = LegSpec{1,
+                        Address::parse("198.51.100.1"),
+                        20002,
+                        Address::parse("198.51.100.10"),
+                        7000,
+                        7001,
+                        Address::parse("198.51.100.10"),
+                        {},
+                        {}};
   add.max_packet_rate = 200;
   return add;
 }
@@ -79,7 +93,7 @@ TEST(ControlProtocol, RoundTripsEveryMessage) {
 }
 
 TEST(ControlProtocol, NewMessagesHaveTheirTypeNumbersAndLayout) {
-  EXPECT_EQ(kProtocolVersion, 4);
+  EXPECT_EQ(kProtocolVersion, 5);
   EXPECT_EQ(type_of(Message{SourceAdd{}}), MessageType::kSourceAdd);
   EXPECT_EQ(static_cast<uint16_t>(MessageType::kSourceAdd), 11);
   EXPECT_EQ(static_cast<uint16_t>(MessageType::kMediaPortsSet), 14);
@@ -344,6 +358,207 @@ TEST(ControlProtocol, AddressParsingAndPrinting) {
   EXPECT_FALSE(Address::parse("300.1.1.1").is_set());
   EXPECT_FALSE(Address::parse("").is_set());
   EXPECT_EQ(Address{}.to_string(), "-");
+}
+
+}  // namespace
+}  // namespace sbc::api
+
+namespace sbc::api {
+namespace {
+
+std::vector<uint8_t> key_bytes(size_t n, uint8_t first) {
+  std::vector<uint8_t> k(n);
+  for (size_t i = 0; i < n; ++i) k[i] = static_cast<uint8_t>(first + i);
+  return k;
+}
+
+SrtpParams srtp(SrtpSuite suite, uint8_t first) {
+  SrtpParams p;
+  p.suite = suite;
+  p.key = SrtpKey::from_bytes(key_bytes(srtp_key_salt_length(suite), first));
+  return p;
+}
+
+// Leg 0 RTP/SAVP both ways (AES-CM-80 in with WSH and two SSRCs, GCM-256 out), leg 1 plain RTP in,
+// AES-CM-32 out: every shape the optional fields take.
+SessionAdd srtp_session() {
+  SessionAdd add = sample_session();
+  SrtpParams in = srtp(SrtpSuite::kAesCm128HmacSha1_80, 0xA0);
+  in.replay_window = 128;
+  in.ssrc_count = 2;
+  in.ssrcs[0] = 0x11223344;
+  in.ssrcs[1] = 0xDEADBEEF;
+  add.legs[0].srtp_in = in;
+  add.legs[0].srtp_out = srtp(SrtpSuite::kAeadAes256Gcm, 0x40);
+  add.legs[1].srtp_out = srtp(SrtpSuite::kAesCm128HmacSha1_32, 0x10);
+  return add;
+}
+
+bool contains(const std::vector<uint8_t>& haystack, const std::vector<uint8_t>& needle) {
+  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end()) !=
+         haystack.end();
+}
+
+TEST(ControlProtocolSrtp, SuitesHaveWireValuesNamesAndKeyLengths) {
+  EXPECT_EQ(static_cast<uint8_t>(SrtpSuite::kAesCm128HmacSha1_80), 1);
+  EXPECT_EQ(static_cast<uint8_t>(SrtpSuite::kAeadAes256Gcm), 4);
+  EXPECT_EQ(to_string(SrtpSuite::kAesCm128HmacSha1_80), "AES_CM_128_HMAC_SHA1_80");
+  EXPECT_EQ(to_string(SrtpSuite::kAesCm128HmacSha1_32), "AES_CM_128_HMAC_SHA1_32");
+  EXPECT_EQ(to_string(SrtpSuite::kAeadAes128Gcm), "AEAD_AES_128_GCM");
+  EXPECT_EQ(to_string(SrtpSuite::kAeadAes256Gcm), "AEAD_AES_256_GCM");
+  EXPECT_EQ(srtp_key_salt_length(SrtpSuite::kAesCm128HmacSha1_80), 30U);
+  EXPECT_EQ(srtp_key_salt_length(SrtpSuite::kAesCm128HmacSha1_32), 30U);
+  EXPECT_EQ(srtp_key_salt_length(SrtpSuite::kAeadAes128Gcm), 28U);
+  EXPECT_EQ(srtp_key_salt_length(SrtpSuite::kAeadAes256Gcm), 44U);
+  EXPECT_EQ(srtp_key_salt_length(static_cast<SrtpSuite>(9)), 0U);
+}
+
+TEST(ControlProtocolSrtp, KeyCopiesAndRefusesOversizedInput) {
+  const SrtpKey a = SrtpKey::from_bytes(key_bytes(30, 1));
+  SrtpKey b = a;
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(b.size(), 30U);
+  EXPECT_EQ(b.bytes()[29], 30);
+  b = SrtpKey::from_bytes(key_bytes(44, 2));
+  EXPECT_FALSE(a == b);
+  EXPECT_TRUE(SrtpKey::from_bytes(key_bytes(kMaxSrtpKeySaltLength + 1, 0)).empty());
+}
+
+TEST(ControlProtocolSrtp, SessionAddWithSrtpRoundTrips) {
+  const SessionAdd add = srtp_session();
+  EXPECT_EQ(round_trip(add), add);
+  // Batches carry the keys too (a resync re-programs SRTP sessions).
+  Batch batch;
+  batch.items = {add, SessionDelete{1}};
+  EXPECT_EQ(round_trip(batch), batch);
+  // Every suite, and the largest SSRC list.
+  for (SrtpSuite suite : {SrtpSuite::kAesCm128HmacSha1_80, SrtpSuite::kAesCm128HmacSha1_32,
+                          SrtpSuite::kAeadAes128Gcm, SrtpSuite::kAeadAes256Gcm}) {
+    SessionAdd one = sample_session();
+    SrtpParams p = srtp(suite, 0x55);
+    p.replay_window = kMaxSrtpReplayWindow;
+    p.ssrc_count = kMaxSrtpSsrcs;
+    for (size_t i = 0; i < kMaxSrtpSsrcs; ++i) p.ssrcs[i] = static_cast<uint32_t>(i + 1);
+    one.legs[1].srtp_in = p;
+    const SessionAdd back = round_trip(one);
+    EXPECT_EQ(back, one) << to_string(suite);
+    ASSERT_TRUE(back.legs[1].srtp_in.has_value());
+    EXPECT_EQ(back.legs[1].srtp_in->key.size(), srtp_key_salt_length(suite));
+    EXPECT_FALSE(back.legs[1].srtp_out.has_value());
+  }
+}
+
+// The SRTP params of leg 0's srtp_in in srtp_session()'s encoding: right after leg 0's plain
+// fields (port, 3 addresses, 3 ports) and its presence flag.
+constexpr size_t kLeg0SrtpIn = kHeaderSize + 8 + 4 + 4 + 1 + 17 + 2 + 17 + 2 + 2 + 17 + 1;
+
+TEST(ControlProtocolSrtp, WireLayoutOfOneSrtpParams) {
+  const auto bytes = *encode(1, Message{srtp_session()});
+  EXPECT_EQ(bytes[kLeg0SrtpIn - 1], 1);   // present
+  EXPECT_EQ(bytes[kLeg0SrtpIn], 1);       // kAesCm128HmacSha1_80
+  EXPECT_EQ(bytes[kLeg0SrtpIn + 1], 30);  // key length
+  EXPECT_EQ(bytes[kLeg0SrtpIn + 2], 0xA0);
+  EXPECT_EQ(bytes[kLeg0SrtpIn + 2 + 30], 128);       // replay window, u32 LE
+  EXPECT_EQ(bytes[kLeg0SrtpIn + 2 + 30 + 4], 2);     // SSRC count
+  EXPECT_EQ(bytes[kLeg0SrtpIn + 2 + 30 + 5], 0x44);  // first SSRC, LE
+}
+
+// Rewrites one byte of an encoded message (its length field stays right) and decodes it.
+std::expected<Envelope, DecodeError> decode_patched(std::vector<uint8_t> bytes, size_t at,
+                                                    uint8_t value) {
+  bytes[at] = value;
+  return decode(bytes);
+}
+
+TEST(ControlProtocolSrtp, MalformedSrtpParamsAreDecodeErrors) {
+  const auto good = *encode(1, Message{srtp_session()});
+  ASSERT_TRUE(decode(good).has_value());
+  // Unknown suites.
+  EXPECT_EQ(decode_patched(good, kLeg0SrtpIn, 0).error(), DecodeError::kBadField);
+  EXPECT_EQ(decode_patched(good, kLeg0SrtpIn, 5).error(), DecodeError::kBadField);
+  // A key length that is not the suite's: AES-CM wants 30; 28 (a GCM-128 length) and 44 are not.
+  EXPECT_EQ(decode_patched(good, kLeg0SrtpIn + 1, 28).error(), DecodeError::kBadField);
+  EXPECT_EQ(decode_patched(good, kLeg0SrtpIn + 1, 44).error(), DecodeError::kBadField);
+  EXPECT_EQ(decode_patched(good, kLeg0SrtpIn + 1, 0).error(), DecodeError::kBadField);
+  EXPECT_EQ(decode_patched(good, kLeg0SrtpIn + 1, 255).error(), DecodeError::kBadField);
+  // The suite says GCM-256 (44) while 30 bytes follow.
+  EXPECT_EQ(decode_patched(good, kLeg0SrtpIn, 4).error(), DecodeError::kBadField);
+  // Presence flag neither 0 nor 1.
+  EXPECT_EQ(decode_patched(good, kLeg0SrtpIn - 1, 2).error(), DecodeError::kBadField);
+  // Replay window below RFC 4568's minimum of 64 (and not 0).
+  EXPECT_EQ(decode_patched(good, kLeg0SrtpIn + 2 + 30, 63).error(), DecodeError::kBadField);
+  // Replay window above the maximum: byte 2 of the u32.
+  EXPECT_EQ(decode_patched(good, kLeg0SrtpIn + 2 + 30 + 2, 1).error(), DecodeError::kBadField);
+  // More SSRCs than kMaxSrtpSsrcs.
+  EXPECT_EQ(decode_patched(good, kLeg0SrtpIn + 2 + 30 + 4, kMaxSrtpSsrcs + 1).error(),
+            DecodeError::kBadField);
+  // Truncated inside the key: the header length matches the shortened packet.
+  std::vector<uint8_t> cut(good.begin(), good.begin() + kLeg0SrtpIn + 10);
+  const uint32_t n = static_cast<uint32_t>(cut.size());
+  for (size_t i = 0; i < 4; ++i) cut[8 + i] = static_cast<uint8_t>(n >> (8 * i));
+  EXPECT_EQ(decode(cut).error(), DecodeError::kTruncated);
+  // A present flag turned off leaves the params' bytes as trailing garbage.
+  EXPECT_FALSE(decode_patched(good, kLeg0SrtpIn - 1, 0).has_value());
+}
+
+TEST(ControlProtocolSrtp, EncodeRefusesWhatDecodeWould) {
+  SessionAdd wrong_length = sample_session();
+  wrong_length.legs[0].srtp_in = srtp(SrtpSuite::kAesCm128HmacSha1_80, 1);
+  wrong_length.legs[0].srtp_in->key = SrtpKey::from_bytes(key_bytes(44, 1));
+  EXPECT_EQ(encode(1, Message{wrong_length}).error(), EncodeError::kBadField);
+  SessionAdd no_key = sample_session();
+  no_key.legs[1].srtp_out = SrtpParams{};
+  EXPECT_EQ(encode(1, Message{no_key}).error(), EncodeError::kBadField);
+  SessionAdd bad_window = srtp_session();
+  bad_window.legs[0].srtp_in->replay_window = 10;
+  EXPECT_EQ(encode(1, Message{bad_window}).error(), EncodeError::kBadField);
+  SessionAdd many = srtp_session();
+  many.legs[0].srtp_in->ssrc_count = kMaxSrtpSsrcs + 1;
+  EXPECT_EQ(encode(1, Message{many}).error(), EncodeError::kBadField);
+  SessionAdd bad_suite = srtp_session();
+  bad_suite.legs[0].srtp_out->suite = static_cast<SrtpSuite>(0);
+  EXPECT_EQ(encode(1, Message{bad_suite}).error(), EncodeError::kBadField);
+}
+
+// The dump is the only way a SessionAdd leaves the dataplane: it carries the suite, replay
+// window and SSRCs, never a key byte.
+TEST(ControlProtocolSrtp, DumpNeverExportsKeys) {
+  const SessionAdd add = srtp_session();
+  DumpReply dump;
+  dump.sessions.push_back(SessionInfo{add, {}});
+  const auto bytes = *encode(3, Message{dump});
+  const auto session_bytes = *encode(3, Message{add});
+  for (const auto& leg : add.legs) {
+    for (const auto* p : {&leg.srtp_in, &leg.srtp_out}) {
+      if (!p->has_value()) continue;
+      const auto key = std::vector<uint8_t>((*p)->key.bytes().begin(), (*p)->key.bytes().end());
+      EXPECT_TRUE(contains(session_bytes, key));  // the check can fail
+      EXPECT_FALSE(contains(bytes, key));
+      // No 8-byte run of the key either.
+      EXPECT_FALSE(contains(bytes, std::vector<uint8_t>(key.begin() + 8, key.begin() + 16)));
+    }
+  }
+  const auto env = decode(bytes);
+  ASSERT_TRUE(env.has_value());
+  const auto& back = std::get<DumpReply>(env->message).sessions.at(0).spec;
+  ASSERT_TRUE(back.legs[0].srtp_in.has_value());
+  EXPECT_TRUE(back.legs[0].srtp_in->key.empty());
+  EXPECT_EQ(back.legs[0].srtp_in->suite, SrtpSuite::kAesCm128HmacSha1_80);
+  EXPECT_EQ(back.legs[0].srtp_in->replay_window, 128U);
+  EXPECT_EQ(back.legs[0].srtp_in->ssrc_count, 2);
+  EXPECT_EQ(back.legs[0].srtp_in->ssrcs[1], 0xDEADBEEF);
+  ASSERT_TRUE(back.legs[0].srtp_out.has_value());
+  EXPECT_EQ(to_string(back.legs[0].srtp_out->suite), "AEAD_AES_256_GCM");
+  EXPECT_TRUE(back.legs[0].srtp_out->key.empty());
+  EXPECT_FALSE(back.legs[1].srtp_in.has_value());
+  // A dump entry that carries key bytes is malformed: give the dumped srtp_in (AES-CM, key
+  // length 0) its 30-byte length and the dump no longer decodes.
+  auto patched = bytes;
+  const size_t dump_leg0 = kHeaderSize + 2 + (kLeg0SrtpIn - kHeaderSize);
+  ASSERT_EQ(patched[dump_leg0], 1);      // suite
+  ASSERT_EQ(patched[dump_leg0 + 1], 0);  // no key
+  patched[dump_leg0 + 1] = 30;
+  EXPECT_FALSE(decode(patched).has_value());
 }
 
 }  // namespace
