@@ -208,7 +208,9 @@ bool valid_replay_window(uint32_t window) {
 }
 
 void write(Writer& w, const SrtpParams& p, Keys keys) {
-  const bool key_ok = keys == Keys::kOmit || p.key.size() == srtp_key_salt_length(p.suite);
+  // An empty key in a SessionAdd keeps the key the session has (see SrtpParams).
+  const bool key_ok = keys == Keys::kOmit || p.key.empty() ||
+                      p.key.size() == srtp_key_salt_length(p.suite);
   if (!valid_suite(static_cast<uint8_t>(p.suite)) || !key_ok ||
       !valid_replay_window(p.replay_window) || p.ssrc_count > kMaxSrtpSsrcs) {
     w.fail();
@@ -235,7 +237,7 @@ void read(Reader& r, SrtpParams& p, Keys keys) {
   }
   p.suite = static_cast<SrtpSuite>(suite);
   const size_t expected = keys == Keys::kCarry ? srtp_key_salt_length(p.suite) : 0;
-  if (key_length != expected) {
+  if (key_length != expected && key_length != 0) {
     r.fail(DecodeError::kBadField);
     return;
   }

@@ -176,7 +176,10 @@ class SrtpKey {
 // window outside {0} or [kMinSrtpReplayWindow, kMaxSrtpReplayWindow] and more than kMaxSrtpSsrcs
 // SSRCs. In a DumpReply the key is never sent: its length is 0 there (only the suite is exported).
 //
-// Not wired yet: the dataplane accepts and ignores these fields today (it relays plain RTP).
+// An empty key in a SessionAdd means "keep": the leg keeps the SRTP context (key, rollover counter,
+// replay window) the dataplane already has for that direction. sbcd sends it for a call it adopted
+// across its own restart (keys are never stored, so it no longer holds them); the dataplane refuses
+// it (kBadRequest) for a direction that has no SRTP context yet.
 struct SrtpParams {
   SrtpSuite suite = SrtpSuite::kAesCm128HmacSha1_80;
   SrtpKey key;
