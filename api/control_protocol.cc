@@ -209,8 +209,8 @@ bool valid_replay_window(uint32_t window) {
 
 void write(Writer& w, const SrtpParams& p, Keys keys) {
   // An empty key in a SessionAdd keeps the key the session has (see SrtpParams).
-  const bool key_ok = keys == Keys::kOmit || p.key.empty() ||
-                      p.key.size() == srtp_key_salt_length(p.suite);
+  const bool key_ok =
+      keys == Keys::kOmit || p.key.empty() || p.key.size() == srtp_key_salt_length(p.suite);
   if (!valid_suite(static_cast<uint8_t>(p.suite)) || !key_ok ||
       !valid_replay_window(p.replay_window) || p.ssrc_count > kMaxSrtpSsrcs) {
     w.fail();
