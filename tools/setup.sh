@@ -20,6 +20,8 @@ packages=(
   sipvicious
   # TLS peers (Debian's sipp has no TLS): kamailio's tls module, test certificates, s_client
   kamailio kamailio-tls-modules openssl
+  # audio tests: baresip peers that encode, decode and record (aufile, sndfile, srtp modules)
+  baresip-core
 )
 
 if [[ $(id -u) -ne 0 ]]; then

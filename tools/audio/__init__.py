@@ -9,8 +9,10 @@ checker passes a faithful copy and fails silence and white noise.
 from .check import (AudioVerdict, CORRELATION_THRESHOLD, SNR_THRESHOLD_DB, check_audio,
                     check_wav)
 from .g711 import alaw_decode, ulaw_decode
+from .rtp import g711_samples, parse_rtp
+from . import selftest
 from .reference import SAMPLE_RATE, read_wav, reference_signal, write_wav
 
 __all__ = ["AudioVerdict", "CORRELATION_THRESHOLD", "SNR_THRESHOLD_DB", "check_audio",
-           "check_wav", "alaw_decode", "ulaw_decode", "SAMPLE_RATE", "read_wav",
+           "check_wav", "alaw_decode", "ulaw_decode", "g711_samples", "parse_rtp", "SAMPLE_RATE", "read_wav",
            "reference_signal", "write_wav"]
