@@ -106,6 +106,28 @@ def say(text: str) -> None:
     print(f"       {text}", flush=True)
 
 
+def sip_sdp(capture, sip_port: int):
+    """[(first line, source address, m=audio protocol, [a=crypto key params])] of every SIP
+    message over UDP with an SDP body in a capture, in capture order."""
+    out = []
+    for p in capture.udp:
+        if sip_port not in (p.sport, p.dport):
+            continue
+        text = p.payload.decode("utf-8", "replace")
+        head, _, body = text.replace("\r\n", "\n").partition("\n\n")
+        proto = None
+        keys = []
+        for line in body.split("\n"):
+            if line.startswith("m=audio "):
+                fields = line.split()
+                proto = fields[2] if len(fields) > 2 else ""
+            elif line.startswith("a=crypto:"):
+                keys += [f for f in line.split() if f.startswith("inline:")]
+        if proto is not None:
+            out.append((head.split("\n", 1)[0].strip(), p.src, proto, keys))
+    return out
+
+
 class MediaAudio(unittest.TestCase):
     maxDiff = None
 
@@ -160,6 +182,24 @@ class MediaAudio(unittest.TestCase):
         for direction, verdict in verdicts.items():
             self.assertTrue(verdict.ok, f"audio {direction}: {verdict.summary()}")
 
+    def check_sdp(self, capture, sip_port: int, side: str, srtp: bool) -> set:
+        """The offer and answer on one wire: RTP/SAVP with a=crypto where that side is SRTP,
+        RTP/AVP and no key where it is not. Returns the keys seen on that wire."""
+        messages = sip_sdp(capture, sip_port)
+        for first, source, proto, keys in messages:
+            say(f"{side} wire SDP: {first[:40]} from {source}: {proto}, {len(keys)} a=crypto")
+        offers = [m for m in messages if m[0].startswith("INVITE ")]
+        answers = [m for m in messages if m[0].startswith("SIP/2.0 200")]
+        self.assertTrue(offers and answers, f"{side} wire: an INVITE and a 200 with SDP")
+        for first, _, proto, keys in (offers[0], answers[0]):
+            if srtp:
+                self.assertEqual(proto, "RTP/SAVP", f"{side} wire: {first}: SRTP profile")
+                self.assertTrue(keys, f"{side} wire: {first}: carries an a=crypto key")
+            else:
+                self.assertEqual(proto, "RTP/AVP", f"{side} wire: {first}: plain RTP profile")
+                self.assertFalse(keys, f"{side} wire: {first}: no a=crypto toward an RTP side")
+        return {k for m in messages for k in m[3]}
+
     def sbc_call(self, name: str, caller_enc, callee_enc, sbc_config=None) -> None:
         """One call through a lab of its own; its audio and wires checked before the lab (and the
         recordings in its directory) goes."""
@@ -175,6 +215,12 @@ class MediaAudio(unittest.TestCase):
             call = run_audio_call(caller, callee, f"sip:{SERVICE}@{lab.ACCESS_IP}:{lab.SIP_PORT}",
                                   capture_on=[("caller-wire", the_lab.caller, "c0"),
                                               ("callee-wire", the_lab.callee, "e0")])
+            caller_keys = self.check_sdp(call.captures["caller-wire"], lab.SIP_PORT, "caller",
+                                         caller_enc is not None)
+            callee_keys = self.check_sdp(call.captures["callee-wire"], lab.SIP_PORT, "callee",
+                                         callee_enc is not None)
+            self.assertFalse(caller_keys & callee_keys, "an SRTP key crossed the SBC: each "
+                             "side must have its own keys (the SBC terminates SRTP)")
             self.check_audio_call(call, caller_enc is not None, callee_enc is not None, [
                 ("callee-wire", lab.CALLEE_IP, lab.TRUNK_IP, callee_enc is not None),
                 ("caller-wire", lab.CALLER_IP, lab.ACCESS_IP, caller_enc is not None)])
@@ -211,7 +257,7 @@ class MediaAudio(unittest.TestCase):
             call = run_audio_call(caller, callee,
                                   f"sip:bob@{DIRECT_CALLEE_IP}:{DIRECT_SIP_PORT}",
                                   capture_on=[("direct-wire", the_lab.callee, "d1")])
-            self.assertIn("RTP/SAVP", call.caller.log, "the caller offered RTP/SAVP")
+            self.check_sdp(call.captures["direct-wire"], DIRECT_SIP_PORT, "direct", True)
             self.check_audio_call(call, True, True, [
                 ("direct-wire", DIRECT_CALLEE_IP, DIRECT_CALLER_IP, True),
                 ("direct-wire", DIRECT_CALLER_IP, DIRECT_CALLEE_IP, True)])
