@@ -14,11 +14,18 @@ Cases (unittest; each SBC case builds its own lab: sbcd + sbc-dataplane in names
 - baresip <-> baresip with SDES-SRTP directly (no SBC, a veth between the caller's and the
   callee's namespaces): proves the harness keys, decrypts and checks SRTP;
 - a call through the SBC with plain RTP, audio checked in both directions;
-- through the SBC with SRTP on the caller's side and RTP on the callee's, and SRTP on both:
-  EXPECTED TO FAIL until the SBC terminates SRTP (issue 9, point 1: srtpdp/srtpcp). The lead
-  removes the @pending decorator after the merge; an unexpected success fails the run, so the
-  flip cannot be forgotten. Their sbc.conf lines (SRTP_CASES) assume the per-zone/per-trunk
-  key `media_profile = rtp | srtp | as-offered`; adjust them to the key as merged.
+- through the SBC with SRTP on the caller's side and RTP on the callee's, the reverse, and SRTP
+  on both: EXPECTED TO FAIL until the SBC terminates SRTP (issue 9, point 1: srtpdp/srtpcp).
+  The lead removes the @pending decorator after the merge; an unexpected success fails the run,
+  so the flip cannot be forgotten. Their sbc.conf lines (SRTP_CASES) assume the per-zone/
+  per-trunk key `media_profile = rtp | srtp | as-offered`; adjust them to the key as merged.
+  Today sbcd refuses that key (--check-config fails). Without it (seen by hand): SRTP caller to
+  RTP callee gets no call (the callee refuses RTP/SAVP, the SBC passes it on); SRTP on both
+  sides carries clean audio, but only because the SBC passes the a=crypto keys through end to
+  end, which the "key crossed the SBC" check fails.
+Every SBC call also checks each wire's offer/answer profile and a=crypto lines, that no SRTP
+key appears on both sides, that RTP came from the SBC's address, and that the SBC holds no call
+or session afterwards.
 """
 
 import os
@@ -54,6 +61,9 @@ SRTP_CASES = {
     "srtp_caller_rtp_callee": ("srtp-mand", None, {
         "zone.access": {"media_profile": "as-offered"},
         "trunk.carrier1": {"media_profile": "rtp"}}),
+    "rtp_caller_srtp_callee": (None, "srtp-mand", {
+        "zone.access": {"media_profile": "rtp"},
+        "trunk.carrier1": {"media_profile": "srtp"}}),
     "srtp_both": ("srtp-mand", "srtp-mand", {
         "zone.access": {"media_profile": "as-offered"},
         "trunk.carrier1": {"media_profile": "srtp"}}),
