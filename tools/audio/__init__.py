@@ -14,5 +14,5 @@ from . import selftest
 from .reference import SAMPLE_RATE, read_wav, reference_signal, write_wav
 
 __all__ = ["AudioVerdict", "CORRELATION_THRESHOLD", "SNR_THRESHOLD_DB", "check_audio",
-           "check_wav", "alaw_decode", "ulaw_decode", "g711_samples", "parse_rtp", "SAMPLE_RATE", "read_wav",
-           "reference_signal", "write_wav"]
+           "check_wav", "alaw_decode", "ulaw_decode", "g711_samples", "parse_rtp",
+           "SAMPLE_RATE", "read_wav", "reference_signal", "write_wav", "selftest"]

@@ -108,10 +108,32 @@ def _dot(a: Sequence[int], b: Sequence[int]) -> float:
     return float(sum(map(operator.mul, a, b)))
 
 
+def _lowpass_taps(cutoff: float, count: int = 63) -> List[float]:
+    """A Hamming-windowed sinc low-pass; `cutoff` as a fraction of the input sample rate."""
+    mid = (count - 1) / 2
+    taps = []
+    for n in range(count):
+        x = n - mid
+        sinc = 2 * cutoff if x == 0 else math.sin(2 * math.pi * cutoff * x) / (math.pi * x)
+        taps.append(sinc * (0.54 - 0.46 * math.cos(2 * math.pi * n / (count - 1))))
+    total = sum(taps)
+    return [t / total for t in taps]
+
+
 def _resample(samples: Sequence[int], rate: int, target: int) -> List[int]:
-    """Linear interpolation to the reference's rate (the signal lies far below both Nyquists)."""
+    """To the reference's rate. A whole-number ratio down (16 or 48 kHz recordings of wideband
+    codecs to 8 kHz) is low-pass filtered first (cut-off 3.6 kHz), so what a codec left above
+    4 kHz cannot fold back onto the band; any other ratio is interpolated linearly (the
+    reference lies far below both Nyquist frequencies)."""
     if rate == target:
         return list(samples)
+    if rate > target and rate % target == 0:
+        step = rate // target
+        taps = _lowpass_taps(0.45 * target / rate)
+        half = len(taps) // 2
+        padded = [0] * half + list(samples) + [0] * half
+        return [int(_dot(taps, padded[i:i + len(taps)]))
+                for i in range(0, len(samples), step)]
     count = int(len(samples) * target / rate)
     out = []
     for i in range(count):

@@ -39,7 +39,7 @@ def _alaw_encode(sample: int) -> int:
 
 
 def cases(seconds: float = 4.0) -> List[Tuple[str, bool, List[int]]]:
-    """(name, expected verdict, received samples) for the reference of `seconds`."""
+    """(name, expected verdict, received samples at 8 kHz) for the reference of `seconds`."""
     ref = reference_signal(seconds)
     rng = random.Random(20261204)
     delay = [0] * 1234
@@ -70,9 +70,16 @@ def run(log: Callable[[str], None] = print,
     ref = reference_signal(seconds)
     out = []
     for name, expected, received in cases(seconds):
-        verdict = check_audio(ref, received, SAMPLE_RATE)
-        good = verdict.ok == expected
-        log(f"{'ok  ' if good else 'BAD '} {name}: expect {'PASS' if expected else 'FAIL'}, "
-            f"got {verdict.summary()}")
-        out.append((name, good, verdict))
+        out.append(_judge(log, name, expected, check_audio(ref, received, SAMPLE_RATE)))
+    # A wideband codec's recording (16 kHz): decimated to the reference's rate first.
+    wide = [0] * 2000 + reference_signal(seconds, rate=16000)
+    out.append(_judge(log, "the reference recorded at 16 kHz", True,
+                      check_audio(ref, wide, SAMPLE_RATE, 16000)))
     return out
+
+
+def _judge(log, name: str, expected: bool, verdict: AudioVerdict):
+    good = verdict.ok == expected
+    log(f"{'ok  ' if good else 'BAD '} {name}: expect {'PASS' if expected else 'FAIL'}, "
+        f"got {verdict.summary()}")
+    return name, good, verdict
