@@ -144,7 +144,7 @@ class MediaAudio(unittest.TestCase):
     # --- shared checks ------------------------------------------------------------------------
 
     def check_audio_call(self, call: AudioCall, caller_srtp: bool, callee_srtp: bool,
-                         wires) -> None:
+                         wires, caller_codec: str = "PCMU", callee_codec: str = "PCMU") -> None:
         """Both UAs set up and ended the call, SRTP was keyed where expected, each recording
         matches the other side's reference, and each wire carried plain audio only on RTP legs.
         `wires`: [(capture name, receiving address, expected sender address or None, srtp)]."""
@@ -153,8 +153,10 @@ class MediaAudio(unittest.TestCase):
         self.assertTrue(call.caller.established and call.callee.established,
                         "both UAs established the call")
         self.assertTrue(call.caller.terminated, "the caller's call ended (its file ended)")
-        for who, result, srtp in (("caller", call.caller, caller_srtp),
-                                  ("callee", call.callee, callee_srtp)):
+        for who, result, srtp, codec in (("caller", call.caller, caller_srtp, caller_codec),
+                                         ("callee", call.callee, callee_srtp, callee_codec)):
+            self.assertTrue((result.codec or "").startswith(codec + " "),
+                            f"{who} encodes {codec} (baresip set {result.codec})")
             if srtp:
                 self.assertIsNotNone(result.srtp_suite, f"{who} keyed SRTP (SDES)")
             else:
