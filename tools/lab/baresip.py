@@ -56,19 +56,21 @@ class BaresipResult:
     received_wav: Optional[str]   # what it decoded from RTP (sndfile's -dec.wav)
     sent_wav: Optional[str]       # what it encoded (sndfile's -enc.wav)
     established: bool
-    terminated: bool
+    terminated: bool              # the call was up and ended
+    closed: Optional[str]         # "session closed: ..." when it was refused or failed
     srtp_suite: Optional[str]     # "AES_CM_128_HMAC_SHA1_80" ... once SRTP was keyed
     codec: Optional[str]          # the encoder it set: "PCMU 8000Hz 1ch", "G722 16000Hz 1ch"...
 
     def summary(self) -> str:
         return (f"{self.name}: established={self.established} terminated={self.terminated} "
+                + (f"({self.closed}) " if self.closed else "") +
                 f"codec={self.codec} srtp={self.srtp_suite} received={self.received_wav}")
 
 
 class Baresip:
     """One baresip UA in a namespace, with its own configuration directory made at run time.
 
-    `source_wav`: what it sends once the call is up (16-bit mono 8 kHz WAV). `user`: its account
+    `source_wav`: what it sends once the call is up (16-bit mono WAV at `sample_rate`). `user`: its account
     user, which a callee must match with the Request-URI's user. `codecs`: baresip codec names in
     order of preference. `mediaenc`: None (plain RTP) or one of srtp, srtp-mand, srtp-mandf.
     `sample_rate`: the rate of `source_wav` and of the audio device side; use the codec's own
@@ -157,7 +159,10 @@ module_app		menu.so
         return self.process.log_text() if self.process else ""
 
     def call_ended(self) -> bool:
-        return " terminated (duration" in self.log_text()
+        """The call is over: ended after it was up ("terminated"), or refused or failed before
+        ("session closed: 488 Not Acceptable Here" and the like)."""
+        text = self.log_text()
+        return " terminated (duration" in text or ": session closed" in text
 
     def wait_call_end(self, timeout: float) -> None:
         assert self.process is not None
@@ -174,6 +179,10 @@ module_app		menu.so
         marker = "SRTP is Enabled (cryptosuite="
         if marker in text:
             suite = text.split(marker, 1)[1].split(")", 1)[0]
+        closed = None
+        marker = ": session closed"
+        if marker in text:
+            closed = "session closed" + text.split(marker, 1)[1].split("\n", 1)[0].rstrip()
         codec = None
         marker = "audio: Set audio encoder: "
         if marker in text:
@@ -182,7 +191,7 @@ module_app		menu.so
         enc = sorted(glob.glob(os.path.join(self.record_dir, "*-enc.wav")))
         return BaresipResult(self.name, text, dec[-1] if dec else None,
                              enc[-1] if enc else None, "Call established" in text,
-                             " terminated (duration" in text, suite, codec)
+                             " terminated (duration" in text, closed, suite, codec)
 
 
 @dataclass
@@ -207,7 +216,8 @@ def run_audio_call(caller: Baresip, callee: Baresip, dial: str, timeout_s: float
         caller.start(dial=dial)
         try:
             caller.wait_call_end(timeout_s)
-            wait_until(f"baresip {callee.name}'s call to end", callee.call_ended, 5, 0.1)
+            if "Call established" in caller.log_text():
+                wait_until(f"baresip {callee.name}'s call to end", callee.call_ended, 5, 0.1)
         except LabError:
             pass  # reported through the results: established / terminated / recordings
     finally:
