@@ -40,7 +40,7 @@ from lab_test import _parse_args, lab  # also puts tools/ on sys.path
 
 import audio  # noqa: E402  (tools/audio)
 from lab.baresip import AudioCall, Baresip, run_audio_call  # noqa: E402
-from lab.netns import Netns, add_veth_pair  # noqa: E402
+from lab.netns import add_veth_pair  # noqa: E402
 from lab.procs import LabError  # noqa: E402
 
 RATE = audio.SAMPLE_RATE
