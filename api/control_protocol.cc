@@ -323,6 +323,11 @@ void write(Writer& w, const StreamStats& s) {
   w.u32(s.idle_ms);
   w.address(s.latched);
   w.u16(s.latched_port);
+  w.u64(s.srtp_auth_failed);
+  w.u64(s.srtp_replayed);
+  w.u64(s.srtp_malformed);
+  w.u64(s.srtp_ssrc_limit);
+  w.u64(s.srtp_failed);
 }
 void read(Reader& r, StreamStats& s) {
   s.packets = r.u64();
@@ -331,8 +336,13 @@ void read(Reader& r, StreamStats& s) {
   s.idle_ms = r.u32();
   s.latched = r.address();
   s.latched_port = r.u16();
+  s.srtp_auth_failed = r.u64();
+  s.srtp_replayed = r.u64();
+  s.srtp_malformed = r.u64();
+  s.srtp_ssrc_limit = r.u64();
+  s.srtp_failed = r.u64();
 }
-constexpr size_t kStreamStatsSize = 8 * 3 + 4 + kAddressSize + 2;
+constexpr size_t kStreamStatsSize = 8 * 3 + 4 + kAddressSize + 2 + 8 * 5;
 
 void write(Writer& w, const LegStats& l) {
   write(w, l.rtp);

@@ -237,6 +237,14 @@ struct StreamStats {
   uint32_t idle_ms = 0;  // since the last packet received; UINT32_MAX if none yet
   Address latched;       // unset until latched
   uint16_t latched_port = 0;
+  // SRTP/SRTCP drops on this stream (each also in `dropped` and in a named drop reason): tag not
+  // verified, replayed or too old, malformed, one SSRC too many, and any other failure (no room
+  // for the trailer, key usage limit) when protecting toward the other leg.
+  uint64_t srtp_auth_failed = 0;
+  uint64_t srtp_replayed = 0;
+  uint64_t srtp_malformed = 0;
+  uint64_t srtp_ssrc_limit = 0;
+  uint64_t srtp_failed = 0;
   bool operator==(const StreamStats&) const = default;
 };
 

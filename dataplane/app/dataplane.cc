@@ -91,8 +91,15 @@ std::expected<void, std::string> Dataplane::create_tables(const Config& config) 
   for (uint8_t p = 0; p < datapath.port_count; ++p) addresses.push_back({datapath.ports[p].ip_be});
   // Session records are read by the workers on every packet: keep them on the workers' socket.
   const int socket = static_cast<int>(rte_lcore_to_socket_id(worker_lcores_[0]));
+  auto srtp = SrtpLibrary::init();
+  if (!srtp) {
+    return std::unexpected(srtp.error() == SrtpInitError::kInitFailed
+                               ? "libsrtp: srtp_init failed"
+                               : "libsrtp: the OpenSSL cipher types failed their self-test");
+  }
+  srtp_.emplace(std::move(*srtp));
   auto table = SessionTable::create("sbc_sessions", config.max_sessions, worker_count(), addresses,
-                                    datapath.tsc_hz, socket);
+                                    datapath.tsc_hz, socket, &*srtp_);
   if (!table) return std::unexpected(table.error());
   table_ = std::move(*table);
   datapath.sessions = table_->hash();

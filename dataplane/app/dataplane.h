@@ -7,6 +7,7 @@
 #include <array>
 #include <expected>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "dataplane/fastpath/datapath.h"
 #include "dataplane/fastpath/port.h"
 #include "dataplane/fastpath/worker.h"
+#include "dataplane/media/srtp_library.h"
 #include "dataplane/tables/session_table.h"
 #include "dataplane/tables/source_table.h"
 
@@ -50,6 +52,8 @@ class Dataplane {
   void stop_workers();
 
   rte_mempool* pool_ = nullptr;
+  // libsrtp's process-wide state: outlives the session table (and with it every SRTP context).
+  std::optional<SrtpLibrary> srtp_;
   std::vector<Port> ports_;
   std::unique_ptr<std::array<NeighbourTable, kMaxPorts>> neighbours_;
   std::unique_ptr<Datapath> datapath_;

@@ -124,6 +124,12 @@ api::LegStats ControlService::leg_stats(const Session& session, size_t leg,
     stats.packets = s.packets.get();
     stats.bytes = s.bytes.get();
     stats.dropped = s.dropped.get();
+    const SrtpStreamCounters& srtp = session.srtp_counters[leg][kind];
+    stats.srtp_auth_failed = srtp.auth_failed.get();
+    stats.srtp_replayed = srtp.replayed.get();
+    stats.srtp_malformed = srtp.malformed.get();
+    stats.srtp_ssrc_limit = srtp.ssrc_limit.get();
+    stats.srtp_failed = srtp.failed.get();
     const uint64_t last = s.last_rx_tsc.get();
     stats.idle_ms = last == 0 ? std::numeric_limits<uint32_t>::max() : idle_ms(last, now_tsc);
     const Latch latch = Latch::unpack(s.latch.get());

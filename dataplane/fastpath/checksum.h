@@ -55,4 +55,18 @@ inline uint16_t udp_checksum_field(uint16_t computed) {
   return computed == 0 ? 0xffff : computed;
 }
 
+// The UDP checksum field of a whole IPv4 datagram (pseudo-header + header + payload), with the
+// header's own checksum field read as 0. For a payload that changed (SRTP protect/unprotect).
+inline uint16_t udp4_checksum(uint32_t src_be, uint32_t dst_be, const void* udp, size_t udp_len) {
+  const uint8_t pseudo_tail[4] = {0, 17, static_cast<uint8_t>(udp_len >> 8),
+                                  static_cast<uint8_t>(udp_len)};
+  uint32_t sum = checksum_partial(&src_be, 4);
+  sum = checksum_partial(&dst_be, 4, sum);
+  sum = checksum_partial(pseudo_tail, 4, sum);
+  const auto* bytes = static_cast<const uint8_t*>(udp);
+  sum = checksum_partial(bytes, 6, sum);  // ports and length; the checksum field (6..7) skipped
+  sum = checksum_partial(bytes + 8, udp_len - 8, sum);
+  return udp_checksum_field(static_cast<uint16_t>(~checksum_fold(sum)));
+}
+
 }  // namespace sbc::dp

@@ -34,6 +34,12 @@ enum class Drop : uint8_t {
   kUntrustedPoliced,  // punt candidate from a source not trusted, over untrusted_punt_rate
   kNoSession,         // UDP to our address on a media port (MediaPortsSet) with no live session
   kStreamPoliced,     // a stream above its session's max_packet_rate
+  kSrtpAuthFail,      // SRTP/SRTCP in: the tag did not verify (tampered, wrong key, not SRTP)
+  kSrtpReplay,        // SRTP/SRTCP in: replayed, or older than the replay window
+  kSrtpMalformed,     // SRTP/SRTCP in: too short for header and trailer, or a bad header
+  kSrtpSsrcLimit,     // SRTP/SRTCP: one SSRC more than the context admits (in or out)
+  kSrtpNoTailroom,    // SRTP/SRTCP out: no room in the buffer for the trailer
+  kSrtpFailed,        // SRTP/SRTCP: key usage limit reached, or another libsrtp failure
   kCount,
 };
 inline constexpr size_t kDropCount = static_cast<size_t>(Drop::kCount);
@@ -58,8 +64,14 @@ inline constexpr std::array<std::string_view, kDropCount> kDropNames = {
     "untrusted_policed",
     "no_session",
     "stream_policed",
+    "srtp_auth_fail",
+    "srtp_replay",
+    "srtp_malformed",
+    "srtp_ssrc_limit",
+    "srtp_no_tailroom",
+    "srtp_failed",
 };
-static_assert(kDropNames.back() == "stream_policed", "kDropNames must follow enum Drop");
+static_assert(kDropNames.back() == "srtp_failed", "kDropNames must follow enum Drop");
 
 constexpr std::string_view to_string(Drop drop) {
   return kDropNames[static_cast<size_t>(drop)];

@@ -13,9 +13,12 @@
 #include <rte_udp.h>
 
 #include <algorithm>
+#include <span>
 
 #include "dataplane/fastpath/checksum.h"
 #include "dataplane/fastpath/worker.h"
+#include "dataplane/media/srtp_context.h"
+#include "dataplane/media/srtp_suite.h"
 #include "dataplane/tables/session_table.h"
 #include "dataplane/tables/source_table.h"
 
@@ -267,16 +270,67 @@ inline bool police_stream(StreamState& s, const SessionConfig& cfg, uint64_t now
   return true;
 }
 
-// A packet that hit stream `s`: latch, pick the destination on the other leg, rewrite, queue.
+// An SRTP/SRTCP result other than kOk: the named drop, the stream's SRTP counter, its dropped.
+inline void drop_srtp(Worker& w, StreamState& s, rte_mbuf* m, SrtpResult result) {
+  SrtpStreamCounters& c = s.session->srtp_counters[s.leg][static_cast<size_t>(s.kind)];
+  switch (result) {
+    case SrtpResult::kAuthFail:
+      c.auth_failed.add(1);
+      drop_stream(w, s, m, Drop::kSrtpAuthFail);
+      return;
+    case SrtpResult::kReplayFail:
+    case SrtpResult::kReplayOld:
+      c.replayed.add(1);
+      drop_stream(w, s, m, Drop::kSrtpReplay);
+      return;
+    case SrtpResult::kBadLength:
+    case SrtpResult::kBadHeader:
+      c.malformed.add(1);
+      drop_stream(w, s, m, Drop::kSrtpMalformed);
+      return;
+    case SrtpResult::kSsrcLimit:
+      c.ssrc_limit.add(1);
+      drop_stream(w, s, m, Drop::kSrtpSsrcLimit);
+      return;
+    case SrtpResult::kNoRoom:
+      c.failed.add(1);
+      drop_stream(w, s, m, Drop::kSrtpNoTailroom);
+      return;
+    default:  // kKeyExpired, kNoMemory, kFailed (kOk never gets here)
+      c.failed.add(1);
+      drop_stream(w, s, m, Drop::kSrtpFailed);
+      return;
+  }
+}
+
+// Could this source be accepted at all (the latched one, or an allowed one)? Checked before SRTP
+// unprotect so that a flood from anyone else costs no crypto; the latch itself is decided after
+// unprotect (accept_source), so only an authenticated packet takes or moves it.
+inline bool source_plausible(const StreamState& s, const LegConfig& leg, uint32_t src_ip,
+                             uint16_t src_port) {
+  const Latch cur = Latch::unpack(s.latch.get());
+  if (cur.generation == leg.generation && cur.ip_be == src_ip && cur.port == src_port) return true;
+  return src_ip != 0 && (src_ip == leg.remote_ip_be || src_ip == leg.signalling_ip_be);
+}
+
+// A packet that hit stream `s`: (SRTP unprotect), latch, pick the destination on the other leg,
+// rewrite, (SRTP protect), queue.
+//
+// SRTP: the contexts are the session's cold SessionSrtp (null for plain RTP). unprotect and
+// protect work in place on the UDP payload; neither allocates, locks, throws or logs, except that
+// libsrtp clones its stream template on the first packet of a new SSRC (inbound: only once that
+// packet authenticated), at most SrtpOptions::max_ssrcs times per context over its life
+// (dataplane/media/srtp_context.h): per SSRC, bounded, never per packet.
 inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc) {
   const SessionConfig* cfg = s.session->config.load(std::memory_order_acquire);
   const LegConfig& leg = cfg->legs[s.leg];
   const LegConfig& other = cfg->legs[s.leg ^ 1];
   const bool rtcp = s.kind == StreamKind::kRtcp;
+  const auto kind = static_cast<size_t>(s.kind);
 
   rte_ipv4_hdr* ip = ipv4_of(m);
   const uint32_t ihl = ihl_of(ip);
-  const uint32_t total = rte_be_to_cpu_16(ip->total_length);
+  uint32_t total = rte_be_to_cpu_16(ip->total_length);
   auto* udp = reinterpret_cast<rte_udp_hdr*>(reinterpret_cast<uint8_t*>(ip) + ihl);
   const uint32_t udp_len = rte_be_to_cpu_16(udp->dgram_len);
   if (udp_len < sizeof(rte_udp_hdr) || udp_len > total - ihl) {
@@ -287,8 +341,27 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
     drop_stream(w, s, m, Drop::kTtlExceeded);
     return;
   }
-  if (!accept_source(w, s, leg, cfg->latch_window_tsc, ip->src_addr,
-                     rte_be_to_cpu_16(udp->src_port), m, now_tsc)) {
+  const uint16_t src_port = rte_be_to_cpu_16(udp->src_port);
+  const SessionSrtp* srtp = cfg->srtp.get();
+  auto* payload = reinterpret_cast<uint8_t*>(udp + 1);
+  size_t payload_len = udp_len - sizeof(rte_udp_hdr);
+  bool payload_changed = false;  // by SRTP: lengths and the UDP checksum are recomputed
+  if (srtp != nullptr && srtp->in[s.leg][kind] != nullptr) {
+    if (!source_plausible(s, leg, ip->src_addr, src_port)) {
+      drop_stream(w, s, m, Drop::kNotAllowedSource);
+      return;
+    }
+    SrtpInbound& in = *srtp->in[s.leg][kind];
+    const std::span<uint8_t> buffer(payload, payload_len);
+    const SrtpResult r =
+        rtcp ? in.unprotect_rtcp(buffer, payload_len) : in.unprotect_rtp(buffer, payload_len);
+    if (r != SrtpResult::kOk) {
+      drop_srtp(w, s, m, r);
+      return;
+    }
+    payload_changed = true;
+  }
+  if (!accept_source(w, s, leg, cfg->latch_window_tsc, ip->src_addr, src_port, m, now_tsc)) {
     return;
   }
   // Policed after the source check: packets from anyone else are already dropped and must not
@@ -299,7 +372,7 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
   }
 
   // Destination: the other leg's latched peer, else its signalled one; never anything else.
-  const StreamState& os = s.session->streams[s.leg ^ 1][static_cast<size_t>(s.kind)];
+  const StreamState& os = s.session->streams[s.leg ^ 1][kind];
   const Latch dest_latch = Latch::unpack(os.latch.get());
   uint32_t dst_ip = 0;
   uint16_t dst_port = 0;
@@ -332,12 +405,36 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
     request_neighbour(w, other.port, next_hop, now_tsc);  // keep forwarding meanwhile
   }
 
-  // Rewrite. The UDP checksum is updated incrementally (RFC 1624) over the four changed fields of
-  // its pseudo-header and header; 0 means "no checksum" and stays 0.
+  if (srtp != nullptr && srtp->out[s.leg ^ 1][kind] != nullptr) {
+    SrtpOutbound& protect = *srtp->out[s.leg ^ 1][kind];
+    // The trailer goes right after the payload: drop Ethernet padding and anything past the UDP
+    // datagram first, then it needs the mbuf's tailroom (a single segment: classify).
+    const uint32_t frame = kEthLen + ihl + sizeof(rte_udp_hdr) + payload_len;
+    if (m->pkt_len > frame) rte_pktmbuf_trim(m, m->pkt_len - frame);
+    const size_t room = rte_pktmbuf_tailroom(m);
+    if (room < (rtcp ? rtcp_trailer(protect.suite()) : rtp_trailer(protect.suite()))) {
+      drop_srtp(w, s, m, SrtpResult::kNoRoom);
+      return;
+    }
+    const size_t plain_len = payload_len;
+    const std::span<uint8_t> buffer(payload, payload_len + room);
+    const SrtpResult r =
+        rtcp ? protect.protect_rtcp(buffer, payload_len) : protect.protect_rtp(buffer, payload_len);
+    if (r != SrtpResult::kOk) {
+      drop_srtp(w, s, m, r);
+      return;
+    }
+    rte_pktmbuf_append(m, static_cast<uint16_t>(payload_len - plain_len));  // fits: room checked
+    payload_changed = true;
+  }
+
+  // Rewrite. Unchanged payload: the UDP checksum is updated incrementally (RFC 1624) over the
+  // four changed fields of its pseudo-header and header. SRTP changed it: lengths are set anew
+  // and the checksum recomputed over the datagram. 0 means "no checksum" and stays 0.
   const uint32_t new_src = other.local_ip_be;
   const uint16_t new_sport = rte_cpu_to_be_16(static_cast<uint16_t>(other.local_rtp_port + rtcp));
   const uint16_t new_dport = rte_cpu_to_be_16(dst_port);
-  if (udp->dgram_cksum != 0) {
+  if (udp->dgram_cksum != 0 && !payload_changed) {
     uint16_t c = udp->dgram_cksum;
     c = checksum_update32(c, ip->src_addr, new_src);
     c = checksum_update32(c, ip->dst_addr, dst_ip);
@@ -349,6 +446,13 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
   ip->dst_addr = dst_ip;
   udp->src_port = new_sport;
   udp->dst_port = new_dport;
+  if (payload_changed) {
+    const auto datagram = static_cast<uint32_t>(sizeof(rte_udp_hdr) + payload_len);
+    total = ihl + datagram;
+    udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(datagram));
+    ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(total));
+    if (udp->dgram_cksum != 0) udp->dgram_cksum = udp4_checksum(new_src, dst_ip, udp, datagram);
+  }
   ip->time_to_live -= 1;
   ip->hdr_checksum = 0;
   ip->hdr_checksum = static_cast<uint16_t>(~checksum_partial(ip, ihl));
@@ -411,8 +515,8 @@ inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, u
     }
     for (uint16_t i = 0; i < media_count; ++i) {
       if (hits & (uint64_t{1} << i)) {
-        rte_prefetch0(static_cast<const StreamState*>(data[i])->session->config.load(
-            std::memory_order_relaxed));
+        const Session* session = static_cast<const StreamState*>(data[i])->session;
+        rte_prefetch0(session->config.load(std::memory_order_relaxed));
         continue;
       }
       // UDP to us without a session: SIP, or a stale or probed media port.
@@ -424,6 +528,13 @@ inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, u
     }
   }
   if (punt_count != 0) punt_burst(w, port_index, punts, punt_count, now_tsc);
+  // Last stage: a session with SRTP has its contexts in a cold object behind its config.
+  for (uint16_t i = 0; i < media_count; ++i) {
+    if (!(hits & (uint64_t{1} << i))) continue;
+    const Session* session = static_cast<const StreamState*>(data[i])->session;
+    const SessionSrtp* srtp = session->config.load(std::memory_order_relaxed)->srtp.get();
+    if (srtp != nullptr) rte_prefetch0(srtp);
+  }
   for (uint16_t i = 0; i < media_count; ++i) {
     if (hits & (uint64_t{1} << i)) {
       relay_media(w, *static_cast<StreamState*>(data[i]), media[i], now_tsc);

@@ -33,8 +33,9 @@ uint16_t resolved_rtcp_port(const api::LegSpec& leg) {
 
 std::expected<std::unique_ptr<SessionTable>, std::string> SessionTable::create(
     const std::string& name, uint32_t max_sessions, uint32_t workers,
-    std::span<const PortAddress> ports, uint64_t tsc_hz, int socket_id) {
+    std::span<const PortAddress> ports, uint64_t tsc_hz, int socket_id, const SrtpLibrary* srtp) {
   std::unique_ptr<SessionTable> table(new SessionTable());
+  table->srtp_ = srtp;
   table->max_sessions_ = max_sessions;
   table->tsc_hz_ = tsc_hz;
   table->socket_id_ = socket_id;
@@ -150,6 +151,17 @@ RtePtr<SessionConfig> SessionTable::make_config(const api::SessionAdd& add,
   return config;
 }
 
+api::Result SessionTable::attach_srtp(SessionConfig& config, api::SessionAdd& add,
+                                      const Session* session) const {
+  const SessionConfig* previous =
+      session ? session->config.load(std::memory_order_relaxed) : nullptr;
+  auto srtp = build_session_srtp(srtp_, add, session ? &session->spec : nullptr,
+                                 previous ? previous->srtp.get() : nullptr);
+  if (!srtp) return srtp.error();
+  config.srtp = std::move(*srtp);
+  return {};
+}
+
 api::Result SessionTable::upsert(const api::SessionAdd& add, uint64_t now_tsc) {
   if (auto invalid = validate(add); invalid.status != api::Status::kOk) return invalid;
   if (auto it = sessions_.find(add.session_id); it != sessions_.end()) {
@@ -169,10 +181,15 @@ api::Result SessionTable::update(Session& session, const api::SessionAdd& add, u
     }
   }
   const SessionConfig* previous = session.config.load(std::memory_order_relaxed);
-  RtePtr<const SessionConfig> replacement = make_config(add, previous);
+  RtePtr<SessionConfig> replacement = make_config(add, previous);
   if (!replacement) return fail(api::Status::kNoResources, "out of memory for a session");
+  api::SessionAdd stored = add;
+  if (auto refused = attach_srtp(*replacement, stored, &session);
+      refused.status != api::Status::kOk) {
+    return refused;  // nothing changed: the session keeps its config and contexts
+  }
   session.config.store(replacement.release(), std::memory_order_release);
-  session.spec = add;
+  session.spec = std::move(stored);
   // A re-INVITE or resync re-arms the media timeout from now.
   session.created_tsc = now_tsc;
   session.timeout_reported = false;
@@ -186,10 +203,14 @@ api::Result SessionTable::insert(const api::SessionAdd& add, uint64_t now_tsc) {
                 fmt::format("session table full ({} sessions)", max_sessions_));
   }
   RtePtr<Session> session = make_rte<Session>("sbc_session", socket_id_);
-  RtePtr<const SessionConfig> config = make_config(add, nullptr);
+  RtePtr<SessionConfig> config = make_config(add, nullptr);
   if (!session || !config) return fail(api::Status::kNoResources, "out of memory for a session");
+  api::SessionAdd stored = add;
+  if (auto refused = attach_srtp(*config, stored, nullptr); refused.status != api::Status::kOk) {
+    return refused;
+  }
   session->id = add.session_id;
-  session->spec = add;
+  session->spec = std::move(stored);
   session->created_tsc = now_tsc;
   StreamKeys keys;
   if (auto taken = bind_streams(*session, *config, keys); taken.status != api::Status::kOk) {

@@ -27,6 +27,8 @@
 
 #include "api/control_protocol.h"
 #include "dataplane/fastpath/counters.h"
+#include "dataplane/media/srtp_library.h"
+#include "dataplane/tables/session_srtp.h"
 
 namespace sbc::dp {
 
@@ -61,6 +63,9 @@ struct SessionConfig {
   // bursts of policer_burst packets (rate / 5, at least 10). interval 0: no ceiling.
   uint64_t packet_interval_tsc = 0;
   uint64_t policer_tolerance_tsc = 0;  // (burst - 1) * interval
+  // SRTP/SRTCP contexts (session_srtp.h); null: plain RTP both ways. Retired with this config, so
+  // a replaced context outlives every worker's use of it.
+  std::unique_ptr<const SessionSrtp> srtp;
 };
 
 // A latched source packed in one word so that readers on other workers see it whole:
@@ -129,6 +134,8 @@ struct Session {
   uint64_t id = 0;
   std::atomic<const SessionConfig*> config{nullptr};
   std::array<std::array<StreamState, 2>, 2> streams;  // [leg][kind]
+  // Cold: written by a stream's worker only when it drops an SRTP packet (kept across upserts).
+  std::array<std::array<SrtpStreamCounters, 2>, 2> srtp_counters;  // [leg][kind]
   // Control thread only.
   api::SessionAdd spec;
   uint64_t created_tsc = 0;       // media-timeout baseline: creation or last upsert
@@ -144,7 +151,8 @@ class SessionTable {
   // workers: number of reader threads (qsbr thread ids 0..workers-1).
   static std::expected<std::unique_ptr<SessionTable>, std::string> create(
       const std::string& name, uint32_t max_sessions, uint32_t workers,
-      std::span<const PortAddress> ports, uint64_t tsc_hz, int socket_id);
+      std::span<const PortAddress> ports, uint64_t tsc_hz, int socket_id,
+      const SrtpLibrary* srtp = nullptr);  // null: sessions with SRTP are refused (kUnsupported)
   ~SessionTable();
   SessionTable(const SessionTable&) = delete;
   SessionTable& operator=(const SessionTable&) = delete;
@@ -170,6 +178,10 @@ class SessionTable {
   api::Result validate(const api::SessionAdd& add) const;
   RtePtr<SessionConfig> make_config(const api::SessionAdd& add,
                                     const SessionConfig* previous) const;
+  // The SRTP snapshot for `add` (keeps unchanged or "keep" contexts of `session`, if any) in
+  // `config`; fills `add`'s kept keys.
+  api::Result attach_srtp(SessionConfig& config, api::SessionAdd& add,
+                          const Session* session) const;
   static StreamKey key_of(const LegConfig& leg, StreamKind kind);
   using StreamKeys = std::array<StreamKey, 4>;  // [leg * 2 + kind]
 
@@ -193,6 +205,7 @@ class SessionTable {
   uint32_t max_sessions_ = 0;
   uint64_t tsc_hz_ = 0;
   int socket_id_ = 0;
+  const SrtpLibrary* srtp_ = nullptr;
   std::vector<PortAddress> ports_;
   std::map<uint64_t, RtePtr<Session>> sessions_;  // ordered: dump cursors are ids
   std::deque<Retired> retired_;

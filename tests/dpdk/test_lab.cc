@@ -273,8 +273,12 @@ void DataplaneTest::SetUp() {
   for (uint8_t p = 0; p < port_total; ++p) port_addresses.push_back({datapath_->ports[p].ip_be});
   const uint16_t workers = worker_count();
   ASSERT_LE(workers, kLabWorkers);
-  auto table = SessionTable::create(fmt::format("test_sessions{}", g_table_serial++),
-                                    max_sessions(), workers, port_addresses, hz_, SOCKET_ID_ANY);
+  auto srtp = SrtpLibrary::init();
+  ASSERT_TRUE(srtp.has_value());
+  srtp_.emplace(std::move(*srtp));
+  auto table =
+      SessionTable::create(fmt::format("test_sessions{}", g_table_serial++), max_sessions(),
+                           workers, port_addresses, hz_, SOCKET_ID_ANY, &*srtp_);
   ASSERT_TRUE(table.has_value()) << table.error();
   table_ = std::move(*table);
   datapath_->sessions = table_->hash();
@@ -313,6 +317,7 @@ void DataplaneTest::TearDown() {
   workers_.clear();
   sources_.reset();
   table_.reset();
+  srtp_.reset();
 }
 
 void DataplaneTest::inject_wire(uint32_t port, rte_mbuf* m) {

@@ -19,6 +19,7 @@
 #include "dataplane/fastpath/datapath.h"
 #include "dataplane/fastpath/port.h"
 #include "dataplane/fastpath/worker.h"
+#include "dataplane/media/srtp_library.h"
 #include "dataplane/tables/session_table.h"
 #include "dataplane/tables/source_table.h"
 
@@ -168,6 +169,8 @@ class DataplaneTest : public ::testing::Test {
 
   uint64_t hz_ = 0;
   uint64_t now_ = 0;
+  // libsrtp for the table's SRTP contexts and the tests' reference peers; outlives the table.
+  std::optional<SrtpLibrary> srtp_;
   std::unique_ptr<Datapath> datapath_;
   std::unique_ptr<std::array<NeighbourTable, kMaxPorts>> neighbours_;
   std::unique_ptr<SessionTable> table_;

@@ -8,6 +8,15 @@
 // stays valid media and lookups visit the whole table in an order the prefetcher cannot guess.
 // Thousands of packets are in flight, so a packet's header left L1 (and mostly L2) long before the
 // worker sees it again, as with a NIC writing by DMA.
+//
+// SRTP modes (rtp-srtp, srtp-srtp; AES_CM_128_HMAC_SHA1_80 and AEAD_AES_128_GCM): the sessions get
+// SRTP contexts (four distinct keys per session in srtp-srtp: each leg's in and out), and the
+// reflector plays the peers with their own contexts: it unprotects what the SBC sent (checking it),
+// gives the packet the next sequence number of the session it is aimed at and protects it with
+// that peer's key when its leg expects SRTP. Each packet alternates directions, so in rtp-srtp a
+// relayed packet costs one protect or one unprotect on average, in srtp-srtp one of each. Bare
+// libsrtp (protect + unprotect of the same 172-byte RTP packet, one context pair) is measured in
+// the same run as the SRTP baseline.
 #include <fmt/core.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -20,11 +29,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,6 +43,10 @@
 #include "dataplane/fastpath/port.h"
 #include "dataplane/fastpath/relay.h"
 #include "dataplane/fastpath/worker.h"
+#include "dataplane/media/srtp_context.h"
+#include "dataplane/media/srtp_key.h"
+#include "dataplane/media/srtp_library.h"
+#include "dataplane/media/srtp_suite.h"
 #include "dataplane/tables/session_table.h"
 
 namespace sbc::dp::bench {
@@ -45,10 +60,61 @@ constexpr uint16_t kCallerPort = 40000;
 constexpr uint16_t kCalleePort = 50000;
 constexpr uint32_t kMaxPairs = 4;  // 100k sessions
 
+enum class Mode : uint8_t { kPlain, kRtpSrtp, kSrtpSrtp };
+
+struct ModeSpec {
+  Mode mode = Mode::kPlain;
+  api::SrtpSuite suite = api::SrtpSuite::kAesCm128HmacSha1_80;
+  std::string name;
+};
+
+std::vector<ModeSpec> all_modes() {
+  return {{Mode::kPlain, {}, "plain"},
+          {Mode::kRtpSrtp, api::SrtpSuite::kAesCm128HmacSha1_80, "rtp-srtp aes-cm-80"},
+          {Mode::kRtpSrtp, api::SrtpSuite::kAeadAes128Gcm, "rtp-srtp gcm-128"},
+          {Mode::kSrtpSrtp, api::SrtpSuite::kAesCm128HmacSha1_80, "srtp-srtp aes-cm-80"},
+          {Mode::kSrtpSrtp, api::SrtpSuite::kAeadAes128Gcm, "srtp-srtp gcm-128"}};
+}
+
 struct Options {
   uint64_t packets = 20'000'000;
   std::vector<uint32_t> sessions{1000, 100000};
+  std::vector<ModeSpec> modes = all_modes();
   bool hugepages = false;
+};
+
+// SRTP modes keep a peer context per session and leg in the reflector: bounded here.
+constexpr uint32_t kMaxSrtpSessions = 25000;
+
+// A deterministic master key||salt per (session, leg, direction): no two alike.
+api::SrtpParams key_for(api::SrtpSuite suite, uint32_t session, uint32_t leg, uint32_t in) {
+  std::vector<uint8_t> bytes(api::srtp_key_salt_length(suite));
+  uint64_t state = 0x9e3779b97f4a7c15ull ^ (uint64_t{session} << 2 | leg << 1 | in);
+  for (uint8_t& b : bytes) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    b = static_cast<uint8_t>(state);
+  }
+  api::SrtpParams p;
+  p.suite = suite;
+  p.key = api::SrtpKey::from_bytes(bytes);
+  return p;
+}
+
+SrtpMasterKey master_of(const api::SrtpParams& p) {
+  return *SrtpMasterKey::create(*srtp_suite_from_name(api::to_string(p.suite)), p.key.bytes());
+}
+
+// The peers of the SRTP legs, as the reflector plays them: per session and leg, `tx` protects what
+// the peer sends (the key the SBC's srtp_in has), `rx` unprotects what the SBC sent it (srtp_out).
+struct Peers {
+  std::array<bool, 2> srtp{};  // per leg
+  std::array<std::vector<std::optional<SrtpOutbound>>, 2> tx;
+  std::array<std::vector<std::optional<SrtpInbound>>, 2> rx;
+  std::array<std::vector<uint16_t>, 2> seq;  // the next RTP sequence number per session and leg
+  uint32_t slots = 1;
+  uint64_t failures = 0;  // SBC output the peer could not unprotect: the workload is broken
 };
 
 struct RingPort {
@@ -87,10 +153,38 @@ std::expected<RingPort, std::string> make_port(const std::string& name, rte_memp
   return p;
 }
 
+constexpr uint16_t kRtpPayload = 172;  // G.711 20 ms: 12 byte RTP header + 160 samples
+
+void write_rtp_header(uint8_t* rtp, uint16_t seq, uint32_t ssrc) {
+  rtp[0] = 0x80;
+  rtp[1] = 0;  // PCMU
+  rtp[2] = static_cast<uint8_t>(seq >> 8);
+  rtp[3] = static_cast<uint8_t>(seq);
+  const uint32_t ts = uint32_t{seq} * 160;
+  for (int i = 0; i < 4; ++i) rtp[4 + i] = static_cast<uint8_t>(ts >> (24 - 8 * i));
+  for (int i = 0; i < 4; ++i) rtp[8 + i] = static_cast<uint8_t>(ssrc >> (24 - 8 * i));
+}
+
+// After the UDP payload changed length (SRTP): lengths and both checksums anew.
+void fix_lengths(rte_mbuf* m, size_t payload_len) {
+  auto* ip = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, sizeof(rte_ether_hdr));
+  auto* udp = reinterpret_cast<rte_udp_hdr*>(ip + 1);
+  const auto datagram = static_cast<uint16_t>(sizeof(rte_udp_hdr) + payload_len);
+  const auto frame = static_cast<uint16_t>(sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr) + datagram);
+  m->data_len = frame;
+  m->pkt_len = frame;
+  udp->dgram_len = rte_cpu_to_be_16(datagram);
+  ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(sizeof(rte_ipv4_hdr) + datagram));
+  ip->hdr_checksum = 0;
+  ip->hdr_checksum = rte_ipv4_cksum(ip);
+  udp->dgram_cksum = 0;
+  udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+}
+
 rte_mbuf* build_packet(rte_mempool* pool, uint32_t port, uint32_t slot) {
   rte_mbuf* m = rte_pktmbuf_alloc(pool);
   if (!m) return nullptr;
-  constexpr uint16_t kPayload = 172;  // G.711 20 ms: 12 byte RTP header + 160 samples
+  constexpr uint16_t kPayload = kRtpPayload;
   constexpr uint16_t kLen =
       sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr) + sizeof(rte_udp_hdr) + kPayload;
   auto* eth = reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_append(m, kLen));
@@ -107,6 +201,7 @@ rte_mbuf* build_packet(rte_mempool* pool, uint32_t port, uint32_t slot) {
   udp->src_port = rte_cpu_to_be_16(port % 2 ? kCalleePort : kCallerPort);
   udp->dst_port = rte_cpu_to_be_16(local_port(slot));
   udp->dgram_len = rte_cpu_to_be_16(sizeof(rte_udp_hdr) + kPayload);
+  write_rtp_header(reinterpret_cast<uint8_t*>(udp + 1), 0, slot);
   ip->hdr_checksum = rte_ipv4_cksum(ip);
   udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
   return m;
@@ -154,12 +249,41 @@ void reflect(rte_mbuf* m, const std::vector<uint16_t>& next_slot) {
   ip->hdr_checksum = checksum_update16(ip->hdr_checksum, old_word, new_word);
 }
 
-void circulate(const Bench& b, size_t port_count, const std::vector<uint16_t>& next_slot) {
+// The peers' side of a packet port `port` sent (SRTP modes), before reflect(): unprotect what the
+// SBC protected, then, aimed at the next session, the next sequence number of that session on this
+// leg and its peer's protection. (A packet is re-aimed: the session it comes back to is another.)
+void play_peer(rte_mbuf* m, uint32_t port, const std::vector<uint16_t>& next_slot, Peers& peers) {
+  auto* ip = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, sizeof(rte_ether_hdr));
+  auto* udp = reinterpret_cast<rte_udp_hdr*>(ip + 1);
+  auto* payload = reinterpret_cast<uint8_t*>(udp + 1);
+  size_t length = rte_be_to_cpu_16(udp->dgram_len) - sizeof(rte_udp_hdr);
+  const uint32_t leg = port % 2;
+  const uint32_t pair = port / 2;
+  const auto slot = static_cast<uint32_t>((rte_be_to_cpu_16(udp->src_port) - kFirstLocalPort) / 2);
+  const uint32_t from = pair * peers.slots + slot;
+  const uint32_t to = pair * peers.slots + next_slot[slot % next_slot.size()];
+  const std::span<uint8_t> buffer(payload, rte_pktmbuf_tailroom(m) + length);
+  if (peers.srtp[leg] && peers.rx[leg][from]->unprotect_rtp(buffer, length) != SrtpResult::kOk) {
+    ++peers.failures;
+  }
+  write_rtp_header(payload, peers.seq[leg][to]++, to);
+  if (peers.srtp[leg] && peers.tx[leg][to]->protect_rtp(buffer, length) != SrtpResult::kOk) {
+    ++peers.failures;
+  }
+  fix_lengths(m, length);
+}
+
+void circulate(const Bench& b, size_t port_count, const std::vector<uint16_t>& next_slot,
+               Peers* peers) {
   void* burst[64];
   for (size_t p = 0; p < port_count; ++p) {
     unsigned n;
     while ((n = rte_ring_dequeue_burst(b.ports[p].tx, burst, 64, nullptr)) != 0) {
-      for (unsigned i = 0; i < n; ++i) reflect(static_cast<rte_mbuf*>(burst[i]), next_slot);
+      for (unsigned i = 0; i < n; ++i) {
+        auto* m = static_cast<rte_mbuf*>(burst[i]);
+        if (peers) play_peer(m, static_cast<uint32_t>(p), next_slot, *peers);
+        reflect(m, next_slot);
+      }
       rte_ring_enqueue_burst(b.ports[p].rx, burst, n, nullptr);
     }
   }
@@ -198,8 +322,33 @@ struct Result {
   double cycles_per_packet() const { return static_cast<double>(cycles) / packets; }
 };
 
+// Bare libsrtp: protect + unprotect of one 172-byte RTP packet per iteration, one context pair.
+std::expected<Result, std::string> bare_srtp(const SrtpLibrary& library, api::SrtpSuite suite,
+                                             uint64_t packets) {
+  const api::SrtpParams key = key_for(suite, 0xffffff, 0, 0);
+  auto out = SrtpOutbound::create(library, master_of(key));
+  auto in = SrtpInbound::create(library, master_of(key));
+  if (!out || !in) return std::unexpected(std::string("cannot create the SRTP contexts"));
+  std::array<uint8_t, kRtpPayload + kMaxSrtpTrailer> packet{};
+  Result r;
+  r.hz = static_cast<double>(rte_get_tsc_hz());
+  const uint64_t start = rte_rdtsc();
+  for (uint64_t i = 0; i < packets; ++i) {
+    write_rtp_header(packet.data(), static_cast<uint16_t>(i), 0x1234);
+    size_t length = kRtpPayload;
+    if (out->protect_rtp(packet, length) != SrtpResult::kOk ||
+        in->unprotect_rtp(packet, length) != SrtpResult::kOk) {
+      return std::unexpected(std::string("bare libsrtp failed"));
+    }
+  }
+  r.cycles = rte_rdtsc() - start;
+  r.packets = packets;
+  return r;
+}
+
 std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32_t sessions,
-                                                          uint64_t packets) {
+                                                          uint64_t packets, const ModeSpec& mode,
+                                                          const SrtpLibrary& library) {
   const uint32_t pairs = (sessions + kSessionsPerPair - 1) / kSessionsPerPair;
   const uint32_t slots = (sessions + pairs - 1) / pairs;
   const size_t port_count = pairs * 2;
@@ -227,8 +376,19 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
   datapath->neighbour_refresh_tsc = kNeighbourRefreshSeconds * hz;
   const std::vector<uint16_t> next_slot = shuffled_cycle(slots);
   auto table = SessionTable::create(fmt::format("bench{}", sessions), sessions, 1, addresses, hz,
-                                    SOCKET_ID_ANY);
+                                    SOCKET_ID_ANY, &library);
   if (!table) return std::unexpected(table.error());
+  std::optional<Peers> peers;
+  if (mode.mode != Mode::kPlain) {
+    peers.emplace();
+    peers->slots = slots;
+    peers->srtp = {mode.mode == Mode::kSrtpSrtp, true};
+    for (uint32_t leg = 0; leg < 2; ++leg) {
+      peers->tx[leg].resize(sessions);
+      peers->rx[leg].resize(sessions);
+      peers->seq[leg].assign(pairs * slots, 1);
+    }
+  }
   datapath->sessions = (*table)->hash();
   for (uint32_t k = 0; k < sessions; ++k) {
     const uint32_t pair = k / slots;
@@ -245,6 +405,12 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
       spec.remote = api::Address::ipv4(peer_ip(port));
       spec.remote_rtp_port = leg == 0 ? kCallerPort : kCalleePort;
       spec.signalling_source = spec.remote;
+      if (peers && peers->srtp[leg]) {
+        spec.srtp_in = key_for(mode.suite, k, leg, 1);
+        spec.srtp_out = key_for(mode.suite, k, leg, 0);
+        peers->tx[leg][k].emplace(*SrtpOutbound::create(library, master_of(*spec.srtp_in)));
+        peers->rx[leg][k].emplace(*SrtpInbound::create(library, master_of(*spec.srtp_out)));
+      }
     }
     if (auto r = (*table)->upsert(add, rte_rdtsc()); r.status != api::Status::kOk) {
       return std::unexpected(fmt::format("session {}: {}", k, r.detail));
@@ -262,8 +428,23 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
   auto seed = [&]() -> bool {
     for (uint32_t i = 0; i < kInFlight; ++i) {
       const uint32_t pair = i % pairs;
-      rte_mbuf* m = build_packet(b.pool, pair * 2, (i / pairs) % slots);
+      const uint32_t slot = (i / pairs) % slots;
+      rte_mbuf* m = build_packet(b.pool, pair * 2, slot);
       if (!m) return false;
+      if (peers) {  // from the caller: the next sequence number, protected if leg 0 is SRTP
+        const uint32_t k = pair * slots + slot;
+        auto* udp =
+            rte_pktmbuf_mtod_offset(m, rte_udp_hdr*, sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr));
+        auto* payload = reinterpret_cast<uint8_t*>(udp + 1);
+        size_t length = kRtpPayload;
+        write_rtp_header(payload, peers->seq[0][k]++, k);
+        if (peers->srtp[0] &&
+            peers->tx[0][k]->protect_rtp({payload, length + rte_pktmbuf_tailroom(m)}, length) !=
+                SrtpResult::kOk) {
+          return false;
+        }
+        fix_lengths(m, length);
+      }
       rte_ring_enqueue(b.ports[pair * 2].rx, m);
     }
     return true;
@@ -279,12 +460,13 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
   };
   // Runs `step` (a worker iteration returning the packets it received) with the reflector between
   // iterations until `packets` were processed, timing `step` alone; nullopt if traffic stopped.
+  Peers* active_peers = nullptr;
   auto measure = [&](auto&& step) -> std::optional<Result> {
     drain();
     if (!seed()) return std::nullopt;
     for (int i = 0; i < 2000; ++i) {  // warm up: latches, caches, branch predictors
       step();
-      circulate(b, port_count, next_slot);
+      circulate(b, port_count, next_slot, active_peers);
     }
     Result r;
     r.hz = static_cast<double>(hz);
@@ -294,14 +476,16 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
       const uint32_t n = step();
       r.cycles += rte_rdtsc() - start;
       r.packets += n;
-      circulate(b, port_count, next_slot);
+      circulate(b, port_count, next_slot, active_peers);
       idle = n == 0 ? idle + 1 : 0;
       if (idle > 100000) return std::nullopt;
     }
     drain();
     return r;
   };
+  // The l2fwd baseline does not protect: the peers are played only around the relay.
   const auto baseline = measure([&] { return forward_once(b, port_count); });
+  active_peers = peers ? &*peers : nullptr;
   Worker& w = **worker;
   const auto relay = measure([&] { return poll_once(w, rte_rdtsc()); });
   uint64_t relayed = 0;
@@ -313,8 +497,20 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
   rte_rcu_qsbr_thread_unregister((*table)->qsbr(), 0);
   if (!baseline || !relay)
     return std::unexpected(std::string("traffic stopped: the workload is broken"));
-  if (dropped != 0)
-    return std::unexpected(fmt::format("{} packets dropped: the workload is broken", dropped));
+  if (dropped != 0) {
+    std::string reasons;
+    for (size_t d = 0; d < kDropCount; ++d) {
+      if (const uint64_t n = w.counters.drops[d].get(); n != 0) {
+        reasons += fmt::format(" {}={}", kDropNames[d], n);
+      }
+    }
+    return std::unexpected(
+        fmt::format("{} packets dropped:{}; the workload is broken", dropped, reasons));
+  }
+  if (peers && peers->failures != 0) {
+    return std::unexpected(fmt::format(
+        "{} packets the peers could not unprotect: the workload is broken", peers->failures));
+  }
   if (relay && relayed < relay->packets) {
     return std::unexpected(fmt::format("only {} of {} packets relayed: the workload is broken",
                                        relayed, relay->packets));
@@ -340,6 +536,22 @@ std::expected<Options, std::string> parse_options(int argc, char** argv) {
         return std::unexpected(fmt::format("--sessions needs 1..{}", kSessionsPerPair * kMaxPairs));
       }
       o.sessions = {static_cast<uint32_t>(n)};
+    } else if (arg == "--mode") {
+      if (i + 1 >= argc) return std::unexpected(std::string("--mode needs a value"));
+      const std::string_view v = argv[++i];
+      std::vector<ModeSpec> chosen;
+      for (const ModeSpec& m : all_modes()) {
+        if (v == "all" || m.name == v || m.name.starts_with(std::string(v) + " ")) {
+          chosen.push_back(m);
+        }
+      }
+      if (chosen.empty()) {
+        return std::unexpected(fmt::format(
+            "--mode: '{}' is none of all, plain, rtp-srtp, srtp-srtp (optionally with ' aes-cm-80' "
+            "or ' gcm-128')",
+            v));
+      }
+      o.modes = std::move(chosen);
     } else if (arg == "--hugepages") {
       o.hugepages = true;
     } else if (arg == "--help" || arg == "-h") {
@@ -357,8 +569,10 @@ int bench_main(int argc, char** argv) {
     if (!options.error().empty()) std::fprintf(stderr, "sbc-bench: %s\n", options.error().c_str());
     std::fprintf(stderr,
                  "usage: sbc-bench [--packets N (per measurement, default 20000000)] "
-                 "[--sessions N (default: 1000 and 100000)] [--hugepages (use reserved 2 MiB "
-                 "pages, as in production, instead of --no-huge)]\n");
+                 "[--sessions N (default: 1000 and 100000; SRTP modes at most 25000)] "
+                 "[--mode all|plain|rtp-srtp|srtp-srtp[ aes-cm-80|gcm-128] (default all)] "
+                 "[--hugepages (use reserved 2 MiB pages, as in production, instead of "
+                 "--no-huge)]\n");
     return 2;
   }
   const std::string prefix = fmt::format("sbc-bench-{}", getpid());
@@ -393,23 +607,75 @@ int bench_main(int argc, char** argv) {
       "flight, 214-byte RTP frames, %s, TSC %.2f GHz; worker time only\n\n",
       static_cast<unsigned long>(options->packets), kInFlight,
       options->hugepages ? "2 MiB hugepages" : "4 KiB pages (--no-huge)", rte_get_tsc_hz() / 1e9);
-  std::printf("%9s  %-22s  %8s  %9s  %12s  %14s\n", "sessions", "mode", "Mpps", "ns/packet",
-              "cycles/pkt", "relay/baseline");
-  int rc = 0;
-  for (uint32_t sessions : options->sessions) {
-    auto result = run(b, sessions, options->packets);
-    if (!result) {
-      std::fprintf(stderr, "sbc-bench: %u sessions: %s\n", sessions, result.error().c_str());
-      rc = 1;
+  auto library = SrtpLibrary::init();
+  if (!library) {
+    std::fprintf(stderr, "sbc-bench: libsrtp init failed\n");
+    return 1;
+  }
+  // Bare libsrtp per suite the chosen modes use: protect + unprotect of one packet.
+  std::vector<std::pair<api::SrtpSuite, Result>> bare;
+  for (const ModeSpec& m : options->modes) {
+    if (m.mode == Mode::kPlain ||
+        std::ranges::any_of(bare, [&](const auto& e) { return e.first == m.suite; })) {
       continue;
     }
-    const auto& [baseline, relay] = *result;
-    std::printf("%9u  %-22s  %8.2f  %9.1f  %12.1f  %14s\n", sessions, "baseline (l2fwd swap)",
-                baseline.mpps(), baseline.ns_per_packet(), baseline.cycles_per_packet(), "");
-    std::printf("%9u  %-22s  %8.2f  %9.1f  %12.1f  %14.2f\n", sessions, "relay (lookup+latch)",
-                relay.mpps(), relay.ns_per_packet(), relay.cycles_per_packet(),
-                relay.mpps() / baseline.mpps());
+    auto r = bare_srtp(*library, m.suite, std::min<uint64_t>(options->packets, 2'000'000));
+    if (!r) {
+      std::fprintf(stderr, "sbc-bench: %s\n", r.error().c_str());
+      return 1;
+    }
+    bare.emplace_back(m.suite, *r);
   }
+  std::printf("%9s  %-24s  %8s  %9s  %12s  %10s\n", "sessions", "mode", "Mpps", "ns/packet",
+              "cycles/pkt", "ratio");
+  for (const auto& [suite, r] : bare) {
+    std::printf("%9s  %-24s  %8.2f  %9.1f  %12.1f  %10s\n", "-",
+                fmt::format("libsrtp {} p+u",
+                            suite == api::SrtpSuite::kAeadAes128Gcm ? "gcm-128" : "aes-cm-80")
+                    .c_str(),
+                r.mpps(), r.ns_per_packet(), r.cycles_per_packet(), "");
+  }
+  int rc = 0;
+  for (const ModeSpec& mode : options->modes) {
+    for (uint32_t sessions : options->sessions) {
+      if (mode.mode != Mode::kPlain && sessions > kMaxSrtpSessions) {
+        std::printf("%9u  %-24s  skipped: SRTP modes run up to %u sessions\n", sessions,
+                    mode.name.c_str(), kMaxSrtpSessions);
+        continue;
+      }
+      auto result = run(b, sessions, options->packets, mode, *library);
+      if (!result) {
+        std::fprintf(stderr, "sbc-bench: %s, %u sessions: %s\n", mode.name.c_str(), sessions,
+                     result.error().c_str());
+        rc = 1;
+        continue;
+      }
+      const auto& [baseline, relay] = *result;
+      if (mode.mode == Mode::kPlain) {
+        std::printf("%9u  %-24s  %8.2f  %9.1f  %12.1f  %10s\n", sessions, "baseline (l2fwd swap)",
+                    baseline.mpps(), baseline.ns_per_packet(), baseline.cycles_per_packet(), "");
+        std::printf(
+            "%9u  %-24s  %8.2f  %9.1f  %12.1f  %9.2fx\n", sessions, "relay (lookup+latch)",
+            relay.mpps(), relay.ns_per_packet(), relay.cycles_per_packet(),
+            baseline.ns_per_packet() == 0 ? 0.0 : relay.ns_per_packet() / baseline.ns_per_packet());
+        continue;
+      }
+      // The crypto a relayed packet needs on average: rtp-srtp one protect or one unprotect (half
+      // of bare p+u), srtp-srtp one unprotect and one protect (bare p+u).
+      double crypto_ns = 0;
+      for (const auto& [suite, r] : bare) {
+        if (suite == mode.suite) crypto_ns = r.ns_per_packet();
+      }
+      if (mode.mode == Mode::kRtpSrtp) crypto_ns /= 2;
+      std::printf("%9u  %-24s  %8.2f  %9.1f  %12.1f  %9.2fx\n", sessions, mode.name.c_str(),
+                  relay.mpps(), relay.ns_per_packet(), relay.cycles_per_packet(),
+                  relay.ns_per_packet() / crypto_ns);
+    }
+  }
+  std::printf(
+      "\nratio: relay ns/packet over the l2fwd baseline (plain), or over the bare libsrtp cost "
+      "of the crypto one relayed packet needs (SRTP: half of p+u for rtp-srtp, p+u for "
+      "srtp-srtp).\n");
   std::printf(
       "\nSessions are visited in a fixed shuffled order; the reflector feeding the ports is "
       "not timed.\n");
