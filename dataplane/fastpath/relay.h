@@ -358,6 +358,9 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
   eth->src_addr = out.mac;
   if (m->pkt_len > kEthLen + total) rte_pktmbuf_trim(m, m->pkt_len - (kEthLen + total));  // padding
 
+  // Call quality (RFC 3550): plain RTP/RTCP only. An SRTCP leg passes its decrypted bytes here.
+  s.quality.on_packet(rtcp, reinterpret_cast<const uint8_t*>(udp + 1), udp_len - 8, now_tsc,
+                      w.dp->tsc_hz, os.quality);
   s.packets.add(1);
   s.bytes.add(udp_len - sizeof(rte_udp_hdr));
   s.last_rx_tsc.set(now_tsc);
