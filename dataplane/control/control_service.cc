@@ -199,7 +199,11 @@ std::expected<api::StatsReply, api::Result> ControlService::stats(const api::Sta
 
 api::DumpReply ControlService::dump(const api::DumpQuery& query, uint64_t now_tsc) const {
   api::DumpReply reply;
-  const uint32_t limit = std::clamp<uint32_t>(query.max_entries, 1, api::kMaxDumpEntries);
+  // With per-stream quality and SRTP parameters a session takes up to ~700 bytes: a page of
+  // kMaxDumpEntries would not fit kMaxMessageSize. The cursor pages on.
+  constexpr uint32_t kEntriesThatFit = 64;
+  const uint32_t limit =
+      std::clamp<uint32_t>(query.max_entries, 1, std::min(api::kMaxDumpEntries, kEntriesThatFit));
   const auto& sessions = table_.sessions();
   auto it = sessions.lower_bound(query.cursor);
   for (; it != sessions.end() && reply.sessions.size() < limit; ++it) {

@@ -581,5 +581,29 @@ TEST(ControlProtocolSrtp, DumpNeverExportsKeys) {
   EXPECT_FALSE(decode(patched).has_value());
 }
 
+// The dataplane answers a dump with at most 64 sessions: a page of the largest sessions (SRTP both
+// ways with every SSRC, every counter at its widest) must encode.
+TEST(ControlProtocolTest, FullDumpPageOfLargestSessionsFits) {
+  DumpReply reply;
+  SessionInfo info;
+  info.spec.session_id = UINT64_MAX;
+  for (auto& leg : info.spec.legs) {
+    leg.local = Address::parse("2001:db8::1");
+    leg.remote = Address::parse("2001:db8::2");
+    leg.signalling_source = Address::parse("2001:db8::3");
+    SrtpParams p;
+    p.ssrc_count = kMaxSrtpSsrcs;
+    leg.srtp_in = p;
+    leg.srtp_out = p;
+  }
+  for (auto& l : info.stats) {
+    l.rtp.latched = Address::parse("2001:db8::4");
+    l.rtcp.latched = Address::parse("2001:db8::4");
+  }
+  reply.sessions.assign(64, info);
+  reply.next_cursor = 1;
+  EXPECT_TRUE(encode(1, Message{reply}).has_value());
+}
+
 }  // namespace
 }  // namespace sbc::api
