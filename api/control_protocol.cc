@@ -316,6 +316,32 @@ void read(Reader& r, StatsQuery& m) {
   m.session_id = r.u64();
 }
 
+void write(Writer& w, const MediaQuality& q) {
+  w.u64(q.expected);
+  w.u64(static_cast<uint64_t>(q.lost));
+  w.u32(q.jitter);
+  w.u32(q.clock_hz);
+  w.u32(q.reports);
+  w.u8(q.peer_fraction_lost);
+  w.u32(static_cast<uint32_t>(q.peer_lost));
+  w.u32(q.peer_jitter);
+  w.u32(q.rtt_us);
+  w.u32(q.rtcp_malformed);
+}
+void read(Reader& r, MediaQuality& q) {
+  q.expected = r.u64();
+  q.lost = static_cast<int64_t>(r.u64());
+  q.jitter = r.u32();
+  q.clock_hz = r.u32();
+  q.reports = r.u32();
+  q.peer_fraction_lost = r.u8();
+  q.peer_lost = static_cast<int32_t>(r.u32());
+  q.peer_jitter = r.u32();
+  q.rtt_us = r.u32();
+  q.rtcp_malformed = r.u32();
+}
+constexpr size_t kMediaQualitySize = 8 * 2 + 4 * 3 + 1 + 4 * 4;
+
 void write(Writer& w, const StreamStats& s) {
   w.u64(s.packets);
   w.u64(s.bytes);
@@ -328,6 +354,7 @@ void write(Writer& w, const StreamStats& s) {
   w.u64(s.srtp_malformed);
   w.u64(s.srtp_ssrc_limit);
   w.u64(s.srtp_failed);
+  write(w, s.quality);
 }
 void read(Reader& r, StreamStats& s) {
   s.packets = r.u64();
@@ -341,8 +368,9 @@ void read(Reader& r, StreamStats& s) {
   s.srtp_malformed = r.u64();
   s.srtp_ssrc_limit = r.u64();
   s.srtp_failed = r.u64();
+  read(r, s.quality);
 }
-constexpr size_t kStreamStatsSize = 8 * 3 + 4 + kAddressSize + 2 + 8 * 5;
+constexpr size_t kStreamStatsSize = 8 * 3 + 4 + kAddressSize + 2 + 8 * 5 + kMediaQualitySize;
 
 void write(Writer& w, const LegStats& l) {
   write(w, l.rtp);

@@ -229,6 +229,26 @@ struct StatsQuery {
   bool operator==(const StatsQuery&) const = default;
 };
 
+// Call quality of one stream (RFC 3550), measured by the dataplane.
+// - RTP stream: what arrived from the leg's peer (A.1 sequence tracking, A.3 expected/lost, A.8
+//   interarrival jitter).
+// - RTCP stream: the leg peer's own last report block (on the stream the SBC sends it, i.e. the
+//   whole path from the other leg's peer) and the round trip SBC <-> this leg's peer (6.4.1,
+//   from an SR the SBC relayed from the other leg and this peer's report echoing it).
+struct MediaQuality {
+  uint64_t expected = 0;           // RTP: packets expected
+  int64_t lost = 0;                // RTP: expected - received; negative with duplicates
+  uint32_t jitter = 0;             // RTP: interarrival jitter, RTP clock units
+  uint32_t clock_hz = 0;           // RTP: the clock of `jitter`
+  uint32_t reports = 0;            // RTCP: report blocks received from the peer
+  uint8_t peer_fraction_lost = 0;  // RTCP: the peer's last report, /256
+  int32_t peer_lost = 0;           // RTCP: the peer's last report, cumulative
+  uint32_t peer_jitter = 0;        // RTCP: the peer's last report, RTP clock units
+  uint32_t rtt_us = 0;             // RTCP: last round trip SBC <-> peer; 0: none measured
+  uint32_t rtcp_malformed = 0;     // RTCP packets that did not parse (relayed all the same)
+  bool operator==(const MediaQuality&) const = default;
+};
+
 struct StreamStats {
   uint64_t packets = 0;  // received and relayed
   uint64_t bytes = 0;
@@ -245,6 +265,7 @@ struct StreamStats {
   uint64_t srtp_malformed = 0;
   uint64_t srtp_ssrc_limit = 0;
   uint64_t srtp_failed = 0;
+  MediaQuality quality;
   bool operator==(const StreamStats&) const = default;
 };
 

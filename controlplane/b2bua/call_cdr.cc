@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "controlplane/observability/cdr_writer.h"
+#include "controlplane/observability/mos.h"
 
 namespace sbc::cp {
 
@@ -15,6 +16,21 @@ nlohmann::json stream_json(const api::StreamStats& s) {
   j["latched"] = s.latched.is_set()
                      ? nlohmann::json(fmt::format("{}:{}", s.latched.to_string(), s.latched_port))
                      : nlohmann::json(nullptr);
+  return j;
+}
+
+double rounded(double v, double scale) {
+  return std::round(v * scale) / scale;
+}
+
+nlohmann::json quality_json(const DirectionQuality& q) {
+  if (q.expected == 0) return nullptr;  // no RTP seen in that direction
+  nlohmann::json j = {{"expected", q.expected},
+                      {"lost", q.lost},
+                      {"loss_percent", rounded(q.loss_percent, 100)},
+                      {"jitter_ms", rounded(q.jitter_ms, 10)},
+                      {"mos", rounded(q.mos, 100)}};
+  j["rtt_ms"] = q.rtt_ms > 0 ? nlohmann::json(rounded(q.rtt_ms, 10)) : nlohmann::json(nullptr);
   return j;
 }
 
@@ -44,10 +60,23 @@ nlohmann::json make_cdr(const Call& call) {
         {"callee_to_caller",
          {{"rtp", stream_json(legs[kCallee].rtp)}, {"rtcp", stream_json(legs[kCallee].rtcp)}}},
     };
+    // Call quality per direction (loss, jitter, RTT, estimated MOS): RFC 3550 + E-model.
+    j["quality"] = {
+        {"caller_to_callee", quality_json(direction_quality(legs[kCaller], legs[kCallee]))},
+        {"callee_to_caller", quality_json(direction_quality(legs[kCallee], legs[kCaller]))},
+    };
   } else {
     j["media"] = nullptr;
+    j["quality"] = nullptr;
   }
   return j;
+}
+
+void observe_call_quality(Metrics& metrics, const Call& call) {
+  if (!call.media_stats || call.media_stats->legs.size() != 2) return;
+  const auto& legs = call.media_stats->legs;
+  metrics.call_quality(0, direction_quality(legs[kCaller], legs[kCallee]));
+  metrics.call_quality(1, direction_quality(legs[kCallee], legs[kCaller]));
 }
 
 }  // namespace sbc::cp

@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "controlplane/b2bua/call_cdr.h"
+
 namespace sbc::cp {
 
 void CallTeardown::hang_up_callee(const CallPtr& call) {
@@ -76,6 +78,7 @@ void CallTeardown::end_call(const CallPtr& call, CallResult result, int code) {
 void CallTeardown::teardown_media(const CallPtr& call) {
   ctx_.retired.retire(call->media, [this, call](std::optional<api::StatsReply> stats) {
     if (stats) call->media_stats = std::move(*stats);
+    observe_call_quality(ctx_.metrics, *call);
     records_.write_cdr(*call);
   });
 }

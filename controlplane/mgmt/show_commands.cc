@@ -3,8 +3,34 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <tuple>
+
+#include "controlplane/observability/mos.h"
 
 namespace sbc::cp {
+
+nlohmann::json call_quality_view(const std::optional<api::StatsReply>& stats, std::string& line) {
+  line.clear();
+  if (!stats || stats->legs.size() != 2) return nullptr;
+  const auto& legs = stats->legs;
+  nlohmann::json quality = nlohmann::json::object();
+  for (const auto& [name, from, to] :
+       {std::tuple{"a_to_b", kCaller, kCallee}, std::tuple{"b_to_a", kCallee, kCaller}}) {
+    const DirectionQuality q = direction_quality(legs[from], legs[to]);
+    if (q.expected == 0) {
+      quality[name] = nullptr;
+      continue;
+    }
+    quality[name] = {
+        {"expected", q.expected},   {"lost", q.lost},     {"loss_percent", q.loss_percent},
+        {"jitter_ms", q.jitter_ms}, {"rtt_ms", q.rtt_ms}, {"mos", q.mos}};
+    line += fmt::format("  {}: loss {:.1f}% jitter {:.1f} ms rtt {} MOS {:.2f}",
+                        name[0] == 'a' ? "A->B" : "B->A", q.loss_percent, q.jitter_ms,
+                        q.rtt_ms > 0 ? fmt::format("{:.0f} ms", q.rtt_ms) : "-", q.mos);
+  }
+  return quality;
+}
+
 namespace {
 
 std::string endpoint(const api::Address& address, uint16_t port) {
@@ -118,6 +144,9 @@ CommandOutput show_calls(const B2bua& b2bua, const Scheduler& clock) {
         endpoint(b.local, b.local_port), endpoint(b.remote, b.remote_port));
     out.text += fmt::format("{:<20} {:<28} {:<10} {:>5}s  {:<44} {:>10} {:>10}\n", call->id,
                             parties, to_string(call->state), age, media, a_to_b, b_to_a);
+    std::string quality_line;
+    const nlohmann::json quality = call_quality_view(call->media_stats, quality_line);
+    if (!quality_line.empty()) out.text += fmt::format("{:<20} quality{}\n", "", quality_line);
     auto leg_json = [](const MediaLeg& m) {
       return nlohmann::json{{"local", endpoint(m.local, m.local_port)},
                             {"remote", endpoint(m.remote, m.remote_port)}};
@@ -130,7 +159,8 @@ CommandOutput show_calls(const B2bua& b2bua, const Scheduler& clock) {
                                  {"media_a", leg_json(a)},
                                  {"media_b", leg_json(b)},
                                  {"packets_a_to_b", a_to_b},
-                                 {"packets_b_to_a", b_to_a}});
+                                 {"packets_b_to_a", b_to_a},
+                                 {"quality", quality}});
   }
   out.text += fmt::format("{} active call(s)\n", calls.size());
   return out;

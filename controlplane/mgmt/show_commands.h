@@ -26,4 +26,8 @@ void register_show_commands(CommandTable& table, const B2bua& b2bua,
                                            const std::optional<api::StatsReply>& stats,
                                            const DataplaneResync* resync = nullptr);
 
+// Call quality per direction ("a_to_b", "b_to_a": loss, jitter, RTT, MOS; null without RTP) from
+// a call's last media stats, and its one-line text form in `line` (empty when nothing measured).
+nlohmann::json call_quality_view(const std::optional<api::StatsReply>& stats, std::string& line);
+
 }  // namespace sbc::cp

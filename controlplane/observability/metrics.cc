@@ -137,6 +137,18 @@ Metrics::Metrics()
                                   .Help("401/407 from a callee, answered to the caller as 503")
                                   .Register(*registry_)
                                   .Add({})),
+      call_mos_(prometheus::BuildHistogram()
+                    .Name("sbc_call_mos")
+                    .Help("Estimated MOS (E-model, G.107) of a call direction at call end")
+                    .Register(*registry_)),
+      call_jitter_(prometheus::BuildHistogram()
+                       .Name("sbc_call_jitter_ms")
+                       .Help("Interarrival jitter (RFC 3550) of a call direction at call end, ms")
+                       .Register(*registry_)),
+      call_loss_(prometheus::BuildHistogram()
+                     .Name("sbc_call_loss_percent")
+                     .Help("Packets lost of a call direction at call end, % of expected")
+                     .Register(*registry_)),
       capacity_used_(prometheus::BuildGauge()
                          .Name("sbc_capacity_used")
                          .Help("Entries in use in sbcd's tables, by table")
@@ -167,6 +179,24 @@ Metrics::Metrics()
   for (const char* table : {"calls", "transactions", "ended_calls"}) {
     capacity_exceeded_.Add({{"table", table}});
   }
+  for (size_t d = 0; d < quality_.size(); ++d) {
+    const std::map<std::string, std::string> labels{
+        {"direction", d == 0 ? "caller_to_callee" : "callee_to_caller"}};
+    quality_[d] = {
+        &call_mos_.Add(labels, prometheus::Histogram::BucketBoundaries{1.0, 2.0, 2.5, 3.0, 3.5, 3.8,
+                                                                       4.0, 4.2, 4.4}),
+        &call_jitter_.Add(
+            labels, prometheus::Histogram::BucketBoundaries{1, 2, 5, 10, 20, 30, 50, 100, 200}),
+        &call_loss_.Add(labels,
+                        prometheus::Histogram::BucketBoundaries{0, 0.1, 0.5, 1, 2, 5, 10, 20, 50})};
+  }
+}
+
+void Metrics::call_quality(size_t direction, const DirectionQuality& q) {
+  if (direction >= quality_.size() || q.expected == 0) return;
+  quality_[direction][0]->Observe(q.mos);
+  quality_[direction][1]->Observe(q.jitter_ms);
+  quality_[direction][2]->Observe(q.loss_percent);
 }
 
 void Metrics::capacity(std::string_view table, size_t used, size_t limit) {

@@ -6,6 +6,7 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include <array>
@@ -21,6 +22,7 @@
 #include "api/control_protocol.h"
 #include "controlplane/net/host_port.h"
 #include "controlplane/observability/call_result.h"
+#include "controlplane/observability/mos.h"
 #include "controlplane/observability/sip_drop_reason.h"
 #include "controlplane/sip/parse_error.h"
 
@@ -55,6 +57,9 @@ class Metrics {
 
   void call_started();
   void call_ended(CallResult result);
+  // Call quality at the end of a call, one direction: 0 "caller_to_callee", 1 "callee_to_caller"
+  // (the only label: bounded). A direction without RTP is not observed.
+  void call_quality(size_t direction, const DirectionQuality& q);
   void sip_request_received(std::string_view method);
   void sip_response_received(int status);
   // A SIP message dropped (or refused before any transaction), by reason: sbcd's own reasons and
@@ -85,6 +90,11 @@ class Metrics {
   std::array<prometheus::Counter*, kSipDropReasonCount> sip_drops_{};
   std::array<prometheus::Counter*, static_cast<size_t>(sip::ParseError::kLast) + 1> parse_drops_{};
   prometheus::Counter& callee_auth_challenges_;
+  prometheus::Family<prometheus::Histogram>& call_mos_;
+  prometheus::Family<prometheus::Histogram>& call_jitter_;
+  prometheus::Family<prometheus::Histogram>& call_loss_;
+  std::array<std::array<prometheus::Histogram*, 3>, 2>
+      quality_{};  // [direction][mos, jitter, loss]
   prometheus::Family<prometheus::Gauge>& capacity_used_;
   prometheus::Family<prometheus::Gauge>& capacity_limit_;
   prometheus::Family<prometheus::Counter>& capacity_exceeded_;

@@ -114,6 +114,26 @@ uint32_t ControlService::idle_ms(uint64_t since_tsc, uint64_t now_tsc) const {
   return static_cast<uint32_t>(std::min<uint64_t>(ms, std::numeric_limits<uint32_t>::max() - 1));
 }
 
+namespace {
+void fill_quality(const StreamState& s, api::MediaQuality& out) {
+  if (s.kind == StreamKind::kRtp) {
+    const RtpQuality q = s.quality.rtp.snapshot();
+    out.expected = q.expected;
+    out.lost = q.lost;
+    out.jitter = q.jitter;
+    out.clock_hz = q.clock_hz;
+    return;
+  }
+  const RtcpQuality q = s.quality.rtcp.snapshot();
+  out.reports = q.reports;
+  out.peer_fraction_lost = q.fraction_lost;
+  out.peer_lost = q.cumulative_lost;
+  out.peer_jitter = q.jitter;
+  out.rtt_us = q.rtt_us;
+  out.rtcp_malformed = q.malformed;
+}
+}  // namespace
+
 api::LegStats ControlService::leg_stats(const Session& session, size_t leg,
                                         uint64_t now_tsc) const {
   const SessionConfig* config = session.config.load(std::memory_order_acquire);
@@ -132,6 +152,7 @@ api::LegStats ControlService::leg_stats(const Session& session, size_t leg,
     stats.srtp_failed = srtp.failed.get();
     const uint64_t last = s.last_rx_tsc.get();
     stats.idle_ms = last == 0 ? std::numeric_limits<uint32_t>::max() : idle_ms(last, now_tsc);
+    fill_quality(s, stats.quality);
     const Latch latch = Latch::unpack(s.latch.get());
     if (latch.generation == config->legs[leg].generation) {
       stats.latched = address_of(rte_be_to_cpu_32(latch.ip_be));
@@ -184,7 +205,11 @@ std::expected<api::StatsReply, api::Result> ControlService::stats(const api::Sta
 
 api::DumpReply ControlService::dump(const api::DumpQuery& query, uint64_t now_tsc) const {
   api::DumpReply reply;
-  const uint32_t limit = std::clamp<uint32_t>(query.max_entries, 1, api::kMaxDumpEntries);
+  // With per-stream quality and SRTP parameters a session takes up to ~700 bytes: a page of
+  // kMaxDumpEntries would not fit kMaxMessageSize. The cursor pages on.
+  constexpr uint32_t kEntriesThatFit = 64;
+  const uint32_t limit =
+      std::clamp<uint32_t>(query.max_entries, 1, std::min(api::kMaxDumpEntries, kEntriesThatFit));
   const auto& sessions = table_.sessions();
   auto it = sessions.lower_bound(query.cursor);
   for (; it != sessions.end() && reply.sessions.size() < limit; ++it) {

@@ -405,6 +405,11 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
     request_neighbour(w, other.port, next_hop, now_tsc);  // keep forwarding meanwhile
   }
 
+  // Call quality (RFC 3550) from the packet in the clear: unprotected if it arrived as SRTP or
+  // SRTCP, not yet protected toward the other leg.
+  s.quality.on_packet(rtcp, payload, static_cast<uint32_t>(payload_len), now_tsc, w.dp->tsc_hz,
+                      os.quality);
+
   if (srtp != nullptr && srtp->out[s.leg ^ 1][kind] != nullptr) {
     SrtpOutbound& protect = *srtp->out[s.leg ^ 1][kind];
     // The trailer goes right after the payload: drop Ethernet padding and anything past the UDP

@@ -28,6 +28,7 @@
 #include "api/control_protocol.h"
 #include "dataplane/fastpath/counters.h"
 #include "dataplane/media/srtp_library.h"
+#include "dataplane/media/stream_quality.h"
 #include "dataplane/tables/session_srtp.h"
 
 namespace sbc::dp {
@@ -121,9 +122,11 @@ struct alignas(64) StreamState {
   Session* session = nullptr;
   uint8_t leg = 0;
   StreamKind kind = StreamKind::kRtp;
+  StreamQuality quality;  // lines 3-4: RTP/RTCP quality, written by the owner per packet
 };
-static_assert(sizeof(StreamState) == 128);
+static_assert(sizeof(StreamState) == 256);
 static_assert(offsetof(StreamState, latch) == 64);
+static_assert(offsetof(StreamState, quality) == 128);
 
 struct Session {
   Session() = default;

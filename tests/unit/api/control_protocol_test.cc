@@ -41,8 +41,19 @@ StatsReply sample_stats() {
   s.ports.push_back(PortStats{0, "access", 1, 2, 3, 4, 5, 6, 7, 8});
   s.drops.push_back(Counter{"source_mismatch", 42});
   s.events.push_back(Counter{"latch_learned", 2});
-  s.legs.push_back(
-      LegStats{StreamStats{10, 1720, 1, 20, Address::parse("192.0.2.10"), 6000}, StreamStats{}});
+  StreamStats rtp{10, 1720, 1, 20, Address::parse("192.0.2.10"), 6000, {}};
+  rtp.quality.expected = 12;
+  rtp.quality.lost = -2;  // duplicates: negative, must survive the wire
+  rtp.quality.jitter = 37;
+  rtp.quality.clock_hz = 8000;
+  StreamStats rtcp;
+  rtcp.quality.reports = 4;
+  rtcp.quality.peer_fraction_lost = 26;
+  rtcp.quality.peer_lost = -1;
+  rtcp.quality.peer_jitter = 0xfffffff0;
+  rtcp.quality.rtt_us = 48'000;
+  rtcp.quality.rtcp_malformed = 3;
+  s.legs.push_back(LegStats{rtp, rtcp});
   s.banned_sources = 12;
   s.trusted_sources = 0x01020304;
   return s;
@@ -568,6 +579,30 @@ TEST(ControlProtocolSrtp, DumpNeverExportsKeys) {
   ASSERT_EQ(patched[dump_leg0 + 1], 0);  // no key
   patched[dump_leg0 + 1] = 30;
   EXPECT_FALSE(decode(patched).has_value());
+}
+
+// The dataplane answers a dump with at most 64 sessions: a page of the largest sessions (SRTP both
+// ways with every SSRC, every counter at its widest) must encode.
+TEST(ControlProtocolTest, FullDumpPageOfLargestSessionsFits) {
+  DumpReply reply;
+  SessionInfo info;
+  info.spec.session_id = UINT64_MAX;
+  for (auto& leg : info.spec.legs) {
+    leg.local = Address::parse("2001:db8::1");
+    leg.remote = Address::parse("2001:db8::2");
+    leg.signalling_source = Address::parse("2001:db8::3");
+    SrtpParams p;
+    p.ssrc_count = kMaxSrtpSsrcs;
+    leg.srtp_in = p;
+    leg.srtp_out = p;
+  }
+  for (auto& l : info.stats) {
+    l.rtp.latched = Address::parse("2001:db8::4");
+    l.rtcp.latched = Address::parse("2001:db8::4");
+  }
+  reply.sessions.assign(64, info);
+  reply.next_cursor = 1;
+  EXPECT_TRUE(encode(1, Message{reply}).has_value());
 }
 
 }  // namespace

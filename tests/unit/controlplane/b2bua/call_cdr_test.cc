@@ -29,7 +29,7 @@ TEST(MakeCdrTest, AnsweredCallWithMedia) {
   Call call = answered_call();
   api::StatsReply stats;
   stats.legs.resize(2);
-  stats.legs[kCaller].rtp = {100, 17200, 1, 0, api::Address::parse("192.0.2.10"), 6000};
+  stats.legs[kCaller].rtp = {100, 17200, 1, 0, api::Address::parse("192.0.2.10"), 6000, {}};
   stats.legs[kCallee].rtp.packets = 90;
   stats.legs[kCallee].rtcp.packets = 3;
   call.media_stats = stats;
@@ -52,6 +52,36 @@ TEST(MakeCdrTest, AnsweredCallWithMedia) {
   EXPECT_TRUE(up["rtcp"]["latched"].is_null());
   EXPECT_EQ(j["media"]["callee_to_caller"]["rtp"]["packets"], 90u);
   EXPECT_EQ(j["media"]["callee_to_caller"]["rtcp"]["packets"], 3u);
+}
+
+TEST(MakeCdrTest, CarriesQualityPerDirection) {
+  Call call = answered_call();
+  api::StatsReply stats;
+  stats.legs.resize(2);
+  auto& up = stats.legs[kCaller].rtp.quality;  // caller -> SBC: 2 of 200 lost, jitter 80 ticks
+  up.expected = 200;
+  up.lost = 2;
+  up.jitter = 80;
+  up.clock_hz = 8000;
+  stats.legs[kCaller].rtcp.quality.rtt_us = 20'000;        // SBC <-> caller
+  auto& callee_report = stats.legs[kCallee].rtcp.quality;  // the callee's RR: 6 lost end to end
+  callee_report.reports = 3;
+  callee_report.peer_lost = 6;
+  callee_report.peer_jitter = 40;
+  callee_report.rtt_us = 30'000;  // SBC <-> callee
+  call.media_stats = stats;
+  const nlohmann::json j = make_cdr(call);
+  const auto& q = j["quality"]["caller_to_callee"];
+  ASSERT_TRUE(q.is_object());
+  EXPECT_EQ(q["expected"], 200u);
+  EXPECT_EQ(q["lost"], 6);  // the larger of the SBC's count and the receiver's report
+  EXPECT_DOUBLE_EQ(q["loss_percent"].get<double>(), 3.0);
+  EXPECT_DOUBLE_EQ(q["jitter_ms"].get<double>(), 10.0);
+  EXPECT_DOUBLE_EQ(q["rtt_ms"].get<double>(), 50.0);
+  const double mos = q["mos"].get<double>();
+  EXPECT_GT(mos, 3.5);
+  EXPECT_LT(mos, 4.3);                                      // below a clean G.711 call (4.41)
+  EXPECT_TRUE(j["quality"]["callee_to_caller"].is_null());  // no RTP seen that way
 }
 
 TEST(MakeCdrTest, UnansweredCallHasNullTimesAndZeroDuration) {

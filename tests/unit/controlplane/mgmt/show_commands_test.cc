@@ -36,6 +36,30 @@ TEST(ShowCommandsTest, DataplaneWithAndWithoutStats) {
   EXPECT_NE(after.text.find("1234"), std::string::npos);
 }
 
+TEST(ShowCommandsTest, CallQualityPerDirection) {
+  std::string line;
+  EXPECT_TRUE(call_quality_view(std::nullopt, line).is_null());
+  EXPECT_TRUE(line.empty());
+
+  api::StatsReply stats;
+  stats.legs.resize(2);
+  auto& a = stats.legs[kCaller].rtp.quality;
+  a.expected = 1000;
+  a.lost = 20;
+  a.jitter = 160;  // 20 ms at 8 kHz
+  a.clock_hz = 8000;
+  stats.legs[kCallee].rtcp.quality.rtt_us = 80'000;
+  const nlohmann::json q = call_quality_view(stats, line);
+  EXPECT_EQ(q["a_to_b"]["lost"], 20);
+  EXPECT_DOUBLE_EQ(q["a_to_b"]["loss_percent"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(q["a_to_b"]["jitter_ms"].get<double>(), 20.0);
+  EXPECT_DOUBLE_EQ(q["a_to_b"]["rtt_ms"].get<double>(), 80.0);
+  EXPECT_LT(q["a_to_b"]["mos"].get<double>(), 4.2);
+  EXPECT_TRUE(q["b_to_a"].is_null());
+  EXPECT_NE(line.find("A->B: loss 2.0% jitter 20.0 ms rtt 80 ms MOS"), std::string::npos) << line;
+  EXPECT_EQ(line.find("B->A"), std::string::npos);
+}
+
 TEST(ShowCommandsTest, RegisteredCommandsDispatch) {
   testing::FakeDataplane dataplane;
   dataplane.connected_ = false;

@@ -132,5 +132,27 @@ TEST(MetricsTest, SipDropReasonsArePreCreatedAndCountedOneByOne) {
             2);
 }
 
+TEST(MetricsTest, CallQualityHistogramsPerDirection) {
+  Metrics metrics;
+  DirectionQuality q;
+  q.expected = 100;
+  q.loss_percent = 2;
+  q.jitter_ms = 15;
+  q.mos = 4.1;
+  metrics.call_quality(0, q);
+  metrics.call_quality(1, DirectionQuality{});  // no RTP that way: not observed
+  const std::string text = render(metrics.registry().Collect());
+  EXPECT_NE(text.find("sbc_call_mos_count{direction=\"caller_to_callee\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("sbc_call_mos_bucket{direction=\"caller_to_callee\",le=\"4.2\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("sbc_call_mos_bucket{direction=\"caller_to_callee\",le=\"4\"} 0"),
+            std::string::npos);
+  EXPECT_NE(text.find("sbc_call_jitter_ms_sum{direction=\"caller_to_callee\"} 15"),
+            std::string::npos);
+  EXPECT_NE(text.find("sbc_call_loss_percent_count{direction=\"caller_to_callee\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("sbc_call_mos_count{direction=\"callee_to_caller\"} 0"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sbc::cp
