@@ -55,8 +55,9 @@ TEST(SdpRewrite, RtcpLinesFollowTheirStream) {
                            "m=audio 4000 RTP/AVP 0\r\na=rtcp:4001\r\n"
                            "m=audio 0 RTP/AVP 0\r\na=rtcp:4003\r\n"
                            "m=video 4004 RTP/AVP 99\r\na=rtcp:4005 IN IP4 10.0.0.5\r\n";
-  const std::string out =
-      rewritten(text, anchor({{20000, 20001, {}, {}}, {20002, 20003, {}, {}}, {20004, std::nullopt, {}, {}}}));
+  const std::string out = rewritten(
+      text,
+      anchor({{20000, 20001, {}, {}}, {20002, 20003, {}, {}}, {20004, std::nullopt, {}, {}}}));
   EXPECT_EQ(out,
             "v=0\r\no=u 11 22 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
             "m=audio 20000 RTP/AVP 0\r\na=rtcp:20001 IN IP4 192.0.2.1\r\n"
@@ -136,7 +137,8 @@ TEST(SdpRewrite, ConnectionLinesOnlyWhereTheyWere) {
       "v=0\r\no=u 1 1 IN IP4 10.0.0.5\r\ns=-\r\nt=0 0\r\n"
       "m=audio 4000 RTP/AVP 0\r\nc=IN IP4 10.0.0.7\r\n"
       "m=audio 4002 RTP/AVP 0\r\nc=IN IP4 10.0.0.8/127\r\n";
-  const std::string out = rewritten(text, anchor({{20000, std::nullopt, {}, {}}, {20002, std::nullopt, {}, {}}}));
+  const std::string out =
+      rewritten(text, anchor({{20000, std::nullopt, {}, {}}, {20002, std::nullopt, {}, {}}}));
   EXPECT_EQ(out,
             "v=0\r\no=u 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\n"
             "m=audio 20000 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\n"
