@@ -165,12 +165,30 @@ void AnswerRelay::relay_answer(const CallPtr& call, const sip::Message& msg,
     if (msg.status_code() >= 200) media_.program_session(call);  // arms the media timeout
     return;
   }
+  if (auto accepted = media_.accept_answer(*call, sdp->description().media[audio->media_index]);
+      !accepted) {
+    refuse_answer(call, msg, accepted.error());
+    return;
+  }
   call->media.set_remote(kCallee, *audio);
   auto rewritten = call->media.anchor(kCaller, *sdp, *audio);
   if (!rewritten) return;
   call->caller_answer_sdp = std::move(*rewritten);
   call->callee_answer = std::move(*sdp);
   media_.program_session(call);
+}
+
+// An answer whose media we cannot serve (its profile or keys match nothing we offered): never an
+// answered call without media. An early answer is not relayed (the final one is checked again);
+// a 2xx ends the callee's dialog (ACK, BYE) and the caller gets 488 with a Warning.
+void AnswerRelay::refuse_answer(const CallPtr& call, const sip::Message& msg,
+                                MediaRefusal refusal) {
+  if (msg.status_code() < 200) return;
+  teardown_.hang_up_callee(call);
+  signalling_.respond_caller(
+      call, response_code(refusal), "Not Acceptable Here", {},
+      {{"Warning", fmt::format("{} sbc \"{}\"", warning_code(refusal), warning_text(refusal))}});
+  teardown_.end_call(call, CallResult::kFailed, response_code(refusal));
 }
 
 // Forking (§13.2.2.4): the first 2xx is the call; every other dialog is confirmed with its own

@@ -33,6 +33,7 @@ class AnswerRelay {
   void learn_callee_dialog(Call& call, const sip::Message& msg);
   // An SDP answer (`text`, the message's session description) from the callee; an unusable
   // one in a final response ends the call.
+  void refuse_answer(const CallPtr& call, const sip::Message& msg, MediaRefusal refusal);
   void relay_answer(const CallPtr& call, const sip::Message& msg, std::string_view text);
   // A 2xx from another fork than the dialog the call confirmed: its own ACK, then a BYE.
   void forked_answer(const CallPtr& call, const sip::Message& msg);

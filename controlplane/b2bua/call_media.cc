@@ -9,6 +9,53 @@
 
 namespace sbc::cp {
 
+CallMedia::CallMedia(const B2buaContext& ctx, CallTeardown& teardown)
+    : ctx_(ctx), teardown_(teardown) {
+  std::vector<std::string_view> reasons;
+  for (size_t r = 0; r < kMediaRefusalCount; ++r) {
+    reasons.push_back(to_string(static_cast<MediaRefusal>(r)));
+  }
+  ctx_.metrics.declare_media_refusals(reasons);
+}
+
+std::expected<std::pair<CallerMedia, CalleeOffer>, MediaRefusal> CallMedia::negotiate_offer(
+    uint64_t call_ref, const sip::SdpMedia& offer, const MediaPolicy& caller,
+    const MediaPolicy& callee) {
+  auto accepted = accept_offer(offer, caller);
+  std::expected<CalleeOffer, MediaRefusal> ours =
+      accepted ? offer_toward(*accepted, callee) : std::unexpected(accepted.error());
+  if (!ours) {
+    ctx_.metrics.media_refused(to_string(ours.error()));
+    spdlog::info(
+        "sip: new call {}: offer refused: {} (profile {}, caller policy {}, callee "
+        "policy {})",
+        call_ref, to_string(ours.error()), offer.proto, to_string(caller.profile),
+        to_string(callee.profile));
+    return std::unexpected(ours.error());
+  }
+  if (accepted->srtp) {
+    spdlog::debug("new call {}: caller SRTP {} tag {}", call_ref,
+                  sip::to_string(accepted->srtp->suite), accepted->srtp->tag);
+  }
+  return std::pair{std::move(*accepted), std::move(*ours)};
+}
+
+std::expected<void, MediaRefusal> CallMedia::accept_answer(Call& call,
+                                                           const sip::SdpMedia& answer) {
+  auto accepted = call.media.accept_callee_answer(answer);
+  if (!accepted) {
+    ctx_.metrics.media_refused(to_string(accepted.error()));
+    spdlog::warn("call {}: the callee's answer is refused: {} (profile {})", call.id,
+                 to_string(accepted.error()), answer.proto);
+    return accepted;
+  }
+  if (const auto& srtp = call.media.leg(kCallee).srtp) {
+    spdlog::debug("call {}: callee SRTP {} tag {}", call.id, sip::to_string(srtp->suite),
+                  srtp->tag);
+  }
+  return {};
+}
+
 const api::PortInfo* CallMedia::media_port(size_t zone) const {
   const ZoneConfig& z = ctx_.config.zones[zone];
   const api::PortInfo* info = ctx_.dataplane.find_port(z.dataplane_port);
@@ -35,6 +82,8 @@ std::expected<std::string, CallRefusal> CallMedia::open_media(Call& call, const 
   }
   call.media = std::move(*session);
   call.media.set_remote(kCaller, offer.audio);
+  call.media.set_caller_media(offer.caller);
+  call.media.set_callee_offer(offer.callee);
   auto sdp = call.media.anchor(kCallee, offer.sdp, offer.audio);
   if (!sdp) {
     return std::unexpected(

@@ -6,19 +6,24 @@
 #include <cstdint>
 #include <expected>
 #include <string>
+#include <utility>
 
 #include "controlplane/b2bua/b2bua_context.h"
 #include "controlplane/b2bua/call_teardown.h"
 #include "controlplane/media/dataplane_resync.h"
 #include "controlplane/media/sdp_anchor.h"
 #include "controlplane/media/sdp_body.h"
+#include "controlplane/media/srtp_negotiation.h"
 
 namespace sbc::cp {
 
-// The offer of a new call: parsed once, with the stream it is anchored on.
+// The offer of a new call: parsed once, with the stream it is anchored on, and that stream's
+// transport on each side (srtp_negotiation.h): the caller's as accepted, ours toward the callee.
 struct CallOffer {
   SdpBody sdp;
   AudioEndpoint audio;
+  CallerMedia caller;
+  CalleeOffer callee;
 };
 
 // A response refusing a new call.
@@ -29,11 +34,18 @@ struct CallRefusal {
 
 class CallMedia {
  public:
-  CallMedia(const B2buaContext& ctx, CallTeardown& teardown) : ctx_(ctx), teardown_(teardown) {}
+  CallMedia(const B2buaContext& ctx, CallTeardown& teardown);
 
   // A description's anchored stream, when sbcd can anchor it: IPv4 audio at an address the
   // media policy allows; the reason otherwise.
   std::expected<AudioEndpoint, std::string> usable_audio(const sip::SessionDescription& sdp);
+  // The caller's offered stream against the caller side's policy, and our offer toward the
+  // callee side's; a refusal is counted (sbc_media_refused_total) and logged (never the keys).
+  std::expected<std::pair<CallerMedia, CalleeOffer>, MediaRefusal> negotiate_offer(
+      uint64_t call_ref, const sip::SdpMedia& offer, const MediaPolicy& caller,
+      const MediaPolicy& callee);
+  // The callee's answer to our offer; a refusal is counted and logged.
+  std::expected<void, MediaRefusal> accept_answer(Call& call, const sip::SdpMedia& answer);
   // The call's media session (ports on both sides) and the offer as the callee sees it.
   std::expected<std::string, CallRefusal> open_media(Call& call, const CallOffer& offer);
   // (Re)programs the call's dataplane session as the call is now; a refusal fails the call.

@@ -34,7 +34,7 @@ void CallSetup::new_call(const SipPeer& from, const sip::Message& invite) {
     ctx_.responder.reject(from, invite, route.error().code, route.error().reason);
     return;
   }
-  auto offer = take_offer(from, invite);
+  auto offer = take_offer(from, invite, *route);
   if (!offer) return;
   auto admission = admit(from, invite, *caller, *route, callee_user);
   if (!admission) return;
@@ -118,7 +118,8 @@ bool CallSetup::valid_invite(const SipPeer& from, const sip::Message& invite) {
 
 // The offer: this release anchors the first audio stream of an offer in the INVITE. Parsed here
 // once; the call keeps what it needs of it.
-std::optional<CallOffer> CallSetup::take_offer(const SipPeer& from, const sip::Message& invite) {
+std::optional<CallOffer> CallSetup::take_offer(const SipPeer& from, const sip::Message& invite,
+                                               const Route& route) {
   const std::string_view text = sdp_of(invite);
   if (text.empty()) {
     ctx_.responder.reject(from, invite, 488, "Not Acceptable Here (offer in INVITE required)");
@@ -136,7 +137,31 @@ std::optional<CallOffer> CallSetup::take_offer(const SipPeer& from, const sip::M
                           fmt::format("Not Acceptable Here ({})", audio.error()));
     return std::nullopt;
   }
-  return CallOffer{std::move(*sdp), *audio};
+  const auto [caller, callee] = media_policies(from, route);
+  auto media = media_.negotiate_offer(next_call_id_, sdp->description().media[audio->media_index],
+                                      caller, callee);
+  if (!media) {
+    auto response =
+        ctx_.responder.response(invite, response_code(media.error()), "Not Acceptable Here");
+    response.add(sip::HeaderId::kWarning, fmt::format("{} sbc \"{}\"", warning_code(media.error()),
+                                                      warning_text(media.error())));
+    ctx_.responder.send(from, invite, std::move(response));
+    return std::nullopt;
+  }
+  return CallOffer{std::move(*sdp), *audio, std::move(media->first), std::move(media->second)};
+}
+
+std::array<MediaPolicy, 2> CallSetup::media_policies(const SipPeer& from,
+                                                     const Route& route) const {
+  const auto& zones = ctx_.config.zones;
+  const auto& trunks = ctx_.config.trunks;
+  MediaPolicy caller = zones[from.zone].media;
+  if (ctx_.trunk_zones[from.zone] && route.trunk) caller = trunks[*route.trunk].media.over(caller);
+  MediaPolicy callee = zones[route.peer.zone].media;
+  if (route.kind == RouteKind::kTrunk && route.trunk) {
+    callee = trunks[*route.trunk].media.over(callee);
+  }
+  return {std::move(caller), std::move(callee)};
 }
 
 // Toll fraud costs money on calls toward carriers; then admission control for every call.

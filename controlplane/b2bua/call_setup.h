@@ -4,6 +4,7 @@
 // took (admission, media ports) are leases, so a later refusal gives them back by dropping them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,7 +45,12 @@ class CallSetup {
   // nullopt when the INVITE has been answered (challenged or refused).
   std::optional<Caller> identify_caller(const SipPeer& from, const sip::Message& invite);
   bool valid_invite(const SipPeer& from, const sip::Message& invite);  // Request-URI, From
-  std::optional<CallOffer> take_offer(const SipPeer& from, const sip::Message& invite);
+  std::optional<CallOffer> take_offer(const SipPeer& from, const sip::Message& invite,
+                                      const Route& route);
+  // Each side's media policy: its zone's, with its trunk's settings over it (a caller from a
+  // trunk, a callee that is one).
+  [[nodiscard]] std::array<MediaPolicy, 2> media_policies(const SipPeer& from,
+                                                          const Route& route) const;
   // Toll fraud (calls to a trunk: `callee_user` becomes the number the rules judged), then
   // admission control.
   std::optional<AdmissionLease> admit(const SipPeer& from, const sip::Message& invite,

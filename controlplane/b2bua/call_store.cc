@@ -40,6 +40,25 @@ std::string api_text(const api::Address& a) {
   return a.is_set() ? a.to_string() : std::string();
 }
 
+// A leg's SRTP without its keys: they are never stored. An adopted call asks the dataplane to
+// keep the contexts it has (an empty key in the SessionAdd).
+json srtp_json(const std::optional<SrtpLeg>& srtp) {
+  if (!srtp) return nullptr;
+  return {{"suite", std::string(sip::to_string(srtp->suite))}, {"tag", srtp->tag}};
+}
+
+std::expected<std::optional<SrtpLeg>, std::string> srtp_of(const json& m) {
+  auto it = m.find("srtp");
+  if (it == m.end() || it->is_null()) return std::nullopt;
+  const auto name = it->at("suite").get<std::string>();
+  auto suite = sip::sdes_suite_from_name(name);
+  if (!suite) return std::unexpected(fmt::format("SRTP suite '{}' is unknown", name));
+  SrtpLeg srtp;
+  srtp.suite = *suite;
+  srtp.tag = it->at("tag").get<uint32_t>();
+  return srtp;
+}
+
 json leg_json(const Leg& leg, const MediaLeg& m, const std::vector<std::string>& zones) {
   return {
       {"zone", leg.peer.zone < zones.size() ? zones[leg.peer.zone] : std::string()},
@@ -64,7 +83,8 @@ json leg_json(const Leg& leg, const MediaLeg& m, const std::vector<std::string>&
         {"local_port", m.local_port},
         {"remote", api_text(m.remote)},
         {"remote_port", m.remote_port},
-        {"remote_rtcp_port", m.remote_rtcp_port}}},
+        {"remote_rtcp_port", m.remote_rtcp_port},
+        {"srtp", srtp_json(m.srtp)}}},
   };
 }
 
@@ -107,6 +127,9 @@ std::expected<Leg, std::string> leg_of(const json& j, MediaLeg& media,
   media.remote = api_address_of(m.at("remote"));
   media.remote_port = m.at("remote_port").get<uint16_t>();
   media.remote_rtcp_port = m.at("remote_rtcp_port").get<uint16_t>();
+  auto srtp = srtp_of(m);
+  if (!srtp) return std::unexpected(srtp.error());
+  media.srtp = std::move(*srtp);
   return leg;
 }
 

@@ -44,6 +44,7 @@ bool Values::has_section(const std::string& section) const {
 
 namespace {
 
+using config_detail::add_media_policy_options;
 using config_detail::add_security_options;
 using config_detail::check_capacity;
 using config_detail::check_security;
@@ -52,6 +53,7 @@ using config_detail::number;
 using config_detail::parse_bool;
 using config_detail::parse_number;
 using config_detail::read_capacity;
+using config_detail::read_media_policies;
 using config_detail::read_security;
 using config_detail::trim;
 using config_detail::valid_name;
@@ -552,6 +554,7 @@ po::options_description known_options(const SectionNames& names) {
     for (const auto& k : kTrunkKeys) add("trunk." + t + "." + k);
   }
   add_security_options(desc, names.zones, names.trunks, names.users);
+  add_media_policy_options(desc, names.zones, names.trunks);
   return desc;
 }
 
@@ -570,6 +573,7 @@ std::expected<Config, std::string> read_config(const Values& values, const Secti
     config.trunks.push_back(std::move(trunk));
   }
   if (auto r = read_security(values, names.users, config); !r) return std::unexpected(r.error());
+  if (auto r = read_media_policies(values, config); !r) return std::unexpected(r.error());
   if (auto r = cross_check(config); !r) return std::unexpected(r.error());
   if (auto r = check_security(config); !r) return std::unexpected(r.error());
   if (auto r = check_capacity(config); !r) return std::unexpected(r.error());

@@ -86,6 +86,12 @@ std::expected<void, std::string> read_security(const Values& v, const std::set<s
 // allow lists, prefixes.
 std::expected<void, std::string> check_security(Config& config);
 
+// media_profile and srtp_suites of zones and trunks (config_media.cc).
+void add_media_policy_options(po::options_description& desc, const std::set<std::string>& zones,
+                              const std::set<std::string>& trunks);
+// Reads them; zones and trunks are already in `config`.
+std::expected<void, std::string> read_media_policies(const Values& v, Config& config);
+
 // [sbcd] call_capacity, transaction_capacity, ended_call_capacity (config_capacity.cc).
 inline const std::vector<std::string> kCapacityOptions = {
     "sbcd.call_capacity", "sbcd.transaction_capacity", "sbcd.ended_call_capacity"};

@@ -50,8 +50,50 @@ std::expected<std::string, sip::SdpError> MediaSession::anchor(Side toward, cons
   anchor.local_port = leg.local_port;
   anchor.session_id = id_;
   anchor.version = ++leg.sdp_version;
+  anchor.profile = leg.profile;
   return anchor_sdp(sdp, audio.media_index, anchor);
 }
+
+void MediaSession::set_caller_media(CallerMedia caller) {
+  legs_[kCaller].profile = caller_answer_profile(caller);
+  legs_[kCaller].srtp = std::move(caller.srtp);
+}
+
+void MediaSession::set_callee_offer(CalleeOffer offer) {
+  legs_[kCallee].profile = callee_offer_profile(offer);
+  callee_offer_ = std::move(offer);
+}
+
+std::expected<void, MediaRefusal> MediaSession::accept_callee_answer(const sip::SdpMedia& answer) {
+  auto srtp = accept_answer(answer, callee_offer_);
+  if (!srtp) return std::unexpected(srtp.error());
+  legs_[kCallee].srtp = std::move(*srtp);
+  return {};
+}
+
+namespace {
+
+api::SrtpSuite wire_suite(sip::SdesSuite suite) {
+  switch (suite) {
+    case sip::SdesSuite::kAesCm128HmacSha1_80: return api::SrtpSuite::kAesCm128HmacSha1_80;
+    case sip::SdesSuite::kAesCm128HmacSha1_32: return api::SrtpSuite::kAesCm128HmacSha1_32;
+    case sip::SdesSuite::kAeadAes128Gcm: return api::SrtpSuite::kAeadAes128Gcm;
+    case sip::SdesSuite::kAeadAes256Gcm: return api::SrtpSuite::kAeadAes256Gcm;
+  }
+  return api::SrtpSuite::kAesCm128HmacSha1_80;
+}
+
+// One direction's SRTP for the dataplane; an empty key (not known: a call adopted after a
+// restart) asks the dataplane to keep the context it has.
+api::SrtpParams srtp_params(const SrtpLeg& srtp, const sip::SdesKey& key, uint32_t window) {
+  api::SrtpParams p;
+  p.suite = wire_suite(srtp.suite);
+  p.key = api::SrtpKey::from_bytes(key.bytes());
+  p.replay_window = window;
+  return p;
+}
+
+}  // namespace
 
 api::SessionAdd MediaSession::spec(const MediaConfig& config, bool answered,
                                    const std::array<api::Address, 2>& sources) const {
@@ -71,6 +113,10 @@ api::SessionAdd MediaSession::spec(const MediaConfig& config, bool answered,
     spec.remote_rtp_port = leg.remote_port;
     spec.remote_rtcp_port = leg.remote_rtcp_port;
     spec.signalling_source = sources[side];
+    if (leg.srtp) {
+      spec.srtp_in = srtp_params(*leg.srtp, leg.srtp->peer_key, leg.srtp->replay_window);
+      spec.srtp_out = srtp_params(*leg.srtp, leg.srtp->our_key, 0);
+    }
   }
   return add;
 }

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 
 #include "api/control_protocol.h"
@@ -14,6 +15,7 @@
 #include "controlplane/media/port_lease.h"
 #include "controlplane/media/sdp_anchor.h"
 #include "controlplane/media/sdp_body.h"
+#include "controlplane/media/srtp_negotiation.h"
 
 namespace sbc::cp {
 
@@ -28,6 +30,8 @@ struct MediaLeg {
   uint16_t remote_port = 0;
   uint16_t remote_rtcp_port = 0;  // a=rtcp, 0 when absent
   uint64_t sdp_version = 0;       // our o= version toward this side, bumped per description sent
+  StreamProfile profile;          // the anchored stream's protocol and our a=crypto toward it
+  std::optional<SrtpLeg> srtp;    // negotiated SDES-SRTP on this side; unset: plain RTP
 };
 
 // Why a session could not be opened: which side, and the allocator's error.
@@ -56,6 +60,12 @@ class MediaSession {
 
   // What `side` described: where it sends and receives its anchored stream.
   void set_remote(Side side, const AudioEndpoint& audio);
+  // The caller's offer, accepted (srtp_negotiation.h): its SRTP and the profile it is answered in.
+  void set_caller_media(CallerMedia caller);
+  // What we offer the callee (its profile and our keys), until its answer picks one.
+  void set_callee_offer(CalleeOffer offer);
+  // The callee's answer to that offer: its SRTP (or plain RTP), or why it cannot be used.
+  std::expected<void, MediaRefusal> accept_callee_answer(const sip::SdpMedia& answer);
   // `sdp` (from the other side) as `toward` sees it: our address and port there, our o= line
   // with its next version.
   [[nodiscard]] std::expected<std::string, sip::SdpError> anchor(Side toward, const SdpBody& sdp,
@@ -88,6 +98,7 @@ class MediaSession {
  private:
   uint64_t id_ = 0;
   std::array<MediaLeg, 2> legs_{};
+  CalleeOffer callee_offer_;
   Leases leases_{};
   bool programmed_ = false;
 };

@@ -34,6 +34,10 @@ std::expected<std::string, sip::SdpError> anchor_sdp(const SdpBody& body, size_t
     if (i == audio_index) {
       m.port = anchor.local_port;
       if (sdp.media[i].rtcp_port) m.rtcp_port = static_cast<uint16_t>(anchor.local_port + 1);
+      m.proto = anchor.profile.proto;
+      m.crypto = anchor.profile.crypto;
+    } else {
+      m.crypto.emplace();  // a disabled stream's keys are the other side's: never passed on
     }
     rewrite.media.push_back(m);
   }

@@ -161,7 +161,13 @@ Metrics::Metrics()
                              .Name("sbc_capacity_exceeded_total")
                              .Help("Entries refused by a full table (calls, transactions: 503) "
                                    "or forgotten early (ended_calls), by table")
-                             .Register(*registry_)) {
+                             .Register(*registry_)),
+      media_refused_(prometheus::BuildCounter()
+                         .Name("sbc_media_refused_total")
+                         .Help("Offers and answers refused for their media (488 with a Warning): "
+                               "profile not allowed by the zone or trunk, unusable a=crypto, an "
+                               "answer that matches nothing offered, by reason")
+                         .Register(*registry_)) {
   // Every bounded label value exists from the start, so rates work from the first scrape.
   for (CallResult r : kAllCallResults) calls_total_.Add({{"result", std::string(to_string(r))}});
   for (int c = 1; c <= 6; ++c) sip_responses_.Add({{"class", fmt::format("{}xx", c)}});
@@ -197,6 +203,14 @@ void Metrics::call_quality(size_t direction, const DirectionQuality& q) {
   quality_[direction][0]->Observe(q.mos);
   quality_[direction][1]->Observe(q.jitter_ms);
   quality_[direction][2]->Observe(q.loss_percent);
+}
+
+void Metrics::declare_media_refusals(std::span<const std::string_view> reasons) {
+  for (std::string_view r : reasons) media_refused_.Add({{"reason", std::string(r)}});
+}
+
+void Metrics::media_refused(std::string_view reason) {
+  media_refused_.Add({{"reason", std::string(reason)}}).Increment();
 }
 
 void Metrics::capacity(std::string_view table, size_t used, size_t limit) {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,11 @@ class Metrics {
   void capacity(std::string_view table, size_t used, size_t limit);
   // A full table refused an entry (calls, transactions: 503) or forgot one early (ended_calls).
   void capacity_exceeded(std::string_view table, uint64_t count);
+  // An offer or answer the media policy or SRTP negotiation refused (488), by reason: the
+  // reasons (a bounded set, media/srtp_negotiation.h) are declared once so each has a series
+  // from the first scrape.
+  void declare_media_refusals(std::span<const std::string_view> reasons);
+  void media_refused(std::string_view reason);
 
   [[nodiscard]] prometheus::Registry& registry() { return *registry_; }
   [[nodiscard]] const std::shared_ptr<DataplaneCollector>& collector() const { return collector_; }
@@ -98,6 +104,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& capacity_used_;
   prometheus::Family<prometheus::Gauge>& capacity_limit_;
   prometheus::Family<prometheus::Counter>& capacity_exceeded_;
+  prometheus::Family<prometheus::Counter>& media_refused_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "controlplane/media/media_policy.h"
 #include "controlplane/net/ip_network.h"
 #include "controlplane/routing/zone_settings.h"
 #include "controlplane/transport/sip_transport.h"
@@ -32,6 +33,7 @@ struct TrunkConfig {
   std::vector<IpNetwork> allow;           // allow = CIDR list; default {host/32}: requests on the
                                           // trunk's zone from these sources belong to this trunk
   CallLimits limits;                      // max_calls, max_cps
+  MediaPolicyOverride media;              // media_profile, srtp_suites: over its zone's
   bool operator==(const TrunkConfig&) const = default;
 };
 

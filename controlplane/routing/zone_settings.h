@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "controlplane/media/media_policy.h"
 #include "controlplane/net/host_port.h"
 #include "controlplane/net/ip_network.h"
 #include "controlplane/sip/method.h"
@@ -64,6 +65,8 @@ struct ZoneConfig {
   // default target and trunk hosts, a single spoofable packet (a scanner User-Agent) never bans
   // them; offences that need a handshake or authentication still count.
   std::vector<IpNetwork> protect;
+  // media_profile, srtp_suites: how this zone's side of a call carries media.
+  MediaPolicy media;
   // Set by a reload (config_reload.h) on a zone the new file no longer has: it keeps its index in
   // Config::zones (SipPeer::zone) while its live calls finish, takes no new request and is skipped
   // by find_zone() and access_zone(). Never set by the parser.

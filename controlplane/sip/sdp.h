@@ -130,6 +130,10 @@ struct MediaRewrite {
   uint16_t port = 0;                  // new m= port (ignored when the original port is 0)
   std::optional<uint16_t> rtcp_port;  // set: a=rtcp becomes "PORT IN <type> <address>"; unset:
                                       // a=rtcp lines are removed (RTCP then implicitly port+1)
+  std::optional<std::string> proto;   // set: the m= line's transport protocol ("RTP/SAVP")
+  // Set: the stream's a=crypto lines (RFC 4568) are replaced by these values ("1 AES_CM_... ");
+  // an empty vector removes them. They carry keys: the rewritten body goes to its peer only.
+  std::optional<std::vector<std::string>> crypto;
 };
 
 struct SdpRewrite {
@@ -148,10 +152,11 @@ struct SdpRewrite {
 
 // Returns the text with: o= address (and the fields set above) replaced; every c= (session and
 // media level) set to "IN <addr_type> <address>"; m= ports replaced (port 0 kept 0); a=rtcp
-// replaced or removed; ICE lines (a=candidate, a=remote-candidates, a=ice-ufrag, a=ice-pwd,
-// a=ice-options, a=ice-lite, a=ice-mismatch, a=end-of-candidates) removed; with strip_identity
-// also s=, i=, u=, e=, p= and a=tool as described there. Every other byte,
-// line endings included, is preserved. Media-level c= are written only where the input had one.
+// replaced or removed; the m= protocol and a=crypto lines replaced where set; ICE lines
+// (a=candidate, a=remote-candidates, a=ice-ufrag, a=ice-pwd, a=ice-options, a=ice-lite,
+// a=ice-mismatch, a=end-of-candidates) removed; with strip_identity also s=, i=, u=, e=, p= and
+// a=tool as described there. Every other byte, line endings included, is preserved. Media-level c=
+// are written only where the input had one.
 [[nodiscard]] std::expected<std::string, SdpError> rewrite_sdp(std::string_view text,
                                                                const SdpRewrite& rewrite);
 // The same from a description already parsed: `sdp` must be parse_sdp(text) (not parsed again).

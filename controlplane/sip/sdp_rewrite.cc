@@ -1,6 +1,7 @@
 // Media-anchoring rewrite of an SDP body: only the lines that carry addresses, ports or ICE state
 // change; every other byte is copied.
 #include <array>
+#include <optional>
 #include <string>
 
 #include "controlplane/sip/sdp.h"
@@ -53,8 +54,10 @@ void append_origin(std::string& out, std::string_view value, const SdpRewrite& r
   out += rw.address;
 }
 
-// m=<media> <port>[/<count>] <rest>: only the port digits change.
-void append_media(std::string& out, std::string_view value, uint16_t port) {
+// m=<media> <port>[/<count>] <proto> <formats>: the port digits change, and the protocol when
+// `proto` is set.
+void append_media(std::string& out, std::string_view value, uint16_t port,
+                  const std::optional<std::string>& proto) {
   std::string_view rest = value;
   next_field(rest);  // media type, copied below as part of the prefix
   const std::string_view port_field = next_field(rest);
@@ -63,7 +66,15 @@ void append_media(std::string& out, std::string_view value, uint16_t port) {
   out.append(value.data(), static_cast<size_t>(port_field.data() - value.data()));
   out += std::to_string(port);
   if (slash != std::string_view::npos) out += port_field.substr(slash);
-  out += rest;
+  if (proto) {
+    std::string_view formats = rest;
+    next_field(formats);  // the protocol being replaced; `formats` keeps its leading space
+    out += ' ';
+    out += *proto;
+    out += formats;
+  } else {
+    out += rest;
+  }
 }
 
 // Writes the rewritten text a line at a time; media_index_ follows the m= sections (-1: the
@@ -77,11 +88,14 @@ class SdpRewriter {
     size_t pos = 0;
     SdpLine line;
     while (next_line(text, pos, line)) {
+      terminator_ = line.terminator.empty() ? terminator_ : line.terminator;
+      if (line.type == 'm') append_crypto();  // the previous stream's, before the next m=
       if (rw_.strip_identity && strip_identity(line)) continue;
       if (rewrite_line(line)) continue;
       out_ += line.content;
       out_ += line.terminator;
     }
+    append_crypto();
     return std::move(out_);
   }
 
@@ -115,7 +129,8 @@ class SdpRewriter {
         ++media_index_;
         const auto i = static_cast<size_t>(media_index_);
         // A rejected stream (port 0) stays rejected.
-        append_media(out_, line.value, sdp_.media[i].port == 0 ? 0 : rw_.media[i].port);
+        append_media(out_, line.value, sdp_.media[i].port == 0 ? 0 : rw_.media[i].port,
+                     rw_.media[i].proto);
         break;
       }
       case 'a': return rewrite_attribute(line);
@@ -130,6 +145,7 @@ class SdpRewriter {
   bool rewrite_attribute(const SdpLine& line) {
     const std::string_view name = attribute_name(line.value);
     if (is_ice(name)) return true;
+    if (name == "crypto") return media_index_ >= 0 && current().crypto.has_value();
     if (name != "rtcp") return false;
     const MediaRewrite* m =
         media_index_ >= 0 ? &rw_.media[static_cast<size_t>(media_index_)] : nullptr;
@@ -145,10 +161,27 @@ class SdpRewriter {
     return true;
   }
 
+  const MediaRewrite& current() const { return rw_.media[static_cast<size_t>(media_index_)]; }
+
+  // The a=crypto lines replacing the current stream's, at the end of its section (RFC 8866
+  // puts attributes last); none for a rejected stream.
+  void append_crypto() {
+    if (media_index_ < 0 || !current().crypto) return;
+    if (sdp_.media[static_cast<size_t>(media_index_)].port == 0) return;
+    if (current().crypto->empty()) return;
+    if (!out_.empty() && out_.back() != '\n') out_ += terminator_;  // a last line without one
+    for (const std::string& value : *current().crypto) {
+      out_ += "a=crypto:";
+      out_ += value;
+      out_ += terminator_;
+    }
+  }
+
   const SessionDescription& sdp_;
   const SdpRewrite& rw_;
   std::string out_;
   long media_index_ = -1;
+  std::string_view terminator_ = "\r\n";
 };
 
 }  // namespace

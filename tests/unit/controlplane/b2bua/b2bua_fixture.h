@@ -74,10 +74,11 @@ struct InviteParts {
   std::string branch = "z9hG4bK-a-1";
   uint32_t cseq = 1;
   std::string extra_headers;  // full lines with CRLF
+  std::string body;           // the offer; empty: sdp("192.0.2.10", 6000)
 };
 
 inline std::string caller_invite(const InviteParts& p) {
-  const std::string body = sdp("192.0.2.10", 6000);
+  const std::string body = p.body.empty() ? sdp("192.0.2.10", 6000) : p.body;
   return fmt::format(
       "INVITE {} SIP/2.0\r\n"
       "Via: SIP/2.0/UDP 192.0.2.10:5060;branch={}\r\n"

@@ -52,6 +52,8 @@ TEST(SbcConfSampleTest, CommentedExamplesParse) {
   EXPECT_NE(config->security.limits, CallLimits{});
   EXPECT_NE(config->trunks[0].limits, CallLimits{});
   EXPECT_NE(config->media.max_packet_rate, 0u);
+  EXPECT_EQ(config->zones[0].media.srtp_suites.size(), 2u);
+  EXPECT_EQ(config->trunks[0].media.profile, MediaProfile::kRtp);
 }
 
 }  // namespace
