@@ -252,8 +252,8 @@ struct MediaQuality {
 struct StreamStats {
   uint64_t packets = 0;  // received and relayed
   uint64_t bytes = 0;
-  uint64_t dropped =
-      0;  // received on this stream and dropped (source mismatch, no destination, ...)
+  // Received on this stream and dropped (source mismatch, no destination, ...).
+  uint64_t dropped = 0;
   uint32_t idle_ms = 0;  // since the last packet received; UINT32_MAX if none yet
   Address latched;       // unset until latched
   uint16_t latched_port = 0;

@@ -41,7 +41,7 @@ StatsReply sample_stats() {
   s.ports.push_back(PortStats{0, "access", 1, 2, 3, 4, 5, 6, 7, 8});
   s.drops.push_back(Counter{"source_mismatch", 42});
   s.events.push_back(Counter{"latch_learned", 2});
-  StreamStats rtp{10, 1720, 1, 20, Address::parse("192.0.2.10"), 6000, {}};
+  StreamStats rtp{10, 1720, 1, 20, Address::parse("192.0.2.10"), 6000, 3, 4, 5, 6, 7, {}};
   rtp.quality.expected = 12;
   rtp.quality.lost = -2;  // duplicates: negative, must survive the wire
   rtp.quality.jitter = 37;

@@ -29,7 +29,8 @@ TEST(MakeCdrTest, AnsweredCallWithMedia) {
   Call call = answered_call();
   api::StatsReply stats;
   stats.legs.resize(2);
-  stats.legs[kCaller].rtp = {100, 17200, 1, 0, api::Address::parse("192.0.2.10"), 6000, {}};
+  stats.legs[kCaller].rtp = {100, 17200, 1, 0, api::Address::parse("192.0.2.10"), 6000, 0, 0,
+                             0,   0,     0, {}};
   stats.legs[kCallee].rtp.packets = 90;
   stats.legs[kCallee].rtcp.packets = 3;
   call.media_stats = stats;
