@@ -15,14 +15,9 @@ Cases (unittest; each SBC case builds its own lab: sbcd + sbc-dataplane in names
   callee's namespaces): proves the harness keys, decrypts and checks SRTP;
 - a call through the SBC with plain RTP, audio checked in both directions;
 - through the SBC with SRTP on the caller's side and RTP on the callee's, the reverse, and SRTP
-  on both: EXPECTED TO FAIL until the SBC terminates SRTP (issue 9, point 1: srtpdp/srtpcp).
-  The lead removes the @pending decorator after the merge; an unexpected success fails the run,
-  so the flip cannot be forgotten. Their sbc.conf lines (SRTP_CASES) assume the per-zone/
-  per-trunk key `media_profile = rtp | srtp | as-offered`; adjust them to the key as merged.
-  Today sbcd refuses that key (--check-config fails). Without it (seen by hand): SRTP caller to
-  RTP callee gets no call (the callee refuses RTP/SAVP, the SBC passes it on); SRTP on both
-  sides carries clean audio, but only because the SBC passes the a=crypto keys through end to
-  end, which the "key crossed the SBC" check fails.
+  on both (sbc.conf `media_profile = rtp | srtp | as-offered` per zone and trunk, SRTP_CASES):
+  the SBC terminates SRTP with its own keys per side, so each side's audio is checked, and a
+  key seen on both wires fails the case.
 Group "transcoding" (`--group transcoding`, meson test integration_media_audio_transcoding):
 PCMU-only caller to a PCMA-, G.722- or Opus-only callee, also pending (TRANSCODING_CASES).
 Every SBC call also checks each wire's offer/answer profile and a=crypto lines, that no SRTP
@@ -74,8 +69,6 @@ SRTP_CASES = {
         "zone.access": {"media_profile": "as-offered"},
         "trunk.carrier1": {"media_profile": "srtp"}}),
 }
-PENDING_SRTP = "the SBC does not terminate SRTP yet (SDES keys unused: issue 9 point 1, " \
-               "srtpdp/srtpcp); remove @pending when it lands"
 
 BINARIES = None
 LOGS_DIR = None
@@ -299,7 +292,6 @@ class MediaAudio(unittest.TestCase):
 
 
 def _srtp_case(name: str, caller_enc, callee_enc, sbc_config):
-    @pending(PENDING_SRTP)
     def test(self):
         self.sbc_call(name, caller_enc, callee_enc, sbc_config)
     test.__name__ = f"test_4_sbc_{name}"
