@@ -9,22 +9,7 @@ from typing import Callable, List, Tuple
 from .check import AudioVerdict, check_audio
 from .g711 import alaw_decode, ulaw_decode
 from .reference import SAMPLE_RATE, reference_signal
-
-_BIAS = 0x84
-_CLIP = 32635
-
-
-def _ulaw_encode(sample: int) -> int:
-    sign = 0x80 if sample < 0 else 0
-    magnitude = min(abs(sample), _CLIP) + _BIAS
-    exponent = 7
-    mask = 0x4000
-    while exponent > 0 and not magnitude & mask:
-        exponent -= 1
-        mask >>= 1
-    mantissa = (magnitude >> (exponent + 3)) & 0x0F
-    return ~(sign | (exponent << 4) | mantissa) & 0xFF
-
+from lab.audio import linear_to_ulaw  # tools/ is on sys.path (lab_test, python3 -m audio)
 
 def _alaw_encode(sample: int) -> int:
     # ITU-T G.711 A-law: 13-bit magnitude, segment search, even bits inverted.
@@ -43,7 +28,7 @@ def cases(seconds: float = 4.0) -> List[Tuple[str, bool, List[int]]]:
     ref = reference_signal(seconds)
     rng = random.Random(20261204)
     delay = [0] * 1234
-    through_ulaw = ulaw_decode(bytes(_ulaw_encode(s) for s in ref))
+    through_ulaw = ulaw_decode(bytes(linear_to_ulaw(s) for s in ref))
     through_alaw = alaw_decode(bytes(_alaw_encode(s) for s in ref))
     lossy = list(through_ulaw)
     for packet in (7, 55, 120):  # three 20 ms packets lost, concealed by silence
