@@ -1,6 +1,7 @@
 // Opus (libopus), mono, encoding and decoding at 8 kHz internally; RTP clock 48000 whatever the
 // internal rate (RFC 7587), so one PCM sample here is 6 RTP timestamp units. Lost frames: Opus's
-// own concealment. Encoder: VoIP application, 24 kbit/s, in-band FEC off, DTX off.
+// own concealment. Encoder: VoIP application, 24 kbit/s, complexity 5, in-band FEC off, DTX
+// off.
 #pragma once
 
 #include <memory>
