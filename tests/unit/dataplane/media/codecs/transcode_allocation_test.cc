@@ -1,0 +1,160 @@
+// The dataplane's per-packet rule for transcoding: once a TranscodeStream is created (on the
+// control thread), push() allocates nothing, for every codec pair, through loss, comfort noise and
+// malformed input. This test binary defines malloc, calloc and realloc (they forward to glibc's
+// __libc_* entry points), so every heap allocation in the process, spandsp's, libopus's and
+// bcg729's included, passes through a counter that counts only while a test has switched it on.
+// It is a binary of its own so the hook touches no other test.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "dataplane/media/codecs/transcode_stream.h"
+#include "tests/unit/dataplane/media/codecs/test_signal.h"
+
+extern "C" {
+void* __libc_malloc(size_t size);
+void* __libc_calloc(size_t count, size_t size);
+void* __libc_realloc(void* pointer, size_t size);
+}
+
+namespace {
+
+// The hook's state; a test binary's only globals.
+std::atomic<bool> g_counting{false};
+std::atomic<uint64_t> g_allocations{0};
+
+void count() {
+  if (g_counting.load(std::memory_order_relaxed)) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+}  // namespace
+
+extern "C" {
+void* malloc(size_t size) {
+  count();
+  return __libc_malloc(size);
+}
+void* calloc(size_t count_, size_t size) {
+  count();
+  return __libc_calloc(count_, size);
+}
+void* realloc(void* pointer, size_t size) {
+  count();
+  return __libc_realloc(pointer, size);
+}
+}
+
+namespace sbc::dp {
+namespace {
+
+template <typename F>
+uint64_t allocations_of(F&& body) {
+  g_allocations.store(0);
+  g_counting.store(true);
+  body();
+  g_counting.store(false);
+  return g_allocations.load();
+}
+
+std::vector<uint8_t> rtp(uint8_t pt, uint16_t seq, uint32_t ts, std::span<const uint8_t> payload) {
+  std::vector<uint8_t> p(12 + payload.size());
+  p[0] = 0x80;
+  p[1] = pt;
+  p[2] = static_cast<uint8_t>(seq >> 8);
+  p[3] = static_cast<uint8_t>(seq);
+  for (int i = 0; i < 4; ++i) p[4 + i] = static_cast<uint8_t>(ts >> (24 - 8 * i));
+  p[8] = 0x12;
+  for (size_t i = 0; i < payload.size(); ++i) p[12 + i] = payload[i];
+  return p;
+}
+
+TEST(TranscodeAllocationTest, TheHookCountsAllocations) {
+  // A test that cannot fail is no test: the counter must see an allocation when there is one.
+  const uint64_t seen = allocations_of([] {
+    void* volatile p = malloc(64);
+    free(p);
+  });
+  EXPECT_EQ(seen, 1u);
+}
+
+using Pair = std::tuple<CodecId, CodecId, uint16_t>;
+
+class TranscodeAllocationPairTest : public ::testing::TestWithParam<Pair> {};
+
+TEST_P(TranscodeAllocationPairTest, PushAllocatesNothing) {
+  const auto [in, out, ptime] = GetParam();
+  const uint8_t in_pt = codec_info(in).static_payload_type.value_or(111);
+  auto stream =
+      TranscodeStream::create({.in_codec = in,
+                               .in_pt = in_pt,
+                               .out_codec = out,
+                               .out_pt = codec_info(out).static_payload_type.value_or(111),
+                               .out_ptime_ms = ptime,
+                               .in_cn_pt = 13,
+                               .out_cn_pt = std::nullopt,
+                               .in_telephone_event_pt = 101,
+                               .out_ssrc = 1,
+                               .out_first_seq = 0,
+                               .out_first_ts = 0});
+  ASSERT_TRUE(stream.has_value());
+  // The input, prepared before counting: 20 ms packets of the test signal, some lost, a CN
+  // packet and a long gap, a telephone-event, a malformed packet.
+  auto encoder = make_codec(in);
+  ASSERT_TRUE(encoder.has_value());
+  const uint32_t units = rtp_units_per_sample(codec_info(in));
+  std::vector<std::vector<uint8_t>> packets;
+  std::array<uint8_t, 1500> payload{};
+  for (uint32_t n = 0; n < 100; ++n) {
+    const auto pcm = test::speech_like(160, n * 160);
+    auto bytes = (*encoder)->encode(pcm, payload);
+    ASSERT_TRUE(bytes.has_value());
+    if (n % 17 == 5) continue;  // lost
+    if (n == 50) {
+      const std::array<uint8_t, 1> level{45};
+      packets.push_back(rtp(13, static_cast<uint16_t>(n), n * 160 * units, level));
+      continue;
+    }
+    if (n > 50 && n < 60) continue;  // silence
+    packets.push_back(
+        rtp(in_pt, static_cast<uint16_t>(n), n * 160 * units, std::span(payload).first(*bytes)));
+  }
+  const std::array<uint8_t, 4> event{1, 10, 0, 160};
+  packets.push_back(rtp(101, 200, 100 * 160 * units, event));
+  packets.push_back(std::vector<uint8_t>(6, 0x80));
+  std::array<RtpOut, TranscodeStream::kMaxOutPackets> buffers{};
+  size_t sent = 0;
+  const uint64_t allocations = allocations_of([&] {
+    for (const auto& packet : packets) {
+      auto result = (*stream)->push(packet, buffers);
+      if (result) sent += result->packets;
+    }
+  });
+  EXPECT_EQ(allocations, 0u);
+  EXPECT_GT(sent * ptime, 1000u);  // more than 1 s of audio went out
+  EXPECT_EQ((*stream)->counters().encode_errors, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Pairs, TranscodeAllocationPairTest,
+                         ::testing::Values(Pair{CodecId::pcmu, CodecId::pcma, 20},
+                                           Pair{CodecId::pcma, CodecId::pcmu, 30},
+                                           Pair{CodecId::pcmu, CodecId::g722, 20},
+                                           Pair{CodecId::g722, CodecId::pcmu, 20},
+                                           Pair{CodecId::pcmu, CodecId::opus, 20},
+                                           Pair{CodecId::opus, CodecId::pcmu, 20},
+                                           Pair{CodecId::pcmu, CodecId::g729, 20},
+                                           Pair{CodecId::g729, CodecId::pcma, 40}),
+                         [](const auto& info) {
+                           return std::string(to_string(std::get<0>(info.param))) + "_to_" +
+                                  std::string(to_string(std::get<1>(info.param))) + "_" +
+                                  std::to_string(std::get<2>(info.param)) + "ms";
+                         });
+
+}  // namespace
+}  // namespace sbc::dp
