@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <openssl/crypto.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -174,6 +176,7 @@ void write(Writer& w, const HelloReply& m) {
   w.count(m.ports.size());
   for (const auto& p : m.ports) write(w, p);
   w.u32(m.max_sessions);
+  w.u32(m.max_transcoded_sessions);
 }
 void read(Reader& r, HelloReply& m) {
   m.version = r.u16();
@@ -182,6 +185,7 @@ void read(Reader& r, HelloReply& m) {
   m.ports.resize(r.count(1 + 2 + kAddressSize + 1 + 6 + 1));
   for (auto& p : m.ports) read(r, p);
   m.max_sessions = r.u32();
+  m.max_transcoded_sessions = r.u32();
 }
 
 void write(Writer& w, const Result& m) {
@@ -264,6 +268,57 @@ void read(Reader& r, std::optional<SrtpParams>& p, Keys keys) {
   read(r, p.emplace(), keys);
 }
 
+bool valid_codec(uint8_t codec) {
+  return codec >= static_cast<uint8_t>(MediaCodec::kPcmu) &&
+         codec <= static_cast<uint8_t>(MediaCodec::kG729);
+}
+bool valid_ptime(uint8_t ptime_ms) {
+  return ptime_ms == 10 || ptime_ms == 20 || ptime_ms == 30 || ptime_ms == 40;
+}
+bool valid_payload_type(std::optional<uint8_t> pt) {
+  return !pt || *pt <= 127;
+}
+
+void write(Writer& w, std::optional<uint8_t> pt) {
+  w.u8(pt.value_or(kNoPayloadType));
+}
+void read(Reader& r, std::optional<uint8_t>& pt) {
+  const uint8_t value = r.u8();
+  if (value != kNoPayloadType) pt = value;
+}
+
+void write(Writer& w, const std::optional<LegCodec>& c) {
+  w.boolean(c.has_value());
+  if (!c) return;
+  if (!valid_codec(static_cast<uint8_t>(c->codec)) || !valid_payload_type(c->payload_type) ||
+      !valid_ptime(c->ptime_ms) || !valid_payload_type(c->cn_payload_type) ||
+      !valid_payload_type(c->telephone_event_payload_type)) {
+    w.fail();
+    return;
+  }
+  w.u8(static_cast<uint8_t>(c->codec));
+  w.u8(c->payload_type);
+  w.u8(c->ptime_ms);
+  write(w, c->cn_payload_type);
+  write(w, c->telephone_event_payload_type);
+}
+void read(Reader& r, std::optional<LegCodec>& c) {
+  if (!r.boolean() || r.failed()) return;
+  LegCodec& codec = c.emplace();
+  const uint8_t id = r.u8();
+  codec.payload_type = r.u8();
+  codec.ptime_ms = r.u8();
+  read(r, codec.cn_payload_type);
+  read(r, codec.telephone_event_payload_type);
+  if (r.failed()) return;
+  codec.codec = static_cast<MediaCodec>(id);
+  if (!valid_codec(id) || !valid_payload_type(codec.payload_type) || !valid_ptime(codec.ptime_ms) ||
+      !valid_payload_type(codec.cn_payload_type) ||
+      !valid_payload_type(codec.telephone_event_payload_type)) {
+    r.fail(DecodeError::kBadField);
+  }
+}
+
 void write(Writer& w, const LegSpec& l, Keys keys) {
   w.u8(l.port);
   w.address(l.local);
@@ -274,6 +329,7 @@ void write(Writer& w, const LegSpec& l, Keys keys) {
   w.address(l.signalling_source);
   write(w, l.srtp_in, keys);
   write(w, l.srtp_out, keys);
+  write(w, l.codec);
 }
 void read(Reader& r, LegSpec& l, Keys keys) {
   l.port = r.u8();
@@ -285,6 +341,7 @@ void read(Reader& r, LegSpec& l, Keys keys) {
   l.signalling_source = r.address();
   read(r, l.srtp_in, keys);
   read(r, l.srtp_out, keys);
+  read(r, l.codec);
 }
 
 void write(Writer& w, const SessionAdd& m, Keys keys = Keys::kCarry) {
@@ -420,6 +477,7 @@ void write(Writer& w, const StatsReply& m) {
   for (const auto& l : m.legs) write(w, l);
   w.u32(m.banned_sources);
   w.u32(m.trusted_sources);
+  w.u32(m.transcoded_sessions);
 }
 void read(Reader& r, StatsReply& m) {
   m.session_id = r.u64();
@@ -434,6 +492,7 @@ void read(Reader& r, StatsReply& m) {
   for (auto& l : m.legs) read(r, l);
   m.banned_sources = r.u32();
   m.trusted_sources = r.u32();
+  m.transcoded_sessions = r.u32();
 }
 
 void write(Writer& w, const DumpQuery& m) {
@@ -455,7 +514,7 @@ void write(Writer& w, const DumpReply& m) {
   w.u64(m.next_cursor);
 }
 void read(Reader& r, DumpReply& m) {
-  constexpr size_t kLegSpecSize = 1 + kAddressSize * 3 + 2 * 3 + 2;
+  constexpr size_t kLegSpecSize = 1 + kAddressSize * 3 + 2 * 3 + 3;
   m.sessions.resize(r.count(8 + 4 + 4 + 2 * kLegSpecSize + 4 + 4 * kStreamStatsSize));
   for (auto& s : m.sessions) {
     read(r, s.spec, Keys::kOmit);
@@ -718,6 +777,36 @@ std::string_view to_string(Status status) {
     case Status::kConflict: return "conflict";
   }
   return "unknown status";
+}
+
+std::string_view to_string(MediaCodec codec) {
+  switch (codec) {
+    case MediaCodec::kPcmu: return "PCMU";
+    case MediaCodec::kPcma: return "PCMA";
+    case MediaCodec::kG722: return "G722";
+    case MediaCodec::kOpus: return "opus";
+    case MediaCodec::kG729: return "G729";
+  }
+  return "unknown";
+}
+
+std::optional<MediaCodec> media_codec_from_name(std::string_view name) {
+  constexpr std::array kCodecs = {MediaCodec::kPcmu, MediaCodec::kPcma, MediaCodec::kG722,
+                                  MediaCodec::kOpus, MediaCodec::kG729};
+  const auto same = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) ==
+                    std::tolower(static_cast<unsigned char>(y));
+           });
+  };
+  for (MediaCodec codec : kCodecs) {
+    if (same(name, to_string(codec))) return codec;
+  }
+  return std::nullopt;
+}
+
+uint32_t rtp_clock(MediaCodec codec) {
+  return codec == MediaCodec::kOpus ? 48000 : 8000;
 }
 
 std::string_view to_string(SrtpSuite suite) {

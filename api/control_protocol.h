@@ -35,7 +35,9 @@ namespace sbc::api {
 // 2: source table (SourceAdd/Delete/Flush), MediaPortsSet, SessionAdd.max_packet_rate,
 // StatsReply.banned_sources/trusted_sources. 3: HelloReply.max_sessions. 4: Batch/BatchReply.
 // 5: LegSpec.srtp_in / srtp_out (SRTP suite, master key||salt, replay window, SSRCs).
-inline constexpr uint16_t kProtocolVersion = 5;
+// 6: LegSpec.codec (transcoding), HelloReply.max_transcoded_sessions,
+// StatsReply.transcoded_sessions.
+inline constexpr uint16_t kProtocolVersion = 6;
 inline constexpr size_t kHeaderSize = 16;
 // Upper bound of one message, header included. Both sides announce theirs in Hello and use the
 // smaller one; nothing may encode a message larger than this.
@@ -116,6 +118,10 @@ struct HelloReply {
   std::vector<PortInfo> ports;
   // Capacity of the session table ([dataplane] max_sessions): sbcd sizes its call table from it.
   uint32_t max_sessions = 0;
+  // Sessions the transcoding lcores can carry at once (0: no transcoding lcore). A SessionAdd
+  // that needs transcoding beyond it is refused kNoResources (sbcd answers 503); without any,
+  // kUnsupported.
+  uint32_t max_transcoded_sessions = 0;
   bool operator==(const HelloReply&) const = default;
 };
 
@@ -189,6 +195,41 @@ struct SrtpParams {
   bool operator==(const SrtpParams&) const = default;
 };
 
+// The audio codecs the dataplane can transcode between. The values are the wire encoding.
+enum class MediaCodec : uint8_t { kPcmu = 1, kPcma = 2, kG722 = 3, kOpus = 4, kG729 = 5 };
+// The SDP encoding name: "PCMU", "PCMA", "G722", "opus", "G729".
+std::string_view to_string(MediaCodec codec);
+// By SDP encoding name, case-insensitive (RFC 4566 6: rtpmap names are case-insensitive).
+std::optional<MediaCodec> media_codec_from_name(std::string_view name);
+// RTP clock of the codec in SDP and on the wire: 8000 (G.722 too, RFC 3551), 48000 for Opus.
+uint32_t rtp_clock(MediaCodec codec);
+
+// What one leg's peer sends and expects, as negotiated in SDP: its audio codec and payload type,
+// the packetisation it asked for (a=ptime; 20 when absent) and the payload types of comfort noise
+// (RFC 3389 CN at 8000 Hz) and telephone-event (RFC 4733, at the codec's RTP clock), if
+// negotiated.
+//
+// Set on BOTH legs (or on neither) of a session. With neither, the dataplane relays packets as
+// they are. With both, per direction (from leg i, the sender, to leg j = 1 - i):
+//   - transcoded on a transcoding lcore when the codecs differ, or when leg i has
+//     telephone-event and leg j has none: decoded, re-encoded in leg j's codec at leg j's ptime,
+//     SSRC/sequence/timestamps our own; telephone-events mapped to leg j's payload type and clock,
+//     or played as in-band tones toward leg j when it has no telephone-event;
+//   - otherwise relayed, payload types rewritten where the two legs' numbers differ (audio, CN,
+//     telephone-event).
+// Wire: u8 present | u8 codec | u8 payload_type | u8 ptime_ms | u8 cn (0xFF: none) | u8 te (0xFF:
+// none). Decode refuses (kBadField) an unknown codec, a payload type above 127 and a ptime other
+// than 10, 20, 30 or 40.
+struct LegCodec {
+  MediaCodec codec = MediaCodec::kPcmu;
+  uint8_t payload_type = 0;
+  uint8_t ptime_ms = 20;
+  std::optional<uint8_t> cn_payload_type;
+  std::optional<uint8_t> telephone_event_payload_type;
+  bool operator==(const LegCodec&) const = default;
+};
+inline constexpr uint8_t kNoPayloadType = 0xFF;  // wire value of an unset optional payload type
+
 // One side of a media session: where the SBC receives it and where the peer is.
 // RTCP uses local_rtp_port + 1. A remote_rtp_port of 0 means "not known yet" (offer without
 // answer): nothing is sent toward this leg until it is signalled or latched.
@@ -204,6 +245,8 @@ struct LegSpec {
   // srtp_out protects what is sent on it (our key). Unset: plain RTP in that direction.
   std::optional<SrtpParams> srtp_in;
   std::optional<SrtpParams> srtp_out;
+  // The leg's negotiated codec (see LegCodec): set on both legs or neither.
+  std::optional<LegCodec> codec;
   bool operator==(const LegSpec&) const = default;
 };
 
@@ -304,6 +347,7 @@ struct StatsReply {
   std::vector<LegStats> legs;    // session only: two entries
   uint32_t banned_sources = 0;   // totals only: live entries of the source table, per class
   uint32_t trusted_sources = 0;
+  uint32_t transcoded_sessions = 0;  // totals only: sessions with a transcoded direction
   bool operator==(const StatsReply&) const = default;
 };
 
