@@ -108,7 +108,7 @@ TEST(ControlProtocol, RoundTripsEveryMessage) {
 }
 
 TEST(ControlProtocol, NewMessagesHaveTheirTypeNumbersAndLayout) {
-  EXPECT_EQ(kProtocolVersion, 5);
+  EXPECT_EQ(kProtocolVersion, 6);
   EXPECT_EQ(type_of(Message{SourceAdd{}}), MessageType::kSourceAdd);
   EXPECT_EQ(static_cast<uint16_t>(MessageType::kSourceAdd), 11);
   EXPECT_EQ(static_cast<uint16_t>(MessageType::kMediaPortsSet), 14);
