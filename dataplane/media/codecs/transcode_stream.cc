@@ -19,11 +19,11 @@ constexpr int64_t kResyncSamples = 8000;  // a timestamp more than 1 s backwards
 constexpr int64_t kStaleEventSamples = 10 * 8000;
 // RFC 4733 2.5.1.3: a duration field holds at most 0xffff; a longer event goes on in segments.
 constexpr uint64_t kSegmentUnits = 0xffff;
-// In-band tone level: the event's volume (-dBm0) kept within what Q.24 receivers accept, the high
-// group 2 dB above the low group (Q.23 twist).
+// In-band tone level: the event's volume (-dBm0) kept within what Q.24 receivers accept, both
+// tones at that level (no twist, as spandsp's dtmf_tx: G.729 carries a tilted pair poorly).
 constexpr int kLoudestDbm0 = -6;
 constexpr int kQuietestDbm0 = -20;
-constexpr int kTwistDb = 2;
+constexpr int kTwistDb = 0;
 
 constexpr int64_t samples_of_ms(uint32_t ms) {
   return int64_t{ms} * (kPcmRate / 1000);
