@@ -119,6 +119,7 @@ TranscodeStream::~TranscodeStream() {
   if (noise_ != nullptr) noise_free(noise_);
   if (tone_ != nullptr) tone_gen_free(tone_);
   if (tone_desc_ != nullptr) tone_gen_descriptor_free(tone_desc_);
+  if (rx_ != nullptr) dtmf_rx_free(rx_);
 }
 
 std::expected<std::unique_ptr<TranscodeStream>, TranscodeSetupError> TranscodeStream::create(
@@ -148,6 +149,11 @@ std::expected<std::unique_ptr<TranscodeStream>, TranscodeSetupError> TranscodeSt
     }
     stream->tone_ = tone_gen_init(nullptr, stream->tone_desc_);
     if (stream->tone_ == nullptr) return std::unexpected(TranscodeSetupError::codec_unavailable);
+  }
+  if (params.detect_inband_dtmf && params.out_telephone_event_pt && !params.in_telephone_event_pt) {
+    stream->rx_ = dtmf_rx_init(nullptr, nullptr, nullptr);
+    if (stream->rx_ == nullptr) return std::unexpected(TranscodeSetupError::codec_unavailable);
+    dtmf_rx_set_realtime_callback(stream->rx_, &TranscodeStream::on_detected, stream.get());
   }
   return stream;
 }
@@ -355,11 +361,13 @@ std::expected<Pushed, TranscodeError> TranscodeStream::audio(std::span<const uin
   } else {
     const int64_t gap = t - in_next_time_;
     const int64_t max_conceal = int64_t{kMaxConcealMs} * kPcmRateMs;
+    int64_t new_from = t;  // input time of the first sample this packet adds to pending_
     if (!last_was_audio_ || gap > max_conceal) {
       flush(out, written);
       discontinuity(t);
     } else if (gap > 0) {
       // Lost packets: the input codec's concealment keeps the output continuous.
+      new_from = in_next_time_;
       decoder_->conceal(std::span(pending_).subspan(pending_count_, static_cast<size_t>(gap)));
       pending_count_ += static_cast<size_t>(gap);
       counters_.concealed_samples += static_cast<uint64_t>(gap);
@@ -379,6 +387,7 @@ std::expected<Pushed, TranscodeError> TranscodeStream::audio(std::span<const uin
     }
     pending_count_ += *samples;
     in_next_time_ = t + static_cast<int64_t>(*samples);
+    if (rx_ != nullptr) detect(static_cast<size_t>(new_from - pending_time_), out, written);
   }
   last_was_audio_ = true;
   apply_tone();
@@ -594,7 +603,8 @@ void TranscodeStream::extend_tone(int64_t target, int64_t& budget, std::span<Rtp
   while (pending_count_ >= frame_) emit_frame(out, written);
   target = std::min(target, event_.tone_stop);
   if (!event_.toned || (last_was_audio_ && in_next_time_ >= target) || budget <= 0) return;
-  const int64_t begin = event_.tone_begin;
+  // Where the tone goes on: its start, or where it was left (after comfort noise, say).
+  const int64_t begin = event_.tone_pos;
   const int64_t max_conceal = samples_of_ms(kMaxConcealMs);
   if (!last_was_audio_ || begin - in_next_time_ > max_conceal) {
     // The output (re)starts with the tone: a talkspurt.
@@ -618,6 +628,88 @@ void TranscodeStream::extend_tone(int64_t target, int64_t& budget, std::span<Rtp
     budget -= static_cast<int64_t>(n);
     apply_tone();
     while (pending_count_ >= frame_) emit_frame(out, written);
+  }
+}
+
+// ---- In-band DTMF detection (detect_inband_dtmf) ----
+
+void TranscodeStream::on_detected(void* user, int code, int /*level*/, int /*delay*/) noexcept {
+  auto* self = static_cast<TranscodeStream*>(user);
+  if (self->rx_change_count_ < self->rx_changes_.size()) {
+    self->rx_changes_[self->rx_change_count_++] = code;
+  }
+}
+
+void TranscodeStream::detect(size_t from, std::span<RtpOut> out, size_t& written) noexcept {
+  // The detector confirms a digit, and its end, about two of its 102-sample blocks late.
+  constexpr int64_t kLatency = 204;
+  constexpr size_t kChunk = 40;  // 5 ms: where a change is reported, to that precision
+  const int64_t from_time = pending_time_ + static_cast<int64_t>(from);
+  bool updated = false;
+  // The end of the last digit goes out kEventEndPackets times, one per input packet.
+  if (event_.known && event_.ended && event_.ends_sent < kEventEndPackets && written < out.size()) {
+    send_event(true, out, written);
+    updated = true;
+  }
+  if (event_.known && !event_.ended && from_time != rx_pos_) {
+    // A gap in the input (a talkspurt): the digit ended with the audio before it.
+    event_.ended = true;
+    send_event(true, out, written);
+    updated = true;
+  }
+  for (size_t i = from; i < pending_count_; i += kChunk) {
+    const size_t n = std::min(kChunk, pending_count_ - i);
+    const int64_t chunk_time = pending_time_ + static_cast<int64_t>(i);
+    rx_change_count_ = 0;
+    dtmf_rx(rx_, pending_.data() + i, static_cast<int>(n));
+    rx_pos_ = chunk_time + static_cast<int64_t>(n);
+    for (size_t c = 0; c < rx_change_count_; ++c) {
+      const int code = rx_changes_[c];
+      if (event_.known && !event_.ended) {
+        // Off (or straight to another digit): the end.
+        event_.ended = true;
+        event_.reported =
+            static_cast<uint64_t>(std::max<int64_t>(rx_pos_ - kLatency - event_.start_time, 1)) *
+            in_units_;
+        if (written < out.size()) send_event(true, out, written);
+        updated = true;
+      }
+      if (code == 0) continue;
+      const auto digit = dtmf_code(static_cast<char>(code));
+      if (!digit) continue;
+      // The previous digit's end repeats are owed first.
+      while (event_.known && event_.ended && event_.ends_sent < kEventEndPackets &&
+             written < out.size()) {
+        send_event(true, out, written);
+      }
+      const int64_t previous_end =
+          event_.known ? event_.start_time + static_cast<int64_t>(event_.reported / in_units_) : 0;
+      event_ = Event{};
+      event_.known = true;
+      event_.code = *digit;
+      event_.volume = 10;
+      event_.start_time = std::max(rx_pos_ - kLatency, previous_end);
+      event_.out_ts = out_ts(event_.start_time + shift_);
+      event_.reported = static_cast<uint64_t>(rx_pos_ - event_.start_time) * in_units_;
+      ++counters_.dtmf_events;
+      ++counters_.dtmf_detected;
+      // The tone's start, where not sent yet, leaves the audio too.
+      const int64_t mute_from = std::max(event_.start_time, pending_time_);
+      if (mute_from < chunk_time) {
+        std::fill_n(pending_.begin() + (mute_from - pending_time_), chunk_time - mute_from,
+                    int16_t{0});
+      }
+      if (written < out.size()) send_event(false, out, written);
+      updated = true;
+    }
+    // From its detection on, the tone leaves the audio: the far side gets the digit once.
+    if (event_.known && !event_.ended) {
+      std::fill_n(pending_.begin() + static_cast<ptrdiff_t>(i), n, int16_t{0});
+    }
+  }
+  if (event_.known && !event_.ended && !updated && written < out.size()) {
+    event_.reported = static_cast<uint64_t>(rx_pos_ - event_.start_time) * in_units_;
+    send_event(false, out, written);
   }
 }
 

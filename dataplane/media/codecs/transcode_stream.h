@@ -27,6 +27,8 @@
 //     kEventTimeoutMs of audio without an update, or at kMaxEventMs. If the sender sends no
 //     audio during the event, the event packets themselves drive the tone's frames. Events other
 //     than 0-15 cannot be generated and are counted (dtmf_unsupported).
+//     The reverse (detect_inband_dtmf): DTMF tones detected in the decoded input become RFC 4733
+//     events (an update per input packet, the end sent kEventEndPackets times, one per packet).
 // A packet arriving behind the output (late, duplicate) is dropped and counted; there is no
 // jitter buffer.
 //
@@ -49,6 +51,7 @@
 struct noise_state_s;
 struct tone_gen_descriptor_s;
 struct tone_gen_state_s;
+struct dtmf_rx_state_s;
 
 namespace sbc::dp {
 
@@ -66,6 +69,10 @@ struct TranscodeParams {
   uint32_t out_ssrc = 0;
   uint16_t out_first_seq = 0;
   uint32_t out_first_ts = 0;
+  // In-band DTMF in the input audio becomes RFC 4733 events on the output (spandsp's detector);
+  // only with out_telephone_event_pt and without in_telephone_event_pt. The detected tone is
+  // muted in the output audio from its detection on, so the far side gets each digit once.
+  bool detect_inband_dtmf = false;
 };
 
 enum class TranscodeSetupError : uint8_t { bad_ptime, codec_unavailable };
@@ -120,6 +127,7 @@ struct TranscodeCounters {
   uint64_t dtmf_unsupported = 0;      // events with no in-band tone (not a DTMF digit)
   uint64_t dtmf_timeouts = 0;         // in-band tones ended without an E bit
   uint64_t dtmf_absorbed = 0;         // audio packets fully inside a generated tone
+  uint64_t dtmf_detected = 0;         // in-band digits detected (detect_inband_dtmf)
   uint64_t resyncs = 0;               // input SSRC changes or timestamp jumps backwards
 };
 
@@ -185,6 +193,9 @@ class TranscodeStream {
   void extend_tone(int64_t target, int64_t& budget, std::span<RtpOut> out,
                    size_t& written) noexcept;
   int64_t event_samples() const noexcept;
+  // In-band detection over pending_[from, pending_count_) (just decoded or concealed).
+  void detect(size_t from, std::span<RtpOut> out, size_t& written) noexcept;
+  static void on_detected(void* user, int code, int level, int delay) noexcept;
   std::expected<Pushed, TranscodeError> comfort_noise(uint8_t level, int64_t t,
                                                       std::span<RtpOut> out,
                                                       size_t written) noexcept;
@@ -242,6 +253,12 @@ class TranscodeStream {
   int64_t prev_tone_stop_ = 0;
   tone_gen_descriptor_s* tone_desc_ = nullptr;
   tone_gen_state_s* tone_ = nullptr;
+  // In-band detection: the detector, the input sample time of the next sample it sees, and the
+  // state changes its callback reported during the last call (code: ASCII digit, 0 for off).
+  dtmf_rx_state_s* rx_ = nullptr;
+  int64_t rx_pos_ = 0;
+  std::array<int, 4> rx_changes_{};
+  size_t rx_change_count_ = 0;
 
   TranscodeCounters counters_;
   std::optional<CodecError> last_codec_error_;

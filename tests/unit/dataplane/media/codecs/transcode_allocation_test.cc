@@ -5,6 +5,7 @@
 // bcg729's included, passes through a counter that counts only while a test has switched it on.
 // It is a binary of its own so the hook touches no other test.
 #include <gtest/gtest.h>
+#include <spandsp.h>
 
 #include <algorithm>
 #include <array>
@@ -180,6 +181,56 @@ TEST_P(TranscodeAllocationPairTest, PushAllocatesNothing) {
     EXPECT_GT((*stream)->counters().dtmf_packets_out, 10u);
   } else {
     EXPECT_GT((*stream)->counters().dtmf_tone_samples, 8000u);
+  }
+}
+
+// In-band DTMF detection (detect_inband_dtmf): digits as tones in the input audio become RFC 4733
+// events, allocation-free too.
+TEST(TranscodeAllocationTest, InbandDetectionAllocatesNothing) {
+  for (CodecId in : {CodecId::pcmu, CodecId::g722, CodecId::opus}) {
+    const uint8_t in_pt = codec_info(in).static_payload_type.value_or(111);
+    auto stream = TranscodeStream::create({.in_codec = in,
+                                           .in_pt = in_pt,
+                                           .out_codec = CodecId::pcma,
+                                           .out_pt = 8,
+                                           .out_ptime_ms = 20,
+                                           .in_cn_pt = 13,
+                                           .out_cn_pt = std::nullopt,
+                                           .in_telephone_event_pt = std::nullopt,
+                                           .out_telephone_event_pt = 101,
+                                           .out_ssrc = 1,
+                                           .out_first_seq = 0,
+                                           .out_first_ts = 0,
+                                           .detect_inband_dtmf = true});
+    ASSERT_TRUE(stream.has_value());
+    // Speech, then the digits 1, 2, 3 as 100 ms tones 100 ms apart, then speech; 20 ms packets.
+    std::vector<int16_t> pcm = test::speech_like(1600);
+    dtmf_tx_state_t* tx = dtmf_tx_init(nullptr);
+    dtmf_tx_set_timing(tx, 100, 100);
+    dtmf_tx_put(tx, "123", -1);
+    std::array<int16_t, 160> frame{};
+    for (int n; (n = dtmf_tx(tx, frame.data(), 160)) > 0;) {
+      pcm.insert(pcm.end(), frame.begin(), frame.begin() + n);
+    }
+    dtmf_tx_free(tx);
+    pcm.resize(pcm.size() + 1600);
+    auto encoder = make_codec(in);
+    ASSERT_TRUE(encoder.has_value());
+    const uint32_t units = rtp_units_per_sample(codec_info(in));
+    std::vector<std::vector<uint8_t>> packets;
+    std::array<uint8_t, 1500> payload{};
+    for (size_t at = 0; at + 160 <= pcm.size(); at += 160) {
+      auto bytes = (*encoder)->encode(std::span(pcm).subspan(at, 160), payload);
+      ASSERT_TRUE(bytes.has_value());
+      packets.push_back(rtp(in_pt, static_cast<uint16_t>(at / 160),
+                            static_cast<uint32_t>(at) * units, std::span(payload).first(*bytes)));
+    }
+    std::array<RtpOut, TranscodeStream::kMaxOutPackets> buffers{};
+    const uint64_t allocations = allocations_of([&] {
+      for (const auto& packet : packets) (void)(*stream)->push(packet, buffers);
+    });
+    EXPECT_EQ(allocations, 0u) << to_string(in);
+    EXPECT_EQ((*stream)->counters().dtmf_detected, 3u) << to_string(in);
   }
 }
 

@@ -570,5 +570,117 @@ TEST(TranscodeDtmfTest, ToneLevelFollowsTheEventVolumeWithinBounds) {
   }
 }
 
+// ---- In-band tones in, RFC 4733 out (detect_inband_dtmf) ----
+
+// Speech, then digits as tones (spandsp's dtmf_tx: on_ms each, off_ms of silence after), then
+// speech: 8 kHz PCM.
+std::vector<int16_t> with_tones(std::string_view digits, int on_ms, int off_ms) {
+  std::vector<int16_t> pcm = test::speech_like(1600);
+  dtmf_tx_state_t* tx = dtmf_tx_init(nullptr);
+  dtmf_tx_set_timing(tx, on_ms, off_ms);
+  dtmf_tx_put(tx, std::string(digits).c_str(), -1);
+  std::array<int16_t, 160> frame{};
+  for (int n; (n = dtmf_tx(tx, frame.data(), 160)) > 0;)
+    pcm.insert(pcm.end(), frame.begin(), frame.begin() + n);
+  dtmf_tx_free(tx);
+  const auto tail = test::speech_like(1600, pcm.size());
+  pcm.insert(pcm.end(), tail.begin(), tail.end());
+  pcm.resize((pcm.size() + 159) / 160 * 160);
+  return pcm;
+}
+
+class Detecting {
+ public:
+  explicit Detecting(CodecId in, CodecId out) {
+    params_ = {.in_codec = in,
+               .in_pt = codec_info(in).static_payload_type.value_or(111),
+               .out_codec = out,
+               .out_pt = codec_info(out).static_payload_type.value_or(111),
+               .out_ptime_ms = 20,
+               .out_telephone_event_pt = 101,
+               .out_ssrc = kOutSsrc,
+               .out_first_seq = kOutSeq,
+               .out_first_ts = kOutTs,
+               .detect_inband_dtmf = true};
+    stream_ = std::move(*TranscodeStream::create(params_));
+    encoder_ = std::move(*make_codec(in));
+  }
+
+  void send(const std::vector<int16_t>& pcm) {
+    const uint32_t units = rtp_units_per_sample(codec_info(params_.in_codec));
+    std::array<uint8_t, 1500> payload{};
+    for (size_t at = 0; at + 160 <= pcm.size(); at += 160) {
+      auto bytes = encoder_->encode(std::span(pcm).subspan(at, 160), payload);
+      ASSERT_TRUE(bytes.has_value());
+      auto result = stream_->push(
+          rtp(params_.in_pt, static_cast<uint16_t>(at / 160),
+              kInTs + static_cast<uint32_t>(at) * units, false, std::span(payload).first(*bytes)),
+          buffers_);
+      ASSERT_TRUE(result.has_value());
+      for (size_t i = 0; i < result->packets; ++i) sent.push_back(parse(buffers_[i]));
+    }
+  }
+
+  std::vector<int16_t> audio() const {
+    auto decoder = make_codec(params_.out_codec);
+    std::vector<int16_t> pcm;
+    std::array<int16_t, 960> frame{};
+    for (const Out& o : sent) {
+      if (o.pt != params_.out_pt) continue;
+      auto n = (*decoder)->decode(o.payload, frame);
+      pcm.insert(pcm.end(), frame.begin(), frame.begin() + static_cast<ptrdiff_t>(*n));
+    }
+    return pcm;
+  }
+
+  TranscodeParams params_;
+  std::unique_ptr<TranscodeStream> stream_;
+  std::unique_ptr<Codec> encoder_;
+  std::array<RtpOut, TranscodeStream::kMaxOutPackets> buffers_{};
+  std::vector<Out> sent;
+};
+
+TEST(TranscodeDtmfTest, InbandDigitsBecomeEventsOnceInOrderAndLeaveTheAudio) {
+  for (CodecId in : {CodecId::pcmu, CodecId::g722}) {
+    Detecting h(in, CodecId::pcma);
+    h.send(with_tones("1593#D", 100, 100));
+    std::string digits;
+    std::map<uint32_t, std::vector<TelephoneEvent>> by_start;
+    for (const Out& o : h.sent) {
+      if (o.pt != 101) continue;
+      const TelephoneEvent e = event_of(o);
+      if (o.marker) digits += *dtmf_digit(e.code);
+      by_start[o.ts - kOutTs].push_back(e);
+    }
+    EXPECT_EQ(digits, "1593#D") << to_string(in);
+    ASSERT_EQ(by_start.size(), 6u);
+    uint32_t previous = 0;
+    for (const auto& [ts, packets] : by_start) {
+      // Digits 200 ms apart (the first after 200 ms of speech).
+      if (previous != 0) {
+        EXPECT_NEAR(static_cast<double>(ts - previous), 1600.0, 160.0);
+      }
+      previous = ts;
+      size_t ends = 0;
+      for (const TelephoneEvent& e : packets) ends += e.end ? 1 : 0;
+      EXPECT_EQ(ends, 3u);
+      EXPECT_TRUE(packets.back().end);
+      // 100 ms tones: 800 units, give or take the detector's blocks.
+      EXPECT_NEAR(packets.back().duration, 800.0, 240.0) << ts;
+    }
+    EXPECT_EQ(h.stream_->counters().dtmf_detected, 6u);
+    expect_continuous_sequence(h.sent);
+    // The tones left the audio: a detector on the far side hears none.
+    EXPECT_EQ(digits_of(detect(h.audio())), "") << to_string(in);
+  }
+}
+
+TEST(TranscodeDtmfTest, SpeechAloneDetectsNoDigit) {
+  Detecting h(CodecId::pcmu, CodecId::pcma);
+  h.send(test::speech_like(8000 * 5));
+  EXPECT_EQ(h.stream_->counters().dtmf_detected, 0u);
+  EXPECT_EQ(h.stream_->counters().dtmf_packets_out, 0u);
+}
+
 }  // namespace
 }  // namespace sbc::dp
