@@ -29,6 +29,7 @@ void write_telephone_event(const TelephoneEvent& event,
 struct DtmfTones {
   uint16_t low_hz;   // row: 697, 770, 852, 941
   uint16_t high_hz;  // column: 1209, 1336, 1477, 1633
+  bool operator==(const DtmfTones&) const = default;
 };
 
 // The tone pair of DTMF event code (0-15); nullopt for any other event.

@@ -524,7 +524,7 @@ void TranscodeStream::event_block(uint32_t ts, const TelephoneEvent& block, int6
 }
 
 void TranscodeStream::send_event(bool end, std::span<RtpOut> out, size_t& written) noexcept {
-  if (written >= out.size()) return;
+  if (!params_.out_telephone_event_pt || written >= out.size()) return;
   const uint64_t total = event_.reported * out_units_ / in_units_;
   const uint64_t segment = total == 0 ? 0 : (total - 1) / kSegmentUnits;
   RtpOut& packet = out[written];

@@ -8,12 +8,10 @@ namespace sbc::dp {
 namespace {
 
 TEST(TelephoneEventTest, DigitsAndTonesFollowQ23) {
-  EXPECT_EQ(dtmf_tones(1)->low_hz, 697);
-  EXPECT_EQ(dtmf_tones(1)->high_hz, 1209);
-  EXPECT_EQ(dtmf_tones(0)->low_hz, 941);
-  EXPECT_EQ(dtmf_tones(0)->high_hz, 1336);
-  EXPECT_EQ(dtmf_tones(11)->high_hz, 1477);  // #
-  EXPECT_EQ(dtmf_tones(15)->high_hz, 1633);  // D
+  EXPECT_EQ(dtmf_tones(1), (DtmfTones{697, 1209}));
+  EXPECT_EQ(dtmf_tones(0), (DtmfTones{941, 1336}));
+  EXPECT_EQ(dtmf_tones(11), (DtmfTones{941, 1477}));  // #
+  EXPECT_EQ(dtmf_tones(15), (DtmfTones{941, 1633}));  // D
   EXPECT_FALSE(dtmf_tones(16).has_value());
   EXPECT_EQ(dtmf_digit(10), '*');
   EXPECT_EQ(dtmf_code('b'), 13);

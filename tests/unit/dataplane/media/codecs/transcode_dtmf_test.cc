@@ -121,7 +121,7 @@ class Dtmf {
   uint32_t press(std::string_view digits, uint32_t n, uint32_t on_ms, uint32_t off_ms,
                  bool audio_during = true) {
     for (char digit : digits) {
-      const uint8_t code = *dtmf_code(digit);
+      const uint8_t code = dtmf_code(digit).value_or(0);
       const uint32_t start = n;
       for (uint32_t ms = 20; ms <= on_ms; ms += 20) {
         if (audio_during) audio(n);
@@ -297,7 +297,7 @@ TEST(TranscodeDtmfTest, DigitsArriveInOrderEachOnce) {
       if (!digits.empty()) {
         EXPECT_GT(static_cast<int32_t>(o.ts - last_ts), 0);
       }
-      digits += *dtmf_digit(e.code);
+      digits += dtmf_digit(e.code).value_or('?');
       last_ts = o.ts;
     }
     if (e.end) ++ends[o.ts];
@@ -649,7 +649,7 @@ TEST(TranscodeDtmfTest, InbandDigitsBecomeEventsOnceInOrderAndLeaveTheAudio) {
     for (const Out& o : h.sent) {
       if (o.pt != 101) continue;
       const TelephoneEvent e = event_of(o);
-      if (o.marker) digits += *dtmf_digit(e.code);
+      if (o.marker) digits += dtmf_digit(e.code).value_or('?');
       by_start[o.ts - kOutTs].push_back(e);
     }
     EXPECT_EQ(digits, "1593#D") << to_string(in);
