@@ -20,7 +20,7 @@
 //     the clock ratio (segmented per RFC 4733 2.5.1.3 past 0xffff), our sequence numbers, the
 //     marker on the event's first packet, the volume kept, and the sender's end packet and its
 //     retransmissions carried one for one (at most kEventEndPackets per event). The audio keeps
-//     flowing meanwhile, as rtpengine does (RFC 4733 leaves it to the sender to mute its tones).
+//     flowing meanwhile, transcoded as it comes, as rtpengine does.
 //     Without out_telephone_event_pt the digit becomes an in-band DTMF tone (ITU-T Q.23 pairs)
 //     in the output PCM, replacing the audio from the start of the event (or the first sample
 //     not yet sent) for at least the event's duration: it ends on the E bit, after
@@ -92,6 +92,8 @@ enum class TranscodeError : uint8_t {
 std::string_view to_string(TranscodeError error);
 std::string_view to_string(TranscodeSetupError error);
 
+// What the input packet was. Its output is whatever push() wrote: for a telephone_event, RFC 4733
+// packets or (in-band DTMF) audio frames carrying the tone; the caller forwards them all alike.
 enum class PacketKind : uint8_t { audio, comfort_noise, telephone_event };
 
 // An output RTP packet (header and payload), in a buffer the caller owns.
