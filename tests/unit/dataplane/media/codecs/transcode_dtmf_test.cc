@@ -501,6 +501,34 @@ INSTANTIATE_TEST_SUITE_P(
              "ms_" + (info.param.audio_during ? "audio_during" : "audio_paused");
     });
 
+TEST(TranscodeDtmfTest, InbandFromOpusUsesTheOpusEventClock) {
+  Dtmf h({.in_codec = CodecId::opus, .in_pt = 111, .out_codec = CodecId::pcmu, .out_pt = 0});
+  for (uint32_t n = 0; n < 10; ++n) h.audio(n);
+  uint32_t n = h.press("42", 10, 100, 100);
+  for (uint32_t end = n + 5; n < end; ++n) h.audio(n);
+  EXPECT_EQ(digits_of(detect(h.timeline())), "42");
+  // 100 ms each: 4800 units at 48 kHz are 800 samples.
+  EXPECT_EQ(h.stream_->counters().dtmf_tone_samples, 2u * 800);
+}
+
+TEST(TranscodeDtmfTest, AnEventSeenOnlyByItsEndPacketsIsStillHeardOnce) {
+  Dtmf h({.in_codec = CodecId::pcmu, .in_pt = 0, .out_codec = CodecId::pcma, .out_pt = 8});
+  for (uint32_t n = 0; n < 10; ++n) h.audio(n);
+  // Every update lost: the three end packets (160 ms) arrive with the audio after the digit.
+  for (uint32_t n = 10; n < 18; ++n) h.audio(n);
+  for (uint32_t n = 18; n < 21; ++n) {
+    h.audio(n);
+    ASSERT_TRUE(h.event(10, 8, 160, true));
+  }
+  for (uint32_t n = 21; n < 40; ++n) h.audio(n);
+  const auto found = detect(h.timeline());
+  ASSERT_EQ(digits_of(found), "8");
+  EXPECT_GE(found[0].duration_ms, 140);
+  EXPECT_EQ(h.stream_->counters().dtmf_tone_samples, 160u * 8);
+  EXPECT_EQ(h.stream_->counters().dtmf_events, 1u);
+  EXPECT_EQ(h.stream_->counters().late, 0u);
+}
+
 TEST(TranscodeDtmfTest, SameCodecPassesAudioThroughAndInjectsTheTone) {
   Dtmf h({.in_codec = CodecId::pcmu, .in_pt = 0, .out_codec = CodecId::pcmu, .out_pt = 0});
   for (uint32_t n = 0; n < 10; ++n) h.audio(n);
