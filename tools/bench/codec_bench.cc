@@ -75,6 +75,7 @@ double measure(CodecId in, CodecId out, size_t packets, int runs) {
                                            .in_cn_pt = 13,
                                            .out_cn_pt = std::nullopt,
                                            .in_telephone_event_pt = std::nullopt,
+                                           .out_telephone_event_pt = std::nullopt,
                                            .out_ssrc = 7,
                                            .out_first_seq = 0,
                                            .out_first_ts = 0});
