@@ -26,6 +26,37 @@ constexpr int kSha1Digest = 20;
 constexpr int kSha1Block = 64;
 constexpr unsigned kGcmTagMax = 16;
 
+// Both cipher types are {srtp_cipher_t, State with an EVP_CIPHER_CTX}: one allocation per
+// context (libsrtp's alloc/dealloc run when a session is set up or torn down, never per packet).
+template <typename Cipher, typename Setup>
+srtp_err_status_t new_cipher(srtp_cipher_pointer_t* cp, const srtp_cipher_type_t* type, int key_len,
+                             srtp_cipher_type_id_t algorithm, Setup setup) {
+  auto* c = new (std::nothrow) Cipher{};
+  if (c == nullptr) return srtp_err_status_alloc_fail;
+  c->state.ctx = EVP_CIPHER_CTX_new();
+  if (c->state.ctx == nullptr) {
+    delete c;
+    return srtp_err_status_alloc_fail;
+  }
+  setup(c->state);
+  c->cipher.type = type;
+  c->cipher.state = &c->state;
+  c->cipher.key_len = key_len;
+  c->cipher.algorithm = algorithm;
+  *cp = &c->cipher;
+  return srtp_err_status_ok;
+}
+
+template <typename Cipher>
+srtp_err_status_t delete_cipher(srtp_cipher_pointer_t cp) {
+  if (cp == nullptr) return srtp_err_status_bad_param;
+  auto* c = reinterpret_cast<Cipher*>(cp);
+  EVP_CIPHER_CTX_free(c->state.ctx);
+  OPENSSL_cleanse(&c->state, sizeof c->state);
+  delete c;
+  return srtp_err_status_ok;
+}
+
 // ---- AES-ICM (AES-CTR with the SRTP IV construction: IV = (salt || 0x0000) XOR index) ----------
 
 struct IcmState {
@@ -43,29 +74,12 @@ extern const srtp_cipher_type_t kIcm128;
 
 srtp_err_status_t icm_alloc(srtp_cipher_pointer_t* cp, int key_len, int /*tag_len*/) {
   if (key_len != kAes128 + kSaltIcm) return srtp_err_status_bad_param;
-  auto* c = new (std::nothrow) IcmCipher{};
-  if (c == nullptr) return srtp_err_status_alloc_fail;
-  c->state.ctx = EVP_CIPHER_CTX_new();
-  if (c->state.ctx == nullptr) {
-    delete c;
-    return srtp_err_status_alloc_fail;
-  }
-  c->state.key_size = kAes128;
-  c->cipher.type = &kIcm128;
-  c->cipher.state = &c->state;
-  c->cipher.key_len = key_len;
-  c->cipher.algorithm = SRTP_AES_ICM_128;
-  *cp = &c->cipher;
-  return srtp_err_status_ok;
+  return new_cipher<IcmCipher>(cp, &kIcm128, key_len, SRTP_AES_ICM_128,
+                               [](IcmState& state) { state.key_size = kAes128; });
 }
 
 srtp_err_status_t icm_dealloc(srtp_cipher_pointer_t cp) {
-  if (cp == nullptr) return srtp_err_status_bad_param;
-  auto* c = reinterpret_cast<IcmCipher*>(cp);
-  EVP_CIPHER_CTX_free(c->state.ctx);
-  OPENSSL_cleanse(&c->state, sizeof c->state);
-  delete c;
-  return srtp_err_status_ok;
+  return delete_cipher<IcmCipher>(cp);
 }
 
 srtp_err_status_t icm_init(void* sv, const uint8_t* key) {
@@ -149,31 +163,16 @@ srtp_err_status_t gcm_alloc(srtp_cipher_pointer_t* cp, int key_len, int tag_len)
     return srtp_err_status_bad_param;
   }
   if (tag_len != 16 && tag_len != 8) return srtp_err_status_bad_param;
-  auto* c = new (std::nothrow) GcmCipher{};
-  if (c == nullptr) return srtp_err_status_alloc_fail;
-  c->state.ctx = EVP_CIPHER_CTX_new();
-  if (c->state.ctx == nullptr) {
-    delete c;
-    return srtp_err_status_alloc_fail;
-  }
   const bool big = key_len == kAes256 + kSaltGcm;
-  c->state.key_size = big ? kAes256 : kAes128;
-  c->state.tag_len = static_cast<unsigned>(tag_len);
-  c->cipher.type = big ? &kGcm256 : &kGcm128;
-  c->cipher.state = &c->state;
-  c->cipher.key_len = key_len;
-  c->cipher.algorithm = big ? SRTP_AES_GCM_256 : SRTP_AES_GCM_128;
-  *cp = &c->cipher;
-  return srtp_err_status_ok;
+  return new_cipher<GcmCipher>(cp, big ? &kGcm256 : &kGcm128, key_len,
+                               big ? SRTP_AES_GCM_256 : SRTP_AES_GCM_128, [&](GcmState& state) {
+                                 state.key_size = big ? kAes256 : kAes128;
+                                 state.tag_len = static_cast<unsigned>(tag_len);
+                               });
 }
 
 srtp_err_status_t gcm_dealloc(srtp_cipher_pointer_t cp) {
-  if (cp == nullptr) return srtp_err_status_bad_param;
-  auto* c = reinterpret_cast<GcmCipher*>(cp);
-  EVP_CIPHER_CTX_free(c->state.ctx);
-  OPENSSL_cleanse(&c->state, sizeof c->state);
-  delete c;
-  return srtp_err_status_ok;
+  return delete_cipher<GcmCipher>(cp);
 }
 
 srtp_err_status_t gcm_init(void* sv, const uint8_t* key) {
