@@ -224,12 +224,27 @@ AuthDecision EdgeSecurity::authenticate(const SipPeer& from, const sip::Message&
     decision.kind = AuthDecision::Kind::kTrusted;
     return decision;
   }
+  const TimePoint now = scheduler_.now();
+  auto verified = verify_credentials(zone, request, now);
+  if (verified) {
+    metrics_.auth_success(method_label(request));
+    decision.kind = AuthDecision::Kind::kAuthenticated;
+    decision.user = verified->user;
+    return decision;
+  }
+  if (is_offence(verified.error())) record_auth_offence(from, request, verified.error(), now);
+  // A wrong answer gets a fresh challenge, like any UA expects (it may have mistyped); the
+  // offence counter, not the response, is what stops a cracker.
+  return challenge(zone, request, verified.error(), now);
+}
+
+std::expected<AuthenticatedUser, AuthFailure> EdgeSecurity::verify_credentials(
+    const ZoneConfig& zone, const sip::Message& request, TimePoint now) {
   // REGISTER is answered by the registrar itself (401); other requests by the SBC as the
   // user's proxy (407), as Kamailio's www_challenge / proxy_challenge do.
-  const bool registrar = request.method() == sip::Method::kRegister;
-  const sip::HeaderId credentials =
-      registrar ? sip::HeaderId::kAuthorization : sip::HeaderId::kProxyAuthorization;
-  const TimePoint now = scheduler_.now();
+  const sip::HeaderId credentials = request.method() == sip::Method::kRegister
+                                        ? sip::HeaderId::kAuthorization
+                                        : sip::HeaderId::kProxyAuthorization;
   auto verified = digest_.verify(
       request, credentials, zone.realm,
       [this](std::string_view name) { return find_user(config_.users, name); },
@@ -238,26 +253,25 @@ AuthDecision EdgeSecurity::authenticate(const SipPeer& from, const sip::Message&
     const UserConfig* user = find_user(config_.users, verified->user);
     if (user != nullptr && user->zone != zone.name) {
       // A user of another zone: its credentials are not valid here.
-      verified = std::unexpected(AuthFailure::kUnknownUser);
+      return std::unexpected(AuthFailure::kUnknownUser);
     }
   }
-  if (verified) {
-    metrics_.auth_success(method_label(request));
-    decision.kind = AuthDecision::Kind::kAuthenticated;
-    decision.user = verified->user;
-    return decision;
-  }
-  const AuthFailure failure = verified.error();
-  if (is_offence(failure)) {
-    metrics_.auth_failure(failure);
-    metrics_.offence(Offence::kAuthFailure);
-    const address source = normalize(from.remote.address());
-    spdlog::info("auth: {} from {} refused: {}", method_label(request), source.to_string(),
-                 to_string(failure));
-    if (!configured_peer(source)) guard_.offend(source, Offence::kAuthFailure, now);
-    // A wrong answer gets a fresh challenge, like any UA expects (it may have mistyped); the
-    // offence counter, not the response, is what stops a cracker.
-  }
+  return verified;
+}
+
+void EdgeSecurity::record_auth_offence(const SipPeer& from, const sip::Message& request,
+                                       AuthFailure failure, TimePoint now) {
+  metrics_.auth_failure(failure);
+  metrics_.offence(Offence::kAuthFailure);
+  const address source = normalize(from.remote.address());
+  spdlog::info("auth: {} from {} refused: {}", method_label(request), source.to_string(),
+               to_string(failure));
+  if (!configured_peer(source)) guard_.offend(source, Offence::kAuthFailure, now);
+}
+
+AuthDecision EdgeSecurity::challenge(const ZoneConfig& zone, const sip::Message& request,
+                                     AuthFailure failure, TimePoint now) {
+  const bool registrar = request.method() == sip::Method::kRegister;
   // The algorithms offered are the user's: the registering one (To) or the caller (From).
   const UserConfig* user = nullptr;
   if (auto who = registrar ? request.to() : request.from())
@@ -266,6 +280,7 @@ AuthDecision EdgeSecurity::authenticate(const SipPeer& from, const sip::Message&
       user != nullptr && !user->algorithms.empty()
           ? std::span<const DigestAlgorithm>(user->algorithms)
           : std::span<const DigestAlgorithm>(zone.auth_algorithms);
+  AuthDecision decision;
   decision.kind = AuthDecision::Kind::kChallenge;
   decision.code = registrar ? 401 : 407;
   decision.challenge_header =

@@ -161,6 +161,16 @@ class EdgeSecurity final : private BanSink {
   [[nodiscard]] bool kept_peer(size_t zone, const boost::asio::ip::address& source) const;
 
  private:
+  // authenticate()'s steps: the request's digest credentials checked against the zone's users;
+  // a failure that is an offence counted, logged and fed to the ban guard; the 401/407 answer.
+  std::expected<AuthenticatedUser, AuthFailure> verify_credentials(const ZoneConfig& zone,
+                                                                   const sip::Message& request,
+                                                                   TimePoint now);
+  void record_auth_offence(const SipPeer& from, const sip::Message& request, AuthFailure failure,
+                           TimePoint now);
+  AuthDecision challenge(const ZoneConfig& zone, const sip::Message& request, AuthFailure failure,
+                         TimePoint now);
+
   // --- BanSink ---
   void ban_added(const Ban& ban) override;
   void ban_removed(const boost::asio::ip::address& source, std::string_view why) override;
