@@ -184,6 +184,7 @@ void AnswerRelay::relay_answer(const CallPtr& call, const sip::Message& msg,
 void AnswerRelay::refuse_answer(const CallPtr& call, const sip::Message& msg,
                                 MediaRefusal refusal) {
   if (msg.status_code() < 200) return;
+  call->media_refusal = refusal;  // in its CDR
   teardown_.hang_up_callee(call);
   signalling_.respond_caller(
       call, response_code(refusal), "Not Acceptable Here", {},

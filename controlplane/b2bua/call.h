@@ -13,6 +13,7 @@
 #include "api/control_protocol.h"
 #include "controlplane/media/media_session.h"
 #include "controlplane/media/sdp_body.h"
+#include "controlplane/media/srtp_negotiation.h"
 #include "controlplane/observability/call_result.h"
 #include "controlplane/runtime/scheduler.h"
 #include "controlplane/runtime/timer.h"
@@ -93,6 +94,8 @@ struct Call {
   Timer duration_timer;  // [sbcd] max_call_duration after the answer
   std::optional<CallResult> result;
   int result_code = 0;
+  // The call failed because its offer's or answer's media cannot be served (CDR media_refusal).
+  std::optional<MediaRefusal> media_refusal;
   std::chrono::system_clock::time_point start_time{};
   std::optional<std::chrono::system_clock::time_point> answer_time;
   std::optional<std::chrono::system_clock::time_point> end_time;

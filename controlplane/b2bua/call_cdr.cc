@@ -46,6 +46,9 @@ nlohmann::json make_cdr(const Call& call) {
   j["end_time"] = call.end_time ? nlohmann::json(iso8601(*call.end_time)) : nullptr;
   j["result_code"] = call.result_code;
   j["disposition"] = call.result ? to_string(*call.result) : "failed";
+  j["media_refusal"] = call.media_refusal
+                           ? nlohmann::json(std::string(to_string(*call.media_refusal)))
+                           : nlohmann::json(nullptr);
   double duration = 0;
   if (call.answer_time && call.end_time) {
     duration = std::chrono::duration<double>(*call.end_time - *call.answer_time).count();
@@ -70,6 +73,20 @@ nlohmann::json make_cdr(const Call& call) {
     j["quality"] = nullptr;
   }
   return j;
+}
+
+Call refused_offer_record(uint64_t id, const sip::Message& invite, MediaRefusal refusal,
+                          std::chrono::system_clock::time_point at) {
+  Call call;
+  call.id = id;
+  if (auto from = invite.from()) call.legs[kCaller].user = std::string(from->uri.user);
+  if (auto uri = invite.request_uri()) call.legs[kCallee].user = std::string(uri->user);
+  call.start_time = at;
+  call.end_time = at;
+  call.result = CallResult::kFailed;
+  call.result_code = response_code(refusal);
+  call.media_refusal = refusal;
+  return call;
 }
 
 void observe_call_quality(Metrics& metrics, const Call& call) {

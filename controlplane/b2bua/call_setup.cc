@@ -146,6 +146,7 @@ std::optional<CallOffer> CallSetup::take_offer(const SipPeer& from, const sip::M
     response.add(sip::HeaderId::kWarning, fmt::format("{} sbc \"{}\"", warning_code(media.error()),
                                                       warning_text(media.error())));
     ctx_.responder.send(from, invite, std::move(response));
+    teardown_.record_refused_offer(next_call_id_++, invite, media.error());
     return std::nullopt;
   }
   return CallOffer{std::move(*sdp), *audio, std::move(media->first), std::move(media->second)};

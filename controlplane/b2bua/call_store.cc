@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
 
+#include "controlplane/sip/sdp_crypto.h"
+
 namespace sbc::cp {
 namespace {
 
@@ -40,8 +42,9 @@ std::string api_text(const api::Address& a) {
   return a.is_set() ? a.to_string() : std::string();
 }
 
-// A leg's SRTP without its keys: they are never stored. An adopted call asks the dataplane to
-// keep the contexts it has (an empty key in the SessionAdd).
+// A leg's SRTP without its keys: they are never stored (nor are they in the stored messages and
+// SDP, see to_json). An adopted call asks the dataplane to keep the contexts it has (an empty key
+// in the SessionAdd).
 json srtp_json(const std::optional<SrtpLeg>& srtp) {
   if (!srtp) return nullptr;
   return {{"suite", std::string(sip::to_string(srtp->suite))}, {"tag", srtp->tag}};
@@ -148,14 +151,18 @@ json CallStore::to_json(const Call& call, const std::vector<std::string>& zones)
       {"start_ms", to_ms(call.start_time)},
       {"answer_ms", call.answer_time ? json(to_ms(*call.answer_time)) : json(nullptr)},
       {"final_status", call.final_status},
-      {"caller_invite", call.caller_invite ? std::string(call.caller_invite->raw()) : ""},
+      // SDES keys are never stored: every SIP message and SDP body is kept with its a=crypto
+      // keys masked (same length: the INVITE still parses, its Content-Length still holds).
+      {"caller_invite",
+       call.caller_invite ? sip::redact_crypto_keys(std::string(call.caller_invite->raw())) : ""},
       {"caller_invite_branch", call.caller_invite_branch},
       {"callee_invite_uri", call.callee_invite_uri},
       {"callee_invite_branch", call.callee_invite_branch},
       {"callee_invite_cseq", call.callee_invite_cseq},
-      {"callee_ack", call.callee_ack},
-      {"caller_answer_sdp", call.caller_answer_sdp},
-      {"callee_answer_sdp", call.callee_answer ? call.callee_answer->text() : std::string()},
+      {"callee_ack", sip::redact_crypto_keys(call.callee_ack)},
+      {"caller_answer_sdp", sip::redact_crypto_keys(call.caller_answer_sdp)},
+      {"callee_answer_sdp",
+       call.callee_answer ? sip::redact_crypto_keys(call.callee_answer->text()) : std::string()},
       {"legs",
        {leg_json(call.legs[kCaller], call.media.leg(kCaller), zones),
         leg_json(call.legs[kCallee], call.media.leg(kCallee), zones)}},

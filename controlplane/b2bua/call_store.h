@@ -9,6 +9,10 @@
 // media legs, times, CDR fields) beside the columns a lookup needs; the schema version is the
 // database's user_version.
 //
+// SRTP keys never reach the file: a leg's SRTP is kept as its suite and tag, and the stored SIP
+// messages and SDP bodies have their a=crypto keys masked (sip::redact_crypto_keys). An adopted
+// call asks the dataplane to keep the SRTP contexts it has.
+//
 // Group commit: with a committer set (sbcd), writes join one transaction that the committer has
 // commit() close shortly after (sbcd: 10 ms), so a busy SBC pays one commit per batch, not per
 // write; a crash loses at most that batch (see restore in b2bua_persist.cc for why CDRs stay

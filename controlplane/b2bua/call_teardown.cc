@@ -40,6 +40,13 @@ void CallTeardown::fail_call(const CallPtr& call, int code, CallResult result) {
   end_call(call, result, code);
 }
 
+void CallTeardown::record_refused_offer(uint64_t id, const sip::Message& invite,
+                                        MediaRefusal refusal) {
+  ctx_.metrics.call_started();
+  ctx_.metrics.call_ended(CallResult::kFailed);
+  records_.write_cdr(refused_offer_record(id, invite, refusal, ctx_.scheduler.wall_now()));
+}
+
 void CallTeardown::caller_never_acked(const CallPtr& call) {
   const bool bye_pending = std::exchange(call->caller_bye_pending, false);
   if (call->state == CallState::kAnswered) {

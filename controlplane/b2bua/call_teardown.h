@@ -29,6 +29,9 @@ class CallTeardown {
   // Our 2xx to the caller was never ACKed (§13.3.1.4): the dialog ends; a BYE that waited for
   // the ACK goes now (§15).
   void caller_never_acked(const CallPtr& call);
+  // A new call refused for its offer's media before it was set up (the caller has its 488): its
+  // CDR (media_refusal) and its count as a failed call all the same.
+  void record_refused_offer(uint64_t id, const sip::Message& invite, MediaRefusal refusal);
 
  private:
   void teardown_media(const CallPtr& call);

@@ -358,4 +358,35 @@ std::optional<std::string_view> first_unsupported_param(const CryptoAttribute& c
   return std::nullopt;
 }
 
+std::string redact_crypto_keys(std::string text) {
+  constexpr std::string_view kCrypto = "a=crypto:";
+  constexpr std::string_view kInline = "inline:";
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+  // Whether `text` holds `word` (lower case) at `at`, case aside.
+  const auto holds = [&](size_t at, size_t end, std::string_view word) {
+    if (end - at < word.size()) return false;
+    for (size_t i = 0; i < word.size(); ++i) {
+      if (lower(text[at + i]) != word[i]) return false;
+    }
+    return true;
+  };
+  for (size_t line = 0; line < text.size();) {
+    size_t end = text.find_first_of("\r\n", line);
+    if (end == std::string::npos) end = text.size();
+    if (holds(line, end, kCrypto)) {
+      for (size_t at = line + kCrypto.size(); at < end; ++at) {
+        if (!holds(at, end, kInline)) continue;
+        at += kInline.size();
+        while (at < end && is_space(text[at])) ++at;  // not a valid key-param: masked all the same
+        for (; at < end && text[at] != '|' && text[at] != ';' && !is_space(text[at]); ++at) {
+          text[at] = '*';
+        }
+        if (at == end) break;
+      }
+    }
+    line = end + 1;
+  }
+  return text;
+}
+
 }  // namespace sbc::cp::sip

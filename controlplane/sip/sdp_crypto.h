@@ -116,4 +116,11 @@ enum class CryptoError : uint8_t {
 [[nodiscard]] std::optional<std::string_view> first_unsupported_param(
     const CryptoAttribute& crypto);
 
+// `text` (an SDP body, or a whole SIP message) with the key||salt of every inline key-param of
+// every "a=crypto:" line overwritten by '*', in place and at the same length (a message's
+// Content-Length stays right, it still parses); tag, suite, lifetime, MKI and session parameters
+// stay. Names are matched without regard to case, lines end at CR or LF. What may be kept where
+// keys must never go (the call store).
+[[nodiscard]] std::string redact_crypto_keys(std::string text);
+
 }  // namespace sbc::cp::sip

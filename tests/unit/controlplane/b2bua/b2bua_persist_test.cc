@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "controlplane/b2bua/call_cdr.h"
 #include "controlplane/b2bua/call_store.h"
+#include "controlplane/sip/sdp_crypto.h"
 #include "tests/unit/controlplane/b2bua/b2bua_fixture.h"
 
 namespace sbc::cp::testing {
@@ -116,6 +119,108 @@ TEST_F(B2buaPersistTest, AdoptedCallKeepsItsSessionAndRelaysCalleeBye) {
   restart();
   EXPECT_EQ(restored_.adopted, 0u);
   EXPECT_EQ(cdrs().size(), 1u);
+}
+
+// The bytes of the store's file `suffix` ("", "-wal") right now.
+std::string file_bytes(const std::filesystem::path& db, const char* suffix) {
+  std::ifstream in(db.string() + suffix, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Every inline key of a body's a=crypto lines: in base64 as written, and decoded.
+std::vector<std::string> keys_of(std::string_view body) {
+  std::vector<std::string> keys;
+  for (size_t at = body.find("a=crypto:"); at != std::string_view::npos;
+       at = body.find("a=crypto:", at)) {
+    at += 9;
+    const std::string_view value = body.substr(at, body.find("\r\n", at) - at);
+    auto crypto = sip::parse_crypto(value);
+    EXPECT_TRUE(crypto.has_value()) << value;
+    if (!crypto) continue;
+    const size_t inline_at = value.find("inline:") + 7;
+    keys.emplace_back(value.substr(inline_at, value.find_first_of("| ", inline_at) - inline_at));
+    const auto bytes = crypto->keys[0].key.bytes();
+    keys.emplace_back(bytes.begin(), bytes.end());
+  }
+  return keys;
+}
+
+// SDES keys are never stored: the INVITE and both answers are kept with their a=crypto keys
+// masked, in the database file and in its WAL (where the writes land first), and the adopted
+// call asks the dataplane to keep the contexts it has (empty keys, the suites negotiated).
+TEST_F(B2buaPersistTest, AdoptedSrtpCallKeepsTheDataplanesContextsAndNoKeyIsStored) {
+  config_.zones[kAccess].media.profile = MediaProfile::kAsOffered;
+  config_.zones[kCarrier].media.profile = MediaProfile::kSrtp;
+  make_b2bua();
+  b2bua_->set_store(store_.get());
+  const std::string caller_key = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk";
+  const std::string callee_key = "MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0";
+  InviteParts parts;
+  parts.body =
+      "v=0\r\no=user 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+      "m=audio 6000 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" +
+      caller_key + "|2^31\r\n";
+  deliver(kAccess, kCallerAddr, caller_invite(parts));
+  ASSERT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
+  auto invite = next_to(kCarrier, kTrunkAddr);
+  const std::string callee_body =
+      "v=0\r\no=b 2 2 IN IP4 198.51.100.10\r\ns=-\r\nc=IN IP4 198.51.100.10\r\nt=0 0\r\n"
+      "m=audio 7000 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" +
+      callee_key + "\r\n";
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 200, "btag", callee_body));
+  dataplane_.flush();
+  auto ok = next_to(kAccess, kCallerAddr);
+  ASSERT_EQ(ok.status_code(), 200);
+  deliver(kAccess, kCallerAddr, in_dialog("ACK", ok, false, "192.0.2.10", 1));
+  ASSERT_EQ(store_->size(), 1u);
+  const uint64_t id = only_call()->id;
+
+  // Every key of the call: the caller's and the callee's, ours toward each.
+  std::vector<std::string> keys;
+  for (std::string_view body :
+       {std::string_view(parts.body), invite.body(), std::string_view(callee_body), ok.body()}) {
+    for (std::string& key : keys_of(body)) keys.push_back(std::move(key));
+  }
+  ASSERT_EQ(keys.size(), 2u * (1 + 4 + 1 + 1)) << "the caller's, our 4 offered, the callee's, ours";
+  const auto no_key_in = [&keys](const std::string& bytes, const std::string& what) {
+    for (const std::string& key : keys) {
+      EXPECT_EQ(bytes.find(key), std::string::npos) << "a key in " << what;
+    }
+  };
+  // Written at the ACK: the WAL holds the call now.
+  const std::string wal = file_bytes(db_path_, "-wal");
+  EXPECT_NE(wal.find("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:*"), std::string::npos)
+      << "the stored INVITE with its a=crypto line, masked";
+  no_key_in(wal, "the WAL");
+  no_key_in(file_bytes(db_path_, ""), "the database");
+
+  restart();
+  ASSERT_EQ(restored_.adopted, 1u);
+  no_key_in(file_bytes(db_path_, ""), "the database after the restart");
+  no_key_in(file_bytes(db_path_, "-wal"), "the WAL after the restart");
+  ASSERT_TRUE(dataplane_.sessions.contains(id));
+  const api::SessionAdd& add = dataplane_.sessions.at(id);
+  for (const api::LegSpec& leg : add.legs) {
+    ASSERT_TRUE(leg.srtp_in.has_value());
+    ASSERT_TRUE(leg.srtp_out.has_value());
+    EXPECT_EQ(leg.srtp_in->suite, api::SrtpSuite::kAesCm128HmacSha1_80);
+    EXPECT_EQ(leg.srtp_out->suite, api::SrtpSuite::kAesCm128HmacSha1_80);
+    EXPECT_TRUE(leg.srtp_in->key.empty()) << "keep the dataplane's context";
+    EXPECT_TRUE(leg.srtp_out->key.empty());
+  }
+  // The call goes on: the caller's BYE reaches the callee, the CDR is written.
+  deliver(kAccess, kCallerAddr, in_dialog("BYE", ok, false, "192.0.2.10", 2));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
+  auto bye = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(bye.method(), sip::Method::kBye);
+  deliver(kCarrier, kTrunkAddr, response_to(bye, 200, ""));
+  dataplane_.flush();
+  auto records = cdrs();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["disposition"], "answered");
+  EXPECT_TRUE(records[0]["media_refusal"].is_null());
 }
 
 TEST_F(B2buaPersistTest, AdoptedCallRelaysCallerBye) {

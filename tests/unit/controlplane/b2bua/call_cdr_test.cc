@@ -1,7 +1,10 @@
-// make_cdr(): the CDR fields for every kind of call end.
+// make_cdr(): the CDR fields for every kind of call end, the media refusal of a call refused for
+// its offer's or answer's media (issue 9: each refusal in the CDR) included.
 #include "controlplane/b2bua/call_cdr.h"
 
 #include <gtest/gtest.h>
+
+#include "tests/unit/controlplane/b2bua/b2bua_fixture.h"
 
 namespace sbc::cp {
 namespace {
@@ -119,6 +122,112 @@ TEST(MakeCdrTest, EveryResultHasItsDisposition) {
     call.result = result;
     EXPECT_EQ(make_cdr(call)["disposition"], name);
   }
+}
+
+TEST(MakeCdrTest, NamesTheMediaRefusalOfACallThatFailedForIt) {
+  Call call = answered_call();
+  EXPECT_TRUE(make_cdr(call)["media_refusal"].is_null());
+  call.media_refusal = MediaRefusal::kAnswerCryptoMismatch;
+  EXPECT_EQ(make_cdr(call)["media_refusal"], "answer_crypto_mismatch");
+}
+
+TEST(MakeCdrTest, ARefusedOfferHasTheInvitesPartiesAndTheRefusal) {
+  auto invite = sip::Message::parse(testing::caller_invite());
+  ASSERT_TRUE(invite.has_value());
+  const Call call = refused_offer_record(99, *invite, MediaRefusal::kCryptoUnsupported, kStart);
+  const nlohmann::json j = make_cdr(call);
+  EXPECT_EQ(j["call_id"], 99u);
+  EXPECT_EQ(j["caller"], "alice");
+  EXPECT_EQ(j["callee"], "callee");
+  EXPECT_EQ(j["start_time"], "2023-11-14T22:13:20.000Z");
+  EXPECT_EQ(j["end_time"], "2023-11-14T22:13:20.000Z");
+  EXPECT_TRUE(j["answer_time"].is_null());
+  EXPECT_EQ(j["result_code"], 488);
+  EXPECT_EQ(j["disposition"], "failed");
+  EXPECT_EQ(j["media_refusal"], "crypto_unsupported");
+  EXPECT_EQ(make_cdr(refused_offer_record(1, *invite, MediaRefusal::kKeyGeneration,
+                                          kStart))["result_code"],
+            500);
+}
+
+// Through the B2BUA: every offer or answer refused for its media leaves a CDR naming why.
+class MediaRefusalCdrTest : public testing::B2buaTest {
+ protected:
+  void with_profiles(MediaProfile access, MediaProfile carrier) {
+    config_.zones[testing::kAccess].media.profile = access;
+    config_.zones[testing::kCarrier].media.profile = carrier;
+    make_b2bua();
+  }
+  // An INVITE offering RTP/SAVP with these a=crypto lines.
+  static std::string srtp_invite(std::string_view crypto_lines) {
+    testing::InviteParts parts;
+    parts.body = fmt::format(
+        "v=0\r\no=user 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+        "m=audio 6000 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n{}",
+        crypto_lines);
+    return testing::caller_invite(parts);
+  }
+  // The caller's refusal, and the one CDR written for it.
+  nlohmann::json refused(const std::string& invite, std::string_view warning) {
+    deliver(testing::kAccess, testing::kCallerAddr, invite);
+    auto response = next_to(testing::kAccess, testing::kCallerAddr);
+    EXPECT_EQ(response.status_code(), 488);
+    EXPECT_EQ(response.header("Warning"), warning);
+    EXPECT_TRUE(transport_.sent.empty()) << "nothing toward the callee";
+    EXPECT_EQ(b2bua_->active_calls(), 0U);
+    auto records = cdrs();
+    EXPECT_EQ(records.size(), 1U);
+    return records.empty() ? nlohmann::json() : records.back();
+  }
+};
+
+TEST_F(MediaRefusalCdrTest, AnOfferThePolicyForbidsHasACdr) {
+  with_profiles(MediaProfile::kSrtp, MediaProfile::kAsOffered);
+  const nlohmann::json cdr =
+      refused(testing::caller_invite(),
+              "302 sbc \"Incompatible transport protocol (profile_not_allowed)\"");
+  EXPECT_EQ(cdr["media_refusal"], "profile_not_allowed");
+  EXPECT_EQ(cdr["result_code"], 488);
+  EXPECT_EQ(cdr["disposition"], "failed");
+  EXPECT_EQ(cdr["caller"], "alice");
+  EXPECT_EQ(cdr["callee"], "callee");
+}
+
+TEST_F(MediaRefusalCdrTest, AnOfferWithOnlyAnUnsupportedSuiteHasACdr) {
+  with_profiles(MediaProfile::kSrtp, MediaProfile::kAsOffered);
+  const nlohmann::json cdr =
+      refused(srtp_invite("a=crypto:1 F8_128_HMAC_SHA1_80 "
+                          "inline:MTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5QUJDREUw\r\n"),
+              "305 sbc \"Incompatible media format (crypto_unsupported)\"");
+  EXPECT_EQ(cdr["media_refusal"], "crypto_unsupported");
+  EXPECT_EQ(cdr.dump().find("MTIzNDU2"), std::string::npos) << "never a key in a CDR";
+}
+
+TEST_F(MediaRefusalCdrTest, AnOfferWithAMalformedKeyHasACdr) {
+  with_profiles(MediaProfile::kSrtp, MediaProfile::kAsOffered);
+  const nlohmann::json cdr =
+      refused(srtp_invite("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:c2hvcnQ=\r\n"),
+              "305 sbc \"Incompatible media format (crypto_malformed)\"");
+  EXPECT_EQ(cdr["media_refusal"], "crypto_malformed");
+}
+
+TEST_F(MediaRefusalCdrTest, AnAnswerMatchingNothingOfferedHasACdr) {
+  with_profiles(MediaProfile::kAsOffered, MediaProfile::kSrtp);
+  auto invite = start_call();
+  deliver(testing::kCarrier, testing::kTrunkAddr,
+          testing::response_to(invite, 200, "btag", testing::sdp("198.51.100.10", 7000)));
+  dataplane_.flush();
+  EXPECT_EQ(next_to(testing::kCarrier, testing::kTrunkAddr).method(), sip::Method::kAck);
+  auto bye = next_to(testing::kCarrier, testing::kTrunkAddr);
+  EXPECT_EQ(bye.method(), sip::Method::kBye);
+  EXPECT_EQ(next_to(testing::kAccess, testing::kCallerAddr).status_code(), 488);
+  deliver(testing::kCarrier, testing::kTrunkAddr, testing::response_to(bye, 200, ""));
+  dataplane_.flush();
+  auto records = cdrs();
+  ASSERT_EQ(records.size(), 1U);
+  EXPECT_EQ(records[0]["media_refusal"], "answer_profile_mismatch");
+  EXPECT_EQ(records[0]["result_code"], 488);
+  EXPECT_EQ(records[0]["disposition"], "failed");
 }
 
 }  // namespace

@@ -281,5 +281,47 @@ TEST(SdesKey, RandomKeysHaveTheSuitesLengthAndDiffer) {
   EXPECT_TRUE(SdesKey::from_bytes(std::vector<uint8_t>(45, 1)).empty());
 }
 
+// What the call store keeps: every key of every a=crypto line overwritten, nothing else touched,
+// the length unchanged (a stored INVITE's Content-Length stays right).
+TEST(RedactCryptoKeys, EveryKeyGoesAndEveryOtherByteStays) {
+  const std::string text =
+      "INVITE sip:x@y SIP/2.0\r\nContent-Length: 99\r\n\r\nv=0\r\n"
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+      "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVzcyAo|2^20|1:4;"
+      "inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj|2^20|2:4 FEC_ORDER=FEC_SRTP\r\n"
+      "a=inline:NOTACRYPTOLINE\r\n"
+      "a=crypto:2 AEAD_AES_128_GCM inline:Zm9vYmFy\n"
+      "a=crypto:3 AEAD_AES_256_GCM inline:bGFzdA==";
+  const std::string redacted = redact_crypto_keys(text);
+  EXPECT_EQ(redacted.size(), text.size());
+  EXPECT_EQ(redacted,
+            "INVITE sip:x@y SIP/2.0\r\nContent-Length: 99\r\n\r\nv=0\r\n"
+            "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+            "inline:********************************************|2^20|1:4;"
+            "inline:****************************************|2^20|2:4 FEC_ORDER=FEC_SRTP\r\n"
+            "a=inline:NOTACRYPTOLINE\r\n"
+            "a=crypto:2 AEAD_AES_128_GCM inline:********\n"
+            "a=crypto:3 AEAD_AES_256_GCM inline:********");
+  // A redacted line is no key: it does not parse as one.
+  EXPECT_EQ(parse_crypto("2 AEAD_AES_128_GCM inline:********").error(), CryptoError::kBadBase64);
+  EXPECT_EQ(redact_crypto_keys(""), "");
+}
+
+// Keys a peer wrote oddly are keys all the same: other cases, CR-only line ends, blanks after
+// "inline:", a malformed key, a line without its CRLF at the end of the text.
+TEST(RedactCryptoKeys, OddlyWrittenKeysGoToo) {
+  EXPECT_EQ(redact_crypto_keys("a=CRYPTO:1 AES_CM_128_HMAC_SHA1_80 INLINE:QUJD\r"
+                               "a=Crypto:2 AES_CM_128_HMAC_SHA1_32 Inline: \tREVG|2^31\r"
+                               "a=crypto:3 F8_128_HMAC_SHA1_80 inline:!#%&\r\n"
+                               "a=crypto:4 AES_CM_128_HMAC_SHA1_80 inline:R0hJ"),
+            "a=CRYPTO:1 AES_CM_128_HMAC_SHA1_80 INLINE:****\r"
+            "a=Crypto:2 AES_CM_128_HMAC_SHA1_32 Inline: \t****|2^31\r"
+            "a=crypto:3 F8_128_HMAC_SHA1_80 inline:****\r\n"
+            "a=crypto:4 AES_CM_128_HMAC_SHA1_80 inline:****");
+  // "inline:" outside an a=crypto line is not a key.
+  EXPECT_EQ(redact_crypto_keys("a=x-crypto:1 inline:QUJD\r\ns=inline:QUJD\r\n"),
+            "a=x-crypto:1 inline:QUJD\r\ns=inline:QUJD\r\n");
+}
+
 }  // namespace
 }  // namespace sbc::cp::sip
