@@ -256,6 +256,9 @@ std::expected<std::unique_ptr<CallStore>, std::string> CallStore::open(const std
   const char* setup =
       "PRAGMA journal_mode=WAL;"
       "PRAGMA synchronous=NORMAL;"
+      // Deleted rows are overwritten with zeros, not left in free pages (an ended call's numbers
+      // and addresses; and a stored SDP from before keys were masked).
+      "PRAGMA secure_delete=ON;"
       "CREATE TABLE IF NOT EXISTS calls("
       "  id INTEGER PRIMARY KEY,"
       "  ended INTEGER NOT NULL DEFAULT 0,"
