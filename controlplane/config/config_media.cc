@@ -1,4 +1,5 @@
-// The media policy keys of zones and trunks: media_profile and srtp_suites (media_policy.h).
+// The media policy keys of zones and trunks: media_profile, srtp_suites, codecs and dtmf
+// (media_policy.h).
 #include <algorithm>
 
 #include "controlplane/config/config_parse.h"
@@ -6,7 +7,8 @@
 namespace sbc::cp::config_detail {
 namespace {
 
-const std::vector<std::string> kMediaPolicyKeys = {"media_profile", "srtp_suites"};
+const std::vector<std::string> kMediaPolicyKeys = {"media_profile", "srtp_suites", "codecs",
+                                                   "dtmf"};
 
 std::expected<MediaProfile, std::string> profile_of(const std::string& text,
                                                     const std::string& option) {
@@ -36,6 +38,26 @@ std::expected<std::vector<sip::SdesSuite>, std::string> suites_of(const std::str
   return suites;
 }
 
+// `codecs = PCMU, PCMA, G722, opus, G729`: each once, at least one.
+std::expected<std::vector<api::MediaCodec>, std::string> codecs_of(const std::string& text,
+                                                                   const std::string& option) {
+  auto list = split_list(text, option);
+  if (!list) return std::unexpected(list.error());
+  std::vector<api::MediaCodec> codecs;
+  for (const std::string& item : *list) {
+    auto codec = api::media_codec_from_name(item);
+    if (!codec) {
+      return std::unexpected(
+          fmt::format("{}: '{}' is not one of PCMU, PCMA, G722, opus, G729", option, item));
+    }
+    if (std::ranges::find(codecs, *codec) != codecs.end()) {
+      return std::unexpected(fmt::format("{}: {} is listed twice", option, item));
+    }
+    codecs.push_back(*codec);
+  }
+  return codecs;
+}
+
 // One section's keys into `out` (a zone's policy or a trunk's override).
 std::expected<void, std::string> read_keys(const Values& v, const std::string& prefix,
                                            MediaPolicyOverride& out) {
@@ -48,6 +70,19 @@ std::expected<void, std::string> read_keys(const Values& v, const std::string& p
     auto suites = suites_of(*text, prefix + "srtp_suites");
     if (!suites) return std::unexpected(suites.error());
     out.srtp_suites = std::move(*suites);
+  }
+  if (auto text = v.get(prefix + "codecs")) {
+    auto codecs = codecs_of(*text, prefix + "codecs");
+    if (!codecs) return std::unexpected(codecs.error());
+    out.codecs = std::move(*codecs);
+  }
+  if (auto text = v.get(prefix + "dtmf")) {
+    auto mode = parse_dtmf_mode(trim(*text));
+    if (!mode) {
+      return std::unexpected(
+          fmt::format("{}dtmf: '{}' is not one of rfc4733, inband, as-offered", prefix, *text));
+    }
+    out.dtmf = *mode;
   }
   return {};
 }

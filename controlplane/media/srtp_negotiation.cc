@@ -13,7 +13,8 @@ namespace {
 
 constexpr std::array<std::string_view, kMediaRefusalCount> kRefusalNames = {
     "profile_not_allowed",     "crypto_missing",         "crypto_malformed", "crypto_unsupported",
-    "answer_profile_mismatch", "answer_crypto_mismatch", "key_generation",
+    "answer_profile_mismatch", "answer_crypto_mismatch", "key_generation",   "codec_not_allowed",
+    "answer_codec_mismatch",   "transcoding_capacity",
 };
 
 // RFC 4568 WSH=<n> among the session parameters; 0 when absent (first_unsupported_param has
@@ -71,6 +72,7 @@ std::string_view to_string(MediaRefusal refusal) {
 }
 
 int response_code(MediaRefusal refusal) {
+  if (refusal == MediaRefusal::kTranscodingCapacity) return 503;
   return refusal == MediaRefusal::kKeyGeneration ? 500 : 488;
 }
 

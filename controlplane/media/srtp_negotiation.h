@@ -29,14 +29,18 @@ enum class MediaRefusal : uint8_t {
   kAnswerProfileMismatch,  // the answer's profile is not the one we offered
   kAnswerCryptoMismatch,   // the answer's a=crypto names no tag and suite we offered
   kKeyGeneration,          // the CSPRNG failed
+  kCodecNotAllowed,        // no audio codec of the offer is allowed, none can be transcoded
+  kAnswerCodecMismatch,    // the answer's codec is none we offered
+  kTranscodingCapacity,    // the dataplane's transcoding lcores are full (503)
   kCount,
 };
 inline constexpr size_t kMediaRefusalCount = static_cast<size_t>(MediaRefusal::kCount);
 
 // "profile_not_allowed", "crypto_missing", ... (metric label, CDR reason).
 [[nodiscard]] std::string_view to_string(MediaRefusal refusal);
-// The response it makes: 488 (500 for kKeyGeneration), with a Warning (RFC 3261 §20.43) code:
-// 302 "Incompatible transport protocol" for profiles, 305 "Incompatible media format" for keys.
+// The response it makes: 488 (500 for kKeyGeneration, 503 for kTranscodingCapacity), with a Warning
+// (RFC 3261 §20.43) code: 302 "Incompatible transport protocol" for profiles, 305 "Incompatible
+// media format" for keys.
 [[nodiscard]] int response_code(MediaRefusal refusal);
 [[nodiscard]] int warning_code(MediaRefusal refusal);
 [[nodiscard]] std::string warning_text(MediaRefusal refusal);

@@ -1,5 +1,5 @@
-// media_profile and srtp_suites of zones and trunks (config_media.cc): defaults, a trunk's
-// override over its zone's, and each malformed value named with its option.
+// media_profile, srtp_suites, codecs and dtmf of zones and trunks (config_media.cc): defaults, a
+// trunk's override over its zone's, and each malformed value named with its option.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -23,6 +23,25 @@ TEST(ConfigMediaTest, DefaultsAreAsOfferedWithEverySuite) {
   EXPECT_EQ(config->zones[0].media.profile, MediaProfile::kAsOffered);
   EXPECT_EQ(config->zones[0].media.srtp_suites.size(), 4U);
   EXPECT_EQ(config->trunks[0].media, MediaPolicyOverride{});
+  EXPECT_TRUE(config->zones[0].media.codecs.empty());  // as offered
+  EXPECT_TRUE(config->zones[0].media.allows(api::MediaCodec::kG729));
+  EXPECT_EQ(config->zones[0].media.dtmf, DtmfMode::kAsOffered);
+}
+
+TEST(ConfigMediaTest, CodecListsKeepTheirOrderAndTrunksOverrideThem) {
+  auto config = parse(
+      "[zone.carrier]\ncodecs = pcma, G722, OPUS\ndtmf = inband\n"
+      "[trunk.carrier1]\ncodecs = G729, PCMU\n");
+  ASSERT_TRUE(config.has_value()) << config.error();
+  const MediaPolicy& zone = config->zones[1].media;
+  EXPECT_EQ(zone.codecs,
+            (std::vector<api::MediaCodec>{api::MediaCodec::kPcma, api::MediaCodec::kG722,
+                                          api::MediaCodec::kOpus}));
+  EXPECT_FALSE(zone.allows(api::MediaCodec::kPcmu));
+  const MediaPolicy trunk = config->trunks[0].media.over(zone);
+  EXPECT_EQ(trunk.codecs,
+            (std::vector<api::MediaCodec>{api::MediaCodec::kG729, api::MediaCodec::kPcmu}));
+  EXPECT_EQ(trunk.dtmf, DtmfMode::kInband);  // the zone's
 }
 
 TEST(ConfigMediaTest, ZoneKeysAndTrunkOverridesEachReplaceOneSetting) {
@@ -50,6 +69,10 @@ TEST(ConfigMediaTest, MalformedValuesNameTheirOption) {
       {"[zone.access]\nsrtp_suites = AEAD_AES_128_GCM, AEAD_AES_128_GCM\n",
        "zone.access.srtp_suites"},
       {"[trunk.carrier1]\nsrtp_suites = AEAD_AES_128_GCM,\n", "trunk.carrier1.srtp_suites"},
+      {"[zone.access]\ncodecs = PCMU, GSM\n", "zone.access.codecs"},
+      {"[zone.access]\ncodecs = PCMU, pcmu\n", "zone.access.codecs"},
+      {"[trunk.carrier1]\ncodecs = \n", "trunk.carrier1.codecs"},
+      {"[trunk.carrier1]\ndtmf = info\n", "trunk.carrier1.dtmf"},
   };
   for (const auto& [text, option] : bad) {
     auto config = parse(text);

@@ -54,6 +54,8 @@ TEST(SbcConfSampleTest, CommentedExamplesParse) {
   EXPECT_NE(config->media.max_packet_rate, 0u);
   EXPECT_EQ(config->zones[0].media.srtp_suites.size(), 2u);
   EXPECT_EQ(config->trunks[0].media.profile, MediaProfile::kRtp);
+  EXPECT_EQ(config->zones[0].media.codecs.size(), 5u);
+  EXPECT_EQ(config->trunks[0].media.dtmf, DtmfMode::kRfc4733);
 }
 
 }  // namespace
