@@ -134,6 +134,11 @@ struct MediaRewrite {
   // Set: the stream's a=crypto lines (RFC 4568) are replaced by these values ("1 AES_CM_... ");
   // an empty vector removes them. They carry keys: the rewritten body goes to its peer only.
   std::optional<std::vector<std::string>> crypto;
+  // Set: the m= line's formats become these ("0", "8", "101") and the stream's a=rtpmap and
+  // a=fmtp lines are replaced by `format_attributes` (values such as "rtpmap:0 PCMU/8000"), at
+  // the end of its section: codec negotiation (controlplane/media/codec_negotiation.h).
+  std::optional<std::vector<std::string>> formats;
+  std::vector<std::string> format_attributes;
 };
 
 struct SdpRewrite {

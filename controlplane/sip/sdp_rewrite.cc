@@ -54,10 +54,11 @@ void append_origin(std::string& out, std::string_view value, const SdpRewrite& r
   out += rw.address;
 }
 
-// m=<media> <port>[/<count>] <proto> <formats>: the port digits change, and the protocol when
-// `proto` is set.
+// m=<media> <port>[/<count>] <proto> <formats>: the port digits change, the protocol when
+// `proto` is set and the formats when `formats` is.
 void append_media(std::string& out, std::string_view value, uint16_t port,
-                  const std::optional<std::string>& proto) {
+                  const std::optional<std::string>& proto,
+                  const std::optional<std::vector<std::string>>& formats_to) {
   std::string_view rest = value;
   next_field(rest);  // media type, copied below as part of the prefix
   const std::string_view port_field = next_field(rest);
@@ -66,14 +67,17 @@ void append_media(std::string& out, std::string_view value, uint16_t port,
   out.append(value.data(), static_cast<size_t>(port_field.data() - value.data()));
   out += std::to_string(port);
   if (slash != std::string_view::npos) out += port_field.substr(slash);
-  if (proto) {
-    std::string_view formats = rest;
-    next_field(formats);  // the protocol being replaced; `formats` keeps its leading space
-    out += ' ';
-    out += *proto;
+  std::string_view formats = rest;
+  const std::string_view protocol = next_field(formats);  // `formats` keeps its leading space
+  out += ' ';
+  out += proto ? std::string_view(*proto) : protocol;
+  if (!formats_to) {
     out += formats;
-  } else {
-    out += rest;
+    return;
+  }
+  for (const std::string& format : *formats_to) {
+    out += ' ';
+    out += format;
   }
 }
 
@@ -89,13 +93,13 @@ class SdpRewriter {
     SdpLine line;
     while (next_line(text, pos, line)) {
       terminator_ = line.terminator.empty() ? terminator_ : line.terminator;
-      if (line.type == 'm') append_crypto();  // the previous stream's, before the next m=
+      if (line.type == 'm') append_section_end();  // the previous stream's, before the next m=
       if (rw_.strip_identity && strip_identity(line)) continue;
       if (rewrite_line(line)) continue;
       out_ += line.content;
       out_ += line.terminator;
     }
-    append_crypto();
+    append_section_end();
     return std::move(out_);
   }
 
@@ -130,7 +134,8 @@ class SdpRewriter {
         const auto i = static_cast<size_t>(media_index_);
         // A rejected stream (port 0) stays rejected.
         append_media(out_, line.value, sdp_.media[i].port == 0 ? 0 : rw_.media[i].port,
-                     rw_.media[i].proto);
+                     rw_.media[i].proto,
+                     sdp_.media[i].port == 0 ? std::nullopt : rw_.media[i].formats);
         break;
       }
       case 'a': return rewrite_attribute(line);
@@ -146,6 +151,7 @@ class SdpRewriter {
     const std::string_view name = attribute_name(line.value);
     if (is_ice(name)) return true;
     if (name == "crypto") return media_index_ >= 0 && current().crypto.has_value();
+    if (name == "rtpmap" || name == "fmtp") return replaces_formats();
     if (name != "rtcp") return false;
     const MediaRewrite* m =
         media_index_ >= 0 ? &rw_.media[static_cast<size_t>(media_index_)] : nullptr;
@@ -163,15 +169,25 @@ class SdpRewriter {
 
   const MediaRewrite& current() const { return rw_.media[static_cast<size_t>(media_index_)]; }
 
-  // The a=crypto lines replacing the current stream's, at the end of its section (RFC 8866
-  // puts attributes last); none for a rejected stream.
-  void append_crypto() {
-    if (media_index_ < 0 || !current().crypto) return;
-    if (sdp_.media[static_cast<size_t>(media_index_)].port == 0) return;
-    if (current().crypto->empty()) return;
+  // A live stream whose formats are replaced (a rejected one keeps its lines as they are).
+  bool replaces_formats() const {
+    return media_index_ >= 0 && current().formats.has_value() &&
+           sdp_.media[static_cast<size_t>(media_index_)].port != 0;
+  }
+
+  // The a=rtpmap/a=fmtp and a=crypto lines replacing the current stream's, at the end of its
+  // section (RFC 8866 puts attributes last); none for a rejected stream.
+  void append_section_end() {
+    if (media_index_ < 0 || sdp_.media[static_cast<size_t>(media_index_)].port == 0) return;
+    if (replaces_formats()) append_attributes("a=", current().format_attributes);
+    if (current().crypto) append_attributes("a=crypto:", *current().crypto);
+  }
+
+  void append_attributes(std::string_view prefix, const std::vector<std::string>& values) {
+    if (values.empty()) return;
     if (!out_.empty() && out_.back() != '\n') out_ += terminator_;  // a last line without one
-    for (const std::string& value : *current().crypto) {
-      out_ += "a=crypto:";
+    for (const std::string& value : values) {
+      out_ += prefix;
       out_ += value;
       out_ += terminator_;
     }

@@ -66,7 +66,7 @@ void exercise_message(const Message& m) {
   if (auto sdp = parse_sdp(body); sdp) {
     SdpRewrite rw;
     rw.address = "192.0.2.1";
-    rw.media.resize(sdp->media.size(), {20000, 20001, {}, {}});
+    rw.media.resize(sdp->media.size(), {20000, 20001, {}, {}, {}, {}});
     (void)rewrite_sdp(body, rw);
   }
   (void)parse_multipart(m.body(), "7a9cbec02ceef655");

@@ -43,7 +43,7 @@ TEST(SdpRewrite, EveryIceAttributeGoesAndLookAlikesStay) {
       "a=rtcp-mux\r\n"
       "a=rtcp-fb:0 nack\r\n";
   const std::string out = rewritten(kHead + ice + "m=audio 4000 RTP/AVP 0\r\n" + ice + kept,
-                                    anchor({{20000, std::nullopt, {}, {}}}));
+                                    anchor({{20000, std::nullopt, {}, {}, {}, {}}}));
   EXPECT_EQ(out,
             "v=0\r\no=u 11 22 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
             "m=audio 20000 RTP/AVP 0\r\n" +
@@ -55,9 +55,9 @@ TEST(SdpRewrite, RtcpLinesFollowTheirStream) {
                            "m=audio 4000 RTP/AVP 0\r\na=rtcp:4001\r\n"
                            "m=audio 0 RTP/AVP 0\r\na=rtcp:4003\r\n"
                            "m=video 4004 RTP/AVP 99\r\na=rtcp:4005 IN IP4 10.0.0.5\r\n";
-  const std::string out = rewritten(
-      text,
-      anchor({{20000, 20001, {}, {}}, {20002, 20003, {}, {}}, {20004, std::nullopt, {}, {}}}));
+  const std::string out = rewritten(text, anchor({{20000, 20001, {}, {}, {}, {}},
+                                                  {20002, 20003, {}, {}, {}, {}},
+                                                  {20004, std::nullopt, {}, {}, {}, {}}}));
   EXPECT_EQ(out,
             "v=0\r\no=u 11 22 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
             "m=audio 20000 RTP/AVP 0\r\na=rtcp:20001 IN IP4 192.0.2.1\r\n"
@@ -71,7 +71,8 @@ TEST(SdpRewrite, MediaLinesKeepTypeCountAndFormats) {
   const std::string text = kHead +
                            "m=audio 4000/2 RTP/AVP 0 8\r\n"
                            "m=image 5000 udptl t38\r\n";
-  EXPECT_EQ(rewritten(text, anchor({{20000, std::nullopt, {}, {}}, {20010, std::nullopt, {}, {}}})),
+  EXPECT_EQ(rewritten(text, anchor({{20000, std::nullopt, {}, {}, {}, {}},
+                                    {20010, std::nullopt, {}, {}, {}, {}}})),
             "v=0\r\no=u 11 22 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
             "m=audio 20000/2 RTP/AVP 0 8\r\n"
             "m=image 20010 udptl t38\r\n");
@@ -88,10 +89,12 @@ TEST(SdpRewrite, ProfileAndCryptoLinesAreReplacedPerStream) {
                            "m=audio 5000 RTP/SAVP 0\r\n"
                            "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:KEPT\r\n"
                            "a=sendrecv";  // last line without a terminator
-  MediaRewrite audio{20000, std::nullopt, "RTP/AVP", std::vector<std::string>{}};
-  MediaRewrite rejected{20002, std::nullopt, "RTP/AVP",
-                        std::vector<std::string>{"1 AES_CM_128_HMAC_SHA1_80 inline:OURS"}};
-  MediaRewrite untouched{20004, std::nullopt, {}, {}};
+  MediaRewrite audio{20000, std::nullopt, "RTP/AVP", std::vector<std::string>{}, {}, {}};
+  MediaRewrite rejected{
+      20002,     std::nullopt,
+      "RTP/AVP", std::vector<std::string>{"1 AES_CM_128_HMAC_SHA1_80 inline:OURS"},
+      {},        {}};
+  MediaRewrite untouched{20004, std::nullopt, {}, {}, {}, {}};
   // First stream: to plain RTP, its crypto lines gone; the rejected one keeps port 0 and gets
   // no crypto line; the third keeps its profile and line.
   EXPECT_EQ(rewritten(text, anchor({audio, rejected, untouched})),
@@ -104,8 +107,10 @@ TEST(SdpRewrite, ProfileAndCryptoLinesAreReplacedPerStream) {
             "a=sendrecv");
   // To SRTP: our lines at the end of the stream's section, after its last attribute.
   const std::string plain = kHead + "m=audio 4000 RTP/AVP 0\r\na=ptime:20";
-  MediaRewrite to_srtp{20000, std::nullopt, "RTP/SAVP",
-                       std::vector<std::string>{"1 AEAD_AES_128_GCM inline:A", "2 X inline:B"}};
+  MediaRewrite to_srtp{
+      20000,      std::nullopt,
+      "RTP/SAVP", std::vector<std::string>{"1 AEAD_AES_128_GCM inline:A", "2 X inline:B"},
+      {},         {}};
   EXPECT_EQ(rewritten(plain, anchor({to_srtp})),
             "v=0\r\no=u 11 22 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
             "m=audio 20000 RTP/SAVP 0\r\na=ptime:20\r\n"
@@ -113,9 +118,47 @@ TEST(SdpRewrite, ProfileAndCryptoLinesAreReplacedPerStream) {
             "a=crypto:2 X inline:B\r\n");
 }
 
+TEST(SdpRewrite, FormatsAndTheirAttributesAreReplacedPerLiveStream) {
+  const std::string text = kHead +
+                           "m=audio 4000 RTP/AVP 0 101\r\n"
+                           "a=rtpmap:0 PCMU/8000\r\n"
+                           "a=ptime:20\r\n"
+                           "a=rtpmap:101 telephone-event/8000\r\n"
+                           "a=fmtp:101 0-15\r\n"
+                           "m=audio 0 RTP/AVP 0\r\n"
+                           "a=rtpmap:0 PCMU/8000\r\n"
+                           "m=audio 5000 RTP/AVP 8\r\n"
+                           "a=rtpmap:8 PCMA/8000";  // last line without a terminator
+  MediaRewrite transcoded{20000,
+                          std::nullopt,
+                          {},
+                          {},
+                          std::vector<std::string>{"8", "18", "101"},
+                          {"rtpmap:8 PCMA/8000", "rtpmap:18 G729/8000", "fmtp:18 annexb=no",
+                           "rtpmap:101 telephone-event/8000", "fmtp:101 0-16"}};
+  MediaRewrite rejected{
+      20002, std::nullopt, {}, {}, std::vector<std::string>{"8"}, {"rtpmap:8 PCMA/8000"}};
+  MediaRewrite untouched{20004, std::nullopt, {}, {}, {}, {}};
+  // The first stream: its formats and rtpmap/fmtp lines ours (at the end of its section), its
+  // other attributes kept; a rejected stream is left as it was; the third is untouched.
+  EXPECT_EQ(rewritten(text, anchor({transcoded, rejected, untouched})),
+            "v=0\r\no=u 11 22 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+            "m=audio 20000 RTP/AVP 8 18 101\r\n"
+            "a=ptime:20\r\n"
+            "a=rtpmap:8 PCMA/8000\r\n"
+            "a=rtpmap:18 G729/8000\r\n"
+            "a=fmtp:18 annexb=no\r\n"
+            "a=rtpmap:101 telephone-event/8000\r\n"
+            "a=fmtp:101 0-16\r\n"
+            "m=audio 0 RTP/AVP 0\r\n"
+            "a=rtpmap:0 PCMU/8000\r\n"
+            "m=audio 20004 RTP/AVP 8\r\n"
+            "a=rtpmap:8 PCMA/8000");
+}
+
 TEST(SdpRewrite, OriginFieldsAreReplacedOneByOne) {
   const std::string text = kHead + "m=audio 4000 RTP/AVP 0\r\n";
-  SdpRewrite rw = anchor({{20000, std::nullopt, {}, {}}});
+  SdpRewrite rw = anchor({{20000, std::nullopt, {}, {}, {}, {}}});
   EXPECT_NE(rewritten(text, rw).find("o=u 11 22 IN IP4 192.0.2.1\r\n"), std::string::npos);
   rw.origin_session_id = "777";
   EXPECT_NE(rewritten(text, rw).find("o=u 777 22 IN IP4 192.0.2.1\r\n"), std::string::npos);
@@ -137,8 +180,8 @@ TEST(SdpRewrite, ConnectionLinesOnlyWhereTheyWere) {
       "v=0\r\no=u 1 1 IN IP4 10.0.0.5\r\ns=-\r\nt=0 0\r\n"
       "m=audio 4000 RTP/AVP 0\r\nc=IN IP4 10.0.0.7\r\n"
       "m=audio 4002 RTP/AVP 0\r\nc=IN IP4 10.0.0.8/127\r\n";
-  const std::string out =
-      rewritten(text, anchor({{20000, std::nullopt, {}, {}}, {20002, std::nullopt, {}, {}}}));
+  const std::string out = rewritten(
+      text, anchor({{20000, std::nullopt, {}, {}, {}, {}}, {20002, std::nullopt, {}, {}, {}, {}}}));
   EXPECT_EQ(out,
             "v=0\r\no=u 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\n"
             "m=audio 20000 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\n"
@@ -150,7 +193,7 @@ TEST(SdpRewrite, IdentityStrippingKeepsLineEndsAndLookAlikes) {
   const std::string text =
       "v=0\no=u 1 1 IN IP4 10.0.0.5\ns=Acme\ni=info\nc=IN IP4 10.0.0.5\nt=0 0\n"
       "a=toolbar:x\na=tool:Acme 1.0\nm=audio 4000 RTP/AVP 0\ni=audio info\n";
-  SdpRewrite rw = anchor({{20000, std::nullopt, {}, {}}});
+  SdpRewrite rw = anchor({{20000, std::nullopt, {}, {}, {}, {}}});
   rw.strip_identity = true;
   EXPECT_EQ(rewritten(text, rw),
             "v=0\no=u 1 1 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\n"
@@ -158,7 +201,7 @@ TEST(SdpRewrite, IdentityStrippingKeepsLineEndsAndLookAlikes) {
 }
 
 TEST(SdpRewrite, ErrorsComeFromTheParserOrTheSpec) {
-  const SdpRewrite one = anchor({{20000, std::nullopt, {}, {}}});
+  const SdpRewrite one = anchor({{20000, std::nullopt, {}, {}, {}, {}}});
   EXPECT_EQ(rewrite_sdp("", one).error(), SdpError::kEmpty);
   EXPECT_EQ(rewrite_sdp("v=0\r\ns=-\r\nt=0 0\r\n", one).error(), SdpError::kMissingOrigin);
   EXPECT_EQ(rewrite_sdp(kHead + "m=audio x RTP/AVP 0\r\n", one).error(), SdpError::kBadMedia);
@@ -166,7 +209,8 @@ TEST(SdpRewrite, ErrorsComeFromTheParserOrTheSpec) {
   EXPECT_EQ(rewrite_sdp(kHead + "m=audio 4000 RTP/AVP 0\r\n", anchor({})).error(),
             SdpError::kRewriteMismatch);
   EXPECT_EQ(rewrite_sdp(kHead + "m=audio 4000 RTP/AVP 0\r\n",
-                        anchor({{20000, std::nullopt, {}, {}}, {20002, std::nullopt, {}, {}}}))
+                        anchor({{20000, std::nullopt, {}, {}, {}, {}},
+                                {20002, std::nullopt, {}, {}, {}, {}}}))
                 .error(),
             SdpError::kRewriteMismatch);
   // A description without any stream takes an empty spec.

@@ -78,7 +78,9 @@ TEST(Sdp, RewriteAnchorsMediaGolden) {
   rw.address = "192.0.2.1";
   rw.origin_version = 2;
   rw.origin_username = "sbc";
-  rw.media = {{20000, 20001, {}, {}}, {20002, std::nullopt, {}, {}}, {20004, std::nullopt, {}, {}}};
+  rw.media = {{20000, 20001, {}, {}, {}, {}},
+              {20002, std::nullopt, {}, {}, {}, {}},
+              {20004, std::nullopt, {}, {}, {}, {}}};
   auto out = rewrite_sdp(kOffer, rw);
   ASSERT_TRUE(out) << to_string(out.error());
   EXPECT_EQ(*out,
@@ -113,7 +115,7 @@ TEST(Sdp, RewritePreservesLineEndsAndRemovesRtcpWhenUnset) {
   SdpRewrite rw;
   rw.address = "2001:db8::1";
   rw.addr_type = "IP6";
-  rw.media = {{30000, std::nullopt, {}, {}}};
+  rw.media = {{30000, std::nullopt, {}, {}, {}, {}}};
   auto out = rewrite_sdp(lf, rw);
   ASSERT_TRUE(out);
   EXPECT_EQ(*out,
@@ -129,7 +131,7 @@ TEST(Sdp, RewriteStripsIdentityWhenAsked) {
       "m=audio 4000 RTP/AVP 0\r\na=ssrc:1 cname:x\r\n";
   SdpRewrite rw;
   rw.address = "192.0.2.1";
-  rw.media = {{20000, std::nullopt, {}, {}}};
+  rw.media = {{20000, std::nullopt, {}, {}, {}, {}}};
   auto kept = rewrite_sdp(text, rw);
   ASSERT_TRUE(kept);
   EXPECT_NE(kept->find("s=Acme PBX"), std::string::npos);  // only on request
@@ -145,7 +147,7 @@ TEST(Sdp, RewriteStripsIdentityWhenAsked) {
 TEST(Sdp, RewriteNeedsOneEntryPerMedia) {
   SdpRewrite rw;
   rw.address = "192.0.2.1";
-  rw.media = {{20000, std::nullopt, {}, {}}};
+  rw.media = {{20000, std::nullopt, {}, {}, {}, {}}};
   EXPECT_EQ(rewrite_sdp(kOffer, rw).error(), SdpError::kRewriteMismatch);
 }
 
