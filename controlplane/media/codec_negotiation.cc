@@ -246,17 +246,34 @@ std::vector<std::string> format_list(const StreamCodecs& codecs) {
   return list;
 }
 
-std::string format_attributes(const StreamCodecs& codecs) {
-  std::string out;
+std::vector<std::string> format_attributes(const StreamCodecs& codecs,
+                                           const sip::SdpMedia* source) {
+  std::vector<std::string> values;
   for (const StreamFormat& f : codecs.formats) {
     if (f.encoding.empty()) continue;
+    // A format the description already carried keeps its own lines (its fmtp parameters are
+    // the peer's: opus useinbandfec, telephone-event ranges, annexb...).
+    const sip::RtpMap* own = source ? source->rtpmap(f.payload_type) : nullptr;
+    if (own != nullptr && same_name(own->encoding, f.encoding) && own->clock_rate == f.clock_rate) {
+      values.push_back(fmt::format("rtpmap:{} {}/{}{}{}", f.payload_type, own->encoding,
+                                   own->clock_rate, own->parameters.empty() ? "" : "/",
+                                   own->parameters));
+      for (const sip::Fmtp& fmtp : source->fmtps) {
+        if (fmtp.payload_type == f.payload_type) {
+          values.push_back(fmt::format("fmtp:{} {}", f.payload_type, fmtp.parameters));
+        }
+      }
+      continue;
+    }
     const bool stereo = f.codec == MediaCodec::kOpus;
-    out += fmt::format("a=rtpmap:{} {}/{}{}\r\n", f.payload_type, f.encoding, f.clock_rate,
-                       stereo ? "/2" : "");
-    if (f.codec == MediaCodec::kG729) out += fmt::format("a=fmtp:{} annexb=no\r\n", f.payload_type);
-    if (f.kind == Kind::kTelephoneEvent) out += fmt::format("a=fmtp:{} 0-16\r\n", f.payload_type);
+    values.push_back(fmt::format("rtpmap:{} {}/{}{}", f.payload_type, f.encoding, f.clock_rate,
+                                 stereo ? "/2" : ""));
+    if (f.codec == MediaCodec::kG729)
+      values.push_back(fmt::format("fmtp:{} annexb=no", f.payload_type));
+    if (f.kind == Kind::kTelephoneEvent)
+      values.push_back(fmt::format("fmtp:{} 0-16", f.payload_type));
   }
-  return out;
+  return values;
 }
 
 }  // namespace sbc::cp

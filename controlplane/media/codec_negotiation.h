@@ -76,9 +76,12 @@ struct CodecChoice {
                                                                      const StreamCodecs& offered,
                                                                      const StreamCodecs& answer);
 
-// The m= format list and the a=rtpmap / a=fmtp lines ("a=rtpmap:0 PCMU/8000\r\n", G.729 with
-// "a=fmtp:18 annexb=no", telephone-event with "a=fmtp:N 0-16") of a stream's formats.
+// The m= format list of a stream's formats.
 [[nodiscard]] std::vector<std::string> format_list(const StreamCodecs& codecs);
-[[nodiscard]] std::string format_attributes(const StreamCodecs& codecs);
+// Their a=rtpmap / a=fmtp values ("rtpmap:0 PCMU/8000"): a format `source` (the description
+// being rewritten) already carried with the same name and clock keeps its own lines; others get
+// ours (G.729 with "fmtp:18 annexb=no", telephone-event with "fmtp:N 0-16").
+[[nodiscard]] std::vector<std::string> format_attributes(const StreamCodecs& codecs,
+                                                         const sip::SdpMedia* source = nullptr);
 
 }  // namespace sbc::cp

@@ -103,6 +103,7 @@ void UnixDataplaneClient::on_connected() {
     }
     ports_ = hello_reply->ports;
     max_sessions_ = hello_reply->max_sessions;
+    max_transcoded_sessions_ = hello_reply->max_transcoded_sessions;
     max_message_size_ = std::min<size_t>(hello_reply->max_message_size, api::kMaxMessageSize);
     connected_ = true;
     backoff_ = kMinBackoff;

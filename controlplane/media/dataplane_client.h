@@ -47,6 +47,9 @@ class DataplaneClient {
   [[nodiscard]] virtual const std::vector<api::PortInfo>& ports() const = 0;
   // Session table capacity from the last HelloReply; 0 before the first connection.
   [[nodiscard]] virtual uint32_t max_sessions() const { return 0; }
+  // Sessions the dataplane can transcode at once, from the last HelloReply; 0: none (no
+  // transcoding lcore, or before the first connection): sbcd then offers no transcoding.
+  [[nodiscard]] virtual uint32_t max_transcoded_sessions() const { return 0; }
   // Largest message both sides accept (negotiated in Hello): bounds a Batch.
   [[nodiscard]] virtual size_t max_message_size() const { return api::kMaxMessageSize; }
   // Sends a request; `handler` runs exactly once, on the event loop, with the reply message
@@ -79,6 +82,9 @@ class UnixDataplaneClient final : public DataplaneClient {
   [[nodiscard]] bool connected() const override { return connected_; }
   [[nodiscard]] const std::vector<api::PortInfo>& ports() const override { return ports_; }
   [[nodiscard]] uint32_t max_sessions() const override { return max_sessions_; }
+  [[nodiscard]] uint32_t max_transcoded_sessions() const override {
+    return max_transcoded_sessions_;
+  }
   [[nodiscard]] size_t max_message_size() const override { return max_message_size_; }
   void request(api::Message message, ReplyHandler handler) override;
   void set_timeout_handler(TimeoutHandler handler) override { on_timeout_ = std::move(handler); }
@@ -117,6 +123,7 @@ class UnixDataplaneClient final : public DataplaneClient {
   uint32_t last_request_id_ = 0;
   std::vector<api::PortInfo> ports_;
   uint32_t max_sessions_ = 0;
+  uint32_t max_transcoded_sessions_ = 0;
   size_t max_message_size_ = api::kMaxMessageSize;
   std::map<uint32_t, Pending> pending_;
   std::deque<std::vector<uint8_t>> out_;

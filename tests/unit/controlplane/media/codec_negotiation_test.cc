@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "controlplane/sip/sdp.h"
 
@@ -74,10 +76,28 @@ TEST(CodecNegotiationTest, CalleeOfferAddsTranscodingCandidatesOnlyWhenTheDatapl
   // No common codec: PCMA 8, G729 18, opus on a free dynamic type, then the caller's event.
   EXPECT_EQ(pts(*offer), (std::vector<uint8_t>{8, 18, 96, 101}));
   EXPECT_EQ(offer->formats[2].codec, MediaCodec::kOpus);
-  const std::string lines = format_attributes(*offer);
-  EXPECT_NE(lines.find("a=rtpmap:96 opus/48000/2\r\n"), std::string::npos) << lines;
-  EXPECT_NE(lines.find("a=fmtp:18 annexb=no\r\n"), std::string::npos) << lines;
+  const std::vector<std::string> lines = format_attributes(*offer);
+  EXPECT_NE(std::ranges::find(lines, "rtpmap:96 opus/48000/2"), lines.end());
+  EXPECT_NE(std::ranges::find(lines, "fmtp:18 annexb=no"), lines.end());
   EXPECT_EQ(offer_codecs_toward(caller, callee, false).error(), MediaRefusal::kCodecNotAllowed);
+}
+
+TEST(CodecNegotiationTest, RelayedFormatsKeepTheirOwnLinesAndCandidatesGetOurs) {
+  const std::string text =
+      "v=0\r\no=- 1 1 IN IP4 10.0.0.5\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\n"
+      "m=audio 4000 RTP/AVP 111 101\r\n"
+      "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 useinbandfec=1; minptime=10\r\n"
+      "a=rtpmap:101 telephone-event/48000\r\na=fmtp:101 0-11\r\n";
+  auto sdp = sip::parse_sdp(text);
+  ASSERT_TRUE(sdp.has_value());
+  const StreamCodecs caller = read_codecs(sdp->media[0]);
+  auto offer = offer_codecs_toward(caller, policy({MediaCodec::kOpus, MediaCodec::kPcma}), true);
+  ASSERT_TRUE(offer.has_value());
+  EXPECT_EQ(format_list(*offer), (std::vector<std::string>{"111", "8", "101"}));
+  EXPECT_EQ(format_attributes(*offer, &sdp->media[0]),
+            (std::vector<std::string>{"rtpmap:111 opus/48000/2",
+                                      "fmtp:111 useinbandfec=1; minptime=10", "rtpmap:8 PCMA/8000",
+                                      "rtpmap:101 telephone-event/48000", "fmtp:101 0-11"}));
 }
 
 TEST(CodecNegotiationTest, CommonCodecsKeepTheCallersPayloadTypesAndComeFirst) {
