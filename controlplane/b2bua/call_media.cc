@@ -18,12 +18,23 @@ CallMedia::CallMedia(const B2buaContext& ctx, CallTeardown& teardown)
   ctx_.metrics.declare_media_refusals(reasons);
 }
 
-std::expected<std::pair<CallerMedia, CalleeOffer>, MediaRefusal> CallMedia::negotiate_offer(
-    uint64_t call_ref, const sip::SdpMedia& offer, const MediaPolicy& caller,
-    const MediaPolicy& callee) {
+std::expected<NegotiatedOffer, MediaRefusal> CallMedia::negotiate_offer(uint64_t call_ref,
+                                                                        const sip::SdpMedia& offer,
+                                                                        const MediaPolicy& caller,
+                                                                        const MediaPolicy& callee) {
   auto accepted = accept_offer(offer, caller);
   std::expected<CalleeOffer, MediaRefusal> ours =
       accepted ? offer_toward(*accepted, callee) : std::unexpected(accepted.error());
+  std::optional<CodecOffer> codecs;
+  if (ours && negotiates_codecs(caller, callee)) {
+    auto negotiated =
+        negotiate_codecs(offer, caller, callee, ctx_.dataplane.max_transcoded_sessions() > 0);
+    if (negotiated) {
+      codecs = std::move(*negotiated);
+    } else {
+      ours = std::unexpected(negotiated.error());
+    }
+  }
   if (!ours) {
     ctx_.metrics.media_refused(to_string(ours.error()));
     spdlog::info(
@@ -37,7 +48,7 @@ std::expected<std::pair<CallerMedia, CalleeOffer>, MediaRefusal> CallMedia::nego
     spdlog::debug("new call {}: caller SRTP {} tag {}", call_ref,
                   sip::to_string(accepted->srtp->suite), accepted->srtp->tag);
   }
-  return std::pair{std::move(*accepted), std::move(*ours)};
+  return NegotiatedOffer{std::move(*accepted), std::move(*ours), std::move(codecs)};
 }
 
 std::expected<void, MediaRefusal> CallMedia::accept_answer(Call& call,
@@ -84,6 +95,10 @@ std::expected<std::string, CallRefusal> CallMedia::open_media(Call& call, const 
   call.media.set_remote(kCaller, offer.audio);
   call.media.set_caller_media(offer.caller);
   call.media.set_callee_offer(offer.callee);
+  if (offer.codecs) {
+    call.media.set_codec_offer(*offer.codecs,
+                               offer.sdp.description().media[offer.audio.media_index]);
+  }
   auto sdp = call.media.anchor(kCallee, offer.sdp, offer.audio);
   if (!sdp) {
     return std::unexpected(
@@ -139,6 +154,13 @@ void CallMedia::on_session_reply(const CallPtr& call, const DataplaneClient::Rep
     error = "unexpected reply";
   }
   if (error.empty()) return;
+  const auto* result = reply ? std::get_if<api::Result>(&*reply) : nullptr;
+  if (result != nullptr && result->status == api::Status::kNoResources &&
+      call->media.transcoded()) {
+    // Every transcoding lcore is full: this call is refused, live calls keep their quality.
+    ctx_.metrics.media_refused(to_string(MediaRefusal::kTranscodingCapacity));
+    call->media_refusal = MediaRefusal::kTranscodingCapacity;
+  }
   spdlog::error("call {}: dataplane refused the session: {}", call->id, error);
   teardown_.fail_call(call, 503, CallResult::kFailed);
 }

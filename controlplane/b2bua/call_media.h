@@ -10,6 +10,7 @@
 
 #include "controlplane/b2bua/b2bua_context.h"
 #include "controlplane/b2bua/call_teardown.h"
+#include "controlplane/media/codec_negotiation.h"
 #include "controlplane/media/dataplane_resync.h"
 #include "controlplane/media/sdp_anchor.h"
 #include "controlplane/media/sdp_body.h"
@@ -24,6 +25,15 @@ struct CallOffer {
   AudioEndpoint audio;
   CallerMedia caller;
   CalleeOffer callee;
+  std::optional<CodecOffer> codecs;  // unset: formats pass as offered (codec_negotiation.h)
+};
+
+// What the caller's offered stream negotiated: its profile and SRTP, ours toward the callee, and
+// the codecs when the sides negotiate them.
+struct NegotiatedOffer {
+  CallerMedia caller;
+  CalleeOffer callee;
+  std::optional<CodecOffer> codecs;
 };
 
 // A response refusing a new call.
@@ -40,10 +50,13 @@ class CallMedia {
   // media policy allows; the reason otherwise.
   std::expected<AudioEndpoint, std::string> usable_audio(const sip::SessionDescription& sdp);
   // The caller's offered stream against the caller side's policy, and our offer toward the
-  // callee side's; a refusal is counted (sbc_media_refused_total) and logged (never the keys).
-  std::expected<std::pair<CallerMedia, CalleeOffer>, MediaRefusal> negotiate_offer(
-      uint64_t call_ref, const sip::SdpMedia& offer, const MediaPolicy& caller,
-      const MediaPolicy& callee);
+  // callee side's (profile, keys, codecs: transcoding candidates only when the dataplane has
+  // transcoding capacity); a refusal is counted (sbc_media_refused_total) and logged (never the
+  // keys).
+  std::expected<NegotiatedOffer, MediaRefusal> negotiate_offer(uint64_t call_ref,
+                                                               const sip::SdpMedia& offer,
+                                                               const MediaPolicy& caller,
+                                                               const MediaPolicy& callee);
   // The callee's answer to our offer; a refusal is counted and logged.
   std::expected<void, MediaRefusal> accept_answer(Call& call, const sip::SdpMedia& answer);
   // The call's media session (ports on both sides) and the offer as the callee sees it.

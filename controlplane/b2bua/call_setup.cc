@@ -149,7 +149,8 @@ std::optional<CallOffer> CallSetup::take_offer(const SipPeer& from, const sip::M
     teardown_.record_refused_offer(next_call_id_++, invite, media.error());
     return std::nullopt;
   }
-  return CallOffer{std::move(*sdp), *audio, std::move(media->first), std::move(media->second)};
+  return CallOffer{std::move(*sdp), *audio, std::move(media->caller), std::move(media->callee),
+                   std::move(media->codecs)};
 }
 
 std::array<MediaPolicy, 2> CallSetup::media_policies(const SipPeer& from,

@@ -62,6 +62,35 @@ std::expected<std::optional<SrtpLeg>, std::string> srtp_of(const json& m) {
   return srtp;
 }
 
+// A leg's negotiated codec (set when the dataplane rewrites payload types or transcodes): an
+// adopted call programs the same conversion again.
+json codec_json(const std::optional<api::LegCodec>& codec) {
+  if (!codec) return nullptr;
+  const auto pt = [](std::optional<uint8_t> v) { return v ? json(*v) : json(nullptr); };
+  return {{"codec", std::string(api::to_string(codec->codec))},
+          {"payload_type", codec->payload_type},
+          {"ptime_ms", codec->ptime_ms},
+          {"cn_payload_type", pt(codec->cn_payload_type)},
+          {"telephone_event_payload_type", pt(codec->telephone_event_payload_type)}};
+}
+
+std::expected<std::optional<api::LegCodec>, std::string> codec_of(const json& m) {
+  auto it = m.find("codec");
+  if (it == m.end() || it->is_null()) return std::nullopt;
+  const auto name = it->at("codec").get<std::string>();
+  auto codec = api::media_codec_from_name(name);
+  if (!codec) return std::unexpected(fmt::format("codec '{}' is unknown", name));
+  const auto pt = [&](const char* key) -> std::optional<uint8_t> {
+    const json& v = it->at(key);
+    return v.is_null() ? std::nullopt : std::optional<uint8_t>(v.get<uint8_t>());
+  };
+  return api::LegCodec{.codec = *codec,
+                       .payload_type = it->at("payload_type").get<uint8_t>(),
+                       .ptime_ms = it->at("ptime_ms").get<uint8_t>(),
+                       .cn_payload_type = pt("cn_payload_type"),
+                       .telephone_event_payload_type = pt("telephone_event_payload_type")};
+}
+
 json leg_json(const Leg& leg, const MediaLeg& m, const std::vector<std::string>& zones) {
   return {
       {"zone", leg.peer.zone < zones.size() ? zones[leg.peer.zone] : std::string()},
@@ -87,7 +116,8 @@ json leg_json(const Leg& leg, const MediaLeg& m, const std::vector<std::string>&
         {"remote", api_text(m.remote)},
         {"remote_port", m.remote_port},
         {"remote_rtcp_port", m.remote_rtcp_port},
-        {"srtp", srtp_json(m.srtp)}}},
+        {"srtp", srtp_json(m.srtp)},
+        {"codec", codec_json(m.codec)}}},
   };
 }
 
@@ -133,6 +163,9 @@ std::expected<Leg, std::string> leg_of(const json& j, MediaLeg& media,
   auto srtp = srtp_of(m);
   if (!srtp) return std::unexpected(srtp.error());
   media.srtp = std::move(*srtp);
+  auto codec = codec_of(m);
+  if (!codec) return std::unexpected(codec.error());
+  media.codec = *codec;
   return leg;
 }
 

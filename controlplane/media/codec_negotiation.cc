@@ -240,6 +240,22 @@ std::expected<CodecChoice, MediaRefusal> choose_codecs(const StreamCodecs& calle
   return choice;
 }
 
+bool negotiates_codecs(const MediaPolicy& caller, const MediaPolicy& callee) {
+  return !caller.codecs.empty() || !callee.codecs.empty() || caller.dtmf != DtmfMode::kAsOffered ||
+         callee.dtmf != DtmfMode::kAsOffered;
+}
+
+std::expected<CodecOffer, MediaRefusal> negotiate_codecs(const sip::SdpMedia& offer,
+                                                         const MediaPolicy& caller,
+                                                         const MediaPolicy& callee,
+                                                         bool can_transcode) {
+  auto allowed = filter_offer(read_codecs(offer), caller);
+  if (!allowed) return std::unexpected(allowed.error());
+  auto ours = offer_codecs_toward(*allowed, callee, can_transcode);
+  if (!ours) return std::unexpected(ours.error());
+  return CodecOffer{std::move(*allowed), std::move(*ours)};
+}
+
 std::vector<std::string> format_list(const StreamCodecs& codecs) {
   std::vector<std::string> list;
   for (const StreamFormat& f : codecs.formats) list.push_back(std::to_string(f.payload_type));

@@ -57,6 +57,24 @@ struct StreamCodecs {
 [[nodiscard]] std::expected<StreamCodecs, MediaRefusal> offer_codecs_toward(
     const StreamCodecs& caller, const MediaPolicy& callee, bool can_transcode);
 
+// The codec half of an offer: the caller's formats as its side allows them, and ours toward
+// the callee.
+struct CodecOffer {
+  StreamCodecs caller;
+  StreamCodecs callee;
+};
+
+// Whether codecs are negotiated between these sides at all: only when one of them lists codecs
+// or sets a dtmf mode. Otherwise the stream's formats pass exactly as offered and answered
+// (nothing rewritten, relayed as is), as before codec lists existed.
+[[nodiscard]] bool negotiates_codecs(const MediaPolicy& caller, const MediaPolicy& callee);
+
+// read_codecs, filter_offer and offer_codecs_toward of the caller's offered stream.
+[[nodiscard]] std::expected<CodecOffer, MediaRefusal> negotiate_codecs(const sip::SdpMedia& offer,
+                                                                       const MediaPolicy& caller,
+                                                                       const MediaPolicy& callee,
+                                                                       bool can_transcode);
+
 // What the callee's answer decides.
 struct CodecChoice {
   bool transcoded = false;

@@ -1,5 +1,6 @@
 #include "controlplane/media/media_session.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace sbc::cp {
@@ -64,9 +65,39 @@ void MediaSession::set_callee_offer(CalleeOffer offer) {
   callee_offer_ = std::move(offer);
 }
 
+namespace {
+
+// The formats of `codecs` on a stream of `source` (the description rewritten toward a side),
+// or nothing to change when they are the ones it already lists.
+void set_formats(StreamProfile& profile, const StreamCodecs& codecs, const sip::SdpMedia& source) {
+  std::vector<std::string> list = format_list(codecs);
+  if (std::ranges::equal(list, source.formats)) {
+    profile.formats.reset();
+    profile.format_attributes.clear();
+    return;
+  }
+  profile.format_attributes = format_attributes(codecs, &source);
+  profile.formats = std::move(list);
+}
+
+}  // namespace
+
+void MediaSession::set_codec_offer(CodecOffer codecs, const sip::SdpMedia& offer) {
+  set_formats(legs_[kCallee].profile, codecs.callee, offer);
+  codec_offer_ = std::move(codecs);
+}
+
 std::expected<void, MediaRefusal> MediaSession::accept_callee_answer(const sip::SdpMedia& answer) {
   auto srtp = accept_answer(answer, callee_offer_);
   if (!srtp) return std::unexpected(srtp.error());
+  if (codec_offer_) {
+    auto choice = choose_codecs(codec_offer_->caller, codec_offer_->callee, read_codecs(answer));
+    if (!choice) return std::unexpected(choice.error());
+    legs_[kCaller].codec = choice->caller_leg;
+    legs_[kCallee].codec = choice->callee_leg;
+    transcoded_ = choice->transcoded;
+    set_formats(legs_[kCaller].profile, choice->caller_answer, answer);
+  }
   legs_[kCallee].srtp = std::move(*srtp);
   return {};
 }
@@ -113,6 +144,7 @@ api::SessionAdd MediaSession::spec(const MediaConfig& config, bool answered,
     spec.remote_rtp_port = leg.remote_port;
     spec.remote_rtcp_port = leg.remote_rtcp_port;
     spec.signalling_source = sources[side];
+    spec.codec = leg.codec;
     if (leg.srtp) {
       spec.srtp_in = srtp_params(*leg.srtp, leg.srtp->peer_key, leg.srtp->replay_window);
       spec.srtp_out = srtp_params(*leg.srtp, leg.srtp->our_key, 0);

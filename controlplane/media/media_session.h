@@ -10,6 +10,7 @@
 #include <string>
 
 #include "api/control_protocol.h"
+#include "controlplane/media/codec_negotiation.h"
 #include "controlplane/media/media_ports.h"
 #include "controlplane/media/media_settings.h"
 #include "controlplane/media/port_lease.h"
@@ -32,6 +33,9 @@ struct MediaLeg {
   uint64_t sdp_version = 0;       // our o= version toward this side, bumped per description sent
   StreamProfile profile;          // the anchored stream's protocol and our a=crypto toward it
   std::optional<SrtpLeg> srtp;    // negotiated SDES-SRTP on this side; unset: plain RTP
+  // The side's negotiated codec when the dataplane rewrites payload types or transcodes; unset
+  // on both legs when media is relayed as is.
+  std::optional<api::LegCodec> codec;
 };
 
 // Why a session could not be opened: which side, and the allocator's error.
@@ -64,7 +68,11 @@ class MediaSession {
   void set_caller_media(CallerMedia caller);
   // What we offer the callee (its profile and our keys), until its answer picks one.
   void set_callee_offer(CalleeOffer offer);
-  // The callee's answer to that offer: its SRTP (or plain RTP), or why it cannot be used.
+  // The codecs negotiated for the caller's offer (`offer`: its anchored stream): our formats
+  // toward the callee, until its answer picks one.
+  void set_codec_offer(CodecOffer codecs, const sip::SdpMedia& offer);
+  // The callee's answer to that offer: its SRTP (or plain RTP) and, with a codec offer, the codec
+  // it chose (relayed or transcoded), or why it cannot be used.
   std::expected<void, MediaRefusal> accept_callee_answer(const sip::SdpMedia& answer);
   // `sdp` (from the other side) as `toward` sees it: our address and port there, our o= line
   // with its next version.
@@ -76,6 +84,9 @@ class MediaSession {
   // side's SIP comes from (may latch media).
   [[nodiscard]] api::SessionAdd spec(const MediaConfig& config, bool answered,
                                      const std::array<api::Address, 2>& sources) const;
+
+  // The callee's answer chose a codec only the dataplane's transcoding reaches.
+  [[nodiscard]] bool transcoded() const { return transcoded_; }
 
   // A SessionAdd was sent: the dataplane may hold the session, which must be deleted.
   void mark_programmed() { programmed_ = true; }
@@ -99,6 +110,8 @@ class MediaSession {
   uint64_t id_ = 0;
   std::array<MediaLeg, 2> legs_{};
   CalleeOffer callee_offer_;
+  std::optional<CodecOffer> codec_offer_;
+  bool transcoded_ = false;
   Leases leases_{};
   bool programmed_ = false;
 };

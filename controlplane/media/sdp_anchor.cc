@@ -36,6 +36,8 @@ std::expected<std::string, sip::SdpError> anchor_sdp(const SdpBody& body, size_t
       if (sdp.media[i].rtcp_port) m.rtcp_port = static_cast<uint16_t>(anchor.local_port + 1);
       m.proto = anchor.profile.proto;
       m.crypto = anchor.profile.crypto;
+      m.formats = anchor.profile.formats;
+      m.format_attributes = anchor.profile.format_attributes;
     } else {
       m.crypto.emplace();  // a disabled stream's keys are the other side's: never passed on
     }

@@ -38,6 +38,9 @@ std::string_view to_string(AudioRefusal refusal);
 struct StreamProfile {
   std::optional<std::string> proto;                // the m= protocol ("RTP/SAVP")
   std::optional<std::vector<std::string>> crypto;  // a=crypto values (with keys!); {}: none
+  // Set: the m= formats and their a=rtpmap / a=fmtp values (codec negotiation).
+  std::optional<std::vector<std::string>> formats;
+  std::vector<std::string> format_attributes;
 };
 
 // How a description is rewritten toward one side: that side sees us.

@@ -103,6 +103,9 @@ class FakeDataplane final : public DataplaneClient {
   [[nodiscard]] bool connected() const override { return connected_; }
   [[nodiscard]] const std::vector<api::PortInfo>& ports() const override { return ports_; }
   [[nodiscard]] uint32_t max_sessions() const override { return max_sessions_reported; }
+  [[nodiscard]] uint32_t max_transcoded_sessions() const override {
+    return max_transcoded_sessions_reported;
+  }
   [[nodiscard]] size_t max_message_size() const override { return max_message; }
   void request(api::Message message, ReplyHandler handler) override {
     if (const auto* batch = std::get_if<api::Batch>(&message)) {
@@ -186,6 +189,7 @@ class FakeDataplane final : public DataplaneClient {
   api::Result apply(const api::Message& message) {
     if (const auto* add = std::get_if<api::SessionAdd>(&message)) {
       if (port_taken(*add)) return {api::Status::kConflict, "port in use"};
+      if (add_status != api::Status::kOk) return {add_status, "refused by the test"};
       sessions[add->session_id] = *add;
       return {};
     }
@@ -238,7 +242,9 @@ class FakeDataplane final : public DataplaneClient {
   size_t time_out = 0;                 // the next this many requests answered are kTimeout instead
   bool check_ports = true;             // false: skip the (quadratic) local port conflict check
   uint32_t max_sessions_reported = 0;  // HelloReply.max_sessions; 0: not reported
-  api::Status delete_status = api::Status::kOk;  // anything else: every delete is refused
+  uint32_t max_transcoded_sessions_reported = 0;  // HelloReply.max_transcoded_sessions
+  api::Status add_status = api::Status::kOk;      // anything else: every add is refused
+  api::Status delete_status = api::Status::kOk;   // anything else: every delete is refused
   size_t dump_page = 2;
   size_t dumps = 0;  // DumpQuery pages answered
   std::vector<api::PortInfo> ports_;
