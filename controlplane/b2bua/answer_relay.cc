@@ -119,7 +119,7 @@ void AnswerRelay::callee_answered(const CallPtr& call, const sip::Message& msg) 
   if (const std::string_view answer = sdp_of(msg); !answer.empty()) {
     relay_answer(call, msg, answer);
     if (call->state == CallState::kEnded) return;
-  } else if (call->media.programmed()) {
+  } else if (call->media.programmed() && !call->media.transcoded()) {
     media_.program_session(call);  // the early answer's media, now with the media timeout armed
   }
   if (call->caller_answer_sdp.empty()) {
@@ -129,10 +129,25 @@ void AnswerRelay::callee_answered(const CallPtr& call, const sip::Message& msg) 
     teardown_.end_call(call, CallResult::kFailed, 502);
     return;
   }
+  if (call->media.transcoded()) {
+    // A transcoded call needs a transcoding lcore with room: the caller's 2xx waits for the
+    // dataplane to accept the session; refused, the caller gets 503 and the callee a BYE.
+    media_.program_session(call, [this, call, code = msg.status_code(),
+                                  reason = std::string(msg.reason_phrase())] {
+      if (call->state != CallState::kEnded && call->state != CallState::kAnswered) {
+        answer_caller(call, code, reason);
+      }
+    });
+    return;
+  }
+  answer_caller(call, msg.status_code(), msg.reason_phrase());
+}
+
+void AnswerRelay::answer_caller(const CallPtr& call, int code, std::string_view reason) {
   call->state = CallState::kAnswered;
   call->answer_time = ctx_.scheduler.wall_now();
   spdlog::info("call {}: answered", call->id);
-  signalling_.respond_caller(call, msg.status_code(), msg.reason_phrase(), call->caller_answer_sdp);
+  signalling_.respond_caller(call, code, reason, call->caller_answer_sdp);
   dialogs_.start_duration_limit(call);
 }
 
@@ -161,8 +176,9 @@ void AnswerRelay::relay_answer(const CallPtr& call, const sip::Message& msg,
     }
     return;
   }
+  // A final answer of a transcoded call is programmed by callee_answered (its 2xx waits).
   if (call->callee_answer && sdp->origin() == call->callee_answer->origin()) {
-    if (msg.status_code() >= 200) media_.program_session(call);  // arms the media timeout
+    if (msg.status_code() >= 200 && !call->media.transcoded()) media_.program_session(call);
     return;
   }
   if (auto accepted = media_.accept_answer(*call, sdp->description().media[audio->media_index]);
@@ -175,7 +191,7 @@ void AnswerRelay::relay_answer(const CallPtr& call, const sip::Message& msg,
   if (!rewritten) return;
   call->caller_answer_sdp = std::move(*rewritten);
   call->callee_answer = std::move(*sdp);
-  media_.program_session(call);
+  if (msg.status_code() < 200 || !call->media.transcoded()) media_.program_session(call);
 }
 
 // An answer whose media we cannot serve (its profile or keys match nothing we offered): never an

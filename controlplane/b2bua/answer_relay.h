@@ -30,6 +30,8 @@ class AnswerRelay {
   void late_answer(const CallPtr& call, const sip::Message& msg);
   void final_failure(const CallPtr& call, const sip::Message& msg);
   void callee_answered(const CallPtr& call, const sip::Message& msg);
+  // The caller gets the callee's 2xx (with our answer): the call is answered.
+  void answer_caller(const CallPtr& call, int code, std::string_view reason);
   void learn_callee_dialog(Call& call, const sip::Message& msg);
   // An SDP answer (`text`, the message's session description) from the callee; an unusable
   // one in a final response ends the call.

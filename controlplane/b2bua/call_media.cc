@@ -117,10 +117,11 @@ std::expected<AudioEndpoint, std::string> CallMedia::usable_audio(
   return *audio;
 }
 
-void CallMedia::program_session(const CallPtr& call) {
+void CallMedia::program_session(const CallPtr& call, std::function<void()> accepted) {
   call->media.mark_programmed();
-  ctx_.dataplane.request(session_spec(*call), [this, call](DataplaneClient::Reply reply) {
-    on_session_reply(call, reply);
+  ctx_.dataplane.request(session_spec(*call), [this, call, accepted = std::move(accepted)](
+                                                  DataplaneClient::Reply reply) {
+    on_session_reply(call, reply, accepted);
   });
 }
 
@@ -133,14 +134,16 @@ api::SessionAdd CallMedia::session_spec(const Call& call) const {
                          {source(kCaller), source(kCallee)});
 }
 
-void CallMedia::on_session_reply(const CallPtr& call, const DataplaneClient::Reply& reply) {
+void CallMedia::on_session_reply(const CallPtr& call, const DataplaneClient::Reply& reply,
+                                 const std::function<void()>& accepted) {
   if (call->state == CallState::kEnded) return;
   std::string error;
   if (!reply) {
     // Not sent, or lost with the connection: the session stays marked programmed and the resync
     // on reconnect programs it (a call answered while the dataplane restarts keeps its media).
-    if (reply.error() == DataplaneError::kNotConnected ||
-        reply.error() == DataplaneError::kDisconnected) {
+    // An answer still waiting for the dataplane is not given without it.
+    if (!accepted && (reply.error() == DataplaneError::kNotConnected ||
+                      reply.error() == DataplaneError::kDisconnected)) {
       spdlog::warn("call {}: dataplane unreachable; its session is programmed on reconnect",
                    call->id);
       return;
@@ -153,7 +156,10 @@ void CallMedia::on_session_reply(const CallPtr& call, const DataplaneClient::Rep
   } else {
     error = "unexpected reply";
   }
-  if (error.empty()) return;
+  if (error.empty()) {
+    if (accepted) accepted();
+    return;
+  }
   const auto* result = reply ? std::get_if<api::Result>(&*reply) : nullptr;
   if (result != nullptr && result->status == api::Status::kNoResources &&
       call->media.transcoded()) {
@@ -188,7 +194,7 @@ void CallMedia::on_dataplane_up(DataplaneResync& resync) {
                api::SessionAdd add = session_spec(*call);
                return Request{std::move(add),
                               [this, call = std::move(call)](DataplaneClient::Reply reply) {
-                                on_session_reply(call, reply);
+                                on_session_reply(call, reply, {});
                               }};
              });
   ctx_.retired.resync(resync);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <string>
 #include <utility>
 
@@ -62,7 +63,10 @@ class CallMedia {
   // The call's media session (ports on both sides) and the offer as the callee sees it.
   std::expected<std::string, CallRefusal> open_media(Call& call, const CallOffer& offer);
   // (Re)programs the call's dataplane session as the call is now; a refusal fails the call.
-  void program_session(const CallPtr& call);
+  // `accepted`, if given, runs once the dataplane accepted the session (a transcoded call's 2xx
+  // waits for it); then an unreachable dataplane fails the call too (503), as nothing would
+  // carry its media.
+  void program_session(const CallPtr& call, std::function<void()> accepted = {});
   void on_media_timeout(const api::MediaTimeoutEvent& event);
   // Queues on `resync` every live session to program again, the retired sessions' deletes and
   // the reconcile (see B2bua::on_dataplane_up).
@@ -73,7 +77,8 @@ class CallMedia {
   // The dataplane port table entry of a zone's dataplane port; nullptr (logged) when it has none.
   const api::PortInfo* media_port(size_t zone) const;
   [[nodiscard]] api::SessionAdd session_spec(const Call& call) const;
-  void on_session_reply(const CallPtr& call, const DataplaneClient::Reply& reply);
+  void on_session_reply(const CallPtr& call, const DataplaneClient::Reply& reply,
+                        const std::function<void()>& accepted);
   // Deletes, page by page of the dataplane's dump, every session no live call owns.
   void reconcile(DataplaneResync& resync);
   [[nodiscard]] bool owns_session(uint64_t id) const;
