@@ -36,7 +36,7 @@ if [[ ${SBC_SKIP_SANITIZERS:-0} != 1 ]]; then
   echo "== sanitizers ($asan_dir: address,undefined)"
   configure "$asan_dir" -Db_sanitize=address,undefined -Db_lundef=false
   ninja -C "$asan_dir" -j "$jobs"
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:suppressions="$PWD/tools/asan.supp" UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     LSAN_OPTIONS=suppressions="$PWD/tools/lsan.supp" \
     meson test -C "$asan_dir" --print-errorlogs --num-processes "$jobs" --suite unit --suite dpdk
 fi

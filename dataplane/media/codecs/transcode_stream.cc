@@ -266,6 +266,16 @@ int64_t TranscodeStream::input_time(uint32_t ssrc, uint32_t ts) noexcept {
   return in_anchor_time_ + static_cast<int32_t>(ts - in_anchor_ts_) / int64_t{in_units_};
 }
 
+TranscodeError TranscodeStream::decode_error(CodecError error) noexcept {
+  last_codec_error_ = error;
+  if (error == CodecError::too_long) {
+    ++counters_.malformed;
+    return TranscodeError::too_long;
+  }
+  ++counters_.decode_errors;
+  return TranscodeError::decode_failed;
+}
+
 std::expected<Pushed, TranscodeError> TranscodeStream::push(std::span<const uint8_t> rtp,
                                                             std::span<RtpOut> out) noexcept {
   if (out.size() < kMaxOutPackets) return std::unexpected(TranscodeError::output_too_small);
@@ -341,13 +351,7 @@ std::expected<Pushed, TranscodeError> TranscodeStream::audio(std::span<const uin
     // end is new.
     auto samples = decoder_->decode(payload, scratch_);
     if (!samples) {
-      last_codec_error_ = samples.error();
-      if (samples.error() == CodecError::too_long) {
-        ++counters_.malformed;
-        return std::unexpected(TranscodeError::too_long);
-      }
-      ++counters_.decode_errors;
-      return std::unexpected(TranscodeError::decode_failed);
+      return std::unexpected(decode_error(samples.error()));
     }
     if (static_cast<int64_t>(*samples) <= absorb) {
       ++counters_.dtmf_absorbed;
@@ -377,13 +381,7 @@ std::expected<Pushed, TranscodeError> TranscodeStream::audio(std::span<const uin
     auto samples = decoder_->decode(payload, std::span(pending_).subspan(pending_count_, room));
     in_next_time_ = pending_time_ + static_cast<int64_t>(pending_count_);
     if (!samples) {
-      last_codec_error_ = samples.error();
-      if (samples.error() == CodecError::too_long) {
-        ++counters_.malformed;
-        return std::unexpected(TranscodeError::too_long);
-      }
-      ++counters_.decode_errors;
-      return std::unexpected(TranscodeError::decode_failed);
+      return std::unexpected(decode_error(samples.error()));
     }
     pending_count_ += *samples;
     in_next_time_ = t + static_cast<int64_t>(*samples);

@@ -175,6 +175,8 @@ class TranscodeStream {
   void write_header(RtpOut& packet, uint8_t pt, bool marker, uint32_t ts) noexcept;
   uint32_t out_ts(int64_t time) const noexcept;
   void discontinuity(int64_t t) noexcept;
+  // Counts codec A's refusal of a payload and names it (too_long is malformed input).
+  TranscodeError decode_error(CodecError error) noexcept;
   // The input timeline: sample time of input timestamp ts (starts the timeline, or re-anchors it
   // on a new SSRC).
   int64_t input_time(uint32_t ssrc, uint32_t ts) noexcept;
