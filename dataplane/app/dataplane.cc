@@ -13,6 +13,7 @@ namespace {
 
 constexpr unsigned kMbufCache = 256;
 constexpr uint32_t kDescriptorsPerQueue = 1024;  // upper bound used by start_ethdev
+constexpr uint32_t kTranscodeRingSize = 1024;     // jobs in, frames out: per transcoding lcore
 
 }  // namespace
 
@@ -20,9 +21,15 @@ std::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(const Co
   std::unique_ptr<Dataplane> dp(new Dataplane());
   unsigned lcore = 0;
   RTE_LCORE_FOREACH_WORKER(lcore) dp->worker_lcores_.push_back(lcore);
-  if (dp->worker_lcores_.empty()) {
+  // The transcoding lcores are numbered after the relay lcores (build_eal_args).
+  const size_t transcoders = config.transcode_cpus.size();
+  if (dp->worker_lcores_.size() <= transcoders) {
     return std::unexpected(std::string("dataplane.lcores: no worker lcore"));
   }
+  dp->transcoder_lcores_.assign(dp->worker_lcores_.end() - static_cast<long>(transcoders),
+                                dp->worker_lcores_.end());
+  dp->worker_lcores_.resize(dp->worker_lcores_.size() - transcoders);
+  dp->transcode_capacity_ = config.transcode_capacity;
   // Each step keeps what it built in `dp`: on an error the destructor releases it in reverse.
   if (auto ok = dp->create_pool(config); !ok) return std::unexpected(ok.error());
   if (auto ok = dp->open_ports(config); !ok) return std::unexpected(ok.error());
@@ -31,9 +38,10 @@ std::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(const Co
   if (auto ok = dp->open_control(config.control_socket); !ok) return std::unexpected(ok.error());
   if (auto ok = dp->launch_workers(); !ok) return std::unexpected(ok.error());
   spdlog::info(
-      "control socket {}; {} sessions, {} sources max; idle policy {}; punt {}/s burst {} "
-      "(untrusted {}/s burst {})",
-      config.control_socket, config.max_sessions, config.max_sources,
+      "control socket {}; {} sessions, {} sources max; {} transcoding lcores ({} PCMU<->PCMA "
+      "calls each); idle policy {}; punt {}/s burst {} (untrusted {}/s burst {})",
+      config.control_socket, config.max_sessions, config.max_sources, transcoders,
+      config.transcode_capacity,
       config.idle_policy == IdlePolicy::kPoll ? "poll" : "backoff", config.punt_rate,
       config.punt_burst, config.untrusted_punt_rate, config.untrusted_punt_burst);
   return dp;
@@ -45,9 +53,12 @@ uint16_t Dataplane::worker_count() const {
 
 std::expected<void, std::string> Dataplane::create_pool(const Config& config) {
   const uint16_t workers = worker_count();
-  // Each port may hold full rings: wire RX + one wire TX per worker, TAP RX + TAP TX.
+  // Each port may hold full rings: wire RX + one wire TX per worker, TAP RX + TAP TX; and the
+  // transcoders' frames on their way to a relay worker.
+  const uint64_t transcoders = transcoder_lcores_.size();
   const uint64_t needed = uint64_t{config.ports.size()} * kDescriptorsPerQueue * (3 + workers) +
-                          uint64_t{kMbufCache} * (workers + 1);
+                          uint64_t{kMbufCache} * (workers + transcoders + 1) +
+                          transcoders * 2 * kTranscodeRingSize;
   if (config.mbuf_count < needed) {
     return std::unexpected(
         fmt::format("dataplane.mbuf_count: {} is too small for {} ports and {} workers (need {})",
@@ -98,11 +109,18 @@ std::expected<void, std::string> Dataplane::create_tables(const Config& config) 
                                : "libsrtp: the OpenSSL cipher types failed their self-test");
   }
   srtp_.emplace(std::move(*srtp));
+  const TranscodingLimits transcoding{
+      static_cast<uint32_t>(transcoder_lcores_.size()),
+      config.transcode_capacity * kCostPerG711Call, kTranscodeRingSize};
   auto table = SessionTable::create("sbc_sessions", config.max_sessions, worker_count(), addresses,
-                                    datapath.tsc_hz, socket, &*srtp_);
+                                    datapath.tsc_hz, socket, &*srtp_, transcoding);
   if (!table) return std::unexpected(table.error());
   table_ = std::move(*table);
   datapath.sessions = table_->hash();
+  for (uint32_t t = 0; t < transcoding.lcores; ++t) {
+    datapath.transcode_rings[t] = table_->transcode_ring(t);
+  }
+  datapath.transcoder_count = static_cast<uint8_t>(transcoding.lcores);
   auto sources = SourceTable::create("sbc_sources", config.max_sources, table_->qsbr(),
                                      datapath.tsc_hz, socket);
   if (!sources) return std::unexpected(sources.error());
@@ -123,12 +141,24 @@ std::expected<void, std::string> Dataplane::create_workers() {
     if (!worker) return std::unexpected(worker.error());
     workers_.push_back(std::move(*worker));
   }
+  for (uint16_t t = 0; t < transcoder_lcores_.size(); ++t) {
+    auto transcoder =
+        make_transcoder(t, *datapath_, table_->transcode_ring(t), table_->barrier_passed(t),
+                        static_cast<int>(rte_lcore_to_socket_id(transcoder_lcores_[t])),
+                        kTranscodeRingSize);
+    if (!transcoder) return std::unexpected(transcoder.error());
+    // Relay worker t % workers sends what this transcoder makes.
+    Worker& sender = *workers_[t % workers];
+    sender.transcoded_rings[sender.transcoded_ring_count++] = (*transcoder)->tx->tx_ring;
+    transcoders_.push_back(std::move(*transcoder));
+  }
   return {};
 }
 
 std::expected<void, std::string> Dataplane::open_control(const std::string& socket_path) {
   std::vector<const WorkerCounters*> counters;
   for (const auto& worker : workers_) counters.push_back(&worker->counters);
+  for (const auto& transcoder : transcoders_) counters.push_back(&transcoder->tx->counters);
   service_ = std::make_unique<ControlService>(ports_, *table_, *sources_, datapath_->media_ports,
                                               counters, datapath_->tsc_hz);
   server_ = std::make_unique<ControlServer>(*service_, socket_path, datapath_->tsc_hz,
@@ -147,6 +177,16 @@ std::expected<void, std::string> Dataplane::launch_workers() {
     }
     workers_running_ = true;
     spdlog::info("worker {} on lcore {}", w, worker_lcores_[w]);
+  }
+  for (uint16_t t = 0; t < transcoders_.size(); ++t) {
+    if (int rc = rte_eal_remote_launch(transcoder_main, transcoders_[t].get(),
+                                       transcoder_lcores_[t]);
+        rc != 0) {
+      stop_workers();
+      return std::unexpected(fmt::format("launch transcoder on lcore {}: {}",
+                                         transcoder_lcores_[t], rte_strerror(-rc)));
+    }
+    spdlog::info("transcoder {} on lcore {}", t, transcoder_lcores_[t]);
   }
   return {};
 }
@@ -175,6 +215,7 @@ Dataplane::~Dataplane() {
     }
   }
   service_.reset();
+  transcoders_.clear();
   workers_.clear();
   sources_.reset();  // before the session table: its hash uses the table's RCU variable
   table_.reset();

@@ -16,6 +16,7 @@
 #include "dataplane/control/control_service.h"
 #include "dataplane/fastpath/datapath.h"
 #include "dataplane/fastpath/port.h"
+#include "dataplane/fastpath/transcoder.h"
 #include "dataplane/fastpath/worker.h"
 #include "dataplane/media/srtp_library.h"
 #include "dataplane/tables/session_table.h"
@@ -43,7 +44,8 @@ class Dataplane {
   std::expected<void, std::string> open_ports(const Config& config);
   // The session and source tables, on the workers' NUMA socket.
   std::expected<void, std::string> create_tables(const Config& config);
-  // One Worker per worker lcore, each owning its share of the ports.
+  // One Worker per relay lcore, each owning its share of the ports; one Transcoder per
+  // transcoding lcore, each sending through one relay worker.
   std::expected<void, std::string> create_workers();
   // The control service and its socket.
   std::expected<void, std::string> open_control(const std::string& socket_path);
@@ -61,6 +63,9 @@ class Dataplane {
   std::unique_ptr<SourceTable> sources_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<unsigned> worker_lcores_;
+  std::vector<std::unique_ptr<Transcoder>> transcoders_;
+  std::vector<unsigned> transcoder_lcores_;
+  uint32_t transcode_capacity_ = 0;  // per transcoding lcore, PCMU<->PCMA calls
   bool workers_running_ = false;
   std::unique_ptr<ControlService> service_;
   std::unique_ptr<ControlServer> server_;

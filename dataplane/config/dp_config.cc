@@ -94,6 +94,7 @@ po::options_description known_options(const std::vector<std::string>& port_names
   po::options_description desc;
   for (const char* key :
        {"control_socket", "eal_args", "lcores", "idle_policy", "mbuf_count", "max_sessions",
+        "transcode_lcores", "transcode_capacity",
         "punt_rate", "punt_burst", "untrusted_punt_rate", "untrusted_punt_burst", "max_sources"}) {
     desc.add_options()(fmt::format("dataplane.{}", key).c_str(), po::value<std::string>());
   }
@@ -230,7 +231,18 @@ std::expected<Config, std::string> load_config(const std::string& path) {
 
 std::vector<std::string> build_eal_args(const Config& config, std::string_view program,
                                         std::span<const std::string> extra) {
-  std::vector<std::string> args{std::string(program), "-l", config.lcores};
+  std::vector<std::string> args{std::string(program)};
+  if (config.transcode_cpus.empty()) {
+    args.insert(args.end(), {"-l", config.lcores});
+  } else {
+    // EAL lcore ids are ours to number: the relay lcores keep their CPU's number, transcoding
+    // lcore k is max + 1 + k, pinned to its CPU ("0,1,2@1": lcore 2 runs on CPU 1).
+    std::string map;
+    for (unsigned id : config.lcore_ids) map += fmt::format("{}{}", map.empty() ? "" : ",", id);
+    unsigned next = config.lcore_ids.back() + 1;
+    for (unsigned cpu : config.transcode_cpus) map += fmt::format(",{}@{}", next++, cpu);
+    args.insert(args.end(), {"--lcores", map});
+  }
   args.insert(args.end(), config.eal_args.begin(), config.eal_args.end());
   const bool any_pci = std::any_of(config.ports.begin(), config.ports.end(),
                                    [](const PortConfig& p) { return !is_vdev_spec(p.device); });

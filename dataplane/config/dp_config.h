@@ -17,6 +17,10 @@ namespace sbc::dp {
 // Bounds that size fixed arrays in the data path.
 inline constexpr size_t kMaxPorts = 16;
 inline constexpr size_t kMaxWorkers = 64;
+inline constexpr size_t kMaxTranscoders = 16;
+// PCMU<->PCMA calls one transcoding lcore carries by default: about 70% of what sbc-codec-bench
+// measures on the lab VM (22,205), heavier codecs counting for more (session_transcode.h).
+inline constexpr uint32_t kDefaultTranscodeCapacity = 16000;
 inline constexpr uint32_t kMaxSessionsLimit = 1u << 22;  // 4 hash keys each
 inline constexpr uint32_t kDefaultPuntRate = 20000;      // packets/s per port to the kernel
 inline constexpr uint32_t kDefaultPuntBurst = 2000;
@@ -50,6 +54,9 @@ struct Config {
   std::vector<std::string> eal_args;
   std::string lcores = "0-1";
   std::vector<unsigned> lcore_ids;  // expanded `lcores`, ascending; the first is the main lcore
+  // CPUs of the transcoding lcores, one lcore each (may share a CPU with a relay lcore in a lab).
+  std::vector<unsigned> transcode_cpus;
+  uint32_t transcode_capacity = kDefaultTranscodeCapacity;  // PCMU<->PCMA calls per lcore
   IdlePolicy idle_policy = IdlePolicy::kBackoff;
   uint32_t mbuf_count = 16383;
   uint32_t max_sessions = 65536;
@@ -82,7 +89,8 @@ bool is_vdev_spec(std::string_view device);
 // The DPDK device name of a spec: the text before the first ',' ("net_af_packet0").
 std::string_view device_name(std::string_view device);
 
-// The argv handed to rte_eal_init: program name, -l lcores, eal_args, --no-pci when no port is a
+// The argv handed to rte_eal_init: program name, -l lcores (with transcoding lcores: --lcores, the
+// transcoders numbered after the last relay lcore and pinned to their CPUs), eal_args, --no-pci when no port is a
 // PCI device (else the EAL would probe every bound NIC), one --vdev / -a per port, then the extra
 // arguments given after `--` on the command line.
 std::vector<std::string> build_eal_args(const Config& config, std::string_view program,

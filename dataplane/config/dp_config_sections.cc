@@ -97,6 +97,15 @@ std::expected<void, std::string> read_lcores(const Values& v, Config& config) {
     return std::unexpected(fmt::format("dataplane.lcores: at most {} workers", kMaxWorkers));
   }
   config.lcore_ids = std::move(*lcores);
+  if (auto text = v.get("dataplane.transcode_lcores"); text && !text->empty()) {
+    auto cpus = parse_lcore_list(*text);
+    if (!cpus) return std::unexpected("dataplane.transcode_lcores: " + cpus.error());
+    if (cpus->size() > kMaxTranscoders) {
+      return std::unexpected(
+          fmt::format("dataplane.transcode_lcores: at most {} transcoding lcores", kMaxTranscoders));
+    }
+    config.transcode_cpus = std::move(*cpus);
+  }
   if (auto policy = v.get("dataplane.idle_policy")) {
     if (*policy == "poll") {
       config.idle_policy = IdlePolicy::kPoll;
@@ -115,7 +124,11 @@ std::expected<void, std::string> read_capacity(const Values& v, Config& config) 
       !r) {
     return r;
   }
-  return read_u32(v, "dataplane.max_sessions", 1, kMaxSessionsLimit, config.max_sessions);
+  if (auto r = read_u32(v, "dataplane.max_sessions", 1, kMaxSessionsLimit, config.max_sessions);
+      !r) {
+    return r;
+  }
+  return read_u32(v, "dataplane.transcode_capacity", 1, 1'000'000, config.transcode_capacity);
 }
 
 std::expected<void, std::string> read_punt_policer(const Values& v, Config& config) {

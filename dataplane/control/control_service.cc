@@ -35,6 +35,7 @@ api::HelloReply ControlService::hello(const api::Hello& hello) const {
       static_cast<uint32_t>(std::min<size_t>(hello.max_message_size, api::kMaxMessageSize));
   reply.peer_name = "sbc-dataplane";
   reply.max_sessions = table_.capacity();
+  reply.max_transcoded_sessions = table_.max_transcoded_sessions();
   for (const Port& port : ports_) {
     api::PortInfo info;
     info.index = port.index;
@@ -175,6 +176,7 @@ std::expected<api::StatsReply, api::Result> ControlService::stats(const api::Sta
   }
   reply.banned_sources = sources_.count(api::SourceClass::kBanned, now_tsc);
   reply.trusted_sources = sources_.count(api::SourceClass::kTrusted, now_tsc);
+  reply.transcoded_sessions = table_.transcoded_sessions();
   for (const Port& port : ports_) {
     api::PortStats ps;
     ps.index = port.index;

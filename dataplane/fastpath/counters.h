@@ -40,6 +40,9 @@ enum class Drop : uint8_t {
   kSrtpSsrcLimit,     // SRTP/SRTCP: one SSRC more than the context admits (in or out)
   kSrtpNoTailroom,    // SRTP/SRTCP out: no room in the buffer for the trailer
   kSrtpFailed,        // SRTP/SRTCP: key usage limit reached, or another libsrtp failure
+  kTranscodeQueueFull,  // a transcoding lcore's ring is full (it is behind): packet dropped
+  kTranscodeFailed,     // the transcoder refused the packet (malformed, unknown payload type,
+                        // late or duplicate, undecodable): see TranscodeError
   kCount,
 };
 inline constexpr size_t kDropCount = static_cast<size_t>(Drop::kCount);
@@ -70,8 +73,10 @@ inline constexpr std::array<std::string_view, kDropCount> kDropNames = {
     "srtp_ssrc_limit",
     "srtp_no_tailroom",
     "srtp_failed",
+    "transcode_queue_full",
+    "transcode_failed",
 };
-static_assert(kDropNames.back() == "srtp_failed", "kDropNames must follow enum Drop");
+static_assert(kDropNames.back() == "transcode_failed", "kDropNames must follow enum Drop");
 
 constexpr std::string_view to_string(Drop drop) {
   return kDropNames[static_cast<size_t>(drop)];

@@ -5,7 +5,9 @@
 
 #include <rte_ether.h>
 #include <rte_hash.h>
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_ring.h>
 
 #include <array>
 #include <atomic>
@@ -18,6 +20,8 @@
 namespace sbc::dp {
 
 inline constexpr uint16_t kBurstSize = 32;
+
+
 inline constexpr uint64_t kNeighbourRefreshSeconds = 60;
 
 struct PortView {
@@ -60,6 +64,9 @@ struct Datapath {
   MediaPortRange media_ports;
   std::array<NeighbourTable, kMaxPorts>* neighbours = nullptr;
   rte_mempool* pool = nullptr;
+  // Every transcoding lcore's job ring (multi-producer: the relay workers; single consumer).
+  std::array<rte_ring*, kMaxTranscoders> transcode_rings{};
+  uint8_t transcoder_count = 0;
   uint64_t tsc_hz = 0;
   IdlePolicy idle_policy = IdlePolicy::kBackoff;
   // Exception-path policer, per port (each port's bucket belongs to its owning worker).

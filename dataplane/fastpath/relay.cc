@@ -32,7 +32,7 @@ void request_neighbour(Worker& w, uint8_t port_index, uint32_t ip_be, uint64_t n
   arp->arp_data.arp_sip = port.ip_be;
   arp->arp_data.arp_tip = ip_be;
   w.counters.event(Event::kArpRequestSent);
-  rte_eth_tx_buffer(port.phys, w.id, w.phys_tx[port_index], m);
+  transmit(w, port_index, m);
 }
 
 }  // namespace sbc::dp

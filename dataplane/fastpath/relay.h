@@ -10,6 +10,8 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 #include <rte_udp.h>
 
 #include <algorithm>
@@ -20,6 +22,7 @@
 #include "dataplane/media/srtp_context.h"
 #include "dataplane/media/srtp_suite.h"
 #include "dataplane/tables/session_table.h"
+#include "dataplane/tables/session_transcode.h"
 #include "dataplane/tables/source_table.h"
 
 namespace sbc::dp {
@@ -313,8 +316,149 @@ inline bool source_plausible(const StreamState& s, const LegConfig& leg, uint32_
   return src_ip != 0 && (src_ip == leg.remote_ip_be || src_ip == leg.signalling_ip_be);
 }
 
-// A packet that hit stream `s`: (SRTP unprotect), latch, pick the destination on the other leg,
-// rewrite, (SRTP protect), queue.
+// The rest of a media packet's way out, toward the other leg of stream `s`'s session: pick the
+// destination (its latched peer, else its signalled one, never anything else), route and
+// neighbour, (SRTP protect), rewrite IP/UDP/Ethernet, queue on `w`'s TX queue. `payload` (of
+// `payload_len` bytes, in the clear) starts right after the UDP header `udp`; `payload_changed`
+// says its bytes or length differ from what arrived (the UDP checksum is then recomputed).
+//
+// Called by the stream's own worker (`owner` = &s: drops and packets are counted on the stream)
+// and by a transcoding lcore for the packets it made (`owner` null: counted on `w` only, as the
+// stream's counters have a single writer). Either way exactly one thread uses the direction's
+// SRTP `out` context: a transcoded direction's packets all go through its transcoding lcore.
+inline bool forward_media(Worker& w, StreamState* owner, const StreamState& s,
+                          const SessionConfig& cfg, rte_mbuf* m, rte_ipv4_hdr* ip,
+                          rte_udp_hdr* udp, uint8_t* payload, size_t payload_len,
+                          bool payload_changed, uint64_t now_tsc) {
+  const LegConfig& other = cfg.legs[s.leg ^ 1];
+  const bool rtcp = s.kind == StreamKind::kRtcp;
+  const auto kind = static_cast<size_t>(s.kind);
+  const auto refuse = [&](Drop reason) {
+    if (owner != nullptr) {
+      drop_stream(w, *owner, m, reason);
+    } else {
+      drop(w, m, reason);
+    }
+    return false;
+  };
+  const StreamState& os = s.session->streams[s.leg ^ 1][kind];
+  const Latch dest_latch = Latch::unpack(os.latch.get());
+  uint32_t dst_ip = 0;
+  uint16_t dst_port = 0;
+  if (dest_latch.generation == other.generation) {
+    dst_ip = dest_latch.ip_be;
+    dst_port = dest_latch.port;
+  } else if (other.remote_ip_be != 0) {
+    dst_ip = other.remote_ip_be;
+    dst_port = rtcp ? other.remote_rtcp_port : other.remote_rtp_port;
+  }
+  if (dst_ip == 0 || dst_port == 0) return refuse(Drop::kNoDestination);
+
+  const PortView& out = w.dp->ports[other.port];
+  const uint32_t next_hop = ((dst_ip ^ out.ip_be) & out.mask_be) == 0 ? dst_ip : out.gateway_be;
+  if (next_hop == 0) return refuse(Drop::kNoRoute);
+  NeighbourTable::Mac mac;
+  uint64_t confirmed_tsc = 0;
+  if (!(*w.dp->neighbours)[other.port].lookup(next_hop, &mac, &confirmed_tsc)) {
+    refuse(Drop::kNoNeighbour);
+    request_neighbour(w, other.port, next_hop, now_tsc);
+    return false;
+  }
+  if (now_tsc - confirmed_tsc > w.dp->neighbour_refresh_tsc) {
+    request_neighbour(w, other.port, next_hop, now_tsc);  // keep forwarding meanwhile
+  }
+
+  const uint32_t ihl = ihl_of(ip);
+  const SessionSrtp* srtp = cfg.srtp.get();
+  if (srtp != nullptr && srtp->out[s.leg ^ 1][kind] != nullptr) {
+    SrtpOutbound& protect = *srtp->out[s.leg ^ 1][kind];
+    // The trailer goes right after the payload: drop Ethernet padding and anything past the UDP
+    // datagram first, then it needs the mbuf's tailroom (a single segment: classify).
+    const uint32_t frame = kEthLen + ihl + sizeof(rte_udp_hdr) + payload_len;
+    if (m->pkt_len > frame) rte_pktmbuf_trim(m, m->pkt_len - frame);
+    const size_t room = rte_pktmbuf_tailroom(m);
+    SrtpResult r = SrtpResult::kNoRoom;
+    const size_t plain_len = payload_len;
+    if (room >= (rtcp ? rtcp_trailer(protect.suite()) : rtp_trailer(protect.suite()))) {
+      const std::span<uint8_t> buffer(payload, payload_len + room);
+      r = rtcp ? protect.protect_rtcp(buffer, payload_len)
+               : protect.protect_rtp(buffer, payload_len);
+    }
+    if (r != SrtpResult::kOk) {
+      if (owner != nullptr) {
+        drop_srtp(w, *owner, m, r);
+      } else {
+        drop(w, m, r == SrtpResult::kNoRoom ? Drop::kSrtpNoTailroom : Drop::kSrtpFailed);
+      }
+      return false;
+    }
+    rte_pktmbuf_append(m, static_cast<uint16_t>(payload_len - plain_len));  // fits: room checked
+    payload_changed = true;
+  }
+
+  // Rewrite. Unchanged payload: the UDP checksum is updated incrementally (RFC 1624) over the
+  // four changed fields of its pseudo-header and header. Changed (SRTP, payload types, a
+  // transcoded packet): lengths are set anew and the checksum recomputed over the datagram. 0
+  // means "no checksum" and stays 0.
+  const uint32_t new_src = other.local_ip_be;
+  const uint16_t new_sport = rte_cpu_to_be_16(static_cast<uint16_t>(other.local_rtp_port + rtcp));
+  const uint16_t new_dport = rte_cpu_to_be_16(dst_port);
+  if (udp->dgram_cksum != 0 && !payload_changed) {
+    uint16_t c = udp->dgram_cksum;
+    c = checksum_update32(c, ip->src_addr, new_src);
+    c = checksum_update32(c, ip->dst_addr, dst_ip);
+    c = checksum_update16(c, udp->src_port, new_sport);
+    c = checksum_update16(c, udp->dst_port, new_dport);
+    udp->dgram_cksum = udp_checksum_field(c);
+  }
+  ip->src_addr = new_src;
+  ip->dst_addr = dst_ip;
+  udp->src_port = new_sport;
+  udp->dst_port = new_dport;
+  uint32_t total = rte_be_to_cpu_16(ip->total_length);
+  if (payload_changed) {
+    const auto datagram = static_cast<uint32_t>(sizeof(rte_udp_hdr) + payload_len);
+    total = ihl + datagram;
+    udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(datagram));
+    ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(total));
+    if (udp->dgram_cksum != 0) udp->dgram_cksum = udp4_checksum(new_src, dst_ip, udp, datagram);
+  }
+  ip->time_to_live -= 1;
+  ip->hdr_checksum = 0;
+  ip->hdr_checksum = static_cast<uint16_t>(~checksum_partial(ip, ihl));
+
+  auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
+  std::memcpy(eth->dst_addr.addr_bytes, mac.data(), 6);
+  eth->src_addr = out.mac;
+  if (m->pkt_len > kEthLen + total) rte_pktmbuf_trim(m, m->pkt_len - (kEthLen + total));  // padding
+
+  w.counters.ports[other.port].media_tx.add(1);
+  transmit(w, other.port, m);
+  return true;
+}
+
+// Payload types of a relayed direction whose legs number them differently (audio, CN,
+// telephone-event), in the RTP header in the clear; the marker bit is kept.
+inline void rewrite_payload_type(const SessionTranscode& t, uint8_t leg, uint8_t* rtp,
+                                 size_t len) {
+  if (len < 2) return;
+  rtp[1] = static_cast<uint8_t>((rtp[1] & 0x80) | t.pt_map[leg][rtp[1] & 0x7f]);
+}
+
+// A packet of a transcoded direction goes to its session's transcoding lcore with its stream and
+// config (see session_table.h for why they outlive the job). A full ring drops it, counted: the
+// relay worker never waits.
+inline void hand_to_transcoder(Worker& w, StreamState& s, const SessionConfig& cfg, rte_mbuf* m) {
+  TranscodeJob job{m, &s, &cfg, 0};
+  rte_ring* ring = w.dp->transcode_rings[s.session->transcoder];
+  if (rte_ring_mp_enqueue_elem(ring, &job, sizeof(job)) != 0) {
+    drop_stream(w, s, m, Drop::kTranscodeQueueFull);
+  }
+}
+
+// A packet that hit stream `s`: (SRTP unprotect), latch, police, quality; then a transcoded
+// direction's RTP goes to its transcoding lcore, anything else (payload types rewritten where
+// the legs differ) is forwarded at once.
 //
 // SRTP: the contexts are the session's cold SessionSrtp (null for plain RTP). unprotect and
 // protect work in place on the UDP payload; neither allocates, locks, throws or logs, except that
@@ -324,13 +468,12 @@ inline bool source_plausible(const StreamState& s, const LegConfig& leg, uint32_
 inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc) {
   const SessionConfig* cfg = s.session->config.load(std::memory_order_acquire);
   const LegConfig& leg = cfg->legs[s.leg];
-  const LegConfig& other = cfg->legs[s.leg ^ 1];
   const bool rtcp = s.kind == StreamKind::kRtcp;
   const auto kind = static_cast<size_t>(s.kind);
 
   rte_ipv4_hdr* ip = ipv4_of(m);
   const uint32_t ihl = ihl_of(ip);
-  uint32_t total = rte_be_to_cpu_16(ip->total_length);
+  const uint32_t total = rte_be_to_cpu_16(ip->total_length);
   auto* udp = reinterpret_cast<rte_udp_hdr*>(reinterpret_cast<uint8_t*>(ip) + ihl);
   const uint32_t udp_len = rte_be_to_cpu_16(udp->dgram_len);
   if (udp_len < sizeof(rte_udp_hdr) || udp_len > total - ihl) {
@@ -345,7 +488,7 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
   const SessionSrtp* srtp = cfg->srtp.get();
   auto* payload = reinterpret_cast<uint8_t*>(udp + 1);
   size_t payload_len = udp_len - sizeof(rte_udp_hdr);
-  bool payload_changed = false;  // by SRTP: lengths and the UDP checksum are recomputed
+  bool payload_changed = false;  // lengths and the UDP checksum are recomputed
   if (srtp != nullptr && srtp->in[s.leg][kind] != nullptr) {
     if (!source_plausible(s, leg, ip->src_addr, src_port)) {
       drop_stream(w, s, m, Drop::kNotAllowedSource);
@@ -371,107 +514,33 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
     return;
   }
 
-  // Destination: the other leg's latched peer, else its signalled one; never anything else.
-  const StreamState& os = s.session->streams[s.leg ^ 1][kind];
-  const Latch dest_latch = Latch::unpack(os.latch.get());
-  uint32_t dst_ip = 0;
-  uint16_t dst_port = 0;
-  if (dest_latch.generation == other.generation) {
-    dst_ip = dest_latch.ip_be;
-    dst_port = dest_latch.port;
-  } else if (other.remote_ip_be != 0) {
-    dst_ip = other.remote_ip_be;
-    dst_port = rtcp ? other.remote_rtcp_port : other.remote_rtp_port;
-  }
-  if (dst_ip == 0 || dst_port == 0) {
-    drop_stream(w, s, m, Drop::kNoDestination);
-    return;
-  }
-
-  const PortView& out = w.dp->ports[other.port];
-  const uint32_t next_hop = ((dst_ip ^ out.ip_be) & out.mask_be) == 0 ? dst_ip : out.gateway_be;
-  if (next_hop == 0) {
-    drop_stream(w, s, m, Drop::kNoRoute);
-    return;
-  }
-  NeighbourTable::Mac mac;
-  uint64_t confirmed_tsc = 0;
-  if (!(*w.dp->neighbours)[other.port].lookup(next_hop, &mac, &confirmed_tsc)) {
-    drop_stream(w, s, m, Drop::kNoNeighbour);
-    request_neighbour(w, other.port, next_hop, now_tsc);
-    return;
-  }
-  if (now_tsc - confirmed_tsc > w.dp->neighbour_refresh_tsc) {
-    request_neighbour(w, other.port, next_hop, now_tsc);  // keep forwarding meanwhile
-  }
-
   // Call quality (RFC 3550) from the packet in the clear: unprotected if it arrived as SRTP or
-  // SRTCP, not yet protected toward the other leg.
+  // SRTCP, not yet protected toward the other leg, as the sender numbered it.
   s.quality.on_packet(rtcp, payload, static_cast<uint32_t>(payload_len), now_tsc, w.dp->tsc_hz,
-                      os.quality);
+                      s.session->streams[s.leg ^ 1][kind].quality);
 
-  if (srtp != nullptr && srtp->out[s.leg ^ 1][kind] != nullptr) {
-    SrtpOutbound& protect = *srtp->out[s.leg ^ 1][kind];
-    // The trailer goes right after the payload: drop Ethernet padding and anything past the UDP
-    // datagram first, then it needs the mbuf's tailroom (a single segment: classify).
-    const uint32_t frame = kEthLen + ihl + sizeof(rte_udp_hdr) + payload_len;
-    if (m->pkt_len > frame) rte_pktmbuf_trim(m, m->pkt_len - frame);
-    const size_t room = rte_pktmbuf_tailroom(m);
-    if (room < (rtcp ? rtcp_trailer(protect.suite()) : rtp_trailer(protect.suite()))) {
-      drop_srtp(w, s, m, SrtpResult::kNoRoom);
+  if (const SessionTranscode* t = cfg->transcode.get(); t != nullptr && !rtcp) {
+    if (t->stream[s.leg] != nullptr) {
+      s.packets.add(1);
+      s.bytes.add(udp_len - sizeof(rte_udp_hdr));
+      s.last_rx_tsc.set(now_tsc);
+      // The transcoder reads the packet in the clear: its length is what unprotect left.
+      if (payload_changed) {
+        udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(sizeof(rte_udp_hdr) + payload_len));
+      }
+      hand_to_transcoder(w, s, *cfg, m);
       return;
     }
-    const size_t plain_len = payload_len;
-    const std::span<uint8_t> buffer(payload, payload_len + room);
-    const SrtpResult r =
-        rtcp ? protect.protect_rtcp(buffer, payload_len) : protect.protect_rtp(buffer, payload_len);
-    if (r != SrtpResult::kOk) {
-      drop_srtp(w, s, m, r);
-      return;
+    if (t->rewrite_pt[s.leg]) {
+      rewrite_payload_type(*t, s.leg, payload, payload_len);
+      payload_changed = true;
     }
-    rte_pktmbuf_append(m, static_cast<uint16_t>(payload_len - plain_len));  // fits: room checked
-    payload_changed = true;
   }
-
-  // Rewrite. Unchanged payload: the UDP checksum is updated incrementally (RFC 1624) over the
-  // four changed fields of its pseudo-header and header. SRTP changed it: lengths are set anew
-  // and the checksum recomputed over the datagram. 0 means "no checksum" and stays 0.
-  const uint32_t new_src = other.local_ip_be;
-  const uint16_t new_sport = rte_cpu_to_be_16(static_cast<uint16_t>(other.local_rtp_port + rtcp));
-  const uint16_t new_dport = rte_cpu_to_be_16(dst_port);
-  if (udp->dgram_cksum != 0 && !payload_changed) {
-    uint16_t c = udp->dgram_cksum;
-    c = checksum_update32(c, ip->src_addr, new_src);
-    c = checksum_update32(c, ip->dst_addr, dst_ip);
-    c = checksum_update16(c, udp->src_port, new_sport);
-    c = checksum_update16(c, udp->dst_port, new_dport);
-    udp->dgram_cksum = udp_checksum_field(c);
+  if (forward_media(w, &s, s, *cfg, m, ip, udp, payload, payload_len, payload_changed, now_tsc)) {
+    s.packets.add(1);
+    s.bytes.add(udp_len - sizeof(rte_udp_hdr));
+    s.last_rx_tsc.set(now_tsc);
   }
-  ip->src_addr = new_src;
-  ip->dst_addr = dst_ip;
-  udp->src_port = new_sport;
-  udp->dst_port = new_dport;
-  if (payload_changed) {
-    const auto datagram = static_cast<uint32_t>(sizeof(rte_udp_hdr) + payload_len);
-    total = ihl + datagram;
-    udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(datagram));
-    ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(total));
-    if (udp->dgram_cksum != 0) udp->dgram_cksum = udp4_checksum(new_src, dst_ip, udp, datagram);
-  }
-  ip->time_to_live -= 1;
-  ip->hdr_checksum = 0;
-  ip->hdr_checksum = static_cast<uint16_t>(~checksum_partial(ip, ihl));
-
-  auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
-  std::memcpy(eth->dst_addr.addr_bytes, mac.data(), 6);
-  eth->src_addr = out.mac;
-  if (m->pkt_len > kEthLen + total) rte_pktmbuf_trim(m, m->pkt_len - (kEthLen + total));  // padding
-
-  s.packets.add(1);
-  s.bytes.add(udp_len - sizeof(rte_udp_hdr));
-  s.last_rx_tsc.set(now_tsc);
-  w.counters.ports[other.port].media_tx.add(1);
-  rte_eth_tx_buffer(out.phys, w.id, w.phys_tx[other.port], m);
 }
 
 }  // namespace relay_detail

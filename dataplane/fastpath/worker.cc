@@ -11,12 +11,6 @@
 namespace sbc::dp {
 namespace {
 
-// Backoff (l3fwd-power style): busy-poll a while, then pause, then sleep with a growing interval
-// capped at ~1 ms, so an idle dataplane leaves a small machine to sbcd and the test peers.
-constexpr uint32_t kBusyPolls = 128;
-constexpr uint32_t kPausePolls = 1024;
-constexpr uint32_t kMaxSleepUs = 1000;
-
 void count_unsent(rte_mbuf** pkts, uint16_t unsent, void* userdata) {
   static_cast<Counter64*>(userdata)->add(unsent);
   rte_pktmbuf_free_bulk(pkts, unsent);
@@ -38,22 +32,12 @@ int run_poll_loop(Worker& w) {
 
 int run_backoff_loop(Worker& w) {
   while (w.dp->running.load(std::memory_order_relaxed)) {
-    if (poll_once(w, rte_rdtsc()) != 0) {
-      w.idle_polls = 0;
-      w.sleep_us = 1;
-      continue;
-    }
-    ++w.idle_polls;
-    if (w.idle_polls < kBusyPolls) continue;
-    if (w.idle_polls < kPausePolls) {
-      rte_pause();
-      continue;
-    }
+    const uint32_t us = w.backoff.after_poll(poll_once(w, rte_rdtsc()));
+    if (us == 0) continue;
     // Offline while asleep: the control thread's grace periods need not wait for us.
     rte_rcu_qsbr_thread_offline(w.qsbr, w.id);
-    rte_delay_us_sleep(w.sleep_us);
+    rte_delay_us_sleep(us);
     rte_rcu_qsbr_thread_online(w.qsbr, w.id);
-    w.sleep_us = std::min(w.sleep_us * 2, kMaxSleepUs);
   }
   return 0;
 }
@@ -103,6 +87,16 @@ uint32_t poll_once(Worker& w, uint64_t now_tsc) {
     received += n;
     n = rte_eth_rx_burst(dp.ports[p].tap, kTapQueue, pkts, kBurstSize);
     if (n != 0) process_tap_burst(w, p, pkts, n);
+    received += n;
+  }
+  // What the transcoding lcores made, sent on our TX queues (they have none).
+  for (uint8_t r = 0; r < w.transcoded_ring_count; ++r) {
+    const unsigned n = rte_ring_sc_dequeue_burst(w.transcoded_rings[r],
+                                                 reinterpret_cast<void**>(pkts), kBurstSize, nullptr);
+    for (unsigned i = 0; i < n; ++i) {
+      const uint16_t p = pkts[i]->port;
+      rte_eth_tx_buffer(dp.ports[p].phys, w.id, w.phys_tx[p], pkts[i]);
+    }
     received += n;
   }
   for (uint8_t p = 0; p < dp.port_count; ++p)

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <rte_ethdev.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
 #include <rte_rcu_qsbr.h>
 
 #include <algorithm>
@@ -77,6 +79,37 @@ class TokenBucket {
   uint64_t last_tsc_ = 0;
 };
 
+// Idle backoff (l3fwd-power style): busy-poll a while, then pause, then sleep with a growing
+// interval capped at ~1 ms, so an idle dataplane leaves a small machine to sbcd and the test
+// peers.
+class IdleBackoff {
+ public:
+  // After a poll that found `work` items: the microseconds to sleep now (0: none; it may pause).
+  uint32_t after_poll(uint32_t work) {
+    if (work != 0) {
+      idle_polls_ = 0;
+      sleep_us_ = 1;
+      return 0;
+    }
+    ++idle_polls_;
+    if (idle_polls_ < kBusyPolls) return 0;
+    if (idle_polls_ < kPausePolls) {
+      rte_pause();
+      return 0;
+    }
+    const uint32_t us = sleep_us_;
+    sleep_us_ = std::min(sleep_us_ * 2, kMaxSleepUs);
+    return us;
+  }
+
+ private:
+  static constexpr uint32_t kBusyPolls = 128;
+  static constexpr uint32_t kPausePolls = 1024;
+  static constexpr uint32_t kMaxSleepUs = 1000;
+  uint32_t idle_polls_ = 0;
+  uint32_t sleep_us_ = 1;
+};
+
 // ARP has its own small bucket so that an IP flood cannot stop neighbour resolution, and an ARP
 // flood cannot take the whole punt budget.
 inline constexpr uint32_t kArpPuntRate = 1000;
@@ -102,12 +135,30 @@ struct alignas(RTE_CACHE_LINE_SIZE) Worker {
   std::array<TokenBucket, kMaxPorts> punt_bucket{};         // owned ports only: trusted sources
   std::array<TokenBucket, kMaxPorts> untrusted_bucket{};    // owned ports only: everyone else
   std::array<TokenBucket, kMaxPorts> arp_bucket{};
+  // A transcoding lcore's Worker (see transcoder.h) has no TX queue: what it sends goes to a relay
+  // worker through this ring (the frame's out port index in mbuf::port). Null for relay workers.
+  rte_ring* tx_ring = nullptr;
+  // Relay workers: the transcoders' rings this worker sends from (each has one consumer).
+  std::array<rte_ring*, kMaxTranscoders> transcoded_rings{};
+  uint8_t transcoded_ring_count = 0;
   WorkerCounters counters;
   ArpLimiter arp_limiter;
-  // Idle backoff state (IdlePolicy::kBackoff).
-  uint32_t idle_polls = 0;
-  uint32_t sleep_us = 1;
+  IdleBackoff backoff;  // IdlePolicy::kBackoff
 };
+
+// A frame out of wire port `port_index`: on the worker's own TX queue, or (a transcoding lcore)
+// through its ring to the relay worker that sends for it; a full ring drops it (counted).
+inline void transmit(Worker& w, uint8_t port_index, rte_mbuf* m) {
+  if (w.tx_ring == nullptr) {
+    rte_eth_tx_buffer(w.dp->ports[port_index].phys, w.id, w.phys_tx[port_index], m);
+    return;
+  }
+  m->port = port_index;
+  if (rte_ring_sp_enqueue(w.tx_ring, m) != 0) {
+    w.counters.drop(Drop::kTranscodeQueueFull);
+    rte_pktmbuf_free(m);
+  }
+}
 
 // Builds a worker owning `rx_ports`: a TX buffer on every wire port (queue `id`), and TAP TX
 // buffers and punt policers (trusted, untrusted, ARP) for the owned ports.

@@ -5,6 +5,7 @@
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include <cstring>
 
@@ -15,6 +16,21 @@ namespace {
 
 api::Result fail(api::Status status, std::string detail) {
   return {status, std::move(detail)};
+}
+
+rte_rcu_qsbr* make_qsbr(const std::string& name, uint32_t threads, int socket_id) {
+  const size_t size = rte_rcu_qsbr_get_memsize(threads);
+  auto* qsbr = static_cast<rte_rcu_qsbr*>(
+      rte_zmalloc_socket(name.c_str(), size, RTE_CACHE_LINE_SIZE, socket_id));
+  if (qsbr != nullptr && rte_rcu_qsbr_init(qsbr, threads) != 0) {
+    rte_free(qsbr);
+    return nullptr;
+  }
+  return qsbr;
+}
+
+uint32_t cost_of(const SessionConfig* config) {
+  return config != nullptr && config->transcode ? config->transcode->cost : 0;
 }
 
 uint32_t ip_be_of(const api::Address& address) {
@@ -33,21 +49,32 @@ uint16_t resolved_rtcp_port(const api::LegSpec& leg) {
 
 std::expected<std::unique_ptr<SessionTable>, std::string> SessionTable::create(
     const std::string& name, uint32_t max_sessions, uint32_t workers,
-    std::span<const PortAddress> ports, uint64_t tsc_hz, int socket_id, const SrtpLibrary* srtp) {
+    std::span<const PortAddress> ports, uint64_t tsc_hz, int socket_id, const SrtpLibrary* srtp,
+    TranscodingLimits transcoding) {
   std::unique_ptr<SessionTable> table(new SessionTable());
+  table->transcoding_ = transcoding;
+  table->transcoder_load_.assign(transcoding.lcores, 0);
   table->srtp_ = srtp;
   table->max_sessions_ = max_sessions;
   table->tsc_hz_ = tsc_hz;
   table->socket_id_ = socket_id;
   table->ports_.assign(ports.begin(), ports.end());
 
-  const uint32_t threads = std::max<uint32_t>(workers, 1);
-  const size_t qsbr_size = rte_rcu_qsbr_get_memsize(threads);
-  table->qsbr_ = static_cast<rte_rcu_qsbr*>(
-      rte_zmalloc_socket((name + "_qsbr").c_str(), qsbr_size, RTE_CACHE_LINE_SIZE, socket_id));
-  if (!table->qsbr_ || rte_rcu_qsbr_init(table->qsbr_, threads) != 0) {
+  table->qsbr_ = make_qsbr(name + "_qsbr", std::max<uint32_t>(workers, 1), socket_id);
+  if (!table->qsbr_) {
     return std::unexpected(
         fmt::format("session table: cannot create RCU state: {}", rte_strerror(rte_errno)));
+  }
+  for (uint32_t t = 0; t < transcoding.lcores; ++t) {
+    TranscoderLink link;
+    link.ring = rte_ring_create_elem(fmt::format("{}_tq{}", name, t).c_str(), sizeof(TranscodeJob),
+                                     transcoding.ring_size, socket_id, RING_F_SC_DEQ);
+    if (!link.ring) {
+      return std::unexpected(fmt::format("transcoding lcore {}: cannot create its ring: {}", t,
+                                         rte_strerror(rte_errno)));
+    }
+    link.passed = std::make_unique<std::atomic<uint64_t>>(0);
+    table->transcoders_.push_back(std::move(link));
   }
 
   auto hash = make_concurrent_hash(name, hash_entries(max_sessions), sizeof(StreamKey),
@@ -67,6 +94,7 @@ uint32_t SessionTable::hash_entries(uint32_t max_sessions) {
 SessionTable::~SessionTable() {
   if (hash_) rte_hash_free(hash_);  // also drops the hash's RCU defer queue
   rte_free(qsbr_);
+  for (const TranscoderLink& link : transcoders_) rte_ring_free(link.ring);
 }
 
 StreamKey SessionTable::key_of(const LegConfig& leg, StreamKind kind) {
@@ -162,6 +190,51 @@ api::Result SessionTable::attach_srtp(SessionConfig& config, api::SessionAdd& ad
   return {};
 }
 
+api::Result SessionTable::attach_transcode(SessionConfig& config, const api::SessionAdd& add,
+                                          const Session* session, uint8_t& transcoder) const {
+  const SessionConfig* previous =
+      session ? session->config.load(std::memory_order_relaxed) : nullptr;
+  auto transcode =
+      build_session_transcode(add, session ? &session->spec : nullptr,
+                              previous ? previous->transcode.get() : nullptr, &rte_rand);
+  if (!transcode) return transcode.error();
+  const uint32_t cost = *transcode ? (*transcode)->cost : 0;
+  if (cost != 0) {
+    if (transcoding_.lcores == 0) {
+      return fail(api::Status::kUnsupported, "transcoding needed and no transcoding lcore");
+    }
+    // A session keeps its lcore (its streams' state lives there); a new one goes where there is
+    // the most room.
+    const uint32_t own = cost_of(previous);
+    if (session == nullptr || own == 0) {
+      transcoder = 0;
+      for (uint8_t t = 1; t < transcoding_.lcores; ++t) {
+        if (transcoder_load_[t] < transcoder_load_[transcoder]) transcoder = t;
+      }
+    } else {
+      transcoder = session->transcoder;
+    }
+    const uint32_t load = transcoder_load_[transcoder] - (session ? own : 0);
+    if (load + cost > transcoding_.capacity) {
+      return fail(api::Status::kNoResources,
+                  fmt::format("transcoding lcore {} is full ({} of {} units, {} needed)",
+                              transcoder, load, transcoding_.capacity, cost));
+    }
+  }
+  config.transcode = std::move(*transcode);
+  return {};
+}
+
+void SessionTable::account(const SessionConfig* before, const SessionConfig* after,
+                           uint8_t transcoder) {
+  const uint32_t was = cost_of(before);
+  const uint32_t now = cost_of(after);
+  if (was == now) return;
+  transcoder_load_[transcoder] = transcoder_load_[transcoder] - was + now;
+  if (was == 0) ++transcoded_sessions_;
+  if (now == 0) --transcoded_sessions_;
+}
+
 api::Result SessionTable::upsert(const api::SessionAdd& add, uint64_t now_tsc) {
   if (auto invalid = validate(add); invalid.status != api::Status::kOk) return invalid;
   if (auto it = sessions_.find(add.session_id); it != sessions_.end()) {
@@ -184,10 +257,18 @@ api::Result SessionTable::update(Session& session, const api::SessionAdd& add, u
   RtePtr<SessionConfig> replacement = make_config(add, previous);
   if (!replacement) return fail(api::Status::kNoResources, "out of memory for a session");
   api::SessionAdd stored = add;
+  uint8_t transcoder = session.transcoder;
   if (auto refused = attach_srtp(*replacement, stored, &session);
       refused.status != api::Status::kOk) {
     return refused;  // nothing changed: the session keeps its config and contexts
   }
+  if (auto refused = attach_transcode(*replacement, add, &session, transcoder);
+      refused.status != api::Status::kOk) {
+    return refused;
+  }
+  account(previous, replacement.get(), transcoder);
+  // A session that starts transcoding takes its lcore before a worker can see the config.
+  session.transcoder = transcoder;
   session.config.store(replacement.release(), std::memory_order_release);
   session.spec = std::move(stored);
   // A re-INVITE or resync re-arms the media timeout from now.
@@ -207,6 +288,10 @@ api::Result SessionTable::insert(const api::SessionAdd& add, uint64_t now_tsc) {
   if (!session || !config) return fail(api::Status::kNoResources, "out of memory for a session");
   api::SessionAdd stored = add;
   if (auto refused = attach_srtp(*config, stored, nullptr); refused.status != api::Status::kOk) {
+    return refused;
+  }
+  if (auto refused = attach_transcode(*config, add, nullptr, session->transcoder);
+      refused.status != api::Status::kOk) {
     return refused;
   }
   session->id = add.session_id;
@@ -250,6 +335,7 @@ api::Result SessionTable::publish(RtePtr<Session> session, const StreamKeys& key
       return fail(api::Status::kNoResources, fmt::format("session table: {}", rte_strerror(-rc)));
     }
   }
+  account(nullptr, session->config.load(std::memory_order_relaxed), session->transcoder);
   const uint64_t id = session->id;
   sessions_.emplace(id, std::move(session));
   return {};
@@ -261,6 +347,7 @@ api::Status SessionTable::remove(uint64_t session_id) {
   RtePtr<Session> session = std::move(it->second);
   sessions_.erase(it);
   const SessionConfig* config = session->config.load(std::memory_order_relaxed);
+  account(config, nullptr, session->transcoder);
   for (uint8_t leg = 0; leg < 2; ++leg) {
     for (uint8_t kind = 0; kind < 2; ++kind) {
       const StreamKey key = key_of(config->legs[leg], static_cast<StreamKind>(kind));
@@ -272,15 +359,39 @@ api::Status SessionTable::remove(uint64_t session_id) {
 }
 
 void SessionTable::retire(RtePtr<Session> session, RtePtr<const SessionConfig> config) {
-  retired_.push_back({rte_rcu_qsbr_start(qsbr_), std::move(session), std::move(config)});
+  retired_.push_back({rte_rcu_qsbr_start(qsbr_), 0, std::move(session), std::move(config)});
 }
 
 size_t SessionTable::reclaim() {
-  // Tokens grow monotonically, so the queue is in grace-period order.
-  while (!retired_.empty() && rte_rcu_qsbr_check(qsbr_, retired_.front().token, false) == 1) {
+  // Tokens grow monotonically, so the queue is in grace-period order: the records past the
+  // workers' grace period are a prefix. Those that got there since the last call share one new
+  // barrier (issued after all of them passed).
+  uint64_t fresh = 0;
+  for (; retired_past_workers_ < retired_.size(); ++retired_past_workers_) {
+    Retired& r = retired_[retired_past_workers_];
+    if (rte_rcu_qsbr_check(qsbr_, r.token, false) != 1) break;
+    if (fresh == 0) fresh = ++barriers_issued_;
+    r.barrier = fresh;
+  }
+  send_barriers();
+  while (retired_past_workers_ != 0) {
+    const uint64_t barrier = retired_.front().barrier;
+    for (const TranscoderLink& link : transcoders_) {
+      if (link.passed->load(std::memory_order_acquire) < barrier) return retired_.size();
+    }
     retired_.pop_front();
+    --retired_past_workers_;
   }
   return retired_.size();
+}
+
+void SessionTable::send_barriers() {
+  for (TranscoderLink& link : transcoders_) {
+    if (link.sent == barriers_issued_) continue;
+    // A barrier job: no frame, its number in `barrier`. A full ring: tried again next time.
+    TranscodeJob job{nullptr, nullptr, nullptr, barriers_issued_};
+    if (rte_ring_mp_enqueue_elem(link.ring, &job, sizeof(job)) == 0) link.sent = barriers_issued_;
+  }
 }
 
 Session* SessionTable::find(uint64_t session_id) const {

@@ -5,11 +5,19 @@
 // kind). A session has 2 legs x (RTP, RTCP) = 4 keys. Records are retired through rte_rcu_qsbr: a
 // Session (or a replaced SessionConfig) is freed only after every worker reported a quiescent
 // state, and the hash's own key slots go through the hash's integrated RCU defer queue.
+//
+// Transcoding lcores hold references too: a relay worker hands a packet of a transcoded direction
+// over with its stream and config, and the transcoder uses them when it dequeues the job. So with
+// transcoders a record is freed in two steps: after the workers' grace period no new job can name
+// it (every job naming it is in a ring); then a barrier job goes into every transcoder's ring
+// (they are FIFO), and once each transcoder has passed it, every job naming the record is done.
 #pragma once
 
 #include <rte_hash.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
 #include <algorithm>
 #include <array>
@@ -30,6 +38,7 @@
 #include "dataplane/media/srtp_library.h"
 #include "dataplane/media/stream_quality.h"
 #include "dataplane/tables/session_srtp.h"
+#include "dataplane/tables/session_transcode.h"
 
 namespace sbc::dp {
 
@@ -67,6 +76,8 @@ struct SessionConfig {
   // SRTP/SRTCP contexts (session_srtp.h); null: plain RTP both ways. Retired with this config, so
   // a replaced context outlives every worker's use of it.
   std::unique_ptr<const SessionSrtp> srtp;
+  // Transcoding and payload-type rewriting (session_transcode.h); null: relayed as it is.
+  std::unique_ptr<const SessionTranscode> transcode;
 };
 
 // A latched source packed in one word so that readers on other workers see it whole:
@@ -139,23 +150,46 @@ struct Session {
   std::array<std::array<StreamState, 2>, 2> streams;  // [leg][kind]
   // Cold: written by a stream's worker only when it drops an SRTP packet (kept across upserts).
   std::array<std::array<SrtpStreamCounters, 2>, 2> srtp_counters;  // [leg][kind]
+  uint8_t transcoder = 0;  // the transcoding lcore of its transcoded directions (for life)
   // Control thread only.
   api::SessionAdd spec;
   uint64_t created_tsc = 0;       // media-timeout baseline: creation or last upsert
   bool timeout_reported = false;  // an event reached at least one client
 };
 
+// A packet of a transcoded direction on its way from a relay worker to a transcoding lcore: the
+// frame (its UDP payload in the clear, UDP length set), the stream it arrived on and the config
+// the worker decided with. Both outlive the job (session_table.h). A job without a frame is the
+// session table's barrier number `barrier`.
+struct TranscodeJob {
+  rte_mbuf* m = nullptr;
+  StreamState* stream = nullptr;
+  const SessionConfig* config = nullptr;
+  uint64_t barrier = 0;
+};
+static_assert(sizeof(TranscodeJob) % 4 == 0, "rte_ring element size");
+
 struct PortAddress {
   uint32_t ip_be = 0;
 };
 
+// Transcoding lcores and what each can carry (in codec_weight units: kCostPerG711Call per
+// PCMU<->PCMA call). None: a session that needs transcoding is refused (kUnsupported).
+struct TranscodingLimits {
+  uint32_t lcores = 0;
+  uint32_t capacity = 0;  // per lcore
+  uint32_t ring_size = 4096;
+};
+
 class SessionTable {
  public:
-  // workers: number of reader threads (qsbr thread ids 0..workers-1).
+  // workers: number of reader threads (qsbr thread ids 0..workers-1). The table creates the
+  // transcoders' job rings (transcode_ring) of `ring_size` jobs each.
   static std::expected<std::unique_ptr<SessionTable>, std::string> create(
       const std::string& name, uint32_t max_sessions, uint32_t workers,
       std::span<const PortAddress> ports, uint64_t tsc_hz, int socket_id,
-      const SrtpLibrary* srtp = nullptr);  // null: sessions with SRTP are refused (kUnsupported)
+      const SrtpLibrary* srtp = nullptr,  // null: sessions with SRTP are refused (kUnsupported)
+      TranscodingLimits transcoding = {});
   ~SessionTable();
   SessionTable(const SessionTable&) = delete;
   SessionTable& operator=(const SessionTable&) = delete;
@@ -163,6 +197,11 @@ class SessionTable {
   // Workers.
   [[nodiscard]] const rte_hash* hash() const { return hash_; }
   [[nodiscard]] rte_rcu_qsbr* qsbr() const { return qsbr_; }
+  // Transcoding lcore `t`'s job ring, and the last barrier it passed (it stores, the table reads).
+  [[nodiscard]] rte_ring* transcode_ring(uint32_t t) const { return transcoders_[t].ring; }
+  [[nodiscard]] std::atomic<uint64_t>* barrier_passed(uint32_t t) const {
+    return transcoders_[t].passed.get();
+  }
 
   // Control thread.
   api::Result upsert(const api::SessionAdd& add, uint64_t now_tsc);
@@ -171,6 +210,14 @@ class SessionTable {
   size_t reclaim();
   [[nodiscard]] size_t size() const { return sessions_.size(); }
   [[nodiscard]] uint32_t capacity() const { return max_sessions_; }
+  // Sessions with a transcoded direction now, and how many PCMU<->PCMA calls every transcoding
+  // lcore together could carry (HelloReply.max_transcoded_sessions).
+  [[nodiscard]] uint32_t transcoded_sessions() const { return transcoded_sessions_; }
+  [[nodiscard]] uint32_t max_transcoded_sessions() const {
+    return transcoding_.lcores * (transcoding_.capacity / kCostPerG711Call);
+  }
+  // Load of transcoding lcore `t` (codec_weight units).
+  [[nodiscard]] uint32_t transcoder_load(uint32_t t) const { return transcoder_load_[t]; }
   [[nodiscard]] Session* find(uint64_t session_id) const;
   [[nodiscard]] const std::map<uint64_t, RtePtr<Session>>& sessions() const { return sessions_; }
   // Key slots in the hash: 4 per session plus room for keys waiting in the RCU defer queue.
@@ -185,6 +232,12 @@ class SessionTable {
   // `config`; fills `add`'s kept keys.
   api::Result attach_srtp(SessionConfig& config, api::SessionAdd& add,
                           const Session* session) const;
+  // The transcoding snapshot for `add` in `config`, and the transcoding lcore that will carry it
+  // in `transcoder` (the session's own when it has one): kNoResources when none has room.
+  api::Result attach_transcode(SessionConfig& config, const api::SessionAdd& add,
+                               const Session* session, uint8_t& transcoder) const;
+  // The accounting of a session whose config goes from `before` to `after` (either null).
+  void account(const SessionConfig* before, const SessionConfig* after, uint8_t transcoder);
   static StreamKey key_of(const LegConfig& leg, StreamKind kind);
   using StreamKeys = std::array<StreamKey, 4>;  // [leg * 2 + kind]
 
@@ -199,12 +252,26 @@ class SessionTable {
 
   struct Retired {
     uint64_t token = 0;
+    uint64_t barrier = 0;  // 0: the workers' grace period is not over yet
     RtePtr<Session> session;
     RtePtr<const SessionConfig> config;
   };
+  struct TranscoderLink {
+    rte_ring* ring = nullptr;
+    std::unique_ptr<std::atomic<uint64_t>> passed;
+    uint64_t sent = 0;  // the last barrier in its ring
+  };
+  // Barriers into every ring for the retired records past the workers' grace period.
+  void send_barriers();
 
   rte_hash* hash_ = nullptr;
   rte_rcu_qsbr* qsbr_ = nullptr;
+  TranscodingLimits transcoding_;
+  std::vector<TranscoderLink> transcoders_;
+  uint64_t barriers_issued_ = 0;
+  size_t retired_past_workers_ = 0;  // retired_[0, this) have their barrier
+  std::vector<uint32_t> transcoder_load_;
+  uint32_t transcoded_sessions_ = 0;
   uint32_t max_sessions_ = 0;
   uint64_t tsc_hz_ = 0;
   int socket_id_ = 0;
