@@ -278,7 +278,7 @@ void DataplaneTest::SetUp() {
   srtp_.emplace(std::move(*srtp));
   auto table =
       SessionTable::create(fmt::format("test_sessions{}", g_table_serial++), max_sessions(),
-                           workers, port_addresses, hz_, SOCKET_ID_ANY, &*srtp_);
+                           workers, port_addresses, hz_, SOCKET_ID_ANY, &*srtp_, transcoding());
   ASSERT_TRUE(table.has_value()) << table.error();
   table_ = std::move(*table);
   datapath_->sessions = table_->hash();
@@ -301,6 +301,17 @@ void DataplaneTest::SetUp() {
     rte_rcu_qsbr_thread_online(table_->qsbr(), id);
   }
   worker_ = workers_[0].get();
+  for (uint16_t t = 0; t < transcoding().lcores; ++t) {
+    datapath_->transcode_rings[t] = table_->transcode_ring(t);
+    auto transcoder = make_transcoder(t, *datapath_, table_->transcode_ring(t),
+                                      table_->barrier_passed(t), SOCKET_ID_ANY, 256);
+    ASSERT_TRUE(transcoder.has_value()) << transcoder.error();
+    Worker& sender = *workers_[t % workers];
+    sender.transcoded_rings[sender.transcoded_ring_count++] = (*transcoder)->tx->tx_ring;
+    counters.push_back(&(*transcoder)->tx->counters);
+    transcoders_.push_back(std::move(*transcoder));
+  }
+  datapath_->transcoder_count = static_cast<uint8_t>(transcoding().lcores);
   service_ = std::make_unique<ControlService>(ports, *table_, *sources_, datapath_->media_ports,
                                               counters, hz_);
 }
@@ -314,6 +325,7 @@ void DataplaneTest::TearDown() {
   }
   service_.reset();
   worker_ = nullptr;
+  transcoders_.clear();
   workers_.clear();
   sources_.reset();
   table_.reset();

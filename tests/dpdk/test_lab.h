@@ -18,6 +18,7 @@
 #include "dataplane/control/control_service.h"
 #include "dataplane/fastpath/datapath.h"
 #include "dataplane/fastpath/port.h"
+#include "dataplane/fastpath/transcoder.h"
 #include "dataplane/fastpath/worker.h"
 #include "dataplane/media/srtp_library.h"
 #include "dataplane/tables/session_table.h"
@@ -132,11 +133,19 @@ class DataplaneTest : public ::testing::Test {
   virtual uint32_t untrusted_punt_rate() const { return kDefaultUntrustedPuntRate; }
   virtual uint32_t untrusted_punt_burst() const { return kDefaultUntrustedPuntBurst; }
   virtual uint32_t max_sources() const { return 1024; }
+  // Transcoding lcores (played by the test thread: transcode()) and their limits.
+  virtual TranscodingLimits transcoding() const { return {}; }
 
   // One loop iteration of every worker at `now_`.
   uint32_t poll() {
     uint32_t n = 0;
     for (auto& w : workers_) n += poll_once(*w, now_);
+    return n;
+  }
+  // One loop iteration of every transcoding lcore at `now_`.
+  uint32_t transcode() {
+    uint32_t n = 0;
+    for (auto& t : transcoders_) n += transcode_once(*t, now_);
     return n;
   }
   void advance_ms(uint64_t ms) { now_ += ms * hz_ / 1000; }
@@ -177,6 +186,7 @@ class DataplaneTest : public ::testing::Test {
   std::unique_ptr<SourceTable> sources_;
   std::vector<std::unique_ptr<Worker>> workers_;
   Worker* worker_ = nullptr;  // workers_[0]
+  std::vector<std::unique_ptr<Transcoder>> transcoders_;
   std::unique_ptr<ControlService> service_;
 };
 

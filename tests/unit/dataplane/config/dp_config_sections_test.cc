@@ -65,6 +65,34 @@ TEST(DpConfigLcores, ErrorsNameTheOption) {
   EXPECT_EQ(policy.idle_policy, IdlePolicy::kPoll);
 }
 
+TEST(DpConfigLcores, TranscodingLcoresAreCpusOfTheirOwn) {
+  Config none;
+  ASSERT_TRUE(read_lcores(values({}), none).has_value());
+  EXPECT_TRUE(none.transcode_cpus.empty());
+  Config config;
+  ASSERT_TRUE(
+      read_lcores(values({{"dataplane.lcores", "0-1"}, {"dataplane.transcode_lcores", "1,3"}}),
+                  config)
+          .has_value());
+  EXPECT_THAT(config.transcode_cpus, ElementsAre(1u, 3u));
+  Config bad;
+  EXPECT_THAT(error_of(read_lcores(values({{"dataplane.transcode_lcores", "a"}}), bad)),
+              HasSubstr("dataplane.transcode_lcores: 'a' is not an lcore list"));
+  EXPECT_THAT(error_of(read_lcores(values({{"dataplane.transcode_lcores", "0-16"}}), bad)),
+              HasSubstr("dataplane.transcode_lcores: at most 16 transcoding lcores"));
+}
+
+TEST(DpConfigCapacity, TranscodeCapacityIsCallsPerLcore) {
+  Config config;
+  ASSERT_TRUE(read_capacity(values({}), config).has_value());
+  EXPECT_EQ(config.transcode_capacity, kDefaultTranscodeCapacity);
+  ASSERT_TRUE(
+      read_capacity(values({{"dataplane.transcode_capacity", "500"}}), config).has_value());
+  EXPECT_EQ(config.transcode_capacity, 500u);
+  EXPECT_THAT(error_of(read_capacity(values({{"dataplane.transcode_capacity", "0"}}), config)),
+              HasSubstr("dataplane.transcode_capacity"));
+}
+
 TEST(DpConfigCapacity, BoundsOfThePoolAndTheSessionTable) {
   Config config;
   EXPECT_THAT(error_of(read_capacity(values({{"dataplane.mbuf_count", "1023"}}), config)),

@@ -163,6 +163,14 @@ TEST(DpConfigHelpers, NoPciWhenNoPortIsPci) {
   EXPECT_THAT(build_eal_args(*pci, "p", {}), ElementsAre("p", "-l", "0-1", "-a", "0000:01:00.0"));
 }
 
+TEST(DpConfigHelpers, TranscodingLcoresAreNumberedAfterTheRelayLcoresAndPinned) {
+  auto config =
+      parse("[dataplane]\nlcores = 0-1\ntranscode_lcores = 1\n" + std::string(kMinimalPort));
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_THAT(build_eal_args(*config, "p", {}),
+              ElementsAre("p", "--lcores", "0,1,2@1", "--no-pci", "--vdev=net_null0"));
+}
+
 TEST(DpConfig, LoadReportsAMissingFile) {
   auto config = load_config("/nonexistent/dataplane.conf");
   ASSERT_FALSE(config.has_value());

@@ -1,0 +1,309 @@
+// Transcoding through the real packet path: a relay worker hands a transcoded direction's RTP to a
+// transcoding lcore through its ring, the transcoder's packets come back through the worker's TX
+// queue toward the other leg (our SSRC, sequence numbers and timestamps, the other leg's codec
+// and payload type); relayed directions get their payload types mapped; capacity is accounted
+// per transcoding lcore; a removed session outlives the jobs that name it.
+#include <arpa/inet.h>
+
+#include <cmath>
+#include <numbers>
+
+#include "dataplane/media/codecs/codec.h"
+#include "tests/dpdk/test_lab.h"
+
+namespace sbc::dp::test {
+namespace {
+
+constexpr uint16_t kAccessPort = 20000;
+constexpr uint16_t kTrunkPort = 30000;
+constexpr uint32_t kCallerSsrc = 0x11223344;
+
+struct Rtp {
+  uint8_t pt = 0;
+  bool marker = false;
+  uint16_t seq = 0;
+  uint32_t ts = 0;
+  uint32_t ssrc = 0;
+  std::string payload;
+};
+
+std::string rtp_bytes(const Rtp& p) {
+  std::string b(12, '\0');
+  b[0] = static_cast<char>(0x80);
+  b[1] = static_cast<char>((p.marker ? 0x80 : 0) | p.pt);
+  const uint16_t seq = htons(p.seq);
+  const uint32_t ts = htonl(p.ts);
+  const uint32_t ssrc = htonl(p.ssrc);
+  std::memcpy(b.data() + 2, &seq, 2);
+  std::memcpy(b.data() + 4, &ts, 4);
+  std::memcpy(b.data() + 8, &ssrc, 4);
+  return b + p.payload;
+}
+
+std::optional<Rtp> parse_rtp(const std::string& b) {
+  if (b.size() < 12 || (static_cast<uint8_t>(b[0]) >> 6) != 2) return std::nullopt;
+  Rtp p;
+  p.marker = (static_cast<uint8_t>(b[1]) & 0x80) != 0;
+  p.pt = static_cast<uint8_t>(b[1]) & 0x7f;
+  uint16_t seq = 0;
+  uint32_t ts = 0;
+  uint32_t ssrc = 0;
+  std::memcpy(&seq, b.data() + 2, 2);
+  std::memcpy(&ts, b.data() + 4, 4);
+  std::memcpy(&ssrc, b.data() + 8, 4);
+  p.seq = ntohs(seq);
+  p.ts = ntohl(ts);
+  p.ssrc = ntohl(ssrc);
+  p.payload = b.substr(12);
+  return p;
+}
+
+// 20 ms of a 1 kHz tone (amplitude 8000) starting at sample `offset`.
+std::vector<int16_t> tone(size_t offset) {
+  std::vector<int16_t> pcm(160);
+  for (size_t i = 0; i < pcm.size(); ++i) {
+    pcm[i] = static_cast<int16_t>(
+        8000 * std::sin(2 * std::numbers::pi * 1000 * static_cast<double>(offset + i) / 8000));
+  }
+  return pcm;
+}
+
+std::string encode(CodecId id, std::span<const int16_t> pcm) {
+  auto codec = make_codec(id);
+  std::array<uint8_t, 512> out{};
+  auto n = (*codec)->encode(pcm, out);
+  return n ? std::string(reinterpret_cast<const char*>(out.data()), *n) : std::string();
+}
+
+std::vector<int16_t> decode(Codec& codec, const std::string& payload) {
+  std::vector<int16_t> pcm(960);
+  auto n = codec.decode({reinterpret_cast<const uint8_t*>(payload.data()), payload.size()}, pcm);
+  pcm.resize(n ? *n : 0);
+  return pcm;
+}
+
+// Signal-to-noise ratio (dB) of `got` against `want` over their common length.
+double snr_db(std::span<const int16_t> want, std::span<const int16_t> got) {
+  double signal = 0;
+  double noise = 0;
+  for (size_t i = 0; i < std::min(want.size(), got.size()); ++i) {
+    const double w = want[i];
+    signal += w * w;
+    noise += (w - got[i]) * (w - got[i]);
+  }
+  return 10 * std::log10(signal / std::max(noise, 1.0));
+}
+
+api::LegCodec leg_codec(api::MediaCodec codec, uint8_t pt,
+                        std::optional<uint8_t> te = std::nullopt) {
+  return {codec, pt, 20, std::nullopt, te};
+}
+
+class TranscoderTest : public DataplaneTest {
+ protected:
+  TranscodingLimits transcoding() const override { return {1, capacity_, 64}; }
+
+  api::SessionAdd coded_session(uint64_t id, api::LegCodec caller, api::LegCodec callee,
+                                uint16_t access_port = kAccessPort,
+                                uint16_t trunk_port = kTrunkPort) const {
+    api::SessionAdd s = session(id, access_port, trunk_port);
+    s.legs[0].codec = caller;
+    s.legs[1].codec = callee;
+    return s;
+  }
+  // One packet from the caller through worker, transcoder and worker again; what the callee got.
+  std::vector<Rtp> caller_sends(const Rtp& packet, uint16_t to_port = kAccessPort) {
+    UdpFrame f = from_caller(to_port);
+    f.payload = rtp_bytes(packet);
+    inject_wire(kAccess, build_udp(f));
+    poll();
+    transcode();
+    poll();
+    return received(kTrunk);
+  }
+  std::vector<Rtp> callee_sends(const Rtp& packet) {
+    UdpFrame f = from_callee(kTrunkPort);
+    f.payload = rtp_bytes(packet);
+    inject_wire(kTrunk, build_udp(f));
+    poll();
+    transcode();
+    poll();
+    return received(kAccess);
+  }
+  std::vector<Rtp> received(uint32_t port) {
+    std::vector<Rtp> out;
+    auto frames = wire_out(port);
+    for (rte_mbuf* m : frames) {
+      auto udp = parse_udp(m);
+      EXPECT_TRUE(udp && udp->ip_checksum_ok && udp->udp_checksum_ok);
+      if (!udp) continue;
+      EXPECT_EQ(udp->src_ip, port == kTrunk ? trunk_ip() : access_ip());
+      EXPECT_EQ(udp->dst_ip, port == kTrunk ? callee_ip() : caller_ip());
+      if (auto rtp = parse_rtp(udp->payload)) out.push_back(*rtp);
+    }
+    free_all(frames);
+    return out;
+  }
+  uint32_t transcoded_sessions() {
+    auto stats = service_->stats({0}, now_);
+    return stats ? stats->transcoded_sessions : UINT32_MAX;
+  }
+
+  uint32_t capacity_ = 1000 * kCostPerG711Call;  // an Opus call costs 80
+};
+
+TEST_F(TranscoderTest, PcmuBecomesPcmaWithOurSsrcSequenceAndTimestampsAndTheToneSurvives) {
+  learn_peers();
+  ASSERT_EQ(add(coded_session(1, leg_codec(api::MediaCodec::kPcmu, 0),
+                              leg_codec(api::MediaCodec::kPcma, 8)))
+                .status,
+            api::Status::kOk);
+  EXPECT_EQ(transcoded_sessions(), 1u);
+  auto pcma = make_codec(CodecId::pcma);
+  auto pcmu = make_codec(CodecId::pcmu);
+  std::vector<int16_t> sent;
+  std::vector<int16_t> heard;
+  std::vector<Rtp> out;
+  for (uint16_t k = 0; k < 10; ++k) {
+    const std::vector<int16_t> pcm = tone(k * 160u);
+    const std::string payload = encode(CodecId::pcmu, pcm);
+    const auto as_sent = decode(**pcmu, payload);  // what the caller's codec can say
+    sent.insert(sent.end(), as_sent.begin(), as_sent.end());
+    auto got = caller_sends({0, k == 0, static_cast<uint16_t>(1000 + k), 5000u + k * 160u,
+                             kCallerSsrc, payload});
+    ASSERT_EQ(got.size(), 1u) << "packet " << k;
+    out.push_back(got[0]);
+  }
+  for (size_t k = 0; k < out.size(); ++k) {
+    EXPECT_EQ(out[k].pt, 8);
+    EXPECT_NE(out[k].ssrc, kCallerSsrc);
+    EXPECT_EQ(out[k].ssrc, out[0].ssrc);
+    EXPECT_EQ(static_cast<uint16_t>(out[k].seq - out[0].seq), k);
+    EXPECT_EQ(out[k].ts - out[0].ts, k * 160u);
+    EXPECT_EQ(out[k].payload.size(), 160u);
+    const auto pcm = decode(**pcma, out[k].payload);
+    heard.insert(heard.end(), pcm.begin(), pcm.end());
+  }
+  EXPECT_GT(snr_db(sent, heard), 30.0);
+  const api::LegStats caller = leg_stats(1, 0);
+  EXPECT_EQ(caller.rtp.packets, 10u);
+  EXPECT_EQ(drops(Drop::kTranscodeFailed), 0u);
+  EXPECT_EQ(drops(Drop::kTranscodeQueueFull), 0u);
+
+  // The other direction: PCMA from the callee reaches the caller as PCMU.
+  const std::string callee_payload = encode(CodecId::pcma, tone(0));
+  auto back = callee_sends({8, true, 7, 100, 0x55667788, callee_payload});
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].pt, 0);
+  EXPECT_NE(back[0].ssrc, 0x55667788u);
+  EXPECT_GT(snr_db(decode(**pcma, callee_payload), decode(**pcmu, back[0].payload)), 30.0);
+}
+
+TEST_F(TranscoderTest, OpusRunsOnItsOwnClockAndPayloadType) {
+  learn_peers();
+  ASSERT_EQ(add(coded_session(1, leg_codec(api::MediaCodec::kPcmu, 0),
+                              leg_codec(api::MediaCodec::kOpus, 111)))
+                .status,
+            api::Status::kOk);
+  std::vector<Rtp> out;
+  for (uint16_t k = 0; k < 5; ++k) {
+    auto got = caller_sends({0, false, static_cast<uint16_t>(k), k * 160u, kCallerSsrc,
+                             encode(CodecId::pcmu, tone(k * 160u))});
+    ASSERT_EQ(got.size(), 1u);
+    out.push_back(got[0]);
+  }
+  auto opus = make_codec(CodecId::opus);
+  double energy = 0;
+  for (size_t k = 0; k < out.size(); ++k) {
+    EXPECT_EQ(out[k].pt, 111);
+    EXPECT_EQ(out[k].ts - out[0].ts, k * 960u);  // 48 kHz RTP clock
+    for (int16_t s : decode(**opus, out[k].payload)) energy += static_cast<double>(s) * s;
+  }
+  EXPECT_GT(energy, 1e8);  // the tone, not silence
+}
+
+TEST_F(TranscoderTest, ARelayedDirectionHasItsPayloadTypesMappedAndNoTranscoder) {
+  learn_peers();
+  ASSERT_EQ(add(coded_session(1, leg_codec(api::MediaCodec::kPcmu, 0, 101),
+                              leg_codec(api::MediaCodec::kPcmu, 0, 96)))
+                .status,
+            api::Status::kOk);
+  EXPECT_EQ(transcoded_sessions(), 0u);
+  const std::string event("\x05\x8a\x00\xa0", 4);  // digit 5, end, volume 10, 160
+  UdpFrame f = from_caller(kAccessPort);
+  f.payload = rtp_bytes({101, true, 9, 1234, kCallerSsrc, event});
+  inject_wire(kAccess, build_udp(f));
+  poll();
+  EXPECT_EQ(transcode(), 0u);  // nothing for the transcoder
+  auto got = received(kTrunk);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].pt, 96);
+  EXPECT_TRUE(got[0].marker);
+  EXPECT_EQ(got[0].ssrc, kCallerSsrc);  // relayed: the sender's numbering
+  EXPECT_EQ(got[0].seq, 9);
+  EXPECT_EQ(got[0].payload, event);
+}
+
+TEST_F(TranscoderTest, AFullTranscoderRefusesANewSessionAndTakesOneAgainOnceRoomIsBack) {
+  capacity_ = kCostPerG711Call;  // one PCMU<->PCMA call
+  TearDown();
+  SetUp();
+  api::HelloReply hello = service_->hello({});
+  EXPECT_EQ(hello.max_transcoded_sessions, 1u);
+  const auto pcmu = leg_codec(api::MediaCodec::kPcmu, 0);
+  const auto pcma = leg_codec(api::MediaCodec::kPcma, 8);
+  ASSERT_EQ(add(coded_session(1, pcmu, pcma)).status, api::Status::kOk);
+  const api::Result full = add(coded_session(2, pcmu, pcma, 20002, 30002));
+  EXPECT_EQ(full.status, api::Status::kNoResources) << full.detail;
+  // A relayed session needs no transcoder.
+  EXPECT_EQ(add(coded_session(3, pcmu, pcmu, 20004, 30004)).status, api::Status::kOk);
+  // The live call's update keeps its own room.
+  EXPECT_EQ(add(coded_session(1, pcmu, pcma)).status, api::Status::kOk);
+  EXPECT_EQ(service_->session_delete({1}).status, api::Status::kOk);
+  EXPECT_EQ(add(coded_session(2, pcmu, pcma, 20002, 30002)).status, api::Status::kOk);
+  EXPECT_EQ(transcoded_sessions(), 1u);
+}
+
+TEST_F(TranscoderTest, ACodecPairTheLibraryCannotSetUpIsUnsupported) {
+  api::LegCodec opus30 = leg_codec(api::MediaCodec::kOpus, 111);
+  opus30.ptime_ms = 30;  // Opus has no 30 ms frame
+  const api::Result r = add(coded_session(1, leg_codec(api::MediaCodec::kPcmu, 0), opus30));
+  EXPECT_EQ(r.status, api::Status::kUnsupported);
+  EXPECT_NE(r.detail.find("opus"), std::string::npos) << r.detail;
+}
+
+TEST_F(TranscoderTest, ARemovedSessionIsFreedOnlyOnceTheTranscoderPassedItsJobs) {
+  learn_peers();
+  ASSERT_EQ(add(coded_session(1, leg_codec(api::MediaCodec::kPcmu, 0),
+                              leg_codec(api::MediaCodec::kPcma, 8)))
+                .status,
+            api::Status::kOk);
+  UdpFrame f = from_caller(kAccessPort);
+  f.payload = rtp_bytes({0, false, 1, 160, kCallerSsrc, encode(CodecId::pcmu, tone(0))});
+  inject_wire(kAccess, build_udp(f));
+  poll();  // the job is in the transcoder's ring
+  EXPECT_EQ(service_->session_delete({1}).status, api::Status::kOk);
+  poll();  // the workers' grace period is over
+  EXPECT_GT(table_->reclaim(), 0u);  // the barrier went in behind the job
+  EXPECT_EQ(transcode(), 2u);        // the job (its session still there), then the barrier
+  EXPECT_EQ(table_->reclaim(), 0u);
+  poll();
+  auto out = received(kTrunk);
+  EXPECT_EQ(out.size(), 1u);
+}
+
+class NoTranscoderTest : public DataplaneTest {};
+
+TEST_F(NoTranscoderTest, ATranscodedSessionIsUnsupportedAndPayloadTypeMappingStillWorks) {
+  api::SessionAdd s = session(1);
+  s.legs[0].codec = leg_codec(api::MediaCodec::kPcmu, 0);
+  s.legs[1].codec = leg_codec(api::MediaCodec::kPcma, 8);
+  EXPECT_EQ(add(s).status, api::Status::kUnsupported);
+  s.legs[1].codec = leg_codec(api::MediaCodec::kPcmu, 0, 101);
+  s.legs[0].codec = leg_codec(api::MediaCodec::kPcmu, 0, 96);
+  EXPECT_EQ(add(s).status, api::Status::kOk);
+  EXPECT_EQ(service_->hello({}).max_transcoded_sessions, 0u);
+}
+
+}  // namespace
+}  // namespace sbc::dp::test
