@@ -19,7 +19,8 @@ Cases (unittest; each SBC case builds its own lab: sbcd + sbc-dataplane in names
   the SBC terminates SRTP with its own keys per side, so each side's audio is checked, and a
   key seen on both wires fails the case.
 Group "transcoding" (`--group transcoding`, meson test integration_media_audio_transcoding):
-PCMU-only caller to a PCMA-, G.722- or Opus-only callee, also pending (TRANSCODING_CASES).
+PCMU-only caller to a PCMA-, G.722- or Opus-only callee (TRANSCODING_CASES): the dataplane's
+transcoding lcore carries the audio both ways.
 Every SBC call also checks each wire's offer/answer profile and a=crypto lines, that no SRTP
 key appears on both sides, that RTP came from the SBC's address, and that the SBC holds no call
 or session afterwards.
@@ -72,23 +73,6 @@ SRTP_CASES = {
 
 BINARIES = None
 LOGS_DIR = None
-
-
-def pending(reason: str):
-    """unittest.expectedFailure, with the reason printed and kept in the test's docstring."""
-    def wrap(test):
-        def run(self):
-            print(f"\n       expected to fail: {reason}", flush=True)
-            try:
-                test(self)
-            except BaseException as e:
-                print(f"       failed as expected: {type(e).__name__}: "
-                      f"{str(e).strip().splitlines()[0] if str(e).strip() else ''}", flush=True)
-                raise
-        run.__doc__ = f"{test.__doc__ or test.__name__} [EXPECTED FAILURE: {reason}]"
-        run.__name__ = test.__name__
-        return unittest.expectedFailure(run)
-    return wrap
 
 
 def write_sources(workdir: str, caller_rate: int = RATE, callee_rate: int = RATE):
@@ -306,17 +290,14 @@ for _name, (_caller_enc, _callee_enc, _conf) in SRTP_CASES.items():
 
 
 # Transcoded calls (group "transcoding", its own meson test): the caller offers only its codec,
-# the callee accepts only its own, so audio flows only if the SBC transcodes. No sbc.conf lines:
-# add the trunk's codec list here if the merged feature needs one to offer the callee's codec.
-# (G.729: Debian's baresip has no G.729 module; that pair needs another peer.)
+# the callee accepts only its own, so audio flows only if the SBC transcodes. The trunk lists the
+# callee's codec (sbc.conf `codecs`), so the SBC offers it to the callee as a transcoding
+# candidate. (G.729: Debian's baresip has no G.729 module; that pair needs another peer.)
 TRANSCODING_CASES = {
     "pcmu_to_pcma": ("pcmu", "pcma"),
     "pcmu_to_g722": ("pcmu", "g722"),
     "pcmu_to_opus": ("pcmu", "opus"),
 }
-PENDING_TRANSCODING = "the SBC does not transcode in the relay path yet (issue 9 point 2: " \
-                      "dataplane/media/codecs holds the building blocks only); remove @pending " \
-                      "when it lands"
 
 
 class MediaAudioTranscoding(MediaAudio):
@@ -328,9 +309,9 @@ for _name in [n for n in dir(MediaAudioTranscoding) if n.startswith("test_")]:
 
 
 def _transcoding_case(name: str, caller_codec: str, callee_codec: str):
-    @pending(PENDING_TRANSCODING)
     def test(self):
-        self.sbc_call(name, None, None, None, caller_codec, callee_codec)
+        self.sbc_call(name, None, None, {"trunk.carrier1": {"codecs": CODECS[callee_codec][0]}},
+                      caller_codec, callee_codec)
     test.__name__ = f"test_sbc_{name}"
     test.__doc__ = (f"caller {caller_codec.upper()} only -> SBC -> callee "
                     f"{callee_codec.upper()} only: transcoded audio checked both ways")

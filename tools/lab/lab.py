@@ -304,6 +304,7 @@ class Lab:
 control_socket = {self.dataplane_socket}
 eal_args = --no-huge --no-pci -m 256 --file-prefix {self.file_prefix}
 lcores = 0-1
+transcode_lcores = 1
 idle_policy = backoff
 mbuf_count = 16383
 max_sessions = 1024
