@@ -1,21 +1,30 @@
-// G.722 at 64 kbit/s over spandsp, in its 8 kHz mode (the low sub-band only: one byte per 8 kHz
-// sample, 160 bytes per 20 ms as on the wire). RTP clock 8000 (RFC 3551). Lost frames: spandsp's
-// PLC on the decoded signal.
+// G.722 at 64 kbit/s over spandsp, wideband as the peers run it: the encoder and decoder work at
+// 16 kHz (both sub-bands, the QMF filters) and speexdsp's resampler converts to and from our 8 kHz
+// PCM. (spandsp's 8 kHz mode, the low sub-band alone, skips the QMF: a tone near the 4 kHz band
+// edge then loses energy to the dropped high band and the far side's QMF leaves aliases: about
+// 8 dB SNR against 36 dB this way, measured with tools/audio's reference.) RTP clock 8000
+// (RFC 3551): one byte per 16 kHz sample pair, 160 bytes per 20 ms. Lost frames: spandsp's PLC on
+// the decoded 8 kHz signal.
 #pragma once
 
 #include <spandsp.h>
 
+#include <array>
 #include <memory>
 
 #include "dataplane/media/codecs/codec.h"
 
 struct g722_encode_state_s;
 struct g722_decode_state_s;
+struct SpeexResamplerState_;
 
 namespace sbc::dp {
 
 class G722Codec final : public Codec {
  public:
+  // The longest payload decoded or encoded at once: 240 ms (TranscodeStream::kMaxInputMs).
+  static constexpr size_t kMaxBytes = 1920;
+
   static std::expected<std::unique_ptr<Codec>, CodecError> create();
   ~G722Codec() override;
 
@@ -30,6 +39,9 @@ class G722Codec final : public Codec {
   G722Codec() { plc_init(&plc_); }
   g722_encode_state_s* encoder_ = nullptr;
   g722_decode_state_s* decoder_ = nullptr;
+  SpeexResamplerState_* up_ = nullptr;    // 8 -> 16 kHz, before the encoder
+  SpeexResamplerState_* down_ = nullptr;  // 16 -> 8 kHz, after the decoder
+  std::array<int16_t, 2 * kMaxBytes> wide_{};  // 16 kHz samples
   plc_state_t plc_{};
 };
 

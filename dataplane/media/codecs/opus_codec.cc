@@ -21,12 +21,15 @@ constexpr bool encodable(size_t samples) {
 std::expected<std::unique_ptr<Codec>, CodecError> OpusCodec::create() {
   std::unique_ptr<OpusCodec> codec(new OpusCodec());
   int error = OPUS_OK;
-  codec->encoder_ = opus_encoder_create(kPcmRate, 1, OPUS_APPLICATION_VOIP, &error);
+  // The "audio" application (ffmpeg's libopus default, so rtpengine's too): the encoder picks
+  // CELT or SILK by content. "voip" forces SILK's perceptual speech model, which keeps speech
+  // intelligible but not the waveform: a transcoded tone sequence arrived at 2 dB SNR (0.77
+  // correlation) that way, at 20 dB (0.99) this way, through a real peer decoding at 48 kHz.
+  codec->encoder_ = opus_encoder_create(kPcmRate, 1, OPUS_APPLICATION_AUDIO, &error);
   if (codec->encoder_ == nullptr || error != OPUS_OK) return std::unexpected(CodecError::no_memory);
   codec->decoder_ = opus_decoder_create(kPcmRate, 1, &error);
   if (codec->decoder_ == nullptr || error != OPUS_OK) return std::unexpected(CodecError::no_memory);
   opus_encoder_ctl(codec->encoder_, OPUS_SET_BITRATE(kBitrate));
-  opus_encoder_ctl(codec->encoder_, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE));
   opus_encoder_ctl(codec->encoder_, OPUS_SET_COMPLEXITY(kComplexity));
   return std::unique_ptr<Codec>(std::move(codec));
 }

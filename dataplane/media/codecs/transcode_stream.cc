@@ -152,6 +152,7 @@ std::expected<std::unique_ptr<TranscodeStream>, TranscodeSetupError> TranscodeSt
   }
   if (params.detect_inband_dtmf && params.out_telephone_event_pt && !params.in_telephone_event_pt) {
     stream->rx_ = dtmf_rx_init(nullptr, nullptr, nullptr);
+    stream->holdback_ = size_t{kDetectHoldbackMs} * kPcmRateMs;
     if (stream->rx_ == nullptr) return std::unexpected(TranscodeSetupError::codec_unavailable);
     dtmf_rx_set_realtime_callback(stream->rx_, &TranscodeStream::on_detected, stream.get());
   }
@@ -193,11 +194,13 @@ bool TranscodeStream::emit_frame(std::span<RtpOut> out, size_t& written) noexcep
 }
 
 bool TranscodeStream::flush(std::span<RtpOut> out, size_t& written) noexcept {
-  if (pending_count_ == 0) return true;
+  bool ok = true;
+  while (pending_count_ >= frame_) ok = emit_frame(out, written) && ok;  // the holdback
+  if (pending_count_ == 0) return ok;
   decoder_->conceal(std::span(pending_).subspan(pending_count_, frame_ - pending_count_));
   counters_.concealed_samples += frame_ - pending_count_;
   pending_count_ = frame_;
-  return emit_frame(out, written);
+  return emit_frame(out, written) && ok;
 }
 
 // Starts a new output timeline at input time t: never behind what was already sent.
@@ -389,7 +392,7 @@ std::expected<Pushed, TranscodeError> TranscodeStream::audio(std::span<const uin
   }
   last_was_audio_ = true;
   apply_tone();
-  while (pending_count_ >= frame_) emit_frame(out, written);
+  while (pending_count_ >= frame_ + holdback_) emit_frame(out, written);
   return Pushed{written, PacketKind::audio};
 }
 

@@ -137,8 +137,14 @@ class TranscodeStream {
  public:
   static constexpr uint32_t kMaxInputMs = 240;
   static constexpr uint32_t kMaxConcealMs = 60;
-  // Worst case: a 10 ms output ptime, a partial frame flushed, a concealed gap and a full packet.
-  static constexpr size_t kMaxOutPackets = (40 + kMaxConcealMs + kMaxInputMs) / 10 + 1;
+  // With detect_inband_dtmf, this much decoded audio is held back before it is encoded, so a
+  // digit detected late (the detector needs ~25 ms) is muted from its very start: the far side
+  // must not hear enough of the tone to detect the digit a second time.
+  static constexpr uint32_t kDetectHoldbackMs = 30;
+  // Worst case: a 10 ms output ptime, a partial frame and the holdback flushed, a concealed gap
+  // and a full packet.
+  static constexpr size_t kMaxOutPackets =
+      (40 + kDetectHoldbackMs + kMaxConcealMs + kMaxInputMs) / 10 + 1;
   // RFC 4733 2.5.1.4: the final packet of an event is sent 3 times.
   static constexpr uint8_t kEventEndPackets = 3;
   // In-band tones: the longest tone, the longest wait for an update while audio flows, and the
@@ -164,7 +170,8 @@ class TranscodeStream {
 
  private:
   static constexpr size_t kPcmRateMs = kPcmRate / 1000;
-  static constexpr size_t kPendingCap = (40 + kMaxConcealMs + kMaxInputMs) * kPcmRateMs;
+  static constexpr size_t kPendingCap =
+      (40 + kDetectHoldbackMs + kMaxConcealMs + kMaxInputMs) * kPcmRateMs;
 
   explicit TranscodeStream(const TranscodeParams& params);
 
@@ -209,6 +216,7 @@ class TranscodeStream {
   std::unique_ptr<Codec> encoder_;  // codec B (its encode side)
   noise_state_s* noise_ = nullptr;  // comfort noise toward a side without CN
   size_t frame_ = 160;              // output samples per packet
+  size_t holdback_ = 0;             // samples kept back from encoding (kDetectHoldbackMs)
   uint32_t in_units_ = 1;           // RTP timestamp units per PCM sample, input side
   uint32_t out_units_ = 1;
 
