@@ -132,12 +132,12 @@ void AnswerRelay::callee_answered(const CallPtr& call, const sip::Message& msg) 
   if (call->media.transcoded()) {
     // A transcoded call needs a transcoding lcore with room: the caller's 2xx waits for the
     // dataplane to accept the session; refused, the caller gets 503 and the callee a BYE.
-    media_.program_session(call, [this, call, code = msg.status_code(),
-                                  reason = std::string(msg.reason_phrase())] {
-      if (call->state != CallState::kEnded && call->state != CallState::kAnswered) {
-        answer_caller(call, code, reason);
-      }
-    });
+    media_.program_session(
+        call, [this, call, code = msg.status_code(), reason = std::string(msg.reason_phrase())] {
+          if (call->state != CallState::kEnded && call->state != CallState::kAnswered) {
+            answer_caller(call, code, reason);
+          }
+        });
     return;
   }
   answer_caller(call, msg.status_code(), msg.reason_phrase());

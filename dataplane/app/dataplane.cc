@@ -13,7 +13,7 @@ namespace {
 
 constexpr unsigned kMbufCache = 256;
 constexpr uint32_t kDescriptorsPerQueue = 1024;  // upper bound used by start_ethdev
-constexpr uint32_t kTranscodeRingSize = 1024;     // jobs in, frames out: per transcoding lcore
+constexpr uint32_t kTranscodeRingSize = 1024;    // jobs in, frames out: per transcoding lcore
 
 }  // namespace
 
@@ -41,9 +41,8 @@ std::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(const Co
       "control socket {}; {} sessions, {} sources max; {} transcoding lcores ({} PCMU<->PCMA "
       "calls each); idle policy {}; punt {}/s burst {} (untrusted {}/s burst {})",
       config.control_socket, config.max_sessions, config.max_sources, transcoders,
-      config.transcode_capacity,
-      config.idle_policy == IdlePolicy::kPoll ? "poll" : "backoff", config.punt_rate,
-      config.punt_burst, config.untrusted_punt_rate, config.untrusted_punt_burst);
+      config.transcode_capacity, config.idle_policy == IdlePolicy::kPoll ? "poll" : "backoff",
+      config.punt_rate, config.punt_burst, config.untrusted_punt_rate, config.untrusted_punt_burst);
   return dp;
 }
 
@@ -109,9 +108,9 @@ std::expected<void, std::string> Dataplane::create_tables(const Config& config) 
                                : "libsrtp: the OpenSSL cipher types failed their self-test");
   }
   srtp_.emplace(std::move(*srtp));
-  const TranscodingLimits transcoding{
-      static_cast<uint32_t>(transcoder_lcores_.size()),
-      config.transcode_capacity * kCostPerG711Call, kTranscodeRingSize};
+  const TranscodingLimits transcoding{static_cast<uint32_t>(transcoder_lcores_.size()),
+                                      config.transcode_capacity * kCostPerG711Call,
+                                      kTranscodeRingSize};
   auto table = SessionTable::create("sbc_sessions", config.max_sessions, worker_count(), addresses,
                                     datapath.tsc_hz, socket, &*srtp_, transcoding);
   if (!table) return std::unexpected(table.error());
@@ -142,10 +141,9 @@ std::expected<void, std::string> Dataplane::create_workers() {
     workers_.push_back(std::move(*worker));
   }
   for (uint16_t t = 0; t < transcoder_lcores_.size(); ++t) {
-    auto transcoder =
-        make_transcoder(t, *datapath_, table_->transcode_ring(t), table_->barrier_passed(t),
-                        static_cast<int>(rte_lcore_to_socket_id(transcoder_lcores_[t])),
-                        kTranscodeRingSize);
+    auto transcoder = make_transcoder(
+        t, *datapath_, table_->transcode_ring(t), table_->barrier_passed(t),
+        static_cast<int>(rte_lcore_to_socket_id(transcoder_lcores_[t])), kTranscodeRingSize);
     if (!transcoder) return std::unexpected(transcoder.error());
     // Relay worker t % workers sends what this transcoder makes.
     Worker& sender = *workers_[t % workers];
@@ -179,12 +177,12 @@ std::expected<void, std::string> Dataplane::launch_workers() {
     spdlog::info("worker {} on lcore {}", w, worker_lcores_[w]);
   }
   for (uint16_t t = 0; t < transcoders_.size(); ++t) {
-    if (int rc = rte_eal_remote_launch(transcoder_main, transcoders_[t].get(),
-                                       transcoder_lcores_[t]);
+    if (int rc =
+            rte_eal_remote_launch(transcoder_main, transcoders_[t].get(), transcoder_lcores_[t]);
         rc != 0) {
       stop_workers();
-      return std::unexpected(fmt::format("launch transcoder on lcore {}: {}",
-                                         transcoder_lcores_[t], rte_strerror(-rc)));
+      return std::unexpected(fmt::format("launch transcoder on lcore {}: {}", transcoder_lcores_[t],
+                                         rte_strerror(-rc)));
     }
     spdlog::info("transcoder {} on lcore {}", t, transcoder_lcores_[t]);
   }

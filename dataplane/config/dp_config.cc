@@ -94,8 +94,8 @@ po::options_description known_options(const std::vector<std::string>& port_names
   po::options_description desc;
   for (const char* key :
        {"control_socket", "eal_args", "lcores", "idle_policy", "mbuf_count", "max_sessions",
-        "transcode_lcores", "transcode_capacity",
-        "punt_rate", "punt_burst", "untrusted_punt_rate", "untrusted_punt_burst", "max_sources"}) {
+        "transcode_lcores", "transcode_capacity", "punt_rate", "punt_burst", "untrusted_punt_rate",
+        "untrusted_punt_burst", "max_sources"}) {
     desc.add_options()(fmt::format("dataplane.{}", key).c_str(), po::value<std::string>());
   }
   for (const auto& name : port_names) {

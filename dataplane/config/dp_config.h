@@ -19,7 +19,7 @@ inline constexpr size_t kMaxPorts = 16;
 inline constexpr size_t kMaxWorkers = 64;
 inline constexpr size_t kMaxTranscoders = 16;
 // PCMU<->PCMA calls one transcoding lcore carries by default: about 70% of what sbc-codec-bench
-// measures on the lab VM (22,205), heavier codecs counting for more (session_transcode.h).
+// measures on the lab VM (about 24,000), heavier codecs counting for more (session_transcode.h).
 inline constexpr uint32_t kDefaultTranscodeCapacity = 16000;
 inline constexpr uint32_t kMaxSessionsLimit = 1u << 22;  // 4 hash keys each
 inline constexpr uint32_t kDefaultPuntRate = 20000;      // packets/s per port to the kernel
@@ -90,9 +90,9 @@ bool is_vdev_spec(std::string_view device);
 std::string_view device_name(std::string_view device);
 
 // The argv handed to rte_eal_init: program name, -l lcores (with transcoding lcores: --lcores, the
-// transcoders numbered after the last relay lcore and pinned to their CPUs), eal_args, --no-pci when no port is a
-// PCI device (else the EAL would probe every bound NIC), one --vdev / -a per port, then the extra
-// arguments given after `--` on the command line.
+// transcoders numbered after the last relay lcore and pinned to their CPUs), eal_args, --no-pci
+// when no port is a PCI device (else the EAL would probe every bound NIC), one --vdev / -a per
+// port, then the extra arguments given after `--` on the command line.
 std::vector<std::string> build_eal_args(const Config& config, std::string_view program,
                                         std::span<const std::string> extra);
 

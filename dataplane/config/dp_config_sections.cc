@@ -101,8 +101,8 @@ std::expected<void, std::string> read_lcores(const Values& v, Config& config) {
     auto cpus = parse_lcore_list(*text);
     if (!cpus) return std::unexpected("dataplane.transcode_lcores: " + cpus.error());
     if (cpus->size() > kMaxTranscoders) {
-      return std::unexpected(
-          fmt::format("dataplane.transcode_lcores: at most {} transcoding lcores", kMaxTranscoders));
+      return std::unexpected(fmt::format(
+          "dataplane.transcode_lcores: at most {} transcoding lcores", kMaxTranscoders));
     }
     config.transcode_cpus = std::move(*cpus);
   }

@@ -15,31 +15,31 @@
 namespace sbc::dp {
 
 enum class Drop : uint8_t {
-  kRunt,              // frame shorter than an Ethernet header
-  kBadIpHeader,       // IPv4 version/IHL/total length inconsistent with the frame
-  kBadUdp,            // media packet with a UDP length that does not fit the IP packet
-  kBadArp,            // ARP frame too short for an Ethernet/IPv4 ARP body
-  kTtlExceeded,       // media packet with TTL <= 1
-  kSourceMismatch,    // allowed source, but the stream is latched to another one (strict phase)
-  kNotAllowedSource,  // source IP neither SDP-signalled nor the SIP signalling source
-  kNoDestination,     // other leg has neither a latched nor a signalled address
-  kNoRoute,           // destination off-link and the out port has no gateway
-  kNoNeighbour,       // next-hop MAC unknown (an ARP request is sent, rate limited)
-  kNoMbuf,            // mbuf pool empty when building an ARP request
-  kTxFull,            // physical port TX queue full
-  kTapFull,           // TAP (kernel exception path) TX queue full
-  kPuntPoliced,       // over the port's punt rate (dataplane.punt_rate / punt_burst)
-  kArpPoliced,        // ARP over its own per-port rate
-  kBannedSource,      // from a banned source (source table), before any other handling
-  kUntrustedPoliced,  // punt candidate from a source not trusted, over untrusted_punt_rate
-  kNoSession,         // UDP to our address on a media port (MediaPortsSet) with no live session
-  kStreamPoliced,     // a stream above its session's max_packet_rate
-  kSrtpAuthFail,      // SRTP/SRTCP in: the tag did not verify (tampered, wrong key, not SRTP)
-  kSrtpReplay,        // SRTP/SRTCP in: replayed, or older than the replay window
-  kSrtpMalformed,     // SRTP/SRTCP in: too short for header and trailer, or a bad header
-  kSrtpSsrcLimit,     // SRTP/SRTCP: one SSRC more than the context admits (in or out)
-  kSrtpNoTailroom,    // SRTP/SRTCP out: no room in the buffer for the trailer
-  kSrtpFailed,        // SRTP/SRTCP: key usage limit reached, or another libsrtp failure
+  kRunt,                // frame shorter than an Ethernet header
+  kBadIpHeader,         // IPv4 version/IHL/total length inconsistent with the frame
+  kBadUdp,              // media packet with a UDP length that does not fit the IP packet
+  kBadArp,              // ARP frame too short for an Ethernet/IPv4 ARP body
+  kTtlExceeded,         // media packet with TTL <= 1
+  kSourceMismatch,      // allowed source, but the stream is latched to another one (strict phase)
+  kNotAllowedSource,    // source IP neither SDP-signalled nor the SIP signalling source
+  kNoDestination,       // other leg has neither a latched nor a signalled address
+  kNoRoute,             // destination off-link and the out port has no gateway
+  kNoNeighbour,         // next-hop MAC unknown (an ARP request is sent, rate limited)
+  kNoMbuf,              // mbuf pool empty when building an ARP request
+  kTxFull,              // physical port TX queue full
+  kTapFull,             // TAP (kernel exception path) TX queue full
+  kPuntPoliced,         // over the port's punt rate (dataplane.punt_rate / punt_burst)
+  kArpPoliced,          // ARP over its own per-port rate
+  kBannedSource,        // from a banned source (source table), before any other handling
+  kUntrustedPoliced,    // punt candidate from a source not trusted, over untrusted_punt_rate
+  kNoSession,           // UDP to our address on a media port (MediaPortsSet) with no live session
+  kStreamPoliced,       // a stream above its session's max_packet_rate
+  kSrtpAuthFail,        // SRTP/SRTCP in: the tag did not verify (tampered, wrong key, not SRTP)
+  kSrtpReplay,          // SRTP/SRTCP in: replayed, or older than the replay window
+  kSrtpMalformed,       // SRTP/SRTCP in: too short for header and trailer, or a bad header
+  kSrtpSsrcLimit,       // SRTP/SRTCP: one SSRC more than the context admits (in or out)
+  kSrtpNoTailroom,      // SRTP/SRTCP out: no room in the buffer for the trailer
+  kSrtpFailed,          // SRTP/SRTCP: key usage limit reached, or another libsrtp failure
   kTranscodeQueueFull,  // a transcoding lcore's ring is full (it is behind): packet dropped
   kTranscodeFailed,     // the transcoder refused the packet (malformed, unknown payload type,
                         // late or duplicate, undecodable): see TranscodeError

@@ -21,7 +21,6 @@ namespace sbc::dp {
 
 inline constexpr uint16_t kBurstSize = 32;
 
-
 inline constexpr uint64_t kNeighbourRefreshSeconds = 60;
 
 struct PortView {

@@ -327,9 +327,9 @@ inline bool source_plausible(const StreamState& s, const LegConfig& leg, uint32_
 // stream's counters have a single writer). Either way exactly one thread uses the direction's
 // SRTP `out` context: a transcoded direction's packets all go through its transcoding lcore.
 inline bool forward_media(Worker& w, StreamState* owner, const StreamState& s,
-                          const SessionConfig& cfg, rte_mbuf* m, rte_ipv4_hdr* ip,
-                          rte_udp_hdr* udp, uint8_t* payload, size_t payload_len,
-                          bool payload_changed, uint64_t now_tsc) {
+                          const SessionConfig& cfg, rte_mbuf* m, rte_ipv4_hdr* ip, rte_udp_hdr* udp,
+                          uint8_t* payload, size_t payload_len, bool payload_changed,
+                          uint64_t now_tsc) {
   const LegConfig& other = cfg.legs[s.leg ^ 1];
   const bool rtcp = s.kind == StreamKind::kRtcp;
   const auto kind = static_cast<size_t>(s.kind);
@@ -439,8 +439,7 @@ inline bool forward_media(Worker& w, StreamState* owner, const StreamState& s,
 
 // Payload types of a relayed direction whose legs number them differently (audio, CN,
 // telephone-event), in the RTP header in the clear; the marker bit is kept.
-inline void rewrite_payload_type(const SessionTranscode& t, uint8_t leg, uint8_t* rtp,
-                                 size_t len) {
+inline void rewrite_payload_type(const SessionTranscode& t, uint8_t leg, uint8_t* rtp, size_t len) {
   if (len < 2) return;
   rtp[1] = static_cast<uint8_t>((rtp[1] & 0x80) | t.pt_map[leg][rtp[1] & 0x7f]);
 }

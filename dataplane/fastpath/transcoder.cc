@@ -26,8 +26,8 @@ void transcode_job(Transcoder& t, const TranscodeJob& job, uint64_t now_tsc) {
   TranscodeStream& stream = *cfg.transcode->stream[s.leg];
   const rte_ipv4_hdr* ip = ipv4_of(m);
   const uint32_t headers = kEthLen + ihl_of(ip) + sizeof(rte_udp_hdr);
-  const auto* udp = reinterpret_cast<const rte_udp_hdr*>(rte_pktmbuf_mtod_offset(
-      m, const uint8_t*, headers - sizeof(rte_udp_hdr)));
+  const auto* udp = reinterpret_cast<const rte_udp_hdr*>(
+      rte_pktmbuf_mtod_offset(m, const uint8_t*, headers - sizeof(rte_udp_hdr)));
   const size_t rtp_len = rte_be_to_cpu_16(udp->dgram_len) - sizeof(rte_udp_hdr);
   const auto pushed =
       stream.push({rte_pktmbuf_mtod_offset(m, const uint8_t*, headers), rtp_len}, t.out);
@@ -81,8 +81,8 @@ std::expected<std::unique_ptr<Transcoder>, std::string> make_transcoder(
   t->tx->tx_ring = rte_ring_create(fmt::format("sbc_tx{}", id).c_str(), tx_ring_size, socket_id,
                                    RING_F_SP_ENQ | RING_F_SC_DEQ);
   if (t->tx->tx_ring == nullptr) {
-    return std::unexpected(
-        fmt::format("transcoding lcore {}: cannot create its TX ring: {}", id, rte_strerror(rte_errno)));
+    return std::unexpected(fmt::format("transcoding lcore {}: cannot create its TX ring: {}", id,
+                                       rte_strerror(rte_errno)));
   }
   t->ring = ring;
   t->barrier_passed = barrier_passed;

@@ -91,8 +91,8 @@ uint32_t poll_once(Worker& w, uint64_t now_tsc) {
   }
   // What the transcoding lcores made, sent on our TX queues (they have none).
   for (uint8_t r = 0; r < w.transcoded_ring_count; ++r) {
-    const unsigned n = rte_ring_sc_dequeue_burst(w.transcoded_rings[r],
-                                                 reinterpret_cast<void**>(pkts), kBurstSize, nullptr);
+    const unsigned n = rte_ring_sc_dequeue_burst(
+        w.transcoded_rings[r], reinterpret_cast<void**>(pkts), kBurstSize, nullptr);
     for (unsigned i = 0; i < n; ++i) {
       const uint16_t p = pkts[i]->port;
       rte_eth_tx_buffer(dp.ports[p].phys, w.id, w.phys_tx[p], pkts[i]);

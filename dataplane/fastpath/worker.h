@@ -7,8 +7,8 @@
 
 #include <rte_ethdev.h>
 #include <rte_pause.h>
-#include <rte_ring.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
 #include <algorithm>
 #include <array>

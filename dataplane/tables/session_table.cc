@@ -191,7 +191,7 @@ api::Result SessionTable::attach_srtp(SessionConfig& config, api::SessionAdd& ad
 }
 
 api::Result SessionTable::attach_transcode(SessionConfig& config, const api::SessionAdd& add,
-                                          const Session* session, uint8_t& transcoder) const {
+                                           const Session* session, uint8_t& transcoder) const {
   const SessionConfig* previous =
       session ? session->config.load(std::memory_order_relaxed) : nullptr;
   auto transcode =

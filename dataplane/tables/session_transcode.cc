@@ -67,9 +67,9 @@ uint32_t codec_weight(api::MediaCodec codec) {
   switch (codec) {
     case api::MediaCodec::kPcmu:
     case api::MediaCodec::kPcma: return 1;
-    case api::MediaCodec::kG722: return 19;
-    case api::MediaCodec::kOpus: return 159;
-    case api::MediaCodec::kG729: return 117;
+    case api::MediaCodec::kG722: return 54;
+    case api::MediaCodec::kOpus: return 84;
+    case api::MediaCodec::kG729: return 119;
   }
   return 1;
 }
@@ -100,8 +100,8 @@ std::expected<std::unique_ptr<SessionTranscode>, api::Result> build_session_tran
       if (!stream) {
         return std::unexpected(api::Result{
             api::Status::kUnsupported,
-            fmt::format("leg {} -> leg {}: cannot transcode {} ({} ms) to {} ({} ms): {}", i,
-                        i ^ 1, api::to_string(in.codec), in.ptime_ms, api::to_string(out.codec),
+            fmt::format("leg {} -> leg {}: cannot transcode {} ({} ms) to {} ({} ms): {}", i, i ^ 1,
+                        api::to_string(in.codec), in.ptime_ms, api::to_string(out.codec),
                         out.ptime_ms, to_string(stream.error()))});
       }
       t->owner[i] = std::move(*stream);

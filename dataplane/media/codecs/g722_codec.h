@@ -39,8 +39,8 @@ class G722Codec final : public Codec {
   G722Codec() { plc_init(&plc_); }
   g722_encode_state_s* encoder_ = nullptr;
   g722_decode_state_s* decoder_ = nullptr;
-  SpeexResamplerState_* up_ = nullptr;    // 8 -> 16 kHz, before the encoder
-  SpeexResamplerState_* down_ = nullptr;  // 16 -> 8 kHz, after the decoder
+  SpeexResamplerState_* up_ = nullptr;         // 8 -> 16 kHz, before the encoder
+  SpeexResamplerState_* down_ = nullptr;       // 16 -> 8 kHz, after the decoder
   std::array<int16_t, 2 * kMaxBytes> wide_{};  // 16 kHz samples
   plc_state_t plc_{};
 };

@@ -169,8 +169,8 @@ TEST_F(TranscoderTest, PcmuBecomesPcmaWithOurSsrcSequenceAndTimestampsAndTheTone
     const std::string payload = encode(CodecId::pcmu, pcm);
     const auto as_sent = decode(**pcmu, payload);  // what the caller's codec can say
     sent.insert(sent.end(), as_sent.begin(), as_sent.end());
-    auto got = caller_sends({0, k == 0, static_cast<uint16_t>(1000 + k), 5000u + k * 160u,
-                             kCallerSsrc, payload});
+    auto got = caller_sends(
+        {0, k == 0, static_cast<uint16_t>(1000 + k), 5000u + k * 160u, kCallerSsrc, payload});
     ASSERT_EQ(got.size(), 1u) << "packet " << k;
     out.push_back(got[0]);
   }
@@ -283,7 +283,7 @@ TEST_F(TranscoderTest, ARemovedSessionIsFreedOnlyOnceTheTranscoderPassedItsJobs)
   inject_wire(kAccess, build_udp(f));
   poll();  // the job is in the transcoder's ring
   EXPECT_EQ(service_->session_delete({1}).status, api::Status::kOk);
-  poll();  // the workers' grace period is over
+  poll();                            // the workers' grace period is over
   EXPECT_GT(table_->reclaim(), 0u);  // the barrier went in behind the job
   EXPECT_EQ(transcode(), 2u);        // the job (its session still there), then the barrier
   EXPECT_EQ(table_->reclaim(), 0u);

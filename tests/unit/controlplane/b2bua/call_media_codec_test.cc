@@ -69,8 +69,7 @@ TEST_F(B2buaCodecTest, TheTrunksListFiltersTheOfferAndTheCallIsRelayed) {
   with_codecs({}, {api::MediaCodec::kPcma});
   deliver(kAccess, kCallerAddr, invite_offering("0 8 101", kPcmuPcmaTe));
   auto invite = offer_to_callee();
-  EXPECT_EQ(m_line(invite.body()), "m=audio 20000 RTP/AVP 8 101")
-      << invite.body();
+  EXPECT_EQ(m_line(invite.body()), "m=audio 20000 RTP/AVP 8 101") << invite.body();
   EXPECT_EQ(invite.body().find("PCMU"), std::string_view::npos) << invite.body();
   // The caller's own telephone-event line is kept (its event range).
   EXPECT_NE(invite.body().find("a=fmtp:101 0-15"), std::string_view::npos) << invite.body();

@@ -86,8 +86,7 @@ TEST(DpConfigCapacity, TranscodeCapacityIsCallsPerLcore) {
   Config config;
   ASSERT_TRUE(read_capacity(values({}), config).has_value());
   EXPECT_EQ(config.transcode_capacity, kDefaultTranscodeCapacity);
-  ASSERT_TRUE(
-      read_capacity(values({{"dataplane.transcode_capacity", "500"}}), config).has_value());
+  ASSERT_TRUE(read_capacity(values({{"dataplane.transcode_capacity", "500"}}), config).has_value());
   EXPECT_EQ(config.transcode_capacity, 500u);
   EXPECT_THAT(error_of(read_capacity(values({{"dataplane.transcode_capacity", "0"}}), config)),
               HasSubstr("dataplane.transcode_capacity"));
