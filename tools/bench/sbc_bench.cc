@@ -17,6 +17,14 @@
 // relayed packet costs one protect or one unprotect on average, in srtp-srtp one of each. Bare
 // libsrtp (protect + unprotect of the same 172-byte RTP packet, one context pair) is measured in
 // the same run as the SRTP baseline.
+//
+// Transcoding modes (pcmu-pcma, pcmu-g722, pcmu-opus, pcmu-g729): the caller's leg speaks PCMU,
+// the callee's the other codec, so both directions are transcoded. The relay worker hands every
+// packet to a transcoding lcore's ring and sends what comes back, as in production; here one core
+// runs both (worker poll, then the transcoder until its ring is empty), and both are timed. The
+// reflector gives each packet the next sequence number and timestamp (in that leg's RTP clock) of
+// the session it is aimed at, so every stream is continuous. Calls per core: one call is 100
+// packets/s (50 per direction).
 #include <fmt/core.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -42,6 +50,7 @@
 #include "dataplane/fastpath/checksum.h"
 #include "dataplane/fastpath/port.h"
 #include "dataplane/fastpath/relay.h"
+#include "dataplane/fastpath/transcoder.h"
 #include "dataplane/fastpath/worker.h"
 #include "dataplane/media/srtp_context.h"
 #include "dataplane/media/srtp_key.h"
@@ -60,20 +69,42 @@ constexpr uint16_t kCallerPort = 40000;
 constexpr uint16_t kCalleePort = 50000;
 constexpr uint32_t kMaxPairs = 4;  // 100k sessions
 
-enum class Mode : uint8_t { kPlain, kRtpSrtp, kSrtpSrtp };
+enum class Mode : uint8_t { kPlain, kRtpSrtp, kSrtpSrtp, kTranscode };
 
 struct ModeSpec {
   Mode mode = Mode::kPlain;
   api::SrtpSuite suite = api::SrtpSuite::kAesCm128HmacSha1_80;
   std::string name;
+  api::MediaCodec callee_codec = api::MediaCodec::kPcmu;  // kTranscode: the callee leg's codec
 };
 
 std::vector<ModeSpec> all_modes() {
-  return {{Mode::kPlain, {}, "plain"},
-          {Mode::kRtpSrtp, api::SrtpSuite::kAesCm128HmacSha1_80, "rtp-srtp aes-cm-80"},
-          {Mode::kRtpSrtp, api::SrtpSuite::kAeadAes128Gcm, "rtp-srtp gcm-128"},
-          {Mode::kSrtpSrtp, api::SrtpSuite::kAesCm128HmacSha1_80, "srtp-srtp aes-cm-80"},
-          {Mode::kSrtpSrtp, api::SrtpSuite::kAeadAes128Gcm, "srtp-srtp gcm-128"}};
+  constexpr auto kNoSuite = api::SrtpSuite::kAesCm128HmacSha1_80;
+  return {{Mode::kPlain, kNoSuite, "plain", api::MediaCodec::kPcmu},
+          {Mode::kRtpSrtp, api::SrtpSuite::kAesCm128HmacSha1_80, "rtp-srtp aes-cm-80",
+           api::MediaCodec::kPcmu},
+          {Mode::kRtpSrtp, api::SrtpSuite::kAeadAes128Gcm, "rtp-srtp gcm-128",
+           api::MediaCodec::kPcmu},
+          {Mode::kSrtpSrtp, api::SrtpSuite::kAesCm128HmacSha1_80, "srtp-srtp aes-cm-80",
+           api::MediaCodec::kPcmu},
+          {Mode::kSrtpSrtp, api::SrtpSuite::kAeadAes128Gcm, "srtp-srtp gcm-128",
+           api::MediaCodec::kPcmu},
+          {Mode::kTranscode, kNoSuite, "pcmu-pcma", api::MediaCodec::kPcma},
+          {Mode::kTranscode, kNoSuite, "pcmu-g722", api::MediaCodec::kG722},
+          {Mode::kTranscode, kNoSuite, "pcmu-opus", api::MediaCodec::kOpus},
+          {Mode::kTranscode, kNoSuite, "pcmu-g729", api::MediaCodec::kG729}};
+}
+
+// The callee leg's payload type in the transcoding modes (static where there is one).
+uint8_t payload_type_of(api::MediaCodec codec) {
+  switch (codec) {
+    case api::MediaCodec::kPcmu: return 0;
+    case api::MediaCodec::kPcma: return 8;
+    case api::MediaCodec::kG722: return 9;
+    case api::MediaCodec::kG729: return 18;
+    case api::MediaCodec::kOpus: return 111;
+  }
+  return 0;
 }
 
 struct Options {
@@ -85,6 +116,11 @@ struct Options {
 
 // SRTP modes keep a peer context per session and leg in the reflector: bounded here.
 constexpr uint32_t kMaxSrtpSessions = 25000;
+// A transcoded session holds two TranscodeStreams (codec state and buffers, tens of KiB), and one
+// core carries at most ~25,000 PCMU<->PCMA calls: more sessions than that measure nothing new.
+constexpr uint32_t kMaxTranscodeSessions = 10000;
+// Transcoding costs microseconds per packet: a smaller measurement keeps a run in seconds.
+constexpr uint64_t kTranscodePackets = 200'000;
 
 // A deterministic master key||salt per (session, leg, direction): no two alike.
 api::SrtpParams key_for(api::SrtpSuite suite, uint32_t session, uint32_t leg, uint32_t in) {
@@ -113,6 +149,8 @@ struct Peers {
   std::array<std::vector<std::optional<SrtpOutbound>>, 2> tx;
   std::array<std::vector<std::optional<SrtpInbound>>, 2> rx;
   std::array<std::vector<uint16_t>, 2> seq;  // the next RTP sequence number per session and leg
+  std::array<uint8_t, 2> payload_type{};     // per leg
+  std::array<uint32_t, 2> ts_step{160, 160};  // RTP timestamp units per 20 ms packet, per leg
   uint32_t slots = 1;
   uint64_t failures = 0;  // SBC output the peer could not unprotect: the workload is broken
 };
@@ -155,12 +193,13 @@ std::expected<RingPort, std::string> make_port(const std::string& name, rte_memp
 
 constexpr uint16_t kRtpPayload = 172;  // G.711 20 ms: 12 byte RTP header + 160 samples
 
-void write_rtp_header(uint8_t* rtp, uint16_t seq, uint32_t ssrc) {
+void write_rtp_header(uint8_t* rtp, uint16_t seq, uint32_t ssrc, uint8_t payload_type = 0,
+                      uint32_t ts_step = 160) {
   rtp[0] = 0x80;
-  rtp[1] = 0;  // PCMU
+  rtp[1] = payload_type;  // PCMU by default
   rtp[2] = static_cast<uint8_t>(seq >> 8);
   rtp[3] = static_cast<uint8_t>(seq);
-  const uint32_t ts = uint32_t{seq} * 160;
+  const uint32_t ts = uint32_t{seq} * ts_step;
   for (int i = 0; i < 4; ++i) rtp[4 + i] = static_cast<uint8_t>(ts >> (24 - 8 * i));
   for (int i = 0; i < 4; ++i) rtp[8 + i] = static_cast<uint8_t>(ssrc >> (24 - 8 * i));
 }
@@ -266,7 +305,7 @@ void play_peer(rte_mbuf* m, uint32_t port, const std::vector<uint16_t>& next_slo
   if (peers.srtp[leg] && peers.rx[leg][from]->unprotect_rtp(buffer, length) != SrtpResult::kOk) {
     ++peers.failures;
   }
-  write_rtp_header(payload, peers.seq[leg][to]++, to);
+  write_rtp_header(payload, peers.seq[leg][to]++, to, peers.payload_type[leg], peers.ts_step[leg]);
   if (peers.srtp[leg] && peers.tx[leg][to]->protect_rtp(buffer, length) != SrtpResult::kOk) {
     ++peers.failures;
   }
@@ -375,14 +414,20 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
   datapath->tsc_hz = hz;
   datapath->neighbour_refresh_tsc = kNeighbourRefreshSeconds * hz;
   const std::vector<uint16_t> next_slot = shuffled_cycle(slots);
+  const bool transcode = mode.mode == Mode::kTranscode;
+  const TranscodingLimits transcoding{transcode ? 1u : 0u, UINT32_MAX / 2, 4096};
   auto table = SessionTable::create(fmt::format("bench{}", sessions), sessions, 1, addresses, hz,
-                                    SOCKET_ID_ANY, &library);
+                                    SOCKET_ID_ANY, &library, transcoding);
   if (!table) return std::unexpected(table.error());
   std::optional<Peers> peers;
   if (mode.mode != Mode::kPlain) {
     peers.emplace();
     peers->slots = slots;
-    peers->srtp = {mode.mode == Mode::kSrtpSrtp, true};
+    peers->srtp = {mode.mode == Mode::kSrtpSrtp, mode.mode != Mode::kTranscode};
+    if (transcode) {
+      peers->payload_type = {0, payload_type_of(mode.callee_codec)};
+      peers->ts_step = {160, 20 * api::rtp_clock(mode.callee_codec) / 1000};
+    }
     for (uint32_t leg = 0; leg < 2; ++leg) {
       peers->tx[leg].resize(sessions);
       peers->rx[leg].resize(sessions);
@@ -405,6 +450,10 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
       spec.remote = api::Address::ipv4(peer_ip(port));
       spec.remote_rtp_port = leg == 0 ? kCallerPort : kCalleePort;
       spec.signalling_source = spec.remote;
+      if (transcode) {
+        spec.codec = api::LegCodec{leg == 0 ? api::MediaCodec::kPcmu : mode.callee_codec,
+                                   peers->payload_type[leg], 20, std::nullopt, std::nullopt};
+      }
       if (peers && peers->srtp[leg]) {
         spec.srtp_in = key_for(mode.suite, k, leg, 1);
         spec.srtp_out = key_for(mode.suite, k, leg, 0);
@@ -420,6 +469,16 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
   for (size_t p = 0; p < port_count; ++p) owned.push_back(static_cast<uint8_t>(p));
   auto worker = make_worker(0, *datapath, (*table)->qsbr(), owned, SOCKET_ID_ANY);
   if (!worker) return std::unexpected(worker.error());
+  std::unique_ptr<Transcoder> transcoder;
+  if (transcode) {
+    datapath->transcode_rings[0] = (*table)->transcode_ring(0);
+    datapath->transcoder_count = 1;
+    auto made = make_transcoder(0, *datapath, (*table)->transcode_ring(0),
+                                (*table)->barrier_passed(0), SOCKET_ID_ANY, kRingSize);
+    if (!made) return std::unexpected(made.error());
+    transcoder = std::move(*made);
+    (*worker)->transcoded_rings[(*worker)->transcoded_ring_count++] = transcoder->tx->tx_ring;
+  }
   rte_rcu_qsbr_thread_register((*table)->qsbr(), 0);
   rte_rcu_qsbr_thread_online((*table)->qsbr(), 0);
 
@@ -437,7 +496,8 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
             rte_pktmbuf_mtod_offset(m, rte_udp_hdr*, sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr));
         auto* payload = reinterpret_cast<uint8_t*>(udp + 1);
         size_t length = kRtpPayload;
-        write_rtp_header(payload, peers->seq[0][k]++, k);
+        write_rtp_header(payload, peers->seq[0][k]++, k, peers->payload_type[0],
+                         peers->ts_step[0]);
         if (peers->srtp[0] &&
             peers->tx[0][k]->protect_rtp({payload, length + rte_pktmbuf_tailroom(m)}, length) !=
                 SrtpResult::kOk) {
@@ -487,23 +547,41 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
   const auto baseline = measure([&] { return forward_once(b, port_count); });
   active_peers = peers ? &*peers : nullptr;
   Worker& w = **worker;
-  const auto relay = measure([&] { return poll_once(w, rte_rdtsc()); });
+  // Transcoding: the worker's poll, then the transcoder until its ring is empty; a packet counts
+  // once, when the transcoder takes it (what the worker moves back from the transcoder is not
+  // another packet).
+  const auto relay = transcode ? measure([&] {
+    const uint64_t before = transcoder->packets_in.get();
+    const uint64_t now_tsc = rte_rdtsc();
+    poll_once(w, now_tsc);
+    while (transcode_once(*transcoder, now_tsc) != 0) {
+    }
+    return static_cast<uint32_t>(transcoder->packets_in.get() - before);
+  })
+                               : measure([&] { return poll_once(w, rte_rdtsc()); });
+  std::vector<const WorkerCounters*> counters{&w.counters};
+  if (transcoder) counters.push_back(&transcoder->tx->counters);
   uint64_t relayed = 0;
-  for (size_t p = 0; p < port_count; ++p) relayed += w.counters.ports[p].media_tx.get();
+  for (const WorkerCounters* c : counters) {
+    for (size_t p = 0; p < port_count; ++p) relayed += c->ports[p].media_tx.get();
+  }
   drain();
   uint64_t dropped = 0;
-  for (size_t d = 0; d < kDropCount; ++d) dropped += w.counters.drops[d].get();
+  std::string reasons;
+  for (const WorkerCounters* c : counters) {
+    for (size_t d = 0; d < kDropCount; ++d) {
+      if (const uint64_t n = c->drops[d].get(); n != 0) {
+        dropped += n;
+        reasons += fmt::format(" {}={}", kDropNames[d], n);
+      }
+    }
+  }
+  transcoder.reset();
   rte_rcu_qsbr_thread_offline((*table)->qsbr(), 0);
   rte_rcu_qsbr_thread_unregister((*table)->qsbr(), 0);
   if (!baseline || !relay)
     return std::unexpected(std::string("traffic stopped: the workload is broken"));
   if (dropped != 0) {
-    std::string reasons;
-    for (size_t d = 0; d < kDropCount; ++d) {
-      if (const uint64_t n = w.counters.drops[d].get(); n != 0) {
-        reasons += fmt::format(" {}={}", kDropNames[d], n);
-      }
-    }
     return std::unexpected(
         fmt::format("{} packets dropped:{}; the workload is broken", dropped, reasons));
   }
@@ -548,7 +626,7 @@ std::expected<Options, std::string> parse_options(int argc, char** argv) {
       if (chosen.empty()) {
         return std::unexpected(fmt::format(
             "--mode: '{}' is none of all, plain, rtp-srtp, srtp-srtp (optionally with ' aes-cm-80' "
-            "or ' gcm-128')",
+            "or ' gcm-128'), pcmu-pcma, pcmu-g722, pcmu-opus, pcmu-g729",
             v));
       }
       o.modes = std::move(chosen);
@@ -570,7 +648,8 @@ int bench_main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: sbc-bench [--packets N (per measurement, default 20000000)] "
                  "[--sessions N (default: 1000 and 100000; SRTP modes at most 25000)] "
-                 "[--mode all|plain|rtp-srtp|srtp-srtp[ aes-cm-80|gcm-128] (default all)] "
+                 "[--mode all|plain|rtp-srtp|srtp-srtp[ aes-cm-80|gcm-128]|pcmu-pcma|pcmu-g722|"
+                 "pcmu-opus|pcmu-g729 (default all)] "
                  "[--hugepages (use reserved 2 MiB pages, as in production, instead of "
                  "--no-huge)]\n");
     return 2;
@@ -615,7 +694,7 @@ int bench_main(int argc, char** argv) {
   // Bare libsrtp per suite the chosen modes use: protect + unprotect of one packet.
   std::vector<std::pair<api::SrtpSuite, Result>> bare;
   for (const ModeSpec& m : options->modes) {
-    if (m.mode == Mode::kPlain ||
+    if (m.mode == Mode::kPlain || m.mode == Mode::kTranscode ||
         std::ranges::any_of(bare, [&](const auto& e) { return e.first == m.suite; })) {
       continue;
     }
@@ -638,12 +717,20 @@ int bench_main(int argc, char** argv) {
   int rc = 0;
   for (const ModeSpec& mode : options->modes) {
     for (uint32_t sessions : options->sessions) {
+      if (mode.mode == Mode::kTranscode && sessions > kMaxTranscodeSessions) {
+        std::printf("%9u  %-24s  skipped: transcoding modes run up to %u sessions\n", sessions,
+                    mode.name.c_str(), kMaxTranscodeSessions);
+        continue;
+      }
       if (mode.mode != Mode::kPlain && sessions > kMaxSrtpSessions) {
         std::printf("%9u  %-24s  skipped: SRTP modes run up to %u sessions\n", sessions,
                     mode.name.c_str(), kMaxSrtpSessions);
         continue;
       }
-      auto result = run(b, sessions, options->packets, mode, *library);
+      const uint64_t packets = mode.mode == Mode::kTranscode
+                                   ? std::min(options->packets, kTranscodePackets)
+                                   : options->packets;
+      auto result = run(b, sessions, packets, mode, *library);
       if (!result) {
         std::fprintf(stderr, "sbc-bench: %s, %u sessions: %s\n", mode.name.c_str(), sessions,
                      result.error().c_str());
@@ -658,6 +745,13 @@ int bench_main(int argc, char** argv) {
             "%9u  %-24s  %8.2f  %9.1f  %12.1f  %9.2fx\n", sessions, "relay (lookup+latch)",
             relay.mpps(), relay.ns_per_packet(), relay.cycles_per_packet(),
             baseline.ns_per_packet() == 0 ? 0.0 : relay.ns_per_packet() / baseline.ns_per_packet());
+        continue;
+      }
+      if (mode.mode == Mode::kTranscode) {
+        // One call: 50 packets/s each way.
+        std::printf("%9u  %-24s  %8.2f  %9.1f  %12.1f  %7.0f calls/core\n", sessions,
+                    mode.name.c_str(), relay.mpps(), relay.ns_per_packet(),
+                    relay.cycles_per_packet(), 1e9 / (relay.ns_per_packet() * 100));
         continue;
       }
       // The crypto a relayed packet needs on average: rtp-srtp one protect or one unprotect (half
@@ -675,7 +769,8 @@ int bench_main(int argc, char** argv) {
   std::printf(
       "\nratio: relay ns/packet over the l2fwd baseline (plain), or over the bare libsrtp cost "
       "of the crypto one relayed packet needs (SRTP: half of p+u for rtp-srtp, p+u for "
-      "srtp-srtp).\n");
+      "srtp-srtp); transcoding: calls one core carries at 50 packets/s each way (worker and "
+      "transcoder on the same core, both timed).\n");
   std::printf(
       "\nSessions are visited in a fixed shuffled order; the reflector feeding the ports is "
       "not timed.\n");
