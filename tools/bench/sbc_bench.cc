@@ -80,19 +80,19 @@ struct ModeSpec {
 
 std::vector<ModeSpec> all_modes() {
   constexpr auto kNoSuite = api::SrtpSuite::kAesCm128HmacSha1_80;
-  return {{Mode::kPlain, kNoSuite, "plain", api::MediaCodec::kPcmu},
-          {Mode::kRtpSrtp, api::SrtpSuite::kAesCm128HmacSha1_80, "rtp-srtp aes-cm-80",
-           api::MediaCodec::kPcmu},
-          {Mode::kRtpSrtp, api::SrtpSuite::kAeadAes128Gcm, "rtp-srtp gcm-128",
-           api::MediaCodec::kPcmu},
-          {Mode::kSrtpSrtp, api::SrtpSuite::kAesCm128HmacSha1_80, "srtp-srtp aes-cm-80",
-           api::MediaCodec::kPcmu},
-          {Mode::kSrtpSrtp, api::SrtpSuite::kAeadAes128Gcm, "srtp-srtp gcm-128",
-           api::MediaCodec::kPcmu},
-          {Mode::kTranscode, kNoSuite, "pcmu-pcma", api::MediaCodec::kPcma},
-          {Mode::kTranscode, kNoSuite, "pcmu-g722", api::MediaCodec::kG722},
-          {Mode::kTranscode, kNoSuite, "pcmu-opus", api::MediaCodec::kOpus},
-          {Mode::kTranscode, kNoSuite, "pcmu-g729", api::MediaCodec::kG729}};
+  return {
+      {Mode::kPlain, kNoSuite, "plain", api::MediaCodec::kPcmu},
+      {Mode::kRtpSrtp, api::SrtpSuite::kAesCm128HmacSha1_80, "rtp-srtp aes-cm-80",
+       api::MediaCodec::kPcmu},
+      {Mode::kRtpSrtp, api::SrtpSuite::kAeadAes128Gcm, "rtp-srtp gcm-128", api::MediaCodec::kPcmu},
+      {Mode::kSrtpSrtp, api::SrtpSuite::kAesCm128HmacSha1_80, "srtp-srtp aes-cm-80",
+       api::MediaCodec::kPcmu},
+      {Mode::kSrtpSrtp, api::SrtpSuite::kAeadAes128Gcm, "srtp-srtp gcm-128",
+       api::MediaCodec::kPcmu},
+      {Mode::kTranscode, kNoSuite, "pcmu-pcma", api::MediaCodec::kPcma},
+      {Mode::kTranscode, kNoSuite, "pcmu-g722", api::MediaCodec::kG722},
+      {Mode::kTranscode, kNoSuite, "pcmu-opus", api::MediaCodec::kOpus},
+      {Mode::kTranscode, kNoSuite, "pcmu-g729", api::MediaCodec::kG729}};
 }
 
 // The callee leg's payload type in the transcoding modes (static where there is one).
@@ -148,8 +148,8 @@ struct Peers {
   std::array<bool, 2> srtp{};  // per leg
   std::array<std::vector<std::optional<SrtpOutbound>>, 2> tx;
   std::array<std::vector<std::optional<SrtpInbound>>, 2> rx;
-  std::array<std::vector<uint16_t>, 2> seq;  // the next RTP sequence number per session and leg
-  std::array<uint8_t, 2> payload_type{};     // per leg
+  std::array<std::vector<uint16_t>, 2> seq;   // the next RTP sequence number per session and leg
+  std::array<uint8_t, 2> payload_type{};      // per leg
   std::array<uint32_t, 2> ts_step{160, 160};  // RTP timestamp units per 20 ms packet, per leg
   uint32_t slots = 1;
   uint64_t failures = 0;  // SBC output the peer could not unprotect: the workload is broken
@@ -496,8 +496,7 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
             rte_pktmbuf_mtod_offset(m, rte_udp_hdr*, sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr));
         auto* payload = reinterpret_cast<uint8_t*>(udp + 1);
         size_t length = kRtpPayload;
-        write_rtp_header(payload, peers->seq[0][k]++, k, peers->payload_type[0],
-                         peers->ts_step[0]);
+        write_rtp_header(payload, peers->seq[0][k]++, k, peers->payload_type[0], peers->ts_step[0]);
         if (peers->srtp[0] &&
             peers->tx[0][k]->protect_rtp({payload, length + rte_pktmbuf_tailroom(m)}, length) !=
                 SrtpResult::kOk) {
