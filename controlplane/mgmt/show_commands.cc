@@ -37,6 +37,27 @@ std::string endpoint(const api::Address& address, uint16_t port) {
   return address.is_set() ? fmt::format("{}:{}", address.to_string(), port) : "-";
 }
 
+// "PCMU/0 20ms te 101" for a leg's negotiated codec.
+std::string codec_text(const api::LegCodec& c) {
+  std::string text = fmt::format("{}/{} {}ms", api::to_string(c.codec), c.payload_type, c.ptime_ms);
+  if (c.telephone_event_payload_type)
+    text += fmt::format(" te {}", *c.telephone_event_payload_type);
+  if (c.cn_payload_type) text += fmt::format(" cn {}", *c.cn_payload_type);
+  return text;
+}
+
+nlohmann::json codec_json(const std::optional<api::LegCodec>& c) {
+  if (!c) return nullptr;
+  nlohmann::json j{{"codec", api::to_string(c->codec)},
+                   {"payload_type", c->payload_type},
+                   {"ptime_ms", c->ptime_ms}};
+  j["telephone_event"] = c->telephone_event_payload_type
+                             ? nlohmann::json(*c->telephone_event_payload_type)
+                             : nlohmann::json(nullptr);
+  j["cn"] = c->cn_payload_type ? nlohmann::json(*c->cn_payload_type) : nlohmann::json(nullptr);
+  return j;
+}
+
 std::string mac_text(const std::array<uint8_t, 6>& mac) {
   return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", mac[0], mac[1], mac[2], mac[3],
                      mac[4], mac[5]);
@@ -106,7 +127,9 @@ void append_drops(CommandOutput& out, const std::optional<api::StatsReply>& stat
     return;
   }
   out.data["sessions"] = stats->active_sessions;
-  out.text += fmt::format("sessions: {}\ndrops:\n", stats->active_sessions);
+  out.data["transcoded_sessions"] = stats->transcoded_sessions;
+  out.text += fmt::format("sessions: {} ({} transcoded)\ndrops:\n", stats->active_sessions,
+                          stats->transcoded_sessions);
   for (const api::Counter& c : stats->drops) {
     out.data["drops"][c.name] = c.value;
     out.text += fmt::format("  {:<30} {:>12}\n", c.name, c.value);
@@ -144,6 +167,11 @@ CommandOutput show_calls(const B2bua& b2bua, const Scheduler& clock) {
         endpoint(b.local, b.local_port), endpoint(b.remote, b.remote_port));
     out.text += fmt::format("{:<20} {:<28} {:<10} {:>5}s  {:<44} {:>10} {:>10}\n", call->id,
                             parties, to_string(call->state), age, media, a_to_b, b_to_a);
+    if (a.codec && b.codec) {
+      out.text +=
+          fmt::format("{:<20} codecs  A {} | B {} ({})\n", "", codec_text(*a.codec),
+                      codec_text(*b.codec), call->media.transcoded() ? "transcoded" : "relayed");
+    }
     std::string quality_line;
     const nlohmann::json quality = call_quality_view(call->media_stats, quality_line);
     if (!quality_line.empty()) out.text += fmt::format("{:<20} quality{}\n", "", quality_line);
@@ -160,6 +188,9 @@ CommandOutput show_calls(const B2bua& b2bua, const Scheduler& clock) {
                                  {"media_b", leg_json(b)},
                                  {"packets_a_to_b", a_to_b},
                                  {"packets_b_to_a", b_to_a},
+                                 {"codec_a", codec_json(a.codec)},
+                                 {"codec_b", codec_json(b.codec)},
+                                 {"transcoded", call->media.transcoded()},
                                  {"quality", quality}});
   }
   out.text += fmt::format("{} active call(s)\n", calls.size());

@@ -62,6 +62,10 @@ std::vector<prometheus::MetricFamily> DataplaneCollector::Collect() const {
                          MetricType::Gauge);
   add_value(sessions, {}, stats_->active_sessions);
   out.push_back(std::move(sessions));
+  auto transcoded = family("sbc_dataplane_transcoded_sessions",
+                           "Media sessions with a transcoded direction", MetricType::Gauge);
+  add_value(transcoded, {}, stats_->transcoded_sessions);
+  out.push_back(std::move(transcoded));
 
   struct PortCounter {
     const char* name;

@@ -9,6 +9,9 @@
 #include <numbers>
 
 #include "dataplane/media/codecs/codec.h"
+#include "dataplane/media/srtp_context.h"
+#include "dataplane/media/srtp_key.h"
+#include "dataplane/media/srtp_suite.h"
 #include "tests/dpdk/test_lab.h"
 
 namespace sbc::dp::test {
@@ -290,6 +293,76 @@ TEST_F(TranscoderTest, ARemovedSessionIsFreedOnlyOnceTheTranscoderPassedItsJobs)
   poll();
   auto out = received(kTrunk);
   EXPECT_EQ(out.size(), 1u);
+}
+
+api::SrtpParams srtp_params(uint8_t seed) {
+  std::vector<uint8_t> bytes(api::srtp_key_salt_length(api::SrtpSuite::kAesCm128HmacSha1_80));
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(seed * 31 + i * 7);
+  api::SrtpParams p;
+  p.suite = api::SrtpSuite::kAesCm128HmacSha1_80;
+  p.key = api::SrtpKey::from_bytes(bytes);
+  return p;
+}
+
+SrtpMasterKey master(const api::SrtpParams& p) {
+  return *SrtpMasterKey::create(*srtp_suite_from_name(api::to_string(p.suite)), p.key.bytes());
+}
+
+// The transcoder protects what it makes toward an SRTP leg (the direction's `out` context is its
+// alone), and what an SRTP leg sends reaches it unprotected.
+TEST_F(TranscoderTest, AnSrtpSideGetsTranscodedAudioProtectedAndItsOwnUnprotected) {
+  learn_peers();
+  api::SessionAdd s =
+      coded_session(1, leg_codec(api::MediaCodec::kPcmu, 0), leg_codec(api::MediaCodec::kPcma, 8));
+  const api::SrtpParams callee_key = srtp_params(1);  // the callee protects with it
+  const api::SrtpParams our_key = srtp_params(2);     // we protect toward the callee with it
+  s.legs[1].srtp_in = callee_key;
+  s.legs[1].srtp_out = our_key;
+  ASSERT_EQ(add(s).status, api::Status::kOk);
+
+  auto callee_rx = SrtpInbound::create(*srtp_, master(our_key));
+  auto callee_tx = SrtpOutbound::create(*srtp_, master(callee_key));
+  ASSERT_TRUE(callee_rx && callee_tx);
+  auto pcma = make_codec(CodecId::pcma);
+  auto pcmu = make_codec(CodecId::pcmu);
+
+  const std::string to_callee = encode(CodecId::pcmu, tone(0));
+  UdpFrame f = from_caller(kAccessPort);
+  f.payload = rtp_bytes({0, true, 1, 160, kCallerSsrc, to_callee});
+  inject_wire(kAccess, build_udp(f));
+  poll();
+  transcode();
+  poll();
+  auto frames = wire_out(kTrunk);
+  ASSERT_EQ(frames.size(), 1u);
+  auto udp = parse_udp(frames[0]);
+  free_all(frames);
+  ASSERT_TRUE(udp && udp->udp_checksum_ok);
+  std::vector<uint8_t> buffer(udp->payload.begin(), udp->payload.end());
+  size_t length = buffer.size();
+  ASSERT_EQ(callee_rx->unprotect_rtp(buffer, length), SrtpResult::kOk);
+  auto plain = parse_rtp(std::string(reinterpret_cast<const char*>(buffer.data()), length));
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->pt, 8);
+  EXPECT_GT(snr_db(decode(**pcmu, to_callee), decode(**pcma, plain->payload)), 30.0);
+
+  const std::string from_callee_audio = encode(CodecId::pcma, tone(0));
+  const std::string clear = rtp_bytes({8, true, 5, 800, 0x55667788, from_callee_audio});
+  std::vector<uint8_t> protect(clear.begin(), clear.end());
+  protect.resize(clear.size() + kMaxSrtpTrailer);
+  length = clear.size();
+  ASSERT_EQ(callee_tx->protect_rtp(protect, length), SrtpResult::kOk);
+  UdpFrame g = from_callee(kTrunkPort);
+  g.payload.assign(reinterpret_cast<const char*>(protect.data()), length);
+  inject_wire(kTrunk, build_udp(g));
+  poll();
+  transcode();
+  poll();
+  auto back = received(kAccess);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].pt, 0);
+  EXPECT_GT(snr_db(decode(**pcma, from_callee_audio), decode(**pcmu, back[0].payload)), 30.0);
+  EXPECT_EQ(drops(Drop::kSrtpAuthFail), 0u);
 }
 
 class NoTranscoderTest : public DataplaneTest {};

@@ -24,6 +24,7 @@ TEST(MetricsTest, DataplaneCountersAreMirrored) {
 
   api::StatsReply stats;
   stats.active_sessions = 2;
+  stats.transcoded_sessions = 1;
   api::PortStats port;
   port.name = "access";
   port.rx_packets = 42;
@@ -35,6 +36,7 @@ TEST(MetricsTest, DataplaneCountersAreMirrored) {
   text = render(collector.Collect());
   EXPECT_NE(text.find("sbc_dataplane_up 1"), std::string::npos) << text;
   EXPECT_NE(text.find("sbc_dataplane_sessions 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("sbc_dataplane_transcoded_sessions 1"), std::string::npos) << text;
   EXPECT_NE(text.find("sbc_dataplane_rx_packets_total{port=\"access\"} 42"), std::string::npos);
   EXPECT_NE(text.find("sbc_dataplane_tx_bytes_total{port=\"access\"} 4200"), std::string::npos);
   EXPECT_NE(text.find("sbc_dataplane_drops_total{reason=\"source_mismatch\"} 7"),
