@@ -215,6 +215,9 @@ uint32_t rtp_clock(MediaCodec codec);
 //     telephone-event and leg j has none: decoded, re-encoded in leg j's codec at leg j's ptime,
 //     SSRC/sequence/timestamps our own; telephone-events mapped to leg j's payload type and clock,
 //     or played as in-band tones toward leg j when it has no telephone-event;
+//     PCMU <-> PCMA where leg j has telephone-event whenever leg i has is the exception: the
+//     relay worker converts the payload byte for byte (G.711's tables), keeping leg i's ptime,
+//     SSRC, sequence numbers and timestamps (no transcoding lcore needed);
 //   - otherwise relayed, payload types rewritten where the two legs' numbers differ (audio, CN,
 //     telephone-event).
 // Wire: u8 present | u8 codec | u8 payload_type | u8 ptime_ms | u8 cn (0xFF: none) | u8 te (0xFF:

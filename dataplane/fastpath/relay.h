@@ -437,11 +437,22 @@ inline bool forward_media(Worker& w, StreamState* owner, const StreamState& s,
   return true;
 }
 
-// Payload types of a relayed direction whose legs number them differently (audio, CN,
-// telephone-event), in the RTP header in the clear; the marker bit is kept.
-inline void rewrite_payload_type(const SessionTranscode& t, uint8_t leg, uint8_t* rtp, size_t len) {
-  if (len < 2) return;
-  rtp[1] = static_cast<uint8_t>((rtp[1] & 0x80) | t.pt_map[leg][rtp[1] & 0x7f]);
+// A relayed direction's RTP in the clear: G.711's byte conversion on the sender's audio payload
+// type where the legs differ in law (the payload after the header, its CSRCs and extension), then
+// payload types the legs number differently (audio, CN, telephone-event); the marker bit is kept.
+// A header too short for what it announces is left as it is (the receiver judges it, as any
+// relayed packet).
+inline void convert_relayed(const SessionTranscode& t, uint8_t leg, uint8_t* rtp, size_t len) {
+  if (len < 12) return;
+  const uint8_t pt = rtp[1] & 0x7f;
+  if (const auto* law = t.law[leg]; law != nullptr && pt == t.audio_pt[leg]) {
+    size_t header = 12 + 4 * size_t{rtp[0] & 0x0fu};
+    if ((rtp[0] & 0x10) != 0 && len >= header + 4) {
+      header += 4 + 4 * ((size_t{rtp[header + 2]} << 8) | rtp[header + 3]);
+    }
+    for (size_t i = header; i < len; ++i) rtp[i] = (*law)[rtp[i]];
+  }
+  rtp[1] = static_cast<uint8_t>((rtp[1] & 0x80) | t.pt_map[leg][pt]);
 }
 
 // A packet of a transcoded direction goes to its session's transcoding lcore with its stream and
@@ -530,8 +541,8 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
       hand_to_transcoder(w, s, *cfg, m);
       return;
     }
-    if (t->rewrite_pt[s.leg]) {
-      rewrite_payload_type(*t, s.leg, payload, payload_len);
+    if (t->rewrite_pt[s.leg] || t->law[s.leg] != nullptr) {
+      convert_relayed(*t, s.leg, payload, payload_len);
       payload_changed = true;
     }
   }

@@ -33,6 +33,10 @@ uint32_t cost_of(const SessionConfig* config) {
   return config != nullptr && config->transcode ? config->transcode->cost : 0;
 }
 
+bool converts(const SessionConfig* config) {
+  return config != nullptr && config->transcode && config->transcode->converts();
+}
+
 uint32_t ip_be_of(const api::Address& address) {
   uint32_t ip = 0;
   std::memcpy(&ip, address.bytes.data(), 4);
@@ -229,10 +233,9 @@ void SessionTable::account(const SessionConfig* before, const SessionConfig* aft
                            uint8_t transcoder) {
   const uint32_t was = cost_of(before);
   const uint32_t now = cost_of(after);
-  if (was == now) return;
-  transcoder_load_[transcoder] = transcoder_load_[transcoder] - was + now;
-  if (was == 0) ++transcoded_sessions_;
-  if (now == 0) --transcoded_sessions_;
+  if (was != now) transcoder_load_[transcoder] = transcoder_load_[transcoder] - was + now;
+  if (!converts(before) && converts(after)) ++transcoded_sessions_;
+  if (converts(before) && !converts(after)) --transcoded_sessions_;
 }
 
 api::Result SessionTable::upsert(const api::SessionAdd& add, uint64_t now_tsc) {

@@ -210,8 +210,9 @@ class SessionTable {
   size_t reclaim();
   [[nodiscard]] size_t size() const { return sessions_.size(); }
   [[nodiscard]] uint32_t capacity() const { return max_sessions_; }
-  // Sessions with a transcoded direction now, and how many PCMU<->PCMA calls every transcoding
-  // lcore together could carry (HelloReply.max_transcoded_sessions).
+  // Sessions with a direction that changes codec (on a transcoding lcore or by G.711's byte
+  // conversion in the relay worker) now, and how many PCMU<->PCMA calls every transcoding lcore
+  // together could carry (HelloReply.max_transcoded_sessions).
   [[nodiscard]] uint32_t transcoded_sessions() const { return transcoded_sessions_; }
   [[nodiscard]] uint32_t max_transcoded_sessions() const {
     return transcoding_.lcores * (transcoding_.capacity / kCostPerG711Call);

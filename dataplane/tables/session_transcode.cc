@@ -4,6 +4,8 @@
 
 #include <numeric>
 
+#include "dataplane/media/codecs/g711_codec.h"
+
 namespace sbc::dp {
 namespace {
 
@@ -46,6 +48,18 @@ TranscodeParams params_of(const api::LegCodec& in, const api::LegCodec& out, uin
   return p;
 }
 
+bool g711(api::MediaCodec codec) {
+  return codec == api::MediaCodec::kPcmu || codec == api::MediaCodec::kPcma;
+}
+
+// A transcoded direction that G.711's byte conversion serves: PCMU <-> PCMA, the sender's
+// telephone-event mapped (not played as tones). Comfort noise is relayed as it is (RFC 3389 CN is
+// codec independent) and the sender's packetisation kept.
+bool law_conversion(const api::LegCodec& in, const api::LegCodec& out) {
+  return g711(in.codec) && g711(out.codec) && in.codec != out.codec &&
+         (!in.telephone_event_payload_type || out.telephone_event_payload_type);
+}
+
 // The payload-type map of a relayed direction; true when some number changes.
 bool fill_pt_map(const api::LegCodec& in, const api::LegCodec& out, std::array<uint8_t, 128>& map) {
   std::iota(map.begin(), map.end(), uint8_t{0});
@@ -83,9 +97,15 @@ std::expected<std::unique_ptr<SessionTranscode>, api::Result> build_session_tran
   for (size_t i = 0; i < 2; ++i) {
     const api::LegCodec& in = *add.legs[i].codec;
     const api::LegCodec& out = *add.legs[i ^ 1].codec;
-    if (!transcoded(in, out)) {
+    if (!transcoded(in, out) || law_conversion(in, out)) {
       t->rewrite_pt[i] = fill_pt_map(in, out, t->pt_map[i]);
       needed |= t->rewrite_pt[i];
+      if (transcoded(in, out)) {
+        t->law[i] = &g711_conversion(in.codec == api::MediaCodec::kPcmu ? CodecId::pcmu
+                                                                          : CodecId::pcma);
+        t->audio_pt[i] = in.payload_type;
+        needed = true;
+      }
       continue;
     }
     needed = true;

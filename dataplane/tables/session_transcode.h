@@ -6,9 +6,15 @@
 //   - transcoded: `stream[i]` is the TranscodeStream; the relay worker hands every RTP packet of
 //     the direction (after SRTP unprotect, latch, policer and quality) to the session's
 //     transcoding lcore (`transcoder`) through its ring, and only that lcore touches the stream;
+//   - converted in place, PCMU <-> PCMA with nothing else to convert (the receiver has
+//     telephone-event if the sender has): `law[i]` is G.711's byte-for-byte conversion table,
+//     applied by the relay worker to packets of the sender's audio payload type (a lookup per
+//     byte is no heavy codec: no transcoding lcore, no cost). The sender's SSRC, sequence numbers
+//     and timestamps stay, so its RTCP stays true for the converted stream;
 //   - relayed with payload types rewritten: `pt_map[i]` maps the sender's numbers (audio, CN,
-//     telephone-event) to leg j's; `rewrite_pt[i]` is false when every number is the same.
-// RTCP is relayed as it is in both cases.
+//     telephone-event) to leg j's (converted directions too); `rewrite_pt[i]` is false when every
+//     number is the same.
+// RTCP is relayed as it is in every case.
 //
 // Threads. Built on the control thread (SessionTable upsert), immutable once published, retired
 // with its SessionConfig. The streams are owned through shared_ptr so an upsert that keeps both
@@ -35,13 +41,19 @@ uint32_t codec_weight(api::MediaCodec codec);
 struct SessionTranscode {
   // Workers: per sending leg.
   std::array<TranscodeStream*, 2> stream{};
+  std::array<const std::array<uint8_t, 256>*, 2> law{};
+  std::array<uint8_t, 2> audio_pt{};  // the sender's audio payload type (for `law`)
   std::array<bool, 2> rewrite_pt{};
   std::array<std::array<uint8_t, 128>, 2> pt_map{};  // identity where nothing is rewritten
   // Control thread.
   uint32_t cost = 0;  // sum over the transcoded directions
   std::array<std::shared_ptr<TranscodeStream>, 2> owner;
 
+  // Some direction goes through a transcoding lcore; some direction changes codec at all.
   [[nodiscard]] bool transcodes() const { return stream[0] != nullptr || stream[1] != nullptr; }
+  [[nodiscard]] bool converts() const {
+    return transcodes() || law[0] != nullptr || law[1] != nullptr;
+  }
 };
 
 // The transcoding state for `add` (null: no codecs, or both directions relayed with the same

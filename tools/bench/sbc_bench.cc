@@ -19,9 +19,10 @@
 // the same run as the SRTP baseline.
 //
 // Transcoding modes (pcmu-pcma, pcmu-g722, pcmu-opus, pcmu-g729): the caller's leg speaks PCMU,
-// the callee's the other codec, so both directions are transcoded. The relay worker hands every
-// packet to a transcoding lcore's ring and sends what comes back, as in production; here one core
-// runs both (worker poll, then the transcoder until its ring is empty), and both are timed. The
+// the callee's the other codec, so both directions change codec. PCMU<->PCMA is G.711's byte
+// conversion in the relay worker; for the others the relay worker hands every packet to a
+// transcoding lcore's ring and sends what comes back, as in production; here one core runs both
+// (worker poll, then the transcoder until its ring is empty), and both are timed. The
 // reflector gives each packet the next sequence number and timestamp (in that leg's RTP clock) of
 // the session it is aimed at, so every stream is continuous. Calls per core: one call is 100
 // packets/s (50 per direction).
@@ -546,24 +547,28 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
   const auto baseline = measure([&] { return forward_once(b, port_count); });
   active_peers = peers ? &*peers : nullptr;
   Worker& w = **worker;
+  std::vector<const WorkerCounters*> counters{&w.counters};
+  if (transcoder) counters.push_back(&transcoder->tx->counters);
+  const auto media_sent = [&] {
+    uint64_t n = 0;
+    for (const WorkerCounters* c : counters) {
+      for (size_t p = 0; p < port_count; ++p) n += c->ports[p].media_tx.get();
+    }
+    return n;
+  };
   // Transcoding: the worker's poll, then the transcoder until its ring is empty; a packet counts
-  // once, when the transcoder takes it (what the worker moves back from the transcoder is not
-  // another packet).
+  // once, when it leaves toward the other leg (by the relay worker's G.711 conversion or through
+  // the transcoder: one out per packet in at equal ptimes).
   const auto relay = transcode ? measure([&] {
-    const uint64_t before = transcoder->packets_in.get();
+    const uint64_t before = media_sent();
     const uint64_t now_tsc = rte_rdtsc();
     poll_once(w, now_tsc);
     while (transcode_once(*transcoder, now_tsc) != 0) {
     }
-    return static_cast<uint32_t>(transcoder->packets_in.get() - before);
+    return static_cast<uint32_t>(media_sent() - before);
   })
                                : measure([&] { return poll_once(w, rte_rdtsc()); });
-  std::vector<const WorkerCounters*> counters{&w.counters};
-  if (transcoder) counters.push_back(&transcoder->tx->counters);
-  uint64_t relayed = 0;
-  for (const WorkerCounters* c : counters) {
-    for (size_t p = 0; p < port_count; ++p) relayed += c->ports[p].media_tx.get();
-  }
+  const uint64_t relayed = media_sent();
   drain();
   uint64_t dropped = 0;
   std::string reasons;

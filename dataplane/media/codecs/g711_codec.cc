@@ -8,6 +8,18 @@ std::expected<std::unique_ptr<Codec>, CodecError> G711Codec::create(CodecId id) 
   return std::unique_ptr<Codec>(new G711Codec(codec_info(id)));
 }
 
+const std::array<uint8_t, 256>& g711_conversion(CodecId from) {
+  static const auto kTables = [] {
+    std::array<std::array<uint8_t, 256>, 2> t{};  // [0] mu-law -> A-law, [1] A-law -> mu-law
+    for (unsigned b = 0; b < 256; ++b) {
+      t[0][b] = ulaw_to_alaw(static_cast<uint8_t>(b));
+      t[1][b] = alaw_to_ulaw(static_cast<uint8_t>(b));
+    }
+    return t;
+  }();
+  return kTables[from == CodecId::pcmu ? 0 : 1];
+}
+
 G711Codec::~G711Codec() = default;
 
 std::expected<size_t, CodecError> G711Codec::decode(std::span<const uint8_t> payload,

@@ -4,11 +4,18 @@
 
 #include <spandsp.h>
 
+#include <array>
 #include <memory>
 
 #include "dataplane/media/codecs/codec.h"
 
 namespace sbc::dp {
+
+// G.711's own law conversion (ITU-T G.711 tables 1-4 via spandsp): the byte of `to` for each
+// byte of `from` (pcmu -> pcma or pcma -> pcmu). No PCM in between, so a PCMU<->PCMA direction
+// with nothing else to convert is a table lookup per byte in the relay worker
+// (session_transcode.h). The tables are built on first use (the control thread), then read-only.
+const std::array<uint8_t, 256>& g711_conversion(CodecId from);
 
 class G711Codec final : public Codec {
  public:

@@ -1,8 +1,9 @@
 // Transcoding through the real packet path: a relay worker hands a transcoded direction's RTP to a
 // transcoding lcore through its ring, the transcoder's packets come back through the worker's TX
 // queue toward the other leg (our SSRC, sequence numbers and timestamps, the other leg's codec
-// and payload type); relayed directions get their payload types mapped; capacity is accounted
-// per transcoding lcore; a removed session outlives the jobs that name it.
+// and payload type); PCMU <-> PCMA is converted byte for byte in the relay worker; relayed
+// directions get their payload types mapped; capacity is accounted per transcoding lcore; a
+// removed session outlives the jobs that name it.
 #include <arpa/inet.h>
 
 #include <cmath>
@@ -155,51 +156,93 @@ class TranscoderTest : public DataplaneTest {
   uint32_t capacity_ = 1000 * kCostPerG711Call;  // an Opus call costs 80
 };
 
-TEST_F(TranscoderTest, PcmuBecomesPcmaWithOurSsrcSequenceAndTimestampsAndTheToneSurvives) {
+// G.711's law conversion needs no transcoder: the relay worker rewrites the payload in place and
+// keeps the sender's numbering (its RTCP stays true).
+TEST_F(TranscoderTest, PcmuBecomesPcmaByteForByteInTheRelayWorkerBothWays) {
   learn_peers();
-  ASSERT_EQ(add(coded_session(1, leg_codec(api::MediaCodec::kPcmu, 0),
-                              leg_codec(api::MediaCodec::kPcma, 8)))
+  ASSERT_EQ(add(coded_session(1, leg_codec(api::MediaCodec::kPcmu, 0, 101),
+                              leg_codec(api::MediaCodec::kPcma, 8, 96)))
                 .status,
             api::Status::kOk);
   EXPECT_EQ(transcoded_sessions(), 1u);
+  EXPECT_EQ(table_->transcoder_load(0), 0u);
   auto pcma = make_codec(CodecId::pcma);
   auto pcmu = make_codec(CodecId::pcmu);
   std::vector<int16_t> sent;
   std::vector<int16_t> heard;
-  std::vector<Rtp> out;
   for (uint16_t k = 0; k < 10; ++k) {
-    const std::vector<int16_t> pcm = tone(k * 160u);
-    const std::string payload = encode(CodecId::pcmu, pcm);
-    const auto as_sent = decode(**pcmu, payload);  // what the caller's codec can say
+    const std::string payload = encode(CodecId::pcmu, tone(k * 160u));
+    const auto as_sent = decode(**pcmu, payload);
     sent.insert(sent.end(), as_sent.begin(), as_sent.end());
-    auto got = caller_sends(
-        {0, k == 0, static_cast<uint16_t>(1000 + k), 5000u + k * 160u, kCallerSsrc, payload});
+    UdpFrame f = from_caller(kAccessPort);
+    f.payload = rtp_bytes({0, k == 0, static_cast<uint16_t>(1000 + k), 5000u + k * 160u,
+                           kCallerSsrc, payload});
+    inject_wire(kAccess, build_udp(f));
+    poll();
+    EXPECT_EQ(transcode(), 0u);  // nothing for the transcoding lcore
+    auto got = received(kTrunk);
     ASSERT_EQ(got.size(), 1u) << "packet " << k;
-    out.push_back(got[0]);
-  }
-  for (size_t k = 0; k < out.size(); ++k) {
-    EXPECT_EQ(out[k].pt, 8);
-    EXPECT_NE(out[k].ssrc, kCallerSsrc);
-    EXPECT_EQ(out[k].ssrc, out[0].ssrc);
-    EXPECT_EQ(static_cast<uint16_t>(out[k].seq - out[0].seq), k);
-    EXPECT_EQ(out[k].ts - out[0].ts, k * 160u);
-    EXPECT_EQ(out[k].payload.size(), 160u);
-    const auto pcm = decode(**pcma, out[k].payload);
+    EXPECT_EQ(got[0].pt, 8);
+    EXPECT_EQ(got[0].marker, k == 0);
+    EXPECT_EQ(got[0].ssrc, kCallerSsrc);
+    EXPECT_EQ(got[0].seq, 1000 + k);
+    EXPECT_EQ(got[0].ts, 5000u + k * 160u);
+    const auto pcm = decode(**pcma, got[0].payload);
     heard.insert(heard.end(), pcm.begin(), pcm.end());
   }
   EXPECT_GT(snr_db(sent, heard), 30.0);
-  const api::LegStats caller = leg_stats(1, 0);
-  EXPECT_EQ(caller.rtp.packets, 10u);
-  EXPECT_EQ(drops(Drop::kTranscodeFailed), 0u);
-  EXPECT_EQ(drops(Drop::kTranscodeQueueFull), 0u);
-
+  // Events keep their payload (mapped 101 -> 96), never converted as audio.
+  const std::string event("\x05\x8a\x00\xa0", 4);
+  auto events = caller_sends({101, true, 1010, 6600, kCallerSsrc, event});
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].pt, 96);
+  EXPECT_EQ(events[0].payload, event);
   // The other direction: PCMA from the callee reaches the caller as PCMU.
   const std::string callee_payload = encode(CodecId::pcma, tone(0));
   auto back = callee_sends({8, true, 7, 100, 0x55667788, callee_payload});
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].pt, 0);
-  EXPECT_NE(back[0].ssrc, 0x55667788u);
+  EXPECT_EQ(back[0].ssrc, 0x55667788u);
   EXPECT_GT(snr_db(decode(**pcma, callee_payload), decode(**pcmu, back[0].payload)), 30.0);
+}
+
+TEST_F(TranscoderTest, G722GetsOurSsrcSequenceAndTimestampsAndTheToneSurvives) {
+  learn_peers();
+  ASSERT_EQ(add(coded_session(1, leg_codec(api::MediaCodec::kPcmu, 0),
+                              leg_codec(api::MediaCodec::kG722, 9)))
+                .status,
+            api::Status::kOk);
+  EXPECT_EQ(transcoded_sessions(), 1u);
+  EXPECT_GT(table_->transcoder_load(0), 0u);
+  std::vector<Rtp> out;
+  for (uint16_t k = 0; k < 10; ++k) {
+    auto got = caller_sends({0, k == 0, static_cast<uint16_t>(1000 + k), 5000u + k * 160u,
+                             kCallerSsrc, encode(CodecId::pcmu, tone(k * 160u))});
+    ASSERT_EQ(got.size(), 1u) << "packet " << k;
+    out.push_back(got[0]);
+  }
+  auto g722 = make_codec(CodecId::g722);
+  std::vector<int16_t> heard;
+  for (size_t k = 0; k < out.size(); ++k) {
+    EXPECT_EQ(out[k].pt, 9);
+    EXPECT_NE(out[k].ssrc, kCallerSsrc);
+    EXPECT_EQ(out[k].ssrc, out[0].ssrc);
+    EXPECT_EQ(static_cast<uint16_t>(out[k].seq - out[0].seq), k);
+    EXPECT_EQ(out[k].ts - out[0].ts, k * 160u);
+    EXPECT_EQ(out[k].payload.size(), 160u);
+    const auto pcm = decode(**g722, out[k].payload);
+    heard.insert(heard.end(), pcm.begin(), pcm.end());
+  }
+  // The tone (after the resamplers' few samples of delay): compared one sample late or early
+  // would still be a 1 kHz tone, so check its level rather than align it.
+  double energy = 0;
+  for (size_t i = 800; i < heard.size(); ++i) energy += static_cast<double>(heard[i]) * heard[i];
+  const double rms = std::sqrt(energy / static_cast<double>(heard.size() - 800));
+  EXPECT_NEAR(rms, 8000 / std::numbers::sqrt2, 1000.0);
+  const api::LegStats caller = leg_stats(1, 0);
+  EXPECT_EQ(caller.rtp.packets, 10u);
+  EXPECT_EQ(drops(Drop::kTranscodeFailed), 0u);
+  EXPECT_EQ(drops(Drop::kTranscodeQueueFull), 0u);
 }
 
 TEST_F(TranscoderTest, OpusRunsOnItsOwnClockAndPayloadType) {
@@ -248,23 +291,26 @@ TEST_F(TranscoderTest, ARelayedDirectionHasItsPayloadTypesMappedAndNoTranscoder)
 }
 
 TEST_F(TranscoderTest, AFullTranscoderRefusesANewSessionAndTakesOneAgainOnceRoomIsBack) {
-  capacity_ = kCostPerG711Call;  // one PCMU<->PCMA call
+  // One PCMU<->G.722 call: each direction costs the weights of both codecs.
+  capacity_ = 2 * (codec_weight(api::MediaCodec::kPcmu) + codec_weight(api::MediaCodec::kG722));
   TearDown();
   SetUp();
   api::HelloReply hello = service_->hello({});
-  EXPECT_EQ(hello.max_transcoded_sessions, 1u);
+  EXPECT_EQ(hello.max_transcoded_sessions, capacity_ / kCostPerG711Call);
   const auto pcmu = leg_codec(api::MediaCodec::kPcmu, 0);
-  const auto pcma = leg_codec(api::MediaCodec::kPcma, 8);
-  ASSERT_EQ(add(coded_session(1, pcmu, pcma)).status, api::Status::kOk);
-  const api::Result full = add(coded_session(2, pcmu, pcma, 20002, 30002));
+  const auto g722 = leg_codec(api::MediaCodec::kG722, 9);
+  ASSERT_EQ(add(coded_session(1, pcmu, g722)).status, api::Status::kOk);
+  const api::Result full = add(coded_session(2, pcmu, g722, 20002, 30002));
   EXPECT_EQ(full.status, api::Status::kNoResources) << full.detail;
-  // A relayed session needs no transcoder.
+  // Neither a relayed session nor G.711's byte conversion needs a transcoder.
   EXPECT_EQ(add(coded_session(3, pcmu, pcmu, 20004, 30004)).status, api::Status::kOk);
+  EXPECT_EQ(add(coded_session(4, pcmu, leg_codec(api::MediaCodec::kPcma, 8), 20006, 30006)).status,
+            api::Status::kOk);
   // The live call's update keeps its own room.
-  EXPECT_EQ(add(coded_session(1, pcmu, pcma)).status, api::Status::kOk);
+  EXPECT_EQ(add(coded_session(1, pcmu, g722)).status, api::Status::kOk);
   EXPECT_EQ(service_->session_delete({1}).status, api::Status::kOk);
-  EXPECT_EQ(add(coded_session(2, pcmu, pcma, 20002, 30002)).status, api::Status::kOk);
-  EXPECT_EQ(transcoded_sessions(), 1u);
+  EXPECT_EQ(add(coded_session(2, pcmu, g722, 20002, 30002)).status, api::Status::kOk);
+  EXPECT_EQ(transcoded_sessions(), 2u);  // sessions 2 and 4
 }
 
 TEST_F(TranscoderTest, ACodecPairTheLibraryCannotSetUpIsUnsupported) {
@@ -278,7 +324,7 @@ TEST_F(TranscoderTest, ACodecPairTheLibraryCannotSetUpIsUnsupported) {
 TEST_F(TranscoderTest, ARemovedSessionIsFreedOnlyOnceTheTranscoderPassedItsJobs) {
   learn_peers();
   ASSERT_EQ(add(coded_session(1, leg_codec(api::MediaCodec::kPcmu, 0),
-                              leg_codec(api::MediaCodec::kPcma, 8)))
+                              leg_codec(api::MediaCodec::kG722, 9)))
                 .status,
             api::Status::kOk);
   UdpFrame f = from_caller(kAccessPort);
@@ -312,8 +358,8 @@ SrtpMasterKey master(const api::SrtpParams& p) {
 // alone), and what an SRTP leg sends reaches it unprotected.
 TEST_F(TranscoderTest, AnSrtpSideGetsTranscodedAudioProtectedAndItsOwnUnprotected) {
   learn_peers();
-  api::SessionAdd s =
-      coded_session(1, leg_codec(api::MediaCodec::kPcmu, 0), leg_codec(api::MediaCodec::kPcma, 8));
+  api::SessionAdd s = coded_session(1, leg_codec(api::MediaCodec::kPcmu, 0),
+                                    leg_codec(api::MediaCodec::kG722, 9));
   const api::SrtpParams callee_key = srtp_params(1);  // the callee protects with it
   const api::SrtpParams our_key = srtp_params(2);     // we protect toward the callee with it
   s.legs[1].srtp_in = callee_key;
@@ -323,15 +369,12 @@ TEST_F(TranscoderTest, AnSrtpSideGetsTranscodedAudioProtectedAndItsOwnUnprotecte
   auto callee_rx = SrtpInbound::create(*srtp_, master(our_key));
   auto callee_tx = SrtpOutbound::create(*srtp_, master(callee_key));
   ASSERT_TRUE(callee_rx && callee_tx);
-  auto pcma = make_codec(CodecId::pcma);
-  auto pcmu = make_codec(CodecId::pcmu);
 
-  const std::string to_callee = encode(CodecId::pcmu, tone(0));
   UdpFrame f = from_caller(kAccessPort);
-  f.payload = rtp_bytes({0, true, 1, 160, kCallerSsrc, to_callee});
+  f.payload = rtp_bytes({0, true, 1, 160, kCallerSsrc, encode(CodecId::pcmu, tone(0))});
   inject_wire(kAccess, build_udp(f));
   poll();
-  transcode();
+  EXPECT_EQ(transcode(), 1u);
   poll();
   auto frames = wire_out(kTrunk);
   ASSERT_EQ(frames.size(), 1u);
@@ -343,11 +386,12 @@ TEST_F(TranscoderTest, AnSrtpSideGetsTranscodedAudioProtectedAndItsOwnUnprotecte
   ASSERT_EQ(callee_rx->unprotect_rtp(buffer, length), SrtpResult::kOk);
   auto plain = parse_rtp(std::string(reinterpret_cast<const char*>(buffer.data()), length));
   ASSERT_TRUE(plain);
-  EXPECT_EQ(plain->pt, 8);
-  EXPECT_GT(snr_db(decode(**pcmu, to_callee), decode(**pcma, plain->payload)), 30.0);
+  EXPECT_EQ(plain->pt, 9);
+  EXPECT_NE(plain->ssrc, kCallerSsrc);
+  EXPECT_EQ(plain->payload.size(), 160u);
 
-  const std::string from_callee_audio = encode(CodecId::pcma, tone(0));
-  const std::string clear = rtp_bytes({8, true, 5, 800, 0x55667788, from_callee_audio});
+  const std::string clear =
+      rtp_bytes({9, true, 5, 800, 0x55667788, encode(CodecId::g722, tone(0))});
   std::vector<uint8_t> protect(clear.begin(), clear.end());
   protect.resize(clear.size() + kMaxSrtpTrailer);
   length = clear.size();
@@ -356,22 +400,29 @@ TEST_F(TranscoderTest, AnSrtpSideGetsTranscodedAudioProtectedAndItsOwnUnprotecte
   g.payload.assign(reinterpret_cast<const char*>(protect.data()), length);
   inject_wire(kTrunk, build_udp(g));
   poll();
-  transcode();
+  EXPECT_EQ(transcode(), 1u);
   poll();
   auto back = received(kAccess);
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].pt, 0);
-  EXPECT_GT(snr_db(decode(**pcma, from_callee_audio), decode(**pcmu, back[0].payload)), 30.0);
+  EXPECT_EQ(back[0].payload.size(), 160u);
   EXPECT_EQ(drops(Drop::kSrtpAuthFail), 0u);
+  EXPECT_EQ(drops(Drop::kTranscodeFailed), 0u);
 }
 
 class NoTranscoderTest : public DataplaneTest {};
 
-TEST_F(NoTranscoderTest, ATranscodedSessionIsUnsupportedAndPayloadTypeMappingStillWorks) {
+TEST_F(NoTranscoderTest, ATranscodedSessionIsUnsupportedAndG711OrPayloadTypeMappingStillWorks) {
   api::SessionAdd s = session(1);
   s.legs[0].codec = leg_codec(api::MediaCodec::kPcmu, 0);
+  s.legs[1].codec = leg_codec(api::MediaCodec::kG722, 9);
+  EXPECT_EQ(add(s).status, api::Status::kUnsupported);
+  // PCMU -> PCMA toward a side without telephone-event from one with it: tones, a transcoder.
+  s.legs[0].codec = leg_codec(api::MediaCodec::kPcmu, 0, 101);
   s.legs[1].codec = leg_codec(api::MediaCodec::kPcma, 8);
   EXPECT_EQ(add(s).status, api::Status::kUnsupported);
+  s.legs[1].codec = leg_codec(api::MediaCodec::kPcma, 8, 101);
+  EXPECT_EQ(add(s).status, api::Status::kOk);
   s.legs[1].codec = leg_codec(api::MediaCodec::kPcmu, 0, 101);
   s.legs[0].codec = leg_codec(api::MediaCodec::kPcmu, 0, 96);
   EXPECT_EQ(add(s).status, api::Status::kOk);
