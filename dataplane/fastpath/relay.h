@@ -316,6 +316,48 @@ inline bool source_plausible(const StreamState& s, const LegConfig& leg, uint32_
   return src_ip != 0 && (src_ip == leg.remote_ip_be || src_ip == leg.signalling_ip_be);
 }
 
+// SRTP/SRTCP protect toward the other leg, in place: the trailer goes right after the payload,
+// so Ethernet padding and anything past the UDP datagram is dropped first, then it needs the
+// mbuf's tailroom (a single segment: classify). A failure drops the packet (counted on `owner`'s
+// stream when there is one) and returns false; `payload_len` grows by the trailer.
+inline bool protect_toward(Worker& w, StreamState* owner, SrtpOutbound& protect, bool rtcp,
+                           rte_mbuf* m, uint32_t ihl, uint8_t* payload, size_t& payload_len) {
+  const uint32_t frame = kEthLen + ihl + sizeof(rte_udp_hdr) + payload_len;
+  if (m->pkt_len > frame) rte_pktmbuf_trim(m, m->pkt_len - frame);
+  const size_t room = rte_pktmbuf_tailroom(m);
+  SrtpResult r = SrtpResult::kNoRoom;
+  const size_t plain_len = payload_len;
+  if (room >= (rtcp ? rtcp_trailer(protect.suite()) : rtp_trailer(protect.suite()))) {
+    const std::span<uint8_t> buffer(payload, payload_len + room);
+    r = rtcp ? protect.protect_rtcp(buffer, payload_len) : protect.protect_rtp(buffer, payload_len);
+  }
+  if (r != SrtpResult::kOk) {
+    if (owner != nullptr) {
+      drop_srtp(w, *owner, m, r);
+    } else {
+      drop(w, m, r == SrtpResult::kNoRoom ? Drop::kSrtpNoTailroom : Drop::kSrtpFailed);
+    }
+    return false;
+  }
+  rte_pktmbuf_append(m, static_cast<uint16_t>(payload_len - plain_len));  // fits: room checked
+  return true;
+}
+
+// Where stream `s`'s packets go on the other leg: its latched peer, else its signalled one
+// (RTCP: its RTCP port), never anything else; 0 when there is neither.
+inline void destination_of(const StreamState& s, const LegConfig& other, uint32_t& ip_be,
+                           uint16_t& port) {
+  const Latch latch =
+      Latch::unpack(s.session->streams[s.leg ^ 1][static_cast<size_t>(s.kind)].latch.get());
+  if (latch.generation == other.generation) {
+    ip_be = latch.ip_be;
+    port = latch.port;
+  } else if (other.remote_ip_be != 0) {
+    ip_be = other.remote_ip_be;
+    port = s.kind == StreamKind::kRtcp ? other.remote_rtcp_port : other.remote_rtp_port;
+  }
+}
+
 // The rest of a media packet's way out, toward the other leg of stream `s`'s session: pick the
 // destination (its latched peer, else its signalled one, never anything else), route and
 // neighbour, (SRTP protect), rewrite IP/UDP/Ethernet, queue on `w`'s TX queue. `payload` (of
@@ -341,17 +383,9 @@ inline bool forward_media(Worker& w, StreamState* owner, const StreamState& s,
     }
     return false;
   };
-  const StreamState& os = s.session->streams[s.leg ^ 1][kind];
-  const Latch dest_latch = Latch::unpack(os.latch.get());
   uint32_t dst_ip = 0;
   uint16_t dst_port = 0;
-  if (dest_latch.generation == other.generation) {
-    dst_ip = dest_latch.ip_be;
-    dst_port = dest_latch.port;
-  } else if (other.remote_ip_be != 0) {
-    dst_ip = other.remote_ip_be;
-    dst_port = rtcp ? other.remote_rtcp_port : other.remote_rtp_port;
-  }
+  destination_of(s, other, dst_ip, dst_port);
   if (dst_ip == 0 || dst_port == 0) return refuse(Drop::kNoDestination);
 
   const PortView& out = w.dp->ports[other.port];
@@ -371,28 +405,10 @@ inline bool forward_media(Worker& w, StreamState* owner, const StreamState& s,
   const uint32_t ihl = ihl_of(ip);
   const SessionSrtp* srtp = cfg.srtp.get();
   if (srtp != nullptr && srtp->out[s.leg ^ 1][kind] != nullptr) {
-    SrtpOutbound& protect = *srtp->out[s.leg ^ 1][kind];
-    // The trailer goes right after the payload: drop Ethernet padding and anything past the UDP
-    // datagram first, then it needs the mbuf's tailroom (a single segment: classify).
-    const uint32_t frame = kEthLen + ihl + sizeof(rte_udp_hdr) + payload_len;
-    if (m->pkt_len > frame) rte_pktmbuf_trim(m, m->pkt_len - frame);
-    const size_t room = rte_pktmbuf_tailroom(m);
-    SrtpResult r = SrtpResult::kNoRoom;
-    const size_t plain_len = payload_len;
-    if (room >= (rtcp ? rtcp_trailer(protect.suite()) : rtp_trailer(protect.suite()))) {
-      const std::span<uint8_t> buffer(payload, payload_len + room);
-      r = rtcp ? protect.protect_rtcp(buffer, payload_len)
-               : protect.protect_rtp(buffer, payload_len);
-    }
-    if (r != SrtpResult::kOk) {
-      if (owner != nullptr) {
-        drop_srtp(w, *owner, m, r);
-      } else {
-        drop(w, m, r == SrtpResult::kNoRoom ? Drop::kSrtpNoTailroom : Drop::kSrtpFailed);
-      }
+    if (!protect_toward(w, owner, *srtp->out[s.leg ^ 1][kind], rtcp, m, ihl, payload,
+                        payload_len)) {
       return false;
     }
-    rte_pktmbuf_append(m, static_cast<uint16_t>(payload_len - plain_len));  // fits: room checked
     payload_changed = true;
   }
 

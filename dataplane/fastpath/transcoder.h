@@ -41,8 +41,6 @@ struct alignas(RTE_CACHE_LINE_SIZE) Transcoder {
   Counter64 packets_in;   // frames dequeued
   Counter64 packets_out;  // packets made and queued for TX
   std::array<RtpOut, TranscodeStream::kMaxOutPackets> out{};
-  uint32_t idle_polls = 0;
-  uint32_t sleep_us = 1;
 };
 
 // Transcoding lcore `id` (0-based) over the session table's `ring` and `barrier_passed`, with a

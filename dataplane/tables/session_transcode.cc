@@ -7,8 +7,6 @@
 #include "dataplane/media/codecs/g711_codec.h"
 
 namespace sbc::dp {
-namespace {
-
 CodecId codec_id(api::MediaCodec codec) {
   switch (codec) {
     case api::MediaCodec::kPcmu: return CodecId::pcmu;
@@ -19,6 +17,8 @@ CodecId codec_id(api::MediaCodec codec) {
   }
   return CodecId::pcmu;
 }
+
+namespace {
 
 // api::LegCodec's rule: from `in` to `out` is transcoded when the codecs differ, or when the
 // sender has telephone-event and the receiver has none (the events become in-band tones).
@@ -101,8 +101,8 @@ std::expected<std::unique_ptr<SessionTranscode>, api::Result> build_session_tran
       t->rewrite_pt[i] = fill_pt_map(in, out, t->pt_map[i]);
       needed |= t->rewrite_pt[i];
       if (transcoded(in, out)) {
-        t->law[i] = &g711_conversion(in.codec == api::MediaCodec::kPcmu ? CodecId::pcmu
-                                                                          : CodecId::pcma);
+        t->law[i] =
+            &g711_conversion(in.codec == api::MediaCodec::kPcmu ? CodecId::pcmu : CodecId::pcma);
         t->audio_pt[i] = in.payload_type;
         needed = true;
       }

@@ -37,6 +37,8 @@ namespace sbc::dp {
 // PCMU<->PCMA on the lab VM (G.722 28x, Opus 42x, G.729 60x).
 inline constexpr uint32_t kCostPerG711Call = 4;
 uint32_t codec_weight(api::MediaCodec codec);
+// The codecs library's id of a control-protocol codec.
+CodecId codec_id(api::MediaCodec codec);
 
 struct SessionTranscode {
   // Workers: per sending leg.

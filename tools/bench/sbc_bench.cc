@@ -53,6 +53,7 @@
 #include "dataplane/fastpath/relay.h"
 #include "dataplane/fastpath/transcoder.h"
 #include "dataplane/fastpath/worker.h"
+#include "dataplane/media/codecs/codec.h"
 #include "dataplane/media/srtp_context.h"
 #include "dataplane/media/srtp_key.h"
 #include "dataplane/media/srtp_library.h"
@@ -96,16 +97,9 @@ std::vector<ModeSpec> all_modes() {
       {Mode::kTranscode, kNoSuite, "pcmu-g729", api::MediaCodec::kG729}};
 }
 
-// The callee leg's payload type in the transcoding modes (static where there is one).
+// The callee leg's payload type in the transcoding modes: its static one, 111 for Opus.
 uint8_t payload_type_of(api::MediaCodec codec) {
-  switch (codec) {
-    case api::MediaCodec::kPcmu: return 0;
-    case api::MediaCodec::kPcma: return 8;
-    case api::MediaCodec::kG722: return 9;
-    case api::MediaCodec::kG729: return 18;
-    case api::MediaCodec::kOpus: return 111;
-  }
-  return 0;
+  return codec_info(codec_id(codec)).static_payload_type.value_or(111);
 }
 
 struct Options {

@@ -175,8 +175,8 @@ TEST_F(TranscoderTest, PcmuBecomesPcmaByteForByteInTheRelayWorkerBothWays) {
     const auto as_sent = decode(**pcmu, payload);
     sent.insert(sent.end(), as_sent.begin(), as_sent.end());
     UdpFrame f = from_caller(kAccessPort);
-    f.payload = rtp_bytes({0, k == 0, static_cast<uint16_t>(1000 + k), 5000u + k * 160u,
-                           kCallerSsrc, payload});
+    f.payload = rtp_bytes(
+        {0, k == 0, static_cast<uint16_t>(1000 + k), 5000u + k * 160u, kCallerSsrc, payload});
     inject_wire(kAccess, build_udp(f));
     poll();
     EXPECT_EQ(transcode(), 0u);  // nothing for the transcoding lcore
@@ -358,8 +358,8 @@ SrtpMasterKey master(const api::SrtpParams& p) {
 // alone), and what an SRTP leg sends reaches it unprotected.
 TEST_F(TranscoderTest, AnSrtpSideGetsTranscodedAudioProtectedAndItsOwnUnprotected) {
   learn_peers();
-  api::SessionAdd s = coded_session(1, leg_codec(api::MediaCodec::kPcmu, 0),
-                                    leg_codec(api::MediaCodec::kG722, 9));
+  api::SessionAdd s =
+      coded_session(1, leg_codec(api::MediaCodec::kPcmu, 0), leg_codec(api::MediaCodec::kG722, 9));
   const api::SrtpParams callee_key = srtp_params(1);  // the callee protects with it
   const api::SrtpParams our_key = srtp_params(2);     // we protect toward the callee with it
   s.legs[1].srtp_in = callee_key;
