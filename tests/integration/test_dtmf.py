@@ -10,10 +10,12 @@ callee PCMA and transcodes PCMU -> PCMA in the dataplane's transcoding lcore.
    its PCMA audio. The callee's capture is decoded (placed by RTP timestamp, silence between
    talkspurts) and run through a Goertzel detector (tools/audio/dtmf.py): "159", each digit once,
    in order, at least 200 ms long (the events say 280 ms).
-2. The callee answers PCMA and telephone-event as payload type 96: the digits must reach it as
-   RFC 4733 packets of payload type 96 from the SBC's SSRC (not the caller's): exactly three
-   events (by timestamp) 1, 5, 9 in order, each with the marker on its first packet, its end sent
-   three times and its duration (2240, both clocks 8000 Hz) kept.
+2. The callee answers PCMA and telephone-event as payload type 96: both sides have the events,
+   so the relay worker converts G.711 byte by byte and relays the rest, renumbered. The digits
+   must reach it as RFC 4733 packets of payload type 96 in the caller's one stream (its SSRC, as
+   any PCMA audio around them): exactly three events (by timestamp) 1, 5, 9 in order, each with
+   the marker on its first packet, its end sent three times and its duration (2240, both clocks
+   8000 Hz) kept.
 """
 
 import struct
@@ -84,8 +86,13 @@ def rfc4733_case(the_lab, checks):
     packets = [p for p in rtp_to_callee(outcome) if p[0] == 96]
     checks.check(packets, "telephone-event packets reached the callee as payload type 96",
                  f"payload types seen: {sorted({p[0] for p in rtp_to_callee(outcome)})}")
-    checks.check(all(p[4] != CALLER_SSRC for p in packets),
-                 "the events carry the SBC's SSRC, not the caller's")
+    everything = rtp_to_callee(outcome)
+    checks.check({p[0] for p in everything} <= {8, 96},
+                 "the callee gets PCMA (8) and telephone-event (96) only",
+                 f"payload types {sorted({p[0] for p in everything})}")
+    checks.check({p[4] for p in everything} == {CALLER_SSRC},
+                 "audio and events are one stream: the caller's SSRC, converted in place",
+                 f"SSRCs {sorted({hex(p[4]) for p in everything})}")
     by_ts = {}
     for p in packets:
         by_ts.setdefault(p[3], []).append(p)
