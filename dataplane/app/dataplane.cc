@@ -52,12 +52,13 @@ uint16_t Dataplane::worker_count() const {
 
 std::expected<void, std::string> Dataplane::create_pool(const Config& config) {
   const uint16_t workers = worker_count();
-  // Each port may hold full rings: wire RX + one wire TX per worker, TAP RX + TAP TX; and the
-  // transcoders' frames on their way to a relay worker.
+  // Each port may hold full rings: a wire RX and a wire TX queue per worker, TAP RX + TAP TX;
+  // and the frames in the handoff rings and on their way through the transcoders.
   const uint64_t transcoders = transcoder_lcores_.size();
-  const uint64_t needed = uint64_t{config.ports.size()} * kDescriptorsPerQueue * (3 + workers) +
-                          uint64_t{kMbufCache} * (workers + transcoders + 1) +
-                          transcoders * 2 * kTranscodeRingSize;
+  const uint64_t needed =
+      uint64_t{config.ports.size()} * kDescriptorsPerQueue * (2 + 2 * uint64_t{workers}) +
+      uint64_t{kMbufCache} * (workers + transcoders + 1) + uint64_t{workers} * kHandoffRingSize +
+      transcoders * 2 * kTranscodeRingSize;
   if (config.mbuf_count < needed) {
     return std::unexpected(
         fmt::format("dataplane.mbuf_count: {} is too small for {} ports and {} workers (need {})",
@@ -76,9 +77,13 @@ std::expected<void, std::string> Dataplane::open_ports(const Config& config) {
   for (size_t i = 0; i < config.ports.size(); ++i) {
     auto port = open_port(config.ports[i], static_cast<uint8_t>(i), worker_count(), pool_);
     if (!port) return std::unexpected(port.error());
-    spdlog::info("port {} '{}': wire port {} tap {} ({}) {}/{}", i, port->name, port->phys_id,
-                 port->tap_id, port->tap_name, format_ipv4(port->address.address),
-                 port->address.length);
+    spdlog::info("port {} '{}': wire port {} ({} RX queue{}) tap {} ({}) {}/{}{}", i, port->name,
+                 port->phys_id, port->rx_queues, port->rx_queues == 1 ? "" : "s", port->tap_id,
+                 port->tap_name, format_ipv4(port->address.address), port->address.length,
+                 port->media.first == 0
+                     ? std::string()
+                     : fmt::format(", media {}-{}", format_ipv4(port->media.first),
+                                   format_ipv4(port->media.last)));
     datapath.ports[i] = view_of(*port);
     ports_.push_back(std::move(*port));
   }
@@ -98,7 +103,10 @@ std::expected<void, std::string> Dataplane::open_ports(const Config& config) {
 std::expected<void, std::string> Dataplane::create_tables(const Config& config) {
   Datapath& datapath = *datapath_;
   std::vector<PortAddress> addresses;
-  for (uint8_t p = 0; p < datapath.port_count; ++p) addresses.push_back({datapath.ports[p].ip_be});
+  for (uint8_t p = 0; p < datapath.port_count; ++p) {
+    const PortView& port = datapath.ports[p];
+    addresses.push_back({port.ip_be, port.media_first, port.media_last});
+  }
   // Session records are read by the workers on every packet: keep them on the workers' socket.
   const int socket = static_cast<int>(rte_lcore_to_socket_id(worker_lcores_[0]));
   auto srtp = SrtpLibrary::init();
@@ -130,16 +138,13 @@ std::expected<void, std::string> Dataplane::create_tables(const Config& config) 
 
 std::expected<void, std::string> Dataplane::create_workers() {
   const uint16_t workers = worker_count();
-  for (uint16_t w = 0; w < workers; ++w) {
-    std::vector<uint8_t> owned;
-    for (uint8_t p = 0; p < datapath_->port_count; ++p) {
-      if (owner_of(p, workers) == w) owned.push_back(p);
-    }
-    auto worker = make_worker(w, *datapath_, table_->qsbr(), owned,
-                              static_cast<int>(rte_lcore_to_socket_id(worker_lcores_[w])));
-    if (!worker) return std::unexpected(worker.error());
-    workers_.push_back(std::move(*worker));
+  std::vector<int> sockets;
+  for (unsigned lcore : worker_lcores_) {
+    sockets.push_back(static_cast<int>(rte_lcore_to_socket_id(lcore)));
   }
+  auto relay = make_relay_workers(*datapath_, table_->qsbr(), sockets);
+  if (!relay) return std::unexpected(relay.error());
+  workers_ = std::move(*relay);
   for (uint16_t t = 0; t < transcoder_lcores_.size(); ++t) {
     auto transcoder = make_transcoder(
         t, *datapath_, table_->transcode_ring(t), table_->barrier_passed(t),

@@ -99,7 +99,7 @@ po::options_description known_options(const std::vector<std::string>& port_names
     desc.add_options()(fmt::format("dataplane.{}", key).c_str(), po::value<std::string>());
   }
   for (const auto& name : port_names) {
-    for (const char* key : {"device", "tap", "address", "gateway"}) {
+    for (const char* key : {"device", "tap", "address", "gateway", "media_addresses"}) {
       desc.add_options()(fmt::format("port.{}.{}", name, key).c_str(), po::value<std::string>());
     }
   }
@@ -168,6 +168,16 @@ std::expected<Ipv4Prefix, std::string> parse_ipv4_prefix(std::string_view text) 
   return Ipv4Prefix{*address, static_cast<uint8_t>(length)};
 }
 
+std::expected<Ipv4Range, std::string> parse_ipv4_range(std::string_view text) {
+  const auto dash = text.find('-');
+  auto first = parse_ipv4(trim(text.substr(0, dash)));
+  auto last = dash == std::string_view::npos ? first : parse_ipv4(trim(text.substr(dash + 1)));
+  if (!first || !last || *last < *first) {
+    return std::unexpected(fmt::format("'{}' is not a.b.c.d-e.f.g.h (first <= last)", text));
+  }
+  return Ipv4Range{*first, *last};
+}
+
 std::expected<std::vector<unsigned>, std::string> parse_lcore_list(std::string_view text) {
   constexpr unsigned kMaxLcore = 1023;
   std::set<unsigned> ids;
@@ -207,6 +217,27 @@ std::string_view device_name(std::string_view device) {
   return device.substr(0, device.find(','));
 }
 
+std::optional<std::string_view> vdev_arg(std::string_view device, std::string_view key) {
+  size_t at = device.find(',');
+  while (at != std::string_view::npos) {
+    const size_t next = device.find(',', at + 1);
+    const std::string_view arg = device.substr(at + 1, next - (at + 1));
+    if (arg.size() > key.size() && arg.starts_with(key) && arg[key.size()] == '=') {
+      return arg.substr(key.size() + 1);
+    }
+    at = next;
+  }
+  return std::nullopt;
+}
+
+std::string eal_device_spec(std::string_view device, size_t workers) {
+  std::string spec(device);
+  if (device.starts_with("net_af_packet") && workers > 1 && !vdev_arg(device, "qpairs")) {
+    spec += fmt::format(",qpairs={}", workers);
+  }
+  return spec;
+}
+
 std::expected<Config, std::string> parse_config(std::istream& in) {
   const std::string text = strip_comments(in);
   auto port_names = find_port_sections(text);
@@ -232,13 +263,20 @@ std::expected<Config, std::string> load_config(const std::string& path) {
 std::vector<std::string> build_eal_args(const Config& config, std::string_view program,
                                         std::span<const std::string> extra) {
   std::vector<std::string> args{std::string(program)};
-  if (config.transcode_cpus.empty()) {
+  const bool pinned = !config.lcore_cpus.empty() && config.lcore_cpus != config.lcore_ids;
+  if (config.transcode_cpus.empty() && !pinned) {
     args.insert(args.end(), {"-l", config.lcores});
   } else {
-    // EAL lcore ids are ours to number: the relay lcores keep their CPU's number, transcoding
-    // lcore k is max + 1 + k, pinned to its CPU ("0,1,2@1": lcore 2 runs on CPU 1).
+    // EAL lcore ids are ours to number: the relay lcores keep their number (on their CPU, or the
+    // one "lcore@cpu" gave), transcoding lcore k is max + 1 + k, pinned to its CPU ("0,1,2@1":
+    // lcore 2 runs on CPU 1).
     std::string map;
-    for (unsigned id : config.lcore_ids) map += fmt::format("{}{}", map.empty() ? "" : ",", id);
+    for (size_t i = 0; i < config.lcore_ids.size(); ++i) {
+      const unsigned id = config.lcore_ids[i];
+      const unsigned cpu = i < config.lcore_cpus.size() ? config.lcore_cpus[i] : id;
+      map += fmt::format("{}{}", map.empty() ? "" : ",", id);
+      if (cpu != id) map += fmt::format("@{}", cpu);
+    }
     unsigned next = config.lcore_ids.back() + 1;
     for (unsigned cpu : config.transcode_cpus) map += fmt::format(",{}@{}", next++, cpu);
     args.insert(args.end(), {"--lcores", map});
@@ -254,7 +292,7 @@ std::vector<std::string> build_eal_args(const Config& config, std::string_view p
   if (!any_pci && !given("--no-pci")) args.push_back("--no-pci");
   for (const auto& port : config.ports) {
     if (is_vdev_spec(port.device)) {
-      args.push_back("--vdev=" + port.device);
+      args.push_back("--vdev=" + eal_device_spec(port.device, config.worker_count()));
     } else {
       args.push_back("-a");
       args.push_back(port.device);

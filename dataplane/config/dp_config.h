@@ -41,12 +41,27 @@ struct Ipv4Prefix {
   bool operator==(const Ipv4Prefix&) const = default;
 };
 
+// An inclusive range of IPv4 addresses, host byte order.
+struct Ipv4Range {
+  uint32_t first = 0;
+  uint32_t last = 0;
+  [[nodiscard]] uint32_t size() const { return last - first + 1; }
+  bool operator==(const Ipv4Range&) const = default;
+};
+
+// Extra media addresses per port: each address holds ~32k streams (one even UDP port per leg),
+// so a port with 32 of them holds a million sessions' legs.
+inline constexpr uint32_t kMaxMediaAddresses = 1024;
+
 struct PortConfig {
   std::string name;
   std::string device;  // DPDK vdev spec ("net_...") or a PCI address
   std::string tap;     // kernel exception-path interface the dataplane creates
   Ipv4Prefix address;
   std::optional<uint32_t> gateway;  // host byte order; next hop for off-link peers
+  // More local addresses media may use besides `address` (on the same subnet; the TAP carries
+  // them too, so the kernel answers ARP for them).
+  std::optional<Ipv4Range> media_addresses;
 };
 
 struct Config {
@@ -54,6 +69,9 @@ struct Config {
   std::vector<std::string> eal_args;
   std::string lcores = "0-1";
   std::vector<unsigned> lcore_ids;  // expanded `lcores`, ascending; the first is the main lcore
+  // The CPU each of lcore_ids runs on: its own number, unless `lcores` pinned it elsewhere with
+  // "lcore@cpu" (a lab with more workers than CPUs: "0-1,2@1").
+  std::vector<unsigned> lcore_cpus;
   // CPUs of the transcoding lcores, one lcore each (may share a CPU with a relay lcore in a lab).
   std::vector<unsigned> transcode_cpus;
   uint32_t transcode_capacity = kDefaultTranscodeCapacity;  // PCMU<->PCMA calls per lcore
@@ -80,6 +98,8 @@ std::expected<Config, std::string> load_config(const std::string& path);
 std::expected<uint32_t, std::string> parse_ipv4(std::string_view text);
 // "a.b.c.d/len" -> address + prefix length (0..32).
 std::expected<Ipv4Prefix, std::string> parse_ipv4_prefix(std::string_view text);
+// "a.b.c.d-e.f.g.h" (first <= last) or one "a.b.c.d" -> the inclusive range.
+std::expected<Ipv4Range, std::string> parse_ipv4_range(std::string_view text);
 // EAL core list syntax "0-3,5" -> ascending unique ids.
 std::expected<std::vector<unsigned>, std::string> parse_lcore_list(std::string_view text);
 std::string format_ipv4(uint32_t host_order);
@@ -88,6 +108,11 @@ std::string format_ipv4(uint32_t host_order);
 bool is_vdev_spec(std::string_view device);
 // The DPDK device name of a spec: the text before the first ',' ("net_af_packet0").
 std::string_view device_name(std::string_view device);
+// The value of devarg `key` in a spec ("qpairs" in "net_af_packet0,iface=a0,qpairs=2": "2").
+std::optional<std::string_view> vdev_arg(std::string_view device, std::string_view key);
+// The spec as the EAL gets it: net_af_packet with several workers gets qpairs (one queue pair per
+// worker) unless the spec names it.
+std::string eal_device_spec(std::string_view device, size_t workers);
 
 // The argv handed to rte_eal_init: program name, -l lcores (with transcoding lcores: --lcores, the
 // transcoders numbered after the last relay lcore and pinned to their CPUs), eal_args, --no-pci

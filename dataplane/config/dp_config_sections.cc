@@ -1,10 +1,12 @@
 #include "dataplane/config/dp_config_sections.h"
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 #include <net/if.h>
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <sstream>
 #include <vector>
 
@@ -60,13 +62,37 @@ std::expected<void, std::string> validate_port(const PortConfig& port) {
   if (port.address.length == 0 || port.address.address == 0) {
     return std::unexpected(section + ".address: needs a host address and a prefix length 1..32");
   }
+  const uint32_t mask = port.address.length == 32 ? ~0u : ~(~0u >> port.address.length);
   if (port.gateway) {
-    const uint32_t mask = port.address.length == 32 ? ~0u : ~(~0u >> port.address.length);
     if ((*port.gateway & mask) != (port.address.address & mask) ||
         *port.gateway == port.address.address) {
       return std::unexpected(fmt::format("{}.gateway: {} is not another host on {}/{}", section,
                                          format_ipv4(*port.gateway),
                                          format_ipv4(port.address.address), port.address.length));
+    }
+  }
+  if (const auto& media = port.media_addresses) {
+    const auto in_range = [&](uint32_t a) { return a >= media->first && a <= media->last; };
+    const std::string range =
+        fmt::format("{}-{}", format_ipv4(media->first), format_ipv4(media->last));
+    if ((media->first & mask) != (port.address.address & mask) ||
+        (media->last & mask) != (port.address.address & mask)) {
+      return std::unexpected(fmt::format("{}.media_addresses: {} is not on {}/{}", section, range,
+                                         format_ipv4(port.address.address), port.address.length));
+    }
+    if (media->size() > kMaxMediaAddresses) {
+      return std::unexpected(fmt::format("{}.media_addresses: {} addresses, at most {}", section,
+                                         media->size(), kMaxMediaAddresses));
+    }
+    if (in_range(port.address.address) || (port.gateway && in_range(*port.gateway))) {
+      return std::unexpected(fmt::format(
+          "{}.media_addresses: {} holds the port's address or its gateway", section, range));
+    }
+    // The TAP's aliases are named tap:N (Linux interface label, IFNAMSIZ).
+    if (port.tap.size() + 1 + fmt::formatted_size("{}", media->size()) >= IFNAMSIZ) {
+      return std::unexpected(
+          fmt::format("{}.tap: '{}' leaves no room for the media addresses' labels ('{}:{}')",
+                      section, port.tap, port.tap, media->size()));
     }
   }
   return {};
@@ -87,8 +113,37 @@ std::expected<void, std::string> read_process(const Values& v, Config& config) {
 
 std::expected<void, std::string> read_lcores(const Values& v, Config& config) {
   if (auto text = v.get("dataplane.lcores")) config.lcores = *text;
-  auto lcores = parse_lcore_list(config.lcores);
+  // EAL list syntax ("0-3,5"), plus "lcore@cpu" items pinned to another CPU.
+  std::string plain;
+  std::map<unsigned, unsigned> pinned;
+  for (size_t pos = 0; pos <= config.lcores.size();) {
+    const size_t comma = std::min(config.lcores.find(',', pos), config.lcores.size());
+    const std::string_view item = std::string_view(config.lcores).substr(pos, comma - pos);
+    pos = comma + 1;
+    const size_t at = item.find('@');
+    if (at == std::string_view::npos) {
+      plain += fmt::format("{}{}", plain.empty() ? "" : ",", item);
+      continue;
+    }
+    auto lcore = parse_lcore_list(item.substr(0, at));
+    auto cpu = parse_lcore_list(item.substr(at + 1));
+    if (!lcore || !cpu || lcore->size() != 1 || cpu->size() != 1 ||
+        !pinned.emplace(lcore->front(), cpu->front()).second) {
+      return std::unexpected(
+          fmt::format("dataplane.lcores: '{}' is not 'lcore@cpu' (one of each)", item));
+    }
+  }
+  auto lcores = plain.empty() ? std::vector<unsigned>{} : parse_lcore_list(plain);
   if (!lcores) return std::unexpected("dataplane.lcores: " + lcores.error());
+  std::vector<unsigned> cpus(lcores->begin(), lcores->end());
+  for (const auto& [lcore, cpu] : pinned) {
+    if (std::ranges::find(*lcores, lcore) != lcores->end()) {
+      return std::unexpected(fmt::format("dataplane.lcores: lcore {} is given twice", lcore));
+    }
+    const auto at = std::ranges::upper_bound(*lcores, lcore) - lcores->begin();
+    lcores->insert(lcores->begin() + at, lcore);
+    cpus.insert(cpus.begin() + at, cpu);
+  }
   if (lcores->size() < 2) {
     return std::unexpected(fmt::format(
         "dataplane.lcores: '{}' needs a main lcore and at least one worker", config.lcores));
@@ -97,6 +152,7 @@ std::expected<void, std::string> read_lcores(const Values& v, Config& config) {
     return std::unexpected(fmt::format("dataplane.lcores: at most {} workers", kMaxWorkers));
   }
   config.lcore_ids = std::move(*lcores);
+  config.lcore_cpus = std::move(cpus);
   if (auto text = v.get("dataplane.transcode_lcores"); text && !text->empty()) {
     auto cpus = parse_lcore_list(*text);
     if (!cpus) return std::unexpected("dataplane.transcode_lcores: " + cpus.error());
@@ -171,6 +227,11 @@ std::expected<PortConfig, std::string> read_port(const Values& v, const std::str
     if (!gateway) return std::unexpected(section + ".gateway: " + gateway.error());
     port.gateway = *gateway;
   }
+  if (auto text = v.get(section + ".media_addresses"); text && !text->empty()) {
+    auto range = parse_ipv4_range(*text);
+    if (!range) return std::unexpected(section + ".media_addresses: " + range.error());
+    port.media_addresses = *range;
+  }
   if (auto ok = validate_port(port); !ok) return std::unexpected(ok.error());
   return port;
 }
@@ -185,14 +246,32 @@ std::expected<void, std::string> check_port_fits(const PortConfig& port, const C
                           [&](const PortConfig& p) { return device_name(p.device) == device; })) {
     return std::unexpected(fmt::format("{}.device: '{}' is used by another port", section, device));
   }
-  // Each port's RX is one queue polled by its owner; an af_packet device with several workers
-  // would need qpairs = workers (it has no separate TX queue count), and its fanout would then
-  // spread received frames over RX queues that nobody polls.
-  if (device.starts_with("net_af_packet") && config.worker_count() > 1) {
-    return std::unexpected(fmt::format(
-        "{}.device: net_af_packet supports one worker only ({} configured by dataplane.lcores "
-        "'{}'); use lcores with a main lcore and one worker",
-        section, config.worker_count(), config.lcores));
+  // Every local address (a port's own, its media addresses) belongs to one port.
+  const auto addresses_of = [](const PortConfig& p) {
+    return p.media_addresses.value_or(Ipv4Range{p.address.address, p.address.address});
+  };
+  for (const PortConfig& other : config.ports) {
+    for (const Ipv4Range mine :
+         {Ipv4Range{port.address.address, port.address.address}, addresses_of(port)}) {
+      for (const Ipv4Range theirs :
+           {Ipv4Range{other.address.address, other.address.address}, addresses_of(other)}) {
+        if (mine.first <= theirs.last && theirs.first <= mine.last) {
+          return std::unexpected(
+              fmt::format("{}: its addresses overlap port.{}'s", section, other.name));
+        }
+      }
+    }
+  }
+  // An af_packet device has qpairs RX and TX queues together: one per worker, its kernel fanout
+  // spreading the flows over them (build_eal_args adds qpairs when the spec has none).
+  if (device.starts_with("net_af_packet")) {
+    const auto qpairs = vdev_arg(port.device, "qpairs");
+    if (qpairs && *qpairs != std::to_string(config.worker_count())) {
+      return std::unexpected(fmt::format(
+          "{}.device: qpairs={} but dataplane.lcores '{}' gives {} workers (one queue pair each; "
+          "leave qpairs out to have it set)",
+          section, *qpairs, config.lcores, config.worker_count()));
+    }
   }
   return {};
 }

@@ -43,6 +43,8 @@ enum class Drop : uint8_t {
   kTranscodeQueueFull,  // a transcoding lcore's ring is full (it is behind): packet dropped
   kTranscodeFailed,     // the transcoder refused the packet (malformed, unknown payload type,
                         // late or duplicate, undecodable): see TranscodeError
+  kHandoffFailed,       // a frame for another worker (its stream's or its port's owner) found
+                        // that worker's handoff ring full, or its stream changed owner meanwhile
   kCount,
 };
 inline constexpr size_t kDropCount = static_cast<size_t>(Drop::kCount);
@@ -75,8 +77,9 @@ inline constexpr std::array<std::string_view, kDropCount> kDropNames = {
     "srtp_failed",
     "transcode_queue_full",
     "transcode_failed",
+    "handoff_failed",
 };
-static_assert(kDropNames.back() == "transcode_failed", "kDropNames must follow enum Drop");
+static_assert(kDropNames.back() == "handoff_failed", "kDropNames must follow enum Drop");
 
 constexpr std::string_view to_string(Drop drop) {
   return kDropNames[static_cast<size_t>(drop)];
@@ -88,12 +91,14 @@ enum class Event : uint8_t {
   kLatchMoved,        // the latch moved to another allowed source inside the latch window
   kNeighbourLearned,  // ARP snooped into the neighbour table (new neighbour or changed MAC)
   kArpRequestSent,    // the dataplane asked for an unknown or stale next hop
+  kHandedOff,         // a frame went to the worker that owns its stream or port (RSS put it on
+                      // another worker's queue: a second source, RTCP, a punt)
   kCount,
 };
 inline constexpr size_t kEventCount = static_cast<size_t>(Event::kCount);
 inline constexpr std::array<std::string_view, kEventCount> kEventNames = {
-    "latch_learned", "latch_moved", "neighbour_learned", "arp_request_sent"};
-static_assert(kEventNames.back() == "arp_request_sent", "kEventNames must follow enum Event");
+    "latch_learned", "latch_moved", "neighbour_learned", "arp_request_sent", "handed_off"};
+static_assert(kEventNames.back() == "handed_off", "kEventNames must follow enum Event");
 
 // Single-writer counter: the owner bumps it without a locked instruction.
 struct Counter64 {

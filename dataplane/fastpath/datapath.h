@@ -3,6 +3,7 @@
 // control thread changes at run time (running, media_ports).
 #pragma once
 
+#include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_hash.h>
 #include <rte_mbuf.h>
@@ -30,7 +31,20 @@ struct PortView {
   uint32_t ip_be = 0;  // the port's address (network byte order, as in packets)
   uint32_t mask_be = 0;
   uint32_t gateway_be = 0;  // 0: none
+  // More local media addresses (host order, inclusive; media_first 0: none).
+  uint32_t media_first = 0;
+  uint32_t media_last = 0;
+  // Wire RX queues: 1 (polled by the port's owner, owner_of) or one per relay worker (worker w
+  // polls queue w; the NIC's RSS or af_packet's fanout spreads the flows over them).
+  uint16_t rx_queues = 1;
 };
+
+// Is `ip_be` this port's address or one of its media addresses?
+inline bool is_local_address(const PortView& port, uint32_t ip_be) {
+  if (ip_be == port.ip_be) return true;
+  const uint32_t ip = rte_be_to_cpu_32(ip_be);
+  return port.media_first != 0 && ip >= port.media_first && ip <= port.media_last;
+}
 
 // The media port range of MediaPortsSet, in one word so that a worker never sees half of an
 // update. Read for UDP to our addresses that is not a session hit; written by the control thread.
@@ -63,12 +77,18 @@ struct Datapath {
   MediaPortRange media_ports;
   std::array<NeighbourTable, kMaxPorts>* neighbours = nullptr;
   rte_mempool* pool = nullptr;
+  // Relay workers, and each one's handoff ring (multi-producer, it alone consumes): a frame that
+  // reached a worker other than the one it belongs to (a stream another worker owns, a punt for a
+  // port another worker owns) goes there, with its port index in mbuf::port.
+  uint16_t worker_count = 1;
+  std::array<rte_ring*, kMaxWorkers> handoff_rings{};
   // Every transcoding lcore's job ring (multi-producer: the relay workers; single consumer).
   std::array<rte_ring*, kMaxTranscoders> transcode_rings{};
   uint8_t transcoder_count = 0;
   uint64_t tsc_hz = 0;
   IdlePolicy idle_policy = IdlePolicy::kBackoff;
-  // Exception-path policer, per port (each port's bucket belongs to its owning worker).
+  // Exception-path policer, per port (each port's bucket belongs to its owning worker: every punt
+  // of a port reaches its owner).
   uint32_t punt_rate = kDefaultPuntRate;    // packets/s
   uint32_t punt_burst = kDefaultPuntBurst;  // packets
   // Punt candidates whose source is not trusted in the source table share this smaller bucket.

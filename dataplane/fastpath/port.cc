@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 #include <system_error>
 
 namespace sbc::dp {
@@ -22,6 +23,8 @@ namespace {
 
 constexpr uint16_t kRxDescriptors = 1024;
 constexpr uint16_t kTxDescriptors = 1024;
+// The RSS hash functions that keep a media flow on one queue: IPv4/UDP 4-tuple, else IPv4 pair.
+constexpr uint64_t kRssFunctions = RTE_ETH_RSS_NONFRAG_IPV4_UDP | RTE_ETH_RSS_IPV4;
 
 std::string mac_text(const rte_ether_addr& mac) {
   char buf[RTE_ETHER_ADDR_FMT_SIZE];
@@ -81,8 +84,16 @@ struct Fd {
 
 }  // namespace
 
-std::expected<void, std::string> start_ethdev(uint16_t port_id, uint16_t tx_queues,
-                                              rte_mempool* pool) {
+uint16_t wire_rx_queues(uint16_t port_id, uint16_t workers) {
+  rte_eth_dev_info info{};
+  if (workers <= 1 || rte_eth_dev_info_get(port_id, &info) != 0) return 1;
+  if (info.max_rx_queues < workers) return 1;
+  const bool fanout = std::string_view(info.driver_name) == "net_af_packet";
+  return fanout || (info.flow_type_rss_offloads & kRssFunctions) != 0 ? workers : 1;
+}
+
+std::expected<void, std::string> start_ethdev(uint16_t port_id, uint16_t rx_queues,
+                                              uint16_t tx_queues, rte_mempool* pool) {
   rte_eth_dev_info info{};
   if (int rc = rte_eth_dev_info_get(port_id, &info); rc != 0) {
     return std::unexpected(fmt::format("port {}: dev_info: {}", port_id, rte_strerror(-rc)));
@@ -92,8 +103,19 @@ std::expected<void, std::string> start_ethdev(uint16_t port_id, uint16_t tx_queu
         fmt::format("port {} ({}): supports {} TX queues, one per worker needs {}", port_id,
                     rte_dev_name(info.device), info.max_tx_queues, tx_queues));
   }
+  if (info.max_rx_queues < rx_queues) {
+    return std::unexpected(fmt::format("port {} ({}): supports {} RX queues, {} wanted", port_id,
+                                       rte_dev_name(info.device), info.max_rx_queues, rx_queues));
+  }
   rte_eth_conf conf{};
-  if (int rc = rte_eth_dev_configure(port_id, 1, tx_queues, &conf); rc != 0) {
+  // Several RX queues: the NIC hashes each IPv4/UDP flow to one of them (RSS), so a stream's
+  // packets stay on one worker's queue. A device without RSS (net_af_packet: the kernel's fanout
+  // hash does it) keeps mq_mode none.
+  if (const uint64_t hf = info.flow_type_rss_offloads & kRssFunctions; rx_queues > 1 && hf != 0) {
+    conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+    conf.rx_adv_conf.rss_conf.rss_hf = hf;
+  }
+  if (int rc = rte_eth_dev_configure(port_id, rx_queues, tx_queues, &conf); rc != 0) {
     return std::unexpected(fmt::format("port {}: configure: {}", port_id, rte_strerror(-rc)));
   }
   uint16_t rx_desc = kRxDescriptors;
@@ -102,8 +124,11 @@ std::expected<void, std::string> start_ethdev(uint16_t port_id, uint16_t tx_queu
     return std::unexpected(fmt::format("port {}: descriptors: {}", port_id, rte_strerror(-rc)));
   }
   const int socket = rte_eth_dev_socket_id(port_id);
-  if (int rc = rte_eth_rx_queue_setup(port_id, 0, rx_desc, socket, nullptr, pool); rc != 0) {
-    return std::unexpected(fmt::format("port {}: RX queue: {}", port_id, rte_strerror(-rc)));
+  for (uint16_t q = 0; q < rx_queues; ++q) {
+    if (int rc = rte_eth_rx_queue_setup(port_id, q, rx_desc, socket, nullptr, pool); rc != 0) {
+      return std::unexpected(
+          fmt::format("port {}: RX queue {}: {}", port_id, q, rte_strerror(-rc)));
+    }
   }
   for (uint16_t q = 0; q < tx_queues; ++q) {
     if (int rc = rte_eth_tx_queue_setup(port_id, q, tx_desc, socket, nullptr); rc != 0) {
@@ -118,9 +143,10 @@ std::expected<void, std::string> start_ethdev(uint16_t port_id, uint16_t tx_queu
 }
 
 std::expected<void, std::string> start_port_pair(uint16_t phys_id, uint16_t tap_id,
-                                                 uint16_t workers, rte_mempool* pool) {
-  if (auto ok = start_ethdev(phys_id, workers, pool); !ok) return ok;
-  if (auto ok = start_ethdev(tap_id, 1, pool); !ok) {
+                                                 uint16_t rx_queues, uint16_t workers,
+                                                 rte_mempool* pool) {
+  if (auto ok = start_ethdev(phys_id, rx_queues, workers, pool); !ok) return ok;
+  if (auto ok = start_ethdev(tap_id, 1, 1, pool); !ok) {
     rte_eth_dev_stop(phys_id);
     return ok;
   }
@@ -138,6 +164,7 @@ std::expected<Port, std::string> open_port(const PortConfig& config, uint8_t ind
   port.tap_name = config.tap;
   port.address = config.address;
   port.gateway = config.gateway.value_or(0);
+  port.media = config.media_addresses.value_or(Ipv4Range{});
 
   auto phys = find_ethdev(config.device);
   if (!phys) return error(phys.error());
@@ -174,7 +201,8 @@ std::expected<Port, std::string> open_port(const PortConfig& config, uint8_t ind
   port.tap_id = *tap;
   guard.tap_found = true;
 
-  if (auto ok = start_port_pair(port.phys_id, port.tap_id, workers, pool); !ok) {
+  port.rx_queues = wire_rx_queues(port.phys_id, workers);
+  if (auto ok = start_port_pair(port.phys_id, port.tap_id, port.rx_queues, workers, pool); !ok) {
     return error(ok.error());
   }
   // Only frames for our MAC (and broadcast): the kernel behind the TAP is one host.
@@ -182,6 +210,13 @@ std::expected<Port, std::string> open_port(const PortConfig& config, uint8_t ind
     return error(fmt::format("promiscuous off: {}", rte_strerror(-rc)));
   }
   if (auto ok = set_kernel_ipv4(config.tap, config.address); !ok) return error(ok.error());
+  if (port.media.first != 0) {
+    for (uint32_t a = port.media.first, label = 1; a <= port.media.last && a != 0; ++a, ++label) {
+      if (auto ok = add_kernel_ipv4_alias(config.tap, label, a, config.address.length); !ok) {
+        return error(ok.error());
+      }
+    }
+  }
   if (auto ok = keep_kernel_off(config.device); !ok) return error(ok.error());
   guard.armed = false;
   return port;
@@ -192,6 +227,11 @@ void close_port(const Port& port) {
     rte_eth_dev_stop(id);
     rte_eth_dev_close(id);
   }
+}
+
+std::expected<void, std::string> add_kernel_ipv4_alias(const std::string& ifname, uint32_t label,
+                                                       uint32_t address, uint8_t length) {
+  return set_kernel_ipv4(fmt::format("{}:{}", ifname, label), {address, length});
 }
 
 std::expected<void, std::string> set_kernel_ipv4(const std::string& ifname, Ipv4Prefix address) {
@@ -228,6 +268,9 @@ PortView view_of(const Port& port) {
   view.ip_be = htonl(port.address.address);
   view.mask_be = htonl(port.address.length == 0 ? 0 : ~0u << (32 - port.address.length));
   view.gateway_be = htonl(port.gateway);
+  view.rx_queues = port.rx_queues;
+  view.media_first = port.media.first;
+  view.media_last = port.media.last;
   return view;
 }
 

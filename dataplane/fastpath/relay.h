@@ -30,6 +30,10 @@ namespace sbc::dp {
 // Rare path (an unknown next hop): builds and queues an ARP request, rate limited per IP.
 void request_neighbour(Worker& w, uint8_t port_index, uint32_t ip_be, uint64_t now_tsc);
 
+// Where a burst comes from: a wire RX queue, or another worker's handoff (then a stream found
+// owned by yet another worker drops the frame rather than hand it on: no frame circles).
+enum class Arrival : uint8_t { kWire, kHandedOver };
+
 namespace relay_detail {
 
 inline constexpr uint32_t kEthLen = sizeof(rte_ether_hdr);
@@ -49,8 +53,19 @@ inline void drop(Worker& w, rte_mbuf* m, Drop reason) {
   rte_pktmbuf_free(m);
 }
 
+// A frame that belongs to worker `to` (its stream's or its port's owner), onto `to`'s handoff
+// ring with its port index in mbuf::port; a full ring drops it, counted. Never waits.
+inline void hand_off(Worker& w, uint16_t to, uint8_t port_index, rte_mbuf* m) {
+  m->port = port_index;
+  if (rte_ring_mp_enqueue(w.dp->handoff_rings[to], m) != 0) {
+    drop(w, m, Drop::kHandoffFailed);
+    return;
+  }
+  w.counters.event(Event::kHandedOff);
+}
+
 // To the kernel through the port's TAP, within `bucket`'s rate. Only the port's owner gets here
-// (it polled the frame from that port), so the buckets and TAP queue have a single user.
+// (punt_burst hands the others' frames over), so the buckets and TAP queue have a single user.
 inline void punt(Worker& w, uint8_t port_index, rte_mbuf* m, TokenBucket& bucket, Drop over,
                  uint64_t now_tsc) {
   if (!bucket.take(now_tsc)) {
@@ -97,10 +112,10 @@ inline void snoop_arp(Worker& w, uint8_t port_index, const rte_mbuf* m, uint64_t
   }
 }
 
-// True for an address of one of our ports other than `port_index`'s (whose own is checked first).
+// True for an address of one of our ports other than `port_index`'s (whose own are checked first).
 inline bool other_port_address(const Datapath& dp, uint8_t port_index, uint32_t ip_be) {
   for (uint8_t p = 0; p < dp.port_count; ++p) {
-    if (p != port_index && dp.ports[p].ip_be == ip_be) return true;
+    if (p != port_index && is_local_address(dp.ports[p], ip_be)) return true;
   }
   return false;
 }
@@ -165,7 +180,7 @@ inline Verdict classify(Worker& w, uint8_t port_index, rte_mbuf* m, StreamKey* k
       (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
     return Verdict::kPunt;
   }
-  if (ip->dst_addr != port.ip_be) {
+  if (ip->dst_addr != port.ip_be && !is_local_address(port, ip->dst_addr)) {
     // Another port's address seen here matches no session (keys are per port): on a media port
     // it is as sessionless as a miss.
     if (total >= ihl + sizeof(rte_udp_hdr) && other_port_address(*w.dp, port_index, ip->dst_addr)) {
@@ -216,12 +231,17 @@ inline void punt_burst(Worker& w, uint8_t port_index, PuntCandidate* punts, uint
   }
   constexpr auto kBanned = static_cast<uint8_t>(api::SourceClass::kBanned);
   constexpr auto kTrusted = static_cast<uint8_t>(api::SourceClass::kTrusted);
+  const uint16_t owner = owner_of(port_index, w.dp->worker_count);
   for (uint16_t i = 0; i < n; ++i) {
     const PuntCandidate& p = punts[i];
     if (cls[i] == kBanned) {
       drop(w, p.m, Drop::kBannedSource);
     } else if (p.media_port) {
       drop(w, p.m, Drop::kNoSession);
+    } else if (owner != w.id) {
+      // Received on our queue of a port another worker owns: its policers, TAP and neighbour
+      // table are that worker's. Banned sources and dead media ports are dropped here first.
+      hand_off(w, owner, port_index, p.m);
     } else if (p.arp) {
       snoop_arp(w, port_index, p.m, now_tsc);
       punt(w, port_index, p.m, w.arp_bucket[port_index], Drop::kArpPoliced, now_tsc);
@@ -314,6 +334,20 @@ inline bool source_plausible(const StreamState& s, const LegConfig& leg, uint32_
   const Latch cur = Latch::unpack(s.latch.get());
   if (cur.generation == leg.generation && cur.ip_be == src_ip && cur.port == src_port) return true;
   return src_ip != 0 && (src_ip == leg.remote_ip_be || src_ip == leg.signalling_ip_be);
+}
+
+// Is stream `s` ours to handle? Its owner's, or nobody's yet and this packet may claim it: only a
+// source the stream could accept (source_plausible) claims, so a stray packet cannot pin the
+// stream to the worker its queue happens to be on. With one relay worker everything is ours.
+inline bool own_stream(Worker& w, StreamState& s, const LegConfig& leg, uint32_t src_ip,
+                       uint16_t src_port) {
+  if (w.dp->worker_count == 1) return true;
+  const auto me = static_cast<uint16_t>(w.id + 1);
+  uint16_t owner = s.worker.load(std::memory_order_relaxed);
+  if (owner == me) return true;
+  if (owner != 0 || !source_plausible(s, leg, src_ip, src_port)) return false;
+  // Relaxed: the claim orders nothing else; the loser only learns who the owner is.
+  return s.worker.compare_exchange_strong(owner, me, std::memory_order_relaxed);
 }
 
 // SRTP/SRTCP protect toward the other leg, in place: the trailer goes right after the payload,
@@ -491,7 +525,7 @@ inline void hand_to_transcoder(Worker& w, StreamState& s, const SessionConfig& c
 // libsrtp clones its stream template on the first packet of a new SSRC (inbound: only once that
 // packet authenticated), at most SrtpOptions::max_ssrcs times per context over its life
 // (dataplane/media/srtp_context.h): per SSRC, bounded, never per packet.
-inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc) {
+inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc, Arrival arrival) {
   const SessionConfig* cfg = s.session->config.load(std::memory_order_acquire);
   const LegConfig& leg = cfg->legs[s.leg];
   const bool rtcp = s.kind == StreamKind::kRtcp;
@@ -501,6 +535,18 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
   const uint32_t ihl = ihl_of(ip);
   const uint32_t total = rte_be_to_cpu_16(ip->total_length);
   auto* udp = reinterpret_cast<rte_udp_hdr*>(reinterpret_cast<uint8_t*>(ip) + ihl);
+  const uint16_t src_port = rte_be_to_cpu_16(udp->src_port);
+  if (!own_stream(w, s, leg, ip->src_addr, src_port)) {
+    const uint16_t owner = s.worker.load(std::memory_order_relaxed);
+    if (owner == 0) {
+      drop(w, m, Drop::kNotAllowedSource);  // nobody's yet: counted on the worker only
+    } else if (arrival == Arrival::kHandedOver) {
+      drop(w, m, Drop::kHandoffFailed);  // claimed by a third worker meanwhile (a new session)
+    } else {
+      hand_off(w, static_cast<uint16_t>(owner - 1), leg.port, m);  // it arrived on its leg's port
+    }
+    return;
+  }
   const uint32_t udp_len = rte_be_to_cpu_16(udp->dgram_len);
   if (udp_len < sizeof(rte_udp_hdr) || udp_len > total - ihl) {
     drop_stream(w, s, m, Drop::kBadUdp);
@@ -510,7 +556,6 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
     drop_stream(w, s, m, Drop::kTtlExceeded);
     return;
   }
-  const uint16_t src_port = rte_be_to_cpu_16(udp->src_port);
   const SessionSrtp* srtp = cfg->srtp.get();
   auto* payload = reinterpret_cast<uint8_t*>(udp + 1);
   size_t payload_len = udp_len - sizeof(rte_udp_hdr);
@@ -576,7 +621,7 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
 // policers, then relay the hits. ARP is snooped before relaying, so media behind a neighbour
 // learned in the same burst goes out.
 inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, uint16_t n,
-                               uint64_t now_tsc) {
+                               uint64_t now_tsc, Arrival arrival = Arrival::kWire) {
   using namespace relay_detail;
   StreamKey keys[kBurstSize];
   const void* key_ptrs[kBurstSize];
@@ -637,7 +682,7 @@ inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, u
   }
   for (uint16_t i = 0; i < media_count; ++i) {
     if (hits & (uint64_t{1} << i)) {
-      relay_media(w, *static_cast<StreamState*>(data[i]), media[i], now_tsc);
+      relay_media(w, *static_cast<StreamState*>(data[i]), media[i], now_tsc, arrival);
     }
   }
 }

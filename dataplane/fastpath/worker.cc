@@ -1,10 +1,13 @@
 #include "dataplane/fastpath/worker.h"
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_pause.h>
+
+#include <algorithm>
 
 #include "dataplane/fastpath/relay.h"
 
@@ -47,6 +50,14 @@ int run_backoff_loop(Worker& w) {
 Worker::~Worker() {
   for (auto* b : phys_tx) rte_free(b);
   for (auto* b : tap_tx) rte_free(b);
+  if (handoff != nullptr) {
+    void* left[kBurstSize];
+    unsigned n = 0;
+    while ((n = rte_ring_dequeue_burst(handoff, left, kBurstSize, nullptr)) != 0) {
+      rte_pktmbuf_free_bulk(reinterpret_cast<rte_mbuf**>(left), n);
+    }
+    rte_ring_free(handoff);
+  }
 }
 
 std::expected<std::unique_ptr<Worker>, std::string> make_worker(uint16_t id, const Datapath& dp,
@@ -63,6 +74,14 @@ std::expected<std::unique_ptr<Worker>, std::string> make_worker(uint16_t id, con
     if (!phys) return std::unexpected(phys.error());
     w->phys_tx[p] = *phys;
   }
+  for (uint8_t p = 0; p < dp.port_count; ++p) {
+    const bool owned = std::ranges::find(rx_ports, p) != rx_ports.end();
+    if (dp.ports[p].rx_queues > 1) {
+      if (id < dp.ports[p].rx_queues) w->wire_rx[w->wire_rx_count++] = {p, id};
+    } else if (owned) {
+      w->wire_rx[w->wire_rx_count++] = {p, 0};
+    }
+  }
   for (uint8_t p : rx_ports) {
     if (p >= dp.port_count) return std::unexpected(fmt::format("port index {} out of range", p));
     w->rx_ports[w->rx_port_count++] = p;
@@ -76,17 +95,62 @@ std::expected<std::unique_ptr<Worker>, std::string> make_worker(uint16_t id, con
   return w;
 }
 
+std::expected<std::vector<std::unique_ptr<Worker>>, std::string> make_relay_workers(
+    Datapath& dp, rte_rcu_qsbr* qsbr, std::span<const int> sockets) {
+  const auto count = static_cast<uint16_t>(sockets.size());
+  if (count == 0 || count > kMaxWorkers) {
+    return std::unexpected(fmt::format("{} relay workers (1 to {})", count, kMaxWorkers));
+  }
+  dp.worker_count = count;
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (uint16_t id = 0; id < count; ++id) {
+    std::vector<uint8_t> owned;
+    for (uint8_t p = 0; p < dp.port_count; ++p) {
+      if (owner_of(p, count) == id) owned.push_back(p);
+    }
+    auto worker = make_worker(id, dp, qsbr, owned, sockets[id]);
+    if (!worker) return std::unexpected(worker.error());
+    // Named after the worker's address: unique while it lives, whatever else runs (tests build
+    // one dataplane after another in a process).
+    const std::string name = fmt::format("hoff_{}", fmt::ptr(worker->get()));
+    (*worker)->handoff =
+        rte_ring_create(name.c_str(), kHandoffRingSize, sockets[id], RING_F_SC_DEQ);
+    if ((*worker)->handoff == nullptr) {
+      return std::unexpected(fmt::format("handoff ring: {}", rte_strerror(rte_errno)));
+    }
+    dp.handoff_rings[id] = (*worker)->handoff;
+    workers.push_back(std::move(*worker));
+  }
+  return workers;
+}
+
 uint32_t poll_once(Worker& w, uint64_t now_tsc) {
   const Datapath& dp = *w.dp;
   rte_mbuf* pkts[kBurstSize];
   uint32_t received = 0;
+  for (uint8_t i = 0; i < w.wire_rx_count; ++i) {
+    const RxQueue q = w.wire_rx[i];
+    const uint16_t n = rte_eth_rx_burst(dp.ports[q.port].phys, q.queue, pkts, kBurstSize);
+    if (n != 0) process_wire_burst(w, q.port, pkts, n, now_tsc, Arrival::kWire);
+    received += n;
+  }
   for (uint8_t i = 0; i < w.rx_port_count; ++i) {
     const uint8_t p = w.rx_ports[i];
-    uint16_t n = rte_eth_rx_burst(dp.ports[p].phys, 0, pkts, kBurstSize);
-    if (n != 0) process_wire_burst(w, p, pkts, n, now_tsc);
-    received += n;
-    n = rte_eth_rx_burst(dp.ports[p].tap, kTapQueue, pkts, kBurstSize);
+    const uint16_t n = rte_eth_rx_burst(dp.ports[p].tap, kTapQueue, pkts, kBurstSize);
     if (n != 0) process_tap_burst(w, p, pkts, n);
+    received += n;
+  }
+  // Frames other workers handed over: relayed in runs of one port.
+  if (w.handoff != nullptr) {
+    const unsigned n =
+        rte_ring_sc_dequeue_burst(w.handoff, reinterpret_cast<void**>(pkts), kBurstSize, nullptr);
+    for (unsigned begin = 0, end = 0; begin < n; begin = end) {
+      const uint16_t p = pkts[begin]->port;
+      for (end = begin + 1; end < n && pkts[end]->port == p; ++end) {
+      }
+      process_wire_burst(w, static_cast<uint8_t>(p), pkts + begin,
+                         static_cast<uint16_t>(end - begin), now_tsc, Arrival::kHandedOver);
+    }
     received += n;
   }
   // What the transcoding lcores made, sent on our TX queues (they have none).

@@ -1,8 +1,16 @@
-// Worker lcores: each polls the RX queue of some ports (wire side and TAP side), relays media,
-// punts everything else to the kernel and forwards what the kernel sends.
+// Worker lcores: each polls its RX queues (one per wire port with RSS or af_packet fanout, else
+// the wire queue of the ports it owns), relays media, punts everything else to the kernel and
+// forwards what the kernel sends.
+//
+// Every flow has one owner. A port's exception path (TAP queues, punt policers, ARP snooping into
+// its neighbour table) belongs to the port's owner (owner_of); a media stream belongs to the
+// worker that claimed it (StreamState::worker). A frame that reaches another worker goes to its
+// owner's handoff ring, as VPP's worker handoff does; the common case, a flow RSS keeps on the
+// queue of the worker that claimed it, never crosses.
 //
 // All state a worker touches lives in its own cache-aligned Worker; the only shared structures are
-// read-mostly (Datapath) or lock-free (session table, neighbour tables, other legs' latches).
+// read-mostly (Datapath) or lock-free (session table, neighbour tables, other legs' latches, the
+// handoff rings).
 #pragma once
 
 #include <rte_ethdev.h>
@@ -17,6 +25,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "dataplane/fastpath/counters.h"
 #include "dataplane/fastpath/datapath.h"
@@ -117,6 +126,14 @@ inline constexpr uint32_t kArpPuntBurst = 100;
 // Every TAP has one RX and one TX queue (net_tap needs as many RX as TX queues); only the port's
 // owner touches it.
 inline constexpr uint16_t kTapQueue = 0;
+// Frames on their way to another worker, per receiving worker.
+inline constexpr uint32_t kHandoffRingSize = 1024;
+
+// A wire RX queue a worker polls.
+struct RxQueue {
+  uint8_t port = 0;
+  uint16_t queue = 0;
+};
 
 struct alignas(RTE_CACHE_LINE_SIZE) Worker {
   Worker() = default;
@@ -127,9 +144,16 @@ struct alignas(RTE_CACHE_LINE_SIZE) Worker {
   uint16_t id = 0;  // RCU thread id and TX queue id on every wire port
   const Datapath* dp = nullptr;
   rte_rcu_qsbr* qsbr = nullptr;
-  // Ports this worker owns: it alone polls their wire RX queue and uses their TAP (RX and TX).
+  // Wire RX queues it polls: queue `id` of every port with one queue per worker, queue 0 of the
+  // single-queue ports it owns.
+  std::array<RxQueue, kMaxPorts> wire_rx{};
+  uint8_t wire_rx_count = 0;
+  // Ports this worker owns: it alone uses their TAP (RX and TX) and punts their frames.
   std::array<uint8_t, kMaxPorts> rx_ports{};
   uint8_t rx_port_count = 0;
+  // Frames other workers handed to this one (Datapath::handoff_rings[id]); null for a transcoding
+  // lcore's Worker.
+  rte_ring* handoff = nullptr;
   std::array<rte_eth_dev_tx_buffer*, kMaxPorts> phys_tx{};  // every port, TX queue `id`
   std::array<rte_eth_dev_tx_buffer*, kMaxPorts> tap_tx{};   // owned ports only, kTapQueue
   std::array<TokenBucket, kMaxPorts> punt_bucket{};         // owned ports only: trusted sources
@@ -161,16 +185,24 @@ inline void transmit(Worker& w, uint8_t port_index, rte_mbuf* m) {
 }
 
 // Builds a worker owning `rx_ports`: a TX buffer on every wire port (queue `id`), and TAP TX
-// buffers and punt policers (trusted, untrusted, ARP) for the owned ports.
+// buffers and punt policers (trusted, untrusted, ARP) for the owned ports; its wire RX queues
+// from the ports' rx_queues.
 std::expected<std::unique_ptr<Worker>, std::string> make_worker(uint16_t id, const Datapath& dp,
                                                                 rte_rcu_qsbr* qsbr,
                                                                 std::span<const uint8_t> rx_ports,
                                                                 int socket_id);
 
-// Port index -> worker: each port's RX queues (wire and TAP) are polled by exactly one worker.
+// Port index -> worker: the owner of a port's exception path, and the poller of its wire RX queue
+// when it has only one.
 inline uint16_t owner_of(uint8_t port_index, uint16_t workers) {
   return port_index % workers;
 }
+
+// The relay workers of `dp` (RCU ids 0..count-1; worker w on NUMA socket sockets[w]): each owns
+// the ports owner_of gives it and has a handoff ring, published in dp.handoff_rings with
+// dp.worker_count. The one way the dataplane, the benchmark and the tests build them.
+std::expected<std::vector<std::unique_ptr<Worker>>, std::string> make_relay_workers(
+    Datapath& dp, rte_rcu_qsbr* qsbr, std::span<const int> sockets);
 
 // One loop iteration: RX from every owned port, relay/punt/forward, flush every TX buffer, report
 // the RCU quiescent state. Returns the number of packets received. Tests drive this directly with

@@ -124,9 +124,13 @@ api::Result SessionTable::validate(const api::SessionAdd& add) const {
       return fail(api::Status::kInvalid, fmt::format("{}: port index {} out of range (0..{})",
                                                      where, leg.port, ports_.size() - 1));
     }
-    if (!leg.local.is_set() || ip_be_of(leg.local) != ports_[leg.port].ip_be) {
+    const PortAddress& port = ports_[leg.port];
+    const uint32_t local = leg.local.is_set() ? rte_be_to_cpu_32(ip_be_of(leg.local)) : 0;
+    if (local == 0 ||
+        (local != rte_be_to_cpu_32(port.ip_be) &&
+         (port.media_first == 0 || local < port.media_first || local > port.media_last))) {
       return fail(api::Status::kInvalid,
-                  fmt::format("{}: local address {} is not port {}'s address", where,
+                  fmt::format("{}: local address {} is not one of port {}'s addresses", where,
                               leg.local.to_string(), leg.port));
     }
     if (leg.local_rtp_port == 0 || leg.local_rtp_port % 2 != 0) {

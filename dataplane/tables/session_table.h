@@ -117,8 +117,11 @@ RtePtr<T> make_rte(const char* type, int socket_id) {
 }
 
 // Per-stream state, on two cache lines so the workers do not false-share:
-// - line 1, written by the worker owning the stream's port on every packet (read only by the
-//   control thread for stats);
+// - line 1, written by the stream's owner on every packet (read only by the control thread for
+//   stats). The owner is the relay worker that first received an acceptable packet of the stream
+//   (`worker` claimed once, never moved): RSS keeps a flow on one queue, and whatever reaches
+//   another worker (a second source, a rollover) is handed to the owner, so the stream's state,
+//   latch and SRTP contexts have a single writer;
 // - line 2, read-mostly: `latch` is read per packet by the worker relaying the other direction
 //   (it is this stream's destination) and written by the owner only when the latch is taken or
 //   moves; the identity never changes after publication.
@@ -126,9 +129,10 @@ struct alignas(64) StreamState {
   alignas(64) Counter64 packets;
   Counter64 bytes;  // UDP payload bytes
   Counter64 dropped;
-  Counter64 last_rx_tsc;        // 0: nothing accepted yet
-  uint64_t policer_tat = 0;     // GCRA theoretical arrival time; the owner's alone (no reader)
-  alignas(64) Counter64 latch;  // Latch::pack()
+  Counter64 last_rx_tsc;            // 0: nothing accepted yet
+  uint64_t policer_tat = 0;         // GCRA theoretical arrival time; the owner's alone (no reader)
+  std::atomic<uint16_t> worker{0};  // the owner's id + 1; 0: not claimed yet
+  alignas(64) Counter64 latch;      // Latch::pack()
   Counter64 latch_first_tsc;
   Session* session = nullptr;
   uint8_t leg = 0;
@@ -169,8 +173,12 @@ struct TranscodeJob {
 };
 static_assert(sizeof(TranscodeJob) % 4 == 0, "rte_ring element size");
 
+// A port's local addresses as the table checks a leg's: its own, and its media addresses (host
+// order, inclusive; media_first 0: none).
 struct PortAddress {
   uint32_t ip_be = 0;
+  uint32_t media_first = 0;
+  uint32_t media_last = 0;
 };
 
 // Transcoding lcores and what each can carry (in codec_weight units: kCostPerG711Call per

@@ -19,20 +19,19 @@ namespace {
 
 TestLab g_lab;  // set once before any test runs, read-only afterwards
 
-// A net_ring ethdev with one RX ring and `tx_queues` TX rings (not started).
-RingPort make_ring_port(const std::string& name, uint16_t tx_queues) {
+// A net_ring ethdev with `queues` RX and TX rings (not started).
+RingPort make_ring_port(const std::string& name, uint16_t queues) {
   RingPort port;
-  port.tx_queues = tx_queues;
-  port.rx =
-      rte_ring_create((name + "_rx").c_str(), 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-  if (!port.rx) throw std::runtime_error("rte_ring_create " + name);
-  for (uint16_t q = 0; q < tx_queues; ++q) {
+  port.queues = queues;
+  for (uint16_t q = 0; q < queues; ++q) {
+    port.rx[q] = rte_ring_create(fmt::format("{}_rx{}", name, q).c_str(), 1024, SOCKET_ID_ANY,
+                                 RING_F_SP_ENQ | RING_F_SC_DEQ);
     port.tx[q] = rte_ring_create(fmt::format("{}_tx{}", name, q).c_str(), 1024, SOCKET_ID_ANY,
                                  RING_F_SP_ENQ | RING_F_SC_DEQ);
-    if (!port.tx[q]) throw std::runtime_error("rte_ring_create " + name);
+    if (!port.rx[q] || !port.tx[q]) throw std::runtime_error("rte_ring_create " + name);
   }
-  const int id =
-      rte_eth_from_rings(name.c_str(), &port.rx, 1, port.tx.data(), tx_queues, SOCKET_ID_ANY);
+  const int id = rte_eth_from_rings(name.c_str(), port.rx.data(), queues, port.tx.data(), queues,
+                                    SOCKET_ID_ANY);
   if (id < 0) throw std::runtime_error("rte_eth_from_rings " + name);
   port.id = static_cast<uint16_t>(id);
   return port;
@@ -74,7 +73,8 @@ int run_dpdk_tests(int argc, char** argv, const char* file_prefix) {
     // Started exactly as the dataplane starts a port pair for kLabWorkers workers.
     g_lab.wire[p] = make_ring_port(fmt::format("wire{}", p), kLabWorkers);
     g_lab.tap[p] = make_ring_port(fmt::format("tap{}", p), 1);
-    if (auto ok = start_port_pair(g_lab.wire[p].id, g_lab.tap[p].id, kLabWorkers, g_lab.pool);
+    if (auto ok = start_port_pair(g_lab.wire[p].id, g_lab.tap[p].id, kLabWorkers, kLabWorkers,
+                                  g_lab.pool);
         !ok) {
       std::fprintf(stderr, "start_port_pair: %s\n", ok.error().c_str());
       return 1;
@@ -221,7 +221,7 @@ std::vector<rte_mbuf*> drain(rte_ring* ring) {
 
 std::vector<rte_mbuf*> drain(const RingPort& port) {
   std::vector<rte_mbuf*> out;
-  for (uint16_t q = 0; q < port.tx_queues; ++q) {
+  for (uint16_t q = 0; q < port.queues; ++q) {
     auto part = drain(port.tx[q]);
     out.insert(out.end(), part.begin(), part.end());
   }
@@ -237,9 +237,11 @@ void DataplaneTest::SetUp() {
   ASSERT_LE(port_count(), kLabPorts);
   for (uint8_t p = 0; p < kLabPorts; ++p) {
     for (const RingPort* port : {&lab().wire[p], &lab().tap[p]}) {
-      auto left = drain(port->rx);
-      free_all(left);
-      left = drain(*port);
+      for (uint16_t q = 0; q < port->queues; ++q) {
+        auto left = drain(port->rx[q]);
+        free_all(left);
+      }
+      auto left = drain(*port);
       free_all(left);
     }
   }
@@ -258,6 +260,8 @@ void DataplaneTest::SetUp() {
     rte_eth_macaddr_get(port.phys_id, &port.mac);
     port.address = {port_ip(p), 24};
     port.gateway = p == kTrunk ? trunk_gateway() : 0;
+    port.rx_queues = rss() ? worker_count() : 1;
+    port.media = media_addresses(p);
     datapath_->ports[p] = view_of(port);
   }
   datapath_->port_count = port_total;
@@ -270,7 +274,10 @@ void DataplaneTest::SetUp() {
   datapath_->untrusted_punt_burst = untrusted_punt_burst();
   datapath_->neighbour_refresh_tsc = kNeighbourRefreshSeconds * hz_;
   std::vector<PortAddress> port_addresses;
-  for (uint8_t p = 0; p < port_total; ++p) port_addresses.push_back({datapath_->ports[p].ip_be});
+  for (uint8_t p = 0; p < port_total; ++p) {
+    const PortView& v = datapath_->ports[p];
+    port_addresses.push_back({v.ip_be, v.media_first, v.media_last});
+  }
   const uint16_t workers = worker_count();
   ASSERT_LE(workers, kLabWorkers);
   auto srtp = SrtpLibrary::init();
@@ -288,15 +295,12 @@ void DataplaneTest::SetUp() {
   sources_ = std::move(*sources);
   datapath_->sources = sources_.get();
   std::vector<const WorkerCounters*> counters;
+  const std::vector<int> sockets(workers, SOCKET_ID_ANY);
+  auto relay = make_relay_workers(*datapath_, table_->qsbr(), sockets);
+  ASSERT_TRUE(relay.has_value()) << relay.error();
+  workers_ = std::move(*relay);
   for (uint16_t id = 0; id < workers; ++id) {
-    std::vector<uint8_t> owned;
-    for (uint8_t p = 0; p < port_total; ++p) {
-      if (owner_of(p, workers) == id) owned.push_back(p);
-    }
-    auto worker = make_worker(id, *datapath_, table_->qsbr(), owned, SOCKET_ID_ANY);
-    ASSERT_TRUE(worker.has_value()) << worker.error();
-    counters.push_back(&(*worker)->counters);
-    workers_.push_back(std::move(*worker));
+    counters.push_back(&workers_[id]->counters);
     rte_rcu_qsbr_thread_register(table_->qsbr(), id);
     rte_rcu_qsbr_thread_online(table_->qsbr(), id);
   }
@@ -332,12 +336,12 @@ void DataplaneTest::TearDown() {
   srtp_.reset();
 }
 
-void DataplaneTest::inject_wire(uint32_t port, rte_mbuf* m) {
-  ASSERT_EQ(rte_ring_enqueue(lab().wire[port].rx, m), 0);
+void DataplaneTest::inject_wire(uint32_t port, rte_mbuf* m, uint16_t queue) {
+  ASSERT_EQ(rte_ring_enqueue(lab().wire[port].rx.at(queue), m), 0);
 }
 
 void DataplaneTest::inject_tap(uint32_t port, rte_mbuf* m) {
-  ASSERT_EQ(rte_ring_enqueue(lab().tap[port].rx, m), 0);
+  ASSERT_EQ(rte_ring_enqueue(lab().tap[port].rx[0], m), 0);
 }
 
 void DataplaneTest::learn_peers() {

@@ -26,7 +26,9 @@
 
 namespace sbc::dp::test {
 
-// Wire ports have kLabWorkers TX queues (one per worker), TAPs one, as in production.
+// Wire ports have kLabWorkers RX and TX queues (one per worker, as with RSS), TAPs one each, as
+// in production. A test's workers poll one RX queue per port (its owner's, queue 0) unless the
+// test plays RSS (rss()): then worker w polls queue w of every port.
 inline constexpr uint16_t kLabWorkers = 2;
 // Ports of the lab: access and trunk, and a second pair for tests that need more media addresses
 // than one pair holds (every session takes one even local port per leg and address).
@@ -34,9 +36,9 @@ inline constexpr uint8_t kLabPorts = 4;
 
 struct RingPort {
   uint16_t id = 0;
-  rte_ring* rx = nullptr;                   // the test enqueues here: the port "receives" it
+  std::array<rte_ring*, kLabWorkers> rx{};  // the test enqueues here: the port "receives" it
   std::array<rte_ring*, kLabWorkers> tx{};  // what the port "sent", per TX queue
-  uint16_t tx_queues = 0;
+  uint16_t queues = 0;                      // RX and TX
 };
 
 struct TestLab {
@@ -127,6 +129,11 @@ class DataplaneTest : public ::testing::Test {
   virtual uint32_t max_sessions() const { return 1024; }
   virtual uint8_t port_count() const { return 2; }  // up to kLabPorts
   virtual uint16_t worker_count() const { return 1; }
+  // Wire ports with one RX queue per worker, the flows spread as RSS would (the test picks the
+  // queue): every worker polls every port.
+  virtual bool rss() const { return false; }
+  // A port's media addresses besides its own (host order; first 0: none).
+  virtual Ipv4Range media_addresses(uint8_t /*port*/) const { return {}; }
   // Set on datapath_ before the workers are built.
   virtual uint32_t punt_rate() const { return kDefaultPuntRate; }
   virtual uint32_t punt_burst() const { return kDefaultPuntBurst; }
@@ -149,7 +156,7 @@ class DataplaneTest : public ::testing::Test {
     return n;
   }
   void advance_ms(uint64_t ms) { now_ += ms * hz_ / 1000; }
-  void inject_wire(uint32_t port, rte_mbuf* m);
+  void inject_wire(uint32_t port, rte_mbuf* m, uint16_t queue = 0);
   void inject_tap(uint32_t port, rte_mbuf* m);
   std::vector<rte_mbuf*> wire_out(uint32_t port) { return drain(lab().wire[port]); }
   std::vector<rte_mbuf*> tap_out(uint32_t port) { return drain(lab().tap[port]); }

@@ -3,8 +3,15 @@
 
 Asserts what crossed the wires (captures in the caller and callee namespaces), what the dataplane
 counted (CDR media per direction, /metrics), topology hiding, and that nothing is left after BYE.
+
+With `--workers 2` the dataplane runs two relay workers (lcores 0-1,2@1: the second shares CPU 1
+on a small machine): each af_packet port gets two queue pairs, the kernel's fanout spreads the
+flows over them, and whatever lands on the worker that does not own it (a stream, a port's
+punts) is handed over. The call must carry the same media either way.
 """
 
+import argparse
+import re
 import sys
 
 from lab_test import (TOLERANCE, answered_call_metrics, check_answered_media, check_nothing_left,
@@ -14,7 +21,25 @@ AUDIO_SECONDS = 2.0   # each end plays this once after the answer: 100 packets o
 DURATION_MS = 3000    # the caller hangs up after this, when all RTP has been sent
 
 
+WORKERS = 1  # --workers
+# With --workers 2 the access port also has media addresses: the kernel behind its TAP must
+# answer for them (ARP), and a ping to one crosses the exception path.
+MEDIA_ADDRESSES = "192.0.2.100-192.0.2.103"
+
+
 def test(the_lab, checks):
+    if WORKERS > 1:
+        log = the_lab.logs().get("sbc-dataplane", "")
+        queues = re.findall(r"port \d+ '(\w+)': wire port \d+ \((\d+) RX queues?\)", log)
+        checks.check(sorted(queues) == [("access", str(WORKERS)), ("trunk", str(WORKERS))],
+                     f"each af_packet port has {WORKERS} RX queues (fanout), one per worker",
+                     f"dataplane log says {queues}")
+        tap = the_lab.sbc.addresses("sbc0") or []
+        checks.check(all(f"192.0.2.{h}/24" in tap for h in range(100, 104)),
+                     f"the access TAP carries the media addresses {MEDIA_ADDRESSES}", f"{tap}")
+        ping = the_lab.caller.run(["ping", "-c", "2", "-W", "2", "192.0.2.102"], check=False)
+        checks.check(ping.returncode == 0, "a media address answers ARP and ping from the caller",
+                     ping.stdout[-200:] if ping.stdout else "")
     outcome = lab.run_call(the_lab, lab.scenario("uac_call_rtp.xml"),
                            lab.scenario("uas_answer_rtp.xml"), duration_ms=DURATION_MS,
                            audio_seconds=AUDIO_SECONDS,
@@ -48,4 +73,13 @@ def test(the_lab, checks):
 
 
 if __name__ == "__main__":
-    sys.exit(main(test, "basic_call"))
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--workers", type=int, choices=(1, 2), default=1)
+    options, rest = parser.parse_known_args()
+    sys.argv = [sys.argv[0], *rest]
+    WORKERS = options.workers
+    if WORKERS == 1:
+        sys.exit(main(test, "basic_call"))
+    sys.exit(main(test, "basic_call_two_workers", dataplane_config={
+        "dataplane": {"lcores": "0-1,2@1", "mbuf_count": "32767"},
+        "port.access": {"media_addresses": MEDIA_ADDRESSES}}))

@@ -63,13 +63,17 @@
 namespace sbc::dp::bench {
 namespace {
 
-constexpr uint32_t kSessionsPerPair = 25000;  // local even ports per address: < 32k
-constexpr uint32_t kInFlight = 16384;         // ~3 MiB of header and mbuf lines: past L1 and L2
-constexpr uint32_t kRingSize = 32768;         // > kInFlight: a port's rings never overflow
+// A session's place on its pair of ports: its slot, which names a local address (the port's own
+// for slot < kSlotsPerAddress, then its media addresses) and an even local UDP port on it.
+constexpr uint32_t kSlotsPerAddress = 25000;   // local even ports per address: < 32k
+constexpr uint32_t kSessionsPerPair = 250000;  // 10 addresses per port
+constexpr uint32_t kInFlight = 16384;          // ~3 MiB of header and mbuf lines: past L1 and L2
+constexpr uint32_t kRingSize = 32768;          // > kInFlight: a port's rings never overflow
 constexpr uint16_t kFirstLocalPort = 10000;
 constexpr uint16_t kCallerPort = 40000;
 constexpr uint16_t kCalleePort = 50000;
-constexpr uint32_t kMaxPairs = 4;  // 100k sessions
+constexpr uint32_t kMaxPairs = 4;     // 1M sessions
+constexpr uint32_t kMediaHost = 100;  // media address a (1..) of port p: port_ip(p) + 100 + a
 
 enum class Mode : uint8_t { kPlain, kRtpSrtp, kSrtpSrtp, kTranscode };
 
@@ -104,7 +108,7 @@ uint8_t payload_type_of(api::MediaCodec codec) {
 
 struct Options {
   uint64_t packets = 20'000'000;
-  std::vector<uint32_t> sessions{1000, 100000};
+  std::vector<uint32_t> sessions{1000, 100000, 1000000};
   std::vector<ModeSpec> modes = all_modes();
   bool hugepages = false;
 };
@@ -169,7 +173,16 @@ uint32_t peer_ip(uint32_t port) {
   return port_ip(port) + 9;
 }  // .10: caller or callee
 uint16_t local_port(uint32_t slot) {
-  return static_cast<uint16_t>(kFirstLocalPort + 2 * slot);
+  return static_cast<uint16_t>(kFirstLocalPort + 2 * (slot % kSlotsPerAddress));
+}
+uint32_t local_ip(uint32_t port, uint32_t slot) {
+  const uint32_t a = slot / kSlotsPerAddress;
+  return a == 0 ? port_ip(port) : port_ip(port) + kMediaHost + a;
+}
+// The slot of a local address and UDP port (host order) of port `port`.
+uint32_t slot_of(uint32_t port, uint32_t ip, uint16_t udp_port) {
+  const uint32_t a = ip == port_ip(port) ? 0 : ip - port_ip(port) - kMediaHost;
+  return a * kSlotsPerAddress + (udp_port - kFirstLocalPort) / 2;
 }
 
 std::expected<RingPort, std::string> make_port(const std::string& name, rte_mempool* pool) {
@@ -182,7 +195,7 @@ std::expected<RingPort, std::string> make_port(const std::string& name, rte_memp
   const int id = rte_eth_from_rings(name.c_str(), &p.rx, 1, &p.tx, 1, SOCKET_ID_ANY);
   if (id < 0) return std::unexpected("rte_eth_from_rings " + name);
   p.id = static_cast<uint16_t>(id);
-  if (auto ok = start_ethdev(p.id, 1, pool); !ok) return std::unexpected(ok.error());
+  if (auto ok = start_ethdev(p.id, 1, 1, pool); !ok) return std::unexpected(ok.error());
   return p;
 }
 
@@ -230,7 +243,7 @@ rte_mbuf* build_packet(rte_mempool* pool, uint32_t port, uint32_t slot) {
   ip->time_to_live = 64;
   ip->next_proto_id = IPPROTO_UDP;
   ip->src_addr = rte_cpu_to_be_32(peer_ip(port));
-  ip->dst_addr = rte_cpu_to_be_32(port_ip(port));
+  ip->dst_addr = rte_cpu_to_be_32(local_ip(port, slot));
   auto* udp = reinterpret_cast<rte_udp_hdr*>(ip + 1);
   udp->src_port = rte_cpu_to_be_16(port % 2 ? kCalleePort : kCallerPort);
   udp->dst_port = rte_cpu_to_be_16(local_port(slot));
@@ -243,9 +256,9 @@ rte_mbuf* build_packet(rte_mempool* pool, uint32_t port, uint32_t slot) {
 
 // A fixed random cycle over all slots (Sattolo's algorithm): following next[slot] from any slot
 // visits every session once, in an order with no locality.
-std::vector<uint16_t> shuffled_cycle(uint32_t slots) {
-  std::vector<uint16_t> order(slots);
-  for (uint32_t i = 0; i < slots; ++i) order[i] = static_cast<uint16_t>(i);
+std::vector<uint32_t> shuffled_cycle(uint32_t slots) {
+  std::vector<uint32_t> order(slots);
+  for (uint32_t i = 0; i < slots; ++i) order[i] = i;
   uint64_t state = 0x9e3779b97f4a7c15ull;  // fixed seed: every run visits the same order
   for (uint32_t i = slots - 1; i > 0; --i) {
     state ^= state << 13;
@@ -253,13 +266,14 @@ std::vector<uint16_t> shuffled_cycle(uint32_t slots) {
     state ^= state << 17;
     std::swap(order[i], order[state % i]);
   }
-  std::vector<uint16_t> next(slots);
+  std::vector<uint32_t> next(slots);
   for (uint32_t i = 0; i < slots; ++i) next[order[i]] = order[(i + 1) % slots];
   return next;
 }
 
-// What a port sent comes back to it from its peer, aimed at the next session in the cycle.
-void reflect(rte_mbuf* m, const std::vector<uint16_t>& next_slot) {
+// What port `port` sent comes back to it from its peer, aimed at the next session in the cycle
+// (its local address and UDP port).
+void reflect(rte_mbuf* m, uint32_t port, const std::vector<uint32_t>& next_slot) {
   auto* ip = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, sizeof(rte_ether_hdr));
   auto* udp = reinterpret_cast<rte_udp_hdr*>(ip + 1);
   // A swap leaves both checksums unchanged.
@@ -269,31 +283,39 @@ void reflect(rte_mbuf* m, const std::vector<uint16_t>& next_slot) {
   const uint16_t src_port = udp->src_port;
   udp->src_port = udp->dst_port;
   udp->dst_port = src_port;
-  const uint16_t slot =
-      static_cast<uint16_t>((rte_be_to_cpu_16(udp->dst_port) - kFirstLocalPort) / 2);
-  const uint16_t next = rte_cpu_to_be_16(local_port(next_slot[slot % next_slot.size()]));
-  if (udp->dgram_cksum != 0)
-    udp->dgram_cksum = udp_checksum_field(checksum_update16(udp->dgram_cksum, udp->dst_port, next));
+  const uint32_t slot =
+      slot_of(port, rte_be_to_cpu_32(ip->dst_addr), rte_be_to_cpu_16(udp->dst_port));
+  const uint32_t next_slot_of = next_slot[slot % next_slot.size()];
+  const uint16_t next = rte_cpu_to_be_16(local_port(next_slot_of));
+  const uint32_t next_ip = rte_cpu_to_be_32(local_ip(port, next_slot_of));
+  if (udp->dgram_cksum != 0) {
+    uint16_t c = checksum_update16(udp->dgram_cksum, udp->dst_port, next);
+    c = checksum_update32(c, ip->dst_addr, next_ip);
+    udp->dgram_cksum = udp_checksum_field(c);
+  }
   udp->dst_port = next;
   uint16_t old_word;  // TTL shares a 16-bit checksum word with the protocol
   std::memcpy(&old_word, &ip->time_to_live, 2);
   ip->time_to_live = 64;
   uint16_t new_word;
   std::memcpy(&new_word, &ip->time_to_live, 2);
-  ip->hdr_checksum = checksum_update16(ip->hdr_checksum, old_word, new_word);
+  uint16_t h = checksum_update16(ip->hdr_checksum, old_word, new_word);
+  ip->hdr_checksum = checksum_update32(h, ip->dst_addr, next_ip);
+  ip->dst_addr = next_ip;
 }
 
 // The peers' side of a packet port `port` sent (SRTP modes), before reflect(): unprotect what the
 // SBC protected, then, aimed at the next session, the next sequence number of that session on this
 // leg and its peer's protection. (A packet is re-aimed: the session it comes back to is another.)
-void play_peer(rte_mbuf* m, uint32_t port, const std::vector<uint16_t>& next_slot, Peers& peers) {
+void play_peer(rte_mbuf* m, uint32_t port, const std::vector<uint32_t>& next_slot, Peers& peers) {
   auto* ip = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, sizeof(rte_ether_hdr));
   auto* udp = reinterpret_cast<rte_udp_hdr*>(ip + 1);
   auto* payload = reinterpret_cast<uint8_t*>(udp + 1);
   size_t length = rte_be_to_cpu_16(udp->dgram_len) - sizeof(rte_udp_hdr);
   const uint32_t leg = port % 2;
   const uint32_t pair = port / 2;
-  const auto slot = static_cast<uint32_t>((rte_be_to_cpu_16(udp->src_port) - kFirstLocalPort) / 2);
+  const uint32_t slot =
+      slot_of(port, rte_be_to_cpu_32(ip->src_addr), rte_be_to_cpu_16(udp->src_port));
   const uint32_t from = pair * peers.slots + slot;
   const uint32_t to = pair * peers.slots + next_slot[slot % next_slot.size()];
   const std::span<uint8_t> buffer(payload, rte_pktmbuf_tailroom(m) + length);
@@ -307,7 +329,7 @@ void play_peer(rte_mbuf* m, uint32_t port, const std::vector<uint16_t>& next_slo
   fix_lengths(m, length);
 }
 
-void circulate(const Bench& b, size_t port_count, const std::vector<uint16_t>& next_slot,
+void circulate(const Bench& b, size_t port_count, const std::vector<uint32_t>& next_slot,
                Peers* peers) {
   void* burst[64];
   for (size_t p = 0; p < port_count; ++p) {
@@ -316,7 +338,7 @@ void circulate(const Bench& b, size_t port_count, const std::vector<uint16_t>& n
       for (unsigned i = 0; i < n; ++i) {
         auto* m = static_cast<rte_mbuf*>(burst[i]);
         if (peers) play_peer(m, static_cast<uint32_t>(p), next_slot, *peers);
-        reflect(m, next_slot);
+        reflect(m, static_cast<uint32_t>(p), next_slot);
       }
       rte_ring_enqueue_burst(b.ports[p].rx, burst, n, nullptr);
     }
@@ -399,16 +421,20 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
     rte_eth_macaddr_get(v.phys, &v.mac);
     v.ip_be = rte_cpu_to_be_32(port_ip(p));
     v.mask_be = rte_cpu_to_be_32(0xffffff00);
+    if (const uint32_t media = (slots - 1) / kSlotsPerAddress; media != 0) {
+      v.media_first = port_ip(p) + kMediaHost + 1;
+      v.media_last = port_ip(p) + kMediaHost + media;
+    }
     (*neighbours)[p].learn(rte_cpu_to_be_32(peer_ip(p)),
                            {0x02, 0, 0, 0, 0, static_cast<uint8_t>(p)}, now);
-    addresses.push_back({v.ip_be});
+    addresses.push_back({v.ip_be, v.media_first, v.media_last});
   }
   datapath->port_count = static_cast<uint8_t>(port_count);
   datapath->neighbours = neighbours.get();
   datapath->pool = b.pool;
   datapath->tsc_hz = hz;
   datapath->neighbour_refresh_tsc = kNeighbourRefreshSeconds * hz;
-  const std::vector<uint16_t> next_slot = shuffled_cycle(slots);
+  const std::vector<uint32_t> next_slot = shuffled_cycle(slots);
   const bool transcode = mode.mode == Mode::kTranscode;
   const TranscodingLimits transcoding{transcode ? 1u : 0u, UINT32_MAX / 2, 4096};
   auto table = SessionTable::create(fmt::format("bench{}", sessions), sessions, 1, addresses, hz,
@@ -440,7 +466,7 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
       const uint32_t port = pair * 2 + leg;
       api::LegSpec& spec = add.legs[leg];
       spec.port = static_cast<uint8_t>(port);
-      spec.local = api::Address::ipv4(port_ip(port));
+      spec.local = api::Address::ipv4(local_ip(port, slot));
       spec.local_rtp_port = local_port(slot);
       spec.remote = api::Address::ipv4(peer_ip(port));
       spec.remote_rtp_port = leg == 0 ? kCallerPort : kCalleePort;
@@ -460,10 +486,10 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
       return std::unexpected(fmt::format("session {}: {}", k, r.detail));
     }
   }
-  std::vector<uint8_t> owned;
-  for (size_t p = 0; p < port_count; ++p) owned.push_back(static_cast<uint8_t>(p));
-  auto worker = make_worker(0, *datapath, (*table)->qsbr(), owned, SOCKET_ID_ANY);
-  if (!worker) return std::unexpected(worker.error());
+  const int sockets[] = {SOCKET_ID_ANY};
+  auto workers = make_relay_workers(*datapath, (*table)->qsbr(), sockets);
+  if (!workers) return std::unexpected(workers.error());
+  auto* worker = &workers->front();
   std::unique_ptr<Transcoder> transcoder;
   if (transcode) {
     datapath->transcode_rings[0] = (*table)->transcode_ring(0);
@@ -645,7 +671,7 @@ int bench_main(int argc, char** argv) {
     if (!options.error().empty()) std::fprintf(stderr, "sbc-bench: %s\n", options.error().c_str());
     std::fprintf(stderr,
                  "usage: sbc-bench [--packets N (per measurement, default 20000000)] "
-                 "[--sessions N (default: 1000 and 100000; SRTP modes at most 25000)] "
+                 "[--sessions N (default: 1000, 100000 and 1000000; SRTP modes at most 25000)] "
                  "[--mode all|plain|rtp-srtp|srtp-srtp[ aes-cm-80|gcm-128]|pcmu-pcma|pcmu-g722|"
                  "pcmu-opus|pcmu-g729 (default all)] "
                  "[--hugepages (use reserved 2 MiB pages, as in production, instead of "
@@ -655,8 +681,11 @@ int bench_main(int argc, char** argv) {
   const std::string prefix = fmt::format("sbc-bench-{}", getpid());
   // --no-huge (the default) runs anywhere; with 100k sessions its 4 KiB pages add TLB misses that
   // a production dataplane on hugepages does not have, so --hugepages measures that case.
+  // EAL memory: the mbufs and rings, plus ~4 KiB per session (its record, hash keys, config).
+  const uint32_t most = *std::ranges::max_element(options->sessions);
+  const std::string memory_mb = std::to_string(1024 + most / 256);
   std::vector<std::string> eal{
-      "sbc-bench", "--no-pci", "-m", "1024", "--file-prefix", prefix, "--log-level=*:warning",
+      "sbc-bench", "--no-pci", "-m", memory_mb, "--file-prefix", prefix, "--log-level=*:warning",
       "-l",        "0"};
   if (!options->hugepages) eal.insert(eal.begin() + 1, "--no-huge");
   std::vector<char*> eal_argv;

@@ -60,7 +60,7 @@ class PortTest : public ::testing::Test {
 
 TEST_F(PortTest, StartEthdevNeedsOneTxQueuePerWorker) {
   const uint16_t id = ring_ethdev(1);
-  auto refused = start_ethdev(id, 2, lab().pool);
+  auto refused = start_ethdev(id, 1, 2, lab().pool);
   ASSERT_FALSE(refused.has_value());
   EXPECT_NE(refused.error().find(fmt::format("port {} (", id)), std::string::npos)
       << refused.error();
@@ -68,7 +68,7 @@ TEST_F(PortTest, StartEthdevNeedsOneTxQueuePerWorker) {
       << refused.error();
   EXPECT_TRUE(stopped(id));
 
-  ASSERT_TRUE(start_ethdev(id, 1, lab().pool).has_value());
+  ASSERT_TRUE(start_ethdev(id, 1, 1, lab().pool).has_value());
   EXPECT_FALSE(stopped(id));  // started: busy
   // Started means frames flow: one sent on queue 0 lands on the ethdev's TX ring.
   rte_mbuf* m = build_udp(UdpFrame{});
@@ -78,8 +78,19 @@ TEST_F(PortTest, StartEthdevNeedsOneTxQueuePerWorker) {
   rte_pktmbuf_free(static_cast<rte_mbuf*>(out));
 }
 
+TEST_F(PortTest, RxQueuesPerWorkerOnlyWhereTheDeviceSpreadsFlows) {
+  const uint16_t id = ring_ethdev(2);
+  // net_ring has no RSS (and is not af_packet): one RX queue, polled by the port's owner.
+  EXPECT_EQ(wire_rx_queues(id, 2), 1u);
+  EXPECT_EQ(wire_rx_queues(id, 1), 1u);
+  auto refused = start_ethdev(id, 2, 2, lab().pool);  // it has one RX ring
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().find("supports 1 RX queues, 2 wanted"), std::string::npos)
+      << refused.error();
+}
+
 TEST_F(PortTest, StartEthdevNamesAPortThatDoesNotExist) {
-  auto refused = start_ethdev(RTE_MAX_ETHPORTS - 1, 1, lab().pool);
+  auto refused = start_ethdev(RTE_MAX_ETHPORTS - 1, 1, 1, lab().pool);
   ASSERT_FALSE(refused.has_value());
   EXPECT_NE(refused.error().find(fmt::format("port {}: dev_info", RTE_MAX_ETHPORTS - 1)),
             std::string::npos)
@@ -89,7 +100,7 @@ TEST_F(PortTest, StartEthdevNamesAPortThatDoesNotExist) {
 TEST_F(PortTest, APortPairStartsBothSidesOrNeither) {
   const uint16_t wire = ring_ethdev(2);
   const uint16_t tap = ring_ethdev(1);
-  ASSERT_TRUE(start_port_pair(wire, tap, 2, lab().pool).has_value());
+  ASSERT_TRUE(start_port_pair(wire, tap, 1, 2, lab().pool).has_value());
   EXPECT_FALSE(stopped(wire));
   EXPECT_FALSE(stopped(tap));
   Port port;
@@ -101,7 +112,7 @@ TEST_F(PortTest, APortPairStartsBothSidesOrNeither) {
 
   // The TAP side fails: the wire side it had started is stopped again.
   const uint16_t wire2 = ring_ethdev(1);
-  auto failed = start_port_pair(wire2, RTE_MAX_ETHPORTS - 1, 1, lab().pool);
+  auto failed = start_port_pair(wire2, RTE_MAX_ETHPORTS - 1, 1, 1, lab().pool);
   ASSERT_FALSE(failed.has_value());
   EXPECT_NE(failed.error().find("dev_info"), std::string::npos) << failed.error();
   EXPECT_TRUE(stopped(wire2));

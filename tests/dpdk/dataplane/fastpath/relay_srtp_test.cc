@@ -2,11 +2,15 @@
 // SRTP->RTP and SRTP->SRTP for every suite, SRTCP, drops counted per reason and per stream, the
 // latch taken only by authenticated packets, contexts kept or replaced on upsert. The peers are
 // SrtpInbound / SrtpOutbound used directly (dataplane/media, tested against the RFC vectors).
+#include <fmt/core.h>
 #include <rte_mbuf.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dataplane/fastpath/relay.h"
@@ -359,6 +363,97 @@ TEST_F(RelaySrtpTest, NoTailroomForTheTrailerIsDroppedAndCounted) {
   EXPECT_EQ(drops(Drop::kSrtpNoTailroom), 1u);
   EXPECT_EQ(leg_stats(1, 0).rtp.srtp_failed, 1u);
   EXPECT_EQ(leg_stats(1, 0).rtp.dropped, 1u);
+}
+
+// Two relay workers on their own threads, RSS spreading one SRTP stream over both queues (a
+// rollover storm): the stream's first packet claims it for one worker, the other hands it every
+// packet it receives, so the stream's SRTP contexts only ever see that one thread. Every packet
+// comes out of the owner's TX queue, protected so that the callee authenticates it; nothing is
+// lost except what the replay window refuses after the two paths reorder.
+class RelaySrtpRssTest : public RelaySrtpTest {
+ protected:
+  uint16_t worker_count() const override { return 2; }
+  bool rss() const override { return true; }
+};
+
+TEST_F(RelaySrtpRssTest, AStreamSpreadOverTwoWorkerThreadsHasOneSrtpUser) {
+  learn_peers();
+  const api::SrtpParams caller_key = params(api::SrtpSuite::kAesCm128HmacSha1_80, 3);
+  const api::SrtpParams callee_key = params(api::SrtpSuite::kAesCm128HmacSha1_80, 4);
+  api::SessionAdd s = session(1);
+  s.legs[0].srtp_in = caller_key;
+  s.legs[1].srtp_out = callee_key;
+  ASSERT_EQ(add(s).status, api::Status::kOk);
+  Sender caller = sender(caller_key);
+  constexpr uint16_t kPackets = 3000;
+  std::vector<std::string> packets;
+  for (uint16_t seq = 1; seq <= kPackets; ++seq) packets.push_back(caller.protect(rtp(seq)));
+  // The first packet claims the stream for worker 1 before the threads start.
+  UdpFrame frame = from_caller(20000);
+  frame.payload = packets[0];
+  inject_wire(kAccess, build_udp(frame), 1);
+  poll();
+
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (uint16_t id = 0; id < 2; ++id) {
+    threads.emplace_back([this, id, &stop] {
+      while (!stop.load(std::memory_order_relaxed)) poll_once(*workers_[id], now_);
+    });
+  }
+  std::vector<rte_mbuf*> out;
+  size_t on_other_queue = 0;
+  auto collect = [&] {
+    auto part = drain(lab().wire[kTrunk].tx[1]);
+    out.insert(out.end(), part.begin(), part.end());
+    auto wrong = drain(lab().wire[kTrunk].tx[0]);
+    on_other_queue += wrong.size();
+    free_all(wrong);
+  };
+  const auto accounted = [&] {
+    return out.size() + drops(Drop::kSrtpReplay) + drops(Drop::kHandoffFailed);
+  };
+  // The rest alternate between the two queues, from the caller's one source, at most 256 ahead
+  // of what came out (the TX rings are the test's: they must not overflow while it is
+  // descheduled).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (uint16_t i = 1; i < kPackets && std::chrono::steady_clock::now() < deadline; ++i) {
+    while (i > accounted() + 256 && std::chrono::steady_clock::now() < deadline) {
+      collect();
+      std::this_thread::yield();
+    }
+    frame.payload = packets[i];
+    inject_wire(kAccess, build_udp(frame), i % 2);
+  }
+  for (int i = 0; i < 5000 && accounted() < kPackets; ++i) {
+    collect();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  stop = true;
+  for (auto& t : threads) t.join();
+  collect();
+
+  std::string drop_list;
+  for (size_t d = 0; d < kDropCount; ++d) {
+    if (const uint64_t n = drops(static_cast<Drop>(d)); n != 0) {
+      drop_list += fmt::format(" {}={}", kDropNames[d], n);
+    }
+  }
+  EXPECT_EQ(accounted(), kPackets) << "drops:" << drop_list;
+  EXPECT_EQ(on_other_queue, 0u);
+  EXPECT_EQ(drops(Drop::kSrtpAuthFail), 0u);
+  EXPECT_EQ(drops(Drop::kSrtpMalformed), 0u);
+  EXPECT_GT(out.size(), kPackets / 2);
+  // Every packet the callee gets authenticates (a fresh receiver each: order does not matter).
+  size_t authentic = 0;
+  for (rte_mbuf* m : out) {
+    auto parsed = parse_udp(m);
+    ASSERT_TRUE(parsed);
+    Receiver callee = receiver(callee_key);
+    if (callee.unprotect(parsed->payload)) ++authentic;
+  }
+  EXPECT_EQ(authentic, out.size());
+  free_all(out);
 }
 
 }  // namespace

@@ -165,21 +165,75 @@ TEST(DpConfigPort, ErrorsNameTheOption) {
   EXPECT_THAT(error_of(read_port(port_values(), "q")), HasSubstr("port.q.address: missing"));
 }
 
+TEST(DpConfigPort, MediaAddressesAreARangeOnThePortsSubnet) {
+  auto port = read_port(port_values({{"port.p.media_addresses", "10.0.0.100 - 10.0.0.131"},
+                                     {"port.p.gateway", "10.0.0.254"}}),
+                        "p");
+  ASSERT_TRUE(port.has_value()) << port.error();
+  ASSERT_TRUE(port->media_addresses.has_value());
+  EXPECT_EQ(port->media_addresses->first, 0x0a000064u);
+  EXPECT_EQ(port->media_addresses->size(), 32u);
+  auto one = read_port(port_values({{"port.p.media_addresses", "10.0.0.7"}}), "p");
+  ASSERT_TRUE(one.has_value()) << one.error();
+  EXPECT_EQ(one->media_addresses->size(), 1u);
+  EXPECT_THAT(
+      error_of(read_port(port_values({{"port.p.media_addresses", "10.0.0.9-10.0.0.8"}}), "p")),
+      HasSubstr("port.p.media_addresses: '10.0.0.9-10.0.0.8' is not a.b.c.d-e.f.g.h"));
+  EXPECT_THAT(
+      error_of(read_port(port_values({{"port.p.media_addresses", "10.0.1.1-10.0.1.9"}}), "p")),
+      HasSubstr("port.p.media_addresses: 10.0.1.1-10.0.1.9 is not on 10.0.0.1/24"));
+  EXPECT_THAT(
+      error_of(read_port(port_values({{"port.p.media_addresses", "10.0.0.1-10.0.0.9"}}), "p")),
+      HasSubstr("holds the port's address or its gateway"));
+  EXPECT_THAT(error_of(read_port(port_values({{"port.p.address", "10.0.0.1/16"},
+                                              {"port.p.media_addresses", "10.0.8.0-10.0.15.255"}}),
+                                 "p")),
+              HasSubstr("port.p.media_addresses: 2048 addresses, at most 1024"));
+  EXPECT_THAT(error_of(read_port(port_values({{"port.p.tap", "sbc-access-00"},
+                                              {"port.p.media_addresses", "10.0.0.10-10.0.0.20"}}),
+                                 "p")),
+              HasSubstr("port.p.tap: 'sbc-access-00' leaves no room for the media addresses"));
+}
+
 TEST(DpConfigPort, FitsBesideTheOtherPorts) {
   Config config;
   config.lcore_ids = {0, 1};
-  config.ports.push_back({"a", "net_null0,size=64", "t0", {0x0a000001, 24}, std::nullopt});
-  const PortConfig same_tap{"b", "net_null1", "t0", {0x0a000101, 24}, std::nullopt};
+  config.ports.push_back(
+      {"a", "net_null0,size=64", "t0", {0x0a000001, 24}, std::nullopt, std::nullopt});
+  const PortConfig same_tap{"b", "net_null1", "t0", {0x0a000101, 24}, std::nullopt, std::nullopt};
   EXPECT_THAT(error_of(check_port_fits(same_tap, config)),
               HasSubstr("port.b.tap: 't0' is used by another port"));
-  const PortConfig same_device{"b", "net_null0", "t1", {0x0a000101, 24}, std::nullopt};
+  const PortConfig same_device{"b",          "net_null0", "t1", {0x0a000101, 24},
+                               std::nullopt, std::nullopt};
   EXPECT_THAT(error_of(check_port_fits(same_device, config)),
               HasSubstr("port.b.device: 'net_null0' is used by another port"));
-  const PortConfig af_packet{"b", "net_af_packet0,iface=x", "t1", {0x0a000101, 24}, std::nullopt};
+  const PortConfig af_packet{
+      "b", "net_af_packet0,iface=x", "t1", {0x0a000101, 24}, std::nullopt, std::nullopt};
   EXPECT_TRUE(check_port_fits(af_packet, config).has_value());
+  // No local address on two ports: neither a port's own nor its media addresses.
+  PortConfig overlapping{"b",          "net_null1",
+                         "t1",         {0x0a000101, 24},
+                         std::nullopt, Ipv4Range{0x0a000101 + 10, 0x0a000101 + 20}};
+  EXPECT_TRUE(check_port_fits(overlapping, config).has_value());
+  config.ports[0].media_addresses = Ipv4Range{0x0a000101 + 15, 0x0a000101 + 30};
+  EXPECT_THAT(error_of(check_port_fits(overlapping, config)),
+              HasSubstr("port.b: its addresses overlap port.a's"));
+  config.ports[0].media_addresses = Ipv4Range{0x0a000101, 0x0a000101};
+  overlapping.media_addresses.reset();
+  EXPECT_THAT(error_of(check_port_fits(overlapping, config)),
+              HasSubstr("port.b: its addresses overlap port.a's"));
+  config.ports[0].media_addresses.reset();
+  // Several workers: one af_packet queue pair each, set by build_eal_args or named to match.
   config.lcore_ids = {0, 1, 2};
-  EXPECT_THAT(error_of(check_port_fits(af_packet, config)),
-              HasSubstr("port.b.device: net_af_packet supports one worker only (2 configured"));
+  config.lcores = "0-2";
+  EXPECT_TRUE(check_port_fits(af_packet, config).has_value());
+  const PortConfig two_pairs{
+      "b", "net_af_packet0,iface=x,qpairs=2", "t1", {0x0a000101, 24}, std::nullopt, std::nullopt};
+  EXPECT_TRUE(check_port_fits(two_pairs, config).has_value());
+  const PortConfig four_pairs{
+      "b", "net_af_packet0,qpairs=4,iface=x", "t1", {0x0a000101, 24}, std::nullopt, std::nullopt};
+  EXPECT_THAT(error_of(check_port_fits(four_pairs, config)),
+              HasSubstr("port.b.device: qpairs=4 but dataplane.lcores '0-2' gives 2 workers"));
 }
 
 }  // namespace

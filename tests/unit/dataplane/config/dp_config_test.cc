@@ -8,6 +8,7 @@
 namespace sbc::dp {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -138,14 +139,26 @@ TEST(DpConfig, PuntPolicerOptions) {
               HasSubstr("dataplane.punt_burst"));
 }
 
-TEST(DpConfig, AfPacketIsRefusedWithSeveralWorkers) {
+TEST(DpConfig, AfPacketGetsOneQueuePairPerWorker) {
   std::string text = kSample;
   text.replace(text.find("lcores = 0-1"), 12, "lcores = 0-2");
-  EXPECT_THAT(error_of(text), HasSubstr("port.access.device: net_af_packet supports one worker"));
-  // Other devices take several workers.
-  auto ok = parse("[dataplane]\nlcores = 0-2\n" + std::string(kMinimalPort));
-  ASSERT_TRUE(ok.has_value()) << ok.error();
-  EXPECT_EQ(ok->worker_count(), 2u);
+  auto config = parse(text);
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->worker_count(), 2u);
+  const auto args = build_eal_args(*config, "p", {});
+  EXPECT_THAT(args, Contains("--vdev=net_af_packet0,iface=a0,qpairs=2"));
+  EXPECT_THAT(args, Contains("--vdev=net_af_packet1,iface=t0,qpairs=2"));
+  // Named in the spec: kept as it is (and checked against the workers).
+  text.replace(text.find("iface=a0"), 8, "iface=a0,qpairs=2");
+  config = parse(text);
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_THAT(build_eal_args(*config, "p", {}),
+              Contains("--vdev=net_af_packet0,iface=a0,qpairs=2"));
+  text.replace(text.find("qpairs=2"), 8, "qpairs=3");
+  EXPECT_THAT(error_of(text), HasSubstr("port.access.device: qpairs=3 but dataplane.lcores"));
+  EXPECT_EQ(vdev_arg("net_af_packet0,iface=a0,qpairs=2", "qpairs"), "2");
+  EXPECT_EQ(vdev_arg("net_af_packet0,iface=a0", "qpairs"), std::nullopt);
+  EXPECT_EQ(vdev_arg("net_af_packet0,qpairsx=1", "qpairs"), std::nullopt);
 }
 
 TEST(DpConfigHelpers, NoPciWhenNoPortIsPci) {
@@ -169,6 +182,26 @@ TEST(DpConfigHelpers, TranscodingLcoresAreNumberedAfterTheRelayLcoresAndPinned) 
   ASSERT_TRUE(config.has_value()) << config.error();
   EXPECT_THAT(build_eal_args(*config, "p", {}),
               ElementsAre("p", "--lcores", "0,1,2@1", "--no-pci", "--vdev=net_null0"));
+}
+
+TEST(DpConfigHelpers, AnLcoreCanBePinnedToAnotherCpu) {
+  // A lab with more relay workers than CPUs: lcore 2 runs on CPU 1 beside lcore 1.
+  auto config = parse("[dataplane]\nlcores = 0-1,2@1\n" + std::string(kMinimalPort));
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_THAT(config->lcore_ids, ElementsAre(0u, 1u, 2u));
+  EXPECT_THAT(config->lcore_cpus, ElementsAre(0u, 1u, 1u));
+  EXPECT_EQ(config->worker_count(), 2u);
+  EXPECT_THAT(build_eal_args(*config, "p", {}),
+              ElementsAre("p", "--lcores", "0,1,2@1", "--no-pci", "--vdev=net_null0"));
+  config =
+      parse("[dataplane]\nlcores = 0-1,2@1\ntranscode_lcores = 0\n" + std::string(kMinimalPort));
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_THAT(build_eal_args(*config, "p", {}),
+              ElementsAre("p", "--lcores", "0,1,2@1,3@0", "--no-pci", "--vdev=net_null0"));
+  EXPECT_THAT(error_of("[dataplane]\nlcores = 0,1@x\n" + std::string(kMinimalPort)),
+              HasSubstr("dataplane.lcores: '1@x' is not 'lcore@cpu'"));
+  EXPECT_THAT(error_of("[dataplane]\nlcores = 0-1,1@0\n" + std::string(kMinimalPort)),
+              HasSubstr("dataplane.lcores: lcore 1 is given twice"));
 }
 
 TEST(DpConfig, LoadReportsAMissingFile) {
