@@ -647,10 +647,15 @@ inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, u
     // With many sessions the records are cold and each is reached through the previous one
     // (stream -> session -> config, other leg's latch). Prefetch stage by stage over the whole
     // burst so the misses overlap instead of queueing one after another per packet.
+    // Stage 1: the stream, all four lines (counters, latch and identity, quality written per
+    // packet): none depends on another.
     for (uint16_t i = 0; i < media_count; ++i) {
       if (!(hits & (uint64_t{1} << i))) continue;
-      rte_prefetch0(data[i]);
-      rte_prefetch0(static_cast<const uint8_t*>(data[i]) + RTE_CACHE_LINE_SIZE);
+      const auto* line = static_cast<const uint8_t*>(data[i]);
+      rte_prefetch0(line);
+      rte_prefetch0(line + RTE_CACHE_LINE_SIZE);
+      rte_prefetch0(line + 2 * RTE_CACHE_LINE_SIZE);
+      rte_prefetch0(line + 3 * RTE_CACHE_LINE_SIZE);
     }
     for (uint16_t i = 0; i < media_count; ++i) {
       if (!(hits & (uint64_t{1} << i))) continue;
