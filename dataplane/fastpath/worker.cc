@@ -74,7 +74,8 @@ std::expected<std::unique_ptr<Worker>, std::string> make_worker(uint16_t id, con
     if (!phys) return std::unexpected(phys.error());
     w->phys_tx[p] = *phys;
   }
-  for (uint8_t p = 0; p < dp.port_count; ++p) {
+  // A transcoding lcore's Worker (no RCU id) polls nothing: it only sends.
+  for (uint8_t p = 0; qsbr != nullptr && p < dp.port_count; ++p) {
     const bool owned = std::ranges::find(rx_ports, p) != rx_ports.end();
     if (dp.ports[p].rx_queues > 1) {
       if (id < dp.ports[p].rx_queues) w->wire_rx[w->wire_rx_count++] = {p, id};
