@@ -105,7 +105,7 @@ std::expected<void, std::string> Dataplane::create_tables(const Config& config) 
   std::vector<PortAddress> addresses;
   for (uint8_t p = 0; p < datapath.port_count; ++p) {
     const PortView& port = datapath.ports[p];
-    addresses.push_back({port.ip_be, port.media_first, port.media_last});
+    addresses.push_back({port.ip_be, port.media});
   }
   // Session records are read by the workers on every packet: keep them on the workers' socket.
   const int socket = static_cast<int>(rte_lcore_to_socket_id(worker_lcores_[0]));

@@ -46,6 +46,8 @@ struct Ipv4Range {
   uint32_t first = 0;
   uint32_t last = 0;
   [[nodiscard]] uint32_t size() const { return last - first + 1; }
+  // Host-order `ip` in the range; an unset range (first 0) holds nothing.
+  [[nodiscard]] bool contains(uint32_t ip) const { return first != 0 && ip >= first && ip <= last; }
   bool operator==(const Ipv4Range&) const = default;
 };
 

@@ -31,9 +31,7 @@ struct PortView {
   uint32_t ip_be = 0;  // the port's address (network byte order, as in packets)
   uint32_t mask_be = 0;
   uint32_t gateway_be = 0;  // 0: none
-  // More local media addresses (host order, inclusive; media_first 0: none).
-  uint32_t media_first = 0;
-  uint32_t media_last = 0;
+  Ipv4Range media;          // more local media addresses (host order; first 0: none)
   // Wire RX queues: 1 (polled by the port's owner, owner_of) or one per relay worker (worker w
   // polls queue w; the NIC's RSS or af_packet's fanout spreads the flows over them).
   uint16_t rx_queues = 1;
@@ -41,9 +39,7 @@ struct PortView {
 
 // Is `ip_be` this port's address or one of its media addresses?
 inline bool is_local_address(const PortView& port, uint32_t ip_be) {
-  if (ip_be == port.ip_be) return true;
-  const uint32_t ip = rte_be_to_cpu_32(ip_be);
-  return port.media_first != 0 && ip >= port.media_first && ip <= port.media_last;
+  return ip_be == port.ip_be || port.media.contains(rte_be_to_cpu_32(ip_be));
 }
 
 // The media port range of MediaPortsSet, in one word so that a worker never sees half of an

@@ -269,8 +269,7 @@ PortView view_of(const Port& port) {
   view.mask_be = htonl(port.address.length == 0 ? 0 : ~0u << (32 - port.address.length));
   view.gateway_be = htonl(port.gateway);
   view.rx_queues = port.rx_queues;
-  view.media_first = port.media.first;
-  view.media_last = port.media.last;
+  view.media = port.media;
   return view;
 }
 

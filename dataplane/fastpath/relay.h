@@ -180,7 +180,7 @@ inline Verdict classify(Worker& w, uint8_t port_index, rte_mbuf* m, StreamKey* k
       (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
     return Verdict::kPunt;
   }
-  if (ip->dst_addr != port.ip_be && !is_local_address(port, ip->dst_addr)) {
+  if (!is_local_address(port, ip->dst_addr)) {
     // Another port's address seen here matches no session (keys are per port): on a media port
     // it is as sessionless as a miss.
     if (total >= ihl + sizeof(rte_udp_hdr) && other_port_address(*w.dp, port_index, ip->dst_addr)) {
@@ -348,6 +348,21 @@ inline bool own_stream(Worker& w, StreamState& s, const LegConfig& leg, uint32_t
   if (owner != 0 || !source_plausible(s, leg, src_ip, src_port)) return false;
   // Relaxed: the claim orders nothing else; the loser only learns who the owner is.
   return s.worker.compare_exchange_strong(owner, me, std::memory_order_relaxed);
+}
+
+// A packet of a stream that is not ours (own_stream said no): to its owner, unless nobody owns it
+// yet (a source that could not claim it: dropped, counted on this worker only) or it already
+// crossed once (claimed by a third worker meanwhile, a new session on the same key).
+inline void pass_to_owner(Worker& w, const StreamState& s, const LegConfig& leg, rte_mbuf* m,
+                          Arrival arrival) {
+  const uint16_t owner = s.worker.load(std::memory_order_relaxed);
+  if (owner == 0) {
+    drop(w, m, Drop::kNotAllowedSource);
+  } else if (arrival == Arrival::kHandedOver) {
+    drop(w, m, Drop::kHandoffFailed);
+  } else {
+    hand_off(w, static_cast<uint16_t>(owner - 1), leg.port, m);  // it arrived on its leg's port
+  }
 }
 
 // SRTP/SRTCP protect toward the other leg, in place: the trailer goes right after the payload,
@@ -537,14 +552,7 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
   auto* udp = reinterpret_cast<rte_udp_hdr*>(reinterpret_cast<uint8_t*>(ip) + ihl);
   const uint16_t src_port = rte_be_to_cpu_16(udp->src_port);
   if (!own_stream(w, s, leg, ip->src_addr, src_port)) {
-    const uint16_t owner = s.worker.load(std::memory_order_relaxed);
-    if (owner == 0) {
-      drop(w, m, Drop::kNotAllowedSource);  // nobody's yet: counted on the worker only
-    } else if (arrival == Arrival::kHandedOver) {
-      drop(w, m, Drop::kHandoffFailed);  // claimed by a third worker meanwhile (a new session)
-    } else {
-      hand_off(w, static_cast<uint16_t>(owner - 1), leg.port, m);  // it arrived on its leg's port
-    }
+    pass_to_owner(w, s, leg, m, arrival);
     return;
   }
   const uint32_t udp_len = rte_be_to_cpu_16(udp->dgram_len);

@@ -125,10 +125,9 @@ api::Result SessionTable::validate(const api::SessionAdd& add) const {
                                                      where, leg.port, ports_.size() - 1));
     }
     const PortAddress& port = ports_[leg.port];
-    const uint32_t local = leg.local.is_set() ? rte_be_to_cpu_32(ip_be_of(leg.local)) : 0;
-    if (local == 0 ||
-        (local != rte_be_to_cpu_32(port.ip_be) &&
-         (port.media_first == 0 || local < port.media_first || local > port.media_last))) {
+    const uint32_t local_be = leg.local.is_set() ? ip_be_of(leg.local) : 0;
+    if (local_be == 0 ||
+        (local_be != port.ip_be && !port.media.contains(rte_be_to_cpu_32(local_be)))) {
       return fail(api::Status::kInvalid,
                   fmt::format("{}: local address {} is not one of port {}'s addresses", where,
                               leg.local.to_string(), leg.port));

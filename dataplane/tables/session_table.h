@@ -173,12 +173,10 @@ struct TranscodeJob {
 };
 static_assert(sizeof(TranscodeJob) % 4 == 0, "rte_ring element size");
 
-// A port's local addresses as the table checks a leg's: its own, and its media addresses (host
-// order, inclusive; media_first 0: none).
+// A port's local addresses as the table checks a leg's: its own, and its media addresses.
 struct PortAddress {
   uint32_t ip_be = 0;
-  uint32_t media_first = 0;
-  uint32_t media_last = 0;
+  Ipv4Range media;  // host order; first 0: none
 };
 
 // Transcoding lcores and what each can carry (in codec_weight units: kCostPerG711Call per

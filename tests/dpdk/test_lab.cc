@@ -276,7 +276,7 @@ void DataplaneTest::SetUp() {
   std::vector<PortAddress> port_addresses;
   for (uint8_t p = 0; p < port_total; ++p) {
     const PortView& v = datapath_->ports[p];
-    port_addresses.push_back({v.ip_be, v.media_first, v.media_last});
+    port_addresses.push_back({v.ip_be, v.media});
   }
   const uint16_t workers = worker_count();
   ASSERT_LE(workers, kLabWorkers);

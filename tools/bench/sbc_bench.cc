@@ -422,12 +422,11 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
     v.ip_be = rte_cpu_to_be_32(port_ip(p));
     v.mask_be = rte_cpu_to_be_32(0xffffff00);
     if (const uint32_t media = (slots - 1) / kSlotsPerAddress; media != 0) {
-      v.media_first = port_ip(p) + kMediaHost + 1;
-      v.media_last = port_ip(p) + kMediaHost + media;
+      v.media = {port_ip(p) + kMediaHost + 1, port_ip(p) + kMediaHost + media};
     }
     (*neighbours)[p].learn(rte_cpu_to_be_32(peer_ip(p)),
                            {0x02, 0, 0, 0, 0, static_cast<uint8_t>(p)}, now);
-    addresses.push_back({v.ip_be, v.media_first, v.media_last});
+    addresses.push_back({v.ip_be, v.media});
   }
   datapath->port_count = static_cast<uint8_t>(port_count);
   datapath->neighbours = neighbours.get();
