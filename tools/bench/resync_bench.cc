@@ -126,7 +126,7 @@ std::optional<Result> run_once(const Options& o, int run) {
     port.phys_id = RTE_MAX_ETHPORTS;  // no ethdev: hello reports the link down
     port.address = {port_ip(p), 24};
     ports.push_back(port);
-    addresses.push_back({rte_cpu_to_be_32(port_ip(p))});
+    addresses.push_back({rte_cpu_to_be_32(port_ip(p)), dp::Ipv4Range{}});
   }
   auto table = dp::SessionTable::create(fmt::format("bench_sessions{}", run), o.sessions + 16, 1,
                                         addresses, hz, SOCKET_ID_ANY);
