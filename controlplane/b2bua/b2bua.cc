@@ -27,8 +27,9 @@ TransactionTimers transaction_timers(const B2buaTimers& timers) {
 
 sip::RequestPolicy B2bua::request_policy() {
   sip::RequestPolicy policy;
-  policy.methods = {Method::kInvite, Method::kAck,     Method::kBye,
-                    Method::kCancel, Method::kOptions, Method::kRegister};
+  policy.methods = {Method::kInvite,  Method::kAck,     Method::kBye,  Method::kCancel,
+                    Method::kOptions, Method::kUpdate,  Method::kInfo, Method::kMessage,
+                    Method::kNotify,  Method::kRegister};
   return policy;
 }
 
@@ -65,7 +66,8 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
       signalling_(ctx_, [this](const CallPtr& call) { teardown_.caller_never_acked(call); }),
       teardown_(ctx_, signalling_, records_),
       media_(ctx_, teardown_),
-      dialogs_(ctx_, signalling_, teardown_, records_),
+      mid_call_(ctx_, signalling_, teardown_, media_),
+      dialogs_(ctx_, signalling_, teardown_, records_, mid_call_),
       relay_(ctx_, signalling_, teardown_, media_, dialogs_),
       setup_(ctx_, signalling_, teardown_, media_),
       register_(ctx_) {
@@ -145,6 +147,15 @@ void B2bua::out_of_dialog(const SipPeer& from, const sip::Message& msg) {
     case Method::kRegister: register_.handle_register(from, msg); return;
     case Method::kBye:
     case Method::kCancel: responder_.reject(from, msg, 481); return;
+    case Method::kUpdate:
+    case Method::kInfo:
+    case Method::kMessage:
+    case Method::kNotify:
+      if (has_to_tag) {
+        responder_.reject(from, msg, 481);  // a dialog we do not have (§12.2.2)
+        return;
+      }
+      [[fallthrough]];
     default: {
       // Out of dialog: OPTIONS answered 200, anything else 405; both statelessly, so a flood of
       // them holds no server transactions.
@@ -165,7 +176,7 @@ void B2bua::on_response(TransactionId id, uint64_t owner, const SipPeer& from,
                         const sip::Message& msg) {
   if (id != 0) {
     if (CallPtr call = calls_.find(owner)) {
-      relay_.call_response(call, id, msg);
+      if (!mid_call_.response(call, id, msg)) relay_.call_response(call, id, msg);
       return;
     }
     // Our BYE to a late 2xx's dialog (owner 0), or a call that is over: only a 2xx to its
@@ -188,7 +199,11 @@ void B2bua::stray_answer(TransactionId id, const SipPeer& from, const sip::Messa
   }
   if (CallPtr call = calls_.find_callee_dialog(*call_id);
       call && call->legs[kCallee].peer.zone == zone) {
-    relay_.invite_response(call, id, msg);
+    if (!mid_call_.repeated_answer(call, msg)) relay_.invite_response(call, id, msg);
+    return;
+  }
+  if (CallPtr call = calls_.find_caller_dialog(zone, *call_id);
+      call && mid_call_.repeated_answer(call, msg)) {
     return;
   }
   if (EndedCall* ended = ended_.find_callee(*call_id, scheduler_.now());
@@ -204,7 +219,7 @@ void B2bua::stray_answer(TransactionId id, const SipPeer& from, const sip::Messa
 // transaction.
 void B2bua::on_transaction_error(TransactionId id, uint64_t owner, TransactionError error) {
   CallPtr call = calls_.find(owner);
-  if (!call) return;
+  if (!call || mid_call_.transaction_error(call, id, error)) return;
   if (call->legs[kCallee].invite_tx != id) {
     signalling_.stop_transaction(*call, id);
     return;

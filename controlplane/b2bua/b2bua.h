@@ -5,6 +5,7 @@
 // responses and transaction errors to components with one job each, which share a B2buaContext:
 //   CallSetup        new calls, step by step (call_setup.h)
 //   CallDialogs      requests on a call's dialogs, the duration limit, ended calls (call_dialogs.h)
+//   MidCall          re-INVITE, UPDATE, INFO, MESSAGE, NOTIFY relayed between the legs (mid_call.h)
 //   AnswerRelay      the callee's responses relayed to the caller (answer_relay.h)
 //   CallSignalling   the messages we originate on a call's legs (call_signalling.h)
 //   CallTeardown     hang-ups, the end of a call, its erasure (call_teardown.h)
@@ -31,6 +32,7 @@
 #include "controlplane/b2bua/call_setup.h"
 #include "controlplane/b2bua/call_signalling.h"
 #include "controlplane/b2bua/call_teardown.h"
+#include "controlplane/b2bua/mid_call.h"
 #include "controlplane/b2bua/register_handler.h"
 #include "controlplane/sip/request_check.h"
 
@@ -159,6 +161,7 @@ class B2bua final : private TransactionUser {
   CallSignalling signalling_;
   CallTeardown teardown_;
   CallMedia media_;
+  MidCall mid_call_;
   CallDialogs dialogs_;
   AnswerRelay relay_;
   CallSetup setup_;

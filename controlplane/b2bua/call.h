@@ -52,6 +52,46 @@ struct Leg {
   std::vector<TransactionId> requests;     // BYE / CANCEL in flight on this leg
 };
 
+// A description received mid-call, parsed once: its anchored stream and whether it asks for no
+// media at all (c=0.0.0.0, the old form of hold).
+struct ReceivedSdp {
+  SdpBody sdp;
+  AudioEndpoint audio;
+  bool no_media = false;
+};
+
+// An in-dialog request from one leg relayed on the other (mid_call.h): a re-INVITE or UPDATE
+// (an offer/answer exchange, at most one per call at a time) or an INFO, MESSAGE or NOTIFY.
+struct RelayedRequest {
+  Side from = kCaller;                  // the leg it arrived on; ours went to the other leg
+  SipPeer reply_to;                     // where our responses to it go
+  std::optional<sip::Message> request;  // as received: our responses are built from it
+  TransactionId tx = 0;                 // our request on the other leg
+  uint32_t cseq = 0;                    // its CSeq there (our ACK of a 2xx copies it)
+  // Offer/answer only: the offer as received (unset: a re-INVITE without one, whose offer comes
+  // in the other side's 2xx and whose answer in the ACK) and the SRTP its side would run.
+  std::optional<ReceivedSdp> offer;
+  std::optional<SrtpLeg> offer_srtp;
+};
+
+// Our 2xx to a re-INVITE, retransmitted until the offerer's ACK (§13.3.1.4). For a re-INVITE
+// without an offer, the ACK carries the answer to the offer the other side put in its 2xx: our
+// ACK of that 2xx waits for it.
+struct ReinviteAnswer {
+  Side to = kCaller;  // the leg whose re-INVITE it answers
+  uint32_t cseq = 0;  // that re-INVITE's CSeq: its ACK's
+  std::string response;
+  Timer timer;
+  std::chrono::milliseconds interval{};
+  Scheduler::Clock::time_point deadline{};
+  // Offer-less re-INVITE: the other side's offer (from its 2xx), the SRTP it would run, and our
+  // re-INVITE there (transaction, CSeq), whose ACK goes once the answer is in.
+  std::optional<ReceivedSdp> offer;
+  std::optional<SrtpLeg> offer_srtp;
+  TransactionId other_tx = 0;
+  uint32_t other_cseq = 0;
+};
+
 struct Call {
   uint64_t id = 0;  // also the dataplane session id
   CallState state = CallState::kCalling;
@@ -105,7 +145,15 @@ struct Call {
   // trusted or unauthenticated access source (toll-fraud account, CDRs).
   std::string account;
   MediaSession media;  // both sides' media, its port leases, the dataplane session
-  std::optional<AdmissionLease> admission;  // released when the call ends
+  // Mid-call (mid_call.h): the re-INVITE or UPDATE in progress, other relayed requests (bounded),
+  // our 2xx to a re-INVITE until its ACK, and the last ACK we sent each leg for a re-INVITE's 2xx
+  // (sent again when that 2xx is).
+  std::optional<RelayedRequest> offer_in_progress;
+  std::vector<RelayedRequest> relayed;
+  std::optional<ReinviteAnswer> reinvite_answer;
+  std::array<std::string, 2> reinvite_ack;
+  std::array<uint32_t, 2> reinvite_ack_cseq{};  // the CSeq of the re-INVITE each acknowledges
+  std::optional<AdmissionLease> admission;      // released when the call ends
 
   // For a Call that outlives its B2BUA (kept by a pending dataplane reply): its timers call back
   // into the B2BUA, so they stop when the B2BUA goes.
@@ -114,6 +162,7 @@ struct Call {
          {&response_timer, &invite_wait_timer, &ring_timer, &linger_timer, &duration_timer}) {
       timer->cancel();
     }
+    if (reinvite_answer) reinvite_answer->timer.cancel();
   }
 };
 

@@ -24,9 +24,15 @@ bool CallDialogs::caller_request(const CallPtr& call, const SipPeer& from,
   switch (msg.method()) {
     case Method::kInvite:
       if (msg.to()->tag().empty()) return repeated_invite(call, from, msg);
-      signalling_.reply(to, msg, 488, "Not Acceptable Here (re-INVITE not supported)", a.local_tag);
+      mid_call_.request(call, kCaller, to, msg);
       return true;
-    case Method::kAck: handle_ack(call, msg); return true;
+    case Method::kUpdate:
+    case Method::kInfo:
+    case Method::kMessage:
+    case Method::kNotify: mid_call_.request(call, kCaller, to, msg); return true;
+    case Method::kAck:
+      if (!mid_call_.ack(call, kCaller, msg)) handle_ack(call, msg);
+      return true;
     case Method::kCancel: handle_cancel(call, from, msg); return true;
     case Method::kBye: handle_bye(call, kCaller, to, msg); return true;
     case Method::kOptions: signalling_.reply(to, msg, 200, {}, a.local_tag); return true;
@@ -48,8 +54,9 @@ bool CallDialogs::repeated_invite(const CallPtr& call, const SipPeer& from,
     return true;
   }
   if (call->state != CallState::kEnded) {
-    signalling_.reply(response_target(from, *msg.top_via()), msg, 488,
-                      "Not Acceptable Here (re-INVITE not supported)",
+    // Another INVITE outside the call's dialog with its Call-ID (a new branch and CSeq): a loop
+    // or a UA reusing the Call-ID; a re-INVITE carries the dialog's To tag.
+    signalling_.reply(response_target(from, *msg.top_via()), msg, 482, {},
                       call->legs[kCaller].local_tag);
     return true;
   }
@@ -71,11 +78,14 @@ void CallDialogs::callee_request(const CallPtr& call, const SipPeer& from,
   const SipPeer to = is_stream(from.transport) ? from : b.peer;
   switch (msg.method()) {
     case Method::kAck:
-      return;  // we never answer the callee's requests with a final INVITE response
+      mid_call_.ack(call, kCallee, msg);  // of our 2xx to its re-INVITE; nothing else is ACKed
+      return;
     case Method::kBye: handle_bye(call, kCallee, to, msg); return;
     case Method::kInvite:
-      signalling_.reply(to, msg, 488, "Not Acceptable Here (re-INVITE not supported)", b.local_tag);
-      return;
+    case Method::kUpdate:
+    case Method::kInfo:
+    case Method::kMessage:
+    case Method::kNotify: mid_call_.request(call, kCallee, to, msg); return;
     case Method::kOptions: signalling_.reply(to, msg, 200, {}, b.local_tag); return;
     case Method::kCancel: signalling_.reply(to, msg, 481, {}, b.local_tag); return;
     default: signalling_.reply(to, msg, 501, {}, b.local_tag); return;

@@ -1,7 +1,7 @@
 // A call's two dialogs once they exist: the requests either side sends on its dialog (ACK,
-// CANCEL, BYE, OPTIONS; re-INVITE refused), hanging up as the other side is owed, the
-// max_call_duration limit, and the ended calls' records answering what still arrives for them.
-// In-dialog features (re-INVITE, PRACK, REFER, session timers) belong here.
+// CANCEL, BYE, OPTIONS here; re-INVITE, UPDATE, INFO, MESSAGE, NOTIFY to MidCall), hanging up
+// as the other side is owed, the max_call_duration limit, and the ended calls' records answering
+// what still arrives for them.
 #pragma once
 
 #include <chrono>
@@ -10,14 +10,19 @@
 #include "controlplane/b2bua/call_records.h"
 #include "controlplane/b2bua/call_signalling.h"
 #include "controlplane/b2bua/call_teardown.h"
+#include "controlplane/b2bua/mid_call.h"
 
 namespace sbc::cp {
 
 class CallDialogs {
  public:
   CallDialogs(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown,
-              CallRecords& records)
-      : ctx_(ctx), signalling_(signalling), teardown_(teardown), records_(records) {}
+              CallRecords& records, MidCall& mid_call)
+      : ctx_(ctx),
+        signalling_(signalling),
+        teardown_(teardown),
+        records_(records),
+        mid_call_(mid_call) {}
 
   // A request on the caller's dialog of `call`; false when it is a new call instead (an INVITE
   // reusing an ended call's Call-ID), which the call setup takes.
@@ -45,6 +50,7 @@ class CallDialogs {
   CallSignalling& signalling_;
   CallTeardown& teardown_;
   CallRecords& records_;
+  MidCall& mid_call_;
 };
 
 }  // namespace sbc::cp

@@ -231,6 +231,63 @@ void CallSignalling::bye_dialog(const InviteOrigin& o, const sip::Message& msg) 
   }
 }
 
+// --- mid-call -----------------------------------------------------------------------------------
+
+std::optional<std::pair<TransactionId, uint32_t>> CallSignalling::send_in_dialog(
+    const CallPtr& call, Side side, Method method, const ExtraHeaders& extra,
+    std::string content_type, std::string body) {
+  Leg& leg = call->legs[side];
+  sip::RequestSpec spec = dialog_request(leg, method);
+  spec.branch = ctx_.ids.branch();
+  spec.cseq = ++leg.local_cseq;
+  if (method == Method::kInvite || method == Method::kUpdate) {
+    spec.contact = contact(leg.peer, leg.sips);
+    spec.headers.emplace_back(sip::HeaderId::kAllow, std::string(kAllow));
+  }
+  sip::MessageBuilder builder = sip::make_request(spec);
+  for (const auto& [name, value] : extra) builder.add(name, value);
+  if (!body.empty()) builder.body(std::move(content_type), std::move(body));
+  sip::OutgoingRequest request = sip::build_request(spec);
+  request.bytes = builder.build();
+  auto id = ctx_.layer.send_request(leg.peer, std::move(request), call->id);
+  if (!id) {
+    spdlog::error("call {}: {} not sent: {}", call->id, sip::method_name(method),
+                  to_string(id.error()));
+    return std::nullopt;
+  }
+  return std::pair{*id, spec.cseq};
+}
+
+void CallSignalling::send_reinvite_ack(Call& call, Side side, uint32_t cseq, std::string body) {
+  const Leg& leg = call.legs[side];
+  sip::RequestSpec spec = dialog_request(leg, Method::kAck);
+  spec.branch = ctx_.ids.branch();
+  spec.cseq = cseq;
+  if (!body.empty()) {
+    spec.content_type = "application/sdp";
+    spec.body = std::move(body);
+  }
+  call.reinvite_ack[side] = sip::make_request(spec).build();
+  call.reinvite_ack_cseq[side] = cseq;
+  ctx_.transport.send(leg.peer, call.reinvite_ack[side]);
+}
+
+std::string CallSignalling::respond_in_dialog(const Call& call, Side side, const SipPeer& peer,
+                                              const sip::Message& request, int code,
+                                              std::string_view reason, const ExtraHeaders& extra,
+                                              std::string content_type, std::string body) {
+  const Leg& leg = call.legs[side];
+  auto response = sip::make_response(request, code, reason, leg.local_tag);
+  const Method method = request.method();
+  if (code >= 200 && code < 300 && (method == Method::kInvite || method == Method::kUpdate)) {
+    response.add(sip::HeaderId::kContact, contact(leg.peer, leg.sips));
+    response.add(sip::HeaderId::kAllow, std::string(kAllow));
+  }
+  for (const auto& [name, value] : extra) response.add(name, value);
+  if (!body.empty()) response.body(std::move(content_type), std::move(body));
+  return ctx_.layer.respond(peer.zone, request, std::move(response));
+}
+
 void CallSignalling::close_invite(Call& call) {
   call.legs[kCallee].invite_tx.reset();
   call.invite_wait_timer.cancel();

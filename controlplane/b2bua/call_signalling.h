@@ -60,6 +60,26 @@ class CallSignalling {
   void bye_dialog(const InviteOrigin& origin, const sip::Message& msg);
   // Our INVITE has its final response (or we gave up on it).
   void close_invite(Call& call);
+  // --- mid-call (mid_call.h) ---
+  // A request on `side`'s dialog in a client transaction of the call (re-INVITE, UPDATE, INFO,
+  // MESSAGE, NOTIFY): the dialog's next CSeq, a new branch, our Contact on INVITE and UPDATE
+  // (target refresh), `extra` headers, the body. Its transaction and CSeq; nullopt when the layer
+  // refused it (logged).
+  std::optional<std::pair<TransactionId, uint32_t>> send_in_dialog(const CallPtr& call, Side side,
+                                                                   sip::Method method,
+                                                                   const ExtraHeaders& extra,
+                                                                   std::string content_type,
+                                                                   std::string body);
+  // The ACK of the 2xx to our re-INVITE `cseq` on `side`'s dialog (with the answer when that
+  // re-INVITE had no offer); kept in the call, sent again when that 2xx is.
+  void send_reinvite_ack(Call& call, Side side, uint32_t cseq, std::string body);
+  // Answers an in-dialog request on `side`'s leg, received from `peer`: a 2xx to INVITE or UPDATE
+  // carries our Contact and Allow. The response as sent ("" when the layer sent none).
+  std::string respond_in_dialog(const Call& call, Side side, const SipPeer& peer,
+                                const sip::Message& request, int code, std::string_view reason,
+                                const ExtraHeaders& extra = {}, std::string content_type = {},
+                                std::string body = {});
+
   // A BYE or CANCEL transaction of the call is over.
   void stop_transaction(Call& call, TransactionId id);
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "controlplane/sip/sdp_crypto.h"
+
 namespace sbc::cp {
 
 std::expected<MediaSession, MediaOpenError> MediaSession::open(uint64_t id,
@@ -102,6 +104,70 @@ std::expected<void, MediaRefusal> MediaSession::accept_callee_answer(const sip::
   return {};
 }
 
+std::expected<std::optional<SrtpLeg>, MediaRefusal> MediaSession::check_update(
+    Side side, const sip::SdpMedia& media) const {
+  const MediaLeg& leg = legs_[side];
+  if (const auto types = media.payload_types();
+      leg.codec && std::ranges::find(types, leg.codec->payload_type) == types.end()) {
+    return std::unexpected(MediaRefusal::kAnswerCodecMismatch);
+  }
+  const bool sdes = profile_kind(media.proto) == RtpProfileKind::kSdes;
+  if (!leg.srtp) {
+    if (sdes) return std::unexpected(MediaRefusal::kProfileNotAllowed);
+    return std::optional<SrtpLeg>{};
+  }
+  if (!sdes) return std::unexpected(MediaRefusal::kProfileNotAllowed);
+  bool any = false;
+  bool malformed = false;
+  for (const sip::SdpAttribute& attribute : media.attributes) {
+    if (attribute.name != "crypto") continue;
+    any = true;
+    auto crypto = sip::parse_crypto(attribute.value);
+    if (!crypto) {
+      malformed = true;
+      continue;
+    }
+    if (crypto->suite != leg.srtp->suite || crypto->keys.size() != 1 || crypto->keys[0].mki ||
+        sip::first_unsupported_param(*crypto)) {
+      continue;
+    }
+    SrtpLeg next = *leg.srtp;
+    next.tag = crypto->tag;
+    next.peer_key = crypto->keys[0].key;
+    return next;
+  }
+  if (!any) return std::unexpected(MediaRefusal::kCryptoMissing);
+  return std::unexpected(malformed ? MediaRefusal::kCryptoMalformed
+                                   : MediaRefusal::kCryptoUnsupported);
+}
+
+void MediaSession::apply_update(Side side, const AudioEndpoint* audio,
+                                std::optional<SrtpLeg> srtp) {
+  if (audio != nullptr) set_remote(side, *audio);
+  if (srtp) legs_[side].srtp = std::move(srtp);
+}
+
+std::expected<std::string, sip::SdpError> MediaSession::anchor_update(Side toward,
+                                                                      const SdpBody& sdp,
+                                                                      const AudioEndpoint& audio,
+                                                                      bool no_media) {
+  MediaLeg& leg = legs_[toward];
+  SdpAnchor anchor;
+  anchor.local = no_media ? api::Address::ipv4(0) : leg.local;
+  anchor.local_port = leg.local_port;
+  anchor.session_id = id_;
+  anchor.version = ++leg.sdp_version;
+  anchor.profile = leg.profile;
+  if (leg.srtp) {
+    sip::CryptoAttribute ours;
+    ours.tag = leg.srtp->tag;
+    ours.suite = leg.srtp->suite;
+    ours.keys.push_back(sip::SdesKeyParam{leg.srtp->our_key, std::nullopt, std::nullopt});
+    anchor.profile.crypto = std::vector<std::string>{sip::format_crypto(ours)};
+  }
+  return anchor_sdp(sdp, audio.media_index, anchor);
+}
+
 namespace {
 
 api::SrtpSuite wire_suite(sip::SdesSuite suite) {
@@ -131,7 +197,7 @@ api::SessionAdd MediaSession::spec(const MediaConfig& config, bool answered,
   api::SessionAdd add;
   add.session_id = id_;
   // The 2xx re-programs the session with the timeout (an upsert restarts the idle baseline).
-  add.media_timeout_ms = answered ? config.timeout_s * 1000 : 0;
+  add.media_timeout_ms = answered && !on_hold_ ? config.timeout_s * 1000 : 0;
   add.latch_window_ms = config.latch_window_ms;
   add.max_packet_rate = config.max_packet_rate;
   for (Side side : {kCaller, kCallee}) {

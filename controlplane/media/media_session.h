@@ -79,6 +79,29 @@ class MediaSession {
   [[nodiscard]] std::expected<std::string, sip::SdpError> anchor(Side toward, const SdpBody& sdp,
                                                                  const AudioEndpoint& audio);
 
+  // --- mid-call offers and answers (b2bua/mid_call.h) ---
+  // A description `side` sent once the call is established (a re-offer, or its answer to ours),
+  // checked against what that side negotiated: the same transport (SDES-SRTP or not); for SDES an
+  // a=crypto of the suite in use, whose key and tag may be new (re-keying); a negotiated codec
+  // still among the formats. The SRTP the side would then run (unset: plain RTP); nothing changes
+  // until apply_update().
+  [[nodiscard]] std::expected<std::optional<SrtpLeg>, MediaRefusal> check_update(
+      Side side, const sip::SdpMedia& media) const;
+  // Takes `side`'s checked description: where it now sends and receives (`audio` nullptr: it asked
+  // for no media, c=0.0.0.0, and keeps its address) and its SRTP.
+  void apply_update(Side side, const AudioEndpoint* audio, std::optional<SrtpLeg> srtp);
+  // `sdp` as `toward` sees it mid-call: as anchor(), with our SRTP there the suite, tag and key in
+  // use only; `no_media` (the other side sent c=0.0.0.0): our address there is 0.0.0.0 too, the
+  // old form of hold (RFC 3264 §8.4).
+  [[nodiscard]] std::expected<std::string, sip::SdpError> anchor_update(Side toward,
+                                                                        const SdpBody& sdp,
+                                                                        const AudioEndpoint& audio,
+                                                                        bool no_media);
+  // The media is on hold (a direction other than sendrecv, or c=0.0.0.0): no media timeout then,
+  // as a held call may be silent both ways.
+  void set_on_hold(bool on_hold) { on_hold_ = on_hold; }
+  [[nodiscard]] bool on_hold() const { return on_hold_; }
+
   // The SessionAdd (an upsert) for the dataplane. `answered`: the media timeout is armed (no
   // inactivity timeout while the call rings: early media is optional). `sources`: where each
   // side's SIP comes from (may latch media).
@@ -112,6 +135,7 @@ class MediaSession {
   CalleeOffer callee_offer_;
   std::optional<CodecOffer> codec_offer_;
   bool transcoded_ = false;
+  bool on_hold_ = false;
   Leases leases_{};
   bool programmed_ = false;
 };

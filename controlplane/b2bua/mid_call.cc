@@ -1,0 +1,409 @@
+#include "controlplane/b2bua/mid_call.h"
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "controlplane/b2bua/b2bua_internal.h"
+
+namespace sbc::cp {
+namespace {
+
+using sip::Method;
+
+Side other(Side side) {
+  return side == kCaller ? kCallee : kCaller;
+}
+std::string_view side_name(Side side) {
+  return side == kCaller ? "caller" : "callee";
+}
+
+// What an INFO, MESSAGE or NOTIFY carries across besides its body: the headers that say what the
+// body is (RFC 6086 Info-Package, RFC 6665 Event and Subscription-State). Everything else stays
+// on its own side.
+constexpr std::array<std::string_view, 4> kCarriedHeaders = {"Event", "Subscription-State",
+                                                             "Info-Package", "Content-Disposition"};
+
+CallSignalling::ExtraHeaders carried_headers(const sip::Message& msg) {
+  CallSignalling::ExtraHeaders extra;
+  for (std::string_view name : kCarriedHeaders) {
+    if (std::string_view value = msg.header(name); !value.empty()) {
+      extra.emplace_back(std::string(name), std::string(value));
+    }
+  }
+  return extra;
+}
+
+// The media flows both ways only when neither description holds it (a direction other than
+// sendrecv, or c=0.0.0.0).
+bool holds_media(const ReceivedSdp& sdp) {
+  return sdp.no_media || sdp.sdp.description().media_direction(sdp.audio.media_index) !=
+                             sip::MediaDirection::kSendRecv;
+}
+
+const sip::SdpMedia& stream(const ReceivedSdp& sdp) {
+  return sdp.sdp.description().media[sdp.audio.media_index];
+}
+
+}  // namespace
+
+// --- requests -----------------------------------------------------------------------------------
+
+void MidCall::request(const CallPtr& call, Side side, const SipPeer& reply_to,
+                      const sip::Message& msg) {
+  if (call->state != CallState::kConfirmed) {
+    // Until the caller's ACK only the call's first offer/answer runs (an UPDATE before the
+    // answer, RFC 3311, is not relayed yet): the sender retries once the call is up.
+    retry_later(*call, side, reply_to, msg);
+    return;
+  }
+  const Method method = msg.method();
+  if (method == Method::kInvite || method == Method::kUpdate) {
+    offer(call, side, reply_to, msg);
+  } else {
+    relay(call, side, reply_to, msg);
+  }
+}
+
+void MidCall::offer(const CallPtr& call, Side side, const SipPeer& reply_to,
+                    const sip::Message& msg) {
+  const bool ours_pending = (call->offer_in_progress && call->offer_in_progress->from != side) ||
+                            (call->reinvite_answer && call->reinvite_answer->offer);
+  if (ours_pending) {
+    // Glare: our own offer toward this side is in progress (§14.2; the sender retries after its
+    // §14.1 timer).
+    signalling_.respond_in_dialog(*call, side, reply_to, msg, 491, {});
+    return;
+  }
+  if (call->offer_in_progress) {
+    retry_later(*call, side, reply_to, msg);  // its previous offer has no answer yet (§14.2)
+    return;
+  }
+  RelayedRequest relayed{side, reply_to, msg, 0, 0, std::nullopt, std::nullopt};
+  std::string body;
+  if (const std::string_view text = sdp_of(msg); !text.empty()) {
+    auto sdp = read_sdp(text);
+    if (!sdp) {
+      spdlog::info("call {}: unusable offer in the {}'s {}", call->id, side_name(side),
+                   sip::method_name(msg.method()));
+      signalling_.respond_in_dialog(*call, side, reply_to, msg, 488, {},
+                                    {{"Warning", "305 sbc \"no usable audio stream\""}});
+      return;
+    }
+    auto srtp = call->media.check_update(side, stream(*sdp));
+    if (!srtp) {
+      refuse(*call, side, reply_to, msg, srtp.error());
+      return;
+    }
+    auto anchored = call->media.anchor_update(other(side), sdp->sdp, sdp->audio, sdp->no_media);
+    if (!anchored) {
+      signalling_.respond_in_dialog(*call, side, reply_to, msg, 400,
+                                    fmt::format("Bad SDP ({})", sip::to_string(anchored.error())));
+      return;
+    }
+    body = std::move(*anchored);
+    relayed.offer = std::move(*sdp);
+    relayed.offer_srtp = std::move(*srtp);
+  }
+  if (msg.method() == Method::kInvite)
+    signalling_.respond_in_dialog(*call, side, reply_to, msg, 100, {});
+  auto sent =
+      signalling_.send_in_dialog(call, other(side), msg.method(), {},
+                                 body.empty() ? std::string() : "application/sdp", std::move(body));
+  if (!sent) {
+    signalling_.respond_in_dialog(*call, side, reply_to, msg, 500, {});
+    return;
+  }
+  spdlog::info("call {}: {} from the {} relayed{}", call->id, sip::method_name(msg.method()),
+               side_name(side), relayed.offer ? "" : " (no offer)");
+  std::tie(relayed.tx, relayed.cseq) = *sent;
+  call->offer_in_progress = std::move(relayed);
+}
+
+void MidCall::relay(const CallPtr& call, Side side, const SipPeer& reply_to,
+                    const sip::Message& msg) {
+  if (call->relayed.size() >= kMaxRelayed) {
+    retry_later(*call, side, reply_to, msg);
+    return;
+  }
+  auto sent = signalling_.send_in_dialog(call, other(side), msg.method(), carried_headers(msg),
+                                         std::string(msg.header(sip::HeaderId::kContentType)),
+                                         std::string(msg.body()));
+  if (!sent) {
+    signalling_.respond_in_dialog(*call, side, reply_to, msg, 500, {});
+    return;
+  }
+  call->relayed.push_back(
+      RelayedRequest{side, reply_to, msg, sent->first, sent->second, std::nullopt, std::nullopt});
+}
+
+bool MidCall::ack(const CallPtr& call, Side side, const sip::Message& ack) {
+  auto& answer = call->reinvite_answer;
+  if (!answer || answer->to != side || ack.cseq()->number != answer->cseq) return false;
+  ReinviteAnswer done = std::move(*answer);
+  answer.reset();
+  done.timer.cancel();
+  if (!done.offer) return true;
+  // The answer to the other side's offer (from its 2xx): now its ACK can go, with the answer.
+  const Side answering = other(side);
+  std::optional<ReceivedSdp> sdp;
+  if (const std::string_view text = sdp_of(ack); !text.empty()) sdp = read_sdp(text);
+  std::expected<std::optional<SrtpLeg>, MediaRefusal> srtp =
+      std::unexpected(MediaRefusal::kAnswerProfileMismatch);
+  if (sdp) srtp = call->media.check_update(side, stream(*sdp));
+  std::expected<std::string, sip::SdpError> body = std::unexpected(sip::SdpError::kEmpty);
+  if (srtp) body = call->media.anchor_update(answering, sdp->sdp, sdp->audio, sdp->no_media);
+  if (!body) {
+    abandon_exchange(call, answering, done.other_cseq, "no usable answer in the ACK");
+    return true;
+  }
+  signalling_.send_reinvite_ack(*call, answering, done.other_cseq, std::move(*body));
+  call->media.apply_update(answering, done.offer->no_media ? nullptr : &done.offer->audio,
+                           std::move(done.offer_srtp));
+  call->media.apply_update(side, sdp->no_media ? nullptr : &sdp->audio, std::move(*srtp));
+  program(call, *done.offer, *sdp);
+  return true;
+}
+
+// --- responses ----------------------------------------------------------------------------------
+
+bool MidCall::response(const CallPtr& call, TransactionId id, const sip::Message& msg) {
+  const int code = msg.status_code();
+  if (call->offer_in_progress && call->offer_in_progress->tx == id) {
+    if (code >= 200) offer_answered(call, msg);
+    return true;
+  }
+  if (repeated_answer(call, msg)) return true;
+  if (call->reinvite_answer && call->reinvite_answer->other_tx == id && id != 0) {
+    return true;  // its 2xx again, while the offerer's ACK (our answer) is awaited
+  }
+  auto it = std::ranges::find(call->relayed, id, &RelayedRequest::tx);
+  if (it == call->relayed.end()) return false;
+  if (code < 200) return true;
+  signalling_.respond_in_dialog(*call, it->from, it->reply_to, *it->request, code,
+                                msg.reason_phrase());
+  call->relayed.erase(it);
+  return true;
+}
+
+bool MidCall::repeated_answer(const CallPtr& call, const sip::Message& msg) {
+  auto cseq = msg.cseq();
+  auto call_id = msg.call_id();
+  const int code = msg.status_code();
+  if (!cseq || !call_id || cseq->method != Method::kInvite || code < 200 || code >= 300) {
+    return false;
+  }
+  for (Side side : {kCaller, kCallee}) {
+    if (!call->reinvite_ack[side].empty() && call->legs[side].call_id == *call_id &&
+        call->reinvite_ack_cseq[side] == cseq->number) {
+      ctx_.transport.send(call->legs[side].peer, call->reinvite_ack[side]);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool MidCall::transaction_error(const CallPtr& call, TransactionId id, TransactionError error) {
+  const int code = error == TransactionError::kTimeout ? 408 : 503;
+  if (call->offer_in_progress && call->offer_in_progress->tx == id) {
+    RelayedRequest request = std::move(*call->offer_in_progress);
+    call->offer_in_progress.reset();
+    offer_failed(call, request, code, {});
+    return true;
+  }
+  auto it = std::ranges::find(call->relayed, id, &RelayedRequest::tx);
+  if (it == call->relayed.end()) return false;
+  signalling_.respond_in_dialog(*call, it->from, it->reply_to, *it->request, code, {});
+  call->relayed.erase(it);
+  return true;
+}
+
+void MidCall::offer_answered(const CallPtr& call, const sip::Message& msg) {
+  RelayedRequest request = std::move(*call->offer_in_progress);
+  call->offer_in_progress.reset();
+  const int code = msg.status_code();
+  if (code >= 300) {
+    offer_failed(call, request, code, msg.reason_phrase());  // the layer ACKed it (§17.1.1.3)
+    return;
+  }
+  if (request.offer) {
+    answer_received(call, request, msg);
+  } else {
+    counter_offer(call, request, msg);
+  }
+}
+
+void MidCall::answer_received(const CallPtr& call, RelayedRequest& request,
+                              const sip::Message& msg) {
+  const Side offerer = request.from;
+  const Side answerer = other(offerer);
+  const bool invite = request.request->method() == Method::kInvite;
+  if (invite) {
+    signalling_.send_reinvite_ack(*call, answerer, request.cseq, {});
+  }
+  std::optional<ReceivedSdp> sdp;
+  if (const std::string_view text = sdp_of(msg); !text.empty()) sdp = read_sdp(text);
+  if (!sdp) {
+    spdlog::warn("call {}: the {} accepted the {} without a usable answer", call->id,
+                 side_name(answerer), sip::method_name(request.request->method()));
+    offer_failed(call, request, 502, "Bad Gateway (no usable SDP answer)");
+    return;
+  }
+  auto srtp = call->media.check_update(answerer, stream(*sdp));
+  if (!srtp) {
+    ctx_.metrics.media_refused(to_string(srtp.error()));
+    spdlog::warn("call {}: the {}'s answer is refused: {}", call->id, side_name(answerer),
+                 to_string(srtp.error()));
+    offer_failed(call, request, 488, "Not Acceptable Here");
+    return;
+  }
+  call->media.apply_update(offerer, request.offer->no_media ? nullptr : &request.offer->audio,
+                           std::move(request.offer_srtp));
+  call->media.apply_update(answerer, sdp->no_media ? nullptr : &sdp->audio, std::move(*srtp));
+  auto body = call->media.anchor_update(offerer, sdp->sdp, sdp->audio, sdp->no_media);
+  program(call, *request.offer, *sdp);
+  if (!body) {
+    offer_failed(call, request, 502, "Bad Gateway (bad SDP answer)");
+    return;
+  }
+  std::string response = signalling_.respond_in_dialog(
+      *call, offerer, request.reply_to, *request.request, msg.status_code(), msg.reason_phrase(),
+      {}, "application/sdp", std::move(*body));
+  if (invite) answer_reinvite(call, offerer, request.request->cseq()->number, std::move(response));
+}
+
+void MidCall::counter_offer(const CallPtr& call, RelayedRequest& request, const sip::Message& msg) {
+  const Side offerer = request.from;  // of the re-INVITE: it answers the 2xx's offer in its ACK
+  const Side answerer = other(offerer);
+  std::optional<ReceivedSdp> sdp;
+  if (const std::string_view text = sdp_of(msg); !text.empty()) sdp = read_sdp(text);
+  std::expected<std::optional<SrtpLeg>, MediaRefusal> srtp =
+      std::unexpected(MediaRefusal::kAnswerProfileMismatch);
+  if (sdp) srtp = call->media.check_update(answerer, stream(*sdp));
+  std::expected<std::string, sip::SdpError> body = std::unexpected(sip::SdpError::kEmpty);
+  if (srtp) body = call->media.anchor_update(offerer, sdp->sdp, sdp->audio, sdp->no_media);
+  if (!body) {
+    signalling_.respond_in_dialog(*call, offerer, request.reply_to, *request.request, 502,
+                                  "Bad Gateway (no usable SDP offer)");
+    abandon_exchange(call, answerer, request.cseq, "no usable offer in its 2xx");
+    return;
+  }
+  std::string response = signalling_.respond_in_dialog(
+      *call, offerer, request.reply_to, *request.request, msg.status_code(), msg.reason_phrase(),
+      {}, "application/sdp", std::move(*body));
+  answer_reinvite(call, offerer, request.request->cseq()->number, std::move(response));
+  ReinviteAnswer& answer = *call->reinvite_answer;
+  answer.offer = std::move(*sdp);
+  answer.offer_srtp = std::move(*srtp);
+  answer.other_tx = request.tx;
+  answer.other_cseq = request.cseq;
+}
+
+void MidCall::offer_failed(const CallPtr& call, const RelayedRequest& request, int code,
+                           std::string_view reason) {
+  // A challenge is for credentials of ours, which the sender has not: not passed on.
+  const int relayed = code == 401 || code == 407 ? 500 : code;
+  signalling_.respond_in_dialog(*call, request.from, request.reply_to, *request.request, relayed,
+                                relayed == code ? reason : std::string_view{});
+  spdlog::info("call {}: {} from the {} failed: {}", call->id,
+               sip::method_name(request.request->method()), side_name(request.from), code);
+  if (code == 408 || code == 481) {
+    // The other dialog is gone (§14.1, §12.2.1.2): so is the call.
+    teardown_.fail_call(call, 200, CallResult::kFailed);
+  }
+}
+
+void MidCall::abandon_exchange(const CallPtr& call, Side side, uint32_t cseq,
+                               std::string_view why) {
+  spdlog::warn("call {}: re-INVITE toward the {}: {}; ending the call", call->id, side_name(side),
+               why);
+  signalling_.send_reinvite_ack(*call, side, cseq, {});
+  teardown_.fail_call(call, 200, CallResult::kFailed);
+}
+
+// --- our 2xx to a re-INVITE ---------------------------------------------------------------------
+
+void MidCall::answer_reinvite(const CallPtr& call, Side side, uint32_t cseq, std::string response) {
+  if (call->reinvite_answer) call->reinvite_answer->timer.cancel();
+  call->reinvite_answer.emplace();
+  ReinviteAnswer& answer = *call->reinvite_answer;
+  answer.to = side;
+  answer.cseq = cseq;
+  answer.response = std::move(response);
+  answer.interval = ctx_.timers.t1;
+  answer.deadline = ctx_.scheduler.now() + 64 * ctx_.timers.t1;
+  answer.timer =
+      Timer(ctx_.scheduler, answer.interval, [this, id = call->id] { retransmit_answer(id); });
+}
+
+void MidCall::retransmit_answer(uint64_t call_id) {
+  CallPtr call = ctx_.calls.find(call_id);
+  if (!call || !call->reinvite_answer || call->state == CallState::kEnded) return;
+  ReinviteAnswer& answer = *call->reinvite_answer;
+  if (ctx_.scheduler.now() >= answer.deadline) {
+    // No ACK within 64*T1: the dialog is over (§13.3.1.4).
+    spdlog::info("call {}: our 2xx to the {}'s re-INVITE was never ACKed", call_id,
+                 side_name(answer.to));
+    const bool held_ack = answer.offer.has_value();
+    const Side answering = other(answer.to);
+    const uint32_t other_cseq = answer.other_cseq;
+    call->reinvite_answer.reset();
+    if (held_ack) {
+      abandon_exchange(call, answering, other_cseq, "no ACK from the offerer");
+    } else {
+      teardown_.fail_call(call, 200, CallResult::kFailed);
+    }
+    return;
+  }
+  if (!answer.response.empty()) ctx_.transport.send(call->legs[answer.to].peer, answer.response);
+  answer.interval = std::min(answer.interval * 2, ctx_.timers.t2);
+  const auto until_deadline =
+      std::chrono::ceil<std::chrono::milliseconds>(answer.deadline - ctx_.scheduler.now());
+  answer.timer = Timer(ctx_.scheduler, std::min(answer.interval, until_deadline),
+                       [this, call_id] { retransmit_answer(call_id); });
+}
+
+// --- helpers ------------------------------------------------------------------------------------
+
+void MidCall::program(const CallPtr& call, const ReceivedSdp& offer, const ReceivedSdp& answer) {
+  const bool on_hold = holds_media(offer) || holds_media(answer);
+  if (on_hold != call->media.on_hold()) {
+    spdlog::info("call {}: media {}", call->id, on_hold ? "on hold" : "resumed");
+  }
+  call->media.set_on_hold(on_hold);
+  media_.program_session(call);
+}
+
+std::optional<ReceivedSdp> MidCall::read_sdp(std::string_view text) const {
+  auto sdp = SdpBody::parse(text);
+  if (!sdp) return std::nullopt;
+  auto audio = anchorable_audio(sdp->description());
+  if (!audio) return std::nullopt;
+  if (audio->address == api::Address::ipv4(0)) return ReceivedSdp{std::move(*sdp), *audio, true};
+  auto usable = media_.usable_audio(sdp->description());
+  if (!usable) return std::nullopt;
+  return ReceivedSdp{std::move(*sdp), *usable, false};
+}
+
+void MidCall::refuse(const Call& call, Side side, const SipPeer& reply_to, const sip::Message& msg,
+                     MediaRefusal refusal) {
+  ctx_.metrics.media_refused(to_string(refusal));
+  spdlog::info("call {}: the {}'s {} is refused: {}", call.id, side_name(side),
+               sip::method_name(msg.method()), to_string(refusal));
+  signalling_.respond_in_dialog(
+      call, side, reply_to, msg, response_code(refusal), "Not Acceptable Here",
+      {{"Warning", fmt::format("{} sbc \"{}\"", warning_code(refusal), warning_text(refusal))}});
+}
+
+void MidCall::retry_later(const Call& call, Side side, const SipPeer& reply_to,
+                          const sip::Message& msg) {
+  // §14.2: a random 0 to 10 seconds.
+  const unsigned seconds = std::stoul(ctx_.ids.hex(2), nullptr, 16) % 11;
+  signalling_.respond_in_dialog(call, side, reply_to, msg, 500, {},
+                                {{"Retry-After", fmt::format("{}", seconds)}});
+}
+
+}  // namespace sbc::cp
