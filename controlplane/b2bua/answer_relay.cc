@@ -111,6 +111,7 @@ void AnswerRelay::final_failure(const CallPtr& call, const sip::Message& msg) {
 void AnswerRelay::callee_answered(const CallPtr& call, const sip::Message& msg) {
   learn_callee_dialog(*call, msg);
   call->callee_answered = true;
+  timers_.negotiate_callee(*call, msg);
   if (call->final_status != 0 || call->state == CallState::kEnded) {
     // The caller gave up meanwhile (the 2xx crossed our CANCEL, or a timeout): confirm, hang up.
     teardown_.hang_up_callee(call);
@@ -147,8 +148,10 @@ void AnswerRelay::answer_caller(const CallPtr& call, int code, std::string_view 
   call->state = CallState::kAnswered;
   call->answer_time = ctx_.scheduler.wall_now();
   spdlog::info("call {}: answered", call->id);
-  signalling_.respond_caller(call, code, reason, call->caller_answer_sdp);
+  signalling_.respond_caller(call, code, reason, call->caller_answer_sdp,
+                             timers_.answer_headers(*call, kCaller));
   dialogs_.start_duration_limit(call);
+  timers_.arm(call);
 }
 
 // Remote tag, target and route set of the callee's (early) dialog from a 101-299 response.

@@ -10,14 +10,20 @@
 #include "controlplane/b2bua/call_media.h"
 #include "controlplane/b2bua/call_signalling.h"
 #include "controlplane/b2bua/call_teardown.h"
+#include "controlplane/b2bua/session_timers.h"
 
 namespace sbc::cp {
 
 class AnswerRelay {
  public:
   AnswerRelay(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown,
-              CallMedia& media, CallDialogs& dialogs)
-      : ctx_(ctx), signalling_(signalling), teardown_(teardown), media_(media), dialogs_(dialogs) {}
+              CallMedia& media, CallDialogs& dialogs, SessionTimers& timers)
+      : ctx_(ctx),
+        signalling_(signalling),
+        teardown_(teardown),
+        media_(media),
+        dialogs_(dialogs),
+        timers_(timers) {}
 
   // A response in one of a live call's client transactions.
   void call_response(const CallPtr& call, TransactionId id, const sip::Message& msg);
@@ -45,6 +51,7 @@ class AnswerRelay {
   CallTeardown& teardown_;
   CallMedia& media_;
   CallDialogs& dialogs_;
+  SessionTimers& timers_;
 };
 
 }  // namespace sbc::cp

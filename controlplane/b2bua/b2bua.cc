@@ -66,10 +66,11 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
       signalling_(ctx_, [this](const CallPtr& call) { teardown_.caller_never_acked(call); }),
       teardown_(ctx_, signalling_, records_),
       media_(ctx_, teardown_),
-      mid_call_(ctx_, signalling_, teardown_, media_),
+      session_timers_(ctx_, signalling_, teardown_),
+      mid_call_(ctx_, signalling_, teardown_, media_, session_timers_),
       dialogs_(ctx_, signalling_, teardown_, records_, mid_call_),
-      relay_(ctx_, signalling_, teardown_, media_, dialogs_),
-      setup_(ctx_, signalling_, teardown_, media_),
+      relay_(ctx_, signalling_, teardown_, media_, dialogs_, session_timers_),
+      setup_(ctx_, signalling_, teardown_, media_, session_timers_),
       register_(ctx_) {
   for (const ZoneConfig& z : config.zones) trunk_zones_.push_back(config.is_trunk_zone(z.name));
 }
@@ -176,7 +177,9 @@ void B2bua::on_response(TransactionId id, uint64_t owner, const SipPeer& from,
                         const sip::Message& msg) {
   if (id != 0) {
     if (CallPtr call = calls_.find(owner)) {
-      if (!mid_call_.response(call, id, msg)) relay_.call_response(call, id, msg);
+      if (!session_timers_.response(call, id, msg) && !mid_call_.response(call, id, msg)) {
+        relay_.call_response(call, id, msg);
+      }
       return;
     }
     // Our BYE to a late 2xx's dialog (owner 0), or a call that is over: only a 2xx to its
@@ -219,7 +222,10 @@ void B2bua::stray_answer(TransactionId id, const SipPeer& from, const sip::Messa
 // transaction.
 void B2bua::on_transaction_error(TransactionId id, uint64_t owner, TransactionError error) {
   CallPtr call = calls_.find(owner);
-  if (!call || mid_call_.transaction_error(call, id, error)) return;
+  if (!call || session_timers_.transaction_error(call, id, error) ||
+      mid_call_.transaction_error(call, id, error)) {
+    return;
+  }
   if (call->legs[kCallee].invite_tx != id) {
     signalling_.stop_transaction(*call, id);
     return;

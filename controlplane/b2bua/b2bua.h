@@ -6,6 +6,7 @@
 //   CallSetup        new calls, step by step (call_setup.h)
 //   CallDialogs      requests on a call's dialogs, the duration limit, ended calls (call_dialogs.h)
 //   MidCall          re-INVITE, UPDATE, INFO, MESSAGE, NOTIFY relayed between the legs (mid_call.h)
+//   SessionTimers    RFC 4028 per leg: negotiation, our refreshes, expiry (session_timers.h)
 //   AnswerRelay      the callee's responses relayed to the caller (answer_relay.h)
 //   CallSignalling   the messages we originate on a call's legs (call_signalling.h)
 //   CallTeardown     hang-ups, the end of a call, its erasure (call_teardown.h)
@@ -34,6 +35,7 @@
 #include "controlplane/b2bua/call_teardown.h"
 #include "controlplane/b2bua/mid_call.h"
 #include "controlplane/b2bua/register_handler.h"
+#include "controlplane/b2bua/session_timers.h"
 #include "controlplane/sip/request_check.h"
 
 namespace sbc::cp {
@@ -161,6 +163,7 @@ class B2bua final : private TransactionUser {
   CallSignalling signalling_;
   CallTeardown teardown_;
   CallMedia media_;
+  SessionTimers session_timers_;
   MidCall mid_call_;
   CallDialogs dialogs_;
   AnswerRelay relay_;

@@ -92,6 +92,15 @@ struct ReinviteAnswer {
   uint32_t other_cseq = 0;
 };
 
+// One leg's session timer (RFC 4028), negotiated on its dialog: the interval, who refreshes, and
+// the timer: our refresh at half the interval, or the session's expiry when the peer refreshes.
+struct SessionTimer {
+  uint32_t interval_s = 0;  // 0: none on this leg
+  bool we_refresh = false;
+  Timer timer;
+  TransactionId refresh_tx = 0;  // our refreshing UPDATE while in flight
+};
+
 struct Call {
   uint64_t id = 0;  // also the dataplane session id
   CallState state = CallState::kCalling;
@@ -153,6 +162,7 @@ struct Call {
   std::optional<ReinviteAnswer> reinvite_answer;
   std::array<std::string, 2> reinvite_ack;
   std::array<uint32_t, 2> reinvite_ack_cseq{};  // the CSeq of the re-INVITE each acknowledges
+  std::array<SessionTimer, 2> session_timers;   // per leg (session_timers.h)
   std::optional<AdmissionLease> admission;      // released when the call ends
 
   // For a Call that outlives its B2BUA (kept by a pending dataplane reply): its timers call back
@@ -163,6 +173,7 @@ struct Call {
       timer->cancel();
     }
     if (reinvite_answer) reinvite_answer->timer.cancel();
+    for (SessionTimer& leg : session_timers) leg.timer.cancel();
   }
 };
 

@@ -12,11 +12,12 @@ namespace sbc::cp {
 using sip::Method;
 
 CallSetup::CallSetup(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown,
-                     CallMedia& media)
+                     CallMedia& media, SessionTimers& timers)
     : ctx_(ctx),
       signalling_(signalling),
       teardown_(teardown),
       media_(media),
+      timers_(timers),
       // Session ids start from the wall clock so a restarted sbcd does not reuse the ids of
       // sessions a running dataplane still holds.
       next_call_id_(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
@@ -28,6 +29,13 @@ void CallSetup::new_call(const SipPeer& from, const sip::Message& invite) {
   if (!within_limits(from, invite)) return;
   const auto caller = identify_caller(from, invite);
   if (!caller || !valid_invite(from, invite)) return;
+  if (auto min_se = timers_.too_brief(invite)) {
+    // RFC 4028 §8.1: a session shorter than we accept; the caller retries with at least this.
+    auto response = ctx_.responder.response(invite, 422);
+    response.add(sip::HeaderId::kMinSe, fmt::format("{}", *min_se));
+    ctx_.responder.send(from, invite, std::move(response));
+    return;
+  }
   std::string callee_user(invite.request_uri()->user);
   auto route = ctx_.router.route(from, callee_user, invite.from()->uri.user, ctx_.scheduler.now());
   if (!route) {
@@ -40,6 +48,7 @@ void CallSetup::new_call(const SipPeer& from, const sip::Message& invite) {
   if (!admission) return;
   CallPtr call = build_call(from, invite, *caller, *route, callee_user);
   call->admission = std::move(*admission);
+  timers_.negotiate_request(*call, kCaller, invite);
   auto sdp = media_.open_media(*call, *offer);
   if (!sdp) {
     ctx_.responder.reject(from, invite, sdp.error().code, sdp.error().reason);
@@ -267,6 +276,7 @@ void CallSetup::send_invite(const CallPtr& call, uint32_t max_forwards, std::str
   spec.max_forwards = max_forwards;
   spec.contact = signalling_.contact(b.peer);
   spec.headers.emplace_back(sip::HeaderId::kAllow, std::string(kAllow));
+  timers_.offer(spec);
   spec.content_type = "application/sdp";
   spec.body = std::move(offer);
   spdlog::info("call {}: {} -> {} ({} -> {})", call->id, a.user, b.user,

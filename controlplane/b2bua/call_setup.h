@@ -13,6 +13,7 @@
 #include "controlplane/b2bua/call_media.h"
 #include "controlplane/b2bua/call_signalling.h"
 #include "controlplane/b2bua/call_teardown.h"
+#include "controlplane/b2bua/session_timers.h"
 
 namespace sbc::cp {
 
@@ -26,7 +27,7 @@ class CallSetup {
   static constexpr size_t kMaxDisplayNameLength = 256;
 
   CallSetup(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown,
-            CallMedia& media);
+            CallMedia& media, SessionTimers& timers);
 
   void new_call(const SipPeer& from, const sip::Message& invite);
   // A call adopted from an earlier sbcd holds `id`: new calls take later ones.
@@ -65,6 +66,7 @@ class CallSetup {
   CallSignalling& signalling_;
   CallTeardown& teardown_;
   CallMedia& media_;
+  SessionTimers& timers_;
   uint64_t next_call_id_;
   uint64_t refused_at_capacity_ = 0;
 };

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <utility>
 
 #include "controlplane/b2bua/b2bua_internal.h"
@@ -61,7 +62,7 @@ void MidCall::request(const CallPtr& call, Side side, const SipPeer& reply_to,
     return;
   }
   const Method method = msg.method();
-  if (method == Method::kInvite || method == Method::kUpdate) {
+  if (method == Method::kInvite || (method == Method::kUpdate && !sdp_of(msg).empty())) {
     offer(call, side, reply_to, msg);
   } else {
     relay(call, side, reply_to, msg);
@@ -110,9 +111,9 @@ void MidCall::offer(const CallPtr& call, Side side, const SipPeer& reply_to,
   }
   if (msg.method() == Method::kInvite)
     signalling_.respond_in_dialog(*call, side, reply_to, msg, 100, {});
-  auto sent =
-      signalling_.send_in_dialog(call, other(side), msg.method(), {},
-                                 body.empty() ? std::string() : "application/sdp", std::move(body));
+  auto sent = signalling_.send_in_dialog(
+      call, other(side), msg.method(), timers_.request_headers(*call, other(side)),
+      body.empty() ? std::string() : "application/sdp", std::move(body));
   if (!sent) {
     signalling_.respond_in_dialog(*call, side, reply_to, msg, 500, {});
     return;
@@ -129,7 +130,11 @@ void MidCall::relay(const CallPtr& call, Side side, const SipPeer& reply_to,
     retry_later(*call, side, reply_to, msg);
     return;
   }
-  auto sent = signalling_.send_in_dialog(call, other(side), msg.method(), carried_headers(msg),
+  CallSignalling::ExtraHeaders headers = carried_headers(msg);
+  if (msg.method() == Method::kUpdate) {  // a session refresh: it carries our leg's timer
+    std::ranges::move(timers_.request_headers(*call, other(side)), std::back_inserter(headers));
+  }
+  auto sent = signalling_.send_in_dialog(call, other(side), msg.method(), headers,
                                          std::string(msg.header(sip::HeaderId::kContentType)),
                                          std::string(msg.body()));
   if (!sent) {
@@ -183,9 +188,13 @@ bool MidCall::response(const CallPtr& call, TransactionId id, const sip::Message
   auto it = std::ranges::find(call->relayed, id, &RelayedRequest::tx);
   if (it == call->relayed.end()) return false;
   if (code < 200) return true;
-  signalling_.respond_in_dialog(*call, it->from, it->reply_to, *it->request, code,
-                                msg.reason_phrase());
+  const bool refreshed = code < 300 && it->request->method() == Method::kUpdate;
+  if (refreshed) timers_.negotiate_request(*call, it->from, *it->request);
+  signalling_.respond_in_dialog(
+      *call, it->from, it->reply_to, *it->request, code, msg.reason_phrase(),
+      refreshed ? timers_.answer_headers(*call, it->from) : CallSignalling::ExtraHeaders{});
   call->relayed.erase(it);
+  if (refreshed) timers_.arm(call);
   return true;
 }
 
@@ -269,9 +278,10 @@ void MidCall::answer_received(const CallPtr& call, RelayedRequest& request,
     offer_failed(call, request, 502, "Bad Gateway (bad SDP answer)");
     return;
   }
+  timers_.negotiate_request(*call, offerer, *request.request);
   std::string response = signalling_.respond_in_dialog(
       *call, offerer, request.reply_to, *request.request, msg.status_code(), msg.reason_phrase(),
-      {}, "application/sdp", std::move(*body));
+      timers_.answer_headers(*call, offerer), "application/sdp", std::move(*body));
   if (invite) answer_reinvite(call, offerer, request.request->cseq()->number, std::move(response));
 }
 
@@ -291,9 +301,10 @@ void MidCall::counter_offer(const CallPtr& call, RelayedRequest& request, const 
     abandon_exchange(call, answerer, request.cseq, "no usable offer in its 2xx");
     return;
   }
+  timers_.negotiate_request(*call, offerer, *request.request);
   std::string response = signalling_.respond_in_dialog(
       *call, offerer, request.reply_to, *request.request, msg.status_code(), msg.reason_phrase(),
-      {}, "application/sdp", std::move(*body));
+      timers_.answer_headers(*call, offerer), "application/sdp", std::move(*body));
   answer_reinvite(call, offerer, request.request->cseq()->number, std::move(response));
   ReinviteAnswer& answer = *call->reinvite_answer;
   answer.offer = std::move(*sdp);
@@ -375,6 +386,7 @@ void MidCall::program(const CallPtr& call, const ReceivedSdp& offer, const Recei
   }
   call->media.set_on_hold(on_hold);
   media_.program_session(call);
+  timers_.arm(call);  // the exchange refreshed both dialogs' sessions (RFC 4028 §10)
 }
 
 std::optional<ReceivedSdp> MidCall::read_sdp(std::string_view text) const {

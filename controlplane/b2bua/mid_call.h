@@ -13,6 +13,10 @@
 // endpoints retry on their §14.1 timers). A re-INVITE that times out or gets 481 means that
 // dialog is gone: the call ends.
 //
+// A re-INVITE or UPDATE that went through refreshes both dialogs' session timers; it carries each
+// leg's Session-Expires (session_timers.h). An UPDATE without an offer (a session refresh) is
+// relayed like the requests below.
+//
 // INFO, MESSAGE and NOTIFY are relayed with their body and the headers that give it meaning
 // (Event, Subscription-State, Info-Package, Content-Disposition); their response comes back with
 // its status.
@@ -22,6 +26,7 @@
 #include "controlplane/b2bua/call_media.h"
 #include "controlplane/b2bua/call_signalling.h"
 #include "controlplane/b2bua/call_teardown.h"
+#include "controlplane/b2bua/session_timers.h"
 #include "controlplane/transaction/transaction_user.h"
 
 namespace sbc::cp {
@@ -33,8 +38,8 @@ class MidCall {
   static constexpr size_t kMaxRelayed = 8;
 
   MidCall(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown,
-          CallMedia& media)
-      : ctx_(ctx), signalling_(signalling), teardown_(teardown), media_(media) {}
+          CallMedia& media, SessionTimers& timers)
+      : ctx_(ctx), signalling_(signalling), teardown_(teardown), media_(media), timers_(timers) {}
 
   // A re-INVITE, UPDATE, INFO, MESSAGE or NOTIFY on `side`'s dialog; responses go to `reply_to`.
   void request(const CallPtr& call, Side side, const SipPeer& reply_to, const sip::Message& msg);
@@ -81,6 +86,7 @@ class MidCall {
   CallSignalling& signalling_;
   CallTeardown& teardown_;
   CallMedia& media_;
+  SessionTimers& timers_;
 };
 
 }  // namespace sbc::cp

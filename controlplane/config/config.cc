@@ -126,9 +126,9 @@ bool valid_hostname(std::string_view host) {
   });
 }
 
-const std::vector<std::string> kSbcdOptions = {"sbcd.dataplane_socket", "sbcd.mgmt_socket",
-                                               "sbcd.cdr_file",         "sbcd.state_db",
-                                               "sbcd.log_level",        "sbcd.max_call_duration"};
+const std::vector<std::string> kSbcdOptions = {
+    "sbcd.dataplane_socket", "sbcd.mgmt_socket",       "sbcd.cdr_file",        "sbcd.state_db",
+    "sbcd.log_level",        "sbcd.max_call_duration", "sbcd.session_expires", "sbcd.min_se"};
 const std::vector<std::string> kMediaOptions = {"media.port_min", "media.port_max", "media.timeout",
                                                 "media.latch_window"};
 const std::vector<std::string> kSipOptions = {"sip.tcp_idle_timeout", "sip.max_connections",
@@ -337,7 +337,17 @@ std::expected<void, std::string> read_sbcd(const Values& v, Config& config) {
     }
     config.log_level = *level;
   }
-  return number(v, "sbcd.max_call_duration", config.max_call_duration_s, 0, 7 * 86400);
+  if (auto r = number(v, "sbcd.max_call_duration", config.max_call_duration_s, 0, 7 * 86400); !r) {
+    return r;
+  }
+  // RFC 4028 §5: Min-SE is at least 90 s, and Session-Expires at least Min-SE.
+  if (auto r = number(v, "sbcd.min_se", config.min_se_s, 90, 86400); !r) return r;
+  if (auto r = number(v, "sbcd.session_expires", config.session_expires_s, 0, 86400); !r) return r;
+  if (config.session_expires_s != 0 && config.session_expires_s < config.min_se_s) {
+    return std::unexpected(fmt::format("sbcd.session_expires: {} s is below sbcd.min_se ({} s)",
+                                       config.session_expires_s, config.min_se_s));
+  }
+  return {};
 }
 
 // [media]: the RTP port range (even start, room for an RTP/RTCP pair) and media timers.

@@ -37,6 +37,10 @@ struct Config {
   std::string state_db = "/var/lib/sbc/state.db";
   std::string log_level = "info";
   uint32_t max_call_duration_s = 14400;  // answered calls are hung up after this long; 0: never
+  // Session timers (RFC 4028) on both legs of every call: the interval we ask for and the
+  // shortest we accept; 0: none offered (a peer's are still honoured).
+  uint32_t session_expires_s = 1800;
+  uint32_t min_se_s = 90;
   CapacityConfig capacity;
   MediaConfig media;
   SipConfig sip;

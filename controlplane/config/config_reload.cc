@@ -79,6 +79,9 @@ ReloadPlan plan_reload(const Config& running, Config next) {
   if (running.max_call_duration_s != next.max_call_duration_s) {
     s.changes.emplace_back("sbcd.max_call_duration");
   }
+  if (running.session_expires_s != next.session_expires_s || running.min_se_s != next.min_se_s) {
+    s.changes.emplace_back("sbcd.session_expires");
+  }
   if (!(running.media == next.media)) s.changes.emplace_back("media");
   if (!(running.security == next.security)) s.changes.emplace_back("security");
   if (!(running.registrar == next.registrar)) s.changes.emplace_back("registrar");

@@ -10,6 +10,7 @@ std::string_view to_string(CallResult result) {
     case CallResult::kFailed: return "failed";
     case CallResult::kMediaTimeout: return "media_timeout";
     case CallResult::kMaxDuration: return "max_duration";
+    case CallResult::kSessionExpired: return "session_expired";
   }
   return "unknown";
 }

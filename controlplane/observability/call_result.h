@@ -14,12 +14,14 @@ enum class CallResult : uint8_t {
   kBusy,
   kFailed,
   kMediaTimeout,
-  kMaxDuration,  // answered, cut at [sbcd] max_call_duration
+  kMaxDuration,     // answered, cut at [sbcd] max_call_duration
+  kSessionExpired,  // answered, a leg's session timer ran out without a refresh (RFC 4028)
 };
 [[nodiscard]] std::string_view to_string(CallResult result);
 
-inline constexpr std::array kAllCallResults = {CallResult::kAnswered,     CallResult::kCancelled,
-                                               CallResult::kBusy,         CallResult::kFailed,
-                                               CallResult::kMediaTimeout, CallResult::kMaxDuration};
+inline constexpr std::array kAllCallResults = {CallResult::kAnswered,      CallResult::kCancelled,
+                                               CallResult::kBusy,          CallResult::kFailed,
+                                               CallResult::kMediaTimeout,  CallResult::kMaxDuration,
+                                               CallResult::kSessionExpired};
 
 }  // namespace sbc::cp

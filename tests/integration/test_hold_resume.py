@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Integration: a call put on hold by the caller (re-INVITE, a=inactive) and taken off hold by the
-callee (re-INVITE from the other side, a=sendrecv), both relayed by the SBC with the direction
+callee (re-INVITE from the other side, a=sendrecv), then refreshed by the callee (UPDATE, RFC 4028),
+all relayed by the SBC with the direction
 each side asked for (the sipp scenarios check the bodies they receive); RTP flows both ways
 before the hold and again after the resume, through the same anchored ports, and the call ends
 normally."""
