@@ -154,22 +154,17 @@ bool MidCall::ack(const CallPtr& call, Side side, const sip::Message& ack) {
   if (!done.offer) return true;
   // The answer to the other side's offer (from its 2xx): now its ACK can go, with the answer.
   const Side answering = other(side);
-  std::optional<ReceivedSdp> sdp;
-  if (const std::string_view text = sdp_of(ack); !text.empty()) sdp = read_sdp(text);
-  std::expected<std::optional<SrtpLeg>, MediaRefusal> srtp =
-      std::unexpected(MediaRefusal::kAnswerProfileMismatch);
-  if (sdp) srtp = call->media.check_update(side, stream(*sdp));
-  std::expected<std::string, sip::SdpError> body = std::unexpected(sip::SdpError::kEmpty);
-  if (srtp) body = call->media.anchor_update(answering, sdp->sdp, sdp->audio, sdp->no_media);
-  if (!body) {
+  auto checked = checked_sdp(*call, side, ack);
+  if (!checked) {
     abandon_exchange(call, answering, done.other_cseq, "no usable answer in the ACK");
     return true;
   }
-  signalling_.send_reinvite_ack(*call, answering, done.other_cseq, std::move(*body));
+  signalling_.send_reinvite_ack(*call, answering, done.other_cseq, std::move(checked->anchored));
   call->media.apply_update(answering, done.offer->no_media ? nullptr : &done.offer->audio,
                            std::move(done.offer_srtp));
-  call->media.apply_update(side, sdp->no_media ? nullptr : &sdp->audio, std::move(*srtp));
-  program(call, *done.offer, *sdp);
+  call->media.apply_update(side, checked->sdp.no_media ? nullptr : &checked->sdp.audio,
+                           std::move(checked->srtp));
+  program(call, *done.offer, checked->sdp);
   return true;
 }
 
@@ -288,14 +283,8 @@ void MidCall::answer_received(const CallPtr& call, RelayedRequest& request,
 void MidCall::counter_offer(const CallPtr& call, RelayedRequest& request, const sip::Message& msg) {
   const Side offerer = request.from;  // of the re-INVITE: it answers the 2xx's offer in its ACK
   const Side answerer = other(offerer);
-  std::optional<ReceivedSdp> sdp;
-  if (const std::string_view text = sdp_of(msg); !text.empty()) sdp = read_sdp(text);
-  std::expected<std::optional<SrtpLeg>, MediaRefusal> srtp =
-      std::unexpected(MediaRefusal::kAnswerProfileMismatch);
-  if (sdp) srtp = call->media.check_update(answerer, stream(*sdp));
-  std::expected<std::string, sip::SdpError> body = std::unexpected(sip::SdpError::kEmpty);
-  if (srtp) body = call->media.anchor_update(offerer, sdp->sdp, sdp->audio, sdp->no_media);
-  if (!body) {
+  auto checked = checked_sdp(*call, answerer, msg);
+  if (!checked) {
     signalling_.respond_in_dialog(*call, offerer, request.reply_to, *request.request, 502,
                                   "Bad Gateway (no usable SDP offer)");
     abandon_exchange(call, answerer, request.cseq, "no usable offer in its 2xx");
@@ -304,11 +293,11 @@ void MidCall::counter_offer(const CallPtr& call, RelayedRequest& request, const 
   timers_.negotiate_request(*call, offerer, *request.request);
   std::string response = signalling_.respond_in_dialog(
       *call, offerer, request.reply_to, *request.request, msg.status_code(), msg.reason_phrase(),
-      timers_.answer_headers(*call, offerer), "application/sdp", std::move(*body));
+      timers_.answer_headers(*call, offerer), "application/sdp", std::move(checked->anchored));
   answer_reinvite(call, offerer, request.request->cseq()->number, std::move(response));
   ReinviteAnswer& answer = *call->reinvite_answer;
-  answer.offer = std::move(*sdp);
-  answer.offer_srtp = std::move(*srtp);
+  answer.offer = std::move(checked->sdp);
+  answer.offer_srtp = std::move(checked->srtp);
   answer.other_tx = request.tx;
   answer.other_cseq = request.cseq;
 }
@@ -387,6 +376,18 @@ void MidCall::program(const CallPtr& call, const ReceivedSdp& offer, const Recei
   call->media.set_on_hold(on_hold);
   media_.program_session(call);
   timers_.arm(call);  // the exchange refreshed both dialogs' sessions (RFC 4028 §10)
+}
+
+std::optional<MidCall::CheckedSdp> MidCall::checked_sdp(Call& call, Side from,
+                                                        const sip::Message& msg) const {
+  const std::string_view text = sdp_of(msg);
+  auto sdp = text.empty() ? std::nullopt : read_sdp(text);
+  if (!sdp) return std::nullopt;
+  auto srtp = call.media.check_update(from, stream(*sdp));
+  if (!srtp) return std::nullopt;
+  auto anchored = call.media.anchor_update(other(from), sdp->sdp, sdp->audio, sdp->no_media);
+  if (!anchored) return std::nullopt;
+  return CheckedSdp{std::move(*sdp), std::move(*srtp), std::move(*anchored)};
 }
 
 std::optional<ReceivedSdp> MidCall::read_sdp(std::string_view text) const {

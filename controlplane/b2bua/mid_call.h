@@ -78,6 +78,14 @@ class MidCall {
   // The anchored stream of a description received mid-call; nullopt when it has none we can
   // anchor (unparsable, no IPv4 audio, an address the media policy refuses).
   std::optional<ReceivedSdp> read_sdp(std::string_view text) const;
+  // The description in `msg` from `from`, read, checked against its leg and anchored toward the
+  // other side (which bumps our o= version there); nullopt when any step fails.
+  struct CheckedSdp {
+    ReceivedSdp sdp;
+    std::optional<SrtpLeg> srtp;
+    std::string anchored;
+  };
+  std::optional<CheckedSdp> checked_sdp(Call& call, Side from, const sip::Message& msg) const;
   void refuse(const Call& call, Side side, const SipPeer& reply_to, const sip::Message& msg,
               MediaRefusal refusal);
   void retry_later(const Call& call, Side side, const SipPeer& reply_to, const sip::Message& msg);
