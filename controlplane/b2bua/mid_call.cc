@@ -153,15 +153,16 @@ bool MidCall::ack(const CallPtr& call, Side side, const sip::Message& ack) {
   done.timer.cancel();
   if (!done.offer) return true;
   // The answer to the other side's offer (from its 2xx): now its ACK can go, with the answer.
+  // The other side's offer is taken first: our answer toward it echoes its a=crypto tag.
   const Side answering = other(side);
+  call->media.apply_update(answering, done.offer->no_media ? nullptr : &done.offer->audio,
+                           std::move(done.offer_srtp));
   auto checked = checked_sdp(*call, side, ack);
   if (!checked) {
     abandon_exchange(call, answering, done.other_cseq, "no usable answer in the ACK");
-    return true;
+    return true;  // the call ends: what its media holds no longer matters
   }
   signalling_.send_reinvite_ack(*call, answering, done.other_cseq, std::move(checked->anchored));
-  call->media.apply_update(answering, done.offer->no_media ? nullptr : &done.offer->audio,
-                           std::move(done.offer_srtp));
   call->media.apply_update(side, checked->sdp.no_media ? nullptr : &checked->sdp.audio,
                            std::move(checked->srtp));
   program(call, *done.offer, checked->sdp);

@@ -47,6 +47,10 @@ void MediaSession::set_remote(Side side, const AudioEndpoint& audio) {
 
 std::expected<std::string, sip::SdpError> MediaSession::anchor(Side toward, const SdpBody& sdp,
                                                                const AudioEndpoint& audio) {
+  return anchor_sdp(sdp, audio.media_index, next_anchor(toward));
+}
+
+SdpAnchor MediaSession::next_anchor(Side toward) {
   MediaLeg& leg = legs_[toward];
   SdpAnchor anchor;
   anchor.local = leg.local;
@@ -54,7 +58,7 @@ std::expected<std::string, sip::SdpError> MediaSession::anchor(Side toward, cons
   anchor.session_id = id_;
   anchor.version = ++leg.sdp_version;
   anchor.profile = leg.profile;
-  return anchor_sdp(sdp, audio.media_index, anchor);
+  return anchor;
 }
 
 void MediaSession::set_caller_media(CallerMedia caller) {
@@ -151,13 +155,9 @@ std::expected<std::string, sip::SdpError> MediaSession::anchor_update(Side towar
                                                                       const SdpBody& sdp,
                                                                       const AudioEndpoint& audio,
                                                                       bool no_media) {
-  MediaLeg& leg = legs_[toward];
-  SdpAnchor anchor;
-  anchor.local = no_media ? api::Address::ipv4(0) : leg.local;
-  anchor.local_port = leg.local_port;
-  anchor.session_id = id_;
-  anchor.version = ++leg.sdp_version;
-  anchor.profile = leg.profile;
+  const MediaLeg& leg = legs_[toward];
+  SdpAnchor anchor = next_anchor(toward);
+  if (no_media) anchor.local = api::Address::ipv4(0);
   if (leg.srtp) {
     sip::CryptoAttribute ours;
     ours.tag = leg.srtp->tag;

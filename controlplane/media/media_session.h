@@ -130,6 +130,10 @@ class MediaSession {
   [[nodiscard]] Retired retire();
 
  private:
+  // How a description is rewritten toward `toward` now: our address, port and profile there, the
+  // next o= version.
+  SdpAnchor next_anchor(Side toward);
+
   uint64_t id_ = 0;
   std::array<MediaLeg, 2> legs_{};
   CalleeOffer callee_offer_;
