@@ -83,7 +83,11 @@ TEST_F(SessionTimerTest, ARelayedRefreshRearmsAndCarriesEachLegsTimer) {
   EXPECT_EQ(ok.header(sip::HeaderId::kSessionExpires), "120;refresher=uac");
   EXPECT_NE(ok.header(sip::HeaderId::kRequire).find("timer"), std::string_view::npos);
   clock_.advance(60s);
-  deliver(kAccess, kCallerAddr, in_dialog("UPDATE", ok, false, "192.0.2.10", 2));
+  // The caller refreshes as the refresher it is: its UPDATE asks for the same session again.
+  std::string refresh = in_dialog("UPDATE", ok, false, "192.0.2.10", 2);
+  refresh.insert(refresh.find("Content-Length"),
+                 "Supported: timer\r\nSession-Expires: 120;refresher=uac\r\n");
+  deliver(kAccess, kCallerAddr, refresh);
   auto update = next_to(kCarrier, kTrunkAddr);
   ASSERT_EQ(update.method(), sip::Method::kUpdate);
   EXPECT_EQ(update.header(sip::HeaderId::kSessionExpires), "1800;refresher=uac");
