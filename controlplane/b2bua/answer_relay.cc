@@ -74,14 +74,20 @@ void AnswerRelay::provisional(const CallPtr& call, const sip::Message& msg) {
   if (call->cancel_pending && !call->cancel_sent) signalling_.send_cancel(call);
   if (code == 100) return;
   learn_callee_dialog(*call, msg);
-  if (call->final_status != 0) return;
+  // Forking: each early dialog (To tag) is kept with its answer; its 2xx may carry none.
+  EarlyDialog* dialog = msg.to()->tag().empty()
+                            ? nullptr
+                            : ReliableProvisionals::early_dialog(*call, msg.to()->tag());
+  // A reliable one is PRACKed on its early dialog even when the caller is gone meanwhile.
+  if (!provisionals_.callee_provisional(call, msg) || call->final_status != 0) return;
   std::string body;
   if (const std::string_view answer = sdp_of(msg); !answer.empty()) {
     relay_answer(call, msg, answer);
     if (call->state == CallState::kEnded) return;
     body = call->caller_answer_sdp;
+    if (dialog != nullptr) dialog->answer = std::string(answer);
   }
-  signalling_.respond_caller(call, code, msg.reason_phrase(), std::move(body));
+  provisionals_.respond_caller(call, code, msg.reason_phrase(), std::move(body));
 }
 
 void AnswerRelay::final_failure(const CallPtr& call, const sip::Message& msg) {
@@ -117,7 +123,18 @@ void AnswerRelay::callee_answered(const CallPtr& call, const sip::Message& msg) 
     teardown_.hang_up_callee(call);
     return;
   }
+  const EarlyDialog* early = nullptr;
+  if (auto it = std::ranges::find(call->early_dialogs, msg.to()->tag(), &EarlyDialog::tag);
+      it != call->early_dialogs.end() && !it->answer.empty()) {
+    early = &*it;
+  }
   if (const std::string_view answer = sdp_of(msg); !answer.empty()) {
+    relay_answer(call, msg, answer);
+    if (call->state == CallState::kEnded) return;
+  } else if (early != nullptr) {
+    // The answer of the dialog that won, from its 18x: when another fork's early media was the
+    // latest, the media moves to this one.
+    const std::string answer = early->answer;
     relay_answer(call, msg, answer);
     if (call->state == CallState::kEnded) return;
   } else if (call->media.programmed() && !call->media.transcoded()) {
@@ -145,13 +162,25 @@ void AnswerRelay::callee_answered(const CallPtr& call, const sip::Message& msg) 
 }
 
 void AnswerRelay::answer_caller(const CallPtr& call, int code, std::string_view reason) {
+  // RFC 3262 §3: not before the caller PRACKed the 18x that carried our answer.
+  if (provisionals_.answer_waits(call, code, reason)) return;
   call->state = CallState::kAnswered;
   call->answer_time = ctx_.scheduler.wall_now();
   spdlog::info("call {}: answered", call->id);
-  signalling_.respond_caller(call, code, reason, call->caller_answer_sdp,
-                             timers_.answer_headers(*call, kCaller));
+  // An answer the caller already has from a PRACKed 18x (and maybe changed since by an early
+  // UPDATE) is not repeated in the 2xx.
+  signalling_.respond_caller(
+      call, code, reason,
+      ReliableProvisionals::answered_early(*call) ? std::string() : call->caller_answer_sdp,
+      timers_.answer_headers(*call, kCaller));
   dialogs_.start_duration_limit(call);
   timers_.arm(call);
+}
+
+void AnswerRelay::release_answer(const CallPtr& call) {
+  auto held = std::exchange(call->caller_provisionals.held_answer, std::nullopt);
+  if (!held || call->state != CallState::kCalling || call->final_status != 0) return;
+  answer_caller(call, held->first, held->second);
 }
 
 // Remote tag, target and route set of the callee's (early) dialog from a 101-299 response.

@@ -10,6 +10,7 @@
 #include "controlplane/b2bua/call_media.h"
 #include "controlplane/b2bua/call_signalling.h"
 #include "controlplane/b2bua/call_teardown.h"
+#include "controlplane/b2bua/reliable_provisionals.h"
 #include "controlplane/b2bua/session_timers.h"
 
 namespace sbc::cp {
@@ -17,18 +18,22 @@ namespace sbc::cp {
 class AnswerRelay {
  public:
   AnswerRelay(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown,
-              CallMedia& media, CallDialogs& dialogs, SessionTimers& timers)
+              CallMedia& media, CallDialogs& dialogs, SessionTimers& timers,
+              ReliableProvisionals& provisionals)
       : ctx_(ctx),
         signalling_(signalling),
         teardown_(teardown),
         media_(media),
         dialogs_(dialogs),
-        timers_(timers) {}
+        timers_(timers),
+        provisionals_(provisionals) {}
 
   // A response in one of a live call's client transactions.
   void call_response(const CallPtr& call, TransactionId id, const sip::Message& msg);
   // A response to our INVITE to the callee (`id` 0: its transaction is gone).
   void invite_response(const CallPtr& call, TransactionId id, const sip::Message& msg);
+  // The caller PRACKed the 18x with our answer: the callee's 2xx that waited for it goes now.
+  void release_answer(const CallPtr& call);
 
  private:
   void provisional(const CallPtr& call, const sip::Message& msg);
@@ -52,6 +57,7 @@ class AnswerRelay {
   CallMedia& media_;
   CallDialogs& dialogs_;
   SessionTimers& timers_;
+  ReliableProvisionals& provisionals_;
 };
 
 }  // namespace sbc::cp

@@ -27,9 +27,12 @@ TransactionTimers transaction_timers(const B2buaTimers& timers) {
 
 sip::RequestPolicy B2bua::request_policy() {
   sip::RequestPolicy policy;
-  policy.methods = {Method::kInvite,  Method::kAck,     Method::kBye,  Method::kCancel,
-                    Method::kOptions, Method::kUpdate,  Method::kInfo, Method::kMessage,
-                    Method::kNotify,  Method::kRegister};
+  policy.methods = {Method::kInvite,  Method::kAck,    Method::kBye,     Method::kCancel,
+                    Method::kOptions, Method::kUpdate, Method::kPrack,   Method::kInfo,
+                    Method::kMessage, Method::kNotify, Method::kRegister};
+  // RFC 3262 and RFC 4028: a peer may require them (a zone with 100rel = off refuses the
+  // former per call, call_setup.cc).
+  policy.supported = {"100rel", "timer"};
   return policy;
 }
 
@@ -67,10 +70,12 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
       teardown_(ctx_, signalling_, records_),
       media_(ctx_, teardown_),
       session_timers_(ctx_, signalling_, teardown_),
+      provisionals_(ctx_, signalling_, teardown_,
+                    [this](const CallPtr& call) { relay_.release_answer(call); }),
       mid_call_(ctx_, signalling_, teardown_, media_, session_timers_),
-      dialogs_(ctx_, signalling_, teardown_, records_, mid_call_),
-      relay_(ctx_, signalling_, teardown_, media_, dialogs_, session_timers_),
-      setup_(ctx_, signalling_, teardown_, media_, session_timers_),
+      dialogs_(ctx_, signalling_, teardown_, records_, mid_call_, provisionals_),
+      relay_(ctx_, signalling_, teardown_, media_, dialogs_, session_timers_, provisionals_),
+      setup_(ctx_, signalling_, teardown_, media_, session_timers_, provisionals_),
       register_(ctx_) {
   for (const ZoneConfig& z : config.zones) trunk_zones_.push_back(config.is_trunk_zone(z.name));
 }

@@ -164,6 +164,7 @@ class B2bua final : private TransactionUser {
   CallTeardown teardown_;
   CallMedia media_;
   SessionTimers session_timers_;
+  ReliableProvisionals provisionals_;
   MidCall mid_call_;
   CallDialogs dialogs_;
   AnswerRelay relay_;

@@ -15,6 +15,7 @@
 #include "controlplane/media/sdp_body.h"
 #include "controlplane/media/srtp_negotiation.h"
 #include "controlplane/observability/call_result.h"
+#include "controlplane/routing/dialog_policy.h"
 #include "controlplane/runtime/scheduler.h"
 #include "controlplane/runtime/timer.h"
 #include "controlplane/security/admission_control.h"
@@ -101,6 +102,47 @@ struct SessionTimer {
   TransactionId refresh_tx = 0;  // our refreshing UPDATE while in flight
 };
 
+// Our reliable provisional responses to the caller's INVITE (RFC 3262 §3, reliable_provisionals.h):
+// one unacknowledged at a time, retransmitted until its PRACK; later ones wait their turn.
+struct ReliableResponse {
+  uint32_t rseq = 0;
+  std::string response;  // as sent
+  bool answer = false;   // carries our SDP answer
+  Timer timer;
+  std::chrono::milliseconds interval{};
+  Scheduler::Clock::time_point deadline{};
+};
+struct QueuedProvisional {
+  int code = 0;
+  std::string reason;
+  std::string body;
+};
+struct CallerProvisionals {
+  bool reliable = false;  // the caller's INVITE supports 100rel and its zone allows it
+  uint32_t next_rseq = 1;
+  std::optional<ReliableResponse> unacked;
+  std::vector<QueuedProvisional> queued;  // bounded (reliable_provisionals.h)
+  bool answer_acked = false;              // our answer went in a PRACKed 18x: not in the 2xx
+  // The callee's 2xx (code, reason) waiting for the PRACK of an 18x with our answer (§3).
+  std::optional<std::pair<int, std::string>> held_answer;
+
+  // A final response went to the caller: no more provisionals, no retransmission.
+  void stop() {
+    if (unacked) unacked->timer.cancel();
+    unacked.reset();
+    queued.clear();
+  }
+};
+
+// An early dialog our INVITE created (the callee may fork: one per To tag, bounded): the last
+// RSeq we PRACKed on it and its SDP answer, taken again when its 2xx carries none.
+struct EarlyDialog {
+  std::string tag;
+  uint32_t rseq = 0;
+  std::string answer;
+  bool answer_reliable = false;  // that answer came in a reliable 18x (PRACKed)
+};
+
 struct Call {
   uint64_t id = 0;  // also the dataplane session id
   CallState state = CallState::kCalling;
@@ -163,6 +205,9 @@ struct Call {
   std::array<std::string, 2> reinvite_ack;
   std::array<uint32_t, 2> reinvite_ack_cseq{};  // the CSeq of the re-INVITE each acknowledges
   std::array<SessionTimer, 2> session_timers;   // per leg (session_timers.h)
+  std::array<DialogPolicy, 2> dialog;           // per side: its zone's (and trunk's) policy
+  CallerProvisionals caller_provisionals;       // reliable_provisionals.h
+  std::vector<EarlyDialog> early_dialogs;       // of our INVITE, one per callee fork
   std::optional<AdmissionLease> admission;      // released when the call ends
 
   // For a Call that outlives its B2BUA (kept by a pending dataplane reply): its timers call back
@@ -173,6 +218,7 @@ struct Call {
       timer->cancel();
     }
     if (reinvite_answer) reinvite_answer->timer.cancel();
+    caller_provisionals.stop();
     for (SessionTimer& leg : session_timers) leg.timer.cancel();
   }
 };

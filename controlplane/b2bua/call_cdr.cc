@@ -41,6 +41,12 @@ nlohmann::json make_cdr(const Call& call) {
   j["call_id"] = call.id;
   j["caller"] = call.legs[kCaller].user;
   j["callee"] = call.legs[kCallee].user;
+  // Which of the callee's dialogs (forks) answered, and how many early dialogs it opened.
+  const Leg& b = call.legs[kCallee];
+  j["callee_dialog"] = call.callee_answered
+                           ? nlohmann::json{{"tag", b.remote_tag}, {"contact", b.remote_target}}
+                           : nlohmann::json(nullptr);
+  j["early_dialogs"] = call.early_dialogs.size();
   j["start_time"] = iso8601(call.start_time);
   j["answer_time"] = call.answer_time ? nlohmann::json(iso8601(*call.answer_time)) : nullptr;
   j["end_time"] = call.end_time ? nlohmann::json(iso8601(*call.end_time)) : nullptr;

@@ -34,6 +34,7 @@ bool CallDialogs::caller_request(const CallPtr& call, const SipPeer& from,
       if (!mid_call_.ack(call, kCaller, msg)) handle_ack(call, msg);
       return true;
     case Method::kCancel: handle_cancel(call, from, msg); return true;
+    case Method::kPrack: provisionals_.prack(call, to, msg); return true;
     case Method::kBye: handle_bye(call, kCaller, to, msg); return true;
     case Method::kOptions: signalling_.reply(to, msg, 200, {}, a.local_tag); return true;
     default: signalling_.reply(to, msg, 501, {}, a.local_tag); return true;

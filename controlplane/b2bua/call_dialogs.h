@@ -1,7 +1,7 @@
 // A call's two dialogs once they exist: the requests either side sends on its dialog (ACK,
-// CANCEL, BYE, OPTIONS here; re-INVITE, UPDATE, INFO, MESSAGE, NOTIFY to MidCall), hanging up
-// as the other side is owed, the max_call_duration limit, and the ended calls' records answering
-// what still arrives for them.
+// CANCEL, BYE, OPTIONS here; PRACK to ReliableProvisionals; re-INVITE, UPDATE, INFO, MESSAGE,
+// NOTIFY to MidCall), hanging up as the other side is owed, the max_call_duration limit, and the
+// ended calls' records answering what still arrives for them.
 #pragma once
 
 #include <chrono>
@@ -11,18 +11,20 @@
 #include "controlplane/b2bua/call_signalling.h"
 #include "controlplane/b2bua/call_teardown.h"
 #include "controlplane/b2bua/mid_call.h"
+#include "controlplane/b2bua/reliable_provisionals.h"
 
 namespace sbc::cp {
 
 class CallDialogs {
  public:
   CallDialogs(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown,
-              CallRecords& records, MidCall& mid_call)
+              CallRecords& records, MidCall& mid_call, ReliableProvisionals& provisionals)
       : ctx_(ctx),
         signalling_(signalling),
         teardown_(teardown),
         records_(records),
-        mid_call_(mid_call) {}
+        mid_call_(mid_call),
+        provisionals_(provisionals) {}
 
   // A request on the caller's dialog of `call`; false when it is a new call instead (an INVITE
   // reusing an ended call's Call-ID), which the call setup takes.
@@ -51,6 +53,7 @@ class CallDialogs {
   CallTeardown& teardown_;
   CallRecords& records_;
   MidCall& mid_call_;
+  ReliableProvisionals& provisionals_;
 };
 
 }  // namespace sbc::cp

@@ -12,12 +12,13 @@ namespace sbc::cp {
 using sip::Method;
 
 CallSetup::CallSetup(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown,
-                     CallMedia& media, SessionTimers& timers)
+                     CallMedia& media, SessionTimers& timers, ReliableProvisionals& provisionals)
     : ctx_(ctx),
       signalling_(signalling),
       teardown_(teardown),
       media_(media),
       timers_(timers),
+      provisionals_(provisionals),
       // Session ids start from the wall clock so a restarted sbcd does not reuse the ids of
       // sessions a running dataplane still holds.
       next_call_id_(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
@@ -29,25 +30,30 @@ void CallSetup::new_call(const SipPeer& from, const sip::Message& invite) {
   if (!within_limits(from, invite)) return;
   const auto caller = identify_caller(from, invite);
   if (!caller || !valid_invite(from, invite)) return;
-  if (auto min_se = timers_.too_brief(invite)) {
-    // RFC 4028 §8.1: a session shorter than we accept; the caller retries with at least this.
-    auto response = ctx_.responder.response(invite, 422);
-    response.add(sip::HeaderId::kMinSe, fmt::format("{}", *min_se));
-    ctx_.responder.send(from, invite, std::move(response));
-    return;
-  }
   std::string callee_user(invite.request_uri()->user);
   auto route = ctx_.router.route(from, callee_user, invite.from()->uri.user, ctx_.scheduler.now());
   if (!route) {
     ctx_.responder.reject(from, invite, route.error().code, route.error().reason);
     return;
   }
+  const auto dialog = dialog_policies(from, *route);
+  if (auto min_se = SessionTimers::too_brief(invite, dialog[kCaller])) {
+    // RFC 4028 §8.1: a session shorter than we accept; the caller retries with at least this.
+    auto response = ctx_.responder.response(invite, 422);
+    response.add(sip::HeaderId::kMinSe, fmt::format("{}", *min_se));
+    ctx_.responder.send(from, invite, std::move(response));
+    return;
+  }
+  if (!provisionals_.admit(from, invite, dialog[kCaller].rel100)) return;
   auto offer = take_offer(from, invite, *route);
   if (!offer) return;
   auto admission = admit(from, invite, *caller, *route, callee_user);
   if (!admission) return;
   CallPtr call = build_call(from, invite, *caller, *route, callee_user);
   call->admission = std::move(*admission);
+  call->dialog = dialog;
+  call->caller_provisionals.reliable =
+      ReliableProvisionals::reliable_toward(invite, dialog[kCaller].rel100);
   timers_.negotiate_request(*call, kCaller, invite);
   auto sdp = media_.open_media(*call, *offer);
   if (!sdp) {
@@ -175,6 +181,19 @@ std::array<MediaPolicy, 2> CallSetup::media_policies(const SipPeer& from,
   return {std::move(caller), std::move(callee)};
 }
 
+std::array<DialogPolicy, 2> CallSetup::dialog_policies(const SipPeer& from,
+                                                       const Route& route) const {
+  const auto& zones = ctx_.config.zones;
+  const auto& trunks = ctx_.config.trunks;
+  DialogPolicy caller = zones[from.zone].dialog;
+  if (ctx_.trunk_zones[from.zone] && route.trunk) caller = trunks[*route.trunk].dialog.over(caller);
+  DialogPolicy callee = zones[route.peer.zone].dialog;
+  if (route.kind == RouteKind::kTrunk && route.trunk) {
+    callee = trunks[*route.trunk].dialog.over(callee);
+  }
+  return {caller, callee};
+}
+
 // Toll fraud costs money on calls toward carriers; then admission control for every call.
 std::optional<AdmissionLease> CallSetup::admit(const SipPeer& from, const sip::Message& invite,
                                                const Caller& caller, const Route& route,
@@ -276,7 +295,8 @@ void CallSetup::send_invite(const CallPtr& call, uint32_t max_forwards, std::str
   spec.max_forwards = max_forwards;
   spec.contact = signalling_.contact(b.peer);
   spec.headers.emplace_back(sip::HeaderId::kAllow, std::string(kAllow));
-  timers_.offer(spec);
+  SessionTimers::offer(call->dialog[kCallee], spec);
+  ReliableProvisionals::offer(call->dialog[kCallee].rel100, spec);
   spec.content_type = "application/sdp";
   spec.body = std::move(offer);
   spdlog::info("call {}: {} -> {} ({} -> {})", call->id, a.user, b.user,

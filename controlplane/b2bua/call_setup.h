@@ -13,6 +13,7 @@
 #include "controlplane/b2bua/call_media.h"
 #include "controlplane/b2bua/call_signalling.h"
 #include "controlplane/b2bua/call_teardown.h"
+#include "controlplane/b2bua/reliable_provisionals.h"
 #include "controlplane/b2bua/session_timers.h"
 
 namespace sbc::cp {
@@ -27,7 +28,7 @@ class CallSetup {
   static constexpr size_t kMaxDisplayNameLength = 256;
 
   CallSetup(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown,
-            CallMedia& media, SessionTimers& timers);
+            CallMedia& media, SessionTimers& timers, ReliableProvisionals& provisionals);
 
   void new_call(const SipPeer& from, const sip::Message& invite);
   // A call adopted from an earlier sbcd holds `id`: new calls take later ones.
@@ -52,6 +53,9 @@ class CallSetup {
   // trunk, a callee that is one).
   [[nodiscard]] std::array<MediaPolicy, 2> media_policies(const SipPeer& from,
                                                           const Route& route) const;
+  // Each side's dialog policy (session timer, 100rel): its zone's, a trunk's over it.
+  [[nodiscard]] std::array<DialogPolicy, 2> dialog_policies(const SipPeer& from,
+                                                            const Route& route) const;
   // Toll fraud (calls to a trunk: `callee_user` becomes the number the rules judged), then
   // admission control.
   std::optional<AdmissionLease> admit(const SipPeer& from, const sip::Message& invite,
@@ -67,6 +71,7 @@ class CallSetup {
   CallTeardown& teardown_;
   CallMedia& media_;
   SessionTimers& timers_;
+  ReliableProvisionals& provisionals_;
   uint64_t next_call_id_;
   uint64_t refused_at_capacity_ = 0;
 };

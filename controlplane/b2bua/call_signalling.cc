@@ -87,6 +87,7 @@ void CallSignalling::respond_caller(const CallPtr& call, int code, std::string_v
   call->last_response = ctx_.layer.respond(a.peer.zone, *call->caller_invite, std::move(response));
   if (code < 200) return;
   call->final_status = code;
+  call->caller_provisionals.stop();
   // A non-2xx final is retransmitted by the server transaction until the ACK (§17.2.1); a 2xx
   // by us, until the ACK reaches the dialog (§13.3.1.4).
   if (code >= 300 || call->last_response.empty()) return;

@@ -55,13 +55,14 @@ const sip::SdpMedia& stream(const ReceivedSdp& sdp) {
 
 void MidCall::request(const CallPtr& call, Side side, const SipPeer& reply_to,
                       const sip::Message& msg) {
-  if (call->state != CallState::kConfirmed) {
-    // Until the caller's ACK only the call's first offer/answer runs (an UPDATE before the
-    // answer, RFC 3311, is not relayed yet): the sender retries once the call is up.
+  const Method method = msg.method();
+  if (call->state != CallState::kConfirmed &&
+      !(method == Method::kUpdate && early_offer_answer_done(*call))) {
+    // Until the caller's ACK only the call's first offer/answer runs, and an UPDATE before the
+    // answer once that went reliably both ways (RFC 3311 §5.1): the sender retries later.
     retry_later(*call, side, reply_to, msg);
     return;
   }
-  const Method method = msg.method();
   if (method == Method::kInvite || (method == Method::kUpdate && !sdp_of(msg).empty())) {
     offer(call, side, reply_to, msg);
   } else {
@@ -368,6 +369,19 @@ void MidCall::retransmit_answer(uint64_t call_id) {
 }
 
 // --- helpers ------------------------------------------------------------------------------------
+
+// RFC 3311 §5.1: an UPDATE with an offer may go in an early dialog once its first offer/answer is
+// complete: both our answer to the caller and the callee's answer to us came in PRACKed 18x. Then
+// each early dialog may change the session (early media hold, a codec or port change).
+bool MidCall::early_offer_answer_done(const Call& call) {
+  if (call.state != CallState::kCalling || call.final_status != 0 ||
+      !call.caller_provisionals.answer_acked) {
+    return false;
+  }
+  const std::string_view tag = call.legs[kCallee].remote_tag;
+  return std::ranges::any_of(
+      call.early_dialogs, [&](const EarlyDialog& d) { return d.tag == tag && d.answer_reliable; });
+}
 
 void MidCall::program(const CallPtr& call, const ReceivedSdp& offer, const ReceivedSdp& answer) {
   const bool on_hold = holds_media(offer) || holds_media(answer);

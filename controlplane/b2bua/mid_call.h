@@ -56,6 +56,8 @@ class MidCall {
 
  private:
   void offer(const CallPtr& call, Side side, const SipPeer& reply_to, const sip::Message& msg);
+  // Both early dialogs completed their first offer/answer reliably: an UPDATE may change it.
+  [[nodiscard]] static bool early_offer_answer_done(const Call& call);
   void relay(const CallPtr& call, Side side, const SipPeer& reply_to, const sip::Message& msg);
   // The other side's response to our re-INVITE or UPDATE.
   void offer_answered(const CallPtr& call, const sip::Message& msg);

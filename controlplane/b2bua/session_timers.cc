@@ -41,15 +41,16 @@ uint32_t min_se_of(const sip::Message& msg) {
 
 }  // namespace
 
-std::optional<uint32_t> SessionTimers::too_brief(const sip::Message& invite) const {
+std::optional<uint32_t> SessionTimers::too_brief(const sip::Message& invite,
+                                                 const DialogPolicy& policy) {
   auto se = session_expires(invite);
-  if (!se || se->delta >= ctx_.config.min_se_s) return std::nullopt;
-  return ctx_.config.min_se_s;
+  if (!se || se->delta >= policy.min_se_s) return std::nullopt;
+  return policy.min_se_s;
 }
 
 void SessionTimers::negotiate_request(Call& call, Side side, const sip::Message& invite) const {
   SessionTimer& timer = call.session_timers[side];
-  const uint32_t ours = ctx_.config.session_expires_s;
+  const uint32_t ours = call.dialog[side].session_expires_s;
   auto se = session_expires(invite);
   if (!se && ours == 0) {
     timer.interval_s = 0;
@@ -62,12 +63,12 @@ void SessionTimers::negotiate_request(Call& call, Side side, const sip::Message&
   timer.we_refresh = !supports_timer(invite) || (se && se->refresher == Refresher::kUas);
 }
 
-void SessionTimers::offer(sip::RequestSpec& spec) const {
-  if (ctx_.config.session_expires_s == 0) return;
+void SessionTimers::offer(const DialogPolicy& policy, sip::RequestSpec& spec) {
+  if (policy.session_expires_s == 0) return;
   spec.headers.emplace_back(sip::HeaderId::kSupported, "timer");
   spec.headers.emplace_back(sip::HeaderId::kSessionExpires,
-                            fmt::format("{}", ctx_.config.session_expires_s));
-  spec.headers.emplace_back(sip::HeaderId::kMinSe, fmt::format("{}", ctx_.config.min_se_s));
+                            fmt::format("{}", policy.session_expires_s));
+  spec.headers.emplace_back(sip::HeaderId::kMinSe, fmt::format("{}", policy.min_se_s));
 }
 
 void SessionTimers::negotiate_callee(Call& call, const sip::Message& ok) const {
@@ -76,7 +77,7 @@ void SessionTimers::negotiate_callee(Call& call, const sip::Message& ok) const {
     timer.interval_s = se->delta;
     timer.we_refresh = se->refresher != Refresher::kUas;  // we are its UAC
   } else {
-    timer.interval_s = ctx_.config.session_expires_s;
+    timer.interval_s = call.dialog[kCallee].session_expires_s;
     timer.we_refresh = true;
   }
 }
@@ -97,7 +98,7 @@ CallSignalling::ExtraHeaders SessionTimers::request_headers(const Call& call, Si
   return {{"Supported", "timer"},
           {"Session-Expires",
            fmt::format("{};refresher={}", timer.interval_s, timer.we_refresh ? "uac" : "uas")},
-          {"Min-SE", fmt::format("{}", ctx_.config.min_se_s)}};
+          {"Min-SE", fmt::format("{}", call.dialog[side].min_se_s)}};
 }
 
 void SessionTimers::arm(const CallPtr& call) {
@@ -108,7 +109,11 @@ void SessionTimers::arm(const CallPtr& call) {
 void SessionTimers::arm(const CallPtr& call, Side side) {
   SessionTimer& timer = call->session_timers[side];
   timer.timer.cancel();
-  if (timer.interval_s == 0 || call->state == CallState::kEnded) return;
+  // Not before the answer: an early UPDATE refreshes nothing yet.
+  if (timer.interval_s == 0 || call->state == CallState::kEnded ||
+      call->state == CallState::kCalling) {
+    return;
+  }
   const std::chrono::seconds interval(timer.interval_s);
   if (timer.we_refresh) {
     timer.timer = Timer(ctx_.scheduler, std::chrono::milliseconds(interval) / 2,

@@ -1,6 +1,7 @@
 // Session timers (RFC 4028), negotiated per leg as a B2BUA does: each dialog has its own interval
-// and refresher. Our INVITE toward the callee asks for [sbcd] session_expires (Min-SE [sbcd]
-// min_se); the caller's request is honoured (lowered to ours, never below its Min-SE), and one
+// and refresher, by its side's policy (zone session_expires and min_se, a trunk's over its
+// zone's, [sbcd]'s by default). Our INVITE toward the callee asks for its side's session_expires
+// (and Min-SE); the caller's request is honoured (lowered to ours, never below its Min-SE), and one
 // below our Min-SE gets 422. When we refresh a leg (the peer chose us, or does not support
 // timers) an UPDATE without a body goes at half the interval; a peer that refuses UPDATE (405,
 // 501) is no longer refreshed. When the peer refreshes and no refresh (a re-INVITE or UPDATE
@@ -25,12 +26,13 @@ class SessionTimers {
 
   // The caller's INVITE asks for a shorter session than our Min-SE: the Min-SE its retry must
   // meet (422, RFC 4028 §8.1); nullopt when it is fine.
-  [[nodiscard]] std::optional<uint32_t> too_brief(const sip::Message& invite) const;
+  [[nodiscard]] static std::optional<uint32_t> too_brief(const sip::Message& invite,
+                                                         const DialogPolicy& policy);
   // `side`'s leg timer from a request it sent us: the caller's INVITE (armed once the call is
   // answered), or a re-INVITE or UPDATE, which negotiates it again (§9) as we answer it.
   void negotiate_request(Call& call, Side side, const sip::Message& request) const;
   // Our INVITE toward the callee: Supported: timer, Session-Expires, Min-SE.
-  void offer(sip::RequestSpec& spec) const;
+  static void offer(const DialogPolicy& policy, sip::RequestSpec& spec);
   // The callee leg's timer from its 2xx (none in it: we refresh it alone, §7.2).
   void negotiate_callee(Call& call, const sip::Message& ok) const;
   // What a 2xx to `side`'s INVITE or UPDATE carries (the call's answer or a refresh):

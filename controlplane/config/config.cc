@@ -44,6 +44,7 @@ bool Values::has_section(const std::string& section) const {
 
 namespace {
 
+using config_detail::add_dialog_policy_options;
 using config_detail::add_media_policy_options;
 using config_detail::add_security_options;
 using config_detail::check_capacity;
@@ -53,6 +54,7 @@ using config_detail::number;
 using config_detail::parse_bool;
 using config_detail::parse_number;
 using config_detail::read_capacity;
+using config_detail::read_dialog_policies;
 using config_detail::read_media_policies;
 using config_detail::read_security;
 using config_detail::trim;
@@ -565,6 +567,7 @@ po::options_description known_options(const SectionNames& names) {
   }
   add_security_options(desc, names.zones, names.trunks, names.users);
   add_media_policy_options(desc, names.zones, names.trunks);
+  add_dialog_policy_options(desc, names.zones, names.trunks);
   return desc;
 }
 
@@ -584,6 +587,7 @@ std::expected<Config, std::string> read_config(const Values& values, const Secti
   }
   if (auto r = read_security(values, names.users, config); !r) return std::unexpected(r.error());
   if (auto r = read_media_policies(values, config); !r) return std::unexpected(r.error());
+  if (auto r = read_dialog_policies(values, config); !r) return std::unexpected(r.error());
   if (auto r = cross_check(config); !r) return std::unexpected(r.error());
   if (auto r = check_security(config); !r) return std::unexpected(r.error());
   if (auto r = check_capacity(config); !r) return std::unexpected(r.error());

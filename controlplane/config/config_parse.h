@@ -92,6 +92,12 @@ void add_media_policy_options(po::options_description& desc, const std::set<std:
 // Reads them; zones and trunks are already in `config`.
 std::expected<void, std::string> read_media_policies(const Values& v, Config& config);
 
+// session_expires, min_se and 100rel of zones and trunks (config_dialog.cc).
+void add_dialog_policy_options(po::options_description& desc, const std::set<std::string>& zones,
+                               const std::set<std::string>& trunks);
+// Reads them once [sbcd] (their defaults), zones and trunks are in `config`.
+std::expected<void, std::string> read_dialog_policies(const Values& v, Config& config);
+
 // [sbcd] call_capacity, transaction_capacity, ended_call_capacity (config_capacity.cc).
 inline const std::vector<std::string> kCapacityOptions = {
     "sbcd.call_capacity", "sbcd.transaction_capacity", "sbcd.ended_call_capacity"};

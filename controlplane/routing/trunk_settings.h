@@ -34,6 +34,7 @@ struct TrunkConfig {
                                           // trunk's zone from these sources belong to this trunk
   CallLimits limits;                      // max_calls, max_cps
   MediaPolicyOverride media;              // media_profile, srtp_suites: over its zone's
+  DialogPolicyOverride dialog;            // session_expires, min_se, 100rel: over its zone's
   bool operator==(const TrunkConfig&) const = default;
 };
 

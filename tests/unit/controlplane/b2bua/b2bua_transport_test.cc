@@ -155,11 +155,11 @@ TEST_F(B2buaTransportTest, ResponsesCarryReceivedAndRport) {
 // check_request() runs before any dialog logic; what cannot be answered is dropped and counted.
 TEST_F(B2buaTransportTest, RequestChecksComeFirst) {
   InviteParts p;
-  p.extra_headers = "Require: 100rel\r\n";
+  p.extra_headers = "Require: precondition\r\n";  // RFC 3312: not implemented
   deliver(kAccess, kCallerAddr, caller_invite(p));
   const sip::Message refused = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(refused.status_code(), 420);
-  EXPECT_EQ(refused.header(sip::HeaderId::kUnsupported), "100rel");
+  EXPECT_EQ(refused.header(sip::HeaderId::kUnsupported), "precondition");
   EXPECT_TRUE(transport_.sent.empty());
   EXPECT_EQ(b2bua_->active_calls(), 0u);
   // Answered statelessly: no transaction stays, the 420 is not retransmitted; a retransmitted
