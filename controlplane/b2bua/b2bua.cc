@@ -27,9 +27,9 @@ TransactionTimers transaction_timers(const B2buaTimers& timers) {
 
 sip::RequestPolicy B2bua::request_policy() {
   sip::RequestPolicy policy;
-  policy.methods = {Method::kInvite,  Method::kAck,    Method::kBye,     Method::kCancel,
-                    Method::kOptions, Method::kUpdate, Method::kPrack,   Method::kInfo,
-                    Method::kMessage, Method::kNotify, Method::kRegister};
+  policy.methods = {Method::kInvite,  Method::kAck,    Method::kBye,   Method::kCancel,
+                    Method::kOptions, Method::kUpdate, Method::kPrack, Method::kInfo,
+                    Method::kMessage, Method::kNotify, Method::kRefer, Method::kRegister};
   // RFC 3262 and RFC 4028: a peer may require them (a zone with 100rel = off refuses the
   // former per call, call_setup.cc).
   policy.supported = {"100rel", "timer"};
@@ -157,6 +157,7 @@ void B2bua::out_of_dialog(const SipPeer& from, const sip::Message& msg) {
     case Method::kInfo:
     case Method::kMessage:
     case Method::kNotify:
+    case Method::kRefer:
       if (has_to_tag) {
         responder_.reject(from, msg, 481);  // a dialog we do not have (§12.2.2)
         return;

@@ -29,14 +29,15 @@ bool CallDialogs::caller_request(const CallPtr& call, const SipPeer& from,
     case Method::kUpdate:
     case Method::kInfo:
     case Method::kMessage:
-    case Method::kNotify: mid_call_.request(call, kCaller, to, msg); return true;
+    case Method::kNotify:
+    case Method::kRefer:
+    case Method::kOptions: mid_call_.request(call, kCaller, to, msg); return true;
     case Method::kAck:
       if (!mid_call_.ack(call, kCaller, msg)) handle_ack(call, msg);
       return true;
     case Method::kCancel: handle_cancel(call, from, msg); return true;
     case Method::kPrack: provisionals_.prack(call, to, msg); return true;
     case Method::kBye: handle_bye(call, kCaller, to, msg); return true;
-    case Method::kOptions: signalling_.reply(to, msg, 200, {}, a.local_tag); return true;
     default: signalling_.reply(to, msg, 501, {}, a.local_tag); return true;
   }
 }
@@ -86,8 +87,9 @@ void CallDialogs::callee_request(const CallPtr& call, const SipPeer& from,
     case Method::kUpdate:
     case Method::kInfo:
     case Method::kMessage:
-    case Method::kNotify: mid_call_.request(call, kCallee, to, msg); return;
-    case Method::kOptions: signalling_.reply(to, msg, 200, {}, b.local_tag); return;
+    case Method::kNotify:
+    case Method::kRefer:
+    case Method::kOptions: mid_call_.request(call, kCallee, to, msg); return;
     case Method::kCancel: signalling_.reply(to, msg, 481, {}, b.local_tag); return;
     default: signalling_.reply(to, msg, 501, {}, b.local_tag); return;
   }

@@ -1,7 +1,7 @@
 // A call's two dialogs once they exist: the requests either side sends on its dialog (ACK,
-// CANCEL, BYE, OPTIONS here; PRACK to ReliableProvisionals; re-INVITE, UPDATE, INFO, MESSAGE,
-// NOTIFY to MidCall), hanging up as the other side is owed, the max_call_duration limit, and the
-// ended calls' records answering what still arrives for them.
+// CANCEL, BYE here; PRACK to ReliableProvisionals; re-INVITE, UPDATE, INFO, MESSAGE, NOTIFY,
+// REFER, OPTIONS to MidCall), hanging up as the other side is owed, the max_call_duration limit,
+// and the ended calls' records answering what still arrives for them.
 #pragma once
 
 #include <chrono>

@@ -241,7 +241,10 @@ std::optional<std::pair<TransactionId, uint32_t>> CallSignalling::send_in_dialog
   sip::RequestSpec spec = dialog_request(leg, method);
   spec.branch = ctx_.ids.branch();
   spec.cseq = ++leg.local_cseq;
-  if (method == Method::kInvite || method == Method::kUpdate) {
+  // Target refreshes carry our Contact, and so do requests that create or serve a subscription
+  // (REFER, RFC 3515 §2.4.1; NOTIFY, RFC 6665 §4.2.2): the peer's NOTIFYs come to it.
+  if (method == Method::kInvite || method == Method::kUpdate || method == Method::kRefer ||
+      method == Method::kNotify) {
     spec.contact = contact(leg.peer, leg.sips);
     spec.headers.emplace_back(sip::HeaderId::kAllow, std::string(kAllow));
   }

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "controlplane/b2bua/b2bua_internal.h"
+#include "controlplane/b2bua/refer_target.h"
 
 namespace sbc::cp {
 namespace {
@@ -22,11 +23,12 @@ std::string_view side_name(Side side) {
   return side == kCaller ? "caller" : "callee";
 }
 
-// What an INFO, MESSAGE or NOTIFY carries across besides its body: the headers that say what the
-// body is (RFC 6086 Info-Package, RFC 6665 Event and Subscription-State). Everything else stays
-// on its own side.
-constexpr std::array<std::string_view, 4> kCarriedHeaders = {"Event", "Subscription-State",
-                                                             "Info-Package", "Content-Disposition"};
+// What an INFO, MESSAGE, NOTIFY or REFER carries across besides its body: the headers that say
+// what the body is (RFC 6086 Info-Package, RFC 6665 Event and Subscription-State, RFC 4488
+// Refer-Sub). Everything else stays on its own side (Referred-By, which names the transferor's
+// side, included).
+constexpr std::array<std::string_view, 5> kCarriedHeaders = {
+    "Event", "Subscription-State", "Info-Package", "Content-Disposition", "Refer-Sub"};
 
 CallSignalling::ExtraHeaders carried_headers(const sip::Message& msg) {
   CallSignalling::ExtraHeaders extra;
@@ -65,6 +67,8 @@ void MidCall::request(const CallPtr& call, Side side, const SipPeer& reply_to,
   }
   if (method == Method::kInvite || (method == Method::kUpdate && !sdp_of(msg).empty())) {
     offer(call, side, reply_to, msg);
+  } else if (method == Method::kRefer) {
+    refer(call, side, reply_to, msg);
   } else {
     relay(call, side, reply_to, msg);
   }
@@ -125,13 +129,35 @@ void MidCall::offer(const CallPtr& call, Side side, const SipPeer& reply_to,
   call->offer_in_progress = std::move(relayed);
 }
 
-void MidCall::relay(const CallPtr& call, Side side, const SipPeer& reply_to,
+void MidCall::refer(const CallPtr& call, Side side, const SipPeer& reply_to,
                     const sip::Message& msg) {
+  if (call->dialog[side].refer == ReferPolicy::kRefuse) {
+    spdlog::info("call {}: REFER from the {} refused (refer = refuse)", call->id, side_name(side));
+    signalling_.respond_in_dialog(*call, side, reply_to, msg, 403,
+                                  "Forbidden (call transfer not allowed)");
+    return;
+  }
+  const Leg& transferee = call->legs[other(side)];
+  auto target = refer_target(msg.header(sip::HeaderId::kReferTo),
+                             signalling_.contact(transferee.peer, transferee.sips));
+  if (!target) {
+    signalling_.respond_in_dialog(*call, side, reply_to, msg, target.error().code,
+                                  target.error().reason);
+    return;
+  }
+  spdlog::info("call {}: REFER from the {} relayed (Refer-To {})", call->id, side_name(side),
+               *target);
+  relay(call, side, reply_to, msg, {{"Refer-To", std::move(*target)}});
+}
+
+void MidCall::relay(const CallPtr& call, Side side, const SipPeer& reply_to,
+                    const sip::Message& msg, CallSignalling::ExtraHeaders extra) {
   if (call->relayed.size() >= kMaxRelayed) {
     retry_later(*call, side, reply_to, msg);
     return;
   }
   CallSignalling::ExtraHeaders headers = carried_headers(msg);
+  std::ranges::move(extra, std::back_inserter(headers));
   if (msg.method() == Method::kUpdate) {  // a session refresh: it carries our leg's timer
     std::ranges::move(timers_.request_headers(*call, other(side)), std::back_inserter(headers));
   }

@@ -58,7 +58,14 @@ class MidCall {
   void offer(const CallPtr& call, Side side, const SipPeer& reply_to, const sip::Message& msg);
   // Both early dialogs completed their first offer/answer reliably: an UPDATE may change it.
   [[nodiscard]] static bool early_offer_answer_done(const Call& call);
-  void relay(const CallPtr& call, Side side, const SipPeer& reply_to, const sip::Message& msg);
+  // INFO, MESSAGE, NOTIFY, OPTIONS, a bodiless UPDATE, a REFER: to the other leg with its body
+  // and the headers that describe it, plus `extra`.
+  void relay(const CallPtr& call, Side side, const SipPeer& reply_to, const sip::Message& msg,
+             CallSignalling::ExtraHeaders extra = {});
+  // A REFER (RFC 3515) as its side's policy says: refused (403), or relayed with the Refer-To
+  // pointing at the SBC on the other side (refer_target.h); the transferee's NOTIFYs come back
+  // through the dialog as any NOTIFY.
+  void refer(const CallPtr& call, Side side, const SipPeer& reply_to, const sip::Message& msg);
   // The other side's response to our re-INVITE or UPDATE.
   void offer_answered(const CallPtr& call, const sip::Message& msg);
   // Its 2xx when our request carried the offer: the answer taken and anchored for the offerer.

@@ -1,11 +1,11 @@
-// The dialog policy keys of zones and trunks: session_expires, min_se and 100rel
+// The dialog policy keys of zones and trunks: session_expires, min_se, 100rel and refer
 // (dialog_policy.h). A zone without them takes [sbcd] session_expires and min_se.
 #include "controlplane/config/config_parse.h"
 
 namespace sbc::cp::config_detail {
 namespace {
 
-const std::vector<std::string> kDialogPolicyKeys = {"session_expires", "min_se", "100rel"};
+const std::vector<std::string> kDialogPolicyKeys = {"session_expires", "min_se", "100rel", "refer"};
 
 // One section's keys into `out` (a zone's or a trunk's).
 std::expected<void, std::string> read_keys(const Values& v, const std::string& prefix,
@@ -27,6 +27,14 @@ std::expected<void, std::string> read_keys(const Values& v, const std::string& p
           fmt::format("{}100rel: '{}' is not one of off, supported, required", prefix, *text));
     }
     out.rel100 = *mode;
+  }
+  if (auto text = v.get(prefix + "refer")) {
+    auto policy = parse_refer_policy(trim(*text));
+    if (!policy) {
+      return std::unexpected(
+          fmt::format("{}refer: '{}' is not one of relay, refuse", prefix, *text));
+    }
+    out.refer = *policy;
   }
   return {};
 }
@@ -55,7 +63,8 @@ void add_dialog_policy_options(po::options_description& desc, const std::set<std
 }
 
 std::expected<void, std::string> read_dialog_policies(const Values& v, Config& config) {
-  const DialogPolicy defaults{config.session_expires_s, config.min_se_s, Rel100::kSupported};
+  const DialogPolicy defaults{config.session_expires_s, config.min_se_s, Rel100::kSupported,
+                              ReferPolicy::kRelay};
   for (ZoneConfig& zone : config.zones) {
     DialogPolicyOverride keys;
     if (auto r = read_keys(v, "zone." + zone.name + ".", keys); !r) return r;

@@ -18,9 +18,20 @@ std::optional<Rel100> parse_rel100(std::string_view text) {
   return std::nullopt;
 }
 
+std::string_view to_string(ReferPolicy policy) {
+  return policy == ReferPolicy::kRefuse ? "refuse" : "relay";
+}
+
+std::optional<ReferPolicy> parse_refer_policy(std::string_view text) {
+  for (ReferPolicy policy : {ReferPolicy::kRelay, ReferPolicy::kRefuse}) {
+    if (text == to_string(policy)) return policy;
+  }
+  return std::nullopt;
+}
+
 DialogPolicy DialogPolicyOverride::over(const DialogPolicy& zone) const {
   return {session_expires_s.value_or(zone.session_expires_s), min_se_s.value_or(zone.min_se_s),
-          rel100.value_or(zone.rel100)};
+          rel100.value_or(zone.rel100), refer.value_or(zone.refer)};
 }
 
 }  // namespace sbc::cp

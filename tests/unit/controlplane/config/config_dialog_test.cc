@@ -19,7 +19,8 @@ TEST(ConfigDialogTest, ZonesTakeSbcdTimersAndSupport100relByDefault) {
   auto config = parse("", "[sbcd]\nsession_expires = 600\nmin_se = 120\n");
   ASSERT_TRUE(config.has_value()) << config.error();
   for (const ZoneConfig& zone : config->zones) {
-    EXPECT_EQ(zone.dialog, (DialogPolicy{600, 120, Rel100::kSupported})) << zone.name;
+    EXPECT_EQ(zone.dialog, (DialogPolicy{600, 120, Rel100::kSupported, ReferPolicy::kRelay}))
+        << zone.name;
   }
   EXPECT_EQ(config->trunks[0].dialog, DialogPolicyOverride{});
 }
@@ -27,17 +28,21 @@ TEST(ConfigDialogTest, ZonesTakeSbcdTimersAndSupport100relByDefault) {
 TEST(ConfigDialogTest, ATrunkOverridesItsZone) {
   auto config = parse(
       "[zone.carrier]\nsession_expires = 900\n100rel = required\n"
-      "[trunk.carrier1]\n100rel = off\nmin_se = 300\n");
+      "[trunk.carrier1]\n100rel = off\nmin_se = 300\nrefer = refuse\n");
   ASSERT_TRUE(config.has_value()) << config.error();
   const ZoneConfig& carrier = *config->find_zone("carrier");
-  EXPECT_EQ(carrier.dialog, (DialogPolicy{900, 90, Rel100::kRequired}));
-  EXPECT_EQ(config->trunks[0].dialog.over(carrier.dialog), (DialogPolicy{900, 300, Rel100::kOff}));
+  EXPECT_EQ(carrier.dialog, (DialogPolicy{900, 90, Rel100::kRequired, ReferPolicy::kRelay}));
+  EXPECT_EQ(config->trunks[0].dialog.over(carrier.dialog),
+            (DialogPolicy{900, 300, Rel100::kOff, ReferPolicy::kRefuse}));
 }
 
 TEST(ConfigDialogTest, BadValuesNameTheirOption) {
   auto bad_mode = parse("[zone.access]\n100rel = maybe\n");
   ASSERT_FALSE(bad_mode.has_value());
   EXPECT_NE(bad_mode.error().find("zone.access.100rel"), std::string::npos) << bad_mode.error();
+  auto bad_refer = parse("[trunk.carrier1]\nrefer = maybe\n");
+  ASSERT_FALSE(bad_refer.has_value());
+  EXPECT_NE(bad_refer.error().find("trunk.carrier1.refer"), std::string::npos);
   auto low_min_se = parse("[trunk.carrier1]\nmin_se = 30\n");
   ASSERT_FALSE(low_min_se.has_value());
   EXPECT_NE(low_min_se.error().find("trunk.carrier1.min_se"), std::string::npos);
