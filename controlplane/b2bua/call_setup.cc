@@ -168,30 +168,33 @@ std::optional<CallOffer> CallSetup::take_offer(const SipPeer& from, const sip::M
                    std::move(media->codecs)};
 }
 
-std::array<MediaPolicy, 2> CallSetup::media_policies(const SipPeer& from,
-                                                     const Route& route) const {
+// A side's policy is its zone's, and over it the trunk's when the side is a trunk: the caller
+// when it came from one, the callee when the call goes to one.
+template <typename Policy, typename Override>
+std::array<Policy, 2> CallSetup::side_policies(const SipPeer& from, const Route& route,
+                                               Policy ZoneConfig::*zone_policy,
+                                               Override TrunkConfig::*trunk_policy) const {
   const auto& zones = ctx_.config.zones;
   const auto& trunks = ctx_.config.trunks;
-  MediaPolicy caller = zones[from.zone].media;
-  if (ctx_.trunk_zones[from.zone] && route.trunk) caller = trunks[*route.trunk].media.over(caller);
-  MediaPolicy callee = zones[route.peer.zone].media;
+  Policy caller = zones[from.zone].*zone_policy;
+  if (ctx_.trunk_zones[from.zone] && route.trunk) {
+    caller = (trunks[*route.trunk].*trunk_policy).over(caller);
+  }
+  Policy callee = zones[route.peer.zone].*zone_policy;
   if (route.kind == RouteKind::kTrunk && route.trunk) {
-    callee = trunks[*route.trunk].media.over(callee);
+    callee = (trunks[*route.trunk].*trunk_policy).over(callee);
   }
   return {std::move(caller), std::move(callee)};
 }
 
+std::array<MediaPolicy, 2> CallSetup::media_policies(const SipPeer& from,
+                                                     const Route& route) const {
+  return side_policies(from, route, &ZoneConfig::media, &TrunkConfig::media);
+}
+
 std::array<DialogPolicy, 2> CallSetup::dialog_policies(const SipPeer& from,
                                                        const Route& route) const {
-  const auto& zones = ctx_.config.zones;
-  const auto& trunks = ctx_.config.trunks;
-  DialogPolicy caller = zones[from.zone].dialog;
-  if (ctx_.trunk_zones[from.zone] && route.trunk) caller = trunks[*route.trunk].dialog.over(caller);
-  DialogPolicy callee = zones[route.peer.zone].dialog;
-  if (route.kind == RouteKind::kTrunk && route.trunk) {
-    callee = trunks[*route.trunk].dialog.over(callee);
-  }
-  return {caller, callee};
+  return side_policies(from, route, &ZoneConfig::dialog, &TrunkConfig::dialog);
 }
 
 // Toll fraud costs money on calls toward carriers; then admission control for every call.

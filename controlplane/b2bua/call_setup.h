@@ -56,6 +56,10 @@ class CallSetup {
   // Each side's dialog policy (session timer, 100rel): its zone's, a trunk's over it.
   [[nodiscard]] std::array<DialogPolicy, 2> dialog_policies(const SipPeer& from,
                                                             const Route& route) const;
+  template <typename Policy, typename Override>
+  [[nodiscard]] std::array<Policy, 2> side_policies(const SipPeer& from, const Route& route,
+                                                    Policy ZoneConfig::*zone_policy,
+                                                    Override TrunkConfig::*trunk_policy) const;
   // Toll fraud (calls to a trunk: `callee_user` becomes the number the rules judged), then
   // admission control.
   std::optional<AdmissionLease> admit(const SipPeer& from, const sip::Message& invite,

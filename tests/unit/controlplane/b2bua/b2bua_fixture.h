@@ -147,6 +147,18 @@ inline std::string in_dialog(const std::string& method, const sip::Message& seen
       method, via_host, cseq, theirs, ours, seen_from_us.call_id().value());
 }
 
+// `request` (ending "Content-Length: 0" and the blank line) with extra header lines and, when
+// `type` is set, a body of that type.
+inline std::string with_parts(std::string request, const std::string& extra,
+                              const std::string& type = {}, const std::string& body = {}) {
+  const auto at = request.find("Content-Length: 0\r\n\r\n");
+  request.replace(
+      at, std::string::npos,
+      fmt::format("{}{}Content-Length: {}\r\n\r\n{}", extra,
+                  type.empty() ? "" : "Content-Type: " + type + "\r\n", body.size(), body));
+  return request;
+}
+
 // The caller's ACK for a non-2xx final response we sent: part of the INVITE transaction, so it
 // carries the INVITE's branch (the response's top Via) and CSeq number (RFC 3261 §17.1.1.3).
 inline std::string non2xx_ack(const sip::Message& response) {
@@ -243,6 +255,16 @@ class B2buaTest : public ::testing::Test {
     auto callee_ack = next_to(kCarrier, kTrunkAddr);
     EXPECT_EQ(callee_ack.method(), sip::Method::kAck);
     return {invite, ok};
+  }
+
+  // The SessionAdds sent to the dataplane since the last call.
+  std::vector<api::SessionAdd> session_updates() {
+    std::vector<api::SessionAdd> out;
+    for (const auto& m : dataplane_.requests) {
+      if (const auto* add = std::get_if<api::SessionAdd>(&m)) out.push_back(*add);
+    }
+    dataplane_.requests.clear();
+    return out;
   }
 
   // What sbcd does when the dataplane connects: queue everything (the edge's sources too when

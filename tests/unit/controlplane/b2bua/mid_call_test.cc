@@ -20,11 +20,7 @@ std::string sdp_with(const std::string& address, int port, int version,
 // `request` (Content-Length: 0) with a body of `type`, and extra header lines.
 std::string with_body(std::string request, const std::string& type, const std::string& body,
                       const std::string& extra = {}) {
-  const auto at = request.find("Content-Length: 0\r\n\r\n");
-  request.replace(at, std::string::npos,
-                  fmt::format("{}Content-Type: {}\r\nContent-Length: {}\r\n\r\n{}", extra, type,
-                              body.size(), body));
-  return request;
+  return with_parts(std::move(request), extra, type, body);
 }
 
 class MidCallTest : public B2buaTest {
@@ -48,15 +44,6 @@ class MidCallTest : public B2buaTest {
         "CSeq: {1} {0}\r\nContact: <sip:callee@198.51.100.10:5060>\r\nContent-Length: 0\r\n\r\n",
         method, cseq, invite_->header(sip::HeaderId::kTo), invite_->header(sip::HeaderId::kFrom),
         invite_->call_id().value());
-  }
-  // The SessionAdds sent to the dataplane since the last call.
-  std::vector<api::SessionAdd> session_updates() {
-    std::vector<api::SessionAdd> out;
-    for (const auto& m : dataplane_.requests) {
-      if (const auto* add = std::get_if<api::SessionAdd>(&m)) out.push_back(*add);
-    }
-    dataplane_.requests.clear();
-    return out;
   }
   // The caller puts the call on hold; returns the re-INVITE the callee got.
   sip::Message caller_reinvite(const std::string& body, uint32_t cseq = 2) {

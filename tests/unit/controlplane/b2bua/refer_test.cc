@@ -10,17 +10,6 @@ namespace {
 
 using namespace testing;
 
-// `request` (Content-Length: 0) with extra header lines and an optional body of `type`.
-std::string with(std::string request, const std::string& extra, const std::string& type = {},
-                 const std::string& body = {}) {
-  const auto at = request.find("Content-Length: 0\r\n\r\n");
-  request.replace(
-      at, std::string::npos,
-      fmt::format("{}{}Content-Length: {}\r\n\r\n{}", extra,
-                  type.empty() ? "" : "Content-Type: " + type + "\r\n", body.size(), body));
-  return request;
-}
-
 TEST(ReferTargetTest, TheTargetUserMovesToOurAddressAndNothingElseCrosses) {
   EXPECT_EQ(refer_target("<sip:200@10.1.1.5:5080;transport=tcp?X-Secret=1>;foo=bar",
                          "<sip:198.51.100.1:5060>"),
@@ -47,10 +36,10 @@ class ReferTest : public B2buaTest {
     ok_.emplace(std::move(ok));
   }
   std::string caller_refer(const std::string& refer_to, uint32_t cseq = 2) {
-    return with(in_dialog("REFER", *ok_, false, "192.0.2.10", cseq),
-                fmt::format("Refer-To: {}\r\nReferred-By: <sip:alice@192.0.2.10>\r\n"
-                            "Contact: <sip:alice@192.0.2.10:5060>\r\n",
-                            refer_to));
+    return with_parts(in_dialog("REFER", *ok_, false, "192.0.2.10", cseq),
+                      fmt::format("Refer-To: {}\r\nReferred-By: <sip:alice@192.0.2.10>\r\n"
+                                  "Contact: <sip:alice@192.0.2.10:5060>\r\n",
+                                  refer_to));
   }
   std::optional<sip::Message> ok_;
 };
@@ -73,7 +62,7 @@ TEST_F(ReferTest, ABlindTransferIsRelayedWithTheTargetAtTheSbc) {
       "Event: refer\r\nSubscription-State: terminated;reason=noresource\r\n"
       "Content-Length: 0\r\n\r\n",
       refer.header(sip::HeaderId::kTo), refer.header(sip::HeaderId::kFrom), *refer.call_id());
-  deliver(kCarrier, kTrunkAddr, with(notify, "", "message/sipfrag;version=2.0", sipfrag));
+  deliver(kCarrier, kTrunkAddr, with_parts(notify, "", "message/sipfrag;version=2.0", sipfrag));
   auto relayed = next_to(kAccess, kCallerAddr);
   ASSERT_EQ(relayed.method(), sip::Method::kNotify);
   EXPECT_EQ(relayed.header("Event"), "refer");

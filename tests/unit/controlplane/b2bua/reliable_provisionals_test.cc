@@ -23,12 +23,7 @@ std::string reliable(uint32_t rseq) {
 
 // `request` (Content-Length: 0) with extra header lines and an optional SDP body.
 std::string with(std::string request, const std::string& extra, const std::string& body = {}) {
-  const auto at = request.find("Content-Length: 0\r\n\r\n");
-  request.replace(
-      at, std::string::npos,
-      fmt::format("{}{}Content-Length: {}\r\n\r\n{}", extra,
-                  body.empty() ? "" : "Content-Type: application/sdp\r\n", body.size(), body));
-  return request;
+  return with_parts(std::move(request), extra, body.empty() ? "" : "application/sdp", body);
 }
 
 class ReliableProvisionalsTest : public B2buaTest {
@@ -58,14 +53,6 @@ class ReliableProvisionalsTest : public B2buaTest {
   std::string caller_prack(const sip::Message& progress, uint32_t rseq, uint32_t cseq = 2) {
     return with(in_dialog("PRACK", progress, false, "192.0.2.10", cseq),
                 fmt::format("RAck: {} 1 INVITE\r\n", rseq));
-  }
-  std::vector<api::SessionAdd> session_updates() {
-    std::vector<api::SessionAdd> out;
-    for (const auto& m : dataplane_.requests) {
-      if (const auto* add = std::get_if<api::SessionAdd>(&m)) out.push_back(*add);
-    }
-    dataplane_.requests.clear();
-    return out;
   }
   void reconfigure(const std::string& extra) {
     auto parsed = parse_config(std::string(kConfig) + extra);
