@@ -132,13 +132,20 @@ void ReliableProvisionals::prack(const CallPtr& call, const SipPeer& reply_to,
 
 void ReliableProvisionals::send_next(const CallPtr& call) {
   CallerProvisionals& p = call->caller_provisionals;
+  const bool answer_queued =
+      std::ranges::any_of(p.queued, [](const auto& q) { return !q.body.empty(); });
+  if (p.held_answer && !answer_queued) {
+    // The 2xx waited only for the answer's PRACK; the ringing queued behind it is superseded.
+    p.queued.clear();
+    answer_released_(call);
+    return;
+  }
   if (!p.queued.empty()) {
     QueuedProvisional next = std::move(p.queued.front());
     p.queued.erase(p.queued.begin());
     respond_caller(call, next.code, next.reason, std::move(next.body));
     return;
   }
-  if (p.held_answer) answer_released_(call);
 }
 
 // --- toward the callee (we are its UAC) ---------------------------------------------------------

@@ -108,6 +108,52 @@ TEST_F(ReliableProvisionalsTest, The2xxWaitsForThePrackOfOurAnswer) {
   EXPECT_EQ(ok.cseq()->method, sip::Method::kInvite);
 }
 
+TEST_F(ReliableProvisionalsTest, ProvisionalsQueueBehindTheUnacknowledgedOne) {
+  auto invite = invite_with(k100relInvite);
+  auto [prack, progress] = reliable_183(invite, 1);
+  // A 180 while our 183 awaits its PRACK waits its turn, then goes with the next RSeq.
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 180, "btag", {}, reliable(2)));
+  auto prack2 = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(prack2.method(), sip::Method::kPrack);
+  deliver(kCarrier, kTrunkAddr, response_to(prack2, 200, ""));
+  EXPECT_TRUE(transport_.sent.empty());
+  deliver(kAccess, kCallerAddr, caller_prack(progress, 1));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
+  auto ringing = next_to(kAccess, kCallerAddr);
+  EXPECT_EQ(ringing.status_code(), 180);
+  EXPECT_EQ(ringing.header(sip::HeaderId::kRSeq), "2");
+  // The callee's 2xx needs no PRACK of a ringing indication: it goes at once, and ends the 180's
+  // retransmissions.
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 200, "btag"));
+  dataplane_.flush();
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
+  clock_.advance(std::chrono::seconds(2));
+  while (!transport_.sent.empty()) {  // our 2xx again (no ACK yet), never the 180
+    EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
+  }
+}
+
+TEST_F(ReliableProvisionalsTest, AHeldAnswerDoesNotWaitForRingingQueuedBehindIt) {
+  auto invite = invite_with(k100relInvite);
+  auto [prack, progress] = reliable_183(invite, 1);
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 180, "btag", {}, reliable(2)));
+  auto prack2 = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(prack2.method(), sip::Method::kPrack);
+  deliver(kCarrier, kTrunkAddr, response_to(prack2, 200, ""));
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 200, "btag"));
+  dataplane_.flush();
+  EXPECT_TRUE(transport_.sent.empty()) << "the 2xx waits for the PRACK of the answer";
+  deliver(kAccess, kCallerAddr, caller_prack(progress, 1));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);  // the PRACK's
+  auto ok = next_to(kAccess, kCallerAddr);
+  EXPECT_EQ(ok.status_code(), 200);  // then the call's, the queued 180 superseded
+  EXPECT_EQ(ok.cseq()->method, sip::Method::kInvite);
+  clock_.advance(std::chrono::seconds(2));
+  while (!transport_.sent.empty()) {  // our 2xx again (no ACK yet), never the 180
+    EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
+  }
+}
+
 TEST_F(ReliableProvisionalsTest, APrackThatMatchesNothingGets481) {
   auto invite = invite_with(k100relInvite);
   auto [prack, progress] = reliable_183(invite, 1);
