@@ -35,8 +35,8 @@ meson test -C "$build_dir" --print-errorlogs --num-processes 1 --suite integrati
 if [[ ${SBC_SKIP_SANITIZERS:-0} != 1 ]]; then
   # Unoptimised, line tables only: an -O2 -g ASan+UBSan compile of one of our test files takes
   # four times as long as this, and the suites stay short (their timeouts are scaled by 4 for the
-  # slower unoptimised code). meson test builds only
-  # the targets the unit and dpdk suites need (not the benchmarks or the integration lab tools).
+  # slower code). meson test builds only the targets the unit and dpdk suites need (not the
+  # benchmarks or the integration lab tools).
   echo "== sanitizers ($asan_dir: address,undefined; t+${SECONDS}s)"
   configure "$asan_dir" -Db_sanitize=address,undefined -Db_lundef=false \
     -Doptimization=0 -Ddebug=false -Dcpp_args=-g1

@@ -44,7 +44,8 @@ TEST(MessageHeaders, ListHeadersJoinEveryFieldInOrder) {
 }
 
 TEST(MessageHeaders, ReasonsAcrossFields) {
-  const auto reasons = with({"Reason: SIP;cause=487", "Reason: Q.850;cause=16"}).reasons();
+  const Message m = with({"Reason: SIP;cause=487", "Reason: Q.850;cause=16"});
+  const auto reasons = m.reasons();  // views into m
   ASSERT_TRUE(reasons.has_value());
   ASSERT_EQ(reasons->size(), 2u);
   EXPECT_EQ((*reasons)[0].cause, 487u);
