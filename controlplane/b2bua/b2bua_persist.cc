@@ -6,7 +6,6 @@
 #include "controlplane/b2bua/b2bua.h"
 
 namespace sbc::cp {
-
 bool B2bua::adoptable(const Call& call) const {
   if (calls_.contains(call.id)) {
     spdlog::error("call {}: not adopted: a call with this id exists", call.id);
@@ -64,6 +63,7 @@ bool B2bua::adopt(Call adopted) {
                         std::chrono::milliseconds(0));
   }
   dialogs_.start_duration_limit(call, answered);
+  session_timers_.adopt(call);
   spdlog::info("call {}: adopted ({} -> {}, answered {} s ago)", id, call->legs[kCaller].user,
                call->legs[kCallee].user,
                std::chrono::duration_cast<std::chrono::seconds>(answered).count());

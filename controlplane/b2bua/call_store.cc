@@ -91,6 +91,32 @@ std::expected<std::optional<api::LegCodec>, std::string> codec_of(const json& m)
                        .telephone_event_payload_type = pt("telephone_event_payload_type")};
 }
 
+// A leg's dialog policy and session timer: an adopted call keeps refreshing (or expecting
+// refreshes) at the interval its leg negotiated, and keeps its zone's Min-SE and REFER policy
+// even when a reload changed them since.
+json dialog_json(const DialogPolicy& policy, const SessionTimer& timer) {
+  return {{"session_expires_s", policy.session_expires_s},
+          {"min_se_s", policy.min_se_s},
+          {"100rel", std::string(to_string(policy.rel100))},
+          {"refer", std::string(to_string(policy.refer))},
+          {"timer_interval_s", timer.interval_s},
+          {"we_refresh", timer.we_refresh}};
+}
+
+std::expected<void, std::string> dialog_of(const json& j, DialogPolicy& policy,
+                                           SessionTimer& timer) {
+  auto rel100 = parse_rel100(j.at("100rel").get<std::string>());
+  auto refer = parse_refer_policy(j.at("refer").get<std::string>());
+  if (!rel100 || !refer) return std::unexpected("dialog: unknown 100rel or refer policy");
+  policy = DialogPolicy{.session_expires_s = j.at("session_expires_s").get<uint32_t>(),
+                        .min_se_s = j.at("min_se_s").get<uint32_t>(),
+                        .rel100 = *rel100,
+                        .refer = *refer};
+  timer.interval_s = j.at("timer_interval_s").get<uint32_t>();
+  timer.we_refresh = j.at("we_refresh").get<bool>();
+  return {};
+}
+
 json leg_json(const Leg& leg, const MediaLeg& m, const std::vector<std::string>& zones) {
   return {
       {"zone", leg.peer.zone < zones.size() ? zones[leg.peer.zone] : std::string()},
@@ -199,6 +225,9 @@ json CallStore::to_json(const Call& call, const std::vector<std::string>& zones)
       {"legs",
        {leg_json(call.legs[kCaller], call.media.leg(kCaller), zones),
         leg_json(call.legs[kCallee], call.media.leg(kCallee), zones)}},
+      {"dialogs",
+       {dialog_json(call.dialog[kCaller], call.session_timers[kCaller]),
+        dialog_json(call.dialog[kCallee], call.session_timers[kCallee])}},
   };
   if (call.admission) {
     const AdmissionTicket& ticket = call.admission->ticket();
@@ -248,6 +277,18 @@ std::expected<Call, std::string> CallStore::from_json(const json& j,
       if (!leg)
         return std::unexpected(fmt::format("leg {}: {}", static_cast<int>(side), leg.error()));
       call.legs[side] = std::move(*leg);
+    }
+    // (A store written before they were kept has none: the call takes the default policy and
+    // runs no session timer.)
+    if (auto dialogs = j.find("dialogs"); dialogs != j.end()) {
+      if (!dialogs->is_array() || dialogs->size() != 2)
+        return std::unexpected("dialogs: two expected");
+      for (Side side : {kCaller, kCallee}) {
+        if (auto r = dialog_of((*dialogs)[side], call.dialog[side], call.session_timers[side]);
+            !r) {
+          return std::unexpected(r.error());
+        }
+      }
     }
     if (j.contains("admission")) {
       call.admission.emplace(AdmissionTicket{j["admission"].at("trunk").get<std::string>(),

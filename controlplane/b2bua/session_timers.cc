@@ -25,6 +25,30 @@ std::optional<sip::SessionExpires> session_expires(const sip::Message& msg) {
   return *parsed;
 }
 
+// When to try a refresh again after `refusal` (not 2xx, not final for the timer), while the
+// session has `interval_s` to run. 491 (glare, RFC 3261 §14.1): the owner of the Call-ID (sbcd
+// made the callee leg's) waits 2.1-4 s, the other end 0-2 s, in 10 ms steps drawn at random, so
+// both ends do not meet again; a Retry-After is honoured up to a quarter of the interval; else
+// shortly, well before the session expires.
+std::chrono::milliseconds retry_delay(const sip::Message& refusal, Side side, uint32_t interval_s,
+                                      sip::IdGenerator& ids) {
+  using std::chrono::milliseconds;
+  if (refusal.status_code() == 491) {
+    const auto steps = static_cast<uint32_t>(std::stoul(ids.hex(4), nullptr, 16));
+    return side == kCallee ? milliseconds(2100 + 10 * (steps % 191))
+                           : milliseconds(10 * (steps % 201));
+  }
+  if (auto after = refusal.retry_after(); after && *after && (*after)->seconds > 0) {
+    return std::chrono::seconds(std::min((*after)->seconds, std::max(interval_s / 4, 1u)));
+  }
+  return std::chrono::seconds(std::clamp(interval_s / 8, 1u, 10u));
+}
+
+// §10: the side that does not refresh ends the session this much before the interval is up.
+std::chrono::seconds expiry_margin(std::chrono::seconds interval) {
+  return std::min<std::chrono::seconds>(std::chrono::seconds(32), interval / 3);
+}
+
 bool supports_timer(const sip::Message& msg) {
   auto tags = msg.supported();
   return tags && std::ranges::find(*tags, std::string_view("timer")) != tags->end();
@@ -106,6 +130,23 @@ void SessionTimers::arm(const CallPtr& call) {
   arm(call, kCallee);
 }
 
+void SessionTimers::adopt(const CallPtr& call) {
+  for (Side side : {kCaller, kCallee}) {
+    SessionTimer& timer = call->session_timers[side];
+    if (timer.interval_s == 0 || !timer.we_refresh) {
+      arm(call, side);
+      continue;
+    }
+    // Our last refresh may have been up to half an interval ago: the peer ends the session at the
+    // interval less its margin (§10) after it, so the next one goes a second before the earliest
+    // such end.
+    const std::chrono::seconds interval(timer.interval_s);
+    const auto delay = std::max<std::chrono::milliseconds>(
+        std::chrono::seconds(1), interval / 2 - expiry_margin(interval) - std::chrono::seconds(1));
+    timer.timer = Timer(ctx_.scheduler, delay, [this, id = call->id, side] { refresh(id, side); });
+  }
+}
+
 void SessionTimers::arm(const CallPtr& call, Side side) {
   SessionTimer& timer = call->session_timers[side];
   timer.timer.cancel();
@@ -121,7 +162,7 @@ void SessionTimers::arm(const CallPtr& call, Side side) {
   } else {
     // §10: the refresher's request is due at half the interval; the session ends at the
     // interval less min(32 s, a third of it).
-    const auto margin = std::min<std::chrono::seconds>(std::chrono::seconds(32), interval / 3);
+    const auto margin = expiry_margin(interval);
     timer.timer = Timer(ctx_.scheduler, std::chrono::milliseconds(interval - margin),
                         [this, id = call->id, side] { expired(id, side); });
   }
@@ -162,8 +203,7 @@ bool SessionTimers::response(const CallPtr& call, TransactionId id, const sip::M
       timer.interval_s = std::max(timer.interval_s, min_se_of(msg));
       refresh(call->id, side);
     } else {
-      // 491, 500 with Retry-After...: try again shortly, well before the session expires.
-      timer.timer = Timer(ctx_.scheduler, std::chrono::seconds(std::min(timer.interval_s / 8, 10u)),
+      timer.timer = Timer(ctx_.scheduler, retry_delay(msg, side, timer.interval_s, ctx_.ids),
                           [this, cid = call->id, side] { refresh(cid, side); });
     }
     return true;

@@ -42,6 +42,11 @@ class SessionTimers {
   [[nodiscard]] CallSignalling::ExtraHeaders request_headers(const Call& call, Side side) const;
   // (Re)starts both legs' timers: the call is answered, or a refresh went through.
   void arm(const CallPtr& call);
+  // A call adopted after an sbcd restart (b2bua_persist.cc), its legs' timers as stored. When the
+  // last refresh came was lost with the old sbcd, so a leg we refresh is refreshed before its peer
+  // could expire the session even if that refresh was just due when sbcd stopped; the others get a
+  // whole interval.
+  void adopt(const CallPtr& call);
   // A response to, or the failure of, one of our refreshes: true when it was one.
   bool response(const CallPtr& call, TransactionId id, const sip::Message& msg);
   bool transaction_error(const CallPtr& call, TransactionId id, TransactionError error);

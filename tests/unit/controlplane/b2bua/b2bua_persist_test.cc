@@ -292,6 +292,67 @@ TEST_F(B2buaPersistTest, MaxCallDurationCountsFromTheOriginalAnswer) {
   EXPECT_NEAR(records[0]["duration_s"].get<double>(), 60.0, 1.0);
 }
 
+// When the last refresh came is lost with the old sbcd: the legs we refresh (here both: neither
+// peer takes part in session timers) are refreshed before a peer could end the session had the
+// last refresh been just before the restart (900 s later, less its 32 s margin and a second),
+// then every half interval again.
+TEST_F(B2buaPersistTest, AdoptedCallIsRefreshedBeforeItsPeersCouldExpireIt) {
+  establish();
+  dataplane_.flush();
+  clock_.advance(800s);  // the first refreshes were due at 900 s
+  restart();
+  ASSERT_EQ(restored_.adopted, 1u);
+  clock_.advance(866s);
+  EXPECT_TRUE(transport_.sent.empty());
+  clock_.advance(1s);
+  std::vector<sip::Message> updates;
+  while (!transport_.sent.empty()) updates.push_back(parse(next().data));
+  ASSERT_EQ(updates.size(), 2u);
+  for (const auto& update : updates) {
+    EXPECT_EQ(update.method(), sip::Method::kUpdate);
+    EXPECT_EQ(update.header(sip::HeaderId::kSessionExpires), "1800;refresher=uac");
+    const bool to_caller = update.to()->tag() == "atag";
+    deliver(to_caller ? kAccess : kCarrier, to_caller ? kCallerAddr : kTrunkAddr,
+            response_to(update, 200, ""));
+  }
+  clock_.advance(899s);
+  EXPECT_TRUE(transport_.sent.empty());
+  clock_.advance(1s);
+  EXPECT_EQ(parse(next().data).method(), sip::Method::kUpdate);
+}
+
+// A callee that refreshes its own leg (refresher=uas in its 2xx) keeps doing so after the restart;
+// when it stops, the adopted call ends as the session expires.
+TEST_F(B2buaPersistTest, AdoptedCallExpiresWhenTheRefreshingPeerGoesSilent) {
+  auto invite = start_call();
+  deliver(kCarrier, kTrunkAddr,
+          response_to(invite, 200, "btag", sdp("198.51.100.10", 7000),
+                      "Require: timer\r\nSession-Expires: 120;refresher=uas\r\n"));
+  dataplane_.flush();
+  auto ok = next_to(kAccess, kCallerAddr);
+  deliver(kAccess, kCallerAddr, in_dialog("ACK", ok, false, "192.0.2.10", 1));
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
+  restart();
+  ASSERT_EQ(restored_.adopted, 1u);
+  // The callee's session ends 120 - 32 s after the adoption without its refresh.
+  clock_.advance(87s);
+  EXPECT_TRUE(transport_.sent.empty());
+  clock_.advance(1200ms);  // up at 88 s; the BYEs' first retransmission would be at 88.5 s
+  std::vector<sip::Message> byes;
+  while (!transport_.sent.empty()) byes.push_back(parse(next().data));
+  ASSERT_EQ(byes.size(), 2u);
+  for (const auto& bye : byes) {
+    EXPECT_EQ(bye.method(), sip::Method::kBye);
+    const bool callee = bye.to()->tag() == "btag";
+    deliver(callee ? kCarrier : kAccess, callee ? kTrunkAddr : kCallerAddr,
+            response_to(bye, 200, ""));
+  }
+  dataplane_.flush();
+  auto records = cdrs();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["disposition"], "session_expired");
+}
+
 TEST_F(B2buaPersistTest, MediaTimeoutOfAnAdoptedCallHangsUp) {
   establish();
   dataplane_.flush();

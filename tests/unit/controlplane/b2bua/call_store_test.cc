@@ -81,6 +81,13 @@ Call sample_call(uint64_t id) {
     media.remote_port = 6000;
     media.remote_rtcp_port = side == 0 ? 6001 : 0;
   }
+  call.dialog[kCaller] = {.session_expires_s = 600,
+                          .min_se_s = 120,
+                          .rel100 = Rel100::kRequired,
+                          .refer = ReferPolicy::kRefuse};
+  call.session_timers[kCaller].interval_s = 600;
+  call.session_timers[kCallee].interval_s = 1800;
+  call.session_timers[kCallee].we_refresh = true;
   return call;
 }
 
@@ -142,6 +149,9 @@ TEST_F(CallStoreTest, CallRoundTripsThroughReopen) {
     EXPECT_EQ(am.remote, bm.remote);
     EXPECT_EQ(am.remote_port, bm.remote_port);
     EXPECT_EQ(am.remote_rtcp_port, bm.remote_rtcp_port);
+    EXPECT_EQ(c.dialog[side], original.dialog[side]);
+    EXPECT_EQ(c.session_timers[side].interval_s, original.session_timers[side].interval_s);
+    EXPECT_EQ(c.session_timers[side].we_refresh, original.session_timers[side].we_refresh);
   }
 }
 

@@ -123,5 +123,48 @@ TEST_F(SessionTimerTest, ACalleeThatRefusesUpdateIsNoLongerRefreshed) {
   EXPECT_EQ(b2bua_->active_calls(), 1u);
 }
 
+// Our refresh meets glare (491): RFC 3261 §14.1 timing, 2.1-4 s on the callee leg, whose Call-ID
+// is ours, 0-2 s on the caller's; a 503 with Retry-After waits as long as it says.
+TEST_F(SessionTimerTest, RefusedRefreshesRetryWithTheRfcTiming) {
+  call_with({});
+  clock_.advance(900s);
+  std::optional<sip::Message> to_caller;
+  std::optional<sip::Message> to_callee;
+  for (int i = 0; i < 2; ++i) {
+    auto update = parse(next().data);
+    (update.to()->tag() == "atag" ? to_caller : to_callee) = update;
+  }
+  ASSERT_TRUE(to_caller && to_callee);
+  deliver(kAccess, kCallerAddr, response_to(*to_caller, 491, ""));
+  deliver(kCarrier, kTrunkAddr, response_to(*to_callee, 491, ""));
+  // Steps the clock by 10 ms until something is sent (at most `limit` on): the time taken.
+  auto until_sent = [&](std::chrono::milliseconds limit) {
+    std::chrono::milliseconds waited{0};
+    while (transport_.sent.empty() && waited < limit) {
+      clock_.advance(10ms);
+      waited += 10ms;
+    }
+    return waited;
+  };
+  // The caller's leg tries again within 2 s; the callee's not before 2.1 s.
+  auto t = until_sent(4s);
+  EXPECT_LE(t, 2000ms);
+  auto again = next_to(kAccess, kCallerAddr);
+  EXPECT_EQ(again.method(), sip::Method::kUpdate);
+  EXPECT_TRUE(transport_.sent.empty());
+  deliver(kAccess, kCallerAddr, response_to(again, 503, "", {}, "Retry-After: 5\r\n"));
+  const auto caller_refused = t;
+  t += until_sent(4s);
+  EXPECT_GE(t, 2100ms);
+  EXPECT_LE(t, 4000ms);
+  auto callee_again = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(callee_again.method(), sip::Method::kUpdate);
+  deliver(kCarrier, kTrunkAddr, response_to(callee_again, 200, ""));
+  // The caller's leg waits the 5 s of its Retry-After.
+  t += until_sent(6s);
+  EXPECT_EQ(t - caller_refused, 5000ms);
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).method(), sip::Method::kUpdate);
+}
+
 }  // namespace
 }  // namespace sbc::cp
