@@ -123,11 +123,8 @@ void AnswerRelay::callee_answered(const CallPtr& call, const sip::Message& msg) 
     teardown_.hang_up_callee(call);
     return;
   }
-  const EarlyDialog* early = nullptr;
-  if (auto it = std::ranges::find(call->early_dialogs, msg.to()->tag(), &EarlyDialog::tag);
-      it != call->early_dialogs.end() && !it->answer.empty()) {
-    early = &*it;
-  }
+  const EarlyDialog* early = ReliableProvisionals::find_early_dialog(*call, msg.to()->tag());
+  if (early != nullptr && early->answer.empty()) early = nullptr;
   if (const std::string_view answer = sdp_of(msg); !answer.empty()) {
     relay_answer(call, msg, answer);
     if (call->state == CallState::kEnded) return;

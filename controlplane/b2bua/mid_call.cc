@@ -10,6 +10,7 @@
 
 #include "controlplane/b2bua/b2bua_internal.h"
 #include "controlplane/b2bua/refer_target.h"
+#include "controlplane/b2bua/reliable_provisionals.h"
 
 namespace sbc::cp {
 namespace {
@@ -404,9 +405,9 @@ bool MidCall::early_offer_answer_done(const Call& call) {
       !call.caller_provisionals.answer_acked) {
     return false;
   }
-  const std::string_view tag = call.legs[kCallee].remote_tag;
-  return std::ranges::any_of(
-      call.early_dialogs, [&](const EarlyDialog& d) { return d.tag == tag && d.answer_reliable; });
+  const EarlyDialog* early =
+      ReliableProvisionals::find_early_dialog(call, call.legs[kCallee].remote_tag);
+  return early != nullptr && early->answer_reliable;
 }
 
 void MidCall::program(const CallPtr& call, const ReceivedSdp& offer, const ReceivedSdp& answer) {

@@ -18,6 +18,11 @@ bool has_100rel(const std::expected<std::vector<std::string_view>, sip::ParseErr
   return tags && std::ranges::find(*tags, k100rel) != tags->end();
 }
 
+// An 18x carrying our answer waits in the queue.
+bool answer_queued(const CallerProvisionals& p) {
+  return std::ranges::any_of(p.queued, [](const QueuedProvisional& q) { return !q.body.empty(); });
+}
+
 }  // namespace
 
 // --- toward the caller (we are its UAS) ---------------------------------------------------------
@@ -97,9 +102,7 @@ void ReliableProvisionals::retransmit(uint64_t call_id) {
 
 bool ReliableProvisionals::answer_waits(const CallPtr& call, int code, std::string_view reason) {
   CallerProvisionals& p = call->caller_provisionals;
-  const bool answer_queued =
-      std::ranges::any_of(p.queued, [](const auto& q) { return !q.body.empty(); });
-  if (!(p.unacked && p.unacked->answer) && !answer_queued) return false;
+  if (!(p.unacked && p.unacked->answer) && !answer_queued(p)) return false;
   p.held_answer.emplace(code, std::string(reason));
   return true;
 }
@@ -132,9 +135,7 @@ void ReliableProvisionals::prack(const CallPtr& call, const SipPeer& reply_to,
 
 void ReliableProvisionals::send_next(const CallPtr& call) {
   CallerProvisionals& p = call->caller_provisionals;
-  const bool answer_queued =
-      std::ranges::any_of(p.queued, [](const auto& q) { return !q.body.empty(); });
-  if (p.held_answer && !answer_queued) {
+  if (p.held_answer && !answer_queued(p)) {
     // The 2xx waited only for the answer's PRACK; the ringing queued behind it is superseded.
     p.queued.clear();
     answer_released_(call);
@@ -161,6 +162,11 @@ void ReliableProvisionals::offer(Rel100 policy, sip::RequestSpec& spec) {
   } else {
     spec.headers.emplace_back(header, std::string(k100rel));
   }
+}
+
+const EarlyDialog* ReliableProvisionals::find_early_dialog(const Call& call, std::string_view tag) {
+  auto it = std::ranges::find(call.early_dialogs, tag, &EarlyDialog::tag);
+  return it != call.early_dialogs.end() ? &*it : nullptr;
 }
 
 EarlyDialog* ReliableProvisionals::early_dialog(Call& call, std::string_view tag) {

@@ -52,6 +52,8 @@ class ReliableProvisionals {
   // The early dialog `tag` of our INVITE (created on first sight, bounded); nullptr beyond the
   // bound.
   static EarlyDialog* early_dialog(Call& call, std::string_view tag);
+  // The early dialog `tag` of our INVITE if one was seen, else nullptr.
+  [[nodiscard]] static const EarlyDialog* find_early_dialog(const Call& call, std::string_view tag);
 
   static constexpr size_t kMaxQueued = 4;
   static constexpr size_t kMaxEarlyDialogs = 8;

@@ -20,23 +20,11 @@ std::expected<void, std::string> read_keys(const Values& v, const std::string& p
     if (auto r = number(v, option, value, min, 86400); !r) return r;
     out.*field = value;
   }
-  if (auto text = v.get(prefix + "100rel")) {
-    auto mode = parse_rel100(trim(*text));
-    if (!mode) {
-      return std::unexpected(
-          fmt::format("{}100rel: '{}' is not one of off, supported, required", prefix, *text));
-    }
-    out.rel100 = *mode;
+  if (auto r = choice(v, prefix + "100rel", parse_rel100, "off, supported, required", out.rel100);
+      !r) {
+    return r;
   }
-  if (auto text = v.get(prefix + "refer")) {
-    auto policy = parse_refer_policy(trim(*text));
-    if (!policy) {
-      return std::unexpected(
-          fmt::format("{}refer: '{}' is not one of relay, refuse", prefix, *text));
-    }
-    out.refer = *policy;
-  }
-  return {};
+  return choice(v, prefix + "refer", parse_refer_policy, "relay, refuse", out.refer);
 }
 
 std::expected<void, std::string> check(const DialogPolicy& policy, const std::string& section) {

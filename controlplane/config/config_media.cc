@@ -10,12 +10,6 @@ namespace {
 const std::vector<std::string> kMediaPolicyKeys = {"media_profile", "srtp_suites", "codecs",
                                                    "dtmf"};
 
-std::expected<MediaProfile, std::string> profile_of(const std::string& text,
-                                                    const std::string& option) {
-  if (auto p = parse_media_profile(trim(text))) return *p;
-  return std::unexpected(fmt::format("{}: '{}' is not one of rtp, srtp, as-offered", option, text));
-}
-
 // `srtp_suites = AES_CM_128_HMAC_SHA1_80, AEAD_AES_256_GCM`: each once, at least one.
 std::expected<std::vector<sip::SdesSuite>, std::string> suites_of(const std::string& text,
                                                                   const std::string& option) {
@@ -61,10 +55,10 @@ std::expected<std::vector<api::MediaCodec>, std::string> codecs_of(const std::st
 // One section's keys into `out` (a zone's policy or a trunk's override).
 std::expected<void, std::string> read_keys(const Values& v, const std::string& prefix,
                                            MediaPolicyOverride& out) {
-  if (auto text = v.get(prefix + "media_profile")) {
-    auto profile = profile_of(*text, prefix + "media_profile");
-    if (!profile) return std::unexpected(profile.error());
-    out.profile = *profile;
+  if (auto r = choice(v, prefix + "media_profile", parse_media_profile, "rtp, srtp, as-offered",
+                      out.profile);
+      !r) {
+    return r;
   }
   if (auto text = v.get(prefix + "srtp_suites")) {
     auto suites = suites_of(*text, prefix + "srtp_suites");
@@ -76,15 +70,7 @@ std::expected<void, std::string> read_keys(const Values& v, const std::string& p
     if (!codecs) return std::unexpected(codecs.error());
     out.codecs = std::move(*codecs);
   }
-  if (auto text = v.get(prefix + "dtmf")) {
-    auto mode = parse_dtmf_mode(trim(*text));
-    if (!mode) {
-      return std::unexpected(
-          fmt::format("{}dtmf: '{}' is not one of rfc4733, inband, as-offered", prefix, *text));
-    }
-    out.dtmf = *mode;
-  }
-  return {};
+  return choice(v, prefix + "dtmf", parse_dtmf_mode, "rfc4733, inband, as-offered", out.dtmf);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Helpers shared by the sbc.conf readers (config.cc, config_security.cc); not for other users.
+// Helpers shared by the sbc.conf readers (config*.cc); not for other users.
 #pragma once
 
 #include <fmt/core.h>
@@ -72,6 +72,21 @@ std::expected<void, std::string> number(const Values& v, const std::string& opti
     if (!n) return std::unexpected(n.error());
     out = *n;
   }
+  return {};
+}
+
+// An option with named values (`parse`: the trimmed text to a std::optional<T>), left unchanged
+// when absent; an unknown value is an error naming `choices`.
+template <typename T, typename Parse>
+std::expected<void, std::string> choice(const Values& v, const std::string& option, Parse parse,
+                                        std::string_view choices, std::optional<T>& out) {
+  auto text = v.get(option);
+  if (!text) return {};
+  auto value = parse(trim(*text));
+  if (!value) {
+    return std::unexpected(fmt::format("{}: '{}' is not one of {}", option, *text, choices));
+  }
+  out = *value;
   return {};
 }
 

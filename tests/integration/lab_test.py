@@ -119,6 +119,21 @@ def check_nothing_left(the_lab, checks: Checks) -> None:
         checks.check(False, "show dataplane reports 0 sessions after the call", str(e))
 
 
+def check_calls_ended(the_lab, checks: Checks, result: str = "answered", count: int = 1,
+                      more=()) -> None:
+    """After the test's calls: nothing left in sbcd or the dataplane, and /metrics counted `count`
+    calls with `result`, no call in progress and no media session, plus the `more` expectations
+    (as metric_check takes them)."""
+    check_nothing_left(the_lab, checks)
+    metric_check(the_lab, checks, [
+        ("sbc_calls_total", {"result": result}, lambda v: v == count,
+         f"{count} {result} call{'s' if count != 1 else ''}"),
+        ("sbc_calls_active", {}, lambda v: v == 0, "no call in progress"),
+        ("sbc_dataplane_sessions", {}, lambda v: v == 0, "no media session left"),
+        *more,
+    ])
+
+
 def check_topology_hidden(outcome, checks: Checks) -> None:
     """Nothing of the caller's side reaches the callee's wire, and the other way round."""
     caller_ids = outcome.caller.call_ids()

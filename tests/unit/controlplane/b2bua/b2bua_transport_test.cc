@@ -155,7 +155,8 @@ TEST_F(B2buaTransportTest, ResponsesCarryReceivedAndRport) {
 // check_request() runs before any dialog logic; what cannot be answered is dropped and counted.
 TEST_F(B2buaTransportTest, RequestChecksComeFirst) {
   InviteParts p;
-  p.extra_headers = "Require: precondition\r\n";  // RFC 3312: not implemented
+  // An extension sbcd does not implement (RFC 3312 preconditions).
+  p.extra_headers = "Require: precondition\r\n";
   deliver(kAccess, kCallerAddr, caller_invite(p));
   const sip::Message refused = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(refused.status_code(), 420);

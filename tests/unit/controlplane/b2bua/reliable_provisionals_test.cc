@@ -50,6 +50,21 @@ class ReliableProvisionalsTest : public B2buaTest {
     }
     return {prack, progress};
   }
+  // The callee's reliable 180 (no SDP) while our 183 to the caller awaits its PRACK: we PRACK it
+  // and the callee confirms; nothing goes to the caller yet.
+  void queued_reliable_180(const sip::Message& invite, uint32_t rseq) {
+    deliver(kCarrier, kTrunkAddr, response_to(invite, 180, "btag", {}, reliable(rseq)));
+    auto prack = next_to(kCarrier, kTrunkAddr);
+    EXPECT_EQ(prack.method(), sip::Method::kPrack);
+    deliver(kCarrier, kTrunkAddr, response_to(prack, 200, ""));
+  }
+  // Two seconds on, before any ACK: only our 2xx is retransmitted to the caller.
+  void expect_only_2xx_retransmitted() {
+    clock_.advance(2s);
+    while (!transport_.sent.empty()) {
+      EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
+    }
+  }
   std::string caller_prack(const sip::Message& progress, uint32_t rseq, uint32_t cseq = 2) {
     return with(in_dialog("PRACK", progress, false, "192.0.2.10", cseq),
                 fmt::format("RAck: {} 1 INVITE\r\n", rseq));
@@ -112,10 +127,7 @@ TEST_F(ReliableProvisionalsTest, ProvisionalsQueueBehindTheUnacknowledgedOne) {
   auto invite = invite_with(k100relInvite);
   auto [prack, progress] = reliable_183(invite, 1);
   // A 180 while our 183 awaits its PRACK waits its turn, then goes with the next RSeq.
-  deliver(kCarrier, kTrunkAddr, response_to(invite, 180, "btag", {}, reliable(2)));
-  auto prack2 = next_to(kCarrier, kTrunkAddr);
-  EXPECT_EQ(prack2.method(), sip::Method::kPrack);
-  deliver(kCarrier, kTrunkAddr, response_to(prack2, 200, ""));
+  queued_reliable_180(invite, 2);
   EXPECT_TRUE(transport_.sent.empty());
   deliver(kAccess, kCallerAddr, caller_prack(progress, 1));
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
@@ -127,19 +139,13 @@ TEST_F(ReliableProvisionalsTest, ProvisionalsQueueBehindTheUnacknowledgedOne) {
   deliver(kCarrier, kTrunkAddr, response_to(invite, 200, "btag"));
   dataplane_.flush();
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
-  clock_.advance(std::chrono::seconds(2));
-  while (!transport_.sent.empty()) {  // our 2xx again (no ACK yet), never the 180
-    EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
-  }
+  expect_only_2xx_retransmitted();  // never the 180
 }
 
 TEST_F(ReliableProvisionalsTest, AHeldAnswerDoesNotWaitForRingingQueuedBehindIt) {
   auto invite = invite_with(k100relInvite);
   auto [prack, progress] = reliable_183(invite, 1);
-  deliver(kCarrier, kTrunkAddr, response_to(invite, 180, "btag", {}, reliable(2)));
-  auto prack2 = next_to(kCarrier, kTrunkAddr);
-  EXPECT_EQ(prack2.method(), sip::Method::kPrack);
-  deliver(kCarrier, kTrunkAddr, response_to(prack2, 200, ""));
+  queued_reliable_180(invite, 2);
   deliver(kCarrier, kTrunkAddr, response_to(invite, 200, "btag"));
   dataplane_.flush();
   EXPECT_TRUE(transport_.sent.empty()) << "the 2xx waits for the PRACK of the answer";
@@ -148,10 +154,7 @@ TEST_F(ReliableProvisionalsTest, AHeldAnswerDoesNotWaitForRingingQueuedBehindIt)
   auto ok = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(ok.status_code(), 200);  // then the call's, the queued 180 superseded
   EXPECT_EQ(ok.cseq()->method, sip::Method::kInvite);
-  clock_.advance(std::chrono::seconds(2));
-  while (!transport_.sent.empty()) {  // our 2xx again (no ACK yet), never the 180
-    EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
-  }
+  expect_only_2xx_retransmitted();  // never the 180
 }
 
 TEST_F(ReliableProvisionalsTest, APrackThatMatchesNothingGets481) {
