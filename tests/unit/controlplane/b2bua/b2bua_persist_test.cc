@@ -59,6 +59,20 @@ class B2buaPersistTest : public B2buaTest {
     reconnect();
     dataplane_.flush();
   }
+  // sbcd hung up both ways: exactly its two BYEs were sent, each gets 200. The CDRs after.
+  std::vector<nlohmann::json> answer_byes() {
+    std::vector<sip::Message> byes;
+    while (!transport_.sent.empty()) byes.push_back(parse(next().data));
+    EXPECT_EQ(byes.size(), 2u);
+    for (const auto& bye : byes) {
+      EXPECT_EQ(bye.method(), sip::Method::kBye);
+      const bool callee = bye.to()->tag() == "btag";
+      deliver(callee ? kCarrier : kAccess, callee ? kTrunkAddr : kCallerAddr,
+              response_to(bye, 200, ""));
+    }
+    dataplane_.flush();
+    return cdrs();
+  }
   std::shared_ptr<Call> only_call() {
     EXPECT_EQ(b2bua_->calls().size(), 1u);
     return b2bua_->calls().empty() ? nullptr : b2bua_->calls().begin()->second;
@@ -275,18 +289,7 @@ TEST_F(B2buaPersistTest, MaxCallDurationCountsFromTheOriginalAnswer) {
   clock_.advance(19s);
   EXPECT_TRUE(transport_.sent.empty()) << "60 s are not up yet";
   clock_.advance(1200ms);  // up at 60 s; the BYEs' first retransmission would be at 60.5 s
-  std::vector<sip::Message> byes;
-  while (!transport_.sent.empty()) byes.push_back(parse(next().data));
-  ASSERT_EQ(byes.size(), 2u);
-  EXPECT_EQ(byes[0].method(), sip::Method::kBye);
-  EXPECT_EQ(byes[1].method(), sip::Method::kBye);
-  for (const auto& bye : byes) {
-    const bool callee = bye.to()->tag() == "btag";
-    deliver(callee ? kCarrier : kAccess, callee ? kTrunkAddr : kCallerAddr,
-            response_to(bye, 200, ""));
-  }
-  dataplane_.flush();
-  auto records = cdrs();
+  auto records = answer_byes();
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0]["disposition"], "max_duration");
   EXPECT_NEAR(records[0]["duration_s"].get<double>(), 60.0, 1.0);
@@ -338,17 +341,7 @@ TEST_F(B2buaPersistTest, AdoptedCallExpiresWhenTheRefreshingPeerGoesSilent) {
   clock_.advance(87s);
   EXPECT_TRUE(transport_.sent.empty());
   clock_.advance(1200ms);  // up at 88 s; the BYEs' first retransmission would be at 88.5 s
-  std::vector<sip::Message> byes;
-  while (!transport_.sent.empty()) byes.push_back(parse(next().data));
-  ASSERT_EQ(byes.size(), 2u);
-  for (const auto& bye : byes) {
-    EXPECT_EQ(bye.method(), sip::Method::kBye);
-    const bool callee = bye.to()->tag() == "btag";
-    deliver(callee ? kCarrier : kAccess, callee ? kTrunkAddr : kCallerAddr,
-            response_to(bye, 200, ""));
-  }
-  dataplane_.flush();
-  auto records = cdrs();
+  auto records = answer_byes();
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0]["disposition"], "session_expired");
 }
