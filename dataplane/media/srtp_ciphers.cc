@@ -4,12 +4,14 @@
 // does not allocate per message (see the header).
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
+#include <endian.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <srtp2/auth.h>
 #include <srtp2/cipher.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -58,10 +60,22 @@ srtp_err_status_t delete_cipher(srtp_cipher_pointer_t cp) {
 }
 
 // ---- AES-ICM (AES-CTR with the SRTP IV construction: IV = (salt || 0x0000) XOR index) ----------
+//
+// Counter mode is built here over an AES-ECB context keyed once in init(): OpenSSL 3.0 has no way
+// to give a keyed CTR context a new IV short of EVP_EncryptInit_ex, which looks the IV length up
+// through the provider's parameter table (OSSL_PARAM, string compares) on every call: about 85 ns
+// of a 130 ns 160-octet packet on the lab VM, against 45 ns for ECB over the counter blocks plus
+// the XOR. The counter is RFC 3711's: the IV's low 32 bits count blocks, big-endian.
+
+constexpr size_t kAesBlock = 16;
+constexpr size_t kIcmBatch = 16;  // counter blocks encrypted per EVP call (256 octets)
 
 struct IcmState {
-  EVP_CIPHER_CTX* ctx = nullptr;
-  uint8_t offset[16] = {};  // the salt, its last two octets zero
+  EVP_CIPHER_CTX* ctx = nullptr;      // AES-ECB, no padding
+  uint8_t offset[kAesBlock] = {};     // the salt, its last two octets zero
+  uint8_t counter[kAesBlock] = {};    // the next block's counter
+  uint8_t keystream[kAesBlock] = {};  // the current block's keystream
+  unsigned used = kAesBlock;          // octets of `keystream` already used
   int key_size = 0;
 };
 
@@ -86,30 +100,74 @@ srtp_err_status_t icm_init(void* sv, const uint8_t* key) {
   auto* s = static_cast<IcmState*>(sv);
   std::memset(s->offset, 0, sizeof s->offset);
   std::memcpy(s->offset, key + s->key_size, kSaltIcm);
-  if (EVP_EncryptInit_ex(s->ctx, EVP_aes_128_ctr(), nullptr, key, nullptr) != 1) {
+  if (EVP_EncryptInit_ex(s->ctx, EVP_aes_128_ecb(), nullptr, key, nullptr) != 1 ||
+      EVP_CIPHER_CTX_set_padding(s->ctx, 0) != 1) {
     return srtp_err_status_init_fail;
   }
+  s->used = kAesBlock;
   return srtp_err_status_ok;
 }
 
 srtp_err_status_t icm_set_iv(void* sv, uint8_t* iv, srtp_cipher_direction_t /*direction*/) {
   auto* s = static_cast<IcmState*>(sv);
-  uint8_t counter[16];
-  for (size_t i = 0; i < sizeof counter; ++i)
-    counter[i] = static_cast<uint8_t>(iv[i] ^ s->offset[i]);
-  if (EVP_EncryptInit_ex(s->ctx, nullptr, nullptr, nullptr, counter) != 1) {
-    return srtp_err_status_fail;
-  }
+  for (size_t i = 0; i < kAesBlock; ++i) s->counter[i] = static_cast<uint8_t>(iv[i] ^ s->offset[i]);
+  s->used = kAesBlock;  // no keystream left over from the previous packet
   return srtp_err_status_ok;
+}
+
+// Fills `blocks` consecutive counter blocks from s->counter (advancing it) and encrypts them. The
+// count is kept in a register, not incremented in place: a byte store then a 16-octet load of the
+// same counter stalls store forwarding on every block.
+bool icm_keystream(IcmState* s, uint8_t* out, size_t blocks) {
+  uint8_t counters[kIcmBatch * kAesBlock];
+  uint32_t low = 0;  // the low 32 bits, big-endian in the counter
+  std::memcpy(&low, s->counter + 12, 4);
+  low = be32toh(low);
+  for (size_t b = 0; b < blocks; ++b) {
+    std::memcpy(counters + b * kAesBlock, s->counter, 12);
+    const uint32_t be = htobe32(low + static_cast<uint32_t>(b));
+    std::memcpy(counters + b * kAesBlock + 12, &be, 4);
+  }
+  const uint32_t next = htobe32(low + static_cast<uint32_t>(blocks));
+  std::memcpy(s->counter + 12, &next, 4);
+  int out_len = 0;
+  const auto len = static_cast<int>(blocks * kAesBlock);
+  return EVP_EncryptUpdate(s->ctx, out, &out_len, counters, len) == 1 && out_len == len;
+}
+
+// p[0, n) ^= k[0, n), n a multiple of 8, a word at a time.
+void xor_words(uint8_t* p, const uint8_t* k, size_t n) {
+  for (size_t i = 0; i < n; i += 8) {
+    uint64_t a;
+    uint64_t b;
+    std::memcpy(&a, p + i, 8);
+    std::memcpy(&b, k + i, 8);
+    a ^= b;
+    std::memcpy(p + i, &a, 8);
+  }
 }
 
 srtp_err_status_t icm_encrypt(void* sv, uint8_t* buffer, unsigned int* octets) {
   auto* s = static_cast<IcmState*>(sv);
-  int out = 0;
-  if (EVP_EncryptUpdate(s->ctx, buffer, &out, buffer, static_cast<int>(*octets)) != 1) {
-    return srtp_err_status_cipher_fail;
+  size_t left = *octets;
+  uint8_t* p = buffer;
+  while (left != 0 && s->used < kAesBlock) {  // the previous call's partial block
+    *p++ ^= s->keystream[s->used++];
+    --left;
   }
-  *octets = static_cast<unsigned int>(out);
+  uint8_t keystream[kIcmBatch * kAesBlock];
+  while (left >= kAesBlock) {
+    const size_t blocks = std::min(left / kAesBlock, kIcmBatch);
+    if (!icm_keystream(s, keystream, blocks)) return srtp_err_status_cipher_fail;
+    xor_words(p, keystream, blocks * kAesBlock);
+    p += blocks * kAesBlock;
+    left -= blocks * kAesBlock;
+  }
+  if (left != 0) {
+    if (!icm_keystream(s, s->keystream, 1)) return srtp_err_status_cipher_fail;
+    for (s->used = 0; s->used < left; ++s->used) p[s->used] ^= s->keystream[s->used];
+  }
+  // The keystream left on the stack reveals no more than the plaintext beside it in the mbuf.
   return srtp_err_status_ok;
 }
 
@@ -322,10 +380,12 @@ const srtp_cipher_type_t kGcm256 = {
 
 // ---- HMAC-SHA1 (RFC 2104) over SHA_CTX values ------------------------------------------------
 
+// The padded-key blocks hash to two chaining values, kept as 20 octets each rather than two more
+// SHA_CTX copies (96 octets each): the state a packet touches is three cache lines, not five.
 struct HmacState {
-  SHA_CTX inner;    // after the key XOR ipad block
-  SHA_CTX outer;    // after the key XOR opad block
-  SHA_CTX running;  // the message being authenticated: a copy of inner, then the updates
+  SHA_CTX running;  // the message being authenticated: resumed from `inner`, then the updates
+  SHA_LONG inner[5] = {};  // SHA-1 state after the key XOR ipad block
+  SHA_LONG outer[5] = {};  // SHA-1 state after the key XOR opad block
 };
 
 struct HmacAuth {
@@ -334,6 +394,31 @@ struct HmacAuth {
 };
 
 extern const srtp_auth_type_t kHmacSha1;
+
+// `ctx` as SHA1_Init + one 64-octet block whose chaining value is `h` would leave it (SHA_CTX's
+// fields are public in <openssl/sha.h>).
+void sha1_resume(SHA_CTX& ctx, const SHA_LONG (&h)[5]) {
+  ctx.h0 = h[0];
+  ctx.h1 = h[1];
+  ctx.h2 = h[2];
+  ctx.h3 = h[3];
+  ctx.h4 = h[4];
+  ctx.Nl = kSha1Block * 8;  // bits hashed so far
+  ctx.Nh = 0;
+  ctx.num = 0;
+}
+
+bool sha1_block_state(const uint8_t (&block)[kSha1Block], SHA_LONG (&h)[5]) {
+  SHA_CTX ctx;
+  if (SHA1_Init(&ctx) != 1 || SHA1_Update(&ctx, block, kSha1Block) != 1) return false;
+  h[0] = ctx.h0;
+  h[1] = ctx.h1;
+  h[2] = ctx.h2;
+  h[3] = ctx.h3;
+  h[4] = ctx.h4;
+  OPENSSL_cleanse(&ctx, sizeof ctx);
+  return true;
+}
 
 srtp_err_status_t hmac_alloc(srtp_auth_pointer_t* ap, int key_len, int out_len) {
   if (out_len < 0 || out_len > kSha1Digest || key_len < 0) return srtp_err_status_bad_param;
@@ -365,10 +450,10 @@ srtp_err_status_t hmac_init(void* sv, const uint8_t* key, int key_len) {
   }
   uint8_t pad[kSha1Block];
   for (int i = 0; i < kSha1Block; ++i) pad[i] = static_cast<uint8_t>(block[i] ^ 0x36);
-  bool ok = SHA1_Init(&s->inner) == 1 && SHA1_Update(&s->inner, pad, sizeof pad) == 1;
+  bool ok = sha1_block_state(pad, s->inner);
   for (int i = 0; i < kSha1Block; ++i) pad[i] = static_cast<uint8_t>(block[i] ^ 0x5c);
-  ok = ok && SHA1_Init(&s->outer) == 1 && SHA1_Update(&s->outer, pad, sizeof pad) == 1;
-  s->running = s->inner;
+  ok = ok && sha1_block_state(pad, s->outer);
+  sha1_resume(s->running, s->inner);
   OPENSSL_cleanse(block, sizeof block);
   OPENSSL_cleanse(pad, sizeof pad);
   return ok ? srtp_err_status_ok : srtp_err_status_auth_fail;
@@ -376,7 +461,7 @@ srtp_err_status_t hmac_init(void* sv, const uint8_t* key, int key_len) {
 
 srtp_err_status_t hmac_start(void* sv) {
   auto* s = static_cast<HmacState*>(sv);
-  s->running = s->inner;
+  sha1_resume(s->running, s->inner);
   return srtp_err_status_ok;
 }
 
@@ -394,14 +479,15 @@ srtp_err_status_t hmac_compute(void* sv, const uint8_t* message, int octets, int
   auto* s = static_cast<HmacState*>(sv);
   if (tag_len < 0 || tag_len > kSha1Digest || octets < 0) return srtp_err_status_bad_param;
   uint8_t digest[kSha1Digest];
-  SHA_CTX outer = s->outer;
+  SHA_CTX outer;
+  sha1_resume(outer, s->outer);
   const bool ok = SHA1_Update(&s->running, message, static_cast<size_t>(octets)) == 1 &&
                   SHA1_Final(digest, &s->running) == 1 &&
                   SHA1_Update(&outer, digest, sizeof digest) == 1 &&
                   SHA1_Final(digest, &outer) == 1;
   if (ok) std::memcpy(result, digest, static_cast<size_t>(tag_len));
   OPENSSL_cleanse(digest, sizeof digest);
-  OPENSSL_cleanse(&outer, sizeof outer);
+  OPENSSL_cleanse(&outer, sizeof outer);  // its chaining value is as good as the key
   return ok ? srtp_err_status_ok : srtp_err_status_auth_fail;
 }
 

@@ -8,14 +8,15 @@
 // Allocation happens only in alloc() and init(), which libsrtp calls when it creates a session's
 // keys (srtp_create, srtp_add_stream: the control thread); a stream cloned from the wildcard
 // template shares its cipher and auth objects. Per packet:
-//   - AES-ICM: set_iv re-keys only the IV of the EVP_CIPHER_CTX made in alloc()
-//     (EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, iv)), encrypt is EVP_EncryptUpdate.
+//   - AES-ICM: counter mode over an AES-ECB EVP_CIPHER_CTX keyed in init(): set_iv only computes
+//     the counter, encrypt is one EVP_EncryptUpdate over the counter blocks and an XOR (a new IV
+//     on a CTR context would cost OpenSSL 3.0's parameter lookups on every packet).
 //   - AES-GCM: set_iv is EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, enc) on the same context;
 //     AAD, data, tag through EVP_CipherUpdate / EVP_CipherFinal_ex / the AEAD tag ctrls.
 //   - HMAC-SHA1: OpenSSL 3.0's EVP_MAC re-init and EVP_MD_CTX_copy duplicate the provider's digest
-//     context on the heap, so HMAC is built from SHA1_Init/Update/Final over SHA_CTX values: the
-//     inner and outer padded-key states are computed once in init(); per packet they are copied by
-//     value (a struct on the stack or in the state), never allocated.
+//     context on the heap, so HMAC is built from SHA1_Update/Final over SHA_CTX values: the
+//     chaining values after the inner and outer padded-key blocks are computed once in init();
+//     per packet a SHA_CTX is resumed from them (in the state or on the stack), never allocated.
 //
 // Every type carries a known-answer test case (libsrtp runs its self-test when a type is
 // registered, and refuses a type without one): RFC 3711 B.2 (AES-CM), the GCM specification's test

@@ -7,6 +7,7 @@
 //    from a session key and salt), so they validate a small reference SRTP written here on
 //    OpenSSL's AES and HMAC; then the contexts' output for every suite, RTP and RTCP, must equal
 //    that reference's output from the same master key. The reference is a test oracle only.
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -305,6 +306,28 @@ TEST_F(SrtpVectors, EverySuiteMatchesTheRfcValidatedReference) {
     check_rtp(s.suite, key_salt, kRfc7714Rtp, reference_rtp(s.suite, key_salt, kRfc7714Rtp));
     // The first SRTCP packet a context sends has index 1.
     check_rtcp(s.suite, key_salt, kRfc7714Rtcp, reference_rtcp(s.suite, key_salt, kRfc7714Rtcp, 1));
+  }
+}
+
+// The counter-mode keystream runs across partial blocks and the cipher's batches of 16 blocks:
+// every payload length from 0 to 40 octets and lengths around 256 octets, RTP and RTCP, match the
+// reference (an EVP AES-CTR context) for the AES-CM suites.
+TEST_F(SrtpVectors, AesCmMatchesTheReferenceAtEveryPayloadLength) {
+  const Bytes key_salt = hex("e1f97a0d3e018be0d64fa32c06de41390ec675ad498afeebb6960b3aabe6");
+  const Bytes header(kRfc7714Rtp.begin(), kRfc7714Rtp.begin() + 12);
+  std::vector<size_t> lengths;
+  for (size_t n = 0; n <= 40; ++n) lengths.push_back(n);
+  for (size_t n : {239, 240, 241, 255, 256, 257, 272, 300, 1200}) lengths.push_back(n);
+  for (SrtpSuite suite : {SrtpSuite::kAesCm128HmacSha1_80, SrtpSuite::kAesCm128HmacSha1_32}) {
+    for (size_t n : lengths) {
+      SCOPED_TRACE(fmt::format("{} octets", n));
+      Bytes rtp = header;
+      for (size_t i = 0; i < n; ++i) rtp.push_back(static_cast<uint8_t>(i * 7 + 1));
+      check_rtp(suite, key_salt, rtp, reference_rtp(suite, key_salt, rtp));
+      Bytes rtcp(kRfc7714Rtcp.begin(), kRfc7714Rtcp.begin() + 8);
+      rtcp.insert(rtcp.end(), rtp.begin() + 12, rtp.end());
+      check_rtcp(suite, key_salt, rtcp, reference_rtcp(suite, key_salt, rtcp, 1));
+    }
   }
 }
 
