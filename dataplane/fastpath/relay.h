@@ -655,26 +655,33 @@ inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, u
     // With many sessions the records are cold and each is reached through the previous one
     // (stream -> session -> config, other leg's latch). Prefetch stage by stage over the whole
     // burst so the misses overlap instead of queueing one after another per packet.
-    // Stage 1: the stream, all four lines (counters, latch and identity, quality written per
-    // packet): none depends on another.
+    // The burst is bound by how many cache lines are in flight at once (a prefetch waits for a
+    // free miss buffer), so each stage fetches only the lines the packet will use.
+    // Stage 1: the stream's counters, latch and identity, and RTP statistics (its fourth line,
+    // RTCP's, only for RTCP, in stage 2): none depends on another.
     for (uint16_t i = 0; i < media_count; ++i) {
       if (!(hits & (uint64_t{1} << i))) continue;
-      const auto* line = static_cast<const uint8_t*>(data[i]);
-      rte_prefetch0(line);
-      rte_prefetch0(line + RTE_CACHE_LINE_SIZE);
-      rte_prefetch0(line + 2 * RTE_CACHE_LINE_SIZE);
-      rte_prefetch0(line + 3 * RTE_CACHE_LINE_SIZE);
+      const auto* s = static_cast<const StreamState*>(data[i]);
+      rte_prefetch0(&s->packets);
+      rte_prefetch0(&s->latch);
+      rte_prefetch0(&s->quality.rtp);
     }
     for (uint16_t i = 0; i < media_count; ++i) {
       if (!(hits & (uint64_t{1} << i))) continue;
       const auto* s = static_cast<const StreamState*>(data[i]);
       rte_prefetch0(s->session);
       rte_prefetch0(&s->session->streams[s->leg ^ 1][static_cast<size_t>(s->kind)].latch);
+      if (s->kind == StreamKind::kRtcp) rte_prefetch0(&s->quality.rtcp);
     }
+    // Stage 3: the session's config, both of its lines (legs; policer and the SRTP and
+    // transcoding pointers).
     for (uint16_t i = 0; i < media_count; ++i) {
       if (hits & (uint64_t{1} << i)) {
         const Session* session = static_cast<const StreamState*>(data[i])->session;
-        rte_prefetch0(session->config.load(std::memory_order_relaxed));
+        const auto* config =
+            reinterpret_cast<const uint8_t*>(session->config.load(std::memory_order_relaxed));
+        rte_prefetch0(config);
+        rte_prefetch0(config + RTE_CACHE_LINE_SIZE);
         continue;
       }
       // UDP to us without a session: SIP, or a stale or probed media port.

@@ -80,6 +80,9 @@ struct SessionConfig {
   std::unique_ptr<const SessionTranscode> transcode;
 };
 
+// The relay prefetches a config as two cache lines (relay.h, process_wire_burst).
+static_assert(sizeof(SessionConfig) <= 2 * 64);
+
 // A latched source packed in one word so that readers on other workers see it whole:
 // ip (32) | port (16, host order) | generation (16). Generation 0 never matches: "not latched".
 struct Latch {
