@@ -32,7 +32,7 @@ sip::RequestPolicy B2bua::request_policy() {
                     Method::kMessage, Method::kNotify, Method::kRefer, Method::kRegister};
   // RFC 3262 and RFC 4028: a peer may require them (a zone with 100rel = off refuses the
   // former per call, call_setup.cc).
-  policy.supported = {"100rel", "timer"};
+  policy.supported = {"100rel", "timer", "replaces"};
   return policy;
 }
 

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "controlplane/b2bua/b2bua_internal.h"
+#include "controlplane/b2bua/dialog_replaces.h"
 #include "controlplane/sip/builder.h"
 #include "controlplane/transaction/response_via.h"
 
@@ -36,6 +37,8 @@ void CallSetup::new_call(const SipPeer& from, const sip::Message& invite) {
     ctx_.responder.reject(from, invite, route.error().code, route.error().reason);
     return;
   }
+  std::vector<std::pair<sip::HeaderId, std::string>> replaces;
+  if (!take_replaces(from, invite, *route, replaces)) return;
   const auto dialog = dialog_policies(from, *route);
   if (auto min_se = SessionTimers::too_brief(invite, dialog[kCaller])) {
     // RFC 4028 §8.1: a session shorter than we accept; the caller retries with at least this.
@@ -60,7 +63,36 @@ void CallSetup::new_call(const SipPeer& from, const sip::Message& invite) {
     ctx_.responder.reject(from, invite, sdp.error().code, sdp.error().reason);
     return;  // the call's admission and ports go with it
   }
-  send_invite(call, invite.max_forwards()->value_or(70) - 1, std::move(*sdp));
+  send_invite(call, invite.max_forwards()->value_or(70) - 1, std::move(*sdp), std::move(replaces));
+}
+
+bool CallSetup::take_replaces(const SipPeer& from, const sip::Message& invite, const Route& route,
+                              std::vector<std::pair<sip::HeaderId, std::string>>& headers) {
+  const size_t count = invite.count(sip::HeaderId::kReplaces);
+  if (count == 0) return true;
+  const auto replaces =
+      count == 1 ? sip::parse_replaces(invite.header(sip::HeaderId::kReplaces)) : std::nullopt;
+  if (!replaces) {
+    ctx_.responder.reject(from, invite, 400, "Bad Request (malformed Replaces)");
+    return false;
+  }
+  auto replaced = find_replaced(ctx_.calls, from.zone, *replaces, route.peer.zone);
+  if (!replaced) {
+    spdlog::info("sip: INVITE with Replaces from {} refused: {} {}",
+                 from.remote.address().to_string(), replaced.error().code, replaced.error().reason);
+    ctx_.responder.reject(from, invite, replaced.error().code, replaced.error().reason);
+    return false;
+  }
+  spdlog::info("sip: INVITE from {} replaces call {} ({} leg)", from.remote.address().to_string(),
+               replaced->call->id, replaced->side == kCaller ? "caller" : "callee");
+  headers.emplace_back(sip::HeaderId::kReplaces,
+                       sip::format_replaces(replaced->far_replaces(replaces->early_only)));
+  // The caller insisted the callee understand Replaces; so do we.
+  const auto require = invite.require();
+  if (require && std::ranges::find(*require, std::string_view("replaces")) != require->end()) {
+    headers.emplace_back(sip::HeaderId::kRequire, "replaces");
+  }
+  return true;
 }
 
 bool CallSetup::within_limits(const SipPeer& from, const sip::Message& invite) {
@@ -278,7 +310,8 @@ CallPtr CallSetup::build_call(const SipPeer& from, const sip::Message& invite, c
 }
 
 // Registers the call, tells the caller we are trying, sends our INVITE and bounds the ringing.
-void CallSetup::send_invite(const CallPtr& call, uint32_t max_forwards, std::string offer) {
+void CallSetup::send_invite(const CallPtr& call, uint32_t max_forwards, std::string offer,
+                            std::vector<std::pair<sip::HeaderId, std::string>> extra) {
   const Leg& a = call->legs[kCaller];
   const Leg& b = call->legs[kCallee];
   ctx_.calls.add(call);
@@ -298,6 +331,7 @@ void CallSetup::send_invite(const CallPtr& call, uint32_t max_forwards, std::str
   spec.max_forwards = max_forwards;
   spec.contact = signalling_.contact(b.peer);
   spec.headers.emplace_back(sip::HeaderId::kAllow, std::string(kAllow));
+  std::ranges::move(extra, std::back_inserter(spec.headers));
   SessionTimers::offer(call->dialog[kCallee], spec);
   ReliableProvisionals::offer(call->dialog[kCallee].rel100, spec);
   spec.content_type = "application/sdp";

@@ -67,7 +67,12 @@ class CallSetup {
                                       std::string& callee_user);
   CallPtr build_call(const SipPeer& from, const sip::Message& invite, const Caller& caller,
                      const Route& route, const std::string& callee_user);
-  void send_invite(const CallPtr& call, uint32_t max_forwards, std::string offer);
+  // An INVITE with Replaces (RFC 3891, dialog_replaces.h): the Replaces (and Require: replaces,
+  // when the caller required it) our INVITE carries, in `headers`. false when refused (answered).
+  bool take_replaces(const SipPeer& from, const sip::Message& invite, const Route& route,
+                     std::vector<std::pair<sip::HeaderId, std::string>>& headers);
+  void send_invite(const CallPtr& call, uint32_t max_forwards, std::string offer,
+                   std::vector<std::pair<sip::HeaderId, std::string>> extra = {});
   void ring_timeout(uint64_t id);
 
   const B2buaContext& ctx_;

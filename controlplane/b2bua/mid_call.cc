@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "controlplane/b2bua/b2bua_internal.h"
+#include "controlplane/b2bua/dialog_replaces.h"
 #include "controlplane/b2bua/refer_target.h"
 #include "controlplane/b2bua/reliable_provisionals.h"
 
@@ -138,10 +139,10 @@ void MidCall::refer(const CallPtr& call, Side side, const SipPeer& reply_to,
                                   "Forbidden (call transfer not allowed)");
     return;
   }
-  const Leg& transferee = call->legs[other(side)];
-  auto target = refer_target(msg.header(sip::HeaderId::kReferTo),
-                             signalling_.contact(transferee.peer, transferee.sips));
+  auto target = transfer_target(*call, side, msg.header(sip::HeaderId::kReferTo));
   if (!target) {
+    spdlog::info("call {}: REFER from the {} refused: {} {}", call->id, side_name(side),
+                 target.error().code, target.error().reason);
     signalling_.respond_in_dialog(*call, side, reply_to, msg, target.error().code,
                                   target.error().reason);
     return;
@@ -149,6 +150,30 @@ void MidCall::refer(const CallPtr& call, Side side, const SipPeer& reply_to,
   spdlog::info("call {}: REFER from the {} relayed (Refer-To {})", call->id, side_name(side),
                *target);
   relay(call, side, reply_to, msg, {{"Refer-To", std::move(*target)}});
+}
+
+std::expected<std::string, ReferRefusal> MidCall::transfer_target(const Call& call, Side side,
+                                                                  std::string_view refer_to) const {
+  auto target = parse_refer_to(refer_to);
+  if (!target) return std::unexpected(target.error());
+  const Leg& transferee = call.legs[other(side)];
+  if (!target->replaces) {
+    return blind_target(*target, signalling_.contact(transferee.peer, transferee.sips));
+  }
+  // Attended: the transferor names its other call's dialog on its own side; the transferee gets
+  // that call's party on its side, with that party's dialog with us.
+  auto replaced =
+      find_replaced(ctx_.calls, call.legs[side].peer.zone, *target->replaces, transferee.peer.zone);
+  if (!replaced) {
+    return std::unexpected(
+        ReferRefusal{replaced.error().code == 481 ? 400 : replaced.error().code,
+                     fmt::format("Bad Request (Replaces: {})", replaced.error().reason)});
+  }
+  if (replaced->call->id == call.id) {
+    return std::unexpected(ReferRefusal{400, "Bad Request (Replaces names this call)"});
+  }
+  return attended_target(replaced->far().remote_target,
+                         replaced->far_replaces(target->replaces->early_only));
 }
 
 void MidCall::relay(const CallPtr& call, Side side, const SipPeer& reply_to,

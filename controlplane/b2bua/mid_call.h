@@ -26,6 +26,7 @@
 #include "controlplane/b2bua/call_media.h"
 #include "controlplane/b2bua/call_signalling.h"
 #include "controlplane/b2bua/call_teardown.h"
+#include "controlplane/b2bua/refer_target.h"
 #include "controlplane/b2bua/session_timers.h"
 #include "controlplane/transaction/transaction_user.h"
 
@@ -66,6 +67,9 @@ class MidCall {
   // pointing at the SBC on the other side (refer_target.h); the transferee's NOTIFYs come back
   // through the dialog as any NOTIFY.
   void refer(const CallPtr& call, Side side, const SipPeer& reply_to, const sip::Message& msg);
+  // The Refer-To relayed to the transferee for `refer_to` (refer_target.h), or the REFER's refusal.
+  std::expected<std::string, ReferRefusal> transfer_target(const Call& call, Side side,
+                                                           std::string_view refer_to) const;
   // The other side's response to our re-INVITE or UPDATE.
   void offer_answered(const CallPtr& call, const sip::Message& msg);
   // Its 2xx when our request carried the offer: the answer taken and anchored for the offerer.

@@ -28,8 +28,7 @@ bool plain_user(std::string_view user) {
 
 }  // namespace
 
-std::expected<std::string, ReferRefusal> refer_target(std::string_view refer_to,
-                                                      std::string_view our_contact) {
+std::expected<ReferTo, ReferRefusal> parse_refer_to(std::string_view refer_to) {
   auto target = sip::parse_name_addr(refer_to);
   if (refer_to.empty() || !target) {
     return std::unexpected(ReferRefusal{400, "Bad Request (malformed Refer-To)"});
@@ -38,19 +37,39 @@ std::expected<std::string, ReferRefusal> refer_target(std::string_view refer_to,
   if (!uri.is_sip_or_sips() && uri.scheme != sip::UriScheme::kTel) {
     return std::unexpected(ReferRefusal{416, "Unsupported URI Scheme"});
   }
-  if (std::ranges::any_of(uri.headers, [](const auto& h) { return iequals(h.name, "Replaces"); })) {
-    return std::unexpected(ReferRefusal{501, "Not Implemented (attended transfer)"});
+  ReferTo result;
+  const auto replaces =
+      std::ranges::find_if(uri.headers, [](const auto& h) { return iequals(h.name, "Replaces"); });
+  if (replaces != uri.headers.end()) {
+    auto value = sip::unescape_uri_header(replaces->value);
+    if (value) result.replaces = sip::parse_replaces(*value);
+    if (!result.replaces) {
+      return std::unexpected(ReferRefusal{400, "Bad Request (malformed Replaces in Refer-To)"});
+    }
   }
-  if (!plain_user(uri.user)) {
+  if (plain_user(uri.user)) {
+    result.user = std::string(uri.user);
+  } else if (!result.replaces) {
     return std::unexpected(ReferRefusal{400, "Bad Request (no user in Refer-To)"});
   }
+  return result;
+}
+
+std::expected<std::string, ReferRefusal> blind_target(const ReferTo& target,
+                                                      std::string_view our_contact) {
   // "<sip:host:port...>" becomes "<sip:USER@host:port...>".
   const size_t colon = our_contact.find(':');
-  if (colon == std::string_view::npos) {
+  if (colon == std::string_view::npos || target.user.empty()) {
     return std::unexpected(ReferRefusal{500, "Server Internal Error"});
   }
-  return fmt::format("{}{}@{}", our_contact.substr(0, colon + 1), uri.user,
+  return fmt::format("{}{}@{}", our_contact.substr(0, colon + 1), target.user,
                      our_contact.substr(colon + 1));
+}
+
+std::string attended_target(std::string_view contact, const sip::Replaces& replaces) {
+  const char separator = contact.find('?') == std::string_view::npos ? '?' : '&';
+  return fmt::format("<{}{}Replaces={}>", contact, separator,
+                     sip::escape_uri_header(sip::format_replaces(replaces)));
 }
 
 }  // namespace sbc::cp
