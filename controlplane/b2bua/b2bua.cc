@@ -129,10 +129,15 @@ void B2bua::on_request(const SipPeer& from, const sip::Message& msg) {
   if (CallPtr call = calls_.find_callee_dialog(call_id);
       call && call->legs[kCallee].peer.zone == zone) {
     dialogs_.callee_request(call, from, msg);
+    keep_stored(*call);
     return;
   }
   if (CallPtr call = calls_.find_caller_dialog(zone, call_id)) {
-    if (!dialogs_.caller_request(call, from, msg)) setup_.new_call(from, msg);
+    if (dialogs_.caller_request(call, from, msg)) {
+      keep_stored(*call);
+    } else {
+      setup_.new_call(from, msg);
+    }
     return;
   }
   if (dialogs_.ended_request(from, msg)) return;
@@ -174,6 +179,14 @@ void B2bua::out_of_dialog(const SipPeer& from, const sip::Message& msg) {
   }
 }
 
+// Anything on a confirmed call's dialogs may change what an adopting sbcd needs: a leg's media
+// (re-INVITE, UPDATE), its remote target, our CSeq (a lower one after a restart would be refused,
+// RFC 3261 §12.2.1.1), a session timer. The store keeps the call as it is now (its writes are
+// group-committed; mid-call traffic is a few messages per call).
+void B2bua::keep_stored(const Call& call) {
+  if (call.state == CallState::kConfirmed) records_.persist(call);
+}
+
 // --- responses ----------------------------------------------------------------------------------
 
 // `id`: the client transaction the layer matched, 0 for a 2xx to an INVITE whose transaction is
@@ -186,6 +199,7 @@ void B2bua::on_response(TransactionId id, uint64_t owner, const SipPeer& from,
       if (!session_timers_.response(call, id, msg) && !mid_call_.response(call, id, msg)) {
         relay_.call_response(call, id, msg);
       }
+      keep_stored(*call);
       return;
     }
     // Our BYE to a late 2xx's dialog (owner 0), or a call that is over: only a 2xx to its

@@ -132,6 +132,8 @@ class B2bua final : private TransactionUser {
   // a peer that a reload no longer allows (ACL, trunk or zone removed) only within its call's
   // dialog. Answers (403) and counts a refusal.
   bool source_allowed(const SipPeer& from, const sip::Message& msg);
+  // A confirmed call into the store again after something on its dialogs (b2bua.cc).
+  void keep_stored(const Call& call);
   // --- restarts (b2bua_persist.cc) ---
   // A kept call fits this configuration (unique id, INVITE kept, zones exist); logs why not.
   [[nodiscard]] bool adoptable(const Call& call) const;

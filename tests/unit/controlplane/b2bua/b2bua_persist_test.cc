@@ -259,6 +259,42 @@ TEST_F(B2buaPersistTest, AdoptedCallRelaysCallerBye) {
   EXPECT_EQ(cdrs()[0]["call_id"], id);
 }
 
+// A re-INVITE after the ACK (the callee moved its media) is stored too: the adopted call relays
+// to the new port and continues the caller leg's CSeq past the re-INVITE's.
+TEST_F(B2buaPersistTest, MidCallChangesAreKeptForTheAdoptingSbcd) {
+  auto [invite, ok] = establish();
+  const std::string reinvite_text = fmt::format(
+      "INVITE sip:sbc@198.51.100.1 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bK-b-reinvite\r\n"
+      "Max-Forwards: 70\r\nFrom: {};tag=btag\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: 5 INVITE\r\n"
+      "Contact: <sip:callee@198.51.100.10:5060>\r\nContent-Length: 0\r\n\r\n",
+      invite.header(sip::HeaderId::kTo), invite.header(sip::HeaderId::kFrom), *invite.call_id());
+  deliver(kCarrier, kTrunkAddr,
+          with_parts(reinvite_text, "", "application/sdp", sdp("198.51.100.10", 7002, 2)));
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 100);
+  auto reinvite = next_to(kAccess, kCallerAddr);
+  ASSERT_EQ(reinvite.method(), sip::Method::kInvite);
+  deliver(kAccess, kCallerAddr, response_to(reinvite, 200, "atag", sdp("192.0.2.10", 6000, 2)));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).method(), sip::Method::kAck);
+  auto reinvite_ok = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(reinvite_ok.status_code(), 200);
+  deliver(kCarrier, kTrunkAddr, in_dialog("ACK", reinvite_ok, false, "198.51.100.10", 5));
+  dataplane_.flush();
+
+  restart();
+  ASSERT_EQ(restored_.adopted, 1u);
+  auto call = only_call();
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->media.leg(kCallee).remote_port, 7002);
+  // The callee hangs up: the caller's BYE has the CSeq after the re-INVITE's.
+  deliver(kCarrier, kTrunkAddr, in_dialog("BYE", invite, true, "198.51.100.10", 6));
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 200);
+  auto bye = next_to(kAccess, kCallerAddr);
+  ASSERT_EQ(bye.method(), sip::Method::kBye);
+  EXPECT_EQ(bye.cseq()->number, reinvite.cseq()->number + 1);
+  deliver(kAccess, kCallerAddr, response_to(bye, 200, ""));
+}
+
 TEST_F(B2buaPersistTest, NewCallIdsStayPastAdoptedOnes) {
   establish();
   dataplane_.flush();
