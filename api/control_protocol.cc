@@ -330,6 +330,7 @@ void write(Writer& w, const LegSpec& l, Keys keys) {
   write(w, l.srtp_in, keys);
   write(w, l.srtp_out, keys);
   write(w, l.codec);
+  w.u8(l.forward_rtp ? 1 : 0);
 }
 void read(Reader& r, LegSpec& l, Keys keys) {
   l.port = r.u8();
@@ -342,6 +343,9 @@ void read(Reader& r, LegSpec& l, Keys keys) {
   read(r, l.srtp_in, keys);
   read(r, l.srtp_out, keys);
   read(r, l.codec);
+  const uint8_t forward = r.u8();
+  if (forward > 1) r.fail(DecodeError::kBadField);
+  l.forward_rtp = forward == 1;
 }
 
 void write(Writer& w, const SessionAdd& m, Keys keys = Keys::kCarry) {
@@ -514,7 +518,7 @@ void write(Writer& w, const DumpReply& m) {
   w.u64(m.next_cursor);
 }
 void read(Reader& r, DumpReply& m) {
-  constexpr size_t kLegSpecSize = 1 + kAddressSize * 3 + 2 * 3 + 3;
+  constexpr size_t kLegSpecSize = 1 + kAddressSize * 3 + 2 * 3 + 3 + 1;
   m.sessions.resize(r.count(8 + 4 + 4 + 2 * kLegSpecSize + 4 + 4 * kStreamStatsSize));
   for (auto& s : m.sessions) {
     read(r, s.spec, Keys::kOmit);

@@ -37,7 +37,7 @@ namespace sbc::api {
 // 5: LegSpec.srtp_in / srtp_out (SRTP suite, master key||salt, replay window, SSRCs).
 // 6: LegSpec.codec (transcoding), HelloReply.max_transcoded_sessions,
 // StatsReply.transcoded_sessions.
-inline constexpr uint16_t kProtocolVersion = 6;
+inline constexpr uint16_t kProtocolVersion = 7;
 inline constexpr size_t kHeaderSize = 16;
 // Upper bound of one message, header included. Both sides announce theirs in Hello and use the
 // smaller one; nothing may encode a message larger than this.
@@ -250,6 +250,11 @@ struct LegSpec {
   std::optional<SrtpParams> srtp_out;
   // The leg's negotiated codec (see LegCodec): set on both legs or neither.
   std::optional<LegCodec> codec;
+  // RTP arriving on this leg is relayed to the other one. False while the descriptions say media
+  // does not flow that way (this side's is recvonly or inactive, or the other side's sendonly or
+  // inactive, RFC 3264 §6.1): such RTP is dropped ("direction") once it has latched. RTCP flows
+  // either way (§5.1: an inactive stream still sends RTCP).
+  bool forward_rtp = true;
   bool operator==(const LegSpec&) const = default;
 };
 

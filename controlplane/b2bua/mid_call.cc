@@ -49,6 +49,18 @@ bool holds_media(const ReceivedSdp& sdp) {
                              sip::MediaDirection::kSendRecv;
 }
 
+// What a description says its side does with the stream (RFC 3264 §6.1). c=0.0.0.0, the old form
+// of hold, asks for nothing to be sent to that side (§8.4).
+bool sends(const ReceivedSdp& sdp) {
+  const auto d = sdp.sdp.description().media_direction(sdp.audio.media_index);
+  return d == sip::MediaDirection::kSendRecv || d == sip::MediaDirection::kSendOnly;
+}
+bool receives(const ReceivedSdp& sdp) {
+  const auto d = sdp.sdp.description().media_direction(sdp.audio.media_index);
+  return !sdp.no_media &&
+         (d == sip::MediaDirection::kSendRecv || d == sip::MediaDirection::kRecvOnly);
+}
+
 const sip::SdpMedia& stream(const ReceivedSdp& sdp) {
   return sdp.sdp.description().media[sdp.audio.media_index];
 }
@@ -218,7 +230,7 @@ bool MidCall::ack(const CallPtr& call, Side side, const sip::Message& ack) {
   signalling_.send_reinvite_ack(*call, answering, done.other_cseq, std::move(checked->anchored));
   call->media.apply_update(side, checked->sdp.no_media ? nullptr : &checked->sdp.audio,
                            std::move(checked->srtp));
-  program(call, *done.offer, checked->sdp);
+  program(call, answering, *done.offer, checked->sdp);
   return true;
 }
 
@@ -322,7 +334,7 @@ void MidCall::answer_received(const CallPtr& call, RelayedRequest& request,
                            std::move(request.offer_srtp));
   call->media.apply_update(answerer, sdp->no_media ? nullptr : &sdp->audio, std::move(*srtp));
   auto body = call->media.anchor_update(offerer, sdp->sdp, sdp->audio, sdp->no_media);
-  program(call, *request.offer, *sdp);
+  program(call, offerer, *request.offer, *sdp);
   if (!body) {
     offer_failed(call, request, 502, "Bad Gateway (bad SDP answer)");
     return;
@@ -435,12 +447,17 @@ bool MidCall::early_offer_answer_done(const Call& call) {
   return early != nullptr && early->answer_reliable;
 }
 
-void MidCall::program(const CallPtr& call, const ReceivedSdp& offer, const ReceivedSdp& answer) {
+void MidCall::program(const CallPtr& call, Side offerer, const ReceivedSdp& offer,
+                      const ReceivedSdp& answer) {
   const bool on_hold = holds_media(offer) || holds_media(answer);
   if (on_hold != call->media.on_hold()) {
     spdlog::info("call {}: media {}", call->id, on_hold ? "on hold" : "resumed");
   }
   call->media.set_on_hold(on_hold);
+  std::array<bool, 2> forward{};
+  forward[offerer] = sends(offer) && receives(answer);
+  forward[other(offerer)] = sends(answer) && receives(offer);
+  call->media.set_forward_rtp(forward);
   media_.program_session(call);
   timers_.arm(call);  // the exchange refreshed both dialogs' sessions (RFC 4028 §10)
 }

@@ -86,8 +86,10 @@ class MidCall {
   // The other side's offer-less exchange went wrong after its 2xx (no usable offer in it, or no
   // usable answer in the offerer's ACK): that 2xx is ACKed and the call ends.
   void abandon_exchange(const CallPtr& call, Side side, uint32_t cseq, std::string_view why);
-  // The media programmed as the finished exchange left it (hold: no media timeout).
-  void program(const CallPtr& call, const ReceivedSdp& offer, const ReceivedSdp& answer);
+  // The exchange is done: hold state, which way RTP may flow (from the directions `offerer`'s
+  // offer and the other side's answer give), the dataplane session, the session timers.
+  void program(const CallPtr& call, Side offerer, const ReceivedSdp& offer,
+               const ReceivedSdp& answer);
   // The anchored stream of a description received mid-call; nullopt when it has none we can
   // anchor (unparsable, no IPv4 audio, an address the media policy refuses).
   std::optional<ReceivedSdp> read_sdp(std::string_view text) const;

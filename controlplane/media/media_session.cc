@@ -211,6 +211,7 @@ api::SessionAdd MediaSession::spec(const MediaConfig& config, bool answered,
     spec.remote_rtcp_port = leg.remote_rtcp_port;
     spec.signalling_source = sources[side];
     spec.codec = leg.codec;
+    spec.forward_rtp = forward_rtp_[side];
     if (leg.srtp) {
       spec.srtp_in = srtp_params(*leg.srtp, leg.srtp->peer_key, leg.srtp->replay_window);
       spec.srtp_out = srtp_params(*leg.srtp, leg.srtp->our_key, 0);

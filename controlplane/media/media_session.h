@@ -101,6 +101,10 @@ class MediaSession {
   // as a held call may be silent both ways.
   void set_on_hold(bool on_hold) { on_hold_ = on_hold; }
   [[nodiscard]] bool on_hold() const { return on_hold_; }
+  // Per side: its RTP is relayed to the other (api::LegSpec::forward_rtp), as the last exchange's
+  // directions say (directions_allow below).
+  void set_forward_rtp(const std::array<bool, 2>& forward) { forward_rtp_ = forward; }
+  [[nodiscard]] const std::array<bool, 2>& forward_rtp() const { return forward_rtp_; }
 
   // The SessionAdd (an upsert) for the dataplane. `answered`: the media timeout is armed (no
   // inactivity timeout while the call rings: early media is optional). `sources`: where each
@@ -140,6 +144,7 @@ class MediaSession {
   std::optional<CodecOffer> codec_offer_;
   bool transcoded_ = false;
   bool on_hold_ = false;
+  std::array<bool, 2> forward_rtp_{true, true};
   Leases leases_{};
   bool programmed_ = false;
 };

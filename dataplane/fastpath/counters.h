@@ -34,6 +34,7 @@ enum class Drop : uint8_t {
   kUntrustedPoliced,    // punt candidate from a source not trusted, over untrusted_punt_rate
   kNoSession,           // UDP to our address on a media port (MediaPortsSet) with no live session
   kStreamPoliced,       // a stream above its session's max_packet_rate
+  kDirection,           // RTP the SDP directions say does not flow this way (hold, inactive)
   kSrtpAuthFail,        // SRTP/SRTCP in: the tag did not verify (tampered, wrong key, not SRTP)
   kSrtpReplay,          // SRTP/SRTCP in: replayed, or older than the replay window
   kSrtpMalformed,       // SRTP/SRTCP in: too short for header and trailer, or a bad header
@@ -69,6 +70,7 @@ inline constexpr std::array<std::string_view, kDropCount> kDropNames = {
     "untrusted_policed",
     "no_session",
     "stream_policed",
+    "direction",
     "srtp_auth_fail",
     "srtp_replay",
     "srtp_malformed",

@@ -592,6 +592,12 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
     drop_stream(w, s, m, Drop::kStreamPoliced);
     return;
   }
+  // On hold or inactive (RFC 3264 §6.1): the peer's RTP goes nowhere, though it may latch (its
+  // NAT binding is learned before the resume); RTCP still flows.
+  if (!rtcp && !leg.forward_rtp) {
+    drop_stream(w, s, m, Drop::kDirection);
+    return;
+  }
 
   // Call quality (RFC 3550) from the packet in the clear: unprotected if it arrived as SRTP or
   // SRTCP, not yet protected toward the other leg, as the sender numbered it.

@@ -172,6 +172,7 @@ RtePtr<SessionConfig> SessionTable::make_config(const api::SessionAdd& add,
     leg.remote_rtp_port = spec.remote_rtp_port;
     leg.remote_rtcp_port = resolved_rtcp_port(spec);
     leg.signalling_ip_be = spec.signalling_source.is_set() ? ip_be_of(spec.signalling_source) : 0;
+    leg.forward_rtp = spec.forward_rtp;
     if (previous) {
       const LegConfig& old = previous->legs[i];
       const bool peer_changed = old.remote_ip_be != leg.remote_ip_be ||

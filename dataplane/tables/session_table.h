@@ -64,6 +64,7 @@ struct LegConfig {
   uint16_t remote_rtcp_port = 0;  // host order; resolved (explicit or rtp + 1); 0: not signalled
   uint32_t signalling_ip_be = 0;  // 0: unknown
   uint16_t generation = 1;        // bumped when the signalled peer changes: old latches lapse
+  bool forward_rtp = true;        // RTP arriving on this leg goes to the other (api::LegSpec)
 };
 
 struct SessionConfig {

@@ -22,7 +22,8 @@ SessionAdd sample_session() {
                         Address::parse("192.0.2.10"),
                         {},
                         {},
-                        {}};
+                        {},
+                        true};
   add.legs[1] = LegSpec{1,
                         Address::parse("198.51.100.1"),
                         20002,
@@ -32,7 +33,8 @@ SessionAdd sample_session() {
                         Address::parse("198.51.100.10"),
                         {},
                         {},
-                        {}};
+                        {},
+                        false};  // on hold: the callee's RTP is not relayed
   add.max_packet_rate = 200;
   return add;
 }
@@ -108,7 +110,7 @@ TEST(ControlProtocol, RoundTripsEveryMessage) {
 }
 
 TEST(ControlProtocol, NewMessagesHaveTheirTypeNumbersAndLayout) {
-  EXPECT_EQ(kProtocolVersion, 6);
+  EXPECT_EQ(kProtocolVersion, 7);  // 7: LegSpec::forward_rtp
   EXPECT_EQ(type_of(Message{SourceAdd{}}), MessageType::kSourceAdd);
   EXPECT_EQ(static_cast<uint16_t>(MessageType::kSourceAdd), 11);
   EXPECT_EQ(static_cast<uint16_t>(MessageType::kMediaPortsSet), 14);

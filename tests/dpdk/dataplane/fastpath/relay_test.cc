@@ -122,6 +122,28 @@ TEST_F(RelayTest, RtcpIsRelayedOnItsOwnPorts) {
   EXPECT_EQ(leg_stats(1, 0).rtp.packets, 0u);
 }
 
+// Hold (RFC 3264 §6.1): the caller's description is sendonly, so the callee's RTP goes nowhere
+// (counted "direction"), while the caller's still flows and RTCP flows both ways; an upsert with
+// sendrecv again relays the callee's RTP to the latch its held packets already took.
+TEST_F(RelayTest, RtpTheDirectionsHoldBackIsDroppedAndRtcpStillFlows) {
+  learn_peers();
+  api::SessionAdd s = session(1);
+  s.legs[1].forward_rtp = false;
+  ASSERT_EQ(add(s).status, api::Status::kOk);
+  ASSERT_TRUE(relay_one(kAccess, from_caller(20000, 40000), kTrunk));
+  expect_dropped(kTrunk, from_callee(30000, 50000));
+  EXPECT_EQ(drops(Drop::kDirection), 1u);
+  EXPECT_EQ(leg_stats(1, 1).rtp.dropped, 1u);
+  EXPECT_EQ(leg_stats(1, 1).rtp.latched, api::Address::ipv4(callee_ip()));
+  ASSERT_TRUE(relay_one(kTrunk, from_callee(30001, 50001), kAccess));  // its RTCP
+  s.legs[1].forward_rtp = true;
+  ASSERT_EQ(add(s).status, api::Status::kOk);
+  auto back = relay_one(kTrunk, from_callee(30000, 50000), kAccess);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->dst_port, 40000);
+  EXPECT_EQ(drops(Drop::kDirection), 1u);
+}
+
 TEST_F(RelayTest, RtcpDefaultsToRtpPlusOne) {
   learn_peers();
   ASSERT_EQ(add(session(1)).status, api::Status::kOk);

@@ -88,6 +88,9 @@ TEST_F(MidCallTest, CallerHoldAndResumeAreRelayedWithTheirDirections) {
   auto updates = session_updates();
   ASSERT_EQ(updates.size(), 1u);
   EXPECT_EQ(updates[0].media_timeout_ms, 0u);  // a held call may be silent: no media timeout
+  // sendonly / recvonly: the caller's RTP (music on hold) flows, the callee's does not.
+  EXPECT_TRUE(updates[0].legs[kCaller].forward_rtp);
+  EXPECT_FALSE(updates[0].legs[kCallee].forward_rtp);
 
   // Our 2xx is retransmitted until the caller's ACK, then no more.
   clock_.advance(600ms);
@@ -105,6 +108,8 @@ TEST_F(MidCallTest, CallerHoldAndResumeAreRelayedWithTheirDirections) {
   updates = session_updates();
   ASSERT_EQ(updates.size(), 1u);
   EXPECT_EQ(updates[0].media_timeout_ms, 30000u);
+  EXPECT_TRUE(updates[0].legs[kCaller].forward_rtp);
+  EXPECT_TRUE(updates[0].legs[kCallee].forward_rtp);
 }
 
 TEST_F(MidCallTest, OldStyleHoldPassesAsZeroAddressAndKeepsThePeerAddress) {
@@ -117,6 +122,9 @@ TEST_F(MidCallTest, OldStyleHoldPassesAsZeroAddressAndKeepsThePeerAddress) {
   ASSERT_EQ(updates.size(), 1u);
   EXPECT_EQ(updates[0].legs[kCaller].remote.to_string(), "192.0.2.10");  // resumes there
   EXPECT_EQ(updates[0].media_timeout_ms, 0u);
+  // Nothing may be sent to the caller (RFC 3264 §8.4); it may still send.
+  EXPECT_TRUE(updates[0].legs[kCaller].forward_rtp);
+  EXPECT_FALSE(updates[0].legs[kCallee].forward_rtp);
 }
 
 TEST_F(MidCallTest, CalleeReinviteWithANewPortMovesTheSession) {
