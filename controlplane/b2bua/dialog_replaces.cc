@@ -35,12 +35,12 @@ std::expected<ReplacedLeg, ReplacesRefusal> find_replaced(const CallTable& calls
   if (replaces.early_only && call->state != CallState::kCalling) {
     return std::unexpected(ReplacesRefusal{486, "Busy Here (the replaced call was answered)"});
   }
-  const Leg& far = call->legs[*side == kCaller ? kCallee : kCaller];
-  if (far.peer.zone != toward_zone || far.remote_tag.empty()) {
+  ReplacedLeg replaced{std::move(call), *side};
+  if (replaced.far().peer.zone != toward_zone || replaced.far().remote_tag.empty()) {
     return std::unexpected(ReplacesRefusal{
         481, "Call/Transaction Does Not Exist (the replaced call's other party is elsewhere)"});
   }
-  return ReplacedLeg{std::move(call), *side};
+  return replaced;
 }
 
 }  // namespace sbc::cp

@@ -42,13 +42,6 @@ CallSignalling::ExtraHeaders carried_headers(const sip::Message& msg) {
   return extra;
 }
 
-// The media flows both ways only when neither description holds it (a direction other than
-// sendrecv, or c=0.0.0.0).
-bool holds_media(const ReceivedSdp& sdp) {
-  return sdp.no_media || sdp.sdp.description().media_direction(sdp.audio.media_index) !=
-                             sip::MediaDirection::kSendRecv;
-}
-
 // What a description says its side does with the stream (RFC 3264 §6.1). c=0.0.0.0, the old form
 // of hold, asks for nothing to be sent to that side (§8.4).
 bool sends(const ReceivedSdp& sdp) {
@@ -449,15 +442,14 @@ bool MidCall::early_offer_answer_done(const Call& call) {
 
 void MidCall::program(const CallPtr& call, Side offerer, const ReceivedSdp& offer,
                       const ReceivedSdp& answer) {
-  const bool on_hold = holds_media(offer) || holds_media(answer);
-  if (on_hold != call->media.on_hold()) {
-    spdlog::info("call {}: media {}", call->id, on_hold ? "on hold" : "resumed");
-  }
-  call->media.set_on_hold(on_hold);
+  const bool was_on_hold = call->media.on_hold();
   std::array<bool, 2> forward{};
   forward[offerer] = sends(offer) && receives(answer);
   forward[other(offerer)] = sends(answer) && receives(offer);
   call->media.set_forward_rtp(forward);
+  if (call->media.on_hold() != was_on_hold) {
+    spdlog::info("call {}: media {}", call->id, was_on_hold ? "resumed" : "on hold");
+  }
   media_.program_session(call);
   timers_.arm(call);  // the exchange refreshed both dialogs' sessions (RFC 4028 §10)
 }

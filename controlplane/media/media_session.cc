@@ -197,7 +197,7 @@ api::SessionAdd MediaSession::spec(const MediaConfig& config, bool answered,
   api::SessionAdd add;
   add.session_id = id_;
   // The 2xx re-programs the session with the timeout (an upsert restarts the idle baseline).
-  add.media_timeout_ms = answered && !on_hold_ ? config.timeout_s * 1000 : 0;
+  add.media_timeout_ms = answered && !on_hold() ? config.timeout_s * 1000 : 0;
   add.latch_window_ms = config.latch_window_ms;
   add.max_packet_rate = config.max_packet_rate;
   for (Side side : {kCaller, kCallee}) {

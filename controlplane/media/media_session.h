@@ -97,14 +97,13 @@ class MediaSession {
                                                                         const SdpBody& sdp,
                                                                         const AudioEndpoint& audio,
                                                                         bool no_media);
-  // The media is on hold (a direction other than sendrecv, or c=0.0.0.0): no media timeout then,
-  // as a held call may be silent both ways.
-  void set_on_hold(bool on_hold) { on_hold_ = on_hold; }
-  [[nodiscard]] bool on_hold() const { return on_hold_; }
   // Per side: its RTP is relayed to the other (api::LegSpec::forward_rtp), as the last exchange's
-  // directions say (directions_allow below).
+  // directions say (RFC 3264 §6.1; c=0.0.0.0 receives nothing, §8.4).
   void set_forward_rtp(const std::array<bool, 2>& forward) { forward_rtp_ = forward; }
   [[nodiscard]] const std::array<bool, 2>& forward_rtp() const { return forward_rtp_; }
+  // On hold: RTP does not flow both ways (a direction other than sendrecv, or c=0.0.0.0). No media
+  // timeout then, as a held call may be silent both ways.
+  [[nodiscard]] bool on_hold() const { return !(forward_rtp_[0] && forward_rtp_[1]); }
 
   // The SessionAdd (an upsert) for the dataplane. `answered`: the media timeout is armed (no
   // inactivity timeout while the call rings: early media is optional). `sources`: where each
@@ -143,7 +142,6 @@ class MediaSession {
   CalleeOffer callee_offer_;
   std::optional<CodecOffer> codec_offer_;
   bool transcoded_ = false;
-  bool on_hold_ = false;
   std::array<bool, 2> forward_rtp_{true, true};
   Leases leases_{};
   bool programmed_ = false;

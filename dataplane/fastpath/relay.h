@@ -531,6 +531,44 @@ inline void hand_to_transcoder(Worker& w, StreamState& s, const SessionConfig& c
   }
 }
 
+// An SRTP/SRTCP packet of stream `s` in the clear in place (`payload_len` updated), from a source
+// the stream could accept: checked first, so a flood from anyone else costs no crypto. false:
+// dropped.
+inline bool unprotect_in(Worker& w, StreamState& s, const LegConfig& leg, SrtpInbound& in,
+                         uint32_t src_ip, uint16_t src_port, rte_mbuf* m, uint8_t* payload,
+                         size_t& payload_len) {
+  if (!source_plausible(s, leg, src_ip, src_port)) {
+    drop_stream(w, s, m, Drop::kNotAllowedSource);
+    return false;
+  }
+  const std::span<uint8_t> buffer(payload, payload_len);
+  const SrtpResult r = s.kind == StreamKind::kRtcp ? in.unprotect_rtcp(buffer, payload_len)
+                                                   : in.unprotect_rtp(buffer, payload_len);
+  if (r != SrtpResult::kOk) {
+    drop_srtp(w, s, m, r);
+    return false;
+  }
+  return true;
+}
+
+// May this (authenticated) packet go on? Its source is accepted (latching it), then the policer
+// (after the source check: packets from anyone else must not spend the real peer's budget), then
+// the SDP directions: on hold or inactive (RFC 3264 §6.1) the peer's RTP goes nowhere, though it
+// latched (its NAT binding is known before the resume); RTCP still flows. false: dropped.
+inline bool admit(Worker& w, StreamState& s, const SessionConfig& cfg, const LegConfig& leg,
+                  uint32_t src_ip, uint16_t src_port, rte_mbuf* m, uint64_t now_tsc) {
+  if (!accept_source(w, s, leg, cfg.latch_window_tsc, src_ip, src_port, m, now_tsc)) return false;
+  if (cfg.packet_interval_tsc != 0 && !police_stream(s, cfg, now_tsc)) {
+    drop_stream(w, s, m, Drop::kStreamPoliced);
+    return false;
+  }
+  if (s.kind == StreamKind::kRtp && !leg.forward_rtp) {
+    drop_stream(w, s, m, Drop::kDirection);
+    return false;
+  }
+  return true;
+}
+
 // A packet that hit stream `s`: (SRTP unprotect), latch, police, quality; then a transcoded
 // direction's RTP goes to its transcoding lcore, anything else (payload types rewritten where
 // the legs differ) is forwarded at once.
@@ -564,40 +602,17 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
     drop_stream(w, s, m, Drop::kTtlExceeded);
     return;
   }
-  const SessionSrtp* srtp = cfg->srtp.get();
   auto* payload = reinterpret_cast<uint8_t*>(udp + 1);
   size_t payload_len = udp_len - sizeof(rte_udp_hdr);
   bool payload_changed = false;  // lengths and the UDP checksum are recomputed
-  if (srtp != nullptr && srtp->in[s.leg][kind] != nullptr) {
-    if (!source_plausible(s, leg, ip->src_addr, src_port)) {
-      drop_stream(w, s, m, Drop::kNotAllowedSource);
-      return;
-    }
-    SrtpInbound& in = *srtp->in[s.leg][kind];
-    const std::span<uint8_t> buffer(payload, payload_len);
-    const SrtpResult r =
-        rtcp ? in.unprotect_rtcp(buffer, payload_len) : in.unprotect_rtp(buffer, payload_len);
-    if (r != SrtpResult::kOk) {
-      drop_srtp(w, s, m, r);
+  if (const SessionSrtp* srtp = cfg->srtp.get(); srtp != nullptr && srtp->in[s.leg][kind]) {
+    if (!unprotect_in(w, s, leg, *srtp->in[s.leg][kind], ip->src_addr, src_port, m, payload,
+                      payload_len)) {
       return;
     }
     payload_changed = true;
   }
-  if (!accept_source(w, s, leg, cfg->latch_window_tsc, ip->src_addr, src_port, m, now_tsc)) {
-    return;
-  }
-  // Policed after the source check: packets from anyone else are already dropped and must not
-  // spend the real peer's budget.
-  if (cfg->packet_interval_tsc != 0 && !police_stream(s, *cfg, now_tsc)) {
-    drop_stream(w, s, m, Drop::kStreamPoliced);
-    return;
-  }
-  // On hold or inactive (RFC 3264 §6.1): the peer's RTP goes nowhere, though it may latch (its
-  // NAT binding is learned before the resume); RTCP still flows.
-  if (!rtcp && !leg.forward_rtp) {
-    drop_stream(w, s, m, Drop::kDirection);
-    return;
-  }
+  if (!admit(w, s, *cfg, leg, ip->src_addr, src_port, m, now_tsc)) return;
 
   // Call quality (RFC 3550) from the packet in the clear: unprotected if it arrived as SRTP or
   // SRTCP, not yet protected toward the other leg, as the sender numbered it.
