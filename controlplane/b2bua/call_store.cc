@@ -117,7 +117,10 @@ std::expected<void, std::string> dialog_of(const json& j, DialogPolicy& policy,
   return {};
 }
 
-json leg_json(const Leg& leg, const MediaLeg& m, const std::vector<std::string>& zones) {
+// `forward_rtp`: the leg's RTP is relayed to the other (false while the SDP directions hold it
+// back: an adopted held call stays held, and without a media timeout).
+json leg_json(const Leg& leg, const MediaLeg& m, bool forward_rtp,
+              const std::vector<std::string>& zones) {
   return {
       {"zone", leg.peer.zone < zones.size() ? zones[leg.peer.zone] : std::string()},
       {"transport", std::string(to_string(leg.peer.transport))},
@@ -143,11 +146,12 @@ json leg_json(const Leg& leg, const MediaLeg& m, const std::vector<std::string>&
         {"remote_port", m.remote_port},
         {"remote_rtcp_port", m.remote_rtcp_port},
         {"srtp", srtp_json(m.srtp)},
-        {"codec", codec_json(m.codec)}}},
+        {"codec", codec_json(m.codec)},
+        {"forward_rtp", forward_rtp}}},
   };
 }
 
-std::expected<Leg, std::string> leg_of(const json& j, MediaLeg& media,
+std::expected<Leg, std::string> leg_of(const json& j, MediaLeg& media, bool& forward_rtp,
                                        const std::vector<std::string>& zones) {
   Leg leg;
   const auto zone = j.at("zone").get<std::string>();
@@ -192,6 +196,8 @@ std::expected<Leg, std::string> leg_of(const json& j, MediaLeg& media,
   auto codec = codec_of(m);
   if (!codec) return std::unexpected(codec.error());
   media.codec = *codec;
+  // (A store written before it was kept has none: the call resumes sending both ways.)
+  forward_rtp = m.value("forward_rtp", true);
   return leg;
 }
 
@@ -223,8 +229,10 @@ json CallStore::to_json(const Call& call, const std::vector<std::string>& zones)
       {"callee_answer_sdp",
        call.callee_answer ? sip::redact_crypto_keys(call.callee_answer->text()) : std::string()},
       {"legs",
-       {leg_json(call.legs[kCaller], call.media.leg(kCaller), zones),
-        leg_json(call.legs[kCallee], call.media.leg(kCallee), zones)}},
+       {leg_json(call.legs[kCaller], call.media.leg(kCaller), call.media.forward_rtp()[kCaller],
+                 zones),
+        leg_json(call.legs[kCallee], call.media.leg(kCallee), call.media.forward_rtp()[kCallee],
+                 zones)}},
       {"dialogs",
        {dialog_json(call.dialog[kCaller], call.session_timers[kCaller]),
         dialog_json(call.dialog[kCallee], call.session_timers[kCallee])}},
@@ -272,12 +280,14 @@ std::expected<Call, std::string> CallStore::from_json(const json& j,
     }
     const json& legs = j.at("legs");
     if (!legs.is_array() || legs.size() != 2) return std::unexpected("legs: two expected");
+    std::array<bool, 2> forward_rtp{true, true};
     for (Side side : {kCaller, kCallee}) {
-      auto leg = leg_of(legs[side], call.media.leg(side), zones);
+      auto leg = leg_of(legs[side], call.media.leg(side), forward_rtp[side], zones);
       if (!leg)
         return std::unexpected(fmt::format("leg {}: {}", static_cast<int>(side), leg.error()));
       call.legs[side] = std::move(*leg);
     }
+    call.media.set_forward_rtp(forward_rtp);
     // (A store written before they were kept has none: the call takes the default policy and
     // runs no session timer.)
     if (auto dialogs = j.find("dialogs"); dialogs != j.end()) {

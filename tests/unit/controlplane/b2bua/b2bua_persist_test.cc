@@ -259,8 +259,9 @@ TEST_F(B2buaPersistTest, AdoptedCallRelaysCallerBye) {
   EXPECT_EQ(cdrs()[0]["call_id"], id);
 }
 
-// A re-INVITE after the ACK (the callee moved its media) is stored too: the adopted call relays
-// to the new port and continues the caller leg's CSeq past the re-INVITE's.
+// A re-INVITE after the ACK (the callee moved its media and put the caller on hold) is stored
+// too: the adopted call relays to the new port, stays on hold (the caller's RTP held back, no
+// media timeout) and continues the caller leg's CSeq past the re-INVITE's.
 TEST_F(B2buaPersistTest, MidCallChangesAreKeptForTheAdoptingSbcd) {
   auto [invite, ok] = establish();
   const std::string reinvite_text = fmt::format(
@@ -270,22 +271,32 @@ TEST_F(B2buaPersistTest, MidCallChangesAreKeptForTheAdoptingSbcd) {
       "Contact: <sip:callee@198.51.100.10:5060>\r\nContent-Length: 0\r\n\r\n",
       invite.header(sip::HeaderId::kTo), invite.header(sip::HeaderId::kFrom), *invite.call_id());
   deliver(kCarrier, kTrunkAddr,
-          with_parts(reinvite_text, "", "application/sdp", sdp("198.51.100.10", 7002, 2)));
+          with_parts(reinvite_text, "", "application/sdp",
+                     sdp("198.51.100.10", 7002, 2) + "a=sendonly\r\n"));
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 100);
   auto reinvite = next_to(kAccess, kCallerAddr);
   ASSERT_EQ(reinvite.method(), sip::Method::kInvite);
-  deliver(kAccess, kCallerAddr, response_to(reinvite, 200, "atag", sdp("192.0.2.10", 6000, 2)));
+  deliver(kAccess, kCallerAddr,
+          response_to(reinvite, 200, "atag", sdp("192.0.2.10", 6000, 2) + "a=recvonly\r\n"));
   EXPECT_EQ(next_to(kAccess, kCallerAddr).method(), sip::Method::kAck);
   auto reinvite_ok = next_to(kCarrier, kTrunkAddr);
   EXPECT_EQ(reinvite_ok.status_code(), 200);
   deliver(kCarrier, kTrunkAddr, in_dialog("ACK", reinvite_ok, false, "198.51.100.10", 5));
   dataplane_.flush();
+  const uint64_t id = only_call()->id;
+  ASSERT_TRUE(only_call()->media.on_hold());
 
   restart();
   ASSERT_EQ(restored_.adopted, 1u);
   auto call = only_call();
   ASSERT_TRUE(call);
   EXPECT_EQ(call->media.leg(kCallee).remote_port, 7002);
+  EXPECT_TRUE(call->media.on_hold());
+  ASSERT_TRUE(dataplane_.sessions.contains(id));
+  const api::SessionAdd& add = dataplane_.sessions.at(id);
+  EXPECT_FALSE(add.legs[kCaller].forward_rtp) << "the held caller's RTP stays held back";
+  EXPECT_TRUE(add.legs[kCallee].forward_rtp);
+  EXPECT_EQ(add.media_timeout_ms, 0u) << "no media timeout while on hold";
   // The callee hangs up: the caller's BYE has the CSeq after the re-INVITE's.
   deliver(kCarrier, kTrunkAddr, in_dialog("BYE", invite, true, "198.51.100.10", 6));
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 200);
