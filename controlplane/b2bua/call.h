@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/control_protocol.h"
+#include "controlplane/b2bua/refer_subscription.h"
 #include "controlplane/media/media_session.h"
 #include "controlplane/media/sdp_body.h"
 #include "controlplane/media/srtp_negotiation.h"
@@ -204,6 +205,7 @@ struct Call {
   std::optional<ReinviteAnswer> reinvite_answer;
   std::array<std::string, 2> reinvite_ack;
   std::array<uint32_t, 2> reinvite_ack_cseq{};  // the CSeq of the re-INVITE each acknowledges
+  ReferSubscriptions refer_subscriptions;       // relayed REFERs, for their NOTIFYs' Event id
   std::array<SessionTimer, 2> session_timers;   // per leg (session_timers.h)
   std::array<DialogPolicy, 2> dialog;           // per side: its zone's (and trunk's) policy
   CallerProvisionals caller_provisionals;       // reliable_provisionals.h

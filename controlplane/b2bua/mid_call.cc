@@ -154,7 +154,9 @@ void MidCall::refer(const CallPtr& call, Side side, const SipPeer& reply_to,
   }
   spdlog::info("call {}: REFER from the {} relayed (Refer-To {})", call->id, side_name(side),
                *target);
-  relay(call, side, reply_to, msg, {{"Refer-To", std::move(*target)}});
+  if (auto cseq = relay(call, side, reply_to, msg, {{"Refer-To", std::move(*target)}})) {
+    call->refer_subscriptions.add(side, msg.cseq()->number, *cseq);
+  }
 }
 
 std::expected<std::string, ReferRefusal> MidCall::transfer_target(const Call& call, Side side,
@@ -181,13 +183,19 @@ std::expected<std::string, ReferRefusal> MidCall::transfer_target(const Call& ca
                          replaced->far_replaces(target->replaces->early_only));
 }
 
-void MidCall::relay(const CallPtr& call, Side side, const SipPeer& reply_to,
-                    const sip::Message& msg, CallSignalling::ExtraHeaders extra) {
+std::optional<uint32_t> MidCall::relay(const CallPtr& call, Side side, const SipPeer& reply_to,
+                                       const sip::Message& msg,
+                                       CallSignalling::ExtraHeaders extra) {
   if (call->relayed.size() >= kMaxRelayed) {
     retry_later(*call, side, reply_to, msg);
-    return;
+    return std::nullopt;
   }
   CallSignalling::ExtraHeaders headers = carried_headers(msg);
+  if (msg.method() == Method::kNotify) {
+    for (auto& [name, value] : headers) {
+      if (name == "Event") value = call->refer_subscriptions.notify_event(side, value);
+    }
+  }
   std::ranges::move(extra, std::back_inserter(headers));
   if (msg.method() == Method::kUpdate) {  // a session refresh: it carries our leg's timer
     std::ranges::move(timers_.request_headers(*call, other(side)), std::back_inserter(headers));
@@ -197,10 +205,11 @@ void MidCall::relay(const CallPtr& call, Side side, const SipPeer& reply_to,
                                          std::string(msg.body()));
   if (!sent) {
     signalling_.respond_in_dialog(*call, side, reply_to, msg, 500, {});
-    return;
+    return std::nullopt;
   }
   call->relayed.push_back(
       RelayedRequest{side, reply_to, msg, sent->first, sent->second, std::nullopt, std::nullopt});
+  return sent->second;
 }
 
 bool MidCall::ack(const CallPtr& call, Side side, const sip::Message& ack) {

@@ -60,9 +60,10 @@ class MidCall {
   // Both early dialogs completed their first offer/answer reliably: an UPDATE may change it.
   [[nodiscard]] static bool early_offer_answer_done(const Call& call);
   // INFO, MESSAGE, NOTIFY, OPTIONS, a bodiless UPDATE, a REFER: to the other leg with its body
-  // and the headers that describe it, plus `extra`.
-  void relay(const CallPtr& call, Side side, const SipPeer& reply_to, const sip::Message& msg,
-             CallSignalling::ExtraHeaders extra = {});
+  // and the headers that describe it (a NOTIFY's refer subscription id mapped), plus `extra`.
+  // Our request's CSeq there; nullopt when it was refused (500 sent).
+  std::optional<uint32_t> relay(const CallPtr& call, Side side, const SipPeer& reply_to,
+                                const sip::Message& msg, CallSignalling::ExtraHeaders extra = {});
   // A REFER (RFC 3515) as its side's policy says: refused (403), or relayed with the Refer-To
   // pointing at the SBC on the other side (refer_target.h); the transferee's NOTIFYs come back
   // through the dialog as any NOTIFY.

@@ -104,7 +104,9 @@ class SdpRewriter {
   }
 
  private:
-  // s= becomes "-"; i=, u=, e=, p= and a=tool are dropped. True when the line is done with.
+  // s= becomes "-"; i=, u=, e=, p=, a=tool and the source attributes (a=ssrc, a=ssrc-group,
+  // RFC 5576: their cname is often user@host, e.g. baresip's "sip:user@10.0.0.5") are dropped.
+  // True when the line is done with.
   bool strip_identity(const SdpLine& line) {
     if (line.type == 'i' || line.type == 'u' || line.type == 'e' || line.type == 'p') return true;
     if (line.type == 's') {
@@ -112,7 +114,9 @@ class SdpRewriter {
       out_ += line.terminator;
       return true;
     }
-    return line.type == 'a' && attribute_name(line.value) == "tool";
+    if (line.type != 'a') return false;
+    const std::string_view name = attribute_name(line.value);
+    return name == "tool" || name == "ssrc" || name == "ssrc-group";
   }
 
   // The lines anchoring changes: the session's o=, every c=, the m= ports, a=rtcp and the ICE

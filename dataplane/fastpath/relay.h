@@ -19,6 +19,7 @@
 
 #include "dataplane/fastpath/checksum.h"
 #include "dataplane/fastpath/worker.h"
+#include "dataplane/media/rtcp_sdes.h"
 #include "dataplane/media/srtp_context.h"
 #include "dataplane/media/srtp_suite.h"
 #include "dataplane/tables/session_table.h"
@@ -618,6 +619,8 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
   // SRTCP, not yet protected toward the other leg, as the sender numbered it.
   s.quality.on_packet(rtcp, payload, static_cast<uint32_t>(payload_len), now_tsc, w.dp->tsc_hz,
                       s.session->streams[s.leg ^ 1][kind].quality);
+  // RTCP's SDES items say who and where the sender is: masked (rtcp_sdes.h).
+  if (rtcp && mask_rtcp_sdes(payload, payload_len)) payload_changed = true;
 
   if (const SessionTranscode* t = cfg->transcode.get(); t != nullptr && !rtcp) {
     if (t->stream[s.leg] != nullptr) {

@@ -96,6 +96,40 @@ TEST_F(ReferTest, ABlindTransferIsRelayedWithTheTargetAtTheSbc) {
   EXPECT_EQ(relayed.call_id(), ok_->call_id());
 }
 
+// The transferee names the subscription by our REFER's CSeq on its dialog (RFC 3515 §2.4.6);
+// the transferor must see its own REFER's, or it answers the NOTIFY 481 (baresip does).
+TEST_F(ReferTest, TheNotifysSubscriptionIdNamesTheTransferorsOwnRefer) {
+  deliver(kAccess, kCallerAddr, caller_refer("<sip:200@192.0.2.10:5060>", 7));
+  auto refer = next_to(kCarrier, kTrunkAddr);
+  ASSERT_EQ(refer.method(), sip::Method::kRefer);
+  const uint32_t ours = refer.cseq()->number;
+  ASSERT_NE(ours, 7u);
+  deliver(kCarrier, kTrunkAddr, response_to(refer, 202, ""));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 202);
+  const auto notify = [&](uint32_t cseq, const std::string& event) {
+    return with_parts(
+        fmt::format("NOTIFY sip:sbc@198.51.100.1 SIP/2.0\r\n"
+                    "Via: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bK-b-notify-{0}\r\n"
+                    "Max-Forwards: 70\r\nFrom: {1};tag=btag\r\nTo: {2}\r\nCall-ID: {3}\r\n"
+                    "CSeq: {0} NOTIFY\r\nEvent: {4}\r\nSubscription-State: active;expires=60\r\n"
+                    "Content-Length: 0\r\n\r\n",
+                    cseq, refer.header(sip::HeaderId::kTo), refer.header(sip::HeaderId::kFrom),
+                    *refer.call_id(), event),
+        "", "message/sipfrag;version=2.0", "SIP/2.0 100 Trying\r\n");
+  };
+  deliver(kCarrier, kTrunkAddr, notify(1, fmt::format("refer;id={};x=1", ours)));
+  auto relayed = next_to(kAccess, kCallerAddr);
+  ASSERT_EQ(relayed.method(), sip::Method::kNotify);
+  EXPECT_EQ(relayed.header("Event"), "refer;id=7;x=1");
+  deliver(kAccess, kCallerAddr, response_to(relayed, 200, ""));
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 200);
+  // An id naming no REFER of ours, and another package, cross as they are.
+  deliver(kCarrier, kTrunkAddr, notify(2, "refer;id=9999"));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).header("Event"), "refer;id=9999");
+  deliver(kCarrier, kTrunkAddr, notify(3, fmt::format("dialog;id={}", ours)));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).header("Event"), fmt::format("dialog;id={}", ours));
+}
+
 TEST_F(ReferTest, AReplacesNamingNoCallOrABadTargetIsRefused) {
   deliver(kAccess, kCallerAddr,
           caller_refer("<sip:bob@192.0.2.10?Replaces=x%3Bto-tag%3D1%3Bfrom-tag%3D2>"));

@@ -192,12 +192,13 @@ TEST(SdpRewrite, ConnectionLinesOnlyWhereTheyWere) {
 TEST(SdpRewrite, IdentityStrippingKeepsLineEndsAndLookAlikes) {
   const std::string text =
       "v=0\no=u 1 1 IN IP4 10.0.0.5\ns=Acme\ni=info\nc=IN IP4 10.0.0.5\nt=0 0\n"
-      "a=toolbar:x\na=tool:Acme 1.0\nm=audio 4000 RTP/AVP 0\ni=audio info\n";
+      "a=toolbar:x\na=tool:Acme 1.0\nm=audio 4000 RTP/AVP 0\ni=audio info\n"
+      "a=ssrc:3903568333 cname:sip:15550002@10.0.0.5\na=ssrc-group:FID 1 2\na=ssrcx:1\n";
   SdpRewrite rw = anchor({{20000, std::nullopt, {}, {}, {}, {}}});
   rw.strip_identity = true;
   EXPECT_EQ(rewritten(text, rw),
             "v=0\no=u 1 1 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\n"
-            "a=toolbar:x\nm=audio 20000 RTP/AVP 0\n");
+            "a=toolbar:x\nm=audio 20000 RTP/AVP 0\na=ssrcx:1\n");
 }
 
 TEST(SdpRewrite, ErrorsComeFromTheParserOrTheSpec) {
