@@ -4,8 +4,13 @@
 183 on the callee's dialog and sends the caller its own reliable 183 (its own RSeq, the answer
 anchored), which the caller PRACKs; the callee's 200 (no SDP: the answer is given) reaches the
 caller as a 200 without a second answer. The sipp scenarios check Require/RSeq/RAck on each leg;
-RTP then flows both ways through the anchored ports and the call ends normally."""
+RTP then flows both ways through the anchored ports and the call ends normally.
 
+--early-update: after the PRACKs the callee changes the session with an UPDATE on its early dialog
+(RFC 3311 §5.1); the SBC relays it to the caller on the caller's early dialog (its access address
+in the offer) and brings the caller's answer back anchored at its trunk address, before the 200."""
+
+import argparse
 import sys
 
 from lab_test import check_answered_media, check_calls_ended, check_peers_ok, lab, main
@@ -13,8 +18,20 @@ from lab_test import check_answered_media, check_calls_ended, check_peers_ok, la
 AUDIO_SECONDS = 1.0
 
 
-def test(the_lab, checks):
-    outcome = lab.run_call(the_lab, lab.scenario("uac_prack.xml"), lab.scenario("uas_prack.xml"),
+def make_test(early_update: bool):
+    suffix = "_update" if early_update else ""
+
+    def test(the_lab, checks):
+        run(the_lab, checks, f"uac_prack{suffix}.xml", f"uas_prack{suffix}.xml")
+        if early_update:
+            log = the_lab.logs().get("sbcd", "")
+            checks.check("UPDATE from the callee relayed" in log,
+                         "sbcd relayed the callee's early UPDATE")
+    return test
+
+
+def run(the_lab, checks, uac: str, uas: str):
+    outcome = lab.run_call(the_lab, lab.scenario(uac), lab.scenario(uas),
                            audio_seconds=AUDIO_SECONDS, timeout_s=30)
     check_peers_ok(outcome, checks)
     code = outcome.caller.final_response("INVITE")
@@ -25,4 +42,9 @@ def test(the_lab, checks):
 
 
 if __name__ == "__main__":
-    sys.exit(main(test, "prack"))
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--early-update", action="store_true")
+    options, rest = parser.parse_known_args(sys.argv[1:])
+    sys.argv = [sys.argv[0], *rest]
+    sys.exit(main(make_test(options.early_update),
+                  "prack_early_update" if options.early_update else "prack"))
