@@ -47,6 +47,9 @@ void AnswerRelay::invite_response(const CallPtr& call, TransactionId id, const s
     provisional(call, msg);
     return;
   }
+  // A carrier's challenge, answered with its trunk's credentials: the same INVITE again, and the
+  // ringing goes on under the same ring timer.
+  if ((code == 401 || code == 407) && challenge_.answer(call, msg)) return;
   signalling_.close_invite(*call);
   call->ring_timer.cancel();
   if (code >= 300) {

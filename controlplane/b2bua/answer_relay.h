@@ -12,6 +12,7 @@
 #include "controlplane/b2bua/call_teardown.h"
 #include "controlplane/b2bua/reliable_provisionals.h"
 #include "controlplane/b2bua/session_timers.h"
+#include "controlplane/b2bua/trunk_challenge.h"
 
 namespace sbc::cp {
 
@@ -26,7 +27,8 @@ class AnswerRelay {
         media_(media),
         dialogs_(dialogs),
         timers_(timers),
-        provisionals_(provisionals) {}
+        provisionals_(provisionals),
+        challenge_(ctx, signalling) {}
 
   // A response in one of a live call's client transactions.
   void call_response(const CallPtr& call, TransactionId id, const sip::Message& msg);
@@ -58,6 +60,7 @@ class AnswerRelay {
   CallDialogs& dialogs_;
   SessionTimers& timers_;
   ReliableProvisionals& provisionals_;
+  TrunkChallenge challenge_;
 };
 
 }  // namespace sbc::cp

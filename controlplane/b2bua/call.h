@@ -20,6 +20,7 @@
 #include "controlplane/runtime/scheduler.h"
 #include "controlplane/runtime/timer.h"
 #include "controlplane/security/admission_control.h"
+#include "controlplane/sip/builder.h"
 #include "controlplane/sip/message.h"
 #include "controlplane/transaction/transaction_user.h"
 #include "controlplane/transport/sip_transport.h"
@@ -211,6 +212,11 @@ struct Call {
   CallerProvisionals caller_provisionals;       // reliable_provisionals.h
   std::vector<EarlyDialog> early_dialogs;       // of our INVITE, one per callee fork
   std::optional<AdmissionLease> admission;      // released when the call ends
+  // Toward a trunk: its name; with credentials, our INVITE as built, sent again with them when
+  // the carrier challenges it, and how often it was (trunk_challenge.h).
+  std::string callee_trunk;
+  std::optional<sip::RequestSpec> callee_invite_spec;
+  uint8_t callee_auth_answers = 0;
 
   // For a Call that outlives its B2BUA (kept by a pending dataplane reply): its timers call back
   // into the B2BUA, so they stop when the B2BUA goes.

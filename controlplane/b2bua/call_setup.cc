@@ -5,6 +5,7 @@
 
 #include "controlplane/b2bua/b2bua_internal.h"
 #include "controlplane/b2bua/dialog_replaces.h"
+#include "controlplane/b2bua/trunk_challenge.h"
 #include "controlplane/sip/builder.h"
 #include "controlplane/transaction/response_via.h"
 
@@ -296,6 +297,9 @@ CallPtr CallSetup::build_call(const SipPeer& from, const sip::Message& invite, c
            (rr && !rr->empty() ? is_sips(rr->front().uri_text) : is_sips(a.remote_target));
   a.user = std::string(caller_from.uri.user);
 
+  if (route.kind == RouteKind::kTrunk && route.trunk) {
+    call->callee_trunk = ctx_.config.trunks[*route.trunk].name;
+  }
   Leg& b = call->legs[kCallee];
   b.peer = route.peer;
   b.signalling_source = route.peer.remote;
@@ -338,6 +342,7 @@ void CallSetup::send_invite(const CallPtr& call, uint32_t max_forwards, std::str
   spec.body = std::move(offer);
   spdlog::info("call {}: {} -> {} ({} -> {})", call->id, a.user, b.user,
                ctx_.config.zones[a.peer.zone].name, ctx_.config.zones[b.peer.zone].name);
+  keep_for_challenge(ctx_.config.trunks, *call, spec);
   if (!signalling_.send_invite(call, std::move(spec))) {
     teardown_.fail_call(call, 503, CallResult::kFailed);
     return;

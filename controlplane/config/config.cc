@@ -146,8 +146,8 @@ const std::vector<std::string> kZoneKeys = {"dataplane_port",
                                             "default_target",
                                             "default_target_transport"};
 const std::string kZoneListen = "listen";  // repeatable
-const std::vector<std::string> kTrunkKeys = {"zone",      "host",       "port",
-                                             "transport", "fromdomain", "fromuser"};
+const std::vector<std::string> kTrunkKeys = {"zone",       "host",     "port",     "transport",
+                                             "fromdomain", "fromuser", "username", "secret"};
 
 std::expected<Transport, std::string> parse_transport_option(std::string_view text,
                                                              std::string_view option) {
@@ -268,6 +268,22 @@ std::expected<void, std::string> read_trunk(const Values& v, const std::string& 
       return std::unexpected(prefix + "fromuser: '" + *u + "' is not a valid SIP user part");
     }
     trunk.fromuser = *u;
+  }
+  if (auto u = v.get(prefix + "username")) {
+    // Quoted in our Authorization header: anything printable but the quote and backslash.
+    if (u->empty() || std::ranges::any_of(*u, [](char c) {
+          return c < 0x20 || c == 0x7f || c == '"' || c == '\\';
+        })) {
+      return std::unexpected(prefix + "username: must be printable, without '\"' or '\\'");
+    }
+    trunk.username = *u;
+  }
+  if (auto s = v.get(prefix + "secret")) {
+    if (s->empty()) return std::unexpected(prefix + "secret: must not be empty");
+    trunk.secret = *s;
+  }
+  if (trunk.username.empty() != trunk.secret.empty()) {
+    return std::unexpected(prefix + "username and secret: set both or neither");
   }
   return {};
 }

@@ -30,11 +30,15 @@ struct TrunkConfig {
   Transport transport = Transport::kUdp;  // how we reach the carrier
   std::string fromdomain;                 // optional: host part of From toward the carrier
   std::string fromuser;                   // optional: user part of From toward the carrier
-  std::vector<IpNetwork> allow;           // allow = CIDR list; default {host/32}: requests on the
-                                          // trunk's zone from these sources belong to this trunk
-  CallLimits limits;                      // max_calls, max_cps
-  MediaPolicyOverride media;              // media_profile, srtp_suites: over its zone's
-  DialogPolicyOverride dialog;            // session_expires, min_se, 100rel: over its zone's
+  // Optional digest credentials: our INVITE challenged by the carrier (401/407) is sent again
+  // with them (b2bua/trunk_challenge.h). The secret is never logged, exported or shown.
+  std::string username;
+  std::string secret;
+  std::vector<IpNetwork> allow;  // allow = CIDR list; default {host/32}: requests on the
+                                 // trunk's zone from these sources belong to this trunk
+  CallLimits limits;             // max_calls, max_cps
+  MediaPolicyOverride media;     // media_profile, srtp_suites: over its zone's
+  DialogPolicyOverride dialog;   // session_expires, min_se, 100rel: over its zone's
   bool operator==(const TrunkConfig&) const = default;
 };
 

@@ -161,6 +161,23 @@ TEST(ConfigTest, MalformedValuesAreNamed) {
   EXPECT_NE(error_of(text).find("trunk.carrier1.fromuser"), std::string::npos);
 }
 
+TEST(ConfigTest, TrunkCredentialsComeAsAPair) {
+  const auto with = [](std::string_view lines) {
+    std::string text = kSample;
+    text.replace(text.find("fromuser = 15550001"), 19,
+                 "fromuser = 15550001\n" + std::string(lines));
+    return text;
+  };
+  auto both = parse_config(with("username = acct-42\nsecret = s3cret"));
+  ASSERT_TRUE(both.has_value()) << both.error();
+  EXPECT_EQ(both->trunks[0].username, "acct-42");
+  EXPECT_EQ(both->trunks[0].secret, "s3cret");
+  EXPECT_NE(error_of(with("username = acct-42")).find("set both or neither"), std::string::npos);
+  EXPECT_NE(error_of(with("secret = s3cret")).find("set both or neither"), std::string::npos);
+  EXPECT_NE(error_of(with("username = a\"b\nsecret = x")).find("trunk.carrier1.username"),
+            std::string::npos);
+}
+
 TEST(ConfigTest, DuplicateBindIsRefused) {
   std::string text = kSample;
   text.replace(text.find("sip_address = 198.51.100.1"), 26, "sip_address = 192.0.2.1");
