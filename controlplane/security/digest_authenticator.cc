@@ -80,17 +80,6 @@ std::optional<DigestAlgorithm> parse_algorithm(std::string_view text) {
   return std::nullopt;
 }
 
-// realm is configuration text; escape what would end the quoted-string.
-std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
 std::string lowercase(std::string_view text) {
   std::string out(text);
   for (char& c : out) {
@@ -218,7 +207,8 @@ std::vector<std::string> DigestAuthenticator::challenges(
   const std::string nonce = make_nonce(realm, now);
   const std::string op = opaque(realm);
   for (DigestAlgorithm a : algorithms) {
-    std::string v = "Digest realm=" + quoted(realm) + ", nonce=\"" + nonce + "\", opaque=\"" + op +
+    std::string v = "Digest realm=" + sip::quoted_string(realm) + ", nonce=\"" + nonce +
+                    "\", opaque=\"" + op +
                     "\", algorithm=" + std::string(digest_algorithm_token(a)) + ", qop=\"auth\"";
     if (stale) v += ", stale=true";
     out.push_back(std::move(v));

@@ -33,18 +33,6 @@ std::optional<Offer> usable(const sip::DigestChallenge& c) {
   return offer;
 }
 
-// A quoted-string value (RFC 3261 §25.1): the values we quote come from config (validated) and
-// the server's challenge (parsed), so only '"' and '\' need escaping.
-std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
 }  // namespace
 
 std::string_view to_string(ChallengeError error) {
@@ -104,12 +92,14 @@ std::expected<DigestAnswer, ChallengeError> answer_challenge(
       .cnonce = best->qop_auth ? cnonce : std::string_view(),
       .qop = best->qop_auth ? "auth" : "",
   });
-  std::string value =
-      fmt::format("Digest username={}, realm={}, nonce={}, uri={}, response=\"{}\", algorithm={}",
-                  quoted(username), quoted(c.realm), quoted(c.nonce), quoted(uri), digest,
-                  digest_algorithm_token(best->algorithm));
-  if (best->qop_auth) value += fmt::format(", qop=auth, nc={}, cnonce={}", kNc, quoted(cnonce));
-  if (!c.opaque.empty()) value += fmt::format(", opaque={}", quoted(c.opaque));
+  std::string value = fmt::format(
+      "Digest username={}, realm={}, nonce={}, uri={}, response=\"{}\", algorithm={}",
+      sip::quoted_string(username), sip::quoted_string(c.realm), sip::quoted_string(c.nonce),
+      sip::quoted_string(uri), digest, digest_algorithm_token(best->algorithm));
+  if (best->qop_auth) {
+    value += fmt::format(", qop=auth, nc={}, cnonce={}", kNc, sip::quoted_string(cnonce));
+  }
+  if (!c.opaque.empty()) value += fmt::format(", opaque={}", sip::quoted_string(c.opaque));
   return DigestAnswer{proxy ? sip::HeaderId::kProxyAuthorization : sip::HeaderId::kAuthorization,
                       std::move(value), c.stale};
 }

@@ -132,4 +132,14 @@ std::expected<DigestChallenge, ParseError> digest_challenge(const AuthHeader& he
   return c;
 }
 
+std::string quoted_string(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
 }  // namespace sbc::cp::sip

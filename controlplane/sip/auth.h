@@ -67,4 +67,7 @@ struct DigestChallenge {
 };
 [[nodiscard]] std::expected<DigestChallenge, ParseError> digest_challenge(const AuthHeader& header);
 
+// `text` as a quoted-string (RFC 3261 §25.1) for an auth-param we write: '"' and '\' escaped.
+[[nodiscard]] std::string quoted_string(std::string_view text);
+
 }  // namespace sbc::cp::sip
