@@ -52,6 +52,7 @@ void AnswerRelay::invite_response(const CallPtr& call, TransactionId id, const s
   if ((code == 401 || code == 407) && challenge_.answer(call, msg)) return;
   signalling_.close_invite(*call);
   call->ring_timer.cancel();
+  call->callee_invite_spec.reset();  // answered or failed: never sent again
   if (code >= 300) {
     final_failure(call, msg);
   } else {

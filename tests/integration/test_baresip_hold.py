@@ -242,6 +242,30 @@ def ctrl(ua: Baresip, command: str, params: str = "") -> Dict:
     return response
 
 
+def start_captured(the_lab, caller: Baresip, callee: Baresip, dumps: List[Tcpdump]) -> None:
+    """tcpdump on both wires (appended to `dumps`), then both UAs, each up to its ctrl_tcp."""
+    for name, ns, iface in (("caller-wire", the_lab.caller, "c0"),
+                            ("callee-wire", the_lab.callee, "e0")):
+        dumps.append(Tcpdump(ns, iface, os.path.join(the_lab.dir, f"{name}.pcap")))
+        the_lab.extra_processes.append(dumps[-1].process)  # the lab's cleanup, as a backstop
+    for ua in (callee, caller):
+        ua.start()
+        the_lab.extra_processes.append(ua.process)
+        wait_until(f"baresip {ua.name}'s ctrl_tcp on 127.0.0.1:{CTRL_PORT}",
+                   lambda: ua.ns.tcp_listening("127.0.0.1", CTRL_PORT), 10, 0.1,
+                   alive=ua.process.check_alive)
+
+
+def dial(checks, caller: Baresip, callee: Baresip) -> None:
+    """The caller's /dial to the SBC's service number, up until both UAs established the call."""
+    dialled = ctrl(caller, "dial", f"sip:{SERVICE}@{lab.ACCESS_IP}:{lab.SIP_PORT}")
+    checks.check(dialled.get("ok") is True, "caller's /dial accepted", str(dialled))
+    for ua in (caller, callee):
+        wait_until(f"baresip {ua.name} to establish the call",
+                   lambda: "Call established" in ua.log_text(), 10, 0.1,
+                   alive=ua.process.check_alive)
+
+
 def call_counters(the_lab) -> Optional[Tuple[int, int]]:
     """(A->B, B->A) RTP packets of the one call `sbc-cli --json show calls` lists, or None."""
     calls = the_lab.cli_json("show", "calls").get("calls") or []
@@ -271,24 +295,10 @@ def test(the_lab, checks):
     counters = {}
     started = time.monotonic()
     try:
-        for name, ns, iface in (("caller-wire", the_lab.caller, "c0"),
-                                ("callee-wire", the_lab.callee, "e0")):
-            dumps.append(Tcpdump(ns, iface, os.path.join(the_lab.dir, f"{name}.pcap")))
-            the_lab.extra_processes.append(dumps[-1].process)  # the lab's cleanup, as a backstop
-        for ua in (callee, caller):
-            ua.start()
-            the_lab.extra_processes.append(ua.process)
-            wait_until(f"baresip {ua.name}'s ctrl_tcp on 127.0.0.1:{CTRL_PORT}",
-                       lambda: ua.ns.tcp_listening("127.0.0.1", CTRL_PORT), 10, 0.1,
-                       alive=ua.process.check_alive)
+        start_captured(the_lab, caller, callee, dumps)
 
         # 1. The call, and both ways of audio.
-        dialled = ctrl(caller, "dial", f"sip:{SERVICE}@{lab.ACCESS_IP}:{lab.SIP_PORT}")
-        checks.check(dialled.get("ok") is True, "caller's /dial accepted", str(dialled))
-        for ua in (caller, callee):
-            wait_until(f"baresip {ua.name} to establish the call",
-                       lambda: "Call established" in ua.log_text(), 10, 0.1,
-                       alive=ua.process.check_alive)
+        dial(checks, caller, callee)
         checks.check(True, "both baresips established the call through the SBC")
         menu = ctrl(caller, "help").get("data", "")
         for command, key in (("/hold", "x"), ("/resume", "X")):

@@ -25,12 +25,12 @@ import sys
 import time
 
 from lab_test import check_nothing_left, lab, main
-from test_baresip_hold import (CTRL_PORT, call_counters, ctrl, read_wire, sbcd_log, with_ctrl)
+from test_baresip_hold import (call_counters, ctrl, dial, read_wire, sbcd_log, start_captured,
+                               with_ctrl)
 from test_media_audio import RTP_PORTS, SEED_CALLEE, SEED_CALLER, SERVICE, say
 
 import audio  # noqa: E402  (tools/audio)
 from lab.baresip import Baresip  # noqa: E402
-from lab.peers import Tcpdump  # noqa: E402
 from lab.procs import LabError, wait_until  # noqa: E402
 
 RATE = 8000
@@ -62,24 +62,10 @@ def test(the_lab, checks):
     dumps = []
     counters = None
     try:
-        for name, ns, iface in (("caller-wire", the_lab.caller, "c0"),
-                                ("callee-wire", the_lab.callee, "e0")):
-            dumps.append(Tcpdump(ns, iface, os.path.join(the_lab.dir, f"{name}.pcap")))
-            the_lab.extra_processes.append(dumps[-1].process)
-        for ua in (callee, caller):
-            ua.start()
-            the_lab.extra_processes.append(ua.process)
-            wait_until(f"baresip {ua.name}'s ctrl_tcp on 127.0.0.1:{CTRL_PORT}",
-                       lambda: ua.ns.tcp_listening("127.0.0.1", CTRL_PORT), 10, 0.1,
-                       alive=ua.process.check_alive)
+        start_captured(the_lab, caller, callee, dumps)
 
         # 1. The first call.
-        dialled = ctrl(caller, "dial", f"sip:{SERVICE}@{lab.ACCESS_IP}:{lab.SIP_PORT}")
-        checks.check(dialled.get("ok") is True, "caller's /dial accepted", str(dialled))
-        for ua in (caller, callee):
-            wait_until(f"baresip {ua.name} to establish the call",
-                       lambda: "Call established" in ua.log_text(), 10, 0.1,
-                       alive=ua.process.check_alive)
+        dial(checks, caller, callee)
         time.sleep(TALK_S)
 
         # 2. The callee transfers the caller (to itself: the lab's trunk has one host).
