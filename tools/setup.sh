@@ -15,7 +15,7 @@ packages=(
   prometheus-cpp-dev libgtest-dev libgmock-dev
   libedit-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libsqlite3-dev
   # transcoding codecs (dataplane/media/codecs)
-  libspandsp-dev libopus-dev libbcg729-dev libspeexdsp-dev
+  libspandsp-dev libopus-dev libbcg729-dev
   # lab, demo and integration tests
   iproute2 iputils-ping ethtool sip-tester tcpdump procps curl python3 kmod
   # security tests: SIP scanners (svmap, svwar, svcrack)

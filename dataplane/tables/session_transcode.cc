@@ -81,7 +81,7 @@ uint32_t codec_weight(api::MediaCodec codec) {
   switch (codec) {
     case api::MediaCodec::kPcmu:
     case api::MediaCodec::kPcma: return 1;
-    case api::MediaCodec::kG722: return 54;
+    case api::MediaCodec::kG722: return 19;
     case api::MediaCodec::kOpus: return 84;
     case api::MediaCodec::kG729: return 119;
   }

@@ -34,7 +34,7 @@ namespace sbc::dp {
 // What a transcoded direction costs a transcoding lcore, in units where one PCMU<->PCMA call
 // (two directions) is 4: each direction costs the weight of the codec it decodes plus the weight
 // of the codec it encodes. The weights are sbc-codec-bench's calls per core relative to
-// PCMU<->PCMA on the lab VM (G.722 28x, Opus 42x, G.729 60x).
+// PCMU<->PCMA on the lab VM (G.722 10x in its 8 kHz mode, Opus 42x, G.729 60x).
 inline constexpr uint32_t kCostPerG711Call = 4;
 uint32_t codec_weight(api::MediaCodec codec);
 // The codecs library's id of a control-protocol codec.

@@ -3,7 +3,13 @@
 1. Coarse alignment: the lag of the maximum of the full cross-correlation (FFT, pure Python).
 2. Fine alignment per block: the reference is cut into BLOCK_S blocks; each is searched again
    within +-REFINE_S of the coarse lag, so a jitter buffer that slipped a few packets, or a lost
-   packet concealed by the receiver, costs one block and not the whole measurement.
+   packet concealed by the receiver, costs one block and not the whole measurement. The best
+   whole-sample lag is then refined to a fraction of a sample (FRACTION_STEPS per sample): a codec
+   path may delay the audio by part of a sample (a QMF filter bank, a resampler), and a 3 kHz tone
+   a quarter sample late differs from the reference by a third of its own amplitude, which would
+   read as noise (8 dB SNR for a faithful copy). The cross-correlation of band-limited signals is
+   itself band-limited, so it is interpolated between the whole-sample lags already computed
+   (a windowed sinc of INTERPOLATION_TAPS either side) rather than resampling the audio.
 3. Figures: per block the normalized cross-correlation rho = <r,x> / (|r| |x|) at its best lag;
    overall correlation and SNR over all blocks with the received block fitted by its
    least-squares gain (signal = the fitted reference, noise = what is left):
@@ -31,6 +37,9 @@ COVERAGE_THRESHOLD = 0.75
 BLOCK_MATCH = 0.5
 BLOCK_S = 0.4
 REFINE_S = 0.03
+FRACTION_STEPS = 32
+INTERPOLATION_TAPS = 48
+CANDIDATES = 4
 
 
 @dataclass
@@ -145,6 +154,36 @@ def _resample(samples: Sequence[int], rate: int, target: int) -> List[int]:
     return out
 
 
+def _interpolation_weights(fraction: float) -> List[float]:
+    """Blackman-windowed sinc weights for the value at offset `fraction` (|fraction| <= 0.5)
+    from the samples at offsets -INTERPOLATION_TAPS..INTERPOLATION_TAPS."""
+    weights = []
+    for j in range(-INTERPOLATION_TAPS, INTERPOLATION_TAPS + 1):
+        x = fraction - j
+        sinc = 1.0 if x == 0 else math.sin(math.pi * x) / (math.pi * x)
+        t = x / (INTERPOLATION_TAPS + 1)
+        window = 0.42 + 0.5 * math.cos(math.pi * t) + 0.08 * math.cos(2 * math.pi * t)
+        weights.append(sinc * window)
+    return weights
+
+
+_FRACTIONS = [(k / FRACTION_STEPS, _interpolation_weights(k / FRACTION_STEPS))
+              for k in range(-FRACTION_STEPS // 2, FRACTION_STEPS // 2 + 1) if k != 0]
+
+
+def _fractional_peak(crosses: Sequence[float], at: int) -> float:
+    """The largest cross-correlation within half a sample of whole lag `at`, interpolated from
+    `crosses` (one per whole lag). Near either end of `crosses` the interpolation would lack half
+    its taps (and overshoot), so there the whole-lag value stands."""
+    if at < INTERPOLATION_TAPS or at + INTERPOLATION_TAPS >= len(crosses):
+        return crosses[at]
+    best = crosses[at]
+    window = crosses[at - INTERPOLATION_TAPS:at + INTERPOLATION_TAPS + 1]
+    for _, weights in _FRACTIONS:
+        best = max(best, _dot(weights, window))
+    return best
+
+
 def check_audio(reference: Sequence[int], received: Sequence[int], rate: int,
                 received_rate: Optional[int] = None) -> AudioVerdict:
     """Compares `received` (any length, any delay) with `reference`; both 16-bit samples."""
@@ -159,6 +198,9 @@ def check_audio(reference: Sequence[int], received: Sequence[int], rate: int,
     if not received or not any(received):
         return AudioVerdict(False, 0.0, float("-inf"), 0.0, None, [0.0] * len(blocks),
                             received_s, "received audio is empty or all zero")
+    # Silence either side, so the fractional refinement has its taps at a recording's very ends.
+    pad = INTERPOLATION_TAPS + 1
+    received = [0] * pad + list(received) + [0] * pad
     lag = coarse_lag(reference, received)
     rhos: List[float] = []
     fitted = 0.0
@@ -178,12 +220,21 @@ def check_audio(reference: Sequence[int], received: Sequence[int], rate: int,
             rhos.append(0.0)
             continue
         r_energy = _dot(ref_block, ref_block)
+        crosses = [_dot(ref_block, received[begin:begin + block])
+                   for begin in range(first, last + 1)]
         best = (0.0, 0.0, 0.0)  # rho, cross, rx energy
-        for begin in range(first, last + 1):
-            cross = _dot(ref_block, received[begin:begin + block])
-            if cross <= 0:
-                continue
+        candidates = []  # (rho, index) at whole lags
+        for at, cross in enumerate(crosses):
+            if cross > 0:
+                begin = first + at
+                x_energy = float(squares[begin + block] - squares[begin])
+                candidates.append((cross / math.sqrt(r_energy * x_energy), at))
+        # A tone near the band edge a half sample late correlates less at both neighbouring whole
+        # lags than at some wrong lag further off, so the best few are refined, not the best one.
+        for _, at in sorted(candidates, reverse=True)[:CANDIDATES]:
+            begin = first + at
             x_energy = float(squares[begin + block] - squares[begin])
+            cross = min(_fractional_peak(crosses, at), math.sqrt(r_energy * x_energy))
             rho = cross / math.sqrt(r_energy * x_energy)
             if rho > best[0]:
                 best = (rho, cross, x_energy)
@@ -215,7 +266,7 @@ def check_audio(reference: Sequence[int], received: Sequence[int], rate: int,
         reasons.append("SNR below threshold")
     if coverage < COVERAGE_THRESHOLD:
         reasons.append("too few blocks of the reference found")
-    return AudioVerdict(not reasons, correlation, snr, coverage, lag / rate, rhos, received_s,
+    return AudioVerdict(not reasons, correlation, snr, coverage, (lag - pad) / rate, rhos, received_s,
                         ", ".join(reasons))
 
 
