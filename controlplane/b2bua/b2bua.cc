@@ -76,8 +76,10 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
       dialogs_(ctx_, signalling_, teardown_, records_, mid_call_, provisionals_),
       relay_(ctx_, signalling_, teardown_, media_, dialogs_, session_timers_, provisionals_),
       setup_(ctx_, signalling_, teardown_, media_, session_timers_, provisionals_),
-      register_(ctx_) {
+      register_(ctx_),
+      qualify_(ctx_, signalling_) {
   for (const ZoneConfig& z : config.zones) trunk_zones_.push_back(config.is_trunk_zone(z.name));
+  qualify_.restart();
 }
 
 B2bua::~B2bua() {
@@ -194,6 +196,7 @@ void B2bua::keep_stored(const Call& call) {
 // whatever its Call-ID or To say: dropping it would leave the call waiting for it forever.
 void B2bua::on_response(TransactionId id, uint64_t owner, const SipPeer& from,
                         const sip::Message& msg) {
+  if (id != 0 && qualify_.response(id, msg)) return;
   if (id != 0) {
     if (CallPtr call = calls_.find(owner)) {
       if (!session_timers_.response(call, id, msg) && !mid_call_.response(call, id, msg)) {
@@ -241,6 +244,7 @@ void B2bua::stray_answer(TransactionId id, const SipPeer& from, const sip::Messa
 // timeout, 503 for a transport failure as §8.1.3.1 says); a BYE or CANCEL failing only ends its
 // transaction.
 void B2bua::on_transaction_error(TransactionId id, uint64_t owner, TransactionError error) {
+  if (qualify_.transaction_error(id, error)) return;
   CallPtr call = calls_.find(owner);
   if (!call || session_timers_.transaction_error(call, id, error) ||
       mid_call_.transaction_error(call, id, error)) {

@@ -13,6 +13,7 @@
 //   CallMedia        media sessions, dataplane programming and reconcile (call_media.h)
 //   CallRecords      the call store and CDRs (call_records.h)
 //   RegisterHandler  REGISTER on access zones (register_handler.h)
+//   TrunkQualify     OPTIONS pings to trunks, feeding the router's trunk health (trunk_qualify.h)
 // Itself it keeps the zones' roles across reloads (b2bua_reload.cc), the adoption of calls an
 // earlier sbcd kept (b2bua_persist.cc) and the capacity limits.
 //
@@ -36,6 +37,7 @@
 #include "controlplane/b2bua/mid_call.h"
 #include "controlplane/b2bua/register_handler.h"
 #include "controlplane/b2bua/session_timers.h"
+#include "controlplane/b2bua/trunk_qualify.h"
 #include "controlplane/sip/request_check.h"
 
 namespace sbc::cp {
@@ -98,6 +100,9 @@ class B2bua final : private TransactionUser {
   void update_media_stats(const api::SessionInfo& info) { media_.update_media_stats(info); }
 
   [[nodiscard]] const CallTable::Map& calls() const { return calls_.all(); }
+  // Each trunk's qualify state (index into the running configuration's trunks).
+  [[nodiscard]] const TrunkHealth& trunk_health() const { return router_.health(); }
+  [[nodiscard]] const std::vector<TrunkConfig>& trunks() const { return config_.trunks; }
   // Live calls (not ended): what [sbcd] call_capacity bounds.
   [[nodiscard]] size_t active_calls() const { return calls_.live(); }
   // Ended calls remembered to absorb retransmissions (ended_calls.h).
@@ -172,6 +177,7 @@ class B2bua final : private TransactionUser {
   AnswerRelay relay_;
   CallSetup setup_;
   RegisterHandler register_;
+  TrunkQualify qualify_;
 };
 
 }  // namespace sbc::cp

@@ -14,6 +14,7 @@ void B2bua::reconfigure() {
     if (!z.retired) trunk_zones_[i] = config_.is_trunk_zone(z.name);
   }
   router_.reconfigure();
+  qualify_.restart();  // the trunks were indexed again
 }
 
 std::vector<std::pair<size_t, boost::asio::ip::address>> B2bua::call_peers() const {

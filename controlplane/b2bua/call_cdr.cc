@@ -47,6 +47,9 @@ nlohmann::json make_cdr(const Call& call) {
                            ? nlohmann::json{{"tag", b.remote_tag}, {"contact", b.remote_target}}
                            : nlohmann::json(nullptr);
   j["early_dialogs"] = call.early_dialogs.size();
+  // The trunk the call went to (the first not down, routing/router.h); null off trunks.
+  j["callee_trunk"] =
+      call.callee_trunk.empty() ? nlohmann::json(nullptr) : nlohmann::json(call.callee_trunk);
   j["start_time"] = iso8601(call.start_time);
   j["answer_time"] = call.answer_time ? nlohmann::json(iso8601(*call.answer_time)) : nullptr;
   j["end_time"] = call.end_time ? nlohmann::json(iso8601(*call.end_time)) : nullptr;

@@ -46,6 +46,7 @@ namespace {
 
 using config_detail::add_dialog_policy_options;
 using config_detail::add_media_policy_options;
+using config_detail::add_qualify_options;
 using config_detail::add_security_options;
 using config_detail::check_capacity;
 using config_detail::check_security;
@@ -56,6 +57,7 @@ using config_detail::parse_number;
 using config_detail::read_capacity;
 using config_detail::read_dialog_policies;
 using config_detail::read_media_policies;
+using config_detail::read_qualify;
 using config_detail::read_security;
 using config_detail::trim;
 using config_detail::valid_name;
@@ -584,6 +586,7 @@ po::options_description known_options(const SectionNames& names) {
   add_security_options(desc, names.zones, names.trunks, names.users);
   add_media_policy_options(desc, names.zones, names.trunks);
   add_dialog_policy_options(desc, names.zones, names.trunks);
+  add_qualify_options(desc, names.trunks);
   return desc;
 }
 
@@ -604,6 +607,7 @@ std::expected<Config, std::string> read_config(const Values& values, const Secti
   if (auto r = read_security(values, names.users, config); !r) return std::unexpected(r.error());
   if (auto r = read_media_policies(values, config); !r) return std::unexpected(r.error());
   if (auto r = read_dialog_policies(values, config); !r) return std::unexpected(r.error());
+  if (auto r = read_qualify(values, config); !r) return std::unexpected(r.error());
   if (auto r = cross_check(config); !r) return std::unexpected(r.error());
   if (auto r = check_security(config); !r) return std::unexpected(r.error());
   if (auto r = check_capacity(config); !r) return std::unexpected(r.error());

@@ -113,6 +113,11 @@ void add_dialog_policy_options(po::options_description& desc, const std::set<std
 // Reads them once [sbcd] (their defaults), zones and trunks are in `config`.
 std::expected<void, std::string> read_dialog_policies(const Values& v, Config& config);
 
+// [trunk.NAME] qualify, qualify_timeout_ms, qualify_failures, qualify_successes
+// (config_qualify.cc).
+void add_qualify_options(po::options_description& desc, const std::set<std::string>& trunks);
+std::expected<void, std::string> read_qualify(const Values& v, Config& config);
+
 // [sbcd] call_capacity, transaction_capacity, ended_call_capacity (config_capacity.cc).
 inline const std::vector<std::string> kCapacityOptions = {
     "sbcd.call_capacity", "sbcd.transaction_capacity", "sbcd.ended_call_capacity"};

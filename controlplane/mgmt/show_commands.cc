@@ -253,6 +253,52 @@ CommandOutput show_dataplane(const DataplaneClient& dataplane,
   return out;
 }
 
+CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock) {
+  const TrunkHealth& health = b2bua.trunk_health();
+  const auto now = clock.wall_now();
+  auto ago = [&](const std::optional<std::chrono::system_clock::time_point>& at) -> int64_t {
+    return at ? std::chrono::duration_cast<std::chrono::seconds>(now - *at).count() : -1;
+  };
+  CommandOutput out;
+  out.data = {{"trunks", nlohmann::json::array()}};
+  out.text = fmt::format("{:<16} {:<28} {:<11} {:>9} {:>8}  {}\n", "TRUNK", "ADDRESS", "STATE",
+                         "LATENCY", "QUALIFY", "LAST FAILURE");
+  const auto& trunks = b2bua.trunks();
+  for (size_t t = 0; t < trunks.size() && t < health.size(); ++t) {
+    const TrunkConfig& trunk = trunks[t];
+    const TrunkStatus& s = health.status(t);
+    const std::string address =
+        fmt::format("{}:{}/{}", trunk.host.to_string(), trunk.port, to_string(trunk.transport));
+    // The last answered ping's round trip; not while down (it would read as current).
+    const std::string latency =
+        s.latency && s.state != TrunkState::kDown ? fmt::format("{} ms", s.latency->count()) : "-";
+    const std::string qualify =
+        trunk.qualify.enabled() ? fmt::format("{} s", trunk.qualify.interval.count()) : "off";
+    const std::string failure =
+        s.last_failure.empty()
+            ? "-"
+            : fmt::format("{} ({} s ago)", s.last_failure, ago(s.last_failure_at));
+    out.text += fmt::format("{:<16} {:<28} {:<11} {:>9} {:>8}  {}\n", trunk.name, address,
+                            to_string(s.state), latency, qualify, failure);
+    nlohmann::json row = {{"name", trunk.name},
+                          {"zone", trunk.zone},
+                          {"address", address},
+                          {"state", to_string(s.state)},
+                          {"available", health.available(t)},
+                          {"qualify_s", trunk.qualify.interval.count()},
+                          {"pings_answered", s.pings_answered},
+                          {"pings_failed", s.pings_failed},
+                          {"last_failure", s.last_failure}};
+    row["latency_ms"] = s.latency ? nlohmann::json(s.latency->count()) : nlohmann::json();
+    row["last_failure_age_s"] =
+        s.last_failure_at ? nlohmann::json(ago(s.last_failure_at)) : nlohmann::json();
+    row["changed_age_s"] = s.changed_at ? nlohmann::json(ago(s.changed_at)) : nlohmann::json();
+    out.data["trunks"].push_back(std::move(row));
+  }
+  if (trunks.empty()) out.text += "(no trunks configured)\n";
+  return out;
+}
+
 void register_show_commands(CommandTable& table, const B2bua& b2bua,
                             const DataplaneClient& dataplane,
                             const std::optional<api::StatsReply>& stats, const Scheduler& clock,
@@ -266,6 +312,11 @@ void register_show_commands(CommandTable& table, const B2bua& b2bua,
             [&](CommandArgs args) -> CommandResult {
               if (!args.empty()) return std::unexpected("show capacity takes no arguments");
               return show_capacity(b2bua);
+            });
+  table.add({"show", "trunks"}, "Trunks: address, qualify state and latency, last failure",
+            [&](CommandArgs args) -> CommandResult {
+              if (!args.empty()) return std::unexpected("show trunks takes no arguments");
+              return show_trunks(b2bua, clock);
             });
   table.add({"show", "dataplane"}, "Dataplane connection, ports, drops, sessions and resync",
             [&, resync](CommandArgs args) -> CommandResult {

@@ -1,5 +1,6 @@
-// `show calls` and `show dataplane` for the management socket. The data comes from the B2BUA and
-// the dataplane client; these handlers only format it (text and JSON).
+// `show calls`, `show capacity`, `show trunks` and `show dataplane` for the management socket. The
+// data comes from the B2BUA and the dataplane client; these handlers only format it (text and
+// JSON).
 #pragma once
 
 #include <optional>
@@ -22,6 +23,8 @@ void register_show_commands(CommandTable& table, const B2bua& b2bua,
 [[nodiscard]] CommandOutput show_calls(const B2bua& b2bua, const Scheduler& clock);
 // sbcd's tables: entries in use against their limits, and what a full table refused.
 [[nodiscard]] CommandOutput show_capacity(const B2bua& b2bua);
+// Every trunk with its address, qualify state (routing/trunk_health.h), last latency and failure.
+[[nodiscard]] CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock);
 [[nodiscard]] CommandOutput show_dataplane(const DataplaneClient& dataplane,
                                            const std::optional<api::StatsReply>& stats,
                                            const DataplaneResync* resync = nullptr);

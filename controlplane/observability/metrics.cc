@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 #include <prometheus/exposer.h>
 
+#include <algorithm>
 #include <map>
 
 namespace sbc::cp {
@@ -171,7 +172,21 @@ Metrics::Metrics()
                          .Help("Offers and answers refused for their media (488 with a Warning): "
                                "profile not allowed by the zone or trunk, unusable a=crypto, an "
                                "answer that matches nothing offered, by reason")
-                         .Register(*registry_)) {
+                         .Register(*registry_)),
+      trunk_up_(prometheus::BuildGauge()
+                    .Name("sbc_trunk_up")
+                    .Help("1 while routing may send calls to the trunk (up, not yet judged, or "
+                          "not qualified), 0 while its qualify pings mark it down")
+                    .Register(*registry_)),
+      trunk_latency_(prometheus::BuildGauge()
+                         .Name("sbc_trunk_qualify_latency_seconds")
+                         .Help("Round trip of the trunk's last answered OPTIONS ping")
+                         .Register(*registry_)),
+      trunk_pings_(prometheus::BuildCounter()
+                       .Name("sbc_trunk_qualify_pings_total")
+                       .Help("OPTIONS pings to the trunk by result (answered, failed: timeout, "
+                             "transport error, 408 or 5xx)")
+                       .Register(*registry_)) {
   // Every bounded label value exists from the start, so rates work from the first scrape.
   for (CallResult r : kAllCallResults) calls_total_.Add({{"result", std::string(to_string(r))}});
   for (int c = 1; c <= 6; ++c) sip_responses_.Add({{"class", fmt::format("{}xx", c)}});
@@ -226,6 +241,44 @@ void Metrics::capacity(std::string_view table, size_t used, size_t limit) {
 void Metrics::capacity_exceeded(std::string_view table, uint64_t count) {
   if (count == 0) return;
   capacity_exceeded_.Add({{"table", std::string(table)}}).Increment(static_cast<double>(count));
+}
+
+void Metrics::trunks_configured(std::span<const std::string> names) {
+  for (auto it = trunks_.begin(); it != trunks_.end();) {
+    if (std::ranges::find(names, it->first) != names.end()) {
+      ++it;
+      continue;
+    }
+    trunk_up_.Remove(it->second.up);
+    trunk_latency_.Remove(it->second.latency);
+    trunk_pings_.Remove(it->second.answered);
+    trunk_pings_.Remove(it->second.failed);
+    it = trunks_.erase(it);
+  }
+  for (const std::string& name : names) {
+    if (trunks_.contains(name)) continue;
+    TrunkSeries series{&trunk_up_.Add({{"trunk", name}}), &trunk_latency_.Add({{"trunk", name}}),
+                       &trunk_pings_.Add({{"trunk", name}, {"result", "answered"}}),
+                       &trunk_pings_.Add({{"trunk", name}, {"result", "failed"}})};
+    series.up->Set(1);
+    trunks_.emplace(name, series);
+  }
+}
+
+void Metrics::trunk_qualified(const std::string& name, bool up, std::optional<double> latency_s) {
+  auto it = trunks_.find(name);
+  if (it == trunks_.end()) return;
+  it->second.up->Set(up ? 1 : 0);
+  if (latency_s) {
+    it->second.latency->Set(*latency_s);
+    it->second.answered->Increment();
+  } else {
+    it->second.failed->Increment();
+  }
+}
+
+void Metrics::trunk_available(const std::string& name, bool up) {
+  if (auto it = trunks_.find(name); it != trunks_.end()) it->second.up->Set(up ? 1 : 0);
 }
 
 Metrics::~Metrics() = default;

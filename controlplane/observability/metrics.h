@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <expected>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -78,6 +79,14 @@ class Metrics {
   // An offer or answer the media policy or SRTP negotiation refused (488), by reason: the
   // reasons (a bounded set, media/srtp_negotiation.h) are declared once so each has a series
   // from the first scrape.
+  // Trunks (labels: the configured names, so bounded): the series of every trunk in `names` exist,
+  // those of a trunk a reload removed are dropped.
+  void trunks_configured(std::span<const std::string> names);
+  // A trunk's health after a qualify verdict: up (1: routing may use it) and, for an answered
+  // ping, its latency; the ping counted as answered or failed.
+  void trunk_qualified(const std::string& name, bool up, std::optional<double> latency_s);
+  void trunk_available(const std::string& name, bool up);
+
   void declare_media_refusals(std::span<const std::string_view> reasons);
   void media_refused(std::string_view reason);
 
@@ -105,6 +114,16 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& capacity_limit_;
   prometheus::Family<prometheus::Counter>& capacity_exceeded_;
   prometheus::Family<prometheus::Counter>& media_refused_;
+  prometheus::Family<prometheus::Gauge>& trunk_up_;
+  prometheus::Family<prometheus::Gauge>& trunk_latency_;
+  prometheus::Family<prometheus::Counter>& trunk_pings_;
+  struct TrunkSeries {
+    prometheus::Gauge* up;
+    prometheus::Gauge* latency;
+    prometheus::Counter* answered;
+    prometheus::Counter* failed;
+  };
+  std::map<std::string, TrunkSeries, std::less<>> trunks_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

@@ -8,6 +8,7 @@ namespace {
 RouteRefusal refusal(RouteError error) {
   switch (error) {
     case RouteError::kNoTrunk: return {error, 503, "Service Unavailable (no trunk)"};
+    case RouteError::kTrunksDown: return {error, 503, "Service Unavailable (all trunks down)"};
     case RouteError::kNoTarget:
       return {error, 404, "Not Found (not registered, no default_target)"};
     case RouteError::kNotBound: return {error, 503, "Service Unavailable (SIP not bound yet)"};
@@ -29,6 +30,7 @@ std::string_view to_string(RouteKind kind) {
 std::string_view to_string(RouteError error) {
   switch (error) {
     case RouteError::kNoTrunk: return "no_trunk";
+    case RouteError::kTrunksDown: return "trunks_down";
     case RouteError::kNoTarget: return "no_target";
     case RouteError::kNotBound: return "not_bound";
   }
@@ -54,7 +56,11 @@ std::string Route::from_uri() const {
 
 Router::Router(const std::vector<ZoneConfig>& zones, const std::vector<TrunkConfig>& trunks,
                const Registrar& registrar, const SipTransport& transport)
-    : zone_configs_(zones), trunk_configs_(trunks), registrar_(registrar), transport_(transport) {
+    : zone_configs_(zones),
+      trunk_configs_(trunks),
+      registrar_(registrar),
+      transport_(transport),
+      health_(trunks) {
   reconfigure();
 }
 
@@ -79,6 +85,19 @@ void Router::reconfigure() {
     if (z.sip_address) zone.address = z.sip_address;
   }
   trunks_ = TrunkSources(zone_configs_, trunk_configs_);
+  health_.reconfigure();
+}
+
+std::optional<SipPeer> Router::trunk_peer(size_t trunk) const {
+  if (trunk >= trunk_configs_.size()) return std::nullopt;
+  const TrunkConfig& t = trunk_configs_[trunk];
+  const auto zone = zone_index(t.zone);
+  if (!zone) return std::nullopt;
+  SipPeer peer;
+  peer.zone = *zone;
+  peer.transport = t.transport;
+  peer.remote = Endpoint(t.host, t.port);
+  return peer;
 }
 
 std::optional<size_t> Router::zone_index(std::string_view name) const {
@@ -88,11 +107,14 @@ std::optional<size_t> Router::zone_index(std::string_view name) const {
   return std::nullopt;
 }
 
-std::optional<size_t> Router::first_trunk_policy() const {
+std::expected<size_t, RouteError> Router::first_trunk_policy() const {
+  RouteError error = RouteError::kNoTrunk;
   for (size_t t = 0; t < trunk_configs_.size(); ++t) {
-    if (zone_index(trunk_configs_[t].zone)) return t;
+    if (!zone_index(trunk_configs_[t].zone)) continue;
+    if (health_.available(t)) return t;
+    error = RouteError::kTrunksDown;
   }
-  return std::nullopt;
+  return std::unexpected(error);
 }
 
 std::expected<Route, RouteRefusal> Router::route(const SipPeer& from, std::string_view user,
@@ -111,14 +133,12 @@ std::expected<Route, RouteRefusal> Router::route(const SipPeer& from, std::strin
 
 std::expected<Route, RouteRefusal> Router::to_trunk(std::string_view caller_user) const {
   const auto chosen = first_trunk_policy();
-  if (!chosen) return std::unexpected(refusal(RouteError::kNoTrunk));
+  if (!chosen) return std::unexpected(refusal(chosen.error()));
   const TrunkConfig& trunk = trunk_configs_[*chosen];
   Route route;
   route.kind = RouteKind::kTrunk;
-  route.trunk = chosen;
-  route.peer.zone = *zone_index(trunk.zone);
-  route.peer.transport = trunk.transport;
-  route.peer.remote = Endpoint(trunk.host, trunk.port);
+  route.trunk = *chosen;
+  route.peer = *trunk_peer(*chosen);
   route.to_host = trunk.host.to_string();
   route.from_user = trunk.fromuser.empty() ? std::string(caller_user) : trunk.fromuser;
   route.from_host = trunk.fromdomain.empty() ? zone_host(route.peer.zone) : trunk.fromdomain;

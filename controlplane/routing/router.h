@@ -6,7 +6,9 @@
 //
 // The policies of this release, one function each so route tables and failover (the trunk
 // issue) replace them without touching the B2BUA:
-// - from the access zone: the first trunk by name (first_trunk_policy);
+// - from the access zone: the first trunk by name that is not down (first_trunk_policy; a
+//   trunk's health comes from its qualify pings, trunk_health.h), so a backup carrier named
+//   after the primary takes the calls while the primary is down;
 // - from a trunk: a user registered on the access zone, where its REGISTER came from; anyone
 //   else through the access zone's default_target (the PBX); else 404.
 //
@@ -24,6 +26,7 @@
 #include <vector>
 
 #include "controlplane/registrar/registrar.h"
+#include "controlplane/routing/trunk_health.h"
 #include "controlplane/routing/trunk_settings.h"
 #include "controlplane/routing/trunk_sources.h"
 #include "controlplane/routing/zone_settings.h"
@@ -59,9 +62,10 @@ struct Route {
 };
 
 enum class RouteError : uint8_t {
-  kNoTrunk,   // no trunk to send a call from the access zone to (503)
-  kNoTarget,  // from a trunk: the user is not registered and there is no default_target (404)
-  kNotBound,  // a zone of the call has no SIP address or listener yet (503)
+  kNoTrunk,     // no trunk to send a call from the access zone to (503)
+  kTrunksDown,  // trunks there are, all marked down by their qualify pings (503)
+  kNoTarget,    // from a trunk: the user is not registered and there is no default_target (404)
+  kNotBound,    // a zone of the call has no SIP address or listener yet (503)
 };
 [[nodiscard]] std::string_view to_string(RouteError error);
 
@@ -91,6 +95,12 @@ class Router {
                                                const boost::asio::ip::address& source) const {
     return trunks_.trunk_of(zone, source);
   }
+  // Where trunk `trunk` (index into the trunks) is reached: its zone, transport and address;
+  // nullopt when its zone takes no new calls.
+  [[nodiscard]] std::optional<SipPeer> trunk_peer(size_t trunk) const;
+  // Each trunk's health, fed by the qualify pings; routing skips a trunk that is down.
+  [[nodiscard]] TrunkHealth& health() { return health_; }
+  [[nodiscard]] const TrunkHealth& health() const { return health_; }
   // Zone `zone` faces carriers (some trunk uses it). A retired zone keeps what it was.
   [[nodiscard]] bool trunk_zone(size_t zone) const { return zones_.at(zone).trunk; }
   // The zone's SIP address (Via, Contact, From host): configured, or the dataplane port's once
@@ -109,8 +119,8 @@ class Router {
     std::optional<boost::asio::ip::address> address;
     bool trunk = false;
   };
-  // The trunk a call from the access zone goes to. This release: the first by name.
-  [[nodiscard]] std::optional<size_t> first_trunk_policy() const;
+  // The trunk a call from the access zone goes to: the first by name that is not down.
+  [[nodiscard]] std::expected<size_t, RouteError> first_trunk_policy() const;
   [[nodiscard]] std::expected<Route, RouteRefusal> to_trunk(std::string_view caller_user) const;
   [[nodiscard]] std::expected<Route, RouteRefusal> from_trunk(const SipPeer& from,
                                                               std::string_view user,
@@ -127,6 +137,7 @@ class Router {
   const SipTransport& transport_;
   std::vector<Zone> zones_;  // by zone index
   TrunkSources trunks_;
+  TrunkHealth health_;
 };
 
 }  // namespace sbc::cp

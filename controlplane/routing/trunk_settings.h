@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/ip/address.hpp>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -22,6 +23,17 @@ struct CallLimits {
   bool operator==(const CallLimits&) const = default;
 };
 
+// Qualify: OPTIONS pings to the trunk (b2bua/trunk_qualify.h) and the up/down hysteresis over
+// their results (routing/trunk_health.h). A trunk marked down takes no new calls.
+struct QualifyConfig {
+  std::chrono::seconds interval{0};         // qualify = seconds between pings; 0: not pinged
+  std::chrono::milliseconds timeout{2000};  // qualify_timeout_ms: no answer by then is a failure
+  uint32_t failures = 2;                    // qualify_failures: failed pings in a row mark it down
+  uint32_t successes = 2;                   // qualify_successes: answered in a row mark it up
+  [[nodiscard]] bool enabled() const { return interval.count() > 0; }
+  bool operator==(const QualifyConfig&) const = default;
+};
+
 struct TrunkConfig {
   std::string name;
   std::string zone;
@@ -39,6 +51,7 @@ struct TrunkConfig {
   CallLimits limits;             // max_calls, max_cps
   MediaPolicyOverride media;     // media_profile, srtp_suites: over its zone's
   DialogPolicyOverride dialog;   // session_expires, min_se, 100rel: over its zone's
+  QualifyConfig qualify;
   bool operator==(const TrunkConfig&) const = default;
 };
 
