@@ -27,9 +27,10 @@ TransactionTimers transaction_timers(const B2buaTimers& timers) {
 
 sip::RequestPolicy B2bua::request_policy() {
   sip::RequestPolicy policy;
-  policy.methods = {Method::kInvite,  Method::kAck,    Method::kBye,   Method::kCancel,
-                    Method::kOptions, Method::kUpdate, Method::kPrack, Method::kInfo,
-                    Method::kMessage, Method::kNotify, Method::kRefer, Method::kRegister};
+  policy.methods = {Method::kInvite,   Method::kAck,    Method::kBye,   Method::kCancel,
+                    Method::kOptions,  Method::kUpdate, Method::kPrack, Method::kInfo,
+                    Method::kMessage,  Method::kNotify, Method::kRefer, Method::kRegister,
+                    Method::kSubscribe};
   // RFC 3262 and RFC 4028: a peer may require them (a zone with 100rel = off refuses the
   // former per call, call_setup.cc).
   policy.supported = {"100rel", "timer", "replaces"};
@@ -160,6 +161,11 @@ void B2bua::out_of_dialog(const SipPeer& from, const sip::Message& msg) {
     case Method::kRegister: register_.handle_register(from, msg); return;
     case Method::kBye:
     case Method::kCancel: responder_.reject(from, msg, 481); return;
+    case Method::kSubscribe:
+      // Within a call's dialog it is relayed (call_dialogs.cc); outside one, the SBC serves no
+      // event package itself (RFC 6665 §4.2.1.1).
+      responder_.reject(from, msg, has_to_tag ? 481 : 489);
+      return;
     case Method::kUpdate:
     case Method::kInfo:
     case Method::kMessage:

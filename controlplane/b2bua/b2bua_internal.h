@@ -14,7 +14,7 @@
 namespace sbc::cp {
 
 inline constexpr std::string_view kAllow =
-    "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, PRACK, INFO, MESSAGE, NOTIFY, REFER";
+    "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, PRACK, INFO, MESSAGE, NOTIFY, REFER, SUBSCRIBE";
 
 // The session description a message carries: its application/sdp body, or the application/sdp
 // part of a multipart body (SIP-I/SIP-T carriers send SDP + ISUP); empty when there is none (or

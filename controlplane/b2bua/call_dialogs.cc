@@ -30,6 +30,7 @@ bool CallDialogs::caller_request(const CallPtr& call, const SipPeer& from,
     case Method::kInfo:
     case Method::kMessage:
     case Method::kNotify:
+    case Method::kSubscribe:
     case Method::kRefer:
     case Method::kOptions: mid_call_.request(call, kCaller, to, msg); return true;
     case Method::kAck:
@@ -88,6 +89,7 @@ void CallDialogs::callee_request(const CallPtr& call, const SipPeer& from,
     case Method::kInfo:
     case Method::kMessage:
     case Method::kNotify:
+    case Method::kSubscribe:
     case Method::kRefer:
     case Method::kOptions: mid_call_.request(call, kCallee, to, msg); return;
     case Method::kCancel: signalling_.reply(to, msg, 481, {}, b.local_tag); return;

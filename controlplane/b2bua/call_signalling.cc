@@ -242,9 +242,10 @@ std::optional<std::pair<TransactionId, uint32_t>> CallSignalling::send_in_dialog
   spec.branch = ctx_.ids.branch();
   spec.cseq = ++leg.local_cseq;
   // Target refreshes carry our Contact, and so do requests that create or serve a subscription
-  // (REFER, RFC 3515 §2.4.1; NOTIFY, RFC 6665 §4.2.2): the peer's NOTIFYs come to it.
+  // (REFER, RFC 3515 §2.4.1; SUBSCRIBE, NOTIFY, RFC 6665 §4.1.2.1, §4.2.2): the peer's NOTIFYs
+  // come to it.
   if (method == Method::kInvite || method == Method::kUpdate || method == Method::kRefer ||
-      method == Method::kNotify) {
+      method == Method::kNotify || method == Method::kSubscribe) {
     spec.contact = contact(leg.peer, leg.sips);
     spec.headers.emplace_back(sip::HeaderId::kAllow, std::string(kAllow));
   }
@@ -283,7 +284,8 @@ std::string CallSignalling::respond_in_dialog(const Call& call, Side side, const
   const Leg& leg = call.legs[side];
   auto response = sip::make_response(request, code, reason, leg.local_tag);
   const Method method = request.method();
-  if (code >= 200 && code < 300 && (method == Method::kInvite || method == Method::kUpdate)) {
+  if (code >= 200 && code < 300 &&
+      (method == Method::kInvite || method == Method::kUpdate || method == Method::kSubscribe)) {
     response.add(sip::HeaderId::kContact, contact(leg.peer, leg.sips));
     response.add(sip::HeaderId::kAllow, std::string(kAllow));
   }

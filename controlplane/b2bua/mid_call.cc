@@ -29,8 +29,9 @@ std::string_view side_name(Side side) {
 // what the body is (RFC 6086 Info-Package, RFC 6665 Event and Subscription-State, RFC 4488
 // Refer-Sub). Everything else stays on its own side (Referred-By, which names the transferor's
 // side, included).
-constexpr std::array<std::string_view, 5> kCarriedHeaders = {
-    "Event", "Subscription-State", "Info-Package", "Content-Disposition", "Refer-Sub"};
+constexpr std::array<std::string_view, 7> kCarriedHeaders = {
+    "Event", "Subscription-State", "Info-Package", "Content-Disposition", "Refer-Sub", "Expires",
+    "Accept"};
 
 CallSignalling::ExtraHeaders carried_headers(const sip::Message& msg) {
   CallSignalling::ExtraHeaders extra;
@@ -191,9 +192,9 @@ std::optional<uint32_t> MidCall::relay(const CallPtr& call, Side side, const Sip
     return std::nullopt;
   }
   CallSignalling::ExtraHeaders headers = carried_headers(msg);
-  if (msg.method() == Method::kNotify) {
+  if (msg.method() == Method::kNotify || msg.method() == Method::kSubscribe) {
     for (auto& [name, value] : headers) {
-      if (name == "Event") value = call->refer_subscriptions.notify_event(side, value);
+      if (name == "Event") value = call->refer_subscriptions.map_event(side, msg.method(), value);
     }
   }
   std::ranges::move(extra, std::back_inserter(headers));
@@ -253,9 +254,15 @@ bool MidCall::response(const CallPtr& call, TransactionId id, const sip::Message
   if (code < 200) return true;
   const bool refreshed = code < 300 && it->request->method() == Method::kUpdate;
   if (refreshed) timers_.negotiate_request(*call, it->from, *it->request);
-  signalling_.respond_in_dialog(
-      *call, it->from, it->reply_to, *it->request, code, msg.reason_phrase(),
-      refreshed ? timers_.answer_headers(*call, it->from) : CallSignalling::ExtraHeaders{});
+  CallSignalling::ExtraHeaders headers =
+      refreshed ? timers_.answer_headers(*call, it->from) : CallSignalling::ExtraHeaders{};
+  // A subscription's duration as the notifier granted it (RFC 6665 §4.2.1.1).
+  if (const std::string_view expires = msg.header("Expires");
+      !expires.empty() && it->request->method() == Method::kSubscribe) {
+    headers.emplace_back("Expires", std::string(expires));
+  }
+  signalling_.respond_in_dialog(*call, it->from, it->reply_to, *it->request, code,
+                                msg.reason_phrase(), headers);
   call->relayed.erase(it);
   if (refreshed) timers_.arm(call);
   return true;

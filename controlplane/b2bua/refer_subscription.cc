@@ -16,7 +16,8 @@ void ReferSubscriptions::add(Side transferor, uint32_t transferor_cseq, uint32_t
   refers_.push_back(refer);
 }
 
-std::string ReferSubscriptions::notify_event(Side from, std::string_view event) const {
+std::string ReferSubscriptions::map_event(Side from, sip::Method method,
+                                          std::string_view event) const {
   const size_t semicolon = event.find(';');
   const std::string_view package = sip::trim_lws(event.substr(0, semicolon));
   if (semicolon == std::string_view::npos || !sip::iequals(package, "refer")) {
@@ -27,13 +28,17 @@ std::string ReferSubscriptions::notify_event(Side from, std::string_view event) 
   const sip::Param* id = sip::find_param(*params, "id");
   const auto number = id != nullptr ? sip::parse_decimal(id->value) : std::nullopt;
   if (!number) return std::string(event);
-  const auto refer = std::ranges::find_if(
-      refers_, [&](const Refer& r) { return r.transferor != from && r.cseq[from] == *number; });
+  // NOTIFYs come from the transferee, SUBSCRIBEs from the transferor (the subscriber).
+  const bool from_transferor = method == sip::Method::kSubscribe;
+  const auto refer = std::ranges::find_if(refers_, [&](const Refer& r) {
+    return (r.transferor == from) == from_transferor && r.cseq[from] == *number;
+  });
   if (refer == refers_.end()) return std::string(event);
+  const Side to = from == kCaller ? kCallee : kCaller;
   std::string mapped(package);
   for (const sip::Param& param : *params) {
     if (&param == id) {
-      mapped += fmt::format(";id={}", refer->cseq[refer->transferor]);
+      mapped += fmt::format(";id={}", refer->cseq[to]);
     } else {
       mapped += fmt::format(";{}{}{}", param.name, param.has_value ? "=" : "", param.value);
     }

@@ -3,7 +3,8 @@
 // §2.4.6, RFC 6665 §8.2.1). The B2BUA numbers the transferee's dialog itself, so the transferee
 // names our REFER's CSeq, which the transferor never saw: each relayed NOTIFY gets the id of the
 // transferor's own REFER instead. Without that the transferor finds no subscription (481) and
-// the transfer's progress never reaches it.
+// the transfer's progress never reaches it. The transferor's in-dialog SUBSCRIBE to the same
+// subscription (a refresh, or Expires: 0 to end it) is mapped the other way.
 #pragma once
 
 #include <array>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "controlplane/media/media_session.h"
+#include "controlplane/sip/method.h"
 
 namespace sbc::cp {
 
@@ -24,9 +26,10 @@ class ReferSubscriptions {
   // A REFER from `transferor` (its CSeq on its dialog) relayed to the other side as our request
   // with `relayed_cseq` on that dialog.
   void add(Side transferor, uint32_t transferor_cseq, uint32_t relayed_cseq);
-  // The Event header of a NOTIFY from `from` (the transferee), for the other side's dialog: a
-  // refer event's id mapped to the transferor's REFER; anything else unchanged.
-  [[nodiscard]] std::string notify_event(Side from, std::string_view event) const;
+  // The Event header of a NOTIFY from `from` (the transferee) or a SUBSCRIBE from `from` (the
+  // transferor), for the other side's dialog: a refer event's id mapped to that side's REFER;
+  // anything else unchanged.
+  [[nodiscard]] std::string map_event(Side from, sip::Method method, std::string_view event) const;
 
  private:
   struct Refer {

@@ -180,8 +180,8 @@ TEST_F(B2buaTransportTest, RequestChecksComeFirst) {
   EXPECT_EQ(b2bua_->transactions().server_transactions(), 0u);
 
   deliver(kAccess, kCallerAddr,
-          "SUBSCRIBE sip:192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK-r\r\n"
-          "From: <sip:a@x>;tag=1\r\nTo: <sip:a@x>\r\nCall-ID: r@x\r\nCSeq: 1 SUBSCRIBE\r\n"
+          "PUBLISH sip:192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK-r\r\n"
+          "From: <sip:a@x>;tag=1\r\nTo: <sip:a@x>\r\nCall-ID: r@x\r\nCSeq: 1 PUBLISH\r\n"
           "Content-Length: 0\r\n\r\n");
   const sip::Message not_allowed = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(not_allowed.status_code(), 405);

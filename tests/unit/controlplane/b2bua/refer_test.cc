@@ -130,6 +130,43 @@ TEST_F(ReferTest, TheNotifysSubscriptionIdNamesTheTransferorsOwnRefer) {
   EXPECT_EQ(next_to(kAccess, kCallerAddr).header("Event"), fmt::format("dialog;id={}", ours));
 }
 
+// The transferor ends (or refreshes) the REFER's subscription with an in-dialog SUBSCRIBE (baresip
+// sends one): relayed with the id of our REFER on the transferee's dialog, our Contact and its
+// Expires; the notifier's 200 comes back with the Expires it granted. Outside a dialog the SBC
+// serves no event package: 489.
+TEST_F(ReferTest, TheTransferorsSubscribeIsRelayedWithItsIdMapped) {
+  deliver(kAccess, kCallerAddr, caller_refer("<sip:200@192.0.2.10:5060>", 7));
+  auto refer = next_to(kCarrier, kTrunkAddr);
+  const uint32_t ours = refer.cseq()->number;
+  deliver(kCarrier, kTrunkAddr, response_to(refer, 202, ""));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 202);
+
+  deliver(kAccess, kCallerAddr,
+          with_parts(in_dialog("SUBSCRIBE", *ok_, false, "192.0.2.10", 8),
+                     "Event: refer;id=7\r\nExpires: 0\r\nAccept: message/sipfrag\r\n"
+                     "Contact: <sip:alice@192.0.2.10:5060>\r\n"));
+  auto subscribe = next_to(kCarrier, kTrunkAddr);
+  ASSERT_EQ(subscribe.method(), sip::Method::kSubscribe);
+  EXPECT_EQ(subscribe.header("Event"), fmt::format("refer;id={}", ours));
+  EXPECT_EQ(subscribe.header("Expires"), "0");
+  EXPECT_EQ(subscribe.header("Accept"), "message/sipfrag");
+  EXPECT_EQ(subscribe.header(sip::HeaderId::kContact), "<sip:198.51.100.1:5060>");
+  deliver(kCarrier, kTrunkAddr, response_to(subscribe, 200, "", {}, "Expires: 0\r\n"));
+  auto ok = next_to(kAccess, kCallerAddr);
+  EXPECT_EQ(ok.status_code(), 200);
+  EXPECT_EQ(ok.cseq()->method, sip::Method::kSubscribe);
+  EXPECT_EQ(ok.header("Expires"), "0");
+  EXPECT_EQ(ok.header(sip::HeaderId::kContact), "<sip:192.0.2.1:5060>");
+
+  deliver(kAccess, kCallerAddr,
+          "SUBSCRIBE sip:presence@192.0.2.1 SIP/2.0\r\n"
+          "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-sub-1\r\nMax-Forwards: 70\r\n"
+          "From: <sip:alice@192.0.2.10>;tag=s1\r\nTo: <sip:presence@192.0.2.1>\r\n"
+          "Call-ID: sub-1@192.0.2.10\r\nCSeq: 1 SUBSCRIBE\r\nEvent: presence\r\n"
+          "Contact: <sip:alice@192.0.2.10:5060>\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 489);
+}
+
 TEST_F(ReferTest, AReplacesNamingNoCallOrABadTargetIsRefused) {
   deliver(kAccess, kCallerAddr,
           caller_refer("<sip:bob@192.0.2.10?Replaces=x%3Bto-tag%3D1%3Bfrom-tag%3D2>"));

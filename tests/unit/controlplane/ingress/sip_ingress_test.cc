@@ -124,7 +124,7 @@ TEST_F(IngressTest, AnUnanswerableRequestIsDroppedBeforeAnyState) {
 }
 
 TEST_F(IngressTest, AMethodOutsideThePolicyIsRefusedStatelessly) {
-  const std::string text = request("SUBSCRIBE", udp_via());
+  const std::string text = request("PUBLISH", udp_via());
   ingress_->on_message(peer(), text);
   EXPECT_TRUE(tu_.requests.empty());
   EXPECT_EQ(layer_->server_transactions(), 0u);  // no state kept for it
