@@ -15,15 +15,6 @@ using std::chrono::milliseconds;
 constexpr milliseconds kFirstPing{500};
 constexpr milliseconds kStagger{50};
 
-std::string request_uri(const TrunkConfig& trunk) {
-  std::string uri = fmt::format("sip:{}", trunk.host.to_string());
-  if (trunk.port != 5060) uri += fmt::format(":{}", trunk.port);
-  if (trunk.transport != Transport::kUdp) {
-    uri += fmt::format(";transport={}", to_string(trunk.transport));
-  }
-  return uri;
-}
-
 }  // namespace
 
 TrunkQualify::TrunkQualify(B2buaContext& ctx, CallSignalling& signalling)
@@ -62,7 +53,7 @@ void TrunkQualify::ping(size_t trunk) {
   }
   sip::RequestSpec spec;
   spec.method = sip::Method::kOptions;
-  spec.request_uri = request_uri(config);
+  spec.request_uri = peer_uri({}, *peer);
   signalling_.set_via(spec, *peer);
   spec.branch = ctx_.ids.branch();
   const std::string& from_host = config.fromdomain.empty() ? spec.via_host : config.fromdomain;
@@ -85,40 +76,41 @@ void TrunkQualify::ping(size_t trunk) {
               Timer(ctx_.scheduler, config.qualify.timeout, [this, tx] { timed_out(tx); })};
 }
 
-bool TrunkQualify::response(TransactionId id, const sip::Message& msg) {
+std::optional<std::pair<size_t, Scheduler::Clock::time_point>> TrunkQualify::take(
+    TransactionId id) {
   auto it = pending_.find(id);
-  if (it == pending_.end()) return false;
+  if (it == pending_.end()) return std::nullopt;
+  auto ping = std::pair(it->second.trunk, it->second.sent);
+  pending_.erase(it);  // its timeout Timer goes too (safe from inside that Timer's callback)
+  return ping;
+}
+
+bool TrunkQualify::response(TransactionId id, const sip::Message& msg) {
+  if (!pending_.contains(id)) return false;
   const int code = msg.status_code();
   if (code < 200) return true;  // a 100 Trying: the answer is still to come
-  const size_t trunk = it->second.trunk;
-  const auto latency =
-      std::chrono::duration_cast<milliseconds>(ctx_.scheduler.now() - it->second.sent);
-  pending_.erase(it);
+  const auto [trunk, sent] = *take(id);
   if (code == 408 || (code >= 500 && code < 600)) {
     failed(trunk, fmt::format("{} {}", code, msg.reason_phrase()));
   } else {
-    answered(trunk, latency);
+    answered(trunk, std::chrono::duration_cast<milliseconds>(ctx_.scheduler.now() - sent));
   }
   return true;
 }
 
 bool TrunkQualify::transaction_error(TransactionId id, TransactionError error) {
-  auto it = pending_.find(id);
-  if (it == pending_.end()) return false;
-  const size_t trunk = it->second.trunk;
-  pending_.erase(it);
-  failed(trunk, error == TransactionError::kTimeout ? "timeout" : "transport error");
+  const auto ping = take(id);
+  if (!ping) return false;
+  failed(ping->first, error == TransactionError::kTimeout ? "timeout" : "transport error");
   return true;
 }
 
 void TrunkQualify::timed_out(TransactionId id) {
-  auto it = pending_.find(id);
-  if (it == pending_.end()) return;
-  const size_t trunk = it->second.trunk;
-  pending_.erase(it);  // destroys the Timer running this: nothing of it is used below
+  const auto ping = take(id);
+  if (!ping) return;
   ctx_.layer.abandon(id);
-  failed(trunk,
-         fmt::format("timeout ({} ms)", ctx_.config.trunks.at(trunk).qualify.timeout.count()));
+  failed(ping->first, fmt::format("timeout ({} ms)",
+                                  ctx_.config.trunks.at(ping->first).qualify.timeout.count()));
 }
 
 void TrunkQualify::answered(size_t trunk, milliseconds latency) {

@@ -12,8 +12,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "controlplane/b2bua/b2bua_context.h"
@@ -46,6 +48,8 @@ class TrunkQualify {
   void answered(size_t trunk, std::chrono::milliseconds latency);
   void failed(size_t trunk, std::string reason);
   void timed_out(TransactionId id);
+  // The trunk of ping `id` and its send time, forgetting the ping; nullopt when `id` is no ping.
+  std::optional<std::pair<size_t, Scheduler::Clock::time_point>> take(TransactionId id);
 
   B2buaContext& ctx_;
   CallSignalling& signalling_;

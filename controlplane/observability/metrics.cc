@@ -187,7 +187,11 @@ Metrics::Metrics()
                        .Help("OPTIONS pings to the trunk by result (answered, failed: timeout, "
                              "transport error, 408 or 5xx)")
                        .Register(*registry_)) {
-  // Every bounded label value exists from the start, so rates work from the first scrape.
+  declare_series();
+}
+
+// Every bounded label value exists from the start, so rates work from the first scrape.
+void Metrics::declare_series() {
   for (CallResult r : kAllCallResults) calls_total_.Add({{"result", std::string(to_string(r))}});
   for (int c = 1; c <= 6; ++c) sip_responses_.Add({{"class", fmt::format("{}xx", c)}});
   for (size_t r = 0; r < sip_drops_.size(); ++r) {

@@ -94,6 +94,8 @@ class Metrics {
   [[nodiscard]] const std::shared_ptr<DataplaneCollector>& collector() const { return collector_; }
 
  private:
+  void declare_series();  // the series of every bounded label value, made once
+
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<DataplaneCollector> collector_;
   prometheus::Gauge& calls_active_;

@@ -37,13 +37,19 @@ std::string_view to_string(RouteError error) {
   return "unknown";
 }
 
-std::string Route::request_uri(std::string_view user) const {
-  if (!contact.empty()) return contact;
-  std::string uri = fmt::format("sip:{}@{}", user, peer.remote.address().to_string());
+std::string peer_uri(std::string_view user, const SipPeer& peer) {
+  std::string uri = user.empty()
+                        ? fmt::format("sip:{}", peer.remote.address().to_string())
+                        : fmt::format("sip:{}@{}", user, peer.remote.address().to_string());
   if (peer.remote.port() != 5060) uri += fmt::format(":{}", peer.remote.port());
-  if (peer.transport != Transport::kUdp)
+  if (peer.transport != Transport::kUdp) {
     uri += fmt::format(";transport={}", to_string(peer.transport));
+  }
   return uri;
+}
+
+std::string Route::request_uri(std::string_view user) const {
+  return contact.empty() ? peer_uri(user, peer) : contact;
 }
 
 std::string Route::to_uri(std::string_view user) const {

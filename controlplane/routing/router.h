@@ -61,6 +61,10 @@ struct Route {
   [[nodiscard]] std::string from_uri() const;                     // sip:from_user@from_host
 };
 
+// sip:[user@]address[:port][;transport=] for a peer we send to (the port when not 5060, the
+// transport when not UDP).
+[[nodiscard]] std::string peer_uri(std::string_view user, const SipPeer& peer);
+
 enum class RouteError : uint8_t {
   kNoTrunk,     // no trunk to send a call from the access zone to (503)
   kTrunksDown,  // trunks there are, all marked down by their qualify pings (503)
