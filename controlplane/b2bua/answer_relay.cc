@@ -43,6 +43,7 @@ void AnswerRelay::invite_response(const CallPtr& call, TransactionId id, const s
     if (code >= 200 && code < 300) late_answer(call, msg);
     return;
   }
+  TrunkFailover::responded(*call);
   if (code < 200) {
     provisional(call, msg);
     return;
@@ -50,6 +51,8 @@ void AnswerRelay::invite_response(const CallPtr& call, TransactionId id, const s
   // A carrier's challenge, answered with its trunk's credentials: the same INVITE again, and the
   // ringing goes on under the same ring timer.
   if ((code == 401 || code == 407) && challenge_.answer(call, msg)) return;
+  // A trunk failing the call: the next trunk takes it, the caller rings on.
+  if (code >= 300 && failover_.failed(call, msg)) return;
   signalling_.close_invite(*call);
   call->ring_timer.cancel();
   call->callee_invite_spec.reset();  // answered or failed: never sent again

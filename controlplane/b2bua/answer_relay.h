@@ -13,6 +13,7 @@
 #include "controlplane/b2bua/reliable_provisionals.h"
 #include "controlplane/b2bua/session_timers.h"
 #include "controlplane/b2bua/trunk_challenge.h"
+#include "controlplane/b2bua/trunk_failover.h"
 
 namespace sbc::cp {
 
@@ -20,7 +21,7 @@ class AnswerRelay {
  public:
   AnswerRelay(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown,
               CallMedia& media, CallDialogs& dialogs, SessionTimers& timers,
-              ReliableProvisionals& provisionals)
+              ReliableProvisionals& provisionals, TrunkFailover& failover)
       : ctx_(ctx),
         signalling_(signalling),
         teardown_(teardown),
@@ -28,6 +29,7 @@ class AnswerRelay {
         dialogs_(dialogs),
         timers_(timers),
         provisionals_(provisionals),
+        failover_(failover),
         challenge_(ctx, signalling) {}
 
   // A response in one of a live call's client transactions.
@@ -60,6 +62,7 @@ class AnswerRelay {
   CallDialogs& dialogs_;
   SessionTimers& timers_;
   ReliableProvisionals& provisionals_;
+  TrunkFailover& failover_;
   TrunkChallenge challenge_;
 };
 

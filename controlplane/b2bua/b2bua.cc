@@ -57,7 +57,7 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
       dataplane_(dataplane),
       ports_(ports),
       timers_(timers),
-      router_(config.zones, config.trunks, registrar, transport),
+      router_(config.zones, config.trunks, config.routes, registrar, transport),
       limits_(resolve_capacity(config, dataplane.max_sessions())),
       ended_(limits_.ended_calls),
       retired_(dataplane),
@@ -75,12 +75,16 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
                     [this](const CallPtr& call) { relay_.release_answer(call); }),
       mid_call_(ctx_, signalling_, teardown_, media_, session_timers_),
       dialogs_(ctx_, signalling_, teardown_, records_, mid_call_, provisionals_),
-      relay_(ctx_, signalling_, teardown_, media_, dialogs_, session_timers_, provisionals_),
-      setup_(ctx_, signalling_, teardown_, media_, session_timers_, provisionals_),
+      failover_(ctx_, signalling_, teardown_),
+      relay_(ctx_, signalling_, teardown_, media_, dialogs_, session_timers_, provisionals_,
+             failover_),
+      setup_(ctx_, signalling_, teardown_, media_, session_timers_, provisionals_, failover_),
       register_(ctx_),
-      qualify_(ctx_, signalling_) {
+      qualify_(ctx_, signalling_),
+      registration_(ctx_, signalling_) {
   for (const ZoneConfig& z : config.zones) trunk_zones_.push_back(config.is_trunk_zone(z.name));
   qualify_.restart();
+  registration_.restart();
 }
 
 B2bua::~B2bua() {
@@ -202,7 +206,7 @@ void B2bua::keep_stored(const Call& call) {
 // whatever its Call-ID or To say: dropping it would leave the call waiting for it forever.
 void B2bua::on_response(TransactionId id, uint64_t owner, const SipPeer& from,
                         const sip::Message& msg) {
-  if (id != 0 && qualify_.response(id, msg)) return;
+  if (id != 0 && (qualify_.response(id, msg) || registration_.response(id, msg))) return;
   if (id != 0) {
     if (CallPtr call = calls_.find(owner)) {
       if (!session_timers_.response(call, id, msg) && !mid_call_.response(call, id, msg)) {
@@ -246,11 +250,13 @@ void B2bua::stray_answer(TransactionId id, const SipPeer& from, const sip::Messa
   metrics_.sip_dropped(SipDropReason::kStrayResponse);
 }
 
-// Timer B / F or an unreachable hop. Our INVITE failing ends a call still ringing (408 for a
-// timeout, 503 for a transport failure as §8.1.3.1 says); a BYE or CANCEL failing only ends its
-// transaction.
+// Timer B / F or an unreachable hop. Our INVITE failing sends the call to the next trunk, or
+// ends it while still ringing (408 for a timeout, 503 for a transport failure as §8.1.3.1 says);
+// a BYE or CANCEL failing only ends its transaction.
 void B2bua::on_transaction_error(TransactionId id, uint64_t owner, TransactionError error) {
-  if (qualify_.transaction_error(id, error)) return;
+  if (qualify_.transaction_error(id, error) || registration_.transaction_error(id, error)) {
+    return;
+  }
   CallPtr call = calls_.find(owner);
   if (!call || session_timers_.transaction_error(call, id, error) ||
       mid_call_.transaction_error(call, id, error)) {
@@ -260,6 +266,7 @@ void B2bua::on_transaction_error(TransactionId id, uint64_t owner, TransactionEr
     signalling_.stop_transaction(*call, id);
     return;
   }
+  if (failover_.failed(call, error)) return;
   signalling_.close_invite(*call);
   if (call->state != CallState::kCalling) return;
   const int code = error == TransactionError::kTimeout ? 408 : 503;

@@ -8,12 +8,14 @@
 //   MidCall          re-INVITE, UPDATE, INFO, MESSAGE, NOTIFY relayed between the legs (mid_call.h)
 //   SessionTimers    RFC 4028 per leg: negotiation, our refreshes, expiry (session_timers.h)
 //   AnswerRelay      the callee's responses relayed to the caller (answer_relay.h)
+//   TrunkFailover    a call a trunk fails goes on to the next trunk (trunk_failover.h)
 //   CallSignalling   the messages we originate on a call's legs (call_signalling.h)
 //   CallTeardown     hang-ups, the end of a call, its erasure (call_teardown.h)
 //   CallMedia        media sessions, dataplane programming and reconcile (call_media.h)
 //   CallRecords      the call store and CDRs (call_records.h)
 //   RegisterHandler  REGISTER on access zones (register_handler.h)
 //   TrunkQualify     OPTIONS pings to trunks, feeding the router's trunk health (trunk_qualify.h)
+//   TrunkRegistration  outbound REGISTER of trunks to their registrars (trunk_registration.h)
 // Itself it keeps the zones' roles across reloads (b2bua_reload.cc), the adoption of calls an
 // earlier sbcd kept (b2bua_persist.cc) and the capacity limits.
 //
@@ -38,6 +40,7 @@
 #include "controlplane/b2bua/register_handler.h"
 #include "controlplane/b2bua/session_timers.h"
 #include "controlplane/b2bua/trunk_qualify.h"
+#include "controlplane/b2bua/trunk_registration.h"
 #include "controlplane/sip/request_check.h"
 
 namespace sbc::cp {
@@ -103,6 +106,8 @@ class B2bua final : private TransactionUser {
   // Each trunk's qualify state (index into the running configuration's trunks).
   [[nodiscard]] const TrunkHealth& trunk_health() const { return router_.health(); }
   [[nodiscard]] const std::vector<TrunkConfig>& trunks() const { return config_.trunks; }
+  [[nodiscard]] const std::vector<RouteConfig>& routes() const { return config_.routes; }
+  [[nodiscard]] const TrunkRegistration& trunk_registrations() const { return registration_; }
   // Live calls (not ended): what [sbcd] call_capacity bounds.
   [[nodiscard]] size_t active_calls() const { return calls_.live(); }
   // Ended calls remembered to absorb retransmissions (ended_calls.h).
@@ -174,10 +179,12 @@ class B2bua final : private TransactionUser {
   ReliableProvisionals provisionals_;
   MidCall mid_call_;
   CallDialogs dialogs_;
+  TrunkFailover failover_;
   AnswerRelay relay_;
   CallSetup setup_;
   RegisterHandler register_;
   TrunkQualify qualify_;
+  TrunkRegistration registration_;
 };
 
 }  // namespace sbc::cp

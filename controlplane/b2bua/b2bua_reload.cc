@@ -15,6 +15,7 @@ void B2bua::reconfigure() {
   }
   router_.reconfigure();
   qualify_.restart();  // the trunks were indexed again
+  registration_.restart();
 }
 
 std::vector<std::pair<size_t, boost::asio::ip::address>> B2bua::call_peers() const {

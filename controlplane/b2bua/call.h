@@ -145,6 +145,14 @@ struct EarlyDialog {
   bool answer_reliable = false;  // that answer came in a reliable 18x (PRACKed)
 };
 
+// One trunk a call was sent to and failed on before the next took it (trunk_failover.h): its
+// name and the final status (408 for no response) with its reason; the CDR lists them.
+struct TrunkAttempt {
+  std::string trunk;
+  int code = 0;
+  std::string reason;
+};
+
 struct Call {
   uint64_t id = 0;  // also the dataplane session id
   CallState state = CallState::kCalling;
@@ -212,17 +220,24 @@ struct Call {
   CallerProvisionals caller_provisionals;       // reliable_provisionals.h
   std::vector<EarlyDialog> early_dialogs;       // of our INVITE, one per callee fork
   std::optional<AdmissionLease> admission;      // released when the call ends
-  // Toward a trunk: its name; with credentials, our INVITE as built, sent again with them when
-  // the carrier challenges it, and how often it was (trunk_challenge.h).
+  // Toward a trunk: its name; our INVITE as built while it rings, sent again with the trunk's
+  // credentials when the carrier challenges it (trunk_challenge.h) or to the next trunk when
+  // this one fails the call (trunk_failover.h), and how often it was challenged.
   std::string callee_trunk;
+  std::string route;  // the [route.NAME] that chose the trunks; "" on a zone without routes
   std::optional<sip::RequestSpec> callee_invite_spec;
   uint8_t callee_auth_answers = 0;
+  // Failover: the trunks (names) still to try, in order; those tried and failed; the timer of
+  // the current trunk's first response.
+  std::vector<std::string> failover_trunks;
+  std::vector<TrunkAttempt> trunk_attempts;
+  Timer failover_timer;
 
   // For a Call that outlives its B2BUA (kept by a pending dataplane reply): its timers call back
   // into the B2BUA, so they stop when the B2BUA goes.
   void cancel_timers() {
-    for (Timer* timer :
-         {&response_timer, &invite_wait_timer, &ring_timer, &linger_timer, &duration_timer}) {
+    for (Timer* timer : {&response_timer, &invite_wait_timer, &ring_timer, &linger_timer,
+                         &duration_timer, &failover_timer}) {
       timer->cancel();
     }
     if (reinvite_answer) reinvite_answer->timer.cancel();

@@ -47,9 +47,16 @@ nlohmann::json make_cdr(const Call& call) {
                            ? nlohmann::json{{"tag", b.remote_tag}, {"contact", b.remote_target}}
                            : nlohmann::json(nullptr);
   j["early_dialogs"] = call.early_dialogs.size();
-  // The trunk the call went to (the first not down, routing/router.h); null off trunks.
+  // The trunk the call went to last (routing/router.h); null off trunks. Before it, the trunks
+  // that failed the call, each with its final status (b2bua/trunk_failover.h).
   j["callee_trunk"] =
       call.callee_trunk.empty() ? nlohmann::json(nullptr) : nlohmann::json(call.callee_trunk);
+  j["route"] = call.route.empty() ? nlohmann::json(nullptr) : nlohmann::json(call.route);
+  j["trunk_attempts"] = nlohmann::json::array();
+  for (const TrunkAttempt& attempt : call.trunk_attempts) {
+    j["trunk_attempts"].push_back(
+        {{"trunk", attempt.trunk}, {"code", attempt.code}, {"reason", attempt.reason}});
+  }
   j["start_time"] = iso8601(call.start_time);
   j["answer_time"] = call.answer_time ? nlohmann::json(iso8601(*call.answer_time)) : nullptr;
   j["end_time"] = call.end_time ? nlohmann::json(iso8601(*call.end_time)) : nullptr;

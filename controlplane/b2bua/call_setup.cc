@@ -14,13 +14,15 @@ namespace sbc::cp {
 using sip::Method;
 
 CallSetup::CallSetup(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown,
-                     CallMedia& media, SessionTimers& timers, ReliableProvisionals& provisionals)
+                     CallMedia& media, SessionTimers& timers, ReliableProvisionals& provisionals,
+                     TrunkFailover& failover)
     : ctx_(ctx),
       signalling_(signalling),
       teardown_(teardown),
       media_(media),
       timers_(timers),
       provisionals_(provisionals),
+      failover_(failover),
       // Session ids start from the wall clock so a restarted sbcd does not reuse the ids of
       // sessions a running dataplane still holds.
       next_call_id_(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
@@ -230,6 +232,24 @@ std::array<DialogPolicy, 2> CallSetup::dialog_policies(const SipPeer& from,
   return side_policies(from, route, &ZoneConfig::dialog, &TrunkConfig::dialog);
 }
 
+std::vector<std::string> CallSetup::failover_trunks(const SipPeer& from, const Route& route) const {
+  std::vector<std::string> names;
+  const MediaPolicy media = media_policies(from, route)[kCallee];
+  const DialogPolicy dialog = dialog_policies(from, route)[kCallee];
+  for (size_t t : route.alternates) {
+    auto alternate = ctx_.router.trunk_route(t, "");
+    if (!alternate || alternate->peer.zone != route.peer.zone ||
+        media_policies(from, *alternate)[kCallee] != media ||
+        dialog_policies(from, *alternate)[kCallee] != dialog) {
+      spdlog::debug("trunk {} is no alternate to trunk {}: another zone or media/dialog policy",
+                    ctx_.config.trunks[t].name, ctx_.config.trunks[*route.trunk].name);
+      continue;
+    }
+    names.push_back(ctx_.config.trunks[t].name);
+  }
+  return names;
+}
+
 // Toll fraud costs money on calls toward carriers; then admission control for every call.
 std::optional<AdmissionLease> CallSetup::admit(const SipPeer& from, const sip::Message& invite,
                                                const Caller& caller, const Route& route,
@@ -299,6 +319,11 @@ CallPtr CallSetup::build_call(const SipPeer& from, const sip::Message& invite, c
 
   if (route.kind == RouteKind::kTrunk && route.trunk) {
     call->callee_trunk = ctx_.config.trunks[*route.trunk].name;
+    call->route = route.route_name;
+    // A call with Replaces is bound to the dialog it replaces: it never changes trunk.
+    if (invite.count(sip::HeaderId::kReplaces) == 0) {
+      call->failover_trunks = failover_trunks(from, route);
+    }
   }
   Leg& b = call->legs[kCallee];
   b.peer = route.peer;
@@ -342,11 +367,13 @@ void CallSetup::send_invite(const CallPtr& call, uint32_t max_forwards, std::str
   spec.body = std::move(offer);
   spdlog::info("call {}: {} -> {} ({} -> {})", call->id, a.user, b.user,
                ctx_.config.zones[a.peer.zone].name, ctx_.config.zones[b.peer.zone].name);
-  keep_for_challenge(ctx_.config.trunks, *call, spec);
+  // Kept while the trunk rings: sent again with its credentials, or to the next trunk.
+  if (!call->callee_trunk.empty()) call->callee_invite_spec = spec;
   if (!signalling_.send_invite(call, std::move(spec))) {
     teardown_.fail_call(call, 503, CallResult::kFailed);
     return;
   }
+  failover_.sent(call);
   call->ring_timer =
       Timer(ctx_.scheduler, ctx_.timers.ring_timeout, [this, id = call->id] { ring_timeout(id); });
 }

@@ -15,6 +15,7 @@
 #include "controlplane/b2bua/call_teardown.h"
 #include "controlplane/b2bua/reliable_provisionals.h"
 #include "controlplane/b2bua/session_timers.h"
+#include "controlplane/b2bua/trunk_failover.h"
 
 namespace sbc::cp {
 
@@ -28,7 +29,8 @@ class CallSetup {
   static constexpr size_t kMaxDisplayNameLength = 256;
 
   CallSetup(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown,
-            CallMedia& media, SessionTimers& timers, ReliableProvisionals& provisionals);
+            CallMedia& media, SessionTimers& timers, ReliableProvisionals& provisionals,
+            TrunkFailover& failover);
 
   void new_call(const SipPeer& from, const sip::Message& invite);
   // A call adopted from an earlier sbcd holds `id`: new calls take later ones.
@@ -62,6 +64,10 @@ class CallSetup {
                                                     Override TrunkConfig::*trunk_policy) const;
   // Toll fraud (calls to a trunk: `callee_user` becomes the number the rules judged), then
   // admission control.
+  // The route's alternates a call to a trunk may fail over to, by name: on the callee's zone,
+  // with its media and dialog policy (our offer and INVITE go to them as they are).
+  [[nodiscard]] std::vector<std::string> failover_trunks(const SipPeer& from,
+                                                         const Route& route) const;
   std::optional<AdmissionLease> admit(const SipPeer& from, const sip::Message& invite,
                                       const Caller& caller, const Route& route,
                                       std::string& callee_user);
@@ -81,6 +87,7 @@ class CallSetup {
   CallMedia& media_;
   SessionTimers& timers_;
   ReliableProvisionals& provisionals_;
+  TrunkFailover& failover_;
   uint64_t next_call_id_;
   uint64_t refused_at_capacity_ = 0;
 };

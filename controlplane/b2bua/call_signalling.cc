@@ -44,15 +44,16 @@ void CallSignalling::set_via(sip::RequestSpec& spec, const SipPeer& peer) const 
   spec.via_port = local.port();
 }
 
-std::string CallSignalling::contact(const SipPeer& peer, bool sips) const {
+std::string CallSignalling::contact(const SipPeer& peer, bool sips, std::string_view user) const {
   const Endpoint local = local_endpoint(peer);
+  const std::string at = user.empty() ? std::string() : fmt::format("{}@", user);
   if (sips && peer.transport == Transport::kTls) {
-    return fmt::format("<sips:{}:{}>", local.address().to_string(), local.port());
+    return fmt::format("<sips:{}{}:{}>", at, local.address().to_string(), local.port());
   }
   if (peer.transport == Transport::kUdp) {
-    return fmt::format("<sip:{}:{}>", local.address().to_string(), local.port());
+    return fmt::format("<sip:{}{}:{}>", at, local.address().to_string(), local.port());
   }
-  return fmt::format("<sip:{}:{};transport={}>", local.address().to_string(), local.port(),
+  return fmt::format("<sip:{}{}:{};transport={}>", at, local.address().to_string(), local.port(),
                      to_string(peer.transport));
 }
 

@@ -84,8 +84,9 @@ class CallSignalling {
   void stop_transaction(Call& call, TransactionId id);
 
   // Our Contact on a leg toward `peer` (its listener, with ;transport= for TCP/TLS; a SIPS URI
-  // on a secure dialog, which only a TLS leg can be).
-  [[nodiscard]] std::string contact(const SipPeer& peer, bool sips = false) const;
+  // on a secure dialog, which only a TLS leg can be), with `user` as its user part if any.
+  [[nodiscard]] std::string contact(const SipPeer& peer, bool sips = false,
+                                    std::string_view user = {}) const;
   // A request spec's Via for a message toward `peer`.
   void set_via(sip::RequestSpec& spec, const SipPeer& peer) const;
 

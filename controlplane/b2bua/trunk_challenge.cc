@@ -14,11 +14,6 @@ const TrunkConfig* credentialed_trunk(const std::vector<TrunkConfig>& trunks, co
   return it != trunks.end() && !it->username.empty() ? &*it : nullptr;
 }
 
-void keep_for_challenge(const std::vector<TrunkConfig>& trunks, Call& call,
-                        const sip::RequestSpec& invite) {
-  if (credentialed_trunk(trunks, call) != nullptr) call.callee_invite_spec = invite;
-}
-
 bool TrunkChallenge::answer(const CallPtr& call, const sip::Message& challenge) {
   const TrunkConfig* trunk = credentialed_trunk(ctx_.config.trunks, *call);
   if (trunk == nullptr || !call->callee_invite_spec || call->callee_auth_answers >= kMaxAnswers ||

@@ -18,9 +18,6 @@ namespace sbc::cp {
 // The trunk `call` goes to when it has credentials; nullptr otherwise.
 [[nodiscard]] const TrunkConfig* credentialed_trunk(const std::vector<TrunkConfig>& trunks,
                                                     const Call& call);
-// Keeps our INVITE to the callee when its trunk has credentials (sent again with them).
-void keep_for_challenge(const std::vector<TrunkConfig>& trunks, Call& call,
-                        const sip::RequestSpec& invite);
 
 class TrunkChallenge {
  public:

@@ -44,13 +44,10 @@ void TrunkQualify::schedule(size_t trunk, milliseconds delay) {
 void TrunkQualify::ping(size_t trunk) {
   const TrunkConfig& config = ctx_.config.trunks.at(trunk);
   schedule(trunk, config.qualify.interval);
-  const auto peer = ctx_.router.trunk_peer(trunk);
   // Its zone has no SIP address or listener yet (the dataplane has not said Hello): not the
   // carrier's failure; the next round tries again.
-  if (!peer || !ctx_.router.zone_address(peer->zone) ||
-      !ctx_.transport.local_endpoint(peer->zone, peer->transport)) {
-    return;
-  }
+  const auto peer = ctx_.router.bound_trunk_peer(trunk);
+  if (!peer) return;
   sip::RequestSpec spec;
   spec.method = sip::Method::kOptions;
   spec.request_uri = peer_uri({}, *peer);

@@ -22,6 +22,16 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+void add_section_options(po::options_description& desc, std::string_view section,
+                         const std::set<std::string>& names, const std::vector<std::string>& keys) {
+  for (const std::string& name : names) {
+    for (const std::string& key : keys) {
+      desc.add_options()(fmt::format("{}.{}.{}", section, name, key).c_str(),
+                         po::value<std::string>());
+    }
+  }
+}
+
 bool valid_name(std::string_view name) {
   return !name.empty() && name.size() <= 64 && std::ranges::all_of(name, [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -45,8 +55,11 @@ bool Values::has_section(const std::string& section) const {
 namespace {
 
 using config_detail::add_dialog_policy_options;
+using config_detail::add_failover_options;
 using config_detail::add_media_policy_options;
 using config_detail::add_qualify_options;
+using config_detail::add_register_options;
+using config_detail::add_route_options;
 using config_detail::add_security_options;
 using config_detail::check_capacity;
 using config_detail::check_security;
@@ -56,8 +69,11 @@ using config_detail::parse_bool;
 using config_detail::parse_number;
 using config_detail::read_capacity;
 using config_detail::read_dialog_policies;
+using config_detail::read_failover;
 using config_detail::read_media_policies;
 using config_detail::read_qualify;
+using config_detail::read_register;
+using config_detail::read_routes;
 using config_detail::read_security;
 using config_detail::trim;
 using config_detail::valid_name;
@@ -524,11 +540,12 @@ const ZoneConfig& Config::access_zone() const {
 
 namespace {
 
-// The names of the dynamic sections: [zone.NAME], [trunk.NAME], [user.NAME].
+// The names of the dynamic sections: [zone.NAME], [trunk.NAME], [user.NAME], [route.NAME].
 struct SectionNames {
   std::set<std::string> zones;
   std::set<std::string> trunks;
   std::set<std::string> users;
+  std::set<std::string> routes;
 };
 
 // First pass, lenient: collects the section names, each checked.
@@ -543,7 +560,7 @@ std::expected<SectionNames, std::string> find_sections(const std::string& text) 
     const size_t last_dot = key.rfind('.');
     if (first_dot == std::string::npos || first_dot == last_dot) continue;
     const std::string kind = key.substr(0, first_dot);
-    if (kind != "zone" && kind != "trunk" && kind != "user") continue;
+    if (kind != "zone" && kind != "trunk" && kind != "user" && kind != "route") continue;
     const std::string name = key.substr(first_dot + 1, last_dot - first_dot - 1);
     if (kind == "user") {
       if (!valid_user_name(name)) {
@@ -557,7 +574,7 @@ std::expected<SectionNames, std::string> find_sections(const std::string& text) 
       return std::unexpected("[" + kind + "." + name +
                              "]: section name must be 1-64 letters, digits, '_' or '-'");
     }
-    (kind == "zone" ? names.zones : names.trunks).insert(name);
+    (kind == "zone" ? names.zones : kind == "trunk" ? names.trunks : names.routes).insert(name);
   }
   return names;
 }
@@ -587,6 +604,9 @@ po::options_description known_options(const SectionNames& names) {
   add_media_policy_options(desc, names.zones, names.trunks);
   add_dialog_policy_options(desc, names.zones, names.trunks);
   add_qualify_options(desc, names.trunks);
+  add_failover_options(desc, names.trunks);
+  add_register_options(desc, names.trunks);
+  add_route_options(desc, names.routes);
   return desc;
 }
 
@@ -608,7 +628,10 @@ std::expected<Config, std::string> read_config(const Values& values, const Secti
   if (auto r = read_media_policies(values, config); !r) return std::unexpected(r.error());
   if (auto r = read_dialog_policies(values, config); !r) return std::unexpected(r.error());
   if (auto r = read_qualify(values, config); !r) return std::unexpected(r.error());
+  if (auto r = read_failover(values, config); !r) return std::unexpected(r.error());
+  if (auto r = read_register(values, config); !r) return std::unexpected(r.error());
   if (auto r = cross_check(config); !r) return std::unexpected(r.error());
+  if (auto r = read_routes(values, names.routes, config); !r) return std::unexpected(r.error());
   if (auto r = check_security(config); !r) return std::unexpected(r.error());
   if (auto r = check_capacity(config); !r) return std::unexpected(r.error());
   return config;

@@ -63,6 +63,11 @@ class Values {
   const po::variables_map& vm_;
 };
 
+// Declares "SECTION.NAME.KEY" (a single string value) for every NAME in `names` and KEY in
+// `keys`: the options of one kind of [SECTION.NAME] section.
+void add_section_options(po::options_description& desc, std::string_view section,
+                         const std::set<std::string>& names, const std::vector<std::string>& keys);
+
 // A number option in min..max, left unchanged when absent.
 template <typename T>
 std::expected<void, std::string> number(const Values& v, const std::string& option, T& out,
@@ -117,6 +122,19 @@ std::expected<void, std::string> read_dialog_policies(const Values& v, Config& c
 // (config_qualify.cc).
 void add_qualify_options(po::options_description& desc, const std::set<std::string>& trunks);
 std::expected<void, std::string> read_qualify(const Values& v, Config& config);
+
+// [trunk.NAME] failover_timeout_ms, failover_codes (config_failover.cc).
+void add_failover_options(po::options_description& desc, const std::set<std::string>& trunks);
+std::expected<void, std::string> read_failover(const Values& v, Config& config);
+
+// [trunk.NAME] register, register_expires (config_register.cc).
+void add_register_options(po::options_description& desc, const std::set<std::string>& trunks);
+std::expected<void, std::string> read_register(const Values& v, Config& config);
+
+// [route.NAME] zone, prefix, trunks (config_routes.cc); read once zones and trunks are.
+void add_route_options(po::options_description& desc, const std::set<std::string>& routes);
+std::expected<void, std::string> read_routes(const Values& v, const std::set<std::string>& names,
+                                             Config& config);
 
 // [sbcd] call_capacity, transaction_capacity, ended_call_capacity (config_capacity.cc).
 inline const std::vector<std::string> kCapacityOptions = {

@@ -12,11 +12,7 @@ const std::vector<std::string> kQualifyKeys = {"qualify", "qualify_timeout_ms", 
 }  // namespace
 
 void add_qualify_options(po::options_description& desc, const std::set<std::string>& trunks) {
-  for (const auto& t : trunks) {
-    for (const auto& k : kQualifyKeys) {
-      desc.add_options()(("trunk." + t + "." + k).c_str(), po::value<std::string>());
-    }
-  }
+  add_section_options(desc, "trunk", trunks, kQualifyKeys);
 }
 
 std::expected<void, std::string> read_qualify(const Values& v, Config& config) {

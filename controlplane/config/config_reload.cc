@@ -87,6 +87,7 @@ ReloadPlan plan_reload(const Config& running, Config next) {
   if (!(running.registrar == next.registrar)) s.changes.emplace_back("registrar");
   diff_named(running.trunks, next.trunks, "trunk", s);
   diff_named(running.users, next.users, "user", s);
+  diff_named(running.routes, next.routes, "route", s);
 
   // Zones: every running index keeps its zone (or its retired place); new zones are appended.
   std::vector<ZoneConfig> zones;

@@ -1,6 +1,7 @@
 #include "controlplane/mgmt/show_commands.h"
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <tuple>
@@ -261,8 +262,8 @@ CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock) {
   };
   CommandOutput out;
   out.data = {{"trunks", nlohmann::json::array()}};
-  out.text = fmt::format("{:<16} {:<28} {:<11} {:>9} {:>8}  {}\n", "TRUNK", "ADDRESS", "STATE",
-                         "LATENCY", "QUALIFY", "LAST FAILURE");
+  out.text = fmt::format("{:<16} {:<28} {:<11} {:>9} {:>8}  {:<14} {}\n", "TRUNK", "ADDRESS",
+                         "STATE", "LATENCY", "QUALIFY", "REGISTRATION", "LAST FAILURE");
   const auto& trunks = b2bua.trunks();
   for (size_t t = 0; t < trunks.size() && t < health.size(); ++t) {
     const TrunkConfig& trunk = trunks[t];
@@ -274,28 +275,93 @@ CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock) {
         s.latency && s.state != TrunkState::kDown ? fmt::format("{} ms", s.latency->count()) : "-";
     const std::string qualify =
         trunk.qualify.enabled() ? fmt::format("{} s", trunk.qualify.interval.count()) : "off";
-    const std::string failure =
-        s.last_failure.empty()
-            ? "-"
-            : fmt::format("{} ({} s ago)", s.last_failure, ago(s.last_failure_at));
-    out.text += fmt::format("{:<16} {:<28} {:<11} {:>9} {:>8}  {}\n", trunk.name, address,
-                            to_string(s.state), latency, qualify, failure);
+    std::string failure = s.last_failure.empty() ? "-"
+                                                 : fmt::format("{} ({} s ago)", s.last_failure,
+                                                               ago(s.last_failure_at));
+    // Outbound registration (b2bua/trunk_registration.h): its state, and why it last failed.
+    const RegistrationStatus& reg = b2bua.trunk_registrations().status(t);
+    const int64_t reg_left =
+        reg.expires_at ? std::max<int64_t>(0, -ago(reg.expires_at)) : int64_t{0};
+    std::string registration = "-";
+    if (reg.state == RegistrationState::kRegistered) {
+      registration = fmt::format("up {}s", reg_left);
+    } else if (reg.state != RegistrationState::kOff) {
+      registration = std::string(to_string(reg.state));
+    }
+    if (reg.state == RegistrationState::kFailed) {
+      failure = fmt::format("register: {} ({} s ago)", reg.last_failure, ago(reg.last_failure_at));
+    }
+    // A 503's Retry-After holds a trunk out of routing whatever its qualify state says.
+    const bool held = health.held(t, clock.now());
+    const int64_t held_s =
+        held ? std::chrono::ceil<std::chrono::seconds>(*s.held_until - clock.now()).count() : 0;
+    const std::string state =
+        held ? fmt::format("held {}s", held_s) : std::string(to_string(s.state));
+    out.text += fmt::format("{:<16} {:<28} {:<11} {:>9} {:>8}  {:<14} {}\n", trunk.name, address,
+                            state, latency, qualify, registration, failure);
     nlohmann::json row = {{"name", trunk.name},
                           {"zone", trunk.zone},
                           {"address", address},
                           {"state", to_string(s.state)},
-                          {"available", health.available(t)},
+                          {"available", health.routable(t, clock.now())},
+                          {"held_s", held_s},
                           {"qualify_s", trunk.qualify.interval.count()},
                           {"pings_answered", s.pings_answered},
                           {"pings_failed", s.pings_failed},
                           {"last_failure", s.last_failure}};
     row["latency_ms"] = s.latency ? nlohmann::json(s.latency->count()) : nlohmann::json();
+    row["registration"] = {{"state", to_string(reg.state)},
+                           {"expires_in_s", reg.expires_at ? nlohmann::json(reg_left) : nullptr},
+                           {"granted_s", reg.granted_s},
+                           {"failures_in_row", reg.failures_in_row},
+                           {"last_failure", reg.last_failure}};
     row["last_failure_age_s"] =
         s.last_failure_at ? nlohmann::json(ago(s.last_failure_at)) : nlohmann::json();
     row["changed_age_s"] = s.changed_at ? nlohmann::json(ago(s.changed_at)) : nlohmann::json();
     out.data["trunks"].push_back(std::move(row));
   }
   if (trunks.empty()) out.text += "(no trunks configured)\n";
+  return out;
+}
+
+// Route tables: each route's zone, prefixes and trunks by level, with the trunks routing would
+// skip now (down or held) marked.
+CommandOutput show_routes(const B2bua& b2bua, const Scheduler& clock) {
+  const TrunkHealth& health = b2bua.trunk_health();
+  const auto& trunks = b2bua.trunks();
+  CommandOutput out;
+  out.data = {{"routes", nlohmann::json::array()}};
+  out.text = fmt::format("{:<16} {:<10} {:<24} {}\n", "ROUTE", "ZONE", "PREFIXES", "TRUNKS");
+  for (const RouteConfig& route : b2bua.routes()) {
+    std::vector<std::string> levels_text;
+    nlohmann::json levels = nlohmann::json::array();
+    for (const auto& level : route.levels) {
+      std::vector<std::string> members_text;
+      nlohmann::json members = nlohmann::json::array();
+      for (const RouteTrunk& member : level) {
+        auto it = std::ranges::find(trunks, member.trunk, &TrunkConfig::name);
+        const bool usable = it != trunks.end() &&
+                            health.routable(static_cast<size_t>(it - trunks.begin()), clock.now());
+        members_text.push_back(
+            fmt::format("{}{}{}", member.trunk,
+                        member.weight != 1 ? fmt::format(":{}", member.weight) : std::string(),
+                        usable ? "" : " (skipped)"));
+        members.push_back(
+            {{"trunk", member.trunk}, {"weight", member.weight}, {"available", usable}});
+      }
+      levels_text.push_back(fmt::format("{}", fmt::join(members_text, " ")));
+      levels.push_back(std::move(members));
+    }
+    const std::string prefixes =
+        route.prefixes.empty() ? "(default)" : fmt::format("{}", fmt::join(route.prefixes, ","));
+    out.text += fmt::format("{:<16} {:<10} {:<24} {}\n", route.name, route.zone, prefixes,
+                            fmt::join(levels_text, ", "));
+    out.data["routes"].push_back({{"name", route.name},
+                                  {"zone", route.zone},
+                                  {"prefixes", route.prefixes},
+                                  {"levels", std::move(levels)}});
+  }
+  if (b2bua.routes().empty()) out.text += "(no routes: calls try every trunk by name)\n";
   return out;
 }
 
@@ -317,6 +383,11 @@ void register_show_commands(CommandTable& table, const B2bua& b2bua,
             [&](CommandArgs args) -> CommandResult {
               if (!args.empty()) return std::unexpected("show trunks takes no arguments");
               return show_trunks(b2bua, clock);
+            });
+  table.add({"show", "routes"}, "Route tables: zone, prefixes, trunks by priority and weight",
+            [&](CommandArgs args) -> CommandResult {
+              if (!args.empty()) return std::unexpected("show routes takes no arguments");
+              return show_routes(b2bua, clock);
             });
   table.add({"show", "dataplane"}, "Dataplane connection, ports, drops, sessions and resync",
             [&, resync](CommandArgs args) -> CommandResult {

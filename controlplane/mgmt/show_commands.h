@@ -25,6 +25,7 @@ void register_show_commands(CommandTable& table, const B2bua& b2bua,
 [[nodiscard]] CommandOutput show_capacity(const B2bua& b2bua);
 // Every trunk with its address, qualify state (routing/trunk_health.h), last latency and failure.
 [[nodiscard]] CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock);
+[[nodiscard]] CommandOutput show_routes(const B2bua& b2bua, const Scheduler& clock);
 [[nodiscard]] CommandOutput show_dataplane(const DataplaneClient& dataplane,
                                            const std::optional<api::StatsReply>& stats,
                                            const DataplaneResync* resync = nullptr);

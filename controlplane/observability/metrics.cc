@@ -186,7 +186,18 @@ Metrics::Metrics()
                        .Name("sbc_trunk_qualify_pings_total")
                        .Help("OPTIONS pings to the trunk by result (answered, failed: timeout, "
                              "transport error, 408 or 5xx)")
-                       .Register(*registry_)) {
+                       .Register(*registry_)),
+      trunk_failovers_(prometheus::BuildCounter()
+                           .Name("sbc_trunk_failovers_total")
+                           .Help("Calls the trunk failed that went on to the next trunk, by reason "
+                                 "(no_response within failover_timeout_ms, timeout, "
+                                 "transport_error, response: 408, 5xx or a failover_codes code)")
+                           .Register(*registry_)),
+      trunk_registered_(prometheus::BuildGauge()
+                            .Name("sbc_trunk_registered")
+                            .Help("1 while the trunk's outbound registration is bound at its "
+                                  "registrar, 0 otherwise (failed, in progress, or register off)")
+                            .Register(*registry_)) {
   declare_series();
 }
 
@@ -257,13 +268,22 @@ void Metrics::trunks_configured(std::span<const std::string> names) {
     trunk_latency_.Remove(it->second.latency);
     trunk_pings_.Remove(it->second.answered);
     trunk_pings_.Remove(it->second.failed);
+    for (prometheus::Counter* failovers : it->second.failovers) trunk_failovers_.Remove(failovers);
+    trunk_registered_.Remove(it->second.registered);
     it = trunks_.erase(it);
   }
   for (const std::string& name : names) {
     if (trunks_.contains(name)) continue;
-    TrunkSeries series{&trunk_up_.Add({{"trunk", name}}), &trunk_latency_.Add({{"trunk", name}}),
+    TrunkSeries series{&trunk_up_.Add({{"trunk", name}}),
+                       &trunk_latency_.Add({{"trunk", name}}),
                        &trunk_pings_.Add({{"trunk", name}, {"result", "answered"}}),
-                       &trunk_pings_.Add({{"trunk", name}, {"result", "failed"}})};
+                       &trunk_pings_.Add({{"trunk", name}, {"result", "failed"}}),
+                       {},
+                       &trunk_registered_.Add({{"trunk", name}})};
+    for (size_t r = 0; r < kTrunkFailoverReasonCount; ++r) {
+      series.failovers[r] = &trunk_failovers_.Add(
+          {{"trunk", name}, {"reason", std::string(kTrunkFailoverReasonNames[r])}});
+    }
     series.up->Set(1);
     trunks_.emplace(name, series);
   }
@@ -283,6 +303,16 @@ void Metrics::trunk_qualified(const std::string& name, bool up, std::optional<do
 
 void Metrics::trunk_available(const std::string& name, bool up) {
   if (auto it = trunks_.find(name); it != trunks_.end()) it->second.up->Set(up ? 1 : 0);
+}
+
+void Metrics::trunk_registered(const std::string& name, bool registered) {
+  if (auto it = trunks_.find(name); it != trunks_.end()) it->second.registered->Set(registered);
+}
+
+void Metrics::trunk_failover(const std::string& name, TrunkFailoverReason reason) {
+  if (auto it = trunks_.find(name); it != trunks_.end()) {
+    it->second.failovers[static_cast<size_t>(reason)]->Increment();
+  }
 }
 
 Metrics::~Metrics() = default;

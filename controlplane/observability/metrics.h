@@ -34,6 +34,17 @@ class Exposer;
 
 namespace sbc::cp {
 
+// Why a trunk's call went on to the next trunk (sbc_trunk_failovers_total's reason label).
+enum class TrunkFailoverReason : uint8_t {
+  kNoResponse,      // nothing at all within the trunk's failover_timeout_ms
+  kTimeout,         // Timer B: no final response
+  kTransportError,  // the trunk is unreachable
+  kResponse,        // a final response that fails over (408, 5xx, failover_codes)
+};
+inline constexpr size_t kTrunkFailoverReasonCount = 4;
+inline constexpr std::array<std::string_view, kTrunkFailoverReasonCount> kTrunkFailoverReasonNames =
+    {"no_response", "timeout", "transport_error", "response"};
+
 // The dataplane's absolute counters are exposed as they are (not re-counted), through a collector
 // that renders the latest snapshot at scrape time. Collect() runs on the exposer's thread.
 class DataplaneCollector final : public prometheus::Collectable {
@@ -86,6 +97,10 @@ class Metrics {
   // ping, its latency; the ping counted as answered or failed.
   void trunk_qualified(const std::string& name, bool up, std::optional<double> latency_s);
   void trunk_available(const std::string& name, bool up);
+  // The trunk's outbound registration is bound (1) or not (0: failed, in progress, or off).
+  void trunk_registered(const std::string& name, bool registered);
+  // A call that trunk `name` failed went on to the next trunk (b2bua/trunk_failover.h).
+  void trunk_failover(const std::string& name, TrunkFailoverReason reason);
 
   void declare_media_refusals(std::span<const std::string_view> reasons);
   void media_refused(std::string_view reason);
@@ -119,11 +134,15 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& trunk_up_;
   prometheus::Family<prometheus::Gauge>& trunk_latency_;
   prometheus::Family<prometheus::Counter>& trunk_pings_;
+  prometheus::Family<prometheus::Counter>& trunk_failovers_;
+  prometheus::Family<prometheus::Gauge>& trunk_registered_;
   struct TrunkSeries {
     prometheus::Gauge* up;
     prometheus::Gauge* latency;
     prometheus::Counter* answered;
     prometheus::Counter* failed;
+    std::array<prometheus::Counter*, kTrunkFailoverReasonCount> failovers;
+    prometheus::Gauge* registered;
   };
   std::map<std::string, TrunkSeries, std::less<>> trunks_;
   std::unique_ptr<prometheus::Exposer> exposer_;

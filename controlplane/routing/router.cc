@@ -12,6 +12,7 @@ RouteRefusal refusal(RouteError error) {
     case RouteError::kNoTarget:
       return {error, 404, "Not Found (not registered, no default_target)"};
     case RouteError::kNotBound: return {error, 503, "Service Unavailable (SIP not bound yet)"};
+    case RouteError::kNoRoute: return {error, 404, "Not Found (no route)"};
   }
   return {error, 500, "Server Internal Error"};
 }
@@ -33,6 +34,7 @@ std::string_view to_string(RouteError error) {
     case RouteError::kTrunksDown: return "trunks_down";
     case RouteError::kNoTarget: return "no_target";
     case RouteError::kNotBound: return "not_bound";
+    case RouteError::kNoRoute: return "no_route";
   }
   return "unknown";
 }
@@ -61,9 +63,11 @@ std::string Route::from_uri() const {
 }
 
 Router::Router(const std::vector<ZoneConfig>& zones, const std::vector<TrunkConfig>& trunks,
-               const Registrar& registrar, const SipTransport& transport)
+               const std::vector<RouteConfig>& routes, const Registrar& registrar,
+               const SipTransport& transport)
     : zone_configs_(zones),
       trunk_configs_(trunks),
+      route_configs_(routes),
       registrar_(registrar),
       transport_(transport),
       health_(trunks) {
@@ -91,6 +95,7 @@ void Router::reconfigure() {
     if (z.sip_address) zone.address = z.sip_address;
   }
   trunks_ = TrunkSources(zone_configs_, trunk_configs_);
+  routes_ = RouteTable(route_configs_, trunk_configs_);
   health_.reconfigure();
 }
 
@@ -106,6 +111,15 @@ std::optional<SipPeer> Router::trunk_peer(size_t trunk) const {
   return peer;
 }
 
+std::optional<SipPeer> Router::bound_trunk_peer(size_t trunk) const {
+  auto peer = trunk_peer(trunk);
+  if (!peer || !zones_.at(peer->zone).address ||
+      !transport_.local_endpoint(peer->zone, peer->transport)) {
+    return std::nullopt;
+  }
+  return peer;
+}
+
 std::optional<size_t> Router::zone_index(std::string_view name) const {
   for (size_t i = 0; i < zone_configs_.size(); ++i) {
     if (zone_configs_[i].name == name && !zone_configs_[i].retired) return i;
@@ -113,21 +127,36 @@ std::optional<size_t> Router::zone_index(std::string_view name) const {
   return std::nullopt;
 }
 
-std::expected<size_t, RouteError> Router::first_trunk_policy() const {
-  RouteError error = RouteError::kNoTrunk;
-  for (size_t t = 0; t < trunk_configs_.size(); ++t) {
-    if (!zone_index(trunk_configs_[t].zone)) continue;
-    if (health_.available(t)) return t;
-    error = RouteError::kTrunksDown;
+std::expected<RouteChoice, RouteError> Router::trunk_policy(size_t zone, std::string_view user,
+                                                            TimePoint now) const {
+  const std::string& zone_name = zone_configs_.at(zone).name;
+  RouteChoice candidates;
+  if (routes_.routes_zone(zone_name)) {
+    auto choice = routes_.choose(zone_name, user, random_);
+    if (!choice) return std::unexpected(RouteError::kNoRoute);
+    candidates = std::move(*choice);
+  } else {
+    for (size_t t = 0; t < trunk_configs_.size(); ++t) candidates.trunks.push_back(t);
   }
-  return std::unexpected(error);
+  RouteChoice usable{candidates.route, {}};
+  RouteError error = RouteError::kNoTrunk;
+  for (size_t t : candidates.trunks) {
+    if (!zone_index(trunk_configs_[t].zone)) continue;
+    if (health_.routable(t, now)) {
+      usable.trunks.push_back(t);
+    } else {
+      error = RouteError::kTrunksDown;
+    }
+  }
+  if (usable.trunks.empty()) return std::unexpected(error);
+  return usable;
 }
 
 std::expected<Route, RouteRefusal> Router::route(const SipPeer& from, std::string_view user,
                                                  std::string_view caller_user,
                                                  TimePoint now) const {
-  auto route =
-      zones_.at(from.zone).trunk ? from_trunk(from, user, caller_user, now) : to_trunk(caller_user);
+  auto route = zones_.at(from.zone).trunk ? from_trunk(from, user, caller_user, now)
+                                          : to_trunk(from.zone, user, caller_user, now);
   if (!route) return route;
   const size_t callee_zone = route->peer.zone;
   if (!zones_.at(callee_zone).address || !zones_[from.zone].address ||
@@ -137,17 +166,29 @@ std::expected<Route, RouteRefusal> Router::route(const SipPeer& from, std::strin
   return route;
 }
 
-std::expected<Route, RouteRefusal> Router::to_trunk(std::string_view caller_user) const {
-  const auto chosen = first_trunk_policy();
+std::expected<Route, RouteRefusal> Router::to_trunk(size_t zone, std::string_view user,
+                                                    std::string_view caller_user,
+                                                    TimePoint now) const {
+  auto chosen = trunk_policy(zone, user, now);
   if (!chosen) return std::unexpected(refusal(chosen.error()));
-  const TrunkConfig& trunk = trunk_configs_[*chosen];
+  const std::vector<size_t>& trunks = chosen->trunks;
+  Route route = *trunk_route(trunks.front(), caller_user);  // the policy took a bound zone
+  route.alternates.assign(trunks.begin() + 1, trunks.end());
+  route.route_name = std::string(chosen->route);
+  return route;
+}
+
+std::optional<Route> Router::trunk_route(size_t trunk, std::string_view caller_user) const {
+  const auto peer = trunk_peer(trunk);
+  if (!peer) return std::nullopt;
+  const TrunkConfig& config = trunk_configs_[trunk];
   Route route;
   route.kind = RouteKind::kTrunk;
-  route.trunk = *chosen;
-  route.peer = *trunk_peer(*chosen);
-  route.to_host = trunk.host.to_string();
-  route.from_user = trunk.fromuser.empty() ? std::string(caller_user) : trunk.fromuser;
-  route.from_host = trunk.fromdomain.empty() ? zone_host(route.peer.zone) : trunk.fromdomain;
+  route.trunk = trunk;
+  route.peer = *peer;
+  route.to_host = config.host.to_string();
+  route.from_user = config.fromuser.empty() ? std::string(caller_user) : config.fromuser;
+  route.from_host = config.fromdomain.empty() ? zone_host(route.peer.zone) : config.fromdomain;
   return route;
 }
 

@@ -6,9 +6,12 @@
 //
 // The policies of this release, one function each so route tables and failover (the trunk
 // issue) replace them without touching the B2BUA:
-// - from the access zone: the first trunk by name that is not down (first_trunk_policy; a
-//   trunk's health comes from its qualify pings, trunk_health.h), so a backup carrier named
-//   after the primary takes the calls while the primary is down;
+// - from an access zone: the trunks of the route the called number matches (route_table.h:
+//   longest prefix, levels by priority, weights within a level) or, on a zone without routes,
+//   every trunk by name; of those, the ones not down nor held (trunk_policy; a trunk's health
+//   comes from its qualify pings and Retry-After holds, trunk_health.h). The first takes the
+//   call, the others are its alternates, tried in turn when the first fails it
+//   (b2bua/trunk_failover.h). A number no route serves gets 404;
 // - from a trunk: a user registered on the access zone, where its REGISTER came from; anyone
 //   else through the access zone's default_target (the PBX); else 404.
 //
@@ -26,6 +29,7 @@
 #include <vector>
 
 #include "controlplane/registrar/registrar.h"
+#include "controlplane/routing/route_table.h"
 #include "controlplane/routing/trunk_health.h"
 #include "controlplane/routing/trunk_settings.h"
 #include "controlplane/routing/trunk_sources.h"
@@ -49,6 +53,10 @@ struct Route {
   // The trunk (index into the trunks) the call goes to (kTrunk) or comes from; nullopt for
   // a call from a trunk zone source no trunk allows.
   std::optional<size_t> trunk;
+  // kTrunk: the trunks (indexes) to try next, in order, when `trunk` fails the call, and the
+  // route table entry that chose them ("" on a zone without routes).
+  std::vector<size_t> alternates;
+  std::string route_name;
   std::string contact;    // kRegisteredUser: the binding's Contact, the callee's Request-URI
   std::string to_host;    // host part of the callee's To
   std::string from_user;  // user part of our From (the caller's unless the trunk sets fromuser)
@@ -67,9 +75,10 @@ struct Route {
 
 enum class RouteError : uint8_t {
   kNoTrunk,     // no trunk to send a call from the access zone to (503)
-  kTrunksDown,  // trunks there are, all marked down by their qualify pings (503)
+  kTrunksDown,  // trunks there are, all down (qualify) or held (Retry-After) (503)
   kNoTarget,    // from a trunk: the user is not registered and there is no default_target (404)
   kNotBound,    // a zone of the call has no SIP address or listener yet (503)
+  kNoRoute,     // the caller's zone has routes, none for the number called (404)
 };
 [[nodiscard]] std::string_view to_string(RouteError error);
 
@@ -87,7 +96,8 @@ class Router {
   // `zones` and `trunks` are the running configuration's (reassigned in place by a reload, then
   // reconfigure()).
   Router(const std::vector<ZoneConfig>& zones, const std::vector<TrunkConfig>& trunks,
-         const Registrar& registrar, const SipTransport& transport);
+         const std::vector<RouteConfig>& routes, const Registrar& registrar,
+         const SipTransport& transport);
 
   // Where a new call from `from` (its zone and source) to Request-URI user `user`, placed by
   // `caller_user` (the From user), goes at `now` (registrations expire).
@@ -102,6 +112,12 @@ class Router {
   // Where trunk `trunk` (index into the trunks) is reached: its zone, transport and address;
   // nullopt when its zone takes no new calls.
   [[nodiscard]] std::optional<SipPeer> trunk_peer(size_t trunk) const;
+  // The same, only once the zone can send there: it has its SIP address and a listener of the
+  // trunk's transport (until the dataplane's Hello it may not); nullopt until then.
+  [[nodiscard]] std::optional<SipPeer> bound_trunk_peer(size_t trunk) const;
+  // A call from the access zone placed by `caller_user`, sent to trunk `trunk` (the first of a
+  // route, or one of its alternates); no alternates. nullopt when the trunk's zone takes no calls.
+  [[nodiscard]] std::optional<Route> trunk_route(size_t trunk, std::string_view caller_user) const;
   // Each trunk's health, fed by the qualify pings; routing skips a trunk that is down.
   [[nodiscard]] TrunkHealth& health() { return health_; }
   [[nodiscard]] const TrunkHealth& health() const { return health_; }
@@ -114,8 +130,9 @@ class Router {
   }
   // The dataplane port's address, parsed once from its Hello (a zone without sip_address).
   void set_zone_address(size_t zone, const boost::asio::ip::address& address);
-  // A reload assigned new zones and trunks: zones keep their index (new ones are appended,
-  // removed ones retired), trunks are indexed again. An address learned from the dataplane stays.
+  // A reload assigned new zones, trunks and routes: zones keep their index (new ones are
+  // appended, removed ones retired), trunks are indexed again. An address learned from the
+  // dataplane stays.
   void reconfigure();
 
  private:
@@ -123,9 +140,15 @@ class Router {
     std::optional<boost::asio::ip::address> address;
     bool trunk = false;
   };
-  // The trunk a call from the access zone goes to: the first by name that is not down.
-  [[nodiscard]] std::expected<size_t, RouteError> first_trunk_policy() const;
-  [[nodiscard]] std::expected<Route, RouteRefusal> to_trunk(std::string_view caller_user) const;
+  // The trunks a call from zone `zone` to `user` may go to at `now`, in the order they are
+  // tried, and the route that chose them: the route's (or every trunk by name), those not down
+  // nor held.
+  [[nodiscard]] std::expected<RouteChoice, RouteError> trunk_policy(size_t zone,
+                                                                    std::string_view user,
+                                                                    TimePoint now) const;
+  [[nodiscard]] std::expected<Route, RouteRefusal> to_trunk(size_t zone, std::string_view user,
+                                                            std::string_view caller_user,
+                                                            TimePoint now) const;
   [[nodiscard]] std::expected<Route, RouteRefusal> from_trunk(const SipPeer& from,
                                                               std::string_view user,
                                                               std::string_view caller_user,
@@ -137,10 +160,15 @@ class Router {
 
   const std::vector<ZoneConfig>& zone_configs_;
   const std::vector<TrunkConfig>& trunk_configs_;
+  const std::vector<RouteConfig>& route_configs_;
   const Registrar& registrar_;
   const SipTransport& transport_;
   std::vector<Zone> zones_;  // by zone index
   TrunkSources trunks_;
+  RouteTable routes_;
+  // Draws the order of a route level's weighted trunks: routing state, not a result, so a const
+  // lookup may advance it.
+  mutable RouteTable::Random random_{std::random_device{}()};
   TrunkHealth health_;
 };
 

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace sbc::cp {
 
 std::string_view to_string(TrunkState state) {
@@ -55,6 +57,14 @@ void TrunkHealth::change(size_t trunk, TrunkState state, WallTime now) {
   }
   s.state = state;
   s.changed_at = now;
+}
+
+void TrunkHealth::hold(size_t trunk, std::chrono::seconds retry_after, SteadyTime now) {
+  if (trunk >= status_.size()) return;
+  const std::chrono::seconds hold = std::min(retry_after, kMaxHold);
+  spdlog::warn("trunk {}: held out of routing for {} s (503 with Retry-After: {})",
+               trunks_[trunk].name, hold.count(), retry_after.count());
+  status_[trunk].held_until = now + hold;
 }
 
 bool TrunkHealth::answered(size_t trunk, std::chrono::milliseconds latency, WallTime now) {

@@ -6,6 +6,9 @@
 // trunk (router.h); `show trunks` and the sbc_trunk_* metrics show the state, the last ping's
 // latency and the last failure.
 //
+// A trunk that answers a call's INVITE with 503 and Retry-After is also held out of routing for
+// that long (RFC 3261 §21.5.4; b2bua/trunk_failover.h), whatever its qualify state.
+//
 // Single-threaded, like the router that owns it.
 #pragma once
 
@@ -39,11 +42,17 @@ struct TrunkStatus {
   uint32_t answers_in_row = 0;
   uint64_t pings_answered = 0;
   uint64_t pings_failed = 0;
+  // Until when a 503's Retry-After holds the trunk out of routing.
+  std::optional<std::chrono::steady_clock::time_point> held_until;
 };
 
 class TrunkHealth {
  public:
   using WallTime = std::chrono::system_clock::time_point;
+  using SteadyTime = std::chrono::steady_clock::time_point;
+  // The longest a Retry-After holds a trunk: a carrier's misconfigured hour-long value should
+  // not take it out for a day.
+  static constexpr std::chrono::seconds kMaxHold{3600};
 
   // `trunks` is the running configuration's, reassigned in place by a reload (then
   // reconfigure()).
@@ -56,9 +65,21 @@ class TrunkHealth {
   // A ping failed: `reason` is "timeout", "transport error" or the response's status line.
   bool failed(size_t trunk, std::string reason, WallTime now);
 
-  // Routing may send a new call to the trunk: it is not down.
+  // A call's INVITE got 503 with Retry-After `retry_after` from the trunk: no new calls to it
+  // until then (at most kMaxHold).
+  void hold(size_t trunk, std::chrono::seconds retry_after, SteadyTime now);
+
+  // Its qualify pings leave the trunk up (or it has none): it is not down.
   [[nodiscard]] bool available(size_t trunk) const {
     return trunk >= status_.size() || status_[trunk].state != TrunkState::kDown;
+  }
+  // Held by a Retry-After at `now`.
+  [[nodiscard]] bool held(size_t trunk, SteadyTime now) const {
+    return trunk < status_.size() && status_[trunk].held_until && now < *status_[trunk].held_until;
+  }
+  // Routing may send a new call to the trunk at `now`: not down, not held.
+  [[nodiscard]] bool routable(size_t trunk, SteadyTime now) const {
+    return available(trunk) && !held(trunk, now);
   }
   [[nodiscard]] const TrunkStatus& status(size_t trunk) const { return status_.at(trunk); }
   [[nodiscard]] size_t size() const { return status_.size(); }

@@ -4,6 +4,11 @@
 
 namespace sbc::cp {
 
+bool FailoverConfig::fails_over(int code) const {
+  return code == 408 || (code >= 500 && code < 600) ||
+         std::ranges::find(codes, code) != codes.end();
+}
+
 bool is_trunk_zone(const std::vector<TrunkConfig>& trunks, std::string_view zone) {
   return std::ranges::any_of(trunks, [&](const TrunkConfig& t) { return t.zone == zone; });
 }

@@ -34,6 +34,25 @@ struct QualifyConfig {
   bool operator==(const QualifyConfig&) const = default;
 };
 
+// Failover of a call from this trunk to the next one the router offers (b2bua/trunk_failover.h):
+// on no response at all to our INVITE within `timeout`, a transaction timeout or transport error,
+// 408 and every 5xx, and the 4xx/6xx in `codes`. A 503's Retry-After also takes the trunk out of
+// routing for that long (routing/trunk_health.h).
+struct FailoverConfig {
+  std::chrono::milliseconds timeout{3000};  // failover_timeout_ms: 0 waits for Timer B
+  std::vector<uint16_t> codes;              // failover_codes: 4xx/6xx that also fail over
+  [[nodiscard]] bool fails_over(int code) const;
+  bool operator==(const FailoverConfig&) const = default;
+};
+
+// Outbound registration (b2bua/trunk_registration.h): the trunk's username bound at its
+// registrar, refreshed before expiry.
+struct RegistrationConfig {
+  bool enabled = false;                // register = yes
+  std::chrono::seconds expires{3600};  // register_expires: asked for in each REGISTER
+  bool operator==(const RegistrationConfig&) const = default;
+};
+
 struct TrunkConfig {
   std::string name;
   std::string zone;
@@ -52,6 +71,8 @@ struct TrunkConfig {
   MediaPolicyOverride media;     // media_profile, srtp_suites: over its zone's
   DialogPolicyOverride dialog;   // session_expires, min_se, 100rel: over its zone's
   QualifyConfig qualify;
+  FailoverConfig failover;
+  RegistrationConfig registration;
   bool operator==(const TrunkConfig&) const = default;
 };
 

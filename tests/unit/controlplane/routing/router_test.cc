@@ -102,7 +102,7 @@ class RouterTest : public ::testing::Test {
   Config config_;
   Registrar registrar_{config_.registrar};
   ListenerTransport transport_;
-  Router router_{config_.zones, config_.trunks, registrar_, transport_};
+  Router router_{config_.zones, config_.trunks, config_.routes, registrar_, transport_};
 };
 
 // --- routes ---
@@ -120,6 +120,38 @@ TEST_F(RouterTest, FromTheAccessZoneToTheFirstTrunkByName) {
   EXPECT_EQ(r->from_uri(), "sip:15550001@carrier.example");
   EXPECT_EQ(r->to_uri("4420"), "sip:4420@198.51.100.10");
   EXPECT_EQ(r->request_uri("4420"), "sip:4420@198.51.100.10");
+}
+
+TEST_F(RouterTest, WithoutRoutesEveryOtherTrunkIsAnAlternate) {
+  auto r = route(source(kAccess, "192.0.2.10"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->alternates, (std::vector<size_t>{1}));  // carrier2
+  EXPECT_EQ(r->route_name, "");
+}
+
+class RouterTableTest : public RouterTest {
+ protected:
+  RouterTableTest()
+      : RouterTest(kConfig +
+                   "[route.uk]\nprefix = 44\ntrunks = carrier2, carrier1\n"
+                   "[route.us]\nprefix = 1\ntrunks = carrier1\n") {}
+};
+
+TEST_F(RouterTableTest, TheRouteOfTheNumberChoosesTheTrunksAndTheirOrder) {
+  auto uk = route(source(kAccess, "192.0.2.10"), "442071234567");
+  ASSERT_TRUE(uk);
+  EXPECT_EQ(uk->route_name, "uk");
+  EXPECT_EQ(uk->trunk, 1u);  // carrier2 first
+  EXPECT_EQ(uk->peer.remote, Endpoint(make_address("198.51.100.20"), 5080));
+  EXPECT_EQ(uk->alternates, (std::vector<size_t>{0}));
+  auto us = route(source(kAccess, "192.0.2.10"), "15550100");
+  ASSERT_TRUE(us);
+  EXPECT_EQ(us->trunk, 0u);
+  EXPECT_TRUE(us->alternates.empty());
+  auto none = route(source(kAccess, "192.0.2.10"), "33123456");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().error, RouteError::kNoRoute);
+  EXPECT_EQ(none.error().code, 404);
 }
 
 class RouterPlainTrunkTest : public RouterTest {

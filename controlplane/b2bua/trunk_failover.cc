@@ -1,0 +1,155 @@
+#include "controlplane/b2bua/trunk_failover.h"
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace sbc::cp {
+
+namespace {
+
+// The call may still go to another trunk: it rings, the caller is still there, no early media
+// of the current trunk reached the caller, and a trunk is left to try.
+bool may_fail_over(const Call& call) {
+  return call.state == CallState::kCalling && call.final_status == 0 && !call.cancel_pending &&
+         !call.cancel_sent && !call.callee_answer && call.callee_invite_spec &&
+         !call.failover_trunks.empty();
+}
+
+}  // namespace
+
+const TrunkConfig* TrunkFailover::trunk_of(const Call& call) const {
+  if (call.callee_trunk.empty()) return nullptr;
+  auto it = std::ranges::find(ctx_.config.trunks, call.callee_trunk, &TrunkConfig::name);
+  return it != ctx_.config.trunks.end() ? &*it : nullptr;
+}
+
+void TrunkFailover::sent(const CallPtr& call) {
+  call->failover_timer.cancel();
+  const TrunkConfig* trunk = trunk_of(*call);
+  if (trunk == nullptr || call->failover_trunks.empty() || trunk->failover.timeout.count() == 0) {
+    return;
+  }
+  call->failover_timer =
+      Timer(ctx_.scheduler, trunk->failover.timeout, [this, id = call->id] { no_response(id); });
+}
+
+bool TrunkFailover::failed(const CallPtr& call, const sip::Message& msg) {
+  const TrunkConfig* trunk = trunk_of(*call);
+  if (trunk == nullptr) return false;
+  const int code = msg.status_code();
+  if (auto retry = msg.retry_after(); code == 503 && retry && *retry && (*retry)->seconds > 0) {
+    const auto index = static_cast<size_t>(trunk - ctx_.config.trunks.data());
+    ctx_.router.health().hold(index, std::chrono::seconds((*retry)->seconds), ctx_.scheduler.now());
+  }
+  if (!trunk->failover.fails_over(code)) return false;
+  return fail_over(call, {trunk->name, code, std::string(msg.reason_phrase())},
+                   TrunkFailoverReason::kResponse);
+}
+
+bool TrunkFailover::failed(const CallPtr& call, TransactionError error) {
+  const TrunkConfig* trunk = trunk_of(*call);
+  if (trunk == nullptr) return false;
+  const bool timeout = error == TransactionError::kTimeout;
+  return fail_over(call,
+                   {trunk->name, timeout ? 408 : 503,
+                    timeout ? "no final response (timeout)" : "transport error"},
+                   timeout ? TrunkFailoverReason::kTimeout : TrunkFailoverReason::kTransportError);
+}
+
+void TrunkFailover::no_response(uint64_t id) {
+  CallPtr call = ctx_.calls.find(id);
+  if (!call || call->callee_provisional || !call->legs[kCallee].invite_tx) return;
+  const TrunkConfig* trunk = trunk_of(*call);
+  if (trunk == nullptr) return;
+  const TransactionId silent = *call->legs[kCallee].invite_tx;
+  const std::string reason = fmt::format("no response in {} ms", trunk->failover.timeout.count());
+  // Our INVITE to the silent trunk stops: a CANCEL may not go before a provisional (§9.1), and
+  // anything it answers late is a stray response (its branch is no longer the call's).
+  if (fail_over(call, {trunk->name, 408, reason}, TrunkFailoverReason::kNoResponse)) {
+    ctx_.layer.abandon(silent);
+  }
+}
+
+bool TrunkFailover::fail_over(const CallPtr& call, TrunkAttempt attempt,
+                              TrunkFailoverReason reason) {
+  if (!may_fail_over(*call)) return false;
+  // The next trunk's limits count the call, not the failed one's: the lease goes first, so a
+  // user allowed one call is not refused its own call on the backup.
+  const AdmissionTicket ticket = call->admission ? call->admission->ticket() : AdmissionTicket{};
+  const bool counted = call->admission && call->admission->counted();
+  call->admission.reset();
+  const auto now = ctx_.scheduler.now();
+  while (!call->failover_trunks.empty()) {
+    const std::string name = std::move(call->failover_trunks.front());
+    call->failover_trunks.erase(call->failover_trunks.begin());
+    auto it = std::ranges::find(ctx_.config.trunks, name, &TrunkConfig::name);
+    if (it == ctx_.config.trunks.end()) continue;  // removed by a reload meanwhile
+    const auto index = static_cast<size_t>(it - ctx_.config.trunks.begin());
+    if (!ctx_.router.health().routable(index, now)) {
+      spdlog::info("call {}: trunk {} skipped: {}", call->id, name,
+                   ctx_.router.health().held(index, now) ? "held (Retry-After)" : "down");
+      continue;
+    }
+    auto route = ctx_.router.trunk_route(index, call->legs[kCaller].user);
+    if (!route || route->peer.zone != call->legs[kCallee].peer.zone) continue;
+    auto lease = ctx_.security.admit_call({name, ticket.user});
+    if (!lease) {
+      spdlog::info("call {}: trunk {} skipped: {}", call->id, name, lease.error().reason);
+      continue;
+    }
+    spdlog::info("call {}: trunk {} failed it ({} {}): trying trunk {}", call->id, attempt.trunk,
+                 attempt.code, attempt.reason, name);
+    ctx_.metrics.trunk_failover(attempt.trunk, reason);
+    call->trunk_attempts.push_back(std::move(attempt));
+    call->admission = std::move(*lease);
+    if (!send_to(call, index, *route)) {
+      // Our INVITE could not even go (the transaction table is full): the call fails as its
+      // first INVITE would have.
+      teardown_.fail_call(call, 503, CallResult::kFailed);
+    }
+    return true;
+  }
+  if (counted) call->admission = ctx_.security.readmit_call(ticket);
+  return false;
+}
+
+bool TrunkFailover::send_to(const CallPtr& call, size_t trunk, const Route& route) {
+  Leg& b = call->legs[kCallee];
+  signalling_.close_invite(*call);
+  // The callee leg starts again toward the new trunk: same Call-ID and From tag, no early
+  // dialog, no challenge answered yet.
+  const std::string display =
+      call->caller_invite ? std::string(call->caller_invite->from()->display_name) : "";
+  b.peer = route.peer;
+  b.signalling_source = route.peer.remote;
+  b.local_party = sip::format_name_addr(display, route.from_uri());
+  b.remote_party = sip::format_name_addr("", route.to_uri(b.user));
+  b.remote_target = route.request_uri(b.user);
+  b.remote_tag.clear();
+  b.route_set.clear();
+  call->callee_trunk = ctx_.config.trunks[trunk].name;
+  call->callee_auth_answers = 0;
+  call->callee_provisional = false;
+  call->early_dialogs.clear();
+
+  sip::RequestSpec spec = std::move(*call->callee_invite_spec);
+  spec.request_uri = b.remote_target;
+  signalling_.set_via(spec, b.peer);
+  spec.branch = ctx_.ids.branch();
+  spec.from = b.local_party;
+  spec.to = b.remote_party;
+  spec.cseq = ++b.local_cseq;
+  spec.contact = signalling_.contact(b.peer);
+  std::erase_if(spec.headers, [](const auto& header) {
+    return header.first == sip::HeaderId::kAuthorization ||
+           header.first == sip::HeaderId::kProxyAuthorization;
+  });
+  call->callee_invite_spec = spec;
+  if (!signalling_.send_invite(call, std::move(spec))) return false;
+  sent(call);
+  return true;
+}
+
+}  // namespace sbc::cp

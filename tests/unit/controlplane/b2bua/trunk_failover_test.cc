@@ -1,0 +1,220 @@
+// Failover of one call between trunks (trunk_failover.cc) on the fake clock: the primary answers
+// 503 (with Retry-After: it is held out of routing too), stays silent, or times out, and the
+// backup takes the call before the caller sees any final response; what does not fail over (a
+// busy callee, early media already relayed, a caller that cancelled) reaches the caller as it
+// came; the CDR lists each failed trunk.
+#include "tests/unit/controlplane/b2bua/b2bua_fixture.h"
+
+namespace sbc::cp {
+namespace {
+
+using namespace testing;
+using std::chrono::milliseconds;
+
+const Endpoint kBackupAddr(boost::asio::ip::make_address("198.51.100.11"), 5060);
+
+class TrunkFailoverTest : public B2buaTest {
+ protected:
+  void SetUp() override {
+    B2buaTest::SetUp();
+    use_config("failover_timeout_ms = 1000\n");
+  }
+  // kConfig's carrier1 (the primary) with `primary` added to its keys, and a backup carrier2.
+  void use_config(const std::string& primary, const std::string& backup = {}) {
+    auto parsed = parse_config(std::string(kConfig) + primary +
+                               "[trunk.carrier2]\nzone = carrier\nhost = 198.51.100.11\n" + backup);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error();
+    config_ = *parsed;
+    make_b2bua();
+  }
+  // A new call from the caller; the INVITE the primary received.
+  sip::Message call(const std::string& name) {
+    transport_.sent.clear();
+    InviteParts parts;
+    parts.call_id = name + "@192.0.2.10";
+    parts.branch = "z9hG4bK-" + name;
+    deliver(kAccess, kCallerAddr, caller_invite(parts));
+    EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
+    auto invite = next_to(kCarrier, kTrunkAddr);
+    EXPECT_EQ(invite.method(), sip::Method::kInvite);
+    return invite;
+  }
+  // The primary's final `code` to `invite` (ACKed by us); returns the next thing we sent.
+  SentDatagram fail(const sip::Message& invite, int code, const std::string& extra = {}) {
+    deliver(kCarrier, kTrunkAddr,
+            response_to(invite, code, "p-" + std::to_string(code), {}, extra));
+    EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
+    return next();
+  }
+  // The next INVITE we sent the backup (retransmissions to the silent primary skipped).
+  sip::Message backup_invite() {
+    while (!transport_.sent.empty()) {
+      SentDatagram d = next();
+      if (d.to == kBackupAddr) return parse(d.data);
+      EXPECT_EQ(d.to, kTrunkAddr) << d.data;
+    }
+    ADD_FAILURE() << "nothing went to the backup";
+    return parse("OPTIONS sip:x SIP/2.0\r\nContent-Length: 0\r\n\r\n");
+  }
+  // The backup answers `invite`; the caller ACKs its 200 and hangs up. Returns the CDR.
+  nlohmann::json answer_and_hang_up(const sip::Message& invite) {
+    deliver(kCarrier, kBackupAddr, response_to(invite, 200, "b2", sdp("198.51.100.11", 7100)));
+    dataplane_.flush();
+    auto ok = next_to(kAccess, kCallerAddr);
+    EXPECT_EQ(ok.status_code(), 200);
+    deliver(kAccess, kCallerAddr, in_dialog("ACK", ok, false, "192.0.2.10", 1));
+    EXPECT_EQ(next_to(kCarrier, kBackupAddr).method(), sip::Method::kAck);
+    deliver(kAccess, kCallerAddr, in_dialog("BYE", ok, false, "192.0.2.10", 2));
+    EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
+    auto bye = next_to(kCarrier, kBackupAddr);
+    EXPECT_EQ(bye.method(), sip::Method::kBye);
+    deliver(kCarrier, kBackupAddr, response_to(bye, 200, ""));
+    dataplane_.flush();
+    auto all = cdrs();
+    return all.empty() ? nlohmann::json() : all.back();
+  }
+  double failovers(const std::string& trunk, const std::string& reason) {
+    for (const auto& f : metrics_.registry().Collect()) {
+      if (f.name != "sbc_trunk_failovers_total") continue;
+      for (const auto& m : f.metric) {
+        bool trunk_matches = false;
+        bool reason_matches = false;
+        for (const auto& label : m.label) {
+          trunk_matches |= label.name == "trunk" && label.value == trunk;
+          reason_matches |= label.name == "reason" && label.value == reason;
+        }
+        if (trunk_matches && reason_matches) return m.counter.value;
+      }
+    }
+    return -1;
+  }
+};
+
+TEST_F(TrunkFailoverTest, A503GoesToTheBackupAndItsRetryAfterHoldsThePrimary) {
+  auto invite = call("first");
+  SentDatagram d = fail(invite, 503, "Retry-After: 30\r\n");
+  ASSERT_EQ(d.to, kBackupAddr) << "the caller sees no 503";
+  auto again = parse(d.data);
+  ASSERT_EQ(again.method(), sip::Method::kInvite);
+  EXPECT_EQ(again.request_uri_text(), "sip:callee@198.51.100.11");
+  EXPECT_EQ(again.call_id(), invite.call_id());
+  EXPECT_EQ(again.from()->tag(), invite.from()->tag());
+  EXPECT_EQ(again.from()->uri.text, "sip:alice@198.51.100.1") << "carrier2 has no fromuser";
+  EXPECT_EQ(again.to()->uri.text, "sip:callee@198.51.100.11");
+  EXPECT_EQ(again.cseq()->number, invite.cseq()->number + 1);
+  EXPECT_NE(again.top_via()->branch, invite.top_via()->branch);
+  EXPECT_EQ(again.body(), invite.body()) << "the same offer";
+  EXPECT_EQ(failovers("carrier1", "response"), 1);
+
+  // A late retransmission of the primary's 503 changes nothing.
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 503, "p-503", {}, "Retry-After: 30\r\n"));
+  while (!transport_.sent.empty()) EXPECT_NE(next().to, kCallerAddr);
+
+  auto cdr = answer_and_hang_up(again);
+  EXPECT_EQ(cdr["callee_trunk"], "carrier2");
+  ASSERT_EQ(cdr["trunk_attempts"].size(), 1U) << cdr.dump();
+  EXPECT_EQ(cdr["trunk_attempts"][0]["trunk"], "carrier1");
+  EXPECT_EQ(cdr["trunk_attempts"][0]["code"], 503);
+
+  // Held for its Retry-After: new calls go to the backup straight away, then back.
+  EXPECT_TRUE(b2bua_->trunk_health().held(0, clock_.now()));
+  transport_.sent.clear();
+  InviteParts parts;
+  parts.call_id = "held@192.0.2.10";
+  parts.branch = "z9hG4bK-held";
+  deliver(kAccess, kCallerAddr, caller_invite(parts));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
+  EXPECT_EQ(next().to, kBackupAddr);
+  clock_.advance(std::chrono::seconds(31));
+  EXPECT_FALSE(b2bua_->trunk_health().held(0, clock_.now()));
+  call("released");
+}
+
+TEST_F(TrunkFailoverTest, ASilentPrimaryIsLeftAfterItsFailoverTimeout) {
+  auto invite = call("silent");
+  clock_.advance(milliseconds(900));
+  for (SentDatagram d; !transport_.sent.empty();) {
+    d = next();
+    EXPECT_EQ(d.to, kTrunkAddr) << "only retransmissions to the primary so far";
+  }
+  clock_.advance(milliseconds(200));
+  auto again = backup_invite();
+  ASSERT_EQ(again.method(), sip::Method::kInvite);
+  EXPECT_EQ(failovers("carrier1", "no_response"), 1);
+  // Our INVITE to the primary was abandoned: no more retransmissions to it.
+  clock_.advance(milliseconds(8000));
+  while (!transport_.sent.empty()) EXPECT_NE(next().to, kTrunkAddr);
+  auto cdr = answer_and_hang_up(again);
+  ASSERT_EQ(cdr["trunk_attempts"].size(), 1U);
+  EXPECT_EQ(cdr["trunk_attempts"][0]["code"], 408);
+  EXPECT_EQ(cdr["trunk_attempts"][0]["reason"], "no response in 1000 ms");
+}
+
+TEST_F(TrunkFailoverTest, APrimaryThatSaysTryingKeepsTheCall) {
+  auto invite = call("trying");
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 100, ""));
+  clock_.advance(milliseconds(3000));
+  while (!transport_.sent.empty()) EXPECT_NE(next().to, kBackupAddr);
+  // Its 480 is no failover code: the caller gets it.
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 480, "p1"));
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 480);
+}
+
+TEST_F(TrunkFailoverTest, ConfiguredCodesFailOverAndABusyCalleeDoesNot) {
+  use_config("failover_codes = 404, 480\n");
+  SentDatagram d = fail(call("not-found"), 404);
+  EXPECT_EQ(d.to, kBackupAddr);
+  transport_.sent.clear();
+  d = fail(call("busy"), 486);
+  EXPECT_EQ(d.to, kCallerAddr);
+  EXPECT_EQ(parse(d.data).status_code(), 486);
+}
+
+TEST_F(TrunkFailoverTest, TheLastTrunksFailureReachesTheCaller) {
+  auto invite = call("both-fail");
+  SentDatagram d = fail(invite, 500);
+  ASSERT_EQ(d.to, kBackupAddr);
+  auto again = parse(d.data);
+  deliver(kCarrier, kBackupAddr, response_to(again, 502, "b1"));
+  EXPECT_EQ(next_to(kCarrier, kBackupAddr).method(), sip::Method::kAck);
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 502);
+  dataplane_.flush();
+  auto all = cdrs();
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(all.back()["callee_trunk"], "carrier2");
+  EXPECT_EQ(all.back()["result_code"], 502);
+  ASSERT_EQ(all.back()["trunk_attempts"].size(), 1U);
+  EXPECT_EQ(all.back()["trunk_attempts"][0]["code"], 500);
+}
+
+TEST_F(TrunkFailoverTest, NoFailoverOnceThePrimarysEarlyMediaReachedTheCaller) {
+  auto invite = call("early-media");
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 183, "p1", sdp("198.51.100.10", 7000)));
+  dataplane_.flush();
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 183);
+  SentDatagram d = fail(invite, 503);
+  EXPECT_EQ(d.to, kCallerAddr);
+  EXPECT_EQ(parse(d.data).status_code(), 503);
+}
+
+TEST_F(TrunkFailoverTest, ABackupWithAnotherMediaPolicyIsNoAlternate) {
+  use_config("", "media_profile = srtp\n");
+  SentDatagram d = fail(call("other-media"), 503);
+  EXPECT_EQ(d.to, kCallerAddr);
+  EXPECT_EQ(parse(d.data).status_code(), 503);
+}
+
+TEST(FailoverConfigTest, CodesAreChecked) {
+  const std::string base = std::string(kConfig);
+  EXPECT_TRUE(parse_config(base + "failover_codes = 404, 480, 603\n").has_value());
+  EXPECT_TRUE(parse_config(base + "failover_codes = none\nfailover_timeout_ms = 0\n").has_value());
+  for (const char* bad :
+       {"failover_codes = 500\n", "failover_codes = 407\n", "failover_codes = 302\n",
+        "failover_codes = 404,,480\n", "failover_timeout_ms = 50\n"}) {
+    EXPECT_FALSE(parse_config(base + bad).has_value()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace sbc::cp
