@@ -171,9 +171,8 @@ bool TrunkRegistration::response(TransactionId id, const sip::Message& msg) {
     send(trunk, nullptr);
   } else {
     std::optional<seconds> retry_after;
-    if (auto retry = msg.retry_after(); code == 503 && retry && *retry) {
-      retry_after = std::min(seconds((*retry)->seconds), kMaxRetryAfter);
-    }
+    const auto retry = msg.retry_after().value_or(std::nullopt);  // a malformed one: none
+    if (code == 503 && retry) retry_after = std::min(seconds(retry->seconds), kMaxRetryAfter);
     failed(trunk, fmt::format("{} {}", code, msg.reason_phrase()), retry_after);
   }
   return true;
@@ -201,7 +200,7 @@ uint32_t TrunkRegistration::granted(size_t trunk, const sip::Message& msg) const
       if (auto value = to_number(expires->value)) return *value;
     }
   }
-  if (auto expires = msg.expires(); expires && *expires) return **expires;
+  if (const auto expires = msg.expires().value_or(std::nullopt)) return *expires;
   return binding.expires;
 }
 
