@@ -9,6 +9,16 @@
 namespace sbc::cp {
 namespace {
 
+// A counter or gauge family registered in `registry`: the labels come with each series.
+prometheus::Family<prometheus::Counter>& counters(prometheus::Registry& registry, const char* name,
+                                                  const char* help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(registry);
+}
+prometheus::Family<prometheus::Gauge>& gauges(prometheus::Registry& registry, const char* name,
+                                              const char* help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(registry);
+}
+
 constexpr const char* kCapacityTables[] = {"calls", "server_transactions", "client_transactions",
                                            "ended_calls"};
 
@@ -173,31 +183,21 @@ Metrics::Metrics()
                                "profile not allowed by the zone or trunk, unusable a=crypto, an "
                                "answer that matches nothing offered, by reason")
                          .Register(*registry_)),
-      trunk_up_(prometheus::BuildGauge()
-                    .Name("sbc_trunk_up")
-                    .Help("1 while routing may send calls to the trunk (up, not yet judged, or "
-                          "not qualified), 0 while its qualify pings mark it down")
-                    .Register(*registry_)),
-      trunk_latency_(prometheus::BuildGauge()
-                         .Name("sbc_trunk_qualify_latency_seconds")
-                         .Help("Round trip of the trunk's last answered OPTIONS ping")
-                         .Register(*registry_)),
-      trunk_pings_(prometheus::BuildCounter()
-                       .Name("sbc_trunk_qualify_pings_total")
-                       .Help("OPTIONS pings to the trunk by result (answered, failed: timeout, "
-                             "transport error, 408 or 5xx)")
-                       .Register(*registry_)),
-      trunk_failovers_(prometheus::BuildCounter()
-                           .Name("sbc_trunk_failovers_total")
-                           .Help("Calls the trunk failed that went on to the next trunk, by reason "
-                                 "(no_response within failover_timeout_ms, timeout, "
-                                 "transport_error, response: 408, 5xx or a failover_codes code)")
-                           .Register(*registry_)),
-      trunk_registered_(prometheus::BuildGauge()
-                            .Name("sbc_trunk_registered")
-                            .Help("1 while the trunk's outbound registration is bound at its "
-                                  "registrar, 0 otherwise (failed, in progress, or register off)")
-                            .Register(*registry_)) {
+      trunk_up_(gauges(*registry_, "sbc_trunk_up",
+                       "1 while routing may send calls to the trunk (up, not yet judged, or not "
+                       "qualified), 0 while its qualify pings mark it down")),
+      trunk_latency_(gauges(*registry_, "sbc_trunk_qualify_latency_seconds",
+                            "Round trip of the trunk's last answered OPTIONS ping")),
+      trunk_pings_(counters(*registry_, "sbc_trunk_qualify_pings_total",
+                            "OPTIONS pings to the trunk by result (answered, failed: timeout, "
+                            "transport error, 408 or 5xx)")),
+      trunk_failovers_(counters(*registry_, "sbc_trunk_failovers_total",
+                                "Calls the trunk failed that went on to the next trunk, by reason "
+                                "(no_response within failover_timeout_ms, timeout, "
+                                "transport_error, response: 408, 5xx or a failover_codes code)")),
+      trunk_registered_(gauges(*registry_, "sbc_trunk_registered",
+                               "1 while the trunk's outbound registration is bound at its "
+                               "registrar, 0 otherwise (failed, in progress, or register off)")) {
   declare_series();
 }
 
