@@ -57,7 +57,7 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
       dataplane_(dataplane),
       ports_(ports),
       timers_(timers),
-      router_(config.zones, config.trunks, config.routes, registrar, transport),
+      router_(config.zones, config.trunks, config.routes, config.dids, registrar, transport),
       limits_(resolve_capacity(config, dataplane.max_sessions())),
       ended_(limits_.ended_calls),
       retired_(dataplane),

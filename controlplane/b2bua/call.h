@@ -15,6 +15,7 @@
 #include "controlplane/media/media_session.h"
 #include "controlplane/media/sdp_body.h"
 #include "controlplane/media/srtp_negotiation.h"
+#include "controlplane/normalize/caller_identity.h"
 #include "controlplane/observability/call_result.h"
 #include "controlplane/routing/dialog_policy.h"
 #include "controlplane/runtime/scheduler.h"
@@ -49,8 +50,9 @@ struct Leg {
   std::string remote_target;  // Request-URI of in-dialog requests (the peer's Contact)
   std::vector<std::string> route_set;
   uint32_t local_cseq = 0;
-  std::string user;                        // user part shown in CDRs and `show calls`
-  Endpoint signalling_source;              // where this side's SIP comes from (may latch media)
+  std::string user;            // user part shown in CDRs and `show calls`
+  std::string user_agent;      // User-Agent of our requests, Server of our responses ("": none)
+  Endpoint signalling_source;  // where this side's SIP comes from (may latch media)
   std::optional<TransactionId> invite_tx;  // callee leg: our INVITE until its final response
   std::vector<TransactionId> requests;     // BYE / CANCEL in flight on this leg
 };
@@ -159,6 +161,9 @@ struct Call {
   std::array<Leg, 2> legs;
   // The caller's INVITE (responses to it are built from it).
   std::optional<sip::Message> caller_invite;
+  // The caller's numbers and identity as the SBC carries them (normalize/caller_identity.h):
+  // our INVITE to each trunk tried is written from them.
+  CallerIdentity identity;
   std::string caller_invite_branch;
   // What CANCEL and non-2xx ACK copy from our INVITE to the callee (RFC 3261 §9.1, §17.1.1.3);
   // kept as fields so nothing we send is ever parsed back.

@@ -39,7 +39,7 @@ bool CallDialogs::caller_request(const CallPtr& call, const SipPeer& from,
     case Method::kCancel: handle_cancel(call, from, msg); return true;
     case Method::kPrack: provisionals_.prack(call, to, msg); return true;
     case Method::kBye: handle_bye(call, kCaller, to, msg); return true;
-    default: signalling_.reply(to, msg, 501, {}, a.local_tag); return true;
+    default: signalling_.reply(to, msg, 501, {}, a.local_tag, a.user_agent); return true;
   }
 }
 
@@ -92,8 +92,8 @@ void CallDialogs::callee_request(const CallPtr& call, const SipPeer& from,
     case Method::kSubscribe:
     case Method::kRefer:
     case Method::kOptions: mid_call_.request(call, kCallee, to, msg); return;
-    case Method::kCancel: signalling_.reply(to, msg, 481, {}, b.local_tag); return;
-    default: signalling_.reply(to, msg, 501, {}, b.local_tag); return;
+    case Method::kCancel: signalling_.reply(to, msg, 481, {}, b.local_tag, b.user_agent); return;
+    default: signalling_.reply(to, msg, 501, {}, b.local_tag, b.user_agent); return;
   }
 }
 
@@ -121,10 +121,10 @@ void CallDialogs::handle_cancel(const CallPtr& call, const SipPeer& from,
   const Leg& a = call->legs[kCaller];
   const SipPeer to = response_target(from, *cancel.top_via());
   if (cancel.top_via()->branch != call->caller_invite_branch) {
-    signalling_.reply(to, cancel, 481, {}, a.local_tag);
+    signalling_.reply(to, cancel, 481, {}, a.local_tag, a.user_agent);
     return;
   }
-  signalling_.reply(to, cancel, 200, {}, a.local_tag);
+  signalling_.reply(to, cancel, 200, {}, a.local_tag, a.user_agent);
   if (call->final_status != 0) return;  // too late: the INVITE already has its final response
   spdlog::info("call {}: cancelled by the caller", call->id);
   signalling_.respond_caller(call, 487);
@@ -138,7 +138,7 @@ void CallDialogs::handle_bye(const CallPtr& call, Side side, const SipPeer& to,
   const bool established = side == kCaller ? call->final_status >= 200 && call->final_status < 300
                                            : call->callee_answered;
   if (!established || bye.to()->tag() != leg.local_tag) {
-    signalling_.reply(to, bye, 481, {}, leg.local_tag);
+    signalling_.reply(to, bye, 481, {}, leg.local_tag, leg.user_agent);
     return;
   }
   if (side == kCallee && !bye.from()->tag().empty() && bye.from()->tag() != leg.remote_tag) {
@@ -146,10 +146,10 @@ void CallDialogs::handle_bye(const CallPtr& call, Side side, const SipPeer& to,
     // without a From tag, RFC 2543 style, is taken for the call's dialog.)
     const bool fork =
         std::ranges::find(call->callee_forks, bye.from()->tag()) != call->callee_forks.end();
-    signalling_.reply(to, bye, fork ? 200 : 481, {}, leg.local_tag);
+    signalling_.reply(to, bye, fork ? 200 : 481, {}, leg.local_tag, leg.user_agent);
     return;
   }
-  signalling_.reply(to, bye, 200, {}, leg.local_tag);
+  signalling_.reply(to, bye, 200, {}, leg.local_tag, leg.user_agent);
   if (call->state == CallState::kEnded) return;  // a retransmitted BYE
   spdlog::info("call {}: {} hung up", call->id, side == kCaller ? "caller" : "callee");
   if (side == kCaller) {

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "controlplane/b2bua/b2bua_internal.h"
+#include "controlplane/b2bua/call_normalization.h"
 #include "controlplane/b2bua/dialog_replaces.h"
 #include "controlplane/b2bua/trunk_challenge.h"
 #include "controlplane/sip/builder.h"
@@ -34,8 +35,10 @@ void CallSetup::new_call(const SipPeer& from, const sip::Message& invite) {
   if (!within_limits(from, invite)) return;
   const auto caller = identify_caller(from, invite);
   if (!caller || !valid_invite(from, invite)) return;
-  std::string callee_user(invite.request_uri()->user);
-  auto route = ctx_.router.route(from, callee_user, invite.from()->uri.user, ctx_.scheduler.now());
+  // Numbers in the SBC's form from here on: routes, fraud rules and CDRs see them so.
+  CallerIdentity identity =
+      read_caller_identity(caller_normalization(ctx_, from), invite, caller->user);
+  auto route = ctx_.router.route(from, identity.called, ctx_.scheduler.now());
   if (!route) {
     ctx_.responder.reject(from, invite, route.error().code, route.error().reason);
     return;
@@ -53,9 +56,9 @@ void CallSetup::new_call(const SipPeer& from, const sip::Message& invite) {
   if (!provisionals_.admit(from, invite, dialog[kCaller].rel100)) return;
   auto offer = take_offer(from, invite, *route);
   if (!offer) return;
-  auto admission = admit(from, invite, *caller, *route, callee_user);
+  auto admission = admit(from, invite, *caller, *route, identity.called);
   if (!admission) return;
-  CallPtr call = build_call(from, invite, *caller, *route, callee_user);
+  CallPtr call = build_call(from, invite, *caller, *route, std::move(identity));
   call->admission = std::move(*admission);
   call->dialog = dialog;
   call->caller_provisionals.reliable =
@@ -66,7 +69,8 @@ void CallSetup::new_call(const SipPeer& from, const sip::Message& invite) {
     ctx_.responder.reject(from, invite, sdp.error().code, sdp.error().reason);
     return;  // the call's admission and ports go with it
   }
-  send_invite(call, invite.max_forwards()->value_or(70) - 1, std::move(*sdp), std::move(replaces));
+  send_invite(call, *route, invite.max_forwards()->value_or(70) - 1, std::move(*sdp),
+              std::move(replaces));
 }
 
 bool CallSetup::take_replaces(const SipPeer& from, const sip::Message& invite, const Route& route,
@@ -237,7 +241,7 @@ std::vector<std::string> CallSetup::failover_trunks(const SipPeer& from, const R
   const MediaPolicy media = media_policies(from, route)[kCallee];
   const DialogPolicy dialog = dialog_policies(from, route)[kCallee];
   for (size_t t : route.alternates) {
-    auto alternate = ctx_.router.trunk_route(t, "");
+    auto alternate = ctx_.router.trunk_route(t);
     if (!alternate || alternate->peer.zone != route.peer.zone ||
         media_policies(from, *alternate)[kCallee] != media ||
         dialog_policies(from, *alternate)[kCallee] != dialog) {
@@ -280,7 +284,7 @@ std::optional<AdmissionLease> CallSetup::admit(const SipPeer& from, const sip::M
 
 // The call record and both dialogs: the caller's from its INVITE, ours toward the route.
 CallPtr CallSetup::build_call(const SipPeer& from, const sip::Message& invite, const Caller& caller,
-                              const Route& route, const std::string& callee_user) {
+                              const Route& route, CallerIdentity identity) {
   const sip::NameAddr caller_from = *invite.from();
   const sip::NameAddr caller_to = *invite.to();
   auto call = std::make_shared<Call>();
@@ -315,39 +319,41 @@ CallPtr CallSetup::build_call(const SipPeer& from, const sip::Message& invite, c
   };
   a.sips = invite.request_uri()->scheme == sip::UriScheme::kSips ||
            (rr && !rr->empty() ? is_sips(rr->front().uri_text) : is_sips(a.remote_target));
-  a.user = std::string(caller_from.uri.user);
+  a.user = identity.calling;
+  a.user_agent = caller_normalization(ctx_, from).user_agent;
+  call->identity = std::move(identity);
 
   if (route.kind == RouteKind::kTrunk && route.trunk) {
     call->callee_trunk = ctx_.config.trunks[*route.trunk].name;
-    call->route = route.route_name;
     // A call with Replaces is bound to the dialog it replaces: it never changes trunk.
     if (invite.count(sip::HeaderId::kReplaces) == 0) {
       call->failover_trunks = failover_trunks(from, route);
     }
   }
+  call->route = route.route_name;
   Leg& b = call->legs[kCallee];
   b.peer = route.peer;
   b.signalling_source = route.peer.remote;
   b.call_id = ctx_.ids.call_id();
   b.local_tag = ctx_.ids.tag();
-  b.local_party = sip::format_name_addr(caller_from.display_name, route.from_uri());
-  b.remote_party = sip::format_name_addr("", route.to_uri(callee_user));
-  b.remote_target = route.request_uri(callee_user);
-  b.user = callee_user;
+  b.user = call->identity.called;
   b.local_cseq = 1;
   return call;
 }
 
 // Registers the call, tells the caller we are trying, sends our INVITE and bounds the ringing.
-void CallSetup::send_invite(const CallPtr& call, uint32_t max_forwards, std::string offer,
+void CallSetup::send_invite(const CallPtr& call, const Route& route, uint32_t max_forwards,
+                            std::string offer,
                             std::vector<std::pair<sip::HeaderId, std::string>> extra) {
+  sip::RequestSpec spec;
+  // From, To and Request-URI, and the headers the callee's side gets.
+  spec.named_headers = address_callee(ctx_, *call, route);
   const Leg& a = call->legs[kCaller];
   const Leg& b = call->legs[kCallee];
   ctx_.calls.add(call);
   ctx_.metrics.call_started();
   signalling_.respond_caller(call, 100);
 
-  sip::RequestSpec spec;
   spec.method = Method::kInvite;
   spec.request_uri = b.remote_target;
   signalling_.set_via(spec, b.peer);

@@ -62,22 +62,24 @@ class CallSetup {
   [[nodiscard]] std::array<Policy, 2> side_policies(const SipPeer& from, const Route& route,
                                                     Policy ZoneConfig::*zone_policy,
                                                     Override TrunkConfig::*trunk_policy) const;
-  // Toll fraud (calls to a trunk: `callee_user` becomes the number the rules judged), then
-  // admission control.
   // The route's alternates a call to a trunk may fail over to, by name: on the callee's zone,
   // with its media and dialog policy (our offer and INVITE go to them as they are).
   [[nodiscard]] std::vector<std::string> failover_trunks(const SipPeer& from,
                                                          const Route& route) const;
+  // Toll fraud (calls to a trunk: `callee_user` becomes the number the rules judged), then
+  // admission control.
   std::optional<AdmissionLease> admit(const SipPeer& from, const sip::Message& invite,
                                       const Caller& caller, const Route& route,
                                       std::string& callee_user);
+  // The call and its caller leg; the callee leg's dialog (its parties: send_invite).
   CallPtr build_call(const SipPeer& from, const sip::Message& invite, const Caller& caller,
-                     const Route& route, const std::string& callee_user);
+                     const Route& route, CallerIdentity identity);
   // An INVITE with Replaces (RFC 3891, dialog_replaces.h): the Replaces (and Require: replaces,
   // when the caller required it) our INVITE carries, in `headers`. false when refused (answered).
   bool take_replaces(const SipPeer& from, const sip::Message& invite, const Route& route,
                      std::vector<std::pair<sip::HeaderId, std::string>>& headers);
-  void send_invite(const CallPtr& call, uint32_t max_forwards, std::string offer,
+  void send_invite(const CallPtr& call, const Route& route, uint32_t max_forwards,
+                   std::string offer,
                    std::vector<std::pair<sip::HeaderId, std::string>> extra = {});
   void ring_timeout(uint64_t id);
 

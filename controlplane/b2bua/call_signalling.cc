@@ -60,12 +60,15 @@ std::string CallSignalling::contact(const SipPeer& peer, bool sips, std::string_
 // --- responses --------------------------------------------------------------------------------
 
 void CallSignalling::reply(const SipPeer& peer, const sip::Message& request, int code,
-                           std::string_view reason, std::string_view to_tag) {
+                           std::string_view reason, std::string_view to_tag,
+                           std::string_view server) {
   std::string tag(to_tag);
   if (tag.empty() && code > 100 && request.to() && request.to()->tag().empty()) {
     tag = ctx_.ids.tag();
   }
-  ctx_.layer.respond(peer.zone, request, sip::make_response(request, code, reason, tag));
+  auto response = sip::make_response(request, code, reason, tag);
+  if (!server.empty()) response.add(sip::HeaderId::kServer, std::string(server));
+  ctx_.layer.respond(peer.zone, request, std::move(response));
 }
 
 void CallSignalling::respond_caller(const CallPtr& call, int code, std::string_view reason,
@@ -83,6 +86,7 @@ void CallSignalling::respond_caller(const CallPtr& call, int code, std::string_v
     response.add(sip::HeaderId::kContact, contact(a.peer, a.sips));
   }
   if (code >= 200 && code < 300) response.add(sip::HeaderId::kAllow, std::string(kAllow));
+  if (!a.user_agent.empty()) response.add(sip::HeaderId::kServer, a.user_agent);
   for (const auto& [name, value] : extra) response.add(name, value);
   if (!body.empty()) response.body("application/sdp", std::move(body));
   call->last_response = ctx_.layer.respond(a.peer.zone, *call->caller_invite, std::move(response));
@@ -127,6 +131,7 @@ sip::RequestSpec CallSignalling::dialog_request(const Leg& leg, Method method) c
   spec.to_tag = leg.remote_tag;
   spec.call_id = leg.call_id;
   spec.routes = leg.route_set;
+  if (!leg.user_agent.empty()) spec.headers.emplace_back(sip::HeaderId::kUserAgent, leg.user_agent);
   return spec;
 }
 
@@ -290,6 +295,7 @@ std::string CallSignalling::respond_in_dialog(const Call& call, Side side, const
     response.add(sip::HeaderId::kContact, contact(leg.peer, leg.sips));
     response.add(sip::HeaderId::kAllow, std::string(kAllow));
   }
+  if (!leg.user_agent.empty()) response.add(sip::HeaderId::kServer, leg.user_agent);
   for (const auto& [name, value] : extra) response.add(name, value);
   if (!body.empty()) response.body(std::move(content_type), std::move(body));
   return ctx_.layer.respond(peer.zone, request, std::move(response));

@@ -42,8 +42,10 @@ class CallSignalling {
       : ctx_(ctx), unacked_(std::move(unacked)) {}
 
   // Answers `request` (received on `peer.zone`) in its server transaction.
+  // `server`: our Server header on that leg (Leg::user_agent; "" for none).
   void reply(const SipPeer& peer, const sip::Message& request, int code,
-             std::string_view reason = {}, std::string_view to_tag = {});
+             std::string_view reason = {}, std::string_view to_tag = {},
+             std::string_view server = {});
   // Answers the caller's INVITE; a 2xx is retransmitted until the caller's ACK.
   void respond_caller(const CallPtr& call, int code, std::string_view reason = {},
                       std::string body = {}, const ExtraHeaders& extra = {});

@@ -136,6 +136,7 @@ json leg_json(const Leg& leg, const MediaLeg& m, bool forward_rtp,
       {"route_set", leg.route_set},
       {"local_cseq", leg.local_cseq},
       {"user", leg.user},
+      {"user_agent", leg.user_agent},
       {"signalling_source", endpoint_json(leg.signalling_source)},
       {"sdp_version", m.sdp_version},
       {"media",
@@ -181,6 +182,7 @@ std::expected<Leg, std::string> leg_of(const json& j, MediaLeg& media, bool& for
   leg.route_set = j.at("route_set").get<std::vector<std::string>>();
   leg.local_cseq = j.at("local_cseq").get<uint32_t>();
   leg.user = j.at("user").get<std::string>();
+  leg.user_agent = j.value("user_agent", std::string());  // absent in records before it
   leg.signalling_source = *source;
   media.sdp_version = j.at("sdp_version").get<uint64_t>();
   const json& m = j.at("media");

@@ -118,15 +118,16 @@ void ReliableProvisionals::prack(const CallPtr& call, const SipPeer& reply_to,
                        (*rack)->cseq == invite.cseq()->number &&
                        (*rack)->method == sip::Method::kInvite;
   if (!matches || call->state == CallState::kEnded) {
-    signalling_.reply(reply_to, prack, 481, {}, a.local_tag);
+    signalling_.reply(reply_to, prack, 481, {}, a.local_tag, a.user_agent);
     return;
   }
   if (!prack.body().empty()) {
     // An offer in a PRACK (§5) asks for an answer in its 2xx; we only ever put answers in our
     // 18x and keep the session to the INVITE's offer until the call is up.
-    signalling_.reply(reply_to, prack, 488, "Not Acceptable Here (no offer in PRACK)", a.local_tag);
+    signalling_.reply(reply_to, prack, 488, "Not Acceptable Here (no offer in PRACK)", a.local_tag,
+                      a.user_agent);
   } else {
-    signalling_.reply(reply_to, prack, 200, {}, a.local_tag);
+    signalling_.reply(reply_to, prack, 200, {}, a.local_tag, a.user_agent);
   }
   if (p.unacked->answer) p.answer_acked = true;
   p.unacked.reset();

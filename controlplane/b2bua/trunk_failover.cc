@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "controlplane/b2bua/call_normalization.h"
+
 namespace sbc::cp {
 
 namespace {
@@ -92,7 +94,7 @@ bool TrunkFailover::fail_over(const CallPtr& call, TrunkAttempt attempt,
                    ctx_.router.health().held(index, now) ? "held (Retry-After)" : "down");
       continue;
     }
-    auto route = ctx_.router.trunk_route(index, call->legs[kCaller].user);
+    auto route = ctx_.router.trunk_route(index);
     if (!route || route->peer.zone != call->legs[kCallee].peer.zone) continue;
     auto lease = ctx_.security.admit_call({name, ticket.user});
     if (!lease) {
@@ -119,14 +121,10 @@ bool TrunkFailover::send_to(const CallPtr& call, size_t trunk, const Route& rout
   Leg& b = call->legs[kCallee];
   signalling_.close_invite(*call);
   // The callee leg starts again toward the new trunk: same Call-ID and From tag, no early
-  // dialog, no challenge answered yet.
-  const std::string display =
-      call->caller_invite ? std::string(call->caller_invite->from()->display_name) : "";
+  // dialog, no challenge answered yet; its parties and headers as that trunk's rules write them.
   b.peer = route.peer;
   b.signalling_source = route.peer.remote;
-  b.local_party = sip::format_name_addr(display, route.from_uri());
-  b.remote_party = sip::format_name_addr("", route.to_uri(b.user));
-  b.remote_target = route.request_uri(b.user);
+  NamedHeaders headers = address_callee(ctx_, *call, route);
   b.remote_tag.clear();
   b.route_set.clear();
   call->callee_trunk = ctx_.config.trunks[trunk].name;
@@ -142,6 +140,7 @@ bool TrunkFailover::send_to(const CallPtr& call, size_t trunk, const Route& rout
   spec.to = b.remote_party;
   spec.cseq = ++b.local_cseq;
   spec.contact = signalling_.contact(b.peer);
+  spec.named_headers = std::move(headers);
   std::erase_if(spec.headers, [](const auto& header) {
     return header.first == sip::HeaderId::kAuthorization ||
            header.first == sip::HeaderId::kProxyAuthorization;

@@ -55,8 +55,10 @@ bool Values::has_section(const std::string& section) const {
 namespace {
 
 using config_detail::add_dialog_policy_options;
+using config_detail::add_did_options;
 using config_detail::add_failover_options;
 using config_detail::add_media_policy_options;
+using config_detail::add_normalize_options;
 using config_detail::add_qualify_options;
 using config_detail::add_register_options;
 using config_detail::add_route_options;
@@ -69,8 +71,10 @@ using config_detail::parse_bool;
 using config_detail::parse_number;
 using config_detail::read_capacity;
 using config_detail::read_dialog_policies;
+using config_detail::read_dids;
 using config_detail::read_failover;
 using config_detail::read_media_policies;
+using config_detail::read_normalize;
 using config_detail::read_qualify;
 using config_detail::read_register;
 using config_detail::read_routes;
@@ -86,8 +90,9 @@ constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
 
 // Boost's INI reader only knows '#' comments; INI files also use ';'. Both start a comment at the
 // beginning of a line or after whitespace, so values such as "a;b" survive. Boost would also cut a
-// value at any other '#', silently (a secret "ab#cd" would become "ab"): that is refused, naming
-// the option but not the value.
+// value at any other '#', silently (a secret "ab#cd" would become "ab", a tech prefix "7788#"
+// "7788"): such a '#' reaches Boost as kHashInValue, which Values turns back into '#'. The byte
+// itself is refused in the file, naming the option but not the value.
 std::expected<std::string, std::string> strip_comments(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -107,12 +112,14 @@ std::expected<std::string, std::string> strip_comments(std::string_view text) {
     const std::string_view content = trim(line);
     if (content.starts_with('[') && content.ends_with(']')) {
       section = std::string(content.substr(1, content.size() - 2));
-    } else if (content.find('#') != std::string_view::npos) {
+    } else if (content.find(config_detail::kHashInValue) != std::string_view::npos) {
       const std::string key(trim(content.substr(0, content.find('='))));
-      return std::unexpected(fmt::format(
-          "{}.{}: '#' inside a value is not supported (it would start a comment)", section, key));
+      return std::unexpected(fmt::format("{}.{}: a control character in the value", section, key));
     }
+    const size_t kept = out.size();
     out.append(line);
+    std::replace(out.begin() + static_cast<std::ptrdiff_t>(kept), out.end(), '#',
+                 config_detail::kHashInValue);
     out.push_back('\n');
     pos = end + 1;
   }
@@ -540,12 +547,14 @@ const ZoneConfig& Config::access_zone() const {
 
 namespace {
 
-// The names of the dynamic sections: [zone.NAME], [trunk.NAME], [user.NAME], [route.NAME].
+// The names of the dynamic sections: [zone.NAME], [trunk.NAME], [user.NAME], [route.NAME],
+// [did.NAME].
 struct SectionNames {
   std::set<std::string> zones;
   std::set<std::string> trunks;
   std::set<std::string> users;
   std::set<std::string> routes;
+  std::set<std::string> dids;
 };
 
 // First pass, lenient: collects the section names, each checked.
@@ -560,7 +569,9 @@ std::expected<SectionNames, std::string> find_sections(const std::string& text) 
     const size_t last_dot = key.rfind('.');
     if (first_dot == std::string::npos || first_dot == last_dot) continue;
     const std::string kind = key.substr(0, first_dot);
-    if (kind != "zone" && kind != "trunk" && kind != "user" && kind != "route") continue;
+    if (kind != "zone" && kind != "trunk" && kind != "user" && kind != "route" && kind != "did") {
+      continue;
+    }
     const std::string name = key.substr(first_dot + 1, last_dot - first_dot - 1);
     if (kind == "user") {
       if (!valid_user_name(name)) {
@@ -574,7 +585,11 @@ std::expected<SectionNames, std::string> find_sections(const std::string& text) 
       return std::unexpected("[" + kind + "." + name +
                              "]: section name must be 1-64 letters, digits, '_' or '-'");
     }
-    (kind == "zone" ? names.zones : kind == "trunk" ? names.trunks : names.routes).insert(name);
+    (kind == "zone"    ? names.zones
+     : kind == "trunk" ? names.trunks
+     : kind == "route" ? names.routes
+                       : names.dids)
+        .insert(name);
   }
   return names;
 }
@@ -605,8 +620,10 @@ po::options_description known_options(const SectionNames& names) {
   add_dialog_policy_options(desc, names.zones, names.trunks);
   add_qualify_options(desc, names.trunks);
   add_failover_options(desc, names.trunks);
+  add_normalize_options(desc, names.zones, names.trunks);
   add_register_options(desc, names.trunks);
   add_route_options(desc, names.routes);
+  add_did_options(desc, names.dids);
   return desc;
 }
 
@@ -629,9 +646,11 @@ std::expected<Config, std::string> read_config(const Values& values, const Secti
   if (auto r = read_dialog_policies(values, config); !r) return std::unexpected(r.error());
   if (auto r = read_qualify(values, config); !r) return std::unexpected(r.error());
   if (auto r = read_failover(values, config); !r) return std::unexpected(r.error());
+  if (auto r = read_normalize(values, config); !r) return std::unexpected(r.error());
   if (auto r = read_register(values, config); !r) return std::unexpected(r.error());
   if (auto r = cross_check(config); !r) return std::unexpected(r.error());
   if (auto r = read_routes(values, names.routes, config); !r) return std::unexpected(r.error());
+  if (auto r = read_dids(values, names.dids, config); !r) return std::unexpected(r.error());
   if (auto r = check_security(config); !r) return std::unexpected(r.error());
   if (auto r = check_capacity(config); !r) return std::unexpected(r.error());
   return config;

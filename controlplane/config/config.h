@@ -15,6 +15,7 @@
 #include "controlplane/media/media_settings.h"
 #include "controlplane/net/host_port.h"
 #include "controlplane/registrar/registrar_settings.h"
+#include "controlplane/routing/did_table.h"
 #include "controlplane/routing/route_table.h"
 #include "controlplane/routing/trunk_settings.h"
 #include "controlplane/routing/zone_settings.h"
@@ -50,6 +51,7 @@ struct Config {
   std::vector<ZoneConfig> zones;           // sorted by name (a reload: config_reload.h)
   std::vector<TrunkConfig> trunks;         // sorted by name
   std::vector<RouteConfig> routes;         // [route.NAME], sorted by name
+  std::vector<DidConfig> dids;             // [did.NAME], sorted by name
   SecurityConfig security;
   RegistrarConfig registrar;
   std::vector<UserConfig> users;  // sorted by name

@@ -3,6 +3,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <cstdint>
@@ -41,6 +42,10 @@ std::expected<T, std::string> parse_number(std::string_view text, std::string_vi
   return static_cast<T>(value);
 }
 
+// A '#' inside a value, as it reaches Boost's INI reader (which would cut the value there):
+// strip_comments writes it so, Values reads it back as '#'.
+inline constexpr char kHashInValue = '\x1f';
+
 // The parsed options, read by name. Single options are strings; repeatable ones string vectors.
 class Values {
  public:
@@ -48,18 +53,25 @@ class Values {
   std::optional<std::string> get(const std::string& name) const {
     auto it = vm_.find(name);
     if (it == vm_.end()) return std::nullopt;
-    return it->second.as<std::string>();
+    return with_hashes(it->second.as<std::string>());
   }
   std::vector<std::string> get_all(const std::string& name) const {
     auto it = vm_.find(name);
     if (it == vm_.end()) return {};
-    return it->second.as<std::vector<std::string>>();
+    auto values = it->second.as<std::vector<std::string>>();
+    for (std::string& value : values) value = with_hashes(std::move(value));
+    return values;
   }
   bool has(const std::string& name) const { return vm_.count(name) != 0; }
   // True when some option of [section] was given.
   bool has_section(const std::string& section) const;
 
  private:
+  static std::string with_hashes(std::string value) {
+    std::ranges::replace(value, kHashInValue, '#');
+    return value;
+  }
+
   const po::variables_map& vm_;
 };
 
@@ -127,9 +139,21 @@ std::expected<void, std::string> read_qualify(const Values& v, Config& config);
 void add_failover_options(po::options_description& desc, const std::set<std::string>& trunks);
 std::expected<void, std::string> read_failover(const Values& v, Config& config);
 
+// number_in, number_out, tech_prefix, trust_identity, headers_pass, headers_remove, header_add
+// and user_agent of zones and trunks (config_normalize.cc).
+void add_normalize_options(po::options_description& desc, const std::set<std::string>& zones,
+                           const std::set<std::string>& trunks);
+std::expected<void, std::string> read_normalize(const Values& v, Config& config);
+
 // [trunk.NAME] register, register_expires (config_register.cc).
 void add_register_options(po::options_description& desc, const std::set<std::string>& trunks);
 std::expected<void, std::string> read_register(const Values& v, Config& config);
+
+// [did.NAME] numbers, trunks, target, transport, called (config_dids.cc); read once zones and
+// trunks are.
+void add_did_options(po::options_description& desc, const std::set<std::string>& dids);
+std::expected<void, std::string> read_dids(const Values& v, const std::set<std::string>& names,
+                                           Config& config);
 
 // [route.NAME] zone, prefix, trunks (config_routes.cc); read once zones and trunks are.
 void add_route_options(po::options_description& desc, const std::set<std::string>& routes);

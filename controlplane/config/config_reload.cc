@@ -88,6 +88,7 @@ ReloadPlan plan_reload(const Config& running, Config next) {
   diff_named(running.trunks, next.trunks, "trunk", s);
   diff_named(running.users, next.users, "user", s);
   diff_named(running.routes, next.routes, "route", s);
+  diff_named(running.dids, next.dids, "did", s);
 
   // Zones: every running index keeps its zone (or its retired place); new zones are appended.
   std::vector<ZoneConfig> zones;

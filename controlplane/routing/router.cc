@@ -13,6 +13,9 @@ RouteRefusal refusal(RouteError error) {
       return {error, 404, "Not Found (not registered, no default_target)"};
     case RouteError::kNotBound: return {error, 503, "Service Unavailable (SIP not bound yet)"};
     case RouteError::kNoRoute: return {error, 404, "Not Found (no route)"};
+    case RouteError::kNoDid: return {error, 404, "Not Found (no such DID)"};
+    case RouteError::kNotRegistered:
+      return {error, 480, "Temporarily Unavailable (not registered)"};
   }
   return {error, 500, "Server Internal Error"};
 }
@@ -35,6 +38,8 @@ std::string_view to_string(RouteError error) {
     case RouteError::kNoTarget: return "no_target";
     case RouteError::kNotBound: return "not_bound";
     case RouteError::kNoRoute: return "no_route";
+    case RouteError::kNoDid: return "no_did";
+    case RouteError::kNotRegistered: return "not_registered";
   }
   return "unknown";
 }
@@ -58,16 +63,17 @@ std::string Route::to_uri(std::string_view user) const {
   return fmt::format("sip:{}@{}", user, to_host);
 }
 
-std::string Route::from_uri() const {
-  return fmt::format("sip:{}@{}", from_user, from_host);
+std::string Route::from_uri(std::string_view caller_user) const {
+  return fmt::format("sip:{}@{}", from_user.empty() ? caller_user : from_user, from_host);
 }
 
 Router::Router(const std::vector<ZoneConfig>& zones, const std::vector<TrunkConfig>& trunks,
-               const std::vector<RouteConfig>& routes, const Registrar& registrar,
-               const SipTransport& transport)
+               const std::vector<RouteConfig>& routes, const std::vector<DidConfig>& dids,
+               const Registrar& registrar, const SipTransport& transport)
     : zone_configs_(zones),
       trunk_configs_(trunks),
       route_configs_(routes),
+      did_configs_(dids),
       registrar_(registrar),
       transport_(transport),
       health_(trunks) {
@@ -96,6 +102,7 @@ void Router::reconfigure() {
   }
   trunks_ = TrunkSources(zone_configs_, trunk_configs_);
   routes_ = RouteTable(route_configs_, trunk_configs_);
+  dids_ = DidTable(did_configs_);
   health_.reconfigure();
 }
 
@@ -153,10 +160,9 @@ std::expected<RouteChoice, RouteError> Router::trunk_policy(size_t zone, std::st
 }
 
 std::expected<Route, RouteRefusal> Router::route(const SipPeer& from, std::string_view user,
-                                                 std::string_view caller_user,
                                                  TimePoint now) const {
-  auto route = zones_.at(from.zone).trunk ? from_trunk(from, user, caller_user, now)
-                                          : to_trunk(from.zone, user, caller_user, now);
+  auto route =
+      zones_.at(from.zone).trunk ? from_trunk(from, user, now) : to_trunk(from.zone, user, now);
   if (!route) return route;
   const size_t callee_zone = route->peer.zone;
   if (!zones_.at(callee_zone).address || !zones_[from.zone].address ||
@@ -167,18 +173,19 @@ std::expected<Route, RouteRefusal> Router::route(const SipPeer& from, std::strin
 }
 
 std::expected<Route, RouteRefusal> Router::to_trunk(size_t zone, std::string_view user,
-                                                    std::string_view caller_user,
                                                     TimePoint now) const {
   auto chosen = trunk_policy(zone, user, now);
   if (!chosen) return std::unexpected(refusal(chosen.error()));
   const std::vector<size_t>& trunks = chosen->trunks;
-  Route route = *trunk_route(trunks.front(), caller_user);  // the policy took a bound zone
+  auto first = trunk_route(trunks.front());
+  if (!first) return std::unexpected(refusal(RouteError::kNoTrunk));  // the policy took its zone
+  Route route = std::move(*first);
   route.alternates.assign(trunks.begin() + 1, trunks.end());
   route.route_name = std::string(chosen->route);
   return route;
 }
 
-std::optional<Route> Router::trunk_route(size_t trunk, std::string_view caller_user) const {
+std::optional<Route> Router::trunk_route(size_t trunk) const {
   const auto peer = trunk_peer(trunk);
   if (!peer) return std::nullopt;
   const TrunkConfig& config = trunk_configs_[trunk];
@@ -187,19 +194,45 @@ std::optional<Route> Router::trunk_route(size_t trunk, std::string_view caller_u
   route.trunk = trunk;
   route.peer = *peer;
   route.to_host = config.host.to_string();
-  route.from_user = config.fromuser.empty() ? std::string(caller_user) : config.fromuser;
+  route.from_user = config.fromuser;
   route.from_host = config.fromdomain.empty() ? zone_host(route.peer.zone) : config.fromdomain;
   return route;
 }
 
 std::expected<Route, RouteRefusal> Router::from_trunk(const SipPeer& from, std::string_view user,
-                                                      std::string_view caller_user,
                                                       TimePoint now) const {
   const ZoneConfig& access = access_zone(zone_configs_, trunk_configs_);
   const auto access_index = zone_index(access.name);
   if (!access_index) return std::unexpected(refusal(RouteError::kNoTarget));
   Route route;
   route.trunk = trunk_of(from.zone, from.remote.address());
+  if (!dids_.empty()) {
+    const DidConfig* did =
+        dids_.match(route.trunk ? std::string_view(trunk_configs_[*route.trunk].name) : "", user);
+    if (!did) return std::unexpected(refusal(RouteError::kNoDid));
+    route.route_name = did->name;
+    route.called_user =
+        did->kind == DidTargetKind::kUser && did->called.empty() ? did->user : did->called;
+    if (did->kind == DidTargetKind::kAddress && did->address) {
+      const HostPort& pbx = *did->address;
+      route.kind = RouteKind::kDefaultTarget;
+      route.peer.transport = did->transport;
+      route.peer.remote = Endpoint(pbx.host, pbx.port);
+      route.to_host = pbx.host.to_string();
+      route.peer.zone = *access_index;
+      route.from_host = zone_host(*access_index);
+      return route;
+    }
+    if (did->kind == DidTargetKind::kUser) {
+      const auto bindings = registrar_.lookup(did->user, now);
+      if (bindings.empty() || bindings.front()->peer.zone != *access_index) {
+        return std::unexpected(refusal(RouteError::kNotRegistered));
+      }
+      user = did->user;  // reached below as a registered user
+    } else {
+      user = {};  // the default target
+    }
+  }
   // A registered user is reached where its REGISTER came from (through its NAT, over its
   // connection); anyone else through the access zone's default target (the PBX).
   const auto bindings = registrar_.lookup(user, now);
@@ -217,7 +250,6 @@ std::expected<Route, RouteRefusal> Router::from_trunk(const SipPeer& from, std::
     return std::unexpected(refusal(RouteError::kNoTarget));
   }
   route.peer.zone = *access_index;
-  route.from_user = std::string(caller_user);
   route.from_host = zone_host(*access_index);
   return route;
 }

@@ -12,8 +12,10 @@
 //   comes from its qualify pings and Retry-After holds, trunk_health.h). The first takes the
 //   call, the others are its alternates, tried in turn when the first fails it
 //   (b2bua/trunk_failover.h). A number no route serves gets 404;
-// - from a trunk: a user registered on the access zone, where its REGISTER came from; anyone
-//   else through the access zone's default_target (the PBX); else 404.
+// - from a trunk: the DID table's entry for the number called (did_table.h: a registered user,
+//   a PBX's address or the default target; 404 for a number it does not serve); without a DID
+//   table a user registered on the access zone, where its REGISTER came from, else the access
+//   zone's default_target (the PBX); else 404.
 //
 // Single-threaded, like the B2BUA that asks it.
 #pragma once
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include "controlplane/registrar/registrar.h"
+#include "controlplane/routing/did_table.h"
 #include "controlplane/routing/route_table.h"
 #include "controlplane/routing/trunk_health.h"
 #include "controlplane/routing/trunk_settings.h"
@@ -56,17 +59,20 @@ struct Route {
   // kTrunk: the trunks (indexes) to try next, in order, when `trunk` fails the call, and the
   // route table entry that chose them ("" on a zone without routes).
   std::vector<size_t> alternates;
+  // The route table entry ("" on a zone without routes), or the DID entry of a call from a trunk.
   std::string route_name;
-  std::string contact;    // kRegisteredUser: the binding's Contact, the callee's Request-URI
-  std::string to_host;    // host part of the callee's To
-  std::string from_user;  // user part of our From (the caller's unless the trunk sets fromuser)
-  std::string from_host;  // host part of our From
+  std::string called_user;  // a DID's `called`: the user toward the target ("": the number)
+  std::string contact;      // kRegisteredUser: the binding's Contact, the callee's Request-URI
+  std::string to_host;      // host part of the callee's To
+  std::string from_user;    // user part of our From: the trunk's fromuser; "": the caller's number
+  std::string from_host;    // host part of our From
 
   // The Request-URI toward the callee for `user` (the R-URI user, as the fraud rules left it):
   // a registered user's Contact, else sip:user@remote[:port][;transport=].
   [[nodiscard]] std::string request_uri(std::string_view user) const;
   [[nodiscard]] std::string to_uri(std::string_view user) const;  // sip:user@to_host
-  [[nodiscard]] std::string from_uri() const;                     // sip:from_user@from_host
+  // sip:from_user@from_host, with the caller's number when the route sets no from_user.
+  [[nodiscard]] std::string from_uri(std::string_view caller_user) const;
 };
 
 // sip:[user@]address[:port][;transport=] for a peer we send to (the port when not 5060, the
@@ -74,11 +80,13 @@ struct Route {
 [[nodiscard]] std::string peer_uri(std::string_view user, const SipPeer& peer);
 
 enum class RouteError : uint8_t {
-  kNoTrunk,     // no trunk to send a call from the access zone to (503)
-  kTrunksDown,  // trunks there are, all down (qualify) or held (Retry-After) (503)
-  kNoTarget,    // from a trunk: the user is not registered and there is no default_target (404)
-  kNotBound,    // a zone of the call has no SIP address or listener yet (503)
-  kNoRoute,     // the caller's zone has routes, none for the number called (404)
+  kNoTrunk,        // no trunk to send a call from the access zone to (503)
+  kTrunksDown,     // trunks there are, all down (qualify) or held (Retry-After) (503)
+  kNoTarget,       // from a trunk: the user is not registered and there is no default_target (404)
+  kNotBound,       // a zone of the call has no SIP address or listener yet (503)
+  kNoRoute,        // the caller's zone has routes, none for the number called (404)
+  kNoDid,          // from a trunk: the DID table serves no such number (404)
+  kNotRegistered,  // from a trunk: the DID's user is not registered now (480)
 };
 [[nodiscard]] std::string_view to_string(RouteError error);
 
@@ -96,13 +104,12 @@ class Router {
   // `zones` and `trunks` are the running configuration's (reassigned in place by a reload, then
   // reconfigure()).
   Router(const std::vector<ZoneConfig>& zones, const std::vector<TrunkConfig>& trunks,
-         const std::vector<RouteConfig>& routes, const Registrar& registrar,
-         const SipTransport& transport);
+         const std::vector<RouteConfig>& routes, const std::vector<DidConfig>& dids,
+         const Registrar& registrar, const SipTransport& transport);
 
   // Where a new call from `from` (its zone and source) to Request-URI user `user`, placed by
-  // `caller_user` (the From user), goes at `now` (registrations expire).
+  // goes at `now` (registrations expire).
   [[nodiscard]] std::expected<Route, RouteRefusal> route(const SipPeer& from, std::string_view user,
-                                                         std::string_view caller_user,
                                                          TimePoint now) const;
   // The trunk (index into the trunks) whose `allow` covers `source` on zone `zone`.
   [[nodiscard]] std::optional<size_t> trunk_of(size_t zone,
@@ -115,9 +122,9 @@ class Router {
   // The same, only once the zone can send there: it has its SIP address and a listener of the
   // trunk's transport (until the dataplane's Hello it may not); nullopt until then.
   [[nodiscard]] std::optional<SipPeer> bound_trunk_peer(size_t trunk) const;
-  // A call from the access zone placed by `caller_user`, sent to trunk `trunk` (the first of a
+  // A call from the access zone sent to trunk `trunk` (the first of a
   // route, or one of its alternates); no alternates. nullopt when the trunk's zone takes no calls.
-  [[nodiscard]] std::optional<Route> trunk_route(size_t trunk, std::string_view caller_user) const;
+  [[nodiscard]] std::optional<Route> trunk_route(size_t trunk) const;
   // Each trunk's health, fed by the qualify pings; routing skips a trunk that is down.
   [[nodiscard]] TrunkHealth& health() { return health_; }
   [[nodiscard]] const TrunkHealth& health() const { return health_; }
@@ -130,7 +137,7 @@ class Router {
   }
   // The dataplane port's address, parsed once from its Hello (a zone without sip_address).
   void set_zone_address(size_t zone, const boost::asio::ip::address& address);
-  // A reload assigned new zones, trunks and routes: zones keep their index (new ones are
+  // A reload assigned new zones, trunks, routes and DIDs: zones keep their index (new ones are
   // appended, removed ones retired), trunks are indexed again. An address learned from the
   // dataplane stays.
   void reconfigure();
@@ -147,11 +154,9 @@ class Router {
                                                                     std::string_view user,
                                                                     TimePoint now) const;
   [[nodiscard]] std::expected<Route, RouteRefusal> to_trunk(size_t zone, std::string_view user,
-                                                            std::string_view caller_user,
                                                             TimePoint now) const;
   [[nodiscard]] std::expected<Route, RouteRefusal> from_trunk(const SipPeer& from,
                                                               std::string_view user,
-                                                              std::string_view caller_user,
                                                               TimePoint now) const;
   // The zone's address as From, To and Request-URI hosts carry it; "" while unset.
   [[nodiscard]] std::string zone_host(size_t zone) const;
@@ -161,11 +166,13 @@ class Router {
   const std::vector<ZoneConfig>& zone_configs_;
   const std::vector<TrunkConfig>& trunk_configs_;
   const std::vector<RouteConfig>& route_configs_;
+  const std::vector<DidConfig>& did_configs_;
   const Registrar& registrar_;
   const SipTransport& transport_;
   std::vector<Zone> zones_;  // by zone index
   TrunkSources trunks_;
   RouteTable routes_;
+  DidTable dids_;
   // Draws the order of a route level's weighted trunks: routing state, not a result, so a const
   // lookup may advance it.
   mutable RouteTable::Random random_{std::random_device{}()};

@@ -11,6 +11,7 @@
 
 #include "controlplane/media/media_policy.h"
 #include "controlplane/net/ip_network.h"
+#include "controlplane/normalize/normalization_policy.h"
 #include "controlplane/routing/zone_settings.h"
 #include "controlplane/transport/sip_transport.h"
 
@@ -65,11 +66,12 @@ struct TrunkConfig {
   // with them (b2bua/trunk_challenge.h). The secret is never logged, exported or shown.
   std::string username;
   std::string secret;
-  std::vector<IpNetwork> allow;  // allow = CIDR list; default {host/32}: requests on the
-                                 // trunk's zone from these sources belong to this trunk
-  CallLimits limits;             // max_calls, max_cps
-  MediaPolicyOverride media;     // media_profile, srtp_suites: over its zone's
-  DialogPolicyOverride dialog;   // session_expires, min_se, 100rel: over its zone's
+  std::vector<IpNetwork> allow;           // allow = CIDR list; default {host/32}: requests on the
+                                          // trunk's zone from these sources belong to this trunk
+  CallLimits limits;                      // max_calls, max_cps
+  MediaPolicyOverride media;              // media_profile, srtp_suites: over its zone's
+  DialogPolicyOverride dialog;            // session_expires, min_se, 100rel: over its zone's
+  NormalizationPolicyOverride normalize;  // number rules, identity, headers: over its zone's
   QualifyConfig qualify;
   FailoverConfig failover;
   RegistrationConfig registration;

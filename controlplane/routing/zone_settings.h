@@ -13,6 +13,7 @@
 #include "controlplane/media/media_policy.h"
 #include "controlplane/net/host_port.h"
 #include "controlplane/net/ip_network.h"
+#include "controlplane/normalize/normalization_policy.h"
 #include "controlplane/routing/dialog_policy.h"
 #include "controlplane/sip/method.h"
 #include "controlplane/transport/sip_transport.h"
@@ -70,6 +71,9 @@ struct ZoneConfig {
   MediaPolicy media;
   // session_expires, min_se (defaults: [sbcd]'s), 100rel: how this zone's side runs its dialog.
   DialogPolicy dialog;
+  // number_in, number_out, tech_prefix, trust_identity, headers_*, user_agent: how this zone's
+  // side of a call is written.
+  NormalizationPolicy normalize;
   // Set by a reload (config_reload.h) on a zone the new file no longer has: it keeps its index in
   // Config::zones (SipPeer::zone) while its live calls finish, takes no new request and is skipped
   // by find_zone() and access_zone(). Never set by the parser.

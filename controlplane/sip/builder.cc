@@ -136,6 +136,7 @@ MessageBuilder make_request(const RequestSpec& spec) {
   b.add(HeaderId::kCSeq, fmt::format("{} {}", spec.cseq, method));
   if (!spec.contact.empty()) b.add(HeaderId::kContact, spec.contact);
   for (const auto& [id, value] : spec.headers) b.add(id, value);
+  for (const auto& [name, value] : spec.named_headers) b.add(name, value);
   if (!spec.body.empty()) b.body(spec.content_type, spec.body);
   return b;
 }

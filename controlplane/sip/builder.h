@@ -106,7 +106,10 @@ struct RequestSpec {
   std::string contact;              // full value ("<sip:sbc@192.0.2.1:5060>"); omitted when empty
   std::vector<std::string> routes;  // Route values in order (each "<uri>"); omitted when empty
   std::vector<std::pair<HeaderId, std::string>> headers;  // more headers, after Contact
-  std::string content_type;                               // with a body only
+  // Headers by name, after those: what normalisation writes on one leg (identity, user agent,
+  // headers passed and added), rewritten whole when the INVITE goes to another trunk.
+  std::vector<std::pair<std::string, std::string>> named_headers;
+  std::string content_type;  // with a body only
   std::string body;
 };
 

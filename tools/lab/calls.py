@@ -6,7 +6,7 @@ The demo and every integration test go through run_call(), so they all exercise 
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, Optional, Sequence
 
 from . import audio
 from .kamailio import SeenMessage, TlsRelay
@@ -63,7 +63,8 @@ class CallOutcome:
 def run_call(lab: Lab, uac_scenario: str, uas_scenario: str, *, duration_ms: int = 3000,
              audio_seconds: float = 2.0, service: str = "15550002",
              during: Optional[Callable[[Lab], Any]] = None, timeout_s: int = 30,
-             caller_transport: str = "udp", callee_transport: str = "udp") -> CallOutcome:
+             caller_transport: str = "udp", callee_transport: str = "udp",
+             caller_user: str = "15550001", caller_extra: Sequence[str] = ()) -> CallOutcome:
     """Places one call from the caller namespace to the SBC, answered in the callee namespace.
 
     `duration_ms` is sipp's -d (the caller's pause before BYE, or before CANCEL); `audio_seconds`
@@ -72,7 +73,8 @@ def run_call(lab: Lab, uac_scenario: str, uas_scenario: str, *, duration_ms: int
     `caller_transport` / `callee_transport`: how that side talks SIP with the SBC ("udp", "tcp",
     or "tls": sipp over UDP behind a kamailio.TlsRelay in the same namespace, whose loopback is
     captured too; a TLS callee needs a scenario that echoes Record-Route). The lab's SipSetup
-    must give the SBC the matching listeners and trunk transport.
+    must give the SBC the matching listeners and trunk transport. `caller_user` is the caller's
+    From user, `caller_extra` more sipp arguments for the caller (e.g. -key NAME VALUE).
     """
     assert lab.caller is not None and lab.callee is not None
     for side, transport in (("caller", caller_transport), ("callee", callee_transport)):
@@ -132,7 +134,8 @@ def run_call(lab: Lab, uac_scenario: str, uas_scenario: str, *, duration_ms: int
             remote, sipp_transport = f"{ACCESS_IP}:{SIP_PORT}", caller_transport
         uac = Sipp(lab.caller, "caller", uac_scenario, caller_dir, CALLER_IP,
                    media_port=MEDIA_PORT, remote=remote, service=service,
-                   duration_ms=duration_ms, timeout_s=timeout_s, transport=sipp_transport)
+                   caller_user=caller_user, duration_ms=duration_ms, timeout_s=timeout_s,
+                   transport=sipp_transport, extra=caller_extra)
         track(uac.process)
 
         during_result = during(lab) if during is not None else None

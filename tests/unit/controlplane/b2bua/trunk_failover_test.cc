@@ -130,6 +130,47 @@ TEST_F(TrunkFailoverTest, A503GoesToTheBackupAndItsRetryAfterHoldsThePrimary) {
   call("released");
 }
 
+TEST_F(TrunkFailoverTest, EachTrunkGetsTheCallWrittenByItsOwnRules) {
+  // The PBX dials 10 digits (number_in into E.164) and is trusted; carrier1 wants 1NPA with a
+  // tech prefix and the account header; carrier2 wants 0NPA, no headers, and names the SBC.
+  use_config(
+      "failover_timeout_ms = 1000\nnumber_out = +>\ntech_prefix = 99#\n"
+      "headers_pass = X-Account\n",
+      "number_out = +1>0\nuser_agent = Edge SBC\n"
+      "[zone.access]\nnumber_in = {10}>+1\ntrust_identity = yes\n");
+  InviteParts parts;
+  parts.request_uri = "sip:5551234567@192.0.2.1";
+  parts.from = "\"Alice\" <sip:5550001000@192.0.2.10>;tag=atag";
+  parts.extra_headers =
+      "X-Account: 7\r\nP-Asserted-Identity: <sip:5550001999@192.0.2.10>\r\n"
+      "User-Agent: PBX 1.0\r\n";
+  deliver(kAccess, kCallerAddr, caller_invite(parts));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
+  auto invite = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(invite.request_uri_text(), "sip:99%2315551234567@198.51.100.10");
+  EXPECT_EQ(invite.to()->uri.text, "sip:15551234567@198.51.100.10");
+  EXPECT_EQ(invite.from()->uri.text, "sip:15550001@carrier.example") << "carrier1's fromuser";
+  EXPECT_EQ(invite.header("P-Asserted-Identity"), "<sip:15550001999@carrier.example>");
+  EXPECT_EQ(invite.header("X-Account"), "7");
+  EXPECT_EQ(invite.header("User-Agent"), "");
+
+  SentDatagram d = fail(invite, 503);
+  ASSERT_EQ(d.to, kBackupAddr);
+  auto again = parse(d.data);
+  EXPECT_EQ(again.request_uri_text(), "sip:05551234567@198.51.100.11");
+  EXPECT_EQ(again.to()->uri.text, "sip:05551234567@198.51.100.11");
+  EXPECT_EQ(again.from()->uri.text, "sip:05550001000@198.51.100.1");
+  EXPECT_EQ(again.from()->display_name, "Alice");
+  EXPECT_EQ(again.header("P-Asserted-Identity"), "<sip:05550001999@198.51.100.1>");
+  EXPECT_EQ(again.header("X-Account"), "") << "carrier2 passes no header";
+  EXPECT_EQ(again.header("User-Agent"), "Edge SBC");
+
+  // The CDR has the numbers in E.164, the form routes and fraud rules saw.
+  auto cdr = answer_and_hang_up(again);
+  EXPECT_EQ(cdr["caller"], "+15550001000");
+  EXPECT_EQ(cdr["callee"], "+15551234567");
+}
+
 TEST_F(TrunkFailoverTest, ASilentPrimaryIsLeftAfterItsFailoverTimeout) {
   auto invite = call("silent");
   clock_.advance(milliseconds(900));

@@ -74,7 +74,7 @@ class RouterTest : public ::testing::Test {
 
   std::expected<Route, RouteRefusal> route(const SipPeer& from, std::string_view user = "4420",
                                            TimePoint now = kNow) const {
-    return router_.route(from, user, "alice", now);
+    return router_.route(from, user, now);
   }
 
   // alice registers on `zone` from 192.0.2.50:40000 over TCP (connection 42).
@@ -102,7 +102,8 @@ class RouterTest : public ::testing::Test {
   Config config_;
   Registrar registrar_{config_.registrar};
   ListenerTransport transport_;
-  Router router_{config_.zones, config_.trunks, config_.routes, registrar_, transport_};
+  Router router_{config_.zones, config_.trunks, config_.routes,
+                 config_.dids,  registrar_,     transport_};
 };
 
 // --- routes ---
@@ -117,7 +118,7 @@ TEST_F(RouterTest, FromTheAccessZoneToTheFirstTrunkByName) {
   EXPECT_EQ(r->peer.remote, Endpoint(make_address("198.51.100.10"), 5060));
   EXPECT_TRUE(r->contact.empty());
   // The trunk's fromuser and fromdomain replace the caller's.
-  EXPECT_EQ(r->from_uri(), "sip:15550001@carrier.example");
+  EXPECT_EQ(r->from_uri("alice"), "sip:15550001@carrier.example");
   EXPECT_EQ(r->to_uri("4420"), "sip:4420@198.51.100.10");
   EXPECT_EQ(r->request_uri("4420"), "sip:4420@198.51.100.10");
 }
@@ -169,7 +170,7 @@ TEST_F(RouterPlainTrunkTest, WithoutFromSettingsTheCallerAndOurAddressGoInFrom) 
   ASSERT_TRUE(r.has_value()) << r.error().reason;
   EXPECT_EQ(r->trunk, 0u);
   EXPECT_EQ(r->peer.transport, Transport::kTcp);
-  EXPECT_EQ(r->from_uri(), "sip:alice@198.51.100.1");  // the carrier zone's address
+  EXPECT_EQ(r->from_uri("alice"), "sip:alice@198.51.100.1");  // the carrier zone's address
   EXPECT_EQ(r->request_uri("4420"), "sip:4420@198.51.100.10:5070;transport=tcp");
 }
 
@@ -181,7 +182,7 @@ TEST_F(RouterTest, FromATrunkToTheDefaultTarget) {
   EXPECT_EQ(r->peer.zone, kAccess);
   EXPECT_EQ(r->peer.transport, Transport::kUdp);
   EXPECT_EQ(r->peer.remote, Endpoint(make_address("192.0.2.10"), 5060));
-  EXPECT_EQ(r->from_uri(), "sip:alice@192.0.2.1");
+  EXPECT_EQ(r->from_uri("alice"), "sip:alice@192.0.2.1");
   EXPECT_EQ(r->to_uri("4420"), "sip:4420@192.0.2.10");
   EXPECT_EQ(r->request_uri("4420"), "sip:4420@192.0.2.10");
 }
@@ -206,7 +207,7 @@ TEST_F(RouterTest, FromATrunkToARegisteredUserWhereItRegistered) {
   EXPECT_EQ(r->peer.connection, 42u);
   EXPECT_EQ(r->request_uri("alice"), "sip:alice@10.0.0.5:5062;transport=tcp");
   EXPECT_EQ(r->to_uri("alice"), "sip:alice@192.0.2.1");
-  EXPECT_EQ(r->from_uri(), "sip:alice@192.0.2.1");
+  EXPECT_EQ(r->from_uri("alice"), "sip:alice@192.0.2.1");
   // Another user still goes to the default target.
   EXPECT_EQ(route(source(kCarrier, "198.51.100.10"), "bob")->kind, RouteKind::kDefaultTarget);
 }
@@ -218,6 +219,60 @@ TEST_F(RouterTest, AnExpiredOrOtherZoneBindingIsNotARoute) {
   registrar_.remove_user("alice");
   register_alice(kCarrier);
   EXPECT_EQ(route(source(kCarrier, "198.51.100.10"), "alice")->kind, RouteKind::kDefaultTarget);
+}
+
+// --- DID table ---
+
+class RouterDidTest : public RouterTest {
+ protected:
+  RouterDidTest()
+      : RouterTest(kConfig +
+                   "[did.sales]\nnumbers = +15550001000, +1555000110\ntarget = 192.0.2.20:5070\n"
+                   "transport = tcp\ncalled = 101\n"
+                   "[did.alice]\nnumbers = +15550002000\ntrunks = carrier1\ntarget = user alice\n"
+                   "[did.desk]\nnumbers = +15550002000\ntarget = default\ncalled = 200\n") {}
+};
+
+TEST_F(RouterDidTest, ADidGoesToItsTargetAsItsExtension) {
+  const auto r = route(source(kCarrier, "198.51.100.10"), "+15550001105");
+  ASSERT_TRUE(r.has_value()) << r.error().reason;
+  EXPECT_EQ(r->route_name, "sales");
+  EXPECT_EQ(r->called_user, "101");
+  EXPECT_EQ(r->peer.zone, kAccess);
+  EXPECT_EQ(r->peer.transport, Transport::kTcp);
+  EXPECT_EQ(r->peer.remote, Endpoint(make_address("192.0.2.20"), 5070));
+  EXPECT_EQ(r->request_uri("101"), "sip:101@192.0.2.20:5070;transport=tcp");
+  EXPECT_EQ(r->from_uri("+15551234567"), "sip:+15551234567@192.0.2.1");
+}
+
+TEST_F(RouterDidTest, ATrunksOwnEntryToARegisteredUserElseTheGeneralOne) {
+  // carrier1's own entry: alice, who is not registered yet (480), then is.
+  auto r = route(source(kCarrier, "198.51.100.10"), "+15550002000");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, 480);
+  register_alice(kAccess);
+  r = route(source(kCarrier, "198.51.100.10"), "+15550002000");
+  ASSERT_TRUE(r.has_value()) << r.error().reason;
+  EXPECT_EQ(r->kind, RouteKind::kRegisteredUser);
+  EXPECT_EQ(r->called_user, "alice");
+  EXPECT_EQ(r->request_uri("alice"), "sip:alice@10.0.0.5:5062;transport=tcp");
+  // carrier2 (198.51.100.77) has no entry of its own for it: the general one, the PBX as 200.
+  r = route(source(kCarrier, "198.51.100.77"), "+15550002000");
+  ASSERT_TRUE(r.has_value()) << r.error().reason;
+  EXPECT_EQ(r->route_name, "desk");
+  EXPECT_EQ(r->kind, RouteKind::kDefaultTarget);
+  EXPECT_EQ(r->called_user, "200");
+  EXPECT_EQ(r->peer.remote, Endpoint(make_address("192.0.2.10"), 5060));
+}
+
+TEST_F(RouterDidTest, ANumberNoEntryServesGets404EvenForARegisteredUser) {
+  register_alice(kAccess);
+  for (const char* number : {"+15559999999", "alice"}) {
+    const auto r = route(source(kCarrier, "198.51.100.10"), number);
+    ASSERT_FALSE(r.has_value()) << number;
+    EXPECT_EQ(r.error().error, RouteError::kNoDid);
+    EXPECT_EQ(r.error().code, 404);
+  }
 }
 
 // --- refusals ---
@@ -272,7 +327,7 @@ TEST_F(RouterUnaddressedTest, AZoneWithoutAddressIsNotBoundUntilTheDataplaneName
   router_.set_zone_address(kAccess, make_address("192.0.2.1"));
   const auto r = route(source(kCarrier, "198.51.100.10"));
   ASSERT_TRUE(r.has_value()) << r.error().reason;
-  EXPECT_EQ(r->from_uri(), "sip:alice@192.0.2.1");
+  EXPECT_EQ(r->from_uri("alice"), "sip:alice@192.0.2.1");
   // A reload keeps the learned address.
   router_.reconfigure();
   EXPECT_EQ(router_.zone_address(kAccess), make_address("192.0.2.1"));
