@@ -14,12 +14,10 @@ user reached from the trunk.
 The secret appears in no log, metric or CLI output.
 """
 
-import os
 import sys
 from types import SimpleNamespace
 
 from lab_test import check_peers_ok, lab, main
-from lab.audio import write_ulaw_tone
 from lab.peers import Sipp
 from security_checks import (PHONE, PHONE_PORT, SCANNER, check_secret_hidden, dataplane_drops,
                              metrics, print_security_metrics, registrations, sip_requests, value,
@@ -114,23 +112,7 @@ def register_and_call(the_lab, checks) -> None:
 
     # The carrier calls alice: the SBC sends the INVITE to the registered contact (nothing
     # listens on the PBX's 5060 meanwhile, so the default target could not answer).
-    uas_dir, uac_dir = the_lab.path("phone-answer"), the_lab.path("carrier-call")
-    for d, tone in ((uas_dir, 880), (uac_dir, 440)):
-        os.makedirs(d, exist_ok=True)
-        write_ulaw_tone(os.path.join(d, "audio.ulaw"), 1.0, tone)
-    uas = Sipp(the_lab.caller, "phone", lab.scenario("uas_answer_rtp.xml"), uas_dir, PHONE,
-               sip_port=PHONE_PORT, media_port=6002, timeout_s=30)
-    the_lab.extra_processes.append(uas.process)
-    uas.wait_listening()
-    uac = Sipp(the_lab.callee, "carrier", lab.scenario("uac_call_rtp.xml"), uac_dir,
-               lab.CALLEE_IP, remote=f"{lab.TRUNK_IP}:{lab.SIP_PORT}", service=USER,
-               caller_user="15551234567", duration_ms=2000, timeout_s=30)
-    the_lab.extra_processes.append(uac.process)
-    caller = uac.wait()
-    try:
-        callee = uas.wait(timeout=10)
-    except lab.LabError:
-        callee = uas.stop()
+    caller, callee = lab.call_from_carrier(the_lab, USER, PHONE, answer_port=PHONE_PORT)
     check_peers_ok(SimpleNamespace(caller=caller, callee=callee), checks)
     code = caller.final_response("INVITE")
     checks.check(code == 200, f"the carrier's call to alice is answered 200 (got {code})")

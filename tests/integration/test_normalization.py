@@ -19,14 +19,11 @@ Diversion and an account header, and is not in our trust domain.
    DID table's [did.sales] sends it to the PBX (the default target) as extension 101, with the
    caller's number in the PBX's national form (access number_out) and our User-Agent."""
 
-import os
 import sys
 from types import SimpleNamespace
 
 from lab_test import (TOLERANCE, check_answered_media, check_calls_ended, check_peers_ok, lab,
                       main)
-from lab.audio import write_ulaw_tone
-from lab.peers import Sipp
 
 SBC_CONFIG = {
     "zone.access": {"number_in": "{10}>+1, 1{11}>+1", "number_out": "+1{12}>",
@@ -108,24 +105,8 @@ def test(the_lab, checks):
 
 
 def call_a_did(the_lab, checks):
-    pbx_dir, carrier_dir = the_lab.path("pbx-answer"), the_lab.path("carrier-call")
-    for d, tone in ((pbx_dir, 880), (carrier_dir, 440)):
-        os.makedirs(d, exist_ok=True)
-        write_ulaw_tone(os.path.join(d, "audio.ulaw"), 1.0, tone)
-    pbx = Sipp(the_lab.caller, "pbx", lab.scenario("uas_answer_rtp.xml"), pbx_dir, lab.CALLER_IP,
-               timeout_s=30)
-    the_lab.extra_processes.append(pbx.process)
-    pbx.wait_listening()
-    carrier = Sipp(the_lab.callee, "carrier", lab.scenario("uac_call_rtp.xml"), carrier_dir,
-                   lab.CALLEE_IP, remote=f"{lab.TRUNK_IP}:{lab.SIP_PORT}",
-                   service="15550009001", caller_user="15551234567", duration_ms=2000,
-                   timeout_s=30)
-    the_lab.extra_processes.append(carrier.process)
-    caller = carrier.wait()
-    try:
-        callee = pbx.wait(timeout=10)
-    except lab.LabError:
-        callee = pbx.stop()
+    # The PBX (the default target) answers on the caller's address.
+    caller, callee = lab.call_from_carrier(the_lab, "15550009001", lab.CALLER_IP)
     check_peers_ok(SimpleNamespace(caller=caller, callee=callee), checks)
     checks.check(caller.final_response("INVITE") == 200, "the carrier's call to the DID is answered")
     invite = next((m for m in callee.messages if m.direction == "received" and

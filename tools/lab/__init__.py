@@ -6,7 +6,7 @@
 """
 
 from .attack import Flood, FloodResult, ToolRun, check_sipvicious, sipvicious
-from .calls import CallOutcome, run_call, scenario, snapshot_calls_while_up
+from .calls import CallOutcome, call_from_carrier, run_call, scenario, snapshot_calls_while_up
 from .lab import (ACCESS_IP, CALLEE_IP, CALLER_IP, SIP_PORT, SIPS_PORT, TRUNK_IP, Binaries, Lab,
                   SipSetup, check_environment, cleanup_stale, metric_sum, parse_metrics)
 from .procs import LabError
@@ -15,5 +15,5 @@ __all__ = [
     "ACCESS_IP", "CALLEE_IP", "CALLER_IP", "SIP_PORT", "SIPS_PORT", "TRUNK_IP", "Binaries",
     "CallOutcome", "Flood", "FloodResult", "Lab", "LabError", "SipSetup", "ToolRun",
     "check_environment", "check_sipvicious", "cleanup_stale", "metric_sum", "parse_metrics",
-    "run_call", "scenario", "sipvicious", "snapshot_calls_while_up",
+    "call_from_carrier", "run_call", "scenario", "sipvicious", "snapshot_calls_while_up",
 ]
