@@ -107,6 +107,7 @@ class B2bua final : private TransactionUser {
   [[nodiscard]] const TrunkHealth& trunk_health() const { return router_.health(); }
   [[nodiscard]] const std::vector<TrunkConfig>& trunks() const { return config_.trunks; }
   [[nodiscard]] const std::vector<RouteConfig>& routes() const { return config_.routes; }
+  [[nodiscard]] const std::vector<DidConfig>& dids() const { return config_.dids; }
   [[nodiscard]] const TrunkRegistration& trunk_registrations() const { return registration_; }
   // Live calls (not ended): what [sbcd] call_capacity bounds.
   [[nodiscard]] size_t active_calls() const { return calls_.live(); }

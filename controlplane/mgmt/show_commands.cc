@@ -365,6 +365,39 @@ CommandOutput show_routes(const B2bua& b2bua, const Scheduler& clock) {
   return out;
 }
 
+CommandOutput show_dids(const B2bua& b2bua) {
+  CommandOutput out;
+  out.data = {{"dids", nlohmann::json::array()}};
+  out.text = fmt::format("{:<16} {:<28} {:<16} {:<26} {}\n", "DID", "NUMBERS", "TRUNKS", "TARGET",
+                         "CALLED");
+  for (const DidConfig& did : b2bua.dids()) {
+    std::string target = "default";
+    if (did.kind == DidTargetKind::kUser) target = "user " + did.user;
+    if (did.kind == DidTargetKind::kAddress && did.address) {
+      target = fmt::format("{}:{}{}", did.address->host.to_string(), did.address->port,
+                           did.transport == Transport::kUdp
+                               ? std::string()
+                               : fmt::format(" ({})", to_string(did.transport)));
+    }
+    out.text += fmt::format(
+        "{:<16} {:<28} {:<16} {:<26} {}\n", did.name,
+        did.numbers.empty() ? std::string("(every other)")
+                            : fmt::format("{}", fmt::join(did.numbers, ",")),
+        did.trunks.empty() ? std::string("(any)") : fmt::format("{}", fmt::join(did.trunks, ",")),
+        target, did.called.empty() ? std::string("(as called)") : did.called);
+    out.data["dids"].push_back({{"name", did.name},
+                                {"numbers", did.numbers},
+                                {"trunks", did.trunks},
+                                {"target", target},
+                                {"called", did.called}});
+  }
+  if (b2bua.dids().empty()) {
+    out.text +=
+        "(no DID table: calls from trunks go to a registered user, else the default target)\n";
+  }
+  return out;
+}
+
 void register_show_commands(CommandTable& table, const B2bua& b2bua,
                             const DataplaneClient& dataplane,
                             const std::optional<api::StatsReply>& stats, const Scheduler& clock,
@@ -388,6 +421,11 @@ void register_show_commands(CommandTable& table, const B2bua& b2bua,
             [&](CommandArgs args) -> CommandResult {
               if (!args.empty()) return std::unexpected("show routes takes no arguments");
               return show_routes(b2bua, clock);
+            });
+  table.add({"show", "dids"}, "DID table: numbers, trunks, target and extension of each entry",
+            [&](CommandArgs args) -> CommandResult {
+              if (!args.empty()) return std::unexpected("show dids takes no arguments");
+              return show_dids(b2bua);
             });
   table.add({"show", "dataplane"}, "Dataplane connection, ports, drops, sessions and resync",
             [&, resync](CommandArgs args) -> CommandResult {

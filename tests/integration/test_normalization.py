@@ -122,6 +122,11 @@ def call_a_did(the_lab, checks):
     checks.check(f"<sip:5551234567@{lab.ACCESS_IP}>" in from_header,
                  f"{what}: From has the caller in national form at the SBC ({from_header})")
     expect_header(checks, invite, "User-Agent", "Lab SBC access", what)
+    dids = the_lab.cli_json("show", "dids")["dids"]
+    checks.check(dids == [{"name": "sales", "numbers": ["+1555000900"], "trunks": [],
+                           "target": "default", "called": "101"}],
+                 f"show dids lists the DID table ({dids})")
+    print(the_lab.cli("show", "dids"), flush=True)
     cdr = the_lab.wait_cdrs(3)[-1]
     checks.check(cdr.get("route") == "sales" and cdr.get("callee") == "+15550009001" and
                  cdr.get("caller") == "+15551234567",
