@@ -32,6 +32,13 @@ void add_section_options(po::options_description& desc, std::string_view section
   }
 }
 
+bool valid_number_prefix(std::string_view prefix) {
+  if (prefix.starts_with('+')) prefix.remove_prefix(1);
+  return !prefix.empty() && prefix.size() <= 32 && std::ranges::all_of(prefix, [](char c) {
+    return (c >= '0' && c <= '9') || c == '*' || c == '#';
+  });
+}
+
 bool valid_name(std::string_view name) {
   return !name.empty() && name.size() <= 64 && std::ranges::all_of(name, [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||

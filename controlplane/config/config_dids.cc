@@ -9,15 +9,6 @@ namespace {
 
 const std::vector<std::string> kDidKeys = {"numbers", "trunks", "target", "transport", "called"};
 
-// A DID or a block of them as the called number starts (after the trunk's number_in): digits,
-// '*' and '#', an optional leading '+'.
-bool valid_number(std::string_view number) {
-  if (number.starts_with('+')) number.remove_prefix(1);
-  return !number.empty() && number.size() <= 32 && std::ranges::all_of(number, [](char c) {
-    return (c >= '0' && c <= '9') || c == '*' || c == '#';
-  });
-}
-
 // A user part we write into a Request-URI: an extension or a user name.
 bool valid_called(std::string_view user) {
   return !user.empty() && user.size() <= 64 && std::ranges::all_of(user, [](char c) {
@@ -79,7 +70,7 @@ std::expected<void, std::string> read_dids(const Values& v, const std::set<std::
       auto numbers = split_list(*text, prefix + "numbers");
       if (!numbers) return std::unexpected(numbers.error());
       for (const std::string& n : *numbers) {
-        if (!valid_number(n)) {
+        if (!valid_number_prefix(n)) {
           return std::unexpected(
               fmt::format("{}numbers: '{}' is not a number (digits, * or #, an optional leading +)",
                           prefix, n));

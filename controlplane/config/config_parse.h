@@ -26,6 +26,9 @@ bool valid_name(std::string_view name);
 // [user.NAME]: a digest username; also '.' and '+' (john.doe, +15550001).
 bool valid_user_name(std::string_view name);
 std::expected<bool, std::string> parse_bool(std::string_view text, std::string_view option);
+// A called-number prefix (a route's, a DID or a block of DIDs): up to 32 digits, '*' and '#', an
+// optional leading '+'.
+bool valid_number_prefix(std::string_view prefix);
 // Comma-separated items, trimmed; an empty item is an error naming `option`.
 std::expected<std::vector<std::string>, std::string> split_list(std::string_view text,
                                                                 std::string_view option);

@@ -10,15 +10,6 @@ namespace {
 
 const std::vector<std::string> kRouteKeys = {"zone", "prefix", "trunks"};
 
-// A dialled-number prefix as a Request-URI user starts: digits, with an optional leading '+'
-// and the '*' and '#' of feature codes.
-bool valid_prefix(std::string_view prefix) {
-  if (prefix.starts_with('+')) prefix.remove_prefix(1);
-  return !prefix.empty() && prefix.size() <= 32 && std::ranges::all_of(prefix, [](char c) {
-    return (c >= '0' && c <= '9') || c == '*' || c == '#';
-  });
-}
-
 // trunks = a:70 b:30, c  ->  {{a 70, b 30}, {c 1}}
 std::expected<std::vector<std::vector<RouteTrunk>>, std::string> parse_levels(
     std::string_view text, const std::string& option, const Config& config) {
@@ -81,7 +72,7 @@ std::expected<void, std::string> read_routes(const Values& v, const std::set<std
       auto prefixes = split_list(*text, prefix + "prefix");
       if (!prefixes) return std::unexpected(prefixes.error());
       for (const std::string& p : *prefixes) {
-        if (!valid_prefix(p)) {
+        if (!valid_number_prefix(p)) {
           return std::unexpected(fmt::format(
               "{}prefix: '{}' is not a number prefix (digits, * or #, an optional leading +)",
               prefix, p));
