@@ -34,7 +34,9 @@ void AnswerRelay::call_response(const CallPtr& call, TransactionId id, const sip
 void AnswerRelay::invite_response(const CallPtr& call, TransactionId id, const sip::Message& msg) {
   const int code = msg.status_code();
   if (msg.top_via()->branch != call->callee_invite_branch) {
-    ctx_.metrics.sip_dropped(SipDropReason::kStrayResponse);
+    if (code < 200 || code >= 300 || !abandoned_answer(call, msg)) {
+      ctx_.metrics.sip_dropped(SipDropReason::kStrayResponse);
+    }
     return;
   }
   if (call->legs[kCallee].invite_tx != id) {
@@ -242,6 +244,23 @@ void AnswerRelay::refuse_answer(const CallPtr& call, const sip::Message& msg,
       call, response_code(refusal), "Not Acceptable Here", {},
       {{"Warning", fmt::format("{} sbc \"{}\"", warning_code(refusal), warning_text(refusal))}});
   teardown_.end_call(call, CallResult::kFailed, response_code(refusal));
+}
+
+// A silent trunk we left answers after all: its dialog is confirmed and ended at once (the call
+// is the next trunk's), so the carrier bills nothing for it.
+bool AnswerRelay::abandoned_answer(const CallPtr& call, const sip::Message& msg) {
+  auto& left = call->abandoned_invites;
+  auto it = std::ranges::find(left, msg.top_via()->branch, &AbandonedInvite::branch);
+  if (it == left.end()) return false;
+  const Leg& b = call->legs[kCallee];
+  const InviteOrigin origin{it->peer,         b.call_id, it->local_party, b.local_tag,
+                            it->remote_party, it->uri,   it->branch,      it->cseq};
+  signalling_.ack_dialog(origin, msg);
+  if (it->answered) return true;  // retransmitted: our ACK was lost
+  it->answered = true;
+  spdlog::info("call {}: late 2xx from a trunk left for being silent: ACK and BYE", call->id);
+  signalling_.bye_dialog(origin, msg);
+  return true;
 }
 
 // Forking (§13.2.2.4): the first 2xx is the call; every other dialog is confirmed with its own

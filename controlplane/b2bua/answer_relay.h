@@ -54,6 +54,9 @@ class AnswerRelay {
   void relay_answer(const CallPtr& call, const sip::Message& msg, std::string_view text);
   // A 2xx from another fork than the dialog the call confirmed: its own ACK, then a BYE.
   void forked_answer(const CallPtr& call, const sip::Message& msg);
+  // A 2xx to an INVITE failover abandoned (Call::abandoned_invites): ACKed and BYE'd on its own
+  // dialog. false when `msg` answers none of them.
+  bool abandoned_answer(const CallPtr& call, const sip::Message& msg);
 
   const B2buaContext& ctx_;
   CallSignalling& signalling_;

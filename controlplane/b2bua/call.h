@@ -155,6 +155,18 @@ struct TrunkAttempt {
   std::string reason;
 };
 
+// Our INVITE to a trunk that stayed silent and was left for the next one (trunk_failover.h): what
+// its dialog needs if that trunk answers 2xx late after all (an ACK and a BYE, never the call).
+struct AbandonedInvite {
+  SipPeer peer;
+  std::string uri;
+  std::string branch;
+  std::string local_party;
+  std::string remote_party;
+  uint32_t cseq = 0;
+  bool answered = false;  // its 2xx came (and was BYE'd): a retransmission is only ACKed
+};
+
 struct Call {
   uint64_t id = 0;  // also the dataplane session id
   CallState state = CallState::kCalling;
@@ -237,6 +249,7 @@ struct Call {
   std::vector<std::string> failover_trunks;
   std::vector<TrunkAttempt> trunk_attempts;
   Timer failover_timer;
+  std::vector<AbandonedInvite> abandoned_invites;  // one per silent trunk left, at most
 
   // For a Call that outlives its B2BUA (kept by a pending dataplane reply): its timers call back
   // into the B2BUA, so they stop when the B2BUA goes.

@@ -67,10 +67,15 @@ void TrunkFailover::no_response(uint64_t id) {
   if (trunk == nullptr) return;
   const TransactionId silent = *call->legs[kCallee].invite_tx;
   const std::string reason = fmt::format("no response in {} ms", trunk->failover.timeout.count());
-  // Our INVITE to the silent trunk stops: a CANCEL may not go before a provisional (§9.1), and
-  // anything it answers late is a stray response (its branch is no longer the call's).
+  const Leg& b = call->legs[kCallee];
+  AbandonedInvite left{b.peer,        call->callee_invite_uri, call->callee_invite_branch,
+                       b.local_party, b.remote_party,          call->callee_invite_cseq,
+                       false};
+  // Our INVITE to the silent trunk stops: a CANCEL may not go before a provisional (§9.1). A
+  // 2xx it sends late is ACKed and BYE'd on its own dialog (AnswerRelay), never the call's.
   if (fail_over(call, {trunk->name, 408, reason}, TrunkFailoverReason::kNoResponse)) {
     ctx_.layer.abandon(silent);
+    call->abandoned_invites.push_back(std::move(left));
   }
 }
 

@@ -185,6 +185,21 @@ TEST_F(TrunkFailoverTest, ASilentPrimaryIsLeftAfterItsFailoverTimeout) {
   // Our INVITE to the primary was abandoned: no more retransmissions to it.
   clock_.advance(milliseconds(8000));
   while (!transport_.sent.empty()) EXPECT_NE(next().to, kTrunkAddr);
+  // The primary answers after all: its own dialog gets an ACK and a BYE, the caller nothing.
+  const std::string late = response_to(invite, 200, "late", sdp("198.51.100.10", 7000));
+  deliver(kCarrier, kTrunkAddr, late);
+  auto ack = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(ack.method(), sip::Method::kAck);
+  EXPECT_EQ(ack.to()->tag(), "late");
+  EXPECT_EQ(ack.cseq()->number, invite.cseq()->number);
+  auto bye = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(bye.method(), sip::Method::kBye);
+  EXPECT_EQ(bye.call_id(), invite.call_id());
+  EXPECT_EQ(bye.to()->tag(), "late");
+  deliver(kCarrier, kTrunkAddr, response_to(bye, 200, ""));
+  deliver(kCarrier, kTrunkAddr, late);  // retransmitted: ACKed again, no second BYE
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
+  EXPECT_TRUE(transport_.sent.empty());
   auto cdr = answer_and_hang_up(again);
   ASSERT_EQ(cdr["trunk_attempts"].size(), 1U);
   EXPECT_EQ(cdr["trunk_attempts"][0]["code"], 408);
