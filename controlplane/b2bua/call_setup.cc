@@ -36,8 +36,8 @@ void CallSetup::new_call(const SipPeer& from, const sip::Message& invite) {
   const auto caller = identify_caller(from, invite);
   if (!caller || !valid_invite(from, invite)) return;
   // Numbers in the SBC's form from here on: routes, fraud rules and CDRs see them so.
-  CallerIdentity identity =
-      read_caller_identity(caller_normalization(ctx_, from), invite, caller->user);
+  const NormalizationPolicy caller_side = caller_normalization(ctx_, from);
+  CallerIdentity identity = read_caller_identity(caller_side, invite, caller->user);
   auto route = ctx_.router.route(from, identity.called, ctx_.scheduler.now());
   if (!route) {
     ctx_.responder.reject(from, invite, route.error().code, route.error().reason);
@@ -59,6 +59,7 @@ void CallSetup::new_call(const SipPeer& from, const sip::Message& invite) {
   auto admission = admit(from, invite, *caller, *route, identity.called);
   if (!admission) return;
   CallPtr call = build_call(from, invite, *caller, *route, std::move(identity));
+  call->legs[kCaller].user_agent = caller_side.user_agent;
   call->admission = std::move(*admission);
   call->dialog = dialog;
   call->caller_provisionals.reliable =
@@ -320,7 +321,6 @@ CallPtr CallSetup::build_call(const SipPeer& from, const sip::Message& invite, c
   a.sips = invite.request_uri()->scheme == sip::UriScheme::kSips ||
            (rr && !rr->empty() ? is_sips(rr->front().uri_text) : is_sips(a.remote_target));
   a.user = identity.calling;
-  a.user_agent = caller_normalization(ctx_, from).user_agent;
   call->identity = std::move(identity);
 
   if (route.kind == RouteKind::kTrunk && route.trunk) {

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "controlplane/config/config_parse.h"
+#include "controlplane/normalize/number_rules.h"
 
 namespace sbc::cp {
 namespace config_detail {
@@ -33,10 +34,7 @@ void add_section_options(po::options_description& desc, std::string_view section
 }
 
 bool valid_number_prefix(std::string_view prefix) {
-  if (prefix.starts_with('+')) prefix.remove_prefix(1);
-  return !prefix.empty() && prefix.size() <= 32 && std::ranges::all_of(prefix, [](char c) {
-    return (c >= '0' && c <= '9') || c == '*' || c == '#';
-  });
+  return is_number(prefix) && prefix.size() <= (prefix.starts_with('+') ? 33U : 32U);
 }
 
 bool valid_name(std::string_view name) {

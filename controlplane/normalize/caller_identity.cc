@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "controlplane/sip/name_addr.h"
+#include "controlplane/sip/params.h"
 
 namespace sbc::cp {
 namespace {
@@ -61,10 +62,6 @@ std::optional<Asserted> asserted_identity(const sip::Message& invite, sip::Heade
   return std::nullopt;
 }
 
-bool same_token(std::string_view a, std::string_view b) {
-  return std::ranges::equal(a, b, [](char x, char y) { return (x | 0x20) == (y | 0x20); });
-}
-
 }  // namespace
 
 std::optional<std::string> rewrite_identity_header(std::string_view value, const NumberRules& in,
@@ -92,12 +89,9 @@ PrivacyRequest parse_privacy(std::string_view value) {
   PrivacyRequest request;
   while (!value.empty()) {
     const size_t semi = value.find_first_of(";,");
-    std::string_view token = value.substr(0, semi);
-    while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
-      token.remove_prefix(1);
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-    if (same_token(token, "id")) request.id = true;
-    if (same_token(token, "user") || same_token(token, "header")) request.user = true;
+    const std::string_view token = sip::trim_lws(value.substr(0, semi));
+    if (sip::iequals(token, "id")) request.id = true;
+    if (sip::iequals(token, "user") || sip::iequals(token, "header")) request.user = true;
     value = semi == std::string_view::npos ? std::string_view{} : value.substr(semi + 1);
   }
   return request;

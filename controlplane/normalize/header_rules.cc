@@ -6,6 +6,7 @@
 #include <array>
 
 #include "controlplane/sip/header_table.h"
+#include "controlplane/sip/params.h"
 
 namespace sbc::cp {
 namespace {
@@ -63,16 +64,10 @@ bool token_char(char c) {
          std::string_view("-.!%*_+`'~").find(c) != std::string_view::npos;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool same_name(std::string_view a, std::string_view b) {
   const HeaderId ia = sip::header_id(a);
   if (ia != HeaderId::kOther) return ia == sip::header_id(b);
-  return std::ranges::equal(a, b, [](char x, char y) { return (x | 0x20) == (y | 0x20); });
+  return sip::iequals(a, b);
 }
 
 bool listed(const std::vector<std::string>& names, std::string_view name) {
@@ -80,7 +75,7 @@ bool listed(const std::vector<std::string>& names, std::string_view name) {
 }
 
 std::expected<std::string, std::string> header_name(std::string_view text) {
-  text = trim(text);
+  text = sip::trim_lws(text);
   if (text.empty() || text.size() > 64 || !std::ranges::all_of(text, token_char)) {
     return std::unexpected(fmt::format("'{}' is not a header name", text));
   }
@@ -120,7 +115,7 @@ bool b2bua_owned_header(std::string_view name) {
 std::expected<std::vector<std::string>, std::string> HeaderRules::parse_names(
     std::string_view text) {
   std::vector<std::string> names;
-  text = trim(text);
+  text = sip::trim_lws(text);
   if (text == "*") return std::vector<std::string>{"*"};
   while (!text.empty()) {
     const size_t comma = text.find(',');
@@ -140,7 +135,7 @@ std::expected<std::pair<std::string, std::string>, std::string> HeaderRules::par
   }
   auto name = header_name(text.substr(0, colon));
   if (!name) return std::unexpected(name.error());
-  const std::string_view value = trim(text.substr(colon + 1));
+  const std::string_view value = sip::trim_lws(text.substr(colon + 1));
   if (value.empty() || value.size() > kMaxPassedValue ||
       std::ranges::any_of(value, [](char c) { return c == '\r' || c == '\n' || c == '\0'; })) {
     return std::unexpected(

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cstdint>
 
+#include "controlplane/sip/params.h"
+
 namespace sbc::cp {
 namespace {
 
@@ -23,12 +25,6 @@ bool number_text(std::string_view text) {
   return std::ranges::all_of(text, number_char);
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::expected<size_t, std::string> length(std::string_view text, std::string_view rule) {
   size_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -44,8 +40,8 @@ std::expected<NumberRule, std::string> parse_rule(std::string_view text) {
   if (arrow == std::string_view::npos) {
     return std::unexpected(fmt::format("rule '{}' is not MATCH>REPLACEMENT", text));
   }
-  std::string_view match = trim(text.substr(0, arrow));
-  const std::string_view replacement = trim(text.substr(arrow + 1));
+  std::string_view match = sip::trim_lws(text.substr(0, arrow));
+  const std::string_view replacement = sip::trim_lws(text.substr(arrow + 1));
   NumberRule rule;
   if (const size_t brace = match.find('{'); brace != std::string_view::npos) {
     if (!match.ends_with('}')) {
@@ -88,11 +84,11 @@ bool is_number(std::string_view user) {
 
 std::expected<NumberRules, std::string> NumberRules::parse(std::string_view text) {
   std::vector<NumberRule> rules;
-  text = trim(text);
+  text = sip::trim_lws(text);
   if (text.empty() || text == "none") return NumberRules{};
   while (!text.empty()) {
     const size_t comma = text.find(',');
-    const std::string_view item = trim(text.substr(0, comma));
+    const std::string_view item = sip::trim_lws(text.substr(0, comma));
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
     if (item.empty()) return std::unexpected("an empty rule (two commas)");
     auto rule = parse_rule(item);
