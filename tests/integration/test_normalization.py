@@ -78,6 +78,11 @@ def test(the_lab, checks):
     expect_header(checks, invite, "User-Agent", "Lab SBC", what)
     for hidden in ("X-Internal-Route", "Privacy"):
         expect_header(checks, invite, hidden, None, what)
+    bye = next((m for m in outcome.callee.messages
+                if m.direction == "received" and m.method == "BYE"), None)
+    checks.check(bye is not None and bye.header("User-Agent") == "Lab SBC",
+                 "our BYE to the carrier names the SBC as on its INVITE "
+                 f"({bye.header('User-Agent') if bye else None})")
     servers = {m.header("Server") for m in outcome.caller.messages
                if m.direction == "received" and m.status_code and m.status_code > 100}
     checks.check(servers == {"Lab SBC access"},
