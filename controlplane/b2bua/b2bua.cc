@@ -79,7 +79,9 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
       relay_(ctx_, signalling_, teardown_, media_, dialogs_, session_timers_, provisionals_,
              failover_),
       setup_(ctx_, signalling_, teardown_, media_, session_timers_, provisionals_, failover_),
-      register_(ctx_),
+      register_relay_(ctx_, signalling_),
+      register_(ctx_, register_relay_),
+      keepalive_(ctx_, signalling_),
       qualify_(ctx_, signalling_),
       registration_(ctx_, signalling_) {
   for (const ZoneConfig& z : config.zones) trunk_zones_.push_back(config.is_trunk_zone(z.name));
@@ -206,7 +208,10 @@ void B2bua::keep_stored(const Call& call) {
 // whatever its Call-ID or To say: dropping it would leave the call waiting for it forever.
 void B2bua::on_response(TransactionId id, uint64_t owner, const SipPeer& from,
                         const sip::Message& msg) {
-  if (id != 0 && (qualify_.response(id, msg) || registration_.response(id, msg))) return;
+  if (id != 0 && (qualify_.response(id, msg) || registration_.response(id, msg) ||
+                  register_relay_.response(id, msg) || keepalive_.response(id, msg))) {
+    return;
+  }
   if (id != 0) {
     if (CallPtr call = calls_.find(owner)) {
       if (!session_timers_.response(call, id, msg) && !mid_call_.response(call, id, msg)) {
@@ -254,7 +259,8 @@ void B2bua::stray_answer(TransactionId id, const SipPeer& from, const sip::Messa
 // ends it while still ringing (408 for a timeout, 503 for a transport failure as §8.1.3.1 says);
 // a BYE or CANCEL failing only ends its transaction.
 void B2bua::on_transaction_error(TransactionId id, uint64_t owner, TransactionError error) {
-  if (qualify_.transaction_error(id, error) || registration_.transaction_error(id, error)) {
+  if (qualify_.transaction_error(id, error) || registration_.transaction_error(id, error) ||
+      register_relay_.transaction_error(id, error) || keepalive_.transaction_error(id, error)) {
     return;
   }
   CallPtr call = calls_.find(owner);

@@ -14,6 +14,9 @@
 //   CallMedia        media sessions, dataplane programming and reconcile (call_media.h)
 //   CallRecords      the call store and CDRs (call_records.h)
 //   RegisterHandler  REGISTER on access zones (register_handler.h)
+//   RegisterRelay    REGISTER of a relaying zone, to and from its upstream registrar
+//                    (register_relay.h)
+//   NatKeepalive     keep-alives toward NATed clients (nat_keepalive.h)
 //   TrunkQualify     OPTIONS pings to trunks, feeding the router's trunk health (trunk_qualify.h)
 //   TrunkRegistration  outbound REGISTER of trunks to their registrars (trunk_registration.h)
 // Itself it keeps the zones' roles across reloads (b2bua_reload.cc), the adoption of calls an
@@ -37,7 +40,9 @@
 #include "controlplane/b2bua/call_signalling.h"
 #include "controlplane/b2bua/call_teardown.h"
 #include "controlplane/b2bua/mid_call.h"
+#include "controlplane/b2bua/nat_keepalive.h"
 #include "controlplane/b2bua/register_handler.h"
+#include "controlplane/b2bua/register_relay.h"
 #include "controlplane/b2bua/session_timers.h"
 #include "controlplane/b2bua/trunk_qualify.h"
 #include "controlplane/b2bua/trunk_registration.h"
@@ -109,6 +114,7 @@ class B2bua final : private TransactionUser {
   [[nodiscard]] const std::vector<RouteConfig>& routes() const { return config_.routes; }
   [[nodiscard]] const std::vector<DidConfig>& dids() const { return config_.dids; }
   [[nodiscard]] const TrunkRegistration& trunk_registrations() const { return registration_; }
+  [[nodiscard]] const RegisterRelay& register_relay() const { return register_relay_; }
   // Live calls (not ended): what [sbcd] call_capacity bounds.
   [[nodiscard]] size_t active_calls() const { return calls_.live(); }
   // Ended calls remembered to absorb retransmissions (ended_calls.h).
@@ -183,7 +189,9 @@ class B2bua final : private TransactionUser {
   TrunkFailover failover_;
   AnswerRelay relay_;
   CallSetup setup_;
+  RegisterRelay register_relay_;
   RegisterHandler register_;
+  NatKeepalive keepalive_;
   TrunkQualify qualify_;
   TrunkRegistration registration_;
 };

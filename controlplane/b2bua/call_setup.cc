@@ -43,6 +43,9 @@ void CallSetup::new_call(const SipPeer& from, const sip::Message& invite) {
     ctx_.responder.reject(from, invite, route.error().code, route.error().reason);
     return;
   }
+  // A relay token is the SBC's own Contact at an upstream registrar (register_relay.h): the
+  // call is for the user registered with it, and the CDR says so.
+  if (is_relay_token(identity.called)) identity.called = route->called_user;
   std::vector<std::pair<sip::HeaderId, std::string>> replaces;
   if (!take_replaces(from, invite, *route, replaces)) return;
   const auto dialog = dialog_policies(from, *route);

@@ -13,6 +13,10 @@ void RegisterHandler::handle_register(const SipPeer& from, const sip::Message& r
     ctx_.responder.reject(from, request, 403, "Forbidden (no registrar on a trunk zone)");
     return;
   }
+  if (!ctx_.config.zones[from.zone].registration.relay_trunk.empty()) {
+    relay_.handle_register(from, request);
+    return;
+  }
   const AuthDecision auth = ctx_.security.authenticate(from, request);
   const std::optional<std::string> registering = registering_user(from, request, auth);
   if (!registering) return;

@@ -149,7 +149,8 @@ void add_normalize_options(po::options_description& desc, const std::set<std::st
 std::expected<void, std::string> read_normalize(const Values& v, Config& config);
 
 // [trunk.NAME] register, register_expires (config_register.cc).
-void add_register_options(po::options_description& desc, const std::set<std::string>& trunks);
+void add_register_options(po::options_description& desc, const std::set<std::string>& zones,
+                          const std::set<std::string>& trunks);
 std::expected<void, std::string> read_register(const Values& v, Config& config);
 
 // [did.NAME] numbers, trunks, target, transport, called (config_dids.cc); read once zones and

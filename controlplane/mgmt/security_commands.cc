@@ -63,23 +63,31 @@ CommandOutput show_registrations(const EdgeSecurity& security, const Registrar& 
   const auto now = security.now();
   CommandOutput out;
   out.data = {{"registrations", nlohmann::json::array()}};
-  out.text = fmt::format("{:<16} {:<40} {:<26} {:<5} {:>8} {:<4} {}\n", "USER", "CONTACT", "SOURCE",
-                         "TRANS", "EXPIRES", "NAT", "USER-AGENT");
+  out.text = fmt::format("{:<16} {:<40} {:<26} {:<5} {:>8} {:<4} {:>8} {}\n", "USER", "CONTACT",
+                         "SOURCE", "TRANS", "EXPIRES", "NAT", "UPSTREAM", "USER-AGENT");
   const auto bindings = registrar.all(now);
   for (const Binding* b : bindings) {
     const std::string source =
         fmt::format("{}:{}", b->peer.remote.address().to_string(), b->peer.remote.port());
     const int64_t expires = std::max<int64_t>(0, seconds_between(now, b->expires));
+    // A relayed binding: the seconds its upstream registration has left.
+    const bool relayed = !b->relay_token.empty();
+    const int64_t upstream =
+        relayed ? std::max<int64_t>(0, seconds_between(now, b->upstream_expires)) : 0;
     out.text +=
-        fmt::format("{:<16} {:<40} {:<26} {:<5} {:>7}s {:<4} {}\n", b->user, b->contact, source,
-                    to_string(b->peer.transport), expires, b->nated ? "yes" : "no", b->user_agent);
-    out.data["registrations"].push_back({{"user", b->user},
-                                         {"contact", b->contact},
-                                         {"source", source},
-                                         {"transport", to_string(b->peer.transport)},
-                                         {"expires_in_s", expires},
-                                         {"nat", b->nated},
-                                         {"user_agent", b->user_agent}});
+        fmt::format("{:<16} {:<40} {:<26} {:<5} {:>7}s {:<4} {:>8} {}\n", b->user, b->contact,
+                    source, to_string(b->peer.transport), expires, b->nated ? "yes" : "no",
+                    relayed ? fmt::format("{}s", upstream) : std::string("-"), b->user_agent);
+    out.data["registrations"].push_back(
+        {{"user", b->user},
+         {"contact", b->contact},
+         {"source", source},
+         {"transport", to_string(b->peer.transport)},
+         {"expires_in_s", expires},
+         {"nat", b->nated},
+         {"relayed", relayed},
+         {"upstream_expires_in_s", relayed ? nlohmann::json(upstream) : nlohmann::json()},
+         {"user_agent", b->user_agent}});
   }
   out.text += fmt::format("{} binding(s)\n", bindings.size());
   return out;

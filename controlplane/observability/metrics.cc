@@ -197,7 +197,14 @@ Metrics::Metrics()
                                 "transport_error, response: 408, 5xx or a failover_codes code)")),
       trunk_registered_(gauges(*registry_, "sbc_trunk_registered",
                                "1 while the trunk's outbound registration is bound at its "
-                               "registrar, 0 otherwise (failed, in progress, or register off)")) {
+                               "registrar, 0 otherwise (failed, in progress, or register off)")),
+      register_relay_(counters(*registry_, "sbc_register_relay_total",
+                               "REGISTERs of relaying zones, by outcome (cached: answered from "
+                               "the upstream binding; accepted, challenged, refused: the "
+                               "upstream's answer relayed; failed: no answer or unreachable)")),
+      nat_keepalives_(counters(*registry_, "sbc_nat_keepalives_total",
+                               "Keep-alives sent to NATed clients (sent), and OPTIONS ones never "
+                               "answered, whose binding was then dropped (unanswered)")) {
   declare_series();
 }
 
@@ -219,6 +226,8 @@ void Metrics::declare_series() {
   for (const char* table : {"calls", "transactions", "ended_calls"}) {
     capacity_exceeded_.Add({{"table", table}});
   }
+  for (const char* outcome : kRegisterRelayOutcomes) register_relay_.Add({{"outcome", outcome}});
+  for (const char* result : {"sent", "unanswered"}) nat_keepalives_.Add({{"result", result}});
   for (size_t d = 0; d < quality_.size(); ++d) {
     const std::map<std::string, std::string> labels{
         {"direction", d == 0 ? "caller_to_callee" : "callee_to_caller"}};
@@ -358,6 +367,14 @@ void Metrics::sip_dropped(SipDropReason reason) {
 
 void Metrics::sip_dropped(sip::ParseError error) {
   parse_drops_[static_cast<size_t>(error)]->Increment();
+}
+
+void Metrics::register_relayed(std::string_view outcome) {
+  register_relay_.Add({{"outcome", std::string(outcome)}}).Increment();
+}
+
+void Metrics::nat_keepalive(std::string_view result) {
+  nat_keepalives_.Add({{"result", std::string(result)}}).Increment();
 }
 
 void Metrics::callee_auth_challenge() {

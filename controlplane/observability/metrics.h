@@ -60,6 +60,10 @@ class DataplaneCollector final : public prometheus::Collectable {
   std::optional<api::StatsReply> stats_;
 };
 
+// sbc_register_relay_total's outcomes.
+inline constexpr const char* kRegisterRelayOutcomes[] = {"cached", "accepted", "challenged",
+                                                         "refused", "failed"};
+
 class Metrics {
  public:
   Metrics();
@@ -99,6 +103,10 @@ class Metrics {
   void trunk_available(const std::string& name, bool up);
   // The trunk's outbound registration is bound (1) or not (0: failed, in progress, or off).
   void trunk_registered(const std::string& name, bool registered);
+  // A REGISTER of a relaying zone (b2bua/register_relay.h): one of kRegisterRelayOutcomes.
+  void register_relayed(std::string_view outcome);
+  // A keep-alive to a NATed client (b2bua/nat_keepalive.h): "sent" or "unanswered".
+  void nat_keepalive(std::string_view result);
   // A call that trunk `name` failed went on to the next trunk (b2bua/trunk_failover.h).
   void trunk_failover(const std::string& name, TrunkFailoverReason reason);
 
@@ -136,6 +144,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& trunk_pings_;
   prometheus::Family<prometheus::Counter>& trunk_failovers_;
   prometheus::Family<prometheus::Gauge>& trunk_registered_;
+  prometheus::Family<prometheus::Counter>& register_relay_;
+  prometheus::Family<prometheus::Counter>& nat_keepalives_;
   struct TrunkSeries {
     prometheus::Gauge* up;
     prometheus::Gauge* latency;

@@ -127,7 +127,8 @@ bool out_of_order(const Binding& b, std::string_view call_id, uint32_t cseq) {
 std::expected<Pending, RegisterResult> check_contact(const sip::NameAddr& entry,
                                                      std::optional<uint32_t> expires_header,
                                                      const sip::Via& via, const Endpoint& source,
-                                                     const RegistrarConfig& config) {
+                                                     const RegistrarConfig& config,
+                                                     const RelayedRegister* relayed) {
   if (!entry.uri.is_sip_or_sips()) {
     return std::unexpected(refuse(400, "Bad Request (Contact is not a SIP URI)"));
   }
@@ -150,6 +151,9 @@ std::expected<Pending, RegisterResult> check_contact(const sip::NameAddr& entry,
   Pending p{.uri = entry.uri_text, .expires = 0, .nated = behind_nat(entry.uri, via, source)};
   uint64_t granted = std::min<uint64_t>(requested, config.max_expires);
   if (p.nated && config.nat_expires > 0) granted = std::min<uint64_t>(granted, config.nat_expires);
+  if (relayed != nullptr && granted > 0) {
+    granted = std::clamp<uint64_t>(relayed->max_expires, 1, granted);
+  }
   p.expires =
       static_cast<uint32_t>(std::min<uint64_t>(granted, std::numeric_limits<uint32_t>::max()));
   return p;
@@ -158,11 +162,12 @@ std::expected<Pending, RegisterResult> check_contact(const sip::NameAddr& entry,
 // Every Contact checked, in order; the first refusal is the answer.
 std::expected<std::vector<Pending>, RegisterResult> check_contacts(
     const std::vector<sip::NameAddr>& entries, std::optional<uint32_t> expires_header,
-    const sip::Via& via, const Endpoint& source, const RegistrarConfig& config) {
+    const sip::Via& via, const Endpoint& source, const RegistrarConfig& config,
+    const RelayedRegister* relayed) {
   std::vector<Pending> pending;
   pending.reserve(entries.size());
   for (const sip::NameAddr& entry : entries) {
-    auto p = check_contact(entry, expires_header, via, source, config);
+    auto p = check_contact(entry, expires_header, via, source, config, relayed);
     if (!p) return std::unexpected(std::move(p.error()));
     pending.push_back(*p);
   }
@@ -175,7 +180,7 @@ std::expected<std::vector<Pending>, RegisterResult> check_contacts(
 // max_contacts the oldest binding is replaced.
 void update_bindings(std::vector<Binding>& list, const std::vector<Pending>& pending,
                      const Binding& like, std::chrono::steady_clock::time_point now,
-                     size_t max_contacts) {
+                     size_t max_contacts, const RelayedRegister* relayed) {
   for (const Pending& p : pending) {
     const auto it = std::find_if(list.begin(), list.end(),
                                  [&](const Binding& b) { return b.contact == p.uri; });
@@ -186,6 +191,13 @@ void update_bindings(std::vector<Binding>& list, const std::vector<Pending>& pen
     binding.contact = std::string(p.uri);
     binding.expires = now + std::chrono::seconds(p.expires);
     binding.nated = p.nated;
+    if (relayed != nullptr) {
+      const auto relay = std::ranges::find(relayed->contacts, p.uri, &RelayedContact::contact);
+      if (relay != relayed->contacts.end()) {
+        binding.relay_token = relay->token;
+        binding.upstream_expires = relay->upstream_expires;
+      }
+    }
     list.insert(list.begin(), std::move(binding));
     if (list.size() > max_contacts) list.pop_back();  // the oldest binding is replaced
   }
@@ -199,14 +211,30 @@ size_t Registrar::remove_user(std::string_view user) {
   auto it = users_.find(user);
   if (it == users_.end()) return 0;
   const size_t removed = it->second.size();
+  reindex(&it->second, nullptr);
   size_ -= removed;
   users_.erase(it);
   return removed;
 }
 
+bool Registrar::remove_contact(std::string_view user, std::string_view contact) {
+  auto it = users_.find(user);
+  if (it == users_.end()) return false;
+  auto& list = it->second;
+  const auto found =
+      std::ranges::find_if(list, [&](const Binding& b) { return b.contact == contact; });
+  if (found == list.end()) return false;
+  if (!found->relay_token.empty()) relay_users_.erase(found->relay_token);
+  list.erase(found);
+  --size_;
+  if (list.empty()) users_.erase(it);
+  return true;
+}
+
 RegisterResult Registrar::on_register(std::string_view user, const SipPeer& from,
                                       const sip::Message& request, TimePoint now,
-                                      std::chrono::system_clock::time_point wall_now) {
+                                      std::chrono::system_clock::time_point wall_now,
+                                      const RelayedRegister* relayed) {
   const auto req = read_register(user, request);
   if (!req) return req.error();
 
@@ -228,8 +256,8 @@ RegisterResult Registrar::on_register(std::string_view user, const SipPeer& from
     std::erase_if(
         list, [&](const Binding& b) { return !out_of_order(b, req->call_id, req->cseq.number); });
   } else if (!req->contacts.entries.empty()) {
-    const auto pending =
-        check_contacts(req->contacts.entries, req->expires, req->via, from.remote, config_);
+    const auto pending = check_contacts(req->contacts.entries, req->expires, req->via, from.remote,
+                                        config_, relayed);
     if (!pending) return pending.error();
     const Binding like{
         .user = std::string(user),
@@ -242,8 +270,11 @@ RegisterResult Registrar::on_register(std::string_view user, const SipPeer& from
         .nated = false,
         .user_agent =
             std::string(request.header(sip::HeaderId::kUserAgent).substr(0, kMaxUserAgentLength)),
+        .relay_token = {},  // each binding's own (relayed)
+        .upstream_expires = {},
     };
-    update_bindings(list, *pending, like, now, std::max<uint32_t>(config_.max_contacts, 1));
+    update_bindings(list, *pending, like, now, std::max<uint32_t>(config_.max_contacts, 1),
+                    relayed);
     if (list.size() > live && size_ - stored + list.size() > config_.max_bindings) {
       return refuse(503, "Service Unavailable (registrar full)");
     }
@@ -256,6 +287,7 @@ RegisterResult Registrar::store(std::string_view user, Users::iterator found, si
   RegisterResult result;
   for (const Binding& b : list) result.contacts.push_back(contact_value(b, now));
   size_ = size_ - stored + list.size();
+  reindex(found == users_.end() ? nullptr : &found->second, &list);
   if (list.empty()) {
     if (found != users_.end()) users_.erase(found);
   } else if (found != users_.end()) {
@@ -264,6 +296,44 @@ RegisterResult Registrar::store(std::string_view user, Users::iterator found, si
     users_.emplace(std::string(user), std::move(list));
   }
   return result;
+}
+
+std::optional<RegisterResult> Registrar::refusal(std::string_view user, const SipPeer& from,
+                                                 const sip::Message& request) const {
+  const auto req = read_register(user, request);
+  if (!req) return req.error();
+  if (req->contacts.wildcard) {
+    if (!req->expires || *req->expires != 0) {
+      return refuse(400, "Bad Request (Contact * needs Expires: 0)");
+    }
+    return std::nullopt;
+  }
+  const auto pending =
+      check_contacts(req->contacts.entries, req->expires, req->via, from.remote, config_, nullptr);
+  if (!pending) return pending.error();
+  return std::nullopt;
+}
+
+void Registrar::reindex(const std::vector<Binding>* before, const std::vector<Binding>* after) {
+  if (before != nullptr) {
+    for (const Binding& b : *before) {
+      if (!b.relay_token.empty()) relay_users_.erase(b.relay_token);
+    }
+  }
+  if (after != nullptr) {
+    for (const Binding& b : *after) {
+      if (!b.relay_token.empty()) relay_users_[b.relay_token] = b.user;
+    }
+  }
+}
+
+const Binding* Registrar::find_relayed(std::string_view token, TimePoint now) const {
+  const auto user = relay_users_.find(std::string(token));
+  if (user == relay_users_.end()) return nullptr;
+  for (const Binding* b : lookup(user->second, now)) {
+    if (b->relay_token == token) return b;
+  }
+  return nullptr;
 }
 
 std::vector<const Binding*> Registrar::lookup(std::string_view user, TimePoint now) const {
@@ -279,7 +349,11 @@ std::vector<const Binding*> Registrar::lookup(std::string_view user, TimePoint n
 size_t Registrar::expire(TimePoint now) {
   size_t dropped = 0;
   for (auto it = users_.begin(); it != users_.end();) {
-    dropped += std::erase_if(it->second, [&](const Binding& b) { return b.expires <= now; });
+    dropped += std::erase_if(it->second, [&](const Binding& b) {
+      if (b.expires > now) return false;
+      if (!b.relay_token.empty()) relay_users_.erase(b.relay_token);
+      return true;
+    });
     it = it->second.empty() ? users_.erase(it) : std::next(it);
   }
   size_ -= dropped;

@@ -16,6 +16,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "controlplane/registrar/registrar_settings.h"
@@ -35,6 +37,11 @@ struct Binding {
   std::chrono::system_clock::time_point registered;  // wall clock, for show registrations
   bool nated = false;  // Contact host:port differs from the packet's source
   std::string user_agent;
+  // A binding relayed to an upstream registrar (b2bua/register_relay.h): the user part of the
+  // Contact the SBC registered there for it, which calls from the upstream carry in their
+  // Request-URI. "" for a binding of the SBC's own registrar.
+  std::string relay_token;
+  std::chrono::steady_clock::time_point upstream_expires{};  // relayed: when the upstream's ends
 };
 
 struct RegisterResult {
@@ -42,6 +49,25 @@ struct RegisterResult {
   std::string reason;                   // "" = default phrase
   std::vector<std::string> contacts;    // 200: Contact values "<uri>;expires=N" of all bindings
   std::optional<uint32_t> min_expires;  // 423: the Min-Expires value
+};
+
+// The user part of the Contact a relayed binding is registered upstream with: this prefix and a
+// random part (no number starts so, so no DID or route can be mistaken for one).
+inline constexpr std::string_view kRelayTokenPrefix = "sbc-r-";
+[[nodiscard]] inline bool is_relay_token(std::string_view user) {
+  return user.starts_with(kRelayTokenPrefix);
+}
+
+// A REGISTER the upstream registrar accepted (b2bua/register_relay.h), applied to the bindings
+// toward the client: none outlives its upstream binding, each keeps its token.
+struct RelayedContact {
+  std::string contact;  // the client's Contact URI
+  std::string token;    // the user part of ours at the upstream
+  std::chrono::steady_clock::time_point upstream_expires;
+};
+struct RelayedRegister {
+  uint32_t max_expires = 0;  // seconds the upstream granted
+  std::vector<RelayedContact> contacts;
 };
 
 // Bounds on what one binding stores from the request (memory per binding stays small).
@@ -57,6 +83,8 @@ class Registrar {
   void reconfigure(const RegistrarConfig& config) { config_ = config; }
   // Drops every binding of `user` (a reload removed the user); returns how many there were.
   size_t remove_user(std::string_view user);
+  // Drops `user`'s binding of `contact` (a client that no longer answers); false: none.
+  bool remove_contact(std::string_view user, std::string_view contact);
 
   // RFC 3261 §10.3 for an authenticated (or trusted) `user`: To's user must be `user` (else 403);
   // Contact "*" (only with Expires: 0, else 400) removes all; a Contact whose binding has the same
@@ -65,9 +93,17 @@ class Registrar {
   // clamp to max_expires, and to nat_expires when NATed; max_contacts per user (the oldest
   // binding is replaced); max_bindings in all -> 503. No Contact: list the current bindings.
   // A request that fails changes nothing.
+  // `relayed`: the request was relayed and accepted upstream (see RelayedRegister).
   RegisterResult on_register(std::string_view user, const SipPeer& from,
                              const sip::Message& request, TimePoint now,
-                             std::chrono::system_clock::time_point wall_now);
+                             std::chrono::system_clock::time_point wall_now,
+                             const RelayedRegister* relayed = nullptr);
+  // The checks of on_register that need no bindings (the headers, each Contact, Contact * with
+  // Expires: 0, 423 below min_expires): what a relayed REGISTER passes before it goes upstream.
+  [[nodiscard]] std::optional<RegisterResult> refusal(std::string_view user, const SipPeer& from,
+                                                      const sip::Message& request) const;
+  // The live relayed binding whose token is `token`; nullptr when there is none.
+  [[nodiscard]] const Binding* find_relayed(std::string_view token, TimePoint now) const;
   // Live bindings of `user`, most recently registered first.
   [[nodiscard]] std::vector<const Binding*> lookup(std::string_view user, TimePoint now) const;
   size_t expire(TimePoint now);  // drops expired bindings; returns how many
@@ -85,8 +121,13 @@ class Registrar {
   RegisterResult store(std::string_view user, Users::iterator found, size_t stored,
                        std::vector<Binding> list, TimePoint now);
 
+  // Keeps relay_users_ in step when a user's bindings `before` become `after`.
+  void reindex(const std::vector<Binding>* before, const std::vector<Binding>* after);
+
   RegistrarConfig config_;
   Users users_;
+  // Relay token -> user, for the relayed bindings in users_.
+  std::unordered_map<std::string, std::string> relay_users_;
   size_t size_ = 0;
 };
 

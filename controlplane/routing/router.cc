@@ -206,6 +206,19 @@ std::expected<Route, RouteRefusal> Router::from_trunk(const SipPeer& from, std::
   if (!access_index) return std::unexpected(refusal(RouteError::kNoTarget));
   Route route;
   route.trunk = trunk_of(from.zone, from.remote.address());
+  if (is_relay_token(user)) {
+    // A call for a client registered through the SBC (b2bua/register_relay.h): the upstream
+    // registrar sends it to the Contact we registered there, whose user is the binding's token.
+    const Binding* binding = registrar_.find_relayed(user, now);
+    if (binding == nullptr) return std::unexpected(refusal(RouteError::kNotRegistered));
+    route.kind = RouteKind::kRegisteredUser;
+    route.peer = binding->peer;
+    route.contact = binding->contact;
+    route.called_user = binding->user;
+    route.to_host = zone_host(binding->peer.zone);
+    route.from_host = route.to_host;
+    return route;
+  }
   if (!dids_.empty()) {
     const DidConfig* did =
         dids_.match(route.trunk ? std::string_view(trunk_configs_[*route.trunk].name) : "", user);

@@ -14,6 +14,7 @@
 #include "controlplane/net/host_port.h"
 #include "controlplane/net/ip_network.h"
 #include "controlplane/normalize/normalization_policy.h"
+#include "controlplane/registrar/registrar_settings.h"
 #include "controlplane/routing/dialog_policy.h"
 #include "controlplane/sip/method.h"
 #include "controlplane/transport/sip_transport.h"
@@ -74,6 +75,9 @@ struct ZoneConfig {
   // number_in, number_out, tech_prefix, trust_identity, headers_*, user_agent: how this zone's
   // side of a call is written.
   NormalizationPolicy normalize;
+  // register_relay, nat_keepalive, nat_keepalive_interval: who answers this zone's REGISTERs and
+  // how its NATed clients are kept reachable.
+  ZoneRegistration registration;
   // Set by a reload (config_reload.h) on a zone the new file no longer has: it keeps its index in
   // Config::zones (SipPeer::zone) while its live calls finish, takes no new request and is skipped
   // by find_zone() and access_zone(). Never set by the parser.

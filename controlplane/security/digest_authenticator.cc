@@ -102,6 +102,7 @@ std::string_view to_string(AuthFailure f) {
     case AuthFailure::kAlgorithmRefused: return "algorithm_refused";
     case AuthFailure::kUriMismatch: return "uri_mismatch";
     case AuthFailure::kWrongResponse: return "wrong_response";
+    case AuthFailure::kUpstreamRefused: return "upstream_refused";
   }
   return "unknown";
 }

@@ -42,13 +42,17 @@ enum class AuthFailure : uint8_t {
   kAlgorithmRefused,  // an algorithm the user/zone does not allow
   kUriMismatch,       // digest uri differs from the Request-URI
   kWrongResponse,     // wrong password
+  // A REGISTER relayed to an upstream registrar (b2bua/register_relay.h) refused there: its
+  // credentials rejected again, or 403/404 (a user it does not know: svwar's enumeration).
+  kUpstreamRefused,
 };
 inline constexpr AuthFailure kAllAuthFailures[] = {
-    AuthFailure::kNoCredentials, AuthFailure::kStale,
-    AuthFailure::kMalformed,     AuthFailure::kUnknownUser,
-    AuthFailure::kWrongRealm,    AuthFailure::kBadNonce,
-    AuthFailure::kReplay,        AuthFailure::kAlgorithmRefused,
-    AuthFailure::kUriMismatch,   AuthFailure::kWrongResponse};
+    AuthFailure::kNoCredentials,  AuthFailure::kStale,
+    AuthFailure::kMalformed,      AuthFailure::kUnknownUser,
+    AuthFailure::kWrongRealm,     AuthFailure::kBadNonce,
+    AuthFailure::kReplay,         AuthFailure::kAlgorithmRefused,
+    AuthFailure::kUriMismatch,    AuthFailure::kWrongResponse,
+    AuthFailure::kUpstreamRefused};
 // "no_credentials", "stale", "malformed", ... (snake_case; metric labels and logs).
 [[nodiscard]] std::string_view to_string(AuthFailure f);
 // False for kNoCredentials, kStale and kBadNonce: a client following the protocol meets those

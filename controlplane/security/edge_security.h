@@ -119,6 +119,13 @@ class EdgeSecurity final : private BanSink {
   // addresses and the dataplane ports' (with their subnets' broadcast).
   [[nodiscard]] std::optional<MediaAddressRefusal> check_media_address(const api::Address& address);
 
+  // A REGISTER relayed to an upstream registrar was refused there (its credentials, or a user
+  // the registrar does not know): an authentication offence of its source, as if refused here,
+  // so a cracker is banned by the SBC before the upstream bans the SBC.
+  void upstream_refused(const SipPeer& from, const sip::Message& request) {
+    record_auth_offence(from, request, AuthFailure::kUpstreamRefused, scheduler_.now());
+  }
+
   // --- registrations: their sources are trusted by the dataplane while registered ---
   void trust(const boost::asio::ip::address& source, std::chrono::seconds duration);
 

@@ -159,21 +159,23 @@ def run_call(lab: Lab, uac_scenario: str, uas_scenario: str, *, duration_ms: int
 
 def call_from_carrier(lab: Lab, service: str, answer_ip: str, *, answer_port: int = SIP_PORT,
                       caller_user: str = "15551234567", name: str = "carrier",
-                      timeout_s: int = 30) -> Tuple[SippResult, SippResult]:
-    """The carrier (the callee namespace, trunk carrier1's host) calls `service` through the SBC's
-    trunk side; a sipp in the caller namespace at `answer_ip`:`answer_port` (a registered phone
-    or the PBX, added to the namespace by the test) answers. No captures. Returns the carrier's
-    and the answerer's results."""
+                      timeout_s: int = 30, call_ip: str = CALLEE_IP,
+                      answer_extra: Sequence[str] = ()) -> Tuple[SippResult, SippResult]:
+    """The carrier (the callee namespace; `call_ip`, by default trunk carrier1's host) calls
+    `service` through the SBC's trunk side; a sipp in the caller namespace at
+    `answer_ip`:`answer_port` (a registered phone or the PBX, added to the namespace by the test)
+    answers, with `answer_extra` sipp options. No captures. Returns the carrier's and the
+    answerer's results."""
     assert lab.caller is not None and lab.callee is not None
     answer_dir, call_dir = lab.path(f"{name}-answer"), lab.path(f"{name}-call")
     for d, tone in ((answer_dir, 880), (call_dir, 440)):
         os.makedirs(d, exist_ok=True)
         audio.write_ulaw_tone(os.path.join(d, "audio.ulaw"), 1.0, tone)
     uas = Sipp(lab.caller, f"{name}-answer", scenario("uas_answer_rtp.xml"), answer_dir, answer_ip,
-               sip_port=answer_port, media_port=6002, timeout_s=timeout_s)
+               sip_port=answer_port, media_port=6002, timeout_s=timeout_s, extra=answer_extra)
     lab.extra_processes.append(uas.process)
     uas.wait_listening()
-    uac = Sipp(lab.callee, name, scenario("uac_call_rtp.xml"), call_dir, CALLEE_IP,
+    uac = Sipp(lab.callee, name, scenario("uac_call_rtp.xml"), call_dir, call_ip,
                remote=f"{TRUNK_IP}:{SIP_PORT}", service=service, caller_user=caller_user,
                duration_ms=2000, timeout_s=timeout_s)
     lab.extra_processes.append(uac.process)

@@ -1,0 +1,330 @@
+// REGISTER relay (register_relay.cc) and NAT keep-alives (nat_keepalive.cc) on the fake clock:
+// a NATed phone on a relaying access zone registers with the carrier's registrar through the
+// SBC (its challenge and credentials passed through, the SBC's own dialog and Contact upstream),
+// refreshes answered from the cache until half the upstream binding is gone, a call to the
+// registered Contact reaches the phone's pinhole, refusals are offences, keep-alives go out and
+// a phone that never answers them loses its binding.
+#include "tests/unit/controlplane/b2bua/b2bua_fixture.h"
+
+namespace sbc::cp {
+namespace {
+
+using namespace testing;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// The phone behind NAT: it says 10.0.0.5:5060, its packets come from the NAT's 192.0.2.50:40000.
+const Endpoint kPhoneNat(boost::asio::ip::make_address("192.0.2.50"), 40000);
+const std::string kPhoneContact = "sip:alice@10.0.0.5:5060";
+const std::string kChallenge =
+    "WWW-Authenticate: Digest realm=\"pbx.example\", nonce=\"n-1\", qop=\"auth\", "
+    "algorithm=MD5\r\n";
+const std::string kCredentials =
+    "Authorization: Digest username=\"alice\", realm=\"pbx.example\", nonce=\"n-1\", "
+    "uri=\"sip:192.0.2.1\", response=\"0123456789abcdef0123456789abcdef\", qop=auth, "
+    "nc=00000001, cnonce=\"c1\", algorithm=MD5\r\n";
+
+std::string phone_register(uint32_t cseq, const std::string& extra = {},
+                           const std::string& expires = "3600",
+                           const std::string& branch_suffix = {}) {
+  return fmt::format(
+      "REGISTER sip:192.0.2.1 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK-phone-{0}{3};rport\r\n"
+      "Max-Forwards: 70\r\n"
+      "From: <sip:alice@192.0.2.1>;tag=ptag\r\n"
+      "To: <sip:alice@192.0.2.1>\r\n"
+      "Call-ID: phone-reg@10.0.0.5\r\n"
+      "CSeq: {0} REGISTER\r\n"
+      "Contact: <sip:alice@10.0.0.5:5060>\r\n"
+      "Expires: {2}\r\n"
+      "User-Agent: Desk Phone 1.0\r\n"
+      "{1}"
+      "Content-Length: 0\r\n\r\n",
+      cseq, extra, expires, branch_suffix);
+}
+
+class RegisterRelayTest : public B2buaTest {
+ protected:
+  void SetUp() override {
+    B2buaTest::SetUp();
+    use_config("");
+  }
+  void use_config(const std::string& more) {
+    auto parsed =
+        parse_config(std::string(kConfig) + "[zone.access]\nregister_relay = carrier1\n" + more);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error();
+    config_ = *parsed;
+    make_b2bua();
+  }
+  // The phone registers through a challenge; the upstream grants `granted` s. Returns the
+  // REGISTER the upstream accepted.
+  sip::Message register_phone(uint32_t granted = 3600) {
+    deliver(kAccess, kPhoneNat, phone_register(1));
+    auto first = next_to(kCarrier, kTrunkAddr);
+    deliver(kCarrier, kTrunkAddr, response_to(first, 401, "up", {}, kChallenge));
+    auto challenged = next_to(kAccess, kPhoneNat);
+    EXPECT_EQ(challenged.status_code(), 401);
+    deliver(kAccess, kPhoneNat, phone_register(2, kCredentials));
+    auto answered = next_to(kCarrier, kTrunkAddr);
+    const std::string ours(answered.header(sip::HeaderId::kContact));
+    deliver(kCarrier, kTrunkAddr,
+            response_to(answered, 200, "up", {},
+                        fmt::format("Contact: {};expires={}\r\n", ours, granted)));
+    auto ok = next_to(kAccess, kPhoneNat);
+    EXPECT_EQ(ok.status_code(), 200);
+    return answered;
+  }
+  // The token our Contact at the upstream carries (its user part).
+  static std::string token_of(const sip::Message& upstream_register) {
+    return std::string(upstream_register.contacts()->entries.at(0).uri.user);
+  }
+  double counter(const std::string& name, const std::string& label, const std::string& value) {
+    for (const auto& f : metrics_.registry().Collect()) {
+      if (f.name != name) continue;
+      for (const auto& m : f.metric) {
+        for (const auto& l : m.label) {
+          if (l.name == label && l.value == value) return m.counter.value;
+        }
+      }
+    }
+    return -1;
+  }
+  double security_counter(const std::string& name, const std::string& label,
+                          const std::string& value) {
+    return counter(name, label, value);  // both families share the fixture's registry
+  }
+};
+
+TEST_F(RegisterRelayTest, TheUpstreamChallengesThePhoneAndGetsItsCredentialsThroughOurDialog) {
+  deliver(kAccess, kPhoneNat, phone_register(1));
+  const SentDatagram first_sent = next();
+  EXPECT_EQ(first_sent.to, kTrunkAddr);
+  auto first = parse(first_sent.data);
+  EXPECT_EQ(first.method(), sip::Method::kRegister);
+  EXPECT_EQ(first.request_uri_text(), "sip:198.51.100.10");
+  EXPECT_EQ(first.to()->uri.text, "sip:alice@carrier.example");
+  EXPECT_EQ(first.from()->uri.text, "sip:alice@carrier.example");
+  EXPECT_NE(*first.call_id(), "phone-reg@10.0.0.5");  // our own dialog: no phone topology
+  EXPECT_EQ(first.top_via()->host, "198.51.100.1");
+  const auto contact = first.contacts()->entries.at(0);
+  EXPECT_TRUE(contact.uri.user.starts_with("sbc-r-")) << contact.uri_text;
+  EXPECT_EQ(contact.uri.host, "198.51.100.1");
+  EXPECT_EQ(first.header(sip::HeaderId::kExpires), "3600");
+  EXPECT_TRUE(first.header(sip::HeaderId::kAuthorization).empty());
+  EXPECT_TRUE(first.header(sip::HeaderId::kUserAgent).empty());
+  EXPECT_EQ(first_sent.data.find("10.0.0.5"), std::string::npos) << first_sent.data;
+
+  deliver(kCarrier, kTrunkAddr, response_to(first, 401, "up", {}, kChallenge));
+  auto challenged = next_to(kAccess, kPhoneNat);
+  EXPECT_EQ(challenged.status_code(), 401);
+  EXPECT_EQ(challenged.header(sip::HeaderId::kWwwAuthenticate),
+            "Digest realm=\"pbx.example\", nonce=\"n-1\", qop=\"auth\", algorithm=MD5");
+  EXPECT_EQ(registrar_->size(), 0u);
+
+  deliver(kAccess, kPhoneNat, phone_register(2, kCredentials));
+  auto answered = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(answered.call_id(), first.call_id());
+  EXPECT_EQ(answered.cseq()->number, first.cseq()->number + 1);
+  EXPECT_EQ(answered.header(sip::HeaderId::kContact), first.header(sip::HeaderId::kContact));
+  EXPECT_EQ(std::string(answered.header(sip::HeaderId::kAuthorization)) + "\r\n",
+            kCredentials.substr(std::string("Authorization: ").size()));
+
+  deliver(kCarrier, kTrunkAddr,
+          response_to(answered, 200, "up", {},
+                      fmt::format("Contact: <{}>;expires=1800\r\n", contact.uri_text)));
+  auto ok = next_to(kAccess, kPhoneNat);
+  EXPECT_EQ(ok.status_code(), 200);
+  // Toward the NATed phone: [registrar] nat_expires (60), so it refreshes its pinhole.
+  EXPECT_EQ(ok.header(sip::HeaderId::kContact), "<" + kPhoneContact + ">;expires=60");
+  const auto bindings = registrar_->lookup("alice", clock_.now());
+  ASSERT_EQ(bindings.size(), 1u);
+  EXPECT_EQ(bindings[0]->relay_token, contact.uri.user);
+  EXPECT_TRUE(bindings[0]->nated);
+  EXPECT_EQ(bindings[0]->peer.remote, kPhoneNat);
+  EXPECT_EQ(bindings[0]->upstream_expires, clock_.now() + seconds(1800));
+  EXPECT_EQ(counter("sbc_register_relay_total", "outcome", "challenged"), 1);
+  EXPECT_EQ(counter("sbc_register_relay_total", "outcome", "accepted"), 1);
+}
+
+TEST_F(RegisterRelayTest, RefreshesAreAnsweredFromTheCacheUntilHalfTheUpstreamBindingIsGone) {
+  auto accepted = register_phone(600);
+  // Every 50 s for 5 minutes: answered here; the upstream sees nothing.
+  uint32_t cseq = 3;
+  for (int i = 0; i < 6; ++i) {
+    clock_.advance(seconds(50));
+    deliver(kAccess, kPhoneNat, phone_register(cseq++, kCredentials));
+    auto ok = next_to(kAccess, kPhoneNat);
+    EXPECT_EQ(ok.status_code(), 200);
+    EXPECT_TRUE(transport_.sent.empty());
+  }
+  EXPECT_EQ(counter("sbc_register_relay_total", "outcome", "cached"), 6);
+  // 300 s of 600 left: this one goes upstream, on the same dialog with the next CSeq.
+  clock_.advance(seconds(10));
+  deliver(kAccess, kPhoneNat, phone_register(cseq++, kCredentials));
+  auto refresh = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(refresh.method(), sip::Method::kRegister);
+  EXPECT_EQ(refresh.call_id(), accepted.call_id());
+  EXPECT_EQ(refresh.cseq()->number, accepted.cseq()->number + 1);
+  EXPECT_EQ(refresh.header(sip::HeaderId::kContact), accepted.header(sip::HeaderId::kContact));
+}
+
+TEST_F(RegisterRelayTest, ARefreshFromAnotherSourceOrARemovalGoesUpstream) {
+  register_phone();
+  const Endpoint moved(boost::asio::ip::make_address("192.0.2.50"), 40001);  // NAT rebinding
+  deliver(kAccess, moved, phone_register(3, kCredentials));
+  auto relayed = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(relayed.method(), sip::Method::kRegister);
+  deliver(kCarrier, kTrunkAddr, response_to(relayed, 200, "up", {}, "Expires: 3600\r\n"));
+  EXPECT_EQ(next_to(kAccess, moved).status_code(), 200);
+  EXPECT_EQ(registrar_->lookup("alice", clock_.now()).at(0)->peer.remote, moved);
+
+  deliver(kAccess, moved, phone_register(4, kCredentials, "0"));
+  auto removal = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(removal.header(sip::HeaderId::kExpires), "0");
+  deliver(kCarrier, kTrunkAddr, response_to(removal, 200, "up"));
+  auto ok = next_to(kAccess, moved);
+  EXPECT_EQ(ok.status_code(), 200);
+  EXPECT_TRUE(ok.header(sip::HeaderId::kContact).empty());
+  EXPECT_EQ(registrar_->size(), 0u);
+}
+
+TEST_F(RegisterRelayTest, ACallToTheRegisteredContactReachesThePhoneThroughItsPinhole) {
+  const std::string token = token_of(register_phone());
+  InviteParts call;
+  call.request_uri = fmt::format("sip:{}@198.51.100.1:5060", token);
+  call.from = "<sip:15551234567@198.51.100.10>;tag=ctag";
+  call.branch = "z9hG4bK-up-1";
+  call.call_id = "up-call-1@198.51.100.10";
+  std::string invite = caller_invite(call);
+  deliver(kCarrier, kTrunkAddr, invite);
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 100);
+  const SentDatagram phone_sent = next();
+  EXPECT_EQ(phone_sent.to, kPhoneNat);
+  auto to_phone = parse(phone_sent.data);
+  EXPECT_EQ(to_phone.method(), sip::Method::kInvite);
+  EXPECT_EQ(to_phone.request_uri_text(), kPhoneContact);
+  EXPECT_EQ(to_phone.to()->uri.user, "alice");
+  EXPECT_EQ(phone_sent.data.find(token), std::string::npos) << phone_sent.data;
+
+  // A token no binding has (expired, or guessed): 480, not the default target.
+  call.request_uri = "sip:sbc-r-unknown@198.51.100.1";
+  call.branch = "z9hG4bK-up-2";
+  call.call_id = "up-call-2@198.51.100.10";
+  deliver(kCarrier, kTrunkAddr, caller_invite(call));
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 480);
+}
+
+TEST_F(RegisterRelayTest, RefusedCredentialsAndUnknownUsersAreOffencesOfThePhone) {
+  deliver(kAccess, kPhoneNat, phone_register(1, kCredentials));
+  auto first = next_to(kCarrier, kTrunkAddr);
+  deliver(kCarrier, kTrunkAddr, response_to(first, 401, "up", {}, kChallenge));
+  EXPECT_EQ(next_to(kAccess, kPhoneNat).status_code(), 401);
+  EXPECT_EQ(security_counter("sbc_auth_failures_total", "reason", "upstream_refused"), 1);
+
+  // A stale nonce is no offence: the password was right.
+  deliver(kAccess, kPhoneNat, phone_register(2, kCredentials));
+  auto second = next_to(kCarrier, kTrunkAddr);
+  deliver(kCarrier, kTrunkAddr,
+          response_to(second, 401, "up", {},
+                      "WWW-Authenticate: Digest realm=\"pbx.example\", nonce=\"n-2\", "
+                      "stale=TRUE\r\n"));
+  EXPECT_EQ(next_to(kAccess, kPhoneNat).status_code(), 401);
+  EXPECT_EQ(security_counter("sbc_auth_failures_total", "reason", "upstream_refused"), 1);
+
+  deliver(kAccess, kPhoneNat, phone_register(3));
+  auto third = next_to(kCarrier, kTrunkAddr);
+  deliver(kCarrier, kTrunkAddr, response_to(third, 404, "up"));
+  auto not_found = next_to(kAccess, kPhoneNat);
+  EXPECT_EQ(not_found.status_code(), 404);
+  EXPECT_EQ(security_counter("sbc_auth_failures_total", "reason", "upstream_refused"), 2);
+  EXPECT_EQ(counter("sbc_register_relay_total", "outcome", "refused"), 1);
+  EXPECT_EQ(registrar_->size(), 0u);
+}
+
+TEST_F(RegisterRelayTest, AnUpstreamThatNeverAnswersGets408AndASecondRegisterWaits) {
+  deliver(kAccess, kPhoneNat, phone_register(1));
+  auto first = next_to(kCarrier, kTrunkAddr);
+  // Another REGISTER of the same address-of-record while the first is upstream: 500 Retry-After.
+  deliver(kAccess, kPhoneNat, phone_register(2, {}, "3600", "-b"));
+  auto busy = next_to(kAccess, kPhoneNat);
+  EXPECT_EQ(busy.status_code(), 500);
+  EXPECT_EQ(busy.header(sip::HeaderId::kRetryAfter), "1");
+  clock_.advance(seconds(17));  // RegisterRelay::kUpstreamTimeout, before the phone's Timer F
+  transport_.sent.erase(
+      std::remove_if(transport_.sent.begin(), transport_.sent.end(),
+                     [](const SentDatagram& d) { return d.zone == kCarrier; }),  // retransmissions
+      transport_.sent.end());
+  auto timeout = next_to(kAccess, kPhoneNat);
+  EXPECT_EQ(timeout.status_code(), 408);
+  EXPECT_EQ(counter("sbc_register_relay_total", "outcome", "failed"), 1);
+}
+
+TEST_F(RegisterRelayTest, NatedPhonesGetOptionsKeepalivesAndLoseTheirBindingWhenSilent) {
+  use_config("nat_keepalive = options\nnat_keepalive_interval = 10\n");
+  register_phone();
+  // Within one interval the phone gets an OPTIONS at its NAT address, to its Contact.
+  std::optional<sip::Message> ping;
+  for (int i = 0; i < 20 && !ping; ++i) {
+    clock_.advance(milliseconds(500));
+    while (!transport_.sent.empty() && !ping) {
+      auto d = next();
+      auto m = parse(d.data);
+      if (m.is_request() && m.method() == sip::Method::kOptions) {
+        EXPECT_EQ(d.to, kPhoneNat);
+        ping = m;
+      }
+    }
+  }
+  ASSERT_TRUE(ping);
+  EXPECT_EQ(ping->request_uri_text(), kPhoneContact);
+  deliver(kAccess, kPhoneNat, response_to(*ping, 200, "ph"));
+  EXPECT_EQ(registrar_->size(), 1u);
+  // From now on the phone is silent: the next OPTIONS times out and the binding goes.
+  clock_.advance(seconds(45));
+  EXPECT_EQ(registrar_->size(), 0u);
+  EXPECT_EQ(counter("sbc_nat_keepalives_total", "result", "unanswered"), 1);
+  EXPECT_GE(counter("sbc_nat_keepalives_total", "result", "sent"), 2);
+}
+
+TEST_F(RegisterRelayTest, CrlfKeepalivesAreBarePings) {
+  use_config("nat_keepalive = crlf\nnat_keepalive_interval = 5\n");
+  register_phone();
+  clock_.advance(seconds(6));
+  ASSERT_FALSE(transport_.sent.empty());
+  EXPECT_EQ(transport_.sent.front().data, "\r\n\r\n");
+  EXPECT_EQ(transport_.sent.front().to, kPhoneNat);
+}
+
+TEST(RegisterRelayConfigTest, RefusesWhatCannotWork) {
+  const std::string base = kConfig;
+  auto unknown = parse_config(base + "[zone.access]\nregister_relay = nosuch\n");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().find("zone.access.register_relay: no [trunk.nosuch]"),
+            std::string::npos)
+      << unknown.error();
+  auto trunk_zone = parse_config(base + "[zone.carrier]\nregister_relay = carrier1\n");
+  ASSERT_FALSE(trunk_zone);
+  EXPECT_NE(trunk_zone.error().find("faces carriers"), std::string::npos) << trunk_zone.error();
+  auto both =
+      parse_config(base + "[zone.access]\nregister_relay = carrier1\nauthenticate = register\n");
+  ASSERT_FALSE(both);
+  EXPECT_NE(both.error().find("the upstream registrar authenticates REGISTER"), std::string::npos)
+      << both.error();
+  auto keepalive = parse_config(base + "[zone.access]\nnat_keepalive = stun\n");
+  ASSERT_FALSE(keepalive);
+  EXPECT_NE(keepalive.error().find("nat_keepalive: 'stun' is not one of options, crlf, none"),
+            std::string::npos)
+      << keepalive.error();
+  auto interval = parse_config(base + "[zone.access]\nnat_keepalive_interval = 2\n");
+  ASSERT_FALSE(interval);
+  auto ok = parse_config(base +
+                         "[zone.access]\nregister_relay = carrier1\nnat_keepalive = "
+                         "Options\nnat_keepalive_interval = 20\n");
+  ASSERT_TRUE(ok) << ok.error();
+  EXPECT_EQ(ok->zones[0].registration.relay_trunk, "carrier1");
+  EXPECT_EQ(ok->zones[0].registration.keepalive, NatKeepaliveMode::kOptions);
+  EXPECT_EQ(ok->zones[0].registration.keepalive_interval, seconds(20));
+}
+
+}  // namespace
+}  // namespace sbc::cp
