@@ -103,6 +103,20 @@ void AnswerRelay::final_failure(const CallPtr& call, const sip::Message& msg) {
   const int code = msg.status_code();  // the client transaction has ACKed it (§17.1.1.3)
   if (call->final_status != 0 || call->state == CallState::kEnded) return;
   spdlog::info("call {}: callee answered {} {}", call->id, code, msg.reason_phrase());
+  if ((code == 401 || code == 407) && passes_caller_credentials(ctx_.config, *call)) {
+    // A relayed phone calling through its registrar: the challenge is its own to answer, on a
+    // new INVITE that brings its credentials (trunk_challenge.h).
+    std::vector<std::pair<std::string, std::string>> challenges;
+    for (const auto& h : msg.headers()) {
+      if (h.id == sip::HeaderId::kWwwAuthenticate || h.id == sip::HeaderId::kProxyAuthenticate) {
+        challenges.emplace_back(std::string(h.name), std::string(h.value));
+      }
+    }
+    signalling_.respond_caller(call, code, msg.reason_phrase(), {}, challenges);
+    call->challenge_passed = true;
+    teardown_.end_call(call, CallResult::kFailed, code);
+    return;
+  }
   if (code == 401 || code == 407) {
     // The challenge is for credentials of ours (the trunk's), not the caller's: relaying it would
     // only make the caller retry with credentials the callee never sees.

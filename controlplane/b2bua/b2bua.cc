@@ -145,7 +145,7 @@ void B2bua::on_request(const SipPeer& from, const sip::Message& msg) {
     if (dialogs_.caller_request(call, from, msg)) {
       keep_stored(*call);
     } else {
-      setup_.new_call(from, msg);
+      setup_.new_call(from, msg, call.get());  // a new call reusing an ended call's Call-ID
     }
     return;
   }

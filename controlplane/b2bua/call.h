@@ -193,6 +193,9 @@ struct Call {
   bool callee_provisional = false;  // a 1xx (100 included) received: CANCEL allowed (§9.1)
   bool callee_answered = false;     // 2xx received from the callee
   bool invite_abandoned = false;    // our cancelled INVITE never got a final response
+  // The callee's 401/407 went to the caller (trunk_challenge.h passes_caller_credentials): its
+  // retry with credentials continues our dialog toward the trunk.
+  bool challenge_passed = false;
   // To tags of the callee's other forks whose 2xx we ACKed and BYE'd (bounded, ended_calls.h).
   std::vector<std::string> callee_forks;
   bool callee_bye_sent = false;

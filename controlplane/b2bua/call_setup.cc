@@ -31,7 +31,7 @@ CallSetup::CallSetup(const B2buaContext& ctx, CallSignalling& signalling, CallTe
                                               .count())
                     << 20) {}
 
-void CallSetup::new_call(const SipPeer& from, const sip::Message& invite) {
+void CallSetup::new_call(const SipPeer& from, const sip::Message& invite, const Call* previous) {
   if (!within_limits(from, invite)) return;
   const auto caller = identify_caller(from, invite);
   if (!caller || !valid_invite(from, invite)) return;
@@ -61,7 +61,7 @@ void CallSetup::new_call(const SipPeer& from, const sip::Message& invite) {
   if (!offer) return;
   auto admission = admit(from, invite, *caller, *route, identity.called);
   if (!admission) return;
-  CallPtr call = build_call(from, invite, *caller, *route, std::move(identity));
+  CallPtr call = build_call(from, invite, *caller, *route, std::move(identity), previous);
   call->legs[kCaller].user_agent = caller_side.user_agent;
   call->admission = std::move(*admission);
   call->dialog = dialog;
@@ -288,7 +288,7 @@ std::optional<AdmissionLease> CallSetup::admit(const SipPeer& from, const sip::M
 
 // The call record and both dialogs: the caller's from its INVITE, ours toward the route.
 CallPtr CallSetup::build_call(const SipPeer& from, const sip::Message& invite, const Caller& caller,
-                              const Route& route, CallerIdentity identity) {
+                              const Route& route, CallerIdentity identity, const Call* previous) {
   const sip::NameAddr caller_from = *invite.from();
   const sip::NameAddr caller_to = *invite.to();
   auto call = std::make_shared<Call>();
@@ -341,7 +341,28 @@ CallPtr CallSetup::build_call(const SipPeer& from, const sip::Message& invite, c
   b.local_tag = ctx_.ids.tag();
   b.user = call->identity.called;
   b.local_cseq = 1;
+  continue_challenged(from, a.call_id, previous, b);
   return call;
+}
+
+void CallSetup::continue_challenged(const SipPeer& from, std::string_view caller_call_id,
+                                    const Call* previous, Leg& b) const {
+  if (previous != nullptr && previous->challenge_passed) {
+    const Leg& before = previous->legs[kCallee];
+    if (before.peer.zone != b.peer.zone) return;
+    b.call_id = before.call_id;
+    b.local_tag = before.local_tag;
+    b.local_cseq = previous->callee_invite_cseq + 1;
+    return;
+  }
+  const EndedCall* ended = ctx_.ended.find_caller(CallTable::caller_key(from.zone, caller_call_id),
+                                                  ctx_.scheduler.now());
+  if (ended == nullptr || !ended->challenge_passed || ended->callee_peer.zone != b.peer.zone) {
+    return;
+  }
+  b.call_id = ended->callee_call_id;
+  b.local_tag = ended->callee_tag;
+  b.local_cseq = ended->callee_invite_cseq + 1;
 }
 
 // Registers the call, tells the caller we are trying, sends our INVITE and bounds the ringing.
@@ -370,6 +391,7 @@ void CallSetup::send_invite(const CallPtr& call, const Route& route, uint32_t ma
   spec.contact = signalling_.contact(b.peer);
   spec.headers.emplace_back(sip::HeaderId::kAllow, std::string(kAllow));
   std::ranges::move(extra, std::back_inserter(spec.headers));
+  add_caller_credentials(ctx_.config, *call, spec);
   SessionTimers::offer(call->dialog[kCallee], spec);
   ReliableProvisionals::offer(call->dialog[kCallee].rel100, spec);
   spec.content_type = "application/sdp";

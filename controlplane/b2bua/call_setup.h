@@ -32,7 +32,8 @@ class CallSetup {
             CallMedia& media, SessionTimers& timers, ReliableProvisionals& provisionals,
             TrunkFailover& failover);
 
-  void new_call(const SipPeer& from, const sip::Message& invite);
+  // `previous`: the ended call whose Call-ID the INVITE reuses, if it is still in the table.
+  void new_call(const SipPeer& from, const sip::Message& invite, const Call* previous = nullptr);
   // A call adopted from an earlier sbcd holds `id`: new calls take later ones.
   void reserve_id(uint64_t id) { next_call_id_ = std::max(next_call_id_, id + 1); }
   // New calls refused because the call table was full.
@@ -73,7 +74,13 @@ class CallSetup {
                                       std::string& callee_user);
   // The call and its caller leg; the callee leg's dialog (its parties: send_invite).
   CallPtr build_call(const SipPeer& from, const sip::Message& invite, const Caller& caller,
-                     const Route& route, CallerIdentity identity);
+                     const Route& route, CallerIdentity identity, const Call* previous);
+  // The caller answering a challenge we passed to it (trunk_challenge.h) retries on its dialog
+  // (RFC 3261 §22.2: same Call-ID and tag, the next CSeq); our callee leg `b` does the same
+  // toward the trunk, for a server that ties its nonce to the dialog. `previous`: the challenged
+  // call if still in the table, else its ended-call record is looked up.
+  void continue_challenged(const SipPeer& from, std::string_view caller_call_id,
+                           const Call* previous, Leg& b) const;
   // An INVITE with Replaces (RFC 3891, dialog_replaces.h): the Replaces (and Require: replaces,
   // when the caller required it) our INVITE carries, in `headers`. false when refused (answered).
   bool take_replaces(const SipPeer& from, const sip::Message& invite, const Route& route,

@@ -132,6 +132,7 @@ void CallTeardown::remember(const Call& call) {
   e.callee_invite_uri = call.callee_invite_uri;
   e.callee_invite_branch = call.callee_invite_branch;
   e.callee_invite_cseq = call.callee_invite_cseq;
+  e.challenge_passed = call.challenge_passed;
   if (call.callee_answered) e.callee_dialogs.push_back(b.remote_tag);
   for (const std::string& tag : call.callee_forks) {
     if (e.callee_dialogs.size() < EndedCall::kMaxDialogs) e.callee_dialogs.push_back(tag);

@@ -43,6 +43,9 @@ struct EndedCall {
   // To tags of the callee's dialogs that are over (the confirmed one, forks we ACKed and BYE'd):
   // a 2xx on one of them again gets its ACK only. At most kMaxDialogs.
   std::vector<std::string> callee_dialogs;
+  // The callee's challenge went to the caller: the caller's retry (same Call-ID) is sent on this
+  // Call-ID and tag with the next CSeq, as a UAC answering a challenge does (RFC 3261 §22.2).
+  bool challenge_passed = false;
 
   static constexpr size_t kMaxDialogs = 8;
 };

@@ -14,6 +14,23 @@ const TrunkConfig* credentialed_trunk(const std::vector<TrunkConfig>& trunks, co
   return it != trunks.end() && !it->username.empty() ? &*it : nullptr;
 }
 
+bool passes_caller_credentials(const Config& config, const Call& call) {
+  const size_t zone = call.legs[kCaller].peer.zone;
+  if (call.callee_trunk.empty() || zone >= config.zones.size()) return false;
+  const auto trunk = std::ranges::find(config.trunks, call.callee_trunk, &TrunkConfig::name);
+  return config.zones[zone].registration.relay_trunk == call.callee_trunk &&
+         trunk != config.trunks.end() && trunk->username.empty();
+}
+
+void add_caller_credentials(const Config& config, const Call& call, sip::RequestSpec& spec) {
+  if (!call.caller_invite || !passes_caller_credentials(config, call)) return;
+  for (const auto& h : call.caller_invite->headers()) {
+    if (h.id == sip::HeaderId::kAuthorization || h.id == sip::HeaderId::kProxyAuthorization) {
+      spec.headers.emplace_back(h.id, std::string(h.value));
+    }
+  }
+}
+
 bool TrunkChallenge::answer(const CallPtr& call, const sip::Message& challenge) {
   const TrunkConfig* trunk = credentialed_trunk(ctx_.config.trunks, *call);
   if (trunk == nullptr || !call->callee_invite_spec || call->callee_auth_answers >= kMaxAnswers ||

@@ -19,6 +19,14 @@ namespace sbc::cp {
 [[nodiscard]] const TrunkConfig* credentialed_trunk(const std::vector<TrunkConfig>& trunks,
                                                     const Call& call);
 
+// The exception: a caller on a zone that relays its REGISTERs to the trunk `call` goes to
+// (register_relay.h), which holds no credentials of its own, authenticates with the registrar's
+// server itself, as it registered (a hosted PBX's phone). Its challenge goes back to the caller
+// and the caller's Authorization / Proxy-Authorization go to that trunk, and to no other.
+[[nodiscard]] bool passes_caller_credentials(const Config& config, const Call& call);
+// Copies the caller's credentials into `spec` (our INVITE) when passes_caller_credentials().
+void add_caller_credentials(const Config& config, const Call& call, sip::RequestSpec& spec);
+
 class TrunkChallenge {
  public:
   // One answer, plus one for a stale nonce.

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "controlplane/b2bua/call_normalization.h"
+#include "controlplane/b2bua/trunk_challenge.h"
 
 namespace sbc::cp {
 
@@ -150,6 +151,7 @@ bool TrunkFailover::send_to(const CallPtr& call, size_t trunk, const Route& rout
     return header.first == sip::HeaderId::kAuthorization ||
            header.first == sip::HeaderId::kProxyAuthorization;
   });
+  add_caller_credentials(ctx_.config, *call, spec);
   call->callee_invite_spec = spec;
   if (!signalling_.send_invite(call, std::move(spec))) return false;
   sent(call);

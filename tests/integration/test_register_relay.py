@@ -15,7 +15,10 @@ SBC sees it behind NAT.
 3. `show registrations` lists the binding as relayed, with both expiries.
 4. The upstream calls the Contact it was given: the INVITE reaches the phone at its NAT address
    with the phone's own Contact as Request-URI, is answered, RTP flows, the CDR names acct-42.
-5. The phone gets keep-alive OPTIONS (nat_keepalive = options, every 5 s) at its NAT address,
+5. The phone calls out through the registrar (a hosted PBX), which challenges the INVITE: the
+   trunk holds no credentials, so the 401 goes back to the phone and its credentials up on the
+   second INVITE; answered.
+6. The phone gets keep-alive OPTIONS (nat_keepalive = options, every 5 s) at its NAT address,
    answers them (sipp -aa during the calls, then tools/lab/options_peer.py) and keeps its
    binding.
 """
@@ -25,6 +28,7 @@ import sys
 from types import SimpleNamespace
 
 from lab_test import check_peers_ok, lab, main
+from lab import audio  # after lab_test, which puts tools/ on the path
 from lab.peers import Sipp
 from lab.procs import Process, wait_until
 from security_checks import PHONE, PHONE_PORT, metrics, registrations, value
@@ -33,12 +37,13 @@ ACCOUNT = "acct-42"  # uas_registrar.xml's account
 SECRET = "s3cret"
 UPSTREAM_IP = "198.51.100.20"
 OPTIONS_PEER = os.path.join(os.path.dirname(os.path.abspath(lab.__file__)), "options_peer.py")
-SBC_CONFIG = {"zone.access": {"register_relay": "upstream", "authenticate": "invite",
+SBC_CONFIG = {"zone.access": {"register_relay": "upstream", "authenticate": "none",
+                              "acl_allow": "192.0.2.0/24",
                               "nat_keepalive": "options",
                               "nat_keepalive_interval": "5"},
               "trunk.upstream": {"zone": "carrier", "host": UPSTREAM_IP,
                                  "fromdomain": "pbx.example"},
-              "route.all": {"trunks": "carrier1"}}
+              "route.all": {"trunks": "upstream"}}
 
 
 def register_through_the_relay(the_lab, checks) -> str:
@@ -126,6 +131,40 @@ def call_the_phone(the_lab, checks, token: str) -> None:
     checks.check(callee_user == ACCOUNT, f"the CDR's callee is {ACCOUNT} ({callee_user})")
 
 
+def phone_calls_out(the_lab, checks) -> None:
+    """Step 5: the phone calls through the registrar, which challenges its INVITE: the trunk has
+    no credentials of its own, so the challenge goes to the phone and its answer comes back."""
+    upstream_dir = the_lab.path("upstream-challenge")
+    os.makedirs(upstream_dir, exist_ok=True)
+    audio.write_ulaw_tone(os.path.join(upstream_dir, "audio.ulaw"), 1.0, 440)
+    upstream = Sipp(the_lab.callee, "upstream-challenge", lab.scenario("uas_challenge.xml"),
+                    upstream_dir, UPSTREAM_IP, media_port=6002, timeout_s=20)
+    the_lab.extra_processes.append(upstream.process)
+    upstream.wait_listening()
+    phone = Sipp(the_lab.caller, "phone-call", lab.scenario("uac_call_auth.xml"),
+                 the_lab.path("phone-call"), PHONE, sip_port=PHONE_PORT,
+                 remote=f"{lab.ACCESS_IP}:{lab.SIP_PORT}", service="15550002000",
+                 caller_user=ACCOUNT, duration_ms=1000, timeout_s=20,
+                 extra=["-au", ACCOUNT, "-ap", SECRET, "-aa"])
+    the_lab.extra_processes.append(phone.process)
+    caller = phone.wait()
+    callee = upstream.wait(timeout=10)
+    check_peers_ok(SimpleNamespace(caller=caller, callee=callee), checks)
+    challenge = next((m for m in caller.messages if m.status_code == 401), None)
+    checks.check(challenge is not None and 'realm="carrier.example"' in
+                 (challenge.header("WWW-Authenticate") or ""),
+                 "the registrar's challenge to the INVITE reached the phone")
+    invites = [m for m in callee.messages if m.direction == "received" and m.method == "INVITE"]
+    checks.check(len(invites) == 2 and 'username="acct-42"' in
+                 (invites[1].header("Authorization") or ""),
+                 f"the phone's credentials reached the registrar on the second INVITE "
+                 f"({len(invites)} INVITEs)")
+    checks.check(caller.final_response("INVITE") == 200,
+                 f"the phone's call is answered ({caller.final_response('INVITE')})")
+    leaked = [m.first_line for m in callee.messages if PHONE in m.text or "10.99.0.5" in m.text]
+    checks.check(not leaked, f"nothing of the phone's addresses reached the registrar ({leaked})")
+
+
 def keepalives(the_lab, checks) -> None:
     """Step 5: the phone's answering sipp has gone; a bare OPTIONS responder (the phone's SIP
     stack as keep-alives see it) takes its address and port."""
@@ -159,6 +198,7 @@ def test(the_lab, checks):
     if not token:
         return
     call_the_phone(the_lab, checks, token)
+    phone_calls_out(the_lab, checks)
     keepalives(the_lab, checks)
 
 

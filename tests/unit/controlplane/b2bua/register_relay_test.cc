@@ -295,6 +295,57 @@ TEST_F(RegisterRelayTest, CrlfKeepalivesAreBarePings) {
   EXPECT_EQ(transport_.sent.front().to, kPhoneNat);
 }
 
+TEST_F(RegisterRelayTest, APhoneCallingThroughItsRegistrarAnswersTheChallengeItself) {
+  deliver(kAccess, kCallerAddr, caller_invite());
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
+  auto invite = next_to(kCarrier, kTrunkAddr);
+  EXPECT_TRUE(invite.header(sip::HeaderId::kProxyAuthorization).empty());
+  const std::string challenge =
+      "Proxy-Authenticate: Digest realm=\"pbx.example\", nonce=\"i-1\", qop=\"auth\"\r\n";
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 407, "up", {}, challenge));
+  // The carrier's ACK of the 407, then the 407 itself, with its challenge, to the phone.
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
+  auto relayed = next_to(kAccess, kCallerAddr);
+  EXPECT_EQ(relayed.status_code(), 407);
+  EXPECT_EQ(std::string(relayed.header(sip::HeaderId::kProxyAuthenticate)) + "\r\n",
+            challenge.substr(std::string("Proxy-Authenticate: ").size()));
+  deliver(kAccess, kCallerAddr, non2xx_ack(relayed));
+
+  InviteParts again;
+  again.branch = "z9hG4bK-a-2";
+  again.cseq = 2;
+  const std::string credentials =
+      "Digest username=\"alice\", realm=\"pbx.example\", nonce=\"i-1\", "
+      "uri=\"sip:callee@192.0.2.1\", response=\"00112233445566778899aabbccddeeff\", qop=auth, "
+      "nc=00000001, cnonce=\"c2\"";
+  again.extra_headers = "Proxy-Authorization: " + credentials + "\r\n";
+  deliver(kAccess, kCallerAddr, caller_invite(again));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
+  auto answered = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(answered.method(), sip::Method::kInvite);
+  EXPECT_EQ(answered.header(sip::HeaderId::kProxyAuthorization), credentials);
+  // On our first INVITE's dialog toward the trunk, as the phone retries on its own.
+  EXPECT_EQ(answered.call_id(), invite.call_id());
+  EXPECT_EQ(answered.from()->tag(), invite.from()->tag());
+  EXPECT_EQ(answered.cseq()->number, invite.cseq()->number + 1);
+}
+
+TEST_F(RegisterRelayTest, ATrunkWithItsOwnCredentialsNeverGetsTheCallersOrPassesItsChallenge) {
+  auto parsed = parse_config(std::string(kConfig) + "username = acct-42\nsecret = s3cret\n" +
+                             "[zone.access]\nregister_relay = carrier1\n");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  config_ = *parsed;
+  make_b2bua();
+  InviteParts call;
+  call.extra_headers =
+      "Proxy-Authorization: Digest username=\"alice\", realm=\"x\", "
+      "nonce=\"n\", uri=\"sip:callee@192.0.2.1\", response=\"0\"\r\n";
+  deliver(kAccess, kCallerAddr, caller_invite(call));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
+  auto invite = next_to(kCarrier, kTrunkAddr);
+  EXPECT_TRUE(invite.header(sip::HeaderId::kProxyAuthorization).empty());
+}
+
 TEST(RegisterRelayConfigTest, RefusesWhatCannotWork) {
   const std::string base = kConfig;
   auto unknown = parse_config(base + "[zone.access]\nregister_relay = nosuch\n");
