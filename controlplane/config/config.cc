@@ -627,7 +627,7 @@ po::options_description known_options(const SectionNames& names) {
   add_failover_options(desc, names.trunks);
   add_normalize_options(desc, names.zones, names.trunks);
   add_register_options(desc, names.zones, names.trunks);
-  add_route_options(desc, names.routes);
+  add_route_options(desc, names.routes, names.trunks);
   add_did_options(desc, names.dids);
   return desc;
 }

@@ -160,7 +160,8 @@ std::expected<void, std::string> read_dids(const Values& v, const std::set<std::
                                            Config& config);
 
 // [route.NAME] zone, prefix, trunks (config_routes.cc); read once zones and trunks are.
-void add_route_options(po::options_description& desc, const std::set<std::string>& routes);
+void add_route_options(po::options_description& desc, const std::set<std::string>& routes,
+                       const std::set<std::string>& trunks);
 std::expected<void, std::string> read_routes(const Values& v, const std::set<std::string>& names,
                                              Config& config);
 

@@ -354,11 +354,12 @@ CommandOutput show_routes(const B2bua& b2bua, const Scheduler& clock) {
     }
     const std::string prefixes =
         route.prefixes.empty() ? "(default)" : fmt::format("{}", fmt::join(route.prefixes, ","));
-    out.text += fmt::format("{:<16} {:<10} {:<24} {}\n", route.name, route.zone, prefixes,
-                            fmt::join(levels_text, ", "));
+    out.text += fmt::format("{:<16} {:<10} {:<24} {}{}\n", route.name, route.zone, prefixes,
+                            fmt::join(levels_text, ", "), route.least_cost ? " (least cost)" : "");
     out.data["routes"].push_back({{"name", route.name},
                                   {"zone", route.zone},
                                   {"prefixes", route.prefixes},
+                                  {"order", route.least_cost ? "cost" : "weight"},
                                   {"levels", std::move(levels)}});
   }
   if (b2bua.routes().empty()) out.text += "(no routes: calls try every trunk by name)\n";

@@ -303,7 +303,7 @@ std::optional<RegisterResult> Registrar::refusal(std::string_view user, const Si
   const auto req = read_register(user, request);
   if (!req) return req.error();
   if (req->contacts.wildcard) {
-    if (!req->expires || *req->expires != 0) {
+    if (req->expires.value_or(1) != 0) {
       return refuse(400, "Bad Request (Contact * needs Expires: 0)");
     }
     return std::nullopt;

@@ -1,13 +1,14 @@
 #include "controlplane/routing/route_table.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace sbc::cp {
 
 RouteTable::RouteTable(const std::vector<RouteConfig>& routes,
                        const std::vector<TrunkConfig>& trunks) {
   for (const RouteConfig& route : routes) {
-    Entry entry{route.name, route.zone, route.prefixes, {}};
+    Entry entry{route.name, route.zone, route.prefixes, {}, route.least_cost};
     for (const auto& level : route.levels) {
       std::vector<std::pair<size_t, uint32_t>> members;
       for (const RouteTrunk& member : level) {
@@ -20,6 +21,20 @@ RouteTable::RouteTable(const std::vector<RouteConfig>& routes,
     }
     entries_.push_back(std::move(entry));
   }
+  for (const TrunkConfig& trunk : trunks) rates_.push_back(trunk.rates);
+}
+
+double RouteTable::cost(size_t trunk, std::string_view user) const {
+  double best = std::numeric_limits<double>::infinity();
+  size_t best_length = 0;
+  bool found = false;
+  for (const TrunkRate& rate : rates_.at(trunk)) {
+    if (!user.starts_with(rate.prefix) || (found && rate.prefix.size() <= best_length)) continue;
+    best = rate.cost;
+    best_length = rate.prefix.size();
+    found = true;
+  }
+  return best;
 }
 
 bool RouteTable::routes_zone(std::string_view zone) const {
@@ -47,6 +62,7 @@ std::optional<RouteChoice> RouteTable::choose(std::string_view zone, std::string
   if (best == nullptr) return std::nullopt;
   RouteChoice choice{best->name, {}};
   for (const auto& level : best->levels) {
+    const size_t first = choice.trunks.size();
     // Weighted order without replacement: each draw picks one of the rest in proportion to its
     // weight, so the first trunk of the level takes its share of calls and the others follow as
     // alternates.
@@ -59,6 +75,12 @@ std::optional<RouteChoice> RouteTable::choose(std::string_view zone, std::string
       for (; draw >= it->second; ++it) draw -= it->second;
       choice.trunks.push_back(it->first);
       rest.erase(it);
+    }
+    if (best->least_cost) {
+      // Stable: trunks of equal cost keep the weighted order just drawn.
+      std::stable_sort(choice.trunks.begin() + static_cast<std::ptrdiff_t>(first),
+                       choice.trunks.end(),
+                       [&](size_t a, size_t b) { return cost(a, user) < cost(b, user); });
     }
   }
   return choice;

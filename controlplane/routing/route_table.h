@@ -11,6 +11,18 @@
 //   prefix = 44, +44
 //   trunks = carrier_a:70 carrier_b:30, backup
 //
+// With `order = cost` a route is least-cost: within each level the trunk with the lowest rate for
+// the number called goes first (a trunk's `rates` by longest prefix, else its `cost`; a trunk
+// with neither last), trunks of equal cost sharing by weight:
+//
+//   [trunk.carrier_a]
+//   cost = 0.012
+//   rates = 447:0.080, 4420:0.009
+//   [route.uk]
+//   prefix = 44
+//   trunks = carrier_a carrier_b, backup
+//   order = cost
+//
 // A zone without routes sends a call to every trunk by name (the first takes it, the others are
 // its alternates), so a one-carrier setup needs no route table.
 #pragma once
@@ -38,6 +50,7 @@ struct RouteConfig {
   std::string zone;                             // the source zone (an access zone)
   std::vector<std::string> prefixes;            // empty: the zone's default route
   std::vector<std::vector<RouteTrunk>> levels;  // by priority; a level shares calls by weight
+  bool least_cost = false;                      // order = cost: cheapest first in a level
   bool operator==(const RouteConfig&) const = default;
 };
 
@@ -59,7 +72,7 @@ class RouteTable {
   [[nodiscard]] bool routes_zone(std::string_view zone) const;
   // The route of a call from `zone` to `user`: the longest prefix that starts `user`, else the
   // zone's default; nullopt when neither exists. Each level's trunks come in a weighted random
-  // order drawn from `random`.
+  // order drawn from `random`, then, on a least-cost route, sorted by their cost for `user`.
   [[nodiscard]] std::optional<RouteChoice> choose(std::string_view zone, std::string_view user,
                                                   Random& random) const;
 
@@ -69,8 +82,14 @@ class RouteTable {
     std::string zone;
     std::vector<std::string> prefixes;
     std::vector<std::vector<std::pair<size_t, uint32_t>>> levels;  // (trunk index, weight)
+    bool least_cost = false;
   };
+  // Trunk `trunk`'s cost for `user`: its rate with the longest prefix of `user`; +infinity when
+  // it has none.
+  [[nodiscard]] double cost(size_t trunk, std::string_view user) const;
+
   std::vector<Entry> entries_;
+  std::vector<std::vector<TrunkRate>> rates_;  // by trunk index
 };
 
 }  // namespace sbc::cp

@@ -54,6 +54,15 @@ struct RegistrationConfig {
   bool operator==(const RegistrationConfig&) const = default;
 };
 
+// What a trunk costs for the numbers starting with `prefix` ("": any number), in the operator's
+// unit (per minute, say): least-cost routes (route_table.h, `order = cost`) try the cheapest
+// trunk first.
+struct TrunkRate {
+  std::string prefix;
+  double cost = 0;
+  bool operator==(const TrunkRate&) const = default;
+};
+
 struct TrunkConfig {
   std::string name;
   std::string zone;
@@ -75,6 +84,7 @@ struct TrunkConfig {
   QualifyConfig qualify;
   FailoverConfig failover;
   RegistrationConfig registration;
+  std::vector<TrunkRate> rates;  // cost (prefix ""), rates = prefix:cost, ...
   bool operator==(const TrunkConfig&) const = default;
 };
 

@@ -97,7 +97,44 @@ TEST(RouteTableTest, ALevelsTrunksShareFirstChoiceByWeight) {
   EXPECT_NEAR(first["b"], 600, 150);
 }
 
+TEST(RouteTableTest, ALeastCostRouteTriesTheCheapestTrunkForTheNumberFirst) {
+  // a: 0.012 anywhere, 0.080 to UK mobiles; b: 0.010 to the UK, 0.009 to London; c: unrated.
+  const Config config = parsed(R"(
+[trunk.a]
+cost = 0.012
+rates = 447:0.080
+[trunk.b]
+rates = 44:0.010, 4420:0.009
+[route.uk]
+prefix = 44
+trunks = a:90 c b:10
+order = cost
+[route.rest]
+trunks = c a b
+order = cost
+)");
+  RouteTable table(config.routes, config.trunks);
+  RouteTable::Random random(3);
+  for (int i = 0; i < 50; ++i) {  // whatever the weighted draw, cost decides
+    EXPECT_EQ(names(config, *table.choose("access", "442071234567", random)),
+              (std::vector<std::string>{"b", "a", "c"}));
+    EXPECT_EQ(names(config, *table.choose("access", "447700900123", random)),
+              (std::vector<std::string>{"b", "a", "c"}));
+    // Neither b nor c has a rate for it: after a, in their weighted order.
+    const auto rest = names(config, *table.choose("access", "15550100", random));
+    ASSERT_EQ(rest.size(), 3U);
+    EXPECT_EQ(rest[0], "a");
+  }
+  EXPECT_TRUE(config.routes[1].least_cost);
+  EXPECT_EQ(config.trunks[0].rates.size(), 2U);
+}
+
 TEST(RouteTableTest, TheParserRefusesRoutesItCouldNotServe) {
+  EXPECT_NE(refusal("[route.r]\ntrunks = a\norder = cheapest\n").find("not one of weight, cost"),
+            std::string::npos);
+  EXPECT_NE(refusal("[trunk.a]\ncost = -1\n").find("is not a cost"), std::string::npos);
+  EXPECT_NE(refusal("[trunk.a]\nrates = 44\n").find("is not prefix:cost"), std::string::npos);
+  EXPECT_NE(refusal("[trunk.a]\nrates = 44:1, 44:2\n").find("rated twice"), std::string::npos);
   EXPECT_NE(refusal("[route.r]\ntrunks = nope\n").find("no [trunk.nope]"), std::string::npos);
   EXPECT_NE(refusal("[route.r]\nprefix = 44\n").find("trunks: required"), std::string::npos);
   EXPECT_NE(refusal("[route.r]\nzone = carrier\ntrunks = a\n").find("faces carriers"),
