@@ -63,6 +63,15 @@ void RegisterRelay::handle_register(const SipPeer& from, const sip::Message& req
     respond(from, request, 400, "Bad Request (To has no user)");
     return;
   }
+  // Each new contact holds a token until the upstream accepts or the sweep forgets it: an
+  // address-of-record holds at most twice max_contacts of them (the registrar keeps max_contacts).
+  const auto contacts = request.contacts();
+  const size_t asked = contacts && !contacts->wildcard ? contacts->entries.size() : 0;
+  const size_t bound = 2 * std::max<size_t>(ctx_.config.registrar.max_contacts, 1);
+  if (asked > bound) {
+    respond(from, request, 403, "Forbidden (too many contacts)");
+    return;
+  }
   const std::string key = fmt::format("{}/{}", from.zone, user);
   auto it = aors_.find(key);
   if (it == aors_.end()) {
@@ -86,6 +95,17 @@ void RegisterRelay::handle_register(const SipPeer& from, const sip::Message& req
     response.add(sip::HeaderId::kRetryAfter, "1");
     ctx_.layer.respond(from.zone, request, std::move(response));
     ctx_.security.metrics().register_answered(500);
+    return;
+  }
+  if (aor.contacts.size() + asked > bound) {
+    std::erase_if(aor.contacts, [&](const auto& entry) {
+      if (entry.second.granted_s != 0) return false;  // bound upstream
+      tokens_.erase(entry.second.token);
+      return true;
+    });
+  }
+  if (aor.contacts.size() + asked > bound) {
+    respond(from, request, 403, "Forbidden (too many contacts)");
     return;
   }
   if (cached(aor, from, request)) {

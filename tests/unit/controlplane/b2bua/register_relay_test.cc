@@ -89,10 +89,6 @@ class RegisterRelayTest : public B2buaTest {
     }
     return -1;
   }
-  double security_counter(const std::string& name, const std::string& label,
-                          const std::string& value) {
-    return counter(name, label, value);  // both families share the fixture's registry
-  }
 };
 
 TEST_F(RegisterRelayTest, TheUpstreamChallengesThePhoneAndGetsItsCredentialsThroughOurDialog) {
@@ -219,7 +215,7 @@ TEST_F(RegisterRelayTest, RefusedCredentialsAndUnknownUsersAreOffencesOfThePhone
   auto first = next_to(kCarrier, kTrunkAddr);
   deliver(kCarrier, kTrunkAddr, response_to(first, 401, "up", {}, kChallenge));
   EXPECT_EQ(next_to(kAccess, kPhoneNat).status_code(), 401);
-  EXPECT_EQ(security_counter("sbc_auth_failures_total", "reason", "upstream_refused"), 1);
+  EXPECT_EQ(counter("sbc_auth_failures_total", "reason", "upstream_refused"), 1);
 
   // A stale nonce is no offence: the password was right.
   deliver(kAccess, kPhoneNat, phone_register(2, kCredentials));
@@ -229,16 +225,27 @@ TEST_F(RegisterRelayTest, RefusedCredentialsAndUnknownUsersAreOffencesOfThePhone
                       "WWW-Authenticate: Digest realm=\"pbx.example\", nonce=\"n-2\", "
                       "stale=TRUE\r\n"));
   EXPECT_EQ(next_to(kAccess, kPhoneNat).status_code(), 401);
-  EXPECT_EQ(security_counter("sbc_auth_failures_total", "reason", "upstream_refused"), 1);
+  EXPECT_EQ(counter("sbc_auth_failures_total", "reason", "upstream_refused"), 1);
 
   deliver(kAccess, kPhoneNat, phone_register(3));
   auto third = next_to(kCarrier, kTrunkAddr);
   deliver(kCarrier, kTrunkAddr, response_to(third, 404, "up"));
   auto not_found = next_to(kAccess, kPhoneNat);
   EXPECT_EQ(not_found.status_code(), 404);
-  EXPECT_EQ(security_counter("sbc_auth_failures_total", "reason", "upstream_refused"), 2);
+  EXPECT_EQ(counter("sbc_auth_failures_total", "reason", "upstream_refused"), 2);
   EXPECT_EQ(counter("sbc_register_relay_total", "outcome", "refused"), 1);
   EXPECT_EQ(registrar_->size(), 0u);
+}
+
+TEST_F(RegisterRelayTest, AFloodOfContactsIsRefusedBeforeItHoldsTokens) {
+  // [registrar] max_contacts is 5: a REGISTER may name at most 10, each holding a token.
+  std::string many;
+  for (int i = 0; i < 11; ++i) many += fmt::format("Contact: <sip:alice@10.0.0.{}:5060>\r\n", i);
+  deliver(kAccess, kPhoneNat, phone_register(1, many));
+  auto refused = next_to(kAccess, kPhoneNat);
+  EXPECT_EQ(refused.status_code(), 403);
+  EXPECT_TRUE(transport_.sent.empty());
+  EXPECT_EQ(b2bua_->register_relay().size(), 0u);
 }
 
 TEST_F(RegisterRelayTest, AnUpstreamThatNeverAnswersGets408AndASecondRegisterWaits) {
