@@ -23,18 +23,10 @@ void RegisterHandler::handle_register(const SipPeer& from, const sip::Message& r
   const std::string& user = *registering;
   const RegisterResult result = ctx_.registrar.on_register(
       user, from, request, ctx_.scheduler.now(), ctx_.scheduler.wall_now());
-  auto response = sip::make_response(request, result.code, result.reason,
-                                     request.to()->tag().empty() ? ctx_.ids.tag() : std::string());
-  for (const std::string& contact : result.contacts) response.add(sip::HeaderId::kContact, contact);
-  if (result.min_expires) {
-    response.add(sip::HeaderId::kMinExpires, fmt::format("{}", *result.min_expires));
-  }
-  ctx_.layer.respond(from.zone, request, std::move(response));
-  ctx_.security.metrics().register_answered(result.code);
-  ctx_.security.metrics().registrations_active(ctx_.registrar.size());
+  answer_register(ctx_, from, request, result);
   // Only after a digest proved who it is: an unauthenticated REGISTER is one spoofed packet away.
   if (result.code == 200 && auth.kind == AuthDecision::Kind::kAuthenticated) {
-    trust_registered(user, from);
+    trust_registered(ctx_, user, from);
   }
   spdlog::debug("registrar: REGISTER {} from {}: {} ({} binding(s))", user,
                 from.remote.address().to_string(), result.code, result.contacts.size());
@@ -63,14 +55,26 @@ std::optional<std::string> RegisterHandler::registering_user(const SipPeer& from
   return configured->name;
 }
 
-// Its punts use the dataplane's trusted budget while its binding lives, so a flood from elsewhere
-// cannot crowd out a registered phone's signalling.
-void RegisterHandler::trust_registered(const std::string& user, const SipPeer& from) {
-  const auto now = ctx_.scheduler.now();
-  for (const Binding* binding : ctx_.registrar.lookup(user, now)) {
+void answer_register(const B2buaContext& ctx, const SipPeer& from, const sip::Message& request,
+                     const RegisterResult& result) {
+  auto response = sip::make_response(
+      request, result.code, result.reason,
+      request.to() && request.to()->tag().empty() ? ctx.ids.tag() : std::string());
+  for (const std::string& contact : result.contacts) response.add(sip::HeaderId::kContact, contact);
+  if (result.min_expires) {
+    response.add(sip::HeaderId::kMinExpires, fmt::format("{}", *result.min_expires));
+  }
+  ctx.layer.respond(from.zone, request, std::move(response));
+  ctx.security.metrics().register_answered(result.code);
+  ctx.security.metrics().registrations_active(ctx.registrar.size());
+}
+
+void trust_registered(const B2buaContext& ctx, std::string_view user, const SipPeer& from) {
+  const auto now = ctx.scheduler.now();
+  for (const Binding* binding : ctx.registrar.lookup(user, now)) {
     if (binding->peer.remote.address() != from.remote.address()) continue;
-    ctx_.security.trust(from.remote.address(),
-                        std::chrono::duration_cast<std::chrono::seconds>(binding->expires - now));
+    ctx.security.trust(from.remote.address(),
+                       std::chrono::duration_cast<std::chrono::seconds>(binding->expires - now));
     return;
   }
 }

@@ -12,6 +12,14 @@
 
 namespace sbc::cp {
 
+// Answers a REGISTER with `result`: its code, the bindings as Contacts, a 423's Min-Expires;
+// counted in the REGISTER metrics.
+void answer_register(const B2buaContext& ctx, const SipPeer& from, const sip::Message& request,
+                     const RegisterResult& result);
+// A digest-proven binding of `user` from `from` lends its source address the dataplane's trusted
+// budget while it lives, so a flood from elsewhere cannot crowd out a registered phone.
+void trust_registered(const B2buaContext& ctx, std::string_view user, const SipPeer& from);
+
 class RegisterHandler {
  public:
   RegisterHandler(const B2buaContext& ctx, RegisterRelay& relay) : ctx_(ctx), relay_(relay) {}
@@ -23,8 +31,6 @@ class RegisterHandler {
   // refused).
   std::optional<std::string> registering_user(const SipPeer& from, const sip::Message& request,
                                               const AuthDecision& auth);
-  // A user's digest-proven binding from `from` lends its address the trusted budget.
-  void trust_registered(const std::string& user, const SipPeer& from);
 
   const B2buaContext& ctx_;
   RegisterRelay& relay_;

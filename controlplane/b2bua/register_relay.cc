@@ -4,9 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <limits>
 
+#include "controlplane/b2bua/register_handler.h"
+#include "controlplane/sip/auth.h"
 #include "controlplane/sip/builder.h"
 
 namespace sbc::cp {
@@ -36,13 +37,11 @@ bool stale_challenge(const sip::Message& msg) {
     if (h.id != sip::HeaderId::kWwwAuthenticate && h.id != sip::HeaderId::kProxyAuthenticate) {
       continue;
     }
-    std::string flat;
-    for (char c : h.value) {
-      if (c != ' ' && c != '\t' && c != '"') {
-        flat += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      }
+    const auto challenge = sip::parse_auth_header(h.value, sip::ParseError::kBadChallenge);
+    if (!challenge) continue;
+    if (const auto stale = challenge->param("stale"); stale && sip::iequals(*stale, "true")) {
+      return true;
     }
-    if (flat.find("stale=true") != std::string::npos) return true;
   }
   return false;
 }
@@ -56,7 +55,7 @@ void RegisterRelay::handle_register(const SipPeer& from, const sip::Message& req
   const auto to = request.to();
   const std::string user = to ? std::string(to->uri.user) : std::string();
   if (auto refusal = ctx_.registrar.refusal(user, from, request)) {
-    answer_bindings(from, request, *refusal);
+    answer_register(ctx_, from, request, *refusal);
     return;
   }
   if (user.empty()) {
@@ -161,7 +160,7 @@ void RegisterRelay::answer_from_cache(Aor& aor, const SipPeer& from, const sip::
   const RegisterResult result =
       ctx_.registrar.on_register(aor.user, from, request, now, ctx_.scheduler.wall_now(), &relayed);
   ctx_.metrics.register_relayed("cached");
-  answer_bindings(from, request, result);
+  answer_register(ctx_, from, request, result);
 }
 
 void RegisterRelay::relay(Aor& aor, const std::string& key, const SipPeer& from,
@@ -186,35 +185,7 @@ void RegisterRelay::relay(Aor& aor, const std::string& key, const SipPeer& from,
                   .contacts = {},
                   .asked = {},
                   .deadline = {}};
-  const auto expires_header = request.expires().value_or(std::nullopt);
-  const auto contacts = request.contacts();
-  std::string contact;
-  if (contacts->wildcard) {
-    contact = "*";
-  } else {
-    for (const sip::NameAddr& entry : contacts->entries) {
-      auto known = aor.contacts.find(entry.uri_text);
-      if (known == aor.contacts.end()) {
-        // Not bound upstream yet (expires now): the token stays the same through the
-        // challenge, and the sweep forgets it if the registration never succeeds.
-        UpstreamBinding fresh{.token = std::string(kRelayTokenPrefix) + ctx_.ids.tag(),
-                              .expires = ctx_.scheduler.now(),
-                              .granted_s = 0};
-        tokens_[fresh.token] = key;
-        known = aor.contacts.emplace(std::string(entry.uri_text), std::move(fresh)).first;
-      }
-      std::string token = known->second.token;
-      const uint32_t asked =
-          asked_expiry(entry, expires_header, ctx_.config.registrar.default_expires);
-      if (!contact.empty()) contact += ", ";
-      contact += signalling_.contact(*peer, false, token);
-      if (entry.param("expires") != nullptr) contact += fmt::format(";expires={}", asked);
-      flight.contacts.push_back(RelayedContact{.contact = std::string(entry.uri_text),
-                                               .token = std::move(token),
-                                               .upstream_expires = {}});
-      flight.asked.push_back(asked);
-    }
-  }
+  std::string contact = upstream_contacts(aor, key, request, *peer, flight);
   const std::string domain =
       trunk->fromdomain.empty() ? trunk->host.to_string() : trunk->fromdomain;
   sip::RequestSpec spec;
@@ -228,8 +199,9 @@ void RegisterRelay::relay(Aor& aor, const std::string& key, const SipPeer& from,
   spec.call_id = aor.call_id;
   spec.cseq = ++aor.cseq;
   spec.contact = std::move(contact);
-  if (expires_header)
-    spec.headers.emplace_back(sip::HeaderId::kExpires, fmt::format("{}", *expires_header));
+  if (const auto expires = request.expires().value_or(std::nullopt)) {
+    spec.headers.emplace_back(sip::HeaderId::kExpires, fmt::format("{}", *expires));
+  }
   // The client's answer to the upstream's challenge, as it signed it.
   for (const auto& h : request.headers()) {
     if (h.id == sip::HeaderId::kAuthorization || h.id == sip::HeaderId::kProxyAuthorization) {
@@ -248,6 +220,37 @@ void RegisterRelay::relay(Aor& aor, const std::string& key, const SipPeer& from,
     failed(id, TransactionError::kTimeout);
   });
   in_flight_.emplace(*id, std::move(flight));
+}
+
+std::string RegisterRelay::upstream_contacts(Aor& aor, const std::string& key,
+                                             const sip::Message& request, const SipPeer& peer,
+                                             InFlight& flight) {
+  const auto contacts = request.contacts();
+  if (contacts->wildcard) return "*";
+  const auto expires_header = request.expires().value_or(std::nullopt);
+  std::string contact;
+  for (const sip::NameAddr& entry : contacts->entries) {
+    auto known = aor.contacts.find(entry.uri_text);
+    if (known == aor.contacts.end()) {
+      // Not bound upstream yet (expires now): the token stays the same through the challenge,
+      // and the sweep forgets it if the registration never succeeds.
+      UpstreamBinding fresh{.token = std::string(kRelayTokenPrefix) + ctx_.ids.tag(),
+                            .expires = ctx_.scheduler.now(),
+                            .granted_s = 0};
+      tokens_[fresh.token] = key;
+      known = aor.contacts.emplace(std::string(entry.uri_text), std::move(fresh)).first;
+    }
+    const std::string& token = known->second.token;
+    const uint32_t asked =
+        asked_expiry(entry, expires_header, ctx_.config.registrar.default_expires);
+    if (!contact.empty()) contact += ", ";
+    contact += signalling_.contact(peer, false, token);
+    if (entry.param("expires") != nullptr) contact += fmt::format(";expires={}", asked);
+    flight.contacts.push_back(RelayedContact{
+        .contact = std::string(entry.uri_text), .token = token, .upstream_expires = {}});
+    flight.asked.push_back(asked);
+  }
+  return contact;
 }
 
 bool RegisterRelay::response(TransactionId id, const sip::Message& msg) {
@@ -335,19 +338,12 @@ void RegisterRelay::accepted(Aor& aor, const InFlight& flight, const sip::Messag
   const RegisterResult result = ctx_.registrar.on_register(
       aor.user, flight.from, flight.request, now, ctx_.scheduler.wall_now(), &relayed);
   ctx_.metrics.register_relayed("accepted");
-  if (result.code == 200 && flight.credentials) {
-    // Proven by the upstream's digest: its source gets the dataplane's trusted budget while
-    // registered, as a locally authenticated client's does.
-    for (const Binding* b : ctx_.registrar.lookup(aor.user, now)) {
-      if (b->peer.remote.address() != flight.from.remote.address()) continue;
-      ctx_.security.trust(flight.from.remote.address(),
-                          std::chrono::duration_cast<seconds>(b->expires - now));
-      break;
-    }
-  }
+  // Proven by the upstream's digest: its source gets the dataplane's trusted budget while
+  // registered, as a locally authenticated client's does.
+  if (result.code == 200 && flight.credentials) trust_registered(ctx_, aor.user, flight.from);
   spdlog::debug("register relay: {} registered upstream ({} contact(s))", aor.user,
                 aor.contacts.size());
-  answer_bindings(flight.from, flight.request, result);
+  answer_register(ctx_, flight.from, flight.request, result);
 }
 
 void RegisterRelay::refused(const InFlight& flight, const sip::Message& msg) {
@@ -370,35 +366,12 @@ void RegisterRelay::refused(const InFlight& flight, const sip::Message& msg) {
   ctx_.security.metrics().register_answered(code);
 }
 
-void RegisterRelay::answer_bindings(const SipPeer& from, const sip::Message& request,
-                                    const RegisterResult& r) {
-  auto response = sip::make_response(
-      request, r.code, r.reason,
-      request.to() && request.to()->tag().empty() ? ctx_.ids.tag() : std::string());
-  for (const std::string& contact : r.contacts) response.add(sip::HeaderId::kContact, contact);
-  if (r.min_expires) response.add(sip::HeaderId::kMinExpires, fmt::format("{}", *r.min_expires));
-  ctx_.layer.respond(from.zone, request, std::move(response));
-  ctx_.security.metrics().register_answered(r.code);
-  ctx_.security.metrics().registrations_active(ctx_.registrar.size());
-}
-
 void RegisterRelay::respond(const SipPeer& from, const sip::Message& request, int code,
                             std::string_view reason) {
   RegisterResult r;
   r.code = code;
   r.reason = std::string(reason);
-  answer_bindings(from, request, r);
-}
-
-const UpstreamBinding* RegisterRelay::upstream(std::string_view token) const {
-  const auto key = tokens_.find(std::string(token));
-  if (key == tokens_.end()) return nullptr;
-  const auto aor = aors_.find(key->second);
-  if (aor == aors_.end()) return nullptr;
-  for (const auto& [uri, up] : aor->second.contacts) {
-    if (up.token == token) return &up;
-  }
-  return nullptr;
+  answer_register(ctx_, from, request, r);
 }
 
 void RegisterRelay::sweep() {

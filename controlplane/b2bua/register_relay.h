@@ -65,8 +65,6 @@ class RegisterRelay {
   bool response(TransactionId id, const sip::Message& msg);
   bool transaction_error(TransactionId id, TransactionError error);
 
-  // The upstream binding of relay token `token`; nullptr when there is none (any more).
-  [[nodiscard]] const UpstreamBinding* upstream(std::string_view token) const;
   // Addresses-of-record with a dialog at an upstream registrar.
   [[nodiscard]] size_t size() const { return aors_.size(); }
 
@@ -97,11 +95,13 @@ class RegisterRelay {
   [[nodiscard]] bool cached(const Aor& aor, const SipPeer& from, const sip::Message& request) const;
   void answer_from_cache(Aor& aor, const SipPeer& from, const sip::Message& request);
   void relay(Aor& aor, const std::string& key, const SipPeer& from, const sip::Message& request);
+  // The Contact header value upstream for the request's contacts (our token for each, a new one
+  // for a contact not bound yet), recording each in `flight`; "*" for a wildcard.
+  std::string upstream_contacts(Aor& aor, const std::string& key, const sip::Message& request,
+                                const SipPeer& peer, InFlight& flight);
   void accepted(Aor& aor, const InFlight& flight, const sip::Message& msg);
   // The upstream's non-2xx final relayed to the client (challenges and Min-Expires with it).
   void refused(const InFlight& flight, const sip::Message& msg);
-  // Answers the client's REGISTER with the bindings the registrar now holds for it.
-  void answer_bindings(const SipPeer& from, const sip::Message& request, const RegisterResult& r);
   void respond(const SipPeer& from, const sip::Message& request, int code,
                std::string_view reason = {});
   // The upstream failed the REGISTER of client transaction `id`: the client hears 408 (no answer
