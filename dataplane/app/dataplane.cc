@@ -123,7 +123,7 @@ std::expected<void, std::string> Dataplane::create_tables(const Config& config) 
                                     datapath.tsc_hz, socket, &*srtp_, transcoding);
   if (!table) return std::unexpected(table.error());
   table_ = std::move(*table);
-  datapath.sessions = table_->hash();
+  datapath.sessions = table_->index();
   for (uint32_t t = 0; t < transcoding.lcores; ++t) {
     datapath.transcode_rings[t] = table_->transcode_ring(t);
   }

@@ -17,6 +17,7 @@
 #include "dataplane/config/dp_config.h"
 #include "dataplane/tables/neighbour_table.h"
 #include "dataplane/tables/source_table.h"
+#include "dataplane/tables/stream_index.h"
 
 namespace sbc::dp {
 
@@ -68,7 +69,7 @@ class MediaPortRange {
 struct Datapath {
   std::array<PortView, kMaxPorts> ports{};
   uint8_t port_count = 0;
-  const rte_hash* sessions = nullptr;
+  const StreamIndex* sessions = nullptr;
   const SourceTable* sources = nullptr;  // null: no source table (everyone untrusted)
   MediaPortRange media_ports;
   std::array<NeighbourTable, kMaxPorts>* neighbours = nullptr;

@@ -280,8 +280,11 @@ inline bool accept_source(Worker& w, StreamState& s, const LegConfig& leg, uint6
     drop_stream(w, s, m, Drop::kSourceMismatch);
     return false;
   }
-  // One atomic word: the worker relaying the other direction reads it as our destination.
-  s.latch.set(Latch{src_ip, src_port, leg.generation}.pack());
+  // One atomic word, and its copy on the other leg's stream: the worker relaying the other
+  // direction reads it there as its destination.
+  const uint64_t latch = Latch{src_ip, src_port, leg.generation}.pack();
+  s.latch.set(latch);
+  s.session->streams[s.leg ^ 1][static_cast<size_t>(s.kind)].peer_latch.set(latch);
   return true;
 }
 
@@ -397,8 +400,7 @@ inline bool protect_toward(Worker& w, StreamState* owner, SrtpOutbound& protect,
 // (RTCP: its RTCP port), never anything else; 0 when there is neither.
 inline void destination_of(const StreamState& s, const LegConfig& other, uint32_t& ip_be,
                            uint16_t& port) {
-  const Latch latch =
-      Latch::unpack(s.session->streams[s.leg ^ 1][static_cast<size_t>(s.kind)].latch.get());
+  const Latch latch = Latch::unpack(s.peer_latch.get());
   if (latch.generation == other.generation) {
     ip_be = latch.ip_be;
     port = latch.port;
@@ -580,7 +582,7 @@ inline bool admit(Worker& w, StreamState& s, const SessionConfig& cfg, const Leg
 // packet authenticated), at most SrtpOptions::max_ssrcs times per context over its life
 // (dataplane/media/srtp_context.h): per SSRC, bounded, never per packet.
 inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc, Arrival arrival) {
-  const SessionConfig* cfg = s.session->config.load(std::memory_order_acquire);
+  const SessionConfig* cfg = s.config.load(std::memory_order_acquire);
   const LegConfig& leg = cfg->legs[s.leg];
   const bool rtcp = s.kind == StreamKind::kRtcp;
   const auto kind = static_cast<size_t>(s.kind);
@@ -646,6 +648,33 @@ inline void relay_media(Worker& w, StreamState& s, rte_mbuf* m, uint64_t now_tsc
   }
 }
 
+// The stages a media hit's records are prefetched in: each reads a pointer the one before fetched
+// (stream -> config -> SRTP contexts), so they are spread over the burst
+// as a software pipeline (VPP's dual/quad loops), kPrefetchAhead packets apart. Stage 1: the
+// stream's counters, latch and identity, and its RTP statistics.
+inline void prefetch_stream(const StreamState* s) {
+  rte_prefetch0(&s->packets);
+  rte_prefetch0(&s->latch);
+  rte_prefetch0(&s->quality.rtp);  // RTCP's statistics in stage 2, once the kind is known
+}
+// Stage 2: the session's config, both of its lines (legs; policer, SRTP and transcoding
+// pointers).
+inline void prefetch_config(const StreamState* s) {
+  const auto* config = reinterpret_cast<const uint8_t*>(s->config.load(std::memory_order_relaxed));
+  rte_prefetch0(config);
+  rte_prefetch0(config + RTE_CACHE_LINE_SIZE);
+  if (s->kind == StreamKind::kRtcp) rte_prefetch0(&s->quality.rtcp);
+}
+// Stage 3: a session with SRTP has its contexts in a cold object behind its config.
+inline void prefetch_srtp(const StreamState* s) {
+  const SessionSrtp* srtp = s->config.load(std::memory_order_relaxed)->srtp.get();
+  if (srtp != nullptr) rte_prefetch0(srtp);
+}
+// Packets between two stages of one packet: enough relay work for a miss to land, few enough
+// that the lines in flight fit the core's miss buffers (a prefetch past them is dropped, and its
+// line becomes a demand miss where it is used).
+inline constexpr int kPrefetchAhead = 4;
+
 }  // namespace relay_detail
 
 // One burst received on port `port_index`'s wire side: classify, one bulk session lookup for the
@@ -656,7 +685,6 @@ inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, u
                                uint64_t now_tsc, Arrival arrival = Arrival::kWire) {
   using namespace relay_detail;
   StreamKey keys[kBurstSize];
-  const void* key_ptrs[kBurstSize];
   rte_mbuf* media[kBurstSize];
   uint16_t media_count = 0;
   PuntCandidate punts[kBurstSize];
@@ -664,48 +692,21 @@ inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, u
   for (uint16_t i = 0; i < n; ++i) {
     if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
     switch (classify(w, port_index, pkts[i], &keys[media_count], &punts[punt_count])) {
-      case Verdict::kMedia:
-        key_ptrs[media_count] = &keys[media_count];
-        media[media_count++] = pkts[i];
-        break;
+      case Verdict::kMedia: media[media_count++] = pkts[i]; break;
       case Verdict::kPunt: ++punt_count; break;
       case Verdict::kDropped: break;
     }
   }
-  uint64_t hits = 0;
-  void* data[kBurstSize];
+  StreamState* streams[kBurstSize];
+  rte_mbuf* hits[kBurstSize];
+  int hit_count = 0;
   if (media_count != 0) {
-    rte_hash_lookup_bulk_data(w.dp->sessions, key_ptrs, media_count, &hits, data);
-    // With many sessions the records are cold and each is reached through the previous one
-    // (stream -> session -> config, other leg's latch). Prefetch stage by stage over the whole
-    // burst so the misses overlap instead of queueing one after another per packet.
-    // The burst is bound by how many cache lines are in flight at once (a prefetch waits for a
-    // free miss buffer), so each stage fetches only the lines the packet will use.
-    // Stage 1: the stream's counters, latch and identity, and RTP statistics (its fourth line,
-    // RTCP's, only for RTCP, in stage 2): none depends on another.
+    StreamState* data[kBurstSize];
+    const uint64_t found = w.dp->sessions->lookup(keys, media_count, data);
     for (uint16_t i = 0; i < media_count; ++i) {
-      if (!(hits & (uint64_t{1} << i))) continue;
-      const auto* s = static_cast<const StreamState*>(data[i]);
-      rte_prefetch0(&s->packets);
-      rte_prefetch0(&s->latch);
-      rte_prefetch0(&s->quality.rtp);
-    }
-    for (uint16_t i = 0; i < media_count; ++i) {
-      if (!(hits & (uint64_t{1} << i))) continue;
-      const auto* s = static_cast<const StreamState*>(data[i]);
-      rte_prefetch0(s->session);
-      rte_prefetch0(&s->session->streams[s->leg ^ 1][static_cast<size_t>(s->kind)].latch);
-      if (s->kind == StreamKind::kRtcp) rte_prefetch0(&s->quality.rtcp);
-    }
-    // Stage 3: the session's config, both of its lines (legs; policer and the SRTP and
-    // transcoding pointers).
-    for (uint16_t i = 0; i < media_count; ++i) {
-      if (hits & (uint64_t{1} << i)) {
-        const Session* session = static_cast<const StreamState*>(data[i])->session;
-        const auto* config =
-            reinterpret_cast<const uint8_t*>(session->config.load(std::memory_order_relaxed));
-        rte_prefetch0(config);
-        rte_prefetch0(config + RTE_CACHE_LINE_SIZE);
+      if (found & (uint64_t{1} << i)) {
+        streams[hit_count] = data[i];
+        hits[hit_count++] = media[i];
         continue;
       }
       // UDP to us without a session: SIP, or a stale or probed media port.
@@ -717,16 +718,16 @@ inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, u
     }
   }
   if (punt_count != 0) punt_burst(w, port_index, punts, punt_count, now_tsc);
-  // Last stage: a session with SRTP has its contexts in a cold object behind its config.
-  for (uint16_t i = 0; i < media_count; ++i) {
-    if (!(hits & (uint64_t{1} << i))) continue;
-    const Session* session = static_cast<const StreamState*>(data[i])->session;
-    const SessionSrtp* srtp = session->config.load(std::memory_order_relaxed)->srtp.get();
-    if (srtp != nullptr) rte_prefetch0(srtp);
-  }
-  for (uint16_t i = 0; i < media_count; ++i) {
-    if (hits & (uint64_t{1} << i)) {
-      relay_media(w, *static_cast<StreamState*>(data[i]), media[i], now_tsc, arrival);
+  // With many sessions every record is cold and reached through the one before: packet i's
+  // stages run while packets i - kPrefetchAhead, i - 2 * kPrefetchAhead, ... take theirs, so
+  // each miss overlaps the relay work of other packets instead of stalling its own.
+  constexpr int kStages = 3;
+  for (int i = 0; i < hit_count + kStages * kPrefetchAhead; ++i) {
+    if (i < hit_count) prefetch_stream(streams[i]);
+    if (const int j = i - kPrefetchAhead; j >= 0 && j < hit_count) prefetch_config(streams[j]);
+    if (const int j = i - 2 * kPrefetchAhead; j >= 0 && j < hit_count) prefetch_srtp(streams[j]);
+    if (const int j = i - kStages * kPrefetchAhead; j >= 0) {
+      relay_media(w, *streams[j], hits[j], now_tsc, arrival);
     }
   }
 }

@@ -1,6 +1,7 @@
-// The rte_hash both dataplane tables use: one writer (the control thread), lock-free readers (the
-// workers), and key slots freed by a delete recycled through `qsbr` only once every worker has
-// passed a quiescent state, so a reader never sees a slot reused under it.
+// The rte_hash of the source table (the session table has its own index, stream_index.h): one
+// writer (the control thread), lock-free readers (the workers), and key slots freed by a delete
+// recycled through `qsbr` only once every worker has passed a quiescent state, so a reader never
+// sees a slot reused under it.
 #pragma once
 
 #include <fmt/core.h>

@@ -3,13 +3,10 @@
 #include <fmt/core.h>
 #include <rte_byteorder.h>
 #include <rte_errno.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
 
 #include <cstring>
-
-#include "dataplane/tables/concurrent_hash.h"
 
 namespace sbc::dp {
 namespace {
@@ -81,22 +78,20 @@ std::expected<std::unique_ptr<SessionTable>, std::string> SessionTable::create(
     table->transcoders_.push_back(std::move(link));
   }
 
-  auto hash = make_concurrent_hash(name, hash_entries(max_sessions), sizeof(StreamKey),
-                                   table->qsbr_, socket_id, "session table");
-  if (!hash) return std::unexpected(hash.error());
-  table->hash_ = *hash;
+  auto index = StreamIndex::create(index_keys(max_sessions), socket_id);
+  if (!index) return std::unexpected("session table: " + index.error());
+  table->index_ = std::move(*index);
   return table;
 }
 
-uint32_t SessionTable::hash_entries(uint32_t max_sessions) {
-  // A deleted session's 4 key slots are reusable only after a grace period (RCU defer queue):
+uint32_t SessionTable::index_keys(uint32_t max_sessions) {
+  // A deleted session's 4 key slots are reusable only after a grace period:
   // room for max(256, max_sessions / 8) sessions deleted and re-added within one grace period.
   const uint32_t spare = std::max<uint32_t>(256, max_sessions / 8);
   return (max_sessions + spare) * 4;
 }
 
 SessionTable::~SessionTable() {
-  if (hash_) rte_hash_free(hash_);  // also drops the hash's RCU defer queue
   rte_free(qsbr_);
   for (const TranscoderLink& link : transcoders_) rte_ring_free(link.ring);
 }
@@ -276,7 +271,7 @@ api::Result SessionTable::update(Session& session, const api::SessionAdd& add, u
   account(previous, replacement.get(), transcoder);
   // A session that starts transcoding takes its lcore before a worker can see the config.
   session.transcoder = transcoder;
-  session.config.store(replacement.release(), std::memory_order_release);
+  session.set_config(replacement.release(), std::memory_order_release);
   session.spec = std::move(stored);
   // A re-INVITE or resync re-arms the media timeout from now.
   session.created_tsc = now_tsc;
@@ -308,7 +303,7 @@ api::Result SessionTable::insert(const api::SessionAdd& add, uint64_t now_tsc) {
   if (auto taken = bind_streams(*session, *config, keys); taken.status != api::Status::kOk) {
     return taken;
   }
-  session->config.store(config.release(), std::memory_order_relaxed);
+  session->set_config(config.release(), std::memory_order_relaxed);
   return publish(std::move(session), keys);
 }
 
@@ -321,7 +316,7 @@ api::Result SessionTable::bind_streams(Session& session, const SessionConfig& co
       stream.leg = leg;
       stream.kind = static_cast<StreamKind>(kind);
       keys[leg * 2 + kind] = key_of(config.legs[leg], stream.kind);
-      if (rte_hash_lookup(hash_, &keys[leg * 2 + kind]) >= 0) {
+      if (index_.find(keys[leg * 2 + kind]) != nullptr) {
         return fail(api::Status::kConflict,
                     fmt::format("leg {}: local port {} is in use by another session", leg,
                                 config.legs[leg].local_rtp_port + kind));
@@ -333,13 +328,13 @@ api::Result SessionTable::bind_streams(Session& session, const SessionConfig& co
 
 api::Result SessionTable::publish(RtePtr<Session> session, const StreamKeys& keys) {
   for (size_t k = 0; k < keys.size(); ++k) {
-    // rte_hash publishes the data pointer with release semantics (LF mode): the session is
-    // fully built before any worker can find it.
+    // The index publishes the record with release semantics: the session is fully built before
+    // any worker can find it.
     StreamState* stream = &session->streams[k / 2][k % 2];
-    if (const int rc = rte_hash_add_key_data(hash_, &keys[k], stream); rc != 0) {
-      for (size_t undo = 0; undo < k; ++undo) rte_hash_del_key(hash_, &keys[undo]);
+    if (!index_.insert(keys[k], stream)) {
+      for (size_t undo = 0; undo < k; ++undo) index_.remove(keys[undo], qsbr_);
       retire(std::move(session), nullptr);
-      return fail(api::Status::kNoResources, fmt::format("session table: {}", rte_strerror(-rc)));
+      return fail(api::Status::kNoResources, "session table: its index has no free slot");
     }
   }
   account(nullptr, session->config.load(std::memory_order_relaxed), session->transcoder);
@@ -358,7 +353,7 @@ api::Status SessionTable::remove(uint64_t session_id) {
   for (uint8_t leg = 0; leg < 2; ++leg) {
     for (uint8_t kind = 0; kind < 2; ++kind) {
       const StreamKey key = key_of(config->legs[leg], static_cast<StreamKind>(kind));
-      rte_hash_del_key(hash_, &key);
+      index_.remove(key, qsbr_);
     }
   }
   retire(std::move(session), nullptr);
@@ -373,6 +368,8 @@ size_t SessionTable::reclaim() {
   // Tokens grow monotonically, so the queue is in grace-period order: the records past the
   // workers' grace period are a prefix. Those that got there since the last call share one new
   // barrier (issued after all of them passed).
+  // The index's retired slots wait for the workers only (a transcoder holds records, not slots).
+  index_.reclaim(qsbr_);
   uint64_t fresh = 0;
   for (; retired_past_workers_ < retired_.size(); ++retired_past_workers_) {
     Retired& r = retired_[retired_past_workers_];

@@ -1,10 +1,10 @@
-// The media session table: rte_hash keyed by where the SBC receives a stream, read lock-free by the
-// workers, written only by the control thread.
+// The media session table: indexed by where the SBC receives a stream (stream_index.h), read
+// lock-free by the workers, written only by the control thread.
 //
 // Key (port index, local IPv4, local UDP port) -> StreamState* (which names its session, leg and
 // kind). A session has 2 legs x (RTP, RTCP) = 4 keys. Records are retired through rte_rcu_qsbr: a
 // Session (or a replaced SessionConfig) is freed only after every worker reported a quiescent
-// state, and the hash's own key slots go through the hash's integrated RCU defer queue.
+// state, and so do the index's slots.
 //
 // Transcoding lcores hold references too: a relay worker hands a packet of a transcoded direction
 // over with its stream and config, and the transcoder uses them when it dequeues the job. So with
@@ -13,7 +13,6 @@
 // (they are FIFO), and once each transcoder has passed it, every job naming the record is done.
 #pragma once
 
-#include <rte_hash.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
@@ -39,6 +38,7 @@
 #include "dataplane/media/stream_quality.h"
 #include "dataplane/tables/session_srtp.h"
 #include "dataplane/tables/session_transcode.h"
+#include "dataplane/tables/stream_index.h"
 
 namespace sbc::dp {
 
@@ -126,9 +126,9 @@ RtePtr<T> make_rte(const char* type, int socket_id) {
 //   (`worker` claimed once, never moved): RSS keeps a flow on one queue, and whatever reaches
 //   another worker (a second source, a rollover) is handed to the owner, so the stream's state,
 //   latch and SRTP contexts have a single writer;
-// - line 2, read-mostly: `latch` is read per packet by the worker relaying the other direction
-//   (it is this stream's destination) and written by the owner only when the latch is taken or
-//   moves; the identity never changes after publication.
+// - line 2, read-mostly: the identity never changes after publication; `latch` is written by the
+//   owner only when the latch is taken or moves, and then copied into the other leg's
+//   `peer_latch`, which its worker reads per packet as its destination.
 struct alignas(64) StreamState {
   alignas(64) Counter64 packets;
   Counter64 bytes;  // UDP payload bytes
@@ -138,7 +138,13 @@ struct alignas(64) StreamState {
   std::atomic<uint16_t> worker{0};  // the owner's id + 1; 0: not claimed yet
   alignas(64) Counter64 latch;      // Latch::pack()
   Counter64 latch_first_tsc;
+  // The other leg's latch of the same kind (this stream's destination), copied here by that
+  // stream's owner whenever it latches, so a packet finds where it goes on its own stream's line.
+  Counter64 peer_latch;
   Session* session = nullptr;
+  // The session's config (Session::config), copied here so that a packet reaches it from the
+  // line it reads anyway, without a dependent miss on the session's own line.
+  std::atomic<const SessionConfig*> config{nullptr};
   uint8_t leg = 0;
   StreamKind kind = StreamKind::kRtp;
   StreamQuality quality;  // lines 3-4: RTP/RTCP quality, written by the owner per packet
@@ -153,8 +159,17 @@ struct Session {
   Session& operator=(const Session&) = delete;
   ~Session() { RteDelete{}(config.load(std::memory_order_relaxed)); }  // owns its current config
 
+  // The control thread replaces a config here and in every stream at once (`order`: release
+  // once the session is published, so a worker sees the config whole).
+  void set_config(const SessionConfig* replacement, std::memory_order order) {
+    config.store(replacement, order);
+    for (auto& leg : streams) {
+      for (StreamState& stream : leg) stream.config.store(replacement, order);
+    }
+  }
+
   uint64_t id = 0;
-  std::atomic<const SessionConfig*> config{nullptr};
+  std::atomic<const SessionConfig*> config{nullptr};  // owned; the streams hold copies
   std::array<std::array<StreamState, 2>, 2> streams;  // [leg][kind]
   // Cold: written by a stream's worker only when it drops an SRTP packet (kept across upserts).
   std::array<std::array<SrtpStreamCounters, 2>, 2> srtp_counters;  // [leg][kind]
@@ -205,7 +220,7 @@ class SessionTable {
   SessionTable& operator=(const SessionTable&) = delete;
 
   // Workers.
-  [[nodiscard]] const rte_hash* hash() const { return hash_; }
+  [[nodiscard]] const StreamIndex* index() const { return &index_; }
   [[nodiscard]] rte_rcu_qsbr* qsbr() const { return qsbr_; }
   // Transcoding lcore `t`'s job ring, and the last barrier it passed (it stores, the table reads).
   [[nodiscard]] rte_ring* transcode_ring(uint32_t t) const { return transcoders_[t].ring; }
@@ -216,7 +231,8 @@ class SessionTable {
   // Control thread.
   api::Result upsert(const api::SessionAdd& add, uint64_t now_tsc);
   api::Status remove(uint64_t session_id);
-  // Frees retired records whose grace period is over; returns how many are still waiting.
+  // Frees retired records (and index slots) whose grace period is over; returns how many records
+  // are still waiting.
   size_t reclaim();
   [[nodiscard]] size_t size() const { return sessions_.size(); }
   [[nodiscard]] uint32_t capacity() const { return max_sessions_; }
@@ -231,8 +247,9 @@ class SessionTable {
   [[nodiscard]] uint32_t transcoder_load(uint32_t t) const { return transcoder_load_[t]; }
   [[nodiscard]] Session* find(uint64_t session_id) const;
   [[nodiscard]] const std::map<uint64_t, RtePtr<Session>>& sessions() const { return sessions_; }
-  // Key slots in the hash: 4 per session plus room for keys waiting in the RCU defer queue.
-  [[nodiscard]] static uint32_t hash_entries(uint32_t max_sessions);
+  // Key slots in the index: 4 per session plus room for retired keys waiting for their grace
+  // period.
+  [[nodiscard]] static uint32_t index_keys(uint32_t max_sessions);
 
  private:
   SessionTable() = default;
@@ -275,7 +292,7 @@ class SessionTable {
   // Barriers into every ring for the retired records past the workers' grace period.
   void send_barriers();
 
-  rte_hash* hash_ = nullptr;
+  StreamIndex index_;
   rte_rcu_qsbr* qsbr_ = nullptr;
   TranscodingLimits transcoding_;
   std::vector<TranscoderLink> transcoders_;

@@ -288,7 +288,7 @@ void DataplaneTest::SetUp() {
                            workers, port_addresses, hz_, SOCKET_ID_ANY, &*srtp_, transcoding());
   ASSERT_TRUE(table.has_value()) << table.error();
   table_ = std::move(*table);
-  datapath_->sessions = table_->hash();
+  datapath_->sessions = table_->index();
   auto sources = SourceTable::create(fmt::format("test_sources{}", g_table_serial++), max_sources(),
                                      table_->qsbr(), hz_, SOCKET_ID_ANY);
   ASSERT_TRUE(sources.has_value()) << sources.error();

@@ -196,7 +196,7 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
       peers->seq[leg].assign(pairs * slots, 1);
     }
   }
-  datapath->sessions = (*table)->hash();
+  datapath->sessions = (*table)->index();
   for (uint32_t k = 0; k < sessions; ++k) {
     const uint32_t pair = k / slots;
     const uint32_t slot = k % slots;

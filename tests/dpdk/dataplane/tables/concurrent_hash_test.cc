@@ -1,4 +1,4 @@
-// The rte_hash both dataplane tables use (concurrent_hash.h): exactly `entries` keys fit whatever
+// The source table's rte_hash (concurrent_hash.h): exactly `entries` keys fit whatever
 // the collisions, errors name the table, and a deleted key's slot is reused only after every
 // reader passed a quiescent state.
 #include "dataplane/tables/concurrent_hash.h"
