@@ -176,8 +176,9 @@ const std::vector<std::string> kZoneKeys = {"dataplane_port",
                                             "default_target",
                                             "default_target_transport"};
 const std::string kZoneListen = "listen";  // repeatable
-const std::vector<std::string> kTrunkKeys = {"zone",       "host",     "port",     "transport",
-                                             "fromdomain", "fromuser", "username", "secret"};
+const std::vector<std::string> kTrunkKeys = {"zone",     "inbound_zone", "host",
+                                             "port",     "transport",    "fromdomain",
+                                             "fromuser", "username",     "secret"};
 
 std::expected<Transport, std::string> parse_transport_option(std::string_view text,
                                                              std::string_view option) {
@@ -276,6 +277,7 @@ std::expected<void, std::string> read_trunk(const Values& v, const std::string& 
   auto zone = v.get(prefix + "zone");
   if (!zone) return std::unexpected(prefix + "zone: required");
   trunk.zone = *zone;
+  trunk.inbound_zone = v.get(prefix + "inbound_zone").value_or("");
   auto host = v.get(prefix + "host");
   if (!host) return std::unexpected(prefix + "host: required");
   auto address = parse_ipv4(*host, prefix + "host", " (host names are not resolved)");
@@ -512,12 +514,22 @@ std::expected<void, std::string> cross_check(const Config& config) {
       ++access_zones;
     }
   }
-  if (access_zones != 1) {
+  if (access_zones == 0) {
     return std::unexpected(
-        fmt::format("zones: exactly one access zone (a zone no trunk uses) is supported, found {}",
-                    access_zones));
+        "zones: no access zone (a zone no trunk uses): calls need one to come from and go to");
   }
   return check_transports(config);
+}
+
+// Each trunk's inbound zone, named or the only access zone.
+std::expected<void, std::string> resolve_inbound_zones(Config& config) {
+  for (TrunkConfig& t : config.trunks) {
+    auto zone = resolve_access_zone(config.zones, config.trunks, t.inbound_zone,
+                                    "trunk." + t.name + ".inbound_zone");
+    if (!zone) return std::unexpected(zone.error());
+    t.inbound_zone = std::move(*zone);
+  }
+  return {};
 }
 
 }  // namespace
@@ -654,6 +666,7 @@ std::expected<Config, std::string> read_config(const Values& values, const Secti
   if (auto r = read_normalize(values, config); !r) return std::unexpected(r.error());
   if (auto r = read_register(values, config); !r) return std::unexpected(r.error());
   if (auto r = cross_check(config); !r) return std::unexpected(r.error());
+  if (auto r = resolve_inbound_zones(config); !r) return std::unexpected(r.error());
   if (auto r = read_routes(values, names.routes, config); !r) return std::unexpected(r.error());
   if (auto r = read_dids(values, names.dids, config); !r) return std::unexpected(r.error());
   if (auto r = check_security(config); !r) return std::unexpected(r.error());

@@ -7,7 +7,8 @@
 namespace sbc::cp::config_detail {
 namespace {
 
-const std::vector<std::string> kDidKeys = {"numbers", "trunks", "target", "transport", "called"};
+const std::vector<std::string> kDidKeys = {"numbers", "trunks",    "zone",
+                                           "target",  "transport", "called"};
 
 // A user part we write into a Request-URI: an extension or a user name.
 bool valid_called(std::string_view user) {
@@ -88,11 +89,27 @@ std::expected<void, std::string> read_dids(const Values& v, const std::set<std::
       }
       did.trunks = std::move(*trunks);
     }
+    if (auto zone = v.get(prefix + "zone")) {
+      auto access = resolve_access_zone(config.zones, config.trunks, *zone, prefix + "zone");
+      if (!access) return std::unexpected(access.error());
+      did.zone = std::move(*access);
+    }
     if (auto r = read_target(v, prefix, did); !r) return r;
-    if (did.kind == DidTargetKind::kDefault &&
-        !access_zone(config.zones, config.trunks).default_target) {
-      return std::unexpected(
-          fmt::format("{}target: default, and the access zone has no default_target", prefix));
+    if (did.kind == DidTargetKind::kDefault) {
+      // The zone whose default target takes the call: the entry's, else the inbound zone of
+      // each trunk it serves.
+      for (const TrunkConfig& t : config.trunks) {
+        if (!did.trunks.empty() && std::ranges::find(did.trunks, t.name) == did.trunks.end()) {
+          continue;
+        }
+        const std::string& zone = did.zone.empty() ? t.inbound_zone : did.zone;
+        if (!config.find_zone(zone)->default_target) {
+          return std::unexpected(fmt::format(
+              "{}target: default, and access zone {} (where calls from trunk {} go) has no "
+              "default_target",
+              prefix, zone, t.name));
+        }
+      }
     }
     if (auto called = v.get(prefix + "called")) {
       if (!valid_called(trim(*called))) {

@@ -106,16 +106,11 @@ std::expected<void, std::string> read_routes(const Values& v, const std::set<std
     const std::string prefix = "route." + name + ".";
     RouteConfig route;
     route.name = name;
-    route.zone =
-        v.get(prefix + "zone").value_or(std::string(access_zone(config.zones, config.trunks).name));
-    if (config.find_zone(route.zone) == nullptr) {
-      return std::unexpected(fmt::format("{}zone: no [zone.{}]", prefix, route.zone));
-    }
-    if (config.is_trunk_zone(route.zone)) {
-      return std::unexpected(
-          fmt::format("{}zone: {} faces carriers; routes are for calls from an access zone", prefix,
-                      route.zone));
-    }
+    // Routes are for calls from an access zone.
+    auto zone = resolve_access_zone(config.zones, config.trunks,
+                                    v.get(prefix + "zone").value_or(""), prefix + "zone");
+    if (!zone) return std::unexpected(zone.error());
+    route.zone = std::move(*zone);
     if (auto text = v.get(prefix + "prefix")) {
       auto prefixes = split_list(*text, prefix + "prefix");
       if (!prefixes) return std::unexpected(prefixes.error());

@@ -406,31 +406,28 @@ std::expected<void, std::string> read_security(const Values& v, const std::set<s
 }
 
 std::expected<void, std::string> check_security(Config& config) {
-  const std::string& access = config.access_zone().name;
+  // Users belong to an access zone: the one they name, or the only one.
   for (UserConfig& u : config.users) {
-    if (u.zone.empty()) u.zone = access;
-    const std::string option = "user." + u.name + ".zone";
-    if (config.find_zone(u.zone) == nullptr) {
-      return std::unexpected(option + ": no section [zone." + u.zone + "]");
-    }
-    if (config.is_trunk_zone(u.zone)) {
-      return std::unexpected(option + ": zone " + u.zone +
-                             " faces carriers (trunks use it); users belong to an access zone");
-    }
+    auto zone =
+        resolve_access_zone(config.zones, config.trunks, u.zone, "user." + u.name + ".zone");
+    if (!zone) return std::unexpected(zone.error());
+    u.zone = std::move(*zone);
   }
   // Secure by default: an access zone routes calls to the trunks, which cost money. Anyone may
   // place them only when the operator says so.
-  const ZoneConfig& zone = config.access_zone();
-  const bool screened =
-      !zone.acl_allow.empty() ||
-      std::ranges::find(zone.authenticate, sip::Method::kInvite) != zone.authenticate.end();
-  if (!screened && !zone.allow_open_access) {
-    return std::unexpected(fmt::format(
-        "zone.{0}: any address could place calls to trunk {1}: restrict the zone with "
-        "zone.{0}.acl_allow (source networks) or zone.{0}.authenticate = invite (digest; "
-        "zone.{0}.trusted for a PBX known by its address), or accept it with "
-        "zone.{0}.allow_open_access = yes",
-        zone.name, config.trunks.front().name));
+  for (const ZoneConfig& zone : config.zones) {
+    if (config.is_trunk_zone(zone.name)) continue;
+    const bool screened =
+        !zone.acl_allow.empty() ||
+        std::ranges::find(zone.authenticate, sip::Method::kInvite) != zone.authenticate.end();
+    if (!screened && !zone.allow_open_access) {
+      return std::unexpected(fmt::format(
+          "zone.{0}: any address could place calls to trunk {1}: restrict the zone with "
+          "zone.{0}.acl_allow (source networks) or zone.{0}.authenticate = invite (digest; "
+          "zone.{0}.trusted for a PBX known by its address), or accept it with "
+          "zone.{0}.allow_open_access = yes",
+          zone.name, config.trunks.front().name));
+    }
   }
   for (const TrunkConfig& t : config.trunks) {
     if (std::ranges::none_of(t.allow, [&](const IpNetwork& n) { return n.contains(t.host); })) {

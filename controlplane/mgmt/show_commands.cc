@@ -301,6 +301,7 @@ CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock) {
                             state, latency, qualify, registration, failure);
     nlohmann::json row = {{"name", trunk.name},
                           {"zone", trunk.zone},
+                          {"inbound_zone", trunk.inbound_zone},
                           {"address", address},
                           {"state", to_string(s.state)},
                           {"available", health.routable(t, clock.now())},
@@ -385,10 +386,12 @@ CommandOutput show_dids(const B2bua& b2bua) {
         did.numbers.empty() ? std::string("(every other)")
                             : fmt::format("{}", fmt::join(did.numbers, ",")),
         did.trunks.empty() ? std::string("(any)") : fmt::format("{}", fmt::join(did.trunks, ",")),
-        target, did.called.empty() ? std::string("(as called)") : did.called);
+        did.zone.empty() ? target : fmt::format("{} in {}", target, did.zone),
+        did.called.empty() ? std::string("(as called)") : did.called);
     out.data["dids"].push_back({{"name", did.name},
                                 {"numbers", did.numbers},
                                 {"trunks", did.trunks},
+                                {"zone", did.zone},
                                 {"target", target},
                                 {"called", did.called}});
   }

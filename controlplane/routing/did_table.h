@@ -38,6 +38,7 @@ struct DidConfig {
   std::string name;
   std::vector<std::string> numbers;  // prefixes of the called number; empty: every number
   std::vector<std::string> trunks;   // trunk names it serves; empty: calls from any trunk
+  std::string zone;  // the access zone of its target; "": the inbound zone of the call's trunk
   DidTargetKind kind = DidTargetKind::kDefault;
   std::string user;                       // kUser: the registered user
   std::optional<HostPort> address;        // kAddress

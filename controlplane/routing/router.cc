@@ -201,9 +201,6 @@ std::optional<Route> Router::trunk_route(size_t trunk) const {
 
 std::expected<Route, RouteRefusal> Router::from_trunk(const SipPeer& from, std::string_view user,
                                                       TimePoint now) const {
-  const ZoneConfig& access = access_zone(zone_configs_, trunk_configs_);
-  const auto access_index = zone_index(access.name);
-  if (!access_index) return std::unexpected(refusal(RouteError::kNoTarget));
   Route route;
   route.trunk = trunk_of(from.zone, from.remote.address());
   if (is_relay_token(user)) {
@@ -219,10 +216,19 @@ std::expected<Route, RouteRefusal> Router::from_trunk(const SipPeer& from, std::
     route.from_host = route.to_host;
     return route;
   }
+  // The access zone the call goes to: its DID entry's, else its trunk's inbound zone (a trunk
+  // built without validation, and a source no trunk allows, go to the first access zone).
+  std::string_view inbound = route.trunk ? trunk_configs_[*route.trunk].inbound_zone : "";
+  const DidConfig* did = nullptr;
   if (!dids_.empty()) {
-    const DidConfig* did =
-        dids_.match(route.trunk ? std::string_view(trunk_configs_[*route.trunk].name) : "", user);
+    did = dids_.match(route.trunk ? std::string_view(trunk_configs_[*route.trunk].name) : "", user);
     if (!did) return std::unexpected(refusal(RouteError::kNoDid));
+    if (!did->zone.empty()) inbound = did->zone;
+  }
+  if (inbound.empty()) inbound = access_zone(zone_configs_, trunk_configs_).name;
+  const auto access_index = zone_index(inbound);
+  if (!access_index) return std::unexpected(refusal(RouteError::kNoTarget));
+  if (did != nullptr) {
     route.route_name = did->name;
     route.called_user =
         did->kind == DidTargetKind::kUser && did->called.empty() ? did->user : did->called;
@@ -246,6 +252,7 @@ std::expected<Route, RouteRefusal> Router::from_trunk(const SipPeer& from, std::
       user = {};  // the default target
     }
   }
+  const ZoneConfig& access = zone_configs_[*access_index];
   // A registered user is reached where its REGISTER came from (through its NAT, over its
   // connection); anyone else through the access zone's default target (the PBX).
   const auto bindings = registrar_.lookup(user, now);

@@ -12,10 +12,11 @@
 //   comes from its qualify pings and Retry-After holds, trunk_health.h). The first takes the
 //   call, the others are its alternates, tried in turn when the first fails it
 //   (b2bua/trunk_failover.h). A number no route serves gets 404;
-// - from a trunk: the DID table's entry for the number called (did_table.h: a registered user,
-//   a PBX's address or the default target; 404 for a number it does not serve); without a DID
-//   table a user registered on the access zone, where its REGISTER came from, else the access
-//   zone's default_target (the PBX); else 404.
+// - from a trunk: to an access zone, the DID entry's or else the trunk's inbound_zone. The DID
+//   table's entry for the number called (did_table.h: a registered user, a PBX's address or the
+//   default target; 404 for a number it does not serve); without a DID table a user registered
+//   on that zone, where its REGISTER came from, else the zone's default_target (the PBX); else
+//   404.
 //
 // Single-threaded, like the B2BUA that asks it.
 #pragma once

@@ -5,6 +5,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <chrono>
 #include <cstdint>
+#include <expected>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,9 @@ struct TrunkRate {
 struct TrunkConfig {
   std::string name;
   std::string zone;
+  // The access zone its calls go to (a DID may name another); resolved by validation, which
+  // defaults it to the only access zone.
+  std::string inbound_zone;
   boost::asio::ip::address host;  // IPv4 address of the carrier's SIP server
   uint16_t port = 5060;
   Transport transport = Transport::kUdp;  // how we reach the carrier
@@ -90,9 +94,13 @@ struct TrunkConfig {
 
 // True when some trunk uses the zone: such a zone faces carriers, every other zone is access.
 [[nodiscard]] bool is_trunk_zone(const std::vector<TrunkConfig>& trunks, std::string_view zone);
-// The single access zone that takes new requests (validation guarantees exactly one; a retired
-// one is skipped).
+// The first access zone (validation guarantees at least one; a retired one is skipped).
 [[nodiscard]] const ZoneConfig& access_zone(const std::vector<ZoneConfig>& zones,
                                             const std::vector<TrunkConfig>& trunks);
+// The access zone option `option` names (`name`: it must be one), or, when it names none, the
+// only access zone there is: with several the option must say which.
+[[nodiscard]] std::expected<std::string, std::string> resolve_access_zone(
+    const std::vector<ZoneConfig>& zones, const std::vector<TrunkConfig>& trunks,
+    std::string_view name, std::string_view option);
 
 }  // namespace sbc::cp

@@ -128,7 +128,7 @@ def call_a_did(the_lab, checks):
                  f"{what}: From has the caller in national form at the SBC ({from_header})")
     expect_header(checks, invite, "User-Agent", "Lab SBC access", what)
     dids = the_lab.cli_json("show", "dids")["dids"]
-    checks.check(dids == [{"name": "sales", "numbers": ["+1555000900"], "trunks": [],
+    checks.check(dids == [{"name": "sales", "numbers": ["+1555000900"], "trunks": [], "zone": "",
                            "target": "default", "called": "101"}],
                  f"show dids lists the DID table ({dids})")
     print(the_lab.cli("show", "dids"), flush=True)

@@ -42,10 +42,11 @@ class CallOutcome:
     # What a side's TLS relay received (kamailio.TlsRelay.seen()), for a side that speaks TLS.
     caller_relay_seen: Optional[List[SeenMessage]] = None
     callee_relay_seen: Optional[List[SeenMessage]] = None
+    caller_ip: str = CALLER_IP
 
     @property
     def caller_rtp_received(self) -> int:
-        return self.caller_capture.rtp_to(CALLER_IP, MEDIA_PORT)
+        return self.caller_capture.rtp_to(self.caller_ip, MEDIA_PORT)
 
     @property
     def callee_rtp_received(self) -> int:
@@ -53,7 +54,7 @@ class CallOutcome:
 
     @property
     def caller_rtp_sent(self) -> int:
-        return self.caller_capture.count_from(CALLER_IP, MEDIA_PORT)
+        return self.caller_capture.count_from(self.caller_ip, MEDIA_PORT)
 
     @property
     def callee_rtp_sent(self) -> int:
@@ -64,7 +65,8 @@ def run_call(lab: Lab, uac_scenario: str, uas_scenario: str, *, duration_ms: int
              audio_seconds: float = 2.0, service: str = "15550002",
              during: Optional[Callable[[Lab], Any]] = None, timeout_s: int = 30,
              caller_transport: str = "udp", callee_transport: str = "udp",
-             caller_user: str = "15550001", caller_extra: Sequence[str] = ()) -> CallOutcome:
+             caller_user: str = "15550001", caller_extra: Sequence[str] = (),
+             caller_ip: str = CALLER_IP, sbc_port: int = SIP_PORT) -> CallOutcome:
     """Places one call from the caller namespace to the SBC, answered in the callee namespace.
 
     `duration_ms` is sipp's -d (the caller's pause before BYE, or before CANCEL); `audio_seconds`
@@ -75,6 +77,8 @@ def run_call(lab: Lab, uac_scenario: str, uas_scenario: str, *, duration_ms: int
     captured too; a TLS callee needs a scenario that echoes Record-Route). The lab's SipSetup
     must give the SBC the matching listeners and trunk transport. `caller_user` is the caller's
     From user, `caller_extra` more sipp arguments for the caller (e.g. -key NAME VALUE).
+    `caller_ip` (added to the namespace by the test) and `sbc_port`: where a plain caller calls
+    from and the SBC's access port it calls (another access zone's listener).
     """
     assert lab.caller is not None and lab.callee is not None
     for side, transport in (("caller", caller_transport), ("callee", callee_transport)):
@@ -131,8 +135,8 @@ def run_call(lab: Lab, uac_scenario: str, uas_scenario: str, *, duration_ms: int
         if caller_transport == "tls":
             remote, sipp_transport = f"{CALLER_IP}:{RELAY_UDP_PORT}", "udp"
         else:
-            remote, sipp_transport = f"{ACCESS_IP}:{SIP_PORT}", caller_transport
-        uac = Sipp(lab.caller, "caller", uac_scenario, caller_dir, CALLER_IP,
+            remote, sipp_transport = f"{ACCESS_IP}:{sbc_port}", caller_transport
+        uac = Sipp(lab.caller, "caller", uac_scenario, caller_dir, caller_ip,
                    media_port=MEDIA_PORT, remote=remote, service=service,
                    caller_user=caller_user, duration_ms=duration_ms, timeout_s=timeout_s,
                    transport=sipp_transport, extra=caller_extra)
@@ -151,7 +155,7 @@ def run_call(lab: Lab, uac_scenario: str, uas_scenario: str, *, duration_ms: int
         return CallOutcome(caller_result, callee_result, caller_capture, callee_capture,
                            packets, during_result, workdir, caller_transport, callee_transport,
                            caller_relay.seen() if caller_relay else None,
-                           callee_relay.seen() if callee_relay else None)
+                           callee_relay.seen() if callee_relay else None, caller_ip)
     finally:
         for proc in started:
             proc.stop()

@@ -112,5 +112,33 @@ TEST_F(B2buaTest, MergedInviteIs482) {
   EXPECT_EQ(b2bua_->active_calls(), 1u);
 }
 
+// A second access zone (a second site, its PBX at 203.0.113.30) taking carrier1's calls: the
+// INVITE leaves from that zone's address toward its PBX, and the call's media is anchored there.
+TEST_F(B2buaTest, ATrunksCallsGoToItsInboundZone) {
+  auto parsed = parse_config(std::string(kConfig) +
+                             "[zone.office]\ndataplane_port = access\nsip_address = 203.0.113.1\n"
+                             "allow_open_access = yes\ndefault_target = 203.0.113.30:5060\n"
+                             "[trunk.carrier1]\ninbound_zone = office\n");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  config_ = *parsed;
+  transport_.listen.push_back(boost::asio::ip::make_address("203.0.113.1"));
+  make_b2bua();
+  constexpr size_t kOffice = 2;  // zones sorted by name
+  const Endpoint pbx(boost::asio::ip::make_address("203.0.113.30"), 5060);
+
+  InviteParts call;
+  call.request_uri = "sip:4420@198.51.100.1";
+  call.from = "<sip:+15551234567@198.51.100.10>;tag=ctag";
+  call.call_id = "carrier-call-1@198.51.100.10";
+  call.body = sdp("198.51.100.10", 7000);
+  deliver(kCarrier, kTrunkAddr, caller_invite(call));
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 100);
+  auto invite = next_to(kOffice, pbx);
+  EXPECT_EQ(invite.method(), sip::Method::kInvite);
+  EXPECT_EQ(invite.request_uri_text(), "sip:4420@203.0.113.30");
+  EXPECT_EQ(invite.top_via()->host, "203.0.113.1");
+  EXPECT_EQ(std::string(invite.to()->uri.host), "203.0.113.30");
+}
+
 }  // namespace
 }  // namespace sbc::cp

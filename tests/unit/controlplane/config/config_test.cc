@@ -194,10 +194,56 @@ TEST(ConfigTest, NeedsZonesAndTrunks) {
   EXPECT_NE(error_of("[zone.a]\ndataplane_port = access\n").find("trunk"), std::string::npos);
 }
 
-TEST(ConfigTest, ExactlyOneAccessZone) {
-  EXPECT_NE(error_of(with("[zone.second]\ndataplane_port = access\nsip_port = 5070\n"))
-                .find("exactly one access zone"),
+TEST(ConfigTest, NeedsAnAccessZone) {
+  // A trunk on kSample's access zone too: every zone faces carriers.
+  const std::string text = replaced("default_target = 192.0.2.10:5060", ";") +
+                           "[trunk.other]\nzone = access\nhost = 192.0.2.99\n";
+  EXPECT_NE(error_of(text).find("zones: no access zone"), std::string::npos);
+}
+
+// A second access zone (a second PBX's site): a trunk, a user, a route and a DID each say which
+// access zone they belong to when there is more than one.
+constexpr const char* kSecondAccessZone =
+    "[zone.office]\ndataplane_port = access\nsip_port = 5070\nallow_open_access = yes\n"
+    "default_target = 192.0.2.30:5060\n";
+
+TEST(ConfigTest, SeveralAccessZonesEachNamedWhereItMatters) {
+  const std::string text = with(kSecondAccessZone);
+  EXPECT_NE(error_of(text).find("trunk.carrier1.inbound_zone: there are several access zones "
+                                "(access, office): name one"),
             std::string::npos);
+  EXPECT_NE(error_of(text + "[trunk.carrier1]\ninbound_zone = carrier\n")
+                .find("trunk.carrier1.inbound_zone: zone carrier faces carriers"),
+            std::string::npos);
+  EXPECT_NE(error_of(text + "[trunk.carrier1]\ninbound_zone = nowhere\n")
+                .find("no section [zone.nowhere]"),
+            std::string::npos);
+  const std::string both = text + "[trunk.carrier1]\ninbound_zone = office\n";
+  auto config = parse_config(both);
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->trunks[0].inbound_zone, "office");
+
+  EXPECT_NE(error_of(both + "[user.alice]\nsecret = s3cret\n").find("user.alice.zone: there are"),
+            std::string::npos);
+  auto user = parse_config(both + "[user.alice]\nsecret = s3cret\nzone = office\n");
+  ASSERT_TRUE(user.has_value()) << user.error();
+  EXPECT_EQ(user->users[0].zone, "office");
+  EXPECT_NE(error_of(both + "[route.all]\ntrunks = carrier1\n").find("route.all.zone: there are"),
+            std::string::npos);
+  auto did = parse_config(both + "[did.sales]\nnumbers = 1555\nzone = access\ntarget = default\n");
+  ASSERT_TRUE(did.has_value()) << did.error();
+  EXPECT_EQ(did->dids[0].zone, "access");
+  // Each access zone is screened on its own.
+  EXPECT_NE(error_of(replaced("allow_open_access = yes", ";") + kSecondAccessZone +
+                     "[trunk.carrier1]\ninbound_zone = office\n")
+                .find("zone.access: any address could place calls"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, TheOnlyAccessZoneTakesATrunksCalls) {
+  auto config = parse_config(kSample);
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->trunks[0].inbound_zone, "access");
 }
 
 TEST(ConfigTest, SectionNamesAreChecked) {

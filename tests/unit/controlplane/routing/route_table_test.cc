@@ -139,7 +139,8 @@ TEST(RouteTableTest, TheParserRefusesRoutesItCouldNotServe) {
   EXPECT_NE(refusal("[route.r]\nprefix = 44\n").find("trunks: required"), std::string::npos);
   EXPECT_NE(refusal("[route.r]\nzone = carrier\ntrunks = a\n").find("faces carriers"),
             std::string::npos);
-  EXPECT_NE(refusal("[route.r]\nzone = lobby\ntrunks = a\n").find("no [zone.lobby]"),
+  EXPECT_NE(refusal("[route.r]\nzone = lobby\ntrunks = a\n")
+                .find("route.r.zone: no section [zone.lobby]"),
             std::string::npos);
   EXPECT_NE(refusal("[route.r]\nprefix = 44x\ntrunks = a\n").find("not a number prefix"),
             std::string::npos);

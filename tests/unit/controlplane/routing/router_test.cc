@@ -275,6 +275,75 @@ TEST_F(RouterDidTest, ANumberNoEntryServesGets404EvenForARegisteredUser) {
   }
 }
 
+// --- several access zones ---
+
+// A second site (zone office, its PBX at 192.0.2.30): carrier1's calls go to the first site,
+// carrier2's to the second.
+const std::string kTwoSites =
+    kConfig +
+    "[zone.office]\ndataplane_port = access\nsip_address = 192.0.2.1\nsip_port = 5070\n"
+    "allow_open_access = yes\ndefault_target = 192.0.2.30:5060\n"
+    "[trunk.carrier1]\ninbound_zone = access\n"
+    "[trunk.carrier2]\ninbound_zone = office\n";
+constexpr size_t kOffice = 2;  // zones sorted by name
+
+class RouterTwoSitesTest : public RouterTest {
+ protected:
+  explicit RouterTwoSitesTest(const std::string& text = kTwoSites) : RouterTest(text) {
+    transport_.bound.insert(kOffice);
+  }
+};
+
+TEST_F(RouterTwoSitesTest, EachTrunksCallsGoToItsInboundZone) {
+  auto r = route(source(kCarrier, "198.51.100.10"));
+  ASSERT_TRUE(r.has_value()) << r.error().reason;
+  EXPECT_EQ(r->peer.zone, kAccess);
+  EXPECT_EQ(r->peer.remote, Endpoint(make_address("192.0.2.10"), 5060));
+  r = route(source(kCarrier, "198.51.100.77"));
+  ASSERT_TRUE(r.has_value()) << r.error().reason;
+  EXPECT_EQ(r->peer.zone, kOffice);
+  EXPECT_EQ(r->peer.remote, Endpoint(make_address("192.0.2.30"), 5060));
+  // A user registered at the first site is reached from its trunk only: the second site's
+  // calls for that name go to the second site's PBX.
+  register_alice(kAccess);
+  r = route(source(kCarrier, "198.51.100.10"), "alice");
+  ASSERT_TRUE(r.has_value()) << r.error().reason;
+  EXPECT_EQ(r->kind, RouteKind::kRegisteredUser);
+  r = route(source(kCarrier, "198.51.100.77"), "alice");
+  ASSERT_TRUE(r.has_value()) << r.error().reason;
+  EXPECT_EQ(r->kind, RouteKind::kDefaultTarget);
+  EXPECT_EQ(r->peer.zone, kOffice);
+  // Calls from the second site go out through the trunks as the first site's do.
+  r = route(source(kOffice, "192.0.2.30"), "4420");
+  ASSERT_TRUE(r.has_value()) << r.error().reason;
+  EXPECT_EQ(r->kind, RouteKind::kTrunk);
+}
+
+class RouterTwoSitesDidTest : public RouterTwoSitesTest {
+ protected:
+  RouterTwoSitesDidTest()
+      : RouterTwoSitesTest(kTwoSites +
+                           "[did.hq]\nnumbers = +1555\nzone = office\ntarget = default\n"
+                           "[did.rest]\ntarget = default\n") {}
+};
+
+TEST_F(RouterTwoSitesDidTest, ADidNamesTheZoneOfItsTarget) {
+  // carrier1's calls go to the first site, but +1555... is the second site's number.
+  auto r = route(source(kCarrier, "198.51.100.10"), "+15550001000");
+  ASSERT_TRUE(r.has_value()) << r.error().reason;
+  EXPECT_EQ(r->route_name, "hq");
+  EXPECT_EQ(r->peer.zone, kOffice);
+  EXPECT_EQ(r->peer.remote, Endpoint(make_address("192.0.2.30"), 5060));
+  // A DID without a zone follows the trunk's inbound zone.
+  r = route(source(kCarrier, "198.51.100.10"), "+4420");
+  ASSERT_TRUE(r.has_value()) << r.error().reason;
+  EXPECT_EQ(r->route_name, "rest");
+  EXPECT_EQ(r->peer.zone, kAccess);
+  r = route(source(kCarrier, "198.51.100.77"), "+4420");
+  ASSERT_TRUE(r.has_value()) << r.error().reason;
+  EXPECT_EQ(r->peer.zone, kOffice);
+}
+
 // --- refusals ---
 
 class RouterNoTargetTest : public RouterTest {
