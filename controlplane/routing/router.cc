@@ -218,7 +218,8 @@ std::expected<Route, RouteRefusal> Router::from_trunk(const SipPeer& from, std::
   }
   // The access zone the call goes to: its DID entry's, else its trunk's inbound zone (a trunk
   // built without validation, and a source no trunk allows, go to the first access zone).
-  std::string_view inbound = route.trunk ? trunk_configs_[*route.trunk].inbound_zone : "";
+  std::string_view inbound;  // a view of the configs, never of a temporary
+  if (route.trunk) inbound = trunk_configs_[*route.trunk].inbound_zone;
   const DidConfig* did = nullptr;
   if (!dids_.empty()) {
     did = dids_.match(route.trunk ? std::string_view(trunk_configs_[*route.trunk].name) : "", user);
@@ -232,8 +233,9 @@ std::expected<Route, RouteRefusal> Router::from_trunk(const SipPeer& from, std::
     route.route_name = did->name;
     route.called_user =
         did->kind == DidTargetKind::kUser && did->called.empty() ? did->user : did->called;
-    if (did->kind == DidTargetKind::kAddress && did->address) {
-      const HostPort& pbx = *did->address;
+    if (const std::optional<HostPort>& address = did->address;
+        did->kind == DidTargetKind::kAddress && address) {
+      const HostPort& pbx = *address;
       route.kind = RouteKind::kDefaultTarget;
       route.peer.transport = did->transport;
       route.peer.remote = Endpoint(pbx.host, pbx.port);

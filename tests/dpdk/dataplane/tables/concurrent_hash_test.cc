@@ -4,10 +4,10 @@
 #include "dataplane/tables/concurrent_hash.h"
 
 #include <fmt/core.h>
-#include <rte_malloc.h>
 
 #include <atomic>
 
+#include "tests/dpdk/dataplane/tables/test_qsbr.h"
 #include "tests/dpdk/test_lab.h"
 
 namespace sbc::dp::test {
@@ -17,27 +17,20 @@ std::atomic<uint32_t> g_serial{0};
 
 class ConcurrentHashTest : public ::testing::Test {
  protected:
-  static constexpr uint32_t kReader = 0;
-  void SetUp() override {
-    const size_t size = rte_rcu_qsbr_get_memsize(1);
-    qsbr_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc("concurrent_hash_test_qsbr", size, 64));
-    ASSERT_NE(qsbr_, nullptr);
-    ASSERT_EQ(rte_rcu_qsbr_init(qsbr_, 1), 0);
-    name_ = fmt::format("concurrent_hash_test{}", g_serial++);
-  }
+  void SetUp() override { name_ = fmt::format("concurrent_hash_test{}", g_serial++); }
   void TearDown() override {
     if (hash_ != nullptr) rte_hash_free(hash_);
-    rte_free(qsbr_);
   }
   int add(uint64_t key) { return rte_hash_add_key(hash_, &key); }
 
-  rte_rcu_qsbr* qsbr_ = nullptr;
+  TestQsbr qsbr_;
   std::string name_;
   rte_hash* hash_ = nullptr;
 };
 
 TEST_F(ConcurrentHashTest, HoldsExactlyItsEntries) {
-  auto hash = make_concurrent_hash(name_, 64, sizeof(uint64_t), qsbr_, SOCKET_ID_ANY, "test table");
+  auto hash =
+      make_concurrent_hash(name_, 64, sizeof(uint64_t), qsbr_.get(), SOCKET_ID_ANY, "test table");
   ASSERT_TRUE(hash.has_value()) << hash.error();
   hash_ = *hash;
   for (uint64_t k = 1; k <= 64; ++k) ASSERT_GE(add(k * 0x9e3779b97f4a7c15ull), 0) << k;
@@ -48,31 +41,29 @@ TEST_F(ConcurrentHashTest, HoldsExactlyItsEntries) {
 }
 
 TEST_F(ConcurrentHashTest, ErrorsNameTheTable) {
-  auto hash = make_concurrent_hash(name_, 64, sizeof(uint64_t), qsbr_, SOCKET_ID_ANY, "test table");
+  auto hash =
+      make_concurrent_hash(name_, 64, sizeof(uint64_t), qsbr_.get(), SOCKET_ID_ANY, "test table");
   ASSERT_TRUE(hash.has_value()) << hash.error();
   hash_ = *hash;
-  auto twice =
-      make_concurrent_hash(name_, 64, sizeof(uint64_t), qsbr_, SOCKET_ID_ANY, "session table");
+  auto twice = make_concurrent_hash(name_, 64, sizeof(uint64_t), qsbr_.get(), SOCKET_ID_ANY,
+                                    "session table");
   ASSERT_FALSE(twice.has_value());
   EXPECT_TRUE(twice.error().starts_with("session table: rte_hash_create(64 entries): "))
       << twice.error();
 }
 
 TEST_F(ConcurrentHashTest, ADeletedSlotWaitsForTheReaders) {
-  auto hash = make_concurrent_hash(name_, 8, sizeof(uint64_t), qsbr_, SOCKET_ID_ANY, "test table");
+  auto hash =
+      make_concurrent_hash(name_, 8, sizeof(uint64_t), qsbr_.get(), SOCKET_ID_ANY, "test table");
   ASSERT_TRUE(hash.has_value()) << hash.error();
   hash_ = *hash;
-  ASSERT_EQ(rte_rcu_qsbr_thread_register(qsbr_, kReader), 0);
-  rte_rcu_qsbr_thread_online(qsbr_, kReader);
   for (uint64_t k = 1; k <= 8; ++k) ASSERT_GE(add(k), 0) << k;
   uint64_t gone = 3;
   ASSERT_GE(rte_hash_del_key(hash_, &gone), 0);
   EXPECT_LT(rte_hash_lookup(hash_, &gone), 0);  // deleted at once for lookups...
   EXPECT_EQ(add(100), -ENOSPC);                 // ...but its slot is held for the reader
-  rte_rcu_qsbr_quiescent(qsbr_, kReader);
+  qsbr_.quiescent();
   EXPECT_GE(add(100), 0);  // the reader moved on: the slot is free again
-  rte_rcu_qsbr_thread_offline(qsbr_, kReader);
-  rte_rcu_qsbr_thread_unregister(qsbr_, kReader);
 }
 
 }  // namespace

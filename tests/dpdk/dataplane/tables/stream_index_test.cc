@@ -3,12 +3,11 @@
 // a reader racing the writer only ever gets the record of the key it asked for.
 #include "dataplane/tables/stream_index.h"
 
-#include <rte_malloc.h>
-
 #include <memory>
 #include <thread>
 
 #include "dataplane/tables/session_table.h"
+#include "tests/dpdk/dataplane/tables/test_qsbr.h"
 #include "tests/dpdk/test_lab.h"
 
 namespace sbc::dp::test {
@@ -24,20 +23,6 @@ StreamKey key_of(uint32_t n) {
 
 class StreamIndexTest : public ::testing::Test {
  protected:
-  static constexpr uint32_t kReader = 0;
-  void SetUp() override {
-    const size_t size = rte_rcu_qsbr_get_memsize(1);
-    qsbr_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc("stream_index_test_qsbr", size, 64));
-    ASSERT_NE(qsbr_, nullptr);
-    ASSERT_EQ(rte_rcu_qsbr_init(qsbr_, 1), 0);
-    ASSERT_EQ(rte_rcu_qsbr_thread_register(qsbr_, kReader), 0);
-    rte_rcu_qsbr_thread_online(qsbr_, kReader);
-  }
-  void TearDown() override {
-    rte_rcu_qsbr_thread_offline(qsbr_, kReader);
-    rte_rcu_qsbr_thread_unregister(qsbr_, kReader);
-    rte_free(qsbr_);
-  }
   // The smallest index: 64 buckets of 3 slots.
   static StreamIndex small() {
     auto index = StreamIndex::create(16, SOCKET_ID_ANY);
@@ -45,7 +30,7 @@ class StreamIndexTest : public ::testing::Test {
     return std::move(*index);
   }
 
-  rte_rcu_qsbr* qsbr_ = nullptr;
+  TestQsbr qsbr_;
   std::unique_ptr<StreamState[]> records_ = std::make_unique<StreamState[]>(256);
 };
 
@@ -70,13 +55,13 @@ TEST_F(StreamIndexTest, FindsEveryKeyThroughItsCollisionChainAndMissesTheRest) {
   }
 
   // Removing every other key keeps the rest reachable past the holes.
-  for (uint32_t n = 0; n < kKeys; n += 2) index.remove(key_of(n), qsbr_);
+  for (uint32_t n = 0; n < kKeys; n += 2) index.remove(key_of(n), qsbr_.get());
   EXPECT_EQ(index.size(), kKeys / 2);
   for (uint32_t n = 0; n < kKeys; ++n) {
     EXPECT_EQ(index.find(key_of(n)), n % 2 == 0 ? nullptr : &records_[n]) << n;
   }
-  rte_rcu_qsbr_quiescent(qsbr_, kReader);
-  EXPECT_EQ(index.reclaim(qsbr_), 0u);
+  qsbr_.quiescent();
+  EXPECT_EQ(index.reclaim(qsbr_.get()), 0u);
   // The freed slots take new keys, and the survivors are still found.
   for (uint32_t n = 0; n < kKeys; n += 2) ASSERT_TRUE(index.insert(key_of(n), &records_[n])) << n;
   for (uint32_t n = 0; n < kKeys; ++n) EXPECT_EQ(index.find(key_of(n)), &records_[n]) << n;
@@ -87,12 +72,12 @@ TEST_F(StreamIndexTest, ARemovedSlotWaitsForTheReaders) {
   const uint32_t slots = index.buckets() * 3;
   for (uint32_t n = 0; n < slots; ++n) ASSERT_TRUE(index.insert(key_of(n), &records_[n])) << n;
   EXPECT_FALSE(index.insert(key_of(slots), &records_[slots]));  // full
-  index.remove(key_of(7), qsbr_);
+  index.remove(key_of(7), qsbr_.get());
   EXPECT_EQ(index.find(key_of(7)), nullptr);                    // gone for lookups at once...
   EXPECT_FALSE(index.insert(key_of(slots), &records_[slots]));  // ...its slot held for the reader
-  EXPECT_EQ(index.reclaim(qsbr_), 1u);
-  rte_rcu_qsbr_quiescent(qsbr_, kReader);
-  EXPECT_EQ(index.reclaim(qsbr_), 0u);
+  EXPECT_EQ(index.reclaim(qsbr_.get()), 1u);
+  qsbr_.quiescent();
+  EXPECT_EQ(index.reclaim(qsbr_.get()), 0u);
   EXPECT_TRUE(index.insert(key_of(slots), &records_[slots]));  // the reader moved on
   EXPECT_EQ(index.find(key_of(slots)), &records_[slots]);
 }
@@ -125,15 +110,15 @@ TEST_F(StreamIndexTest, AReaderRacingTheWriterNeverGetsAnotherKeysRecord) {
           if ((hits >> i & 1) != 0 && found[i] != &records_[base + i]) wrong.fetch_add(1);
         }
       }
-      rte_rcu_qsbr_quiescent(qsbr_, kReader);
+      qsbr_.quiescent();
       ++rounds;
     }
   });
   // Bounded: a fixed number of writer steps.
   for (uint32_t step = 0; step < 20000; ++step) {
     const uint32_t n = (step * 37) % kKeys;
-    index.remove(key_of(n), qsbr_);
-    index.reclaim(qsbr_);
+    index.remove(key_of(n), qsbr_.get());
+    index.reclaim(qsbr_.get());
     index.insert(key_of(n), &records_[n]);
   }
   done.store(true, std::memory_order_release);
