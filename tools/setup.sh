@@ -16,8 +16,12 @@ packages=(
   libedit-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libsqlite3-dev
   # transcoding codecs (dataplane/media/codecs)
   libspandsp-dev libopus-dev libbcg729-dev
+  # trunk hosts by DNS name (RFC 3263: NAPTR, SRV, A)
+  libc-ares-dev
   # lab, demo and integration tests
   iproute2 iputils-ping ethtool sip-tester tcpdump procps curl python3 kmod
+  # a DNS server with SRV and NAPTR records for the trunk-by-name test
+  dnsmasq-base
   # security tests: SIP scanners (svmap, svwar, svcrack)
   sipvicious
   # TLS peers (Debian's sipp has no TLS): kamailio's tls module, test certificates, s_client

@@ -83,8 +83,11 @@ std::expected<void, std::string> Sbcd::make_transport() {
 }
 
 std::expected<void, std::string> Sbcd::make_call_handling(size_t restored_bans) {
+  auto dns = AresDnsClient::create(io_, config_.dns);
+  if (!dns) return std::unexpected(dns.error());
+  dns_ = std::move(*dns);
   b2bua_ = std::make_unique<B2bua>(config_, scheduler_, *transport_, dataplane_, ports_, metrics_,
-                                   security_, registrar_, &cdr_);
+                                   security_, registrar_, &cdr_, dns_.get());
   // transport -> ingress (screen, parse once, stateless refusals) -> transaction layer -> B2BUA
   ingress_ = std::make_unique<SipIngress>(b2bua_->transactions(), B2bua::request_policy(), metrics_,
                                           security_);

@@ -21,6 +21,7 @@
 #include "controlplane/media/media_ports.h"
 #include "controlplane/mgmt/command_table.h"
 #include "controlplane/mgmt/mgmt_server.h"
+#include "controlplane/net/ares_dns_client.h"
 #include "controlplane/observability/cdr_writer.h"
 #include "controlplane/observability/metrics.h"
 #include "controlplane/registrar/registrar.h"
@@ -117,6 +118,7 @@ class Sbcd {
   Registrar registrar_;
   std::unique_ptr<TransportManager> transport_;
   std::vector<std::vector<bool>> bound_;  // [zone][listener]: bound yet
+  std::unique_ptr<AresDnsClient> dns_;    // outlives the B2BUA that asks it
   std::unique_ptr<B2bua> b2bua_;
   std::unique_ptr<SipIngress> ingress_;  // in front of b2bua_'s transaction layer
   std::optional<api::StatsReply> dataplane_stats_;

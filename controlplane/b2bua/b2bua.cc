@@ -49,7 +49,8 @@ std::string_view to_string(CallState state) {
 
 B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport,
              DataplaneClient& dataplane, MediaPortAllocator& ports, Metrics& metrics,
-             EdgeSecurity& security, Registrar& registrar, CdrWriter* cdr, B2buaTimers timers)
+             EdgeSecurity& security, Registrar& registrar, CdrWriter* cdr, DnsClient* dns,
+             B2buaTimers timers)
     : config_(config),
       scheduler_(scheduler),
       metrics_(metrics),
@@ -83,9 +84,11 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
       register_(ctx_, register_relay_),
       keepalive_(ctx_, signalling_),
       qualify_(ctx_, signalling_),
-      registration_(ctx_, signalling_) {
+      registration_(ctx_, signalling_),
+      trunk_dns_(ctx_, dns) {
   for (const ZoneConfig& z : config.zones) trunk_zones_.push_back(config.is_trunk_zone(z.name));
-  qualify_.restart();
+  qualify_.restart();  // declares the trunks' metrics
+  trunk_dns_.restart();
   registration_.restart();
 }
 

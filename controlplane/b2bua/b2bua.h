@@ -19,6 +19,7 @@
 //   NatKeepalive     keep-alives toward NATed clients (nat_keepalive.h)
 //   TrunkQualify     OPTIONS pings to trunks, feeding the router's trunk health (trunk_qualify.h)
 //   TrunkRegistration  outbound REGISTER of trunks to their registrars (trunk_registration.h)
+//   TrunkDns         trunks known by DNS name located (NAPTR, SRV, A) and kept fresh (trunk_dns.h)
 // Itself it keeps the zones' roles across reloads (b2bua_reload.cc), the adoption of calls an
 // earlier sbcd kept (b2bua_persist.cc) and the capacity limits.
 //
@@ -44,6 +45,7 @@
 #include "controlplane/b2bua/register_handler.h"
 #include "controlplane/b2bua/register_relay.h"
 #include "controlplane/b2bua/session_timers.h"
+#include "controlplane/b2bua/trunk_dns.h"
 #include "controlplane/b2bua/trunk_qualify.h"
 #include "controlplane/b2bua/trunk_registration.h"
 #include "controlplane/sip/request_check.h"
@@ -61,7 +63,8 @@ class B2bua final : private TransactionUser {
  public:
   B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport,
         DataplaneClient& dataplane, MediaPortAllocator& ports, Metrics& metrics,
-        EdgeSecurity& security, Registrar& registrar, CdrWriter* cdr, B2buaTimers timers = {});
+        EdgeSecurity& security, Registrar& registrar, CdrWriter* cdr, DnsClient* dns = nullptr,
+        B2buaTimers timers = {});
   ~B2bua() override;
 
   // The zone's SIP address when the config left it to the dataplane port (known after Hello).
@@ -110,6 +113,8 @@ class B2bua final : private TransactionUser {
   [[nodiscard]] const CallTable::Map& calls() const { return calls_.all(); }
   // Each trunk's qualify state (index into the running configuration's trunks).
   [[nodiscard]] const TrunkHealth& trunk_health() const { return router_.health(); }
+  // Where each trunk is: its address, or what its name resolves to (trunk_dns.h).
+  [[nodiscard]] const TrunkTargets& trunk_targets() const { return router_.targets(); }
   [[nodiscard]] const std::vector<TrunkConfig>& trunks() const { return config_.trunks; }
   [[nodiscard]] const std::vector<RouteConfig>& routes() const { return config_.routes; }
   [[nodiscard]] const std::vector<DidConfig>& dids() const { return config_.dids; }
@@ -194,6 +199,7 @@ class B2bua final : private TransactionUser {
   NatKeepalive keepalive_;
   TrunkQualify qualify_;
   TrunkRegistration registration_;
+  TrunkDns trunk_dns_;
 };
 
 }  // namespace sbc::cp

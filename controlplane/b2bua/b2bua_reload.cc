@@ -15,6 +15,7 @@ void B2bua::reconfigure() {
   }
   router_.reconfigure();
   qualify_.restart();  // the trunks were indexed again
+  trunk_dns_.restart();
   registration_.restart();
 }
 

@@ -153,6 +153,7 @@ struct TrunkAttempt {
   std::string trunk;
   int code = 0;
   std::string reason;
+  std::string address;  // the target tried ("address:port/transport")
 };
 
 // Our INVITE to a trunk that stayed silent and was left for the next one (trunk_failover.h): what
@@ -250,6 +251,9 @@ struct Call {
   // Failover: the trunks (names) still to try, in order; those tried and failed; the timer of
   // the current trunk's first response.
   std::vector<std::string> failover_trunks;
+  // Which of the current trunk's targets our INVITE went to (a name's SRV targets and
+  // addresses: the next is tried before the next trunk, RFC 3263 §4.3).
+  size_t callee_target = 0;
   std::vector<TrunkAttempt> trunk_attempts;
   Timer failover_timer;
   std::vector<AbandonedInvite> abandoned_invites;  // one per silent trunk left, at most

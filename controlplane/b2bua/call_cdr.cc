@@ -54,8 +54,10 @@ nlohmann::json make_cdr(const Call& call) {
   j["route"] = call.route.empty() ? nlohmann::json(nullptr) : nlohmann::json(call.route);
   j["trunk_attempts"] = nlohmann::json::array();
   for (const TrunkAttempt& attempt : call.trunk_attempts) {
-    j["trunk_attempts"].push_back(
-        {{"trunk", attempt.trunk}, {"code", attempt.code}, {"reason", attempt.reason}});
+    j["trunk_attempts"].push_back({{"trunk", attempt.trunk},
+                                   {"address", attempt.address},
+                                   {"code", attempt.code},
+                                   {"reason", attempt.reason}});
   }
   j["start_time"] = iso8601(call.start_time);
   j["answer_time"] = call.answer_time ? nlohmann::json(iso8601(*call.answer_time)) : nullptr;

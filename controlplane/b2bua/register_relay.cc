@@ -186,8 +186,7 @@ void RegisterRelay::relay(Aor& aor, const std::string& key, const SipPeer& from,
                   .asked = {},
                   .deadline = {}};
   std::string contact = upstream_contacts(aor, key, request, *peer, flight);
-  const std::string domain =
-      trunk->fromdomain.empty() ? trunk->host.to_string() : trunk->fromdomain;
+  const std::string domain = trunk->fromdomain.empty() ? trunk->host : trunk->fromdomain;
   sip::RequestSpec spec;
   spec.method = sip::Method::kRegister;
   spec.request_uri = peer_uri({}, *peer);

@@ -12,12 +12,16 @@ namespace sbc::cp {
 
 namespace {
 
-// The call may still go to another trunk: it rings, the caller is still there, no early media
-// of the current trunk reached the caller, and a trunk is left to try.
+// The call may still go elsewhere: it rings, the caller is still there and no early media of the
+// current trunk reached the caller.
 bool may_fail_over(const Call& call) {
   return call.state == CallState::kCalling && call.final_status == 0 && !call.cancel_pending &&
-         !call.cancel_sent && !call.callee_answer && call.callee_invite_spec &&
-         !call.failover_trunks.empty();
+         !call.cancel_sent && !call.callee_answer && call.callee_invite_spec;
+}
+
+std::string target_name(const SipPeer& peer) {
+  return fmt::format("{}:{}/{}", peer.remote.address().to_string(), peer.remote.port(),
+                     to_string(peer.transport));
 }
 
 }  // namespace
@@ -28,10 +32,20 @@ const TrunkConfig* TrunkFailover::trunk_of(const Call& call) const {
   return it != ctx_.config.trunks.end() ? &*it : nullptr;
 }
 
+std::optional<Route> TrunkFailover::next_target(const Call& call) const {
+  const TrunkConfig* trunk = trunk_of(call);
+  if (trunk == nullptr || trunk->address) return std::nullopt;
+  const auto index = static_cast<size_t>(trunk - ctx_.config.trunks.data());
+  auto route = ctx_.router.trunk_route(index, call.callee_target + 1);
+  if (!route || route->peer.zone != call.legs[kCallee].peer.zone) return std::nullopt;
+  return route;
+}
+
 void TrunkFailover::sent(const CallPtr& call) {
   call->failover_timer.cancel();
   const TrunkConfig* trunk = trunk_of(*call);
-  if (trunk == nullptr || call->failover_trunks.empty() || trunk->failover.timeout.count() == 0) {
+  if (trunk == nullptr || trunk->failover.timeout.count() == 0 ||
+      (call->failover_trunks.empty() && !next_target(*call))) {
     return;
   }
   call->failover_timer =
@@ -47,7 +61,7 @@ bool TrunkFailover::failed(const CallPtr& call, const sip::Message& msg) {
     ctx_.router.health().hold(index, std::chrono::seconds((*retry)->seconds), ctx_.scheduler.now());
   }
   if (!trunk->failover.fails_over(code)) return false;
-  return fail_over(call, {trunk->name, code, std::string(msg.reason_phrase())},
+  return fail_over(call, {trunk->name, code, std::string(msg.reason_phrase()), {}},
                    TrunkFailoverReason::kResponse);
 }
 
@@ -56,8 +70,10 @@ bool TrunkFailover::failed(const CallPtr& call, TransactionError error) {
   if (trunk == nullptr) return false;
   const bool timeout = error == TransactionError::kTimeout;
   return fail_over(call,
-                   {trunk->name, timeout ? 408 : 503,
-                    timeout ? "no final response (timeout)" : "transport error"},
+                   {trunk->name,
+                    timeout ? 408 : 503,
+                    timeout ? "no final response (timeout)" : "transport error",
+                    {}},
                    timeout ? TrunkFailoverReason::kTimeout : TrunkFailoverReason::kTransportError);
 }
 
@@ -74,7 +90,7 @@ void TrunkFailover::no_response(uint64_t id) {
                        false};
   // Our INVITE to the silent trunk stops: a CANCEL may not go before a provisional (§9.1). A
   // 2xx it sends late is ACKed and BYE'd on its own dialog (AnswerRelay), never the call's.
-  if (fail_over(call, {trunk->name, 408, reason}, TrunkFailoverReason::kNoResponse)) {
+  if (fail_over(call, {trunk->name, 408, reason, {}}, TrunkFailoverReason::kNoResponse)) {
     ctx_.layer.abandon(silent);
     call->abandoned_invites.push_back(std::move(left));
   }
@@ -83,6 +99,19 @@ void TrunkFailover::no_response(uint64_t id) {
 bool TrunkFailover::fail_over(const CallPtr& call, TrunkAttempt attempt,
                               TrunkFailoverReason reason) {
   if (!may_fail_over(*call)) return false;
+  attempt.address = target_name(call->legs[kCallee].peer);
+  if (auto route = next_target(*call)) {
+    // The same trunk at its next address: same limits, same lease.
+    const auto index = static_cast<size_t>(trunk_of(*call) - ctx_.config.trunks.data());
+    spdlog::info("call {}: trunk {} at {} failed it ({} {}): trying {}", call->id, attempt.trunk,
+                 attempt.address, attempt.code, attempt.reason, target_name(route->peer));
+    ctx_.metrics.trunk_failover(attempt.trunk, reason);
+    call->trunk_attempts.push_back(std::move(attempt));
+    ++call->callee_target;
+    if (!send_to(call, index, *route)) teardown_.fail_call(call, 503, CallResult::kFailed);
+    return true;
+  }
+  if (call->failover_trunks.empty()) return false;
   // The next trunk's limits count the call, not the failed one's: the lease goes first, so a
   // user allowed one call is not refused its own call on the backup.
   const AdmissionTicket ticket = call->admission ? call->admission->ticket() : AdmissionTicket{};
@@ -112,6 +141,7 @@ bool TrunkFailover::fail_over(const CallPtr& call, TrunkAttempt attempt,
     ctx_.metrics.trunk_failover(attempt.trunk, reason);
     call->trunk_attempts.push_back(std::move(attempt));
     call->admission = std::move(*lease);
+    call->callee_target = 0;
     if (!send_to(call, index, *route)) {
       // Our INVITE could not even go (the transaction table is full): the call fails as its
       // first INVITE would have.

@@ -21,6 +21,7 @@
 // sbc_trunk_failovers_total{trunk,reason}.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,8 +36,8 @@ class TrunkFailover {
   TrunkFailover(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown)
       : ctx_(ctx), signalling_(signalling), teardown_(teardown) {}
 
-  // Our INVITE went to the call's trunk: while another trunk is left to try, the trunk has its
-  // failover_timeout_ms to respond.
+  // Our INVITE went to the call's trunk: while another target or trunk is left to try, the trunk
+  // has its failover_timeout_ms to respond.
   void sent(const CallPtr& call);
   // Any response of the trunk to our INVITE: it is there.
   static void responded(Call& call) { call.failover_timer.cancel(); }
@@ -49,12 +50,15 @@ class TrunkFailover {
 
  private:
   void no_response(uint64_t id);
-  // The current trunk failed the call (`attempt`): the next trunk takes it (`attempt` is
-  // recorded, its failover counted). False, with nothing changed, when none can.
+  // The current trunk failed the call (`attempt`): the trunk's next target (a name's next SRV
+  // target or address), else the next trunk takes it (`attempt` is recorded, its failover
+  // counted). False, with nothing changed, when none can.
   bool fail_over(const CallPtr& call, TrunkAttempt attempt, TrunkFailoverReason reason);
   // Our INVITE, sent again to trunk `trunk` (index) along `route`. False when it was not sent.
   bool send_to(const CallPtr& call, size_t trunk, const Route& route);
   [[nodiscard]] const TrunkConfig* trunk_of(const Call& call) const;
+  // The route to the current trunk's next target; nullopt when it has none (or is an address).
+  [[nodiscard]] std::optional<Route> next_target(const Call& call) const;
 
   const B2buaContext& ctx_;
   CallSignalling& signalling_;

@@ -103,8 +103,7 @@ void TrunkRegistration::send(size_t trunk, const sip::Message* challenge) {
   spec.request_uri = peer_uri({}, *peer);
   signalling_.set_via(spec, *peer);
   spec.branch = ctx_.ids.branch();
-  const std::string domain =
-      config.fromdomain.empty() ? config.host.to_string() : config.fromdomain;
+  const std::string domain = config.fromdomain.empty() ? config.host : config.fromdomain;
   spec.from = fmt::format("<sip:{}@{}>", config.username, domain);
   spec.from_tag = b.from_tag;
   spec.to = spec.from;

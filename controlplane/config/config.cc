@@ -160,7 +160,8 @@ bool valid_hostname(std::string_view host) {
 
 const std::vector<std::string> kSbcdOptions = {
     "sbcd.dataplane_socket", "sbcd.mgmt_socket",       "sbcd.cdr_file",        "sbcd.state_db",
-    "sbcd.log_level",        "sbcd.max_call_duration", "sbcd.session_expires", "sbcd.min_se"};
+    "sbcd.log_level",        "sbcd.max_call_duration", "sbcd.session_expires", "sbcd.min_se",
+    "sbcd.dns_servers",      "sbcd.dns_timeout_ms"};
 const std::vector<std::string> kMediaOptions = {"media.port_min", "media.port_max", "media.timeout",
                                                 "media.latch_window"};
 const std::vector<std::string> kSipOptions = {"sip.tcp_idle_timeout", "sip.max_connections",
@@ -280,15 +281,24 @@ std::expected<void, std::string> read_trunk(const Values& v, const std::string& 
   trunk.inbound_zone = v.get(prefix + "inbound_zone").value_or("");
   auto host = v.get(prefix + "host");
   if (!host) return std::unexpected(prefix + "host: required");
-  auto address = parse_ipv4(*host, prefix + "host", " (host names are not resolved)");
-  if (!address) return std::unexpected(address.error());
-  trunk.host = *address;
+  trunk.host = *host;
+  if (auto address = parse_ipv4(*host, prefix + "host")) {
+    trunk.address = *address;
+  } else if (!valid_hostname(*host) || host->find('.') == std::string::npos ||
+             std::ranges::all_of(*host,
+                                 [](char c) { return c == '.' || (c >= '0' && c <= '9'); })) {
+    return std::unexpected(prefix + "host: '" + *host +
+                           "' is neither an IPv4 address nor a fully qualified host name");
+  }
   if (auto r = number(v, prefix + "port", trunk.port, 1, 65535); !r) return r;
+  trunk.port_set = v.has(prefix + "port");
   if (auto t = v.get(prefix + "transport")) {
     auto transport = parse_transport_option(*t, prefix + "transport");
     if (!transport) return std::unexpected(transport.error());
     trunk.transport = *transport;
+    trunk.transport_set = true;
   }
+  if (trunk.transport == Transport::kTls && !trunk.port_set) trunk.port = 5061;
   if (auto d = v.get(prefix + "fromdomain")) {
     if (!valid_hostname(*d)) {
       return std::unexpected(prefix + "fromdomain: '" + *d + "' is not a host name");
@@ -367,6 +377,31 @@ std::expected<TlsConfig, std::string> read_tls(const Values& v) {
   return tls;
 }
 
+// [sbcd] dns_servers = ip[:port], ... (default: /etc/resolv.conf's) and dns_timeout_ms.
+std::expected<void, std::string> read_dns(const Values& v, DnsSettings& dns) {
+  if (auto servers = v.get("sbcd.dns_servers")) {
+    auto list = config_detail::split_list(*servers, "sbcd.dns_servers");
+    if (!list) return std::unexpected(list.error());
+    std::string csv;
+    for (const std::string& entry : *list) {
+      const size_t colon = entry.find(':');
+      auto host = parse_ipv4(std::string_view(entry).substr(0, colon), "sbcd.dns_servers");
+      if (!host) return std::unexpected(host.error());
+      if (colon != std::string::npos) {
+        auto port = parse_number<uint16_t>(std::string_view(entry).substr(colon + 1),
+                                           "sbcd.dns_servers port", 1, 65535);
+        if (!port) return std::unexpected(port.error());
+      }
+      csv += (csv.empty() ? "" : ",") + entry;
+    }
+    dns.servers = std::move(csv);
+  }
+  uint32_t timeout_ms = static_cast<uint32_t>(dns.timeout.count());
+  if (auto r = number(v, "sbcd.dns_timeout_ms", timeout_ms, 100, 30000); !r) return r;
+  dns.timeout = std::chrono::milliseconds(timeout_ms);
+  return {};
+}
+
 // [sbcd]: files, sockets, log level and the call duration limit.
 std::expected<void, std::string> read_sbcd(const Values& v, Config& config) {
   const std::pair<const char*, std::string Config::*> paths[] = {
@@ -397,7 +432,7 @@ std::expected<void, std::string> read_sbcd(const Values& v, Config& config) {
     return std::unexpected(fmt::format("sbcd.session_expires: {} s is below sbcd.min_se ({} s)",
                                        config.session_expires_s, config.min_se_s));
   }
-  return {};
+  return read_dns(v, config.dns);
 }
 
 // [media]: the RTP port range (even start, room for an RTP/RTCP pair) and media timers.

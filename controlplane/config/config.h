@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "controlplane/media/media_settings.h"
+#include "controlplane/net/dns_client.h"
 #include "controlplane/net/host_port.h"
 #include "controlplane/registrar/registrar_settings.h"
 #include "controlplane/routing/did_table.h"
@@ -43,6 +44,7 @@ struct Config {
   // shortest we accept; 0: none offered (a peer's are still honoured).
   uint32_t session_expires_s = 1800;
   uint32_t min_se_s = 90;
+  DnsSettings dns;  // dns_servers, dns_timeout_ms: how trunk host names are resolved
   CapacityConfig capacity;
   MediaConfig media;
   SipConfig sip;

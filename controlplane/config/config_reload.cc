@@ -75,6 +75,7 @@ ReloadPlan plan_reload(const Config& running, Config next) {
   keep(running.media.port_max, next.media.port_max, "media.port_max", s);
   keep(running.sip, next.sip, "sip", s);
   keep(running.tls, next.tls, "tls", s);
+  keep(running.dns, next.dns, "sbcd.dns_servers/dns_timeout_ms", s);
   if (running.log_level != next.log_level) s.changes.emplace_back("sbcd.log_level");
   if (running.max_call_duration_s != next.max_call_duration_s) {
     s.changes.emplace_back("sbcd.max_call_duration");

@@ -323,8 +323,8 @@ std::expected<void, std::string> read_trunk_security(const Values& v, TrunkConfi
   auto allow = networks(v, prefix + kTrunkAllow);
   if (!allow) return std::unexpected(allow.error());
   trunk.allow = std::move(*allow);
-  if (!v.has(prefix + kTrunkAllow)) {
-    trunk.allow = {IpNetwork{trunk.host, 32}};  // host is an IPv4 address
+  if (!v.has(prefix + kTrunkAllow) && trunk.address) {
+    trunk.allow = {IpNetwork{*trunk.address, 32}};  // an IPv4 address
   }
   return read_limits(v, prefix, trunk.limits, kMaxCps);
 }
@@ -430,9 +430,12 @@ std::expected<void, std::string> check_security(Config& config) {
     }
   }
   for (const TrunkConfig& t : config.trunks) {
-    if (std::ranges::none_of(t.allow, [&](const IpNetwork& n) { return n.contains(t.host); })) {
+    // A name's addresses are its sources while allow is not set; with allow set they need not
+    // be in it (a carrier's published signalling networks).
+    if (t.address && !t.allow.empty() &&
+        std::ranges::none_of(t.allow, [&](const IpNetwork& n) { return n.contains(*t.address); })) {
       return std::unexpected("trunk." + t.name + ".allow: does not contain the trunk's host " +
-                             t.host.to_string());
+                             t.host);
     }
   }
   return {};

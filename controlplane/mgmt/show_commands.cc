@@ -262,14 +262,26 @@ CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock) {
   };
   CommandOutput out;
   out.data = {{"trunks", nlohmann::json::array()}};
-  out.text = fmt::format("{:<16} {:<28} {:<11} {:>9} {:>8}  {:<14} {}\n", "TRUNK", "ADDRESS",
-                         "STATE", "LATENCY", "QUALIFY", "REGISTRATION", "LAST FAILURE");
+  out.text = fmt::format("{:<16} {:<12} {:<40} {:<11} {:>9} {:>8}  {:<14} {}\n", "TRUNK", "INBOUND",
+                         "ADDRESS", "STATE", "LATENCY", "QUALIFY", "REGISTRATION", "LAST FAILURE");
+  const TrunkTargets& located = b2bua.trunk_targets();
   const auto& trunks = b2bua.trunks();
-  for (size_t t = 0; t < trunks.size() && t < health.size(); ++t) {
+  for (size_t t = 0; t < trunks.size() && t < health.size() && t < located.size(); ++t) {
     const TrunkConfig& trunk = trunks[t];
     const TrunkStatus& s = health.status(t);
-    const std::string address =
-        fmt::format("{}:{}/{}", trunk.host.to_string(), trunk.port, to_string(trunk.transport));
+    const TrunkTargets::State& where = located.at(t);
+    // A name shows where it leads now: its first target (the one tried first), or that it has
+    // none.
+    std::string address;
+    if (trunk.address) {
+      address = fmt::format("{}:{}/{}", trunk.host, trunk.port, to_string(trunk.transport));
+    } else if (where.targets.empty()) {
+      address = fmt::format("{} (unresolved)", trunk.host);
+    } else {
+      const SipTarget& first = where.targets.front();
+      address = fmt::format("{}={}:{}/{}", trunk.host, first.endpoint.address().to_string(),
+                            first.endpoint.port(), to_string(first.transport));
+    }
     // The last answered ping's round trip; not while down (it would read as current).
     const std::string latency =
         s.latency && s.state != TrunkState::kDown ? fmt::format("{} ms", s.latency->count()) : "-";
@@ -291,14 +303,16 @@ CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock) {
     if (reg.state == RegistrationState::kFailed) {
       failure = fmt::format("register: {} ({} s ago)", reg.last_failure, ago(reg.last_failure_at));
     }
+    if (!where.error.empty()) failure = fmt::format("dns: {}", where.error);
     // A 503's Retry-After holds a trunk out of routing whatever its qualify state says.
     const bool held = health.held(t, clock.now());
     const int64_t held_s =
         held ? std::chrono::ceil<std::chrono::seconds>(*s.held_until - clock.now()).count() : 0;
-    const std::string state =
-        held ? fmt::format("held {}s", held_s) : std::string(to_string(s.state));
-    out.text += fmt::format("{:<16} {:<28} {:<11} {:>9} {:>8}  {:<14} {}\n", trunk.name, address,
-                            state, latency, qualify, registration, failure);
+    std::string state = held ? fmt::format("held {}s", held_s) : std::string(to_string(s.state));
+    if (where.targets.empty()) state = "no address";
+    out.text +=
+        fmt::format("{:<16} {:<12} {:<40} {:<11} {:>9} {:>8}  {:<14} {}\n", trunk.name,
+                    trunk.inbound_zone, address, state, latency, qualify, registration, failure);
     nlohmann::json row = {{"name", trunk.name},
                           {"zone", trunk.zone},
                           {"inbound_zone", trunk.inbound_zone},
@@ -316,6 +330,25 @@ CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock) {
                            {"granted_s", reg.granted_s},
                            {"failures_in_row", reg.failures_in_row},
                            {"last_failure", reg.last_failure}};
+    nlohmann::json targets = nlohmann::json::array();
+    for (const SipTarget& target : where.targets) {
+      targets.push_back(fmt::format("{}:{}/{}", target.endpoint.address().to_string(),
+                                    target.endpoint.port(), to_string(target.transport)));
+    }
+    row["host"] = trunk.host;
+    row["targets"] = std::move(targets);
+    if (!trunk.address) {
+      const auto mono = clock.now();
+      const bool pending = where.expires == TrunkTargets::Clock::time_point::min();
+      row["dns"] = {
+          {"expires_in_s",
+           pending
+               ? nlohmann::json()
+               : nlohmann::json(std::max<int64_t>(
+                     0, std::chrono::ceil<std::chrono::seconds>(where.expires - mono).count()))},
+          {"failures_in_row", where.failures},
+          {"error", where.error}};
+    }
     row["last_failure_age_s"] =
         s.last_failure_at ? nlohmann::json(ago(s.last_failure_at)) : nlohmann::json();
     row["changed_age_s"] = s.changed_at ? nlohmann::json(ago(s.changed_at)) : nlohmann::json();

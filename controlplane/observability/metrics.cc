@@ -198,6 +198,12 @@ Metrics::Metrics()
       trunk_registered_(gauges(*registry_, "sbc_trunk_registered",
                                "1 while the trunk's outbound registration is bound at its "
                                "registrar, 0 otherwise (failed, in progress, or register off)")),
+      trunk_targets_(gauges(*registry_, "sbc_trunk_targets",
+                            "Addresses the trunk is reached at now: 1 for an address, those its "
+                            "DNS name resolved to (NAPTR/SRV/A); 0: not resolved, no calls")),
+      trunk_dns_failures_(counters(*registry_, "sbc_trunk_dns_failures_total",
+                                   "Failed lookups of a trunk's DNS name (its last targets stay "
+                                   "in use for up to an hour)")),
       register_relay_(counters(*registry_, "sbc_register_relay_total",
                                "REGISTERs of relaying zones, by outcome (cached: answered from "
                                "the upstream binding; accepted, challenged, refused: the "
@@ -279,6 +285,8 @@ void Metrics::trunks_configured(std::span<const std::string> names) {
     trunk_pings_.Remove(it->second.failed);
     for (prometheus::Counter* failovers : it->second.failovers) trunk_failovers_.Remove(failovers);
     trunk_registered_.Remove(it->second.registered);
+    trunk_targets_.Remove(it->second.targets);
+    trunk_dns_failures_.Remove(it->second.dns_failures);
     it = trunks_.erase(it);
   }
   for (const std::string& name : names) {
@@ -288,7 +296,9 @@ void Metrics::trunks_configured(std::span<const std::string> names) {
                        &trunk_pings_.Add({{"trunk", name}, {"result", "answered"}}),
                        &trunk_pings_.Add({{"trunk", name}, {"result", "failed"}}),
                        {},
-                       &trunk_registered_.Add({{"trunk", name}})};
+                       &trunk_registered_.Add({{"trunk", name}}),
+                       &trunk_targets_.Add({{"trunk", name}}),
+                       &trunk_dns_failures_.Add({{"trunk", name}})};
     for (size_t r = 0; r < kTrunkFailoverReasonCount; ++r) {
       series.failovers[r] = &trunk_failovers_.Add(
           {{"trunk", name}, {"reason", std::string(kTrunkFailoverReasonNames[r])}});
@@ -322,6 +332,16 @@ void Metrics::trunk_failover(const std::string& name, TrunkFailoverReason reason
   if (auto it = trunks_.find(name); it != trunks_.end()) {
     it->second.failovers[static_cast<size_t>(reason)]->Increment();
   }
+}
+
+void Metrics::trunk_targets(const std::string& name, size_t count) {
+  if (auto it = trunks_.find(name); it != trunks_.end()) {
+    it->second.targets->Set(static_cast<double>(count));
+  }
+}
+
+void Metrics::trunk_dns_failed(const std::string& name) {
+  if (auto it = trunks_.find(name); it != trunks_.end()) it->second.dns_failures->Increment();
 }
 
 Metrics::~Metrics() = default;

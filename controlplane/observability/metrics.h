@@ -109,6 +109,10 @@ class Metrics {
   void nat_keepalive(std::string_view result);
   // A call that trunk `name` failed went on to the next trunk (b2bua/trunk_failover.h).
   void trunk_failover(const std::string& name, TrunkFailoverReason reason);
+  // Where trunk `name` is (b2bua/trunk_dns.h): how many addresses it has now (0: a name not
+  // resolved, so no calls), and a failed lookup of its name.
+  void trunk_targets(const std::string& name, size_t count);
+  void trunk_dns_failed(const std::string& name);
 
   void declare_media_refusals(std::span<const std::string_view> reasons);
   void media_refused(std::string_view reason);
@@ -144,6 +148,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& trunk_pings_;
   prometheus::Family<prometheus::Counter>& trunk_failovers_;
   prometheus::Family<prometheus::Gauge>& trunk_registered_;
+  prometheus::Family<prometheus::Gauge>& trunk_targets_;
+  prometheus::Family<prometheus::Counter>& trunk_dns_failures_;
   prometheus::Family<prometheus::Counter>& register_relay_;
   prometheus::Family<prometheus::Counter>& nat_keepalives_;
   struct TrunkSeries {
@@ -153,6 +159,8 @@ class Metrics {
     prometheus::Counter* failed;
     std::array<prometheus::Counter*, kTrunkFailoverReasonCount> failovers;
     prometheus::Gauge* registered;
+    prometheus::Gauge* targets;
+    prometheus::Counter* dns_failures;
   };
   std::map<std::string, TrunkSeries, std::less<>> trunks_;
   std::unique_ptr<prometheus::Exposer> exposer_;

@@ -56,7 +56,14 @@ std::string peer_uri(std::string_view user, const SipPeer& peer) {
 }
 
 std::string Route::request_uri(std::string_view user) const {
-  return contact.empty() ? peer_uri(user, peer) : contact;
+  if (!contact.empty()) return contact;
+  if (uri_host.empty()) return peer_uri(user, peer);
+  // A trunk known by name is asked for its own domain (RFC 3263: the URI we resolved).
+  std::string uri = fmt::format("sip:{}@{}", user, uri_host);
+  if (peer.transport != Transport::kUdp) {
+    uri += fmt::format(";transport={}", to_string(peer.transport));
+  }
+  return uri;
 }
 
 std::string Route::to_uri(std::string_view user) const {
@@ -76,6 +83,7 @@ Router::Router(const std::vector<ZoneConfig>& zones, const std::vector<TrunkConf
       did_configs_(dids),
       registrar_(registrar),
       transport_(transport),
+      targets_(trunks),
       health_(trunks) {
   reconfigure();
 }
@@ -100,22 +108,29 @@ void Router::reconfigure() {
     // dataplane stays.
     if (z.sip_address) zone.address = z.sip_address;
   }
+  targets_.reconfigure();
   trunks_ = TrunkSources(zone_configs_, trunk_configs_);
+  for (size_t t = 0; t < trunk_configs_.size(); ++t) trunks_.set_resolved(t, targets_.addresses(t));
   routes_ = RouteTable(route_configs_, trunk_configs_);
   dids_ = DidTable(did_configs_);
   health_.reconfigure();
 }
 
-std::optional<SipPeer> Router::trunk_peer(size_t trunk) const {
-  if (trunk >= trunk_configs_.size()) return std::nullopt;
-  const TrunkConfig& t = trunk_configs_[trunk];
-  const auto zone = zone_index(t.zone);
-  if (!zone) return std::nullopt;
+std::optional<SipPeer> Router::trunk_peer(size_t trunk, size_t target) const {
+  if (trunk >= trunk_configs_.size() || trunk >= targets_.size()) return std::nullopt;
+  const auto zone = zone_index(trunk_configs_[trunk].zone);
+  const auto& targets = targets_.targets(trunk);
+  if (!zone || target >= targets.size()) return std::nullopt;
   SipPeer peer;
   peer.zone = *zone;
-  peer.transport = t.transport;
-  peer.remote = Endpoint(t.host, t.port);
+  peer.transport = targets[target].transport;
+  peer.remote = targets[target].endpoint;
+  if (!trunk_configs_[trunk].address) peer.server_name = trunk_configs_[trunk].host;
   return peer;
+}
+
+void Router::targets_changed(size_t trunk) {
+  trunks_.set_resolved(trunk, targets_.addresses(trunk));
 }
 
 std::optional<SipPeer> Router::bound_trunk_peer(size_t trunk) const {
@@ -149,7 +164,7 @@ std::expected<RouteChoice, RouteError> Router::trunk_policy(size_t zone, std::st
   RouteError error = RouteError::kNoTrunk;
   for (size_t t : candidates.trunks) {
     if (!zone_index(trunk_configs_[t].zone)) continue;
-    if (health_.routable(t, now)) {
+    if (health_.routable(t, now) && !targets_.targets(t).empty()) {
       usable.trunks.push_back(t);
     } else {
       error = RouteError::kTrunksDown;
@@ -185,15 +200,18 @@ std::expected<Route, RouteRefusal> Router::to_trunk(size_t zone, std::string_vie
   return route;
 }
 
-std::optional<Route> Router::trunk_route(size_t trunk) const {
-  const auto peer = trunk_peer(trunk);
+std::optional<Route> Router::trunk_route(size_t trunk, size_t target) const {
+  const auto peer = trunk_peer(trunk, target);
   if (!peer) return std::nullopt;
   const TrunkConfig& config = trunk_configs_[trunk];
   Route route;
   route.kind = RouteKind::kTrunk;
   route.trunk = trunk;
   route.peer = *peer;
-  route.to_host = config.host.to_string();
+  route.to_host = config.host;
+  if (!config.address) {
+    route.uri_host = config.port_set ? fmt::format("{}:{}", config.host, config.port) : config.host;
+  }
   route.from_user = config.fromuser;
   route.from_host = config.fromdomain.empty() ? zone_host(route.peer.zone) : config.fromdomain;
   return route;

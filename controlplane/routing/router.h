@@ -37,6 +37,7 @@
 #include "controlplane/routing/trunk_health.h"
 #include "controlplane/routing/trunk_settings.h"
 #include "controlplane/routing/trunk_sources.h"
+#include "controlplane/routing/trunk_targets.h"
 #include "controlplane/routing/zone_settings.h"
 #include "controlplane/transport/sip_transport.h"
 
@@ -64,6 +65,7 @@ struct Route {
   std::string route_name;
   std::string called_user;  // a DID's `called`: the user toward the target ("": the number)
   std::string contact;      // kRegisteredUser: the binding's Contact, the callee's Request-URI
+  std::string uri_host;     // kTrunk to a trunk known by name: the Request-URI's host (its name)
   std::string to_host;      // host part of the callee's To
   std::string from_user;    // user part of our From: the trunk's fromuser; "": the caller's number
   std::string from_host;    // host part of our From
@@ -117,15 +119,24 @@ class Router {
                                                const boost::asio::ip::address& source) const {
     return trunks_.trunk_of(zone, source);
   }
-  // Where trunk `trunk` (index into the trunks) is reached: its zone, transport and address;
-  // nullopt when its zone takes no new calls.
-  [[nodiscard]] std::optional<SipPeer> trunk_peer(size_t trunk) const;
+  // Where trunk `trunk` (index into the trunks) is reached: its zone, and the transport and
+  // address of its `target`th target (trunk_targets.h: one for an address, those its name
+  // resolves to in the order tried); nullopt when its zone takes no new calls or it has no such
+  // target.
+  [[nodiscard]] std::optional<SipPeer> trunk_peer(size_t trunk, size_t target = 0) const;
   // The same, only once the zone can send there: it has its SIP address and a listener of the
   // trunk's transport (until the dataplane's Hello it may not); nullopt until then.
   [[nodiscard]] std::optional<SipPeer> bound_trunk_peer(size_t trunk) const;
-  // A call from the access zone sent to trunk `trunk` (the first of a
-  // route, or one of its alternates); no alternates. nullopt when the trunk's zone takes no calls.
-  [[nodiscard]] std::optional<Route> trunk_route(size_t trunk) const;
+  // A call from the access zone sent to trunk `trunk`'s `target`th target (the first of a
+  // route, or one of its alternates); no alternates. nullopt when the trunk's zone takes no
+  // calls or the trunk has no such target.
+  [[nodiscard]] std::optional<Route> trunk_route(size_t trunk, size_t target = 0) const;
+  // Where the trunks are: addresses, and what their names resolved to (fed by
+  // b2bua/trunk_dns.h, which calls targets_changed() after each change).
+  [[nodiscard]] TrunkTargets& targets() { return targets_; }
+  [[nodiscard]] const TrunkTargets& targets() const { return targets_; }
+  // Trunk `trunk`'s targets changed: its sources (a name's addresses) follow.
+  void targets_changed(size_t trunk);
   // Each trunk's health, fed by the qualify pings; routing skips a trunk that is down.
   [[nodiscard]] TrunkHealth& health() { return health_; }
   [[nodiscard]] const TrunkHealth& health() const { return health_; }
@@ -171,6 +182,7 @@ class Router {
   const Registrar& registrar_;
   const SipTransport& transport_;
   std::vector<Zone> zones_;  // by zone index
+  TrunkTargets targets_;
   TrunkSources trunks_;
   RouteTable routes_;
   DidTable dids_;

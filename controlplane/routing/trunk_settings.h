@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,17 +71,24 @@ struct TrunkConfig {
   // The access zone its calls go to (a DID may name another); resolved by validation, which
   // defaults it to the only access zone.
   std::string inbound_zone;
-  boost::asio::ip::address host;  // IPv4 address of the carrier's SIP server
+  // The carrier's SIP server as configured: an IPv4 address (`address`) or a DNS name, located
+  // per RFC 3263 (routing/sip_locator.h: NAPTR and SRV unless port or transport say otherwise).
+  std::string host;
+  std::optional<boost::asio::ip::address> address;  // host when it is an address
   uint16_t port = 5060;
+  bool port_set = false;                  // port configured (a name then skips NAPTR and SRV)
   Transport transport = Transport::kUdp;  // how we reach the carrier
+  bool transport_set = false;             // transport configured (a name then skips NAPTR)
   std::string fromdomain;                 // optional: host part of From toward the carrier
   std::string fromuser;                   // optional: user part of From toward the carrier
   // Optional digest credentials: our INVITE challenged by the carrier (401/407) is sent again
   // with them (b2bua/trunk_challenge.h). The secret is never logged, exported or shown.
   std::string username;
   std::string secret;
-  std::vector<IpNetwork> allow;           // allow = CIDR list; default {host/32}: requests on the
-                                          // trunk's zone from these sources belong to this trunk
+  std::vector<IpNetwork> allow;           // allow = CIDR list; default {address/32}, or for a
+                                          // name the addresses it resolves to (empty here):
+                                          // requests on the trunk's zone from these sources
+                                          // belong to this trunk
   CallLimits limits;                      // max_calls, max_cps
   MediaPolicyOverride media;              // media_profile, srtp_suites: over its zone's
   DialogPolicyOverride dialog;            // session_expires, min_se, 100rel: over its zone's

@@ -55,6 +55,11 @@ void EdgeSecurity::derive() {
   zone_trusted_.clear();
   trunk_zone_.clear();
   trunk_sources_ = TrunkSources(config.zones, config.trunks);
+  for (size_t t = 0; t < config.trunks.size(); ++t) {
+    if (config.trunks[t].allow.empty()) {
+      trunk_sources_.set_resolved(t, trunk_networks(config.trunks[t]));
+    }
+  }
   static_trusted_.clear();
   for (const ZoneConfig& z : config.zones) {
     zone_acls_.emplace_back(z.acl_allow, z.acl_deny);
@@ -66,7 +71,7 @@ void EdgeSecurity::derive() {
     }
   }
   for (const TrunkConfig& t : config.trunks) {
-    for (const IpNetwork& n : t.allow) {
+    for (const IpNetwork& n : trunk_networks(t)) {
       if (is_host(n)) static_trusted_.push_back(n.address);
     }
   }
@@ -81,8 +86,10 @@ void EdgeSecurity::derive() {
       peers.push_back(IpNetwork{z.default_target->host, 32});  // an IPv4 address
     }
   }
-  for (const TrunkConfig& t : config.trunks)
-    peers.insert(peers.end(), t.allow.begin(), t.allow.end());
+  for (const TrunkConfig& t : config.trunks) {
+    const auto& networks = trunk_networks(t);
+    peers.insert(peers.end(), networks.begin(), networks.end());
+  }
   configured_peers_ = NetworkSet(peers);
   std::vector<IpNetwork> protect;
   for (const ZoneConfig& z : config.zones)
@@ -94,6 +101,22 @@ void EdgeSecurity::derive() {
 }
 
 EdgeSecurity::~EdgeSecurity() = default;
+
+const std::vector<IpNetwork>& EdgeSecurity::trunk_networks(const TrunkConfig& t) const {
+  if (!t.allow.empty() || t.address) return t.allow;
+  static const std::vector<IpNetwork> kNone;
+  auto it = resolved_trunks_.find(t.name);
+  return it != resolved_trunks_.end() ? it->second : kNone;
+}
+
+void EdgeSecurity::set_trunk_sources(const std::string& trunk, std::vector<IpNetwork> networks) {
+  auto& known = resolved_trunks_[trunk];
+  if (known == networks) return;
+  known = std::move(networks);
+  const std::vector<address> before = static_trusted_;
+  derive();
+  sync_trusted(before);
+}
 
 // --- before parsing ------------------------------------------------------------------------------
 

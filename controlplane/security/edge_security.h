@@ -160,6 +160,9 @@ class EdgeSecurity final : private BanSink {
   // (B2bua::call_peers) that the new config refuses keep reaching their zone for their calls'
   // dialogs (kept peers).
   void reconfigure(const CallPeers& call_peers);
+  // The addresses trunk `trunk` (by name) resolves to now (b2bua/trunk_dns.h): while it has no
+  // `allow`, they are its sources, configured peers and trusted like a trunk's address.
+  void set_trunk_sources(const std::string& trunk, std::vector<IpNetwork> networks);
   // Forgets kept peers that no longer have a call (called with the periodic refresh).
   void prune_kept_peers(const CallPeers& call_peers);
   [[nodiscard]] bool has_kept_peers() const { return !kept_peers_.empty(); }
@@ -191,6 +194,10 @@ class EdgeSecurity final : private BanSink {
   void schedule_expiry();
   // Builds the per-zone and per-trunk state from config_ (construction and reload).
   void derive();
+  // The dataplane's trusted sources follow static_trusted_, which was `before`.
+  void sync_trusted(const std::vector<boost::asio::ip::address>& before);
+  // Trunk `t`'s sources: its allow list, or for a name without one what it resolves to.
+  [[nodiscard]] const std::vector<IpNetwork>& trunk_networks(const TrunkConfig& t) const;
   // What the running config allows on the zone, kept peers aside.
   [[nodiscard]] bool config_allows(size_t zone, const boost::asio::ip::address& source) const;
   [[nodiscard]] StoredBan stored_ban(const Ban& ban) const;
@@ -225,6 +232,8 @@ class EdgeSecurity final : private BanSink {
   std::vector<NetworkSet> zone_trusted_;  // by zone index: `trusted` (no digest needed)
   std::vector<bool> trunk_zone_;          // by zone index
   TrunkSources trunk_sources_;            // which trunk a source on a trunk zone is
+  // By trunk name: the addresses a trunk known by name resolves to (set_trunk_sources).
+  std::map<std::string, std::vector<IpNetwork>, std::less<>> resolved_trunks_;
   // Host addresses (/32, /128) trusted for good: trunk allow entries, zones' trusted sources and
   // the allowlist. Networks wider than a host are trusted by sbcd only (the dataplane's source
   // table holds exact addresses).

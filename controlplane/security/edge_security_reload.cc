@@ -13,10 +13,31 @@ using boost::asio::ip::address;
 
 void EdgeSecurity::reconfigure(const CallPeers& call_peers) {
   const std::vector<address> before = static_trusted_;
+  // Names no trunk has any more are forgotten; the others are resolved again (b2bua/trunk_dns.h).
+  std::erase_if(resolved_trunks_, [&](const auto& entry) {
+    return std::ranges::none_of(
+        config_.trunks, [&](const TrunkConfig& t) { return t.name == entry.first && !t.address; });
+  });
   derive();
   guard_.reconfigure(config_.security);
   admission_.reconfigure(config_);
   fraud_.reconfigure(config_);
+  sync_trusted(before);
+  // Live calls outlive the config that admitted their peers.
+  kept_peers_.clear();
+  for (const auto& [zone, source] : call_peers) {
+    const address a = normalize(source);
+    if (zone < config_.zones.size() && !config_allows(zone, a)) kept_peers_.emplace(zone, a);
+  }
+  if (!kept_peers_.empty()) {
+    spdlog::info(
+        "security: {} peer(s) of live calls no longer allowed by the configuration keep "
+        "their calls' dialogs",
+        kept_peers_.size());
+  }
+}
+
+void EdgeSecurity::sync_trusted(const std::vector<address>& before) {
   // The dataplane's source table: new configured hosts become trusted, hosts no longer configured
   // lose it (unless a registration or a ban holds them).
   const TimePoint now = scheduler_.now();
@@ -35,18 +56,6 @@ void EdgeSecurity::reconfigure(const CallPeers& call_peers) {
       continue;
     }
     delete_source(a);
-  }
-  // Live calls outlive the config that admitted their peers.
-  kept_peers_.clear();
-  for (const auto& [zone, source] : call_peers) {
-    const address a = normalize(source);
-    if (zone < config_.zones.size() && !config_allows(zone, a)) kept_peers_.emplace(zone, a);
-  }
-  if (!kept_peers_.empty()) {
-    spdlog::info(
-        "security: {} peer(s) of live calls no longer allowed by the configuration keep "
-        "their calls' dialogs",
-        kept_peers_.size());
   }
 }
 

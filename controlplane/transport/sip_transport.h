@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace sbc::cp {
@@ -38,6 +39,9 @@ struct SipPeer {
   Endpoint remote;
   Endpoint local;           // our listener's address and port; unspecified: the zone's default
   uint64_t connection = 0;  // TCP/TLS connection id; 0: any connection to remote, or a new one
+  // A peer known by DNS name (a trunk's host): the name a new TLS connection asks for (SNI) and
+  // its certificate must carry (RFC 5922); "": the certificate must carry the address.
+  std::string server_name;
 
   // Same zone, transport and remote (the connection may differ: a peer may reconnect).
   [[nodiscard]] bool same_hop(const SipPeer& other) const {

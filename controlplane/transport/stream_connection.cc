@@ -103,7 +103,9 @@ void StreamConnection::start_accepted() {
   }
 }
 
-void StreamConnection::start_connect(const boost::asio::ip::address& bind_address) {
+void StreamConnection::start_connect(const boost::asio::ip::address& bind_address,
+                                     std::string server_name) {
+  server_name_ = std::move(server_name);
   last_activity_ = std::chrono::steady_clock::now();
   const boost::asio::ip::tcp::endpoint to(remote_.address(), remote_.port());
   boost::system::error_code ec;
@@ -144,11 +146,21 @@ void StreamConnection::handshake() {
   arm_deadline(CloseReason::kHandshakeTimeout);
   auto& tls = std::get<TlsStream>(stream_);
   SSL* ssl = tls.native_handle();
+  if (!inbound_ && !server_name_.empty() &&
+      SSL_set_tlsext_host_name(ssl, server_name_.c_str()) != 1) {
+    spdlog::debug("sip: tls to {}: cannot set the server name: {}", describe(remote_),
+                  openssl_errors());
+    close(CloseReason::kHandshakeFailed);
+    return;
+  }
   if (!inbound_ && (SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER) != 0) {
-    // Trunks are addressed by IP: the certificate must name the address we connect to, not just
-    // chain to a trusted CA (else any certificate from that CA could impersonate the trunk).
+    // The certificate must name the trunk we meant, not just chain to a trusted CA (else any
+    // certificate from that CA could impersonate it): its DNS name (RFC 5922 §7.2: the domain
+    // we resolved, not the SRV target), else the address we connect to.
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
     const std::string ip = remote_.address().to_string();
-    if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip.c_str()) != 1) {
+    if ((server_name_.empty() ? X509_VERIFY_PARAM_set1_ip_asc(param, ip.c_str())
+                              : X509_VERIFY_PARAM_set1_host(param, server_name_.c_str(), 0)) != 1) {
       spdlog::debug("sip: tls to {}: cannot set the expected address: {}", describe(remote_),
                     openssl_errors());
       close(CloseReason::kHandshakeFailed);

@@ -76,8 +76,9 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
   // Inbound: TLS handshake (if any), then reading.
   void start_accepted();
   // Outbound: connect from `bind_address` (the listener's, port chosen by the kernel), handshake
-  // (if TLS), then send what was queued meanwhile.
-  void start_connect(const boost::asio::ip::address& bind_address);
+  // (if TLS: the certificate checked against `server_name`, also sent as SNI, or when empty
+  // against the address), then send what was queued meanwhile.
+  void start_connect(const boost::asio::ip::address& bind_address, std::string server_name = {});
   // Queues bytes; false when the connection is closed or the queue bound was hit (it closes).
   bool send(std::string_view data);
   void close(CloseReason reason);
@@ -114,6 +115,7 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
   const bool tls_;
   const bool inbound_;
   Endpoint remote_;
+  std::string server_name_;  // outbound TLS to a peer known by name
   Endpoint listener_;
   boost::asio::steady_timer deadline_;  // connect + handshake
   boost::asio::steady_timer idle_;      // idle timeout and message deadline, whichever is first

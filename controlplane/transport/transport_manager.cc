@@ -323,7 +323,7 @@ void TransportManager::send_stream(const SipPeer& to, std::string_view data) {
     report_failure(to);
     return;
   }
-  connection->start_connect(local->address());
+  connection->start_connect(local->address(), to.server_name);
 }
 
 std::optional<Endpoint> TransportManager::outbound_local(size_t zone, Transport transport) const {

@@ -190,7 +190,7 @@ class B2buaTest : public ::testing::Test {
                                                security_metrics_);
     registrar_ = std::make_unique<Registrar>(config_.registrar);
     b2bua_ = std::make_unique<B2bua>(config_, clock_, transport_, dataplane_, ports_, metrics_,
-                                     *security_, *registrar_, &cdr_);
+                                     *security_, *registrar_, &cdr_, dns_client_);
   }
   void TearDown() override {
     b2bua_.reset();
@@ -287,6 +287,7 @@ class B2buaTest : public ::testing::Test {
   CdrWriter cdr_;
   std::unique_ptr<EdgeSecurity> security_;
   std::unique_ptr<Registrar> registrar_;
+  DnsClient* dns_client_ = nullptr;  // where trunk host names are resolved (none by default)
   std::unique_ptr<B2bua> b2bua_;
   DataplaneResync resync_{dataplane_, clock_};
 };

@@ -116,6 +116,7 @@ TEST_F(B2buaTransportTest, SipsRequestUriGetsASipsContact) {
 // A TCP trunk: the INVITE is not retransmitted, Timer B still ends the call with a 408.
 TEST_F(B2buaTransportTest, UdpCallerTcpCalleeTimesOutWithoutRetransmissions) {
   config_.trunks[0].transport = Transport::kTcp;
+  make_b2bua();  // the router reads where a trunk is once per configuration
   const sip::Message invite = start_call();
   EXPECT_EQ(invite.top_via()->transport, "TCP");
   EXPECT_EQ(invite.request_uri_text(), "sip:callee@198.51.100.10;transport=tcp");
@@ -128,6 +129,7 @@ TEST_F(B2buaTransportTest, UdpCallerTcpCalleeTimesOutWithoutRetransmissions) {
 
 TEST_F(B2buaTransportTest, UnreachableCalleeIs503AtOnce) {
   config_.trunks[0].transport = Transport::kTls;
+  make_b2bua();
   start_call();
   SipPeer trunk;
   trunk.zone = kCarrier;

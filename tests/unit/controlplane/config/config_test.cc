@@ -80,7 +80,8 @@ TEST(ConfigTest, ParsesTheSample) {
   EXPECT_EQ(config->zones[0].default_target->host.to_string(), "192.0.2.10");
   EXPECT_EQ(config->zones[1].dataplane_port, "trunk");
   ASSERT_EQ(config->trunks.size(), 1u);
-  EXPECT_EQ(config->trunks[0].host.to_string(), "198.51.100.10");
+  EXPECT_EQ(config->trunks[0].host, "198.51.100.10");
+  EXPECT_EQ(config->trunks[0].address, boost::asio::ip::make_address("198.51.100.10"));
   EXPECT_EQ(config->trunks[0].fromuser, "15550001");
   EXPECT_EQ(config->trunks[0].fromdomain, "carrier.example");
   EXPECT_EQ(config->access_zone().name, "access");
@@ -138,10 +139,49 @@ TEST(ConfigTest, DefaultTargetOnlyOnAccessZone) {
             std::string::npos);
 }
 
+// A trunk known by DNS name: no port or transport (NAPTR and SRV decide), its sources the addresses
+// it resolves to unless `allow` says; the resolver's servers and timeout from [sbcd].
+TEST(ConfigTest, ATrunkHostMayBeADnsName) {
+  std::string text =
+      replaced("host = 198.51.100.10\nport = 5060\n", "host = sip.Carrier.example\n");
+  text += "[sbcd]\ndns_servers = 127.0.0.1:5353, 192.0.2.53\ndns_timeout_ms = 500\n";
+  auto config = parse_config(text);
+  ASSERT_TRUE(config.has_value()) << config.error();
+  const TrunkConfig& t = config->trunks[0];
+  EXPECT_EQ(t.host, "sip.Carrier.example");
+  EXPECT_FALSE(t.address);
+  EXPECT_FALSE(t.port_set);
+  EXPECT_FALSE(t.transport_set);
+  EXPECT_TRUE(t.allow.empty()) << "its resolved addresses";
+  EXPECT_EQ(config->dns.servers, "127.0.0.1:5353,192.0.2.53");
+  EXPECT_EQ(config->dns.timeout, std::chrono::milliseconds(500));
+
+  // A transport with no port: TLS's own; with allow, its networks.
+  config = parse_config(replaced("host = 198.51.100.10\nport = 5060\n",
+                                 "host = sip.carrier.example\ntransport = tls\n"
+                                 "allow = 203.0.113.0/24\n") +
+                        "[tls]\ncertificate = /c.pem\nprivate_key = /k.pem\n[zone.carrier]\n"
+                        "transports = udp, tls\ntls_port = 5061\n");
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->trunks[0].port, 5061);
+  EXPECT_TRUE(config->trunks[0].transport_set);
+  EXPECT_EQ(config->trunks[0].allow.size(), 1U);
+
+  EXPECT_EQ(error_of(with("[sbcd]\ndns_servers = dns.example\n")),
+            "sbcd.dns_servers: 'dns.example' is not an IPv4 address");
+  EXPECT_EQ(error_of(with("[sbcd]\ndns_servers = 127.0.0.1:0\n")),
+            "sbcd.dns_servers port: '0' is not a whole number in 1..65535");
+  EXPECT_EQ(error_of(replaced("host = 198.51.100.10", "host = 10.1.2")),
+            "trunk.carrier1.host: '10.1.2' is neither an IPv4 address nor a fully qualified host "
+            "name");
+}
+
 TEST(ConfigTest, MalformedValuesAreNamed) {
   std::string text = kSample;
-  text.replace(text.find("host = 198.51.100.10"), 20, "host = carrier.example");
-  EXPECT_NE(error_of(text).find("trunk.carrier1.host"), std::string::npos);
+  text.replace(text.find("host = 198.51.100.10"), 20, "host = carrier");
+  EXPECT_EQ(error_of(text),
+            "trunk.carrier1.host: 'carrier' is neither an IPv4 address nor a fully qualified host "
+            "name");
   text = kSample;
   text.replace(text.find("log_level = info"), 16, "log_level = loud");
   EXPECT_NE(error_of(text).find("sbcd.log_level"), std::string::npos);
@@ -337,8 +377,8 @@ TEST(ConfigTest, BadAddressesAreConfigErrors) {
   EXPECT_EQ(error_of(replaced("sip_address = 192.0.2.1", "sip_address = 2001:db8::1")),
             "zone.access.sip_address: '2001:db8::1' is not an IPv4 address");
   EXPECT_EQ(error_of(replaced("host = 198.51.100.10", "host = 198.51.100.300")),
-            "trunk.carrier1.host: '198.51.100.300' is not an IPv4 address (host names are not "
-            "resolved)");
+            "trunk.carrier1.host: '198.51.100.300' is neither an IPv4 address nor a fully "
+            "qualified host name");
   EXPECT_EQ(error_of(replaced("default_target = 192.0.2.10:5060", "default_target = pbx:5060")),
             "zone.access.default_target: 'pbx' is not an IPv4 address");
   EXPECT_EQ(error_of(replaced("listen = 127.0.0.1:9100", "listen = 127.0.0.256:9100")),
@@ -350,7 +390,7 @@ TEST(ConfigTest, BadAddressesAreConfigErrors) {
   ASSERT_TRUE(config.has_value()) << config.error();
   EXPECT_EQ(config->zones[0].sip_address, ip("192.0.2.1"));
   EXPECT_EQ(config->zones[0].default_target->host, ip("192.0.2.10"));
-  EXPECT_EQ(config->trunks[0].host, ip("198.51.100.10"));
+  EXPECT_EQ(config->trunks[0].address, ip("198.51.100.10"));
   EXPECT_EQ(config->metrics_listen->host, ip("127.0.0.1"));
 }
 

@@ -82,7 +82,8 @@ TEST_F(TrunkHealthTest, AReloadKeepsTheStateOfAnUnchangedTrunkOnly) {
   health_->reconfigure();
   EXPECT_FALSE(health_->available(0)) << "same trunk, same settings: still down";
 
-  config_.trunks[0].host = boost::asio::ip::make_address("198.51.100.12");
+  config_.trunks[0].host = "198.51.100.12";
+  config_.trunks[0].address = boost::asio::ip::make_address("198.51.100.12");
   health_->reconfigure();
   EXPECT_EQ(health_->status(0).state, TrunkState::kUnknown) << "a new address starts again";
   EXPECT_TRUE(health_->available(0));

@@ -54,7 +54,7 @@ Cert new_cert(const char* cn, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_key,
     add_extension(cert.get(), signer, NID_key_usage, "critical,keyCertSign,cRLSign");
   } else {
     add_extension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
-    add_extension(cert.get(), signer, NID_subject_alt_name, "IP:127.0.0.1");
+    add_extension(cert.get(), signer, NID_subject_alt_name, "IP:127.0.0.1,DNS:sip.carrier.test");
   }
   check(X509_sign(cert.get(), issuer_key != nullptr ? issuer_key : key, EVP_sha256()) > 0,
         "X509_sign");

@@ -1,5 +1,5 @@
 // A throw-away PKI written into a temp dir at test time: a CA, a server and a client certificate
-// (EC P-256, IP SAN 127.0.0.1) signed by it, and a second, unrelated CA.
+// (EC P-256, SANs IP 127.0.0.1 and DNS sip.carrier.test) signed by it, and a second, unrelated CA.
 #pragma once
 
 #include <filesystem>

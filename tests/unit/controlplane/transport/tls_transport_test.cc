@@ -58,10 +58,12 @@ class TlsTransportTest : public ::testing::Test {
     ASSERT_TRUE(bound.has_value()) << bound.error();
     side.local = *bound;
   }
-  void send(Side& from, const Side& to, const std::string& message) {
+  void send(Side& from, const Side& to, const std::string& message,
+            const std::string& server_name = {}) {
     SipPeer peer;
     peer.transport = Transport::kTls;
     peer.remote = to.local;
+    peer.server_name = server_name;
     from.manager->send(peer, message);
   }
 
@@ -195,6 +197,23 @@ TEST_F(TlsTransportTest, ServerCertificateMustNameTheAddress) {
   start(right, server_config());
   send(client_, right, sip_message(2));
   EXPECT_TRUE(run_until(io_, [&] { return right.received.messages.size() == 1; }));
+}
+
+// A trunk known by DNS name: its certificate must carry that name (RFC 5922), whatever address
+// the name led to.
+TEST_F(TlsTransportTest, ServerCertificateMustNameTheTrunksDomain) {
+  start(server_, server_config());
+  start(client_, client_config(false));
+  send(client_, server_, sip_message(1), "other.carrier.test");
+  ASSERT_TRUE(run_until(io_, [&] {
+    return has_metric(client_.metrics,
+                      "sbc_sip_tls_handshake_failures_total{direction=\"outbound\"} 1");
+  }));
+  EXPECT_TRUE(server_.received.messages.empty());
+  Side named;
+  start(named, client_config(false));
+  send(named, server_, sip_message(2), "sip.carrier.test");
+  EXPECT_TRUE(run_until(io_, [&] { return server_.received.messages.size() == 1; }));
 }
 
 TEST_F(TlsTransportTest, SilentClientHitsTheHandshakeTimeout) {

@@ -1,0 +1,70 @@
+#include "controlplane/routing/trunk_targets.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace sbc::cp {
+
+TrunkTargets::TrunkTargets(const std::vector<TrunkConfig>& trunks) : trunks_(trunks) {
+  reconfigure();
+}
+
+TrunkTargets::Key TrunkTargets::key_of(const TrunkConfig& trunk) {
+  return {trunk.name, trunk.host, trunk.port, trunk.port_set, trunk.transport, trunk.transport_set};
+}
+
+TrunkTargets::State TrunkTargets::initial(const TrunkConfig& trunk) {
+  State state;
+  if (trunk.address) {
+    state.targets.push_back({trunk.transport, Endpoint(*trunk.address, trunk.port)});
+  } else {
+    state.expires = Clock::time_point::min();  // to resolve
+  }
+  return state;
+}
+
+void TrunkTargets::reconfigure() {
+  std::vector<Key> keys;
+  std::vector<State> states;
+  for (const TrunkConfig& trunk : trunks_) {
+    Key key = key_of(trunk);
+    auto it = std::ranges::find(keys_, key);
+    states.push_back(it != keys_.end() ? std::move(states_[it - keys_.begin()]) : initial(trunk));
+    keys.push_back(std::move(key));
+  }
+  keys_ = std::move(keys);
+  states_ = std::move(states);
+}
+
+bool TrunkTargets::by_name(size_t trunk) const {
+  return !trunks_.at(trunk).address;
+}
+
+void TrunkTargets::resolved(size_t trunk, SipTargets result, Clock::time_point now) {
+  State& state = states_.at(trunk);
+  state.targets = std::move(result.targets);
+  const auto ttl = std::clamp(result.ttl, kMinTtl, kMaxTtl);
+  state.expires = now + ttl;
+  state.stale_until = state.expires + kServeStale;
+  state.error.clear();
+  state.failures = 0;
+}
+
+void TrunkTargets::failed(size_t trunk, std::string reason, Clock::time_point now) {
+  State& state = states_.at(trunk);
+  state.error = std::move(reason);
+  ++state.failures;
+  if (!state.targets.empty() && now >= state.stale_until) state.targets.clear();
+}
+
+std::vector<IpNetwork> TrunkTargets::addresses(size_t trunk) const {
+  std::vector<IpNetwork> networks;
+  for (const SipTarget& t : states_.at(trunk).targets) {
+    const auto a = normalize(t.endpoint.address());
+    const IpNetwork host{a, static_cast<uint8_t>(a.is_v4() ? 32 : 128)};
+    if (std::ranges::find(networks, host) == networks.end()) networks.push_back(host);
+  }
+  return networks;
+}
+
+}  // namespace sbc::cp

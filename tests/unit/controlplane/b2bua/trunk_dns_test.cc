@@ -1,0 +1,130 @@
+// A trunk known by DNS name through the whole B2BUA, on canned DNS answers and the fake clock:
+// no call goes to it before its name resolves; calls go to its first SRV target with its name in
+// the Request-URI, and on to its next target when that one fails them (RFC 3263 §4.3), the CDR
+// naming each address tried; its addresses are its sources (calls from it are taken); the answer
+// is asked again when its TTL runs out, and a failed refresh keeps the last targets.
+#include "tests/unit/controlplane/b2bua/b2bua_fixture.h"
+#include "tests/unit/controlplane/fake_dns_client.h"
+
+namespace sbc::cp {
+namespace {
+
+using namespace testing;
+using namespace std::chrono_literals;
+
+const Endpoint kSecondAddr(boost::asio::ip::make_address("198.51.100.11"), 5060);
+
+class TrunkDnsTest : public B2buaTest {
+ protected:
+  void SetUp() override {
+    B2buaTest::SetUp();
+    std::string text = kConfig;
+    text.replace(text.find("host = 198.51.100.10\nport = 5060\n"), 33,
+                 "host = carrier.example\nfailover_timeout_ms = 0\n");
+    auto parsed = parse_config(text);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error();
+    config_ = *parsed;
+    dns_.set_error("carrier.example", DnsType::kNaptr, DnsError::kNoData);
+    dns_.set_srv("_sip._udp.carrier.example",
+                 {{10, 0, 5060, "sbc1.carrier.example"}, {20, 0, 5060, "sbc2.carrier.example"}},
+                 600);
+    dns_.set_a("sbc1.carrier.example", {"198.51.100.10"}, 300);
+    dns_.set_a("sbc2.carrier.example", {"198.51.100.11"}, 300);
+    dns_client_ = &dns_;
+    make_b2bua();
+  }
+  // A new call from the caller; the INVITE the first target received.
+  sip::Message call(const std::string& name) {
+    transport_.sent.clear();
+    InviteParts parts;
+    parts.call_id = name + "@192.0.2.10";
+    parts.branch = "z9hG4bK-" + name;
+    deliver(kAccess, kCallerAddr, caller_invite(parts));
+    EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
+    return next_to(kCarrier, kTrunkAddr);
+  }
+
+  FakeDnsClient dns_;
+};
+
+TEST_F(TrunkDnsTest, NoCallGoesToANameNotResolvedYet) {
+  deliver(kAccess, kCallerAddr, caller_invite());
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 503);
+  EXPECT_TRUE(b2bua_->trunk_targets().targets(0).empty());
+  dns_.deliver();
+  ASSERT_EQ(b2bua_->trunk_targets().targets(0).size(), 2U);
+  EXPECT_EQ(dns_.asked.front(), std::make_pair(std::string("carrier.example"), DnsType::kNaptr));
+}
+
+TEST_F(TrunkDnsTest, CallsGoToTheFirstTargetThenTheNext) {
+  dns_.deliver();
+  auto invite = call("first");
+  EXPECT_EQ(invite.request_uri_text(), "sip:callee@carrier.example") << "its name, not an address";
+  EXPECT_EQ(std::string(invite.to()->uri.host), "carrier.example");
+
+  // The first server fails the call: the second takes it, the caller sees nothing of it.
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 503, "s1"));
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
+  auto again = next_to(kCarrier, kSecondAddr);
+  ASSERT_EQ(again.method(), sip::Method::kInvite);
+  EXPECT_EQ(again.request_uri_text(), "sip:callee@carrier.example");
+  EXPECT_EQ(again.call_id(), invite.call_id());
+  EXPECT_EQ(again.cseq()->number, invite.cseq()->number + 1);
+  deliver(kCarrier, kSecondAddr, response_to(again, 486, "s2"));
+  EXPECT_EQ(next_to(kCarrier, kSecondAddr).method(), sip::Method::kAck);
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 486);
+  dataplane_.flush();
+  const auto all = cdrs();
+  ASSERT_FALSE(all.empty());
+  const auto& attempts = all.back()["trunk_attempts"];
+  ASSERT_EQ(attempts.size(), 1U) << all.back().dump();
+  EXPECT_EQ(attempts[0]["trunk"], "carrier1");
+  EXPECT_EQ(attempts[0]["address"], "198.51.100.10:5060/udp");
+  EXPECT_EQ(attempts[0]["code"], 503);
+}
+
+TEST_F(TrunkDnsTest, ItsAddressesAreItsSources) {
+  dns_.deliver();
+  InviteParts from_carrier;
+  from_carrier.request_uri = "sip:4420@198.51.100.1";
+  from_carrier.from = "<sip:+15551234567@carrier.example>;tag=ctag";
+  from_carrier.call_id = "carrier-call@198.51.100.11";
+  from_carrier.body = sdp("198.51.100.11", 7000);
+  deliver(kCarrier, kSecondAddr, caller_invite(from_carrier));
+  EXPECT_EQ(next_to(kCarrier, kSecondAddr).status_code(), 100);
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).method(), sip::Method::kInvite) << "to default_target";
+
+  // Another address is no trunk of this zone: dropped unanswered.
+  const Endpoint stranger(boost::asio::ip::make_address("198.51.100.99"), 5060);
+  from_carrier.call_id = "stranger@198.51.100.99";
+  transport_.sent.clear();
+  deliver(kCarrier, stranger, caller_invite(from_carrier));
+  for (const auto& d : transport_.sent) EXPECT_NE(d.to, stranger) << d.data;
+  EXPECT_EQ(b2bua_->active_calls(), 1U);
+}
+
+TEST_F(TrunkDnsTest, TheAnswerIsRefreshedAtItsTtlAndAFailedRefreshKeepsTheTargets) {
+  dns_.deliver();
+  const size_t asked = dns_.asked.size();
+  clock_.advance(299s);
+  EXPECT_EQ(dns_.asked.size(), asked);
+  clock_.advance(1s);  // the smallest TTL (the A records')
+  EXPECT_GT(dns_.asked.size(), asked);
+  dns_.set_error("_sip._udp.carrier.example", DnsType::kSrv, DnsError::kTimeout);
+  dns_.deliver();
+  const auto& state = b2bua_->trunk_targets().at(0);
+  EXPECT_EQ(state.error, "SRV _sip._udp.carrier.example: timeout");
+  EXPECT_EQ(state.targets.size(), 2U) << "served stale";
+  call("still");
+
+  // Retried after 5 s: the server is back with one target only.
+  dns_.set_srv("_sip._udp.carrier.example", {{10, 0, 5060, "sbc2.carrier.example"}});
+  clock_.advance(5s);
+  dns_.deliver();
+  ASSERT_EQ(b2bua_->trunk_targets().targets(0).size(), 1U);
+  EXPECT_EQ(b2bua_->trunk_targets().targets(0)[0].endpoint, kSecondAddr);
+  EXPECT_TRUE(b2bua_->trunk_targets().at(0).error.empty());
+}
+
+}  // namespace
+}  // namespace sbc::cp
