@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/control_protocol.h"
+#include "controlplane/b2bua/ended_calls.h"
 #include "controlplane/b2bua/refer_subscription.h"
 #include "controlplane/media/media_session.h"
 #include "controlplane/media/sdp_body.h"
@@ -154,18 +155,6 @@ struct TrunkAttempt {
   int code = 0;
   std::string reason;
   std::string address;  // the target tried ("address:port/transport")
-};
-
-// Our INVITE to a trunk that stayed silent and was left for the next one (trunk_failover.h): what
-// its dialog needs if that trunk answers 2xx late after all (an ACK and a BYE, never the call).
-struct AbandonedInvite {
-  SipPeer peer;
-  std::string uri;
-  std::string branch;
-  std::string local_party;
-  std::string remote_party;
-  uint32_t cseq = 0;
-  bool answered = false;  // its 2xx came (and was BYE'd): a retransmission is only ACKed
 };
 
 struct Call {

@@ -221,7 +221,7 @@ bool CallDialogs::ended_request(const SipPeer& from, const sip::Message& msg) {
 // never confirmed (it crossed our CANCEL, or another fork answered late): ACK, then BYE once.
 void CallDialogs::ended_answer(EndedCall& ended, const sip::Message& msg) {
   if (msg.top_via()->branch != ended.callee_invite_branch) {
-    ctx_.metrics.sip_dropped(SipDropReason::kStrayResponse);
+    abandoned_answer(ended, msg);
     return;
   }
   const InviteOrigin origin = InviteOrigin::of(ended);
@@ -231,6 +231,24 @@ void CallDialogs::ended_answer(EndedCall& ended, const sip::Message& msg) {
   if (std::ranges::find(dialogs, tag) != dialogs.end()) return;
   if (dialogs.size() < EndedCall::kMaxDialogs) dialogs.emplace_back(tag);
   spdlog::info("sip: late 2xx for ended call {} (dialog {}): ACK and BYE", ended.id, tag);
+  signalling_.bye_dialog(origin, msg);
+}
+
+// A silent trunk the call left answers after the call ended: its dialog is confirmed and ended
+// at once, as while the call lasted (AnswerRelay::abandoned_answer), so it bills nothing.
+void CallDialogs::abandoned_answer(EndedCall& ended, const sip::Message& msg) {
+  auto it = std::ranges::find(ended.abandoned, msg.top_via()->branch, &AbandonedInvite::branch);
+  if (it == ended.abandoned.end()) {
+    ctx_.metrics.sip_dropped(SipDropReason::kStrayResponse);
+    return;
+  }
+  const InviteOrigin origin{
+      it->peer, ended.callee_call_id, it->local_party, ended.callee_tag, it->remote_party,
+      it->uri,  it->branch,           it->cseq};
+  signalling_.ack_dialog(origin, msg);
+  if (it->answered) return;  // retransmitted: our ACK was lost
+  it->answered = true;
+  spdlog::info("sip: late 2xx for ended call {} from a trunk it left: ACK and BYE", ended.id);
   signalling_.bye_dialog(origin, msg);
 }
 

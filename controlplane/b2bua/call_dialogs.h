@@ -34,13 +34,15 @@ class CallDialogs {
   // Answers a request on an ended call's dialog (482, BYE 200/481); false when it is none of
   // its business (a new call reusing the Call-ID, a stray ACK, ...).
   bool ended_request(const SipPeer& from, const sip::Message& msg);
-  // A 2xx for a call that is over (its record): ACK it; BYE its dialog unless already done.
+  // A 2xx for a call that is over (its record): ACK it; BYE its dialog unless already done. Also
+  // one from a silent trunk the call left (failover).
   void ended_answer(EndedCall& ended, const sip::Message& msg);
   // [sbcd] max_call_duration from the answer; `elapsed`: how long the call has been answered
   // already (an adopted call).
   void start_duration_limit(const CallPtr& call, std::chrono::milliseconds elapsed = {});
 
  private:
+  void abandoned_answer(EndedCall& ended, const sip::Message& msg);
   void handle_ack(const CallPtr& call, const sip::Message& ack);
   void handle_cancel(const CallPtr& call, const SipPeer& from, const sip::Message& cancel);
   void handle_bye(const CallPtr& call, Side side, const SipPeer& to, const sip::Message& bye);

@@ -126,6 +126,7 @@ json leg_json(const Leg& leg, const MediaLeg& m, bool forward_rtp,
       {"transport", std::string(to_string(leg.peer.transport))},
       {"remote", endpoint_json(leg.peer.remote)},
       {"local", endpoint_json(leg.peer.local)},
+      {"server_name", leg.peer.server_name},
       {"sips", leg.sips},
       {"call_id", leg.call_id},
       {"local_tag", leg.local_tag},
@@ -170,8 +171,10 @@ std::expected<Leg, std::string> leg_of(const json& j, MediaLeg& media, bool& for
   if (!source) return std::unexpected(source.error());
   leg.peer.remote = *remote;
   leg.peer.local = *local;
-  // A TCP/TLS connection died with the old process: the next request opens a new one.
+  // A TCP/TLS connection died with the old process: the next request opens a new one (to a
+  // trunk known by name, checked against that name; absent in records of before it was kept).
   leg.peer.connection = 0;
+  leg.peer.server_name = j.value("server_name", std::string());
   leg.sips = j.at("sips").get<bool>();
   leg.call_id = j.at("call_id").get<std::string>();
   leg.local_tag = j.at("local_tag").get<std::string>();

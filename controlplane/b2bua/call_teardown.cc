@@ -137,9 +137,12 @@ void CallTeardown::remember(const Call& call) {
   for (const std::string& tag : call.callee_forks) {
     if (e.callee_dialogs.size() < EndedCall::kMaxDialogs) e.callee_dialogs.push_back(tag);
   }
-  // An INVITE abandoned without a final response (after our CANCEL) may still be answered while
-  // a proxy keeps its branch: remembered as long as a call may ring.
-  const bool abandoned = call.invite_abandoned;
+  for (const AbandonedInvite& left : call.abandoned_invites) {
+    if (!left.answered) e.abandoned.push_back(left);
+  }
+  // An INVITE abandoned without a final response (after our CANCEL, or to a silent trunk) may
+  // still be answered while a proxy keeps its branch: remembered as long as a call may ring.
+  const bool abandoned = call.invite_abandoned || !e.abandoned.empty();
   const auto now = ctx_.scheduler.now();
   e.expires = now + (abandoned ? ctx_.timers.ring_timeout : ctx_.timers.linger);
   ctx_.ended.add(std::move(e),

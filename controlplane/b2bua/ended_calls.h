@@ -23,6 +23,18 @@
 
 namespace sbc::cp {
 
+// Our INVITE to a trunk that stayed silent and was left for the next one (trunk_failover.h): what
+// its dialog needs if that trunk answers 2xx late after all (an ACK and a BYE, never the call).
+struct AbandonedInvite {
+  SipPeer peer;
+  std::string uri;
+  std::string branch;
+  std::string local_party;
+  std::string remote_party;
+  uint32_t cseq = 0;
+  bool answered = false;  // its 2xx came (and was BYE'd): a retransmission is only ACKed
+};
+
 struct EndedCall {
   uint64_t id = 0;  // the call's id (logs)
   Scheduler::Clock::time_point expires{};
@@ -46,6 +58,9 @@ struct EndedCall {
   // The callee's challenge went to the caller: the caller's retry (same Call-ID) is sent on this
   // Call-ID and tag with the next CSeq, as a UAC answering a challenge does (RFC 3261 §22.2).
   bool challenge_passed = false;
+  // INVITEs to silent trunks the call left (failover) that may still answer 2xx: each such
+  // answer gets an ACK and, once, a BYE, also after the call ended.
+  std::vector<AbandonedInvite> abandoned;
 
   static constexpr size_t kMaxDialogs = 8;
 };

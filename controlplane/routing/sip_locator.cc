@@ -122,7 +122,7 @@ class SipLocator::Job : public std::enable_shared_from_this<Job> {
     fail(fmt::format("NAPTR {}: no service over {}", where_.host, usable_names()));
   }
 
-  void services(Transport transport, std::string name) {
+  void services(Transport transport, const std::string& name) {
     dns_.query(name, DnsType::kSrv,
                [self = shared_from_this(), transport, name](DnsClient::Result r) {
                  self->services_answered(transport, name, std::move(r));

@@ -58,6 +58,7 @@ Call sample_call(uint64_t id) {
     MediaLeg& media = call.media.leg(side);
     leg.peer.zone = side;
     leg.peer.transport = side == 0 ? Transport::kUdp : Transport::kTcp;
+    if (side == 1) leg.peer.server_name = "sip.carrier.example";
     leg.peer.remote = side == 0 ? kCallerAddr : kTrunkAddr;
     leg.peer.local =
         Endpoint(boost::asio::ip::make_address(side == 0 ? "192.0.2.1" : "198.51.100.1"), 5060);
@@ -127,6 +128,7 @@ TEST_F(CallStoreTest, CallRoundTripsThroughReopen) {
     const MediaLeg& am = c.media.leg(side);
     const MediaLeg& bm = original.media.leg(side);
     EXPECT_EQ(a.peer.zone, b.peer.zone);
+    EXPECT_EQ(a.peer.server_name, b.peer.server_name);
     EXPECT_EQ(a.peer.transport, b.peer.transport);
     EXPECT_EQ(a.peer.remote, b.peer.remote);
     EXPECT_EQ(a.peer.local, b.peer.local);

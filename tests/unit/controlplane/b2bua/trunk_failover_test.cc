@@ -206,6 +206,33 @@ TEST_F(TrunkFailoverTest, ASilentPrimaryIsLeftAfterItsFailoverTimeout) {
   EXPECT_EQ(cdr["trunk_attempts"][0]["reason"], "no response in 1000 ms");
 }
 
+// The silent primary answers only once the call (carried by the backup) is over: its dialog is
+// still ACKed and BYE'd from the ended call's record, so no ghost call stays up at the carrier.
+TEST_F(TrunkFailoverTest, ASilentPrimaryAnsweringAfterTheCallEndedIsHungUp) {
+  auto invite = call("ended");
+  clock_.advance(milliseconds(1100));
+  auto again = backup_invite();
+  ASSERT_EQ(again.method(), sip::Method::kInvite);
+  answer_and_hang_up(again);
+  clock_.advance(std::chrono::seconds(60));  // past the ended call's linger
+  transport_.sent.clear();
+  const std::string late = response_to(invite, 200, "later", sdp("198.51.100.10", 7000));
+  deliver(kCarrier, kTrunkAddr, late);
+  auto ack = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(ack.method(), sip::Method::kAck);
+  EXPECT_EQ(ack.to()->tag(), "later");
+  EXPECT_EQ(ack.call_id(), invite.call_id());
+  auto bye = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(bye.method(), sip::Method::kBye);
+  EXPECT_EQ(bye.to()->tag(), "later");
+  EXPECT_EQ(bye.request_uri_text(), "sip:callee@198.51.100.10:5060") << "the 2xx's Contact";
+  deliver(kCarrier, kTrunkAddr, response_to(bye, 200, ""));
+  deliver(kCarrier, kTrunkAddr, late);  // retransmitted: ACKed again, no second BYE
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
+  EXPECT_TRUE(transport_.sent.empty());
+  EXPECT_EQ(b2bua_->active_calls(), 0U);
+}
+
 TEST_F(TrunkFailoverTest, APrimaryThatSaysTryingKeepsTheCall) {
   auto invite = call("trying");
   deliver(kCarrier, kTrunkAddr, response_to(invite, 100, ""));
