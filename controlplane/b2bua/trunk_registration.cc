@@ -46,26 +46,43 @@ TrunkRegistration::TrunkRegistration(B2buaContext& ctx, CallSignalling& signalli
     : ctx_(ctx), signalling_(signalling) {}
 
 void TrunkRegistration::restart() {
-  for (const auto& [id, trunk] : pending_) ctx_.layer.abandon(id);
-  pending_.clear();
-  // A trunk keeps its Call-ID, tag and CSeq across a reload: the REGISTER that follows refreshes
+  // A trunk the reload left as it was keeps its binding whole: its refresh time and a REGISTER
+  // in flight (a reload neither makes every trunk register again nor loses an answer on its
+  // way). Any other keeps its Call-ID, tag and CSeq: the REGISTER that follows at once refreshes
   // the same binding at the registrar (§10.2.4) rather than adding one.
-  std::unordered_map<std::string, Binding> previous;
+  std::unordered_map<std::string, std::pair<Binding, TrunkConfig>> previous;
   for (size_t t = 0; t < bindings_.size() && t < known_.size(); ++t) {
     bindings_[t].next.cancel();
-    previous.emplace(known_[t], std::move(bindings_[t]));
+    previous.emplace(known_[t].name, std::make_pair(std::move(bindings_[t]), known_[t]));
   }
+  std::unordered_map<TransactionId, size_t> pending;
   bindings_.clear();
   known_.clear();
+  const auto now = ctx_.scheduler.now();
   for (size_t t = 0; t < ctx_.config.trunks.size(); ++t) {
     const TrunkConfig& trunk = ctx_.config.trunks[t];
-    known_.push_back(trunk.name);
+    known_.push_back(trunk);
+    auto it = previous.find(trunk.name);
+    if (it != previous.end() && it->second.second == trunk && trunk.registration.enabled &&
+        (it->second.first.pending || it->second.first.next_at > now)) {
+      bindings_.push_back(std::move(it->second.first));
+      Binding& kept = bindings_.back();
+      ctx_.metrics.trunk_registered(trunk.name,
+                                    kept.status.state == RegistrationState::kRegistered);
+      if (kept.pending) {
+        pending.emplace(*kept.pending, t);
+      } else {
+        schedule(t, std::chrono::ceil<milliseconds>(kept.next_at - now));
+      }
+      previous.erase(it);
+      continue;
+    }
     Binding binding;
-    if (auto it = previous.find(trunk.name); it != previous.end()) {
-      binding.call_id = std::move(it->second.call_id);
-      binding.from_tag = std::move(it->second.from_tag);
-      binding.cseq = it->second.cseq;
-      binding.status = it->second.status;
+    if (it != previous.end()) {
+      binding.call_id = std::move(it->second.first.call_id);
+      binding.from_tag = std::move(it->second.first.from_tag);
+      binding.cseq = it->second.first.cseq;
+      binding.status = it->second.first.status;
     }
     if (binding.call_id.empty()) {
       binding.call_id = ctx_.ids.call_id();
@@ -80,6 +97,10 @@ void TrunkRegistration::restart() {
       schedule(t, kFirstRegister + kStagger * static_cast<int>(t % 20));
     }
   }
+  for (const auto& [id, trunk] : pending_) {
+    if (!pending.contains(id)) ctx_.layer.abandon(id);
+  }
+  pending_ = std::move(pending);
 }
 
 const RegistrationStatus& TrunkRegistration::status(size_t trunk) const {
@@ -87,7 +108,9 @@ const RegistrationStatus& TrunkRegistration::status(size_t trunk) const {
 }
 
 void TrunkRegistration::schedule(size_t trunk, milliseconds delay) {
-  bindings_.at(trunk).next = Timer(ctx_.scheduler, delay, [this, trunk] { send(trunk, nullptr); });
+  Binding& b = bindings_.at(trunk);
+  b.next_at = ctx_.scheduler.now() + delay;
+  b.next = Timer(ctx_.scheduler, delay, [this, trunk] { send(trunk, nullptr); });
 }
 
 void TrunkRegistration::send(size_t trunk, const sip::Message* challenge) {

@@ -56,8 +56,9 @@ class TrunkRegistration {
   TrunkRegistration(B2buaContext& ctx, CallSignalling& signalling);
 
   // (Re)starts the registrations of the running configuration's trunks: at start and after a
-  // reload (the trunks were indexed again). REGISTERs in flight are forgotten; the first of each
-  // trunk leaves within a second.
+  // reload (the trunks were indexed again). A trunk the reload did not change keeps its binding,
+  // its refresh time and its REGISTER in flight; the first REGISTER of any other (new, changed,
+  // or not registered) leaves within a second, one in flight for it is forgotten.
   void restart();
   // Client transaction `id`'s response or failure: true when it was a REGISTER of ours.
   bool response(TransactionId id, const sip::Message& msg);
@@ -74,8 +75,9 @@ class TrunkRegistration {
     uint32_t expires = 0;  // asked for: register_expires, or a 423's Min-Expires
     uint8_t auth_answers = 0;
     std::optional<TransactionId> pending;
-    std::string contact_host;  // our address in the Contact we registered
-    Timer next;                // the next REGISTER: a refresh or a retry
+    std::string contact_host;                // our address in the Contact we registered
+    Timer next;                              // the next REGISTER: a refresh or a retry
+    Scheduler::Clock::time_point next_at{};  // when `next` fires
     RegistrationStatus status;
   };
 
@@ -90,7 +92,7 @@ class TrunkRegistration {
   B2buaContext& ctx_;
   CallSignalling& signalling_;
   std::vector<Binding> bindings_;   // by trunk index
-  std::vector<std::string> known_;  // by trunk index: the names bindings_ were made for
+  std::vector<TrunkConfig> known_;  // by trunk index: the trunks bindings_ were made for
   std::unordered_map<TransactionId, size_t> pending_;
   RegistrationStatus off_;
 };

@@ -13,6 +13,7 @@ sbcd starts before the DNS server is up, so its first lookup fails and its retry
    to sbc2, which answers; the caller sees one answered call, RTP flows both ways; the callee's
    Request-URI names carrier.test; the CDR lists the attempt at 198.51.100.20."""
 
+import shutil
 import sys
 import time
 
@@ -30,7 +31,7 @@ SBC_CONFIG = {"sbcd": {"dns_servers": DNS_IP, "dns_timeout_ms": "500"},
 def start_dns(the_lab):
     the_lab.callee.ip("addr", "add", f"{DNS_IP}/24", "dev", "e0")
     the_lab.callee.ip("addr", "add", f"{SILENT_IP}/24", "dev", "e0")
-    cmd = ["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
+    cmd = [shutil.which("dnsmasq") or "/usr/sbin/dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
            "--user=root", "--group=root", "--bind-interfaces", f"--listen-address={DNS_IP}",
            "--port=53", f"--pid-file={the_lab.path('dnsmasq.pid')}", "--log-queries",
            "--log-facility=-", "--local=/test/", "--local-ttl=60",

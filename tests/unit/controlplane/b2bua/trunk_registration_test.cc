@@ -111,6 +111,36 @@ TEST_F(TrunkRegistrationTest, RegistersWithTheTrunksCredentialsAndRefreshesBefor
   EXPECT_EQ(refresh->cseq()->number, answered->cseq()->number + 1);
 }
 
+// A reload that leaves the trunk alone keeps its binding: no REGISTER at once, the refresh at its
+// time, and an answer to a REGISTER in flight still counts. A changed trunk registers again at
+// once on the same Call-ID.
+TEST_F(TrunkRegistrationTest, AReloadKeepsAnUnchangedTrunksBindingAndItsRegisterInFlight) {
+  auto first = next_register(milliseconds(2000));
+  ASSERT_TRUE(first);
+  b2bua_->reconfigure();  // while the REGISTER is in flight
+  deliver(kCarrier, kTrunkAddr,
+          response_to(*first, 200, "r1", {},
+                      "Contact: <sip:acct-42@198.51.100.1:5060>;expires=300\r\n"));
+  EXPECT_EQ(status().state, RegistrationState::kRegistered);
+
+  clock_.advance(seconds(100));
+  b2bua_->reconfigure();
+  EXPECT_FALSE(next_register(milliseconds(169'000))) << "refreshed at 270 s, not at the reload";
+  auto refresh = next_register(milliseconds(2000));
+  ASSERT_TRUE(refresh);
+  EXPECT_EQ(refresh->call_id(), first->call_id());
+  deliver(kCarrier, kTrunkAddr,
+          response_to(*refresh, 200, "r1", {},
+                      "Contact: <sip:acct-42@198.51.100.1:5060>;expires=300\r\n"));
+
+  config_.trunks[0].registration.expires = seconds(900);
+  b2bua_->reconfigure();
+  auto changed = next_register(milliseconds(1000));
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->call_id(), first->call_id());
+  EXPECT_EQ(changed->header(sip::HeaderId::kExpires), "900");
+}
+
 TEST_F(TrunkRegistrationTest, AFailureIsRetriedWithBackoff) {
   auto answered = register_once();
   auto refresh = next_register(milliseconds(271'000));
