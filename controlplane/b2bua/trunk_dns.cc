@@ -27,10 +27,6 @@ TrunkDns::TrunkDns(B2buaContext& ctx, DnsClient* dns) : ctx_(ctx), dns_(dns) {
   if (dns_ != nullptr) locator_ = std::make_unique<SipLocator>(*dns_, random_);
 }
 
-TrunkDns::~TrunkDns() {
-  *self_ = nullptr;
-}
-
 void TrunkDns::restart() {
   ++generation_;
   next_.clear();
@@ -65,8 +61,7 @@ void TrunkDns::locate(size_t trunk) {
   if (config.transport_set) where.transport = config.transport;
   locator_->locate(std::move(where), [self = std::weak_ptr<TrunkDns*>(self_), trunk,
                                       generation = generation_](SipLocator::Result result) {
-    const auto alive = self.lock();
-    if (alive && *alive != nullptr) (*alive)->located(trunk, generation, std::move(result));
+    if (const auto alive = self.lock()) (*alive)->located(trunk, generation, std::move(result));
   });
 }
 

@@ -29,7 +29,6 @@ class TrunkDns {
 
   // `dns` may be null (no resolver: names stay unresolved, their trunks take no calls).
   TrunkDns(B2buaContext& ctx, DnsClient* dns);
-  ~TrunkDns();
   TrunkDns(const TrunkDns&) = delete;
   TrunkDns& operator=(const TrunkDns&) = delete;
 
@@ -50,7 +49,7 @@ class TrunkDns {
   std::unique_ptr<SipLocator> locator_;
   std::vector<Timer> next_;  // by trunk index
   uint64_t generation_ = 0;  // restart() makes the answers of earlier lookups stale
-  // Answers that arrive after this is gone find it expired.
+  // Answers that arrive after this is gone find it expired (their weak_ptr).
   std::shared_ptr<TrunkDns*> self_ = std::make_shared<TrunkDns*>(this);
 };
 

@@ -20,8 +20,7 @@ bool may_fail_over(const Call& call) {
 }
 
 std::string target_name(const SipPeer& peer) {
-  return fmt::format("{}:{}/{}", peer.remote.address().to_string(), peer.remote.port(),
-                     to_string(peer.transport));
+  return describe(SipTarget{peer.transport, peer.remote});
 }
 
 }  // namespace

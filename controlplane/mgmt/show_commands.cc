@@ -254,6 +254,38 @@ CommandOutput show_dataplane(const DataplaneClient& dataplane,
   return out;
 }
 
+namespace {
+
+// Where a trunk is, in show trunks' ADDRESS column: its address, or for a name where it leads
+// now (the target tried first), or that it leads nowhere yet.
+std::string trunk_address(const TrunkConfig& trunk, const TrunkTargets::State& where) {
+  if (trunk.address) {
+    return fmt::format("{}:{}/{}", trunk.host, trunk.port, to_string(trunk.transport));
+  }
+  if (where.targets.empty()) return fmt::format("{} (unresolved)", trunk.host);
+  return fmt::format("{}={}", trunk.host, describe(where.targets.front()));
+}
+
+// show trunks' JSON: the host as configured, every target in the order tried and, for a name,
+// its DNS state.
+void add_location(nlohmann::json& row, const TrunkConfig& trunk, const TrunkTargets::State& where,
+                  Scheduler::Clock::time_point now) {
+  nlohmann::json targets = nlohmann::json::array();
+  for (const SipTarget& target : where.targets) targets.push_back(describe(target));
+  row["host"] = trunk.host;
+  row["targets"] = std::move(targets);
+  if (trunk.address) return;
+  nlohmann::json expires_in;  // null until the name first resolved
+  if (where.expires != TrunkTargets::Clock::time_point::min()) {
+    expires_in =
+        std::max<int64_t>(0, std::chrono::ceil<std::chrono::seconds>(where.expires - now).count());
+  }
+  row["dns"] = {
+      {"expires_in_s", expires_in}, {"failures_in_row", where.failures}, {"error", where.error}};
+}
+
+}  // namespace
+
 CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock) {
   const TrunkHealth& health = b2bua.trunk_health();
   const auto now = clock.wall_now();
@@ -270,18 +302,7 @@ CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock) {
     const TrunkConfig& trunk = trunks[t];
     const TrunkStatus& s = health.status(t);
     const TrunkTargets::State& where = located.at(t);
-    // A name shows where it leads now: its first target (the one tried first), or that it has
-    // none.
-    std::string address;
-    if (trunk.address) {
-      address = fmt::format("{}:{}/{}", trunk.host, trunk.port, to_string(trunk.transport));
-    } else if (where.targets.empty()) {
-      address = fmt::format("{} (unresolved)", trunk.host);
-    } else {
-      const SipTarget& first = where.targets.front();
-      address = fmt::format("{}={}:{}/{}", trunk.host, first.endpoint.address().to_string(),
-                            first.endpoint.port(), to_string(first.transport));
-    }
+    const std::string address = trunk_address(trunk, where);
     // The last answered ping's round trip; not while down (it would read as current).
     const std::string latency =
         s.latency && s.state != TrunkState::kDown ? fmt::format("{} ms", s.latency->count()) : "-";
@@ -330,25 +351,7 @@ CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock) {
                            {"granted_s", reg.granted_s},
                            {"failures_in_row", reg.failures_in_row},
                            {"last_failure", reg.last_failure}};
-    nlohmann::json targets = nlohmann::json::array();
-    for (const SipTarget& target : where.targets) {
-      targets.push_back(fmt::format("{}:{}/{}", target.endpoint.address().to_string(),
-                                    target.endpoint.port(), to_string(target.transport)));
-    }
-    row["host"] = trunk.host;
-    row["targets"] = std::move(targets);
-    if (!trunk.address) {
-      const auto mono = clock.now();
-      const bool pending = where.expires == TrunkTargets::Clock::time_point::min();
-      row["dns"] = {
-          {"expires_in_s",
-           pending
-               ? nlohmann::json()
-               : nlohmann::json(std::max<int64_t>(
-                     0, std::chrono::ceil<std::chrono::seconds>(where.expires - mono).count()))},
-          {"failures_in_row", where.failures},
-          {"error", where.error}};
-    }
+    add_location(row, trunk, where, clock.now());
     row["last_failure_age_s"] =
         s.last_failure_at ? nlohmann::json(ago(s.last_failure_at)) : nlohmann::json();
     row["changed_age_s"] = s.changed_at ? nlohmann::json(ago(s.changed_at)) : nlohmann::json();

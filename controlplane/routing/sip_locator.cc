@@ -39,6 +39,11 @@ std::string describe(std::string_view name, DnsType type, DnsError error) {
 
 }  // namespace
 
+std::string describe(const SipTarget& target) {
+  return fmt::format("{}:{}/{}", target.endpoint.address().to_string(), target.endpoint.port(),
+                     to_string(target.transport));
+}
+
 std::vector<SrvRecord> srv_order(std::vector<SrvRecord> records, std::mt19937& random) {
   std::erase_if(records, [](const SrvRecord& r) { return r.target.empty() || r.target == "."; });
   std::ranges::stable_sort(records, {}, &SrvRecord::priority);

@@ -29,6 +29,9 @@ struct SipTarget {
   bool operator==(const SipTarget&) const = default;
 };
 
+// "address:port/transport", for logs, show trunks and CDRs.
+[[nodiscard]] std::string describe(const SipTarget& target);
+
 struct SipTargets {
   std::vector<SipTarget> targets;  // in the order to try; never empty
   std::chrono::seconds ttl{0};

@@ -45,7 +45,6 @@ void TrunkTargets::resolved(size_t trunk, SipTargets result, Clock::time_point n
   state.targets = std::move(result.targets);
   const auto ttl = std::clamp(result.ttl, kMinTtl, kMaxTtl);
   state.expires = now + ttl;
-  state.stale_until = state.expires + kServeStale;
   state.error.clear();
   state.failures = 0;
 }
@@ -54,7 +53,8 @@ void TrunkTargets::failed(size_t trunk, std::string reason, Clock::time_point no
   State& state = states_.at(trunk);
   state.error = std::move(reason);
   ++state.failures;
-  if (!state.targets.empty() && now >= state.stale_until) state.targets.clear();
+  // Targets exist only once resolved, so `expires` is a real time here.
+  if (!state.targets.empty() && now >= state.expires + kServeStale) state.targets.clear();
 }
 
 std::vector<IpNetwork> TrunkTargets::addresses(size_t trunk) const {

@@ -28,8 +28,9 @@ class TrunkTargets {
 
   struct State {
     std::vector<SipTarget> targets;  // empty: none known (a name not resolved yet, or failing)
-    Clock::time_point expires = Clock::time_point::max();      // resolve again from then on
-    Clock::time_point stale_until = Clock::time_point::max();  // targets dropped then
+    // Resolve again from then on (a name's targets are dropped kServeStale later); min: a name
+    // not resolved yet, max: an address.
+    Clock::time_point expires = Clock::time_point::max();
     std::string error;      // why the last resolution failed; "" after a success
     uint32_t failures = 0;  // in a row
   };

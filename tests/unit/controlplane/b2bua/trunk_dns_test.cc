@@ -33,17 +33,6 @@ class TrunkDnsTest : public B2buaTest {
     dns_client_ = &dns_;
     make_b2bua();
   }
-  // A new call from the caller; the INVITE the first target received.
-  sip::Message call(const std::string& name) {
-    transport_.sent.clear();
-    InviteParts parts;
-    parts.call_id = name + "@192.0.2.10";
-    parts.branch = "z9hG4bK-" + name;
-    deliver(kAccess, kCallerAddr, caller_invite(parts));
-    EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
-    return next_to(kCarrier, kTrunkAddr);
-  }
-
   FakeDnsClient dns_;
 };
 
@@ -58,7 +47,7 @@ TEST_F(TrunkDnsTest, NoCallGoesToANameNotResolvedYet) {
 
 TEST_F(TrunkDnsTest, CallsGoToTheFirstTargetThenTheNext) {
   dns_.deliver();
-  auto invite = call("first");
+  auto invite = start_named_call("first");
   EXPECT_EQ(invite.request_uri_text(), "sip:callee@carrier.example") << "its name, not an address";
   EXPECT_EQ(std::string(invite.to()->uri.host), "carrier.example");
 
@@ -115,7 +104,7 @@ TEST_F(TrunkDnsTest, TheAnswerIsRefreshedAtItsTtlAndAFailedRefreshKeepsTheTarget
   const auto& state = b2bua_->trunk_targets().at(0);
   EXPECT_EQ(state.error, "SRV _sip._udp.carrier.example: timeout");
   EXPECT_EQ(state.targets.size(), 2U) << "served stale";
-  call("still");
+  start_named_call("still");
 
   // Retried after 5 s: the server is back with one target only.
   dns_.set_srv("_sip._udp.carrier.example", {{10, 0, 5060, "sbc2.carrier.example"}});

@@ -27,18 +27,6 @@ class TrunkFailoverTest : public B2buaTest {
     config_ = *parsed;
     make_b2bua();
   }
-  // A new call from the caller; the INVITE the primary received.
-  sip::Message call(const std::string& name) {
-    transport_.sent.clear();
-    InviteParts parts;
-    parts.call_id = name + "@192.0.2.10";
-    parts.branch = "z9hG4bK-" + name;
-    deliver(kAccess, kCallerAddr, caller_invite(parts));
-    EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
-    auto invite = next_to(kCarrier, kTrunkAddr);
-    EXPECT_EQ(invite.method(), sip::Method::kInvite);
-    return invite;
-  }
   // The primary's final `code` to `invite` (ACKed by us); returns the next thing we sent.
   SentDatagram fail(const sip::Message& invite, int code, const std::string& extra = {}) {
     deliver(kCarrier, kTrunkAddr,
@@ -91,7 +79,7 @@ class TrunkFailoverTest : public B2buaTest {
 };
 
 TEST_F(TrunkFailoverTest, A503GoesToTheBackupAndItsRetryAfterHoldsThePrimary) {
-  auto invite = call("first");
+  auto invite = start_named_call("first");
   SentDatagram d = fail(invite, 503, "Retry-After: 30\r\n");
   ASSERT_EQ(d.to, kBackupAddr) << "the caller sees no 503";
   auto again = parse(d.data);
@@ -127,7 +115,7 @@ TEST_F(TrunkFailoverTest, A503GoesToTheBackupAndItsRetryAfterHoldsThePrimary) {
   EXPECT_EQ(next().to, kBackupAddr);
   clock_.advance(std::chrono::seconds(31));
   EXPECT_FALSE(b2bua_->trunk_health().held(0, clock_.now()));
-  call("released");
+  start_named_call("released");
 }
 
 TEST_F(TrunkFailoverTest, EachTrunkGetsTheCallWrittenByItsOwnRules) {
@@ -172,7 +160,7 @@ TEST_F(TrunkFailoverTest, EachTrunkGetsTheCallWrittenByItsOwnRules) {
 }
 
 TEST_F(TrunkFailoverTest, ASilentPrimaryIsLeftAfterItsFailoverTimeout) {
-  auto invite = call("silent");
+  auto invite = start_named_call("silent");
   clock_.advance(milliseconds(900));
   for (SentDatagram d; !transport_.sent.empty();) {
     d = next();
@@ -209,7 +197,7 @@ TEST_F(TrunkFailoverTest, ASilentPrimaryIsLeftAfterItsFailoverTimeout) {
 // The silent primary answers only once the call (carried by the backup) is over: its dialog is
 // still ACKed and BYE'd from the ended call's record, so no ghost call stays up at the carrier.
 TEST_F(TrunkFailoverTest, ASilentPrimaryAnsweringAfterTheCallEndedIsHungUp) {
-  auto invite = call("ended");
+  auto invite = start_named_call("ended");
   clock_.advance(milliseconds(1100));
   auto again = backup_invite();
   ASSERT_EQ(again.method(), sip::Method::kInvite);
@@ -234,7 +222,7 @@ TEST_F(TrunkFailoverTest, ASilentPrimaryAnsweringAfterTheCallEndedIsHungUp) {
 }
 
 TEST_F(TrunkFailoverTest, APrimaryThatSaysTryingKeepsTheCall) {
-  auto invite = call("trying");
+  auto invite = start_named_call("trying");
   deliver(kCarrier, kTrunkAddr, response_to(invite, 100, ""));
   clock_.advance(milliseconds(3000));
   while (!transport_.sent.empty()) EXPECT_NE(next().to, kBackupAddr);
@@ -246,16 +234,16 @@ TEST_F(TrunkFailoverTest, APrimaryThatSaysTryingKeepsTheCall) {
 
 TEST_F(TrunkFailoverTest, ConfiguredCodesFailOverAndABusyCalleeDoesNot) {
   use_config("failover_codes = 404, 480\n");
-  SentDatagram d = fail(call("not-found"), 404);
+  SentDatagram d = fail(start_named_call("not-found"), 404);
   EXPECT_EQ(d.to, kBackupAddr);
   transport_.sent.clear();
-  d = fail(call("busy"), 486);
+  d = fail(start_named_call("busy"), 486);
   EXPECT_EQ(d.to, kCallerAddr);
   EXPECT_EQ(parse(d.data).status_code(), 486);
 }
 
 TEST_F(TrunkFailoverTest, TheLastTrunksFailureReachesTheCaller) {
-  auto invite = call("both-fail");
+  auto invite = start_named_call("both-fail");
   SentDatagram d = fail(invite, 500);
   ASSERT_EQ(d.to, kBackupAddr);
   auto again = parse(d.data);
@@ -272,7 +260,7 @@ TEST_F(TrunkFailoverTest, TheLastTrunksFailureReachesTheCaller) {
 }
 
 TEST_F(TrunkFailoverTest, NoFailoverOnceThePrimarysEarlyMediaReachedTheCaller) {
-  auto invite = call("early-media");
+  auto invite = start_named_call("early-media");
   deliver(kCarrier, kTrunkAddr, response_to(invite, 183, "p1", sdp("198.51.100.10", 7000)));
   dataplane_.flush();
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 183);
@@ -283,7 +271,7 @@ TEST_F(TrunkFailoverTest, NoFailoverOnceThePrimarysEarlyMediaReachedTheCaller) {
 
 TEST_F(TrunkFailoverTest, ABackupWithAnotherMediaPolicyIsNoAlternate) {
   use_config("", "media_profile = srtp\n");
-  SentDatagram d = fail(call("other-media"), 503);
+  SentDatagram d = fail(start_named_call("other-media"), 503);
   EXPECT_EQ(d.to, kCallerAddr);
   EXPECT_EQ(parse(d.data).status_code(), 503);
 }
