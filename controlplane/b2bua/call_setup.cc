@@ -14,6 +14,19 @@ namespace sbc::cp {
 
 using sip::Method;
 
+namespace {
+
+// A call the upstream registrar of a zone relaying REGISTER with Path (register_relay.h) sends
+// to a client registered through us: its Request-URI is the client's own Contact, its top Route
+// our Path URI, whose user is the binding's token.
+std::optional<std::string> path_token(const sip::Message& invite) {
+  const auto routes = invite.routes();
+  if (!routes || routes->empty() || !is_relay_token(routes->front().uri.user)) return std::nullopt;
+  return std::string(routes->front().uri.user);
+}
+
+}  // namespace
+
 CallSetup::CallSetup(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown,
                      CallMedia& media, SessionTimers& timers, ReliableProvisionals& provisionals,
                      TrunkFailover& failover)
@@ -38,6 +51,9 @@ void CallSetup::new_call(const SipPeer& from, const sip::Message& invite, const 
   // Numbers in the SBC's form from here on: routes, fraud rules and CDRs see them so.
   const NormalizationPolicy caller_side = caller_normalization(ctx_, from);
   CallerIdentity identity = read_caller_identity(caller_side, invite, caller->user);
+  if (ctx_.trunk_zones[from.zone]) {
+    if (auto token = path_token(invite)) identity.called = std::move(*token);
+  }
   auto route = ctx_.router.route(from, identity.called, ctx_.scheduler.now());
   if (!route) {
     ctx_.responder.reject(from, invite, route.error().code, route.error().reason);

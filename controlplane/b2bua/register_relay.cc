@@ -176,6 +176,8 @@ void RegisterRelay::relay(Aor& aor, const std::string& key, const SipPeer& from,
     respond(from, request, 503, "Service Unavailable (upstream registrar unreachable)");
     return;
   }
+  const bool path =
+      ctx_.config.zones.at(from.zone).registration.relay_mode == RegisterRelayMode::kPath;
   InFlight flight{.aor = key,
                   .from = from,
                   .request = request,
@@ -184,8 +186,9 @@ void RegisterRelay::relay(Aor& aor, const std::string& key, const SipPeer& from,
                                  0,
                   .contacts = {},
                   .asked = {},
+                  .path = path,
                   .deadline = {}};
-  std::string contact = upstream_contacts(aor, key, request, *peer, flight);
+  std::string contact = upstream_contacts(aor, key, request, *peer, path, flight);
   const std::string domain = trunk->fromdomain.empty() ? trunk->host : trunk->fromdomain;
   sip::RequestSpec spec;
   spec.method = sip::Method::kRegister;
@@ -200,6 +203,13 @@ void RegisterRelay::relay(Aor& aor, const std::string& key, const SipPeer& from,
   spec.contact = std::move(contact);
   if (const auto expires = request.expires().value_or(std::nullopt)) {
     spec.headers.emplace_back(sip::HeaderId::kExpires, fmt::format("{}", *expires));
+  }
+  if (path && !flight.contacts.empty()) {
+    // Our Contact form with the first contact's token, made a loose route (RFC 3327 §4.2).
+    std::string hop = signalling_.contact(*peer, false, flight.contacts.front().token);
+    hop.insert(hop.size() - 1, ";lr");
+    spec.headers.emplace_back(sip::HeaderId::kPath, std::move(hop));
+    spec.headers.emplace_back(sip::HeaderId::kSupported, "path");
   }
   // The client's answer to the upstream's challenge, as it signed it.
   for (const auto& h : request.headers()) {
@@ -223,7 +233,7 @@ void RegisterRelay::relay(Aor& aor, const std::string& key, const SipPeer& from,
 
 std::string RegisterRelay::upstream_contacts(Aor& aor, const std::string& key,
                                              const sip::Message& request, const SipPeer& peer,
-                                             InFlight& flight) {
+                                             bool path, InFlight& flight) {
   const auto contacts = request.contacts();
   if (contacts->wildcard) return "*";
   const auto expires_header = request.expires().value_or(std::nullopt);
@@ -243,7 +253,18 @@ std::string RegisterRelay::upstream_contacts(Aor& aor, const std::string& key,
     const uint32_t asked =
         asked_expiry(entry, expires_header, ctx_.config.registrar.default_expires);
     if (!contact.empty()) contact += ", ";
-    contact += signalling_.contact(peer, false, token);
+    if (path) {
+      // The client's Contact as it sent it (RFC 3327 leaves it to the registrar), its parameters
+      // (+sip.instance, reg-id, q) included.
+      contact += fmt::format("<{}>", entry.uri_text);
+      for (const sip::Param& p : entry.params) {
+        if (sip::iequals(p.name, "expires")) continue;
+        contact +=
+            p.has_value ? fmt::format(";{}={}", p.name, p.value) : fmt::format(";{}", p.name);
+      }
+    } else {
+      contact += signalling_.contact(peer, false, token);
+    }
     if (entry.param("expires") != nullptr) contact += fmt::format(";expires={}", asked);
     flight.contacts.push_back(RelayedContact{
         .contact = std::string(entry.uri_text), .token = token, .upstream_expires = {}});
@@ -296,12 +317,15 @@ void RegisterRelay::accepted(Aor& aor, const InFlight& flight, const sip::Messag
   const auto now = ctx_.scheduler.now();
   const auto header_expires = msg.expires().value_or(std::nullopt);
   const auto granted_contacts = msg.contacts();
-  // What the upstream granted our Contact for `token`: its expires parameter in the 200, else
-  // the Expires header, else what was asked.
-  auto granted = [&](const std::string& token, uint32_t asked) -> uint32_t {
+  // What the upstream granted the Contact we sent for `relayed`: its expires parameter in the
+  // 200 (the entry with our token as its user, or in path mode the client's own URI), else the
+  // Expires header, else what was asked.
+  auto granted = [&](const RelayedContact& relayed, uint32_t asked) -> uint32_t {
     if (granted_contacts) {
       for (const sip::NameAddr& entry : granted_contacts->entries) {
-        if (entry.uri.user != token) continue;
+        if (flight.path ? entry.uri_text != relayed.contact : entry.uri.user != relayed.token) {
+          continue;
+        }
         if (const sip::Param* p = entry.param("expires")) {
           if (auto value = to_seconds(p->value)) return *value;
         }
@@ -320,7 +344,7 @@ void RegisterRelay::accepted(Aor& aor, const InFlight& flight, const sip::Messag
     const std::string& uri = relayed.contacts[i].contact;
     const std::string& token = relayed.contacts[i].token;
     const uint32_t asked = flight.asked[i];
-    const uint32_t g = asked == 0 ? 0 : granted(token, asked);
+    const uint32_t g = asked == 0 ? 0 : granted(relayed.contacts[i], asked);
     if (g == 0) {
       if (auto up = aor.contacts.find(uri); up != aor.contacts.end()) {
         tokens_.erase(up->second.token);

@@ -4,11 +4,19 @@
 // Path/uac.
 //
 // Toward the upstream the SBC is the client, with its own dialog per address-of-record (Call-ID,
-// tag, CSeq: nothing of the client's topology) and its own Contact per client contact,
-// sip:sbc-r-TOKEN@<trunk-side address>. The upstream's challenge goes back to the client and its
-// credentials go up unchanged: the SBC holds no relayed user's password, and the upstream
-// verifies the digest against the uri the client signed. Calls the upstream sends to a token
-// reach that client where its REGISTER came from, through its NAT pinhole (routing/router.h).
+// tag, CSeq: nothing of the client's topology). Each client contact has a token, sbc-r-TOKEN,
+// which names it in one of two ways (`register_relay_mode`):
+// - contact (default): the SBC registers its own Contact, sip:sbc-r-TOKEN@<trunk-side address>;
+//   the registrar learns nothing of the client. Calls come to that Contact.
+// - path (RFC 3327): the client's own Contact goes up as it sent it, with
+//   Path: <sip:sbc-r-TOKEN@<trunk-side address>;lr> (the token of the request's first contact)
+//   and Supported: path, as an edge proxy (Kamailio's path module) does. The registrar keeps
+//   the client's Contact and sends calls for it through the Path: its INVITE's Request-URI is
+//   the client's Contact and its top Route our Path URI, whose token names the binding.
+// The upstream's challenge goes back to the client and its credentials go up unchanged: the SBC
+// holds no relayed user's password, and the upstream verifies the digest against the uri the
+// client signed. Calls the upstream sends to a token reach that client where its REGISTER came
+// from, through its NAT pinhole (routing/router.h).
 //
 // Caching: toward the client a binding is the SBC's own registrar's (registrar.h: its expiry
 // capped at the upstream's and, behind NAT, at nat_expires), so a NATed phone refreshes every
@@ -88,7 +96,8 @@ class RegisterRelay {
     // Each Contact URI of the request with its token and the expiry asked for it (0: removal).
     std::vector<RelayedContact> contacts;
     std::vector<uint32_t> asked;
-    Timer deadline;  // kUpstreamTimeout
+    bool path = false;  // register_relay_mode = path: the contacts went up as the client's
+    Timer deadline;     // kUpstreamTimeout
   };
 
   // The refresh can be answered from the cache (see the file comment).
@@ -97,8 +106,9 @@ class RegisterRelay {
   void relay(Aor& aor, const std::string& key, const SipPeer& from, const sip::Message& request);
   // The Contact header value upstream for the request's contacts (our token for each, a new one
   // for a contact not bound yet), recording each in `flight`; "*" for a wildcard.
+  // In path mode the contacts are the client's own URIs, each still holding a token.
   std::string upstream_contacts(Aor& aor, const std::string& key, const sip::Message& request,
-                                const SipPeer& peer, InFlight& flight);
+                                const SipPeer& peer, bool path, InFlight& flight);
   void accepted(Aor& aor, const InFlight& flight, const sip::Message& msg);
   // The upstream's non-2xx final relayed to the client (challenges and Min-Expires with it).
   void refused(const InFlight& flight, const sip::Message& msg);

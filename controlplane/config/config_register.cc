@@ -1,7 +1,7 @@
 // The registration keys: of trunks, register and register_expires (trunk_settings.h
-// RegistrationConfig, b2bua/trunk_registration.h); of zones, register_relay, nat_keepalive and
-// nat_keepalive_interval (registrar_settings.h ZoneRegistration, b2bua/register_relay.h,
-// b2bua/nat_keepalive.h).
+// RegistrationConfig, b2bua/trunk_registration.h); of zones, register_relay,
+// register_relay_mode, nat_keepalive and nat_keepalive_interval (registrar_settings.h
+// ZoneRegistration, b2bua/register_relay.h, b2bua/nat_keepalive.h).
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -12,8 +12,8 @@ namespace sbc::cp::config_detail {
 namespace {
 
 const std::vector<std::string> kRegisterKeys = {"register", "register_expires"};
-const std::vector<std::string> kZoneRegistrationKeys = {"register_relay", "nat_keepalive",
-                                                        "nat_keepalive_interval"};
+const std::vector<std::string> kZoneRegistrationKeys = {"register_relay", "register_relay_mode",
+                                                        "nat_keepalive", "nat_keepalive_interval"};
 
 std::expected<void, std::string> read_trunk_registration(const Values& v, TrunkConfig& trunk) {
   const std::string prefix = "trunk." + trunk.name + ".";
@@ -54,6 +54,21 @@ std::expected<void, std::string> read_zone_registration(const Values& v, const C
   if (auto e = number(v, prefix + "nat_keepalive_interval", interval_s, 5, 3600); !e) return e;
   r.keepalive_interval = std::chrono::seconds(interval_s);
   const auto relay = v.get(prefix + "register_relay");
+  if (const auto mode = v.get(prefix + "register_relay_mode")) {
+    std::string value(trim(*mode));
+    std::ranges::transform(value, value.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (value == "path") {
+      r.relay_mode = RegisterRelayMode::kPath;
+    } else if (value != "contact") {
+      return std::unexpected(prefix + "register_relay_mode: '" + *mode +
+                             "' is not one of contact, path");
+    }
+    if (!relay) {
+      return std::unexpected(prefix +
+                             "register_relay_mode: needs register_relay (the trunk "
+                             "whose registrar the REGISTERs go to)");
+    }
+  }
   if (!relay) return {};
   const std::string option = prefix + "register_relay";
   r.relay_trunk = std::string(trim(*relay));

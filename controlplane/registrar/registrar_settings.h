@@ -34,12 +34,22 @@ enum class NatKeepaliveMode : uint8_t {
   return "none";
 }
 
-// [zone.NAME] register_relay, nat_keepalive, nat_keepalive_interval: how an access zone serves
-// REGISTER.
+// How a relaying zone's REGISTERs name their clients upstream (b2bua/register_relay.h).
+enum class RegisterRelayMode : uint8_t {
+  kContact,  // the SBC's own Contact per client contact (sip:sbc-r-TOKEN@...): nothing leaks
+  kPath,     // the client's own Contact, with a Path (RFC 3327) through the SBC
+};
+[[nodiscard]] constexpr std::string_view to_string(RegisterRelayMode m) {
+  return m == RegisterRelayMode::kPath ? "path" : "contact";
+}
+
+// [zone.NAME] register_relay, register_relay_mode, nat_keepalive, nat_keepalive_interval: how an
+// access zone serves REGISTER.
 struct ZoneRegistration {
   // The trunk whose registrar the zone's REGISTERs are relayed to (b2bua/register_relay.h); "":
   // the SBC's own registrar answers them.
   std::string relay_trunk;
+  RegisterRelayMode relay_mode = RegisterRelayMode::kContact;
   NatKeepaliveMode keepalive = NatKeepaliveMode::kNone;
   std::chrono::seconds keepalive_interval{30};
   bool operator==(const ZoneRegistration&) const = default;

@@ -210,6 +210,70 @@ TEST_F(RegisterRelayTest, ACallToTheRegisteredContactReachesThePhoneThroughItsPi
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 480);
 }
 
+// register_relay_mode = path (RFC 3327): upstream the phone's own Contact with a Path through
+// the SBC; the registrar's call comes back by that Path (top Route) to the phone's Contact.
+TEST_F(RegisterRelayTest, PathModeRegistersThePhonesContactWithAPathThroughTheSbc) {
+  use_config("register_relay_mode = path\n");
+  deliver(kAccess, kPhoneNat,
+          phone_register(1).replace(phone_register(1).find("<sip:alice@10.0.0.5:5060>"),
+                                    std::string("<sip:alice@10.0.0.5:5060>").size(),
+                                    "<sip:alice@10.0.0.5:5060>;+sip.instance=\"<urn:uuid:1>\""));
+  auto first = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(first.method(), sip::Method::kRegister);
+  EXPECT_NE(*first.call_id(), "phone-reg@10.0.0.5");  // still our own dialog
+  EXPECT_EQ(first.header(sip::HeaderId::kContact),
+            "<sip:alice@10.0.0.5:5060>;+sip.instance=\"<urn:uuid:1>\"");
+  const std::string path(first.header(sip::HeaderId::kPath));
+  EXPECT_TRUE(path.starts_with("<sip:sbc-r-")) << path;
+  EXPECT_TRUE(path.ends_with("@198.51.100.1:5060;lr>")) << path;
+  EXPECT_EQ(first.header(sip::HeaderId::kSupported), "path");
+  const std::string token = path.substr(5, path.find('@') - 5);
+
+  deliver(kCarrier, kTrunkAddr, response_to(first, 401, "up", {}, kChallenge));
+  EXPECT_EQ(next_to(kAccess, kPhoneNat).status_code(), 401);
+  deliver(kAccess, kPhoneNat, phone_register(2, kCredentials));
+  auto answered = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(std::string(answered.header(sip::HeaderId::kPath)), path);  // the same token
+  EXPECT_EQ(answered.header(sip::HeaderId::kContact), "<sip:alice@10.0.0.5:5060>");
+  // The registrar grants the phone's Contact (matched by its URI, not a token) 1800 s.
+  deliver(kCarrier, kTrunkAddr,
+          response_to(answered, 200, "up", {},
+                      "Contact: <sip:alice@10.0.0.5:5060>;expires=1800\r\n"
+                      "Contact: <sip:alice@10.0.0.9:5060>;expires=900\r\n"
+                      "Path: " +
+                          path + "\r\n"));
+  auto ok = next_to(kAccess, kPhoneNat);
+  EXPECT_EQ(ok.status_code(), 200);
+  const auto bindings = registrar_->lookup("alice", clock_.now());
+  ASSERT_EQ(bindings.size(), 1u);
+  EXPECT_EQ(bindings[0]->relay_token, token);
+  EXPECT_EQ(bindings[0]->upstream_expires, clock_.now() + seconds(1800));
+
+  // The registrar's call: to the phone's Contact, routed by our Path.
+  InviteParts call;
+  call.request_uri = kPhoneContact;
+  call.from = "<sip:15551234567@198.51.100.10>;tag=ctag";
+  call.branch = "z9hG4bK-up-1";
+  call.call_id = "up-call-1@198.51.100.10";
+  call.extra_headers = "Route: " + path + "\r\n";
+  deliver(kCarrier, kTrunkAddr, caller_invite(call));
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 100);
+  const SentDatagram phone_sent = next();
+  EXPECT_EQ(phone_sent.to, kPhoneNat);
+  auto to_phone = parse(phone_sent.data);
+  EXPECT_EQ(to_phone.method(), sip::Method::kInvite);
+  EXPECT_EQ(to_phone.request_uri_text(), kPhoneContact);
+  EXPECT_EQ(to_phone.to()->uri.user, "alice");
+  EXPECT_EQ(phone_sent.data.find(token), std::string::npos) << phone_sent.data;
+
+  // A Path token no binding has: 480, not the default target.
+  call.extra_headers = "Route: <sip:sbc-r-unknown@198.51.100.1:5060;lr>\r\n";
+  call.branch = "z9hG4bK-up-2";
+  call.call_id = "up-call-2@198.51.100.10";
+  deliver(kCarrier, kTrunkAddr, caller_invite(call));
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 480);
+}
+
 TEST_F(RegisterRelayTest, RefusedCredentialsAndUnknownUsersAreOffencesOfThePhone) {
   deliver(kAccess, kPhoneNat, phone_register(1, kCredentials));
   auto first = next_to(kCarrier, kTrunkAddr);
@@ -375,6 +439,17 @@ TEST(RegisterRelayConfigTest, RefusesWhatCannotWork) {
       << keepalive.error();
   auto interval = parse_config(base + "[zone.access]\nnat_keepalive_interval = 2\n");
   ASSERT_FALSE(interval);
+  auto mode = parse_config(base +
+                           "[zone.access]\nregister_relay = carrier1\n"
+                           "register_relay_mode = proxy\n");
+  ASSERT_FALSE(mode);
+  EXPECT_NE(mode.error().find("register_relay_mode: 'proxy' is not one of contact, path"),
+            std::string::npos)
+      << mode.error();
+  auto alone = parse_config(base + "[zone.access]\nregister_relay_mode = path\n");
+  ASSERT_FALSE(alone);
+  EXPECT_NE(alone.error().find("register_relay_mode: needs register_relay"), std::string::npos)
+      << alone.error();
   auto ok = parse_config(base +
                          "[zone.access]\nregister_relay = carrier1\nnat_keepalive = "
                          "Options\nnat_keepalive_interval = 20\n");
@@ -382,6 +457,12 @@ TEST(RegisterRelayConfigTest, RefusesWhatCannotWork) {
   EXPECT_EQ(ok->zones[0].registration.relay_trunk, "carrier1");
   EXPECT_EQ(ok->zones[0].registration.keepalive, NatKeepaliveMode::kOptions);
   EXPECT_EQ(ok->zones[0].registration.keepalive_interval, seconds(20));
+  EXPECT_EQ(ok->zones[0].registration.relay_mode, RegisterRelayMode::kContact);
+  auto path = parse_config(base +
+                           "[zone.access]\nregister_relay = carrier1\n"
+                           "register_relay_mode = Path\n");
+  ASSERT_TRUE(path) << path.error();
+  EXPECT_EQ(path->zones[0].registration.relay_mode, RegisterRelayMode::kPath);
 }
 
 }  // namespace
