@@ -113,6 +113,11 @@ class B2bua final : private TransactionUser {
   [[nodiscard]] const CallTable::Map& calls() const { return calls_.all(); }
   // Each trunk's qualify state (index into the running configuration's trunks).
   [[nodiscard]] const TrunkHealth& trunk_health() const { return router_.health(); }
+  // Routing may send a new call to trunk `trunk` now: not down, not held, a target not held
+  // (router.h).
+  [[nodiscard]] bool trunk_routable(size_t trunk) const {
+    return router_.routable(trunk, scheduler_.now());
+  }
   // Where each trunk is: its address, or what its name resolves to (trunk_dns.h).
   [[nodiscard]] const TrunkTargets& trunk_targets() const { return router_.targets(); }
   [[nodiscard]] const std::vector<TrunkConfig>& trunks() const { return config_.trunks; }

@@ -19,6 +19,7 @@
 #include "controlplane/normalize/caller_identity.h"
 #include "controlplane/observability/call_result.h"
 #include "controlplane/routing/dialog_policy.h"
+#include "controlplane/routing/sip_locator.h"
 #include "controlplane/runtime/scheduler.h"
 #include "controlplane/runtime/timer.h"
 #include "controlplane/security/admission_control.h"
@@ -240,9 +241,9 @@ struct Call {
   // Failover: the trunks (names) still to try, in order; those tried and failed; the timer of
   // the current trunk's first response.
   std::vector<std::string> failover_trunks;
-  // Which of the current trunk's targets our INVITE went to (a name's SRV targets and
-  // addresses: the next is tried before the next trunk, RFC 3263 §4.3).
-  size_t callee_target = 0;
+  // The current trunk's targets our INVITE went to and left (a name's SRV targets and
+  // addresses): one not tried yet is tried before the next trunk (RFC 3263 §4.3).
+  std::vector<SipTarget> tried_targets;
   std::vector<TrunkAttempt> trunk_attempts;
   Timer failover_timer;
   std::vector<AbandonedInvite> abandoned_invites;  // one per silent trunk left, at most

@@ -19,8 +19,12 @@ bool may_fail_over(const Call& call) {
          !call.cancel_sent && !call.callee_answer && call.callee_invite_spec;
 }
 
+SipTarget target_of(const SipPeer& peer) {
+  return {peer.transport, peer.remote};
+}
+
 std::string target_name(const SipPeer& peer) {
-  return describe(SipTarget{peer.transport, peer.remote});
+  return describe(target_of(peer));
 }
 
 }  // namespace
@@ -35,9 +39,31 @@ std::optional<Route> TrunkFailover::next_target(const Call& call) const {
   const TrunkConfig* trunk = trunk_of(call);
   if (trunk == nullptr || trunk->address) return std::nullopt;
   const auto index = static_cast<size_t>(trunk - ctx_.config.trunks.data());
-  auto route = ctx_.router.trunk_route(index, call.callee_target + 1);
+  std::vector<SipTarget> tried = call.tried_targets;
+  tried.push_back(target_of(call.legs[kCallee].peer));
+  const auto next = ctx_.router.targets().next(index, tried, ctx_.scheduler.now());
+  if (!next) return std::nullopt;
+  auto route = ctx_.router.trunk_route(index, *next);
   if (!route || route->peer.zone != call.legs[kCallee].peer.zone) return std::nullopt;
   return route;
+}
+
+void TrunkFailover::hold(const Call& call, std::optional<std::chrono::seconds> retry_after) {
+  const TrunkConfig* trunk = trunk_of(call);
+  if (trunk == nullptr) return;
+  const auto index = static_cast<size_t>(trunk - ctx_.config.trunks.data());
+  const auto now = ctx_.scheduler.now();
+  TrunkTargets& targets = ctx_.router.targets();
+  const SipTarget failed = target_of(call.legs[kCallee].peer);
+  if (targets.targets(index).size() > 1 &&
+      std::ranges::find(targets.targets(index), failed) != targets.targets(index).end()) {
+    const auto hold_for = std::min(retry_after.value_or(kTargetHold), TrunkHealth::kMaxHold);
+    targets.hold(index, failed, now + hold_for, now);
+    spdlog::info("trunk {}: target {} held for {} s", trunk->name, describe(failed),
+                 hold_for.count());
+  } else if (retry_after) {
+    ctx_.router.health().hold(index, *retry_after, now);
+  }
 }
 
 void TrunkFailover::sent(const CallPtr& call) {
@@ -55,9 +81,12 @@ bool TrunkFailover::failed(const CallPtr& call, const sip::Message& msg) {
   const TrunkConfig* trunk = trunk_of(*call);
   if (trunk == nullptr) return false;
   const int code = msg.status_code();
-  if (auto retry = msg.retry_after(); code == 503 && retry && *retry && (*retry)->seconds > 0) {
-    const auto index = static_cast<size_t>(trunk - ctx_.config.trunks.data());
-    ctx_.router.health().hold(index, std::chrono::seconds((*retry)->seconds), ctx_.scheduler.now());
+  if (code == 503) {
+    std::optional<std::chrono::seconds> retry_after;
+    if (auto retry = msg.retry_after(); retry && *retry && (*retry)->seconds > 0) {
+      retry_after = std::chrono::seconds((*retry)->seconds);
+    }
+    hold(*call, retry_after);
   }
   if (!trunk->failover.fails_over(code)) return false;
   return fail_over(call, {trunk->name, code, std::string(msg.reason_phrase()), {}},
@@ -68,6 +97,7 @@ bool TrunkFailover::failed(const CallPtr& call, TransactionError error) {
   const TrunkConfig* trunk = trunk_of(*call);
   if (trunk == nullptr) return false;
   const bool timeout = error == TransactionError::kTimeout;
+  hold(*call, std::nullopt);
   return fail_over(call,
                    {trunk->name,
                     timeout ? 408 : 503,
@@ -83,6 +113,7 @@ void TrunkFailover::no_response(uint64_t id) {
   if (trunk == nullptr) return;
   const TransactionId silent = *call->legs[kCallee].invite_tx;
   const std::string reason = fmt::format("no response in {} ms", trunk->failover.timeout.count());
+  hold(*call, std::nullopt);
   const Leg& b = call->legs[kCallee];
   AbandonedInvite left{b.peer,        call->callee_invite_uri, call->callee_invite_branch,
                        b.local_party, b.remote_party,          call->callee_invite_cseq,
@@ -106,7 +137,7 @@ bool TrunkFailover::fail_over(const CallPtr& call, TrunkAttempt attempt,
                  attempt.address, attempt.code, attempt.reason, target_name(route->peer));
     ctx_.metrics.trunk_failover(attempt.trunk, reason);
     call->trunk_attempts.push_back(std::move(attempt));
-    ++call->callee_target;
+    call->tried_targets.push_back(target_of(call->legs[kCallee].peer));
     if (!send_to(call, index, *route)) teardown_.fail_call(call, 503, CallResult::kFailed);
     return true;
   }
@@ -123,12 +154,15 @@ bool TrunkFailover::fail_over(const CallPtr& call, TrunkAttempt attempt,
     auto it = std::ranges::find(ctx_.config.trunks, name, &TrunkConfig::name);
     if (it == ctx_.config.trunks.end()) continue;  // removed by a reload meanwhile
     const auto index = static_cast<size_t>(it - ctx_.config.trunks.begin());
-    if (!ctx_.router.health().routable(index, now)) {
+    if (!ctx_.router.routable(index, now)) {
+      const TrunkHealth& health = ctx_.router.health();
       spdlog::info("call {}: trunk {} skipped: {}", call->id, name,
-                   ctx_.router.health().held(index, now) ? "held (Retry-After)" : "down");
+                   !health.available(index)  ? "down"
+                   : health.held(index, now) ? "held (Retry-After)"
+                                             : "no target (unresolved or all held)");
       continue;
     }
-    auto route = ctx_.router.trunk_route(index);
+    auto route = ctx_.router.trunk_route(index, ctx_.router.first_target(index, now));
     if (!route || route->peer.zone != call->legs[kCallee].peer.zone) continue;
     auto lease = ctx_.security.admit_call({name, ticket.user});
     if (!lease) {
@@ -140,7 +174,7 @@ bool TrunkFailover::fail_over(const CallPtr& call, TrunkAttempt attempt,
     ctx_.metrics.trunk_failover(attempt.trunk, reason);
     call->trunk_attempts.push_back(std::move(attempt));
     call->admission = std::move(*lease);
-    call->callee_target = 0;
+    call->tried_targets.clear();
     if (!send_to(call, index, *route)) {
       // Our INVITE could not even go (the transaction table is full): the call fails as its
       // first INVITE would have.

@@ -5,9 +5,14 @@
 //
 // A trunk fails a call with no response at all within its failover_timeout_ms (our INVITE is
 // abandoned: no CANCEL before a provisional, RFC 3261 §9.1), a transaction timeout or transport
-// error, 408, any 5xx, or a 4xx/6xx of its failover_codes (trunk_settings.h). A 503 with
-// Retry-After also holds its trunk out of routing for that long (trunk_health.h), whether or not
-// the call fails over.
+// error, 408, any 5xx, or a 4xx/6xx of its failover_codes (trunk_settings.h). A trunk known by a
+// name with several targets (SRV servers, addresses) first tries its next target.
+//
+// A server failure (no response, a transaction timeout or transport error, 503) also holds what
+// failed out of routing, whether or not the call fails over: on a trunk with several targets
+// that target (for a 503's Retry-After, else kTargetHold; trunk_targets.h), so the next calls
+// start at the next one; on a trunk with one, the trunk, only for a 503's Retry-After
+// (trunk_health.h; its qualify pings judge whether it is there at all).
 //
 // The next attempt is our INVITE as built, with the same offer (an alternate shares the zone and
 // the callee-side media and dialog policy of the first trunk: call_setup.cc), on the same Call-ID
@@ -21,6 +26,7 @@
 // sbc_trunk_failovers_total{trunk,reason}.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +39,9 @@ namespace sbc::cp {
 
 class TrunkFailover {
  public:
+  // How long a target that failed a call without a Retry-After is held.
+  static constexpr std::chrono::seconds kTargetHold{30};
+
   TrunkFailover(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown)
       : ctx_(ctx), signalling_(signalling), teardown_(teardown) {}
 
@@ -42,8 +51,8 @@ class TrunkFailover {
   // Any response of the trunk to our INVITE: it is there.
   static void responded(Call& call) { call.failover_timer.cancel(); }
   // The trunk's final failure `msg` to our INVITE: true when the call went on to another trunk
-  // (or, when our INVITE could not even go there, failed with 503). A 503's Retry-After holds
-  // the trunk either way.
+  // (or, when our INVITE could not even go there, failed with 503). A 503 holds the target (or
+  // the trunk) either way.
   bool failed(const CallPtr& call, const sip::Message& msg);
   // Our INVITE's transaction failed (Timer B, transport): true when the call went on, as above.
   bool failed(const CallPtr& call, TransactionError error);
@@ -57,8 +66,12 @@ class TrunkFailover {
   // Our INVITE, sent again to trunk `trunk` (index) along `route`. False when it was not sent.
   bool send_to(const CallPtr& call, size_t trunk, const Route& route);
   [[nodiscard]] const TrunkConfig* trunk_of(const Call& call) const;
-  // The route to the current trunk's next target; nullopt when it has none (or is an address).
+  // The route to the current trunk's next target: neither tried by this call nor held; nullopt
+  // when it has none (or is an address).
   [[nodiscard]] std::optional<Route> next_target(const Call& call) const;
+  // The call's current target failed as a server does: held as the file comment says;
+  // `retry_after`: a 503's.
+  void hold(const Call& call, std::optional<std::chrono::seconds> retry_after);
 
   const B2buaContext& ctx_;
   CallSignalling& signalling_;

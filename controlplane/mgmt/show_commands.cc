@@ -257,23 +257,36 @@ CommandOutput show_dataplane(const DataplaneClient& dataplane,
 namespace {
 
 // Where a trunk is, in show trunks' ADDRESS column: its address, or for a name where it leads
-// now (the target tried first), or that it leads nowhere yet.
-std::string trunk_address(const TrunkConfig& trunk, const TrunkTargets::State& where) {
+// now (the target a new call tries first: the first not held), or that it leads nowhere yet.
+std::string trunk_address(const TrunkConfig& trunk, const TrunkTargets& located, size_t t,
+                          Scheduler::Clock::time_point now) {
   if (trunk.address) {
     return fmt::format("{}:{}/{}", trunk.host, trunk.port, to_string(trunk.transport));
   }
-  if (where.targets.empty()) return fmt::format("{} (unresolved)", trunk.host);
-  return fmt::format("{}={}", trunk.host, describe(where.targets.front()));
+  const auto& targets = located.targets(t);
+  if (targets.empty()) return fmt::format("{} (unresolved)", trunk.host);
+  const auto first = located.next(t, {}, now);
+  if (!first) return fmt::format("{} (all held)", trunk.host);
+  return fmt::format("{}={}", trunk.host, describe(targets[*first]));
 }
 
-// show trunks' JSON: the host as configured, every target in the order tried and, for a name,
-// its DNS state.
-void add_location(nlohmann::json& row, const TrunkConfig& trunk, const TrunkTargets::State& where,
-                  Scheduler::Clock::time_point now) {
+// show trunks' JSON: the host as configured, every target in the order tried, those held after
+// failing a call (trunk_targets.h) and, for a name, its DNS state.
+void add_location(nlohmann::json& row, const TrunkConfig& trunk, const TrunkTargets& located,
+                  size_t t, Scheduler::Clock::time_point now) {
+  const TrunkTargets::State& where = located.at(t);
   nlohmann::json targets = nlohmann::json::array();
-  for (const SipTarget& target : where.targets) targets.push_back(describe(target));
+  nlohmann::json held = nlohmann::json::array();
+  for (const SipTarget& target : where.targets) {
+    targets.push_back(describe(target));
+    if (auto until = located.held_until(t, target, now)) {
+      held.push_back({{"target", describe(target)},
+                      {"for_s", std::chrono::ceil<std::chrono::seconds>(*until - now).count()}});
+    }
+  }
   row["host"] = trunk.host;
   row["targets"] = std::move(targets);
+  row["held_targets"] = std::move(held);
   if (trunk.address) return;
   nlohmann::json expires_in;  // null until the name first resolved
   if (where.expires != TrunkTargets::Clock::time_point::min()) {
@@ -302,7 +315,7 @@ CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock) {
     const TrunkConfig& trunk = trunks[t];
     const TrunkStatus& s = health.status(t);
     const TrunkTargets::State& where = located.at(t);
-    const std::string address = trunk_address(trunk, where);
+    const std::string address = trunk_address(trunk, located, t, clock.now());
     // The last answered ping's round trip; not while down (it would read as current).
     const std::string latency =
         s.latency && s.state != TrunkState::kDown ? fmt::format("{} ms", s.latency->count()) : "-";
@@ -331,6 +344,8 @@ CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock) {
         held ? std::chrono::ceil<std::chrono::seconds>(*s.held_until - clock.now()).count() : 0;
     std::string state = held ? fmt::format("held {}s", held_s) : std::string(to_string(s.state));
     if (where.targets.empty()) state = "no address";
+    const bool targets_held = !where.targets.empty() && !located.next(t, {}, clock.now());
+    if (targets_held) state = "held";  // every target failed a call a moment ago
     out.text +=
         fmt::format("{:<16} {:<12} {:<40} {:<11} {:>9} {:>8}  {:<14} {}\n", trunk.name,
                     trunk.inbound_zone, address, state, latency, qualify, registration, failure);
@@ -339,7 +354,7 @@ CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock) {
                           {"inbound_zone", trunk.inbound_zone},
                           {"address", address},
                           {"state", to_string(s.state)},
-                          {"available", health.routable(t, clock.now())},
+                          {"available", b2bua.trunk_routable(t)},
                           {"held_s", held_s},
                           {"qualify_s", trunk.qualify.interval.count()},
                           {"pings_answered", s.pings_answered},
@@ -351,7 +366,7 @@ CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock) {
                            {"granted_s", reg.granted_s},
                            {"failures_in_row", reg.failures_in_row},
                            {"last_failure", reg.last_failure}};
-    add_location(row, trunk, where, clock.now());
+    add_location(row, trunk, located, t, clock.now());
     row["last_failure_age_s"] =
         s.last_failure_at ? nlohmann::json(ago(s.last_failure_at)) : nlohmann::json();
     row["changed_age_s"] = s.changed_at ? nlohmann::json(ago(s.changed_at)) : nlohmann::json();
@@ -362,9 +377,8 @@ CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock) {
 }
 
 // Route tables: each route's zone, prefixes and trunks by level, with the trunks routing would
-// skip now (down or held) marked.
-CommandOutput show_routes(const B2bua& b2bua, const Scheduler& clock) {
-  const TrunkHealth& health = b2bua.trunk_health();
+// skip now (down, held, or every target held) marked.
+CommandOutput show_routes(const B2bua& b2bua) {
   const auto& trunks = b2bua.trunks();
   CommandOutput out;
   out.data = {{"routes", nlohmann::json::array()}};
@@ -377,8 +391,8 @@ CommandOutput show_routes(const B2bua& b2bua, const Scheduler& clock) {
       nlohmann::json members = nlohmann::json::array();
       for (const RouteTrunk& member : level) {
         auto it = std::ranges::find(trunks, member.trunk, &TrunkConfig::name);
-        const bool usable = it != trunks.end() &&
-                            health.routable(static_cast<size_t>(it - trunks.begin()), clock.now());
+        const bool usable =
+            it != trunks.end() && b2bua.trunk_routable(static_cast<size_t>(it - trunks.begin()));
         members_text.push_back(
             fmt::format("{}{}{}", member.trunk,
                         member.weight != 1 ? fmt::format(":{}", member.weight) : std::string(),
@@ -460,7 +474,7 @@ void register_show_commands(CommandTable& table, const B2bua& b2bua,
   table.add({"show", "routes"}, "Route tables: zone, prefixes, trunks by priority and weight",
             [&](CommandArgs args) -> CommandResult {
               if (!args.empty()) return std::unexpected("show routes takes no arguments");
-              return show_routes(b2bua, clock);
+              return show_routes(b2bua);
             });
   table.add({"show", "dids"}, "DID table: numbers, trunks, target and extension of each entry",
             [&](CommandArgs args) -> CommandResult {

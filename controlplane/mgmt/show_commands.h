@@ -25,7 +25,7 @@ void register_show_commands(CommandTable& table, const B2bua& b2bua,
 [[nodiscard]] CommandOutput show_capacity(const B2bua& b2bua);
 // Every trunk with its address, qualify state (routing/trunk_health.h), last latency and failure.
 [[nodiscard]] CommandOutput show_trunks(const B2bua& b2bua, const Scheduler& clock);
-[[nodiscard]] CommandOutput show_routes(const B2bua& b2bua, const Scheduler& clock);
+[[nodiscard]] CommandOutput show_routes(const B2bua& b2bua);
 // The DID table (routing/did_table.h): each entry's numbers, trunks, target and extension.
 [[nodiscard]] CommandOutput show_dids(const B2bua& b2bua);
 [[nodiscard]] CommandOutput show_dataplane(const DataplaneClient& dataplane,

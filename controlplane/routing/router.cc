@@ -129,6 +129,14 @@ std::optional<SipPeer> Router::trunk_peer(size_t trunk, size_t target) const {
   return peer;
 }
 
+bool Router::routable(size_t trunk, TimePoint now) const {
+  return health_.routable(trunk, now) && targets_.next(trunk, {}, now).has_value();
+}
+
+size_t Router::first_target(size_t trunk, TimePoint now) const {
+  return targets_.next(trunk, {}, now).value_or(0);
+}
+
 void Router::targets_changed(size_t trunk) {
   trunks_.set_resolved(trunk, targets_.addresses(trunk));
 }
@@ -164,7 +172,7 @@ std::expected<RouteChoice, RouteError> Router::trunk_policy(size_t zone, std::st
   RouteError error = RouteError::kNoTrunk;
   for (size_t t : candidates.trunks) {
     if (!zone_index(trunk_configs_[t].zone)) continue;
-    if (health_.routable(t, now) && !targets_.targets(t).empty()) {
+    if (routable(t, now)) {
       usable.trunks.push_back(t);
     } else {
       error = RouteError::kTrunksDown;
@@ -192,7 +200,7 @@ std::expected<Route, RouteRefusal> Router::to_trunk(size_t zone, std::string_vie
   auto chosen = trunk_policy(zone, user, now);
   if (!chosen) return std::unexpected(refusal(chosen.error()));
   const std::vector<size_t>& trunks = chosen->trunks;
-  auto first = trunk_route(trunks.front());
+  auto first = trunk_route(trunks.front(), first_target(trunks.front(), now));
   if (!first) return std::unexpected(refusal(RouteError::kNoTrunk));  // the policy took its zone
   Route route = std::move(*first);
   route.alternates.assign(trunks.begin() + 1, trunks.end());

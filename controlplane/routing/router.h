@@ -131,6 +131,12 @@ class Router {
   // route, or one of its alternates); no alternates. nullopt when the trunk's zone takes no
   // calls or the trunk has no such target.
   [[nodiscard]] std::optional<Route> trunk_route(size_t trunk, size_t target = 0) const;
+  // Routing may send a new call to trunk `trunk` at `now`: not down (qualify), not held
+  // (Retry-After), and a target of it not held (trunk_targets.h).
+  [[nodiscard]] bool routable(size_t trunk, TimePoint now) const;
+  // The target a new call to trunk `trunk` goes to at `now`: the first not held (0 when all
+  // are).
+  [[nodiscard]] size_t first_target(size_t trunk, TimePoint now) const;
   // Where the trunks are: addresses, and what their names resolved to (fed by
   // b2bua/trunk_dns.h, which calls targets_changed() after each change).
   [[nodiscard]] TrunkTargets& targets() { return targets_; }

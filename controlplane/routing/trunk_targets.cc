@@ -57,6 +57,39 @@ void TrunkTargets::failed(size_t trunk, std::string reason, Clock::time_point no
   if (!state.targets.empty() && now >= state.expires + kServeStale) state.targets.clear();
 }
 
+void TrunkTargets::hold(size_t trunk, const SipTarget& target, Clock::time_point until,
+                        Clock::time_point now) {
+  std::vector<Hold>& holds = states_.at(trunk).holds;
+  // Bounded by the targets a name resolves to: an expired hold goes before any is added.
+  std::erase_if(holds, [&](const Hold& h) { return h.until <= now; });
+  auto it = std::ranges::find(holds, target, &Hold::target);
+  if (it == holds.end()) {
+    holds.push_back({target, until});
+  } else {
+    it->until = std::max(it->until, until);
+  }
+}
+
+std::optional<TrunkTargets::Clock::time_point> TrunkTargets::held_until(
+    size_t trunk, const SipTarget& target, Clock::time_point now) const {
+  const std::vector<Hold>& holds = states_.at(trunk).holds;
+  auto it = std::ranges::find(holds, target, &Hold::target);
+  if (it == holds.end() || it->until <= now) return std::nullopt;
+  return it->until;
+}
+
+std::optional<size_t> TrunkTargets::next(size_t trunk, std::span<const SipTarget> tried,
+                                         Clock::time_point now) const {
+  const std::vector<SipTarget>& targets = states_.at(trunk).targets;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    if (std::ranges::find(tried, targets[i]) == tried.end() &&
+        !held_until(trunk, targets[i], now)) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
 std::vector<IpNetwork> TrunkTargets::addresses(size_t trunk) const {
   std::vector<IpNetwork> networks;
   for (const SipTarget& t : states_.at(trunk).targets) {

@@ -4,12 +4,21 @@
 // kServeStale more (RFC 8767), so a carrier's DNS hiccup does not take its trunk away, and a
 // name that never resolved leaves its trunk without targets (routing skips it).
 //
+// A target of a trunk with several that failed a call (no answer, a transport error, 503) is
+// held out for a while (b2bua/trunk_failover.h): the next calls start at the next target rather
+// than each waiting for the failed server first (RFC 3263 §4.3 says to move on per call;
+// Kamailio's dispatcher marks such a destination inactive). Holds are kept by address, so a
+// re-resolution that returns the same server keeps it held; a trunk whose targets are all held
+// takes no calls until the first hold ends.
+//
 // Indexed like the running configuration's trunks; a reload keeps the state of every trunk
 // whose name, host, port and transport are unchanged.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,8 +35,13 @@ class TrunkTargets {
   static constexpr std::chrono::seconds kMaxTtl{3600};
   static constexpr std::chrono::seconds kServeStale{3600};
 
+  struct Hold {
+    SipTarget target;
+    Clock::time_point until;
+  };
   struct State {
     std::vector<SipTarget> targets;  // empty: none known (a name not resolved yet, or failing)
+    std::vector<Hold> holds;         // of targets, the expired ones dropped at the next hold
     // Resolve again from then on (a name's targets are dropped kServeStale later); min: a name
     // not resolved yet, max: an address.
     Clock::time_point expires = Clock::time_point::max();
@@ -49,6 +63,15 @@ class TrunkTargets {
   // A resolution of trunk `trunk`'s name finished at `now`.
   void resolved(size_t trunk, SipTargets result, Clock::time_point now);
   void failed(size_t trunk, std::string reason, Clock::time_point now);
+  // Holds `target` of trunk `trunk` out of new calls until `until` (a later hold extends it).
+  void hold(size_t trunk, const SipTarget& target, Clock::time_point until, Clock::time_point now);
+  // Until when `target` is held at `now`; nullopt when it is not.
+  [[nodiscard]] std::optional<Clock::time_point> held_until(size_t trunk, const SipTarget& target,
+                                                            Clock::time_point now) const;
+  // The index of the first of trunk `trunk`'s targets, in order, neither held at `now` nor in
+  // `tried`; nullopt when none is left.
+  [[nodiscard]] std::optional<size_t> next(size_t trunk, std::span<const SipTarget> tried,
+                                           Clock::time_point now) const;
   // The addresses trunk `trunk` is at now, as /32 networks (its sources when it has no `allow`).
   [[nodiscard]] std::vector<IpNetwork> addresses(size_t trunk) const;
 

@@ -11,7 +11,9 @@ sbcd starts before the DNS server is up, so its first lookup fails and its retry
    sbc_trunk_targets counts them.
 2. A call: our INVITE goes to sbc1 first; after failover_timeout_ms without an answer it goes
    to sbc2, which answers; the caller sees one answered call, RTP flows both ways; the callee's
-   Request-URI names carrier.test; the CDR lists the attempt at 198.51.100.20."""
+   Request-URI names carrier.test; the CDR lists the attempt at 198.51.100.20.
+3. sbc1 is held after failing that call (`show trunks` lists it in held_targets and leads with
+   sbc2): the next call goes straight to sbc2, its CDR lists no attempt."""
 
 import shutil
 import sys
@@ -58,6 +60,26 @@ def wait_resolved(the_lab, dns, timeout_s=30.0):
     return row
 
 
+def held_call(the_lab, checks):
+    """Step 3: the silent server is held; the next call starts at the second."""
+    row = next(r for r in the_lab.cli_json("show", "trunks")["trunks"]
+               if r["name"] == "carrier_dns")
+    held = row.get("held_targets") or []
+    checks.check(len(held) == 1 and held[0].get("target") == f"{SILENT_IP}:5060/udp" and
+                 0 < held[0].get("for_s", 0) <= 30 and
+                 row.get("address") == f"carrier.test={lab.CALLEE_IP}:5060/udp",
+                 f"show trunks: the silent server held, the second leads "
+                 f"({held}, {row.get('address')})")
+    outcome = lab.run_call(the_lab, lab.scenario("uac_call_rtp.xml"),
+                           lab.scenario("uas_answer_rtp.xml"), audio_seconds=1.0, timeout_s=30)
+    check_peers_ok(outcome, checks)
+    checks.check(outcome.caller.final_response("INVITE") == 200,
+                 "the next call is answered by the second SRV target")
+    cdr = the_lab.wait_cdrs(2)[-1]
+    checks.check(not cdr.get("trunk_attempts"),
+                 f"it went straight there: no failed attempt ({cdr.get('trunk_attempts')})")
+
+
 def test(the_lab, checks):
     dns = start_dns(the_lab)
     row = wait_resolved(the_lab, dns)
@@ -94,6 +116,7 @@ def test(the_lab, checks):
                  attempts[0].get("address") == f"{SILENT_IP}:5060/udp" and
                  attempts[0].get("code") in (408, 503),
                  f"the CDR lists the silent first target's attempt ({attempts})")
+    held_call(the_lab, checks)
     log = open(the_lab.path("dnsmasq.log"), encoding="utf-8", errors="replace").read()
     checks.check("query[NAPTR] carrier.test" in log and "query[SRV] _sip._udp.carrier.test" in log,
                  "sbcd asked the DNS server for NAPTR, then SRV records")

@@ -1,8 +1,10 @@
 // A trunk known by DNS name through the whole B2BUA, on canned DNS answers and the fake clock:
 // no call goes to it before its name resolves; calls go to its first SRV target with its name in
 // the Request-URI, and on to its next target when that one fails them (RFC 3263 §4.3), the CDR
-// naming each address tried; its addresses are its sources (calls from it are taken); the answer
-// is asked again when its TTL runs out, and a failed refresh keeps the last targets.
+// naming each address tried; a target that failed a call as a server does is held, so the next
+// calls start at the next one, and a 503's Retry-After holds that target only; its addresses are
+// its sources (calls from it are taken); the answer is asked again when its TTL runs out, and a
+// failed refresh keeps the last targets.
 #include "tests/unit/controlplane/b2bua/b2bua_fixture.h"
 #include "tests/unit/controlplane/fake_dns_client.h"
 
@@ -70,6 +72,59 @@ TEST_F(TrunkDnsTest, CallsGoToTheFirstTargetThenTheNext) {
   EXPECT_EQ(attempts[0]["trunk"], "carrier1");
   EXPECT_EQ(attempts[0]["address"], "198.51.100.10:5060/udp");
   EXPECT_EQ(attempts[0]["code"], 503);
+}
+
+TEST_F(TrunkDnsTest, ATargetThatFailedACallIsHeldSoTheNextCallsStartAtTheNext) {
+  dns_.deliver();
+  // The first server fails the call (503 without Retry-After): held kTargetHold.
+  auto invite = start_named_call("first");
+  deliver(kCarrier, kTrunkAddr, response_to(invite, 503, "s1"));
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
+  auto again = next_to(kCarrier, kSecondAddr);
+  ASSERT_EQ(again.method(), sip::Method::kInvite);
+  deliver(kCarrier, kSecondAddr, response_to(again, 486, "s2"));
+  EXPECT_EQ(next_to(kCarrier, kSecondAddr).method(), sip::Method::kAck);
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 486);
+
+  // The next call goes straight to the second server; the trunk itself is not held.
+  transport_.sent.clear();
+  InviteParts next_call;
+  next_call.call_id = "second@192.0.2.10";
+  next_call.branch = "z9hG4bK-second";
+  deliver(kAccess, kCallerAddr, caller_invite(next_call));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
+  auto second = next_to(kCarrier, kSecondAddr);
+  ASSERT_EQ(second.method(), sip::Method::kInvite);
+  EXPECT_EQ(second.request_uri_text(), "sip:callee@carrier.example");
+  EXPECT_FALSE(b2bua_->trunk_health().held(0, clock_.now()));
+  const SipTarget first_target{Transport::kUdp, kTrunkAddr};
+  EXPECT_EQ(b2bua_->trunk_targets().held_until(0, first_target, clock_.now()),
+            clock_.now() + TrunkFailover::kTargetHold);
+
+  // The second server answers 503 with Retry-After: held for that long; both are held now, so
+  // the call has nowhere left to go and the trunk takes no calls until the first hold ends.
+  deliver(kCarrier, kSecondAddr, response_to(second, 503, "s2", {}, "Retry-After: 120\r\n"));
+  EXPECT_EQ(next_to(kCarrier, kSecondAddr).method(), sip::Method::kAck);
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 503);
+  const SipTarget second_target{Transport::kUdp, kSecondAddr};
+  EXPECT_EQ(b2bua_->trunk_targets().held_until(0, second_target, clock_.now()),
+            clock_.now() + 120s);
+  EXPECT_FALSE(b2bua_->trunk_health().held(0, clock_.now())) << "a target's, not the trunk's";
+  InviteParts refused;
+  refused.call_id = "refused@192.0.2.10";
+  refused.branch = "z9hG4bK-refused";
+  deliver(kAccess, kCallerAddr, caller_invite(refused));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 503);
+
+  // Once the first hold ends, calls go to the first server again.
+  clock_.advance(TrunkFailover::kTargetHold);
+  transport_.sent.clear();
+  InviteParts later;
+  later.call_id = "later@192.0.2.10";
+  later.branch = "z9hG4bK-later";
+  deliver(kAccess, kCallerAddr, caller_invite(later));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kInvite);
 }
 
 TEST_F(TrunkDnsTest, ItsAddressesAreItsSources) {

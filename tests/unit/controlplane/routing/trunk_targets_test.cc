@@ -1,6 +1,7 @@
 // TrunkTargets: an address is its own target; a name has none until resolved, holds them for
 // the TTL (clamped), keeps them through failed refreshes until the serve-stale time, and keeps
-// its state across a reload that leaves its host, port and transport alone.
+// its state across a reload that leaves its host, port and transport alone; a held target is
+// skipped until its hold ends, across re-resolutions.
 #include "controlplane/routing/trunk_targets.h"
 
 #include <gtest/gtest.h>
@@ -84,6 +85,33 @@ TEST(TrunkTargetsTest, AReloadKeepsWhatAnUnchangedTrunkResolvedTo) {
   config[2].port_set = true;
   targets.reconfigure();
   EXPECT_TRUE(targets.targets(2).empty());
+}
+
+TEST(TrunkTargetsTest, AHeldTargetIsSkippedUntilItsHoldEnds) {
+  const auto config = trunks();
+  TrunkTargets targets(config);
+  targets.resolved(1, resolved(600s), kNow);
+  const SipTarget first = targets.targets(1)[0];
+  const SipTarget second = targets.targets(1)[1];
+  EXPECT_EQ(targets.next(1, {}, kNow), 0U);
+  EXPECT_EQ(targets.next(1, std::vector{first}, kNow), 1U) << "the first tried by this call";
+
+  targets.hold(1, first, kNow + 30s, kNow);
+  EXPECT_EQ(targets.held_until(1, first, kNow), kNow + 30s);
+  EXPECT_FALSE(targets.held_until(1, second, kNow));
+  EXPECT_EQ(targets.next(1, {}, kNow), 1U);
+  EXPECT_FALSE(targets.next(1, std::vector{second}, kNow)) << "none left for this call";
+  // A shorter hold does not shorten it; the same server resolved again stays held.
+  targets.hold(1, first, kNow + 10s, kNow);
+  targets.resolved(1, resolved(600s), kNow + 5s);
+  EXPECT_EQ(targets.held_until(1, first, kNow + 5s), kNow + 30s);
+
+  targets.hold(1, second, kNow + 60s, kNow);
+  EXPECT_FALSE(targets.next(1, {}, kNow + 29s)) << "all held";
+  EXPECT_EQ(targets.next(1, {}, kNow + 30s), 0U) << "the first one's hold is over";
+  // Expired holds go when another is taken: at most one per target.
+  targets.hold(1, second, kNow + 120s, kNow + 61s);
+  EXPECT_EQ(targets.at(1).holds.size(), 1U);
 }
 
 }  // namespace
