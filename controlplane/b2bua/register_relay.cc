@@ -170,7 +170,8 @@ void RegisterRelay::relay(Aor& aor, const std::string& key, const SipPeer& from,
   const auto peer =
       trunk == ctx_.config.trunks.end()
           ? std::nullopt
-          : ctx_.router.bound_trunk_peer(static_cast<size_t>(trunk - ctx_.config.trunks.begin()));
+          : ctx_.router.bound_trunk_peer(static_cast<size_t>(trunk - ctx_.config.trunks.begin()),
+                                         ctx_.scheduler.now());
   if (!peer) {
     ctx_.metrics.register_relayed("failed");
     respond(from, request, 503, "Service Unavailable (upstream registrar unreachable)");

@@ -53,15 +53,8 @@ void TrunkFailover::hold(const Call& call, std::optional<std::chrono::seconds> r
   if (trunk == nullptr) return;
   const auto index = static_cast<size_t>(trunk - ctx_.config.trunks.data());
   const auto now = ctx_.scheduler.now();
-  TrunkTargets& targets = ctx_.router.targets();
-  const SipTarget failed = target_of(call.legs[kCallee].peer);
-  if (targets.targets(index).size() > 1 &&
-      std::ranges::find(targets.targets(index), failed) != targets.targets(index).end()) {
-    const auto hold_for = std::min(retry_after.value_or(kTargetHold), TrunkHealth::kMaxHold);
-    targets.hold(index, failed, now + hold_for, now);
-    spdlog::info("trunk {}: target {} held for {} s", trunk->name, describe(failed),
-                 hold_for.count());
-  } else if (retry_after) {
+  if (!ctx_.router.hold_target(index, target_of(call.legs[kCallee].peer), retry_after, now) &&
+      retry_after) {
     ctx_.router.health().hold(index, *retry_after, now);
   }
 }

@@ -10,7 +10,7 @@
 //
 // A server failure (no response, a transaction timeout or transport error, 503) also holds what
 // failed out of routing, whether or not the call fails over: on a trunk with several targets
-// that target (for a 503's Retry-After, else kTargetHold; trunk_targets.h), so the next calls
+// that target (for a 503's Retry-After, else 30 s; trunk_targets.h), so the next calls
 // start at the next one; on a trunk with one, the trunk, only for a 503's Retry-After
 // (trunk_health.h; its qualify pings judge whether it is there at all).
 //
@@ -39,9 +39,6 @@ namespace sbc::cp {
 
 class TrunkFailover {
  public:
-  // How long a target that failed a call without a Retry-After is held.
-  static constexpr std::chrono::seconds kTargetHold{30};
-
   TrunkFailover(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown)
       : ctx_(ctx), signalling_(signalling), teardown_(teardown) {}
 

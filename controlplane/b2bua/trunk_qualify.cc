@@ -46,7 +46,7 @@ void TrunkQualify::ping(size_t trunk) {
   schedule(trunk, config.qualify.interval);
   // Its zone has no SIP address or listener yet (the dataplane has not said Hello): not the
   // carrier's failure; the next round tries again.
-  const auto peer = ctx_.router.bound_trunk_peer(trunk);
+  const auto peer = ctx_.router.bound_trunk_peer(trunk, ctx_.scheduler.now());
   if (!peer) return;
   sip::RequestSpec spec;
   spec.method = sip::Method::kOptions;

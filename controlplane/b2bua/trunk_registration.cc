@@ -116,7 +116,7 @@ void TrunkRegistration::schedule(size_t trunk, milliseconds delay) {
 void TrunkRegistration::send(size_t trunk, const sip::Message* challenge) {
   const TrunkConfig& config = ctx_.config.trunks.at(trunk);
   Binding& b = bindings_.at(trunk);
-  const auto peer = ctx_.router.bound_trunk_peer(trunk);
+  const auto peer = ctx_.router.bound_trunk_peer(trunk, ctx_.scheduler.now());
   if (!peer) {
     schedule(trunk, kNotBound);
     return;
@@ -133,6 +133,7 @@ void TrunkRegistration::send(size_t trunk, const sip::Message* challenge) {
   spec.call_id = b.call_id;
   spec.cseq = ++b.cseq;
   b.contact_host = spec.via_host;  // our address toward the trunk
+  b.target = {peer->transport, peer->remote};
   spec.contact = signalling_.contact(*peer, false, config.username);
   spec.headers.emplace_back(sip::HeaderId::kExpires, fmt::format("{}", b.expires));
   if (challenge != nullptr) {
@@ -195,7 +196,12 @@ bool TrunkRegistration::response(TransactionId id, const sip::Message& msg) {
     std::optional<seconds> retry_after;
     const auto retry = msg.retry_after().value_or(std::nullopt);  // a malformed one: none
     if (code == 503 && retry) retry_after = std::min(seconds(retry->seconds), kMaxRetryAfter);
-    failed(trunk, fmt::format("{} {}", code, msg.reason_phrase()), retry_after);
+    std::string reason = fmt::format("{} {}", code, msg.reason_phrase());
+    if (code == 503) {
+      server_failed(trunk, std::move(reason), retry_after);
+    } else {
+      failed(trunk, std::move(reason), retry_after);
+    }
   }
   return true;
 }
@@ -206,8 +212,24 @@ bool TrunkRegistration::transaction_error(TransactionId id, TransactionError err
   const size_t trunk = it->second;
   pending_.erase(it);
   bindings_.at(trunk).pending.reset();
-  failed(trunk, error == TransactionError::kTimeout ? "timeout" : "transport error", std::nullopt);
+  server_failed(trunk, error == TransactionError::kTimeout ? "timeout" : "transport error",
+                std::nullopt);
   return true;
+}
+
+void TrunkRegistration::server_failed(size_t trunk, std::string reason,
+                                      std::optional<seconds> retry_after) {
+  const auto now = ctx_.scheduler.now();
+  if (ctx_.router.hold_target(trunk, bindings_.at(trunk).target, retry_after, now) &&
+      ctx_.router.targets().next(trunk, {}, now)) {
+    spdlog::info("trunk {}: registration failed at {} ({}); trying the next server",
+                 ctx_.config.trunks.at(trunk).name, describe(bindings_.at(trunk).target), reason);
+    bindings_.at(trunk).status.last_failure = std::move(reason);
+    bindings_.at(trunk).status.last_failure_at = ctx_.scheduler.wall_now();
+    send(trunk, nullptr);
+    return;
+  }
+  failed(trunk, std::move(reason), retry_after);
 }
 
 uint32_t TrunkRegistration::granted(size_t trunk, const sip::Message& msg) const {

@@ -76,6 +76,7 @@ class TrunkRegistration {
     uint8_t auth_answers = 0;
     std::optional<TransactionId> pending;
     std::string contact_host;                // our address in the Contact we registered
+    SipTarget target;                        // where the last REGISTER went
     Timer next;                              // the next REGISTER: a refresh or a retry
     Scheduler::Clock::time_point next_at{};  // when `next` fires
     RegistrationStatus status;
@@ -84,6 +85,11 @@ class TrunkRegistration {
   void send(size_t trunk, const sip::Message* challenge);
   void registered(size_t trunk, const sip::Message& msg);
   void failed(size_t trunk, std::string reason, std::optional<std::chrono::seconds> retry_after);
+  // The last REGISTER's target failed as a server does (no response, transport error, 503):
+  // held when the trunk has others (router.h hold_target), and the REGISTER goes again at once
+  // to the next (RFC 3263 §4.3); otherwise a failure with backoff.
+  void server_failed(size_t trunk, std::string reason,
+                     std::optional<std::chrono::seconds> retry_after);
   void schedule(size_t trunk, std::chrono::milliseconds delay);
   // The expiry the registrar granted trunk `trunk`'s Contact: its ;expires, else Expires, else
   // what we asked for.

@@ -1,6 +1,9 @@
 #include "controlplane/routing/router.h"
 
 #include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 namespace sbc::cp {
 namespace {
@@ -137,12 +140,25 @@ size_t Router::first_target(size_t trunk, TimePoint now) const {
   return targets_.next(trunk, {}, now).value_or(0);
 }
 
+bool Router::hold_target(size_t trunk, const SipTarget& target,
+                         std::optional<std::chrono::seconds> retry_after, TimePoint now) {
+  if (trunk >= targets_.size()) return false;
+  const auto& targets = targets_.targets(trunk);
+  if (targets.size() < 2 || std::ranges::find(targets, target) == targets.end()) return false;
+  const auto hold_for =
+      std::min(retry_after.value_or(TrunkTargets::kFailedHold), TrunkHealth::kMaxHold);
+  targets_.hold(trunk, target, now + hold_for, now);
+  spdlog::info("trunk {}: target {} held for {} s", trunk_configs_[trunk].name, describe(target),
+               hold_for.count());
+  return true;
+}
+
 void Router::targets_changed(size_t trunk) {
   trunks_.set_resolved(trunk, targets_.addresses(trunk));
 }
 
-std::optional<SipPeer> Router::bound_trunk_peer(size_t trunk) const {
-  auto peer = trunk_peer(trunk);
+std::optional<SipPeer> Router::bound_trunk_peer(size_t trunk, TimePoint now) const {
+  auto peer = trunk_peer(trunk, first_target(trunk, now));
   if (!peer || !zones_.at(peer->zone).address ||
       !transport_.local_endpoint(peer->zone, peer->transport)) {
     return std::nullopt;

@@ -126,7 +126,8 @@ class Router {
   [[nodiscard]] std::optional<SipPeer> trunk_peer(size_t trunk, size_t target = 0) const;
   // The same, only once the zone can send there: it has its SIP address and a listener of the
   // trunk's transport (until the dataplane's Hello it may not); nullopt until then.
-  [[nodiscard]] std::optional<SipPeer> bound_trunk_peer(size_t trunk) const;
+  // Its target is the first not held at `now` (first_target).
+  [[nodiscard]] std::optional<SipPeer> bound_trunk_peer(size_t trunk, TimePoint now) const;
   // A call from the access zone sent to trunk `trunk`'s `target`th target (the first of a
   // route, or one of its alternates); no alternates. nullopt when the trunk's zone takes no
   // calls or the trunk has no such target.
@@ -137,6 +138,12 @@ class Router {
   // The target a new call to trunk `trunk` goes to at `now`: the first not held (0 when all
   // are).
   [[nodiscard]] size_t first_target(size_t trunk, TimePoint now) const;
+  // Target `target` of trunk `trunk` failed a request as a server does (no response, transport
+  // error, 503): on a trunk with several targets it is held (trunk_targets.h) for `retry_after`
+  // (a 503's) or TrunkTargets::kFailedHold, at most TrunkHealth::kMaxHold. False when it was not
+  // (a trunk with one target, or a target it no longer has).
+  bool hold_target(size_t trunk, const SipTarget& target,
+                   std::optional<std::chrono::seconds> retry_after, TimePoint now);
   // Where the trunks are: addresses, and what their names resolved to (fed by
   // b2bua/trunk_dns.h, which calls targets_changed() after each change).
   [[nodiscard]] TrunkTargets& targets() { return targets_; }

@@ -34,6 +34,8 @@ class TrunkTargets {
   static constexpr std::chrono::seconds kMinTtl{10};
   static constexpr std::chrono::seconds kMaxTtl{3600};
   static constexpr std::chrono::seconds kServeStale{3600};
+  // How long a target that failed a request without a Retry-After is held.
+  static constexpr std::chrono::seconds kFailedHold{30};
 
   struct Hold {
     SipTarget target;

@@ -3,8 +3,9 @@
 // the Request-URI, and on to its next target when that one fails them (RFC 3263 §4.3), the CDR
 // naming each address tried; a target that failed a call as a server does is held, so the next
 // calls start at the next one, and a 503's Retry-After holds that target only; its addresses are
-// its sources (calls from it are taken); the answer is asked again when its TTL runs out, and a
-// failed refresh keeps the last targets.
+// its sources (calls from it are taken); its registration moves to the next server when one
+// fails; the answer is asked again when its TTL runs out, and a failed refresh keeps the last
+// targets.
 #include "tests/unit/controlplane/b2bua/b2bua_fixture.h"
 #include "tests/unit/controlplane/fake_dns_client.h"
 
@@ -20,12 +21,6 @@ class TrunkDnsTest : public B2buaTest {
  protected:
   void SetUp() override {
     B2buaTest::SetUp();
-    std::string text = kConfig;
-    text.replace(text.find("host = 198.51.100.10\nport = 5060\n"), 33,
-                 "host = carrier.example\nfailover_timeout_ms = 0\n");
-    auto parsed = parse_config(text);
-    ASSERT_TRUE(parsed.has_value()) << parsed.error();
-    config_ = *parsed;
     dns_.set_error("carrier.example", DnsType::kNaptr, DnsError::kNoData);
     dns_.set_srv("_sip._udp.carrier.example",
                  {{10, 0, 5060, "sbc1.carrier.example"}, {20, 0, 5060, "sbc2.carrier.example"}},
@@ -33,6 +28,16 @@ class TrunkDnsTest : public B2buaTest {
     dns_.set_a("sbc1.carrier.example", {"198.51.100.10"}, 300);
     dns_.set_a("sbc2.carrier.example", {"198.51.100.11"}, 300);
     dns_client_ = &dns_;
+    use_trunk_keys("");
+  }
+  // Trunk carrier1 by name (carrier.example), with `keys` ("key = value\n" lines) added.
+  void use_trunk_keys(const std::string& keys) {
+    std::string text = kConfig;
+    text.replace(text.find("host = 198.51.100.10\nport = 5060\n"), 33,
+                 "host = carrier.example\nfailover_timeout_ms = 0\n" + keys);
+    auto parsed = parse_config(text);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error();
+    config_ = *parsed;
     make_b2bua();
   }
   FakeDnsClient dns_;
@@ -76,7 +81,7 @@ TEST_F(TrunkDnsTest, CallsGoToTheFirstTargetThenTheNext) {
 
 TEST_F(TrunkDnsTest, ATargetThatFailedACallIsHeldSoTheNextCallsStartAtTheNext) {
   dns_.deliver();
-  // The first server fails the call (503 without Retry-After): held kTargetHold.
+  // The first server fails the call (503 without Retry-After): held kFailedHold.
   auto invite = start_named_call("first");
   deliver(kCarrier, kTrunkAddr, response_to(invite, 503, "s1"));
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
@@ -99,7 +104,7 @@ TEST_F(TrunkDnsTest, ATargetThatFailedACallIsHeldSoTheNextCallsStartAtTheNext) {
   EXPECT_FALSE(b2bua_->trunk_health().held(0, clock_.now()));
   const SipTarget first_target{Transport::kUdp, kTrunkAddr};
   EXPECT_EQ(b2bua_->trunk_targets().held_until(0, first_target, clock_.now()),
-            clock_.now() + TrunkFailover::kTargetHold);
+            clock_.now() + TrunkTargets::kFailedHold);
 
   // The second server answers 503 with Retry-After: held for that long; both are held now, so
   // the call has nowhere left to go and the trunk takes no calls until the first hold ends.
@@ -117,7 +122,7 @@ TEST_F(TrunkDnsTest, ATargetThatFailedACallIsHeldSoTheNextCallsStartAtTheNext) {
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 503);
 
   // Once the first hold ends, calls go to the first server again.
-  clock_.advance(TrunkFailover::kTargetHold);
+  clock_.advance(TrunkTargets::kFailedHold);
   transport_.sent.clear();
   InviteParts later;
   later.call_id = "later@192.0.2.10";
@@ -125,6 +130,37 @@ TEST_F(TrunkDnsTest, ATargetThatFailedACallIsHeldSoTheNextCallsStartAtTheNext) {
   deliver(kAccess, kCallerAddr, caller_invite(later));
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
   EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kInvite);
+}
+
+TEST_F(TrunkDnsTest, RegistrationMovesToTheNextServerWhenOneFails) {
+  use_trunk_keys("username = acct-42\nsecret = s3cret\nregister = yes\n");
+  dns_.deliver();
+  auto next_register = [&]() -> std::optional<std::pair<Endpoint, sip::Message>> {
+    for (int step = 0; step < 100; ++step) {  // 10 s of the fake clock at most
+      while (!transport_.sent.empty()) {
+        const SentDatagram sent = next();
+        auto message = parse(sent.data);
+        if (message.is_request() && message.method() == sip::Method::kRegister) {
+          return std::make_pair(sent.to, std::move(message));
+        }
+      }
+      clock_.advance(100ms);
+    }
+    return std::nullopt;
+  };
+  auto first = next_register();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->first, kTrunkAddr);
+  // The first server is out of service: the REGISTER goes to the next at once, same dialog.
+  deliver(kCarrier, kTrunkAddr, response_to(first->second, 503, "r1"));
+  auto second = next_register();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->first, kSecondAddr);
+  EXPECT_EQ(second->second.call_id(), first->second.call_id());
+  EXPECT_EQ(second->second.cseq()->number, first->second.cseq()->number + 1);
+  EXPECT_TRUE(b2bua_->trunk_targets().held_until(0, {Transport::kUdp, kTrunkAddr}, clock_.now()));
+  deliver(kCarrier, kSecondAddr, response_to(second->second, 200, "r2", {}, "Expires: 600\r\n"));
+  EXPECT_EQ(b2bua_->trunk_registrations().status(0).state, RegistrationState::kRegistered);
 }
 
 TEST_F(TrunkDnsTest, ItsAddressesAreItsSources) {
