@@ -246,6 +246,13 @@ json CallStore::to_json(const Call& call, const std::vector<std::string>& zones)
     const AdmissionTicket& ticket = call.admission->ticket();
     j["admission"] = {{"trunk", ticket.trunk}, {"user", ticket.user}};
   }
+  // Relayed REFERs whose NOTIFYs may still come (refer_subscription.h).
+  json refers = json::array();
+  for (const auto& refer : call.refer_subscriptions.refers()) {
+    refers.push_back({{"transferor", static_cast<int>(refer.transferor)},
+                      {"cseq", {refer.cseq[kCaller], refer.cseq[kCallee]}}});
+  }
+  j["refers"] = std::move(refers);
   return j;
 }
 
@@ -308,6 +315,19 @@ std::expected<Call, std::string> CallStore::from_json(const json& j,
     if (j.contains("admission")) {
       call.admission.emplace(AdmissionTicket{j["admission"].at("trunk").get<std::string>(),
                                              j["admission"].at("user").get<std::string>()});
+    }
+    // (A store written before they were kept has none: NOTIFYs go with their id unchanged.)
+    if (auto refers = j.find("refers"); refers != j.end()) {
+      std::vector<ReferSubscriptions::Refer> kept;
+      for (const json& r : *refers) {
+        const int transferor = r.at("transferor").get<int>();
+        const auto cseq = r.at("cseq").get<std::array<uint32_t, 2>>();
+        if (transferor != kCaller && transferor != kCallee) {
+          return std::unexpected("refers: bad transferor " + r.dump());
+        }
+        kept.push_back({static_cast<Side>(transferor), cseq});
+      }
+      call.refer_subscriptions.restore(std::move(kept));
     }
     return call;
   } catch (const json::exception& e) {

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "controlplane/sip/params.h"
 
@@ -14,6 +15,11 @@ void ReferSubscriptions::add(Side transferor, uint32_t transferor_cseq, uint32_t
   refer.cseq[transferor] = transferor_cseq;
   refer.cseq[transferor == kCaller ? kCallee : kCaller] = relayed_cseq;
   refers_.push_back(refer);
+}
+
+void ReferSubscriptions::restore(std::vector<Refer> refers) {
+  if (refers.size() > kMax) refers.erase(refers.begin(), refers.end() - kMax);
+  refers_ = std::move(refers);
 }
 
 std::string ReferSubscriptions::map_event(Side from, sip::Method method,

@@ -23,6 +23,12 @@ class ReferSubscriptions {
   // The latest REFERs of a call are remembered; older ones' NOTIFYs go with their id unchanged.
   static constexpr size_t kMax = 4;
 
+  struct Refer {
+    Side transferor = kCaller;
+    std::array<uint32_t, 2> cseq{};  // the REFER's CSeq on each side's dialog
+    bool operator==(const Refer&) const = default;
+  };
+
   // A REFER from `transferor` (its CSeq on its dialog) relayed to the other side as our request
   // with `relayed_cseq` on that dialog.
   void add(Side transferor, uint32_t transferor_cseq, uint32_t relayed_cseq);
@@ -31,11 +37,12 @@ class ReferSubscriptions {
   // anything else unchanged.
   [[nodiscard]] std::string map_event(Side from, sip::Method method, std::string_view event) const;
 
+  // What the call store keeps, oldest first, so a transfer in progress across an sbcd restart
+  // still reaches its transferor (call_store.cc); restore() keeps the newest kMax.
+  [[nodiscard]] const std::vector<Refer>& refers() const { return refers_; }
+  void restore(std::vector<Refer> refers);
+
  private:
-  struct Refer {
-    Side transferor = kCaller;
-    std::array<uint32_t, 2> cseq{};  // the REFER's CSeq on each side's dialog
-  };
   std::vector<Refer> refers_;
 };
 

@@ -89,6 +89,7 @@ Call sample_call(uint64_t id) {
   call.session_timers[kCaller].interval_s = 600;
   call.session_timers[kCallee].interval_s = 1800;
   call.session_timers[kCallee].we_refresh = true;
+  call.refer_subscriptions.add(kCallee, 3, 12);  // the callee's REFER CSeq 3, ours 12
   return call;
 }
 
@@ -155,6 +156,10 @@ TEST_F(CallStoreTest, CallRoundTripsThroughReopen) {
     EXPECT_EQ(c.session_timers[side].interval_s, original.session_timers[side].interval_s);
     EXPECT_EQ(c.session_timers[side].we_refresh, original.session_timers[side].we_refresh);
   }
+  // A transfer in progress: the transferee's NOTIFY still names the transferor's REFER.
+  EXPECT_EQ(c.refer_subscriptions.refers(), original.refer_subscriptions.refers());
+  EXPECT_EQ(c.refer_subscriptions.map_event(kCaller, sip::Method::kNotify, "refer;id=12"),
+            "refer;id=3");
 }
 
 // The callee's answer travels with the call parsed; the store keeps its text and parses it again
