@@ -112,6 +112,32 @@ require_certificate = {verify}
 """
 
 
+# The modules every lab Kamailio loads (transactions, record-routing, logging, header checks).
+BASE_MODULES = "\n".join(f'loadmodule "{m}.so"' for m in
+                         ("tm", "sl", "rr", "pv", "xlog", "siputils", "maxfwd", "textops"))
+
+# The start of request_route every lab Kamailio shares: the hop limit, requests inside a dialog
+# along its Route set (loose_route), ACKs and CANCELs of its transactions.
+IN_DIALOG = """    if (!mf_process_maxfwd_header("10")) {
+        sl_send_reply("483", "Too Many Hops");
+        exit;
+    }
+    if (has_totag()) {
+        if (loose_route()) {
+            t_relay();
+            exit;
+        }
+        if (is_method("ACK") && t_check_trans()) {
+            t_relay();
+        }
+        exit;
+    }
+    if (is_method("CANCEL")) {
+        if (t_check_trans()) t_relay();
+        exit;
+    }"""
+
+
 def _kamailio_cfg(ip: str, udp_port: int, tls_port: int, forward_to: str, tls_cfg: str) -> str:
     return f"""#!KAMAILIO
 # Written by tools/lab: a record-routing UDP <-> TLS relay for one lab call.
@@ -130,38 +156,14 @@ listen=tls:{ip}:{tls_port}
 
 mpath="{MODULES_DIR}"
 loadmodule "tls.so"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "pv.so"
-loadmodule "xlog.so"
-loadmodule "siputils.so"
-loadmodule "maxfwd.so"
-loadmodule "textops.so"
+{BASE_MODULES}
 
 modparam("tls", "config", "{tls_cfg}")
 modparam("rr", "enable_double_rr", 1)
 
 request_route {{
     xlog("L_NOTICE", "lab-request proto=$pr src=$si:$sp $rm $ru {_HEADERS}\\n");
-    if (!mf_process_maxfwd_header("10")) {{
-        sl_send_reply("483", "Too Many Hops");
-        exit;
-    }}
-    if (has_totag()) {{
-        if (loose_route()) {{
-            t_relay();
-            exit;
-        }}
-        if (is_method("ACK") && t_check_trans()) {{
-            t_relay();
-        }}
-        exit;
-    }}
-    if (is_method("CANCEL")) {{
-        if (t_check_trans()) t_relay();
-        exit;
-    }}
+{IN_DIALOG}
     record_route();
     $ru = "sip:" + $rU + "@{forward_to}";
     if (!t_relay()) {{

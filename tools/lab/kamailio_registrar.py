@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import List
 
-from .kamailio import MODULES_DIR
+from .kamailio import BASE_MODULES, IN_DIALOG, MODULES_DIR
 from .netns import Netns
 from .procs import Process, wait_until
 
@@ -84,14 +84,7 @@ rev_dns=no
 listen=udp:{ip}:{port}
 
 mpath="{MODULES_DIR}"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "pv.so"
-loadmodule "xlog.so"
-loadmodule "siputils.so"
-loadmodule "maxfwd.so"
-loadmodule "textops.so"
+{BASE_MODULES}
 loadmodule "auth.so"
 loadmodule "usrloc.so"
 loadmodule "registrar.so"
@@ -103,24 +96,7 @@ modparam("registrar", "max_expires", 120)
 
 request_route {{
     xlog("L_NOTICE", "lab-request src=$si:$sp $rm $ru {headers}\\n");
-    if (!mf_process_maxfwd_header("10")) {{
-        sl_send_reply("483", "Too Many Hops");
-        exit;
-    }}
-    if (has_totag()) {{
-        if (loose_route()) {{
-            t_relay();
-            exit;
-        }}
-        if (is_method("ACK") && t_check_trans()) {{
-            t_relay();
-        }}
-        exit;
-    }}
-    if (is_method("CANCEL")) {{
-        if (t_check_trans()) t_relay();
-        exit;
-    }}
+{IN_DIALOG}
     if (is_method("REGISTER")) {{
         if (!pv_www_authenticate("$td", "{secret}", "0")) {{
             www_challenge("$td", "0");

@@ -74,6 +74,29 @@ class RegisterRelayTest : public B2buaTest {
     EXPECT_EQ(ok.status_code(), 200);
     return answered;
   }
+  // The upstream calls the phone (call number `n`): an INVITE to `request_uri` with `extra`
+  // headers (its Route). 100 when it reached the phone's pinhole at its Contact, checked, with
+  // nothing of `token`; else the status the upstream got.
+  int upstream_calls(const std::string& request_uri, const std::string& extra,
+                     const std::string& token, int n) {
+    InviteParts call;
+    call.request_uri = request_uri;
+    call.from = "<sip:15551234567@198.51.100.10>;tag=ctag";
+    call.branch = fmt::format("z9hG4bK-up-{}", n);
+    call.call_id = fmt::format("up-call-{}@198.51.100.10", n);
+    call.extra_headers = extra;
+    deliver(kCarrier, kTrunkAddr, caller_invite(call));
+    auto first = next_to(kCarrier, kTrunkAddr);
+    if (first.status_code() != 100) return first.status_code();
+    const SentDatagram phone_sent = next();
+    EXPECT_EQ(phone_sent.to, kPhoneNat);
+    auto to_phone = parse(phone_sent.data);
+    EXPECT_EQ(to_phone.method(), sip::Method::kInvite);
+    EXPECT_EQ(to_phone.request_uri_text(), kPhoneContact);
+    EXPECT_EQ(to_phone.to()->uri.user, "alice");
+    EXPECT_EQ(phone_sent.data.find(token), std::string::npos) << phone_sent.data;
+    return 100;
+  }
   // The token our Contact at the upstream carries (its user part).
   static std::string token_of(const sip::Message& upstream_register) {
     return std::string(upstream_register.contacts()->entries.at(0).uri.user);
@@ -186,28 +209,9 @@ TEST_F(RegisterRelayTest, ARefreshFromAnotherSourceOrARemovalGoesUpstream) {
 
 TEST_F(RegisterRelayTest, ACallToTheRegisteredContactReachesThePhoneThroughItsPinhole) {
   const std::string token = token_of(register_phone());
-  InviteParts call;
-  call.request_uri = fmt::format("sip:{}@198.51.100.1:5060", token);
-  call.from = "<sip:15551234567@198.51.100.10>;tag=ctag";
-  call.branch = "z9hG4bK-up-1";
-  call.call_id = "up-call-1@198.51.100.10";
-  std::string invite = caller_invite(call);
-  deliver(kCarrier, kTrunkAddr, invite);
-  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 100);
-  const SentDatagram phone_sent = next();
-  EXPECT_EQ(phone_sent.to, kPhoneNat);
-  auto to_phone = parse(phone_sent.data);
-  EXPECT_EQ(to_phone.method(), sip::Method::kInvite);
-  EXPECT_EQ(to_phone.request_uri_text(), kPhoneContact);
-  EXPECT_EQ(to_phone.to()->uri.user, "alice");
-  EXPECT_EQ(phone_sent.data.find(token), std::string::npos) << phone_sent.data;
-
+  EXPECT_EQ(upstream_calls(fmt::format("sip:{}@198.51.100.1:5060", token), "", token, 1), 100);
   // A token no binding has (expired, or guessed): 480, not the default target.
-  call.request_uri = "sip:sbc-r-unknown@198.51.100.1";
-  call.branch = "z9hG4bK-up-2";
-  call.call_id = "up-call-2@198.51.100.10";
-  deliver(kCarrier, kTrunkAddr, caller_invite(call));
-  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 480);
+  EXPECT_EQ(upstream_calls("sip:sbc-r-unknown@198.51.100.1", "", token, 2), 480);
 }
 
 // register_relay_mode = path (RFC 3327): upstream the phone's own Contact with a Path through
@@ -250,28 +254,11 @@ TEST_F(RegisterRelayTest, PathModeRegistersThePhonesContactWithAPathThroughTheSb
   EXPECT_EQ(bindings[0]->upstream_expires, clock_.now() + seconds(1800));
 
   // The registrar's call: to the phone's Contact, routed by our Path.
-  InviteParts call;
-  call.request_uri = kPhoneContact;
-  call.from = "<sip:15551234567@198.51.100.10>;tag=ctag";
-  call.branch = "z9hG4bK-up-1";
-  call.call_id = "up-call-1@198.51.100.10";
-  call.extra_headers = "Route: " + path + "\r\n";
-  deliver(kCarrier, kTrunkAddr, caller_invite(call));
-  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 100);
-  const SentDatagram phone_sent = next();
-  EXPECT_EQ(phone_sent.to, kPhoneNat);
-  auto to_phone = parse(phone_sent.data);
-  EXPECT_EQ(to_phone.method(), sip::Method::kInvite);
-  EXPECT_EQ(to_phone.request_uri_text(), kPhoneContact);
-  EXPECT_EQ(to_phone.to()->uri.user, "alice");
-  EXPECT_EQ(phone_sent.data.find(token), std::string::npos) << phone_sent.data;
-
+  EXPECT_EQ(upstream_calls(kPhoneContact, "Route: " + path + "\r\n", token, 1), 100);
   // A Path token no binding has: 480, not the default target.
-  call.extra_headers = "Route: <sip:sbc-r-unknown@198.51.100.1:5060;lr>\r\n";
-  call.branch = "z9hG4bK-up-2";
-  call.call_id = "up-call-2@198.51.100.10";
-  deliver(kCarrier, kTrunkAddr, caller_invite(call));
-  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 480);
+  EXPECT_EQ(upstream_calls(kPhoneContact, "Route: <sip:sbc-r-unknown@198.51.100.1:5060;lr>\r\n",
+                           token, 2),
+            480);
 }
 
 TEST_F(RegisterRelayTest, RefusedCredentialsAndUnknownUsersAreOffencesOfThePhone) {
