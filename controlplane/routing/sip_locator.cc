@@ -77,12 +77,15 @@ std::vector<SrvRecord> srv_order(std::vector<SrvRecord> records, std::mt19937& r
   return ordered;
 }
 
-// One location in progress: it owns itself through the callbacks it hands the DnsClient.
+// One location in progress: it owns itself through the callbacks it hands the DnsClient, and
+// may outlive its locator (whose owner's `done` then knows it is gone): nothing of the locator is
+// kept but the DnsClient, which outlives both. Its SRV draws use a generator of its own, seeded
+// from the locator's.
 class SipLocator::Job : public std::enable_shared_from_this<Job> {
  public:
   Job(SipLocator& locator, SipLocation where, Callback done)
       : dns_(locator.dns_),
-        random_(locator.random_),
+        random_(locator.random_()),
         where_(std::move(where)),
         done_(std::move(done)) {}
 
@@ -215,7 +218,7 @@ class SipLocator::Job : public std::enable_shared_from_this<Job> {
   }
 
   DnsClient& dns_;
-  std::mt19937& random_;
+  std::mt19937 random_;
   SipLocation where_;
   Callback done_;
   std::optional<std::chrono::seconds> ttl_;

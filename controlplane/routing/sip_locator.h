@@ -50,8 +50,11 @@ class SipLocator {
   using Callback = std::function<void(Result)>;
   static constexpr size_t kMaxTargets = 16;
 
+  // `dns` outlives the locator and every location it started; `random` seeds each location's
+  // SRV draws.
   SipLocator(DnsClient& dns, std::mt19937& random) : dns_(dns), random_(random) {}
-  // Runs the lookups; `done` runs once, from the DnsClient's callbacks.
+  // Runs the lookups; `done` runs once, from the DnsClient's callbacks (also when the locator
+  // is gone by then: its owner's `done` must check that it is still there).
   void locate(SipLocation where, Callback done);
 
  private:
