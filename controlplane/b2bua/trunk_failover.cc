@@ -19,10 +19,6 @@ bool may_fail_over(const Call& call) {
          !call.cancel_sent && !call.callee_answer && call.callee_invite_spec;
 }
 
-SipTarget target_of(const SipPeer& peer) {
-  return {peer.transport, peer.remote};
-}
-
 std::string target_name(const SipPeer& peer) {
   return describe(target_of(peer));
 }

@@ -133,7 +133,7 @@ void TrunkRegistration::send(size_t trunk, const sip::Message* challenge) {
   spec.call_id = b.call_id;
   spec.cseq = ++b.cseq;
   b.contact_host = spec.via_host;  // our address toward the trunk
-  b.target = {peer->transport, peer->remote};
+  b.target = target_of(*peer);
   spec.contact = signalling_.contact(*peer, false, config.username);
   spec.headers.emplace_back(sip::HeaderId::kExpires, fmt::format("{}", b.expires));
   if (challenge != nullptr) {
@@ -220,12 +220,13 @@ bool TrunkRegistration::transaction_error(TransactionId id, TransactionError err
 void TrunkRegistration::server_failed(size_t trunk, std::string reason,
                                       std::optional<seconds> retry_after) {
   const auto now = ctx_.scheduler.now();
-  if (ctx_.router.hold_target(trunk, bindings_.at(trunk).target, retry_after, now) &&
+  Binding& b = bindings_.at(trunk);
+  if (ctx_.router.hold_target(trunk, b.target, retry_after, now) &&
       ctx_.router.targets().next(trunk, {}, now)) {
     spdlog::info("trunk {}: registration failed at {} ({}); trying the next server",
-                 ctx_.config.trunks.at(trunk).name, describe(bindings_.at(trunk).target), reason);
-    bindings_.at(trunk).status.last_failure = std::move(reason);
-    bindings_.at(trunk).status.last_failure_at = ctx_.scheduler.wall_now();
+                 ctx_.config.trunks.at(trunk).name, describe(b.target), reason);
+    b.status.last_failure = std::move(reason);
+    b.status.last_failure_at = ctx_.scheduler.wall_now();
     send(trunk, nullptr);
     return;
   }

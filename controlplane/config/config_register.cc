@@ -15,6 +15,18 @@ const std::vector<std::string> kRegisterKeys = {"register", "register_expires"};
 const std::vector<std::string> kZoneRegistrationKeys = {"register_relay", "register_relay_mode",
                                                         "nat_keepalive", "nat_keepalive_interval"};
 
+// register_relay_mode's values, in any case.
+std::optional<RegisterRelayMode> parse_relay_mode(std::string_view text) {
+  for (RegisterRelayMode mode : {RegisterRelayMode::kContact, RegisterRelayMode::kPath}) {
+    if (std::ranges::equal(text, to_string(mode), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == b;
+        })) {
+      return mode;
+    }
+  }
+  return std::nullopt;
+}
+
 std::expected<void, std::string> read_trunk_registration(const Values& v, TrunkConfig& trunk) {
   const std::string prefix = "trunk." + trunk.name + ".";
   RegistrationConfig& r = trunk.registration;
@@ -54,15 +66,13 @@ std::expected<void, std::string> read_zone_registration(const Values& v, const C
   if (auto e = number(v, prefix + "nat_keepalive_interval", interval_s, 5, 3600); !e) return e;
   r.keepalive_interval = std::chrono::seconds(interval_s);
   const auto relay = v.get(prefix + "register_relay");
-  if (const auto mode = v.get(prefix + "register_relay_mode")) {
-    std::string value(trim(*mode));
-    std::ranges::transform(value, value.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (value == "path") {
-      r.relay_mode = RegisterRelayMode::kPath;
-    } else if (value != "contact") {
-      return std::unexpected(prefix + "register_relay_mode: '" + *mode +
-                             "' is not one of contact, path");
-    }
+  std::optional<RegisterRelayMode> mode;
+  if (auto e = choice(v, prefix + "register_relay_mode", parse_relay_mode, "contact, path", mode);
+      !e) {
+    return e;
+  }
+  if (mode) {
+    r.relay_mode = *mode;
     if (!relay) {
       return std::unexpected(prefix +
                              "register_relay_mode: needs register_relay (the trunk "

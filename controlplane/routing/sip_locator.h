@@ -32,6 +32,11 @@ struct SipTarget {
 // "address:port/transport", for logs, show trunks and CDRs.
 [[nodiscard]] std::string describe(const SipTarget& target);
 
+// The target a request toward `peer` goes to.
+[[nodiscard]] inline SipTarget target_of(const SipPeer& peer) {
+  return {peer.transport, peer.remote};
+}
+
 struct SipTargets {
   std::vector<SipTarget> targets;  // in the order to try; never empty
   std::chrono::seconds ttl{0};
