@@ -271,14 +271,16 @@ std::string trunk_address(const TrunkConfig& trunk, const TrunkTargets& located,
 }
 
 // show trunks' JSON: the host as configured, every target in the order tried, those held after
-// failing a call (trunk_targets.h) and, for a name, its DNS state.
+// failing a call and those down by qualify (trunk_targets.h) and, for a name, its DNS state.
 void add_location(nlohmann::json& row, const TrunkConfig& trunk, const TrunkTargets& located,
                   size_t t, Scheduler::Clock::time_point now) {
   const TrunkTargets::State& where = located.at(t);
   nlohmann::json targets = nlohmann::json::array();
   nlohmann::json held = nlohmann::json::array();
+  nlohmann::json down = nlohmann::json::array();
   for (const SipTarget& target : where.targets) {
     targets.push_back(describe(target));
+    if (located.down(t, target)) down.push_back(describe(target));
     if (auto until = located.held_until(t, target, now)) {
       held.push_back({{"target", describe(target)},
                       {"for_s", std::chrono::ceil<std::chrono::seconds>(*until - now).count()}});
@@ -287,6 +289,7 @@ void add_location(nlohmann::json& row, const TrunkConfig& trunk, const TrunkTarg
   row["host"] = trunk.host;
   row["targets"] = std::move(targets);
   row["held_targets"] = std::move(held);
+  row["down_targets"] = std::move(down);
   if (trunk.address) return;
   nlohmann::json expires_in;  // null until the name first resolved
   if (where.expires != TrunkTargets::Clock::time_point::min()) {

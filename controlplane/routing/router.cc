@@ -158,7 +158,11 @@ void Router::targets_changed(size_t trunk) {
 }
 
 std::optional<SipPeer> Router::bound_trunk_peer(size_t trunk, TimePoint now) const {
-  auto peer = trunk_peer(trunk, first_target(trunk, now));
+  return bound_target_peer(trunk, first_target(trunk, now));
+}
+
+std::optional<SipPeer> Router::bound_target_peer(size_t trunk, size_t target) const {
+  auto peer = trunk_peer(trunk, target);
   if (!peer || !zones_.at(peer->zone).address ||
       !transport_.local_endpoint(peer->zone, peer->transport)) {
     return std::nullopt;

@@ -128,6 +128,8 @@ class Router {
   // trunk's transport (until the dataplane's Hello it may not); nullopt until then.
   // Its target is the first not held at `now` (first_target).
   [[nodiscard]] std::optional<SipPeer> bound_trunk_peer(size_t trunk, TimePoint now) const;
+  // The same for its `target`th target (qualify pings each).
+  [[nodiscard]] std::optional<SipPeer> bound_target_peer(size_t trunk, size_t target) const;
   // A call from the access zone sent to trunk `trunk`'s `target`th target (the first of a
   // route, or one of its alternates); no alternates. nullopt when the trunk's zone takes no
   // calls or the trunk has no such target.
@@ -135,8 +137,8 @@ class Router {
   // Routing may send a new call to trunk `trunk` at `now`: not down (qualify), not held
   // (Retry-After), and a target of it not held (trunk_targets.h).
   [[nodiscard]] bool routable(size_t trunk, TimePoint now) const;
-  // The target a new call to trunk `trunk` goes to at `now`: the first not held (0 when all
-  // are).
+  // The target a new call to trunk `trunk` goes to at `now`: the first not held, one that
+  // answers qualify first (0 when all are held).
   [[nodiscard]] size_t first_target(size_t trunk, TimePoint now) const;
   // Target `target` of trunk `trunk` failed a request as a server does (no response, transport
   // error, 503): on a trunk with several targets it is held (trunk_targets.h) for `retry_after`

@@ -78,16 +78,38 @@ std::optional<TrunkTargets::Clock::time_point> TrunkTargets::held_until(
   return it->until;
 }
 
+bool TrunkTargets::qualified(size_t trunk, const SipTarget& target, bool answered) {
+  State& state = states_.at(trunk);
+  // Bounded by the targets: one the trunk no longer has is forgotten.
+  std::erase_if(state.down, [&](const SipTarget& t) {
+    return std::ranges::find(state.targets, t) == state.targets.end();
+  });
+  const auto it = std::ranges::find(state.down, target);
+  const bool was_down = it != state.down.end();
+  if (answered && was_down) state.down.erase(it);
+  if (!answered && !was_down && std::ranges::find(state.targets, target) != state.targets.end()) {
+    state.down.push_back(target);
+    return true;
+  }
+  return answered && was_down;
+}
+
+bool TrunkTargets::down(size_t trunk, const SipTarget& target) const {
+  return std::ranges::find(states_.at(trunk).down, target) != states_.at(trunk).down.end();
+}
+
 std::optional<size_t> TrunkTargets::next(size_t trunk, std::span<const SipTarget> tried,
                                          Clock::time_point now) const {
   const std::vector<SipTarget>& targets = states_.at(trunk).targets;
+  std::optional<size_t> down_one;  // the first usable one that is down: tried last
   for (size_t i = 0; i < targets.size(); ++i) {
-    if (std::ranges::find(tried, targets[i]) == tried.end() &&
-        !held_until(trunk, targets[i], now)) {
-      return i;
+    if (std::ranges::find(tried, targets[i]) != tried.end() || held_until(trunk, targets[i], now)) {
+      continue;
     }
+    if (!down(trunk, targets[i])) return i;
+    if (!down_one) down_one = i;
   }
-  return std::nullopt;
+  return down_one;
 }
 
 std::vector<IpNetwork> TrunkTargets::addresses(size_t trunk) const {

@@ -11,6 +11,12 @@
 // re-resolution that returns the same server keeps it held; a trunk whose targets are all held
 // takes no calls until the first hold ends.
 //
+// Qualify pings every target of a trunk (b2bua/trunk_qualify.h); one that did not answer its last
+// ping is down, and calls and registrations start at a target that answers while there is one,
+// as Kamailio's dispatcher probes each destination. Whether the trunk as a whole takes calls is
+// its health's call (trunk_health.h: answered when any target answered), so a target down here
+// is still tried, last, while its trunk is up.
+//
 // Indexed like the running configuration's trunks; a reload keeps the state of every trunk
 // whose name, host, port and transport are unchanged.
 #pragma once
@@ -44,6 +50,7 @@ class TrunkTargets {
   struct State {
     std::vector<SipTarget> targets;  // empty: none known (a name not resolved yet, or failing)
     std::vector<Hold> holds;         // of targets, the expired ones dropped at the next hold
+    std::vector<SipTarget> down;     // of targets, by their last qualify ping
     // Resolve again from then on (a name's targets are dropped kServeStale later); min: a name
     // not resolved yet, max: an address.
     Clock::time_point expires = Clock::time_point::max();
@@ -70,8 +77,12 @@ class TrunkTargets {
   // Until when `target` is held at `now`; nullopt when it is not.
   [[nodiscard]] std::optional<Clock::time_point> held_until(size_t trunk, const SipTarget& target,
                                                             Clock::time_point now) const;
+  // Qualify's verdict on `target` of trunk `trunk`: it answered its ping, or not (then it is
+  // down). True when that changed its state.
+  bool qualified(size_t trunk, const SipTarget& target, bool answered);
+  [[nodiscard]] bool down(size_t trunk, const SipTarget& target) const;
   // The index of the first of trunk `trunk`'s targets, in order, neither held at `now` nor in
-  // `tried`; nullopt when none is left.
+  // `tried`, preferring one not down; nullopt when none is left.
   [[nodiscard]] std::optional<size_t> next(size_t trunk, std::span<const SipTarget> tried,
                                            Clock::time_point now) const;
   // The addresses trunk `trunk` is at now, as /32 networks (its sources when it has no `allow`).

@@ -6,6 +6,8 @@
 // its sources (calls from it are taken); its registration moves to the next server when one
 // fails; the answer is asked again when its TTL runs out, and a failed refresh keeps the last
 // targets.
+#include <gmock/gmock.h>
+
 #include "tests/unit/controlplane/b2bua/b2bua_fixture.h"
 #include "tests/unit/controlplane/fake_dns_client.h"
 
@@ -161,6 +163,68 @@ TEST_F(TrunkDnsTest, RegistrationMovesToTheNextServerWhenOneFails) {
   EXPECT_TRUE(b2bua_->trunk_targets().held_until(0, {Transport::kUdp, kTrunkAddr}, clock_.now()));
   deliver(kCarrier, kSecondAddr, response_to(second->second, 200, "r2", {}, "Expires: 600\r\n"));
   EXPECT_EQ(b2bua_->trunk_registrations().status(0).state, RegistrationState::kRegistered);
+}
+
+TEST_F(TrunkDnsTest, QualifyPingsEveryServerAndCallsStartAtOneThatAnswers) {
+  use_trunk_keys("qualify = 10\nqualify_timeout_ms = 1000\nqualify_failures = 1\n");
+  dns_.deliver();
+  const SipTarget first{Transport::kUdp, kTrunkAddr};
+  const SipTarget second{Transport::kUdp, kSecondAddr};
+  // One round, `wait` from now: a ping to each server, answered by those that do (the second
+  // 20 ms after it left, the first 40 ms), then the timeout of those that do not.
+  auto round = [&](std::chrono::milliseconds wait, bool first_answers, bool second_answers) {
+    transport_.sent.clear();
+    clock_.advance(wait);
+    std::optional<sip::Message> ping1;
+    std::optional<sip::Message> ping2;
+    while (!transport_.sent.empty()) {
+      SentDatagram d = next();
+      auto message = parse(d.data);
+      if (!message.is_request() || message.method() != sip::Method::kOptions) continue;
+      (d.to == kTrunkAddr ? ping1 : ping2) = std::move(message);
+    }
+    ASSERT_TRUE(ping1 && ping2) << "a ping to each server";
+    clock_.advance(20ms);
+    if (second_answers) deliver(kCarrier, kSecondAddr, response_to(*ping2, 200, "q2"));
+    clock_.advance(20ms);
+    if (first_answers) deliver(kCarrier, kTrunkAddr, response_to(*ping1, 200, "q1"));
+    clock_.advance(1000ms);
+  };
+  constexpr auto kNextRound = 10s - 1040ms;
+  round(500ms, false, true);
+  const TrunkTargets& targets = b2bua_->trunk_targets();
+  EXPECT_TRUE(targets.down(0, first));
+  EXPECT_FALSE(targets.down(0, second));
+  EXPECT_EQ(b2bua_->trunk_health().status(0).state, TrunkState::kUp) << "the second answers";
+  EXPECT_EQ(b2bua_->trunk_health().status(0).latency, 20ms);
+
+  // A new call goes straight to the server that answers.
+  transport_.sent.clear();
+  InviteParts call;
+  call.call_id = "qualified@192.0.2.10";
+  call.branch = "z9hG4bK-qualified";
+  deliver(kAccess, kCallerAddr, caller_invite(call));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
+  auto invite = next_to(kCarrier, kSecondAddr);
+  ASSERT_EQ(invite.method(), sip::Method::kInvite);
+  deliver(kCarrier, kSecondAddr, response_to(invite, 486, "busy"));
+  EXPECT_EQ(next_to(kCarrier, kSecondAddr).method(), sip::Method::kAck);
+
+  // The first answers again: calls start there again, and the trunk's latency is its.
+  round(kNextRound, true, true);
+  EXPECT_FALSE(targets.down(0, first));
+  EXPECT_EQ(b2bua_->trunk_health().status(0).latency, 40ms);
+  auto back = start_named_call("back");
+  deliver(kCarrier, kTrunkAddr, response_to(back, 486, "busy"));
+
+  // Neither answers: the trunk is down, its last failure naming a server.
+  round(kNextRound, false, false);
+  EXPECT_TRUE(targets.down(0, first));
+  EXPECT_TRUE(targets.down(0, second));
+  EXPECT_EQ(b2bua_->trunk_health().status(0).state, TrunkState::kDown);
+  EXPECT_THAT(b2bua_->trunk_health().status(0).last_failure,
+              ::testing::AnyOf(::testing::StartsWith("198.51.100.10:5060/udp: timeout"),
+                               ::testing::StartsWith("198.51.100.11:5060/udp: timeout")));
 }
 
 TEST_F(TrunkDnsTest, ItsAddressesAreItsSources) {

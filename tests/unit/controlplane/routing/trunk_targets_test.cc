@@ -1,7 +1,8 @@
 // TrunkTargets: an address is its own target; a name has none until resolved, holds them for
 // the TTL (clamped), keeps them through failed refreshes until the serve-stale time, and keeps
 // its state across a reload that leaves its host, port and transport alone; a held target is
-// skipped until its hold ends, across re-resolutions.
+// skipped until its hold ends, across re-resolutions; a target down by qualify is tried after the
+// others, and not at all while held.
 #include "controlplane/routing/trunk_targets.h"
 
 #include <gtest/gtest.h>
@@ -112,6 +113,33 @@ TEST(TrunkTargetsTest, AHeldTargetIsSkippedUntilItsHoldEnds) {
   // Expired holds go when another is taken: at most one per target.
   targets.hold(1, second, kNow + 120s, kNow + 61s);
   EXPECT_EQ(targets.at(1).holds.size(), 1U);
+}
+
+TEST(TrunkTargetsTest, ATargetDownByQualifyIsTriedLast) {
+  const auto config = trunks();
+  TrunkTargets targets(config);
+  targets.resolved(1, resolved(600s), kNow);
+  const SipTarget first = targets.targets(1)[0];
+  const SipTarget second = targets.targets(1)[1];
+  EXPECT_TRUE(targets.qualified(1, first, false)) << "down: a change";
+  EXPECT_FALSE(targets.qualified(1, first, false)) << "still down";
+  EXPECT_TRUE(targets.down(1, first));
+  EXPECT_EQ(targets.next(1, {}, kNow), 1U) << "the one that answers first";
+  EXPECT_EQ(targets.next(1, std::vector{second}, kNow), 0U) << "then the one down";
+  targets.hold(1, first, kNow + 30s, kNow);
+  EXPECT_FALSE(targets.next(1, std::vector{second}, kNow)) << "held: not even last";
+
+  EXPECT_TRUE(targets.qualified(1, second, false));
+  EXPECT_EQ(targets.next(1, {}, kNow + 30s), 0U) << "both down: in order";
+  EXPECT_TRUE(targets.qualified(1, first, true)) << "up again: a change";
+  EXPECT_FALSE(targets.down(1, first));
+  // A server the name no longer resolves to is forgotten at the next verdict.
+  SipTargets other;
+  other.targets = {first};
+  other.ttl = 600s;
+  targets.resolved(1, other, kNow);
+  EXPECT_FALSE(targets.qualified(1, first, true));
+  EXPECT_TRUE(targets.at(1).down.empty());
 }
 
 }  // namespace
