@@ -3,6 +3,10 @@
 // Nothing here starts the daemon.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "controlplane/config/config_reload.h"
 #include "tests/unit/run_program.h"
 
@@ -31,6 +35,44 @@ TEST(SbcdMainTest, AnInvalidFileExitsWithTheCheckersError) {
   auto run = run_program(kProgram, "--check-config --config " + missing);
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.output, "sbcd: " + expected.error() + "\n");
+}
+
+// The shipped sample with `extra` appended (later sections; a repeated key is refused as such),
+// checked by the program: its exit code and what it printed.
+sbc::testing::ProgramResult check_sample_with(const std::string& name, const std::string& extra) {
+  std::ifstream in(kSample);
+  std::stringstream text;
+  text << in.rdbuf() << "\n" << extra;
+  const auto path = std::filesystem::path(::testing::TempDir()) / (name + ".conf");
+  std::ofstream(path) << text.str();
+  auto run = run_program(kProgram, "--check-config --config " + path.string());
+  std::filesystem::remove(path);
+  return run;
+}
+
+// What an operator gets wrong in a trunk and route set-up, refused before anything starts.
+TEST(SbcdMainTest, CheckConfigRefusesRoutesToUnknownTrunksDuplicateListenersAndUnusableSettings) {
+  auto unknown_trunk =
+      check_sample_with("route", "[route.uk]\nzone = access\nprefix = 44\ntrunks = carrier9\n");
+  EXPECT_EQ(unknown_trunk.exit_code, 1);
+  EXPECT_NE(unknown_trunk.output.find("route.uk.trunks: no [trunk.carrier9] to route to"),
+            std::string::npos)
+      << unknown_trunk.output;
+
+  auto twice = check_sample_with(
+      "listen", "[zone.pbx2]\ndataplane_port = access\nlisten = udp:192.0.2.1:5060\n");
+  EXPECT_EQ(twice.exit_code, 1);
+  EXPECT_NE(twice.output.find("udp 192.0.2.1:5060 is already used by another listener"),
+            std::string::npos)
+      << twice.output;
+
+  auto no_listener = check_sample_with(
+      "transport", "[trunk.tls_carrier]\nzone = carrier\nhost = 198.51.100.20\ntransport = tls\n");
+  EXPECT_EQ(no_listener.exit_code, 1);
+  EXPECT_NE(
+      no_listener.output.find("trunk.tls_carrier.transport: zone carrier has no tls listener"),
+      std::string::npos)
+      << no_listener.output;
 }
 
 TEST(SbcdMainTest, HelpAndUnknownOptions) {
