@@ -52,27 +52,23 @@ sbc::testing::ProgramResult check_sample_with(const std::string& name, const std
 
 // What an operator gets wrong in a trunk and route set-up, refused before anything starts.
 TEST(SbcdMainTest, CheckConfigRefusesRoutesToUnknownTrunksDuplicateListenersAndUnusableSettings) {
-  auto unknown_trunk =
-      check_sample_with("route", "[route.uk]\nzone = access\nprefix = 44\ntrunks = carrier9\n");
-  EXPECT_EQ(unknown_trunk.exit_code, 1);
-  EXPECT_NE(unknown_trunk.output.find("route.uk.trunks: no [trunk.carrier9] to route to"),
-            std::string::npos)
-      << unknown_trunk.output;
-
-  auto twice = check_sample_with(
-      "listen", "[zone.pbx2]\ndataplane_port = access\nlisten = udp:192.0.2.1:5060\n");
-  EXPECT_EQ(twice.exit_code, 1);
-  EXPECT_NE(twice.output.find("udp 192.0.2.1:5060 is already used by another listener"),
-            std::string::npos)
-      << twice.output;
-
-  auto no_listener = check_sample_with(
-      "transport", "[trunk.tls_carrier]\nzone = carrier\nhost = 198.51.100.20\ntransport = tls\n");
-  EXPECT_EQ(no_listener.exit_code, 1);
-  EXPECT_NE(
-      no_listener.output.find("trunk.tls_carrier.transport: zone carrier has no tls listener"),
-      std::string::npos)
-      << no_listener.output;
+  const struct {
+    std::string name;
+    std::string extra;
+    std::string error;
+  } cases[] = {
+      {"route", "[route.uk]\nzone = access\nprefix = 44\ntrunks = carrier9\n",
+       "route.uk.trunks: no [trunk.carrier9] to route to"},
+      {"listen", "[zone.pbx2]\ndataplane_port = access\nlisten = udp:192.0.2.1:5060\n",
+       "zone.pbx2.listen: udp 192.0.2.1:5060 is already used by another listener"},
+      {"transport", "[trunk.tls_carrier]\nzone = carrier\nhost = 198.51.100.20\ntransport = tls\n",
+       "trunk.tls_carrier.transport: zone carrier has no tls listener"},
+  };
+  for (const auto& c : cases) {
+    auto run = check_sample_with(c.name, c.extra);
+    EXPECT_EQ(run.exit_code, 1) << c.name;
+    EXPECT_NE(run.output.find(c.error), std::string::npos) << run.output;
+  }
 }
 
 TEST(SbcdMainTest, HelpAndUnknownOptions) {

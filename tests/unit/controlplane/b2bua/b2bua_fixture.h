@@ -231,14 +231,14 @@ class B2buaTest : public ::testing::Test {
 
   // A new call from the caller, its Call-ID and branch made of `name`; returns the INVITE the
   // trunk (kTrunkAddr) received. What was sent before is cleared.
-  sip::Message start_named_call(const std::string& name) {
+  sip::Message start_named_call(const std::string& name, const Endpoint& trunk = kTrunkAddr) {
     transport_.sent.clear();
     InviteParts parts;
     parts.call_id = name + "@192.0.2.10";
     parts.branch = "z9hG4bK-" + name;
     deliver(kAccess, kCallerAddr, caller_invite(parts));
     EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
-    auto invite = next_to(kCarrier, kTrunkAddr);
+    auto invite = next_to(kCarrier, trunk);
     EXPECT_EQ(invite.method(), sip::Method::kInvite);
     return invite;
   }

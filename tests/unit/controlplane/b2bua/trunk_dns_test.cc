@@ -94,14 +94,7 @@ TEST_F(TrunkDnsTest, ATargetThatFailedACallIsHeldSoTheNextCallsStartAtTheNext) {
   EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 486);
 
   // The next call goes straight to the second server; the trunk itself is not held.
-  transport_.sent.clear();
-  InviteParts next_call;
-  next_call.call_id = "second@192.0.2.10";
-  next_call.branch = "z9hG4bK-second";
-  deliver(kAccess, kCallerAddr, caller_invite(next_call));
-  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
-  auto second = next_to(kCarrier, kSecondAddr);
-  ASSERT_EQ(second.method(), sip::Method::kInvite);
+  auto second = start_named_call("second", kSecondAddr);
   EXPECT_EQ(second.request_uri_text(), "sip:callee@carrier.example");
   EXPECT_FALSE(b2bua_->trunk_health().held(0, clock_.now()));
   const SipTarget first_target{Transport::kUdp, kTrunkAddr};
@@ -199,14 +192,7 @@ TEST_F(TrunkDnsTest, QualifyPingsEveryServerAndCallsStartAtOneThatAnswers) {
   EXPECT_EQ(b2bua_->trunk_health().status(0).latency, 20ms);
 
   // A new call goes straight to the server that answers.
-  transport_.sent.clear();
-  InviteParts call;
-  call.call_id = "qualified@192.0.2.10";
-  call.branch = "z9hG4bK-qualified";
-  deliver(kAccess, kCallerAddr, caller_invite(call));
-  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
-  auto invite = next_to(kCarrier, kSecondAddr);
-  ASSERT_EQ(invite.method(), sip::Method::kInvite);
+  auto invite = start_named_call("qualified", kSecondAddr);
   deliver(kCarrier, kSecondAddr, response_to(invite, 486, "busy"));
   EXPECT_EQ(next_to(kCarrier, kSecondAddr).method(), sip::Method::kAck);
 
