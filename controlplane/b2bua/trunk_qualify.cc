@@ -37,6 +37,8 @@ void TrunkQualify::restart() {
     ctx_.metrics.trunk_available(names[t], ctx_.router.health().available(t));
     if (ctx_.config.trunks[t].qualify.enabled()) {
       schedule(t, kFirstPing + kStagger * static_cast<int>(t % 20));
+    } else {
+      ctx_.router.targets().unqualified(t);  // no ping will ever bring a down server back
     }
   }
 }

@@ -81,6 +81,8 @@ class TrunkTargets {
   // down). True when that changed its state.
   bool qualified(size_t trunk, const SipTarget& target, bool answered);
   [[nodiscard]] bool down(size_t trunk, const SipTarget& target) const;
+  // Trunk `trunk` is no longer qualified (a reload turned it off): no target is down.
+  void unqualified(size_t trunk) { states_.at(trunk).down.clear(); }
   // The index of the first of trunk `trunk`'s targets, in order, neither held at `now` nor in
   // `tried`, preferring one not down; nullopt when none is left.
   [[nodiscard]] std::optional<size_t> next(size_t trunk, std::span<const SipTarget> tried,
