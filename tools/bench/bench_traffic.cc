@@ -1,5 +1,6 @@
 #include "tools/bench/bench_traffic.h"
 
+#include <fmt/core.h>
 #include <rte_byteorder.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
@@ -58,15 +59,20 @@ uint32_t slot_of(uint32_t port, uint32_t ip, uint16_t udp_port) {
 
 std::expected<RingPort, std::string> make_port(const std::string& name, rte_mempool* pool) {
   RingPort p{};
-  p.rx = rte_ring_create((name + "_rx").c_str(), kRingSize, SOCKET_ID_ANY,
-                         RING_F_SP_ENQ | RING_F_SC_DEQ);
-  p.tx = rte_ring_create((name + "_tx").c_str(), kRingSize, SOCKET_ID_ANY,
-                         RING_F_SP_ENQ | RING_F_SC_DEQ);
-  if (!p.rx || !p.tx) return std::unexpected("rte_ring_create " + name);
-  const int id = rte_eth_from_rings(name.c_str(), &p.rx, 1, &p.tx, 1, SOCKET_ID_ANY);
+  for (uint16_t q = 0; q < kMaxBenchWorkers; ++q) {
+    p.rx[q] = rte_ring_create(fmt::format("{}_rx{}", name, q).c_str(), kRingSize, SOCKET_ID_ANY,
+                              RING_F_SP_ENQ | RING_F_SC_DEQ);
+    p.tx[q] = rte_ring_create(fmt::format("{}_tx{}", name, q).c_str(), kRingSize, SOCKET_ID_ANY,
+                              RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (!p.rx[q] || !p.tx[q]) return std::unexpected("rte_ring_create " + name);
+  }
+  const int id = rte_eth_from_rings(name.c_str(), p.rx.data(), kMaxBenchWorkers, p.tx.data(),
+                                    kMaxBenchWorkers, SOCKET_ID_ANY);
   if (id < 0) return std::unexpected("rte_eth_from_rings " + name);
   p.id = static_cast<uint16_t>(id);
-  if (auto ok = start_ethdev(p.id, 1, 1, pool); !ok) return std::unexpected(ok.error());
+  if (auto ok = start_ethdev(p.id, kMaxBenchWorkers, kMaxBenchWorkers, pool); !ok) {
+    return std::unexpected(ok.error());
+  }
   return p;
 }
 
@@ -125,7 +131,7 @@ rte_mbuf* build_packet(rte_mempool* pool, uint32_t port, uint32_t slot) {
 
 // A fixed random cycle over all slots (Sattolo's algorithm): following next[slot] from any slot
 // visits every session once, in an order with no locality.
-std::vector<uint32_t> shuffled_cycle(uint32_t slots) {
+std::vector<uint32_t> shuffled_cycle(uint32_t slots, uint32_t lanes) {
   std::vector<uint32_t> order(slots);
   for (uint32_t i = 0; i < slots; ++i) order[i] = i;
   uint64_t state = 0x9e3779b97f4a7c15ull;  // fixed seed: every run visits the same order
@@ -136,7 +142,13 @@ std::vector<uint32_t> shuffled_cycle(uint32_t slots) {
     std::swap(order[i], order[state % i]);
   }
   std::vector<uint32_t> next(slots);
-  for (uint32_t i = 0; i < slots; ++i) next[order[i]] = order[(i + 1) % slots];
+  for (uint32_t lane = 0; lane < lanes; ++lane) {
+    std::vector<uint32_t> cycle;
+    for (uint32_t s : order) {
+      if (s % lanes == lane) cycle.push_back(s);
+    }
+    for (size_t i = 0; i < cycle.size(); ++i) next[cycle[i]] = cycle[(i + 1) % cycle.size()];
+  }
   return next;
 }
 
@@ -203,17 +215,17 @@ void play_peer(rte_mbuf* m, uint32_t port, const std::vector<uint32_t>& next_slo
 }  // namespace
 
 void circulate(const Bench& b, size_t port_count, const std::vector<uint32_t>& next_slot,
-               Peers* peers) {
+               Peers* peers, uint16_t queue) {
   void* burst[64];
   for (size_t p = 0; p < port_count; ++p) {
     unsigned n;
-    while ((n = rte_ring_dequeue_burst(b.ports[p].tx, burst, 64, nullptr)) != 0) {
+    while ((n = rte_ring_dequeue_burst(b.ports[p].tx[queue], burst, 64, nullptr)) != 0) {
       for (unsigned i = 0; i < n; ++i) {
         auto* m = static_cast<rte_mbuf*>(burst[i]);
         if (peers) play_peer(m, static_cast<uint32_t>(p), next_slot, *peers);
         reflect(m, static_cast<uint32_t>(p), next_slot);
       }
-      rte_ring_enqueue_burst(b.ports[p].rx, burst, n, nullptr);
+      rte_ring_enqueue_burst(b.ports[p].rx[queue], burst, n, nullptr);
     }
   }
 }

@@ -48,10 +48,14 @@ struct Peers {
   uint64_t failures = 0;  // SBC output the peer could not unprotect: the workload is broken
 };
 
+// Relay workers a run may use at once (--workers): with several, worker w polls RX queue w of
+// every port (as with RSS) and sends on its TX queue w.
+inline constexpr uint16_t kMaxBenchWorkers = 2;
+
 struct RingPort {
   uint16_t id;
-  rte_ring* rx;
-  rte_ring* tx;
+  std::array<rte_ring*, kMaxBenchWorkers> rx;
+  std::array<rte_ring*, kMaxBenchWorkers> tx;
 };
 
 struct Bench {
@@ -82,12 +86,16 @@ void fix_lengths(rte_mbuf* m, size_t payload_len);
 // A valid RTP frame from port `port`'s peer to session `slot` on it.
 rte_mbuf* build_packet(rte_mempool* pool, uint32_t port, uint32_t slot);
 // A fixed random cycle over all slots: next[slot] visits every session once, with no locality.
-std::vector<uint32_t> shuffled_cycle(uint32_t slots);
+// With `lanes` > 1, one cycle per lane (the slots s with s % lanes == lane): a worker's packets
+// stay on its own sessions, as RSS keeps a flow on one queue.
+std::vector<uint32_t> shuffled_cycle(uint32_t slots, uint32_t lanes = 1);
 
-// Everything the ports transmitted back into their RX rings: the peers' side (SRTP modes:
-// `peers` unprotects, renumbers and protects), then re-aimed at the next session in the cycle.
+// Everything the ports transmitted on TX queue `queue` back into their RX queue `queue`: the
+// peers' side (SRTP modes: `peers` unprotects, renumbers and protects), then re-aimed at the
+// next session in the cycle. With several workers each circulates its own queue (a ring has one
+// producer and one consumer), and the cycle keeps a packet on its queue's sessions.
 void circulate(const Bench& b, size_t port_count, const std::vector<uint32_t>& next_slot,
-               Peers* peers);
+               Peers* peers, uint16_t queue = 0);
 // The baseline worker step, l2fwd style (RX burst, MAC swap, TX to the pair partner).
 uint32_t forward_once(const Bench& b, size_t port_count);
 

@@ -1,6 +1,7 @@
 // sbc-bench: relay-path cost of one worker core on in-memory net_ring ports, next to an
 // l2fwd-style baseline (rx burst -> MAC swap -> tx burst, no lookup) on the same ports in the same
-// run.
+// run. With --workers 2 the plain relay runs again with two workers at once, each on its own
+// lcore polling its own RX queue of every port (RSS-style), sharing the session table: scaling.
 //
 // Only the worker step is timed (TSC around each poll), so the harness does not count. Packets
 // circulate: whatever a port transmits is reflected (addresses swapped, aimed at the session that
@@ -100,6 +101,7 @@ struct Options {
   std::vector<uint32_t> sessions{1000, 100000, 1000000};
   std::vector<ModeSpec> modes = all_modes();
   bool hugepages = false;
+  uint16_t workers = 1;  // > 1: plain relay measured again with that many workers at once
 };
 
 // SRTP modes keep a peer context per session and leg in the reflector: bounded here.
@@ -144,9 +146,49 @@ std::expected<Result, std::string> bare_srtp(const SrtpLibrary& library, api::Sr
   return r;
 }
 
-std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32_t sessions,
-                                                          uint64_t packets, const ModeSpec& mode,
-                                                          const SrtpLibrary& library) {
+// One relay worker of a run with several, on its own lcore: polls (timed) and circulates the ports
+// whose RX ring it polls (untimed), until it has relayed `budget` packets or another worker
+// stopped; then it stops the others, so no worker measures alone.
+struct ConcurrentWorker {
+  Worker* worker = nullptr;
+  const Bench* bench = nullptr;
+  size_t port_count = 0;
+  const std::vector<uint32_t>* next_slot = nullptr;
+  std::atomic<bool>* stop = nullptr;
+  uint64_t budget = 0;
+  Result result;
+  bool stalled = false;  // no packet for a second: the workload is broken
+};
+
+int concurrent_worker(void* arg) {
+  auto& c = *static_cast<ConcurrentWorker*>(arg);
+  Worker& w = *c.worker;
+  c.result = Result{.packets = 0, .cycles = 0, .hz = static_cast<double>(rte_get_tsc_hz())};
+  // By time, not by polls: the other lcore may be a vCPU the host has paused for a while.
+  uint64_t last_packet = rte_rdtsc();
+  while (!c.stop->load(std::memory_order_relaxed) && c.result.packets < c.budget) {
+    const uint64_t start = rte_rdtsc();
+    const uint32_t n = poll_once(w, start);
+    c.result.cycles += rte_rdtsc() - start;
+    c.result.packets += n;
+    circulate(*c.bench, c.port_count, *c.next_slot, nullptr, w.id);
+    if (n != 0) {
+      last_packet = start;
+    } else if (start - last_packet > rte_get_tsc_hz()) {
+      c.stalled = true;
+      break;
+    }
+  }
+  c.stop->store(true, std::memory_order_relaxed);
+  return 0;
+}
+
+// Per run: the l2fwd baseline and each relay worker's result (one per worker).
+using RunResult = std::pair<Result, std::vector<Result>>;
+
+std::expected<RunResult, std::string> run(const Bench& b, uint32_t sessions, uint64_t packets,
+                                          const ModeSpec& mode, const SrtpLibrary& library,
+                                          uint16_t worker_count = 1) {
   const uint32_t pairs = (sessions + kSessionsPerPair - 1) / kSessionsPerPair;
   const uint32_t slots = (sessions + pairs - 1) / pairs;
   const size_t port_count = pairs * 2;
@@ -160,6 +202,7 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
     PortView& v = datapath->ports[p];
     v.phys = b.ports[p].id;
     v.tap = b.taps[p].id;  // polled, never fed: nothing is punted in this workload
+    v.rx_queues = worker_count;
     rte_eth_macaddr_get(v.phys, &v.mac);
     v.ip_be = rte_cpu_to_be_32(port_ip(p));
     v.mask_be = rte_cpu_to_be_32(0xffffff00);
@@ -175,11 +218,12 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
   datapath->pool = b.pool;
   datapath->tsc_hz = hz;
   datapath->neighbour_refresh_tsc = kNeighbourRefreshSeconds * hz;
-  const std::vector<uint32_t> next_slot = shuffled_cycle(slots);
+  const std::vector<uint32_t> next_slot = shuffled_cycle(slots, worker_count);
   const bool transcode = mode.mode == Mode::kTranscode;
   const TranscodingLimits transcoding{transcode ? 1u : 0u, UINT32_MAX / 2, 4096};
-  auto table = SessionTable::create(fmt::format("bench{}", sessions), sessions, 1, addresses, hz,
-                                    SOCKET_ID_ANY, &library, transcoding);
+  auto table =
+      SessionTable::create(fmt::format("bench{}x{}", sessions, worker_count), sessions,
+                           worker_count, addresses, hz, SOCKET_ID_ANY, &library, transcoding);
   if (!table) return std::unexpected(table.error());
   std::optional<Peers> peers;
   if (mode.mode != Mode::kPlain) {
@@ -227,7 +271,7 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
       return std::unexpected(fmt::format("session {}: {}", k, r.detail));
     }
   }
-  const int sockets[] = {SOCKET_ID_ANY};
+  const std::vector<int> sockets(worker_count, SOCKET_ID_ANY);
   auto workers = make_relay_workers(*datapath, (*table)->qsbr(), sockets);
   if (!workers) return std::unexpected(workers.error());
   auto* worker = &workers->front();
@@ -241,8 +285,10 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
     transcoder = std::move(*made);
     (*worker)->transcoded_rings[(*worker)->transcoded_ring_count++] = transcoder->tx->tx_ring;
   }
-  rte_rcu_qsbr_thread_register((*table)->qsbr(), 0);
-  rte_rcu_qsbr_thread_online((*table)->qsbr(), 0);
+  for (uint16_t id = 0; id < worker_count; ++id) {
+    rte_rcu_qsbr_thread_register((*table)->qsbr(), id);
+    rte_rcu_qsbr_thread_online((*table)->qsbr(), id);
+  }
 
   // In-flight packets start on the access ports, spread over every pair's sessions (several per
   // session when there are few); each measurement starts from a fresh set.
@@ -266,17 +312,20 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
         }
         fix_lengths(m, length);
       }
-      rte_ring_enqueue(b.ports[pair * 2].rx, m);
+      // Its slot's queue: the lane (shuffled_cycle) of the worker it stays with.
+      rte_ring_enqueue(b.ports[pair * 2].rx[slot % worker_count], m);
     }
     return true;
   };
   auto drain = [&] {
     for (size_t p = 0; p < port_count; ++p) {
       void* obj;
-      while (rte_ring_dequeue(b.ports[p].rx, &obj) == 0)
-        rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
-      while (rte_ring_dequeue(b.ports[p].tx, &obj) == 0)
-        rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
+      for (rte_ring* rx : b.ports[p].rx) {
+        while (rte_ring_dequeue(rx, &obj) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
+      }
+      for (rte_ring* tx : b.ports[p].tx) {
+        while (rte_ring_dequeue(tx, &obj) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
+      }
     }
   };
   // Runs `step` (a worker iteration returning the packets it received) with the reflector between
@@ -308,7 +357,8 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
   const auto baseline = measure([&] { return forward_once(b, port_count); });
   active_peers = peers ? &*peers : nullptr;
   Worker& w = **worker;
-  std::vector<const WorkerCounters*> counters{&w.counters};
+  std::vector<const WorkerCounters*> counters;
+  for (const auto& each : *workers) counters.push_back(&each->counters);
   if (transcoder) counters.push_back(&transcoder->tx->counters);
   const auto media_sent = [&] {
     uint64_t n = 0;
@@ -320,15 +370,46 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
   // Transcoding: the worker's poll, then the transcoder until its ring is empty; a packet counts
   // once, when it leaves toward the other leg (by the relay worker's G.711 conversion or through
   // the transcoder: one out per packet in at equal ptimes).
-  const auto relay = transcode ? measure([&] {
+  // Several workers (plain relay only): each on its own lcore, polling the ports it owns, all at
+  // once; a warm-up round first, as for one.
+  const auto concurrent = [&]() -> std::optional<std::vector<Result>> {
+    std::vector<ConcurrentWorker> runs(worker_count);
+    std::atomic<bool> stop{false};
+    for (const uint64_t budget : {packets / 10 / worker_count, packets / worker_count}) {
+      drain();
+      if (!seed()) return std::nullopt;
+      stop = false;
+      unsigned lcore = rte_get_main_lcore();
+      for (uint16_t i = 0; i < worker_count; ++i) {
+        runs[i] = {(*workers)[i].get(), &b, port_count, &next_slot, &stop, budget, {}, false};
+        if (i == 0) continue;
+        lcore = rte_get_next_lcore(lcore, 1, 0);
+        if (rte_eal_remote_launch(concurrent_worker, &runs[i], lcore) != 0) return std::nullopt;
+      }
+      concurrent_worker(runs.data());
+      rte_eal_mp_wait_lcore();
+      if (std::ranges::any_of(runs, &ConcurrentWorker::stalled)) return std::nullopt;
+    }
+    drain();
+    std::vector<Result> results;
+    for (const ConcurrentWorker& r : runs) results.push_back(r.result);
+    return results;
+  };
+  const auto transcode_step = [&] {
     const uint64_t before = media_sent();
     const uint64_t now_tsc = rte_rdtsc();
     poll_once(w, now_tsc);
     while (transcode_once(*transcoder, now_tsc) != 0) {
     }
     return static_cast<uint32_t>(media_sent() - before);
-  })
-                               : measure([&] { return poll_once(w, rte_rdtsc()); });
+  };
+  std::optional<std::vector<Result>> relay;
+  if (worker_count > 1) {
+    relay = concurrent();
+  } else if (auto one = transcode ? measure(transcode_step)
+                                  : measure([&] { return poll_once(w, rte_rdtsc()); })) {
+    relay = std::vector{*one};
+  }
   const uint64_t relayed = media_sent();
   drain();
   uint64_t dropped = 0;
@@ -342,8 +423,10 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
     }
   }
   transcoder.reset();
-  rte_rcu_qsbr_thread_offline((*table)->qsbr(), 0);
-  rte_rcu_qsbr_thread_unregister((*table)->qsbr(), 0);
+  for (uint16_t id = 0; id < worker_count; ++id) {
+    rte_rcu_qsbr_thread_offline((*table)->qsbr(), id);
+    rte_rcu_qsbr_thread_unregister((*table)->qsbr(), id);
+  }
   if (!baseline || !relay)
     return std::unexpected(std::string("traffic stopped: the workload is broken"));
   if (dropped != 0) {
@@ -354,11 +437,37 @@ std::expected<std::pair<Result, Result>, std::string> run(const Bench& b, uint32
     return std::unexpected(fmt::format(
         "{} packets the peers could not unprotect: the workload is broken", peers->failures));
   }
-  if (relay && relayed < relay->packets) {
-    return std::unexpected(fmt::format("only {} of {} packets relayed: the workload is broken",
-                                       relayed, relay->packets));
+  uint64_t measured = 0;
+  for (const Result& r : *relay) measured += r.packets;
+  if (relayed < measured) {
+    return std::unexpected(
+        fmt::format("only {} of {} packets relayed: the workload is broken", relayed, measured));
   }
-  return std::pair{*baseline, *relay};
+  return RunResult{*baseline, *relay};
+}
+
+// The plain relay again with `workers` workers at once, one row per worker (its own busy time)
+// and their sum, whose ratio is over `one` (a single worker on the same sessions). false: the
+// run failed (said on stderr).
+bool print_scaling(const Bench& b, uint32_t sessions, uint64_t packets, const ModeSpec& mode,
+                   const SrtpLibrary& library, uint16_t workers, const Result& one) {
+  auto result = run(b, sessions, packets, mode, library, workers);
+  if (!result) {
+    std::fprintf(stderr, "sbc-bench: %s x%u, %u sessions: %s\n", mode.name.c_str(), workers,
+                 sessions, result.error().c_str());
+    return false;
+  }
+  double sum = 0;
+  for (size_t i = 0; i < result->second.size(); ++i) {
+    const Result& r = result->second[i];
+    sum += r.mpps();
+    std::printf("%9u  %-24s  %8.2f  %9.1f  %12.1f  %10s\n", sessions,
+                fmt::format("relay x{}: worker {}", workers, i).c_str(), r.mpps(),
+                r.ns_per_packet(), r.cycles_per_packet(), "");
+  }
+  std::printf("%9u  %-24s  %8.2f  %9s  %12s  %6.2fx of 1\n", sessions,
+              fmt::format("relay x{}: all", workers).c_str(), sum, "", "", sum / one.mpps());
+  return true;
 }
 
 std::expected<Options, std::string> parse_options(int argc, char** argv) {
@@ -395,6 +504,12 @@ std::expected<Options, std::string> parse_options(int argc, char** argv) {
             v));
       }
       o.modes = std::move(chosen);
+    } else if (arg == "--workers") {
+      uint64_t n = 0;
+      if (!number(n) || n > kMaxBenchWorkers) {
+        return std::unexpected(fmt::format("--workers needs 1..{}", kMaxBenchWorkers));
+      }
+      o.workers = static_cast<uint16_t>(n);
     } else if (arg == "--hugepages") {
       o.hugepages = true;
     } else if (arg == "--help" || arg == "-h") {
@@ -416,7 +531,8 @@ int bench_main(int argc, char** argv) {
                  "[--mode all|plain|rtp-srtp|srtp-srtp[ aes-cm-80|gcm-128]|pcmu-pcma|pcmu-g722|"
                  "pcmu-opus|pcmu-g729 (default all)] "
                  "[--hugepages (use reserved 2 MiB pages, as in production, instead of "
-                 "--no-huge)]\n");
+                 "--no-huge)] [--workers N (plain relay also with N workers on N cores at once, "
+                 "N <= 2)]\n");
     return 2;
   }
   const std::string prefix = fmt::format("sbc-bench-{}", getpid());
@@ -426,8 +542,15 @@ int bench_main(int argc, char** argv) {
   const uint32_t most = *std::ranges::max_element(options->sessions);
   const std::string memory_mb = std::to_string(1024 + most / 256);
   std::vector<std::string> eal{
-      "sbc-bench", "--no-pci", "-m", memory_mb, "--file-prefix", prefix, "--log-level=*:warning",
-      "-l",        "0"};
+      "sbc-bench",
+      "--no-pci",
+      "-m",
+      memory_mb,
+      "--file-prefix",
+      prefix,
+      "--log-level=*:warning",
+      "-l",
+      options->workers == 1 ? "0" : fmt::format("0-{}", options->workers - 1)};
   if (!options->hugepages) eal.insert(eal.begin() + 1, "--no-huge");
   std::vector<char*> eal_argv;
   for (auto& a : eal) eal_argv.push_back(a.data());
@@ -450,7 +573,8 @@ int bench_main(int argc, char** argv) {
     b.taps.push_back(*tap);
   }
   std::printf(
-      "sbc-bench: one worker core, net_ring ports, %lu packets per measurement, %u in "
+      "sbc-bench: one worker core (--workers: also several), net_ring ports, %lu packets per "
+      "measurement, %u in "
       "flight, 214-byte RTP frames, %s, TSC %.2f GHz; worker time only\n\n",
       static_cast<unsigned long>(options->packets), kInFlight,
       options->hugepages ? "2 MiB hugepages" : "4 KiB pages (--no-huge)", rte_get_tsc_hz() / 1e9);
@@ -505,7 +629,8 @@ int bench_main(int argc, char** argv) {
         rc = 1;
         continue;
       }
-      const auto& [baseline, relay] = *result;
+      const Result& baseline = result->first;
+      const Result& relay = result->second.front();
       if (mode.mode == Mode::kPlain) {
         std::printf("%9u  %-24s  %8.2f  %9.1f  %12.1f  %10s\n", sessions, "baseline (l2fwd swap)",
                     baseline.mpps(), baseline.ns_per_packet(), baseline.cycles_per_packet(), "");
@@ -513,6 +638,10 @@ int bench_main(int argc, char** argv) {
             "%9u  %-24s  %8.2f  %9.1f  %12.1f  %9.2fx\n", sessions, "relay (lookup+latch)",
             relay.mpps(), relay.ns_per_packet(), relay.cycles_per_packet(),
             baseline.ns_per_packet() == 0 ? 0.0 : relay.ns_per_packet() / baseline.ns_per_packet());
+        if (options->workers > 1 &&
+            !print_scaling(b, sessions, packets, mode, *library, options->workers, relay)) {
+          rc = 1;
+        }
         continue;
       }
       if (mode.mode == Mode::kTranscode) {
