@@ -109,13 +109,14 @@ bool TrunkQualify::response(TransactionId id, const sip::Message& msg) {
   if (!pending_.contains(id)) return false;
   const int code = msg.status_code();
   if (code < 200) return true;  // a 100 Trying: the answer is still to come
-  const Pending ping = *take(id);
+  const auto ping = take(id);
+  if (!ping) return true;
   if (code == 408 || (code >= 500 && code < 600)) {
-    verdict(ping.trunk, ping.index, ping.target, std::nullopt,
+    verdict(ping->trunk, ping->index, ping->target, std::nullopt,
             fmt::format("{} {}", code, msg.reason_phrase()));
   } else {
-    verdict(ping.trunk, ping.index, ping.target,
-            std::chrono::duration_cast<milliseconds>(ctx_.scheduler.now() - ping.sent), {});
+    verdict(ping->trunk, ping->index, ping->target,
+            std::chrono::duration_cast<milliseconds>(ctx_.scheduler.now() - ping->sent), {});
   }
   return true;
 }

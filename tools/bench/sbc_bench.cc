@@ -391,8 +391,8 @@ std::expected<RunResult, std::string> run(const Bench& b, uint32_t sessions, uin
       if (std::ranges::any_of(runs, &ConcurrentWorker::stalled)) return std::nullopt;
     }
     drain();
-    std::vector<Result> results;
-    for (const ConcurrentWorker& r : runs) results.push_back(r.result);
+    std::vector<Result> results(runs.size());
+    std::ranges::transform(runs, results.begin(), &ConcurrentWorker::result);
     return results;
   };
   const auto transcode_step = [&] {
