@@ -80,18 +80,21 @@ std::optional<TrunkTargets::Clock::time_point> TrunkTargets::held_until(
 
 bool TrunkTargets::qualified(size_t trunk, const SipTarget& target, bool answered) {
   State& state = states_.at(trunk);
+  const auto known = [&](const SipTarget& t) {
+    return std::ranges::find(state.targets, t) != state.targets.end();
+  };
   // Bounded by the targets: one the trunk no longer has is forgotten.
-  std::erase_if(state.down, [&](const SipTarget& t) {
-    return std::ranges::find(state.targets, t) == state.targets.end();
-  });
-  const auto it = std::ranges::find(state.down, target);
-  const bool was_down = it != state.down.end();
-  if (answered && was_down) state.down.erase(it);
-  if (!answered && !was_down && std::ranges::find(state.targets, target) != state.targets.end()) {
+  std::erase_if(state.down, [&](const SipTarget& t) { return !known(t); });
+  const bool was_down = down(trunk, target);
+  if (answered != was_down) return false;  // up and answering, or down and still silent
+  if (answered) {
+    std::erase(state.down, target);
+  } else if (known(target)) {
     state.down.push_back(target);
-    return true;
+  } else {
+    return false;
   }
-  return answered && was_down;
+  return true;
 }
 
 bool TrunkTargets::down(size_t trunk, const SipTarget& target) const {

@@ -146,9 +146,10 @@ std::expected<Result, std::string> bare_srtp(const SrtpLibrary& library, api::Sr
   return r;
 }
 
-// One relay worker of a run with several, on its own lcore: polls (timed) and circulates the ports
-// whose RX ring it polls (untimed), until it has relayed `budget` packets or another worker
-// stopped; then it stops the others, so no worker measures alone.
+// One relay worker of a run with several, on its own lcore: polls its RX queue of every port
+// (timed) and circulates its TX queue of every port back into that RX queue (untimed), until it
+// has relayed `budget` packets or another worker stopped; then it stops the others, so no worker
+// measures alone.
 struct ConcurrentWorker {
   Worker* worker = nullptr;
   const Bench* bench = nullptr;
@@ -183,8 +184,9 @@ int concurrent_worker(void* arg) {
   return 0;
 }
 
-// Per run: the l2fwd baseline and each relay worker's result (one per worker).
-using RunResult = std::pair<Result, std::vector<Result>>;
+// Per run: the l2fwd baseline (one worker only: a run with several is compared with the
+// one-worker run instead) and each relay worker's result.
+using RunResult = std::pair<std::optional<Result>, std::vector<Result>>;
 
 std::expected<RunResult, std::string> run(const Bench& b, uint32_t sessions, uint64_t packets,
                                           const ModeSpec& mode, const SrtpLibrary& library,
@@ -354,7 +356,8 @@ std::expected<RunResult, std::string> run(const Bench& b, uint32_t sessions, uin
     return r;
   };
   // The l2fwd baseline does not protect: the peers are played only around the relay.
-  const auto baseline = measure([&] { return forward_once(b, port_count); });
+  std::optional<Result> baseline;
+  if (worker_count == 1) baseline = measure([&] { return forward_once(b, port_count); });
   active_peers = peers ? &*peers : nullptr;
   Worker& w = **worker;
   std::vector<const WorkerCounters*> counters;
@@ -370,8 +373,8 @@ std::expected<RunResult, std::string> run(const Bench& b, uint32_t sessions, uin
   // Transcoding: the worker's poll, then the transcoder until its ring is empty; a packet counts
   // once, when it leaves toward the other leg (by the relay worker's G.711 conversion or through
   // the transcoder: one out per packet in at equal ptimes).
-  // Several workers (plain relay only): each on its own lcore, polling the ports it owns, all at
-  // once; a warm-up round first, as for one.
+  // Several workers (plain relay only): each on its own lcore, polling its RX queue of every port,
+  // all at once; a warm-up round first, as for one.
   const auto concurrent = [&]() -> std::optional<std::vector<Result>> {
     std::vector<ConcurrentWorker> runs(worker_count);
     std::atomic<bool> stop{false};
@@ -427,8 +430,9 @@ std::expected<RunResult, std::string> run(const Bench& b, uint32_t sessions, uin
     rte_rcu_qsbr_thread_offline((*table)->qsbr(), id);
     rte_rcu_qsbr_thread_unregister((*table)->qsbr(), id);
   }
-  if (!baseline || !relay)
+  if ((worker_count == 1 && !baseline) || !relay) {
     return std::unexpected(std::string("traffic stopped: the workload is broken"));
+  }
   if (dropped != 0) {
     return std::unexpected(
         fmt::format("{} packets dropped:{}; the workload is broken", dropped, reasons));
@@ -443,7 +447,7 @@ std::expected<RunResult, std::string> run(const Bench& b, uint32_t sessions, uin
     return std::unexpected(
         fmt::format("only {} of {} packets relayed: the workload is broken", relayed, measured));
   }
-  return RunResult{*baseline, *relay};
+  return RunResult{baseline, *relay};
 }
 
 // The plain relay again with `workers` workers at once, one row per worker (its own busy time)
@@ -629,7 +633,7 @@ int bench_main(int argc, char** argv) {
         rc = 1;
         continue;
       }
-      const Result& baseline = result->first;
+      const Result& baseline = result->first.value_or(Result{});
       const Result& relay = result->second.front();
       if (mode.mode == Mode::kPlain) {
         std::printf("%9u  %-24s  %8.2f  %9.1f  %12.1f  %10s\n", sessions, "baseline (l2fwd swap)",
