@@ -239,6 +239,7 @@ void AnswerRelay::relay_answer(const CallPtr& call, const sip::Message& msg,
     return;
   }
   call->media.set_remote(kCallee, *audio);
+  call->described[kCallee] = ReceivedSdp{*sdp, *audio, false};
   auto rewritten = call->media.anchor(kCaller, *sdp, *audio);
   if (!rewritten) return;
   call->caller_answer_sdp = std::move(*rewritten);

@@ -74,8 +74,9 @@ B2bua::B2bua(const Config& config, Scheduler& scheduler, SipTransport& transport
       session_timers_(ctx_, signalling_, teardown_),
       provisionals_(ctx_, signalling_, teardown_,
                     [this](const CallPtr& call) { relay_.release_answer(call); }),
-      mid_call_(ctx_, signalling_, teardown_, media_, session_timers_),
-      dialogs_(ctx_, signalling_, teardown_, records_, mid_call_, provisionals_),
+      transfer_(ctx_, signalling_, teardown_, media_),
+      mid_call_(ctx_, signalling_, teardown_, media_, session_timers_, transfer_),
+      dialogs_(ctx_, signalling_, teardown_, records_, mid_call_, provisionals_, transfer_),
       failover_(ctx_, signalling_, teardown_),
       relay_(ctx_, signalling_, teardown_, media_, dialogs_, session_timers_, provisionals_,
              failover_),
@@ -217,7 +218,8 @@ void B2bua::on_response(TransactionId id, uint64_t owner, const SipPeer& from,
   }
   if (id != 0) {
     if (CallPtr call = calls_.find(owner)) {
-      if (!session_timers_.response(call, id, msg) && !mid_call_.response(call, id, msg)) {
+      if (!transfer_.response(call, id, msg) && !session_timers_.response(call, id, msg) &&
+          !mid_call_.response(call, id, msg)) {
         relay_.call_response(call, id, msg);
       }
       keep_stored(*call);
@@ -267,7 +269,8 @@ void B2bua::on_transaction_error(TransactionId id, uint64_t owner, TransactionEr
     return;
   }
   CallPtr call = calls_.find(owner);
-  if (!call || session_timers_.transaction_error(call, id, error) ||
+  if (!call || transfer_.transaction_error(call, id, error) ||
+      session_timers_.transaction_error(call, id, error) ||
       mid_call_.transaction_error(call, id, error)) {
     return;
   }

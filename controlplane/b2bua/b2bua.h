@@ -40,6 +40,7 @@
 #include "controlplane/b2bua/call_setup.h"
 #include "controlplane/b2bua/call_signalling.h"
 #include "controlplane/b2bua/call_teardown.h"
+#include "controlplane/b2bua/call_transfer.h"
 #include "controlplane/b2bua/mid_call.h"
 #include "controlplane/b2bua/nat_keepalive.h"
 #include "controlplane/b2bua/register_handler.h"
@@ -194,6 +195,7 @@ class B2bua final : private TransactionUser {
   CallMedia media_;
   SessionTimers session_timers_;
   ReliableProvisionals provisionals_;
+  CallTransfer transfer_;
   MidCall mid_call_;
   CallDialogs dialogs_;
   TrunkFailover failover_;

@@ -158,6 +158,34 @@ struct TrunkAttempt {
   std::string address;  // the target tried ("address:port/transport")
 };
 
+// A transfer the SBC carries out itself (`refer = handle`, call_transfer.h): our INVITE to the
+// target on a dialog of its own, which takes the transferor's place in the call once answered.
+struct Transfer {
+  Side transferor = kCaller;
+  uint32_t refer_cseq = 0;       // the transferor's REFER: its NOTIFYs' `Event: refer;id=`
+  bool transferor_left = false;  // it hung up while the transfer ran: no NOTIFY, no BYE
+  Leg leg;                       // toward the target; invite_tx while our INVITE is open
+  std::string target_trunk;      // the trunk the target is reached through ("": none)
+  std::string invite_uri;        // what CANCEL and ACK copy from our INVITE
+  std::string invite_branch;
+  uint32_t invite_cseq = 1;
+  // Our INVITE as built, sent again with the trunk's credentials when it challenges it
+  // (trunk_challenge.h), and how often it did.
+  std::optional<sip::RequestSpec> invite_spec;
+  uint8_t auth_answers = 0;
+  bool provisional = false;  // a 1xx came: CANCEL may go (RFC 3261 §9.1)
+  bool cancelled = false;
+  // The target's zone's media pair when it is not the transferor's dataplane port; moved into
+  // the session on the answer (the transferor's pair then waits here until the session moved).
+  PortLease lease;
+  api::Address lease_address;
+  std::string ack;  // our ACK of the target's 2xx, sent again with each retransmission
+  // The transferee's re-INVITE that resumes its media toward the target (it was held).
+  TransactionId resume_tx = 0;
+  uint32_t resume_cseq = 0;
+  Timer ring_timer;
+};
+
 struct Call {
   uint64_t id = 0;  // also the dataplane session id
   CallState state = CallState::kCalling;
@@ -227,10 +255,14 @@ struct Call {
   std::array<uint32_t, 2> reinvite_ack_cseq{};  // the CSeq of the re-INVITE each acknowledges
   ReferSubscriptions refer_subscriptions;       // relayed REFERs, for their NOTIFYs' Event id
   std::array<SessionTimer, 2> session_timers;   // per leg (session_timers.h)
-  std::array<DialogPolicy, 2> dialog;           // per side: its zone's (and trunk's) policy
-  CallerProvisionals caller_provisionals;       // reliable_provisionals.h
-  std::vector<EarlyDialog> early_dialogs;       // of our INVITE, one per callee fork
-  std::optional<AdmissionLease> admission;      // released when the call ends
+  // Each side's latest description, as received: a handled transfer offers the transferee's
+  // to the target. Not kept across an sbcd restart (an adopted call's transfers are relayed).
+  std::array<std::optional<ReceivedSdp>, 2> described;
+  std::optional<Transfer> transfer;
+  std::array<DialogPolicy, 2> dialog;       // per side: its zone's (and trunk's) policy
+  CallerProvisionals caller_provisionals;   // reliable_provisionals.h
+  std::vector<EarlyDialog> early_dialogs;   // of our INVITE, one per callee fork
+  std::optional<AdmissionLease> admission;  // released when the call ends
   // Toward a trunk: its name; our INVITE as built while it rings, sent again with the trunk's
   // credentials when the carrier challenges it (trunk_challenge.h) or to the next trunk when
   // this one fails the call (trunk_failover.h), and how often it was challenged.
@@ -258,6 +290,7 @@ struct Call {
     if (reinvite_answer) reinvite_answer->timer.cancel();
     caller_provisionals.stop();
     for (SessionTimer& leg : session_timers) leg.timer.cancel();
+    if (transfer) transfer->ring_timer.cancel();
   }
 };
 

@@ -134,6 +134,7 @@ void CallDialogs::handle_cancel(const CallPtr& call, const SipPeer& from,
 
 void CallDialogs::handle_bye(const CallPtr& call, Side side, const SipPeer& to,
                              const sip::Message& bye) {
+  if (transfer_.transferor_bye(call, side, to, bye)) return;
   const Leg& leg = call->legs[side];
   const bool established = side == kCaller ? call->final_status >= 200 && call->final_status < 300
                                            : call->callee_answered;

@@ -10,6 +10,7 @@
 #include "controlplane/b2bua/call_records.h"
 #include "controlplane/b2bua/call_signalling.h"
 #include "controlplane/b2bua/call_teardown.h"
+#include "controlplane/b2bua/call_transfer.h"
 #include "controlplane/b2bua/mid_call.h"
 #include "controlplane/b2bua/reliable_provisionals.h"
 
@@ -18,13 +19,15 @@ namespace sbc::cp {
 class CallDialogs {
  public:
   CallDialogs(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown,
-              CallRecords& records, MidCall& mid_call, ReliableProvisionals& provisionals)
+              CallRecords& records, MidCall& mid_call, ReliableProvisionals& provisionals,
+              CallTransfer& transfer)
       : ctx_(ctx),
         signalling_(signalling),
         teardown_(teardown),
         records_(records),
         mid_call_(mid_call),
-        provisionals_(provisionals) {}
+        provisionals_(provisionals),
+        transfer_(transfer) {}
 
   // A request on the caller's dialog of `call`; false when it is a new call instead (an INVITE
   // reusing an ended call's Call-ID), which the call setup takes.
@@ -56,6 +59,7 @@ class CallDialogs {
   CallRecords& records_;
   MidCall& mid_call_;
   ReliableProvisionals& provisionals_;
+  CallTransfer& transfer_;
 };
 
 }  // namespace sbc::cp

@@ -93,6 +93,7 @@ std::expected<std::string, CallRefusal> CallMedia::open_media(Call& call, const 
   }
   call.media = std::move(*session);
   call.media.set_remote(kCaller, offer.audio);
+  call.described[kCaller] = ReceivedSdp{offer.sdp, offer.audio, false};
   call.media.set_caller_media(offer.caller);
   call.media.set_callee_offer(offer.callee);
   if (offer.codecs) {

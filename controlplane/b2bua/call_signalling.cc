@@ -238,6 +238,22 @@ void CallSignalling::bye_dialog(const InviteOrigin& o, const sip::Message& msg) 
   }
 }
 
+void CallSignalling::cancel_invite(const InviteOrigin& o) {
+  sip::RequestSpec spec;
+  spec.method = Method::kCancel;
+  spec.request_uri = std::string(o.invite_uri);
+  set_via(spec, o.peer);
+  spec.branch = std::string(o.invite_branch);
+  spec.from = std::string(o.local_party);
+  spec.from_tag = std::string(o.local_tag);
+  spec.to = std::string(o.remote_party);
+  spec.call_id = std::string(o.call_id);
+  spec.cseq = o.cseq;
+  if (auto cancel = ctx_.layer.send_request(o.peer, sip::build_request(spec), 0); !cancel) {
+    spdlog::warn("sip: CANCEL of {} not sent: {}", o.call_id, to_string(cancel.error()));
+  }
+}
+
 // --- mid-call -----------------------------------------------------------------------------------
 
 std::optional<std::pair<TransactionId, uint32_t>> CallSignalling::send_in_dialog(

@@ -60,6 +60,8 @@ class CallSignalling {
   // in a transaction nobody owns.
   void ack_dialog(const InviteOrigin& origin, const sip::Message& msg);
   void bye_dialog(const InviteOrigin& origin, const sip::Message& msg);
+  // CANCEL of that INVITE (same Request-URI, branch and CSeq, §9.1) in a transaction nobody owns.
+  void cancel_invite(const InviteOrigin& origin);
   // Our INVITE has its final response (or we gave up on it).
   void close_invite(Call& call);
   // --- mid-call (mid_call.h) ---

@@ -28,6 +28,20 @@ void CallTable::forget_caller_dialog(const Call& call) {
   if (it != by_caller_call_id_.end() && it->second == call.id) by_caller_call_id_.erase(it);
 }
 
+void CallTable::replace_dialog(Call& call, Side side, Leg leg) {
+  if (side == kCaller) {
+    forget_caller_dialog(call);
+    by_caller_call_id_.insert_or_assign(caller_key(leg.peer.zone, leg.call_id), call.id);
+  } else {
+    if (auto c = by_callee_call_id_.find(call.legs[kCallee].call_id);
+        c != by_callee_call_id_.end() && c->second == call.id) {
+      by_callee_call_id_.erase(c);
+    }
+    by_callee_call_id_.insert_or_assign(leg.call_id, call.id);
+  }
+  call.legs[side] = std::move(leg);
+}
+
 void CallTable::erase(uint64_t id) {
   auto it = calls_.find(id);
   if (it == calls_.end()) return;

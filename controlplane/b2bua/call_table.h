@@ -27,6 +27,9 @@ class CallTable {
   void end(Call& call);
   // A new INVITE reuses an ended call's Call-ID: that call is no longer found by it.
   void forget_caller_dialog(const Call& call);
+  // `side`'s dialog of `call` becomes `leg` (a handled transfer's target takes the transferor's
+  // place): the call is found by the new dialog, no longer by the old one.
+  void replace_dialog(Call& call, Side side, Leg leg);
   void erase(uint64_t id);
 
   [[nodiscard]] CallPtr find(uint64_t id) const;

@@ -18,13 +18,6 @@ namespace {
 
 using sip::Method;
 
-Side other(Side side) {
-  return side == kCaller ? kCallee : kCaller;
-}
-std::string_view side_name(Side side) {
-  return side == kCaller ? "caller" : "callee";
-}
-
 // What an INFO, MESSAGE, NOTIFY or REFER carries across besides its body: the headers that say
 // what the body is (RFC 6086 Info-Package, RFC 6665 Event and Subscription-State, RFC 4488
 // Refer-Sub). Everything else stays on its own side (Referred-By, which names the transferor's
@@ -92,8 +85,9 @@ void MidCall::offer(const CallPtr& call, Side side, const SipPeer& reply_to,
     signalling_.respond_in_dialog(*call, side, reply_to, msg, 491, {});
     return;
   }
-  if (call->offer_in_progress) {
-    retry_later(*call, side, reply_to, msg);  // its previous offer has no answer yet (§14.2)
+  if (call->offer_in_progress || call->transfer) {
+    // Its previous offer has no answer yet (§14.2), or a transfer is moving the other side.
+    retry_later(*call, side, reply_to, msg);
     return;
   }
   RelayedRequest relayed{side, reply_to, msg, 0, 0, std::nullopt, std::nullopt};
@@ -143,6 +137,10 @@ void MidCall::refer(const CallPtr& call, Side side, const SipPeer& reply_to,
     spdlog::info("call {}: REFER from the {} refused (refer = refuse)", call->id, side_name(side));
     signalling_.respond_in_dialog(*call, side, reply_to, msg, 403,
                                   "Forbidden (call transfer not allowed)");
+    return;
+  }
+  if (call->dialog[side].refer == ReferPolicy::kHandle &&
+      transfer_.refer(call, side, reply_to, msg)) {
     return;
   }
   auto target = transfer_target(*call, side, msg.header(sip::HeaderId::kReferTo));
@@ -463,6 +461,8 @@ void MidCall::program(const CallPtr& call, Side offerer, const ReceivedSdp& offe
   forward[offerer] = sends(offer) && receives(answer);
   forward[other(offerer)] = sends(answer) && receives(offer);
   call->media.set_forward_rtp(forward);
+  call->described[offerer] = offer;
+  call->described[other(offerer)] = answer;
   if (call->media.on_hold() != was_on_hold) {
     spdlog::info("call {}: media {}", call->id, was_on_hold ? "resumed" : "on hold");
   }

@@ -26,6 +26,7 @@
 #include "controlplane/b2bua/call_media.h"
 #include "controlplane/b2bua/call_signalling.h"
 #include "controlplane/b2bua/call_teardown.h"
+#include "controlplane/b2bua/call_transfer.h"
 #include "controlplane/b2bua/refer_target.h"
 #include "controlplane/b2bua/session_timers.h"
 #include "controlplane/transaction/transaction_user.h"
@@ -39,8 +40,13 @@ class MidCall {
   static constexpr size_t kMaxRelayed = 8;
 
   MidCall(const B2buaContext& ctx, CallSignalling& signalling, CallTeardown& teardown,
-          CallMedia& media, SessionTimers& timers)
-      : ctx_(ctx), signalling_(signalling), teardown_(teardown), media_(media), timers_(timers) {}
+          CallMedia& media, SessionTimers& timers, CallTransfer& transfer)
+      : ctx_(ctx),
+        signalling_(signalling),
+        teardown_(teardown),
+        media_(media),
+        timers_(timers),
+        transfer_(transfer) {}
 
   // A re-INVITE, UPDATE, INFO, MESSAGE or NOTIFY on `side`'s dialog; responses go to `reply_to`.
   void request(const CallPtr& call, Side side, const SipPeer& reply_to, const sip::Message& msg);
@@ -64,7 +70,8 @@ class MidCall {
   // Our request's CSeq there; nullopt when it was refused (500 sent).
   std::optional<uint32_t> relay(const CallPtr& call, Side side, const SipPeer& reply_to,
                                 const sip::Message& msg, CallSignalling::ExtraHeaders extra = {});
-  // A REFER (RFC 3515) as its side's policy says: refused (403), or relayed with the Refer-To
+  // A REFER (RFC 3515) as its side's policy says: refused (403), carried out by the SBC
+  // (call_transfer.h), or relayed with the Refer-To
   // pointing at the SBC on the other side (refer_target.h); the transferee's NOTIFYs come back
   // through the dialog as any NOTIFY.
   void refer(const CallPtr& call, Side side, const SipPeer& reply_to, const sip::Message& msg);
@@ -111,6 +118,7 @@ class MidCall {
   CallTeardown& teardown_;
   CallMedia& media_;
   SessionTimers& timers_;
+  CallTransfer& transfer_;
 };
 
 }  // namespace sbc::cp

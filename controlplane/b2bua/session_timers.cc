@@ -13,10 +13,6 @@ namespace {
 using sip::Method;
 using Refresher = sip::SessionExpires::Refresher;
 
-std::string_view side_name(Side side) {
-  return side == kCaller ? "caller" : "callee";
-}
-
 std::optional<sip::SessionExpires> session_expires(const sip::Message& msg) {
   const std::string_view value = msg.header(sip::HeaderId::kSessionExpires);
   if (value.empty()) return std::nullopt;

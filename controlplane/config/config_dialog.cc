@@ -24,7 +24,7 @@ std::expected<void, std::string> read_keys(const Values& v, const std::string& p
       !r) {
     return r;
   }
-  return choice(v, prefix + "refer", parse_refer_policy, "relay, refuse", out.refer);
+  return choice(v, prefix + "refer", parse_refer_policy, "relay, refuse, handle", out.refer);
 }
 
 std::expected<void, std::string> check(const DialogPolicy& policy, const std::string& section) {

@@ -145,6 +145,15 @@ std::expected<std::optional<SrtpLeg>, MediaRefusal> MediaSession::check_update(
                                    : MediaRefusal::kCryptoUnsupported);
 }
 
+void MediaSession::move_leg(Side side, PortLease& lease, uint8_t dataplane_port,
+                            api::Address local) {
+  MediaLeg& leg = legs_[side];
+  leg.dataplane_port = dataplane_port;
+  leg.local = local;
+  leg.local_port = lease.rtp_port();
+  std::swap(leases_[side], lease);
+}
+
 void MediaSession::apply_update(Side side, const AudioEndpoint* audio,
                                 std::optional<SrtpLeg> srtp) {
   if (audio != nullptr) set_remote(side, *audio);
@@ -156,8 +165,18 @@ std::expected<std::string, sip::SdpError> MediaSession::anchor_update(Side towar
                                                                       const AudioEndpoint& audio,
                                                                       bool no_media) {
   const MediaLeg& leg = legs_[toward];
+  return anchor_at(toward, sdp, audio, no_media ? api::Address::ipv4(0) : leg.local,
+                   leg.local_port);
+}
+
+std::expected<std::string, sip::SdpError> MediaSession::anchor_at(Side toward, const SdpBody& sdp,
+                                                                  const AudioEndpoint& audio,
+                                                                  api::Address local,
+                                                                  uint16_t local_port) {
+  const MediaLeg& leg = legs_[toward];
   SdpAnchor anchor = next_anchor(toward);
-  if (no_media) anchor.local = api::Address::ipv4(0);
+  anchor.local = local;
+  anchor.local_port = local_port;
   if (leg.srtp) {
     sip::CryptoAttribute ours;
     ours.tag = leg.srtp->tag;

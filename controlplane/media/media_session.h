@@ -8,6 +8,7 @@
 #include <expected>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/control_protocol.h"
 #include "controlplane/media/codec_negotiation.h"
@@ -22,6 +23,12 @@ namespace sbc::cp {
 
 // Which side a leg is: the caller (sbcd is UAS) or the callee (sbcd is UAC).
 enum Side : uint8_t { kCaller = 0, kCallee = 1 };
+inline Side other(Side side) {
+  return side == kCaller ? kCallee : kCaller;
+}
+inline std::string_view side_name(Side side) {
+  return side == kCaller ? "caller" : "callee";
+}
 
 struct MediaLeg {
   uint8_t dataplane_port = 0;
@@ -97,6 +104,17 @@ class MediaSession {
                                                                         const SdpBody& sdp,
                                                                         const AudioEndpoint& audio,
                                                                         bool no_media);
+  // --- a handled transfer (b2bua/call_transfer.h) ---
+  // `sdp` offered to a new peer on `toward`'s side: as anchor_update(), at `local`:`local_port`
+  // (the pair a transfer leased on the target's dataplane port, or the side's own).
+  [[nodiscard]] std::expected<std::string, sip::SdpError> anchor_at(Side toward, const SdpBody& sdp,
+                                                                    const AudioEndpoint& audio,
+                                                                    api::Address local,
+                                                                    uint16_t local_port);
+  // `side` moves to the pair `lease` holds on `dataplane_port` at `local`; `lease` then holds
+  // the side's previous pair (given back once the dataplane session moved).
+  void move_leg(Side side, PortLease& lease, uint8_t dataplane_port, api::Address local);
+
   // Per side: its RTP is relayed to the other (api::LegSpec::forward_rtp), as the last exchange's
   // directions say (RFC 3264 §6.1; c=0.0.0.0 receives nothing, §8.4).
   void set_forward_rtp(const std::array<bool, 2>& forward) { forward_rtp_ = forward; }

@@ -19,11 +19,16 @@ std::optional<Rel100> parse_rel100(std::string_view text) {
 }
 
 std::string_view to_string(ReferPolicy policy) {
-  return policy == ReferPolicy::kRefuse ? "refuse" : "relay";
+  switch (policy) {
+    case ReferPolicy::kRelay: return "relay";
+    case ReferPolicy::kRefuse: return "refuse";
+    case ReferPolicy::kHandle: return "handle";
+  }
+  return "relay";
 }
 
 std::optional<ReferPolicy> parse_refer_policy(std::string_view text) {
-  for (ReferPolicy policy : {ReferPolicy::kRelay, ReferPolicy::kRefuse}) {
+  for (ReferPolicy policy : {ReferPolicy::kRelay, ReferPolicy::kRefuse, ReferPolicy::kHandle}) {
     if (text == to_string(policy)) return policy;
   }
   return std::nullopt;

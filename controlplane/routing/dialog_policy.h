@@ -27,9 +27,10 @@ enum class Rel100 : uint8_t {
 enum class ReferPolicy : uint8_t {
   kRelay,   // relayed to the other side with the Refer-To pointing at the SBC (refer_target.h)
   kRefuse,  // 403: this side may not transfer calls
+  kHandle,  // the SBC places the new call itself and bridges it (call_transfer.h)
 };
 
-// "relay", "refuse" (as in sbc.conf).
+// "relay", "refuse", "handle" (as in sbc.conf).
 [[nodiscard]] std::string_view to_string(ReferPolicy policy);
 [[nodiscard]] std::optional<ReferPolicy> parse_refer_policy(std::string_view text);
 

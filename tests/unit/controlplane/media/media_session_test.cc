@@ -82,6 +82,36 @@ TEST(MediaSessionTest, AnchorsTowardEachSideWithItsOwnVersion) {
   EXPECT_EQ(session.leg(kCallee).sdp_version, 2u);
 }
 
+// A handled transfer whose target is on another dataplane port: offered at a pair leased there,
+// then the side moves to it and the old pair comes back in the lease, given back when dropped.
+TEST(MediaSessionTest, ASideMovesToAPairOnAnotherPort) {
+  MediaPortAllocator ports(20000, 20009);
+  MediaSession session = *MediaSession::open(42, ports, kAccess, kTrunk);
+  const SdpBody offer = body(
+      "v=0\r\no=alice 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+      "m=audio 6000 RTP/AVP 0\r\n");
+  const AudioEndpoint audio = *anchorable_audio(offer.description());
+  auto lease = PortLease::allocate(ports, kTrunk.index);
+  ASSERT_TRUE(lease.has_value());
+  EXPECT_EQ(lease->rtp_port(), 20002);
+  auto at = session.anchor_at(kCaller, offer, audio, kTrunk.address, lease->rtp_port());
+  ASSERT_TRUE(at.has_value());
+  EXPECT_NE(at->find("c=IN IP4 198.51.100.1\r\nt=0 0\r\nm=audio 20002 "), std::string::npos) << *at;
+  EXPECT_EQ(session.leg(kCaller).local_port, 20000);  // nothing moved yet
+
+  session.move_leg(kCaller, *lease, kTrunk.index, kTrunk.address);
+  EXPECT_EQ(session.leg(kCaller).dataplane_port, kTrunk.index);
+  EXPECT_EQ(session.leg(kCaller).local, kTrunk.address);
+  EXPECT_EQ(session.leg(kCaller).local_port, 20002);
+  EXPECT_EQ(lease->dataplane_port(), kAccess.index);  // the old pair, still held
+  EXPECT_EQ(lease->rtp_port(), 20000);
+  EXPECT_EQ(ports.in_use(kAccess.index), 1u);
+  lease->reset();
+  EXPECT_EQ(ports.in_use(kAccess.index), 0u);
+  EXPECT_EQ(ports.in_use(kTrunk.index), 2u);
+  EXPECT_EQ(session.leased(), 2u);
+}
+
 TEST(MediaSessionTest, SpecCarriesBothLegsAndArmsTheTimeoutOnceAnswered) {
   MediaPortAllocator ports(20000, 20009);
   MediaSession session = *MediaSession::open(9, ports, kAccess, kTrunk);
