@@ -18,6 +18,12 @@ Flow:
 4. the new call carries RTP both ways (the SBC's per-call counters grow), then the caller hangs
    up: two CDRs, both answered, nothing left in sbcd or the dataplane.
 Everything stays inside the lab's namespaces; every process is stopped by its PID.
+
+With --handle the carrier zone has `refer = handle`: the caller's baresip never sees a REFER.
+The SBC answers the callee's REFER 202 itself and places the call to the target (the callee's
+baresip, which answers it as its second call), reports "100 Trying" and "200 OK" to the callee
+as sipfrag NOTIFYs and hangs up the callee's first dialog; the caller's one call goes on with the
+new callee dialog, RTP both ways, and one CDR.
 """
 
 import os
@@ -41,6 +47,11 @@ MIN_RTP = 40           # 20 ms packets per direction on the transferred call (0.
 
 def count_calls(the_lab) -> int:
     return len(the_lab.cli_json("show", "calls").get("calls") or [])
+
+
+HANDLE = "--handle" in sys.argv
+if HANDLE:
+    sys.argv.remove("--handle")
 
 
 def test(the_lab, checks):
@@ -72,20 +83,22 @@ def test(the_lab, checks):
         target = f"sip:{SERVICE}@{lab.CALLEE_IP}:{lab.SIP_PORT}"
         moved = ctrl(callee, "transfer", target)
         checks.check(moved.get("ok") is True, f"callee's /transfer {target} accepted", str(moved))
-        wait_until("sbcd to relay the callee's REFER",
-                   lambda: "REFER from the callee relayed" in sbcd_log(the_lab), 10, 0.1,
-                   alive=the_lab.check_alive)
+        logged = "placed by the SBC" if HANDLE else "REFER from the callee relayed"
+        wait_until("sbcd to take the callee's REFER", lambda: logged in sbcd_log(the_lab), 10,
+                   0.1, alive=the_lab.check_alive)
 
         # 3. The referred call replaces the first one.
-        wait_until("the caller's baresip to place the referred call and the callee to answer it",
+        wait_until("the referred call to be placed and the callee to answer it",
                    lambda: callee.log_text().count("Call established") >= 2, 15, 0.1,
                    alive=the_lab.check_alive)
         checks.check(True, "the referred call was established at the callee")
-        try:
-            wait_until("the first call to end, one call left",
-                       lambda: count_calls(the_lab) == 1, 10, 0.2, alive=the_lab.check_alive)
-        except LabError as e:
-            say(str(e))
+        if not HANDLE:
+            try:
+                wait_until("the first call to end, one call left",
+                           lambda: count_calls(the_lab) == 1, 10, 0.2,
+                           alive=the_lab.check_alive)
+            except LabError as e:
+                say(str(e))
         time.sleep(TALK_S)
         try:
             counters = wait_until(
@@ -114,14 +127,8 @@ def test(the_lab, checks):
         for m in wire.sip:
             say(f"{wire.name}: [{m.index}] {m.src}: {m.first[:70]} (CSeq {m.cseq})")
 
-    # The REFER on each wire, its 202, and the Refer-To the caller got.
     sent = [m for m in callee_wire.sip if m.method == "REFER" and m.src == lab.CALLEE_IP]
-    got = [m for m in caller_wire.sip if m.method == "REFER" and m.src == lab.ACCESS_IP]
     checks.check(bool(sent), "the callee sent a REFER")
-    if checks.check(bool(got), "the SBC relayed a REFER to the caller"):
-        refer_to = got[0].message.header("Refer-To") or ""
-        checks.check(lab.ACCESS_IP in refer_to and lab.CALLEE_IP not in refer_to,
-                     f"the caller's Refer-To points at the SBC ({lab.ACCESS_IP}): {refer_to}")
     accepted = [m for m in callee_wire.sip if m.status == 202 and m.cseq_method == "REFER"]
     checks.check(bool(accepted), "the callee's REFER was accepted (202)")
     caller_raw = b"".join(p.payload for p in captures[0].udp)
@@ -129,15 +136,23 @@ def test(the_lab, checks):
                  not in caller_raw,
                  f"the caller's wire never mentions the trunk side ({lab.CALLEE_IP}, "
                  f"{lab.TRUNK_IP})")
-
-    # The referred call on the caller's wire, and the NOTIFY progress on the callee's.
-    invites = {m.message.header("Call-ID") for m in caller_wire.sip
-               if m.method == "INVITE" and m.src == lab.CALLER_IP}
-    checks.check(len(invites) == 2, f"the caller placed two calls to the SBC ({len(invites)})")
     notifies = [m for m in callee_wire.sip if m.method == "NOTIFY" and m.src == lab.TRUNK_IP]
     frags = [m.message.text.partition("\n\n")[2].strip() for m in notifies]
     checks.check(any(f.startswith("SIP/2.0 200") for f in frags),
                  f"a NOTIFY with sipfrag 200 reached the callee: {frags}")
+    invites = {m.message.header("Call-ID") for m in caller_wire.sip
+               if m.method == "INVITE" and m.src == lab.CALLER_IP}
+    if HANDLE:
+        handled_checks(the_lab, checks, caller_wire, callee_wire, invites)
+        return
+    # The REFER relayed to the caller with the Refer-To at the SBC.
+    got = [m for m in caller_wire.sip if m.method == "REFER" and m.src == lab.ACCESS_IP]
+    if checks.check(bool(got), "the SBC relayed a REFER to the caller"):
+        refer_to = got[0].message.header("Refer-To") or ""
+        checks.check(lab.ACCESS_IP in refer_to and lab.CALLEE_IP not in refer_to,
+                     f"the caller's Refer-To points at the SBC ({lab.ACCESS_IP}): {refer_to}")
+    # The referred call on the caller's wire; the transferor hung up its first call.
+    checks.check(len(invites) == 2, f"the caller placed two calls to the SBC ({len(invites)})")
     callee_bye = [m for m in callee_wire.sip if m.method == "BYE" and m.src == lab.CALLEE_IP]
     checks.check(bool(callee_bye), "the callee (transferor) hung up the first call")
 
@@ -151,5 +166,30 @@ def test(the_lab, checks):
                  f"two CDRs, both answered: {[r.get('disposition') for r in records]}")
 
 
+def handled_checks(the_lab, checks, caller_wire, callee_wire, invites) -> None:
+    """refer = handle: the SBC did the transferee's part; the caller saw one call only."""
+    checks.check(not any(m.method == "REFER" for m in caller_wire.sip),
+                 "no REFER reached the caller")
+    checks.check(len(invites) == 1, f"the caller placed one call only ({len(invites)})")
+    checks.check(not any(m.method == "INVITE" and m.src == lab.ACCESS_IP for m in caller_wire.sip),
+                 "the caller was not re-INVITEd (it was not on hold)")
+    callee_invites = {m.message.header("Call-ID") for m in callee_wire.sip
+                      if m.method == "INVITE" and m.src == lab.TRUNK_IP}
+    checks.check(len(callee_invites) == 2,
+                 f"the SBC placed the transfer's call to the target itself ({len(callee_invites)} "
+                 f"dialogs toward the callee)")
+    log = sbcd_log(the_lab)
+    checks.check("transferred: the callee is now" in log, "sbcd moved the call to the target")
+    check_nothing_left(the_lab, checks)
+    try:
+        records = the_lab.wait_cdrs(1)
+    except LabError as e:
+        checks.check(False, "sbcd wrote the call's CDR", str(e))
+        return
+    checks.check(len(records) == 1 and records[0].get("disposition") == "answered",
+                 f"one CDR, answered: {[r.get('disposition') for r in records]}")
+
+
 if __name__ == "__main__":
-    sys.exit(main(test, "baresip_transfer"))
+    sys.exit(main(test, "baresip_transfer_handled" if HANDLE else "baresip_transfer",
+                  sbc_config={"zone.carrier": {"refer": "handle"}} if HANDLE else None))
