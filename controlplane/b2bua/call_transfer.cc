@@ -408,7 +408,8 @@ void CallTransfer::cancel(const CallPtr& call) {
 
 bool CallTransfer::transferor_bye(const CallPtr& call, Side side, const SipPeer& reply_to,
                                   const sip::Message& bye) {
-  if (!call->transfer || call->transfer->transferor != side ||
+  // Only while our INVITE is open: once answered, that side's dialog is the target's.
+  if (!call->transfer || !call->transfer->leg.invite_tx || call->transfer->transferor != side ||
       bye.to()->tag() != call->legs[side].local_tag) {
     return false;
   }

@@ -44,8 +44,8 @@ class CallTransfer {
   // resuming re-INVITE): true when it was one.
   bool response(const CallPtr& call, TransactionId id, const sip::Message& msg);
   bool transaction_error(const CallPtr& call, TransactionId id, TransactionError error);
-  // A BYE from the transferor while its transfer runs: answered 200, the call goes on. true when
-  // taken here.
+  // A BYE from the transferor while our INVITE to the target is open: answered 200, the call
+  // goes on. true when taken here.
   bool transferor_bye(const CallPtr& call, Side side, const SipPeer& reply_to,
                       const sip::Message& bye);
 

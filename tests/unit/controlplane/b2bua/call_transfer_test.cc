@@ -143,6 +143,30 @@ TEST_F(CallTransferTest, AHeldTransfereeIsResumedTowardTheTarget) {
   EXPECT_TRUE(transport_.sent.empty());
 }
 
+// The target hangs up while the trunk's resuming re-INVITE is still open: its BYE is the call's
+// (not a transferor's leaving), so the call ends.
+TEST_F(CallTransferTest, TheTargetsByeWhileTheTransfereeResumesEndsTheCall) {
+  deliver(kAccess, kCallerAddr,
+          with_parts(in_dialog("INVITE", *ok_, false, "192.0.2.10", 2), "", "application/sdp",
+                     sdp("192.0.2.10", 6000, 2) + "a=sendonly\r\n"));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 100);
+  auto hold = next_to(kCarrier, kTrunkAddr);
+  deliver(kCarrier, kTrunkAddr,
+          response_to(hold, 200, "btag", sdp("198.51.100.10", 7000, 2) + "a=recvonly\r\n"));
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
+  deliver(kAccess, kCallerAddr, in_dialog("ACK", *ok_, false, "192.0.2.10", 2));
+  auto invite = refer_to_200(3);
+  deliver(kAccess, kTargetAddr, response_to(invite, 200, "ttag", sdp("192.0.2.30", 40000)));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).method(), sip::Method::kNotify);
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).method(), sip::Method::kBye);
+  EXPECT_EQ(next_to(kAccess, kTargetAddr).method(), sip::Method::kAck);
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kInvite);  // the resume
+  deliver(kAccess, kTargetAddr, in_dialog("BYE", invite, true, "192.0.2.10", 2));
+  EXPECT_EQ(next_to(kAccess, kTargetAddr).status_code(), 200);
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kBye);
+}
+
 TEST_F(CallTransferTest, ATargetThatFailsLeavesTheCallAsItWas) {
   auto invite = refer_to_200();
   deliver(kAccess, kTargetAddr, response_to(invite, 486, "ttag"));
