@@ -16,22 +16,53 @@ inline uint32_t checksum_fold(uint32_t sum) {
   return sum;
 }
 
-// One's-complement sum of a buffer (odd trailing byte padded with zero, as on the wire).
+// One's-complement sum of a buffer (odd trailing byte padded with zero, as on the wire), 64 bits
+// at a time: 32-bit halves summed into 64 bits and folded at the end give the same value as
+// 16-bit words (2^16 - 1 divides 2^32 - 1), in a quarter of the additions, on two independent
+// chains. SRTP rewrites a whole datagram, so this runs over every protected or unprotected
+// payload.
 inline uint32_t checksum_partial(const void* data, size_t len, uint32_t sum = 0) {
   const auto* p = static_cast<const uint8_t*>(data);
-  while (len >= 2) {
+  uint64_t acc = sum;
+  uint64_t acc2 = 0;  // a second chain of additions, so two run at once
+  for (; len >= 16; p += 16, len -= 16) {
+    uint64_t a;
+    uint64_t b;
+    std::memcpy(&a, p, 8);
+    std::memcpy(&b, p + 8, 8);
+    acc += (a & 0xffffffff) + (a >> 32);
+    acc2 += (b & 0xffffffff) + (b >> 32);
+  }
+  acc += acc2;
+  if (len >= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    acc += (word & 0xffffffff) + (word >> 32);
+    p += 8;
+    len -= 8;
+  }
+  if (len >= 4) {
+    uint32_t word;
+    std::memcpy(&word, p, 4);
+    acc += word;
+    p += 4;
+    len -= 4;
+  }
+  if (len >= 2) {
     uint16_t word;
     std::memcpy(&word, p, 2);
-    sum += word;
+    acc += word;
     p += 2;
     len -= 2;
   }
   if (len == 1) {
     uint16_t word = 0;
     std::memcpy(&word, p, 1);
-    sum += word;
+    acc += word;
   }
-  return checksum_fold(sum);
+  acc = (acc & 0xffffffff) + (acc >> 32);
+  acc = (acc & 0xffffffff) + (acc >> 32);
+  return checksum_fold(static_cast<uint32_t>(acc));
 }
 
 // RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') for one 16-bit word changing from m to m'.

@@ -479,6 +479,11 @@ inline bool forward_media(Worker& w, StreamState* owner, const StreamState& s,
     c = checksum_update16(c, udp->dst_port, new_dport);
     udp->dgram_cksum = udp_checksum_field(c);
   }
+  // The IP header's checksum is updated the same way (as a router does, RFC 1624) for the
+  // addresses, a new length and the TTL, rather than summed again over a header just written.
+  uint16_t ip_check = ip->hdr_checksum;
+  ip_check = checksum_update32(ip_check, ip->src_addr, new_src);
+  ip_check = checksum_update32(ip_check, ip->dst_addr, dst_ip);
   ip->src_addr = new_src;
   ip->dst_addr = dst_ip;
   udp->src_port = new_sport;
@@ -486,14 +491,23 @@ inline bool forward_media(Worker& w, StreamState* owner, const StreamState& s,
   uint32_t total = rte_be_to_cpu_16(ip->total_length);
   if (payload_changed) {
     const auto datagram = static_cast<uint32_t>(sizeof(rte_udp_hdr) + payload_len);
+    const uint16_t old_total = ip->total_length;
     total = ihl + datagram;
     udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(datagram));
     ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(total));
+    ip_check = checksum_update16(ip_check, old_total, ip->total_length);
     if (udp->dgram_cksum != 0) udp->dgram_cksum = udp4_checksum(new_src, dst_ip, udp, datagram);
   }
-  ip->time_to_live -= 1;
-  ip->hdr_checksum = 0;
-  ip->hdr_checksum = static_cast<uint16_t>(~checksum_partial(ip, ihl));
+  // TTL shares its 16-bit checksum word with the protocol. Both words are built in registers: a
+  // load of the word just written a byte of would wait for the store to land.
+  const uint8_t ttl_bytes[2] = {ip->time_to_live, ip->next_proto_id};
+  const uint8_t new_ttl_bytes[2] = {static_cast<uint8_t>(ttl_bytes[0] - 1), ttl_bytes[1]};
+  uint16_t ttl_word;
+  uint16_t new_ttl_word;
+  std::memcpy(&ttl_word, ttl_bytes, 2);
+  std::memcpy(&new_ttl_word, new_ttl_bytes, 2);
+  ip->time_to_live = new_ttl_bytes[0];
+  ip->hdr_checksum = checksum_update16(ip_check, ttl_word, new_ttl_word);
 
   auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
   std::memcpy(eth->dst_addr.addr_bytes, mac.data(), 6);
@@ -665,10 +679,18 @@ inline void prefetch_config(const StreamState* s) {
   rte_prefetch0(config + RTE_CACHE_LINE_SIZE);
   if (s->kind == StreamKind::kRtcp) rte_prefetch0(&s->quality.rtcp);
 }
-// Stage 3: a session with SRTP has its contexts in a cold object behind its config.
-inline void prefetch_srtp(const StreamState* s) {
+// Stage 3: a session with SRTP has its contexts in a cold object behind its config, and the
+// cipher reads and writes the whole payload (the header line was read by classify).
+inline void prefetch_srtp(const StreamState* s, const rte_mbuf* m) {
   const SessionSrtp* srtp = s->config.load(std::memory_order_relaxed)->srtp.get();
-  if (srtp != nullptr) rte_prefetch0(srtp);
+  if (srtp == nullptr) return;
+  rte_prefetch0(srtp);
+  const auto* data = rte_pktmbuf_mtod(m, const uint8_t*);
+  const auto* end = data + m->data_len;
+  for (const uint8_t* line = RTE_PTR_ALIGN_FLOOR(data, RTE_CACHE_LINE_SIZE) + RTE_CACHE_LINE_SIZE;
+       line < end; line += RTE_CACHE_LINE_SIZE) {
+    rte_prefetch0(line);
+  }
 }
 // Packets between two stages of one packet: enough relay work for a miss to land, few enough
 // that the lines in flight fit the core's miss buffers (a prefetch past them is dropped, and its
@@ -725,7 +747,9 @@ inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, u
   for (int i = 0; i < hit_count + kStages * kPrefetchAhead; ++i) {
     if (i < hit_count) prefetch_stream(streams[i]);
     if (const int j = i - kPrefetchAhead; j >= 0 && j < hit_count) prefetch_config(streams[j]);
-    if (const int j = i - 2 * kPrefetchAhead; j >= 0 && j < hit_count) prefetch_srtp(streams[j]);
+    if (const int j = i - 2 * kPrefetchAhead; j >= 0 && j < hit_count) {
+      prefetch_srtp(streams[j], hits[j]);
+    }
     if (const int j = i - kStages * kPrefetchAhead; j >= 0) {
       relay_media(w, *streams[j], hits[j], now_tsc, arrival);
     }
