@@ -12,8 +12,6 @@
 
 namespace sbc::cp {
 
-using sip::Method;
-
 namespace {
 
 // A call the upstream registrar of a zone relaying REGISTER with Path (register_relay.h) sends
@@ -385,33 +383,21 @@ void CallSetup::continue_challenged(const SipPeer& from, std::string_view caller
 void CallSetup::send_invite(const CallPtr& call, const Route& route, uint32_t max_forwards,
                             std::string offer,
                             std::vector<std::pair<sip::HeaderId, std::string>> extra) {
-  sip::RequestSpec spec;
   // From, To and Request-URI, and the headers the callee's side gets.
-  spec.named_headers = address_callee(ctx_, *call, route);
+  auto named_headers = address_callee(ctx_, *call, route);
   const Leg& a = call->legs[kCaller];
   const Leg& b = call->legs[kCallee];
   ctx_.calls.add(call);
   ctx_.metrics.call_started();
   signalling_.respond_caller(call, 100);
 
-  spec.method = Method::kInvite;
-  spec.request_uri = b.remote_target;
-  signalling_.set_via(spec, b.peer);
-  spec.branch = ctx_.ids.branch();
-  spec.from = b.local_party;
-  spec.from_tag = b.local_tag;
-  spec.to = b.remote_party;
-  spec.call_id = b.call_id;
-  spec.cseq = b.local_cseq;
+  sip::RequestSpec spec = signalling_.new_invite(b, std::move(offer));
+  spec.named_headers = std::move(named_headers);
   spec.max_forwards = max_forwards;
-  spec.contact = signalling_.contact(b.peer);
-  spec.headers.emplace_back(sip::HeaderId::kAllow, std::string(kAllow));
   std::ranges::move(extra, std::back_inserter(spec.headers));
   add_caller_credentials(ctx_.config, *call, spec);
   SessionTimers::offer(call->dialog[kCallee], spec);
   ReliableProvisionals::offer(call->dialog[kCallee].rel100, spec);
-  spec.content_type = "application/sdp";
-  spec.body = std::move(offer);
   spdlog::info("call {}: {} -> {} ({} -> {})", call->id, a.user, b.user,
                ctx_.config.zones[a.peer.zone].name, ctx_.config.zones[b.peer.zone].name);
   // Kept while the trunk rings: sent again with its credentials, or to the next trunk.

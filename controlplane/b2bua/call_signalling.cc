@@ -147,6 +147,24 @@ sip::OutgoingRequest CallSignalling::invite_twin(const Call& call, Method method
   return sip::build_request(spec);
 }
 
+sip::RequestSpec CallSignalling::new_invite(const Leg& leg, std::string offer) const {
+  sip::RequestSpec spec;
+  spec.method = Method::kInvite;
+  spec.request_uri = leg.remote_target;
+  set_via(spec, leg.peer);
+  spec.branch = ctx_.ids.branch();
+  spec.from = leg.local_party;
+  spec.from_tag = leg.local_tag;
+  spec.to = leg.remote_party;
+  spec.call_id = leg.call_id;
+  spec.cseq = leg.local_cseq;
+  spec.contact = contact(leg.peer);
+  spec.headers.emplace_back(sip::HeaderId::kAllow, std::string(kAllow));
+  spec.content_type = "application/sdp";
+  spec.body = std::move(offer);
+  return spec;
+}
+
 bool CallSignalling::send_invite(const CallPtr& call, sip::RequestSpec spec) {
   call->callee_invite_uri = spec.request_uri;
   call->callee_invite_branch = spec.branch;

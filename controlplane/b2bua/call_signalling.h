@@ -49,6 +49,11 @@ class CallSignalling {
   // Answers the caller's INVITE; a 2xx is retransmitted until the caller's ACK.
   void respond_caller(const CallPtr& call, int code, std::string_view reason = {},
                       std::string body = {}, const ExtraHeaders& extra = {});
+  // The INVITE that opens `leg`'s dialog, our first request on it: its Request-URI (the leg's
+  // remote target), Via and a new branch, From with our tag, To, Call-ID and CSeq, our Contact on
+  // that side, Allow, and `offer` as its SDP. The caller adds what is its own (identity headers,
+  // credentials, timers).
+  [[nodiscard]] sip::RequestSpec new_invite(const Leg& leg, std::string offer) const;
   // Sends our INVITE to the callee (its spec built by the call setup) and keeps what CANCEL and
   // the ACKs copy from it; false when the layer refused it.
   bool send_invite(const CallPtr& call, sip::RequestSpec spec);

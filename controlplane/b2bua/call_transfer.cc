@@ -74,93 +74,98 @@ bool CallTransfer::refer(const CallPtr& call, Side side, const SipPeer& reply_to
   return true;
 }
 
-std::expected<void, std::pair<int, std::string>> CallTransfer::place(const CallPtr& call,
-                                                                     Side transferor,
-                                                                     std::string_view user,
-                                                                     uint32_t refer_cseq) {
-  using Refusal = std::pair<int, std::string>;
+std::expected<CallTransfer::Target, CallTransfer::Refusal> CallTransfer::target(
+    const Call& call, Side transferor, std::string_view user) const {
   const Side transferee = other(transferor);
   // Where the transferee's own INVITE to the target would go (refer = relay sends it that way).
-  auto route = ctx_.router.route(call->legs[transferee].peer, user, ctx_.scheduler.now());
+  auto route = ctx_.router.route(call.legs[transferee].peer, user, ctx_.scheduler.now());
   if (!route) return std::unexpected(Refusal{route.error().code, route.error().reason});
-  CallerIdentity identity;
+  Target target{.route = std::move(*route), .identity = {}};
+  CallerIdentity& identity = target.identity;
   if (transferee == kCaller) {
-    identity = call->identity;
+    identity = call.identity;
   } else {
-    identity.calling = call->legs[kCallee].user;
+    identity.calling = call.legs[kCallee].user;
   }
-  identity.called = route->called_user.empty() ? std::string(user) : route->called_user;
-  if (route->kind == RouteKind::kTrunk) {
+  identity.called = target.route.called_user.empty() ? std::string(user) : target.route.called_user;
+  if (target.route.kind == RouteKind::kTrunk) {
     // The transfer is the transferor's doing: its side's account is judged.
     const std::string account =
-        transferor == kCaller ? call->account
-        : call->callee_trunk.empty()
-            ? fmt::format("zone:{}", ctx_.config.zones[call->legs[kCallee].peer.zone].name)
-            : call->callee_trunk;
+        transferor == kCaller ? call.account
+        : call.callee_trunk.empty()
+            ? fmt::format("zone:{}", ctx_.config.zones[call.legs[kCallee].peer.zone].name)
+            : call.callee_trunk;
     auto fraud = ctx_.security.check_fraud(account, identity.called);
     if (!fraud) return std::unexpected(Refusal{fraud.error().code, fraud.error().reason});
     identity.called = std::move(*fraud);
   }
+  return target;
+}
 
-  // Media on the target's side: the transferor's pair when the target is on its dataplane port.
+std::expected<std::string, CallTransfer::Refusal> CallTransfer::offer_toward(
+    Call& call, const Route& route, Transfer& transfer) const {
+  // Media on the target's side: the transferor's pair when the target is on its dataplane port,
+  // else a pair leased on the target's port (the leg moves to it when the target answers).
   const api::PortInfo* port =
-      ctx_.dataplane.find_port(ctx_.config.zones[route->peer.zone].dataplane_port);
+      ctx_.dataplane.find_port(ctx_.config.zones[route.peer.zone].dataplane_port);
   if (port == nullptr || !port->address.is_set()) return std::unexpected(Refusal{503, {}});
-  Transfer transfer;
-  transfer.transferor = transferor;
-  transfer.refer_cseq = refer_cseq;
-  const MediaLeg& media = call->media.leg(transferor);
+  const MediaLeg& media = call.media.leg(transfer.transferor);
   if (port->index != media.dataplane_port) {
     auto lease = PortLease::allocate(ctx_.ports, port->index);
     if (!lease) return std::unexpected(Refusal{503, {}});
     transfer.lease = std::move(*lease);
     transfer.lease_address = port->address;
   }
-  const ReceivedSdp& described = *call->described[transferee];
+  // The transferee's latest description, anchored on our address on the target's side.
+  const ReceivedSdp& described = *call.described[other(transfer.transferor)];
   auto offer = transfer.lease.held()
-                   ? call->media.anchor_at(transferor, described.sdp, described.audio,
-                                           transfer.lease_address, transfer.lease.rtp_port())
-                   : call->media.anchor_at(transferor, described.sdp, described.audio, media.local,
-                                           media.local_port);
+                   ? call.media.anchor_at(transfer.transferor, described.sdp, described.audio,
+                                          transfer.lease_address, transfer.lease.rtp_port())
+                   : call.media.anchor_at(transfer.transferor, described.sdp, described.audio,
+                                          media.local, media.local_port);
   if (!offer) return std::unexpected(Refusal{500, {}});
+  return sendrecv(std::move(*offer));
+}
 
-  const NormalizationPolicy policy = callee_normalization(ctx_, *route);
-  const CalleeIdentity out = write_callee_identity(policy, identity, {}, route->from_host);
-  Leg& leg = transfer.leg;
-  leg.peer = route->peer;
-  leg.signalling_source = route->peer.remote;
+NamedHeaders CallTransfer::address_target(const Target& target, Leg& leg) const {
+  const Route& route = target.route;
+  const NormalizationPolicy policy = callee_normalization(ctx_, route);
+  const CalleeIdentity out = write_callee_identity(policy, target.identity, {}, route.from_host);
+  leg.peer = route.peer;
+  leg.signalling_source = route.peer.remote;
   leg.call_id = ctx_.ids.call_id();
   leg.local_tag = ctx_.ids.tag();
   leg.local_cseq = 1;
-  leg.user = identity.called;
+  leg.user = target.identity.called;
   leg.user_agent = policy.user_agent;
-  leg.local_party = out.anonymous && route->from_user.empty()
+  leg.local_party = out.anonymous && route.from_user.empty()
                         ? sip::format_name_addr(out.display, kAnonymousUri)
-                        : sip::format_name_addr(out.display, route->from_uri(out.calling));
-  leg.remote_party = sip::format_name_addr("", route->to_uri(out.called));
-  leg.remote_target = route->request_uri(out.request_user);
-  if (route->kind == RouteKind::kTrunk && route->trunk) {
-    transfer.target_trunk = ctx_.config.trunks[*route->trunk].name;
-  }
+                        : sip::format_name_addr(out.display, route.from_uri(out.calling));
+  leg.remote_party = sip::format_name_addr("", route.to_uri(out.called));
+  leg.remote_target = route.request_uri(out.request_user);
+  return out.headers;
+}
 
-  sip::RequestSpec spec;
-  spec.method = Method::kInvite;
-  spec.request_uri = leg.remote_target;
-  signalling_.set_via(spec, leg.peer);
-  spec.branch = ctx_.ids.branch();
-  spec.from = leg.local_party;
-  spec.from_tag = leg.local_tag;
-  spec.to = leg.remote_party;
-  spec.call_id = leg.call_id;
-  spec.cseq = leg.local_cseq;
-  spec.contact = signalling_.contact(leg.peer);
-  spec.named_headers = out.headers;
-  spec.headers.emplace_back(sip::HeaderId::kAllow, std::string(kAllow));
-  spec.content_type = "application/sdp";
-  spec.body = sendrecv(std::move(*offer));
+std::expected<void, CallTransfer::Refusal> CallTransfer::place(const CallPtr& call, Side transferor,
+                                                               std::string_view user,
+                                                               uint32_t refer_cseq) {
+  auto target = this->target(*call, transferor, user);
+  if (!target) return std::unexpected(target.error());
+  Transfer transfer;
+  transfer.transferor = transferor;
+  transfer.refer_cseq = refer_cseq;
+  auto offer = offer_toward(*call, target->route, transfer);
+  if (!offer) return std::unexpected(offer.error());
+  const Leg& leg = transfer.leg;
+  auto named_headers = address_target(*target, transfer.leg);
+  if (target->route.kind == RouteKind::kTrunk && target->route.trunk) {
+    transfer.target_trunk = ctx_.config.trunks[*target->route.trunk].name;
+  }
+  sip::RequestSpec spec = signalling_.new_invite(leg, std::move(*offer));
+  spec.named_headers = std::move(named_headers);
   if (!send_invite(*call, transfer, std::move(spec))) return std::unexpected(Refusal{503, {}});
   spdlog::info("call {}: the {} transfers the {} to {} ({}), placed by the SBC", call->id,
-               side_name(transferor), side_name(transferee), leg.user,
+               side_name(transferor), side_name(other(transferor)), leg.user,
                ctx_.config.zones[leg.peer.zone].name);
   call->transfer = std::move(transfer);
   call->transfer->ring_timer =

@@ -50,10 +50,28 @@ class CallTransfer {
                       const sip::Message& bye);
 
  private:
+  // A REFER refused: its status code and reason ("": the code's own).
+  using Refusal = std::pair<int, std::string>;
+  // Where the target is and who calls it.
+  struct Target {
+    Route route;
+    CallerIdentity identity;
+  };
+
   // The transfer's INVITE to the target, or the refusal of the REFER.
-  std::expected<void, std::pair<int, std::string>> place(const CallPtr& call, Side transferor,
-                                                         std::string_view user,
-                                                         uint32_t refer_cseq);
+  std::expected<void, Refusal> place(const CallPtr& call, Side transferor, std::string_view user,
+                                     uint32_t refer_cseq);
+  // The target `user` routed as the transferee's own call would be (routes, DIDs, registered
+  // users), its identity normalised, a trunk's toll-fraud rules judged on the transferor's side.
+  [[nodiscard]] std::expected<Target, Refusal> target(const Call& call, Side transferor,
+                                                      std::string_view user) const;
+  // The offer to the target, media anchored on its side (a pair leased into `transfer` when that
+  // is another dataplane port).
+  [[nodiscard]] std::expected<std::string, Refusal> offer_toward(Call& call, const Route& route,
+                                                                 Transfer& transfer) const;
+  // The target's leg (`leg`: peer, dialog identifiers, parties, Request-URI); the headers its
+  // side's normalisation adds.
+  NamedHeaders address_target(const Target& target, Leg& leg) const;
   // Our INVITE (or its retry with credentials) to the target; false when the layer refused it.
   bool send_invite(const Call& call, Transfer& transfer, sip::RequestSpec spec);
   // The target's trunk challenged it: sent again with the trunk's credentials (true).

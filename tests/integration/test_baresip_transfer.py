@@ -157,13 +157,19 @@ def test(the_lab, checks):
     checks.check(bool(callee_bye), "the callee (transferor) hung up the first call")
 
     check_nothing_left(the_lab, checks)
+    check_answered_cdrs(the_lab, checks, 2)
+
+
+def check_answered_cdrs(the_lab, checks, count: int) -> None:
+    """sbcd wrote `count` CDRs, every one answered."""
     try:
-        records = the_lab.wait_cdrs(2)
+        records = the_lab.wait_cdrs(count)
     except LabError as e:
-        checks.check(False, "sbcd wrote two CDRs", str(e))
+        checks.check(False, f"sbcd wrote {count} CDR(s)", str(e))
         return
-    checks.check(len(records) == 2 and all(r.get("disposition") == "answered" for r in records),
-                 f"two CDRs, both answered: {[r.get('disposition') for r in records]}")
+    checks.check(len(records) == count and all(r.get("disposition") == "answered"
+                                               for r in records),
+                 f"{count} CDR(s), answered: {[r.get('disposition') for r in records]}")
 
 
 def handled_checks(the_lab, checks, caller_wire, callee_wire, invites) -> None:
@@ -181,13 +187,7 @@ def handled_checks(the_lab, checks, caller_wire, callee_wire, invites) -> None:
     log = sbcd_log(the_lab)
     checks.check("transferred: the callee is now" in log, "sbcd moved the call to the target")
     check_nothing_left(the_lab, checks)
-    try:
-        records = the_lab.wait_cdrs(1)
-    except LabError as e:
-        checks.check(False, "sbcd wrote the call's CDR", str(e))
-        return
-    checks.check(len(records) == 1 and records[0].get("disposition") == "answered",
-                 f"one CDR, answered: {[r.get('disposition') for r in records]}")
+    check_answered_cdrs(the_lab, checks, 1)
 
 
 if __name__ == "__main__":
