@@ -166,7 +166,10 @@ struct Transfer {
   bool transferor_left = false;  // it hung up while the transfer ran: no NOTIFY, no BYE
   Leg leg;                       // toward the target; invite_tx while our INVITE is open
   std::string target_trunk;      // the trunk the target is reached through ("": none)
-  std::string invite_uri;        // what CANCEL and ACK copy from our INVITE
+  // The target's trunk's admission while our INVITE is open (its max_calls and call rate, as for
+  // a new call to it); once the target answers the call counts there instead of on its old one.
+  std::optional<AdmissionLease> admission;
+  std::string invite_uri;  // what CANCEL and ACK copy from our INVITE
   std::string invite_branch;
   uint32_t invite_cseq = 1;
   // Our INVITE as built, sent again with the trunk's credentials when it challenges it

@@ -160,6 +160,9 @@ std::expected<void, CallTransfer::Refusal> CallTransfer::place(const CallPtr& ca
   auto named_headers = address_target(*target, transfer.leg);
   if (target->route.kind == RouteKind::kTrunk && target->route.trunk) {
     transfer.target_trunk = ctx_.config.trunks[*target->route.trunk].name;
+    auto lease = ctx_.security.admit_call({transfer.target_trunk, {}});
+    if (!lease) return std::unexpected(Refusal{lease.error().code, lease.error().reason});
+    transfer.admission = std::move(*lease);
   }
   sip::RequestSpec spec = signalling_.new_invite(leg, std::move(*offer));
   spec.named_headers = std::move(named_headers);
@@ -325,6 +328,13 @@ void CallTransfer::swap_in(const CallPtr& call) {
                transfer.leg.user, ctx_.config.zones[transfer.leg.peer.zone].name);
   ctx_.calls.replace_dialog(*call, side, std::move(transfer.leg));
   if (side == kCallee) call->callee_trunk = transfer.target_trunk;
+  if (transfer.admission) {
+    // The call counts on the target's trunk from now on (the transferor's trunk no longer), still
+    // as its user's: the count the INVITE took becomes the call's own.
+    const std::string user = call->admission ? call->admission->ticket().user : std::string();
+    call->admission = ctx_.security.readmit_call({transfer.target_trunk, user});
+    transfer.admission.reset();
+  }
   // The transferor's session timer went with its dialog; the target's leg runs none.
   call->session_timers[side].timer.cancel();
   call->session_timers[side] = SessionTimer{};

@@ -222,7 +222,9 @@ TEST_F(CallTransferTest, ATransferorThatHangsUpFirstLeavesTheTransferRunning) {
 // its credentials), and its dialog becomes the call's callee dialog, found by its Call-ID from
 // then on.
 TEST_F(CallTransferTest, TheCalleeTransfersTheCallerToANumberOfTheTrunk) {
-  auto parsed = parse_config(std::string(kConfig) + "[zone.carrier]\nrefer = handle\n");
+  // Two calls on the trunk at most: the transfer's INVITE is the second while it rings.
+  auto parsed =
+      parse_config(std::string(kConfig) + "max_calls = 2\n[zone.carrier]\nrefer = handle\n");
   ASSERT_TRUE(parsed.has_value()) << parsed.error();
   config_ = *parsed;
   config_.trunks[0].username = "acct-42";
@@ -273,6 +275,30 @@ TEST_F(CallTransferTest, TheCalleeTransfersTheCallerToANumberOfTheTrunk) {
   ASSERT_FALSE(updates.empty());
   EXPECT_EQ(updates.back().legs[kCallee].remote_rtp_port, 7100);
 
+  // The call counts once on the trunk again: the target transfers it on, and that INVITE is
+  // admitted as the trunk's second call (it would be a third, refused, had the first count stayed).
+  deliver(kCarrier, kTrunkAddr,
+          fmt::format("REFER sip:sbc@198.51.100.1 SIP/2.0\r\n"
+                      "Via: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bK-t2-refer\r\n"
+                      "Max-Forwards: 70\r\nFrom: {};tag=t2\r\nTo: {}\r\nCall-ID: {}\r\n"
+                      "CSeq: 1 REFER\r\nContact: <sip:t2@198.51.100.10:5060>\r\n"
+                      "Refer-To: <sip:15558888@198.51.100.10>\r\nContent-Length: 0\r\n\r\n",
+                      invite.header(sip::HeaderId::kTo), invite.header(sip::HeaderId::kFrom),
+                      *invite.call_id()));
+  auto onward = next_to(kCarrier, kTrunkAddr);
+  ASSERT_EQ(onward.method(), sip::Method::kInvite) << onward.status_code();
+  EXPECT_EQ(onward.request_uri()->user, "15558888");
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).status_code(), 202);
+  auto trying = next_to(kCarrier, kTrunkAddr);
+  deliver(kCarrier, kTrunkAddr, response_to(trying, 200, ""));
+  deliver(kCarrier, kTrunkAddr, response_to(onward, 486, "t3"));
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kAck);
+  auto busy = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(busy.method(), sip::Method::kNotify);
+  EXPECT_NE(busy.body().find("486"), std::string_view::npos);
+  deliver(kCarrier, kTrunkAddr, response_to(busy, 200, ""));
+  EXPECT_TRUE(transport_.sent.empty());
+
   // The new callee dialog's BYE ends the call with the caller.
   deliver(kCarrier, kTrunkAddr,
           fmt::format("BYE sip:sbc@198.51.100.1 SIP/2.0\r\n"
@@ -285,6 +311,34 @@ TEST_F(CallTransferTest, TheCalleeTransfersTheCallerToANumberOfTheTrunk) {
   auto caller_bye = next_to(kAccess, kCallerAddr);
   EXPECT_EQ(caller_bye.method(), sip::Method::kBye);
   EXPECT_EQ(caller_bye.call_id(), ok.call_id());
+}
+
+// The target's trunk admits the transfer's call as a new call to it: a trunk at its max_calls
+// (here the call being transferred is its one call) refuses the REFER, and the call goes on.
+TEST_F(CallTransferTest, ATargetTrunkAtItsCallLimitRefusesTheRefer) {
+  auto parsed =
+      parse_config(std::string(kConfig) + "max_calls = 1\n[zone.carrier]\nrefer = handle\n");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  config_ = *parsed;
+  make_b2bua();
+  auto [first, ok] = establish();
+  deliver(kCarrier, kTrunkAddr,
+          fmt::format("REFER sip:sbc@198.51.100.1 SIP/2.0\r\n"
+                      "Via: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bK-b-refer-cac\r\n"
+                      "Max-Forwards: 70\r\nFrom: {};tag=btag\r\nTo: {}\r\nCall-ID: {}\r\n"
+                      "CSeq: 7 REFER\r\nContact: <sip:callee@198.51.100.10:5060>\r\n"
+                      "Refer-To: <sip:15557777@198.51.100.10>\r\nContent-Length: 0\r\n\r\n",
+                      first.header(sip::HeaderId::kTo), first.header(sip::HeaderId::kFrom),
+                      *first.call_id()));
+  auto refused = next_to(kCarrier, kTrunkAddr);
+  EXPECT_EQ(refused.status_code(), 503);
+  EXPECT_NE(refused.reason_phrase().find("max_calls"), std::string_view::npos)
+      << refused.reason_phrase();
+  EXPECT_TRUE(transport_.sent.empty());  // no INVITE to the target, nothing to the caller
+  // The call is as it was: the caller's BYE reaches the trunk.
+  deliver(kAccess, kCallerAddr, in_dialog("BYE", ok, false, "192.0.2.10", 2));
+  EXPECT_EQ(next_to(kAccess, kCallerAddr).status_code(), 200);
+  EXPECT_EQ(next_to(kCarrier, kTrunkAddr).method(), sip::Method::kBye);
 }
 
 TEST_F(CallTransferTest, AnUnroutableTargetRefusesTheReferAndAnAttendedOneIsRelayed) {
