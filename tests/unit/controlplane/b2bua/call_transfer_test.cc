@@ -12,6 +12,20 @@ using namespace testing;
 
 const Endpoint kTargetAddr(boost::asio::ip::make_address("192.0.2.10"), 5060);
 
+// A REFER from the trunk on the dialog our INVITE `invite` made with it (the trunk's tag
+// `their_tag`) transferring the caller to `user` at the trunk.
+std::string trunk_refer(const sip::Message& invite, std::string_view their_tag, uint32_t cseq,
+                        std::string_view user) {
+  return fmt::format(
+      "REFER sip:sbc@198.51.100.1 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bK-{1}-refer-{2}\r\n"
+      "Max-Forwards: 70\r\nFrom: {0};tag={1}\r\nTo: {3}\r\nCall-ID: {4}\r\n"
+      "CSeq: {2} REFER\r\nContact: <sip:{1}@198.51.100.10:5060>\r\n"
+      "Refer-To: <sip:{5}@198.51.100.10>\r\nContent-Length: 0\r\n\r\n",
+      invite.header(sip::HeaderId::kTo), their_tag, cseq, invite.header(sip::HeaderId::kFrom),
+      *invite.call_id(), user);
+}
+
 class CallTransferTest : public B2buaTest {
  protected:
   void SetUp() override {
@@ -231,14 +245,7 @@ TEST_F(CallTransferTest, TheCalleeTransfersTheCallerToANumberOfTheTrunk) {
   config_.trunks[0].secret = "s3cret";
   make_b2bua();
   auto [first, ok] = establish();
-  const std::string refer = fmt::format(
-      "REFER sip:sbc@198.51.100.1 SIP/2.0\r\n"
-      "Via: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bK-b-refer-1\r\n"
-      "Max-Forwards: 70\r\nFrom: {};tag=btag\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: 7 REFER\r\n"
-      "Contact: <sip:callee@198.51.100.10:5060>\r\nRefer-To: <sip:15557777@198.51.100.10>\r\n"
-      "Content-Length: 0\r\n\r\n",
-      first.header(sip::HeaderId::kTo), first.header(sip::HeaderId::kFrom), *first.call_id());
-  deliver(kCarrier, kTrunkAddr, refer);
+  deliver(kCarrier, kTrunkAddr, trunk_refer(first, "btag", 7, "15557777"));
   auto invite = next_to(kCarrier, kTrunkAddr);
   ASSERT_EQ(invite.method(), sip::Method::kInvite);
   EXPECT_NE(invite.call_id(), first.call_id());
@@ -277,14 +284,7 @@ TEST_F(CallTransferTest, TheCalleeTransfersTheCallerToANumberOfTheTrunk) {
 
   // The call counts once on the trunk again: the target transfers it on, and that INVITE is
   // admitted as the trunk's second call (it would be a third, refused, had the first count stayed).
-  deliver(kCarrier, kTrunkAddr,
-          fmt::format("REFER sip:sbc@198.51.100.1 SIP/2.0\r\n"
-                      "Via: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bK-t2-refer\r\n"
-                      "Max-Forwards: 70\r\nFrom: {};tag=t2\r\nTo: {}\r\nCall-ID: {}\r\n"
-                      "CSeq: 1 REFER\r\nContact: <sip:t2@198.51.100.10:5060>\r\n"
-                      "Refer-To: <sip:15558888@198.51.100.10>\r\nContent-Length: 0\r\n\r\n",
-                      invite.header(sip::HeaderId::kTo), invite.header(sip::HeaderId::kFrom),
-                      *invite.call_id()));
+  deliver(kCarrier, kTrunkAddr, trunk_refer(invite, "t2", 1, "15558888"));
   auto onward = next_to(kCarrier, kTrunkAddr);
   ASSERT_EQ(onward.method(), sip::Method::kInvite) << onward.status_code();
   EXPECT_EQ(onward.request_uri()->user, "15558888");
@@ -322,14 +322,7 @@ TEST_F(CallTransferTest, ATargetTrunkAtItsCallLimitRefusesTheRefer) {
   config_ = *parsed;
   make_b2bua();
   auto [first, ok] = establish();
-  deliver(kCarrier, kTrunkAddr,
-          fmt::format("REFER sip:sbc@198.51.100.1 SIP/2.0\r\n"
-                      "Via: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bK-b-refer-cac\r\n"
-                      "Max-Forwards: 70\r\nFrom: {};tag=btag\r\nTo: {}\r\nCall-ID: {}\r\n"
-                      "CSeq: 7 REFER\r\nContact: <sip:callee@198.51.100.10:5060>\r\n"
-                      "Refer-To: <sip:15557777@198.51.100.10>\r\nContent-Length: 0\r\n\r\n",
-                      first.header(sip::HeaderId::kTo), first.header(sip::HeaderId::kFrom),
-                      *first.call_id()));
+  deliver(kCarrier, kTrunkAddr, trunk_refer(first, "btag", 7, "15557777"));
   auto refused = next_to(kCarrier, kTrunkAddr);
   EXPECT_EQ(refused.status_code(), 503);
   EXPECT_NE(refused.reason_phrase().find("max_calls"), std::string_view::npos)
