@@ -410,6 +410,54 @@ inline void destination_of(const StreamState& s, const LegConfig& other, uint32_
   }
 }
 
+// The IPv4 and UDP headers of a packet on its way out: source `new_src`:`new_sport`, destination
+// `dst_ip`:`new_dport` (network order), TTL - 1. Unchanged payload: the UDP checksum is updated
+// incrementally (RFC 1624) over the four changed fields of its pseudo-header and header. Changed
+// (SRTP, payload types, a transcoded packet): lengths are set anew for `payload_len` bytes and
+// the checksum summed again over the datagram. 0 means "no checksum" and stays 0. The IP
+// header's checksum is updated the same way (as a router does) for the addresses, a new length
+// and the TTL, rather than summed again over a header just written. Returns the IP total length.
+inline uint32_t rewrite_ip_udp(rte_ipv4_hdr* ip, rte_udp_hdr* udp, uint32_t ihl, uint32_t new_src,
+                               uint32_t dst_ip, uint16_t new_sport, uint16_t new_dport,
+                               size_t payload_len, bool payload_changed) {
+  if (udp->dgram_cksum != 0 && !payload_changed) {
+    uint16_t c = udp->dgram_cksum;
+    c = checksum_update32(c, ip->src_addr, new_src);
+    c = checksum_update32(c, ip->dst_addr, dst_ip);
+    c = checksum_update16(c, udp->src_port, new_sport);
+    c = checksum_update16(c, udp->dst_port, new_dport);
+    udp->dgram_cksum = udp_checksum_field(c);
+  }
+  uint16_t ip_check = ip->hdr_checksum;
+  ip_check = checksum_update32(ip_check, ip->src_addr, new_src);
+  ip_check = checksum_update32(ip_check, ip->dst_addr, dst_ip);
+  ip->src_addr = new_src;
+  ip->dst_addr = dst_ip;
+  udp->src_port = new_sport;
+  udp->dst_port = new_dport;
+  uint32_t total = rte_be_to_cpu_16(ip->total_length);
+  if (payload_changed) {
+    const auto datagram = static_cast<uint32_t>(sizeof(rte_udp_hdr) + payload_len);
+    const uint16_t old_total = ip->total_length;
+    total = ihl + datagram;
+    udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(datagram));
+    ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(total));
+    ip_check = checksum_update16(ip_check, old_total, ip->total_length);
+    if (udp->dgram_cksum != 0) udp->dgram_cksum = udp4_checksum(new_src, dst_ip, udp, datagram);
+  }
+  // TTL shares its 16-bit checksum word with the protocol. Both words are built in registers: a
+  // load of the word just written a byte of would wait for the store to land.
+  const uint8_t ttl_bytes[2] = {ip->time_to_live, ip->next_proto_id};
+  const uint8_t new_ttl_bytes[2] = {static_cast<uint8_t>(ttl_bytes[0] - 1), ttl_bytes[1]};
+  uint16_t ttl_word;
+  uint16_t new_ttl_word;
+  std::memcpy(&ttl_word, ttl_bytes, 2);
+  std::memcpy(&new_ttl_word, new_ttl_bytes, 2);
+  ip->time_to_live = new_ttl_bytes[0];
+  ip->hdr_checksum = checksum_update16(ip_check, ttl_word, new_ttl_word);
+  return total;
+}
+
 // The rest of a media packet's way out, toward the other leg of stream `s`'s session: pick the
 // destination (its latched peer, else its signalled one, never anything else), route and
 // neighbour, (SRTP protect), rewrite IP/UDP/Ethernet, queue on `w`'s TX queue. `payload` (of
@@ -464,50 +512,10 @@ inline bool forward_media(Worker& w, StreamState* owner, const StreamState& s,
     payload_changed = true;
   }
 
-  // Rewrite. Unchanged payload: the UDP checksum is updated incrementally (RFC 1624) over the
-  // four changed fields of its pseudo-header and header. Changed (SRTP, payload types, a
-  // transcoded packet): lengths are set anew and the checksum recomputed over the datagram. 0
-  // means "no checksum" and stays 0.
-  const uint32_t new_src = other.local_ip_be;
-  const uint16_t new_sport = rte_cpu_to_be_16(static_cast<uint16_t>(other.local_rtp_port + rtcp));
-  const uint16_t new_dport = rte_cpu_to_be_16(dst_port);
-  if (udp->dgram_cksum != 0 && !payload_changed) {
-    uint16_t c = udp->dgram_cksum;
-    c = checksum_update32(c, ip->src_addr, new_src);
-    c = checksum_update32(c, ip->dst_addr, dst_ip);
-    c = checksum_update16(c, udp->src_port, new_sport);
-    c = checksum_update16(c, udp->dst_port, new_dport);
-    udp->dgram_cksum = udp_checksum_field(c);
-  }
-  // The IP header's checksum is updated the same way (as a router does, RFC 1624) for the
-  // addresses, a new length and the TTL, rather than summed again over a header just written.
-  uint16_t ip_check = ip->hdr_checksum;
-  ip_check = checksum_update32(ip_check, ip->src_addr, new_src);
-  ip_check = checksum_update32(ip_check, ip->dst_addr, dst_ip);
-  ip->src_addr = new_src;
-  ip->dst_addr = dst_ip;
-  udp->src_port = new_sport;
-  udp->dst_port = new_dport;
-  uint32_t total = rte_be_to_cpu_16(ip->total_length);
-  if (payload_changed) {
-    const auto datagram = static_cast<uint32_t>(sizeof(rte_udp_hdr) + payload_len);
-    const uint16_t old_total = ip->total_length;
-    total = ihl + datagram;
-    udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(datagram));
-    ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(total));
-    ip_check = checksum_update16(ip_check, old_total, ip->total_length);
-    if (udp->dgram_cksum != 0) udp->dgram_cksum = udp4_checksum(new_src, dst_ip, udp, datagram);
-  }
-  // TTL shares its 16-bit checksum word with the protocol. Both words are built in registers: a
-  // load of the word just written a byte of would wait for the store to land.
-  const uint8_t ttl_bytes[2] = {ip->time_to_live, ip->next_proto_id};
-  const uint8_t new_ttl_bytes[2] = {static_cast<uint8_t>(ttl_bytes[0] - 1), ttl_bytes[1]};
-  uint16_t ttl_word;
-  uint16_t new_ttl_word;
-  std::memcpy(&ttl_word, ttl_bytes, 2);
-  std::memcpy(&new_ttl_word, new_ttl_bytes, 2);
-  ip->time_to_live = new_ttl_bytes[0];
-  ip->hdr_checksum = checksum_update16(ip_check, ttl_word, new_ttl_word);
+  const uint32_t total =
+      rewrite_ip_udp(ip, udp, ihl, other.local_ip_be, dst_ip,
+                     rte_cpu_to_be_16(static_cast<uint16_t>(other.local_rtp_port + rtcp)),
+                     rte_cpu_to_be_16(dst_port), payload_len, payload_changed);
 
   auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
   std::memcpy(eth->dst_addr.addr_bytes, mac.data(), 6);
