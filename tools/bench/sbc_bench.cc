@@ -342,6 +342,14 @@ std::expected<RunResult, std::string> run(const Bench& b, uint32_t sessions, uin
         while (rte_ring_dequeue(tx, &obj) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
       }
     }
+    // The transcoder's output not yet sent by the worker: most of the packets in flight wait
+    // there (the transcoder empties its job ring each step, the worker sends a burst per poll).
+    if (transcoder) {
+      void* obj;
+      while (rte_ring_dequeue(transcoder->tx->tx_ring, &obj) == 0) {
+        rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
+      }
+    }
   };
   // Runs `step` (a worker iteration returning the packets it received) with the reflector between
   // iterations until `packets` were processed, timing `step` alone, `rounds` times from a fresh

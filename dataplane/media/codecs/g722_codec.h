@@ -1,12 +1,12 @@
-// G.722 at 64 kbit/s over spandsp in its 8 kHz mode: the encoder takes our 8 kHz PCM as G.722's
-// lower sub-band and sends the upper one as silence; the decoder returns the lower sub-band at
-// 8 kHz. Both skip the QMF filter banks and a resampler, which would only carry audio above 4 kHz
-// that the G.711 side has never had (a transcoded call is as narrow as its narrowest leg), at
-// about a third of the wideband cost (measured with sbc-codec-bench). A wideband peer decodes our
-// stream with its own QMF, which leaves the audio a fraction of a sample late: faithful, and
-// measured so by tools/audio's sub-sample alignment (about 38 dB SNR with baresip at 16 kHz).
-// RTP clock 8000 (RFC 3551): one byte per 8 kHz sample, 160 bytes per 20 ms. Lost frames:
-// spandsp's PLC on the decoded signal.
+// G.722 at 64 kbit/s carrying our 8 kHz PCM as its lower sub-band, the upper one sent as silence:
+// spandsp's 8 kHz mode, in our own G722LowBand (the same bytes and samples at less of the cost:
+// g722_low_band.h). It skips the QMF filter banks and a resampler, which would only carry audio
+// above 4 kHz that the G.711 side has never had (a transcoded call is as narrow as its narrowest
+// leg), at about a third of the wideband cost (measured with sbc-codec-bench). A wideband peer
+// decodes our stream with its own QMF, which leaves the audio a fraction of a sample late:
+// faithful, and measured so by tools/audio's sub-sample alignment (about 38 dB SNR with baresip
+// at 16 kHz). RTP clock 8000 (RFC 3551): one byte per 8 kHz sample, 160 bytes per 20 ms. Lost
+// frames: spandsp's PLC on the decoded signal.
 #pragma once
 
 #include <spandsp.h>
@@ -14,9 +14,7 @@
 #include <memory>
 
 #include "dataplane/media/codecs/codec.h"
-
-struct g722_encode_state_s;
-struct g722_decode_state_s;
+#include "dataplane/media/codecs/g722_low_band.h"
 
 namespace sbc::dp {
 
@@ -26,7 +24,6 @@ class G722Codec final : public Codec {
   static constexpr size_t kMaxBytes = 1920;
 
   static std::expected<std::unique_ptr<Codec>, CodecError> create();
-  ~G722Codec() override;
 
   const CodecInfo& info() const noexcept override { return codec_info(CodecId::g722); }
   std::expected<size_t, CodecError> decode(std::span<const uint8_t> payload,
@@ -37,8 +34,8 @@ class G722Codec final : public Codec {
 
  private:
   G722Codec() { plc_init(&plc_); }
-  g722_encode_state_s* encoder_ = nullptr;
-  g722_decode_state_s* decoder_ = nullptr;
+  G722LowBand encoder_;
+  G722LowBand decoder_;
   plc_state_t plc_{};
 };
 
