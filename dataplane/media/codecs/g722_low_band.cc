@@ -92,41 +92,35 @@ constexpr int32_t scale_of(int32_t index) {
   return ((kAntilog[index & 31] << 1) >> (9 - (index >> 5))) << 2;
 }
 
-// QUANTL's decision levels (Table 6), in units of the scale factor / 4096.
-constexpr std::array<int32_t, 29> kDecisionLevels{
-    35,  72,  110, 150,  190,  233,  276,  323,  370,  422,  473,  530,  587,  650, 714,
-    786, 858, 940, 1023, 1121, 1219, 1339, 1458, 1612, 1765, 1980, 2195, 2557, 2919};
-
-// The decision levels scaled, for each of the scale factor's 289 values: the quantiser compares a
-// magnitude with one row instead of scaling 29 levels per sample. Each row is padded at its start
-// with three levels of 0, which every magnitude is at or above, to a whole number of vectors.
+// QUANTL's decision levels (Table 6), in units of the scale factor / 4096, preceded by three
+// levels of 0 that pad them to four vectors: every magnitude is at or above those.
 constexpr int kPadLevels = 3;
-using Thresholds = std::array<int16_t, 32>;
-alignas(16) constexpr std::array<Thresholds, (kMaxLogScale >> 6) + 1> kThresholds = [] {
-  std::array<Thresholds, (kMaxLogScale >> 6) + 1> rows{};
-  for (size_t index = 0; index < rows.size(); ++index) {
-    for (size_t k = 0; k < kDecisionLevels.size(); ++k) {
-      rows[index][kPadLevels + k] =
-          static_cast<int16_t>((kDecisionLevels[k] * scale_of(static_cast<int32_t>(index))) >> 12);
-    }
-  }
-  return rows;
-}();
+alignas(16) constexpr std::array<int16_t, 32> kDecisionLevels{
+    0,   0,   0,   35,  72,  110,  150,  190,  233,  276,  323,  370,  422,  473,  530,  587,
+    650, 714, 786, 858, 940, 1023, 1121, 1219, 1339, 1458, 1612, 1765, 1980, 2195, 2557, 2919};
+
 constexpr uint8_t kUpperBandSilence = 0xC0;  // the 2-bit upper sub-band code of a zero difference
 
-[[gnu::always_inline]] inline Level quantise(int16_t difference, const Thresholds& thresholds) {
+[[gnu::always_inline]] inline Level quantise(int16_t difference, int16_t scale) {
   // The recommendation's magnitude: ones' complement for negative differences.
   const int32_t negative = difference < 0;
   const auto magnitude = static_cast<int16_t>(difference ^ -negative);
   // The interval (1..30) is one more than the number of levels at or below the magnitude.
-  const __m128i m = _mm_set1_epi16(magnitude);
-  const auto* rows = reinterpret_cast<const __m128i*>(thresholds.data());
+  // The levels scaled: (level * scale) >> 12 from the product's halves (at most 11676). The scale
+  // is known a predictor update before the difference, so this runs beside that update.
+  const __m128i scales = _mm_set1_epi16(scale);
+  const auto* levels = reinterpret_cast<const __m128i*>(kDecisionLevels.data());
+  const auto scaled = [&](int k) {
+    const __m128i level = _mm_load_si128(levels + k);
+    return _mm_or_si128(_mm_slli_epi16(_mm_mulhi_epi16(level, scales), 4),
+                        _mm_srli_epi16(_mm_mullo_epi16(level, scales), 12));
+  };
   // One bit per level, set where the level is above the magnitude: as the levels rise, the set
   // bits are the top ones, and the lowest set bit's index is the count at or below.
+  const __m128i m = _mm_set1_epi16(magnitude);
   const auto above = [&](int half) {
-    return static_cast<uint64_t>(_mm_movemask_epi8(
-        _mm_packs_epi16(_mm_cmpgt_epi16(_mm_load_si128(rows + 2 * half), m),
-                        _mm_cmpgt_epi16(_mm_load_si128(rows + 2 * half + 1), m))));
+    return static_cast<uint64_t>(_mm_movemask_epi8(_mm_packs_epi16(
+        _mm_cmpgt_epi16(scaled(2 * half), m), _mm_cmpgt_epi16(scaled(2 * half + 1), m))));
   };
   const auto at_or_below =
       static_cast<int32_t>(__builtin_ctzll(above(0) | (above(1) << 16) | (uint64_t{1} << 32)));
@@ -258,7 +252,7 @@ void G722LowBand::encode(std::span<const int16_t> pcm, uint8_t* out) noexcept {
   for (const int16_t sample : pcm) {
     // The recommendation's input is 15 bits; SUBTRA.
     const int16_t difference = saturate((sample >> 1) - band.estimate);
-    const Level level = quantise(difference, kThresholds[band.log_scale >> 6]);
+    const Level level = quantise(difference, band.scale);
     const auto quantised = static_cast<int16_t>((band.scale * level.inverse) >> 15);
     adapt_scale(band, level.code >> 2);
     update_predictor(band, zeros, history, quantised);

@@ -10,12 +10,13 @@
 // linear search over 29 levels, a multiply and a branch each, whose exit mispredicts on almost
 // every sample (about half of g722_encode's time under perf), and its predictor update is a
 // chain of branches on signs. Each sample depends on the one before through the predictor, so
-// what counts is the length of that chain. Here the quantiser compares the sample with a row of
-// pre-scaled levels in four vector compares; the predictor's coefficient updates, which depend on
-// the new sample only through signs, are computed for each outcome while the quantiser runs, so
-// the chain waits only for a choice; and nothing branches on the signal. 20 ms on the lab VM
-// (same run, 3 rounds): encoding 3.5 us against spandsp's 5.6, decoding 2.6 against 2.8.
-// Written with SSE2 intrinsics, which every x86-64 CPU has.
+// what counts is the length of that chain. Here the quantiser scales all 29 levels at once (four
+// vector multiplies, done while the previous sample's predictor update still runs) and counts
+// those at or below the sample in four vector compares; the predictor's coefficient updates,
+// which depend on the new sample only through signs, are computed for each outcome while the
+// quantiser runs, so the chain waits only for a choice; and nothing branches on the signal. 20 ms
+// on the lab VM (same run, 3 rounds): encoding 3.5 us against spandsp's 5.6, decoding 2.6
+// against 2.8. Written with SSE2 intrinsics, which every x86-64 CPU has.
 #pragma once
 
 #include <array>
