@@ -81,6 +81,21 @@ inline uint16_t checksum_update32(uint16_t check, uint32_t old_value, uint32_t n
   return static_cast<uint16_t>(~checksum_fold(sum));
 }
 
+// The IPv4 header checksum after the TTL goes from `old_ttl` to `new_ttl`: the TTL shares its
+// 16-bit word with the protocol (`protocol`). Both words are built from values, so a caller that
+// stores the new TTL need not load the header word it just wrote a byte of (that load would wait
+// for the store to land).
+inline uint16_t checksum_update_ttl(uint16_t check, uint8_t old_ttl, uint8_t new_ttl,
+                                    uint8_t protocol) {
+  const uint8_t old_bytes[2] = {old_ttl, protocol};
+  const uint8_t new_bytes[2] = {new_ttl, protocol};
+  uint16_t old_word;
+  uint16_t new_word;
+  std::memcpy(&old_word, old_bytes, 2);
+  std::memcpy(&new_word, new_bytes, 2);
+  return checksum_update16(check, old_word, new_word);
+}
+
 // A UDP checksum field: 0 means "none" on IPv4, so a computed 0 is sent as 0xffff (RFC 768).
 inline uint16_t udp_checksum_field(uint16_t computed) {
   return computed == 0 ? 0xffff : computed;

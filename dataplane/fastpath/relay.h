@@ -418,21 +418,21 @@ inline void destination_of(const StreamState& s, const LegConfig& other, uint32_
 // header's checksum is updated the same way (as a router does) for the addresses, a new length
 // and the TTL, rather than summed again over a header just written. Returns the IP total length.
 inline uint32_t rewrite_ip_udp(rte_ipv4_hdr* ip, rte_udp_hdr* udp, uint32_t ihl, uint32_t new_src,
-                               uint32_t dst_ip, uint16_t new_sport, uint16_t new_dport,
+                               uint32_t new_dst, uint16_t new_sport, uint16_t new_dport,
                                size_t payload_len, bool payload_changed) {
   if (udp->dgram_cksum != 0 && !payload_changed) {
     uint16_t c = udp->dgram_cksum;
     c = checksum_update32(c, ip->src_addr, new_src);
-    c = checksum_update32(c, ip->dst_addr, dst_ip);
+    c = checksum_update32(c, ip->dst_addr, new_dst);
     c = checksum_update16(c, udp->src_port, new_sport);
     c = checksum_update16(c, udp->dst_port, new_dport);
     udp->dgram_cksum = udp_checksum_field(c);
   }
   uint16_t ip_check = ip->hdr_checksum;
   ip_check = checksum_update32(ip_check, ip->src_addr, new_src);
-  ip_check = checksum_update32(ip_check, ip->dst_addr, dst_ip);
+  ip_check = checksum_update32(ip_check, ip->dst_addr, new_dst);
   ip->src_addr = new_src;
-  ip->dst_addr = dst_ip;
+  ip->dst_addr = new_dst;
   udp->src_port = new_sport;
   udp->dst_port = new_dport;
   uint32_t total = rte_be_to_cpu_16(ip->total_length);
@@ -443,18 +443,11 @@ inline uint32_t rewrite_ip_udp(rte_ipv4_hdr* ip, rte_udp_hdr* udp, uint32_t ihl,
     udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(datagram));
     ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(total));
     ip_check = checksum_update16(ip_check, old_total, ip->total_length);
-    if (udp->dgram_cksum != 0) udp->dgram_cksum = udp4_checksum(new_src, dst_ip, udp, datagram);
+    if (udp->dgram_cksum != 0) udp->dgram_cksum = udp4_checksum(new_src, new_dst, udp, datagram);
   }
-  // TTL shares its 16-bit checksum word with the protocol. Both words are built in registers: a
-  // load of the word just written a byte of would wait for the store to land.
-  const uint8_t ttl_bytes[2] = {ip->time_to_live, ip->next_proto_id};
-  const uint8_t new_ttl_bytes[2] = {static_cast<uint8_t>(ttl_bytes[0] - 1), ttl_bytes[1]};
-  uint16_t ttl_word;
-  uint16_t new_ttl_word;
-  std::memcpy(&ttl_word, ttl_bytes, 2);
-  std::memcpy(&new_ttl_word, new_ttl_bytes, 2);
-  ip->time_to_live = new_ttl_bytes[0];
-  ip->hdr_checksum = checksum_update16(ip_check, ttl_word, new_ttl_word);
+  const auto ttl = static_cast<uint8_t>(ip->time_to_live - 1);
+  ip->hdr_checksum = checksum_update_ttl(ip_check, ip->time_to_live, ttl, ip->next_proto_id);
+  ip->time_to_live = ttl;
   return total;
 }
 

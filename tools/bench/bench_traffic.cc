@@ -177,12 +177,8 @@ void reflect(rte_mbuf* m, uint32_t port, const std::vector<uint32_t>& next_slot)
     udp->dgram_cksum = udp_checksum_field(c);
   }
   udp->dst_port = next;
-  uint16_t old_word;  // TTL shares a 16-bit checksum word with the protocol
-  std::memcpy(&old_word, &ip->time_to_live, 2);
+  const uint16_t h = checksum_update_ttl(ip->hdr_checksum, ip->time_to_live, 64, ip->next_proto_id);
   ip->time_to_live = 64;
-  uint16_t new_word;
-  std::memcpy(&new_word, &ip->time_to_live, 2);
-  uint16_t h = checksum_update16(ip->hdr_checksum, old_word, new_word);
   ip->hdr_checksum = checksum_update32(h, ip->dst_addr, next_ip);
   ip->dst_addr = next_ip;
 }

@@ -84,6 +84,25 @@ TEST(Checksum, IncrementalMatchesFullRecompute) {
   }
 }
 
+// An IPv4 header (TTL at byte 8, protocol at 9, checksum at 10) whose TTL changes verifies with
+// the updated checksum.
+TEST(Checksum, TtlUpdateMatchesFullRecompute) {
+  std::mt19937 rng(8);
+  for (int round = 0; round < 1000; ++round) {
+    std::array<uint8_t, 20> header{};
+    for (auto& b : header) b = static_cast<uint8_t>(rng());
+    std::memset(header.data() + 10, 0, 2);
+    const uint16_t original = full_checksum(header.data(), header.size());
+    std::memcpy(header.data() + 10, &original, 2);
+    const uint8_t old_ttl = header[8];
+    const auto new_ttl = static_cast<uint8_t>(rng());
+    const uint16_t check = checksum_update_ttl(original, old_ttl, new_ttl, header[9]);
+    header[8] = new_ttl;
+    std::memcpy(header.data() + 10, &check, 2);
+    EXPECT_EQ(full_checksum(header.data(), header.size()) & 0xffff, 0) << round;
+  }
+}
+
 TEST(Checksum, UdpZeroIsSentAsAllOnes) {
   EXPECT_EQ(udp_checksum_field(0), 0xffff);
   EXPECT_EQ(udp_checksum_field(0x1234), 0x1234);
