@@ -12,8 +12,9 @@ namespace {
 
 using State = G722LowBand::State;
 
-// The arithmetic below is branch-free on purpose: a branch on a difference's sign or on a limit
-// mispredicts about every other sample, and the samples form one dependency chain.
+// The arithmetic below does not branch on the signal on purpose: a branch on a difference's sign
+// mispredicts about every other sample, and the samples form one dependency chain. (Limits that
+// are almost never reached may compile to branches: those predict well.)
 int16_t saturate(int32_t v) {
   return static_cast<int16_t>(std::min(std::max(v, -32768), 32767));
 }
@@ -167,8 +168,9 @@ int32_t sum_lanes(__m128i v) {
 }
 
 // The zero section's update (UPZERO) and its estimate over the older differences (FILTEZ but
-// for the newest tap), for a new difference that is positive (`direction` 1), negative (-1) or
-// zero (0): as with the poles, computed for all three while the quantiser runs. Lane arithmetic
+// for the newest tap), for a new difference that is positive, negative or zero (the coefficients
+// step by +128, -128 or not at all): as with the poles, computed for all three while the
+// quantiser runs. Lane arithmetic
 // in 16 bits is exact here: a leaked coefficient plus or minus 128 stays within 16 bits, and a
 // difference (at most 16384 * 20456 / 32768 in magnitude) doubled too.
 struct ZeroUpdate {
