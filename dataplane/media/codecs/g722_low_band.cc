@@ -170,9 +170,9 @@ int32_t sum_lanes(__m128i v) {
 // The zero section's update (UPZERO) and its estimate over the older differences (FILTEZ but
 // for the newest tap), for a new difference that is positive, negative or zero (the coefficients
 // step by +128, -128 or not at all): as with the poles, computed for all three while the
-// quantiser runs. Lane arithmetic
-// in 16 bits is exact here: a leaked coefficient plus or minus 128 stays within 16 bits, and a
-// difference (at most 16384 * 20456 / 32768 in magnitude) doubled too.
+// quantiser runs. Lane arithmetic in 16 bits is exact here: a leaked coefficient plus or minus
+// 128 stays within 16 bits, and a difference (at most 16384 * 20456 / 32768 in magnitude) doubled
+// too.
 struct ZeroUpdate {
   __m128i zeros;
   int32_t newest_coefficient;  // b1
@@ -200,7 +200,8 @@ struct ZeroUpdate {
   // Independent of the new difference.
   const PoleUpdate if_positive = pole_update(band, 0);
   const PoleUpdate if_negative = pole_update(band, 1);
-  // A coefficient steps by 128 toward agreement of the new difference's sign with its tap's.
+  // A coefficient steps by 128 toward agreement of the new difference's sign with its tap's. Its
+  // leak as the recommendation's product, not as leak() does it: -c overflows 16 bits at -32768.
   const __m128i leaked = product_shifted<15>(zeros, _mm_set1_epi16(32640));
   // UPZERO's step (128) in the six taps; the two spare lanes never step.
   const __m128i steps = _mm_setr_epi16(128, 128, 128, 128, 128, 128, 0, 0);
