@@ -16,8 +16,8 @@
 // gives the packet the next sequence number of the session it is aimed at and protects it with
 // that peer's key when its leg expects SRTP. Each packet alternates directions, so in rtp-srtp a
 // relayed packet costs one protect or one unprotect on average, in srtp-srtp one of each. Bare
-// libsrtp (protect + unprotect of the same 172-byte RTP packet, one context pair) is measured in
-// the same run as the SRTP baseline.
+// libsrtp (protect + unprotect of a 172-byte RTP packet, bare_srtp.h) is measured in the same run
+// as the SRTP baseline, with one context pair and with as many as the run has sessions.
 //
 // Transcoding modes (pcmu-pcma, pcmu-g722, pcmu-opus, pcmu-g729): the caller's leg speaks PCMU,
 // the callee's the other codec, so both directions change codec. PCMU<->PCMA is G.711's byte
@@ -60,6 +60,8 @@
 #include "dataplane/media/srtp_library.h"
 #include "dataplane/media/srtp_suite.h"
 #include "dataplane/tables/session_table.h"
+#include "tools/bench/bare_srtp.h"
+#include "tools/bench/bench_result.h"
 #include "tools/bench/bench_traffic.h"
 
 namespace sbc::dp::bench {
@@ -91,6 +93,10 @@ std::vector<ModeSpec> all_modes() {
       {Mode::kTranscode, kNoSuite, "pcmu-g729", api::MediaCodec::kG729}};
 }
 
+const char* suite_name(api::SrtpSuite suite) {
+  return suite == api::SrtpSuite::kAeadAes128Gcm ? "gcm-128" : "aes-cm-80";
+}
+
 // The callee leg's payload type in the transcoding modes: its static one, 111 for Opus.
 uint8_t payload_type_of(api::MediaCodec codec) {
   return codec_info(codec_id(codec)).static_payload_type.value_or(111);
@@ -114,50 +120,6 @@ constexpr uint32_t kMaxSrtpSessions = 25000;
 constexpr uint32_t kMaxTranscodeSessions = 10000;
 // Transcoding costs microseconds per packet: a smaller measurement keeps a run in seconds.
 constexpr uint64_t kTranscodePackets = 200'000;
-
-// Worker time only: TSC cycles spent inside the timed step, and the packets it received.
-struct Result {
-  uint64_t packets = 0;
-  uint64_t cycles = 0;
-  double hz = 1;
-  double mpps() const { return packets / (cycles / hz) / 1e6; }
-  double ns_per_packet() const { return cycles / hz * 1e9 / packets; }
-  double cycles_per_packet() const { return static_cast<double>(cycles) / packets; }
-};
-
-// The fastest of `rounds` results (the lowest cost per packet).
-Result fastest(const Result& a, const Result& b) {
-  return a.packets == 0 || b.cycles_per_packet() < a.cycles_per_packet() ? b : a;
-}
-
-// Bare libsrtp: protect + unprotect of one 172-byte RTP packet per iteration, one context pair.
-std::expected<Result, std::string> bare_srtp(const SrtpLibrary& library, api::SrtpSuite suite,
-                                             uint64_t packets, uint32_t rounds) {
-  const api::SrtpParams key = key_for(suite, 0xffffff, 0, 0);
-  auto out = SrtpOutbound::create(library, master_of(key));
-  auto in = SrtpInbound::create(library, master_of(key));
-  if (!out || !in) return std::unexpected(std::string("cannot create the SRTP contexts"));
-  std::array<uint8_t, kRtpPayload + kMaxSrtpTrailer> packet{};
-  Result best;
-  uint64_t seq = 0;  // one stream throughout: the replay window only ever moves forward
-  for (uint32_t round = 0; round < rounds; ++round) {
-    Result r;
-    r.hz = static_cast<double>(rte_get_tsc_hz());
-    const uint64_t start = rte_rdtsc();
-    for (uint64_t i = 0; i < packets; ++i, ++seq) {
-      write_rtp_header(packet.data(), static_cast<uint16_t>(seq), 0x1234);
-      size_t length = kRtpPayload;
-      if (out->protect_rtp(packet, length) != SrtpResult::kOk ||
-          in->unprotect_rtp(packet, length) != SrtpResult::kOk) {
-        return std::unexpected(std::string("bare libsrtp failed"));
-      }
-    }
-    r.cycles = rte_rdtsc() - start;
-    r.packets = packets;
-    best = fastest(best, r);
-  }
-  return best;
-}
 
 // One relay worker of a run with several, on its own lcore: polls its RX queue of every port
 // (timed) and circulates its TX queue of every port back into that RX queue (untimed), until it
@@ -599,11 +561,12 @@ int bench_main(int argc, char** argv) {
       memory_mb,
       "--file-prefix",
       prefix,
-      "--in-memory",  // no runtime files, and hugepage files unlinked: nothing left after a run
       "--log-level=*:warning",
       "-l",
       options->workers == 1 ? "0" : fmt::format("0-{}", options->workers - 1)};
-  if (!options->hugepages) eal.insert(eal.begin() + 1, "--no-huge");
+  // --in-memory: no runtime files, and hugepage files unlinked, so nothing is left after a run.
+  // --no-huge makes no files, and EAL refuses the two together (--no-huge implies legacy memory).
+  eal.insert(eal.begin() + 1, options->hugepages ? "--in-memory" : "--no-huge");
   std::vector<char*> eal_argv;
   for (auto& a : eal) eal_argv.push_back(a.data());
   if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
@@ -653,11 +616,9 @@ int bench_main(int argc, char** argv) {
   std::printf("%9s  %-24s  %8s  %9s  %12s  %10s\n", "sessions", "mode", "Mpps", "ns/packet",
               "cycles/pkt", "ratio");
   for (const auto& [suite, r] : bare) {
-    std::printf("%9s  %-24s  %8.2f  %9.1f  %12.1f  %10s\n", "-",
-                fmt::format("libsrtp {} p+u",
-                            suite == api::SrtpSuite::kAeadAes128Gcm ? "gcm-128" : "aes-cm-80")
-                    .c_str(),
-                r.mpps(), r.ns_per_packet(), r.cycles_per_packet(), "");
+    std::printf("%9s  %-24s  %8.2f  %9.1f  %12.1f  %10s\n", "1 pair",
+                fmt::format("libsrtp {} p+u", suite_name(suite)).c_str(), r.mpps(),
+                r.ns_per_packet(), r.cycles_per_packet(), "");
   }
   int rc = 0;
   for (const ModeSpec& mode : options->modes) {
@@ -705,21 +666,39 @@ int bench_main(int argc, char** argv) {
         continue;
       }
       // The crypto a relayed packet needs on average: rtp-srtp one protect or one unprotect (half
-      // of bare p+u), srtp-srtp one unprotect and one protect (bare p+u).
+      // of bare p+u), srtp-srtp one unprotect and one protect (bare p+u); against libsrtp with
+      // one context pair, and with as many pairs as sessions (as cold as the relay's).
       double crypto_ns = 0;
       for (const auto& [suite, r] : bare) {
         if (suite == mode.suite) crypto_ns = r.ns_per_packet();
       }
-      if (mode.mode == Mode::kRtpSrtp) crypto_ns /= 2;
-      std::printf("%9u  %-24s  %8.2f  %9.1f  %12.1f  %9.2fx\n", sessions, mode.name.c_str(),
+      auto at_scale = bare_srtp(*library, mode.suite, std::min<uint64_t>(packets, 2'000'000),
+                                options->rounds, sessions);
+      if (!at_scale) {
+        std::fprintf(stderr, "sbc-bench: %s\n", at_scale.error().c_str());
+        rc = 1;
+        continue;
+      }
+      double crypto_at_scale_ns = at_scale->ns_per_packet();
+      if (mode.mode == Mode::kRtpSrtp) {
+        crypto_ns /= 2;
+        crypto_at_scale_ns /= 2;
+      }
+      std::printf("%9u  %-24s  %8.2f  %9.1f  %12.1f  %10s\n", sessions,
+                  fmt::format("libsrtp {} p+u", suite_name(mode.suite)).c_str(), at_scale->mpps(),
+                  at_scale->ns_per_packet(), at_scale->cycles_per_packet(), "");
+      std::printf("%9u  %-24s  %8.2f  %9.1f  %12.1f  %9.2fx  %9.2fx\n", sessions, mode.name.c_str(),
                   relay.mpps(), relay.ns_per_packet(), relay.cycles_per_packet(),
-                  relay.ns_per_packet() / crypto_ns);
+                  relay.ns_per_packet() / crypto_ns, relay.ns_per_packet() / crypto_at_scale_ns);
     }
   }
   std::printf(
       "\nratio: relay ns/packet over the l2fwd baseline (plain), or over the bare libsrtp cost "
       "of the crypto one relayed packet needs (SRTP: half of p+u for rtp-srtp, p+u for "
-      "srtp-srtp); transcoding: calls one core carries at 50 packets/s each way (worker and "
+      "srtp-srtp), first with libsrtp's one context pair (\"1 pair\": its state always in "
+      "cache), then with as many pairs as sessions taken in a shuffled cycle (the row above: as "
+      "cold as the relay's); transcoding: calls one core carries at 50 packets/s each way (worker "
+      "and "
       "transcoder on the same core, both timed).\n");
   std::printf(
       "\nSessions are visited in a fixed shuffled order; the reflector feeding the ports is "
