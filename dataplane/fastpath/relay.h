@@ -692,6 +692,23 @@ inline void prefetch_srtp(const StreamState* s, const rte_mbuf* m) {
     rte_prefetch0(line);
   }
 }
+// Stages 4 and 5: the contexts the packet uses (its own leg's `in`, the other leg's `out`; each
+// its own heap object), then libsrtp's session object behind each. With a thousand SRTP sessions
+// they are out of L2, and every one is a load the next depends on.
+template <typename Step>
+inline void for_srtp_contexts(const StreamState* s, Step step) {
+  const SessionSrtp* srtp = s->config.load(std::memory_order_relaxed)->srtp.get();
+  if (srtp == nullptr) return;
+  const auto kind = static_cast<size_t>(s->kind);
+  if (const SrtpInbound* in = srtp->in[s->leg][kind]; in != nullptr) step(in);
+  if (const SrtpOutbound* out = srtp->out[s->leg ^ 1][kind]; out != nullptr) step(out);
+}
+inline void prefetch_srtp_contexts(const StreamState* s) {
+  for_srtp_contexts(s, [](const auto* context) { rte_prefetch0(context); });
+}
+inline void prefetch_srtp_library(const StreamState* s) {
+  for_srtp_contexts(s, [](const auto* context) { context->prefetch_library_state(); });
+}
 }  // namespace relay_detail
 
 // One burst received on port `port_index`'s wire side: classify, one bulk session lookup for the
@@ -743,6 +760,8 @@ inline void process_wire_burst(Worker& w, uint8_t port_index, rte_mbuf** pkts, u
   for (int i = 0; i < hit_count; ++i) prefetch_stream(streams[i]);
   for (int i = 0; i < hit_count; ++i) prefetch_config(streams[i]);
   for (int i = 0; i < hit_count; ++i) prefetch_srtp(streams[i], hits[i]);
+  for (int i = 0; i < hit_count; ++i) prefetch_srtp_contexts(streams[i]);
+  for (int i = 0; i < hit_count; ++i) prefetch_srtp_library(streams[i]);
   for (int i = 0; i < hit_count; ++i) relay_media(w, *streams[i], hits[i], now_tsc, arrival);
 }
 
